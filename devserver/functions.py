@@ -1,0 +1,51 @@
+"""Loads the Lambda handlers of template.yaml in process, as ``sam local`` would run them."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER = ROOT / "layers" / "shared"
+
+LambdaHandler = Callable[[dict[str, Any], Any], Any]
+
+
+def _ensure_layer_on_path() -> None:
+    # In Lambda the layer is unpacked under /opt/python; locally its folder plays that part.
+    if str(LAYER) not in sys.path:
+        sys.path.insert(0, str(LAYER))
+
+
+@cache
+def load_handler(code_uri: str, handler: str) -> LambdaHandler:
+    """Import ``handler`` ("module.function") from the function folder ``code_uri``.
+
+    Each function folder has its own ``app.py``; modules are loaded under a name derived from the
+    folder so two functions' ``app`` modules never shadow each other.
+    """
+    _ensure_layer_on_path()
+    module_name, _, attribute = handler.rpartition(".")
+    folder = (ROOT / code_uri).resolve()
+    source = folder / f"{module_name.replace('.', '/')}.py"
+    unique = "maxfn_" + "_".join(folder.relative_to(ROOT).parts) + "_" + module_name.replace(".", "_")
+    if unique not in sys.modules:
+        spec = importlib.util.spec_from_file_location(unique, source)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {source}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        spec.loader.exec_module(module)
+    function: LambdaHandler = getattr(sys.modules[unique], attribute)
+    return function
+
+
+def load_module(code_uri: str, module_name: str = "app") -> Any:
+    """The module of a function folder (for its resolver's OpenAPI schema)."""
+    load_handler(code_uri, f"{module_name}.lambda_handler")
+    folder = (ROOT / code_uri).resolve()
+    return sys.modules["maxfn_" + "_".join(folder.relative_to(ROOT).parts) + "_" + module_name]

@@ -1,0 +1,89 @@
+"""Leads API: create, list, read, change and delete the caller's tenant's leads."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.models.common import Ulid
+from maxcore.models.lead import CreateLeadRequest, LeadPage, LeadResponse, LeadStatus, UpdateLeadRequest
+from maxcore.services.leads import LeadService
+
+app = create_app("M.A.X. leads")
+
+def _service() -> LeadService:
+    return LeadService(principal(app).tenant_id)
+
+
+@app.post(
+    "/leads",
+    status_code=201,
+    responses=responses(201, "The lead, created.", 409),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="Create a lead",
+)
+def create_lead(body: Annotated[CreateLeadRequest, Body()]) -> LeadResponse:
+    """Create a lead; a phone, e-mail or Telegram chat id already used by another lead is a 409."""
+    return LeadResponse.from_lead(_service().create(body))
+
+
+@app.get(
+    "/leads",
+    responses=responses(200, "A page of leads."),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="List leads",
+)
+def list_leads(
+    status: Annotated[LeadStatus | None, Query()] = None,
+    tag: Annotated[str | None, Query(max_length=40)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Free text on name, e-mail, phone")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> LeadPage:
+    """Leads of the caller's tenant, newest first, with a cursor to the next page."""
+    leads, next_cursor = _service().list(status=status, tag=tag, text=q, limit=limit, cursor=cursor)
+    return LeadPage(items=[LeadResponse.from_lead(lead) for lead in leads], next_cursor=next_cursor)
+
+
+@app.get(
+    "/leads/<lead_id>",
+    responses=responses(200, "The lead.", 404),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="Get a lead",
+)
+def get_lead(lead_id: Annotated[Ulid, Path()]) -> LeadResponse:
+    """One lead; another tenant's lead is a 404."""
+    return LeadResponse.from_lead(_service().get(lead_id))
+
+
+@app.patch(
+    "/leads/<lead_id>",
+    responses=responses(200, "The lead, changed.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="Change a lead",
+)
+def update_lead(lead_id: Annotated[Ulid, Path()], body: Annotated[UpdateLeadRequest, Body()]) -> LeadResponse:
+    """Change the fields sent; ``null`` clears an optional field."""
+    return LeadResponse.from_lead(_service().update(lead_id, body))
+
+
+@app.delete(
+    "/leads/<lead_id>",
+    status_code=204,
+    responses=responses(204, "Deleted.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="Delete a lead",
+)
+def delete_lead(lead_id: Annotated[Ulid, Path()]) -> None:
+    """Delete a lead and free its phone, e-mail and chat id."""
+    _service().delete(lead_id)
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,213 @@
+"""What every HTTP function shares: the resolver, the error envelope, the caller's identity.
+
+Handlers stay thin: they build their resolver with :func:`create_app`, read the caller with
+:func:`principal`, call one service, and export ``lambda_handler = make_handler(app)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from maxcore.errors import (
+    BadRequestError,
+    ForbiddenError,
+    MaxError,
+    PayloadTooLargeError,
+    UnauthorizedError,
+    UnsupportedMediaTypeError,
+)
+from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role
+from maxcore.observability import logger, metrics, tracer
+from maxcore.settings import get_settings
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+_TENANT_ID = re.compile(TENANT_ID_PATTERN)
+
+JWT_SECURITY = [{"jwt": []}]
+"""OpenAPI security requirement of the routes behind the JWT authorizer."""
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "The request cannot be read: not JSON, not UTF-8, or a bad cursor.",
+    401: "No valid token.",
+    403: "The token's role may not do this.",
+    404: "No such object for the caller's tenant.",
+    409: "The change collides with existing data.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    422: "Some fields are missing or invalid; `details` names them.",
+}
+_COMMON_ERRORS = (400, 401, 403, 413, 415, 422)
+
+
+def responses(status: int, description: str, *errors: int) -> dict[int, OpenAPIResponse]:
+    """OpenAPI responses of a route: its success (schema from the return type) and its errors.
+
+    The errors every JWT route can answer (400, 401, 403, 413, 415, 422) are always listed.
+    """
+    documented: dict[int, OpenAPIResponse] = {
+        status: {"description": description, "content": {}} if status == 204 else {"description": description}
+    }
+    for code in sorted({*_COMMON_ERRORS, *errors}):
+        documented[code] = {
+            "description": _ERROR_DESCRIPTIONS[code],
+            "content": {content_types.APPLICATION_JSON: {"model": ErrorResponse}},
+        }
+    return documented
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the tenant and role come from the JWT claims, nowhere else."""
+
+    tenant_id: str
+    role: Role
+    subject: str
+
+    def require_admin(self) -> None:
+        """Refuse the call unless the caller is an admin of the tenant."""
+        if self.role is not Role.ADMIN:
+            raise ForbiddenError("this action needs the admin role", {"role": self.role.value})
+
+
+def _envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+def error_response(status: int, code: str, message: str, details: Any = None) -> Response[Any]:
+    """The ``{"error": {"code", "message", "details"}}`` answer."""
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=json.dumps(_envelope(code, message, details)),
+    )
+
+
+def _validation_details(errors: Any) -> list[dict[str, Any]]:
+    details = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        details.append(
+            {
+                "field": ".".join(location) or "body",
+                "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+                "type": error.get("type", "value_error"),
+            }
+        )
+    return details
+
+
+def create_app(title: str) -> APIGatewayHttpResolver:
+    """Return a resolver with validation on and every error answered in the project's envelope."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    app.configure_openapi(
+        title=title,
+        version="1.0.0",
+        security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+    )
+
+    @app.exception_handler(MaxError)
+    def _domain_error(exc: MaxError) -> Response[Any]:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[Any]:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return error_response(400, "invalid_json", "the body is not valid JSON", _validation_details(errors))
+        if any(e.get("type") == "unsupported_content_type" for e in errors):
+            return error_response(415, "unsupported_media_type", "send the body as application/json")
+        return error_response(
+            422, "validation_error", "some fields are missing or invalid", _validation_details(errors)
+        )
+
+    @app.exception_handler(RouteNotFoundError)
+    def _no_route(_: RouteNotFoundError) -> Response[Any]:
+        return error_response(404, "not_found", "no such route")
+
+    return app
+
+
+def principal(app: APIGatewayHttpResolver) -> Principal:
+    """The caller of the current request, from the JWT authorizer's claims.
+
+    Raises
+    ------
+    UnauthorizedError
+        When the claims carry no valid tenant (a misconfigured authorizer must not open a tenant).
+    """
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    tenant_id = str(claims.get("tenant_id", ""))
+    if not _TENANT_ID.match(tenant_id):
+        raise UnauthorizedError("the token carries no valid tenant")
+    try:
+        role = Role(str(claims.get("role", Role.MEMBER.value)))
+    except ValueError as exc:
+        raise ForbiddenError("the token's role is not known", {"role": claims.get("role")}) from exc
+    return Principal(tenant_id=tenant_id, role=role, subject=str(claims.get("sub", "")))
+
+
+def _check_body(event: dict[str, Any]) -> None:
+    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8."""
+    body = event.get("body")
+    if body is None:
+        return
+    limit = get_settings().max_body_bytes
+    if len(body) > limit * 4 // 3 + 4:
+        raise PayloadTooLargeError(f"the body is over {limit} bytes", {"limit_bytes": limit})
+    raw = body.encode("utf-8", "surrogatepass")
+    if event.get("isBase64Encoded"):
+        try:
+            raw = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise BadRequestError("the body is not valid base64") from exc
+    if len(raw) > limit:
+        raise PayloadTooLargeError(f"the body is over {limit} bytes", {"limit_bytes": limit})
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadRequestError("the body is not UTF-8 text", {"position": exc.start}) from exc
+    content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
+    if text.strip() and content_type and "json" not in content_type.lower():
+        raise UnsupportedMediaTypeError("send the body as application/json", {"content_type": content_type})
+    # The resolver re-decodes a base64 body with .decode(); hand it the checked text instead.
+    event["body"], event["isBase64Encoded"] = text, False
+
+
+def make_handler(app: APIGatewayHttpResolver) -> Handler:
+    """The Lambda entry point of an HTTP function: checks, logging context, metrics, tracing."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims", {})
+        if tenant := claims.get("tenant_id"):
+            logger.append_keys(tenant_id=tenant)
+        try:
+            _check_body(event)
+        except MaxError as exc:
+            return {
+                "statusCode": exc.status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": json.dumps(_envelope(exc.code, exc.message, exc.details)),
+                "isBase64Encoded": False,
+            }
+        return app.resolve(event, context)
+
+    return lambda_handler

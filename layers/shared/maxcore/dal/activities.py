@@ -1,0 +1,80 @@
+"""The activity repository: a lead's interactions, written together with the lead's summary."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import TransactWriteError
+
+from maxcore.dal import keys
+from maxcore.dal.attributes import to_iso
+from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.items import ActivityItem, LeadItem
+from maxcore.errors import ConflictError
+from maxcore.models.activity import Activity
+from maxcore.models.lead import Lead, LeadSummary
+
+
+class ActivityRepository(TenantRepository):
+    """Activities of one tenant's leads."""
+
+    def record(self, lead: Lead, activity: Activity, summary: LeadSummary) -> None:
+        """AP8: put the activity and set the lead's new summary in one transaction.
+
+        The lead update is conditioned on the version that was read, so two activities recorded at
+        once for one lead cannot overwrite each other's summary: the loser gets a ConflictError and
+        the service reads again and retries.
+        """
+        item = ActivityItem(
+            keys.lead_activity_pk(self.tenant_id, lead.id),
+            keys.activity_sk(to_iso(activity.occurred_at), activity.id),
+            activity_id=activity.id,
+            lead_id=lead.id,
+            channel=activity.channel.value,
+            direction=activity.direction.value,
+            status=activity.status.value,
+            preview=activity.preview,
+            provider_message_id=activity.provider_message_id,
+            intent=activity.intent,
+            occurred_at=activity.occurred_at,
+            metadata=activity.metadata,
+        )
+        if activity.provider_message_id:
+            item.GSI1PK = keys.provider_message_gsi1pk(self.tenant_id, activity.provider_message_id)
+            item.GSI1SK = "ACT"
+        lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
+        lead_item.version = lead.version
+        try:
+            with self._transaction() as tx:
+                tx.save(item, condition=ActivityItem.PK.does_not_exist())
+                tx.update(
+                    lead_item,
+                    actions=[LeadItem.summary.set(summary.model_dump(mode="json"))],
+                    condition=LeadItem.PK.exists(),
+                )
+        except TransactWriteError as exc:
+            raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+
+    def list_for_lead(self, lead_id: str, limit: int = 100) -> list[Activity]:
+        """AP9: a lead's activities, newest first."""
+        items = ActivityItem.query(
+            keys.lead_activity_pk(self.tenant_id, lead_id),
+            ActivityItem.SK.startswith("ACT#"),
+            scan_index_forward=False,
+            limit=limit,
+        )
+        return [
+            Activity.model_validate(
+                {
+                    "id": i.activity_id,
+                    "lead_id": i.lead_id,
+                    "channel": i.channel,
+                    "direction": i.direction,
+                    "status": i.status,
+                    "preview": i.preview,
+                    "provider_message_id": i.provider_message_id,
+                    "intent": i.intent,
+                    "occurred_at": i.occurred_at,
+                    "metadata": plain(i.metadata),
+                }
+            )
+            for i in items
+        ]

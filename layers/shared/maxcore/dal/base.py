@@ -1,0 +1,71 @@
+"""What every repository shares: the tenant it is bound to, transactions, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.transactions import TransactWrite
+
+from maxcore.dal import table
+from maxcore.dal.items import BaseItem
+from maxcore.errors import BadRequestError
+from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
+
+_TENANT_ID = re.compile(TENANT_ID_PATTERN)
+_ULID = re.compile(ULID_PATTERN)
+
+
+class TenantRepository:
+    """Base of the repositories that act for one tenant; the tenant is fixed at construction."""
+
+    def __init__(self, tenant_id: str) -> None:
+        if not _TENANT_ID.match(tenant_id):
+            raise ValueError(f"invalid tenant id {tenant_id!r}")
+        self.tenant_id = tenant_id
+        table.bind()
+
+    @staticmethod
+    def _connection() -> Connection:
+        return BaseItem._get_connection().connection
+
+    def _transaction(self) -> TransactWrite:
+        return TransactWrite(connection=self._connection())
+
+
+def encode_cursor(after_id: str) -> str:
+    """Opaque cursor resuming a list after the item ``after_id``.
+
+    Only the item id goes in: the partition (and so the tenant) is rebuilt from the caller's own
+    claims, so a forged cursor cannot reach another tenant's keys.
+    """
+    raw = json.dumps({"v": 1, "after": after_id}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """Return the item id a cursor resumes after; a cursor we did not make is a 400."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        after = data["after"]
+        if data.get("v") != 1 or not isinstance(after, str) or not _ULID.match(after):
+            raise ValueError(after)
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BadRequestError("the cursor is not valid; start again without it", {"cursor": cursor}) from exc
+    return after
+
+
+def plain(value: Any) -> Any:
+    """Turn a raw pynamodb map (and what it holds) back into plain dicts and lists."""
+    if hasattr(value, "as_dict"):
+        return plain(value.as_dict())
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value

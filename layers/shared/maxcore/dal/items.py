@@ -1,0 +1,266 @@
+"""The pynamodb items of the single table: one class per entity, told apart by ``entity``.
+
+Items never leave ``dal/``: repositories turn them into domain models. Key strings come from
+:mod:`maxcore.dal.keys` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from maxcore.dal.attributes import IsoDateTimeAttribute
+
+
+class GSI1(GlobalSecondaryIndex["BaseItem"]):
+    """Overloaded index: leads by status, tenant directory, alerts by state, a lead's enrollments."""
+
+    class Meta:
+        index_name = "GSI1"
+        projection = AllProjection()
+
+    GSI1PK = UnicodeAttribute(hash_key=True)
+    GSI1SK = UnicodeAttribute(range_key=True)
+
+
+class GSI2(GlobalSecondaryIndex["BaseItem"]):
+    """Overloaded index: the sharded due-time index of prospection steps."""
+
+    class Meta:
+        index_name = "GSI2"
+        projection = AllProjection()
+
+    GSI2PK = UnicodeAttribute(hash_key=True)
+    GSI2SK = UnicodeAttribute(range_key=True)
+
+
+class BaseItem(Model):
+    """Keys and discriminator shared by every item of the table."""
+
+    class Meta:
+        # Bound at run time by maxcore.dal.table.bind(): the name comes from TABLE_NAME.
+        table_name = "unbound"
+        region = "eu-west-3"
+        host: str | None = None
+
+    PK = UnicodeAttribute(hash_key=True)
+    SK = UnicodeAttribute(range_key=True)
+    GSI1PK = UnicodeAttribute(null=True)
+    GSI1SK = UnicodeAttribute(null=True)
+    GSI2PK = UnicodeAttribute(null=True)
+    GSI2SK = UnicodeAttribute(null=True)
+    entity = DiscriminatorAttribute(attr_name="entity")
+    expires_at = NumberAttribute(null=True)
+
+    gsi1 = GSI1()
+    gsi2 = GSI2()
+
+
+class TenantItem(BaseItem, discriminator="Tenant"):
+    """A tenant's profile and settings (``TENANT#t`` / ``PROFILE``)."""
+
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    plan = UnicodeAttribute()
+    mode = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    country_code = UnicodeAttribute(default="33")
+    alert_thresholds = MapAttribute[str, Any](default=dict)
+    send_window = MapAttribute[str, Any](default=dict)
+    auto_mode_confirmed_at = IsoDateTimeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class BudgetItem(BaseItem, discriminator="Budget"):
+    """A tenant's token balance (``TENANT#t`` / ``BUDGET``), changed only by conditional writes."""
+
+    balance = NumberAttribute(default=0)
+    reserved = NumberAttribute(default=0)
+    allowance = NumberAttribute(default=0)
+    period = UnicodeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class LeadItem(BaseItem, discriminator="Lead"):
+    """A lead with the summary state the alert rules read (``TENANT#t#LEAD`` / ``LEAD#id``)."""
+
+    lead_id = UnicodeAttribute()
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    company = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    telegram_chat_id = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    tags = ListAttribute[str](of=UnicodeAttribute, default=list)
+    source = UnicodeAttribute()
+    notes = UnicodeAttribute(null=True)
+    consent = MapAttribute[str, Any](default=dict)
+    summary = MapAttribute[str, Any](default=dict)
+    search_text = UnicodeAttribute(default="")
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class ContactItem(BaseItem, discriminator="Contact"):
+    """Uniqueness guard and lookup of a lead contact (``TENANT#t#CONTACT`` / ``PHONE#+33...``)."""
+
+    lead_id = UnicodeAttribute()
+
+
+class ActivityItem(BaseItem, discriminator="Activity"):
+    """One interaction with a lead (``TENANT#t#LEAD#id`` / ``ACT#<time>#<id>``)."""
+
+    activity_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    direction = UnicodeAttribute()
+    status = UnicodeAttribute()
+    preview = UnicodeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    intent = UnicodeAttribute(null=True)
+    occurred_at = IsoDateTimeAttribute()
+    metadata = MapAttribute[str, Any](default=dict)
+
+
+class AlertItem(BaseItem, discriminator="Alert"):
+    """An alert about a lead, with the reason it was raised (``TENANT#t#ALERT`` / ``ALERT#id``)."""
+
+    alert_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    lead_name = UnicodeAttribute()
+    alert_type = UnicodeAttribute()
+    severity = UnicodeAttribute()
+    message = UnicodeAttribute()
+    suggested_action = UnicodeAttribute()
+    cta = ListAttribute[Any](default=list)
+    metadata = MapAttribute[str, Any](default=dict)
+    state = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+    resolved_at = IsoDateTimeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)
+
+
+class TemplateItem(BaseItem, discriminator="Template"):
+    """A message template head or version (``TENANT#t#TEMPLATE`` / ``TEMPLATE#id[#V#n]``)."""
+
+    template_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    html = UnicodeAttribute(null=True)
+    variables = ListAttribute[str](of=UnicodeAttribute, default=list)
+    status = UnicodeAttribute()
+    generated_by = UnicodeAttribute()
+    template_version = NumberAttribute(default=1)
+    validated_by = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class AutomationItem(BaseItem, discriminator="Automation"):
+    """An automation: trigger, template, stop conditions, on/off (``TENANT#t#AUTOMATION``)."""
+
+    automation_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    trigger_type = UnicodeAttribute()
+    trigger_config = MapAttribute[str, Any](default=dict)
+    template_id = UnicodeAttribute(null=True)
+    stop_conditions = ListAttribute[str](of=UnicodeAttribute, default=list)
+    enabled = BooleanAttribute(default=False)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class ScenarioItem(BaseItem, discriminator="Scenario"):
+    """One version of a scenario with its ordered steps (``TENANT#t#SCENARIO``)."""
+
+    scenario_id = UnicodeAttribute()
+    scenario_version = NumberAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(null=True)
+    duration_days = NumberAttribute()
+    steps = ListAttribute[Any](default=list)
+    predefined = BooleanAttribute(default=False)
+    created_at = IsoDateTimeAttribute()
+
+
+class CampaignItem(BaseItem, discriminator="Campaign"):
+    """A prospection campaign with its send window (``TENANT#t#CAMPAIGN`` / ``CAMPAIGN#id``)."""
+
+    campaign_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    scenario_id = UnicodeAttribute()
+    scenario_version = NumberAttribute()
+    objective = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    send_days = ListAttribute[str](of=UnicodeAttribute, default=list)
+    send_hours = MapAttribute[str, Any](default=dict)
+    timezone = UnicodeAttribute()
+    daily_caps = MapAttribute[str, Any](default=dict)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class EnrollmentItem(BaseItem, discriminator="Enrollment"):
+    """A lead enrolled in a campaign, with its next step and due time (sparse GSI2 while due)."""
+
+    campaign_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    scenario_version = NumberAttribute()
+    status = UnicodeAttribute()
+    current_step = NumberAttribute(default=0)
+    next_action_at = IsoDateTimeAttribute(null=True)
+    claimed_step = NumberAttribute(null=True)
+    last_reason = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
+    """One step of the token ledger: reserve, commit, refund, reset, pack (``TENANT#t#LEDGER#month``)."""
+
+    entry_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    amount = NumberAttribute()
+    mode = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    outcome = UnicodeAttribute()
+    reservation_id = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+
+
+ALL_ITEMS: tuple[type[BaseItem], ...] = (
+    BaseItem,
+    TenantItem,
+    BudgetItem,
+    LeadItem,
+    ContactItem,
+    ActivityItem,
+    AlertItem,
+    TemplateItem,
+    AutomationItem,
+    ScenarioItem,
+    CampaignItem,
+    EnrollmentItem,
+    LedgerEntryItem,
+)

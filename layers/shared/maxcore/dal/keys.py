@@ -1,0 +1,200 @@
+"""Every key string of the single table, built in one place.
+
+Rules (docs/data-model.md):
+- every partition key and every GSI partition key begins with ``TENANT#<tenant_id>``, so IAM's
+  ``dynamodb:LeadingKeys`` can confine a caller to its tenant and no key can reach another tenant;
+- tenant ids cannot contain ``#`` or ``_`` (see ``TENANT_ID_PATTERN``), so ``TENANT#_DIRECTORY`` can
+  never be a real tenant's key;
+- one partition per aggregate type and tenant (``TENANT#t#LEAD``...), so a sweep over one type reads
+  only that type's items.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from maxcore.models.common import TENANT_ID_PATTERN
+
+DIRECTORY_SHARDS = 4
+"""The tenant directory is spread over this many GSI1 partitions so one daily fan-out never heats one."""
+
+DUE_SHARDS = 8
+"""Due prospection steps of one tenant are spread over this many GSI2 partitions."""
+
+_TENANT_ID = re.compile(TENANT_ID_PATTERN)
+
+
+def _tenant(tenant_id: str) -> str:
+    # Guard at the lowest level too: a key built from an unchecked id could cross tenants.
+    if not _TENANT_ID.match(tenant_id):
+        raise ValueError(f"invalid tenant id {tenant_id!r}")
+    return f"TENANT#{tenant_id}"
+
+
+def shard_of(value: str, shards: int) -> int:
+    """Stable shard number of ``value`` in ``range(shards)`` (not Python's salted ``hash``)."""
+    return int.from_bytes(hashlib.blake2b(value.encode(), digest_size=4).digest(), "big") % shards
+
+
+# --- tenant -------------------------------------------------------------------------------------
+def tenant_pk(tenant_id: str) -> str:
+    """Partition of a tenant's singletons (profile, token balance)."""
+    return _tenant(tenant_id)
+
+
+TENANT_PROFILE_SK = "PROFILE"
+BUDGET_SK = "BUDGET"
+
+
+def directory_gsi1pk(shard: int) -> str:
+    """GSI1 partition listing tenants, for the schedulers' per-tenant fan-out."""
+    return f"TENANT#_DIRECTORY#{shard}"
+
+
+def directory_gsi1sk(tenant_id: str) -> str:
+    """Sort key of a tenant in the directory."""
+    return _tenant(tenant_id)
+
+
+# --- lead ---------------------------------------------------------------------------------------
+def lead_pk(tenant_id: str) -> str:
+    """Partition holding every lead item of a tenant (read in 1 MB pages by the sweeps)."""
+    return f"{_tenant(tenant_id)}#LEAD"
+
+
+def lead_sk(lead_id: str) -> str:
+    """Sort key of a lead: its ULID, so the partition is in creation order."""
+    return f"LEAD#{lead_id}"
+
+
+LEAD_SK_PREFIX = "LEAD#"
+
+
+def lead_status_gsi1pk(tenant_id: str, status: str) -> str:
+    """GSI1 partition of a tenant's leads in one status."""
+    return f"{_tenant(tenant_id)}#LEADSTATUS#{status}"
+
+
+def contact_pk(tenant_id: str) -> str:
+    """Partition of the uniqueness guards of lead contacts (phone, e-mail, Telegram chat)."""
+    return f"{_tenant(tenant_id)}#CONTACT"
+
+
+def contact_sk(kind: str, value: str) -> str:
+    """Sort key of one contact guard, e.g. ``PHONE#+33612345678``."""
+    return f"{kind.upper()}#{value}"
+
+
+def lead_activity_pk(tenant_id: str, lead_id: str) -> str:
+    """Partition of one lead's history: activities and the pointers of its alerts."""
+    return f"{_tenant(tenant_id)}#LEAD#{lead_id}"
+
+
+def activity_sk(occurred_at_iso: str, activity_id: str) -> str:
+    """Sort key of an activity: time first, so a lead's timeline is one Query."""
+    return f"ACT#{occurred_at_iso}#{activity_id}"
+
+
+def provider_message_gsi1pk(tenant_id: str, provider_message_id: str) -> str:
+    """GSI1 partition finding the activity of a provider message (status callbacks)."""
+    return f"{_tenant(tenant_id)}#PMSG#{provider_message_id}"
+
+
+# --- alert --------------------------------------------------------------------------------------
+def alert_pk(tenant_id: str) -> str:
+    """Partition of a tenant's alerts."""
+    return f"{_tenant(tenant_id)}#ALERT"
+
+
+def alert_sk(alert_id: str) -> str:
+    """Sort key of an alert."""
+    return f"ALERT#{alert_id}"
+
+
+def open_alert_sk(alert_type: str) -> str:
+    """Sort key, in the lead's partition, of the guard that keeps one open alert per lead and type."""
+    return f"OPENALERT#{alert_type}"
+
+
+def alert_state_gsi1pk(tenant_id: str, state: str) -> str:
+    """GSI1 partition of a tenant's alerts in one state (open, resolved)."""
+    return f"{_tenant(tenant_id)}#ALERTSTATE#{state}"
+
+
+# --- templates, automations, scenarios, campaigns ------------------------------------------------
+def template_pk(tenant_id: str) -> str:
+    """Partition of a tenant's message templates and their versions."""
+    return f"{_tenant(tenant_id)}#TEMPLATE"
+
+
+def template_sk(template_id: str, version: int | None = None) -> str:
+    """Sort key of a template's head item, or of one of its versions."""
+    base = f"TEMPLATE#{template_id}"
+    return base if version is None else f"{base}#V#{version:05d}"
+
+
+def automation_pk(tenant_id: str) -> str:
+    """Partition of a tenant's automations."""
+    return f"{_tenant(tenant_id)}#AUTOMATION"
+
+
+def automation_sk(automation_id: str) -> str:
+    """Sort key of an automation."""
+    return f"AUTOMATION#{automation_id}"
+
+
+def scenario_pk(tenant_id: str) -> str:
+    """Partition of a tenant's scenarios (each version an item, its steps inside it)."""
+    return f"{_tenant(tenant_id)}#SCENARIO"
+
+
+def scenario_sk(scenario_id: str, version: int) -> str:
+    """Sort key of one version of a scenario."""
+    return f"SCENARIO#{scenario_id}#V#{version:05d}"
+
+
+def campaign_pk(tenant_id: str) -> str:
+    """Partition of a tenant's campaigns."""
+    return f"{_tenant(tenant_id)}#CAMPAIGN"
+
+
+def campaign_sk(campaign_id: str) -> str:
+    """Sort key of a campaign."""
+    return f"CAMPAIGN#{campaign_id}"
+
+
+def enrollment_pk(tenant_id: str, campaign_id: str) -> str:
+    """Partition of the enrollments (prospects) of one campaign."""
+    return f"{_tenant(tenant_id)}#CAMPAIGN#{campaign_id}"
+
+
+def enrollment_sk(lead_id: str) -> str:
+    """Sort key of a lead's enrollment in a campaign (one per lead and campaign)."""
+    return f"ENROLL#{lead_id}"
+
+
+def due_gsi2pk(tenant_id: str, shard: int) -> str:
+    """GSI2 partition of one shard of a tenant's due-time index."""
+    return f"{_tenant(tenant_id)}#DUE#{shard}"
+
+
+def due_gsi2sk(next_action_at_iso: str, campaign_id: str, lead_id: str) -> str:
+    """GSI2 sort key: due time first, so "due before now" is one key condition."""
+    return f"{next_action_at_iso}#{campaign_id}#{lead_id}"
+
+
+def lead_enrollment_gsi1pk(tenant_id: str, lead_id: str) -> str:
+    """GSI1 partition of a lead's enrollments (a reply stops them all)."""
+    return f"{_tenant(tenant_id)}#LEADENROLL#{lead_id}"
+
+
+# --- token ledger -------------------------------------------------------------------------------
+def ledger_pk(tenant_id: str, month: str) -> str:
+    """Partition of a tenant's token ledger for one month (``YYYY-MM``)."""
+    return f"{_tenant(tenant_id)}#LEDGER#{month}"
+
+
+def ledger_sk(entry_id: str) -> str:
+    """Sort key of a ledger entry (ULID: in time order)."""
+    return f"ENTRY#{entry_id}"

@@ -1,0 +1,256 @@
+"""The lead repository: leads of one tenant and the guards that keep their contacts unique."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+
+from maxcore.dal import keys
+from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
+from maxcore.dal.items import ContactItem, LeadItem
+from maxcore.errors import ConflictError, NotFoundError
+from maxcore.models.lead import Lead, LeadStatus
+from maxcore.rules.contact import fold, search_text
+
+CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
+"""Lead fields that identify a lead within its tenant, and their guard kind."""
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    """What ``GET /leads`` can narrow a list by."""
+
+    status: LeadStatus | None = None
+    tag: str | None = None
+    text: str | None = None
+
+
+class LeadRepository(TenantRepository):
+    """Leads of one tenant. Every key is built from the tenant given at construction."""
+
+    # --- reads --------------------------------------------------------------------------------
+    def get(self, lead_id: str) -> Lead:
+        """AP2: get a lead by id; another tenant's id is simply not found."""
+        try:
+            item = LeadItem.get(keys.lead_pk(self.tenant_id), keys.lead_sk(lead_id), consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"lead {lead_id} not found", {"lead_id": lead_id}) from exc
+        return _to_lead(item)
+
+    def find_by_contact(self, field: str, value: str) -> str | None:
+        """AP5: id of the lead that has this phone, e-mail or Telegram chat id, if any."""
+        try:
+            guard = ContactItem.get(keys.contact_pk(self.tenant_id), keys.contact_sk(CONTACT_FIELDS[field], value))
+        except DoesNotExist:
+            return None
+        return guard.lead_id
+
+    def list_leads(self, filters: LeadFilter, limit: int, cursor: str | None) -> tuple[list[Lead], str | None]:
+        """AP3/AP4: a page of leads, newest first, optionally by status (GSI1), tag or text.
+
+        Filters on tag and text are DynamoDB filter expressions on the same Query; pages are read
+        until ``limit`` matching leads are found, and the cursor resumes after the last one returned.
+        """
+        after = decode_cursor(cursor) if cursor else None
+        condition = _filter_condition(filters)
+        # One extra lead tells whether another page exists; filtered lists read wider pages because
+        # DynamoDB applies the filter after the page is read.
+        page_size = limit + 1 if condition is None else max(limit + 1, 200)
+        start = self._start_key(after, filters.status) if after else None
+        results: list[Lead] = []
+        for item in self._query(filters.status, condition, page_size, start):
+            if len(results) == limit:
+                return results, encode_cursor(results[-1].id)
+            results.append(_to_lead(item))
+        return results, None
+
+    def iter_all(self) -> Iterator[Lead]:
+        """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
+        for item in LeadItem.query(
+            keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)
+        ):
+            yield _to_lead(item)
+
+    # --- writes -------------------------------------------------------------------------------
+    def create(self, lead: Lead) -> Lead:
+        """AP1: put a new lead and its contact guards in one transaction (409 on a taken contact)."""
+        item = _to_item(self.tenant_id, lead)
+        with_contacts = _contacts(lead)
+        try:
+            with self._transaction() as tx:
+                tx.save(item, condition=LeadItem.PK.does_not_exist())
+                for field, value in with_contacts.items():
+                    tx.save(self._guard(field, value, lead.id), condition=ContactItem.PK.does_not_exist())
+        except TransactWriteError as exc:
+            self._raise_duplicate(with_contacts, exc)
+        return lead.model_copy(update={"version": item.version})
+
+    def update(self, before: Lead, after: Lead) -> Lead:
+        """AP1': write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
+        item = _to_item(self.tenant_id, after)
+        item.version = before.version
+        old, new = _contacts(before), _contacts(after)
+        added = {f: v for f, v in new.items() if old.get(f) != v}
+        removed = {f: v for f, v in old.items() if new.get(f) != v}
+        actions = _update_actions(item)
+        try:
+            with self._transaction() as tx:
+                tx.update(item, actions=actions, condition=LeadItem.PK.exists())
+                for field, value in added.items():
+                    tx.save(self._guard(field, value, after.id), condition=ContactItem.PK.does_not_exist())
+                for field, value in removed.items():
+                    tx.delete(self._guard(field, value, after.id), condition=ContactItem.lead_id == after.id)
+        except TransactWriteError as exc:
+            self._raise_duplicate(added, exc, lead_id=after.id)
+        return after.model_copy(update={"version": before.version + 1})
+
+    def delete(self, lead: Lead) -> None:
+        """AP1'': delete a lead and its contact guards together."""
+        item = _to_item(self.tenant_id, lead)
+        item.version = lead.version
+        try:
+            with self._transaction() as tx:
+                tx.delete(item, condition=LeadItem.PK.exists())
+                for field, value in _contacts(lead).items():
+                    tx.delete(self._guard(field, value, lead.id), condition=ContactItem.lead_id == lead.id)
+        except (TransactWriteError, DeleteError) as exc:
+            raise ConflictError(
+                "the lead changed while it was being deleted; read it again and retry", {"lead_id": lead.id}
+            ) from exc
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _guard(self, field: str, value: str, lead_id: str) -> ContactItem:
+        return ContactItem(
+            keys.contact_pk(self.tenant_id), keys.contact_sk(CONTACT_FIELDS[field], value), lead_id=lead_id
+        )
+
+    def _query(
+        self, status: LeadStatus | None, condition: Condition | None, page_size: int, start: dict[str, Any] | None
+    ) -> Any:
+        if status is None:
+            return LeadItem.query(
+                keys.lead_pk(self.tenant_id),
+                LeadItem.SK.startswith(keys.LEAD_SK_PREFIX),
+                filter_condition=condition,
+                scan_index_forward=False,
+                page_size=page_size,
+                last_evaluated_key=start,
+            )
+        return LeadItem.gsi1.query(
+            keys.lead_status_gsi1pk(self.tenant_id, status.value),
+            filter_condition=condition,
+            scan_index_forward=False,
+            page_size=page_size,
+            last_evaluated_key=start,
+        )
+
+    def _start_key(self, after: str, status: LeadStatus | None) -> dict[str, Any]:
+        key: dict[str, Any] = {
+            "PK": {"S": keys.lead_pk(self.tenant_id)},
+            "SK": {"S": keys.lead_sk(after)},
+        }
+        if status is not None:
+            key["GSI1PK"] = {"S": keys.lead_status_gsi1pk(self.tenant_id, status.value)}
+            key["GSI1SK"] = {"S": keys.lead_sk(after)}
+        return key
+
+    def _raise_duplicate(self, contacts: dict[str, str], exc: TransactWriteError, lead_id: str | None = None) -> None:
+        for field, value in contacts.items():
+            owner = self.find_by_contact(field, value)
+            if owner is not None and owner != lead_id:
+                raise ConflictError(
+                    f"another lead of this account already has this {field.replace('_', ' ')}",
+                    {"field": field, "value": value, "existing_lead_id": owner},
+                ) from exc
+        raise ConflictError(
+            "the lead changed while it was being saved; read it again and retry", {"lead_id": lead_id}
+        ) from exc
+
+
+def _contacts(lead: Lead) -> dict[str, str]:
+    return {f: v for f in CONTACT_FIELDS if (v := getattr(lead, f))}
+
+
+def _filter_condition(filters: LeadFilter) -> Condition | None:
+    condition: Condition | None = None
+    if filters.tag:
+        condition = LeadItem.tags.contains(filters.tag.strip().lower())
+    if filters.text:
+        for word in fold(filters.text).split():
+            clause = LeadItem.search_text.contains(word)
+            condition = clause if condition is None else condition & clause
+    return condition
+
+
+def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
+    data = lead.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
+    return LeadItem(
+        keys.lead_pk(tenant_id),
+        keys.lead_sk(lead.id),
+        GSI1PK=keys.lead_status_gsi1pk(tenant_id, lead.status.value),
+        GSI1SK=keys.lead_sk(lead.id),
+        lead_id=lead.id,
+        search_text=search_text(
+            lead.first_name, lead.last_name, lead.company, lead.email, lead.phone, lead.telegram_chat_id
+        ),
+        created_at=lead.created_at,
+        updated_at=lead.updated_at,
+        **data,
+    )
+
+
+_UPDATABLE = (
+    "GSI1PK",
+    "first_name",
+    "last_name",
+    "company",
+    "phone",
+    "email",
+    "telegram_chat_id",
+    "status",
+    "tags",
+    "source",
+    "notes",
+    "consent",
+    "summary",
+    "search_text",
+    "updated_at",
+)
+
+
+def _update_actions(item: LeadItem) -> list[Action]:
+    actions: list[Action] = []
+    for name in _UPDATABLE:
+        attribute = getattr(LeadItem, name)
+        value = getattr(item, name)
+        actions.append(attribute.remove() if value is None else attribute.set(value))
+    return actions
+
+
+def _to_lead(item: LeadItem) -> Lead:
+    return Lead.model_validate(
+        {
+            "id": item.lead_id,
+            "first_name": item.first_name,
+            "last_name": item.last_name,
+            "company": item.company,
+            "phone": item.phone,
+            "email": item.email,
+            "telegram_chat_id": item.telegram_chat_id,
+            "status": item.status,
+            "tags": list(item.tags or []),
+            "source": item.source,
+            "notes": item.notes,
+            "consent": plain(item.consent),
+            "summary": plain(item.summary),
+            "created_at": item.created_at,
+            "updated_at": item.updated_at,
+            "version": item.version,
+        }
+    )
+

@@ -1,0 +1,87 @@
+"""The tenant repository (profile and settings) and the tenant directory the schedulers fan out over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from maxcore.dal import keys, table
+from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.items import TenantItem
+from maxcore.errors import NotFoundError
+from maxcore.models.tenant import Tenant
+
+
+class TenantProfileRepository(TenantRepository):
+    """The profile of one tenant."""
+
+    def get(self) -> Tenant:
+        """AP6: the tenant's profile and settings."""
+        try:
+            item = TenantItem.get(keys.tenant_pk(self.tenant_id), keys.TENANT_PROFILE_SK)
+        except DoesNotExist as exc:
+            raise NotFoundError(f"tenant {self.tenant_id} not found", {"tenant_id": self.tenant_id}) from exc
+        return _to_tenant(item)
+
+    def create_if_absent(self, tenant: Tenant) -> bool:
+        """AP6': store the profile unless the tenant exists; True when it was created now."""
+        item = TenantItem(
+            keys.tenant_pk(self.tenant_id),
+            keys.TENANT_PROFILE_SK,
+            GSI1PK=keys.directory_gsi1pk(keys.shard_of(self.tenant_id, keys.DIRECTORY_SHARDS)),
+            GSI1SK=keys.directory_gsi1sk(self.tenant_id),
+            tenant_id=tenant.id,
+            name=tenant.name,
+            plan=tenant.plan.value,
+            mode=tenant.mode.value,
+            locale=tenant.locale.value,
+            timezone=tenant.timezone,
+            country_code=tenant.country_code,
+            alert_thresholds=tenant.alert_thresholds.model_dump(),
+            send_window=tenant.send_window.model_dump(),
+            auto_mode_confirmed_at=tenant.auto_mode_confirmed_at,
+            created_at=tenant.created_at,
+            updated_at=tenant.updated_at,
+        )
+        try:
+            item.save(condition=TenantItem.PK.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+class TenantDirectory:
+    """Every tenant, for the jobs that run for all of them (not bound to one tenant)."""
+
+    def __init__(self) -> None:
+        table.bind()
+
+    def tenant_ids(self) -> Iterator[str]:
+        """AP7: ids of all tenants, shard by shard of the GSI1 directory."""
+        for shard in range(keys.DIRECTORY_SHARDS):
+            for item in TenantItem.gsi1.query(keys.directory_gsi1pk(shard)):
+                yield item.GSI1SK.removeprefix("TENANT#")
+
+
+def _to_tenant(item: TenantItem) -> Tenant:
+    return Tenant.model_validate(
+        {
+            "id": item.tenant_id,
+            "name": item.name,
+            "plan": item.plan,
+            "mode": item.mode,
+            "locale": item.locale,
+            "timezone": item.timezone,
+            "country_code": item.country_code,
+            "alert_thresholds": plain(item.alert_thresholds),
+            "send_window": plain(item.send_window),
+            "auto_mode_confirmed_at": item.auto_mode_confirmed_at,
+            "created_at": item.created_at,
+            "updated_at": item.updated_at,
+            "version": item.version,
+        }
+    )
+

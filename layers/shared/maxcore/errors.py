@@ -1,0 +1,77 @@
+"""Domain errors, each with the HTTP status and the stable code the API answers with.
+
+Services raise these; the API layer (:mod:`maxcore.api`) turns them into
+``{"error": {"code", "message", "details"}}`` responses. Anything else is a bug and answers 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class MaxError(Exception):
+    """Base of every error a client can cause; carries its status, code and details."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details if details is not None else {}
+
+
+class BadRequestError(MaxError):
+    """The request cannot be read (not JSON, not UTF-8, a bad cursor)."""
+
+    status = 400
+    code = "bad_request"
+
+
+class UnauthorizedError(MaxError):
+    """No usable identity came with the request."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class ForbiddenError(MaxError):
+    """The caller is known but may not do this."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFoundError(MaxError):
+    """The object does not exist for the caller's tenant (another tenant's object included)."""
+
+    status = 404
+    code = "not_found"
+
+
+class ConflictError(MaxError):
+    """The change collides with existing data (a duplicate, a concurrent edit)."""
+
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLargeError(MaxError):
+    """The body is over the size the API accepts."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaTypeError(MaxError):
+    """The body is not in a format the route reads."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class InvalidInputError(MaxError):
+    """The body or the parameters break a rule of the domain."""
+
+    status = 422
+    code = "validation_error"

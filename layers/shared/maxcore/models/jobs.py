@@ -1,0 +1,38 @@
+"""Messages of the scheduled jobs: what a schedule fires and what each tenant's worker receives."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from maxcore.models.common import TenantId
+
+
+class Job(StrEnum):
+    """A scheduled job of the mission."""
+
+    GENERATE_ALERTS = "generate_alerts"
+    """Daily: evaluate the living alerts of every lead of every tenant."""
+    RUN_PENDING_ACTIONS = "run_pending_actions"
+    """Hourly: execute the prospection steps and automations that are due."""
+
+
+class ScheduledJobEvent(BaseModel):
+    """The input a schedule of template.yaml delivers to the scheduler function."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    job: Job
+    scheduled_at: datetime | None = None
+
+
+class TenantJobMessage(BaseModel):
+    """One tenant's share of a job, as a message on the fan-out queue."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    job: Job
+    tenant_id: TenantId
+    scheduled_at: datetime

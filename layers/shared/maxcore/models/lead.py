@@ -1,0 +1,237 @@
+"""The lead: a person or business a sales team follows up, and its API schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+
+
+class LeadStatus(StrEnum):
+    """Where a lead stands in the pipeline."""
+
+    NEW = "new"
+    CONTACTED = "contacted"
+    QUALIFIED = "qualified"
+    PROPOSAL = "proposal"
+    CONVERTED = "converted"
+    LOST = "lost"
+
+
+def _phone(value: str) -> str:
+    try:
+        return normalize_phone(value)
+    except ContactFormatError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value)
+    except ContactFormatError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
+"""A phone number, normalised to E.164 on the way in."""
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+"""An e-mail address, lower-cased on the way in."""
+
+TelegramChatId = Annotated[str, StringConstraints(pattern=r"^-?\d{1,20}$")]
+"""A Telegram chat id, as the Bot API gives it (digits, negative for groups)."""
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\s,#][^,#]*$")]
+Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
+
+
+class ConsentState(BaseModel):
+    """Whether the lead may be messaged on one channel, and why it stands so."""
+
+    granted: bool
+    updated_at: datetime
+    reason: str = Field(max_length=200)
+
+
+class LeadSummary(BaseModel):
+    """What the alert and recommendation rules read, kept on the lead item.
+
+    Updated in the same transaction as the activity that changes it, so a daily sweep reads lead
+    items only and never one activity query per lead.
+    """
+
+    last_contact_at: datetime | None = None
+    last_inbound_at: datetime | None = None
+    last_outbound_at: datetime | None = None
+    last_inbound_by_channel: dict[str, datetime] = Field(default_factory=dict)
+    last_outbound_by_channel: dict[str, datetime] = Field(default_factory=dict)
+    last_opened_at: datetime | None = None
+    last_intent: str | None = None
+    last_intent_at: datetime | None = None
+    # Per-day counters "YYYY-MM-DD" -> channel -> [sent, replied], trimmed to the rolling window.
+    daily_counts: dict[str, dict[str, list[int]]] = Field(default_factory=dict)
+    preferred_channel: Channel | None = None
+    out_of_office_until: datetime | None = None
+
+
+class Lead(BaseModel):
+    """A lead as the domain sees it."""
+
+    model_config = ConfigDict(use_enum_values=False)
+
+    id: Ulid
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    telegram_chat_id: str | None = None
+    status: LeadStatus = LeadStatus.NEW
+    tags: list[str] = Field(default_factory=list)
+    source: str = "manual"
+    notes: str | None = None
+    consent: dict[Channel, ConsentState] = Field(default_factory=dict)
+    summary: LeadSummary = Field(default_factory=LeadSummary)
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    @property
+    def display_name(self) -> str:
+        """The name a sales rep would call the lead by, falling back to how to reach it."""
+        full = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return full or self.company or self.email or self.phone or self.telegram_chat_id or self.id
+
+
+def _clean_tags(tags: list[str]) -> list[str]:
+    """Lower-case and de-duplicate tags, keeping their first order."""
+    seen: dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(tag.strip().lower(), None)
+    return list(seen)
+
+
+class CreateLeadRequest(StrictModel):
+    """A new lead. At least a name, a company or a way to reach it."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    phone: Phone | None = Field(default=None, description="Any common format; stored as E.164.")
+    email: Email | None = Field(default=None, description="Stored lower-cased.")
+    telegram_chat_id: TelegramChatId | None = None
+    status: LeadStatus = LeadStatus.NEW
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
+    source: Source = "manual"
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    consent: dict[Channel, bool] = Field(
+        default_factory=dict,
+        description="Per-channel consent; channels left out are granted until the lead opts out.",
+    )
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str]) -> list[str]:
+        return _clean_tags(tags)
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> Self:
+        if not any(
+            (self.first_name, self.last_name, self.company, self.phone, self.email, self.telegram_chat_id)
+        ):
+            raise ValueError("a lead needs a name, a company, a phone, an e-mail or a Telegram chat id")
+        return self
+
+
+class UpdateLeadRequest(StrictModel):
+    """A partial change of a lead: only the fields sent change; ``null`` clears an optional field."""
+
+    first_name: Name | None = None
+    last_name: Name | None = None
+    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    phone: Phone | None = None
+    email: Email | None = None
+    telegram_chat_id: TelegramChatId | None = None
+    status: LeadStatus | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=20)
+    source: Source | None = None
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    consent: dict[Channel, bool] | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _tags(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else _clean_tags(tags)
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        for name in ("status", "tags", "source", "consent"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the client sent, with their new values (``None`` means clear)."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class LeadResponse(BaseModel):
+    """A lead as the API returns it."""
+
+    id: Ulid
+    name: str = Field(description="Display name: first and last name, else company, else a contact.")
+    first_name: str | None
+    last_name: str | None
+    company: str | None
+    phone: str | None
+    email: str | None
+    telegram_chat_id: str | None
+    status: LeadStatus
+    tags: list[str]
+    source: str
+    notes: str | None
+    consent: dict[Channel, ConsentState]
+    summary: LeadSummary
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_lead(cls, lead: Lead) -> LeadResponse:
+        """Build the API view of ``lead``."""
+        return cls(name=lead.display_name, **lead.model_dump())
+
+
+class LeadPage(BaseModel):
+    """A page of leads."""
+
+    items: list[LeadResponse]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class LeadListQuery(BaseModel):
+    """Filters and paging of ``GET /leads``."""
+
+    status: LeadStatus | None = None
+    tag: str | None = None
+    q: str | None = None
+    limit: int = 50
+    cursor: str | None = None

@@ -1,0 +1,61 @@
+"""Runtime settings, read once from the environment.
+
+Every function reads its configuration through :func:`get_settings`; nothing else in the layer touches
+``os.environ``. Tests and the dev server set the environment first and call :func:`reset_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """What a function needs to know about where it runs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = Field(min_length=3)
+    idempotency_table_name: str = "max-idempotency"
+    region: str = "eu-west-3"
+    dynamodb_endpoint: str | None = None
+    fanout_queue_url: str | None = None
+    sqs_endpoint: str | None = None
+    stage: str = "dev"
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+@cache
+def get_settings() -> Settings:
+    """Return the settings of this process, read from the environment on first use.
+
+    Returns
+    -------
+    Settings
+        The validated settings; a missing ``TABLE_NAME`` fails loudly at the first call.
+    """
+    values: dict[str, object] = {
+        "table_name": _env("TABLE_NAME") or "",
+        "region": _env("AWS_REGION") or _env("AWS_DEFAULT_REGION") or "eu-west-3",
+        "dynamodb_endpoint": _env("DYNAMODB_ENDPOINT"),
+        "fanout_queue_url": _env("FANOUT_QUEUE_URL"),
+        "sqs_endpoint": _env("SQS_ENDPOINT"),
+        "stage": _env("STAGE") or "dev",
+    }
+    if idem := _env("IDEMPOTENCY_TABLE_NAME"):
+        values["idempotency_table_name"] = idem
+    if max_body := _env("MAX_BODY_BYTES"):
+        values["max_body_bytes"] = max_body
+    return Settings.model_validate(values)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the dev server change the environment)."""
+    get_settings.cache_clear()

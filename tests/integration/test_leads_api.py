@@ -1,0 +1,273 @@
+"""The Leads API through its Lambda handler, with API Gateway v2 events, on a real DynamoDB API."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.support.api import ApiClient
+
+pytestmark = pytest.mark.integration
+
+LEADS = "functions/leads/"
+
+
+@pytest.fixture
+def api(tenant_id: str) -> ApiClient:
+    return ApiClient(LEADS, tenant_id)
+
+
+@pytest.fixture
+def other_api(other_tenant_id: str) -> ApiClient:
+    return ApiClient(LEADS, other_tenant_id)
+
+
+def _all_ids(api: ApiClient) -> list[str]:
+    response = api.get("/leads", query={"limit": "100"})
+    assert response.status == 200
+    return [lead["id"] for lead in response.body["items"]]
+
+
+def test_create_normalises_contacts_and_reads_back(api: ApiClient) -> None:
+    # Given a lead typed the way people type
+    body = {"first_name": "Hélène", "last_name": "Dupont", "phone": "06 12 34 56 78", "email": " Helene@Example.FR "}
+    # When it is created
+    created = api.post("/leads", body)
+    # Then the contacts are normalised and the lead reads back the same
+    assert created.status == 201, created.body
+    assert created.body["phone"] == "+33612345678"
+    assert created.body["email"] == "helene@example.fr"
+    assert created.body["name"] == "Hélène Dupont"
+    assert created.body["status"] == "new"
+    fetched = api.get(f"/leads/{created.body['id']}")
+    assert fetched.status == 200
+    assert fetched.body == created.body
+
+
+def test_duplicate_phone_is_409_naming_the_existing_lead_and_writes_nothing(api: ApiClient) -> None:
+    first = api.post("/leads", {"first_name": "Ana", "phone": "+33 6 11 22 33 44"})
+    assert first.status == 201
+    # When another lead comes with the same number written differently
+    second = api.post("/leads", {"first_name": "Bob", "phone": "0611223344", "email": "bob@example.com"})
+    # Then it is refused with the existing lead's id, and Bob's e-mail guard was not written either
+    assert second.status == 409
+    assert second.body["error"]["code"] == "conflict"
+    assert second.body["error"]["details"]["existing_lead_id"] == first.body["id"]
+    assert second.body["error"]["details"]["field"] == "phone"
+    assert _all_ids(api) == [first.body["id"]]
+    assert api.post("/leads", {"first_name": "Bob", "email": "BOB@example.com"}).status == 201
+
+
+def test_duplicate_email_is_409(api: ApiClient) -> None:
+    first = api.post("/leads", {"email": "team@bella.fr"})
+    again = api.post("/leads", {"company": "Bella", "email": "Team@Bella.FR"})
+    assert again.status == 409
+    assert again.body["error"]["details"] == {
+        "field": "email",
+        "value": "team@bella.fr",
+        "existing_lead_id": first.body["id"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"first_name": "A", "favourite_colour": "blue"}, "favourite_colour", "Extra inputs"),
+        ({"first_name": "A", "phone": "12345"}, "phone", "international"),
+        ({"first_name": "A", "phone": "+12"}, "phone", "valid phone"),
+        ({"first_name": "A", "email": "not-an-email"}, "email", "e-mail"),
+        ({"first_name": "A", "status": "sleeping"}, "status", "Input should be"),
+        ({"first_name": "A", "tags": ["a,b"]}, "tags.0", "pattern"),
+        ({}, "body", "a lead needs a name"),
+        ({"first_name": ""}, "first_name", "at least 1"),
+    ],
+)
+def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
+    api: ApiClient, body: dict[str, object], field: str, words: str
+) -> None:
+    response = api.post("/leads", body)
+    assert response.status == 422
+    error = response.body["error"]
+    assert error["code"] == "validation_error"
+    assert any(d["field"] == field and words in d["message"] for d in error["details"]), error
+    assert _all_ids(api) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "headers", "status", "code"),
+    [
+        ('{"first_name": "A"', {}, 400, "invalid_json"),
+        (b"\xff\xfe\x00garbage", {}, 400, "bad_request"),
+        ('{"first_name": "' + "x" * 70_000 + '"}', {}, 413, "payload_too_large"),
+        ("first_name=A", {"content-type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        ("[1, 2, 3]", {}, 422, "validation_error"),
+        ("null", {}, 422, "validation_error"),
+    ],
+)
+def test_unreadable_bodies_are_4xx_and_write_nothing(
+    api: ApiClient, raw: str | bytes, headers: dict[str, str], status: int, code: str
+) -> None:
+    response = api.request("POST", "/leads", raw_body=raw, headers=headers)
+    assert response.status == status, response.body
+    assert response.body["error"]["code"] == code
+    assert response.body["error"]["message"]
+    assert _all_ids(api) == []
+
+
+def test_base64_body_is_read_like_api_gateway_sends_it(api: ApiClient) -> None:
+    encoded = base64.b64encode('{"first_name": "Zoé"}'.encode()).decode()
+    event_body = encoded
+    # API Gateway base64-encodes some bodies; the handler must read them as the same JSON.
+    from devserver.events import LocalContext, http_event
+
+    event = http_event("POST", "/leads", headers={"content-type": "application/json"}, body=event_body, claims=api.claims)
+    event["isBase64Encoded"] = True
+    result = api.handler(event, LocalContext())
+    assert result["statusCode"] == 201
+
+
+def test_list_pages_newest_first_without_gaps_or_repeats(api: ApiClient) -> None:
+    created = [api.post("/leads", {"first_name": f"Lead {i}"}).body["id"] for i in range(7)]
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        query = {"limit": "3", **({"cursor": cursor} if cursor else {})}
+        page = api.get("/leads", query=query)
+        assert page.status == 200
+        seen += [lead["id"] for lead in page.body["items"]]
+        pages += 1
+        cursor = page.body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(created))
+    assert pages == 3
+
+
+def test_list_filters_by_status_tag_and_text(api: ApiClient) -> None:
+    hot = api.post("/leads", {"first_name": "Élodie", "last_name": "Martin", "tags": ["VIP", "beauty"], "status": "qualified"})
+    api.post("/leads", {"first_name": "Marc", "tags": ["beauty"], "phone": "+33700000001"})
+    api.post("/leads", {"company": "TechCorp SAS", "email": "contact@techcorp.fr", "phone": "+33612000000"})
+
+    def names(**query: str) -> list[str]:
+        response = api.get("/leads", query=query)
+        assert response.status == 200, response.body
+        return sorted(lead["name"] for lead in response.body["items"])
+
+    assert names(status="qualified") == ["Élodie Martin"]
+    assert names(tag="vip") == ["Élodie Martin"]
+    assert names(tag="beauty") == ["Marc", "Élodie Martin"]
+    assert names(q="elodie") == ["Élodie Martin"]
+    assert names(q="TECHCORP") == ["TechCorp SAS"]
+    assert names(q="0612") == ["TechCorp SAS"]
+    assert names(q="martin", status="qualified", tag="beauty") == ["Élodie Martin"]
+    assert names(status="lost") == []
+    assert hot.status == 201
+
+
+def test_filtered_list_pages_through_more_than_one_read(api: ApiClient) -> None:
+    # Given leads where only every third one matches the filter
+    for i in range(12):
+        api.post("/leads", {"first_name": f"N{i}", "tags": ["even"] if i % 3 == 0 else []})
+    first = api.get("/leads", query={"tag": "even", "limit": "2"})
+    second = api.get("/leads", query={"tag": "even", "limit": "2", "cursor": first.body["next_cursor"]})
+    assert [x["first_name"] for x in first.body["items"]] == ["N9", "N6"]
+    assert [x["first_name"] for x in second.body["items"]] == ["N3", "N0"]
+    assert second.body["next_cursor"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "eyJ2IjoxLCJhZnRlciI6IlRFTkFOVCNvdGhlciJ9", "!!!"])
+def test_a_cursor_we_did_not_make_is_400(api: ApiClient, cursor: str) -> None:
+    response = api.get("/leads", query={"cursor": cursor})
+    assert response.status == 400
+    assert response.body["error"]["code"] == "bad_request"
+
+
+@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"status": "sleeping"}])
+def test_bad_list_parameters_are_422(api: ApiClient, query: dict[str, str]) -> None:
+    assert api.get("/leads", query=query).status == 422
+
+
+def test_patch_changes_only_what_is_sent_and_moves_the_contact_guard(api: ApiClient) -> None:
+    lead = api.post("/leads", {"first_name": "Paul", "phone": "+33600000001", "email": "paul@example.com"}).body
+    response = api.patch(f"/leads/{lead['id']}", {"phone": "+33600000002", "email": None, "tags": ["Relance"]})
+    assert response.status == 200, response.body
+    changed = response.body
+    assert changed["phone"] == "+33600000002"
+    assert changed["email"] is None
+    assert changed["tags"] == ["relance"]
+    assert changed["first_name"] == "Paul"
+    assert changed["version"] == lead["version"] + 1
+    # The old number and the cleared e-mail are free again; the new number is taken.
+    assert api.post("/leads", {"phone": "+33600000001"}).status == 201
+    assert api.post("/leads", {"email": "paul@example.com"}).status == 201
+    assert api.post("/leads", {"phone": "+33600000002"}).status == 409
+
+
+def test_patch_to_a_taken_contact_is_409_and_changes_nothing(api: ApiClient) -> None:
+    ana = api.post("/leads", {"first_name": "Ana", "email": "ana@example.com"}).body
+    bob = api.post("/leads", {"first_name": "Bob", "email": "bob@example.com"}).body
+    response = api.patch(f"/leads/{bob['id']}", {"email": "ANA@example.com", "first_name": "Robert"})
+    assert response.status == 409
+    assert response.body["error"]["details"]["existing_lead_id"] == ana["id"]
+    assert api.get(f"/leads/{bob['id']}").body == bob
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"status": None}, {"tags": None}, {"unknown": 1}, {"phone": "abc"}, {"consent": {"fax": True}}]
+)
+def test_bad_patch_is_422_and_changes_nothing(api: ApiClient, body: dict[str, object]) -> None:
+    lead = api.post("/leads", {"first_name": "Zoé"}).body
+    assert api.patch(f"/leads/{lead['id']}", body).status == 422
+    assert api.get(f"/leads/{lead['id']}").body == lead
+
+
+def test_consent_is_recorded_per_channel_with_its_reason(api: ApiClient) -> None:
+    lead = api.post("/leads", {"first_name": "Léa", "consent": {"sms": False}}).body
+    assert lead["consent"]["sms"]["granted"] is False
+    changed = api.patch(f"/leads/{lead['id']}", {"consent": {"email": True}}).body
+    assert changed["consent"]["sms"]["granted"] is False
+    assert changed["consent"]["email"]["granted"] is True
+    assert changed["consent"]["email"]["reason"] == "changed by a user"
+
+
+def test_delete_removes_the_lead_and_frees_its_contacts(api: ApiClient) -> None:
+    lead = api.post("/leads", {"phone": "+33600000009"}).body
+    assert api.delete(f"/leads/{lead['id']}").status == 204
+    assert api.get(f"/leads/{lead['id']}").status == 404
+    assert api.delete(f"/leads/{lead['id']}").status == 404
+    assert api.post("/leads", {"phone": "+33600000009"}).status == 201
+
+
+def test_unknown_lead_is_404(api: ApiClient) -> None:
+    response = api.get("/leads/01JAAAAAAAAAAAAAAAAAAAAAAA")
+    assert response.status == 404
+    assert response.body["error"]["code"] == "not_found"
+
+
+def test_another_tenants_lead_is_invisible(api: ApiClient, other_api: ApiClient) -> None:
+    # Given a lead of tenant A
+    lead = api.post("/leads", {"first_name": "Secret", "phone": "+33600000077"}).body
+    path = f"/leads/{lead['id']}"
+    # When tenant B reads, lists, changes or deletes it, Then B sees nothing and changes nothing
+    assert other_api.get(path).status == 404
+    assert other_api.patch(path, {"first_name": "Hacked"}).status == 404
+    assert other_api.delete(path).status == 404
+    assert other_api.get("/leads").body["items"] == []
+    # B may hold the same number: contacts are unique per tenant, not across tenants
+    assert other_api.post("/leads", {"phone": "+33600000077"}).status == 201
+    assert api.get(path).body == lead
+
+
+def test_a_request_without_tenant_claims_is_401(tenant_id: str) -> None:
+    anonymous = ApiClient(LEADS, None)
+    assert anonymous.get("/leads").status == 401
+    forged = ApiClient(LEADS, "TENANT#x")
+    assert forged.get("/leads").status == 401
+
+
+def test_an_unknown_route_is_a_404_envelope(api: ApiClient) -> None:
+    response = api.get("/nothing-here")
+    assert response.status == 404
+    assert response.body["error"]["code"] == "not_found"
