@@ -72,3 +72,39 @@ def tenant_id() -> str:
 def other_tenant_id() -> str:
     """A second tenant, for the cross-tenant tests."""
     return f"o-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def fanout_queue(aws_endpoint: str) -> Iterator[str]:
+    """The fan-out queue on a moto server (DynamoDB Local has no SQS, so moto serves it there too)."""
+    with ExitStack() as stack:
+        endpoint = aws_endpoint
+        if os.environ.get("MAX_TEST_DYNAMODB", "moto") == "local":
+            from moto.server import ThreadedMotoServer
+
+            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server.start()
+            stack.callback(server.stop)
+            host, port = server.get_host_and_port()
+            endpoint = f"http://{host}:{port}"
+        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-3")
+        url = sqs.create_queue(QueueName=f"fanout-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+        os.environ.update({"FANOUT_QUEUE_URL": url, "SQS_ENDPOINT": endpoint})
+        reset_settings()
+        yield url
+
+
+def drain(queue_url: str) -> list[str]:
+    """Receive and delete every message of the queue; return their bodies."""
+    from maxcore.services.scheduling import sqs_client
+
+    client = sqs_client()
+    bodies: list[str] = []
+    while True:
+        received = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = received.get("Messages", [])
+        if not messages:
+            return bodies
+        for message in messages:
+            bodies.append(message["Body"])
+            client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadRepository
-from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.dal.tenants import TenantDirectory
+from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
 from maxcore.settings import get_settings
 
@@ -73,6 +75,16 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
     metrics.add_metric(name="JobFannedOut", unit=MetricUnit.Count, value=sent)
     logger.info("job fanned out", extra={"job": job.value, "tenants": sent, "scheduled_at": scheduled_at.isoformat()})
     return sent
+
+
+def run_schedule(scheduled: ScheduledJobEvent) -> dict[str, Any]:
+    """Queue the scheduled job for every tenant of the directory; return what was queued."""
+    scheduled_at = scheduled.scheduled_at or utcnow()
+    queue_url = get_settings().fanout_queue_url
+    if not queue_url:
+        raise RuntimeError("FANOUT_QUEUE_URL is not set")
+    queued = fan_out(scheduled.job, scheduled_at, TenantDirectory().tenant_ids(), sqs_client(), queue_url)
+    return {"job": scheduled.job.value, "scheduled_at": scheduled_at.isoformat(), "tenants": queued}
 
 
 def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:

@@ -1,0 +1,211 @@
+"""One test per access pattern of docs/data-model.md, and one cross-tenant test per repository."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from botocore.client import BaseClient
+
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.items import ALL_ITEMS
+from maxcore.dal.leads import LeadFilter, LeadRepository
+from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
+from maxcore.errors import ConflictError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.lead import Lead, LeadStatus
+from maxcore.rules.summary import apply_activity
+from maxcore.services.tenants import provision_tenant
+
+pytestmark = pytest.mark.integration
+
+NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
+
+
+class RequestCounter:
+    """Counts the DynamoDB operations pynamodb sends, through botocore's event hooks."""
+
+    def __init__(self) -> None:
+        self.operations: list[str] = []
+
+    def __call__(self, model: object, **_: object) -> None:
+        self.operations.append(getattr(model, "name", "?"))
+
+
+@pytest.fixture
+def counter() -> Iterator[RequestCounter]:
+    # pynamodb keeps one connection (and botocore client) per item class: hook them all.
+    clients: dict[int, BaseClient] = {}
+    for item in ALL_ITEMS:
+        client = item._get_connection().connection.client
+        clients[id(client)] = client
+    counting = RequestCounter()
+    for client in clients.values():
+        client.meta.events.register("before-call.dynamodb", counting)
+    yield counting
+    for client in clients.values():
+        client.meta.events.unregister("before-call.dynamodb", counting)
+
+
+def _lead(**fields: object) -> Lead:
+    base: dict[str, object] = {"id": new_id(), "first_name": "Test", "created_at": NOW, "updated_at": NOW}
+    return Lead.model_validate(base | fields)
+
+
+def test_ap1_create_lead_with_contact_guards(tenant_id: str) -> None:
+    repository = LeadRepository(tenant_id)
+    lead = repository.create(_lead(phone="+33611111111", email="a@example.com"))
+    assert lead.version == 1
+    with pytest.raises(ConflictError) as conflict:
+        repository.create(_lead(email="a@example.com"))
+    assert conflict.value.details["existing_lead_id"] == lead.id
+
+
+def test_ap2_get_lead_by_id(tenant_id: str, counter: RequestCounter) -> None:
+    repository = LeadRepository(tenant_id)
+    lead = repository.create(_lead(company="Bella"))
+    counter.operations.clear()
+    assert repository.get(lead.id) == lead
+    assert counter.operations == ["GetItem"]
+
+
+def test_ap3_list_leads_newest_first_in_one_query(tenant_id: str, counter: RequestCounter) -> None:
+    repository = LeadRepository(tenant_id)
+    ids = [repository.create(_lead(first_name=f"L{i}")).id for i in range(5)]
+    counter.operations.clear()
+    page, cursor = repository.list_leads(LeadFilter(), limit=10, cursor=None)
+    assert [lead.id for lead in page] == list(reversed(ids))
+    assert cursor is None
+    assert counter.operations == ["Query"]
+
+
+def test_ap3_sweep_reads_every_lead_of_the_tenant(tenant_id: str) -> None:
+    repository = LeadRepository(tenant_id)
+    ids = {repository.create(_lead(first_name=f"S{i}")).id for i in range(4)}
+    assert {lead.id for lead in repository.iter_all()} == ids
+
+
+def test_ap4_list_leads_by_status(tenant_id: str, counter: RequestCounter) -> None:
+    repository = LeadRepository(tenant_id)
+    won = repository.create(_lead(status=LeadStatus.CONVERTED))
+    repository.create(_lead(status=LeadStatus.NEW))
+    counter.operations.clear()
+    page, _ = repository.list_leads(LeadFilter(status=LeadStatus.CONVERTED), limit=10, cursor=None)
+    assert [lead.id for lead in page] == [won.id]
+    assert counter.operations == ["Query"]
+
+
+def test_ap4_status_change_moves_the_lead_between_status_lists(tenant_id: str) -> None:
+    repository = LeadRepository(tenant_id)
+    lead = repository.create(_lead())
+    repository.update(lead, lead.model_copy(update={"status": LeadStatus.QUALIFIED}))
+    by_status = {
+        status: [x.id for x in repository.list_leads(LeadFilter(status=status), 10, None)[0]]
+        for status in (LeadStatus.NEW, LeadStatus.QUALIFIED)
+    }
+    assert by_status == {LeadStatus.NEW: [], LeadStatus.QUALIFIED: [lead.id]}
+
+
+def test_ap5_find_lead_by_contact(tenant_id: str, counter: RequestCounter) -> None:
+    repository = LeadRepository(tenant_id)
+    lead = repository.create(_lead(phone="+33622222222", telegram_chat_id="123456"))
+    counter.operations.clear()
+    assert repository.find_by_contact("phone", "+33622222222") == lead.id
+    assert repository.find_by_contact("telegram_chat_id", "123456") == lead.id
+    assert repository.find_by_contact("email", "nobody@example.com") is None
+    assert counter.operations == ["GetItem", "GetItem", "GetItem"]
+
+
+def test_ap6_tenant_profile_is_provisioned_once(tenant_id: str) -> None:
+    tenant, created = provision_tenant(tenant_id, "Institut Test", clock=lambda: NOW)
+    again, created_again = provision_tenant(tenant_id, "Another name", clock=lambda: NOW + timedelta(days=1))
+    assert (created, created_again) == (True, False)
+    assert again == tenant
+    assert again.name == "Institut Test"
+    assert again.alert_thresholds.no_reply_days == 3
+
+
+def test_ap7_tenant_directory_lists_every_tenant(tenant_id: str, other_tenant_id: str) -> None:
+    provision_tenant(tenant_id, "A")
+    provision_tenant(other_tenant_id, "B")
+    listed = set(TenantDirectory().tenant_ids())
+    assert {tenant_id, other_tenant_id} <= listed
+
+
+def test_ap8_record_activity_updates_the_lead_summary_atomically(tenant_id: str) -> None:
+    leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
+    lead = leads.create(_lead(phone="+33633333333"))
+    activity = Activity(
+        id=new_id(),
+        lead_id=lead.id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.OUT,
+        status=ActivityStatus.DELIVERED,
+        occurred_at=NOW,
+        preview="Bonjour !",
+    )
+    activities.record(lead, activity, apply_activity(lead.summary, activity, NOW))
+    stored = leads.get(lead.id)
+    assert stored.summary.last_outbound_at == NOW
+    assert stored.version == lead.version + 1
+    # A writer holding the old version loses: its summary would overwrite this one.
+    stale = activity.model_copy(update={"id": new_id()})
+    with pytest.raises(ConflictError):
+        activities.record(lead, stale, apply_activity(lead.summary, stale, NOW))
+    assert [a.id for a in activities.list_for_lead(lead.id)] == [activity.id]
+
+
+def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
+    leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
+    lead = leads.create(_lead())
+    recorded = []
+    for hours in (5, 1, 3):
+        current = leads.get(lead.id)
+        activity = Activity(
+            id=new_id(),
+            lead_id=lead.id,
+            channel=ActivityChannel.EMAIL,
+            direction=Direction.OUT,
+            status=ActivityStatus.SENT,
+            occurred_at=NOW - timedelta(hours=hours),
+        )
+        activities.record(current, activity, apply_activity(current.summary, activity, NOW))
+        recorded.append(activity)
+    listed = activities.list_for_lead(lead.id)
+    assert [a.occurred_at for a in listed] == sorted((a.occurred_at for a in recorded), reverse=True)
+
+
+def test_cross_tenant_lead_repository(tenant_id: str, other_tenant_id: str) -> None:
+    mine = LeadRepository(tenant_id).create(_lead(email="x@example.com"))
+    theirs = LeadRepository(other_tenant_id)
+    with pytest.raises(NotFoundError):
+        theirs.get(mine.id)
+    assert theirs.find_by_contact("email", "x@example.com") is None
+    assert theirs.list_leads(LeadFilter(), 10, None)[0] == []
+    assert list(theirs.iter_all()) == []
+
+
+def test_cross_tenant_tenant_profile_repository(tenant_id: str, other_tenant_id: str) -> None:
+    provision_tenant(tenant_id, "Mine")
+    with pytest.raises(NotFoundError):
+        TenantProfileRepository(other_tenant_id).get()
+
+
+def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) -> None:
+    lead = LeadRepository(tenant_id).create(_lead())
+    activity = Activity(
+        id=new_id(),
+        lead_id=lead.id,
+        channel=ActivityChannel.CALL,
+        direction=Direction.OUT,
+        status=ActivityStatus.NO_ANSWER,
+        occurred_at=NOW,
+    )
+    ActivityRepository(tenant_id).record(lead, activity, apply_activity(lead.summary, activity, NOW))
+    assert ActivityRepository(other_tenant_id).list_for_lead(lead.id) == []
+    # Recording for a lead id of another tenant fails: the lead item does not exist there.
+    with pytest.raises(ConflictError):
+        ActivityRepository(other_tenant_id).record(lead, activity, lead.summary)
+

@@ -1,0 +1,48 @@
+"""Every sample event of events/ replayed through its handler, as ``sam local invoke -e`` would."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devserver.events import LocalContext
+from devserver.functions import load_handler
+from maxcore.services.tenants import provision_tenant
+
+pytestmark = pytest.mark.integration
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+# file -> (function folder, handler, what the answer must show)
+EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "leads_create.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 201}),
+    "leads_create_invalid.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 422}),
+    "leads_list.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 200}),
+    "leads_get_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
+    "leads_patch_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
+    "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
+    "scheduler_hourly_actions.json": ("functions/scheduler/", "app.lambda_handler", {"job": "run_pending_actions"}),
+    "scheduler_worker_batch.json": (
+        "functions/scheduler/",
+        "worker.lambda_handler",
+        {"batchItemFailures": [{"itemIdentifier": "2e1424d4-f796-459a-8184-9c92662be6da"}]},
+    ),
+}
+
+
+def test_every_event_file_is_replayed() -> None:
+    assert sorted(p.name for p in EVENTS.glob("*.json")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_replay(name: str, fanout_queue: str) -> None:
+    provision_tenant("events-demo", "Events demo")
+    code_uri, handler, expected = EXPECTED[name]
+    event = json.loads((EVENTS / name).read_text())
+    result = load_handler(code_uri, handler)(event, LocalContext())
+    assert {key: result[key] for key in expected} == expected, result
+    if "body" in result and result["statusCode"] >= 400:
+        assert set(json.loads(result["body"])["error"]) == {"code", "message", "details"}

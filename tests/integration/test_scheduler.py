@@ -1,0 +1,71 @@
+"""The schedules' fan-out and the per-tenant worker, through their handlers, on real SQS and DynamoDB APIs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.services.tenants import provision_tenant
+from tests.integration.conftest import drain
+from tests.support.api import ApiClient
+
+pytestmark = pytest.mark.integration
+
+SCHEDULER = "functions/scheduler/"
+
+
+def test_daily_schedule_queues_one_message_per_tenant(fanout_queue: str, tenant_id: str, other_tenant_id: str) -> None:
+    # Given two tenants and an empty queue
+    provision_tenant(tenant_id, "A")
+    provision_tenant(other_tenant_id, "B")
+    drain(fanout_queue)
+    # When the daily schedule fires
+    handler = load_handler(SCHEDULER, "app.lambda_handler")
+    report = handler({"job": "generate_alerts", "scheduled_at": "2026-03-10T05:00:00Z"}, LocalContext())
+    # Then each tenant gets exactly one message naming the job and the run
+    messages = [json.loads(body) for body in drain(fanout_queue)]
+    mine = [m for m in messages if m["tenant_id"] in {tenant_id, other_tenant_id}]
+    assert sorted(m["tenant_id"] for m in mine) == sorted([tenant_id, other_tenant_id])
+    assert {m["job"] for m in mine} == {"generate_alerts"}
+    assert {m["scheduled_at"] for m in mine} == {"2026-03-10T05:00:00Z"}
+    assert report["tenants"] == len(messages)
+
+
+@pytest.mark.parametrize("event", [{}, {"job": "make_coffee"}, {"job": "generate_alerts", "scheduled_at": "soon"}])
+def test_a_schedule_input_that_does_not_parse_fails_loudly(fanout_queue: str, event: dict[str, str]) -> None:
+    handler = load_handler(SCHEDULER, "app.lambda_handler")
+    drain(fanout_queue)
+    with pytest.raises(ValueError, match="validation error"):
+        handler(event, LocalContext())
+    assert drain(fanout_queue) == []
+
+
+def test_worker_runs_each_tenant_job_and_reports_only_the_bad_messages(tenant_id: str) -> None:
+    # Given a tenant with three leads, and a batch holding its job and a poison message
+    leads = ApiClient("functions/leads/", tenant_id)
+    for name in ("A", "B", "C"):
+        assert leads.post("/leads", {"first_name": name}).status == 201
+    good = json.dumps({"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"})
+    event = sqs_event([("m-good", good), ("m-bad", '{"job": "generate_alerts", "tenant_id": "BAD#"}'), ("m-junk", "x")])
+    # When the worker processes it
+    result = load_handler(SCHEDULER, "worker.lambda_handler")(event, LocalContext())
+    # Then only the two bad messages are reported for retry (and, after five, the DLQ)
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["m-bad", "m-junk"]
+
+
+def test_worker_sweeps_the_tenants_leads(tenant_id: str, caplog: pytest.LogCaptureFixture) -> None:
+    from maxcore.models.jobs import TenantJobMessage
+    from maxcore.services.scheduling import run_tenant_job
+
+    leads = ApiClient("functions/leads/", tenant_id)
+    for name in ("A", "B"):
+        leads.post("/leads", {"first_name": name})
+    outcome = run_tenant_job(
+        TenantJobMessage.model_validate(
+            {"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"}
+        )
+    )
+    assert outcome == {"leads_swept": 2}

@@ -1,0 +1,72 @@
+"""The design's structural rules, checked on the source so a regression fails the build."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MAXCORE = ROOT / "layers" / "shared" / "maxcore"
+DEPLOYED = sorted([*MAXCORE.rglob("*.py"), *(ROOT / "functions").rglob("*.py")])
+HEAVY = {"openai", "twilio", "resend"}
+
+# What each layer of maxcore may import (DESIGN.md: functions -> services -> rules/dal/channels/ai -> models).
+ALLOWED = {
+    "models": {"models", "rules"},
+    "rules": {"models", "rules"},
+    "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
+    "services": {"models", "rules", "dal", "channels", "ai", "services", "errors", "observability", "settings", "ids", "clock"},
+}
+
+
+def _imports(path: Path) -> list[tuple[str, int, bool]]:
+    """(module, line, at module level) of every import in ``path``."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    top_level = {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno, id(node) in top_level) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.append((node.module, node.lineno, id(node) in top_level))
+    return found
+
+
+@pytest.mark.parametrize("path", DEPLOYED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_heavy_sdks_are_imported_lazily(path: Path) -> None:
+    eager = [(m, line) for m, line, top in _imports(path) if top and m.split(".")[0] in HEAVY]
+    assert eager == [], "openai/twilio/resend must be imported inside the code path that uses them"
+
+
+@pytest.mark.parametrize("path", DEPLOYED, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_scan_in_deployed_code(path: Path) -> None:
+    tree = ast.parse(path.read_text())
+    scans = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr in {"scan", "parallel_scan"}
+    ]
+    assert scans == [], "every read is a GetItem, Query or BatchGet listed in docs/data-model.md"
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED))
+def test_maxcore_imports_go_one_way(layer: str) -> None:
+    wrong = []
+    for path in (MAXCORE / layer).rglob("*.py"):
+        for module, line, _ in _imports(path):
+            parts = module.split(".")
+            if parts[0] == "maxcore" and len(parts) > 1 and parts[1] not in ALLOWED[layer]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
+    assert wrong == []
+
+
+def test_handlers_do_not_reach_into_the_data_layer_items() -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in (ROOT / "functions").rglob("*.py")
+        for module, line, _ in _imports(path)
+        if module.startswith(("maxcore.dal.items", "pynamodb"))
+    ]
+    assert wrong == []
