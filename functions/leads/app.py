@@ -13,6 +13,7 @@ from maxcore.services.leads import LeadService
 
 app = create_app("M.A.X. leads")
 
+
 def _service() -> LeadService:
     return LeadService(principal(app).tenant_id)
 

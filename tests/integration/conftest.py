@@ -44,7 +44,7 @@ def aws_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def tables(aws_endpoint: str) -> Iterator[dict[str, str]]:
+def tables(aws_endpoint: str) -> dict[str, str]:
     """Create the template's tables under fresh names and point the code at them."""
     suffix = uuid.uuid4().hex[:8]
     names = {"MaxTable": f"max-{suffix}", "IdempotencyTable": f"max-idem-{suffix}"}
@@ -59,7 +59,7 @@ def tables(aws_endpoint: str) -> Iterator[dict[str, str]]:
     )
     reset_settings()
     table.bind()
-    yield names
+    return names
 
 
 @pytest.fixture

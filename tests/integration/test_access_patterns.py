@@ -208,4 +208,3 @@ def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) 
     # Recording for a lead id of another tenant fails: the lead item does not exist there.
     with pytest.raises(ConflictError):
         ActivityRepository(other_tenant_id).record(lead, activity, lead.summary)
-

@@ -24,7 +24,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "leads_get_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
     "leads_patch_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
-    "scheduler_hourly_actions.json": ("functions/scheduler/", "app.lambda_handler", {"job": "run_pending_actions"}),
+    "scheduler_hourly_actions.json": (
+        "functions/scheduler/",
+        "app.lambda_handler",
+        {"job": "run_pending_actions"},
+    ),
     "scheduler_worker_batch.json": (
         "functions/scheduler/",
         "worker.lambda_handler",

@@ -31,7 +31,12 @@ def _all_ids(api: ApiClient) -> list[str]:
 
 def test_create_normalises_contacts_and_reads_back(api: ApiClient) -> None:
     # Given a lead typed the way people type
-    body = {"first_name": "Hélène", "last_name": "Dupont", "phone": "06 12 34 56 78", "email": " Helene@Example.FR "}
+    body = {
+        "first_name": "Hélène",
+        "last_name": "Dupont",
+        "phone": "06 12 34 56 78",
+        "email": " Helene@Example.FR ",
+    }
     # When it is created
     created = api.post("/leads", body)
     # Then the contacts are normalised and the lead reads back the same
@@ -100,7 +105,12 @@ def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
         ('{"first_name": "A"', {}, 400, "invalid_json"),
         (b"\xff\xfe\x00garbage", {}, 400, "bad_request"),
         ('{"first_name": "' + "x" * 70_000 + '"}', {}, 413, "payload_too_large"),
-        ("first_name=A", {"content-type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
+        (
+            "first_name=A",
+            {"content-type": "application/x-www-form-urlencoded"},
+            415,
+            "unsupported_media_type",
+        ),
         ("[1, 2, 3]", {}, 422, "validation_error"),
         ("null", {}, 422, "validation_error"),
     ],
@@ -121,7 +131,9 @@ def test_base64_body_is_read_like_api_gateway_sends_it(api: ApiClient) -> None:
     # API Gateway base64-encodes some bodies; the handler must read them as the same JSON.
     from devserver.events import LocalContext, http_event
 
-    event = http_event("POST", "/leads", headers={"content-type": "application/json"}, body=event_body, claims=api.claims)
+    event = http_event(
+        "POST", "/leads", headers={"content-type": "application/json"}, body=event_body, claims=api.claims
+    )
     event["isBase64Encoded"] = True
     result = api.handler(event, LocalContext())
     assert result["statusCode"] == 201
@@ -146,7 +158,10 @@ def test_list_pages_newest_first_without_gaps_or_repeats(api: ApiClient) -> None
 
 
 def test_list_filters_by_status_tag_and_text(api: ApiClient) -> None:
-    hot = api.post("/leads", {"first_name": "Élodie", "last_name": "Martin", "tags": ["VIP", "beauty"], "status": "qualified"})
+    hot = api.post(
+        "/leads",
+        {"first_name": "Élodie", "last_name": "Martin", "tags": ["VIP", "beauty"], "status": "qualified"},
+    )
     api.post("/leads", {"first_name": "Marc", "tags": ["beauty"], "phone": "+33700000001"})
     api.post("/leads", {"company": "TechCorp SAS", "email": "contact@techcorp.fr", "phone": "+33612000000"})
 
@@ -184,14 +199,20 @@ def test_a_cursor_we_did_not_make_is_400(api: ApiClient, cursor: str) -> None:
     assert response.body["error"]["code"] == "bad_request"
 
 
-@pytest.mark.parametrize("query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"status": "sleeping"}])
+@pytest.mark.parametrize(
+    "query", [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"status": "sleeping"}]
+)
 def test_bad_list_parameters_are_422(api: ApiClient, query: dict[str, str]) -> None:
     assert api.get("/leads", query=query).status == 422
 
 
 def test_patch_changes_only_what_is_sent_and_moves_the_contact_guard(api: ApiClient) -> None:
-    lead = api.post("/leads", {"first_name": "Paul", "phone": "+33600000001", "email": "paul@example.com"}).body
-    response = api.patch(f"/leads/{lead['id']}", {"phone": "+33600000002", "email": None, "tags": ["Relance"]})
+    lead = api.post(
+        "/leads", {"first_name": "Paul", "phone": "+33600000001", "email": "paul@example.com"}
+    ).body
+    response = api.patch(
+        f"/leads/{lead['id']}", {"phone": "+33600000002", "email": None, "tags": ["Relance"]}
+    )
     assert response.status == 200, response.body
     changed = response.body
     assert changed["phone"] == "+33600000002"
@@ -215,7 +236,8 @@ def test_patch_to_a_taken_contact_is_409_and_changes_nothing(api: ApiClient) -> 
 
 
 @pytest.mark.parametrize(
-    "body", [{}, {"status": None}, {"tags": None}, {"unknown": 1}, {"phone": "abc"}, {"consent": {"fax": True}}]
+    "body",
+    [{}, {"status": None}, {"tags": None}, {"unknown": 1}, {"phone": "abc"}, {"consent": {"fax": True}}],
 )
 def test_bad_patch_is_422_and_changes_nothing(api: ApiClient, body: dict[str, object]) -> None:
     lead = api.post("/leads", {"first_name": "Zoé"}).body

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.integration
 SCHEDULER = "functions/scheduler/"
 
 
-def test_daily_schedule_queues_one_message_per_tenant(fanout_queue: str, tenant_id: str, other_tenant_id: str) -> None:
+def test_daily_schedule_queues_one_message_per_tenant(
+    fanout_queue: str, tenant_id: str, other_tenant_id: str
+) -> None:
     # Given two tenants and an empty queue
     provision_tenant(tenant_id, "A")
     provision_tenant(other_tenant_id, "B")
@@ -34,7 +36,9 @@ def test_daily_schedule_queues_one_message_per_tenant(fanout_queue: str, tenant_
     assert report["tenants"] == len(messages)
 
 
-@pytest.mark.parametrize("event", [{}, {"job": "make_coffee"}, {"job": "generate_alerts", "scheduled_at": "soon"}])
+@pytest.mark.parametrize(
+    "event", [{}, {"job": "make_coffee"}, {"job": "generate_alerts", "scheduled_at": "soon"}]
+)
 def test_a_schedule_input_that_does_not_parse_fails_loudly(fanout_queue: str, event: dict[str, str]) -> None:
     handler = load_handler(SCHEDULER, "app.lambda_handler")
     drain(fanout_queue)
@@ -48,8 +52,12 @@ def test_worker_runs_each_tenant_job_and_reports_only_the_bad_messages(tenant_id
     leads = ApiClient("functions/leads/", tenant_id)
     for name in ("A", "B", "C"):
         assert leads.post("/leads", {"first_name": name}).status == 201
-    good = json.dumps({"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"})
-    event = sqs_event([("m-good", good), ("m-bad", '{"job": "generate_alerts", "tenant_id": "BAD#"}'), ("m-junk", "x")])
+    good = json.dumps(
+        {"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"}
+    )
+    event = sqs_event(
+        [("m-good", good), ("m-bad", '{"job": "generate_alerts", "tenant_id": "BAD#"}'), ("m-junk", "x")]
+    )
     # When the worker processes it
     result = load_handler(SCHEDULER, "worker.lambda_handler")(event, LocalContext())
     # Then only the two bad messages are reported for retry (and, after five, the DLQ)

@@ -22,7 +22,9 @@ class ApiResponse:
 class ApiClient:
     """A caller of one tenant, with its role, invoking a function's ``lambda_handler`` in process."""
 
-    def __init__(self, code_uri: str, tenant_id: str | None, role: str = "admin", sub: str = "user-1") -> None:
+    def __init__(
+        self, code_uri: str, tenant_id: str | None, role: str = "admin", sub: str = "user-1"
+    ) -> None:
         self.handler = load_handler(code_uri, "app.lambda_handler")
         self.claims: dict[str, Any] | None = (
             None if tenant_id is None else {"tenant_id": tenant_id, "role": role, "sub": sub}

@@ -17,7 +17,19 @@ ALLOWED = {
     "models": {"models", "rules"},
     "rules": {"models", "rules"},
     "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
-    "services": {"models", "rules", "dal", "channels", "ai", "services", "errors", "observability", "settings", "ids", "clock"},
+    "services": {
+        "models",
+        "rules",
+        "dal",
+        "channels",
+        "ai",
+        "services",
+        "errors",
+        "observability",
+        "settings",
+        "ids",
+        "clock",
+    },
 }
 
 

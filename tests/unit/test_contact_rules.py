@@ -28,7 +28,9 @@ def test_national_numbers_read_in_the_given_country() -> None:
     assert normalize_phone("0470 12 34 56", default_country_code="32") == "+32470123456"
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "+0612345678", "+33", "06 12 ab 56 78", "+1234567890123456", "612345678"])
+@pytest.mark.parametrize(
+    "raw", ["", "12345", "+0612345678", "+33", "06 12 ab 56 78", "+1234567890123456", "612345678"]
+)
 def test_implausible_numbers_are_refused(raw: str) -> None:
     with pytest.raises(ContactFormatError):
         normalize_phone(raw)
@@ -36,7 +38,10 @@ def test_implausible_numbers_are_refused(raw: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [(" Sophie.Martin@Example.FR ", "sophie.martin@example.fr"), ("a+tag@sub.domain.io", "a+tag@sub.domain.io")],
+    [
+        (" Sophie.Martin@Example.FR ", "sophie.martin@example.fr"),
+        ("a+tag@sub.domain.io", "a+tag@sub.domain.io"),
+    ],
 )
 def test_emails_are_trimmed_and_lower_cased(raw: str, expected: str) -> None:
     assert normalize_email(raw) == expected

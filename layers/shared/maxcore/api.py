@@ -38,7 +38,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 _TENANT_ID = re.compile(TENANT_ID_PATTERN)
 
-JWT_SECURITY = [{"jwt": []}]
+JWT_SECURITY: list[dict[str, list[str]]] = [{"jwt": []}]
 """OpenAPI security requirement of the routes behind the JWT authorizer."""
 
 
@@ -129,7 +129,9 @@ def create_app(title: str) -> APIGatewayHttpResolver:
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return error_response(400, "invalid_json", "the body is not valid JSON", _validation_details(errors))
+            return error_response(
+                400, "invalid_json", "the body is not valid JSON", _validation_details(errors)
+            )
         if any(e.get("type") == "unsupported_content_type" for e in errors):
             return error_response(415, "unsupported_media_type", "send the body as application/json")
         return error_response(
@@ -196,7 +198,9 @@ def make_handler(app: APIGatewayHttpResolver) -> Handler:
     @tracer.capture_lambda_handler
     @metrics.log_metrics
     def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        claims = ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims", {})
+        claims = (
+            ((event.get("requestContext") or {}).get("authorizer") or {}).get("jwt", {}).get("claims", {})
+        )
         if tenant := claims.get("tenant_id"):
             logger.append_keys(tenant_id=tenant)
         try:

@@ -45,12 +45,16 @@ class LeadRepository(TenantRepository):
     def find_by_contact(self, field: str, value: str) -> str | None:
         """AP5: id of the lead that has this phone, e-mail or Telegram chat id, if any."""
         try:
-            guard = ContactItem.get(keys.contact_pk(self.tenant_id), keys.contact_sk(CONTACT_FIELDS[field], value))
+            guard = ContactItem.get(
+                keys.contact_pk(self.tenant_id), keys.contact_sk(CONTACT_FIELDS[field], value)
+            )
         except DoesNotExist:
             return None
         return guard.lead_id
 
-    def list_leads(self, filters: LeadFilter, limit: int, cursor: str | None) -> tuple[list[Lead], str | None]:
+    def list_leads(
+        self, filters: LeadFilter, limit: int, cursor: str | None
+    ) -> tuple[list[Lead], str | None]:
         """AP3/AP4: a page of leads, newest first, optionally by status (GSI1), tag or text.
 
         Filters on tag and text are DynamoDB filter expressions on the same Query; pages are read
@@ -71,9 +75,7 @@ class LeadRepository(TenantRepository):
 
     def iter_all(self) -> Iterator[Lead]:
         """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
-        for item in LeadItem.query(
-            keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)
-        ):
+        for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):
             yield _to_lead(item)
 
     # --- writes -------------------------------------------------------------------------------
@@ -130,7 +132,11 @@ class LeadRepository(TenantRepository):
         )
 
     def _query(
-        self, status: LeadStatus | None, condition: Condition | None, page_size: int, start: dict[str, Any] | None
+        self,
+        status: LeadStatus | None,
+        condition: Condition | None,
+        page_size: int,
+        start: dict[str, Any] | None,
     ) -> Any:
         if status is None:
             return LeadItem.query(
@@ -159,7 +165,9 @@ class LeadRepository(TenantRepository):
             key["GSI1SK"] = {"S": keys.lead_sk(after)}
         return key
 
-    def _raise_duplicate(self, contacts: dict[str, str], exc: TransactWriteError, lead_id: str | None = None) -> None:
+    def _raise_duplicate(
+        self, contacts: dict[str, str], exc: TransactWriteError, lead_id: str | None = None
+    ) -> None:
         for field, value in contacts.items():
             owner = self.find_by_contact(field, value)
             if owner is not None and owner != lead_id:
@@ -253,4 +261,3 @@ def _to_lead(item: LeadItem) -> Lead:
             "version": item.version,
         }
     )
-

@@ -84,4 +84,3 @@ def _to_tenant(item: TenantItem) -> Tenant:
             "version": item.version,
         }
     )
-

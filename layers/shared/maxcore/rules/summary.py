@@ -15,7 +15,9 @@ def _later(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
 
 
-def apply_activity(summary: LeadSummary, activity: Activity, now: datetime, window_days: int = 30) -> LeadSummary:
+def apply_activity(
+    summary: LeadSummary, activity: Activity, now: datetime, window_days: int = 30
+) -> LeadSummary:
     """Return ``summary`` updated with ``activity``; days older than the window are dropped.
 
     Parameters
@@ -43,9 +45,8 @@ def apply_activity(summary: LeadSummary, activity: Activity, now: datetime, wind
     if activity.direction is Direction.IN:
         updated.last_inbound_at = _later(updated.last_inbound_at, at)
         updated.last_inbound_by_channel[channel] = _later(updated.last_inbound_by_channel.get(channel), at)
-        if activity.intent:
-            if updated.last_intent_at is None or at >= updated.last_intent_at:
-                updated.last_intent, updated.last_intent_at = activity.intent, at
+        if activity.intent and (updated.last_intent_at is None or at >= updated.last_intent_at):
+            updated.last_intent, updated.last_intent_at = activity.intent, at
     elif not failed:
         updated.last_outbound_at = _later(updated.last_outbound_at, at)
         updated.last_outbound_by_channel[channel] = _later(updated.last_outbound_by_channel.get(channel), at)

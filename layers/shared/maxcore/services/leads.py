@@ -81,4 +81,7 @@ class LeadService:
 
 
 def _consent(requested: dict[Channel, bool], now: datetime, reason: str) -> dict[Channel, ConsentState]:
-    return {channel: ConsentState(granted=granted, updated_at=now, reason=reason) for channel, granted in requested.items()}
+    return {
+        channel: ConsentState(granted=granted, updated_at=now, reason=reason)
+        for channel, granted in requested.items()
+    }

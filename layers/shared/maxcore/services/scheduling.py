@@ -73,7 +73,9 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
             flush()
     flush()
     metrics.add_metric(name="JobFannedOut", unit=MetricUnit.Count, value=sent)
-    logger.info("job fanned out", extra={"job": job.value, "tenants": sent, "scheduled_at": scheduled_at.isoformat()})
+    logger.info(
+        "job fanned out", extra={"job": job.value, "tenants": sent, "scheduled_at": scheduled_at.isoformat()}
+    )
     return sent
 
 

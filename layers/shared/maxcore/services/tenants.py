@@ -29,7 +29,14 @@ def provision_tenant(
     repository = TenantProfileRepository(tenant_id)
     now = clock()
     candidate = Tenant(
-        id=tenant_id, name=name, plan=plan, mode=mode, locale=locale, timezone=timezone, created_at=now, updated_at=now
+        id=tenant_id,
+        name=name,
+        plan=plan,
+        mode=mode,
+        locale=locale,
+        timezone=timezone,
+        created_at=now,
+        updated_at=now,
     )
     created = repository.create_if_absent(candidate)
     if created:
