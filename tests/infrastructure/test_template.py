@@ -1,0 +1,508 @@
+"""Properties of template.yaml that other code relies on or that would be costly to lose."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cfnlint.decode import decode
+
+pytestmark = pytest.mark.infrastructure
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+FUNCTION_IDS = ("LeadsFunction", "SchedulerFunction", "SchedulerWorkerFunction")
+LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
+
+
+@cache
+def _load() -> dict[str, Any]:
+    template, matches = decode(str(TEMPLATE))
+    assert not matches, [str(m) for m in matches]
+    assert template is not None
+    # Plain dicts and strings: cfn-lint's nodes carry line marks we do not need.
+    return json.loads(json.dumps(template))
+
+
+@pytest.fixture
+def template() -> dict[str, Any]:
+    return _load()
+
+
+@pytest.fixture
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+def _of_type(resources: dict[str, Any], type_: str) -> dict[str, Any]:
+    return {name: res for name, res in resources.items() if res["Type"] == type_}
+
+
+def _tool(name: str) -> str:
+    """Find a CLI next to the running interpreter (the venv), else on PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.exists():
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} not found next to {sys.executable} nor on PATH")
+    return found
+
+
+def _tool_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("AWS_DEFAULT_REGION", "eu-west-3")
+    env["SAM_CLI_TELEMETRY"] = "0"
+    return env
+
+
+def _contains_intrinsic(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(k == "Ref" or k.startswith("Fn::") or _contains_intrinsic(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_intrinsic(v) for v in value)
+    return False
+
+
+def _references(value: Any, logical_id: str) -> bool:
+    """Whether an IAM Resource value points at the given resource (Ref, GetAtt or Sub)."""
+    if isinstance(value, list):
+        return any(_references(v, logical_id) for v in value)
+    if isinstance(value, dict):
+        if value.get("Ref") == logical_id:
+            return True
+        getatt = value.get("Fn::GetAtt")
+        if getatt is not None:
+            target = getatt[0] if isinstance(getatt, list) else str(getatt).split(".")[0]
+            if target == logical_id:
+                return True
+        sub = value.get("Fn::Sub")
+        if sub is not None:
+            text = sub if isinstance(sub, str) else sub[0]
+            if f"${{{logical_id}}}" in text or f"${{{logical_id}." in text:
+                return True
+        return any(_references(v, logical_id) for v in value.values())
+    return False
+
+
+def _statements(function: dict[str, Any]) -> list[dict[str, Any]]:
+    statements: list[dict[str, Any]] = []
+    for policy in function["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            statements.extend(policy["Statement"])
+    return statements
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+# --- parameters, globals, layer -------------------------------------------------------------
+
+
+def test_parameters_have_the_agreed_defaults(template: dict[str, Any]) -> None:
+    params = template["Parameters"]
+
+    assert params["Stage"]["Default"] == "dev"
+    assert params["JwtIssuer"]["Default"].startswith("https://")
+    assert params["JwtAudience"]["Default"] == "max-api"
+    assert params["FrontendOrigin"]["Default"] == "http://localhost:5173"
+    assert params["LogRetentionDays"]["Type"] == "Number"
+    assert int(params["LogRetentionDays"]["Default"]) == 30
+    assert 30 in [int(v) for v in params["LogRetentionDays"]["AllowedValues"]]
+    assert params["AlarmEmail"]["Default"] == ""
+
+
+def test_function_globals_carry_runtime_layer_and_environment(template: dict[str, Any]) -> None:
+    function_globals = template["Globals"]["Function"]
+
+    assert function_globals["Runtime"] == "python3.11"
+    assert function_globals["Tracing"] == "Active"
+    assert function_globals["Layers"] == [{"Ref": "SharedLayer"}]
+    assert function_globals["Environment"]["Variables"] == {
+        "TABLE_NAME": {"Ref": "MaxTable"},
+        "IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"},
+        "POWERTOOLS_SERVICE_NAME": "max",
+        "POWERTOOLS_METRICS_NAMESPACE": "MAX",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+        "STAGE": {"Ref": "Stage"},
+        "FANOUT_QUEUE_URL": {"Ref": "FanoutQueue"},
+        # Empty in AWS; declared so `sam local --env-vars env.json` may point them at local services.
+        "DYNAMODB_ENDPOINT": "",
+        "SQS_ENDPOINT": "",
+    }
+
+
+def test_layer_is_built_for_the_functions_runtime_and_architecture(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    architectures = template["Globals"]["Function"]["Architectures"]
+    layer = resources["SharedLayer"]
+
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"].rstrip("/") == "layers/shared"
+    assert layer["Properties"]["CompatibleRuntimes"] == ["python3.11"]
+    assert layer["Properties"]["CompatibleArchitectures"] == architectures
+    assert layer["Metadata"]["BuildMethod"] == "python3.11"
+    assert [layer["Metadata"]["BuildArchitecture"]] == architectures
+    for function_id in FUNCTION_IDS:
+        assert "Architectures" not in resources[function_id]["Properties"], function_id
+
+
+def test_every_function_points_at_an_existing_handler(resources: dict[str, Any]) -> None:
+    functions = _of_type(resources, "AWS::Serverless::Function")
+
+    assert set(functions) == set(FUNCTION_IDS)
+    for name, function in functions.items():
+        props = function["Properties"]
+        module, _, attr = props["Handler"].rpartition(".")
+        source = ROOT / props["CodeUri"] / f"{module.replace('.', '/')}.py"
+        assert source.is_file(), f"{name}: {source} is missing"
+        defined = re.compile(rf"^(?:(?:async\s+)?def\s+{attr}\b|{attr}\s*[:=])", re.MULTILINE)
+        assert defined.search(source.read_text()), f"{name}: {attr} is not defined in {source}"
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def test_max_table_has_the_single_table_keys_and_both_gsis(resources: dict[str, Any]) -> None:
+    props = resources["MaxTable"]["Properties"]
+
+    assert {(a["AttributeName"], a["AttributeType"]) for a in props["AttributeDefinitions"]} == {
+        (name, "S") for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK")
+    }
+    assert props["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    indexes = {gsi["IndexName"]: gsi for gsi in props["GlobalSecondaryIndexes"]}
+    assert set(indexes) == {"GSI1", "GSI2"}
+    for name, gsi in indexes.items():
+        assert gsi["KeySchema"] == [
+            {"AttributeName": f"{name}PK", "KeyType": "HASH"},
+            {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+        ]
+        assert gsi["Projection"] == {"ProjectionType": "ALL"}
+
+
+def test_max_table_is_retained_encrypted_recoverable_and_expires_items(resources: dict[str, Any]) -> None:
+    table = resources["MaxTable"]
+    props = table["Properties"]
+
+    assert table["DeletionPolicy"] == "Retain"
+    assert table["UpdateReplacePolicy"] == "Retain"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert "TableName" not in props
+    assert "StreamSpecification" not in props
+
+
+def test_table_definitions_stay_plain_for_tests_and_the_dev_server(resources: dict[str, Any]) -> None:
+    for table_id in ("MaxTable", "IdempotencyTable"):
+        props = resources[table_id]["Properties"]
+        for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode"):
+            assert not _contains_intrinsic(props.get(key)), f"{table_id}.{key}"
+
+
+def test_idempotency_table_matches_powertools_defaults(resources: dict[str, Any]) -> None:
+    table = resources["IdempotencyTable"]
+    props = table["Properties"]
+
+    assert table["Type"] == "AWS::DynamoDB::Table"
+    assert "DeletionPolicy" in table
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["AttributeDefinitions"] == [{"AttributeName": "id", "AttributeType": "S"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+# --- IAM -------------------------------------------------------------------------------------
+
+
+def test_every_dynamodb_statement_on_max_table_is_confined_to_tenant_keys(resources: dict[str, Any]) -> None:
+    checked = 0
+    for function_id in FUNCTION_IDS:
+        for statement in _statements(resources[function_id]):
+            if not _references(statement["Resource"], "MaxTable"):
+                continue
+            checked += 1
+            assert statement["Effect"] == "Allow"
+            assert all(a.startswith("dynamodb:") for a in _actions(statement)), statement
+            assert statement.get("Condition") == LEADING_KEYS_CONDITION, (function_id, statement)
+
+    assert checked >= len(FUNCTION_IDS)
+
+
+def test_no_function_can_scan_or_use_wildcards_on_dynamodb(resources: dict[str, Any]) -> None:
+    for function_id in FUNCTION_IDS:
+        for statement in _statements(resources[function_id]):
+            for action in _actions(statement):
+                assert action not in {"dynamodb:Scan", "dynamodb:*", "*"}, (function_id, action)
+                assert not action.startswith("dynamodb:Describe"), (function_id, action)
+
+
+def test_no_sam_dynamodb_policy_template_bypasses_the_tenant_condition(resources: dict[str, Any]) -> None:
+    for function_id in FUNCTION_IDS:
+        for policy in resources[function_id]["Properties"].get("Policies", []):
+            if isinstance(policy, dict):
+                assert not any(name.startswith("DynamoDB") for name in policy), (function_id, policy)
+            else:
+                assert "DynamoDB" not in str(policy), (function_id, policy)
+
+
+def test_leads_function_can_run_every_item_action_on_table_and_indexes(resources: dict[str, Any]) -> None:
+    (statement,) = [
+        s for s in _statements(resources["LeadsFunction"]) if _references(s["Resource"], "MaxTable")
+    ]
+
+    assert set(_actions(statement)) >= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:BatchGetItem",
+    }
+    assert {"Fn::Sub": "${MaxTable.Arn}/index/*"} in statement["Resource"]
+
+
+def test_scheduler_only_queries_the_tenant_directory_index(resources: dict[str, Any]) -> None:
+    statements = [
+        s for s in _statements(resources["SchedulerFunction"]) if _references(s["Resource"], "MaxTable")
+    ]
+    policies = resources["SchedulerFunction"]["Properties"]["Policies"]
+
+    assert [_actions(s) for s in statements] == [["dynamodb:Query"]]
+    assert statements[0]["Resource"] == [{"Fn::Sub": "${MaxTable.Arn}/index/GSI1"}]
+    assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["FanoutQueue", "QueueName"]}}} in policies
+
+
+def test_worker_reads_and_writes_idempotency_records(resources: dict[str, Any]) -> None:
+    statements = [
+        s
+        for s in _statements(resources["SchedulerWorkerFunction"])
+        if _references(s["Resource"], "IdempotencyTable")
+    ]
+
+    assert statements
+    assert set().union(*(_actions(s) for s in statements)) >= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+
+
+# --- HTTP API --------------------------------------------------------------------------------
+
+
+def test_http_api_uses_the_jwt_authorizer_by_default(resources: dict[str, Any]) -> None:
+    auth = resources["HttpApi"]["Properties"]["Auth"]
+    authorizer = auth["Authorizers"]["JwtAuthorizer"]
+
+    assert auth["DefaultAuthorizer"] == "JwtAuthorizer"
+    assert authorizer["IdentitySource"] == "$request.header.Authorization"
+    assert authorizer["JwtConfiguration"]["issuer"] == {"Ref": "JwtIssuer"}
+    assert _references(authorizer["JwtConfiguration"]["audience"], "JwtAudience")
+
+
+def test_http_api_cors_allows_the_front_end(resources: dict[str, Any]) -> None:
+    cors = resources["HttpApi"]["Properties"]["CorsConfiguration"]
+
+    assert cors["AllowOrigins"] == [{"Ref": "FrontendOrigin"}]
+    assert {h.lower() for h in cors["AllowHeaders"]} >= {"authorization", "content-type", "idempotency-key"}
+    assert set(cors["AllowMethods"]) >= {"GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"}
+    assert cors["MaxAge"] == 600
+
+
+def test_http_api_access_logs_are_json_with_tenant_and_errors(resources: dict[str, Any]) -> None:
+    settings = resources["HttpApi"]["Properties"]["AccessLogSettings"]
+    log_group = resources["HttpApiAccessLogs"]
+
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogs", "Arn"]}
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+    fields = set(json.loads(settings["Format"]).values())
+    assert fields >= {
+        "$context.requestId",
+        "$context.routeKey",
+        "$context.status",
+        "$context.responseLatency",
+        "$context.integrationErrorMessage",
+        "$context.authorizer.claims.tenant_id",
+    }
+
+
+def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) -> None:
+    routes = set()
+    for function_id in FUNCTION_IDS:
+        for name, event in resources[function_id]["Properties"].get("Events", {}).items():
+            if event["Type"] != "HttpApi":
+                continue
+            props = event["Properties"]
+            assert props.get("ApiId") == {"Ref": "HttpApi"}, (function_id, name)
+            assert "Auth" not in props, f"{function_id}.{name} must not override the JWT authorizer"
+            routes.add((props["Method"].upper(), props["Path"]))
+
+    assert routes >= {
+        ("POST", "/leads"),
+        ("GET", "/leads"),
+        ("GET", "/leads/{id}"),
+        ("PATCH", "/leads/{id}"),
+        ("DELETE", "/leads/{id}"),
+    }
+
+
+# --- schedules and queues --------------------------------------------------------------------
+
+
+def test_scheduler_fires_both_jobs(resources: dict[str, Any]) -> None:
+    events = resources["SchedulerFunction"]["Properties"]["Events"]
+    daily = events["DailyAlertGeneration"]["Properties"]
+    hourly = events["HourlyProspectionActions"]["Properties"]
+
+    assert daily["ScheduleExpression"] == "cron(0 6 * * ? *)"
+    # The scheduler fills in its own run time, so a retried run names the same run.
+    run_time = "<aws.scheduler.scheduled-time>"
+    assert json.loads(daily["Input"]) == {"job": "generate_alerts", "scheduled_at": run_time}
+    assert json.loads(hourly["Input"]) == {"job": "run_pending_actions", "scheduled_at": run_time}
+    for event in events.values():
+        assert event["Type"] in {"ScheduleV2", "Schedule"}
+        if event["Type"] == "ScheduleV2":
+            assert event["Properties"]["ScheduleExpressionTimezone"] == "Europe/Paris"
+
+
+def test_worker_consumes_the_fanout_queue_with_partial_batch_failures(resources: dict[str, Any]) -> None:
+    worker = resources["SchedulerWorkerFunction"]["Properties"]
+    (event,) = worker["Events"].values()
+
+    assert worker["Handler"] == "worker.lambda_handler"
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+    assert event["Properties"]["BatchSize"] == 10
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_fanout_queue_outlasts_the_worker_and_redrives_to_the_dlq(resources: dict[str, Any]) -> None:
+    queue = resources["FanoutQueue"]["Properties"]
+    dlq = resources["FanoutDeadLetterQueue"]["Properties"]
+    worker_timeout = resources["SchedulerWorkerFunction"]["Properties"]["Timeout"]
+
+    assert queue["VisibilityTimeout"] >= 6 * worker_timeout
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
+
+
+# --- observability ---------------------------------------------------------------------------
+
+
+def test_every_function_has_a_log_group_with_retention(resources: dict[str, Any]) -> None:
+    log_groups = _of_type(resources, "AWS::Logs::LogGroup")
+    by_name = {json.dumps(lg["Properties"].get("LogGroupName")): lg for lg in log_groups.values()}
+
+    for function_id in FUNCTION_IDS:
+        key = json.dumps({"Fn::Sub": f"/aws/lambda/${{{function_id}}}"})
+        assert key in by_name, f"no log group for {function_id}"
+        assert by_name[key]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_dead_letter_queue_alarm_notifies_the_alarm_topic(resources: dict[str, Any]) -> None:
+    alarms = [
+        a["Properties"]
+        for a in _of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Namespace"] == "AWS/SQS"
+    ]
+
+    (alarm,) = alarms
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "QueueName"]}}
+    ]
+    assert alarm["Threshold"] == 0
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert {"Ref": "AlarmTopic"} in alarm["AlarmActions"]
+
+
+def test_every_function_has_an_errors_alarm(resources: dict[str, Any]) -> None:
+    watched = {
+        a["Properties"]["Dimensions"][0]["Value"]["Ref"]
+        for a in _of_type(resources, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["Namespace"] == "AWS/Lambda" and a["Properties"]["MetricName"] == "Errors"
+    }
+
+    assert watched == set(FUNCTION_IDS)
+    for alarm in _of_type(resources, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_alarm_email_is_subscribed_only_when_given(
+    template: dict[str, Any], resources: dict[str, Any]
+) -> None:
+    (subscription,) = _of_type(resources, "AWS::SNS::Subscription").values()
+
+    assert resources["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    assert "Condition" not in resources["AlarmTopic"]
+    assert subscription["Condition"] == "HasAlarmEmail"
+    assert template["Conditions"]["HasAlarmEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]
+    }
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+
+
+def test_outputs_name_what_clients_and_operators_need(template: dict[str, Any]) -> None:
+    outputs = template["Outputs"]
+
+    assert outputs["ApiUrl"]["Value"] == {
+        "Fn::Sub": "https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/"
+    }
+    assert outputs["TableName"]["Value"] == {"Ref": "MaxTable"}
+    assert outputs["IdempotencyTableName"]["Value"] == {"Ref": "IdempotencyTable"}
+    assert outputs["FanoutQueueUrl"]["Value"] == {"Ref": "FanoutQueue"}
+
+
+# --- linters ---------------------------------------------------------------------------------
+
+
+def test_cfn_lint_passes() -> None:
+    result = subprocess.run(
+        [_tool("cfn-lint"), str(TEMPLATE)],
+        cwd=ROOT,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_sam_validate_lint_passes() -> None:
+    result = subprocess.run(
+        [_tool("sam"), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        cwd=ROOT,
+        env=_tool_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
