@@ -32,7 +32,7 @@ lint: install ## ruff lint and format check
 	$(BIN)/ruff format --check .
 
 typecheck: install ## mypy, strict on layers/ and functions/
-	$(BIN)/mypy layers/shared/maxcore functions devserver scripts bench
+	$(BIN)/mypy layers/shared/maxcore functions devserver scripts
 
 unit: install ## Pure rules and structure
 	$(PYTEST) tests/unit -q
@@ -49,13 +49,10 @@ infrastructure: install ## cfn-lint, sam validate --lint, sam build (the layer m
 contract: install ## schemathesis against the dev server's OpenAPI
 	$(PYTEST) tests/contract -q
 
-bench: install ## Benchmarks (print figures, not pass/fail)
-	$(BIN)/python -m bench
-
 importtime: install ## Import cost of each function module (python -X importtime)
 	$(BIN)/python scripts/importtime.py
 
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract bench importtime build
+.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime build

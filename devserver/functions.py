@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,10 @@ LAYER = ROOT / "layers" / "shared"
 
 LambdaHandler = Callable[[dict[str, Any], Any], Any]
 
+# A module is registered in sys.modules before it finishes executing; without the lock a second
+# thread could pick up the half-loaded module.
+_LOADING = threading.Lock()
+
 
 def _ensure_layer_on_path() -> None:
     # In Lambda the layer is unpacked under /opt/python; locally its folder plays that part.
@@ -21,9 +26,15 @@ def _ensure_layer_on_path() -> None:
         sys.path.insert(0, str(LAYER))
 
 
-@cache
 def load_handler(code_uri: str, handler: str) -> LambdaHandler:
-    """Import ``handler`` ("module.function") from the function folder ``code_uri``.
+    """Import ``handler`` ("module.function") from the function folder ``code_uri``, once, thread-safely."""
+    with _LOADING:
+        return _load_handler(code_uri, handler)
+
+
+@cache
+def _load_handler(code_uri: str, handler: str) -> LambdaHandler:
+    """Import ``handler`` from ``code_uri``.
 
     Each function folder has its own ``app.py``; modules are loaded under a name derived from the
     folder so two functions' ``app`` modules never shadow each other.

@@ -73,7 +73,8 @@ def main() -> None:
         samples = [measure(code.code_uri, module) for _ in range(args.runs)]
         median_ms = statistics.median(total for total, _ in samples) / 1000
         heavy = set().union(*(h for _, h in samples))
-        print(f"{logical_id:<28} {code.code_uri + module + '.py':<28} {median_ms:>18.1f}  {', '.join(sorted(heavy)) or 'none'}")
+        source = f"{code.code_uri}{module}.py"
+        print(f"{logical_id:<28} {source:<28} {median_ms:>18.1f}  {', '.join(sorted(heavy)) or 'none'}")
 
 
 if __name__ == "__main__":

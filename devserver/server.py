@@ -1,0 +1,1162 @@
+"""The local API: what ``sam local start-api`` would do, without containers.
+
+It reads the HttpApi routes of template.yaml, authorizes each request with a dev token the way the JWT
+authorizer would, turns it into an API Gateway HTTP API v2 event and calls the mapped handler in this
+process. DynamoDB and SQS come from an embedded moto server (DynamoDB can be DynamoDB Local or AWS
+instead), the tables are created from the template's own definitions, and the template's schedules
+can be fired by hand, fan-out queue and worker included.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import unquote, urlsplit
+
+import boto3
+
+from devserver.events import LocalContext, http_event, scheduled_event, sqs_event
+from devserver.functions import load_handler, load_module
+from devserver.template import (
+    HttpRoute,
+    Schedule,
+    SqsConsumer,
+    create_tables,
+    function_environment,
+    http_routes,
+    load_template,
+    schedules,
+    sqs_consumers,
+    table_definitions,
+)
+from devserver.token import DevTokenError, sign_dev_token, verify_dev_token
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer
+    from mypy_boto3_sqs import SQSClient
+
+    from devserver.seed import SeedReport
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+LOCAL_REGION = "eu-west-3"
+DEFAULT_FRONTEND_ORIGIN = "http://localhost:5173"
+DEFAULT_TABLE_NAMES = {"MaxTable": "max-local", "IdempotencyTable": "max-local-idempotency"}
+API_TITLE = "M.A.X. API"
+MAX_REQUEST_BYTES = 10 * 1024 * 1024
+"""API Gateway refuses payloads over 10 MB before any function runs."""
+
+SWAGGER_ASSETS = {
+    "swagger-ui-bundle.min.js": "application/javascript; charset=utf-8",
+    "swagger-ui.min.css": "text/css; charset=utf-8",
+}
+
+# Powertools keeps per-invocation state in module globals (the resolver's current event, the logger's
+# appended keys, the metrics buffer). A Lambda sandbox runs one invocation at a time, so the handlers
+# were never written to share them between threads: the dev server serialises invocations the same way.
+_INVOKE_LOCK = threading.Lock()
+
+
+def _envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The project's error body, so a client sees one error shape whoever answered."""
+    return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
+
+
+def _invoke(function_logical_id: str, code_uri: str, handler: str, event: dict[str, Any]) -> Any:
+    """Call one Lambda handler in process, one invocation at a time."""
+    with _INVOKE_LOCK:
+        # Loading under the lock too: load_handler registers a module before running it, so a second
+        # thread could otherwise pick up a half-imported module.
+        function = load_handler(code_uri, handler)
+        return function(event, LocalContext(function_name=function_logical_id))
+
+
+def preload_handlers(template: Mapping[str, Any]) -> None:
+    """Import every function of the template now, as Lambda's init phase would, so errors show at start."""
+    targets = {(route.code_uri, route.handler) for route in http_routes(template)}
+    targets |= {(schedule.code_uri, schedule.handler) for schedule in schedules(template)}
+    targets |= {(consumer.code_uri, consumer.handler) for consumer in sqs_consumers(template)}
+    with _INVOKE_LOCK:
+        for code_uri, handler in sorted(targets):
+            load_handler(code_uri, handler)
+
+
+# ------------------------------------------------------------------------------------------ environment
+
+
+class _Environment:
+    """Undoable changes to ``os.environ``: an in-process server leaves its host as it found it."""
+
+    def __init__(self) -> None:
+        self._previous: dict[str, str | None] = {}
+
+    def set(self, name: str, value: str) -> None:
+        self._previous.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
+
+    def setdefault(self, name: str, value: str) -> None:
+        if not os.environ.get(name):
+            self.set(name, value)
+
+    def restore(self) -> None:
+        for name, value in self._previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._previous.clear()
+
+
+def apply_local_defaults(environment: _Environment | None = None) -> None:
+    """Fake credentials, the region and no X-Ray: what every local entry point needs before any import."""
+    env = environment or _Environment()
+    # Fake keys only when none are set: they never reach AWS (every client here has a local endpoint),
+    # and a developer pointing DYNAMODB_ENDPOINT at AWS keeps their own.
+    if not os.environ.get("AWS_PROFILE"):
+        env.setdefault("AWS_ACCESS_KEY_ID", "local")
+        env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    env.setdefault("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION") or LOCAL_REGION)
+    env.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
+    # No X-Ray daemon runs locally; the tracer would only log connection errors.
+    env.set("POWERTOOLS_TRACE_DISABLED", "true")
+
+
+def default_table_names(template: Mapping[str, Any]) -> dict[str, str]:
+    """Physical table names: TABLE_NAME / IDEMPOTENCY_TABLE_NAME when set, else the local defaults."""
+    variables = _table_env_variables(template)
+    names: dict[str, str] = {}
+    for logical_id in table_definitions(template):
+        fallback = DEFAULT_TABLE_NAMES.get(logical_id, f"max-local-{_kebab(logical_id)}")
+        variable = variables.get(logical_id)
+        names[logical_id] = (os.environ.get(variable, "").strip() if variable else "") or fallback
+    return names
+
+
+def _kebab(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def _table_env_variables(template: Mapping[str, Any]) -> dict[str, str]:
+    """Logical id of each table -> the environment variable the functions read its name from."""
+    found: dict[str, str] = {}
+    for name, value in _all_function_environment(template).items():
+        if isinstance(value, dict) and isinstance(value.get("Ref"), str):
+            found.setdefault(value["Ref"], name)
+    return found
+
+
+def _all_function_environment(template: Mapping[str, Any]) -> dict[str, Any]:
+    # All functions share this process, so their variables share one environment; the first definition of
+    # a variable wins (the template gives shared ones in Globals).
+    merged: dict[str, Any] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::Function":
+            for name, value in function_environment(template, logical_id).items():
+                merged.setdefault(name, value)
+    return merged
+
+
+# -------------------------------------------------------------------------------------------- backends
+
+
+@dataclass
+class LocalBackend:
+    """The AWS services the local functions talk to, and how to put the host environment back."""
+
+    dynamodb_endpoint: str
+    sqs_endpoint: str
+    embedded_dynamodb: bool
+    table_names: dict[str, str]
+    queue_urls: dict[str, str]
+    _moto: ThreadedMotoServer | None = field(repr=False)
+    _environment: _Environment = field(repr=False)
+
+    def sqs(self) -> SQSClient:
+        """An SQS client on the local queues."""
+        return boto3.client("sqs", endpoint_url=self.sqs_endpoint, region_name=os.environ["AWS_REGION"])
+
+    def stop(self) -> None:
+        """Stop moto and restore the environment variables this backend set."""
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        self._environment.restore()
+        _reset_layer_settings()
+
+
+def _reset_layer_settings() -> None:
+    from maxcore.settings import reset_settings
+
+    reset_settings()
+
+
+def start_backend(
+    template: Mapping[str, Any],
+    *,
+    dynamodb_endpoint: str | None = None,
+    table_names: Mapping[str, str] | None = None,
+) -> LocalBackend:
+    """Start moto, create the template's tables and queues, and point the functions' environment at them.
+
+    With ``dynamodb_endpoint`` (DynamoDB Local, or AWS) the tables live there; moto still serves SQS, which
+    neither of those provides.
+    """
+    from moto.server import ThreadedMotoServer
+
+    environment = _Environment()
+    apply_local_defaults(environment)
+    # moto's werkzeug server logs a line per AWS call, drowning the dev server's own access log.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto.start()
+    try:
+        host, port = moto.get_host_and_port()
+        moto_endpoint = f"http://{host}:{port}"
+        endpoint = dynamodb_endpoint or moto_endpoint
+        names = dict(table_names) if table_names is not None else default_table_names(template)
+        dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"])
+        create_tables(dynamodb, names, template)
+        sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=os.environ["AWS_REGION"])
+        queue_urls = _create_queues(sqs, template)
+    except BaseException:
+        moto.stop()
+        environment.restore()
+        raise
+    backend = LocalBackend(
+        dynamodb_endpoint=endpoint,
+        sqs_endpoint=moto_endpoint,
+        embedded_dynamodb=dynamodb_endpoint is None,
+        table_names=names,
+        queue_urls=queue_urls,
+        _moto=moto,
+        _environment=environment,
+    )
+    _configure_functions(template, backend, environment)
+    return backend
+
+
+def _queues(template: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource.get("Properties") or {}
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::SQS::Queue"
+    }
+
+
+def _create_queues(sqs: SQSClient, template: Mapping[str, Any]) -> dict[str, str]:
+    """Every queue of the template, dead-letter queues first so a redrive policy can name them."""
+    queues = _queues(template)
+
+    def dead_letter_target(properties: Mapping[str, Any]) -> str | None:
+        target = (properties.get("RedrivePolicy") or {}).get("deadLetterTargetArn")
+        attribute = target.get("Fn::GetAtt") if isinstance(target, dict) else None
+        return attribute[0] if isinstance(attribute, list) and attribute[0] in queues else None
+
+    ordered = sorted(queues, key=lambda logical_id: dead_letter_target(queues[logical_id]) is not None)
+    urls: dict[str, str] = {}
+    for logical_id in ordered:
+        properties = queues[logical_id]
+        attributes: dict[str, str] = {}
+        for name in ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds"):
+            if isinstance(properties.get(name), int):
+                attributes[name] = str(properties[name])
+        target = dead_letter_target(properties)
+        if target is not None:
+            arn = sqs.get_queue_attributes(QueueUrl=urls[target], AttributeNames=["QueueArn"])["Attributes"]
+            receives = properties["RedrivePolicy"].get("maxReceiveCount", 5)
+            attributes["RedrivePolicy"] = json.dumps(
+                {"deadLetterTargetArn": arn["QueueArn"], "maxReceiveCount": str(receives)}
+            )
+        name = f"max-local-{_kebab(logical_id)}"
+        urls[logical_id] = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]  # type: ignore[arg-type]
+    return urls
+
+
+def _configure_functions(
+    template: Mapping[str, Any], backend: LocalBackend, environment: _Environment
+) -> None:
+    """Set what the functions read at runtime: the template's variables, with local values for its Refs."""
+    parameters = template.get("Parameters") or {}
+    for name, value in _all_function_environment(template).items():
+        resolved: str | None = None
+        if isinstance(value, str | int | float | bool):
+            resolved = str(value)
+        elif isinstance(value, dict) and isinstance(value.get("Ref"), str):
+            ref = value["Ref"]
+            if ref in backend.table_names:
+                resolved = backend.table_names[ref]
+            elif ref in backend.queue_urls:
+                resolved = backend.queue_urls[ref]
+            elif isinstance(parameters.get(ref), dict) and "Default" in parameters[ref]:
+                resolved = str(parameters[ref]["Default"])
+        if resolved is None:
+            continue
+        # Values the local run owns are forced; the rest (log level, stage...) stay overridable.
+        if isinstance(value, dict) and value.get("Ref") in {**backend.table_names, **backend.queue_urls}:
+            environment.set(name, resolved)
+        else:
+            environment.setdefault(name, resolved)
+    environment.set("DYNAMODB_ENDPOINT", backend.dynamodb_endpoint)
+    environment.set("SQS_ENDPOINT", backend.sqs_endpoint)
+    for logical_id, variable in (("MaxTable", "TABLE_NAME"), ("IdempotencyTable", "IDEMPOTENCY_TABLE_NAME")):
+        if logical_id in backend.table_names:
+            environment.set(variable, backend.table_names[logical_id])
+    if "FanoutQueue" in backend.queue_urls:
+        environment.set("FANOUT_QUEUE_URL", backend.queue_urls["FanoutQueue"])
+    _reset_layer_settings()
+
+
+# ---------------------------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True)
+class RouteMatch:
+    """A template route that matches a request, with the values of its path parameters."""
+
+    route: HttpRoute
+    path_parameters: dict[str, str]
+
+    @property
+    def route_key(self) -> str:
+        """The routeKey API Gateway puts in the event: "METHOD /path/{param}", or "$default"."""
+        return "$default" if self.route.path == "$default" else f"{self.route.method} {self.route.path}"
+
+
+@dataclass(frozen=True)
+class _CompiledRoute:
+    route: HttpRoute
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+    priority: tuple[int, int]
+
+
+def _compile(route: HttpRoute) -> _CompiledRoute:
+    if route.path == "$default":
+        return _CompiledRoute(route, re.compile(r"^.*$"), (), (3, 0))
+    names: list[str] = []
+    parts: list[str] = []
+    greedy = False
+    for segment in route.path.strip("/").split("/") if route.path != "/" else []:
+        if match := re.fullmatch(r"\{([A-Za-z0-9_.-]+)(\+?)\}", segment):
+            names.append(match.group(1))
+            greedy = greedy or bool(match.group(2))
+            parts.append("(.+)" if match.group(2) else "([^/]+)")
+        else:
+            parts.append(re.escape(segment))
+    # No optional trailing slash: API Gateway does not match /leads/ to /leads either.
+    pattern = re.compile("^/" + "/".join(parts) + "$")
+    # API Gateway prefers the most specific route: no variables, then more literal segments, greedy last.
+    literal = len(parts) - len(names)
+    return _CompiledRoute(route, pattern, tuple(names), (2 if greedy else (1 if names else 0), -literal))
+
+
+class Router:
+    """Finds the template route of a request, as API Gateway's route selection would."""
+
+    def __init__(self, routes: list[HttpRoute]) -> None:
+        self._routes = sorted((_compile(route) for route in routes), key=lambda c: c.priority)
+
+    @property
+    def routes(self) -> list[HttpRoute]:
+        """The routes, most specific first."""
+        return [compiled.route for compiled in self._routes]
+
+    def match(self, method: str, raw_path: str) -> RouteMatch | list[str]:
+        """The route for ``method`` on ``raw_path``, or the methods the path allows (empty: unknown path)."""
+        allowed: list[str] = []
+        for compiled in self._routes:
+            found = compiled.pattern.match(raw_path)
+            if found is None:
+                continue
+            if compiled.route.method in (method, "ANY"):
+                values = {
+                    name: unquote(value) for name, value in zip(compiled.names, found.groups(), strict=True)
+                }
+                return RouteMatch(compiled.route, values)
+            if compiled.route.method not in allowed:
+                allowed.append(compiled.route.method)
+        return allowed
+
+
+# ---------------------------------------------------------------------------------------------- openapi
+
+
+def _normalised(path: str) -> str:
+    """A path with its parameter names erased, to compare /leads/{id} with /leads/{lead_id}."""
+    return re.sub(r"\{[^}]+\}", "{}", path.rstrip("/") or "/")
+
+
+def merged_openapi(template: Mapping[str, Any], server_url: str) -> dict[str, Any]:
+    """The OpenAPI document of every HTTP function, restricted to what template.yaml routes.
+
+    Each function's resolver describes its own operations; an operation the template does not route is
+    left out, because API Gateway would answer 404 for it.
+    """
+    routes = http_routes(template)
+    routed = {(route.method, _normalised(route.path)) for route in routes}
+    catch_all = any(route.path == "$default" for route in routes)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": API_TITLE, "version": "1.0.0"},
+        "servers": [{"url": server_url, "description": "local dev server"}],
+        "paths": {},
+        "components": {"schemas": {}, "securitySchemes": {}},
+    }
+    tags: dict[str, dict[str, Any]] = {}
+    seen_modules: set[tuple[str, str]] = set()
+    for route in routes:
+        module_name = route.handler.rpartition(".")[0]
+        if (route.code_uri, module_name) in seen_modules:
+            continue
+        seen_modules.add((route.code_uri, module_name))
+        schema = _function_openapi(route.code_uri, module_name)
+        document["openapi"] = schema.get("openapi", document["openapi"])
+        document["info"]["version"] = schema.get("info", {}).get("version", "1.0.0")
+        for path, operations in schema.get("paths", {}).items():
+            for method, operation in operations.items():
+                verb = method.upper()
+                if (
+                    not catch_all
+                    and (verb, _normalised(path)) not in routed
+                    and ("ANY", _normalised(path)) not in routed
+                ):
+                    print(
+                        f"devserver: {verb} {path} of {route.code_uri} is not routed by template.yaml",
+                        file=sys.stderr,
+                    )
+                    continue
+                target = document["paths"].setdefault(path, {})
+                if method in target:
+                    raise ValueError(f"two functions define {verb} {path}")
+                target[method] = operation
+        components = schema.get("components", {})
+        for section in ("schemas", "securitySchemes"):
+            for name, definition in components.get(section, {}).items():
+                existing = document["components"][section].setdefault(name, definition)
+                if existing != definition:
+                    raise ValueError(f"two functions define different components.{section}.{name}")
+        for tag in schema.get("tags", []):
+            tags.setdefault(tag["name"], tag)
+    if tags:
+        document["tags"] = list(tags.values())
+    return document
+
+
+def _function_openapi(code_uri: str, module_name: str) -> dict[str, Any]:
+    app = getattr(load_module(code_uri, module_name), "app", None)
+    if app is None:
+        raise ValueError(f"{code_uri}{module_name}.py has no resolver named `app`")
+    if hasattr(app, "get_openapi_json_schema"):
+        return cast(dict[str, Any], json.loads(app.get_openapi_json_schema()))
+    return cast(
+        dict[str, Any], app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
+    )
+
+
+def swagger_html() -> str:
+    """Swagger UI on the local OpenAPI document, with the assets Powertools ships (no CDN)."""
+    return """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>M.A.X. API - local</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.min.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.min.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({
+      url: "/openapi.json",
+      dom_id: "#swagger-ui",
+      deepLinking: true,
+      persistAuthorization: true,
+      presets: [SwaggerUIBundle.presets.apis],
+      layout: "BaseLayout"
+    });
+  </script>
+</body>
+</html>
+"""
+
+
+def _swagger_asset(name: str) -> bytes:
+    import aws_lambda_powertools.event_handler as event_handler
+
+    folder = Path(event_handler.__file__).parent / "openapi" / "swagger_ui"
+    return (folder / name).read_bytes()
+
+
+# -------------------------------------------------------------------------------------------- schedules
+
+
+def schedule_catalogue(template: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The template's schedules, as ``GET /_local/schedules`` lists them."""
+    return [
+        {
+            "name": schedule.event_name,
+            "function": schedule.function_logical_id,
+            "expression": schedule.expression,
+            "input": schedule.input,
+        }
+        for schedule in schedules(template)
+    ]
+
+
+class UnknownScheduleError(LookupError):
+    """No schedule of the template has that event name."""
+
+
+def fire_schedule(name: str, template: Mapping[str, Any], backend: LocalBackend) -> dict[str, Any]:
+    """Run schedule ``name`` as EventBridge would, then drain the queues it fed into their consumers.
+
+    Returns a report of what ran: the schedule handler's result and, per consumer, each message and
+    whether it succeeded. Failed messages stay on their queue, visible again for the next firing, as
+    they would come back after their visibility timeout in AWS.
+    """
+    found = [schedule for schedule in schedules(template) if schedule.event_name == name]
+    if not found:
+        raise UnknownScheduleError(name)
+    schedule = found[0]
+    started = time.monotonic()
+    event = _schedule_event(schedule)
+    result = _invoke(schedule.function_logical_id, schedule.code_uri, schedule.handler, event)
+    consumers = drain_queues(template, backend)
+    return {
+        "schedule": schedule.event_name,
+        "function": schedule.function_logical_id,
+        "expression": schedule.expression,
+        "input": schedule.input,
+        "event": event,
+        "result": result,
+        "consumers": consumers,
+        "duration_ms": round((time.monotonic() - started) * 1000),
+    }
+
+
+def _schedule_event(schedule: Schedule) -> dict[str, Any]:
+    # With an Input, both EventBridge rules and EventBridge Scheduler deliver exactly that JSON;
+    # without one, a rule delivers its "Scheduled Event" envelope.
+    if schedule.input is None:
+        return scheduled_event(schedule.event_name)
+    now = datetime.now(UTC)
+    # EventBridge Scheduler fills these context attributes into a ScheduleV2 Input before delivering it.
+    attributes = {
+        "<aws.scheduler.schedule-arn>": f"arn:aws:scheduler:{LOCAL_REGION}:000000000000:schedule/default/"
+        f"{schedule.event_name}",
+        "<aws.scheduler.scheduled-time>": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "<aws.scheduler.execution-id>": str(uuid.uuid4()),
+        "<aws.scheduler.attempt-number>": "1",
+    }
+    return cast(dict[str, Any], _substitute(schedule.input, attributes))
+
+
+def _substitute(value: Any, attributes: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        for placeholder, replacement in attributes.items():
+            value = value.replace(placeholder, replacement)
+        return value
+    if isinstance(value, dict):
+        return {key: _substitute(item, attributes) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, attributes) for item in value]
+    return value
+
+
+@dataclass
+class _ConsumerRun:
+    consumer: SqsConsumer
+    invocations: int = 0
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        outcomes = [message["outcome"] for message in self.messages]
+        return {
+            "function": self.consumer.function_logical_id,
+            "queue": self.consumer.queue_logical_id,
+            "invocations": self.invocations,
+            "succeeded": outcomes.count("succeeded"),
+            "failed": outcomes.count("failed"),
+            "messages": self.messages,
+        }
+
+
+MAX_DRAIN_ROUNDS = 100
+"""A consumer that keeps feeding its own queue would otherwise drain forever."""
+
+
+def drain_queues(template: Mapping[str, Any], backend: LocalBackend) -> list[dict[str, Any]]:
+    """Deliver every queued message to its consumer in batches, like Lambda's SQS event source mapping."""
+    sqs = backend.sqs()
+    runs = [
+        _ConsumerRun(consumer)
+        for consumer in sqs_consumers(template)
+        if consumer.queue_logical_id in backend.queue_urls
+    ]
+    failed: dict[str, list[str]] = {}
+    for _ in range(MAX_DRAIN_ROUNDS):
+        delivered = 0
+        for run in runs:
+            delivered += _deliver_batch(sqs, backend.queue_urls[run.consumer.queue_logical_id], run, failed)
+        if delivered == 0:
+            break
+    for queue_url, handles in failed.items():
+        # Received failures stay hidden for the queue's visibility timeout; showing them again now lets the
+        # next firing retry them (and moto move them to the DLQ after maxReceiveCount, as AWS would).
+        for start in range(0, len(handles), 10):
+            sqs.change_message_visibility_batch(
+                QueueUrl=queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": 0}
+                    for i, handle in enumerate(handles[start : start + 10])
+                ],
+            )
+    return [run.report() for run in runs]
+
+
+def _deliver_batch(sqs: SQSClient, queue_url: str, run: _ConsumerRun, failed: dict[str, list[str]]) -> int:
+    received = sqs.receive_message(
+        QueueUrl=queue_url,
+        MaxNumberOfMessages=max(1, min(run.consumer.batch_size, 10)),
+        WaitTimeSeconds=0,
+        AttributeNames=["All"],
+        MessageAttributeNames=["All"],
+    )
+    messages = received.get("Messages", [])
+    if not messages:
+        return 0
+    queue_name = queue_url.rstrip("/").rsplit("/", 1)[-1]
+    event = sqs_event([(m["MessageId"], m["Body"]) for m in messages], queue_name=queue_name)
+    for record, message in zip(event["Records"], messages, strict=True):
+        # The consumer sees the real receipt handle and attributes, not placeholders.
+        record["receiptHandle"] = message["ReceiptHandle"]
+        record["md5OfBody"] = message.get("MD5OfBody", "")
+        record["attributes"].update(message.get("Attributes", {}))
+    run.invocations += 1
+    try:
+        response = _invoke(
+            run.consumer.function_logical_id, run.consumer.code_uri, run.consumer.handler, event
+        )
+        failures = {
+            str(item.get("itemIdentifier"))
+            for item in (response or {}).get("batchItemFailures", [])
+            if isinstance(item, dict)
+        }
+        error = None
+    except Exception as exc:  # an invocation error fails the whole batch, as in Lambda
+        traceback.print_exc()
+        failures = {m["MessageId"] for m in messages}
+        error = f"{type(exc).__name__}: {exc}"
+    done = [m for m in messages if m["MessageId"] not in failures]
+    for start in range(0, len(done), 10):
+        sqs.delete_message_batch(
+            QueueUrl=queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                for i, m in enumerate(done[start : start + 10])
+            ],
+        )
+    for message in messages:
+        outcome = "failed" if message["MessageId"] in failures else "succeeded"
+        if outcome == "failed":
+            failed.setdefault(queue_url, []).append(message["ReceiptHandle"])
+        entry: dict[str, Any] = {
+            "message_id": message["MessageId"],
+            "body": _json_or_text(message["Body"]),
+            "outcome": outcome,
+        }
+        if error is not None:
+            entry["error"] = error
+        run.messages.append(entry)
+    return len(messages)
+
+
+def _json_or_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+# ------------------------------------------------------------------------------------------------ CORS
+
+
+@dataclass(frozen=True)
+class CorsPolicy:
+    """The HttpApi's CorsConfiguration, as API Gateway applies it."""
+
+    origins: tuple[str, ...]
+    headers: tuple[str, ...]
+    methods: tuple[str, ...]
+    max_age: int | None
+
+    @classmethod
+    def from_template(cls, template: Mapping[str, Any]) -> CorsPolicy:
+        """Read the first HttpApi's CorsConfiguration; a Ref'd origin is FRONTEND_ORIGIN locally."""
+        frontend = os.environ.get("FRONTEND_ORIGIN", "").strip() or DEFAULT_FRONTEND_ORIGIN
+        config: dict[str, Any] = {}
+        for resource in (template.get("Resources") or {}).values():
+            if isinstance(resource, dict) and resource.get("Type") == "AWS::Serverless::HttpApi":
+                config = (resource.get("Properties") or {}).get("CorsConfiguration") or {}
+                if config:
+                    break
+        origins = [
+            origin if isinstance(origin, str) else frontend
+            for origin in config.get("AllowOrigins", [frontend])
+        ]
+        max_age = config.get("MaxAge")
+        return cls(
+            origins=tuple(dict.fromkeys(origins)),
+            headers=tuple(str(h) for h in config.get("AllowHeaders", ["authorization", "content-type"])),
+            methods=tuple(
+                str(m)
+                for m in config.get("AllowMethods", ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+            ),
+            max_age=max_age if isinstance(max_age, int) else None,
+        )
+
+    def allowed_origin(self, origin: str | None) -> str | None:
+        """The Access-Control-Allow-Origin value for ``origin``, or None (no CORS headers at all)."""
+        if not origin:
+            return None
+        if "*" in self.origins:
+            return "*"
+        return origin if origin in self.origins else None
+
+    def preflight_headers(self, origin: str | None) -> list[tuple[str, str]]:
+        """Headers of the answer to an OPTIONS preflight."""
+        allowed = self.allowed_origin(origin)
+        if allowed is None:
+            return []
+        headers = [
+            ("Access-Control-Allow-Origin", allowed),
+            ("Access-Control-Allow-Methods", ",".join(self.methods)),
+            ("Access-Control-Allow-Headers", ",".join(self.headers)),
+            ("Vary", "Origin"),
+        ]
+        if self.max_age is not None:
+            headers.append(("Access-Control-Max-Age", str(self.max_age)))
+        return headers
+
+
+# ---------------------------------------------------------------------------------------------- server
+
+
+def api_gateway_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Claims as an HTTP API JWT authorizer passes them on: every value a string, lists as "[a b]"."""
+    flat: dict[str, str] = {}
+    for name, value in claims.items():
+        if isinstance(value, list):
+            flat[name] = "[" + " ".join(str(item) for item in value) + "]"
+        elif isinstance(value, bool):
+            flat[name] = "true" if value else "false"
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+@dataclass
+class _Reply:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_reply(status: int, payload: Any, headers: list[tuple[str, str]] | None = None) -> _Reply:
+    body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+    return _Reply(status, [("Content-Type", "application/json"), *(headers or [])], body)
+
+
+def _error_reply(
+    status: int, code: str, message: str, details: Any = None, headers: list[tuple[str, str]] | None = None
+) -> _Reply:
+    return _json_reply(status, _envelope(code, message, details), headers)
+
+
+class DevServer:
+    """The local API in this process: backends, demo data, and a threaded HTTP server on 127.0.0.1."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        dynamodb_endpoint: str | None = None,
+        table_names: Mapping[str, str] | None = None,
+        template: Mapping[str, Any] | None = None,
+        seed: bool = True,
+        quiet: bool = False,
+    ) -> None:
+        self.template = dict(template) if template is not None else load_template()
+        self.router = Router(http_routes(self.template))
+        self.cors = CorsPolicy.from_template(self.template)
+        self.quiet = quiet
+        self._requested_port = port
+        self._dynamodb_endpoint = dynamodb_endpoint
+        self._table_names = table_names
+        self._seed = seed
+        self.backend: LocalBackend | None = None
+        self.seed_report: SeedReport | None = None
+        self._http: _HttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self._openapi: dict[str, Any] | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------------------
+    def start(self) -> DevServer:
+        """Start the backends, seed the demo tenant and bind the port (not serving yet)."""
+        self.backend = start_backend(
+            self.template, dynamodb_endpoint=self._dynamodb_endpoint, table_names=self._table_names
+        )
+        try:
+            preload_handlers(self.template)
+            if self._seed:
+                from devserver.seed import seed_demo
+
+                self.seed_report = seed_demo()
+            self._http = _HttpServer((HOST, self._requested_port), self)
+        except BaseException:
+            self.backend.stop()
+            self.backend = None
+            raise
+        return self
+
+    def serve_in_background(self) -> DevServer:
+        """Start (if needed) and serve from a daemon thread; for tests and embedding."""
+        if self._http is None:
+            self.start()
+        assert self._http is not None
+        self._thread = threading.Thread(target=self._http.serve_forever, name="devserver", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until :meth:`close` or Ctrl-C."""
+        if self._http is None:
+            self.start()
+        assert self._http is not None
+        self._http.serve_forever()
+
+    def close(self) -> None:
+        """Stop serving, stop moto and restore the environment."""
+        if self._http is not None:
+            if self._thread is not None:
+                self._http.shutdown()
+                self._thread.join(timeout=10)
+                self._thread = None
+            self._http.server_close()
+            self._http = None
+        if self.backend is not None:
+            self.backend.stop()
+            self.backend = None
+
+    def __enter__(self) -> DevServer:
+        return self.serve_in_background()
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when started with port 0)."""
+        if self._http is None:
+            raise RuntimeError("the dev server is not started")
+        return int(self._http.server_address[1])
+
+    @property
+    def url(self) -> str:
+        """Base URL of the local API."""
+        return f"http://{HOST}:{self.port}"
+
+    # --- local features ---------------------------------------------------------------------------------
+    def openapi(self) -> dict[str, Any]:
+        """The merged OpenAPI document, built once (the handlers' code does not change while serving)."""
+        if self._openapi is None:
+            # Under the invocation lock: reading a resolver's routes while it serves a request is not
+            # something Lambda ever does either.
+            with _INVOKE_LOCK:
+                self._openapi = merged_openapi(self.template, self.url)
+        return self._openapi
+
+    def fire(self, name: str) -> dict[str, Any]:
+        """Fire a schedule of the template by its event name."""
+        if self.backend is None:
+            raise RuntimeError("the dev server is not started")
+        return fire_schedule(name, self.template, self.backend)
+
+    def health(self) -> dict[str, Any]:
+        """What ``GET /_local/health`` answers."""
+        backend = self.backend
+        return {
+            "status": "ok",
+            "dynamodb_endpoint": backend.dynamodb_endpoint if backend else None,
+            "embedded_dynamodb": backend.embedded_dynamodb if backend else None,
+            "sqs_endpoint": backend.sqs_endpoint if backend else None,
+            "tables": backend.table_names if backend else {},
+            "queues": backend.queue_urls if backend else {},
+            "routes": [f"{route.method} {route.path}" for route in self.router.routes],
+        }
+
+    # --- requests ----------------------------------------------------------------------------------------
+    def handle(self, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> _Reply:
+        """Answer one HTTP request (CORS headers are added by the caller)."""
+        parts = urlsplit(target)
+        path = parts.path or "/"
+        lowered = {name.lower(): value for name, value in headers}
+        if method == "OPTIONS" and "access-control-request-method" in lowered:
+            # API Gateway answers preflights itself when CorsConfiguration is set; no function runs.
+            return _Reply(204, self.cors.preflight_headers(lowered.get("origin")), b"")
+        local = self._local_route(method, path)
+        if local is not None:
+            return local
+        match = self.router.match(method, path)
+        if isinstance(match, list):
+            if not match:
+                return _error_reply(404, "not_found", f"no route for {method} {path}")
+            return _error_reply(
+                405,
+                "method_not_allowed",
+                f"{method} is not allowed on {path}",
+                {"allowed": match},
+                [("Allow", ", ".join(match))],
+            )
+        claims: dict[str, str] | None = None
+        if match.route.auth:
+            authorization = lowered.get("authorization", "")
+            scheme, _, token = authorization.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                return _error_reply(
+                    401,
+                    "unauthorized",
+                    "send Authorization: Bearer <dev token>",
+                    headers=[("WWW-Authenticate", "Bearer")],
+                )
+            try:
+                claims = api_gateway_claims(verify_dev_token(token.strip()))
+            except DevTokenError as exc:
+                return _error_reply(401, "unauthorized", str(exc), headers=[("WWW-Authenticate", "Bearer")])
+        event = http_event(
+            method,
+            path,
+            route_key=match.route_key,
+            path_parameters=match.path_parameters or None,
+            query=parts.query,
+            headers=_joined_headers(headers),
+            body=body if body else None,
+            claims=claims,
+        )
+        try:
+            result = _invoke(
+                match.route.function_logical_id, match.route.code_uri, match.route.handler, event
+            )
+        except Exception:
+            # A crashed invocation is API Gateway's 500; the traceback is what the Lambda logs would show.
+            traceback.print_exc()
+            return _error_reply(500, "internal_error", "the function failed; see the dev server's console")
+        return _lambda_reply(result, event["requestContext"]["requestId"])
+
+    def _local_route(self, method: str, path: str) -> _Reply | None:
+        """The routes only the local run has; None when ``path`` is not one of them."""
+        if path.startswith("/_local/schedules/"):
+            if method != "POST":
+                return _error_reply(
+                    405, "method_not_allowed", "fire a schedule with POST", headers=[("Allow", "POST")]
+                )
+            return self._fire_reply(unquote(path.removeprefix("/_local/schedules/")))
+        reply: _Reply | None = None
+        if path == "/_local/health":
+            reply = _json_reply(200, self.health())
+        elif path == "/_local/schedules":
+            reply = _json_reply(200, {"schedules": schedule_catalogue(self.template)})
+        elif path == "/openapi.json":
+            reply = _json_reply(200, self.openapi())
+        elif path in ("/docs", "/docs/"):
+            reply = _Reply(200, [("Content-Type", "text/html; charset=utf-8")], swagger_html().encode())
+        elif path.startswith("/docs/") and path.removeprefix("/docs/") in SWAGGER_ASSETS:
+            name = path.removeprefix("/docs/")
+            headers = [("Content-Type", SWAGGER_ASSETS[name]), ("Cache-Control", "max-age=86400")]
+            reply = _Reply(200, headers, _swagger_asset(name))
+        if reply is None or method in ("GET", "HEAD"):
+            return reply
+        return _error_reply(
+            405, "method_not_allowed", f"{method} is not allowed on {path}", headers=[("Allow", "GET")]
+        )
+
+    def _fire_reply(self, name: str) -> _Reply:
+        try:
+            return _json_reply(200, self.fire(name))
+        except UnknownScheduleError:
+            known = [schedule["name"] for schedule in schedule_catalogue(self.template)]
+            return _error_reply(
+                404, "not_found", f"no schedule named {name!r} in template.yaml", {"schedules": known}
+            )
+        except Exception as exc:
+            traceback.print_exc()
+            return _error_reply(500, "schedule_failed", f"{type(exc).__name__}: {exc}")
+
+
+def _joined_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
+    """Repeated request headers joined with commas, as API Gateway v2 delivers them."""
+    joined: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        joined[key] = f"{joined[key]},{value}" if key in joined else value
+    return joined
+
+
+def _lambda_reply(result: Any, request_id: str) -> _Reply:
+    """Turn a handler's return value into HTTP, as an HTTP API with payload format 2.0 does."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        # Format 2.0 lets a function return any JSON value: API Gateway answers it as a 200.
+        return _json_reply(200, result, [("Apigw-Requestid", request_id)])
+    headers = [(str(name), str(value)) for name, value in (result.get("headers") or {}).items()]
+    headers += [("Set-Cookie", str(cookie)) for cookie in result.get("cookies") or []]
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers += [(str(name), str(value)) for value in values]
+    headers.append(("Apigw-Requestid", request_id))
+    raw = result.get("body")
+    if raw is None:
+        body = b""
+    elif result.get("isBase64Encoded"):
+        body = base64.b64decode(raw)
+    else:
+        body = str(raw).encode("utf-8")
+    return _Reply(int(result["statusCode"]), headers, body)
+
+
+class _HttpServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], app: DevServer) -> None:
+        self.app = app
+        super().__init__(address, _RequestHandler)
+
+
+class _RequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "max-devserver"
+
+    def __getattr__(self, name: str) -> Callable[[], None]:
+        # http.server answers 501 for any method without a do_<METHOD>; API Gateway routes every method
+        # (an unrouted one is a 404/405 of ours), so every method goes to the same dispatcher.
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not cast(_HttpServer, self.server).app.quiet:
+            super().log_message(format, *args)
+
+    def _read_body(self) -> bytes | None:
+        """The request body; None when it is over API Gateway's size limit."""
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            total = 0
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                total += size
+                if total > MAX_REQUEST_BYTES:
+                    return None
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            return None
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _dispatch(self) -> None:
+        app = cast(_HttpServer, self.server).app
+        try:
+            body = self._read_body()
+        except ValueError:
+            self.close_connection = True
+            reply = _error_reply(400, "bad_request", "the request body is malformed")
+        else:
+            if body is None:
+                # The rest of the body is never read, so this connection cannot carry another request.
+                self.close_connection = True
+                reply = _error_reply(413, "payload_too_large", "API Gateway refuses bodies over 10 MB")
+            else:
+                try:
+                    reply = app.handle(self.command, self.path, list(self.headers.items()), body)
+                except Exception:
+                    traceback.print_exc()
+                    reply = _error_reply(500, "internal_error", "the dev server failed; see its console")
+        allowed = app.cors.allowed_origin(self.headers.get("Origin"))
+        headers = list(reply.headers)
+        if allowed is not None and not any(
+            name.lower() == "access-control-allow-origin" for name, _ in headers
+        ):
+            headers += [("Access-Control-Allow-Origin", allowed), ("Vary", "Origin")]
+        self.send_response(reply.status)
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD" and reply.body:
+            self.wfile.write(reply.body)
+
+
+# ---------------------------------------------------------------------------------------------- banner
+
+
+def banner(server: DevServer, tenant_id: str = "demo") -> str:
+    """What the dev server prints at start: where it is, tokens for the demo tenant, a curl to paste."""
+    admin = sign_dev_token(tenant_id, role="admin", sub="dev-admin")
+    member = sign_dev_token(tenant_id, role="member", sub="dev-member")
+    backend = server.backend
+    lines = [f"M.A.X. dev server on {server.url}"]
+    if backend is not None:
+        kind = "embedded moto, in memory" if backend.embedded_dynamodb else "external"
+        tables = ", ".join(backend.table_names.values())
+        lines.append(f"  DynamoDB  {backend.dynamodb_endpoint} ({kind}); tables {tables}")
+        lines.append(f"  SQS       {backend.sqs_endpoint} (moto); queues {', '.join(backend.queue_urls)}")
+    if server.seed_report is not None:
+        report = server.seed_report
+        lines.append(
+            f"  Demo tenant '{report.tenant_id}': {report.leads_created} leads and "
+            f"{report.activities_recorded} activities added, {report.leads_already_there} leads already there"
+        )
+    lines += [
+        "",
+        f"  Admin token  ({tenant_id}): {admin}",
+        f"  Member token ({tenant_id}): {member}",
+        "",
+        f'  curl -s -H "Authorization: Bearer {admin}" "{server.url}/leads?limit=5"',
+        "",
+        f"  Docs {server.url}/docs   OpenAPI {server.url}/openapi.json   Health {server.url}/_local/health",
+        f"  Schedules: GET {server.url}/_local/schedules; fire one with",
+        f"  curl -s -X POST {server.url}/_local/schedules/<EventName>",
+        "  Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+@contextmanager
+def running_dev_server(**kwargs: Any) -> Iterator[DevServer]:
+    """A dev server serving from a background thread for the duration of the block."""
+    server = DevServer(**kwargs)
+    server.serve_in_background()
+    try:
+        yield server
+    finally:
+        server.close()

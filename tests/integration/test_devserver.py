@@ -1,0 +1,238 @@
+"""The local dev server end to end: HTTP in, template routes, dev tokens, demo data, schedules."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+import requests
+
+from devserver.seed import DEMO_TENANT_ID, PEOPLE, seed_demo
+from devserver.server import DevServer, banner, running_dev_server
+from devserver.template import http_routes, load_template
+from devserver.token import sign_dev_token
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 30
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[DevServer]:
+    """One dev server for the module, on a free port, with its own embedded moto (not the suite's)."""
+    with running_dev_server(quiet=True) as dev_server:
+        yield dev_server
+
+
+@pytest.fixture(scope="module")
+def admin_token(server: DevServer) -> str:
+    """The admin token the dev server prints at start."""
+    printed = re.search(r"Admin token\s+\(demo\): (\S+)", banner(server))
+    assert printed is not None
+    return printed.group(1)
+
+
+def _get(server: DevServer, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(f"{server.url}{path}", headers=headers, timeout=TIMEOUT, **kwargs)
+
+
+def _all_leads(server: DevServer, token: str) -> list[dict[str, Any]]:
+    response = _get(server, "/leads", token, params={"limit": "100"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["next_cursor"] is None
+    return list(body["items"])
+
+
+def test_the_demo_tenant_is_seeded_with_about_thirty_french_leads(
+    server: DevServer, admin_token: str
+) -> None:
+    # Given the dev server just started
+    # When its printed admin token lists the leads
+    leads = _all_leads(server, admin_token)
+    # Then the demo tenant has its thirty leads, with French mobiles and a month of activity behind them
+    assert len(leads) == len(PEOPLE) == 30
+    assert all(re.fullmatch(r"\+33[67]\d{8}", lead["phone"]) for lead in leads)
+    assert {lead["status"] for lead in leads} >= {"new", "contacted", "qualified", "converted"}
+    contacted = [lead for lead in leads if lead["summary"]["last_contact_at"]]
+    assert 15 <= len(contacted) < len(leads), "some leads were never contacted, most were"
+    assert any(lead["summary"]["last_intent"] for lead in leads)
+
+
+def test_the_banner_has_a_member_token_and_a_curl_that_work(server: DevServer) -> None:
+    text = banner(server)
+    member = re.search(r"Member token \(demo\): (\S+)", text)
+    assert member is not None
+    assert _get(server, "/leads", member.group(1), params={"limit": "1"}).status_code == 200
+    assert 'curl -s -H "Authorization: Bearer ' in text
+    assert f"{server.url}/leads?limit=5" in text
+
+
+def test_seeding_again_changes_nothing(server: DevServer, admin_token: str) -> None:
+    # Given the seeded tenant
+    before = _all_leads(server, admin_token)
+    # When seeding runs a second time against the same table
+    report = seed_demo()
+    # Then it finds every lead already there and writes nothing
+    assert not report.tenant_created
+    assert (report.leads_created, report.activities_recorded) == (0, 0)
+    assert report.leads_already_there == len(PEOPLE)
+    assert _all_leads(server, admin_token) == before
+
+
+def test_a_request_without_a_token_is_401_in_the_project_envelope(server: DevServer) -> None:
+    response = _get(server, "/leads")
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {"code": "unauthorized", "message": response.json()["error"]["message"], "details": {}}
+    }
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_a_token_signed_with_another_secret_is_401(server: DevServer, admin_token: str) -> None:
+    # Given the very claims of the printed token, signed with a key the server does not know
+    claims = jwt.decode(admin_token, options={"verify_signature": False})
+    forged = jwt.encode(claims, "some-other-secret-that-is-long-enough-for-hs256", algorithm="HS256")
+    # When it is used, then it is refused, saying why
+    response = _get(server, "/leads", forged)
+    assert response.status_code == 401
+    assert "signature" in response.json()["error"]["message"]
+
+
+def test_another_tenants_token_sees_no_leads(server: DevServer, admin_token: str) -> None:
+    # Given a token of another tenant
+    other = sign_dev_token("other-tenant")
+    # When it lists leads and asks for one of the demo's leads
+    demo_lead = _all_leads(server, admin_token)[0]
+    # Then it sees none of them
+    assert _all_leads(server, other) == []
+    assert _get(server, f"/leads/{demo_lead['id']}", other).status_code == 404
+
+
+def test_unknown_routes_are_404_and_wrong_methods_405(server: DevServer, admin_token: str) -> None:
+    missing = _get(server, "/nothing-here", admin_token)
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"
+    wrong = requests.put(f"{server.url}/leads", timeout=TIMEOUT)
+    assert wrong.status_code == 405
+    assert wrong.json()["error"]["code"] == "method_not_allowed"
+    assert set(wrong.headers["Allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_cors_preflight_and_origin_follow_the_template(server: DevServer, admin_token: str) -> None:
+    origin = "http://localhost:5173"
+    preflight = requests.options(
+        f"{server.url}/leads",
+        headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
+        timeout=TIMEOUT,
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    listed = _get(server, "/leads", admin_token, params={"limit": "1"})
+    assert "Access-Control-Allow-Origin" not in listed.headers
+    from_front = requests.get(
+        f"{server.url}/leads?limit=1",
+        headers={"Origin": origin, "Authorization": f"Bearer {admin_token}"},
+        timeout=TIMEOUT,
+    )
+    assert from_front.headers["Access-Control-Allow-Origin"] == origin
+    stranger = requests.get(
+        f"{server.url}/leads", headers={"Origin": "https://evil.example"}, timeout=TIMEOUT
+    )
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_the_openapi_document_lists_every_route_of_the_template(server: DevServer) -> None:
+    document = _get(server, "/openapi.json").json()
+    documented = {
+        (method.upper(), re.sub(r"\{[^}]+\}", "{}", path))
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    routes = {
+        (route.method, re.sub(r"\{[^}]+\}", "{}", route.path)) for route in http_routes(load_template())
+    }
+    assert routes <= documented
+    assert document["info"]["title"] == "M.A.X. API"
+    assert document["servers"][0]["url"] == server.url
+    assert "jwt" in document["components"]["securitySchemes"]
+
+
+def test_docs_serve_swagger_ui_with_local_assets(server: DevServer) -> None:
+    page = _get(server, "/docs")
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert "/openapi.json" in page.text
+    assert "//cdn" not in page.text, "the page must work without a network"
+    for asset in ("/docs/swagger-ui-bundle.min.js", "/docs/swagger-ui.min.css"):
+        served = _get(server, asset)
+        assert served.status_code == 200
+        assert len(served.content) > 10_000
+
+
+def test_health_names_the_local_backends(server: DevServer) -> None:
+    health = _get(server, "/_local/health").json()
+    assert health["status"] == "ok"
+    assert health["embedded_dynamodb"] is True
+    assert "FanoutQueue" in health["queues"]
+
+
+def test_firing_daily_alert_generation_runs_the_worker_for_the_demo_tenant(server: DevServer) -> None:
+    # Given the schedules of template.yaml
+    names = [schedule["name"] for schedule in _get(server, "/_local/schedules").json()["schedules"]]
+    assert "DailyAlertGeneration" in names
+    # When the daily alert generation is fired by hand
+    response = requests.post(f"{server.url}/_local/schedules/DailyAlertGeneration", timeout=TIMEOUT)
+    # Then the scheduler fanned the job out and the worker ran it for the demo tenant, with no failure
+    assert response.status_code == 200, response.text
+    report = response.json()
+    assert report["result"]["job"] == "generate_alerts"
+    assert "<aws." not in json.dumps(report["event"]), "Scheduler context attributes are filled in"
+    assert report["result"]["tenants"] >= 1
+    [worker] = report["consumers"]
+    assert worker["function"] == "SchedulerWorkerFunction"
+    assert worker["failed"] == 0
+    assert {"tenant_id": DEMO_TENANT_ID, "job": "generate_alerts", "outcome": "succeeded"} in [
+        {"tenant_id": m["body"]["tenant_id"], "job": m["body"]["job"], "outcome": m["outcome"]}
+        for m in worker["messages"]
+    ]
+    # And the queue is empty afterwards: firing again delivers exactly one new message per tenant
+    again = requests.post(f"{server.url}/_local/schedules/DailyAlertGeneration", timeout=TIMEOUT).json()
+    assert len(again["consumers"][0]["messages"]) == again["result"]["tenants"]
+
+
+def test_firing_an_unknown_schedule_is_404_naming_the_known_ones(server: DevServer) -> None:
+    response = requests.post(f"{server.url}/_local/schedules/NoSuchSchedule", timeout=TIMEOUT)
+    assert response.status_code == 404
+    assert "DailyAlertGeneration" in response.json()["error"]["details"]["schedules"]
+
+
+def test_a_message_the_worker_fails_on_stays_queued_for_the_next_firing(server: DevServer) -> None:
+    # Given a message on the fan-out queue that no worker can read
+    assert server.backend is not None
+    sqs = server.backend.sqs()
+    queue_url = server.backend.queue_urls["FanoutQueue"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"job": "no_such_job", "tenant_id": "demo"}')
+    try:
+        # When a schedule fires, the worker gets it in its batch and reports it as failed
+        first = requests.post(
+            f"{server.url}/_local/schedules/HourlyProspectionActions", timeout=TIMEOUT
+        ).json()
+        [worker] = first["consumers"]
+        failed = [m for m in worker["messages"] if m["outcome"] == "failed"]
+        assert [m["body"]["job"] for m in failed] == ["no_such_job"]
+        assert worker["succeeded"] == first["result"]["tenants"], "the rest of the batch was not held back"
+        # Then it is not deleted: the next firing delivers it again, and only it fails again
+        second = requests.post(
+            f"{server.url}/_local/schedules/HourlyProspectionActions", timeout=TIMEOUT
+        ).json()
+        retried = [m for m in second["consumers"][0]["messages"] if m["outcome"] == "failed"]
+        assert [m["message_id"] for m in retried] == [m["message_id"] for m in failed]
+    finally:
+        sqs.purge_queue(QueueUrl=queue_url)
