@@ -54,6 +54,18 @@ def _lead(**fields: object) -> Lead:
     return Lead.model_validate(base | fields)
 
 
+def _activity(lead_id: str, **fields: object) -> Activity:
+    base: dict[str, object] = {
+        "id": new_id(),
+        "lead_id": lead_id,
+        "channel": ActivityChannel.SMS,
+        "direction": Direction.OUT,
+        "status": ActivityStatus.SENT,
+        "occurred_at": NOW,
+    }
+    return Activity.model_validate(base | fields)
+
+
 def test_ap1_create_lead_with_contact_guards(tenant_id: str) -> None:
     repository = LeadRepository(tenant_id)
     lead = repository.create(_lead(phone="+33611111111", email="a@example.com"))
@@ -137,15 +149,7 @@ def test_ap7_tenant_directory_lists_every_tenant(tenant_id: str, other_tenant_id
 def test_ap8_record_activity_updates_the_lead_summary_atomically(tenant_id: str) -> None:
     leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
     lead = leads.create(_lead(phone="+33633333333"))
-    activity = Activity(
-        id=new_id(),
-        lead_id=lead.id,
-        channel=ActivityChannel.SMS,
-        direction=Direction.OUT,
-        status=ActivityStatus.DELIVERED,
-        occurred_at=NOW,
-        preview="Bonjour !",
-    )
+    activity = _activity(lead.id, status=ActivityStatus.DELIVERED, preview="Bonjour !")
     activities.record(lead, activity, apply_activity(lead.summary, activity, NOW))
     stored = leads.get(lead.id)
     assert stored.summary.last_outbound_at == NOW
@@ -163,14 +167,7 @@ def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
     recorded = []
     for hours in (5, 1, 3):
         current = leads.get(lead.id)
-        activity = Activity(
-            id=new_id(),
-            lead_id=lead.id,
-            channel=ActivityChannel.EMAIL,
-            direction=Direction.OUT,
-            status=ActivityStatus.SENT,
-            occurred_at=NOW - timedelta(hours=hours),
-        )
+        activity = _activity(lead.id, channel=ActivityChannel.EMAIL, occurred_at=NOW - timedelta(hours=hours))
         activities.record(current, activity, apply_activity(current.summary, activity, NOW))
         recorded.append(activity)
     listed = activities.list_for_lead(lead.id)
@@ -195,14 +192,7 @@ def test_cross_tenant_tenant_profile_repository(tenant_id: str, other_tenant_id:
 
 def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) -> None:
     lead = LeadRepository(tenant_id).create(_lead())
-    activity = Activity(
-        id=new_id(),
-        lead_id=lead.id,
-        channel=ActivityChannel.CALL,
-        direction=Direction.OUT,
-        status=ActivityStatus.NO_ANSWER,
-        occurred_at=NOW,
-    )
+    activity = _activity(lead.id, channel=ActivityChannel.CALL, status=ActivityStatus.NO_ANSWER)
     ActivityRepository(tenant_id).record(lead, activity, apply_activity(lead.summary, activity, NOW))
     assert ActivityRepository(other_tenant_id).list_for_lead(lead.id) == []
     # Recording for a lead id of another tenant fails: the lead item does not exist there.
