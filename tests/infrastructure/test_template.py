@@ -19,7 +19,13 @@ pytestmark = pytest.mark.infrastructure
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-FUNCTION_IDS = ("LeadsFunction", "SchedulerFunction", "SchedulerWorkerFunction")
+FUNCTION_IDS = (
+    "LeadsFunction",
+    "TenantsFunction",
+    "BudgetFunction",
+    "SchedulerFunction",
+    "SchedulerWorkerFunction",
+)
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
 
@@ -363,25 +369,34 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/leads/{id}"),
         ("PATCH", "/leads/{id}"),
         ("DELETE", "/leads/{id}"),
+        ("GET", "/tenant"),
+        ("PATCH", "/tenant"),
+        ("GET", "/budget"),
+        ("POST", "/budget/quote"),
+        ("POST", "/budget/packs"),
     }
 
 
 # --- schedules and queues --------------------------------------------------------------------
 
 
-def test_scheduler_fires_both_jobs(resources: dict[str, Any]) -> None:
+def test_scheduler_fires_every_job(resources: dict[str, Any]) -> None:
     events = resources["SchedulerFunction"]["Properties"]["Events"]
     daily = events["DailyAlertGeneration"]["Properties"]
     hourly = events["HourlyProspectionActions"]["Properties"]
+    monthly = events["MonthlyTokenReset"]["Properties"]
 
     assert daily["ScheduleExpression"] == "cron(0 6 * * ? *)"
     # The scheduler fills in its own run time, so a retried run names the same run.
     run_time = "<aws.scheduler.scheduled-time>"
     assert json.loads(daily["Input"]) == {"job": "generate_alerts", "scheduled_at": run_time}
     assert json.loads(hourly["Input"]) == {"job": "run_pending_actions", "scheduled_at": run_time}
-    for event in events.values():
+    assert json.loads(monthly["Input"]) == {"job": "reset_tokens", "scheduled_at": run_time}
+    # Budget periods are UTC months, so the reset runs on UTC time; the others on the tenants' Paris time.
+    assert monthly["ScheduleExpressionTimezone"] == "UTC"
+    for name, event in events.items():
         assert event["Type"] in {"ScheduleV2", "Schedule"}
-        if event["Type"] == "ScheduleV2":
+        if event["Type"] == "ScheduleV2" and name != "MonthlyTokenReset":
             assert event["Properties"]["ScheduleExpressionTimezone"] == "Europe/Paris"
 
 

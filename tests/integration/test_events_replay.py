@@ -23,6 +23,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "leads_list.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 200}),
     "leads_get_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
     "leads_patch_unknown.json": ("functions/leads/", "app.lambda_handler", {"statusCode": 404}),
+    "tenants_get.json": ("functions/tenants/", "app.lambda_handler", {"statusCode": 200}),
+    "tenants_patch_invalid.json": ("functions/tenants/", "app.lambda_handler", {"statusCode": 422}),
+    "budget_get.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 200}),
+    "budget_quote.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 200}),
+    "budget_packs_member_forbidden.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 403}),
+    "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (
         "functions/scheduler/",

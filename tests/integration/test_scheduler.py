@@ -77,3 +77,24 @@ def test_worker_sweeps_the_tenants_leads(tenant_id: str, caplog: pytest.LogCaptu
         )
     )
     assert outcome == {"leads_swept": 2}
+
+
+def test_monthly_reset_job_starts_the_period_once(tenant_id: str) -> None:
+    from datetime import UTC, datetime
+
+    from maxcore.dal.budget import BudgetRepository
+    from maxcore.models.jobs import TenantJobMessage
+    from maxcore.services.scheduling import run_tenant_job
+
+    # Given a budget still in an old period, nearly spent
+    provision_tenant(tenant_id, "Reset")
+    BudgetRepository(tenant_id).open(3, "2026-01", datetime(2026, 1, 5, tzinfo=UTC))
+    message = TenantJobMessage.model_validate(
+        {"job": "reset_tokens", "tenant_id": tenant_id, "scheduled_at": "2026-04-01T00:05:00Z"}
+    )
+    # When the job runs twice (a redelivered message), Then the period starts once, with the plan's allowance
+    assert run_tenant_job(message) == {"period_started": True}
+    assert run_tenant_job(message) == {"period_started": False}
+    budget = BudgetRepository(tenant_id).get()
+    assert budget.balance == 100
+    assert budget.period != "2026-01"

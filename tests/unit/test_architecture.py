@@ -14,8 +14,9 @@ HEAVY = {"openai", "twilio", "resend"}
 
 # What each layer of maxcore may import (DESIGN.md: functions -> services -> rules/dal/channels/ai -> models).
 ALLOWED = {
+    # Models validate contacts with the pure normalisation rules of rules/contact.py.
     "models": {"models", "rules"},
-    "rules": {"models", "rules"},
+    "rules": {"models", "rules", "texts"},
     "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
     "services": {
         "models",
@@ -29,6 +30,7 @@ ALLOWED = {
         "settings",
         "ids",
         "clock",
+        "texts",
     },
 }
 

@@ -35,6 +35,13 @@ class UnauthorizedError(MaxError):
     code = "unauthorized"
 
 
+class InsufficientTokensError(MaxError):
+    """The token balance does not cover the action; nothing ran."""
+
+    status = 402
+    code = "insufficient_tokens"
+
+
 class ForbiddenError(MaxError):
     """The caller is known but may not do this."""
 
@@ -75,3 +82,10 @@ class InvalidInputError(MaxError):
 
     status = 422
     code = "validation_error"
+
+
+class ModeForbiddenError(ForbiddenError):
+    """The tenant's autonomy mode does not let this action run (or not without a user's approval)."""
+
+    status = 403
+    code = "mode_forbids_action"

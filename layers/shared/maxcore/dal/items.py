@@ -80,6 +80,7 @@ class TenantItem(BaseItem, discriminator="Tenant"):
     alert_thresholds = MapAttribute[str, Any](default=dict)
     send_window = MapAttribute[str, Any](default=dict)
     auto_mode_confirmed_at = IsoDateTimeAttribute(null=True)
+    auto_mode_confirmed_by = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
     version = VersionAttribute()
@@ -91,8 +92,23 @@ class BudgetItem(BaseItem, discriminator="Budget"):
     balance = NumberAttribute(default=0)
     reserved = NumberAttribute(default=0)
     allowance = NumberAttribute(default=0)
+    pack_tokens = NumberAttribute(default=0)
     period = UnicodeAttribute()
     updated_at = IsoDateTimeAttribute()
+
+
+class ReservationItem(BaseItem, discriminator="Reservation"):
+    """Tokens set aside for one action (``TENANT#t#RESERVATION`` / ``RES#id``)."""
+
+    reservation_id = UnicodeAttribute()
+    action = UnicodeAttribute()
+    category = UnicodeAttribute()
+    cost = NumberAttribute()
+    mode = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    state = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+    settled_at = IsoDateTimeAttribute(null=True)
 
 
 class LeadItem(BaseItem, discriminator="Lead"):
@@ -240,6 +256,7 @@ class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
 
     entry_id = UnicodeAttribute()
     action = UnicodeAttribute()
+    category = UnicodeAttribute(null=True)
     kind = UnicodeAttribute()
     amount = NumberAttribute()
     mode = UnicodeAttribute()
@@ -253,6 +270,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     BaseItem,
     TenantItem,
     BudgetItem,
+    ReservationItem,
     LeadItem,
     ContactItem,
     ActivityItem,

@@ -195,6 +195,16 @@ def ledger_pk(tenant_id: str, month: str) -> str:
     return f"{_tenant(tenant_id)}#LEDGER#{month}"
 
 
+def reservation_pk(tenant_id: str) -> str:
+    """Partition of a tenant's token reservations (each leaves ``reserved`` exactly once)."""
+    return f"{_tenant(tenant_id)}#RESERVATION"
+
+
+def reservation_sk(reservation_id: str) -> str:
+    """Sort key of a reservation."""
+    return f"RES#{reservation_id}"
+
+
 def ledger_sk(entry_id: str) -> str:
     """Sort key of a ledger entry (ULID: in time order)."""
     return f"ENTRY#{entry_id}"

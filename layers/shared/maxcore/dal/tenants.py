@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys, table
 from maxcore.dal.base import TenantRepository, plain
 from maxcore.dal.items import TenantItem
-from maxcore.errors import NotFoundError
+from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.tenant import Tenant
 
 
@@ -17,9 +18,14 @@ class TenantProfileRepository(TenantRepository):
     """The profile of one tenant."""
 
     def get(self) -> Tenant:
-        """AP6: the tenant's profile and settings."""
+        """AP6: the tenant's profile and settings.
+
+        A strongly consistent read: a mode switched to advise a moment ago must already stop a send.
+        """
         try:
-            item = TenantItem.get(keys.tenant_pk(self.tenant_id), keys.TENANT_PROFILE_SK)
+            item = TenantItem.get(
+                keys.tenant_pk(self.tenant_id), keys.TENANT_PROFILE_SK, consistent_read=True
+            )
         except DoesNotExist as exc:
             raise NotFoundError(f"tenant {self.tenant_id} not found", {"tenant_id": self.tenant_id}) from exc
         return _to_tenant(item)
@@ -41,6 +47,7 @@ class TenantProfileRepository(TenantRepository):
             alert_thresholds=tenant.alert_thresholds.model_dump(),
             send_window=tenant.send_window.model_dump(),
             auto_mode_confirmed_at=tenant.auto_mode_confirmed_at,
+            auto_mode_confirmed_by=tenant.auto_mode_confirmed_by,
             created_at=tenant.created_at,
             updated_at=tenant.updated_at,
         )
@@ -51,6 +58,27 @@ class TenantProfileRepository(TenantRepository):
                 return False
             raise
         return True
+
+    def update(self, before: Tenant, after: Tenant) -> Tenant:
+        """AP6'': write the changed settings if the profile is still at ``before.version``.
+
+        The plan is never written here (billing owns it). A concurrent change of the profile, or a
+        profile deleted meanwhile, is a 409: read it again and retry.
+        """
+        item = TenantItem(keys.tenant_pk(self.tenant_id), keys.TENANT_PROFILE_SK)
+        # With the version set, pynamodb adds the condition "version = before.version" and the
+        # increment of the version to the same UpdateItem.
+        item.version = before.version
+        try:
+            item.update(actions=_settings_actions(after))
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise ConflictError(
+                    "the tenant's settings changed while they were being saved; read them again and retry",
+                    {"version": before.version},
+                ) from exc
+            raise
+        return _to_tenant(item)
 
 
 class TenantDirectory:
@@ -66,6 +94,24 @@ class TenantDirectory:
                 yield item.GSI1SK.removeprefix("TENANT#")
 
 
+def _settings_actions(tenant: Tenant) -> list[Action]:
+    actions: list[Action] = [
+        TenantItem.name.set(tenant.name),
+        TenantItem.mode.set(tenant.mode.value),
+        TenantItem.locale.set(tenant.locale.value),
+        TenantItem.timezone.set(tenant.timezone),
+        TenantItem.alert_thresholds.set(tenant.alert_thresholds.model_dump()),
+        TenantItem.send_window.set(tenant.send_window.model_dump()),
+        TenantItem.updated_at.set(tenant.updated_at),
+    ]
+    # The auto-mode confirmation is written once and never cleared.
+    if tenant.auto_mode_confirmed_at is not None:
+        actions.append(TenantItem.auto_mode_confirmed_at.set(tenant.auto_mode_confirmed_at))
+    if tenant.auto_mode_confirmed_by is not None:
+        actions.append(TenantItem.auto_mode_confirmed_by.set(tenant.auto_mode_confirmed_by))
+    return actions
+
+
 def _to_tenant(item: TenantItem) -> Tenant:
     return Tenant.model_validate(
         {
@@ -79,6 +125,7 @@ def _to_tenant(item: TenantItem) -> Tenant:
             "alert_thresholds": plain(item.alert_thresholds),
             "send_window": plain(item.send_window),
             "auto_mode_confirmed_at": item.auto_mode_confirmed_at,
+            "auto_mode_confirmed_by": item.auto_mode_confirmed_by,
             "created_at": item.created_at,
             "updated_at": item.updated_at,
             "version": item.version,

@@ -17,6 +17,8 @@ class Job(StrEnum):
     """Daily: evaluate the living alerts of every lead of every tenant."""
     RUN_PENDING_ACTIONS = "run_pending_actions"
     """Hourly: execute the prospection steps and automations that are due."""
+    RESET_TOKENS = "reset_tokens"
+    """Monthly: start the new period of every tenant's token budget."""
 
 
 class ScheduledJobEvent(BaseModel):

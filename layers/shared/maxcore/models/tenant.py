@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
+from typing import Annotated, Any, Self
+from zoneinfo import available_timezones
 
-from pydantic import BaseModel, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.json_schema import SkipJsonSchema
 
-from maxcore.models.common import TenantId
+from maxcore.models.common import StrictModel, TenantId
 
 
 class Plan(StrEnum):
@@ -33,25 +46,87 @@ class Locale(StrEnum):
     EN = "en"
 
 
+# Names the zone database holds that are not IANA zones a business could be in.
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    # Read once per process: the first call walks the zone database (about 20 ms).
+    return frozenset(available_timezones() - _NOT_ZONES)
+
+
+def check_timezone(name: str) -> str:
+    """Return ``name`` if it is an IANA timezone (``Europe/Paris``), else raise ``ValueError``.
+
+    Parameters
+    ----------
+    name
+        The timezone as a client wrote it; case matters, as in the IANA database.
+
+    Raises
+    ------
+    ValueError
+        With a message saying what a valid value looks like.
+    """
+    if name not in _known_timezones():
+        raise ValueError(f"unknown timezone {name!r}: use an IANA name such as Europe/Paris")
+    return name
+
+
+Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
+"""An IANA timezone name, checked against the zone database."""
+
+TenantName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+# Bounds of the alert thresholds, shared by the settings and their partial change.
+Days365 = Annotated[int, Field(ge=1, le=365)]
+Days730 = Annotated[int, Field(ge=1, le=730)]
+Hours168 = Annotated[int, Field(ge=1, le=168)]
+WindowDays = Annotated[int, Field(ge=7, le=365)]
+MinSent = Annotated[int, Field(ge=1, le=50)]
+GapPoints = Annotated[int, Field(ge=0, le=100)]
+
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+"""A time of day, ``HH:MM`` on 24 hours."""
+
+
 class AlertThresholds(BaseModel):
     """Thresholds of the living alerts, with the product's defaults."""
 
-    no_contact_days: int = Field(default=7, ge=1, le=365)
-    no_reply_days: int = Field(default=3, ge=1, le=365)
-    no_followup_days: int = Field(default=7, ge=1, le=365)
-    hot_lead_hours: int = Field(default=24, ge=1, le=168)
-    stale_lead_days: int = Field(default=30, ge=1, le=730)
-    preferred_channel_window_days: int = Field(default=30, ge=7, le=365)
-    preferred_channel_min_sent: int = Field(default=2, ge=1, le=50)
-    preferred_channel_min_gap_points: int = Field(default=30, ge=0, le=100)
+    no_contact_days: Days365 = 7
+    no_reply_days: Days365 = 3
+    no_followup_days: Days365 = 7
+    hot_lead_hours: Hours168 = 24
+    stale_lead_days: Days730 = 30
+    preferred_channel_window_days: WindowDays = 30
+    preferred_channel_min_sent: MinSent = 2
+    preferred_channel_min_gap_points: GapPoints = 30
 
 
 class SendWindow(BaseModel):
     """Default days and hours, in the tenant's timezone, when messages may leave."""
 
-    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4], description="0 = Monday")
-    start: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field(default="18:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    days: list[Weekday] = Field(
+        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, max_length=7, description="0 = Monday"
+    )
+    start: ClockTime = "09:00"
+    end: ClockTime = "18:00"
+
+    @field_validator("days")
+    @classmethod
+    def _unique_days(cls, days: list[int]) -> list[int]:
+        if len(set(days)) != len(days):
+            raise ValueError("days must not repeat")
+        return sorted(days)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> Self:
+        # "HH:MM" strings of the same width compare as times.
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start}) must be before end ({self.end})")
+        return self
 
 
 class Tenant(BaseModel):
@@ -67,6 +142,129 @@ class Tenant(BaseModel):
     alert_thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
     auto_mode_confirmed_at: datetime | None = None
+    auto_mode_confirmed_by: str | None = None
     created_at: datetime
     updated_at: datetime
     version: int = 1
+
+
+# --- API schemas ---------------------------------------------------------------------------------
+
+
+class AlertThresholdsChange(StrictModel):
+    """Some alert thresholds: the keys sent replace the current values, the others stay."""
+
+    no_contact_days: Days365 | None = None
+    no_reply_days: Days365 | None = None
+    no_followup_days: Days365 | None = None
+    hot_lead_hours: Hours168 | None = None
+    stale_lead_days: Days730 | None = None
+    preferred_channel_window_days: WindowDays | None = None
+    preferred_channel_min_sent: MinSent | None = None
+    preferred_channel_min_gap_points: GapPoints | None = None
+
+    # Runs only on the keys sent (defaults are not validated): a null sent is refused by name.
+    @field_validator("*")
+    @classmethod
+    def _not_null(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
+    def changes(self) -> dict[str, int]:
+        """The thresholds the client sent, with their new values."""
+        return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+class SendWindowChange(SendWindow):
+    """A new default send window; it replaces the current one whole, so every field is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[Weekday] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
+    start: ClockTime
+    end: ClockTime
+
+
+_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "alert_thresholds", "send_window")
+
+
+class UpdateTenantRequest(StrictModel):
+    """A partial change of the tenant's settings: only the fields sent change.
+
+    The plan is not here: it follows the subscription and changes through billing only.
+    """
+
+    name: TenantName | None = None
+    mode: Mode | None = Field(
+        default=None,
+        description="advise: reads and suggests only; assisted: prepares, a user approves each send; "
+        "auto: sends and runs automations without approval.",
+    )
+    locale: Locale | None = None
+    timezone: Timezone | None = Field(default=None, description="IANA name, e.g. Europe/Paris.")
+    alert_thresholds: AlertThresholdsChange | None = None
+    send_window: SendWindowChange | None = None
+    confirm_auto_mode: bool = Field(
+        default=False,
+        description='Required with "mode": "auto" the first time the tenant switches to auto mode.',
+    )
+    # Hidden from the document (the schema forbids extra fields anyway): only here to answer a
+    # plan change with a clearer message than "extra inputs are not permitted".
+    plan: SkipJsonSchema[Any] = None
+
+    @field_validator("plan")
+    @classmethod
+    def _plan_is_read_only(cls, _: Any) -> None:
+        raise ValueError("plan cannot be changed here: it follows the subscription (billing)")
+
+    # Runs only on the fields sent (defaults are not validated): a null sent is refused by name.
+    @field_validator(*_NOT_NULLABLE)
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            raise ValueError(f"{info.field_name} cannot be null")
+        return value
+
+    @field_validator("confirm_auto_mode")
+    @classmethod
+    def _confirms_auto(cls, confirm: bool, info: ValidationInfo) -> bool:
+        # Fields validate in declaration order: a valid "mode" is already in info.data.
+        if confirm and info.data.get("mode") is not Mode.AUTO:
+            raise ValueError('confirm_auto_mode goes with "mode": "auto"')
+        return confirm
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set - {"confirm_auto_mode"}:
+            raise ValueError("nothing to change: send at least one field")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The settings the client sent, with their new values (``confirm_auto_mode`` left out)."""
+        return {name: getattr(self, name) for name in self.model_fields_set - {"confirm_auto_mode", "plan"}}
+
+
+class TenantResponse(BaseModel):
+    """The tenant's settings as the API returns them."""
+
+    id: TenantId
+    name: str
+    plan: Plan = Field(description="Changes with the subscription, not through this API.")
+    mode: Mode
+    locale: Locale
+    timezone: str = Field(description="IANA name, e.g. Europe/Paris.")
+    alert_thresholds: AlertThresholds
+    send_window: SendWindow
+    auto_mode_confirmed_at: datetime | None = Field(
+        description="When a user first confirmed auto mode; null until then."
+    )
+    auto_mode_confirmed_by: str | None = Field(description="Who confirmed it (the token's subject).")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_tenant(cls, tenant: Tenant) -> TenantResponse:
+        """Build the API view of ``tenant``."""
+        return cls(**tenant.model_dump(exclude={"country_code"}))

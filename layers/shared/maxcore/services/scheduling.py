@@ -13,6 +13,7 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
+from maxcore.services.budget import BudgetService
 from maxcore.settings import get_settings
 
 if TYPE_CHECKING:
@@ -100,9 +101,15 @@ def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
     return {"due_steps": 0}
 
 
+def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
+    # Idempotent per period: a redelivered message or a second run changes nothing.
+    return {"period_started": BudgetService(message.tenant_id).reset_month()}
+
+
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: _generate_alerts,
     Job.RUN_PENDING_ACTIONS: _run_pending_actions,
+    Job.RESET_TOKENS: _reset_tokens,
 }
 
 

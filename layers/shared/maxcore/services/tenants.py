@@ -1,14 +1,25 @@
-"""Tenant provisioning: one idempotent operation that creates a tenant with its defaults."""
+"""Tenant use cases: provisioning (one idempotent operation) and the settings an admin changes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.models.tenant import Locale, Mode, Plan, Tenant
-from maxcore.observability import logger
+from maxcore.errors import InvalidInputError
+from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
+from maxcore.observability import logger, metrics
+from maxcore.rules.modes import auto_mode_needs_confirmation
+
+AUTO_MODE_CONFIRMATION = (
+    "switching to auto mode needs an explicit confirmation: in auto mode M.A.X. sends messages and runs "
+    'automations on its own, without asking anyone for approval; send "confirm_auto_mode": true with '
+    '"mode": "auto" to confirm'
+)
 
 
 def provision_tenant(
@@ -25,6 +36,11 @@ def provision_tenant(
 
     Running it again never changes an existing tenant's settings: a script and the local run can
     both call it at every start.
+
+    Raises
+    ------
+    ValueError
+        When ``tenant_id`` or ``timezone`` is not valid.
     """
     repository = TenantProfileRepository(tenant_id)
     now = clock()
@@ -34,7 +50,7 @@ def provision_tenant(
         plan=plan,
         mode=mode,
         locale=locale,
-        timezone=timezone,
+        timezone=check_timezone(timezone),
         created_at=now,
         updated_at=now,
     )
@@ -42,3 +58,69 @@ def provision_tenant(
     if created:
         logger.info("tenant provisioned", extra={"tenant_id": tenant_id, "plan": plan.value})
     return repository.get(), created
+
+
+class TenantService:
+    """The settings of one tenant, as the API shows and changes them."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.repository = TenantProfileRepository(tenant_id)
+        self._clock = clock
+
+    def get(self) -> Tenant:
+        """The tenant's settings; a tenant that was never provisioned is a 404."""
+        return self.repository.get()
+
+    def update(self, request: UpdateTenantRequest, *, actor: str) -> Tenant:
+        """Apply the settings sent; the first switch to auto needs ``confirm_auto_mode``.
+
+        Parameters
+        ----------
+        request
+            The fields to change; alert thresholds merge key by key, the send window is replaced.
+        actor
+            Who asks (the token's subject), recorded with the first confirmation of auto mode.
+
+        Raises
+        ------
+        InvalidInputError
+            On a first switch to auto without confirmation; nothing is written.
+        ConflictError
+            When the settings changed meanwhile; nothing is written.
+        """
+        before = self.repository.get()
+        now = self._clock()
+        changes: dict[str, Any] = request.changes()
+        if "alert_thresholds" in changes:
+            sent = changes.pop("alert_thresholds").changes()
+            changes["alert_thresholds"] = before.alert_thresholds.model_copy(update=sent)
+        mode: Mode = changes.get("mode", before.mode)
+        if auto_mode_needs_confirmation(before.mode, mode, before.auto_mode_confirmed_at):
+            if not request.confirm_auto_mode:
+                raise InvalidInputError(
+                    AUTO_MODE_CONFIRMATION,
+                    [
+                        {
+                            "field": "confirm_auto_mode",
+                            "message": AUTO_MODE_CONFIRMATION,
+                            "type": "confirmation_required",
+                        }
+                    ],
+                )
+            changes["auto_mode_confirmed_at"] = now
+            changes["auto_mode_confirmed_by"] = actor or None
+        after = before.model_copy(update={**changes, "updated_at": now})
+        updated = self.repository.update(before, after)
+        if updated.mode is not before.mode:
+            metrics.add_metric(name="ModeChanged", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "tenant settings changed",
+            extra={
+                "fields": sorted(request.changes()),
+                "mode_before": before.mode.value,
+                "mode_after": updated.mode.value,
+                "auto_mode_confirmed_now": "auto_mode_confirmed_at" in changes,
+            },
+        )
+        return updated

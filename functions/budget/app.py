@@ -1,0 +1,58 @@
+"""Token budget API: where the tenant's tokens stand, what an action would cost, packs."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.models.budget import AddPackRequest, Budget, BudgetReport, CostQuote, QuoteRequest
+from maxcore.services.budget import BudgetService
+
+app = create_app("M.A.X. budget")
+
+
+@app.get(
+    "/budget",
+    responses=responses(200, "The budget page.", 404),
+    security=JWT_SECURITY,
+    tags=["budget"],
+    summary="Token budget",
+)
+def get_budget() -> BudgetReport:
+    """Balance, allowance, spending by category and week, exhaustion forecast, advice, 80/100 % alerts."""
+    caller = principal(app)
+    tenant = TenantProfileRepository(caller.tenant_id).get()
+    return BudgetService(caller.tenant_id).report(tenant.locale.value)
+
+
+@app.post(
+    "/budget/quote",
+    responses=responses(200, "The cost and the balance after; nothing runs.", 404),
+    security=JWT_SECURITY,
+    tags=["budget"],
+    summary="Cost of an action (dry run)",
+)
+def quote(body: Annotated[QuoteRequest, Body()]) -> CostQuote:
+    """What an action would cost and the balance after it, before anything runs."""
+    return BudgetService(principal(app).tenant_id).quote(body.action)
+
+
+@app.post(
+    "/budget/packs",
+    status_code=201,
+    responses=responses(201, "The budget with the packs added.", 404),
+    security=JWT_SECURITY,
+    tags=["budget"],
+    summary="Add token packs (admin)",
+)
+def add_packs(body: Annotated[AddPackRequest, Body()]) -> Budget:
+    """Add packs of +500 tokens at once; they carry over the monthly reset."""
+    caller = principal(app)
+    caller.require_admin()
+    return BudgetService(caller.tenant_id).add_packs(body.packs, body.reason)
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,318 @@
+"""The budget repository: the token balance, reservations and the monthly ledger of one tenant.
+
+Every change is one transaction: the balance moves under a condition (never below zero, a
+reservation settles once), and the ledger entry explaining it is written in the same transaction.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.expressions.update import Action
+
+from maxcore.dal import keys
+from maxcore.dal.base import TenantRepository
+from maxcore.dal.items import BudgetItem, LedgerEntryItem, ReservationItem
+from maxcore.errors import ConflictError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.budget import Budget, LedgerEntry, LedgerKind, Reservation, ReservationState
+
+MAX_ATTEMPTS = 12
+"""Transactions on one hot budget item conflict under load; they are retried with jittered backoff."""
+
+
+class InsufficientBalanceError(Exception):
+    """The balance does not cover the cost (raised by the repository, priced by the service)."""
+
+
+class BudgetRepository(TenantRepository):
+    """The tokens of one tenant."""
+
+    # --- reads --------------------------------------------------------------------------------
+    def get(self) -> Budget:
+        """AP17: the budget item."""
+        try:
+            item = BudgetItem.get(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK, consistent_read=True)
+        except DoesNotExist as exc:
+            raise NotFoundError(
+                "this account has no token budget yet", {"tenant_id": self.tenant_id}
+            ) from exc
+        return Budget(
+            balance=int(item.balance),
+            reserved=int(item.reserved),
+            allowance=int(item.allowance),
+            pack_tokens=int(item.pack_tokens),
+            period=item.period,
+        )
+
+    def get_reservation(self, reservation_id: str) -> Reservation:
+        """AP18: one reservation."""
+        try:
+            item = ReservationItem.get(
+                keys.reservation_pk(self.tenant_id), keys.reservation_sk(reservation_id)
+            )
+        except DoesNotExist as exc:
+            raise NotFoundError(f"reservation {reservation_id} not found") from exc
+        return Reservation.model_validate(
+            {
+                "id": item.reservation_id,
+                "action": item.action,
+                "category": item.category,
+                "cost": int(item.cost),
+                "mode": item.mode,
+                "reason": item.reason,
+                "state": item.state,
+                "created_at": item.created_at,
+                "settled_at": item.settled_at,
+            }
+        )
+
+    def ledger(self, month: str) -> Iterator[LedgerEntry]:
+        """AP16: a month's ledger, oldest first."""
+        for item in LedgerEntryItem.query(keys.ledger_pk(self.tenant_id, month)):
+            yield LedgerEntry.model_validate(
+                {
+                    "id": item.entry_id,
+                    "kind": item.kind,
+                    "action": item.action,
+                    "category": item.category,
+                    "amount": int(item.amount),
+                    "mode": item.mode,
+                    "reason": item.reason,
+                    "outcome": item.outcome,
+                    "reservation_id": item.reservation_id,
+                    "created_at": item.created_at,
+                }
+            )
+
+    # --- writes -------------------------------------------------------------------------------
+    def open(self, allowance: int, period: str, now: datetime) -> bool:
+        """AP17': create the budget with the plan's allowance unless it exists; True when created now."""
+        item = BudgetItem(
+            keys.tenant_pk(self.tenant_id),
+            keys.BUDGET_SK,
+            balance=allowance,
+            reserved=0,
+            allowance=allowance,
+            pack_tokens=0,
+            period=period,
+            updated_at=now,
+        )
+        try:
+            item.save(condition=BudgetItem.PK.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        self._write_entry(
+            LedgerKind.RESET,
+            "plan_allowance",
+            None,
+            allowance,
+            "system",
+            "budget opened",
+            "granted",
+            None,
+            now,
+        )
+        return True
+
+    def reserve(self, reservation: Reservation) -> None:
+        """Take ``cost`` from the balance into ``reserved``, only if the balance covers it."""
+        budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
+        item = ReservationItem(
+            keys.reservation_pk(self.tenant_id),
+            keys.reservation_sk(reservation.id),
+            reservation_id=reservation.id,
+            action=reservation.action.value,
+            category=reservation.category.value,
+            cost=reservation.cost,
+            mode=reservation.mode.value,
+            reason=reservation.reason,
+            state=ReservationState.RESERVED.value,
+            created_at=reservation.created_at,
+        )
+
+        def write() -> None:
+            with self._transaction() as tx:
+                tx.update(
+                    budget,
+                    actions=[
+                        BudgetItem.balance.add(-reservation.cost),
+                        BudgetItem.reserved.add(reservation.cost),
+                        BudgetItem.updated_at.set(reservation.created_at),
+                    ],
+                    condition=BudgetItem.balance >= reservation.cost,
+                )
+                tx.save(item, condition=ReservationItem.PK.does_not_exist())
+                tx.save(
+                    self._entry(
+                        LedgerKind.RESERVE, reservation, -reservation.cost, "reserved", reservation.created_at
+                    )
+                )
+
+        self._with_retries(write, on_condition=InsufficientBalanceError)
+
+    def settle(self, reservation: Reservation, state: ReservationState, outcome: str, now: datetime) -> None:
+        """Commit or refund a reservation, once: a second settle of the same reservation is a 409."""
+        refund = state is ReservationState.REFUNDED
+        budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
+        item = ReservationItem(keys.reservation_pk(self.tenant_id), keys.reservation_sk(reservation.id))
+        kind = LedgerKind.REFUND if refund else LedgerKind.COMMIT
+        actions: list[Action] = [BudgetItem.reserved.add(-reservation.cost), BudgetItem.updated_at.set(now)]
+        if refund:
+            actions.append(BudgetItem.balance.add(reservation.cost))
+
+        def write() -> None:
+            with self._transaction() as tx:
+                tx.update(
+                    item,
+                    actions=[ReservationItem.state.set(state.value), ReservationItem.settled_at.set(now)],
+                    condition=ReservationItem.state == ReservationState.RESERVED.value,
+                )
+                tx.update(budget, actions=actions, condition=BudgetItem.PK.exists())
+                # A commit moves no available tokens (they left at reserve time); record what was spent.
+                tx.save(
+                    self._entry(
+                        kind, reservation, reservation.cost if refund else -reservation.cost, outcome, now
+                    )
+                )
+
+        def already_settled() -> Exception:
+            return ConflictError(
+                f"reservation {reservation.id} is already settled", {"reservation_id": reservation.id}
+            )
+
+        self._with_retries(write, on_condition=already_settled)
+
+    def add_tokens(self, tokens: int, *, pack: bool, reason: str, now: datetime) -> None:
+        """Add a pack (carried over resets) to the balance, with its ledger entry."""
+        budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
+        actions: list[Action] = [BudgetItem.balance.add(tokens), BudgetItem.updated_at.set(now)]
+        if pack:
+            actions.append(BudgetItem.pack_tokens.add(tokens))
+
+        def write() -> None:
+            with self._transaction() as tx:
+                tx.update(budget, actions=actions, condition=BudgetItem.PK.exists())
+                tx.save(
+                    self._new_entry(
+                        LedgerKind.PACK, "pack", None, tokens, "admin", reason, "granted", None, now
+                    )
+                )
+
+        self._with_retries(write, on_condition=lambda: NotFoundError("this account has no token budget yet"))
+
+    def reset(self, period: str, allowance: int, now: datetime) -> bool:
+        """AP17'': start ``period``: balance = allowance + unspent pack tokens; once per period.
+
+        Plan tokens are taken first, so what is left of the balance, up to the packs bought, is pack
+        tokens and carries over; unused plan tokens expire. Reservations in flight keep their tokens.
+        """
+        current = self.get()
+        if current.period >= period:
+            return False
+        carried = min(max(current.balance, 0), current.pack_tokens)
+        budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
+        try:
+            with self._transaction() as tx:
+                tx.update(
+                    budget,
+                    actions=[
+                        BudgetItem.balance.set(allowance + carried),
+                        BudgetItem.allowance.set(allowance),
+                        BudgetItem.pack_tokens.set(carried),
+                        BudgetItem.period.set(period),
+                        BudgetItem.updated_at.set(now),
+                    ],
+                    # Nobody reserved or reset meanwhile: the balance read above is still the one reset.
+                    condition=(BudgetItem.period == current.period) & (BudgetItem.balance == current.balance),
+                )
+                tx.save(
+                    self._new_entry(
+                        LedgerKind.RESET,
+                        "monthly_reset",
+                        None,
+                        allowance + carried - current.balance,
+                        "system",
+                        f"new period {period}: {allowance} plan tokens, {carried} pack tokens carried over",
+                        "granted",
+                        None,
+                        now,
+                    )
+                )
+        except TransactWriteError as exc:
+            raise ConflictError("the budget changed during the reset; run it again") from exc
+        return True
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _entry(
+        self, kind: LedgerKind, reservation: Reservation, amount: int, outcome: str, now: datetime
+    ) -> LedgerEntryItem:
+        return self._new_entry(
+            kind,
+            reservation.action.value,
+            reservation.category.value,
+            amount,
+            reservation.mode.value,
+            reservation.reason,
+            outcome,
+            reservation.id,
+            now,
+        )
+
+    def _new_entry(
+        self,
+        kind: LedgerKind,
+        action: str,
+        category: str | None,
+        amount: int,
+        mode: str,
+        reason: str,
+        outcome: str,
+        reservation_id: str | None,
+        now: datetime,
+    ) -> LedgerEntryItem:
+        entry_id = new_id()
+        return LedgerEntryItem(
+            keys.ledger_pk(self.tenant_id, now.strftime("%Y-%m")),
+            keys.ledger_sk(entry_id),
+            entry_id=entry_id,
+            kind=kind.value,
+            action=action,
+            category=category,
+            amount=amount,
+            mode=mode,
+            reason=reason,
+            outcome=outcome,
+            reservation_id=reservation_id,
+            created_at=now,
+        )
+
+    def _write_entry(self, *args: Any) -> None:
+        self._new_entry(*args).save()
+
+    @staticmethod
+    def _with_retries(write: Callable[[], None], on_condition: Callable[[], Exception]) -> None:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                write()
+                return
+            except TransactWriteError as exc:
+                reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+                if "ConditionalCheckFailed" in reasons:
+                    raise on_condition() from exc
+                retryable = "TransactionConflict" in reasons or exc.cause_response_code in {
+                    "TransactionConflictException",
+                    "TransactionInProgressException",
+                    "ThrottlingException",
+                }
+                if not retryable or attempt == MAX_ATTEMPTS - 1:
+                    raise
+                # Full jitter: concurrent reservers spread out instead of colliding again.
+                time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311

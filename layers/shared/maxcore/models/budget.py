@@ -1,0 +1,176 @@
+"""The token budget: plans, priced actions, reservations and the ledger that explains every change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.tenant import Mode, Plan
+
+PLAN_ALLOWANCE: dict[Plan, int] = {Plan.STANDARD: 100, Plan.PRO: 500, Plan.STUDIO: 1500}
+"""Tokens a plan grants each month (product vision: Standard 100, Pro 500, Studio 1500)."""
+
+PACK_SIZE = 500
+"""Tokens one extra pack adds, at once."""
+
+
+class SpendCategory(StrEnum):
+    """How spending is broken down on the budget page."""
+
+    CREATION = "creation"
+    MESSAGING = "messaging"
+    AUTOMATION = "automation"
+    CALLS = "calls"
+    ANALYSIS = "analysis"
+    ASSISTANT = "assistant"
+
+
+class TokenAction(StrEnum):
+    """An AI action that spends tokens."""
+
+    NEWSLETTER_CREATION = "newsletter_creation"
+    WHATSAPP_MESSAGE = "whatsapp_message"
+    AUTOMATION_SETUP = "automation_setup"
+    AUTO_FOLLOWUP = "auto_followup"
+    AI_CALL = "ai_call"
+    LEAD_ANALYSIS = "lead_analysis"
+    ASSISTANT_CHAT = "assistant_chat"
+    SCHEDULED_AI_MESSAGE = "scheduled_ai_message"
+
+
+class ActionPrice(BaseModel):
+    """What an action costs and where its spending is counted."""
+
+    cost: int = Field(ge=0)
+    category: SpendCategory
+
+
+DEFAULT_PRICES: dict[TokenAction, ActionPrice] = {
+    # The product vision's MVP costs.
+    TokenAction.NEWSLETTER_CREATION: ActionPrice(cost=10, category=SpendCategory.CREATION),
+    TokenAction.WHATSAPP_MESSAGE: ActionPrice(cost=5, category=SpendCategory.MESSAGING),
+    TokenAction.AUTOMATION_SETUP: ActionPrice(cost=8, category=SpendCategory.AUTOMATION),
+    TokenAction.AUTO_FOLLOWUP: ActionPrice(cost=15, category=SpendCategory.AUTOMATION),
+    TokenAction.AI_CALL: ActionPrice(cost=100, category=SpendCategory.CALLS),
+    TokenAction.LEAD_ANALYSIS: ActionPrice(cost=2, category=SpendCategory.ANALYSIS),
+    # Ours: one assistant turn, one AI-written prospection message.
+    TokenAction.ASSISTANT_CHAT: ActionPrice(cost=3, category=SpendCategory.ASSISTANT),
+    TokenAction.SCHEDULED_AI_MESSAGE: ActionPrice(cost=2, category=SpendCategory.MESSAGING),
+}
+
+
+class LedgerKind(StrEnum):
+    """A step of the ledger."""
+
+    RESERVE = "reserve"
+    COMMIT = "commit"
+    REFUND = "refund"
+    RESET = "reset"
+    PACK = "pack"
+
+
+class ReservationState(StrEnum):
+    """Where a reservation stands; it leaves ``reserved`` exactly once."""
+
+    RESERVED = "reserved"
+    COMMITTED = "committed"
+    REFUNDED = "refunded"
+
+
+class Reservation(BaseModel):
+    """Tokens set aside for one action before it runs."""
+
+    id: Ulid
+    action: TokenAction
+    category: SpendCategory
+    cost: int
+    mode: Mode
+    reason: str
+    state: ReservationState
+    created_at: datetime
+    settled_at: datetime | None = None
+
+
+class LedgerEntry(BaseModel):
+    """One change of the budget, with why it happened and what came of it."""
+
+    id: Ulid
+    kind: LedgerKind
+    action: str
+    category: str | None = None
+    amount: int = Field(description="Tokens moved: negative when taken from the balance.")
+    mode: str
+    reason: str
+    outcome: str
+    reservation_id: str | None = None
+    created_at: datetime
+
+
+class Budget(BaseModel):
+    """A tenant's tokens now."""
+
+    balance: int = Field(description="Tokens available for new actions.")
+    reserved: int = Field(description="Tokens set aside for actions still running.")
+    allowance: int = Field(description="Tokens the plan grants each month.")
+    pack_tokens: int = Field(default=0, description="Tokens left from packs; they carry over a reset.")
+    period: str = Field(description="The month the balance belongs to, YYYY-MM.")
+
+
+class CostQuote(BaseModel):
+    """What an action would cost, shown before it runs (a dry run)."""
+
+    action: TokenAction
+    cost: int
+    balance: int
+    balance_after: int
+    affordable: bool
+
+
+class QuoteRequest(StrictModel):
+    """Ask what an action would cost."""
+
+    action: TokenAction
+
+
+class AddPackRequest(StrictModel):
+    """Add packs of tokens (admin)."""
+
+    packs: int = Field(default=1, ge=1, le=20)
+    reason: str = Field(default="pack purchased", min_length=1, max_length=200)
+
+
+class UsageLevel(StrEnum):
+    """How much of the month's tokens is spent."""
+
+    OK = "ok"
+    WARNING = "warning_80"
+    EXHAUSTED = "exhausted_100"
+
+
+class WeeklyUsage(BaseModel):
+    """Tokens spent in one ISO week."""
+
+    week_start: date
+    spent: int
+
+
+class BudgetReport(BaseModel):
+    """The budget page: where the tokens stand, went, and will run out."""
+
+    balance: int
+    reserved: int
+    allowance: int
+    pack_tokens: int
+    period: str
+    spent_this_period: int
+    spent_by_category: dict[str, int]
+    weekly_usage: list[WeeklyUsage]
+    used_ratio: float
+    usage_level: UsageLevel
+    usage_alert: str | None
+    forecast_exhaustion_date: date | None
+    recommendation: str
+    prices: dict[str, ActionPrice]

@@ -1,0 +1,79 @@
+"""Budget rules: usage level, weekly series, exhaustion forecast and the plain-language advice (pure)."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from maxcore.models.budget import LedgerEntry, LedgerKind, SpendCategory, UsageLevel, WeeklyUsage
+
+WARNING_RATIO = 0.8
+
+
+def spent(entries: Iterable[LedgerEntry]) -> int:
+    """Tokens actually spent: committed reservations (a refund gives back only what was reserved)."""
+    return sum(-e.amount for e in entries if e.kind is LedgerKind.COMMIT)
+
+
+def spent_by_category(entries: Iterable[LedgerEntry]) -> dict[str, int]:
+    """Committed spending per category."""
+    totals: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        if entry.kind is LedgerKind.COMMIT:
+            totals[entry.category or "other"] += -entry.amount
+    return dict(totals)
+
+
+def weekly_usage(entries: Iterable[LedgerEntry], today: date, weeks: int = 8) -> list[WeeklyUsage]:
+    """Committed spending per ISO week (Monday first), the last ``weeks`` weeks, oldest first."""
+    this_monday = today - timedelta(days=today.weekday())
+    starts = [this_monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
+    totals = dict.fromkeys(starts, 0)
+    for entry in entries:
+        if entry.kind is LedgerKind.COMMIT:
+            day = entry.created_at.date()
+            monday = day - timedelta(days=day.weekday())
+            if monday in totals:
+                totals[monday] += -entry.amount
+    return [WeeklyUsage(week_start=start, spent=totals[start]) for start in starts]
+
+
+def usage_level(spent_tokens: int, available_tokens: int) -> tuple[float, UsageLevel]:
+    """Share of the period's tokens spent (spent + still available) and its alert level."""
+    total = spent_tokens + available_tokens
+    ratio = 1.0 if total <= 0 else spent_tokens / total
+    if available_tokens <= 0 and total > 0:
+        return 1.0, UsageLevel.EXHAUSTED
+    if ratio >= WARNING_RATIO:
+        return ratio, UsageLevel.WARNING
+    return ratio, UsageLevel.OK
+
+
+def forecast_exhaustion(
+    balance: int, spent_tokens: int, period_start: datetime, now: datetime
+) -> date | None:
+    """The day the balance runs out at this period's pace, or None when nothing is being spent."""
+    if balance <= 0:
+        return now.date()
+    elapsed_days = max((now - period_start).total_seconds() / 86400, 1.0)
+    pace = spent_tokens / elapsed_days
+    if pace <= 0:
+        return None
+    return (now + timedelta(days=math.ceil(balance / pace))).date()
+
+
+def recommendation(
+    by_category: dict[str, int], exhaustion: date | None, period_end: date
+) -> tuple[str, dict[str, object]]:
+    """The advice key of the catalogue and its values."""
+    total = sum(by_category.values())
+    if total == 0:
+        return "budget.reco.idle", {}
+    calls = by_category.get(SpendCategory.CALLS.value, 0)
+    if calls * 2 > total:
+        return "budget.reco.calls_heavy", {"percent": round(100 * calls / total)}
+    if exhaustion is not None and exhaustion < period_end:
+        return "budget.reco.runs_out", {"date": exhaustion.isoformat()}
+    return "budget.reco.pace_ok", {}

@@ -1,0 +1,197 @@
+"""The token budget of a tenant: price, reserve before, commit on success, refund on failure.
+
+The assistant, the sending paths and the scheduler spend through :meth:`BudgetService.spend`::
+
+    with budget.spend(TokenAction.ASSISTANT_CHAT, reason="chat turn", mode=tenant.mode):
+        call_the_llm()
+
+which reserves the cost (refused with a 402 when the balance does not cover it, and then nothing
+runs), commits it when the block succeeds and refunds it when the block raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.budget import BudgetRepository, InsufficientBalanceError
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import InsufficientTokensError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.budget import (
+    DEFAULT_PRICES,
+    PACK_SIZE,
+    PLAN_ALLOWANCE,
+    ActionPrice,
+    Budget,
+    BudgetReport,
+    CostQuote,
+    Reservation,
+    ReservationState,
+    TokenAction,
+    UsageLevel,
+)
+from maxcore.models.tenant import Mode
+from maxcore.observability import logger, metrics
+from maxcore.rules import budget as rules
+from maxcore.texts import render
+
+
+def month_of(moment: datetime) -> str:
+    """The budget period of ``moment``: its UTC month, ``YYYY-MM``."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def _month_start(period: str) -> datetime:
+    year, month = (int(part) for part in period.split("-"))
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def _next_month(period: str) -> datetime:
+    start = _month_start(period)
+    return (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
+
+
+class BudgetService:
+    """The tokens of one tenant."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        prices: Mapping[TokenAction, ActionPrice] | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.repository = BudgetRepository(tenant_id)
+        self._clock = clock
+        self.prices = dict(prices or DEFAULT_PRICES)
+
+    # --- the budget ---------------------------------------------------------------------------
+    def open(self) -> Budget:
+        """The budget, opened with the plan's allowance the first time (idempotent)."""
+        try:
+            return self.repository.get()
+        except NotFoundError:
+            tenant = TenantProfileRepository(self.tenant_id).get()
+            self.repository.open(PLAN_ALLOWANCE[tenant.plan], month_of(self._clock()), self._clock())
+            return self.repository.get()
+
+    def quote(self, action: TokenAction) -> CostQuote:
+        """What ``action`` would cost and the balance after it: shown before anything runs."""
+        cost = self.prices[action].cost
+        balance = self.open().balance
+        return CostQuote(
+            action=action,
+            cost=cost,
+            balance=balance,
+            balance_after=balance - cost,
+            affordable=balance >= cost,
+        )
+
+    # --- spending -----------------------------------------------------------------------------
+    def reserve(self, action: TokenAction, *, reason: str, mode: Mode) -> Reservation:
+        """Set the action's cost aside, or raise a 402 naming the cost and the balance."""
+        self.open()
+        price = self.prices[action]
+        reservation = Reservation(
+            id=new_id(),
+            action=action,
+            category=price.category,
+            cost=price.cost,
+            mode=mode,
+            reason=reason,
+            state=ReservationState.RESERVED,
+            created_at=self._clock(),
+        )
+        try:
+            self.repository.reserve(reservation)
+        except InsufficientBalanceError as exc:
+            balance = self.repository.get().balance
+            metrics.add_metric(name="TokensRefused", unit=MetricUnit.Count, value=1)
+            raise InsufficientTokensError(
+                f"{action.value} costs {price.cost} tokens and the balance is {balance}",
+                {"action": action.value, "cost": price.cost, "balance": balance},
+            ) from exc
+        return reservation
+
+    def commit(self, reservation: Reservation, outcome: str = "succeeded") -> None:
+        """The action succeeded: its tokens are spent."""
+        self.repository.settle(reservation, ReservationState.COMMITTED, outcome, self._clock())
+        metrics.add_metric(name="TokensSpent", unit=MetricUnit.Count, value=reservation.cost)
+
+    def refund(self, reservation: Reservation, outcome: str) -> None:
+        """The action failed: its tokens come back, and the ledger says why."""
+        self.repository.settle(reservation, ReservationState.REFUNDED, outcome, self._clock())
+        metrics.add_metric(name="TokensRefunded", unit=MetricUnit.Count, value=reservation.cost)
+
+    @contextmanager
+    def spend(self, action: TokenAction, *, reason: str, mode: Mode) -> Iterator[Reservation]:
+        """Reserve, run the block, then commit; refund if the block raises (and re-raise)."""
+        reservation = self.reserve(action, reason=reason, mode=mode)
+        try:
+            yield reservation
+        except BaseException as exc:
+            self.refund(reservation, f"failed: {type(exc).__name__}")
+            raise
+        self.commit(reservation)
+
+    # --- admin and schedule -------------------------------------------------------------------
+    def add_packs(self, packs: int, reason: str) -> Budget:
+        """Add ``packs`` packs of tokens at once."""
+        self.open()
+        self.repository.add_tokens(packs * PACK_SIZE, pack=True, reason=reason, now=self._clock())
+        logger.info("token packs added", extra={"packs": packs})
+        return self.repository.get()
+
+    def reset_month(self) -> bool:
+        """Start the current month with the plan's allowance; nothing happens if it already started."""
+        self.open()
+        tenant = TenantProfileRepository(self.tenant_id).get()
+        started = self.repository.reset(month_of(self._clock()), PLAN_ALLOWANCE[tenant.plan], self._clock())
+        if started:
+            logger.info("token period reset", extra={"period": month_of(self._clock())})
+        return started
+
+    # --- report -------------------------------------------------------------------------------
+    def report(self, locale: str) -> BudgetReport:
+        """Balance, spending by category and week, the exhaustion forecast and plain-language advice."""
+        now = self._clock()
+        budget = self.open()
+        period_entries = list(self.repository.ledger(budget.period))
+        # The weekly series looks eight weeks back: this month's ledger and the two before.
+        recent_months = {month_of(now.replace(day=1) - timedelta(days=offset)) for offset in (0, 1, 32)}
+        history = [e for month in sorted(recent_months) for e in self.repository.ledger(month)]
+        spent = rules.spent(period_entries)
+        by_category = rules.spent_by_category(period_entries)
+        ratio, level = rules.usage_level(spent, budget.balance + budget.reserved)
+        exhaustion = rules.forecast_exhaustion(budget.balance, spent, _month_start(budget.period), now)
+        key, values = rules.recommendation(by_category, exhaustion, _next_month(budget.period).date())
+        alert = {
+            UsageLevel.OK: None,
+            UsageLevel.WARNING: render("budget.usage.warning", locale, percent=round(ratio * 100)),
+            UsageLevel.EXHAUSTED: render("budget.usage.exhausted", locale),
+        }[level]
+        return BudgetReport(
+            balance=budget.balance,
+            reserved=budget.reserved,
+            allowance=budget.allowance,
+            pack_tokens=budget.pack_tokens,
+            period=budget.period,
+            spent_this_period=spent,
+            spent_by_category=by_category,
+            weekly_usage=rules.weekly_usage(history, now.date()),
+            used_ratio=round(ratio, 4),
+            usage_level=level,
+            usage_alert=alert,
+            forecast_exhaustion_date=exhaustion,
+            recommendation=render(key, locale, **values),
+            prices={action.value: price for action, price in self.prices.items()},
+        )
