@@ -36,7 +36,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def budget(tenant_id: str, clock: Clock) -> BudgetService:
-    provision_tenant(tenant_id, "Institut Test", plan=Plan.STANDARD)
+    provision_tenant(tenant_id, "Institut Test", plan=Plan.STANDARD, clock=clock)
     return BudgetService(tenant_id, clock=clock)
 
 
@@ -48,7 +48,7 @@ def test_a_new_budget_starts_with_the_plans_allowance(budget: BudgetService) -> 
 
 def test_fifty_concurrent_reservations_against_a_balance_of_twenty(tenant_id: str, clock: Clock) -> None:
     # Given a balance that covers exactly twenty actions of one token
-    provision_tenant(tenant_id, "Concurrent")
+    provision_tenant(tenant_id, "Concurrent", clock=clock)
     service = BudgetService(tenant_id, clock=clock, prices={TokenAction.LEAD_ANALYSIS: _price(1)})
     service.open()
     BudgetRepository(tenant_id).add_tokens(-80, pack=False, reason="test: leave 20", now=NOW)

@@ -86,9 +86,9 @@ def test_monthly_reset_job_starts_the_period_once(tenant_id: str) -> None:
     from maxcore.models.jobs import TenantJobMessage
     from maxcore.services.scheduling import run_tenant_job
 
-    # Given a budget still in an old period, nearly spent
-    provision_tenant(tenant_id, "Reset")
-    BudgetRepository(tenant_id).open(3, "2026-01", datetime(2026, 1, 5, tzinfo=UTC))
+    # Given a tenant provisioned in January, whose budget is still in that period
+    provision_tenant(tenant_id, "Reset", clock=lambda: datetime(2026, 1, 5, tzinfo=UTC))
+    assert BudgetRepository(tenant_id).get().period == "2026-01"
     message = TenantJobMessage.model_validate(
         {"job": "reset_tokens", "tenant_id": tenant_id, "scheduled_at": "2026-04-01T00:05:00Z"}
     )

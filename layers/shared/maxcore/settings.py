@@ -6,6 +6,7 @@ Every function reads its configuration through :func:`get_settings`; nothing els
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 
@@ -25,6 +26,9 @@ class Settings(BaseModel):
     sqs_endpoint: str | None = None
     stage: str = "dev"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    token_prices: dict[str, int] = Field(
+        default_factory=dict, description="Price overrides by action, from TOKEN_PRICES (JSON)."
+    )
 
 
 def _env(name: str) -> str | None:
@@ -53,6 +57,8 @@ def get_settings() -> Settings:
         values["idempotency_table_name"] = idem
     if max_body := _env("MAX_BODY_BYTES"):
         values["max_body_bytes"] = max_body
+    if prices := _env("TOKEN_PRICES"):
+        values["token_prices"] = json.loads(prices)
     return Settings.model_validate(values)
 
 

@@ -38,6 +38,7 @@ from maxcore.models.budget import (
 from maxcore.models.tenant import Mode
 from maxcore.observability import logger, metrics
 from maxcore.rules import budget as rules
+from maxcore.settings import get_settings
 from maxcore.texts import render
 
 
@@ -60,6 +61,21 @@ def _next_month(period: str) -> datetime:
     )
 
 
+def configured_prices() -> dict[TokenAction, ActionPrice]:
+    """The product's default prices with the deployment's overrides (``TOKEN_PRICES``) applied.
+
+    Raises
+    ------
+    ValueError
+        When an override names an unknown action or a negative cost: a misconfiguration fails loudly.
+    """
+    prices = dict(DEFAULT_PRICES)
+    for action, cost in get_settings().token_prices.items():
+        key = TokenAction(action)
+        prices[key] = ActionPrice(cost=cost, category=prices[key].category)
+    return prices
+
+
 class BudgetService:
     """The tokens of one tenant."""
 
@@ -72,7 +88,7 @@ class BudgetService:
         self.tenant_id = tenant_id
         self.repository = BudgetRepository(tenant_id)
         self._clock = clock
-        self.prices = dict(prices or DEFAULT_PRICES)
+        self.prices = dict(prices or configured_prices())
 
     # --- the budget ---------------------------------------------------------------------------
     def open(self) -> Budget:

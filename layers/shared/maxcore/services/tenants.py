@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.budget import BudgetRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import InvalidInputError
+from maxcore.models.budget import PLAN_ALLOWANCE
 from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
 from maxcore.observability import logger, metrics
 from maxcore.rules.modes import auto_mode_needs_confirmation
@@ -55,6 +57,8 @@ def provision_tenant(
         updated_at=now,
     )
     created = repository.create_if_absent(candidate)
+    # The budget opens with the plan's allowance; on a rerun it is left as it is.
+    BudgetRepository(tenant_id).open(PLAN_ALLOWANCE[plan], now.astimezone(UTC).strftime("%Y-%m"), now)
     if created:
         logger.info("tenant provisioned", extra={"tenant_id": tenant_id, "plan": plan.value})
     return repository.get(), created
