@@ -10,9 +10,8 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
@@ -103,13 +102,7 @@ class BudgetRepository(TenantRepository):
             period=period,
             updated_at=now,
         )
-        try:
-            item.save(condition=BudgetItem.PK.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
-        self._write_entry(
+        grant = self._new_entry(
             LedgerKind.RESET,
             "plan_allowance",
             None,
@@ -120,6 +113,16 @@ class BudgetRepository(TenantRepository):
             None,
             now,
         )
+        # The budget and the entry explaining its first tokens are written together, or not at all.
+        try:
+            with self._transaction() as tx:
+                tx.save(item, condition=BudgetItem.PK.does_not_exist())
+                tx.save(grant)
+        except TransactWriteError as exc:
+            reasons = [r.code for r in (exc.cancellation_reasons or []) if r is not None]
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            raise
         return True
 
     def reserve(self, reservation: Reservation) -> None:
@@ -293,9 +296,6 @@ class BudgetRepository(TenantRepository):
             reservation_id=reservation_id,
             created_at=now,
         )
-
-    def _write_entry(self, *args: Any) -> None:
-        self._new_entry(*args).save()
 
     @staticmethod
     def _with_retries(write: Callable[[], None], on_condition: Callable[[], Exception]) -> None:

@@ -181,10 +181,14 @@ class BudgetService:
         """Balance, spending by category and week, the exhaustion forecast and plain-language advice."""
         now = self._clock()
         budget = self.open()
-        period_entries = list(self.repository.ledger(budget.period))
         # The weekly series looks eight weeks back: this month's ledger and the two before.
         recent_months = {month_of(now.replace(day=1) - timedelta(days=offset)) for offset in (0, 1, 32)}
-        history = [e for month in sorted(recent_months) for e in self.repository.ledger(month)]
+        # Each month's ledger is read once; the period's entries come from the same reads.
+        ledgers = {
+            month: list(self.repository.ledger(month)) for month in sorted(recent_months | {budget.period})
+        }
+        period_entries = ledgers[budget.period]
+        history = [entry for month in sorted(recent_months) for entry in ledgers[month]]
         spent = rules.spent(period_entries)
         by_category = rules.spent_by_category(period_entries)
         ratio, level = rules.usage_level(spent, budget.balance + budget.reserved)
