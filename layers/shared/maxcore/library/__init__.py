@@ -1,0 +1,1 @@
+"""Built-in content every new tenant starts with (the message template library)."""

@@ -1,0 +1,733 @@
+"""The built-in template library: the message templates every new tenant starts with.
+
+Each template exists in French and in English under the same stable ``key`` (same channel, same
+category). Once seeded, a tenant's copies are ordinary templates: active, editable, versioned.
+
+Placeholders are ``{{name}}`` or ``{{name|fallback}}``. The lead's fields (``firstName``,
+``lastName``, ``fullName``, ``company``, ``email``, ``phone``) and the tenant's ``companyName`` are
+built in; any other placeholder is a custom variable, listed (sorted) in ``variables``.
+
+E-mails are written once as blocks (paragraphs, buttons, lists...) and rendered both as the plain
+text body and as a compact, inline-styled HTML table layout, so the two always say the same thing.
+Stdlib only: this module imports nothing else from maxcore.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from dataclasses import dataclass
+
+LIBRARY_VERSION = 1
+"""Bumped whenever the library's content changes, so seeded tenants can be told apart."""
+
+LOCALES: tuple[str, ...] = ("fr", "en")
+CHANNELS: tuple[str, ...] = ("sms", "whatsapp", "email", "telegram")
+CATEGORIES: tuple[str, ...] = (
+    "follow_up",
+    "appointment_confirmation",
+    "appointment_reminder",
+    "qualification",
+    "quote_follow_up",
+    "thank_you",
+    "newsletter",
+    "satisfaction_survey",
+    "delivery_notice",
+    "abandoned_cart",
+    "custom",
+)
+
+
+@dataclass(frozen=True)
+class LibraryTemplate:
+    """One built-in template in one language."""
+
+    key: str
+    """Stable identifier, the same in both locales (``follow_up_d3``)."""
+    locale: str
+    """``fr`` or ``en``."""
+    channel: str
+    """``sms``, ``whatsapp``, ``email`` or ``telegram``."""
+    category: str
+    """One of :data:`CATEGORIES`."""
+    name: str
+    """Shown in the UI, in the template's language."""
+    body: str
+    """Plain text body (for e-mail: the text alternative of the HTML)."""
+    subject: str | None = None
+    """E-mail only, required there."""
+    html: str | None = None
+    """E-mail only."""
+    variables: tuple[str, ...] = ()
+    """The custom variables the template uses (not the built-in ones), sorted."""
+
+
+# --- e-mail building blocks ---------------------------------------------------------------------
+# Each block is (plain text, HTML). Texts never contain raw HTML: they are escaped on the way in.
+_Block = tuple[str, str]
+
+_FONT = "font-family:Arial,Helvetica,sans-serif;"
+_ACCENT = "#4f46e5"
+_MUTED = "#6b7280"
+
+
+def _html_text(text: str) -> str:
+    return html_lib.escape(text, quote=False).replace("\n", "<br>")
+
+
+def _colon(locale: str) -> str:
+    """French puts a space before a colon, English does not."""
+    return " : " if locale == "fr" else ": "
+
+
+def _p(text: str) -> _Block:
+    return text, '<p style="margin:0 0 16px;">' + _html_text(text) + "</p>"
+
+
+def _h(text: str) -> _Block:
+    return text, (
+        '<h1 style="margin:0 0 16px;font-size:22px;line-height:1.3;color:#111827;">'
+        + _html_text(text)
+        + "</h1>"
+    )
+
+
+def _small(text: str) -> _Block:
+    return text, (
+        '<p style="margin:24px 0 0;font-size:12px;line-height:1.5;color:'
+        + _MUTED
+        + ';">'
+        + _html_text(text)
+        + "</p>"
+    )
+
+
+def _button(locale: str, label: str, href: str) -> _Block:
+    html = (
+        '<p style="margin:8px 0 24px;"><a href="'
+        + href
+        + '" style="display:inline-block;background:'
+        + _ACCENT
+        + ';color:#ffffff;text-decoration:none;font-weight:bold;padding:12px 24px;border-radius:6px;">'
+        + _html_text(label)
+        + "</a></p>"
+    )
+    return label + _colon(locale) + href, html
+
+
+def _details(locale: str, rows: tuple[tuple[str, str], ...]) -> _Block:
+    text = "\n".join(label + _colon(locale) + value for label, value in rows)
+    cells = "".join(
+        '<tr><td style="padding:6px 16px;color:' + _MUTED + ';">' + _html_text(label) + "</td>"
+        '<td style="padding:6px 16px 6px 0;font-weight:bold;">' + _html_text(value) + "</td></tr>"
+        for label, value in rows
+    )
+    html = (
+        '<table role="presentation" cellpadding="0" cellspacing="0" style="margin:0 0 20px;'
+        'background:#f3f4f6;border-radius:6px;width:100%;">' + cells + "</table>"
+    )
+    return text, html
+
+
+def _steps(locale: str, items: tuple[tuple[str, str], ...]) -> _Block:
+    """A numbered list; each item is (bold lead-in or empty, text)."""
+    lines = []
+    entries = []
+    for number, (title, text) in enumerate(items, start=1):
+        lead = title + _colon(locale) if title else ""
+        lines.append(f"{number}. {lead}{text}")
+        strong = "<strong>" + _html_text(title) + "</strong>" + _colon(locale) if title else ""
+        entries.append('<li style="margin:0 0 8px;">' + strong + _html_text(text) + "</li>")
+    return "\n".join(lines), '<ol style="margin:0 0 16px;padding-left:22px;">' + "".join(entries) + "</ol>"
+
+
+def _image(label: str) -> _Block:
+    """A visible placeholder where the tenant puts an image; nothing in the text version."""
+    return "", (
+        '<div style="margin:0 0 20px;padding:72px 16px;background:#eef0f4;border:2px dashed #c3c8d4;'
+        "border-radius:6px;text-align:center;color:"
+        + _MUTED
+        + ';font-size:14px;">'
+        + _html_text(label)
+        + "</div>"
+    )
+
+
+def _page(locale: str, content: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="' + locale + '"><body style="margin:0;padding:0;background:#f4f4f7;">'
+        '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f4f7;">'
+        '<tr><td align="center" style="padding:24px 12px;">'
+        '<table role="presentation" width="600" cellpadding="0" cellspacing="0" style="width:100%;'
+        "max-width:600px;background:#ffffff;border-radius:8px;" + _FONT + "font-size:15px;line-height:1.6;"
+        'color:#1f2937;"><tr><td style="padding:32px;">' + content + "</td></tr></table>"
+        "</td></tr></table></body></html>"
+    )
+
+
+def _email(
+    key: str,
+    locale: str,
+    category: str,
+    name: str,
+    subject: str,
+    blocks: tuple[_Block, ...],
+    variables: tuple[str, ...] = (),
+) -> LibraryTemplate:
+    body = "\n\n".join(text for text, _ in blocks if text)
+    html = _page(locale, "".join(part for _, part in blocks))
+    return LibraryTemplate(
+        key=key,
+        locale=locale,
+        channel="email",
+        category=category,
+        name=name,
+        body=body,
+        subject=subject,
+        html=html,
+        variables=variables,
+    )
+
+
+def _message(
+    key: str,
+    locale: str,
+    channel: str,
+    category: str,
+    name: str,
+    body: str,
+    variables: tuple[str, ...] = (),
+) -> LibraryTemplate:
+    return LibraryTemplate(
+        key=key, locale=locale, channel=channel, category=category, name=name, body=body, variables=variables
+    )
+
+
+HELLO_FR = "Bonjour {{firstName|Madame, Monsieur}},"
+HELLO_EN = "Hi {{firstName|there}},"
+OPT_OUT_EMAIL_FR = (
+    "Vous ne souhaitez plus recevoir nos actualités ? Répondez simplement à cet e-mail "
+    "et nous vous retirerons de notre liste."
+)
+OPT_OUT_EMAIL_EN = "Rather not receive our news? Just reply to this email and we'll take you off our list."
+
+
+# --- the library ------------------------------------------------------------------------------
+TEMPLATES: tuple[LibraryTemplate, ...] = (
+    # 1. Gentle follow-up, three days after a first message.
+    _email(
+        "follow_up_d3",
+        "fr",
+        "follow_up",
+        "Relance e-mail J+3",
+        "Je me permets de revenir vers vous",
+        (
+            _p(HELLO_FR),
+            _p(
+                "Nous revenons vers vous au sujet de notre précédent message, au cas où il se serait "
+                "glissé sous la pile de votre boîte de réception."
+            ),
+            _p(
+                "Si le sujet vous intéresse toujours, ce serait un plaisir d'en parler quelques minutes "
+                "avec vous, au moment qui vous convient le mieux. Il vous suffit de répondre à cet e-mail."
+            ),
+            _p(
+                "Et si ce n'est pas le bon moment, aucun souci : dites-le-nous simplement, "
+                "nous ne vous relancerons pas."
+            ),
+            _p("Belle journée,\nL'équipe {{companyName}}"),
+        ),
+    ),
+    _email(
+        "follow_up_d3",
+        "en",
+        "follow_up",
+        "3-day email follow-up",
+        "Just following up",
+        (
+            _p(HELLO_EN),
+            _p("Just a quick note to follow up on our last message, in case it got buried in your inbox."),
+            _p(
+                "If it's still on your radar, we'd love to set up a short call at a time that suits you. "
+                "Simply reply to this email."
+            ),
+            _p("And if now isn't the right time, no problem at all. Let us know and we won't chase you."),
+            _p("Best regards,\nThe {{companyName}} team"),
+        ),
+    ),
+    # 2. Appointment confirmation, with an "add to calendar" button.
+    _email(
+        "appointment_confirmation",
+        "fr",
+        "appointment_confirmation",
+        "Confirmation de rendez-vous",
+        "Votre rendez-vous du {{appointmentDate}} est confirmé",
+        (
+            _p(HELLO_FR),
+            _p("C'est noté : votre rendez-vous est bien confirmé. Voici le récapitulatif."),
+            _details(
+                "fr",
+                (
+                    ("Date", "{{appointmentDate}}"),
+                    ("Heure", "{{appointmentTime}}"),
+                    ("Lieu", "{{appointmentPlace}}"),
+                    ("Avec", "{{agentName}}"),
+                ),
+            ),
+            _button("fr", "Ajouter à mon agenda", "{{calendarLink}}"),
+            _p(
+                "Un empêchement ? Répondez simplement à cet e-mail, "
+                "nous trouverons ensemble un autre créneau."
+            ),
+            _p("À très bientôt,\nL'équipe {{companyName}}"),
+        ),
+        ("agentName", "appointmentDate", "appointmentPlace", "appointmentTime", "calendarLink"),
+    ),
+    _email(
+        "appointment_confirmation",
+        "en",
+        "appointment_confirmation",
+        "Appointment confirmation",
+        "Your appointment on {{appointmentDate}} is confirmed",
+        (
+            _p(HELLO_EN),
+            _p("You're all set: your appointment is confirmed. Here are the details."),
+            _details(
+                "en",
+                (
+                    ("Date", "{{appointmentDate}}"),
+                    ("Time", "{{appointmentTime}}"),
+                    ("Where", "{{appointmentPlace}}"),
+                    ("With", "{{agentName}}"),
+                ),
+            ),
+            _button("en", "Add to my calendar", "{{calendarLink}}"),
+            _p("Can't make it after all? Just reply to this email and we'll find another time together."),
+            _p("See you soon,\nThe {{companyName}} team"),
+        ),
+        ("agentName", "appointmentDate", "appointmentPlace", "appointmentTime", "calendarLink"),
+    ),
+    # 3. Appointment reminder by SMS, the day before (transactional: no STOP line).
+    _message(
+        "appointment_reminder_24h",
+        "fr",
+        "sms",
+        "appointment_reminder",
+        "Rappel de rendez-vous (veille)",
+        "Bonjour {{firstName|Madame, Monsieur}}, petit rappel : votre rendez-vous avec {{companyName}} "
+        "a lieu demain à {{appointmentTime}} ({{appointmentPlace}}). "
+        "Répondez OUI pour confirmer ou NON pour le décaler. Bonne journée et à demain !",
+        ("appointmentPlace", "appointmentTime"),
+    ),
+    _message(
+        "appointment_reminder_24h",
+        "en",
+        "sms",
+        "appointment_reminder",
+        "Appointment reminder (day before)",
+        "Hi {{firstName|there}}, a quick reminder: your appointment with {{companyName}} is tomorrow "
+        "at {{appointmentTime}} ({{appointmentPlace}}). Reply YES to confirm or NO to reschedule. "
+        "See you tomorrow!",
+        ("appointmentPlace", "appointmentTime"),
+    ),
+    # 4. Lead qualification: a few short questions.
+    _email(
+        "lead_qualification",
+        "fr",
+        "qualification",
+        "Qualification du besoin",
+        "Quelques questions pour mieux vous conseiller",
+        (
+            _p(HELLO_FR),
+            _p(
+                "Merci pour l'intérêt que vous portez à {{companyName}} ! Pour vous proposer une solution "
+                "vraiment adaptée, sans vous faire perdre de temps, pourriez-vous nous en dire un peu plus ?"
+            ),
+            _steps(
+                "fr",
+                (
+                    ("", "Quel est votre besoin principal aujourd'hui ?"),
+                    ("", "Dans quel délai souhaitez-vous avancer ?"),
+                    ("", "Avez-vous déjà une idée du budget à y consacrer ?"),
+                    ("", "Qui d'autre participe à la décision de votre côté ?"),
+                ),
+            ),
+            _p(
+                "Quelques mots suffisent : répondez simplement à cet e-mail, et nous revenons vers vous "
+                "rapidement avec des pistes concrètes."
+            ),
+            _p("Bien cordialement,\nL'équipe {{companyName}}"),
+        ),
+    ),
+    _email(
+        "lead_qualification",
+        "en",
+        "qualification",
+        "Lead qualification",
+        "A few quick questions so we can help you better",
+        (
+            _p(HELLO_EN),
+            _p(
+                "Thanks for your interest in {{companyName}}! So we can suggest something that really fits, "
+                "without wasting your time, could you tell us a little more?"
+            ),
+            _steps(
+                "en",
+                (
+                    ("", "What's the main thing you're looking to solve right now?"),
+                    ("", "What timeline do you have in mind?"),
+                    ("", "Have you set aside a budget for it yet?"),
+                    ("", "Who else is involved in the decision on your side?"),
+                ),
+            ),
+            _p(
+                "A few words are plenty. Just hit reply and we'll get back to you quickly "
+                "with concrete ideas."
+            ),
+            _p("Best regards,\nThe {{companyName}} team"),
+        ),
+    ),
+    # 5. Quote follow-up, three days after sending it.
+    _email(
+        "quote_follow_up_d3",
+        "fr",
+        "quote_follow_up",
+        "Relance devis J+3",
+        "Votre devis {{quoteReference}} : avez-vous des questions ?",
+        (
+            _p(HELLO_FR),
+            _p(
+                "Il y a trois jours, nous vous avons adressé le devis {{quoteReference}}. "
+                "Avez-vous pu en prendre connaissance ?"
+            ),
+            _p(
+                "Si un point mérite d'être précisé ou ajusté (quantités, délais, options), nous l'adaptons "
+                "volontiers à votre situation. Un simple retour par e-mail suffit, ou indiquez-nous "
+                "le meilleur moment pour vous appeler."
+            ),
+            _p("Nous restons à votre disposition,\nL'équipe {{companyName}}"),
+        ),
+        ("quoteReference",),
+    ),
+    _email(
+        "quote_follow_up_d3",
+        "en",
+        "quote_follow_up",
+        "3-day quote follow-up",
+        "Your quote {{quoteReference}}: any questions?",
+        (
+            _p(HELLO_EN),
+            _p(
+                "Three days ago we sent you quote {{quoteReference}}, and we wanted to make sure it "
+                "landed safely. Have you had a chance to look it over?"
+            ),
+            _p(
+                "If anything needs clarifying or adjusting (quantities, timing, options), we're happy to "
+                "tailor it to your needs. Just reply to this email, or let us know a good time to call."
+            ),
+            _p("Kind regards,\nThe {{companyName}} team"),
+        ),
+        ("quoteReference",),
+    ),
+    # 6. WhatsApp thank-you.
+    _message(
+        "whatsapp_thank_you",
+        "fr",
+        "whatsapp",
+        "thank_you",
+        "Remerciement WhatsApp",
+        "Bonjour {{firstName|Madame, Monsieur}},\n\n"
+        "Un grand merci pour votre confiance ! C'est un vrai plaisir de travailler avec vous. 😊\n\n"
+        "Une question, un conseil, un petit souci ? Écrivez-nous simplement ici, "
+        "nous vous répondons avec plaisir.\n\n"
+        "À très vite,\nL'équipe {{companyName}}",
+    ),
+    _message(
+        "whatsapp_thank_you",
+        "en",
+        "whatsapp",
+        "thank_you",
+        "WhatsApp thank-you",
+        "Hi {{firstName|there}},\n\n"
+        "Thank you so much for your trust! It's a real pleasure working with you. 😊\n\n"
+        "If you ever have a question or need a hand, just message us here. We're always happy to help.\n\n"
+        "Speak soon,\nThe {{companyName}} team",
+    ),
+    # 7. Product announcement newsletter, with a spot for an image.
+    _email(
+        "product_announcement",
+        "fr",
+        "newsletter",
+        "Annonce produit",
+        "Nouveau : découvrez {{productName}}",
+        (
+            _image("[Votre image ici]"),
+            _h("Découvrez {{productName}}"),
+            _p(HELLO_FR),
+            _p(
+                "Nous sommes très fiers de vous présenter {{productName}}, notre toute dernière nouveauté. "
+                "Nous l'avons imaginé avec une idée simple : vous faire gagner du temps et vous apporter "
+                "encore plus de confort au quotidien."
+            ),
+            _p("Envie d'en savoir plus ? Tous les détails vous attendent sur notre site."),
+            _button("fr", "Découvrir {{productName}}", "{{productLink}}"),
+            _p("Merci pour votre fidélité, et à très bientôt,\nL'équipe {{companyName}}"),
+            _small(OPT_OUT_EMAIL_FR),
+        ),
+        ("productLink", "productName"),
+    ),
+    _email(
+        "product_announcement",
+        "en",
+        "newsletter",
+        "Product announcement",
+        "Introducing {{productName}}",
+        (
+            _image("[Your image here]"),
+            _h("Meet {{productName}}"),
+            _p(HELLO_EN),
+            _p(
+                "We're proud to introduce {{productName}}, the newest addition to our range. We designed it "
+                "with one simple goal: to save you time and make your everyday life that little bit easier."
+            ),
+            _p("Curious? You'll find all the details on our website."),
+            _button("en", "Discover {{productName}}", "{{productLink}}"),
+            _p("Thank you for being with us, and see you soon,\nThe {{companyName}} team"),
+            _small(OPT_OUT_EMAIL_EN),
+        ),
+        ("productLink", "productName"),
+    ),
+    # 8. Beauty routine newsletter in three steps.
+    _email(
+        "beauty_routine",
+        "fr",
+        "newsletter",
+        "Routine beauté",
+        "Votre routine beauté en 3 gestes simples",
+        (
+            _h("Votre routine beauté en 3 gestes"),
+            _p(HELLO_FR),
+            _p(
+                "Nul besoin d'une dizaine de produits pour prendre soin de votre peau : trois gestes bien "
+                "choisis, matin et soir, font déjà toute la différence."
+            ),
+            _steps(
+                "fr",
+                (
+                    (
+                        "Nettoyer en douceur",
+                        "un nettoyant doux, massé du bout des doigts puis rincé à l'eau tiède, "
+                        "élimine les impuretés sans dessécher la peau.",
+                    ),
+                    (
+                        "Hydrater",
+                        "appliquez votre sérum ou votre crème sur une peau encore légèrement humide, "
+                        "pour mieux retenir l'hydratation.",
+                    ),
+                    (
+                        "Protéger",
+                        "le matin, terminez par une protection solaire, même sous un ciel gris. "
+                        "C'est le meilleur allié de votre peau sur la durée.",
+                    ),
+                ),
+            ),
+            _p(
+                "Vous hésitez sur les soins adaptés à votre type de peau ? Répondez à cet e-mail : "
+                "nous vous aiderons avec plaisir à composer votre routine idéale."
+            ),
+            _p("Prenez soin de vous,\nL'équipe {{companyName}}"),
+            _small(OPT_OUT_EMAIL_FR),
+        ),
+    ),
+    _email(
+        "beauty_routine",
+        "en",
+        "newsletter",
+        "Beauty routine",
+        "Your beauty routine in 3 simple steps",
+        (
+            _h("Your 3-step beauty routine"),
+            _p(HELLO_EN),
+            _p(
+                "You don't need a shelf full of products to look after your skin: three well-chosen steps, "
+                "morning and evening, already make all the difference."
+            ),
+            _steps(
+                "en",
+                (
+                    (
+                        "Cleanse gently",
+                        "massage a mild cleanser in with your fingertips, then rinse with lukewarm water "
+                        "to lift away impurities without drying your skin.",
+                    ),
+                    (
+                        "Moisturise",
+                        "apply your serum or cream while your skin is still slightly damp, "
+                        "so it holds on to moisture for longer.",
+                    ),
+                    (
+                        "Protect",
+                        "in the morning, finish with sunscreen, even on cloudy days. "
+                        "It's the best long-term friend your skin can have.",
+                    ),
+                ),
+            ),
+            _p(
+                "Not sure which products suit your skin type? Reply to this email and we'll gladly help "
+                "you build the routine that's right for you."
+            ),
+            _p("Take care,\nThe {{companyName}} team"),
+            _small(OPT_OUT_EMAIL_EN),
+        ),
+    ),
+    # 9. Satisfaction survey by SMS: a rating from 1 to 5 (marketing-like: STOP line).
+    _message(
+        "satisfaction_survey",
+        "fr",
+        "sms",
+        "satisfaction_survey",
+        "Enquête de satisfaction",
+        "Bonjour {{firstName|Madame, Monsieur}}, merci d'avoir choisi {{companyName}} ! "
+        "Que pensez-vous de votre expérience ? Notez-la en répondant par un chiffre "
+        "de 1 (décevant) à 5 (excellent).\nRépondez STOP pour ne plus recevoir de SMS.",
+    ),
+    _message(
+        "satisfaction_survey",
+        "en",
+        "sms",
+        "satisfaction_survey",
+        "Satisfaction survey",
+        "Hi {{firstName|there}}, thanks for choosing {{companyName}}! How did we do? "
+        "Reply with a number from 1 (poor) to 5 (excellent). Your feedback means a lot.\n"
+        "Reply STOP to opt out.",
+    ),
+    # 10. Parcel tracking by SMS (transactional: no STOP line).
+    _message(
+        "parcel_tracking",
+        "fr",
+        "sms",
+        "delivery_notice",
+        "Suivi de colis",
+        "Bonjour {{firstName|Madame, Monsieur}}, bonne nouvelle : votre commande {{companyName}} "
+        "est en route ! Numéro de suivi : {{trackingNumber}}. Suivez-la ici : {{trackingLink}}",
+        ("trackingLink", "trackingNumber"),
+    ),
+    _message(
+        "parcel_tracking",
+        "en",
+        "sms",
+        "delivery_notice",
+        "Parcel tracking",
+        "Hi {{firstName|there}}, good news: your order from {{companyName}} is on its way! "
+        "Tracking number: {{trackingNumber}}. Follow it here: {{trackingLink}}",
+        ("trackingLink", "trackingNumber"),
+    ),
+    # 11. Delivery date announcement on WhatsApp.
+    _message(
+        "delivery_notice",
+        "fr",
+        "whatsapp",
+        "delivery_notice",
+        "Avis de livraison",
+        "Bonjour {{firstName|Madame, Monsieur}},\n\n"
+        "Bonne nouvelle : votre commande sera livrée le {{deliveryDate}}. 📦\n\n"
+        "Vous ne serez pas disponible ce jour-là ? Écrivez-nous simplement ici "
+        "et nous trouverons une solution ensemble.\n\n"
+        "À très vite,\nL'équipe {{companyName}}",
+        ("deliveryDate",),
+    ),
+    _message(
+        "delivery_notice",
+        "en",
+        "whatsapp",
+        "delivery_notice",
+        "Delivery notice",
+        "Hi {{firstName|there}},\n\n"
+        "Good news: your order will be delivered on {{deliveryDate}}. 📦\n\n"
+        "Won't be around that day? Just message us here and we'll work out another option together.\n\n"
+        "Speak soon,\nThe {{companyName}} team",
+        ("deliveryDate",),
+    ),
+    # 12. Abandoned cart reminder.
+    _email(
+        "abandoned_cart",
+        "fr",
+        "abandoned_cart",
+        "Relance panier abandonné",
+        "Votre panier vous attend",
+        (
+            _p(HELLO_FR),
+            _p(
+                "Vous avez laissé quelques articles dans votre panier. Pas d'inquiétude, nous l'avons "
+                "gardé pour vous : vous pouvez reprendre votre commande en un clic."
+            ),
+            _button("fr", "Retrouver mon panier", "{{cartLink}}"),
+            _p(
+                "Une question sur un produit, la livraison ou le paiement ? Répondez simplement "
+                "à cet e-mail, nous sommes là pour vous aider."
+            ),
+            _p("À très bientôt,\nL'équipe {{companyName}}"),
+            _small(OPT_OUT_EMAIL_FR),
+        ),
+        ("cartLink",),
+    ),
+    _email(
+        "abandoned_cart",
+        "en",
+        "abandoned_cart",
+        "Abandoned cart reminder",
+        "You left something in your cart",
+        (
+            _p(HELLO_EN),
+            _p(
+                "You left a few items in your cart. Don't worry, we've saved it for you, "
+                "so you can pick up right where you left off."
+            ),
+            _button("en", "Back to my cart", "{{cartLink}}"),
+            _p(
+                "Any questions about a product, delivery or payment? Just reply to this email "
+                "and we'll be glad to help."
+            ),
+            _p("See you soon,\nThe {{companyName}} team"),
+            _small(OPT_OUT_EMAIL_EN),
+        ),
+        ("cartLink",),
+    ),
+    # 13. Short, friendly follow-up on Telegram.
+    _message(
+        "telegram_follow_up",
+        "fr",
+        "telegram",
+        "follow_up",
+        "Relance Telegram",
+        "Bonjour {{firstName|Madame, Monsieur}} 🙂\n\n"
+        "Nous revenons vers vous suite à notre dernier échange : avez-vous eu le temps d'y réfléchir ?\n\n"
+        "Si vous avez la moindre question, répondez simplement ici, nous sommes à votre écoute.\n\n"
+        "L'équipe {{companyName}}",
+    ),
+    _message(
+        "telegram_follow_up",
+        "en",
+        "telegram",
+        "follow_up",
+        "Telegram follow-up",
+        "Hi {{firstName|there}} 🙂\n\n"
+        "Just checking in after our last conversation. Have you had a chance to think it over?\n\n"
+        "If any questions come up, simply reply here. We're happy to help.\n\n"
+        "The {{companyName}} team",
+    ),
+)
+
+_BY_LOCALE: dict[str, tuple[LibraryTemplate, ...]] = {
+    locale: tuple(t for t in TEMPLATES if t.locale == locale) for locale in LOCALES
+}
+
+
+def for_locale(locale: str) -> tuple[LibraryTemplate, ...]:
+    """The library in ``locale`` (``fr`` or ``en``), in library order.
+
+    Raises :class:`ValueError` for any other locale rather than seeding a tenant with nothing.
+    """
+    try:
+        return _BY_LOCALE[locale]
+    except KeyError:
+        raise ValueError(f"no template library for locale {locale!r}; expected one of {LOCALES}") from None
