@@ -17,6 +17,8 @@ ALLOWED = {
     # Models validate contacts with the pure normalisation rules of rules/contact.py.
     "models": {"models", "rules"},
     "rules": {"models", "rules", "texts"},
+    # The built-in template library is plain data.
+    "library": set(),
     "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
     "services": {
         "models",
@@ -24,6 +26,7 @@ ALLOWED = {
         "dal",
         "channels",
         "ai",
+        "library",
         "services",
         "errors",
         "observability",

@@ -52,6 +52,8 @@ _ERROR_DESCRIPTIONS = {
     413: "The body is too large.",
     415: "The body is not JSON.",
     422: "Some fields are missing or invalid; `details` names them.",
+    502: "A provider M.A.X. depends on failed; nothing was charged.",
+    503: "The capability is not configured here; everything else still works.",
 }
 _COMMON_ERRORS = (400, 401, 403, 413, 415, 422)
 

@@ -89,3 +89,17 @@ class ModeForbiddenError(ForbiddenError):
 
     status = 403
     code = "mode_forbids_action"
+
+
+class UpstreamError(MaxError):
+    """A provider we depend on (the LLM API, a messaging provider) failed; nothing was charged."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class ServiceUnavailableError(MaxError):
+    """A capability is not configured or not reachable right now; everything else still works."""
+
+    status = 503
+    code = "service_unavailable"

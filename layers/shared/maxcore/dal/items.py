@@ -173,23 +173,68 @@ class AlertItem(BaseItem, discriminator="Alert"):
 
 
 class TemplateItem(BaseItem, discriminator="Template"):
-    """A message template head or version (``TENANT#t#TEMPLATE`` / ``TEMPLATE#id[#V#n]``)."""
+    """A template head: metadata and the serving content (``TENANT#t#TEMPLATE`` / ``TEMPLATE#id``)."""
 
     template_id = UnicodeAttribute()
     channel = UnicodeAttribute()
     name = UnicodeAttribute()
     category = UnicodeAttribute()
     locale = UnicodeAttribute()
+    status = UnicodeAttribute()
+    generated_by = UnicodeAttribute()
+    builtin_key = UnicodeAttribute(null=True)
+    serving_version = NumberAttribute(default=1)
+    latest_version = NumberAttribute(default=1)
+    draft_version = NumberAttribute(null=True)
     subject = UnicodeAttribute(null=True)
     body = UnicodeAttribute()
     html = UnicodeAttribute(null=True)
     variables = ListAttribute[str](default=list)
-    status = UnicodeAttribute()
-    generated_by = UnicodeAttribute()
-    template_version = NumberAttribute(default=1)
+    created_by = UnicodeAttribute(null=True)
     validated_by = UnicodeAttribute(null=True)
+    validated_at = IsoDateTimeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class TemplateVersionItem(BaseItem, discriminator="TemplateVersion"):
+    """One version of a template's content (``TENANT#t#TEMPLATE`` / ``VERSION#id#00001``)."""
+
+    template_id = UnicodeAttribute()
+    number = NumberAttribute()
+    state = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    html = UnicodeAttribute(null=True)
+    variables = ListAttribute[str](default=list)
+    generated_by = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
+    validated_by = UnicodeAttribute(null=True)
+    validated_at = IsoDateTimeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class TemplateLibraryItem(BaseItem, discriminator="TemplateLibrary"):
+    """Marker: the tenant was seeded with this version of the built-in library (``LIBRARY#001``)."""
+
+    library_version = NumberAttribute()
+    templates = NumberAttribute()
+    created_at = IsoDateTimeAttribute()
+
+
+class ConversationItem(BaseItem, discriminator="Conversation"):
+    """An assistant conversation of one user (``TENANT#t#CONVERSATION`` / ``CONV#id``), with a TTL."""
+
+    conversation_id = UnicodeAttribute()
+    owner = UnicodeAttribute()
+    messages = UnicodeAttribute()
+    """The chat history as JSON (user, assistant and tool messages; never the system prompt)."""
+    drafts = ListAttribute[str](default=list)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
 
 
 class AutomationItem(BaseItem, discriminator="Automation"):
@@ -276,6 +321,9 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     ActivityItem,
     AlertItem,
     TemplateItem,
+    TemplateVersionItem,
+    TemplateLibraryItem,
+    ConversationItem,
     AutomationItem,
     ScenarioItem,
     CampaignItem,

@@ -128,10 +128,35 @@ def template_pk(tenant_id: str) -> str:
     return f"{_tenant(tenant_id)}#TEMPLATE"
 
 
-def template_sk(template_id: str, version: int | None = None) -> str:
-    """Sort key of a template's head item, or of one of its versions."""
-    base = f"TEMPLATE#{template_id}"
-    return base if version is None else f"{base}#V#{version:05d}"
+def template_sk(template_id: str) -> str:
+    """Sort key of a template's head (metadata and the serving content)."""
+    return f"TEMPLATE#{template_id}"
+
+
+TEMPLATE_SK_PREFIX = "TEMPLATE#"
+
+
+def template_version_sk(template_id: str, version: int) -> str:
+    """Sort key of one version of a template; a template's versions sort together, oldest first.
+
+    Versions are kept apart from the heads (``VERSION#`` before ``TEMPLATE#``) so listing a tenant's
+    templates reads heads only.
+    """
+    return f"{template_version_prefix(template_id)}{version:05d}"
+
+
+def template_version_prefix(template_id: str) -> str:
+    """Sort-key prefix of every version of one template."""
+    return f"VERSION#{template_id}#"
+
+
+TEMPLATE_LIBRARY_SK = "LIBRARY#"
+"""Sort-key prefix of the marker saying which built-in library version a tenant was seeded with."""
+
+
+def template_library_sk(library_version: int) -> str:
+    """Sort key of the marker of one built-in library version."""
+    return f"{TEMPLATE_LIBRARY_SK}{library_version:03d}"
 
 
 def automation_pk(tenant_id: str) -> str:
@@ -187,6 +212,17 @@ def due_gsi2sk(next_action_at_iso: str, campaign_id: str, lead_id: str) -> str:
 def lead_enrollment_gsi1pk(tenant_id: str, lead_id: str) -> str:
     """GSI1 partition of a lead's enrollments (a reply stops them all)."""
     return f"{_tenant(tenant_id)}#LEADENROLL#{lead_id}"
+
+
+# --- assistant ----------------------------------------------------------------------------------
+def conversation_pk(tenant_id: str) -> str:
+    """Partition of a tenant's assistant conversations (each expires through the table's TTL)."""
+    return f"{_tenant(tenant_id)}#CONVERSATION"
+
+
+def conversation_sk(conversation_id: str) -> str:
+    """Sort key of one conversation; its owner (the user) is an attribute checked on every read."""
+    return f"CONV#{conversation_id}"
 
 
 # --- token ledger -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from maxcore.models.budget import PLAN_ALLOWANCE
 from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
 from maxcore.observability import logger, metrics
 from maxcore.rules.modes import auto_mode_needs_confirmation
+from maxcore.services.templates import seed_library
 
 AUTO_MODE_CONFIRMATION = (
     "switching to auto mode needs an explicit confirmation: in auto mode M.A.X. sends messages and runs "
@@ -59,6 +60,8 @@ def provision_tenant(
     created = repository.create_if_absent(candidate)
     # The budget opens with the plan's allowance; on a rerun it is left as it is.
     BudgetRepository(tenant_id).open(PLAN_ALLOWANCE[plan], now.astimezone(UTC).strftime("%Y-%m"), now)
+    # The built-in templates, once: a rerun neither duplicates them nor restores a deleted one.
+    seed_library(tenant_id, now)
     if created:
         logger.info("tenant provisioned", extra={"tenant_id": tenant_id, "plan": plan.value})
     return repository.get(), created

@@ -1,0 +1,394 @@
+"""Template use cases: drafts, validation before activation, versions, rendering, the built-in library.
+
+The user keeps control: M.A.X. only ever writes drafts (:meth:`TemplateService.create` with
+``generated_by=max``, :meth:`TemplateService.update` on drafts); only a user's
+:meth:`TemplateService.activate` makes a template sendable, and only once it validates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.leads import LeadRepository
+from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import ConflictError, InvalidInputError
+from maxcore.ids import new_id
+from maxcore.library import templates as library
+from maxcore.models.common import Channel
+from maxcore.models.template import (
+    CreateTemplateRequest,
+    GeneratedBy,
+    Problem,
+    Readiness,
+    RenderRequest,
+    RenderResponse,
+    Template,
+    TemplateCategory,
+    TemplateContent,
+    TemplateResponse,
+    TemplateStatus,
+    TemplateVersion,
+    UpdateTemplateRequest,
+    VersionResponse,
+    VersionState,
+)
+from maxcore.models.tenant import Locale
+from maxcore.observability import logger, metrics
+from maxcore.rules import html as html_rules
+from maxcore.rules import sms as sms_rules
+from maxcore.rules import templates as rules
+
+__all__ = [
+    "TemplateFilter",
+    "TemplateService",
+    "readiness",
+    "seed_library",
+    "to_response",
+    "version_response",
+]
+
+LIBRARY_ACTOR = "system:library"
+
+
+def _refuse(problems: list[Problem], what: str) -> InvalidInputError:
+    summary = "; ".join(p.message for p in problems[:3])
+    return InvalidInputError(f"{what}: {summary}", {"problems": [p.model_dump() for p in problems]})
+
+
+def readiness(channel: Channel, content: TemplateContent) -> Readiness:
+    """Whether ``content`` would activate now, what stops it, and (SMS) its encoding and segments."""
+    problems = rules.activation_problems(channel, content)
+    sms = rules.sms_info(rules.sms_estimate(content.body)) if channel is Channel.SMS else None
+    return Readiness(ready=not problems, problems=problems, sms=sms)
+
+
+def to_response(template: Template, draft: TemplateVersion | None = None) -> TemplateResponse:
+    """The API view of a template (with its waiting draft when it was read)."""
+    content = template.content
+    return TemplateResponse(
+        id=template.id,
+        channel=template.channel,
+        name=template.name,
+        category=template.category,
+        locale=template.locale,
+        status=template.status,
+        generated_by=template.generated_by,
+        builtin=template.builtin_key is not None,
+        version=template.version,
+        latest_version=template.latest_version,
+        draft_version=template.draft_version,
+        subject=content.subject,
+        body=content.body,
+        html=content.html,
+        variables=content.variables,
+        placeholders=rules.placeholder_names(content),
+        readiness=readiness(template.channel, content),
+        draft=None if draft is None else version_response(template.channel, draft),
+        created_by=template.created_by,
+        validated_by=template.validated_by,
+        validated_at=template.validated_at,
+        created_at=template.created_at,
+        updated_at=template.updated_at,
+    )
+
+
+def version_response(channel: Channel, version: TemplateVersion) -> VersionResponse:
+    """The API view of a version; drafts say whether they would activate."""
+    ready = readiness(channel, version.content) if version.state is VersionState.DRAFT else None
+    return VersionResponse.from_version(version, ready)
+
+
+class TemplateService:
+    """The templates of one tenant, acting for one user (``actor``: the JWT subject)."""
+
+    def __init__(
+        self, tenant_id: str, actor: str | None = None, clock: Callable[[], datetime] = utcnow
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.actor = actor
+        self.repository = TemplateRepository(tenant_id)
+        self._clock = clock
+
+    # --- reads --------------------------------------------------------------------------------
+    def get(self, template_id: str) -> Template:
+        """One template; another tenant's is a 404."""
+        return self.repository.get(template_id)
+
+    def get_with_draft(self, template_id: str) -> tuple[Template, TemplateVersion | None]:
+        """A template and the draft version waiting for activation, if any."""
+        template = self.repository.get(template_id)
+        if template.draft_version is None:
+            return template, None
+        return template, self.repository.get_version(template_id, template.draft_version)
+
+    def list_page(
+        self, filters: TemplateFilter, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[Template], str | None]:
+        """A page of templates, newest first."""
+        return self.repository.list_templates(filters, limit, cursor)
+
+    def versions(self, template_id: str) -> tuple[Template, list[TemplateVersion]]:
+        """A template and every one of its versions, oldest first."""
+        template = self.repository.get(template_id)
+        return template, self.repository.list_versions(template_id)
+
+    def version(self, template_id: str, number: int) -> tuple[Template, TemplateVersion]:
+        """A template and one of its versions."""
+        template = self.repository.get(template_id)
+        return template, self.repository.get_version(template_id, number)
+
+    # --- writes -------------------------------------------------------------------------------
+    def create(
+        self, request: CreateTemplateRequest, generated_by: GeneratedBy = GeneratedBy.USER
+    ) -> Template:
+        """A new draft; content no draft may hold (unknown variable, unsafe HTML...) is a 422."""
+        content = request.content()
+        problems = rules.content_problems(request.channel, content)
+        if problems:
+            raise _refuse(problems, "the template cannot be saved")
+        now = self._clock()
+        template = Template(
+            id=new_id(),
+            channel=request.channel,
+            name=request.name,
+            category=request.category,
+            locale=request.locale or self._tenant_locale(),
+            status=TemplateStatus.DRAFT,
+            generated_by=generated_by,
+            content=content,
+            created_by=self.actor,
+            created_at=now,
+            updated_at=now,
+        )
+        first = TemplateVersion(
+            template_id=template.id,
+            number=1,
+            state=VersionState.DRAFT,
+            content=content,
+            generated_by=generated_by,
+            created_by=self.actor,
+            created_at=now,
+            updated_at=now,
+        )
+        created = self.repository.create(template, first)
+        metrics.add_metric(name="TemplateDraftCreated", unit=MetricUnit.Count, value=1)
+        logger.info(
+            "template draft created",
+            extra={"template_id": template.id, "channel": template.channel.value, "by": generated_by.value},
+        )
+        return created
+
+    def update(
+        self,
+        template_id: str,
+        request: UpdateTemplateRequest,
+        generated_by: GeneratedBy = GeneratedBy.USER,
+    ) -> Template:
+        """Change a template. Content changes of an active template go to a draft version; the
+        active version keeps serving until a user activates the draft."""
+        template = self.repository.get(template_id)
+        if template.status is TemplateStatus.ARCHIVED:
+            raise ConflictError(
+                "the template is archived; activate it again before changing it",
+                {"template_id": template_id, "status": template.status.value},
+            )
+        now = self._clock()
+        head = template.model_copy(update={**request.metadata_changes(), "updated_at": now})
+        changes = request.content_changes()
+        if not changes:
+            return self.repository.commit(head, expected_revision=template.revision)
+
+        if template.status is TemplateStatus.DRAFT:
+            base = template.content
+            number, how = template.version, VersionWrite.UPDATE_DRAFT
+            created_at = template.created_at
+        elif template.draft_version is not None:
+            waiting = self.repository.get_version(template_id, template.draft_version)
+            base, number, how = waiting.content, waiting.number, VersionWrite.UPDATE_DRAFT
+            created_at = waiting.created_at
+        else:
+            base, number, how = template.content, template.latest_version + 1, VersionWrite.CREATE
+            created_at = now
+        content = base.model_copy(update=changes)
+        problems = rules.content_problems(template.channel, content)
+        if problems:
+            raise _refuse(problems, "the template cannot be saved")
+        draft = TemplateVersion(
+            template_id=template_id,
+            number=number,
+            state=VersionState.DRAFT,
+            content=content,
+            generated_by=generated_by,
+            created_by=self.actor,
+            created_at=created_at,
+            updated_at=now,
+        )
+        if template.status is TemplateStatus.DRAFT:
+            head = head.model_copy(update={"content": content})
+        else:
+            head = head.model_copy(
+                update={"draft_version": number, "latest_version": max(number, head.latest_version)}
+            )
+        logger.info(
+            "template draft saved",
+            extra={"template_id": template_id, "version": number, "new_version": how is VersionWrite.CREATE},
+        )
+        return self.repository.commit(head, expected_revision=template.revision, versions=[(draft, how)])
+
+    def activate(self, template_id: str) -> Template:
+        """Make the waiting draft (or an archived template) active, only if it validates (else 422)."""
+        template = self.repository.get(template_id)
+        now = self._clock()
+        validated = {"validated_by": self.actor, "validated_at": now, "updated_at": now}
+        if template.status is TemplateStatus.ACTIVE and template.draft_version is None:
+            raise ConflictError(
+                "the template is already active and has no draft waiting for activation",
+                {"template_id": template_id, "version": template.version},
+            )
+        if template.draft_version is not None and template.status is not TemplateStatus.DRAFT:
+            candidate = self.repository.get_version(template_id, template.draft_version)
+        else:
+            candidate = self.repository.get_version(template_id, template.version)
+        problems = rules.activation_problems(template.channel, candidate.content)
+        if problems:
+            metrics.add_metric(name="TemplateActivationRefused", unit=MetricUnit.Count, value=1)
+            raise _refuse(problems, "the template cannot be activated")
+        writes: list[tuple[TemplateVersion, VersionWrite]] = [
+            (candidate.model_copy(update={"state": VersionState.ACTIVE, **validated}), VersionWrite.REPLACE)
+        ]
+        if candidate.number != template.version:
+            serving = self.repository.get_version(template_id, template.version)
+            writes.append(
+                (
+                    serving.model_copy(update={"state": VersionState.SUPERSEDED, "updated_at": now}),
+                    VersionWrite.REPLACE,
+                )
+            )
+        head = template.model_copy(
+            update={
+                "status": TemplateStatus.ACTIVE,
+                "version": candidate.number,
+                "draft_version": None,
+                "content": candidate.content,
+                **validated,
+            }
+        )
+        activated = self.repository.commit(head, expected_revision=template.revision, versions=writes)
+        metrics.add_metric(name="TemplateActivated", unit=MetricUnit.Count, value=1)
+        logger.info("template activated", extra={"template_id": template_id, "version": candidate.number})
+        return activated
+
+    def archive(self, template_id: str) -> Template:
+        """Take a template out of use; its versions stay readable (archiving twice is a no-op)."""
+        template = self.repository.get(template_id)
+        if template.status is TemplateStatus.ARCHIVED:
+            return template
+        head = template.model_copy(update={"status": TemplateStatus.ARCHIVED, "updated_at": self._clock()})
+        return self.repository.commit(head, expected_revision=template.revision)
+
+    def delete(self, template_id: str) -> None:
+        """Delete a template and all its versions."""
+        self.repository.delete(self.repository.get(template_id))
+        logger.info("template deleted", extra={"template_id": template_id})
+
+    # --- rendering ----------------------------------------------------------------------------
+    def render(self, template_id: str, request: RenderRequest) -> RenderResponse:
+        """Fill a template for a lead and/or explicit values; say what fell back or is missing."""
+        template = self.repository.get(template_id)
+        number = request.version or template.version
+        if number == template.version:
+            content = template.content
+        else:
+            content = self.repository.get_version(template_id, number).content
+        values = rules.tenant_values(self._tenant_fields())
+        if request.lead_id is not None:
+            lead = LeadRepository(self.tenant_id).get(request.lead_id)
+            values |= rules.lead_values(lead.model_dump())
+        values |= request.variables
+        rendered = rules.render(content, values)
+        if rendered.html is not None:
+            unsafe = html_rules.check_html(rendered.html)
+            if unsafe:
+                raise InvalidInputError(
+                    f"a variable's value makes the HTML unsafe: {html_rules.describe(unsafe)}",
+                    {"problems": [{"kind": p.kind, "detail": p.detail, "line": p.line} for p in unsafe]},
+                )
+        sms = rules.sms_info(sms_rules.analyse(rendered.body)) if template.channel is Channel.SMS else None
+        return RenderResponse(
+            template_id=template_id,
+            version=number,
+            channel=template.channel,
+            subject=rendered.subject,
+            body=rendered.body,
+            html=rendered.html,
+            fallbacks=rendered.fallbacks,
+            missing=rendered.missing,
+            complete=not rendered.missing,
+            sms=sms,
+        )
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _tenant_locale(self) -> Locale:
+        return TenantProfileRepository(self.tenant_id).get().locale
+
+    def _tenant_fields(self) -> dict[str, str]:
+        tenant = TenantProfileRepository(self.tenant_id).get()
+        return {"name": tenant.name}
+
+
+def seed_library(tenant_id: str, now: datetime) -> bool:
+    """Give a tenant the built-in templates (both locales, active), once; return whether it happened now.
+
+    Idempotent: the templates and a marker are written in one transaction that fails if the marker
+    exists, so a rerun changes nothing and a template the tenant deleted does not come back.
+    """
+    repository = TemplateRepository(tenant_id)
+    if repository.has_library(library.LIBRARY_VERSION):
+        return False
+    pairs: list[tuple[Template, TemplateVersion]] = []
+    for entry in library.TEMPLATES:
+        channel = Channel(entry.channel)
+        content = TemplateContent(
+            subject=entry.subject, body=entry.body, html=entry.html, variables=list(entry.variables)
+        )
+        problems = rules.activation_problems(channel, content)
+        if problems:  # a broken built-in is a bug of ours: fail loudly rather than seed it
+            raise ValueError(f"built-in template {entry.key}/{entry.locale} is invalid: {problems}")
+        template = Template(
+            id=new_id(),
+            channel=channel,
+            name=entry.name,
+            category=TemplateCategory(entry.category),
+            locale=Locale(entry.locale),
+            status=TemplateStatus.ACTIVE,
+            generated_by=GeneratedBy.USER,
+            builtin_key=entry.key,
+            content=content,
+            created_by=LIBRARY_ACTOR,
+            validated_by=LIBRARY_ACTOR,
+            validated_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        version = TemplateVersion(
+            template_id=template.id,
+            number=1,
+            state=VersionState.ACTIVE,
+            content=content,
+            generated_by=GeneratedBy.USER,
+            created_by=LIBRARY_ACTOR,
+            validated_by=LIBRARY_ACTOR,
+            validated_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        pairs.append((template, version))
+    seeded = repository.seed_library(library.LIBRARY_VERSION, pairs, now)
+    if seeded:
+        logger.info("template library seeded", extra={"tenant_id": tenant_id, "templates": len(pairs)})
+    return seeded
