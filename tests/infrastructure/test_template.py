@@ -23,6 +23,8 @@ FUNCTION_IDS = (
     "LeadsFunction",
     "TenantsFunction",
     "BudgetFunction",
+    "TemplatesFunction",
+    "AssistantFunction",
     "SchedulerFunction",
     "SchedulerWorkerFunction",
 )
@@ -374,6 +376,19 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/budget"),
         ("POST", "/budget/quote"),
         ("POST", "/budget/packs"),
+        ("GET", "/templates"),
+        ("POST", "/templates"),
+        ("POST", "/templates/draft-from-chat"),
+        ("GET", "/templates/{template_id}"),
+        ("PATCH", "/templates/{template_id}"),
+        ("DELETE", "/templates/{template_id}"),
+        ("POST", "/templates/{template_id}/activate"),
+        ("POST", "/templates/{template_id}/archive"),
+        ("POST", "/templates/{template_id}/render"),
+        ("GET", "/templates/{template_id}/versions"),
+        ("GET", "/templates/{template_id}/versions/{number}"),
+        ("POST", "/assistant/chat"),
+        ("GET", "/assistant/conversations/{conversation_id}"),
     }
 
 

@@ -29,6 +29,21 @@ class Settings(BaseModel):
     token_prices: dict[str, int] = Field(
         default_factory=dict, description="Price overrides by action, from TOKEN_PRICES (JSON)."
     )
+    # The assistant's OpenAI-compatible chat-completions API.
+    assistant_model: str = "gpt-4o"
+    assistant_base_url: str | None = None
+    assistant_api_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Local runs: the key itself (ASSISTANT_API_KEY or OPENAI_API_KEY).",
+    )
+    assistant_api_key_parameter: str | None = Field(
+        default=None, description="In AWS: the SSM SecureString holding the key."
+    )
+    assistant_timeout_seconds: float = Field(default=20.0, gt=0)
+    assistant_max_retries: int = Field(default=1, ge=0, le=5)
+    assistant_max_rounds: int = Field(default=5, ge=1, le=10)
+    conversation_ttl_hours: int = Field(default=7 * 24, ge=1)
 
 
 def _env(name: str) -> str | None:
@@ -59,6 +74,19 @@ def get_settings() -> Settings:
         values["max_body_bytes"] = max_body
     if prices := _env("TOKEN_PRICES"):
         values["token_prices"] = json.loads(prices)
+    optional = {
+        "assistant_model": "ASSISTANT_MODEL",
+        "assistant_base_url": "ASSISTANT_BASE_URL",
+        "assistant_api_key_parameter": "ASSISTANT_API_KEY_PARAMETER",
+        "assistant_timeout_seconds": "ASSISTANT_TIMEOUT_SECONDS",
+        "assistant_max_retries": "ASSISTANT_MAX_RETRIES",
+        "assistant_max_rounds": "ASSISTANT_MAX_ROUNDS",
+        "conversation_ttl_hours": "CONVERSATION_TTL_HOURS",
+    }
+    for field_name, variable in optional.items():
+        if value := _env(variable):
+            values[field_name] = value
+    values["assistant_api_key"] = _env("ASSISTANT_API_KEY") or _env("OPENAI_API_KEY")
     return Settings.model_validate(values)
 
 

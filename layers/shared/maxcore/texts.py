@@ -50,6 +50,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Aucun token dépensé ce mois-ci : M.A.X. peut analyser vos leads pour 2 tokens seulement.",
         "en": "No tokens spent this month: M.A.X. can analyse your leads for just 2 tokens.",
     },
+    "assistant.draft_created": {
+        "fr": (
+            "✅ Brouillon créé : Template #{template_id} ({name})\n"
+            "Vous pouvez le retrouver dans Pilote Automatique > Templates, le valider, "
+            "ou le faire modifier avec : « MAX, modifie le template #{template_id} »."
+        ),
+        "en": (
+            "✅ Draft created: Template #{template_id} ({name})\n"
+            "You'll find it in Autopilot > Templates to validate it, or ask: "
+            '"MAX, change template #{template_id}".'
+        ),
+    },
+    "assistant.draft_updated": {
+        "fr": (
+            "✏️ Brouillon mis à jour : Template #{template_id} ({name}), version {version}. "
+            "Rien ne part tant que vous ne l'avez pas validé."
+        ),
+        "en": (
+            "✏️ Draft updated: Template #{template_id} ({name}), version {version}. "
+            "Nothing goes out until you validate it."
+        ),
+    },
+    "assistant.too_many_steps": {
+        "fr": (
+            "Je n'ai pas réussi à tout boucler en une fois. "
+            "On reprend étape par étape ? Dites-moi par quoi commencer."
+        ),
+        "en": "I couldn't wrap it all up in one go. Shall we take it step by step? Tell me where to start.",
+    },
+    "assistant.no_reply": {
+        "fr": "C'est fait. Autre chose pour vous aider ?",
+        "en": "Done. Anything else I can help with?",
+    },
 }
 
 
