@@ -43,9 +43,14 @@ def aws_endpoint() -> Iterator[str]:
         yield _start_backend(stack)
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def tables(aws_endpoint: str) -> dict[str, str]:
-    """Create the template's tables under fresh names and point the code at them."""
+    """Create the template's tables under fresh names, for each test module, and point the code at them.
+
+    One table per module keeps every table small: moto copies the whole table for each item of a
+    TransactWriteItems (its rollback), so a session-wide table would make transactions slower and
+    slower as the suite fills it.
+    """
     suffix = uuid.uuid4().hex[:8]
     names = {"MaxTable": f"max-{suffix}", "IdempotencyTable": f"max-idem-{suffix}"}
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="eu-west-3")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.expressions.condition import Condition
 
 from maxcore.dal import keys
@@ -184,12 +184,44 @@ class TemplateRepository(TenantRepository):
                 batch.delete(version)
 
     def seed_library(
-        self, library_version: int, templates: Sequence[tuple[Template, TemplateVersion]], now: Any
+        self,
+        library_version: int,
+        templates: Sequence[tuple[Template, TemplateVersion]],
+        now: Any,
+        *,
+        fresh: bool = False,
     ) -> bool:
-        """Put the built-in templates and the library marker in one transaction, once per library version.
+        """Put the built-in templates, then the marker saying this library version is in.
 
-        Returns whether they were written now (``False``: this tenant already had this library).
+        Crash-safe and idempotent without a large transaction (DynamoDB Local takes at most 10 items
+        per transaction): the ids are stable, each version then head is a put conditioned on the item
+        not existing (an existing one is left as it is), and the marker goes last. Once the marker is
+        there nothing is written again, so a built-in the tenant deleted never comes back.
+
+        ``fresh``: the tenant was created by this very call, so none of these items can exist yet and
+        they go in batches of 25 instead of one conditional put each.
+
+        Returns whether the marker was written now.
         """
+        if self.has_library(library_version):
+            return False
+        if fresh:
+            with TemplateItem.batch_write() as batch:
+                for head, version in templates:
+                    batch.save(_to_version_item(self.tenant_id, version))
+                    head_item = _to_item(self.tenant_id, head)
+                    head_item.version = 1  # what a conditional save would have set
+                    batch.save(head_item)
+        for head, version in templates if not fresh else ():
+            for item, attribute in (
+                (_to_version_item(self.tenant_id, version), TemplateVersionItem.PK),
+                (_to_item(self.tenant_id, head), TemplateItem.PK),
+            ):
+                try:
+                    item.save(condition=attribute.does_not_exist())
+                except PutError as exc:
+                    if not _condition_failed(exc):
+                        raise
         marker = TemplateLibraryItem(
             keys.template_pk(self.tenant_id),
             keys.template_library_sk(library_version),
@@ -198,18 +230,11 @@ class TemplateRepository(TenantRepository):
             created_at=now,
         )
         try:
-            with self._transaction() as tx:
-                tx.save(marker, condition=TemplateLibraryItem.PK.does_not_exist())
-                for head, version in templates:
-                    tx.save(_to_item(self.tenant_id, head), condition=TemplateItem.PK.does_not_exist())
-                    tx.save(
-                        _to_version_item(self.tenant_id, version),
-                        condition=TemplateVersionItem.PK.does_not_exist(),
-                    )
-        except TransactWriteError as exc:
-            if self.has_library(library_version):
-                return False
-            raise exc
+            marker.save(condition=TemplateLibraryItem.PK.does_not_exist())
+        except PutError as exc:
+            if not _condition_failed(exc):
+                raise
+            return False
         return True
 
     def has_library(self, library_version: int) -> bool:
@@ -223,6 +248,10 @@ class TemplateRepository(TenantRepository):
         except DoesNotExist:
             return False
         return True
+
+
+def _condition_failed(exc: PutError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 # --- mapping ------------------------------------------------------------------------------------

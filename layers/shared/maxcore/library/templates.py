@@ -16,9 +16,13 @@ from __future__ import annotations
 
 import html as html_lib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 LIBRARY_VERSION = 1
 """Bumped whenever the library's content changes, so seeded tenants can be told apart."""
+
+RELEASED_AT = datetime(2026, 11, 21, tzinfo=UTC)
+"""When this library version was released: the time part of the built-ins' stable ids."""
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 CHANNELS: tuple[str, ...] = ("sms", "whatsapp", "email", "telegram")

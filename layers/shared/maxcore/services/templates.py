@@ -17,7 +17,7 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError, InvalidInputError
-from maxcore.ids import new_id
+from maxcore.ids import new_id, stable_id
 from maxcore.library import templates as library
 from maxcore.models.common import Channel
 from maxcore.models.template import (
@@ -341,7 +341,7 @@ class TemplateService:
         return {"name": tenant.name}
 
 
-def seed_library(tenant_id: str, now: datetime) -> bool:
+def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     """Give a tenant the built-in templates (both locales, active), once; return whether it happened now.
 
     Idempotent: the templates and a marker are written in one transaction that fails if the marker
@@ -360,7 +360,9 @@ def seed_library(tenant_id: str, now: datetime) -> bool:
         if problems:  # a broken built-in is a bug of ours: fail loudly rather than seed it
             raise ValueError(f"built-in template {entry.key}/{entry.locale} is invalid: {problems}")
         template = Template(
-            id=new_id(),
+            id=stable_id(
+                library.RELEASED_AT, tenant_id, str(library.LIBRARY_VERSION), entry.key, entry.locale
+            ),
             channel=channel,
             name=entry.name,
             category=TemplateCategory(entry.category),
@@ -388,7 +390,7 @@ def seed_library(tenant_id: str, now: datetime) -> bool:
             updated_at=now,
         )
         pairs.append((template, version))
-    seeded = repository.seed_library(library.LIBRARY_VERSION, pairs, now)
+    seeded = repository.seed_library(library.LIBRARY_VERSION, pairs, now, fresh=fresh)
     if seeded:
         logger.info("template library seeded", extra={"tenant_id": tenant_id, "templates": len(pairs)})
     return seeded

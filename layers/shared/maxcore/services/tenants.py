@@ -61,7 +61,7 @@ def provision_tenant(
     # The budget opens with the plan's allowance; on a rerun it is left as it is.
     BudgetRepository(tenant_id).open(PLAN_ALLOWANCE[plan], now.astimezone(UTC).strftime("%Y-%m"), now)
     # The built-in templates, once: a rerun neither duplicates them nor restores a deleted one.
-    seed_library(tenant_id, now)
+    seed_library(tenant_id, now, fresh=created)
     if created:
         logger.info("tenant provisioned", extra={"tenant_id": tenant_id, "plan": plan.value})
     return repository.get(), created
