@@ -14,6 +14,7 @@ server exists, so it comes from ``merged_openapi``, the very function behind ``G
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -33,6 +34,8 @@ from devserver.seed import DEMO_TENANT_ID
 from devserver.server import HOST, DevServer, merged_openapi, running_dev_server
 from devserver.template import load_template
 from devserver.token import sign_dev_token
+from maxcore.settings import reset_settings
+from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
 
 pytestmark = pytest.mark.contract
 
@@ -49,8 +52,8 @@ PLACEHOLDER_URL = f"http://{HOST}"
 
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 
-# Filled by the dev_server fixture, read by the hook below at draw time.
-_SEEDED_LEAD_IDS: list[str] = []
+# Filled by the dev_server fixture, read by the hook below at draw time: path parameter -> seeded ids.
+_SEEDED_IDS: dict[str, list[str]] = {}
 
 schema = schemathesis.openapi.from_dict(
     merged_openapi(load_template(), PLACEHOLDER_URL),
@@ -65,16 +68,19 @@ schema = schemathesis.openapi.from_dict(
 
 
 @schema.hook("flatmap_path_parameters")
-def _existing_leads_too(_: Any, parameters: dict[str, Any] | None) -> st.SearchStrategy[Any]:
-    """Swap valid generated lead ids for seeded ones half the time.
+def _existing_items_too(_: Any, parameters: dict[str, Any] | None) -> st.SearchStrategy[Any]:
+    """Swap valid generated lead and template ids for seeded ones half the time.
 
     Random ULIDs only ever reach the 404 branch; seeded ids make reads, changes and deletes run on real
     items. Invalid ids are kept as generated: they are how the 422s get tested.
     """
-    if not parameters or not _SEEDED_LEAD_IDS or not _ULID.match(str(parameters.get("lead_id", ""))):
+    if not parameters:
         return st.just(parameters)
-    seeded = st.sampled_from(list(_SEEDED_LEAD_IDS)).map(lambda lead_id: {**parameters, "lead_id": lead_id})
-    return st.one_of(st.just(parameters), seeded)
+    for name, ids in _SEEDED_IDS.items():
+        if ids and _ULID.match(str(parameters.get(name, ""))):
+            seeded = st.sampled_from(list(ids)).map(lambda value, name=name: {**parameters, name: value})
+            return st.one_of(st.just(parameters), seeded)
+    return st.just(parameters)
 
 
 @pytest.fixture(scope="module")
@@ -84,18 +90,32 @@ def token() -> str:
 
 
 @pytest.fixture(scope="module")
-def dev_server(token: str) -> Iterator[DevServer]:
+def llm() -> Iterator[FakeChatCompletions]:
+    """A chat-completions fake that always answers in words, so the assistant's routes run end to end."""
+    saved = {name: os.environ.get(name) for name in ("ASSISTANT_API_KEY", "ASSISTANT_BASE_URL")}
+    with fake_chat_completions() as fake:
+        fake.default = answer("Bien sûr, je m'en occupe.")
+        os.environ.update({"ASSISTANT_API_KEY": "sk-contract", "ASSISTANT_BASE_URL": fake.url})
+        reset_settings()
+        yield fake
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    reset_settings()
+
+
+@pytest.fixture(scope="module")
+def dev_server(token: str, llm: FakeChatCompletions) -> Iterator[DevServer]:
     """The dev server on a free port, with its own embedded moto and the seeded demo tenant."""
     with running_dev_server(quiet=True) as server:
-        leads = requests.get(
-            f"{server.url}/leads",
-            params={"limit": "100"},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        )
-        _SEEDED_LEAD_IDS[:] = [lead["id"] for lead in leads.json()["items"]]
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, path in (("lead_id", "/leads"), ("template_id", "/templates")):
+            listed = requests.get(f"{server.url}{path}", params={"limit": "100"}, headers=headers, timeout=30)
+            _SEEDED_IDS[name] = [item["id"] for item in listed.json()["items"]]
         yield server
-        _SEEDED_LEAD_IDS.clear()
+        _SEEDED_IDS.clear()
 
 
 def test_the_served_document_is_the_one_under_test(dev_server: DevServer) -> None:
