@@ -28,6 +28,14 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "budget_get.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 200}),
     "budget_quote.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 200}),
     "budget_packs_member_forbidden.json": ("functions/budget/", "app.lambda_handler", {"statusCode": 403}),
+    "templates_list_sms.json": ("functions/templates/", "app.lambda_handler", {"statusCode": 200}),
+    "templates_create_unknown_variable.json": (
+        "functions/templates/",
+        "app.lambda_handler",
+        {"statusCode": 422},
+    ),
+    "templates_draft_from_chat.json": ("functions/templates/", "app.lambda_handler", {"statusCode": 201}),
+    "assistant_chat_dry_run.json": ("functions/assistant/", "app.lambda_handler", {"statusCode": 200}),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (
