@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.lead import LeadSummary
 from maxcore.rules.summary import apply_activity
@@ -65,6 +67,37 @@ def test_counts_outside_the_rolling_window_are_dropped() -> None:
 def test_opened_sets_last_opened() -> None:
     summary = apply_activity(LeadSummary(), _activity(Direction.OUT, NOW, status=ActivityStatus.OPENED), NOW)
     assert summary.last_opened_at == NOW
+
+
+@pytest.mark.parametrize(
+    ("direction", "status", "delivered"),
+    [
+        (Direction.OUT, ActivityStatus.SENT, False),
+        (Direction.OUT, ActivityStatus.DELIVERED, True),
+        (Direction.OUT, ActivityStatus.OPENED, True),
+        (Direction.OUT, ActivityStatus.CLICKED, True),
+        (Direction.OUT, ActivityStatus.READ, True),
+        (Direction.OUT, ActivityStatus.REPLIED, True),
+        (Direction.OUT, ActivityStatus.FAILED, False),
+        (Direction.OUT, ActivityStatus.BOUNCED, False),
+        (Direction.IN, ActivityStatus.DELIVERED, False),
+        (Direction.IN, ActivityStatus.READ, False),
+    ],
+)
+def test_messages_that_reached_the_lead_set_last_delivered(
+    direction: Direction, status: ActivityStatus, delivered: bool
+) -> None:
+    summary = apply_activity(LeadSummary(), _activity(direction, NOW, status=status), NOW)
+    assert summary.last_delivered_at == (NOW if delivered else None)
+
+
+def test_last_delivered_never_moves_back() -> None:
+    recent = NOW - timedelta(hours=1)
+    summary = apply_activity(
+        LeadSummary(), _activity(Direction.OUT, recent, status=ActivityStatus.DELIVERED), NOW
+    )
+    older = _activity(Direction.OUT, NOW - timedelta(days=2), status=ActivityStatus.READ)
+    assert apply_activity(summary, older, NOW).last_delivered_at == recent
 
 
 def test_the_input_summary_is_left_untouched() -> None:

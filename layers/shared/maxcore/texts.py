@@ -83,6 +83,147 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "C'est fait. Autre chose pour vous aider ?",
         "en": "Done. Anything else I can help with?",
     },
+    # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
+    "duration.days.one": {"fr": "{n} jour", "en": "{n} day"},
+    "duration.days.other": {"fr": "{n} jours", "en": "{n} days"},
+    "duration.hours.one": {"fr": "{n} heure", "en": "{n} hour"},
+    "duration.hours.other": {"fr": "{n} heures", "en": "{n} hours"},
+    "duration.hours.less_than_one": {"fr": "moins d'une heure", "en": "less than an hour"},
+    "channel.whatsapp.via": {"fr": "par WhatsApp", "en": "on WhatsApp"},
+    "channel.email.via": {"fr": "par e-mail", "en": "by e-mail"},
+    "channel.sms.via": {"fr": "par SMS", "en": "by SMS"},
+    "channel.telegram.via": {"fr": "sur Telegram", "en": "on Telegram"},
+    "channel.call.via": {"fr": "par téléphone", "en": "by phone"},
+    "channel.whatsapp.name": {"fr": "WhatsApp", "en": "WhatsApp"},
+    "channel.email.name": {"fr": "l'e-mail", "en": "e-mail"},
+    "channel.sms.name": {"fr": "le SMS", "en": "SMS"},
+    "channel.telegram.name": {"fr": "Telegram", "en": "Telegram"},
+    "channel.call.name": {"fr": "le téléphone", "en": "phone calls"},
+    "channel.whatsapp.message": {"fr": "message WhatsApp", "en": "WhatsApp message"},
+    "channel.email.message": {"fr": "e-mail", "en": "e-mail"},
+    "channel.sms.message": {"fr": "SMS", "en": "text message"},
+    "channel.telegram.message": {"fr": "message Telegram", "en": "Telegram message"},
+    "channel.call.message": {"fr": "appel", "en": "call"},
+    "channel.manual.message": {"fr": "message", "en": "message"},
+    "alert.NoContact7d.message": {
+        "fr": "{name} attend un premier message depuis {days}. On fait les présentations ?",
+        "en": "{name} has been waiting {days} for a first message. Time to say hello?",
+    },
+    "alert.NoContact7d.message_channel": {
+        "fr": "{name} attend un premier message depuis {days}. On prend contact {via} ?",
+        "en": "{name} has been waiting {days} for a first message. Shall we reach out {via}?",
+    },
+    "alert.NoContact7d.action": {"fr": "Prendre un premier contact", "en": "Make first contact"},
+    "alert.NoContact7d.action_channel": {"fr": "Prendre contact {via}", "en": "Reach out {via}"},
+    "alert.NoReply3d.message": {
+        "fr": "{name} n'a pas répondu depuis {days}. Une relance douce ?",
+        "en": "{name} hasn't replied in {days}. A gentle nudge?",
+    },
+    "alert.NoReply3d.message_channel": {
+        "fr": "{name} n'a pas répondu depuis {days}. Une relance douce {via} ?",
+        "en": "{name} hasn't replied in {days}. A gentle nudge {via}?",
+    },
+    "alert.NoReply3d.message_switch": {
+        "fr": "{name} n'a pas répondu depuis {days}. Peut-être essayer {channel} ?",
+        "en": "{name} hasn't replied in {days}. Maybe try {channel}?",
+    },
+    "alert.NoReply3d.action": {"fr": "Relance douce", "en": "Gentle follow-up"},
+    "alert.NoReply3d.action_channel": {"fr": "Relance douce {via}", "en": "Gentle follow-up {via}"},
+    "alert.NoFollowup7d.message": {
+        "fr": "Plus d'échange avec {name} depuis {days}. On reprend le fil ?",
+        "en": "No word with {name} for {days}. Shall we pick up the thread?",
+    },
+    "alert.NoFollowup7d.message_channel": {
+        "fr": "Plus d'échange avec {name} depuis {days}. On reprend le fil {via} ?",
+        "en": "No word with {name} for {days}. Shall we pick up the thread {via}?",
+    },
+    "alert.NoFollowup7d.action": {"fr": "Relance contextualisée", "en": "Follow-up with context"},
+    "alert.NoFollowup7d.action_channel": {
+        "fr": "Relance contextualisée {via}",
+        "en": "Follow-up with context {via}",
+    },
+    "alert.HotLead24h.message": {
+        "fr": "Lead chaud ! {name} a répondu il y a {ago} ({intent}). On répond sans tarder ?",
+        "en": "Hot lead! {name} replied {ago} ago ({intent}). Shall we answer right away?",
+    },
+    "alert.HotLead24h.message_channel": {
+        "fr": "Lead chaud ! {name} a répondu il y a {ago} ({intent}). On répond {via} sans tarder ?",
+        "en": "Hot lead! {name} replied {ago} ago ({intent}). Shall we answer {via} right away?",
+    },
+    "alert.HotLead24h.intent.interested": {"fr": "intérêt marqué", "en": "clear interest"},
+    "alert.HotLead24h.intent.meeting_request": {"fr": "demande de rendez-vous", "en": "meeting request"},
+    "alert.HotLead24h.intent.question": {"fr": "question posée", "en": "a question asked"},
+    "alert.HotLead24h.action": {"fr": "Répondre maintenant", "en": "Reply now"},
+    "alert.HotLead24h.action_channel": {"fr": "Répondre maintenant {via}", "en": "Reply now {via}"},
+    "alert.StaleLead30d.message": {
+        "fr": "Ça fait {days} sans nouvelles de {name}... Dernier essai avant d'archiver ?",
+        "en": "It's been {days} without a word from {name}... One last try before archiving?",
+    },
+    "alert.StaleLead30d.action": {
+        "fr": "Dernier essai (offre spéciale) ou archiver",
+        "en": "One last try (special offer), or archive",
+    },
+    "alert.PreferredChannel.message": {
+        "fr": (
+            "{name} répond super bien {via} ({rate} % contre {runner_up_rate} % {runner_up_via}). "
+            "Continuons comme ça !"
+        ),
+        "en": (
+            "{name} answers really well {via} ({rate}% vs {runner_up_rate}% {runner_up_via}). "
+            "Let's keep it that way!"
+        ),
+    },
+    "alert.PreferredChannel.action": {"fr": "Privilégier {channel}", "en": "Favour {channel}"},
+    "alert.cta.reply": {"fr": "Répondre {via}", "en": "Reply {via}"},
+    "alert.cta.write": {"fr": "Écrire {via}", "en": "Write {via}"},
+    "alert.cta.callLead": {"fr": "Appeler", "en": "Call"},
+    "alert.cta.draftMessage": {"fr": "Préparer un message", "en": "Draft a message"},
+    "alert.cta.archiveLead": {"fr": "Archiver", "en": "Archive"},
+    "alert.cta.resolveAlert": {"fr": "Marquer comme traité", "en": "Mark as done"},
+    "reco.follow_up_silence.action": {"fr": "Relancer", "en": "Follow up"},
+    "reco.follow_up_silence.action_channel": {"fr": "Relancer {via}", "en": "Follow up {via}"},
+    "reco.follow_up_silence.reason": {
+        "fr": (
+            "Pas de réponse de {name} depuis votre dernier {message}, il y a {days}. "
+            "Un petit mot suffit souvent à relancer l'échange."
+        ),
+        "en": (
+            "No reply from {name} since your last {message}, {days} ago. A short nudge is often all it takes."
+        ),
+    },
+    "reco.follow_up_opened.action": {
+        "fr": "Relancer (a lu mais pas répondu)",
+        "en": "Follow up (read, no reply yet)",
+    },
+    "reco.follow_up_opened.action_channel": {
+        "fr": "Relancer {via} (a lu mais pas répondu)",
+        "en": "Follow up {via} (read, no reply yet)",
+    },
+    "reco.follow_up_opened.reason": {
+        "fr": (
+            "{name} a ouvert votre {message} il y a {ago}, sans suite. "
+            "Le sujet intéresse : c'est le bon moment pour relancer."
+        ),
+        "en": (
+            "{name} opened your {message} {ago} ago but hasn't replied. "
+            "It caught their eye: a good moment to follow up."
+        ),
+    },
+    "reco.change_channel.action": {"fr": "Renvoyer avec un autre angle", "en": "Resend with a new angle"},
+    "reco.change_channel.action_channel": {
+        "fr": "Changer de canal : relancer {via}",
+        "en": "Switch channel: follow up {via}",
+    },
+    "reco.change_channel.reason": {
+        "fr": (
+            "{name} n'a toujours pas ouvert votre {message}, délivré il y a {days}. "
+            "Un autre canal fera peut-être mouche."
+        ),
+        "en": (
+            "{name} still hasn't opened your {message}, delivered {days} ago. "
+            "Another channel may land better."
+        ),
+    },
 }
 
 

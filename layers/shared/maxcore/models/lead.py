@@ -80,6 +80,8 @@ class LeadSummary(BaseModel):
     last_inbound_by_channel: dict[str, datetime] = Field(default_factory=dict)
     last_outbound_by_channel: dict[str, datetime] = Field(default_factory=dict)
     last_opened_at: datetime | None = None
+    # Last message sent that reached the lead (delivered, opened, clicked, read or replied).
+    last_delivered_at: datetime | None = None
     last_intent: str | None = None
     last_intent_at: datetime | None = None
     # Per-day counters "YYYY-MM-DD" -> channel -> [sent, replied], trimmed to the rolling window.

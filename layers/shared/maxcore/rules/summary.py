@@ -10,6 +10,17 @@ from maxcore.models.lead import LeadSummary
 SENT, REPLIED = 0, 1
 """Positions in a day's ``[sent, replied]`` counter of one channel."""
 
+_DELIVERED = frozenset(
+    {
+        ActivityStatus.DELIVERED,
+        ActivityStatus.OPENED,
+        ActivityStatus.CLICKED,
+        ActivityStatus.READ,
+        ActivityStatus.REPLIED,
+    }
+)
+"""Statuses of a message sent that prove it reached the lead (an opened message was delivered)."""
+
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
     return candidate if current is None or candidate > current else current
@@ -52,6 +63,8 @@ def apply_activity(
         updated.last_outbound_by_channel[channel] = _later(updated.last_outbound_by_channel.get(channel), at)
     if activity.status in (ActivityStatus.OPENED, ActivityStatus.CLICKED, ActivityStatus.READ):
         updated.last_opened_at = _later(updated.last_opened_at, at)
+    if activity.direction is Direction.OUT and activity.status in _DELIVERED:
+        updated.last_delivered_at = _later(updated.last_delivered_at, at)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
     day = at.date().isoformat()
