@@ -11,11 +11,23 @@ from botocore.client import BaseClient
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.items import ALL_ITEMS
 from maxcore.dal.leads import LeadFilter, LeadRepository
+from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
+from maxcore.models.template import (
+    GeneratedBy,
+    Template,
+    TemplateCategory,
+    TemplateContent,
+    TemplateStatus,
+    TemplateVersion,
+    VersionState,
+)
+from maxcore.models.tenant import Locale
 from maxcore.rules.summary import apply_activity
 from maxcore.services.tenants import provision_tenant
 
@@ -64,6 +76,36 @@ def _activity(lead_id: str, **fields: object) -> Activity:
         "occurred_at": NOW,
     }
     return Activity.model_validate(base | fields)
+
+
+def _template(**fields: object) -> tuple[Template, TemplateVersion]:
+    base: dict[str, object] = {
+        "id": new_id(),
+        "channel": Channel.SMS,
+        "name": "Relance",
+        "category": TemplateCategory.FOLLOW_UP,
+        "locale": Locale.FR,
+        "status": TemplateStatus.DRAFT,
+        "generated_by": GeneratedBy.USER,
+        "content": TemplateContent(body="Bonjour {{firstName}}"),
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    head = Template.model_validate(base | fields)
+    return head, _version(head, 1, VersionState.DRAFT)
+
+
+def _version(head: Template, number: int, state: VersionState, body: str | None = None) -> TemplateVersion:
+    content = head.content if body is None else TemplateContent(body=body)
+    return TemplateVersion(
+        template_id=head.id,
+        number=number,
+        state=state,
+        content=content,
+        generated_by=head.generated_by,
+        created_at=NOW,
+        updated_at=NOW,
+    )
 
 
 def test_ap1_create_lead_with_contact_guards(tenant_id: str) -> None:
@@ -172,6 +214,91 @@ def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
         recorded.append(activity)
     listed = activities.list_for_lead(lead.id)
     assert [a.occurred_at for a in listed] == sorted((a.occurred_at for a in recorded), reverse=True)
+
+
+def test_ap13_templates_of_a_tenant_and_versions_of_a_template(
+    tenant_id: str, counter: RequestCounter
+) -> None:
+    repository = TemplateRepository(tenant_id)
+    sms = repository.create(*_template())
+    email = repository.create(
+        *_template(channel=Channel.EMAIL, content=TemplateContent(subject="Hi", body="Hi"), locale=Locale.EN)
+    )
+    # An active template with a draft waiting: version 1 serves, version 2 waits
+    active_head, first = _template(status=TemplateStatus.ACTIVE)
+    active = repository.create(active_head, first.model_copy(update={"state": VersionState.ACTIVE}))
+    waiting = _version(active, 2, VersionState.DRAFT, body="Bonsoir {{firstName}}")
+    active = repository.commit(
+        active.model_copy(update={"draft_version": 2, "latest_version": 2}),
+        expected_revision=active.revision,
+        versions=[(waiting, VersionWrite.CREATE)],
+    )
+    assert active.revision == 2
+
+    counter.operations.clear()
+    assert repository.get(active.id) == active
+    assert counter.operations == ["GetItem"]
+
+    # The heads, newest (greatest ULID) first, in one query: never the versions
+    newest_first = sorted([sms.id, email.id, active.id], reverse=True)
+    counter.operations.clear()
+    page, cursor = repository.list_templates(TemplateFilter(), limit=10, cursor=None)
+    assert [t.id for t in page] == newest_first
+    assert cursor is None
+    assert counter.operations == ["Query"]
+    page, cursor = repository.list_templates(TemplateFilter(), limit=2, cursor=None)
+    rest, end = repository.list_templates(TemplateFilter(), limit=2, cursor=cursor)
+    assert [t.id for t in page + rest] == newest_first
+    assert end is None
+    filtered, _ = repository.list_templates(
+        TemplateFilter(channel=Channel.SMS, status=TemplateStatus.DRAFT), limit=10, cursor=None
+    )
+    assert [t.id for t in filtered] == [sms.id]
+    assert [t.id for t in repository.list_templates(TemplateFilter(locale="en"), 10, None)[0]] == [email.id]
+    assert {t.id for t in repository.iter_all()} == {sms.id, email.id, active.id}
+
+    # The versions of one template, oldest first, in one query
+    counter.operations.clear()
+    versions = repository.list_versions(active.id)
+    assert [(v.number, v.state, v.content.body) for v in versions] == [
+        (1, VersionState.ACTIVE, "Bonjour {{firstName}}"),
+        (2, VersionState.DRAFT, "Bonsoir {{firstName}}"),
+    ]
+    assert counter.operations == ["Query"]
+    assert repository.get_version(active.id, 2) == waiting
+    with pytest.raises(NotFoundError):
+        repository.get_version(active.id, 3)
+    # A version number cannot be written twice
+    with pytest.raises(ConflictError):
+        repository.commit(
+            active, expected_revision=active.revision, versions=[(waiting, VersionWrite.CREATE)]
+        )
+
+    # Delete takes the head and every version
+    repository.delete(repository.get(active.id))
+    with pytest.raises(NotFoundError):
+        repository.get(active.id)
+    assert repository.list_versions(active.id) == []
+    assert [v.number for v in repository.list_versions(sms.id)] == [1]
+
+
+def test_cross_tenant_template_repository(tenant_id: str, other_tenant_id: str) -> None:
+    mine = TemplateRepository(tenant_id).create(*_template())
+    theirs = TemplateRepository(other_tenant_id)
+    with pytest.raises(NotFoundError):
+        theirs.get(mine.id)
+    with pytest.raises(NotFoundError):
+        theirs.get_version(mine.id, 1)
+    assert theirs.list_versions(mine.id) == []
+    assert theirs.list_templates(TemplateFilter(), 10, None)[0] == []
+    assert list(theirs.iter_all()) == []
+    # Writing or deleting by the id of another tenant's template fails: the head is not there.
+    with pytest.raises(ConflictError):
+        theirs.commit(mine.model_copy(update={"name": "pwned"}), expected_revision=mine.revision)
+    with pytest.raises(ConflictError):
+        theirs.delete(mine)
+    assert TemplateRepository(tenant_id).get(mine.id) == mine
+    assert theirs.list_templates(TemplateFilter(), 10, None)[0] == []
 
 
 def test_cross_tenant_lead_repository(tenant_id: str, other_tenant_id: str) -> None:

@@ -45,8 +45,7 @@ EMAIL_DRAFT = {
     "category": "follow_up",
     "subject": "Nous pensons à vous, {{firstName|}}",
     "content": (
-        "Bonjour {{firstName|Madame, Monsieur}},\n\n"
-        "Avez-vous pu avancer sur votre projet chez {{company}} ?"
+        "Bonjour {{firstName|Madame, Monsieur}},\n\nAvez-vous pu avancer sur votre projet chez {{company}} ?"
     ),
     "variables": [],
 }

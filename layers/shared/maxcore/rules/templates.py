@@ -91,15 +91,17 @@ def placeholder_names(content: TemplateContent) -> list[str]:
     return list(names)
 
 
-def malformed_placeholders(text: str | None) -> list[str]:
-    """Fragments that look like placeholders but are not well formed (``{{first name}}``, ``{{x``)."""
+def malformed_placeholders(text: str | None, *, css: bool = False) -> list[str]:
+    """Fragments that look like placeholders but are not well formed (``{{first name}}``, ``{{x``).
+
+    ``css``: the text is HTML whose ``<style>`` may close nested blocks with ``}}`` (``@media``), so
+    only a stray opening ``{{`` counts there.
+    """
     if not text:
         return []
     rest = PLACEHOLDER.sub("", text)
-    found = []
-    for match in re.finditer(r"\{\{[^}]{0,40}\}?\}?|\}\}", rest):
-        found.append(match.group(0))
-    return found[:10]
+    pattern = r"\{\{[^}]{0,40}\}?\}?" if css else r"\{\{[^}]{0,40}\}?\}?|\}\}"
+    return [match.group(0) for match in re.finditer(pattern, rest)][:10]
 
 
 def _problem(code: str, field_name: str, message: str, **details: Any) -> Problem:
@@ -112,7 +114,7 @@ def content_problems(channel: Channel, content: TemplateContent) -> list[Problem
     texts = {"subject": content.subject, "body": content.body, "html": content.html}
     declared = set(content.variables)
     for field_name, text in texts.items():
-        for fragment in malformed_placeholders(text):
+        for fragment in malformed_placeholders(text, css=field_name == "html"):
             problems.append(
                 _problem(
                     "malformed_placeholder",

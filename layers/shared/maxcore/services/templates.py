@@ -344,8 +344,9 @@ class TemplateService:
 def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     """Give a tenant the built-in templates (both locales, active), once; return whether it happened now.
 
-    Idempotent: the templates and a marker are written in one transaction that fails if the marker
-    exists, so a rerun changes nothing and a template the tenant deleted does not come back.
+    Idempotent: the built-ins have stable ids and are written before a marker; once the marker exists
+    nothing is written again, so a rerun changes nothing and a template the tenant deleted does not
+    come back (see :meth:`TemplateRepository.seed_library`).
     """
     repository = TemplateRepository(tenant_id)
     if repository.has_library(library.LIBRARY_VERSION):
