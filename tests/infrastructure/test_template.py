@@ -25,6 +25,7 @@ FUNCTION_IDS = (
     "BudgetFunction",
     "TemplatesFunction",
     "AssistantFunction",
+    "AlertsFunction",
     "SchedulerFunction",
     "SchedulerWorkerFunction",
 )
@@ -389,6 +390,9 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/templates/{template_id}/versions/{number}"),
         ("POST", "/assistant/chat"),
         ("GET", "/assistant/conversations/{conversation_id}"),
+        ("POST", "/activities"),
+        ("GET", "/leads/{id}/timeline"),
+        ("POST", "/replies/classify"),
     }
 
 

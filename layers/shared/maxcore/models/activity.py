@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from maxcore.models.common import Ulid
+from maxcore.models.common import StrictModel, Ulid
 
 
 class ActivityChannel(StrEnum):
@@ -56,3 +56,87 @@ class Activity(BaseModel):
     intent: str | None = None
     occurred_at: datetime
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- API ----------------------------------------------------------------------------------------
+class CreateActivityRequest(StrictModel):
+    """An interaction to log on a lead's timeline."""
+
+    lead_id: Ulid
+    channel: ActivityChannel
+    direction: Direction
+    status: ActivityStatus = ActivityStatus.SENT
+    preview: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="The message text or its preview; inbound texts get an intent."
+    )
+    occurred_at: datetime | None = Field(default=None, description="Defaults to now; never in the future.")
+    provider_message_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+
+    @field_validator("occurred_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("occurred_at needs a timezone (e.g. 2026-03-10T08:30:00Z)")
+        return value
+
+
+class ActivityResponse(BaseModel):
+    """An activity as the API returns it."""
+
+    id: Ulid
+    lead_id: Ulid
+    channel: ActivityChannel
+    direction: Direction
+    status: ActivityStatus
+    preview: str | None
+    provider_message_id: str | None
+    intent: str | None
+    occurred_at: datetime
+    metadata: dict[str, Any]
+
+    @classmethod
+    def from_activity(cls, activity: Activity) -> ActivityResponse:
+        """The API view of an activity."""
+        return cls.model_validate(activity.model_dump())
+
+
+class TimelineEntry(BaseModel):
+    """One entry of a lead's timeline."""
+
+    kind: str = Field(description="`activity` (alerts join the timeline with the alerts capability).")
+    at: datetime
+    activity: ActivityResponse | None = None
+
+
+class TimelinePage(BaseModel):
+    """A page of a lead's timeline, newest first."""
+
+    items: list[TimelineEntry]
+    next_cursor: str | None = None
+
+
+class ClassifyRequest(StrictModel):
+    """A text to understand, as if a lead had sent it."""
+
+    text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    received_at: datetime | None = Field(default=None, description="Resolves the year of a return date.")
+
+
+class CueResponse(BaseModel):
+    """A cue that weighed in the decision."""
+
+    intent: str
+    pattern: str
+    matched: str
+    weight: int
+
+
+class ClassifyResponse(BaseModel):
+    """The intent of a text and why."""
+
+    intent: str
+    hot: bool
+    confidence: float
+    cues: list[CueResponse]
+    return_date: str | None = None
+    language: str | None = None

@@ -1,0 +1,148 @@
+"""Activity use cases: log an interaction, understand an inbound reply, read a lead's timeline.
+
+Logging an activity writes, in one transaction, the activity and the lead's summary (what the alert
+rules read), and for an inbound text its consequences: an opt-out revokes the lead's consent on that
+channel (with the reason), an out-of-office reply with a return date records the date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, time
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import ConflictError, InvalidInputError
+from maxcore.ids import new_id
+from maxcore.models.activity import (
+    Activity,
+    ActivityChannel,
+    ClassifyResponse,
+    CreateActivityRequest,
+    CueResponse,
+    Direction,
+)
+from maxcore.models.common import Channel
+from maxcore.models.lead import ConsentState, Lead
+from maxcore.observability import logger, metrics
+from maxcore.rules import intent as intent_rules
+from maxcore.rules.summary import apply_activity
+
+ATTEMPTS = 3
+"""Tries of the activity transaction when another write changed the lead meanwhile."""
+
+FUTURE_TOLERANCE_SECONDS = 60
+"""Clock skew allowed between the caller and us before a timestamp counts as in the future."""
+
+
+def classification(text: str, received_at: datetime | None = None) -> ClassifyResponse:
+    """The API view of the reply-understanding rules' verdict on ``text``."""
+    result = intent_rules.classify(text, received_at=received_at)
+    return ClassifyResponse(
+        intent=result.intent.value,
+        hot=result.hot,
+        confidence=result.confidence,
+        cues=[
+            CueResponse(intent=c.intent.value, pattern=c.pattern, matched=c.matched, weight=c.weight)
+            for c in result.cues
+        ],
+        return_date=None if result.return_date is None else result.return_date.isoformat(),
+        language=result.language,
+    )
+
+
+class ActivityService:
+    """The activities of one tenant's leads."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.leads = LeadRepository(tenant_id)
+        self.repository = ActivityRepository(tenant_id)
+        self._clock = clock
+
+    def log(self, request: CreateActivityRequest) -> tuple[Activity, Lead]:
+        """Record an interaction on a lead (404 for an unknown lead, 422 for a future time)."""
+        now = self._clock()
+        occurred_at = (request.occurred_at or now).astimezone(UTC)
+        if (occurred_at - now).total_seconds() > FUTURE_TOLERANCE_SECONDS:
+            raise InvalidInputError(
+                "occurred_at is in the future; log what has happened",
+                {"occurred_at": occurred_at.isoformat(), "now": now.isoformat()},
+            )
+        verdict = None
+        if request.direction is Direction.IN and request.preview:
+            verdict = intent_rules.classify(request.preview, received_at=occurred_at)
+        activity = Activity(
+            id=new_id(),
+            lead_id=request.lead_id,
+            channel=request.channel,
+            direction=request.direction,
+            status=request.status,
+            preview=request.preview,
+            provider_message_id=request.provider_message_id,
+            intent=None if verdict is None else verdict.intent.value,
+            occurred_at=occurred_at,
+            metadata={}
+            if verdict is None
+            else {"intent_cues": [c.pattern for c in verdict.cues[:5]], "confidence": verdict.confidence},
+        )
+        for attempt in range(1, ATTEMPTS + 1):
+            lead = self.leads.get(request.lead_id)
+            summary = apply_activity(lead.summary, activity, now)
+            consent = None
+            if verdict is not None and verdict.intent is intent_rules.Intent.UNSUBSCRIBE:
+                consent = _revoked(lead, activity, now)
+            if (
+                verdict is not None
+                and verdict.intent is intent_rules.Intent.OUT_OF_OFFICE
+                and verdict.return_date
+            ):
+                summary.out_of_office_until = datetime.combine(verdict.return_date, time.min, tzinfo=UTC)
+            try:
+                self.repository.record(lead, activity, summary, consent)
+            except ConflictError:
+                if attempt == ATTEMPTS:
+                    raise
+                continue
+            updated = lead.model_copy(
+                update={
+                    "summary": summary,
+                    "consent": consent if consent is not None else lead.consent,
+                    "version": lead.version + 1,
+                }
+            )
+            metrics.add_metric(name="ActivityLogged", unit=MetricUnit.Count, value=1)
+            logger.info(
+                "activity logged",
+                extra={
+                    "lead_id": lead.id,
+                    "activity_id": activity.id,
+                    "channel": activity.channel.value,
+                    "direction": activity.direction.value,
+                    "intent": activity.intent,
+                },
+            )
+            return activity, updated
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def timeline(self, lead_id: str, limit: int, cursor: str | None) -> tuple[list[Activity], str | None]:
+        """A page of a lead's activities, newest first (404 for an unknown lead)."""
+        self.leads.get(lead_id)
+        return self.repository.page_for_lead(lead_id, limit, cursor)
+
+
+def _revoked(lead: Lead, activity: Activity, now: datetime) -> dict[Channel, ConsentState] | None:
+    """The lead's consent with the activity's channel revoked, or ``None`` for a non-message channel."""
+    if activity.channel in (ActivityChannel.CALL, ActivityChannel.MANUAL):
+        return None
+    channel = Channel(activity.channel.value)
+    consent = dict(lead.consent)
+    consent[channel] = ConsentState(
+        granted=False,
+        updated_at=now,
+        reason=f"opt-out reply on {activity.occurred_at.date().isoformat()}: {(activity.preview or '')[:80]}",
+    )
+    return consent

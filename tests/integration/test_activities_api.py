@@ -1,0 +1,182 @@
+"""Activities, timelines and reply understanding through the handler, on a real DynamoDB API."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from maxcore.models.lead import CreateLeadRequest
+from maxcore.services.leads import LeadService
+from tests.support.api import ApiClient
+
+pytestmark = pytest.mark.integration
+
+ALERTS = "functions/alerts/"
+
+
+@pytest.fixture
+def api(tenant_id: str) -> ApiClient:
+    return ApiClient(ALERTS, tenant_id, role="member", sub="rep-1")
+
+
+@pytest.fixture
+def lead_id(tenant_id: str) -> str:
+    return LeadService(tenant_id).create(CreateLeadRequest(first_name="Sophie", phone="06 12 34 56 78")).id
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _log(api: ApiClient, lead_id: str, **fields: Any) -> dict[str, Any]:
+    response = api.post("/activities", {"lead_id": lead_id, **fields})
+    assert response.status == 201, response.body
+    return dict(response.body)
+
+
+def test_an_activity_updates_the_lead_summary_in_the_same_write(
+    api: ApiClient, tenant_id: str, lead_id: str
+) -> None:
+    sent_at = datetime.now(UTC) - timedelta(days=2)
+    _log(api, lead_id, channel="whatsapp", direction="out", status="delivered", occurred_at=_iso(sent_at))
+
+    summary = LeadService(tenant_id).get(lead_id).summary
+    assert summary.last_outbound_at == sent_at
+    assert summary.last_outbound_by_channel["whatsapp"] == sent_at
+    assert summary.last_contact_at == sent_at
+    assert summary.daily_counts[sent_at.date().isoformat()]["whatsapp"] == [1, 0]
+
+
+def test_an_inbound_reply_gets_its_intent_and_cues(api: ApiClient, tenant_id: str, lead_id: str) -> None:
+    body = _log(
+        api,
+        lead_id,
+        channel="sms",
+        direction="in",
+        status="replied",
+        preview="Oui ça m'intéresse, c'est combien ?",
+    )
+
+    assert body["intent"] == "interested"
+    assert body["metadata"]["intent_cues"]
+    summary = LeadService(tenant_id).get(lead_id).summary
+    assert summary.last_intent == "interested"
+    assert summary.last_inbound_by_channel["sms"] is not None
+
+
+def test_stop_revokes_consent_on_that_channel_only_and_says_why(
+    api: ApiClient, tenant_id: str, lead_id: str
+) -> None:
+    _log(api, lead_id, channel="sms", direction="in", status="replied", preview="STOP")
+
+    lead = LeadService(tenant_id).get(lead_id)
+    assert lead.consent["sms"].granted is False
+    assert "opt-out" in lead.consent["sms"].reason
+    assert "whatsapp" not in lead.consent
+
+
+def test_an_out_of_office_reply_records_the_return_date(api: ApiClient, tenant_id: str, lead_id: str) -> None:
+    received = datetime(2025, 12, 20, 9, 0, tzinfo=UTC)
+    _log(
+        api,
+        lead_id,
+        channel="email",
+        direction="in",
+        status="replied",
+        preview="Réponse automatique : je suis en congés, de retour le 5 janvier.",
+        occurred_at=_iso(received),
+    )
+
+    summary = LeadService(tenant_id).get(lead_id).summary
+    assert summary.last_intent == "out_of_office"
+    assert summary.out_of_office_until == datetime(2026, 1, 5, tzinfo=UTC)
+
+
+def test_the_timeline_is_newest_first_and_pages_without_gaps(api: ApiClient, lead_id: str) -> None:
+    start = datetime.now(UTC) - timedelta(days=10)
+    logged = [
+        _log(
+            api,
+            lead_id,
+            channel="email",
+            direction="out",
+            status="sent",
+            occurred_at=_iso(start + timedelta(days=i)),
+        )
+        for i in range(5)
+    ]
+
+    first = api.get(f"/leads/{lead_id}/timeline", query={"limit": "2"})
+    assert first.status == 200, first.body
+    seen = [e["activity"]["id"] for e in first.body["items"]]
+    cursor = first.body["next_cursor"]
+    while cursor:
+        page = api.get(f"/leads/{lead_id}/timeline", query={"limit": "2", "cursor": cursor}).body
+        seen += [e["activity"]["id"] for e in page["items"]]
+        cursor = page["next_cursor"]
+
+    assert seen == [a["id"] for a in reversed(logged)]
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "named"),
+    [
+        ({"channel": "fax", "direction": "out"}, 422, "channel"),
+        ({"channel": "sms", "direction": "sideways"}, 422, "direction"),
+        ({"channel": "sms", "direction": "out", "occurred_at": "2099-01-01T00:00:00Z"}, 422, "future"),
+        ({"channel": "sms", "direction": "out", "occurred_at": "2026-01-01T00:00:00"}, 422, "timezone"),
+        ({"channel": "sms", "direction": "out", "colour": "red"}, 422, "colour"),
+    ],
+)
+def test_bad_activities_are_refused_and_write_nothing(
+    api: ApiClient, tenant_id: str, lead_id: str, fields: dict[str, Any], status: int, named: str
+) -> None:
+    before = LeadService(tenant_id).get(lead_id)
+
+    response = api.post("/activities", {"lead_id": lead_id, **fields})
+
+    assert response.status == status, response.body
+    assert named in str(response.body["error"])
+    assert LeadService(tenant_id).get(lead_id).version == before.version
+    assert api.get(f"/leads/{lead_id}/timeline").body["items"] == []
+
+
+def test_an_unknown_or_foreign_lead_is_a_404(api: ApiClient, lead_id: str, other_tenant_id: str) -> None:
+    stranger = ApiClient(ALERTS, other_tenant_id, role="admin", sub="x")
+
+    refused = stranger.post("/activities", {"lead_id": lead_id, "channel": "sms", "direction": "out"})
+    assert refused.status == 404
+    assert stranger.get(f"/leads/{lead_id}/timeline").status == 404
+    assert api.get(f"/leads/{lead_id}/timeline").body["items"] == []
+
+
+def test_a_forged_cursor_is_a_400(api: ApiClient, lead_id: str) -> None:
+    response = api.get(f"/leads/{lead_id}/timeline", query={"cursor": "eyJ2IjoxLCJhdCI6IngiLCJpZCI6InkifQ"})
+    assert response.status == 400
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "hot"),
+    [
+        ("Bonjour, quel est le tarif pour 3 séances ?", "question", True),
+        ("ok pour un rdv demain 14h", "meeting_request", True),
+        ("Non merci, pas intéressé", "not_interested", False),
+        ("STOP", "unsubscribe", False),
+        ("I am currently out of office", "out_of_office", False),
+        ("Merci", "neutral", False),
+    ],
+)
+def test_classify_says_the_intent_and_why(api: ApiClient, text: str, intent: str, hot: bool) -> None:
+    response = api.post("/replies/classify", {"text": text})
+
+    assert response.status == 200, response.body
+    assert response.body["intent"] == intent
+    assert response.body["hot"] is hot
+    if intent != "neutral":
+        assert response.body["cues"][0]["intent"] == intent
+
+
+def test_classify_refuses_an_empty_text(api: ApiClient) -> None:
+    assert api.post("/replies/classify", {"text": ""}).status == 422
