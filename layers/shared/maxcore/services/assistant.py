@@ -238,13 +238,7 @@ class AssistantService:
                     [{"field": ".".join(map(str, e["loc"])), "problem": e["msg"]} for e in exc.errors()],
                 ) from exc
             result = self._dispatch(tool.name, arguments, state)
-        except ToolError as exc:
-            state.calls.append(ToolCallRecord(name=call.name, ok=False, error=exc.code))
-            logger.info("assistant tool call refused", extra={"tool": call.name, "code": exc.code})
-            return _truncate(
-                llm.dumps({"error": {"code": exc.code, "message": exc.message, "details": exc.details}})
-            )
-        except MaxError as exc:
+        except (ToolError, MaxError) as exc:  # the model's mistake or a rule's refusal: told, not raised
             state.calls.append(ToolCallRecord(name=call.name, ok=False, error=exc.code))
             logger.info("assistant tool call refused", extra={"tool": call.name, "code": exc.code})
             return _truncate(
