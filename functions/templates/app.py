@@ -119,8 +119,8 @@ def update_template(
     """Change the fields sent. On an active template the content changes go to a new draft version
     and the active version keeps serving until the draft is activated."""
     service = _service()
-    service.update(template_id, body)
-    return to_response(*service.get_with_draft(template_id))
+    template = service.update(template_id, body)
+    return to_response(template, service.draft_of(template))
 
 
 @app.delete(

@@ -92,7 +92,7 @@ class TemplateRepository(TenantRepository):
         return results, None
 
     def iter_all(self) -> Iterator[Template]:
-        """AP13: every head of the tenant (for the assistant's and the recommendations' lookups)."""
+        """AP13: every head of the tenant, page after page (the recommendations pick templates from them)."""
         for item in TemplateItem.query(
             keys.template_pk(self.tenant_id), TemplateItem.SK.startswith(keys.TEMPLATE_SK_PREFIX)
         ):

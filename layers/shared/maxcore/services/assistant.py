@@ -31,7 +31,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.conversations import ConversationRepository
 from maxcore.dal.templates import TemplateFilter
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.errors import ConflictError, MaxError, NotFoundError
+from maxcore.errors import ConflictError, MaxError
 from maxcore.ids import new_id
 from maxcore.models.assistant import (
     ChatRequest,
@@ -178,8 +178,10 @@ class AssistantService:
         reply = self._with_confirmations(
             reply or render("assistant.no_reply", tenant.locale.value), state, tenant
         )
-        history[-1] = {**history[-1], "content": reply} if history[-1]["role"] == "assistant" else history[-1]
-        if history[-1]["role"] != "assistant" or history[-1].get("tool_calls"):
+        # The kept history ends with the reply the user saw (the model's words and the confirmations).
+        if history[-1]["role"] == "assistant":
+            history[-1] = {**history[-1], "content": reply}
+        else:  # the round limit cut the turn after tool results
             history.append({"role": "assistant", "content": reply})
         saved = self._keep(conversation, history, state, now)
         metrics.add_metric(name="AssistantTurn", unit=MetricUnit.Count, value=1)
@@ -428,4 +430,4 @@ def _trim(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-__all__ = ["TOOLS", "AssistantService", "NotFoundError"]
+__all__ = ["TOOLS", "AssistantService"]

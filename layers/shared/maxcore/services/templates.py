@@ -122,9 +122,13 @@ class TemplateService:
     def get_with_draft(self, template_id: str) -> tuple[Template, TemplateVersion | None]:
         """A template and the draft version waiting for activation, if any."""
         template = self.repository.get(template_id)
+        return template, self.draft_of(template)
+
+    def draft_of(self, template: Template) -> TemplateVersion | None:
+        """The draft version of ``template`` waiting for activation, if any."""
         if template.draft_version is None:
-            return template, None
-        return template, self.repository.get_version(template_id, template.draft_version)
+            return None
+        return self.repository.get_version(template.id, template.draft_version)
 
     def list_page(
         self, filters: TemplateFilter, limit: int = 50, cursor: str | None = None
@@ -349,8 +353,6 @@ def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     come back (see :meth:`TemplateRepository.seed_library`).
     """
     repository = TemplateRepository(tenant_id)
-    if repository.has_library(library.LIBRARY_VERSION):
-        return False
     pairs: list[tuple[Template, TemplateVersion]] = []
     for entry in library.TEMPLATES:
         channel = Channel(entry.channel)
