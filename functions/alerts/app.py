@@ -1,4 +1,4 @@
-"""Activities and reply understanding: log interactions, read a lead's timeline, classify a reply."""
+"""Activities, reply understanding, the living alerts and the follow-up recommendations."""
 
 from __future__ import annotations
 
@@ -8,15 +8,29 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
 from maxcore.models.activity import (
+    Activity,
     ActivityResponse,
     ClassifyRequest,
     ClassifyResponse,
     CreateActivityRequest,
-    TimelineEntry,
-    TimelinePage,
+)
+from maxcore.models.alert import (
+    Alert,
+    AlertPage,
+    AlertResponse,
+    AlertState,
+    AlertStats,
+    AlertType,
+    GenerationReport,
+    RecommendationList,
+    ResolveAlertRequest,
+    Severity,
 )
 from maxcore.models.common import Ulid
+from maxcore.models.timeline import TimelineEntry, TimelineKind, TimelinePage
 from maxcore.services.activities import ActivityService, classification
+from maxcore.services.alerts import AlertService
+from maxcore.services.recommendations import RecommendationService
 
 app = create_app("M.A.X. activities and alerts")
 
@@ -48,14 +62,19 @@ def timeline(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=300)] = None,
 ) -> TimelinePage:
-    """The lead's activities, newest first, with a cursor to the next page."""
-    activities, next_cursor = ActivityService(principal(app).tenant_id).timeline(lead_id, limit, cursor)
-    return TimelinePage(
-        items=[
-            TimelineEntry(kind="activity", at=a.occurred_at, activity=ActivityResponse.from_activity(a))
-            for a in activities
-        ],
-        next_cursor=next_cursor,
+    """The lead's activities and alerts (at the time they opened), newest first, with a cursor to the
+    next page."""
+    entries, next_cursor = ActivityService(principal(app).tenant_id).timeline(lead_id, limit, cursor)
+    return TimelinePage(items=[_entry(e) for e in entries], next_cursor=next_cursor)
+
+
+def _entry(entry: Activity | Alert) -> TimelineEntry:
+    if isinstance(entry, Alert):
+        return TimelineEntry(
+            kind=TimelineKind.ALERT, at=entry.created_at, alert=AlertResponse.from_alert(entry)
+        )
+    return TimelineEntry(
+        kind=TimelineKind.ACTIVITY, at=entry.occurred_at, activity=ActivityResponse.from_activity(entry)
     )
 
 
@@ -71,6 +90,99 @@ def classify_reply(body: Annotated[ClassifyRequest, Body()]) -> ClassifyResponse
     office, neutral), whether the lead is hot, and the cues that decided it. Nothing is stored."""
     principal(app)
     return classification(body.text, body.received_at)
+
+
+@app.get(
+    "/alerts",
+    responses=responses(200, "A page of alerts."),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="List alerts",
+)
+def list_alerts(
+    state: Annotated[AlertState, Query()] = AlertState.OPEN,
+    severity: Annotated[Severity | None, Query()] = None,
+    type: Annotated[AlertType | None, Query()] = None,
+    lead_id: Annotated[Ulid | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> AlertPage:
+    """Open alerts by severity (urgent first), then oldest first; resolved ones newest first. Filters:
+    severity, type, lead."""
+    alerts, next_cursor = AlertService(principal(app).tenant_id).list(
+        state=state, severity=severity, alert_type=type, lead_id=lead_id, limit=limit, cursor=cursor
+    )
+    return AlertPage(items=[AlertResponse.from_alert(a) for a in alerts], next_cursor=next_cursor)
+
+
+@app.get(
+    "/alerts/stats",
+    responses=responses(200, "Counts of the open alerts."),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="Alert counts for the dashboard",
+)
+def alert_stats() -> AlertStats:
+    """Open alerts: the total, how many are urgent, by severity, by type, and the banner's counts (to
+    follow up, hot leads, preferred channel)."""
+    return AlertService(principal(app).tenant_id).stats()
+
+
+@app.post(
+    "/alerts/generate",
+    responses=responses(200, "What the generation changed.", 403),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="Generate the alerts now (admin)",
+)
+def generate_alerts() -> GenerationReport:
+    """Evaluate every lead of the caller's tenant now, as the daily schedule does. Running it twice
+    changes nothing the second time."""
+    caller = principal(app)
+    caller.require_admin()
+    return AlertService(caller.tenant_id).generate()
+
+
+@app.get(
+    "/alerts/<alert_id>",
+    responses=responses(200, "The alert.", 404),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="Get an alert",
+)
+def get_alert(alert_id: Annotated[Ulid, Path()]) -> AlertResponse:
+    """One alert, open or resolved, with its reason."""
+    return AlertResponse.from_alert(AlertService(principal(app).tenant_id).get(alert_id))
+
+
+@app.post(
+    "/alerts/<alert_id>/resolve",
+    responses=responses(200, "The alert, resolved.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="Mark an alert as handled",
+)
+def resolve_alert(
+    alert_id: Annotated[Ulid, Path()], body: Annotated[ResolveAlertRequest | None, Body()] = None
+) -> AlertResponse:
+    """Resolve the alert; it stays resolved for this occurrence of its condition (a later one opens a
+    new alert). Resolving it again changes nothing."""
+    caller = principal(app)
+    note = None if body is None else body.note
+    return AlertResponse.from_alert(AlertService(caller.tenant_id).resolve(alert_id, caller.subject, note))
+
+
+@app.get(
+    "/recommendations",
+    responses=responses(200, "The follow-ups to make today."),
+    security=JWT_SECURITY,
+    tags=["alerts"],
+    summary="Follow-ups to make today",
+)
+def recommendations(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> RecommendationList:
+    """The "À relancer aujourd'hui" list: opened without reply, delivered but not opened, silence;
+    most urgent first, each with its reason, its channel and an active template to start from."""
+    return RecommendationService(principal(app).tenant_id).today(limit)
 
 
 lambda_handler = make_handler(app)

@@ -200,7 +200,7 @@ def test_ap8_record_activity_updates_the_lead_summary_atomically(tenant_id: str)
     stale = activity.model_copy(update={"id": new_id()})
     with pytest.raises(ConflictError):
         activities.record(lead, stale, apply_activity(lead.summary, stale, NOW))
-    assert [a.id for a in activities.list_for_lead(lead.id)] == [activity.id]
+    assert [a.id for a in activities.page_for_lead(lead.id, None, 100)] == [activity.id]
 
 
 def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
@@ -212,7 +212,7 @@ def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
         activity = _activity(lead.id, channel=ActivityChannel.EMAIL, occurred_at=NOW - timedelta(hours=hours))
         activities.record(current, activity, apply_activity(current.summary, activity, NOW))
         recorded.append(activity)
-    listed = activities.list_for_lead(lead.id)
+    listed = activities.page_for_lead(lead.id, None, 100)
     assert [a.occurred_at for a in listed] == sorted((a.occurred_at for a in recorded), reverse=True)
 
 
@@ -321,7 +321,7 @@ def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) 
     lead = LeadRepository(tenant_id).create(_lead())
     activity = _activity(lead.id, channel=ActivityChannel.CALL, status=ActivityStatus.NO_ANSWER)
     ActivityRepository(tenant_id).record(lead, activity, apply_activity(lead.summary, activity, NOW))
-    assert ActivityRepository(other_tenant_id).list_for_lead(lead.id) == []
+    assert ActivityRepository(other_tenant_id).page_for_lead(lead.id, None, 100) == []
     # Recording for a lead id of another tenant fails: the lead item does not exist there.
     with pytest.raises(ConflictError):
         ActivityRepository(other_tenant_id).record(lead, activity, lead.summary)

@@ -94,7 +94,11 @@ def test_an_out_of_office_reply_records_the_return_date(api: ApiClient, tenant_i
     assert summary.out_of_office_until == datetime(2026, 1, 5, tzinfo=UTC)
 
 
-def test_the_timeline_is_newest_first_and_pages_without_gaps(api: ApiClient, lead_id: str) -> None:
+def test_the_timeline_merges_activities_and_alerts_newest_first_and_pages_without_gaps(
+    api: ApiClient, lead_id: str
+) -> None:
+    # Given five messages sent a day apart, the last one six days ago: each one logged re-evaluates
+    # the lead, so each opens a NoReply3d alert for its episode and resolves the one before it
     start = datetime.now(UTC) - timedelta(days=10)
     logged = [
         _log(
@@ -108,16 +112,30 @@ def test_the_timeline_is_newest_first_and_pages_without_gaps(api: ApiClient, lea
         for i in range(5)
     ]
 
+    # When the timeline is read two entries at a time
     first = api.get(f"/leads/{lead_id}/timeline", query={"limit": "2"})
     assert first.status == 200, first.body
-    seen = [e["activity"]["id"] for e in first.body["items"]]
+    entries = list(first.body["items"])
     cursor = first.body["next_cursor"]
     while cursor:
         page = api.get(f"/leads/{lead_id}/timeline", query={"limit": "2", "cursor": cursor}).body
-        seen += [e["activity"]["id"] for e in page["items"]]
+        entries += page["items"]
         cursor = page["next_cursor"]
 
-    assert seen == [a["id"] for a in reversed(logged)]
+    # Then the five alerts (opened just now) come first, newest first, only the last one still open
+    assert [e["kind"] for e in entries] == ["alert"] * 5 + ["activity"] * 5
+    alerts = [e["alert"] for e in entries[:5]]
+    assert [a["state"] for a in alerts] == ["open"] + ["resolved"] * 4
+    assert {a["type"] for a in alerts} == {"NoReply3d"}
+    assert all("new occurrence" in a["resolution"] for a in alerts[1:])
+    # And the activities follow, newest first, none missing nor repeated across pages
+    assert [e["activity"]["id"] for e in entries[5:]] == [a["id"] for a in reversed(logged)]
+    assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+
+
+def test_a_forged_timeline_cursor_is_a_400(api: ApiClient, lead_id: str) -> None:
+    response = api.get(f"/leads/{lead_id}/timeline", query={"cursor": "eyJ2IjoyLCJiZWZvcmUiOiJ4In0"})
+    assert response.status == 400, response.body
 
 
 @pytest.mark.parametrize(

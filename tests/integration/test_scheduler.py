@@ -64,19 +64,29 @@ def test_worker_runs_each_tenant_job_and_reports_only_the_bad_messages(tenant_id
     assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["m-bad", "m-junk"]
 
 
-def test_worker_sweeps_the_tenants_leads(tenant_id: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_worker_generates_the_tenants_alerts_once(tenant_id: str) -> None:
+    from datetime import timedelta
+
+    from maxcore.clock import utcnow
     from maxcore.models.jobs import TenantJobMessage
+    from maxcore.models.lead import CreateLeadRequest
+    from maxcore.services.leads import LeadService
     from maxcore.services.scheduling import run_tenant_job
 
-    leads = ApiClient("functions/leads/", tenant_id)
-    for name in ("A", "B"):
-        leads.post("/leads", {"first_name": name})
-    outcome = run_tenant_job(
-        TenantJobMessage.model_validate(
-            {"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"}
-        )
+    # Given a lead nobody wrote to for 8 days and one created today
+    LeadService(tenant_id, clock=lambda: utcnow() - timedelta(days=8)).create(
+        CreateLeadRequest(first_name="Ancien")
     )
-    assert outcome == {"leads_swept": 2}
+    LeadService(tenant_id).create(CreateLeadRequest(first_name="Nouveau"))
+    message = TenantJobMessage.model_validate(
+        {"job": "generate_alerts", "tenant_id": tenant_id, "scheduled_at": "2026-03-10T05:00:00Z"}
+    )
+    # When the daily job runs for the tenant, Then the old lead gets its NoContact7d alert
+    first = run_tenant_job(message)
+    assert (first["leads"], first["opened"], first["unchanged"]) == (2, 1, 1)
+    # And a redelivered message changes nothing
+    second = run_tenant_job(message)
+    assert (second["leads"], second["opened"], second["resolved"], second["unchanged"]) == (2, 0, 0, 2)
 
 
 def test_monthly_reset_job_starts_the_period_once(tenant_id: str) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import re
-
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
 from maxcore.dal.items import ActivityItem, LeadItem
-from maxcore.errors import BadRequestError, ConflictError
+from maxcore.errors import ConflictError
 from maxcore.models.activity import Activity
-from maxcore.models.common import ULID_PATTERN, Channel
+from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
 
 
@@ -55,7 +51,9 @@ class ActivityRepository(TenantRepository):
             item.GSI1SK = "ACT"
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         lead_item.version = lead.version
-        actions: list[Action] = [LeadItem.summary.set(summary.model_dump(mode="json"))]
+        actions: list[Action] = [
+            LeadItem.summary.set(summary.model_dump(mode="json", exclude={"preferred_channel"}))
+        ]
         if consent is not None:
             actions.append(
                 LeadItem.consent.set({c.value: state.model_dump(mode="json") for c, state in consent.items()})
@@ -67,36 +65,27 @@ class ActivityRepository(TenantRepository):
         except TransactWriteError as exc:
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
 
-    def list_for_lead(self, lead_id: str, limit: int = 100) -> list[Activity]:
-        """AP9: a lead's activities, newest first."""
-        return self.page_for_lead(lead_id, limit, None)[0]
+    def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Activity]:
+        """AP9: up to ``limit`` activities of a lead, newest first, before the timeline position ``before``.
 
-    def page_for_lead(
-        self, lead_id: str, limit: int, cursor: str | None
-    ) -> tuple[list[Activity], str | None]:
-        """AP9: a page of a lead's activities, newest first, and the cursor of the next page.
-
-        The cursor holds only the last activity's time and id; its key is rebuilt in the caller's
-        own lead partition, so it cannot reach another lead or tenant.
+        ``before`` is ``<occurred_at>#<activity id>`` (see :func:`maxcore.dal.base.decode_position`);
+        the key is rebuilt in the caller's own lead partition, so it cannot reach another lead.
         """
         pk = keys.lead_activity_pk(self.tenant_id, lead_id)
-        start = None
-        if cursor is not None:
-            at, activity_id = _decode_activity_cursor(cursor)
-            start = {"PK": {"S": pk}, "SK": {"S": keys.activity_sk(at, activity_id)}}
+        condition: Condition
+        if before is None:
+            condition = ActivityItem.SK.startswith(_ACT)
+        else:
+            # BETWEEN is inclusive: read one more and drop the entry the position names.
+            condition = ActivityItem.SK.between(_ACT, f"{_ACT}{before}")
         items = ActivityItem.query(
-            pk,
-            ActivityItem.SK.startswith("ACT#"),
-            scan_index_forward=False,
-            limit=limit + 1,
-            page_size=limit + 1,
-            last_evaluated_key=start,
+            pk, condition, scan_index_forward=False, limit=limit + 1, page_size=limit + 1
         )
-        activities = [_to_activity(i) for i in items]
-        if len(activities) <= limit:
-            return activities, None
-        last = activities[limit - 1]
-        return activities[:limit], _encode_activity_cursor(to_iso(last.occurred_at), last.id)
+        bound = None if before is None else f"{_ACT}{before}"
+        return [_to_activity(i) for i in items if bound != i.SK][:limit]
+
+
+_ACT = "ACT#"
 
 
 def _to_activity(i: ActivityItem) -> Activity:
@@ -114,23 +103,3 @@ def _to_activity(i: ActivityItem) -> Activity:
             "metadata": plain(i.metadata),
         }
     )
-
-
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
-_ULID = re.compile(ULID_PATTERN)
-
-
-def _encode_activity_cursor(at: str, activity_id: str) -> str:
-    raw = json.dumps({"v": 1, "at": at, "id": activity_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_activity_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        at, activity_id = data["at"], data["id"]
-        if data.get("v") != 1 or not _ISO.match(str(at)) or not _ULID.match(str(activity_id)):
-            raise ValueError(cursor)
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise BadRequestError("the cursor is not valid; start again without it", {"cursor": cursor}) from exc
-    return str(at), str(activity_id)

@@ -35,7 +35,7 @@ class GSI1(GlobalSecondaryIndex["BaseItem"]):
 
 
 class GSI2(GlobalSecondaryIndex["BaseItem"]):
-    """Overloaded index: the sharded due-time index of prospection steps."""
+    """Overloaded index: the sharded due-time index of prospection steps, a lead's alerts."""
 
     class Meta:
         index_name = "GSI2"
@@ -127,6 +127,10 @@ class LeadItem(BaseItem, discriminator="Lead"):
     notes = UnicodeAttribute(null=True)
     consent = MapAttribute[str, Any](default=dict)
     summary = MapAttribute[str, Any](default=dict)
+    # Owned by the alert repository (pointers to the lead's latest alert of each type, the preferred
+    # channel): lead and activity writes never set them, so they cannot overwrite a generation's.
+    alerts = MapAttribute[str, Any](null=True)
+    preferred_channel = UnicodeAttribute(null=True)
     search_text = UnicodeAttribute(default="")
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
@@ -166,9 +170,11 @@ class AlertItem(BaseItem, discriminator="Alert"):
     suggested_action = UnicodeAttribute()
     cta = ListAttribute[Any](default=list)
     metadata = MapAttribute[str, Any](default=dict)
+    episode = UnicodeAttribute()
     state = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
     resolved_at = IsoDateTimeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
     resolution = UnicodeAttribute(null=True)
 
 

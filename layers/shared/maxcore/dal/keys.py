@@ -87,7 +87,7 @@ def contact_sk(kind: str, value: str) -> str:
 
 
 def lead_activity_pk(tenant_id: str, lead_id: str) -> str:
-    """Partition of one lead's history: activities and the pointers of its alerts."""
+    """Partition of one lead's history: its activities, in time order."""
     return f"{_tenant(tenant_id)}#LEAD#{lead_id}"
 
 
@@ -112,14 +112,29 @@ def alert_sk(alert_id: str) -> str:
     return f"ALERT#{alert_id}"
 
 
-def open_alert_sk(alert_type: str) -> str:
-    """Sort key, in the lead's partition, of the guard that keeps one open alert per lead and type."""
-    return f"OPENALERT#{alert_type}"
-
-
 def alert_state_gsi1pk(tenant_id: str, state: str) -> str:
     """GSI1 partition of a tenant's alerts in one state (open, resolved)."""
     return f"{_tenant(tenant_id)}#ALERTSTATE#{state}"
+
+
+def open_alert_gsi1sk(severity_rank: int, created_at_iso: str, alert_id: str) -> str:
+    """GSI1 sort key of an open alert: most severe first, then oldest first."""
+    return f"{severity_rank}#{created_at_iso}#{alert_id}"
+
+
+def resolved_alert_gsi1sk(resolved_at_iso: str, alert_id: str) -> str:
+    """GSI1 sort key of a resolved alert: in the order they were resolved."""
+    return f"{resolved_at_iso}#{alert_id}"
+
+
+def lead_alerts_gsi2pk(tenant_id: str, lead_id: str) -> str:
+    """GSI2 partition of one lead's alerts (its timeline, its alert filter)."""
+    return f"{_tenant(tenant_id)}#LEADALERTS#{lead_id}"
+
+
+def lead_alert_gsi2sk(created_at_iso: str, alert_id: str) -> str:
+    """GSI2 sort key of a lead's alert: the time it opened, as a timeline entry."""
+    return f"{created_at_iso}#{alert_id}"
 
 
 # --- templates, automations, scenarios, campaigns ------------------------------------------------

@@ -40,7 +40,7 @@ class LeadRepository(TenantRepository):
             item = LeadItem.get(keys.lead_pk(self.tenant_id), keys.lead_sk(lead_id), consistent_read=True)
         except DoesNotExist as exc:
             raise NotFoundError(f"lead {lead_id} not found", {"lead_id": lead_id}) from exc
-        return _to_lead(item)
+        return lead_from_item(item)
 
     def find_by_contact(self, field: str, value: str) -> str | None:
         """AP5: id of the lead that has this phone, e-mail or Telegram chat id, if any."""
@@ -70,13 +70,13 @@ class LeadRepository(TenantRepository):
         for item in self._query(filters.status, condition, page_size, start):
             if len(results) == limit:
                 return results, encode_cursor(results[-1].id)
-            results.append(_to_lead(item))
+            results.append(lead_from_item(item))
         return results, None
 
     def iter_all(self) -> Iterator[Lead]:
         """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
         for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):
-            yield _to_lead(item)
+            yield lead_from_item(item)
 
     # --- writes -------------------------------------------------------------------------------
     def create(self, lead: Lead) -> Lead:
@@ -197,6 +197,8 @@ def _filter_condition(filters: LeadFilter) -> Condition | None:
 
 def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
     data = lead.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
+    # The preferred channel is the alert repository's own attribute, not part of the stored summary.
+    data["summary"].pop("preferred_channel", None)
     return LeadItem(
         keys.lead_pk(tenant_id),
         keys.lead_sk(lead.id),
@@ -208,6 +210,7 @@ def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
         ),
         created_at=lead.created_at,
         updated_at=lead.updated_at,
+        alerts={},
         **data,
     )
 
@@ -240,7 +243,10 @@ def _update_actions(item: LeadItem) -> list[Action]:
     return actions
 
 
-def _to_lead(item: LeadItem) -> Lead:
+def lead_from_item(item: LeadItem) -> Lead:
+    """The domain lead of a lead item (the alert repository reads lead items too)."""
+    summary = plain(item.summary)
+    summary["preferred_channel"] = item.preferred_channel
     return Lead.model_validate(
         {
             "id": item.lead_id,
@@ -255,7 +261,7 @@ def _to_lead(item: LeadItem) -> Lead:
             "source": item.source,
             "notes": item.notes,
             "consent": plain(item.consent),
-            "summary": plain(item.summary),
+            "summary": summary,
             "created_at": item.created_at,
             "updated_at": item.updated_at,
             "version": item.version,

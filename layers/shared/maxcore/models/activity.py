@@ -100,21 +100,6 @@ class ActivityResponse(BaseModel):
         return cls.model_validate(activity.model_dump())
 
 
-class TimelineEntry(BaseModel):
-    """One entry of a lead's timeline."""
-
-    kind: str = Field(description="`activity` (alerts join the timeline with the alerts capability).")
-    at: datetime
-    activity: ActivityResponse | None = None
-
-
-class TimelinePage(BaseModel):
-    """A page of a lead's timeline, newest first."""
-
-    items: list[TimelineEntry]
-    next_cursor: str | None = None
-
-
 class ClassifyRequest(StrictModel):
     """A text to understand, as if a lead had sent it."""
 

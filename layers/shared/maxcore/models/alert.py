@@ -6,13 +6,14 @@ summary; the service stores them as alerts, one open per lead and type.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Ulid
+from maxcore.models.common import Channel, StrictModel, Ulid
 from maxcore.models.template import TemplateCategory
 
 
@@ -52,6 +53,26 @@ class AlertState(StrEnum):
 
     OPEN = "open"
     RESOLVED = "resolved"
+
+
+class PointerState(StrEnum):
+    """What the lead remembers of its latest alert of one type."""
+
+    OPEN = "open"
+    DISMISSED = "dismissed"
+    """A user resolved it: the same episode does not open it again."""
+
+
+class AlertPointer(BaseModel):
+    """The lead's note of its latest alert of one type, kept on the lead item.
+
+    The daily sweep compares the drafts of the rules with these pointers alone, so it reads lead items
+    and nothing else, and writes only where they differ.
+    """
+
+    id: Ulid
+    episode: str
+    state: PointerState
 
 
 class Cta(BaseModel):
@@ -105,3 +126,135 @@ class Recommendation(BaseModel):
         default=None, description="Channel to follow up on; null when the lead has no reachable channel."
     )
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- stored alerts and their API ------------------------------------------------------------------
+class Alert(BaseModel):
+    """An alert as it is stored: a draft given an id, a lead and a life."""
+
+    id: Ulid
+    lead_id: Ulid
+    lead_name: str
+    type: AlertType
+    severity: Severity
+    message: str
+    suggested_action: str
+    ctas: list[Cta] = Field(default_factory=list)
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    episode: str
+    state: AlertState
+    created_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: str | None = Field(
+        default=None, description="`system` when the condition stopped holding, else the user's id."
+    )
+    resolution: str | None = Field(default=None, description="Why the alert was resolved.")
+
+
+class AlertResponse(BaseModel):
+    """An alert as the API returns it (the fields of the product document's JSON example)."""
+
+    id: Ulid
+    lead_id: Ulid
+    lead_name: str
+    type: AlertType
+    severity: Severity
+    message: str
+    suggested_action: str
+    cta: list[Cta]
+    metadata: dict[str, Any] = Field(description="The rule's inputs and thresholds: why the alert holds.")
+    state: AlertState
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+    @classmethod
+    def from_alert(cls, alert: Alert) -> AlertResponse:
+        """The API view of ``alert``."""
+        data = alert.model_dump(exclude={"ctas", "episode"})
+        return cls(cta=alert.ctas, **data)
+
+
+class AlertPage(BaseModel):
+    """A page of alerts: open ones by severity then age (oldest first), resolved ones newest first."""
+
+    items: list[AlertResponse]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class BannerCounts(BaseModel):
+    """The counts of the dashboard's alert banner."""
+
+    to_follow_up: int = Field(
+        description="Leads to follow up: NoContact7d, NoReply3d, NoFollowup7d, StaleLead30d."
+    )
+    hot_leads: int = Field(description="Open HotLead24h alerts.")
+    preferred_channel: int = Field(description="Open PreferredChannel alerts.")
+
+
+class AlertStats(BaseModel):
+    """What the dashboard shows of the open alerts."""
+
+    total: int
+    urgent: int
+    by_severity: dict[Severity, int]
+    by_type: dict[AlertType, int]
+    banner: BannerCounts
+
+
+class ResolveAlertRequest(StrictModel):
+    """A user marks an alert as handled."""
+
+    note: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="What was done, kept as the resolution."
+    )
+
+
+class GenerationReport(BaseModel):
+    """What one alert generation over a tenant (or one lead) changed."""
+
+    leads: int = Field(description="Leads evaluated.")
+    opened: int = Field(description="Alerts opened.")
+    resolved: int = Field(
+        description="Alerts that resolved themselves because their condition stopped holding."
+    )
+    unchanged: int = Field(description="Leads whose alerts and preferred channel were already right.")
+    preferred_channel_changed: int
+    conflicts: int = Field(description="Leads changed by someone else meanwhile, left to the next run.")
+
+
+class SuggestedTemplate(BaseModel):
+    """An active template that fits a recommendation."""
+
+    id: Ulid
+    name: str
+    channel: Channel
+    locale: str
+
+
+class RecommendationResponse(BaseModel):
+    """A follow-up M.A.X. proposes, with its reason and a template to start from."""
+
+    lead_id: Ulid
+    lead_name: str
+    kind: RecommendationKind
+    action: str
+    reason: str
+    priority: int
+    channel: ActivityChannel | None
+    template_category: TemplateCategory
+    suggested_template: SuggestedTemplate | None = Field(
+        description="An active template of the right category and channel, in the tenant's language first."
+    )
+    metadata: dict[str, Any]
+
+
+class RecommendationList(BaseModel):
+    """The "À relancer aujourd'hui" list, most urgent first."""
+
+    items: list[RecommendationResponse]
+    total: int = Field(description="Recommendations today, of which `items` holds the first `limit`.")
+    generated_at: datetime

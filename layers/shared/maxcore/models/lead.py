@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from maxcore.models.activity import ActivityChannel
 from maxcore.models.common import Channel, StrictModel, Ulid
 from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
 
@@ -86,7 +87,8 @@ class LeadSummary(BaseModel):
     last_intent_at: datetime | None = None
     # Per-day counters "YYYY-MM-DD" -> channel -> [sent, replied], trimmed to the rolling window.
     daily_counts: dict[str, dict[str, list[int]]] = Field(default_factory=dict)
-    preferred_channel: Channel | None = None
+    # Best reply rate over the window with enough messages sent (the alert generation stores it).
+    preferred_channel: ActivityChannel | None = None
     out_of_office_until: datetime | None = None
 
 

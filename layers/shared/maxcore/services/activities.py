@@ -1,5 +1,8 @@
 """Activity use cases: log an interaction, understand an inbound reply, read a lead's timeline.
 
+After the activity is written, the lead's alerts are evaluated on the sweep's own code path
+(:class:`~maxcore.services.alerts.AlertService`): a reply resolves ``NoReply3d`` at once.
+
 Logging an activity writes, in one transaction, the activity and the lead's summary (what the alert
 rules read), and for an inbound text its consequences: an opt-out revokes the lead's consent on that
 channel (with the reason), an out-of-office reply with a return date records the date.
@@ -14,8 +17,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.alerts import AlertRepository, timeline_position
+from maxcore.dal.base import decode_position, encode_position
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import ConflictError, InvalidInputError
+from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import (
     Activity,
@@ -25,11 +30,13 @@ from maxcore.models.activity import (
     CueResponse,
     Direction,
 )
+from maxcore.models.alert import Alert
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules import intent as intent_rules
 from maxcore.rules.summary import apply_activity
+from maxcore.services.alerts import AlertService
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
@@ -115,6 +122,11 @@ class ActivityService:
                 }
             )
             metrics.add_metric(name="ActivityLogged", unit=MetricUnit.Count, value=1)
+            # The same code path as the daily sweep: the lead's alerts follow its new summary now.
+            try:
+                report = AlertService(self.tenant_id, self._clock).evaluate_lead(lead.id)
+            except NotFoundError:  # deleted meanwhile
+                report = None
             logger.info(
                 "activity logged",
                 extra={
@@ -123,15 +135,32 @@ class ActivityService:
                     "channel": activity.channel.value,
                     "direction": activity.direction.value,
                     "intent": activity.intent,
+                    "alerts_opened": None if report is None else report.opened,
+                    "alerts_resolved": None if report is None else report.resolved,
                 },
             )
             return activity, updated
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def timeline(self, lead_id: str, limit: int, cursor: str | None) -> tuple[list[Activity], str | None]:
-        """A page of a lead's activities, newest first (404 for an unknown lead)."""
+    def timeline(
+        self, lead_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[Activity | Alert], str | None]:
+        """A page of a lead's timeline, activities and alerts newest first (404 for an unknown lead).
+
+        Each source is read from the cursor's position for one more entry than the page holds, the
+        two are merged on (time, id), and the cursor names the last entry returned.
+        """
+        before = None if cursor is None else decode_position(cursor)
         self.leads.get(lead_id)
-        return self.repository.page_for_lead(lead_id, limit, cursor)
+        activities = self.repository.page_for_lead(lead_id, before, limit + 1)
+        alerts = AlertRepository(self.tenant_id).page_for_lead(lead_id, before, limit + 1)
+        entries: list[tuple[str, Activity | Alert]] = [
+            (timeline_position(a.occurred_at, a.id), a) for a in activities
+        ] + [(timeline_position(a.created_at, a.id), a) for a in alerts]
+        entries.sort(key=lambda entry: entry[0], reverse=True)
+        page = entries[:limit]
+        next_cursor = encode_position(page[-1][0]) if len(entries) > limit else None
+        return [entry for _, entry in page], next_cursor
 
 
 def _revoked(lead: Lead, activity: Activity, now: datetime) -> dict[Channel, ConsentState] | None:

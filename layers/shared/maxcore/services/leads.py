@@ -13,6 +13,7 @@ from maxcore.ids import new_id
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, CreateLeadRequest, Lead, LeadStatus, UpdateLeadRequest
 from maxcore.observability import logger, metrics
+from maxcore.services.alerts import AlertService
 
 MAX_PAGE_SIZE = 100
 
@@ -76,8 +77,10 @@ class LeadService:
         """Delete the lead and free its contacts for another lead."""
         lead = self.repository.get(lead_id)
         self.repository.delete(lead)
+        # Its open alerts would otherwise wait forever on a lead nobody can open.
+        closed = AlertService(self.tenant_id, self._clock).close_for_deleted_lead(lead_id)
         metrics.add_metric(name="LeadDeleted", unit=MetricUnit.Count, value=1)
-        logger.info("lead deleted", extra={"lead_id": lead_id})
+        logger.info("lead deleted", extra={"lead_id": lead_id, "alerts_closed": closed})
 
 
 def _consent(requested: dict[Channel, bool], now: datetime, reason: str) -> dict[Channel, ConsentState]:

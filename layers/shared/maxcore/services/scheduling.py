@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
-from maxcore.dal.leads import LeadRepository
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
+from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.settings import get_settings
 
@@ -91,9 +91,8 @@ def run_schedule(scheduled: ScheduledJobEvent) -> dict[str, Any]:
 
 
 def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:
-    # The alert rules come with their own issue; the sweep over the tenant's leads is the real one.
-    swept = sum(1 for _ in LeadRepository(message.tenant_id).iter_all())
-    return {"leads_swept": swept}
+    # Every lead of the tenant, on the code path a logged activity also takes.
+    return AlertService(message.tenant_id).generate().model_dump()
 
 
 def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
