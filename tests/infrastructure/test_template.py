@@ -393,6 +393,12 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("POST", "/activities"),
         ("GET", "/leads/{id}/timeline"),
         ("POST", "/replies/classify"),
+        ("GET", "/alerts"),
+        ("GET", "/alerts/stats"),
+        ("POST", "/alerts/generate"),
+        ("GET", "/alerts/{id}"),
+        ("POST", "/alerts/{id}/resolve"),
+        ("GET", "/recommendations"),
     }
 
 
