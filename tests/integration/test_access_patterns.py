@@ -9,6 +9,7 @@ import pytest
 from botocore.client import BaseClient
 
 from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.items import ALL_ITEMS
 from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
@@ -16,6 +17,7 @@ from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.alert import AlertState, AlertType, PointerState
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.template import (
@@ -29,6 +31,7 @@ from maxcore.models.template import (
 )
 from maxcore.models.tenant import Locale
 from maxcore.rules.summary import apply_activity
+from maxcore.services.alerts import AlertService
 from maxcore.services.tenants import provision_tenant
 
 pytestmark = pytest.mark.integration
@@ -216,6 +219,62 @@ def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
     assert [a.occurred_at for a in listed] == sorted((a.occurred_at for a in recorded), reverse=True)
 
 
+def test_ap11_generation_writes_only_what_changed(tenant_id: str, counter: RequestCounter) -> None:
+    provision_tenant(tenant_id, "A", clock=lambda: NOW)
+    lead = LeadRepository(tenant_id).create(_lead())
+    repository = AlertRepository(tenant_id)
+    before = repository.lead_state(lead.id)
+    service = AlertService(tenant_id, clock=lambda: NOW + timedelta(days=8))
+
+    # The first run: the tenant's settings, one page of leads, one transaction for the new alert
+    counter.operations.clear()
+    assert service.generate().opened == 1
+    assert counter.operations == ["GetItem", "Query", "TransactWriteItems"]
+    pointer = repository.lead_state(lead.id).pointers[AlertType.NO_CONTACT_7D]
+    assert pointer.state is PointerState.OPEN
+
+    # The second run reads the same and writes nothing
+    counter.operations.clear()
+    assert service.generate().unchanged == 1
+    assert counter.operations == ["GetItem", "Query"]
+
+    # A writer that read the lead before the first run cannot open the alert a second time
+    writes, channel = service._changes(before, provision_tenant(tenant_id, "A")[0], NOW + timedelta(days=8))
+    with pytest.raises(ConflictError):
+        repository.apply(before, writes, channel, NOW + timedelta(days=8))
+    assert len(repository.for_lead(lead.id)) == 1
+
+
+def test_ap12_alerts_by_state_by_lead_and_counts(tenant_id: str) -> None:
+    provision_tenant(tenant_id, "A", clock=lambda: NOW)
+    leads = [LeadRepository(tenant_id).create(_lead()) for _ in range(3)]
+    AlertService(tenant_id, clock=lambda: NOW + timedelta(days=8)).generate()
+    repository = AlertRepository(tenant_id)
+
+    opened, cursor = repository.list_by_state(
+        AlertState.OPEN, severity=None, alert_type=None, limit=2, cursor=None
+    )
+    rest, last = repository.list_by_state(
+        AlertState.OPEN, severity=None, alert_type=None, limit=2, cursor=cursor
+    )
+    assert last is None
+    assert sorted(a.lead_id for a in opened + rest) == sorted(lead.id for lead in leads)
+    assert repository.open_counts() == {AlertType.NO_CONTACT_7D: 3}
+
+    target = opened[0]
+    assert repository.get(target.id) == target
+    assert [a.id for a in repository.for_lead(target.lead_id)] == [target.id]
+    repository.resolve_by_user(target, "rep-1", "resolved by a user", NOW + timedelta(days=9))
+    resolved, _ = repository.list_by_state(
+        AlertState.RESOLVED, severity=None, alert_type=None, limit=10, cursor=None
+    )
+    assert [a.id for a in resolved] == [target.id]
+    assert resolved[0].resolved_by == "rep-1"
+    pointer = repository.lead_state(target.lead_id).pointers[AlertType.NO_CONTACT_7D]
+    assert (pointer.id, pointer.state) == (target.id, PointerState.DISMISSED)
+    assert repository.open_counts() == {AlertType.NO_CONTACT_7D: 2}
+
+
 def test_ap13_templates_of_a_tenant_and_versions_of_a_template(
     tenant_id: str, counter: RequestCounter
 ) -> None:
@@ -325,3 +384,22 @@ def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) 
     # Recording for a lead id of another tenant fails: the lead item does not exist there.
     with pytest.raises(ConflictError):
         ActivityRepository(other_tenant_id).record(lead, activity, lead.summary)
+
+
+def test_cross_tenant_alert_repository(tenant_id: str, other_tenant_id: str) -> None:
+    lead = LeadRepository(tenant_id).create(_lead())
+    AlertService(tenant_id, clock=lambda: NOW + timedelta(days=8)).generate()
+    alert = AlertRepository(tenant_id).for_lead(lead.id)[0]
+    theirs = AlertRepository(other_tenant_id)
+    with pytest.raises(NotFoundError):
+        theirs.get(alert.id)
+    with pytest.raises(NotFoundError):
+        theirs.lead_state(lead.id)
+    assert theirs.for_lead(lead.id) == []
+    assert theirs.page_for_lead(lead.id, None, 10) == []
+    assert theirs.open_counts() == {}
+    assert theirs.list_by_state(AlertState.OPEN, severity=None, alert_type=None, limit=10, cursor=None) == (
+        [],
+        None,
+    )
+    assert list(theirs.iter_lead_states()) == []

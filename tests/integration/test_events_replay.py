@@ -36,6 +36,18 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "templates_draft_from_chat.json": ("functions/templates/", "app.lambda_handler", {"statusCode": 201}),
     "assistant_chat_dry_run.json": ("functions/assistant/", "app.lambda_handler", {"statusCode": 200}),
+    "activities_log_unknown_lead.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 404}),
+    "replies_classify.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
+    "alerts_list_urgent.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
+    "alerts_stats.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
+    "alerts_generate.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
+    "alerts_generate_member_forbidden.json": (
+        "functions/alerts/",
+        "app.lambda_handler",
+        {"statusCode": 403},
+    ),
+    "alerts_resolve_unknown.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 404}),
+    "recommendations.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (
