@@ -28,7 +28,7 @@ from maxcore.models.alert import (
 )
 from maxcore.models.common import Ulid
 from maxcore.models.timeline import TimelineEntry, TimelineKind, TimelinePage
-from maxcore.services.activities import ActivityService, classification
+from maxcore.services.activities import ActivityService, understand
 from maxcore.services.alerts import AlertService
 from maxcore.services.recommendations import RecommendationService
 
@@ -80,16 +80,16 @@ def _entry(entry: Activity | Alert) -> TimelineEntry:
 
 @app.post(
     "/replies/classify",
-    responses=responses(200, "The intent of the text, and the cues that decided it."),
+    responses=responses(200, "The intent of the text, and the cues that decided it.", 404),
     security=JWT_SECURITY,
     tags=["activities"],
     summary="Understand a reply",
 )
 def classify_reply(body: Annotated[ClassifyRequest, Body()]) -> ClassifyResponse:
     """What a reply means (interested, meeting request, question, not interested, unsubscribe, out of
-    office, neutral), whether the lead is hot, and the cues that decided it. Nothing is stored."""
-    principal(app)
-    return classification(body.text, body.received_at)
+    office, neutral), whether the lead is hot, and the cues that decided it. With `refine`, the
+    configured language model gives a second opinion (2 tokens). Nothing else is stored."""
+    return understand(principal(app).tenant_id, body)
 
 
 @app.get(

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from maxcore.dal.budget import BudgetRepository
 from maxcore.models.lead import CreateLeadRequest
 from maxcore.services.leads import LeadService
+from maxcore.services.tenants import provision_tenant
+from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
+from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions, tool_call
+from tests.support.fake_llm import answer as fake_answer
+from tests.support.fake_llm import error as fake_error
 
 pytestmark = pytest.mark.integration
 
@@ -198,3 +205,90 @@ def test_classify_says_the_intent_and_why(api: ApiClient, text: str, intent: str
 
 def test_classify_refuses_an_empty_text(api: ApiClient) -> None:
     assert api.post("/replies/classify", {"text": ""}).status == 422
+
+
+# --- the language model's second opinion -------------------------------------------------------------
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
+    with fake_chat_completions() as fake:
+        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
+        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
+        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+AMBIGUOUS = "Jeudi 14h ça vous irait pour en parler de vive voix ?"
+
+
+def _balance(tenant_id: str) -> int:
+    return BudgetRepository(tenant_id).get().balance
+
+
+def test_the_model_refines_an_intent_for_two_tokens(
+    api: ApiClient, tenant_id: str, llm: FakeChatCompletions
+) -> None:
+    provision_tenant(tenant_id, "Institut")
+    before = _balance(tenant_id)
+    llm.script.append(
+        tool_call("report_intent", {"intent": "meeting_request", "reason": "Propose un créneau."})
+    )
+
+    response = api.post("/replies/classify", {"text": AMBIGUOUS, "refine": True})
+
+    assert response.status == 200, response.body
+    body = response.body
+    assert (body["intent"], body["hot"], body["source"]) == ("meeting_request", True, "llm")
+    assert body["refinement"]["used"] is True
+    assert body["refinement"]["model_intent"] == "meeting_request"
+    assert body["refinement"]["reason"] == "Propose un créneau."
+    # The model saw the reply as data, with the rules' reading, and one tool to answer with
+    sent = llm.requests[-1]
+    assert sent["messages"][-1] == {"role": "user", "content": AMBIGUOUS}
+    assert [t["function"]["name"] for t in sent["tools"]] == ["report_intent"]
+    assert _balance(tenant_id) == before - 2
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (fake_error(500), "failed"),
+        (tool_call("report_intent", {"intent": "enthusiastic", "reason": "?"}), "no usable intent"),
+        (fake_answer("je ne sais pas"), "no usable intent"),
+    ],
+    ids=["model-error", "unknown-intent", "no-tool-call"],
+)
+def test_a_failed_refinement_keeps_the_rules_answer_and_refunds(
+    api: ApiClient, tenant_id: str, llm: FakeChatCompletions, reply: dict[str, Any], reason: str
+) -> None:
+    provision_tenant(tenant_id, "Institut")
+    before = _balance(tenant_id)
+    llm.script.append(reply)
+    rules = api.post("/replies/classify", {"text": AMBIGUOUS}).body
+
+    response = api.post("/replies/classify", {"text": AMBIGUOUS, "refine": True})
+
+    assert response.status == 200, response.body
+    assert response.body["intent"] == rules["intent"]
+    assert response.body["source"] == "rules"
+    assert response.body["refinement"]["used"] is False
+    assert reason in response.body["refinement"]["reason"]
+    assert _balance(tenant_id) == before
+
+
+def test_without_a_model_the_rules_answer_stands(
+    api: ApiClient, tenant_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ASSISTANT_API_KEY", "OPENAI_API_KEY", "ASSISTANT_API_KEY_PARAMETER"):
+        monkeypatch.delenv(name, raising=False)
+    reset_settings()
+    response = api.post("/replies/classify", {"text": "STOP", "refine": True})
+    assert response.status == 200, response.body
+    assert response.body["intent"] == "unsubscribe"
+    assert response.body["refinement"] == {
+        "used": False,
+        "rules_intent": "unsubscribe",
+        "model_intent": None,
+        "reason": "no language model is configured",
+    }

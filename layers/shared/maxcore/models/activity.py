@@ -105,6 +105,11 @@ class ClassifyRequest(StrictModel):
 
     text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
     received_at: datetime | None = Field(default=None, description="Resolves the year of a return date.")
+    refine: bool = Field(
+        default=False,
+        description="Also ask the configured language model (2 tokens, refunded if it fails). Without a "
+        "model or tokens the rules' answer stands and `refinement.reason` says why.",
+    )
 
 
 class CueResponse(BaseModel):
@@ -116,6 +121,15 @@ class CueResponse(BaseModel):
     weight: int
 
 
+class Refinement(BaseModel):
+    """What the language model's second opinion gave, or why there was none."""
+
+    used: bool = Field(description="True when the model's intent is the one answered.")
+    rules_intent: str = Field(description="What the rules read, before the model.")
+    model_intent: str | None = None
+    reason: str | None = Field(default=None, description="The model's reason, or why it was not asked.")
+
+
 class ClassifyResponse(BaseModel):
     """The intent of a text and why."""
 
@@ -125,3 +139,5 @@ class ClassifyResponse(BaseModel):
     cues: list[CueResponse]
     return_date: str | None = None
     language: str | None = None
+    source: str = Field(default="rules", description="`rules`, or `llm` when the model refined the intent.")
+    refinement: Refinement | None = Field(default=None, description="Only when `refine` was asked.")

@@ -15,28 +15,41 @@ from datetime import UTC, datetime, time
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from maxcore.ai.intent import ask_intent
+from maxcore.ai.llm import ChatModel, chat_model
 from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.alerts import AlertRepository, timeline_position
 from maxcore.dal.base import decode_position, encode_position
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
+from maxcore.errors import (
+    ConflictError,
+    InsufficientTokensError,
+    InvalidInputError,
+    NotFoundError,
+    ServiceUnavailableError,
+    UpstreamError,
+)
 from maxcore.ids import new_id
 from maxcore.models.activity import (
     Activity,
     ActivityChannel,
+    ClassifyRequest,
     ClassifyResponse,
     CreateActivityRequest,
     CueResponse,
     Direction,
+    Refinement,
 )
 from maxcore.models.alert import Alert
+from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules import intent as intent_rules
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService
+from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.services.budget import BudgetService
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
@@ -58,6 +71,53 @@ def classification(text: str, received_at: datetime | None = None) -> ClassifyRe
         ],
         return_date=None if result.return_date is None else result.return_date.isoformat(),
         language=result.language,
+    )
+
+
+def understand(
+    tenant_id: str,
+    request: ClassifyRequest,
+    model_factory: Callable[[], ChatModel] = chat_model,
+) -> ClassifyResponse:
+    """The rules' reading of a text and, when asked and possible, the language model's second opinion.
+
+    The model never decides alone whether the answer exists: without a configured model, without
+    tokens, or when the model fails (tokens refunded), the rules' answer stands and says why.
+    """
+    verdict = classification(request.text, request.received_at)
+    if not request.refine:
+        return verdict
+
+    def unrefined(reason: str) -> ClassifyResponse:
+        refinement = Refinement(used=False, rules_intent=verdict.intent, reason=reason)
+        return verdict.model_copy(update={"refinement": refinement})
+
+    try:
+        model = model_factory()
+    except ServiceUnavailableError:
+        return unrefined("no language model is configured")
+    mode = tenant_settings(tenant_id).mode
+    try:
+        with BudgetService(tenant_id).spend(
+            TokenAction.LEAD_ANALYSIS, reason="second opinion on a reply's intent", mode=mode
+        ):
+            opinion = ask_intent(model, request.text, verdict.intent)
+            if opinion is None:
+                raise UpstreamError("the language model gave no usable intent", {})
+    except InsufficientTokensError:
+        return unrefined("not enough tokens for the language model")
+    except UpstreamError as exc:
+        return unrefined(f"the language model failed ({exc.message}); its tokens were refunded")
+    refinement = Refinement(
+        used=True, rules_intent=verdict.intent, model_intent=opinion.intent, reason=opinion.reason
+    )
+    return verdict.model_copy(
+        update={
+            "intent": opinion.intent,
+            "hot": opinion.intent in {i.value for i in intent_rules.HOT_INTENTS},
+            "source": "llm",
+            "refinement": refinement,
+        }
     )
 
 
