@@ -226,6 +226,18 @@ def test_a_reply_resolves_no_reply_at_once_with_the_reason(
     assert [e["kind"] for e in timeline] == ["alert", "activity", "activity"]
 
 
+def test_converting_a_lead_resolves_its_follow_up_alerts_at_once(
+    tenant_id: str, member: ApiClient, histories: dict[str, str]
+) -> None:
+    waiting = next(a for a in _alerts(member) if a["type"] == "NoReply3d")
+    leads = ApiClient("functions/leads/", tenant_id, role="member", sub="rep-1")
+    response = leads.request("PATCH", f"/leads/{histories['waiting']}", json_body={"status": "converted"})
+    assert response.status == 200, response.body
+    alert = member.get(f"/alerts/{waiting['id']}").body
+    assert alert["state"] == "resolved"
+    assert alert["resolution"] == "the lead is converted: no more follow-ups"
+
+
 def test_deleting_a_lead_resolves_its_open_alerts(
     tenant_id: str, member: ApiClient, histories: dict[str, str]
 ) -> None:

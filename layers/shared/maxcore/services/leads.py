@@ -71,6 +71,10 @@ class LeadService:
         after = before.model_copy(update={**changes, "updated_at": now})
         updated = self.repository.update(before, after)
         logger.info("lead updated", extra={"lead_id": lead_id, "fields": sorted(request.model_fields_set)})
+        if after.status is not before.status:
+            # A lead converted or lost stops its follow-up alerts now, not at the next daily run.
+            AlertService(self.tenant_id, self._clock).evaluate_lead(lead_id)
+            return self.repository.get(lead_id)
         return updated
 
     def delete(self, lead_id: str) -> None:
