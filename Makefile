@@ -52,7 +52,10 @@ contract: install ## schemathesis against the dev server's OpenAPI
 importtime: install ## Import cost of each function module (python -X importtime)
 	$(BIN)/python scripts/importtime.py
 
+bench-alerts: install ## Alert generation vs a naive per-lead way: requests, bytes, CPU (DynamoDB Local)
+	$(BIN)/python -m bench.alerts
+
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime build
+.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime bench-alerts build

@@ -32,23 +32,7 @@ class ActivityRepository(TenantRepository):
         once for one lead cannot overwrite each other's summary: the loser gets a ConflictError and
         the service reads again and retries.
         """
-        item = ActivityItem(
-            keys.lead_activity_pk(self.tenant_id, lead.id),
-            keys.activity_sk(to_iso(activity.occurred_at), activity.id),
-            activity_id=activity.id,
-            lead_id=lead.id,
-            channel=activity.channel.value,
-            direction=activity.direction.value,
-            status=activity.status.value,
-            preview=activity.preview,
-            provider_message_id=activity.provider_message_id,
-            intent=activity.intent,
-            occurred_at=activity.occurred_at,
-            metadata=activity.metadata,
-        )
-        if activity.provider_message_id:
-            item.GSI1PK = keys.provider_message_gsi1pk(self.tenant_id, activity.provider_message_id)
-            item.GSI1SK = "ACT"
+        item = activity_item(self.tenant_id, activity)
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         lead_item.version = lead.version
         actions: list[Action] = [
@@ -86,6 +70,28 @@ class ActivityRepository(TenantRepository):
 
 
 _ACT = "ACT#"
+
+
+def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
+    """The item of ``activity`` in its lead's partition (found by provider message id through GSI1)."""
+    item = ActivityItem(
+        keys.lead_activity_pk(tenant_id, activity.lead_id),
+        keys.activity_sk(to_iso(activity.occurred_at), activity.id),
+        activity_id=activity.id,
+        lead_id=activity.lead_id,
+        channel=activity.channel.value,
+        direction=activity.direction.value,
+        status=activity.status.value,
+        preview=activity.preview,
+        provider_message_id=activity.provider_message_id,
+        intent=activity.intent,
+        occurred_at=activity.occurred_at,
+        metadata=activity.metadata,
+    )
+    if activity.provider_message_id:
+        item.GSI1PK = keys.provider_message_gsi1pk(tenant_id, activity.provider_message_id)
+        item.GSI1SK = "ACT"
+    return item
 
 
 def _to_activity(i: ActivityItem) -> Activity:

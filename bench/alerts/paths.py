@@ -1,0 +1,144 @@
+"""The two ways to generate a tenant's alerts, each measured by a :class:`RequestCounter`.
+
+- the project's: :meth:`maxcore.services.alerts.AlertService.generate`, which reads the tenant
+  profile and the lead partition (each lead item carries its summary) and writes only the changes;
+- the naive one: the tenant profile, the lead partition, then for each lead one Query of its
+  activities (every page), the summary rebuilt from them with the product's own rules
+  (``apply_activity``, and the out-of-office return date of the intent rules), and the alert rules
+  evaluated. It writes nothing: it only finds the alerts that hold.
+
+Both run at the same fixed ``now`` and with the tenant's own settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bench.alerts.counting import RequestCounter, Stats, item_size
+from bench.alerts.dataset import logged
+from maxcore.dal import keys
+from maxcore.dal.activities import _to_activity as activity_from_item  # the repository's own conversion
+from maxcore.dal.items import ActivityItem, LeadItem
+from maxcore.dal.leads import LeadRepository
+from maxcore.models.activity import Activity, ActivityChannel
+from maxcore.models.alert import AlertState, AlertType, GenerationReport
+from maxcore.models.lead import LeadSummary
+from maxcore.rules import alerts as alert_rules
+from maxcore.rules.intent import Intent, classify
+from maxcore.services.alerts import AlertService, tenant_settings
+
+Found = set[tuple[str, AlertType]]
+"""The alerts found: (lead id, alert type)."""
+
+
+@dataclass
+class ProjectRun:
+    """One run of the project's generation."""
+
+    stats: Stats
+    report: GenerationReport
+
+
+@dataclass
+class NaiveRun:
+    """One run of the naive generation."""
+
+    stats: Stats
+    leads: int = 0
+    activities: int = 0
+    found: Found = field(default_factory=set)
+
+
+def run_project(tenant_id: str, now: datetime, counter: RequestCounter) -> ProjectRun:
+    """The project's generation, as the daily sweep and ``POST /alerts/generate`` run it."""
+    service = AlertService(tenant_id, clock=lambda: now)
+    with counter.measure() as stats:
+        report = service.generate()
+    return ProjectRun(stats, report)
+
+
+def run_naive(tenant_id: str, now: datetime, counter: RequestCounter) -> NaiveRun:
+    """The alerts found with one activities Query per lead and the summary rebuilt from it."""
+    leads = LeadRepository(tenant_id)
+    with counter.measure() as stats:
+        run = NaiveRun(stats)
+        tenant = tenant_settings(tenant_id)
+        thresholds, timezone, locale = tenant.alert_thresholds, tenant.timezone, tenant.locale.value
+        for lead in leads.iter_all():
+            activities = ActivityItem.query(
+                keys.lead_activity_pk(tenant_id, lead.id), ActivityItem.SK.startswith("ACT#")
+            )
+            history = [activity_from_item(item) for item in activities]
+            summary = rebuild_summary(history, now, lead.summary.preferred_channel)
+            drafts = alert_rules.evaluate(
+                lead.model_copy(update={"summary": summary}), thresholds, now, timezone, locale
+            )
+            run.leads += 1
+            run.activities += len(history)
+            run.found.update((lead.id, draft.type) for draft in drafts)
+    return run
+
+
+def rebuild_summary(
+    history: Iterable[Activity], now: datetime, preferred_channel: ActivityChannel | None = None
+) -> LeadSummary:
+    """A lead's summary from its activities (in time order), as of ``now``."""
+    summary = LeadSummary(preferred_channel=preferred_channel)
+    for activity in history:
+        verdict = None
+        if activity.intent == Intent.OUT_OF_OFFICE.value and activity.preview:
+            # The return date is not stored on the activity: the intent rules read it again.
+            verdict = classify(activity.preview, received_at=activity.occurred_at)
+        summary = logged(summary, activity, now, verdict)
+    return summary
+
+
+def open_alerts(tenant_id: str, counter: RequestCounter) -> Found:
+    """The tenant's open alerts, as ``GET /alerts`` pages them (not counted)."""
+    service = AlertService(tenant_id)
+    found: Found = set()
+    cursor: str | None = None
+    with counter.paused():
+        while True:
+            page, cursor = service.list(state=AlertState.OPEN, limit=100, cursor=cursor)
+            found.update((alert.lead_id, alert.type) for alert in page)
+            if cursor is None:
+                return found
+
+
+@dataclass(frozen=True)
+class PartitionSize:
+    """The lead items of a tenant as DynamoDB sizes them, and the 1 MB pages a Query reads them in."""
+
+    items: int
+    bytes: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.bytes // PAGE_BYTES))
+
+
+PAGE_BYTES = 1024 * 1024
+"""A Query reads at most 1 MB of items per page."""
+
+
+def lead_partition_size(tenant_id: str, counter: RequestCounter) -> PartitionSize:
+    """Sum the DynamoDB item sizes of the tenant's lead items, read raw (not counted)."""
+    connection = LeadItem._get_connection()
+    items = size = 0
+    start: dict[str, Any] | None = None
+    with counter.paused():
+        while True:
+            page = connection.query(
+                keys.lead_pk(tenant_id),
+                LeadItem.SK.startswith(keys.LEAD_SK_PREFIX),
+                exclusive_start_key=start,
+            )
+            items += len(page["Items"])
+            size += sum(item_size(item) for item in page["Items"])
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return PartitionSize(items, size)
