@@ -31,7 +31,7 @@ from maxcore.models.template import (
 )
 from maxcore.models.tenant import Locale
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService
+from maxcore.services.alerts import AlertService, tenant_settings
 from maxcore.services.tenants import provision_tenant
 
 pytestmark = pytest.mark.integration
@@ -239,7 +239,7 @@ def test_ap11_generation_writes_only_what_changed(tenant_id: str, counter: Reque
     assert counter.operations == ["GetItem", "Query"]
 
     # A writer that read the lead before the first run cannot open the alert a second time
-    writes, channel = service._changes(before, provision_tenant(tenant_id, "A")[0], NOW + timedelta(days=8))
+    writes, channel = service._changes(before, tenant_settings(tenant_id), NOW + timedelta(days=8))
     with pytest.raises(ConflictError):
         repository.apply(before, writes, channel, NOW + timedelta(days=8))
     assert len(repository.for_lead(lead.id)) == 1

@@ -316,11 +316,6 @@ class AlertRepository(TenantRepository):
         )
 
 
-def timeline_position(at: datetime, item_id: str) -> str:
-    """The position of a timeline entry, comparable across activities and alerts."""
-    return f"{to_iso(at)}#{item_id}"
-
-
 def _lead_key(tenant_id: str, lead: Lead) -> LeadItem:
     """The lead item to update, so that pynamodb adds 1 to its version without checking it.
 

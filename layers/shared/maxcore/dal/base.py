@@ -6,12 +6,14 @@ import base64
 import binascii
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
 
 from maxcore.dal import table
+from maxcore.dal.attributes import to_iso
 from maxcore.dal.items import BaseItem
 from maxcore.errors import BadRequestError
 from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
@@ -61,6 +63,11 @@ def decode_cursor(cursor: str) -> str:
 
 
 _POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9A-HJKMNP-TV-Z]{26}$")
+
+
+def timeline_position(at: datetime, item_id: str) -> str:
+    """The position ``<iso time>#<ulid>`` of an entry of a time-ordered list (activities, alerts)."""
+    return f"{to_iso(at)}#{item_id}"
 
 
 def encode_position(position: str) -> str:

@@ -19,8 +19,8 @@ from maxcore.ai.intent import ask_intent
 from maxcore.ai.llm import ChatModel, chat_model
 from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
-from maxcore.dal.alerts import AlertRepository, timeline_position
-from maxcore.dal.base import decode_position, encode_position
+from maxcore.dal.alerts import AlertRepository
+from maxcore.dal.base import decode_position, encode_position, timeline_position
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import (
     ConflictError,

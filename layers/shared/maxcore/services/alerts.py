@@ -17,7 +17,7 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
-from maxcore.dal.alerts import AlertRepository, LeadAlertState, PointerWrite
+from maxcore.dal.alerts import SYSTEM, AlertRepository, LeadAlertState, PointerWrite
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
@@ -290,7 +290,7 @@ class AlertService:
         for alert in self.repository.for_lead(lead_id):
             if alert.state is AlertState.OPEN:
                 try:
-                    self.repository.resolve_alone(alert, "system", "the lead was deleted", now)
+                    self.repository.resolve_alone(alert, SYSTEM, "the lead was deleted", now)
                 except ConflictError:
                     continue
                 closed += 1
