@@ -103,3 +103,24 @@ class ServiceUnavailableError(MaxError):
 
     status = 503
     code = "service_unavailable"
+
+
+class DuplicateMessageError(ConflictError):
+    """A provider message already recorded (a webhook delivered again, a message logged twice)."""
+
+    code = "duplicate_message"
+
+
+class ChannelUnavailableError(ConflictError):
+    """The lead cannot be written to on this channel now: opted out, no address, window closed..."""
+
+    def __init__(self, code: str, message: str, details: Any = None) -> None:
+        super().__init__(message, details)
+        self.code = code
+
+
+class RateLimitedError(MaxError):
+    """A limit the tenant set (a channel's daily cap) is reached; retry later."""
+
+    status = 429
+    code = "rate_limited"

@@ -44,6 +44,17 @@ class Settings(BaseModel):
     assistant_max_retries: int = Field(default=1, ge=0, le=5)
     assistant_max_rounds: int = Field(default=5, ge=1, le=10)
     conversation_ttl_hours: int = Field(default=7 * 24, ge=1)
+    # Messaging providers. The URLs are for tests and local runs (fake providers); empty in AWS.
+    ssm_endpoint: str | None = None
+    public_api_url: str | None = Field(
+        default=None,
+        description="The API's public base URL (custom domain): status-callback URLs and the URL Twilio "
+        "signs. Without it, the URL is rebuilt from the request's domain name.",
+    )
+    twilio_api_url: str | None = None
+    resend_api_url: str | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    provider_timeout_seconds: float = Field(default=8.0, gt=0)
 
 
 def _env(name: str) -> str | None:
@@ -82,6 +93,12 @@ def get_settings() -> Settings:
         "assistant_max_retries": "ASSISTANT_MAX_RETRIES",
         "assistant_max_rounds": "ASSISTANT_MAX_ROUNDS",
         "conversation_ttl_hours": "CONVERSATION_TTL_HOURS",
+        "ssm_endpoint": "SSM_ENDPOINT",
+        "public_api_url": "PUBLIC_API_URL",
+        "twilio_api_url": "TWILIO_API_URL",
+        "resend_api_url": "RESEND_API_URL",
+        "telegram_api_url": "TELEGRAM_API_URL",
+        "provider_timeout_seconds": "PROVIDER_TIMEOUT_SECONDS",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import TransactWriteError
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
-from maxcore.dal.items import ActivityItem, LeadItem
-from maxcore.errors import ConflictError
+from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
+from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.models.activity import Activity
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where the activity of a provider message lives."""
+
+    provider_message_id: str
+    lead_id: str
+    activity_sk: str
+    channel: str
+    direction: str
 
 
 class ActivityRepository(TenantRepository):
@@ -30,7 +45,9 @@ class ActivityRepository(TenantRepository):
 
         The lead update is conditioned on the version that was read, so two activities recorded at
         once for one lead cannot overwrite each other's summary: the loser gets a ConflictError and
-        the service reads again and retries.
+        the service reads again and retries. An activity with a provider message id also puts the
+        message's reference (AP10), on condition that it does not exist: the same provider message
+        recorded twice raises :class:`DuplicateMessageError` and writes nothing.
         """
         item = activity_item(self.tenant_id, activity)
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
@@ -38,16 +55,142 @@ class ActivityRepository(TenantRepository):
         actions: list[Action] = [
             LeadItem.summary.set(summary.model_dump(mode="json", exclude={"preferred_channel"}))
         ]
+        if summary.last_message is not None:
+            actions += [
+                LeadItem.GSI2PK.set(keys.inbox_gsi2pk(self.tenant_id)),
+                LeadItem.GSI2SK.set(keys.inbox_gsi2sk(to_iso(summary.last_message.at), lead.id)),
+            ]
         if consent is not None:
-            actions.append(
-                LeadItem.consent.set({c.value: state.model_dump(mode="json") for c, state in consent.items()})
+            actions.append(LeadItem.consent.set(_consent_map(consent)))
+        ref = None
+        if activity.provider_message_id:
+            ref = MessageRefItem(
+                keys.message_ref_pk(self.tenant_id),
+                keys.message_ref_sk(activity.provider_message_id),
+                provider_message_id=activity.provider_message_id,
+                lead_id=activity.lead_id,
+                activity_sk=item.SK,
+                channel=activity.channel.value,
+                direction=activity.direction.value,
+                created_at=activity.occurred_at,
+                expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
             )
         try:
             with self._transaction() as tx:
                 tx.save(item, condition=ActivityItem.PK.does_not_exist())
+                if ref is not None:
+                    tx.save(ref, condition=MessageRefItem.PK.does_not_exist())
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
         except TransactWriteError as exc:
+            codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
+            # Puts come before updates in the request: [activity, ref?, lead].
+            if ref is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+                raise DuplicateMessageError(
+                    "this provider message is already recorded",
+                    {"provider_message_id": activity.provider_message_id},
+                ) from exc
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+
+    def find_by_provider_id(self, provider_message_id: str) -> MessageRef | None:
+        """AP10: the activity of a provider message (status callbacks), with one strong GetItem."""
+        try:
+            item = MessageRefItem.get(
+                keys.message_ref_pk(self.tenant_id),
+                keys.message_ref_sk(provider_message_id),
+                consistent_read=True,
+            )
+        except DoesNotExist:
+            return None
+        return MessageRef(
+            provider_message_id=item.provider_message_id,
+            lead_id=item.lead_id,
+            activity_sk=item.activity_sk,
+            channel=item.channel,
+            direction=item.direction,
+        )
+
+    def get(self, ref: MessageRef) -> Activity | None:
+        """The activity a reference points to, if it still exists."""
+        try:
+            item = ActivityItem.get(
+                keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk, consistent_read=True
+            )
+        except DoesNotExist:
+            return None
+        return _to_activity(item)
+
+    def advance_status(
+        self,
+        lead: Lead,
+        ref: MessageRef,
+        update: StatusChange,
+        summary: LeadSummary,
+        consent: dict[Channel, ConsentState] | None = None,
+    ) -> bool:
+        """AP10': move a message's status forward, with the lead's summary, in one transaction.
+
+        The activity update holds only while its status is one of ``update.allowed_from``: a late
+        or repeated report never moves a status back. Returns ``False`` when it did not hold (the
+        status stays); raises ConflictError when the lead changed meanwhile (read again, retry).
+        """
+        activity = ActivityItem(keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk)
+        activity_actions: list[Action] = [
+            ActivityItem.status.set(update.status),
+            ActivityItem.status_updated_at.set(update.at),
+        ]
+        if update.error_code is not None:
+            activity_actions.append(ActivityItem.error_code.set(update.error_code))
+        if update.error_message is not None:
+            activity_actions.append(ActivityItem.error_message.set(update.error_message[:500]))
+        lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
+        lead_item.version = lead.version
+        lead_actions: list[Action] = [
+            LeadItem.summary.set(summary.model_dump(mode="json", exclude={"preferred_channel"}))
+        ]
+        if consent is not None:
+            lead_actions.append(LeadItem.consent.set(_consent_map(consent)))
+        try:
+            with self._transaction() as tx:
+                tx.update(
+                    activity,
+                    actions=activity_actions,
+                    condition=ActivityItem.PK.exists() & ActivityItem.status.is_in(*update.allowed_from),
+                )
+                tx.update(lead_item, actions=lead_actions, condition=LeadItem.PK.exists())
+        except TransactWriteError as exc:
+            codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
+            if codes and codes[0] == "ConditionalCheckFailed":
+                return False
+            raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+        return True
+
+    def messages_page(self, lead_id: str, before: str | None, limit: int) -> list[Activity]:
+        """AP21: up to ``limit`` messages of a lead on any channel, newest first, before ``before``.
+
+        One Query of the lead's history with a filter on the message channels; pages are read until
+        ``limit`` messages are found (calls and manual notes are skipped by the filter).
+        """
+        pk = keys.lead_activity_pk(self.tenant_id, lead_id)
+        condition = (
+            ActivityItem.SK.startswith(_ACT)
+            if before is None
+            else ActivityItem.SK.between(_ACT, f"{_ACT}{before}")
+        )
+        bound = None if before is None else f"{_ACT}{before}"
+        found: list[Activity] = []
+        for item in ActivityItem.query(
+            pk,
+            condition,
+            filter_condition=ActivityItem.channel.is_in(*MESSAGE_CHANNEL_VALUES),
+            scan_index_forward=False,
+            page_size=max(limit + 1, 50),
+        ):
+            if bound == item.SK:
+                continue
+            found.append(_to_activity(item))
+            if len(found) == limit:
+                break
+        return found
 
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Activity]:
         """AP9: up to ``limit`` activities of a lead, newest first, before the timeline position ``before``.
@@ -72,9 +215,26 @@ class ActivityRepository(TenantRepository):
 _ACT = "ACT#"
 
 
+REF_TTL_SECONDS = 180 * 24 * 3600
+"""A provider message reference outlives every provider's retry and status window by far."""
+
+MESSAGE_CHANNEL_VALUES = ("sms", "whatsapp", "email", "telegram")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A provider's news about a message: the new status and the statuses it may replace."""
+
+    status: str
+    at: datetime
+    allowed_from: tuple[str, ...]
+    error_code: str | None = None
+    error_message: str | None = None
+
+
 def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
-    """The item of ``activity`` in its lead's partition (found by provider message id through GSI1)."""
-    item = ActivityItem(
+    """The item of ``activity`` in its lead's partition."""
+    return ActivityItem(
         keys.lead_activity_pk(tenant_id, activity.lead_id),
         keys.activity_sk(to_iso(activity.occurred_at), activity.id),
         activity_id=activity.id,
@@ -87,11 +247,14 @@ def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
         intent=activity.intent,
         occurred_at=activity.occurred_at,
         metadata=activity.metadata,
+        status_updated_at=activity.status_updated_at,
+        error_code=activity.error_code,
+        error_message=activity.error_message,
     )
-    if activity.provider_message_id:
-        item.GSI1PK = keys.provider_message_gsi1pk(tenant_id, activity.provider_message_id)
-        item.GSI1SK = "ACT"
-    return item
+
+
+def _consent_map(consent: dict[Channel, ConsentState]) -> dict[str, Any]:
+    return {c.value: state.model_dump(mode="json") for c, state in consent.items()}
 
 
 def _to_activity(i: ActivityItem) -> Activity:
@@ -107,5 +270,8 @@ def _to_activity(i: ActivityItem) -> Activity:
             "intent": i.intent,
             "occurred_at": i.occurred_at,
             "metadata": plain(i.metadata),
+            "status_updated_at": i.status_updated_at,
+            "error_code": i.error_code,
+            "error_message": i.error_message,
         }
     )

@@ -156,6 +156,9 @@ class ActivityItem(BaseItem, discriminator="Activity"):
     intent = UnicodeAttribute(null=True)
     occurred_at = IsoDateTimeAttribute()
     metadata = MapAttribute[str, Any](default=dict)
+    status_updated_at = IsoDateTimeAttribute(null=True)
+    error_code = UnicodeAttribute(null=True)
+    error_message = UnicodeAttribute(null=True)
 
 
 class AlertItem(BaseItem, discriminator="Alert"):
@@ -317,6 +320,65 @@ class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
     created_at = IsoDateTimeAttribute()
 
 
+class MessageRefItem(BaseItem, discriminator="MessageRef"):
+    """A provider message id and the activity it is (``TENANT#t#PMSG`` / ``PMSG#<id>``).
+
+    Put in the activity's own transaction with a does-not-exist condition: a webhook delivered
+    twice cannot record twice, and a status callback finds its activity with one strong GetItem.
+    """
+
+    provider_message_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    activity_sk = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    direction = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+
+
+class ChannelSettingsItem(BaseItem, discriminator="ChannelSettings"):
+    """A tenant's settings of one channel (``TENANT#t`` / ``CHANNEL#sms``); secrets live in SSM."""
+
+    channel = UnicodeAttribute()
+    enabled = BooleanAttribute(default=True)
+    sender = UnicodeAttribute(null=True)
+    sender_name = UnicodeAttribute(null=True)
+    bot_name = UnicodeAttribute(null=True)
+    daily_cap = NumberAttribute(null=True)
+    updated_at = IsoDateTimeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class SuppressionItem(BaseItem, discriminator="Suppression"):
+    """An address the tenant must not write to again (``TENANT#t#SUPPRESSION`` / ``EMAIL#addr``)."""
+
+    address = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    detail = UnicodeAttribute(null=True)
+    provider_message_id = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+
+
+class SendCounterItem(BaseItem, discriminator="SendCounter"):
+    """Messages sent on one channel one day (``TENANT#t#SENDCOUNT`` / ``<day>#<channel>``), TTL'd."""
+
+    sent = NumberAttribute(default=0)
+
+
+class OutboxItem(BaseItem, discriminator="Outbox"):
+    """What would have been sent on a channel with no credentials (``TENANT#t#OUTBOX``), TTL'd."""
+
+    outbox_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    to = UnicodeAttribute()
+    sender = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    html = UnicodeAttribute(null=True)
+    idempotency_key = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+
+
 ALL_ITEMS: tuple[type[BaseItem], ...] = (
     BaseItem,
     TenantItem,
@@ -335,4 +397,9 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     CampaignItem,
     EnrollmentItem,
     LedgerEntryItem,
+    MessageRefItem,
+    ChannelSettingsItem,
+    SuppressionItem,
+    SendCounterItem,
+    OutboxItem,
 )

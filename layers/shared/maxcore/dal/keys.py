@@ -96,9 +96,63 @@ def activity_sk(occurred_at_iso: str, activity_id: str) -> str:
     return f"ACT#{occurred_at_iso}#{activity_id}"
 
 
-def provider_message_gsi1pk(tenant_id: str, provider_message_id: str) -> str:
-    """GSI1 partition finding the activity of a provider message (status callbacks)."""
-    return f"{_tenant(tenant_id)}#PMSG#{provider_message_id}"
+def inbox_gsi2pk(tenant_id: str) -> str:
+    """GSI2 partition of a tenant's conversations: leads that have messages, by last message time."""
+    return f"{_tenant(tenant_id)}#INBOX"
+
+
+def inbox_gsi2sk(last_message_at_iso: str, lead_id: str) -> str:
+    """GSI2 sort key of a lead in the inbox: its last message time first, newest last."""
+    return f"{last_message_at_iso}#{lead_id}"
+
+
+# --- messaging ----------------------------------------------------------------------------------
+def message_ref_pk(tenant_id: str) -> str:
+    """Partition of the references from provider message ids to activities."""
+    return f"{_tenant(tenant_id)}#PMSG"
+
+
+def message_ref_sk(provider_message_id: str) -> str:
+    """Sort key of one provider message: unique, so a webhook delivered twice records once."""
+    return f"PMSG#{provider_message_id}"
+
+
+CHANNEL_SK_PREFIX = "CHANNEL#"
+
+
+def channel_settings_sk(channel: str) -> str:
+    """Sort key of a tenant's settings of one channel (in the tenant's singleton partition)."""
+    return f"{CHANNEL_SK_PREFIX}{channel}"
+
+
+def suppression_pk(tenant_id: str) -> str:
+    """Partition of the addresses a tenant must not write to (hard bounces, complaints)."""
+    return f"{_tenant(tenant_id)}#SUPPRESSION"
+
+
+def suppression_sk(kind: str, value: str) -> str:
+    """Sort key of one suppressed address, e.g. ``EMAIL#lea@example.com``."""
+    return f"{kind.upper()}#{value}"
+
+
+def send_counter_pk(tenant_id: str) -> str:
+    """Partition of the per-day, per-channel send counters that enforce the daily caps."""
+    return f"{_tenant(tenant_id)}#SENDCOUNT"
+
+
+def send_counter_sk(day: str, channel: str) -> str:
+    """Sort key of one day's counter of one channel (``2026-03-10#sms``)."""
+    return f"{day}#{channel}"
+
+
+def outbox_pk(tenant_id: str) -> str:
+    """Partition of the local outbox: what would have been sent on channels without credentials."""
+    return f"{_tenant(tenant_id)}#OUTBOX"
+
+
+def outbox_sk(outbox_id: str) -> str:
+    """Sort key of one outbox message (ULID: in time order)."""
+    return f"OUT#{outbox_id}"
 
 
 # --- alert --------------------------------------------------------------------------------------

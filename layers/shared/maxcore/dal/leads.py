@@ -6,15 +6,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
+from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
 from maxcore.dal.items import ContactItem, LeadItem
 from maxcore.errors import ConflictError, NotFoundError
-from maxcore.models.lead import Lead, LeadStatus
+from maxcore.models.common import Channel
+from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.rules.contact import fold, search_text
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
@@ -77,6 +80,48 @@ class LeadRepository(TenantRepository):
         """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
         for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):
             yield lead_from_item(item)
+
+    def conversations(
+        self, channel: Channel | None, limit: int, before: str | None
+    ) -> tuple[list[Lead], str | None]:
+        """AP22: leads with messages, by last message newest first (GSI2), optionally on one channel.
+
+        ``before`` is the position (``<last message time>#<lead id>``) the previous page ended on.
+        The channel filter keeps leads that wrote or were written to on that channel; pages are read
+        until ``limit`` leads are found.
+        """
+        condition: Condition | None = None
+        if channel is not None:
+            inbound = Path(["summary", "last_inbound_by_channel", channel.value])
+            outbound = Path(["summary", "last_outbound_by_channel", channel.value])
+            condition = inbound.exists() | outbound.exists()
+        range_condition = None if before is None else LeadItem.GSI2SK < before  # noqa: SIM300
+        found: list[Lead] = []
+        for item in LeadItem.gsi2.query(
+            keys.inbox_gsi2pk(self.tenant_id),
+            range_condition,
+            filter_condition=condition,
+            scan_index_forward=False,
+            page_size=limit + 1 if condition is None else max(limit + 1, 100),
+        ):
+            if len(found) == limit:
+                last = found[-1]
+                assert last.summary.last_message is not None
+                return found, keys.inbox_gsi2sk(to_iso(last.summary.last_message.at), last.id)
+            if isinstance(item, LeadItem):
+                found.append(lead_from_item(item))
+        return found, None
+
+    def set_summary(self, lead: Lead, summary: LeadSummary) -> Lead:
+        """AP23: write a new summary of ``lead`` if the lead did not change since it was read."""
+        item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
+        item.version = lead.version
+        stored = summary.model_dump(mode="json", exclude={"preferred_channel"})
+        try:
+            item.update(actions=[LeadItem.summary.set(stored)], condition=LeadItem.PK.exists())
+        except UpdateError as exc:
+            raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+        return lead.model_copy(update={"summary": summary, "version": lead.version + 1})
 
     # --- writes -------------------------------------------------------------------------------
     def create(self, lead: Lead) -> Lead:
@@ -199,11 +244,14 @@ def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
     data = lead.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
     # The preferred channel is the alert repository's own attribute, not part of the stored summary.
     data["summary"].pop("preferred_channel", None)
+    last_message = lead.summary.last_message
     return LeadItem(
         keys.lead_pk(tenant_id),
         keys.lead_sk(lead.id),
         GSI1PK=keys.lead_status_gsi1pk(tenant_id, lead.status.value),
         GSI1SK=keys.lead_sk(lead.id),
+        GSI2PK=None if last_message is None else keys.inbox_gsi2pk(tenant_id),
+        GSI2SK=None if last_message is None else keys.inbox_gsi2sk(to_iso(last_message.at), lead.id),
         lead_id=lead.id,
         search_text=search_text(
             lead.first_name, lead.last_name, lead.company, lead.email, lead.phone, lead.telegram_chat_id
@@ -217,6 +265,8 @@ def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
 
 _UPDATABLE = (
     "GSI1PK",
+    "GSI2PK",
+    "GSI2SK",
     "first_name",
     "last_name",
     "company",

@@ -30,8 +30,13 @@ class Direction(StrEnum):
 
 
 class ActivityStatus(StrEnum):
-    """What became of the interaction."""
+    """What became of the interaction.
 
+    A message's delivery status only moves forward (:mod:`maxcore.rules.delivery`):
+    queued < sent < delivered < opened/read < clicked; failed, undelivered and bounced are final.
+    """
+
+    QUEUED = "queued"
     SENT = "sent"
     DELIVERED = "delivered"
     OPENED = "opened"
@@ -40,6 +45,7 @@ class ActivityStatus(StrEnum):
     REPLIED = "replied"
     NO_ANSWER = "no_answer"
     FAILED = "failed"
+    UNDELIVERED = "undelivered"
     BOUNCED = "bounced"
 
 
@@ -56,6 +62,10 @@ class Activity(BaseModel):
     intent: str | None = None
     occurred_at: datetime
     metadata: dict[str, Any] = Field(default_factory=dict)
+    status_updated_at: datetime | None = None
+    """When a provider last moved the status (delivery reports)."""
+    error_code: str | None = None
+    error_message: str | None = None
 
 
 # --- API ----------------------------------------------------------------------------------------
@@ -93,6 +103,9 @@ class ActivityResponse(BaseModel):
     intent: str | None
     occurred_at: datetime
     metadata: dict[str, Any]
+    status_updated_at: datetime | None = None
+    error_code: str | None = None
+    error_message: str | None = None
 
     @classmethod
     def from_activity(cls, activity: Activity) -> ActivityResponse:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from maxcore.models.common import TenantId
+from maxcore.models.common import TenantId, Ulid
 
 
 class Job(StrEnum):
@@ -19,6 +19,8 @@ class Job(StrEnum):
     """Hourly: execute the prospection steps and automations that are due."""
     RESET_TOKENS = "reset_tokens"
     """Monthly: start the new period of every tenant's token budget."""
+    EVALUATE_LEAD = "evaluate_lead"
+    """On demand: re-evaluate one lead after a webhook recorded its message (never scheduled)."""
 
 
 class ScheduledJobEvent(BaseModel):
@@ -38,3 +40,5 @@ class TenantJobMessage(BaseModel):
     job: Job
     tenant_id: TenantId
     scheduled_at: datetime
+    lead_id: Ulid | None = None
+    """The lead of an ``evaluate_lead`` job."""

@@ -68,6 +68,17 @@ class ConsentState(BaseModel):
     reason: str = Field(max_length=200)
 
 
+class LastMessage(BaseModel):
+    """The lead's latest message on any channel, as the inbox lists it."""
+
+    activity_id: str
+    channel: Channel
+    direction: str
+    status: str
+    preview: str | None = Field(default=None, max_length=160)
+    at: datetime
+
+
 class LeadSummary(BaseModel):
     """What the alert and recommendation rules read, kept on the lead item.
 
@@ -90,6 +101,10 @@ class LeadSummary(BaseModel):
     # Best reply rate over the window with enough messages sent (the alert generation stores it).
     preferred_channel: ActivityChannel | None = None
     out_of_office_until: datetime | None = None
+    # The unified inbox: the last message across channels and the inbound ones not read yet.
+    last_message: LastMessage | None = None
+    unread: int = 0
+    read_at: datetime | None = None
 
 
 class Lead(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from maxcore.models.activity import Activity, ActivityStatus, Direction
-from maxcore.models.lead import LeadSummary
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.common import Channel
+from maxcore.models.lead import LastMessage, LeadSummary
 
 SENT, REPLIED = 0, 1
 """Positions in a day's ``[sent, replied]`` counter of one channel."""
@@ -20,6 +21,18 @@ _DELIVERED = frozenset(
     }
 )
 """Statuses of a message sent that prove it reached the lead (an opened message was delivered)."""
+
+_FAILED = frozenset(
+    {ActivityStatus.FAILED, ActivityStatus.UNDELIVERED, ActivityStatus.BOUNCED, ActivityStatus.NO_ANSWER}
+)
+"""Statuses of an interaction that did not reach the lead."""
+
+MESSAGE_CHANNELS = frozenset(
+    {ActivityChannel.SMS, ActivityChannel.WHATSAPP, ActivityChannel.EMAIL, ActivityChannel.TELEGRAM}
+)
+"""Channels whose activities are messages, listed in the unified inbox."""
+
+PREVIEW_LENGTH = 160
 
 
 def _later(current: datetime | None, candidate: datetime) -> datetime:
@@ -50,7 +63,7 @@ def apply_activity(
     updated = summary.model_copy(deep=True)
     at = activity.occurred_at
     channel = activity.channel.value
-    failed = activity.status in (ActivityStatus.FAILED, ActivityStatus.BOUNCED, ActivityStatus.NO_ANSWER)
+    failed = activity.status in _FAILED
     if not failed:
         updated.last_contact_at = _later(updated.last_contact_at, at)
     if activity.direction is Direction.IN:
@@ -66,6 +79,9 @@ def apply_activity(
     if activity.direction is Direction.OUT and activity.status in _DELIVERED:
         updated.last_delivered_at = _later(updated.last_delivered_at, at)
 
+    if activity.channel in MESSAGE_CHANNELS:
+        _apply_to_inbox(updated, activity)
+
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
     day = at.date().isoformat()
     if day >= cutoff and not failed:
@@ -73,3 +89,55 @@ def apply_activity(
         counts[REPLIED if activity.direction is Direction.IN else SENT] += 1
     updated.daily_counts = {d: c for d, c in updated.daily_counts.items() if d >= cutoff}
     return updated
+
+
+def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
+    at = activity.occurred_at
+    last = summary.last_message
+    if last is None or at >= last.at:
+        summary.last_message = LastMessage(
+            activity_id=activity.id,
+            channel=Channel(activity.channel.value),
+            direction=activity.direction.value,
+            status=activity.status.value,
+            preview=None if activity.preview is None else activity.preview[:PREVIEW_LENGTH],
+            at=at,
+        )
+    if activity.direction is Direction.IN and (summary.read_at is None or at > summary.read_at):
+        summary.unread += 1
+
+
+def apply_delivery(
+    summary: LeadSummary, activity_id: str, status: ActivityStatus, at: datetime
+) -> LeadSummary:
+    """Return ``summary`` updated with a provider's news about a message sent to the lead.
+
+    Parameters
+    ----------
+    summary
+        The lead's summary before the news.
+    activity_id
+        The activity of the message (the inbox shows the status of the last message).
+    status
+        The message's new status, already checked to move forward.
+    at
+        When the provider says it happened.
+
+    Returns
+    -------
+    LeadSummary
+        A new summary; ``summary`` is not modified.
+    """
+    updated = summary.model_copy(deep=True)
+    if status in _DELIVERED:
+        updated.last_delivered_at = _later(updated.last_delivered_at, at)
+    if status in (ActivityStatus.OPENED, ActivityStatus.CLICKED, ActivityStatus.READ):
+        updated.last_opened_at = _later(updated.last_opened_at, at)
+    if updated.last_message is not None and updated.last_message.activity_id == activity_id:
+        updated.last_message = updated.last_message.model_copy(update={"status": status.value})
+    return updated
+
+
+def mark_read(summary: LeadSummary, now: datetime) -> LeadSummary:
+    """Return ``summary`` with every inbound message read as of ``now``."""
+    return summary.model_copy(update={"unread": 0, "read_at": now})

@@ -24,6 +24,7 @@ from maxcore.dal.base import decode_position, encode_position, timeline_position
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import (
     ConflictError,
+    DuplicateMessageError,
     InsufficientTokensError,
     InvalidInputError,
     NotFoundError,
@@ -139,9 +140,6 @@ class ActivityService:
                 "occurred_at is in the future; log what has happened",
                 {"occurred_at": occurred_at.isoformat(), "now": now.isoformat()},
             )
-        verdict = None
-        if request.direction is Direction.IN and request.preview:
-            verdict = intent_rules.classify(request.preview, received_at=occurred_at)
         activity = Activity(
             id=new_id(),
             lead_id=request.lead_id,
@@ -150,18 +148,47 @@ class ActivityService:
             status=request.status,
             preview=request.preview,
             provider_message_id=request.provider_message_id,
-            intent=None if verdict is None else verdict.intent.value,
             occurred_at=occurred_at,
-            metadata={}
-            if verdict is None
-            else {"intent_cues": [c.pattern for c in verdict.cues[:5]], "confidence": verdict.confidence},
         )
+        return self.record(activity)
+
+    def record(
+        self,
+        activity: Activity,
+        *,
+        consent_updates: dict[Channel, ConsentState] | None = None,
+        evaluate: bool = True,
+    ) -> tuple[Activity, Lead]:
+        """Record ``activity`` with its consequences on the lead, then (unless told not to) its alerts.
+
+        An inbound text gets its intent; an opt-out revokes the lead's consent on that channel, an
+        out-of-office reply records the return date. ``consent_updates`` (an SMS keyword, a provider's
+        opt-out) win over what the text says. A provider message already recorded raises
+        :class:`~maxcore.errors.DuplicateMessageError` and changes nothing. With ``evaluate=False``
+        the caller re-evaluates the alerts later (the webhooks do it through the queue).
+        """
+        now = self._clock()
+        verdict = None
+        if activity.direction is Direction.IN and activity.preview:
+            verdict = intent_rules.classify(activity.preview, received_at=activity.occurred_at)
+            activity = activity.model_copy(
+                update={
+                    "intent": verdict.intent.value,
+                    "metadata": {
+                        **activity.metadata,
+                        "intent_cues": [c.pattern for c in verdict.cues[:5]],
+                        "confidence": verdict.confidence,
+                    },
+                }
+            )
         for attempt in range(1, ATTEMPTS + 1):
-            lead = self.leads.get(request.lead_id)
+            lead = self.leads.get(activity.lead_id)
             summary = apply_activity(lead.summary, activity, now)
             consent = None
             if verdict is not None and verdict.intent is intent_rules.Intent.UNSUBSCRIBE:
                 consent = _revoked(lead, activity, now)
+            if consent_updates:
+                consent = {**(consent if consent is not None else lead.consent), **consent_updates}
             if (
                 verdict is not None
                 and verdict.intent is intent_rules.Intent.OUT_OF_OFFICE
@@ -170,6 +197,8 @@ class ActivityService:
                 summary.out_of_office_until = datetime.combine(verdict.return_date, time.min, tzinfo=UTC)
             try:
                 self.repository.record(lead, activity, summary, consent)
+            except DuplicateMessageError:
+                raise
             except ConflictError:
                 if attempt == ATTEMPTS:
                     raise
@@ -182,11 +211,13 @@ class ActivityService:
                 }
             )
             metrics.add_metric(name="ActivityLogged", unit=MetricUnit.Count, value=1)
-            # The same code path as the daily sweep: the lead's alerts follow its new summary now.
-            try:
-                report = AlertService(self.tenant_id, self._clock).evaluate_lead(lead.id)
-            except NotFoundError:  # deleted meanwhile
-                report = None
+            report = None
+            if evaluate:
+                # The same code path as the daily sweep: the lead's alerts follow its new summary now.
+                try:
+                    report = AlertService(self.tenant_id, self._clock).evaluate_lead(lead.id)
+                except NotFoundError:  # deleted meanwhile
+                    report = None
             logger.info(
                 "activity logged",
                 extra={

@@ -10,6 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.tenants import TenantDirectory
+from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
 from maxcore.services.alerts import AlertService
@@ -105,10 +106,31 @@ def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
     return {"period_started": BudgetService(message.tenant_id).reset_month()}
 
 
+def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
+    # Queued by the webhooks, which answer the provider at once and leave this to the worker.
+    if message.lead_id is None:
+        raise ValueError("an evaluate_lead message needs a lead_id")
+    try:
+        report = AlertService(message.tenant_id).evaluate_lead(message.lead_id)
+    except NotFoundError:
+        return {"lead_id": message.lead_id, "lead_deleted": True}
+    return {"lead_id": message.lead_id, "opened": report.opened, "resolved": report.resolved}
+
+
+def enqueue_lead_evaluation(tenant_id: str, lead_id: str, at: datetime) -> None:
+    """Queue the re-evaluation of one lead's alerts (the webhooks' slow work)."""
+    queue_url = get_settings().fanout_queue_url
+    if not queue_url:
+        raise RuntimeError("FANOUT_QUEUE_URL is not set")
+    message = TenantJobMessage(job=Job.EVALUATE_LEAD, tenant_id=tenant_id, scheduled_at=at, lead_id=lead_id)
+    sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
+
+
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: _generate_alerts,
     Job.RUN_PENDING_ACTIONS: _run_pending_actions,
     Job.RESET_TOKENS: _reset_tokens,
+    Job.EVALUATE_LEAD: _evaluate_lead,
 }
 
 

@@ -1,0 +1,69 @@
+"""Provider credentials of a tenant, in SSM Parameter Store, read through Powertools Parameters.
+
+Names: ``/max/<stage>/tenants/<tenant>/<provider>/<credential>`` (SecureString). Reads are cached
+for five minutes per process, so a burst of webhooks costs one SSM call per secret; a write through
+this repository drops the cached value at once. Values never leave the services that use them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+from maxcore.models.common import TENANT_ID_PATTERN
+from maxcore.settings import get_settings
+
+CACHE_SECONDS = 300
+
+
+@cache
+def _client() -> Any:
+    settings = get_settings()
+    return boto3.client("ssm", region_name=settings.region, endpoint_url=settings.ssm_endpoint)
+
+
+@cache
+def _provider() -> SSMProvider:
+    return SSMProvider(boto3_client=_client())
+
+
+def reset_secret_cache() -> None:
+    """Forget clients and cached values (tests and the dev server change endpoints)."""
+    _client.cache_clear()
+    _provider.cache_clear()
+
+
+class SecretRepository:
+    """The credentials of one tenant; every name is built from the tenant given at construction."""
+
+    def __init__(self, tenant_id: str) -> None:
+        if not re.match(TENANT_ID_PATTERN, tenant_id):
+            raise ValueError(f"invalid tenant id {tenant_id!r}")
+        self.tenant_id = tenant_id
+
+    def name(self, provider: str, credential: str) -> str:
+        """The parameter name of one credential."""
+        return f"/max/{get_settings().stage}/tenants/{self.tenant_id}/{provider}/{credential}"
+
+    def get(self, provider: str, credential: str) -> str | None:
+        """AP24: one credential, or ``None`` when it was never set (cached five minutes)."""
+        try:
+            value = _provider().get(self.name(provider, credential), decrypt=True, max_age=CACHE_SECONDS)
+        except GetParameterError:
+            return None
+        return str(value) if value else None
+
+    def get_all(self, provider: str, credentials: tuple[str, ...]) -> dict[str, str | None]:
+        """Each of ``credentials`` of ``provider``, ``None`` for those not set."""
+        return {name: self.get(provider, name) for name in credentials}
+
+    def put(self, provider: str, credential: str, value: str) -> None:
+        """AP24': set one credential (SecureString, overwriting) and forget its cached value."""
+        name = self.name(provider, credential)
+        _client().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        _provider().clear_cache()  # type: ignore[no-untyped-call]

@@ -1,0 +1,110 @@
+"""A tenant's messaging channels: settings (stored), credentials (write-only) and the local outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import BaseModel, Field, StringConstraints, model_validator
+
+from maxcore.models.common import Channel, StrictModel, Ulid
+
+Secret = Annotated[str, StringConstraints(min_length=1, max_length=512)]
+BotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]$")]
+
+
+class ChannelSettings(BaseModel):
+    """How a tenant sends on one channel. Defaults apply until an admin saves some."""
+
+    channel: Channel
+    enabled: bool = True
+    sender: str | None = None
+    sender_name: str | None = None
+    bot_name: str | None = None
+    daily_cap: int | None = None
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+    version: int | None = None
+    """``None`` while the channel runs on defaults (never saved)."""
+
+
+class UpdateChannelRequest(StrictModel):
+    """A change of a channel's settings; only the fields sent change, ``null`` clears one.
+
+    ``credentials`` are written to the secret store and never returned.
+    """
+
+    enabled: bool | None = None
+    sender: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = Field(
+        default=None,
+        description="SMS: E.164 number or an alphanumeric sender id; WhatsApp: the E.164 WhatsApp number; "
+        "e-mail: the sending address. Not used by Telegram.",
+    )
+    sender_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None, description="E-mail only: the name shown before the address."
+    )
+    bot_name: BotName | None = Field(
+        default=None, description="Telegram only: the bot's username (ends in `bot`)."
+    )
+    daily_cap: int | None = Field(default=None, ge=1, le=100_000, description="Messages per day, all users.")
+    credentials: dict[str, Secret] | None = Field(
+        default=None,
+        description="SMS and WhatsApp: `account_sid`, `auth_token` (Twilio); e-mail: `api_key`, "
+        "`webhook_secret` (Resend); Telegram: `bot_token`, `webhook_secret`. Write-only.",
+        max_length=4,
+    )
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        if "enabled" in self.model_fields_set and self.enabled is None:
+            raise ValueError("enabled cannot be null")
+        return self
+
+
+class ChannelResponse(BaseModel):
+    """A channel's settings as the API shows them: secrets only as configured or not."""
+
+    channel: Channel
+    enabled: bool
+    sender: str | None
+    sender_name: str | None
+    bot_name: str | None
+    daily_cap: int | None
+    provider: str = Field(description="`twilio`, `resend` or `telegram`.")
+    credentials: dict[str, bool] = Field(description="Each credential the provider needs: set or not.")
+    delivery: str = Field(
+        description="`provider` when the credentials are complete, else `outbox`: messages are recorded "
+        "in the local outbox (GET /outbox), not sent."
+    )
+    webhook_path: str = Field(description="Where to point the provider's webhooks, under the API's URL.")
+    sent_today: int = Field(description="Messages sent on this channel today (UTC), against the daily cap.")
+    updated_at: datetime | None
+    version: int | None
+
+
+class ChannelList(BaseModel):
+    """Every channel of the tenant."""
+
+    items: list[ChannelResponse]
+
+
+class OutboxEntry(BaseModel):
+    """A message recorded instead of sent, because its channel has no credentials."""
+
+    id: Ulid
+    channel: Channel
+    to: str
+    sender: str | None
+    subject: str | None
+    body: str
+    html: str | None
+    created_at: datetime
+
+
+class OutboxPage(BaseModel):
+    """The local outbox, newest first."""
+
+    items: list[OutboxEntry]
+    next_cursor: str | None = None

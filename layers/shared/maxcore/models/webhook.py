@@ -1,0 +1,66 @@
+"""What a provider's webhook tells us, once its provider-specific format is read.
+
+The parsers of :mod:`maxcore.channels.inbound` turn a Twilio form, a Resend (Svix) event or a
+Telegram update into one of these; the webhook service acts on them without knowing the provider.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from maxcore.models.activity import ActivityStatus
+from maxcore.models.common import Channel
+
+
+class InboundMessage(BaseModel):
+    """A lead wrote to us."""
+
+    channel: Channel
+    provider_message_id: str = Field(min_length=1, max_length=128)
+    sender: str
+    """Normalised: E.164 phone (sms, whatsapp), lower-cased address (email), chat id (telegram)."""
+    sender_name: str | None = None
+    """A display name when the provider gives one (WhatsApp profile, Telegram first/last name)."""
+    recipient: str | None = None
+    """Our number, address or bot, as the provider names it."""
+    text: str = ""
+    received_at: datetime
+
+
+class SuppressionReason(StrEnum):
+    """Why an e-mail address must not be written to again."""
+
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+
+
+class DeliveryUpdate(BaseModel):
+    """What became of a message we sent."""
+
+    channel: Channel
+    provider_message_id: str = Field(min_length=1, max_length=128)
+    status: ActivityStatus | None
+    """The new status; ``None`` for an event that changes no status (a spam complaint)."""
+    occurred_at: datetime
+    error_code: str | None = None
+    error_message: str | None = None
+    recipient: str | None = None
+    """The lead's number or address the message went to."""
+    suppress: SuppressionReason | None = None
+    """Set for a hard bounce or a complaint: the address is suppressed for the tenant."""
+    opted_out: bool = False
+    """The provider says the recipient unsubscribed (Twilio error 21610)."""
+
+
+class IgnoredEvent(BaseModel):
+    """A well-formed event we have nothing to do with (answered 200 so the provider stops)."""
+
+    kind: str
+    reason: str
+
+
+WebhookEvent = InboundMessage | DeliveryUpdate | IgnoredEvent
+"""Anything a parser can return."""

@@ -1,0 +1,193 @@
+"""Which channel a message goes out on, and whether it may go at all (pure: ``now`` is a parameter).
+
+The orchestrator of the product documents: the channel asked for, or for ``auto`` the lead's
+preferred channel, then the first available in the order SMS, e-mail, WhatsApp, Telegram (the
+product's priorities). Available means: the tenant has the channel on, the lead has an address for
+it, the lead has not opted out of it, the address is not suppressed, and for WhatsApp, the lead wrote
+within 24 hours or the message is an approved template.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
+from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+
+AUTO_ORDER: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM)
+"""The product's channel priorities (omnichannel architecture: SMS 1, e-mail 2, WhatsApp 3, Telegram 4)."""
+
+WHATSAPP_SESSION = timedelta(hours=24)
+"""WhatsApp's customer-service window: free-form messages only within 24 h of the lead's last message."""
+
+PROVIDERS: dict[Channel, str] = {
+    Channel.SMS: "twilio",
+    Channel.WHATSAPP: "twilio",
+    Channel.EMAIL: "resend",
+    Channel.TELEGRAM: "telegram",
+}
+
+CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "twilio": ("account_sid", "auth_token"),
+    "resend": ("api_key", "webhook_secret"),
+    "telegram": ("bot_token", "webhook_secret"),
+}
+"""The secrets each provider needs; the first ones send, ``webhook_secret`` checks webhooks."""
+
+SENDING_CREDENTIALS: dict[str, tuple[str, ...]] = {
+    "twilio": ("account_sid", "auth_token"),
+    "resend": ("api_key",),
+    "telegram": ("bot_token",),
+}
+
+_SECRET_FORMATS: dict[str, re.Pattern[str]] = {
+    "account_sid": re.compile(r"^AC[0-9a-fA-F]{32}$"),
+    "auth_token": re.compile(r"^[0-9a-zA-Z]{16,64}$"),
+    "api_key": re.compile(r"^re_[A-Za-z0-9_]{8,100}$"),
+    "webhook_secret": re.compile(r"^[A-Za-z0-9_+/=-]{8,256}$"),
+    "bot_token": re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,64}$"),
+}
+_ALPHANUMERIC_SENDER = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$")
+
+ADDRESS_FIELD: dict[Channel, str] = {
+    Channel.SMS: "phone",
+    Channel.WHATSAPP: "phone",
+    Channel.EMAIL: "email",
+    Channel.TELEGRAM: "telegram_chat_id",
+}
+
+
+def check_secret(name: str, value: str) -> str | None:
+    """Return why ``value`` cannot be the credential ``name``, or ``None`` when it looks right."""
+    pattern = _SECRET_FORMATS.get(name)
+    if pattern is None:
+        return "unknown credential"
+    if not pattern.match(value):
+        return f"not a valid {name.replace('_', ' ')}"
+    return None
+
+
+def check_sender(channel: Channel, sender: str) -> str:
+    """Return ``sender`` normalised for ``channel``, or raise ``ValueError`` saying what is expected."""
+    if channel is Channel.TELEGRAM:
+        raise ValueError("Telegram sends as the bot: set bot_name, not sender")
+    if channel is Channel.EMAIL:
+        try:
+            return normalize_email(sender)
+        except ContactFormatError as exc:
+            raise ValueError(str(exc)) from exc
+    if channel is Channel.SMS and _ALPHANUMERIC_SENDER.match(sender) and not sender.strip().isdigit():
+        return sender.strip()
+    try:
+        return normalize_phone(sender)
+    except ContactFormatError as exc:
+        expected = "an E.164 number or an alphanumeric sender id (up to 11 letters and digits)"
+        raise ValueError(
+            f"{exc}; expected {expected if channel is Channel.SMS else 'an E.164 number'}"
+        ) from exc
+
+
+def whatsapp_window_open(last_inbound: datetime | None, now: datetime) -> bool:
+    """True when the lead wrote on WhatsApp within the last 24 hours."""
+    return last_inbound is not None and now - last_inbound < WHATSAPP_SESSION
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a message cannot go out on a channel: a stable code and a sentence."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What the decision needs to know about the tenant's channels and the lead's addresses."""
+
+    enabled: frozenset[Channel]
+    suppressed: frozenset[Channel] = frozenset()
+    """Channels whose address of this lead is on the tenant's suppression list."""
+    approved_whatsapp_template: bool = False
+    """The message is an active WhatsApp template, allowed outside the 24-hour window."""
+
+
+def refusal(lead: Lead, channel: Channel, facts: ChannelFacts, now: datetime) -> Refusal | None:
+    """Why ``lead`` cannot get a message on ``channel`` now, or ``None`` when it can."""
+    if channel not in facts.enabled:
+        return Refusal("channel_disabled", f"the {channel.value} channel is turned off for this account")
+    if not getattr(lead, ADDRESS_FIELD[channel]):
+        what = {"phone": "phone number", "email": "e-mail address", "telegram_chat_id": "Telegram chat"}
+        return Refusal("no_address", f"the lead has no {what[ADDRESS_FIELD[channel]]} for {channel.value}")
+    consent = lead.consent.get(channel)
+    if consent is not None and not consent.granted:
+        return Refusal("opted_out", f"the lead opted out of {channel.value} ({consent.reason})")
+    if channel in facts.suppressed:
+        return Refusal(
+            "address_suppressed", "the lead's e-mail address bounced or complained; it is suppressed"
+        )
+    if (
+        channel is Channel.WHATSAPP
+        and not facts.approved_whatsapp_template
+        and not whatsapp_window_open(lead.summary.last_inbound_by_channel.get("whatsapp"), now)
+    ):
+        return Refusal(
+            "whatsapp_window_closed",
+            "the lead has not written on WhatsApp in the last 24 hours: only an approved (active) "
+            "WhatsApp template can be sent",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The channel a message goes out on, and why."""
+
+    channel: Channel
+    reason: str
+
+
+def choose(lead: Lead, requested: Channel | None, facts: ChannelFacts, now: datetime) -> Choice | Refusal:
+    """The channel for a message to ``lead``: the one asked for, or the best available for ``auto``.
+
+    Parameters
+    ----------
+    lead
+        The lead, with its addresses, consent and summary (preferred channel, last inbound times).
+    requested
+        The channel asked for, or ``None`` for ``auto``.
+    facts
+        The tenant's enabled channels, the lead's suppressed addresses, whether the message is an
+        approved WhatsApp template.
+    now
+        The current time (the WhatsApp window).
+
+    Returns
+    -------
+    Choice | Refusal
+        The channel with the reason it was chosen, or why nothing can be sent.
+    """
+    if requested is not None:
+        refused = refusal(lead, requested, facts, now)
+        return refused or Choice(requested, f"{requested.value} was asked for")
+    preferred = lead.summary.preferred_channel
+    order = list(AUTO_ORDER)
+    if preferred is not None and preferred.value in {c.value for c in AUTO_ORDER}:
+        first = Channel(preferred.value)
+        order.remove(first)
+        order.insert(0, first)
+    refusals: list[str] = []
+    for candidate in order:
+        refused = refusal(lead, candidate, facts, now)
+        if refused is None:
+            if preferred is not None and candidate.value == preferred.value:
+                return Choice(candidate, f"{candidate.value} is the lead's preferred channel")
+            skipped = "; ".join(refusals)
+            return Choice(
+                candidate,
+                f"{candidate.value} is the first channel available" + (f" ({skipped})" if skipped else ""),
+            )
+        refusals.append(f"{candidate.value}: {refused.code}")
+    return Refusal("no_channel", "no channel can reach this lead now (" + "; ".join(refusals) + ")")
