@@ -20,6 +20,7 @@ ALLOWED = {
     # The built-in template library is plain data.
     "library": set(),
     "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
+    "channels": {"models", "rules", "channels", "errors"},
     "services": {
         "models",
         "rules",

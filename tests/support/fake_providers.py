@@ -1,0 +1,374 @@
+"""Small local stand-ins for the sending APIs of Twilio, Resend and Telegram's Bot API.
+
+The real SDKs are pointed at them (``TwilioAdapter(base_url=fake.url)``, ``ResendAdapter(base_url=...)``,
+``TelegramAdapter(base_url=...)``), so a test runs the provider's own client code end to end. Each fake:
+
+- answers each request with the next entry of its ``script`` (an error built by ``twilio_error``,
+  ``resend_error``, ``telegram_error`` or ``raw_reply``, or ``ACCEPT`` for the normal success), and
+  with the normal success once the script is used up;
+- records every request in ``requests`` (method, path, headers lower-cased, parsed form or JSON body)
+  and every message it accepted in ``sent`` (what the provider would actually deliver);
+- waits ``delay_seconds`` (the fake's, or a reply's own) before answering, to make a client time out.
+  A delayed request is still processed after the delay, as by a slow provider: the message may be
+  in ``sent`` although the client gave up;
+- answers success bodies shaped like the real API's, and errors in each provider's error format.
+
+Use them as context managers: ``with running_fake_twilio() as twilio: ... twilio.url``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+# --- replies ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Reply:
+    """One scripted HTTP answer: status, body (JSON-encoded unless bytes or str), extra headers."""
+
+    status: int
+    body: dict[str, Any] | str | bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_seconds: float = 0.0
+
+
+ACCEPT = Reply(0, b"")
+"""A script entry meaning: process this request normally (the provider's success)."""
+
+
+def raw_reply(status: int, body: str | bytes = b"", content_type: str = "text/html", **headers: str) -> Reply:
+    """Any answer at all, e.g. a proxy's HTML 502 page."""
+    return Reply(status, body, {"Content-Type": content_type, **headers})
+
+
+def delayed(seconds: float, reply: Reply = ACCEPT) -> Reply:
+    """``reply`` (by default the normal success) after ``seconds``: more than the client's timeout."""
+    return Reply(reply.status, reply.body, reply.headers, delay_seconds=seconds)
+
+
+def _retry_after_header(retry_after: float | None) -> dict[str, str]:
+    if retry_after is None:
+        return {}
+    return {"Retry-After": str(int(retry_after)) if float(retry_after).is_integer() else str(retry_after)}
+
+
+def twilio_error(status: int, code: int, message: str, retry_after: float | None = None) -> Reply:
+    """An error in Twilio's REST format, e.g. ``twilio_error(400, 21610, "Unsubscribed recipient")``."""
+    body = {
+        "code": code,
+        "message": message,
+        "more_info": f"https://www.twilio.com/docs/errors/{code}",
+        "status": status,
+    }
+    return Reply(status, body, _retry_after_header(retry_after))
+
+
+def resend_error(status: int, name: str, message: str, retry_after: float | None = None) -> Reply:
+    """An error in Resend's format, e.g. ``resend_error(429, "rate_limit_exceeded", "Too many requests")``."""
+    headers = _retry_after_header(retry_after)
+    if retry_after is not None:
+        # Resend spells its headers in lower case.
+        headers = {"retry-after": headers["Retry-After"]}
+    return Reply(status, {"statusCode": status, "name": name, "message": message}, headers)
+
+
+def telegram_error(error_code: int, description: str, retry_after: int | None = None) -> Reply:
+    """An error in the Bot API's format; a 429's wait goes in ``parameters.retry_after`` as Telegram does."""
+    body: dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return Reply(error_code, body)
+
+
+# --- recorded requests --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request as the fake received it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    """Lower-cased names."""
+    body: dict[str, Any]
+    """The parsed form (one value: a str; repeated: a list) or JSON object."""
+    raw: bytes
+
+
+@dataclass
+class _FakeProvider:
+    """What the three fakes share: the script, the records and the server's address."""
+
+    script: list[Reply] = field(default_factory=list)
+    delay_seconds: float = 0.0
+    """Applied to every request, before the reply's own delay."""
+    requests: list[RecordedRequest] = field(default_factory=list)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def next_reply(self) -> Reply:
+        with self.lock:
+            return self.script.pop(0) if self.script else ACCEPT
+
+    def record(self, request: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        """The provider's normal processing of one request; overridden by each fake."""
+        raise NotImplementedError
+
+
+# --- Twilio -------------------------------------------------------------------------------------
+@dataclass
+class FakeTwilio(_FakeProvider):
+    """Twilio's ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form-encoded)."""
+
+    auth_token: str | None = None
+    """When set, Basic auth must be (the path's AccountSid, this token), or a 401 code 20003."""
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        parts = request.path.strip("/").split("/")
+        if len(parts) != 4 or parts[:2] != ["2010-04-01", "Accounts"] or parts[3] != "Messages.json":
+            return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        account_sid = parts[2]
+        if self.auth_token is not None and request.headers.get("authorization") != _basic(
+            account_sid, self.auth_token
+        ):
+            return twilio_error(401, 20003, "Authenticate")
+        form = request.body
+        for required, code, text in (
+            ("To", 21604, "A 'To' phone number is required."),
+            ("From", 21603, "A 'From' phone number is required."),
+            ("Body", 21602, "Message body is required."),
+        ):
+            if not form.get(required):
+                return twilio_error(400, code, text)
+        now = format_datetime(datetime.now(UTC), usegmt=True)
+        sid = "SM" + secrets.token_hex(16)
+        resource = {
+            "account_sid": account_sid,
+            "api_version": "2010-04-01",
+            "body": form["Body"],
+            "date_created": now,
+            "date_sent": None,
+            "date_updated": now,
+            "direction": "outbound-api",
+            "error_code": None,
+            "error_message": None,
+            "from": form["From"],
+            "messaging_service_sid": None,
+            "num_media": "0",
+            "num_segments": "1",
+            "price": None,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": "queued",
+            "subresource_uris": {
+                "media": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media.json",
+            },
+            "to": form["To"],
+            "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
+        }
+        with self.lock:
+            self.sent.append({**resource, "status_callback": form.get("StatusCallback")})
+        return Reply(201, resource)
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+# --- Resend -------------------------------------------------------------------------------------
+@dataclass
+class FakeResend(_FakeProvider):
+    """Resend's ``POST /emails`` (JSON), with its Idempotency-Key semantics.
+
+    A key seen before with the same body answers the first e-mail's id and sends nothing; with a
+    different body, a 409 ``invalid_idempotent_request``. Only accepted e-mails remember their key.
+    Not modelled: keys expiring after 24 h, and a second request arriving while the first with its
+    key is still in progress (Resend's 409 ``concurrent_idempotent_requests``; script it if needed).
+    """
+
+    api_key: str | None = None
+    """When set, ``Authorization: Bearer <api_key>`` is required (else 401 / 403 like Resend)."""
+    idempotency: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        if request.path.rstrip("/") != "/emails":
+            return resend_error(404, "not_found", "The requested endpoint does not exist.")
+        if self.api_key is not None:
+            given = request.headers.get("authorization", "")
+            if not given.startswith("Bearer ") or given == "Bearer None":
+                return resend_error(401, "missing_api_key", "Missing API key in the authorization header.")
+            if given != f"Bearer {self.api_key}":
+                return resend_error(403, "invalid_api_key", "API key is invalid")
+        email = request.body
+        for required in ("from", "to", "subject"):
+            if not email.get(required):
+                return resend_error(422, "missing_required_field", f"Missing `{required}` field.")
+        recipients = email["to"] if isinstance(email["to"], list) else [email["to"]]
+        if any("@" not in str(address) for address in recipients):
+            return resend_error(
+                422,
+                "validation_error",
+                "Invalid `to` field. The email address needs to follow the `email@example.com` or "
+                "`Name <email@example.com>` format.",
+            )
+        key = request.headers.get("idempotency-key")
+        with self.lock:
+            if key is not None and key in self.idempotency:
+                first_body, first_id = self.idempotency[key]
+                if first_body != request.raw:
+                    return resend_error(
+                        409,
+                        "invalid_idempotent_request",
+                        "Same idempotency key used with a different request payload.",
+                    )
+                return Reply(200, {"id": first_id})
+            email_id = str(uuid.uuid4())
+            if key is not None:
+                self.idempotency[key] = (request.raw, email_id)
+            self.sent.append({**email, "id": email_id, "idempotency_key": key})
+        return Reply(200, {"id": email_id})
+
+
+# --- Telegram -----------------------------------------------------------------------------------
+@dataclass
+class FakeTelegram(_FakeProvider):
+    """The Bot API's ``POST /bot<token>/sendMessage`` (JSON or form)."""
+
+    bot_token: str | None = None
+    """When set, another token in the path gets a 401 Unauthorized."""
+    next_message_id: dict[str, int] = field(default_factory=dict)
+
+    def handle(self, request: RecordedRequest) -> Reply:
+        prefix, _, method = request.path.strip("/").rpartition("/")
+        if not prefix.startswith("bot") or method != "sendMessage":
+            return telegram_error(404, "Not Found")
+        if self.bot_token is not None and prefix != f"bot{self.bot_token}":
+            return telegram_error(401, "Unauthorized")
+        chat_id, text = request.body.get("chat_id"), request.body.get("text")
+        if chat_id in (None, ""):
+            return telegram_error(400, "Bad Request: chat_id is empty")
+        if not text:
+            return telegram_error(400, "Bad Request: message text is empty")
+        chat = int(chat_id) if str(chat_id).lstrip("-").isdigit() else chat_id
+        with self.lock:
+            message_id = self.next_message_id.get(str(chat), 0) + 1
+            self.next_message_id[str(chat)] = message_id
+            result = {
+                "message_id": message_id,
+                "from": {"id": 1, "is_bot": True, "first_name": "MAX", "username": "max_bot"},
+                "chat": {"id": chat, "type": "private"},
+                "date": int(time.time()),
+                "text": text,
+            }
+            self.sent.append(result)
+        return Reply(200, {"ok": True, "result": result})
+
+
+# --- the server ---------------------------------------------------------------------------------
+def _parse_body(content_type: str, raw: bytes) -> dict[str, Any]:
+    if "json" in content_type:
+        try:
+            parsed = json.loads(raw or b"{}")
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {"_": parsed}
+    form = parse_qs(raw.decode(errors="replace"), keep_blank_values=True)
+    return {name: values[0] if len(values) == 1 else values for name, values in form.items()}
+
+
+def _handler(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("content-length", "0"))
+            raw = self.rfile.read(length)
+            headers = {name.lower(): value for name, value in self.headers.items()}
+            request = RecordedRequest(
+                method="POST",
+                path=urlsplit(self.path).path,
+                headers=headers,
+                body=_parse_body(headers.get("content-type", ""), raw),
+                raw=raw,
+            )
+            fake.record(request)
+            reply = fake.next_reply()
+            wait = fake.delay_seconds + reply.delay_seconds
+            if wait > 0:
+                time.sleep(wait)
+            if reply.status == 0:
+                reply = fake.handle(request)
+            self._send(reply)
+
+        def _send(self, reply: Reply) -> None:
+            if isinstance(reply.body, bytes | str):
+                data = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                headers = dict(reply.headers)
+            else:
+                data = json.dumps(reply.body).encode()
+                headers = {"Content-Type": "application/json", **reply.headers}
+            try:
+                self.send_response(reply.status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except ConnectionError:
+                # The client gave up (its timeout) before the delayed answer: nothing to tell it.
+                return
+
+    return Handler
+
+
+@contextmanager
+def _running(fake: _FakeProvider) -> Iterator[Any]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    # A short poll keeps shutdown() quick: it waits for serve_forever's next poll (0.5 s by default).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def running_fake_twilio(auth_token: str | None = None) -> Iterator[FakeTwilio]:
+    """A fake Twilio on a free loopback port; ``url`` is the API's base (``https://api.twilio.com``)."""
+    with _running(FakeTwilio(auth_token=auth_token)) as fake:
+        yield fake
+
+
+@contextmanager
+def running_fake_resend(api_key: str | None = None) -> Iterator[FakeResend]:
+    """A fake Resend on a free loopback port; ``url`` is the API's base (``https://api.resend.com``)."""
+    with _running(FakeResend(api_key=api_key)) as fake:
+        yield fake
+
+
+@contextmanager
+def running_fake_telegram(bot_token: str | None = None) -> Iterator[FakeTelegram]:
+    """A fake Bot API on a free loopback port; ``url`` is the base (``https://api.telegram.org``)."""
+    with _running(FakeTelegram(bot_token=bot_token)) as fake:
+        yield fake
