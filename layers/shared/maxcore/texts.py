@@ -224,6 +224,28 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Another channel may land better."
         ),
     },
+    # --- Keyword replies on messaging channels (rules/keywords.py); SMS-length with the company ---
+    "messaging.help_reply": {
+        "fr": (
+            "Bonjour, c'est {company} ! Une question ? Répondez à ce message, on vous lit. "
+            "Répondez STOP pour ne plus recevoir nos messages."
+        ),
+        "en": (
+            "Hi, it's {company}! Any question? Just reply to this message, we read every one. "
+            "Reply STOP to stop receiving our messages."
+        ),
+    },
+    "messaging.opt_out_confirmation": {
+        "fr": "C'est noté : {company} ne vous écrira plus. Si vous changez d'avis, répondez START.",
+        "en": "Got it: you won't hear from {company} again. If you change your mind, reply START.",
+    },
+    "messaging.opt_in_confirmation": {
+        "fr": (
+            "Ravi de vous retrouver ! {company} peut à nouveau vous écrire. "
+            "Répondez STOP à tout moment pour vous désinscrire."
+        ),
+        "en": "Welcome back! You'll hear from {company} again. Reply STOP at any time to stop.",
+    },
 }
 
 

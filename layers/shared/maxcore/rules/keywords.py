@@ -1,0 +1,102 @@
+"""The messages that are instructions rather than conversation: stop, start again, help.
+
+A lead who answers STOP must never be written to again on that channel, whatever the sequence or
+the autonomy mode says; the webhook service asks :func:`keyword_of` before treating a message as a
+reply. Pure: no I/O, the channel is a parameter.
+
+The words are Twilio's default Messaging keywords, which carriers and users already know (Twilio
+Help Center, "Twilio support for opt-out keywords (SMS STOP filtering)", and the blog post "Update
+to FCC's SMS Opt-Out Keywords", which added OPTOUT and REVOKE on 14 May 2025):
+
+- opt-out: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE;
+- opt-in: START, YES, UNSTOP;
+- help: HELP, INFO.
+
+Twilio only acts on a message that is the keyword alone ("STOP PLEASE" or "please cancel" do not
+opt out), and so do we. On SMS Twilio also blocks the number itself (later sends fail with error
+21610); on WhatsApp and Telegram nobody does it for us, which is why the same words are read on
+every messaging channel. Telegram adds its bot commands (``/stop``, ``/start``, ``/help``, Telegram
+Bot API "Commands": ``/command@BotName`` in groups, ``/start <payload>`` from a deep link). E-mail
+has no keywords: an e-mail reply is always conversation, and unsubscribing goes through the
+List-Unsubscribe link.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import StrEnum
+
+from maxcore.models.common import Channel
+
+
+class Keyword(StrEnum):
+    """What a keyword message asks for."""
+
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
+
+# Twilio's default keyword lists (see the module docstring for the sources).
+_WORDS: dict[str, Keyword] = {
+    **dict.fromkeys(
+        ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"), Keyword.OPT_OUT
+    ),
+    **dict.fromkeys(("start", "yes", "unstop"), Keyword.OPT_IN),
+    **dict.fromkeys(("help", "info"), Keyword.HELP),
+}
+
+_TELEGRAM_COMMANDS: dict[str, Keyword] = {
+    "stop": Keyword.OPT_OUT,
+    "start": Keyword.OPT_IN,
+    "help": Keyword.HELP,
+}
+
+
+def keyword_of(text: str, channel: Channel) -> Keyword | None:
+    """The keyword ``text`` is on ``channel``, or ``None`` when it is an ordinary message.
+
+    On SMS, WhatsApp and Telegram the whole message must be one of the keywords, in any case, with
+    surrounding spaces and trailing punctuation ignored (``"Stop."``, ``" STOP !"``). On Telegram a
+    bot command also counts, with or without the bot's name and with any arguments
+    (``/stop``, ``/start@MaxBot``, ``/start lead-42``). E-mail never has keywords.
+
+    Parameters
+    ----------
+    text
+        The message as the lead wrote it.
+    channel
+        Where it was written.
+
+    Returns
+    -------
+    Keyword | None
+        ``OPT_OUT``, ``OPT_IN`` or ``HELP``; ``None`` for anything else, including a keyword inside a
+        sentence ("stop, rappelez-moi plutôt").
+    """
+    if channel is Channel.EMAIL:
+        return None
+    if channel is Channel.TELEGRAM:
+        command = _telegram_command(text)
+        if command is not None:
+            return _TELEGRAM_COMMANDS.get(command)
+    return _WORDS.get(_bare(text))
+
+
+def _bare(text: str) -> str:
+    """``text`` folded to lower case without surrounding spaces or trailing punctuation."""
+    word = text.strip()
+    # Phones add a full stop or an exclamation mark on their own; "STOP." is still STOP.
+    while word and (word[-1].isspace() or unicodedata.category(word[-1]).startswith("P")):
+        word = word[:-1]
+    return word.casefold()
+
+
+def _telegram_command(text: str) -> str | None:
+    """The command name of a Telegram bot command (``/start@MaxBot payload`` -> ``start``)."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return None
+    first = stripped.split(maxsplit=1)[0][1:]
+    name = first.split("@", 1)[0]
+    return name.casefold() or None

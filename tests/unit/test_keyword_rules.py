@@ -1,0 +1,157 @@
+"""Keyword messages (stop, start again, help) on each channel, and the replies they get."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from maxcore.models.common import Channel
+from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.rules.sms import SmsEncoding, analyse
+from maxcore.texts import CATALOGUE, render
+
+PHONE_CHANNELS = [Channel.SMS, Channel.WHATSAPP]
+
+
+@pytest.mark.parametrize("channel", PHONE_CHANNELS)
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("STOP", Keyword.OPT_OUT),
+        ("STOPALL", Keyword.OPT_OUT),
+        ("UNSUBSCRIBE", Keyword.OPT_OUT),
+        ("END", Keyword.OPT_OUT),
+        ("QUIT", Keyword.OPT_OUT),
+        ("CANCEL", Keyword.OPT_OUT),
+        ("OPTOUT", Keyword.OPT_OUT),
+        ("REVOKE", Keyword.OPT_OUT),
+        ("START", Keyword.OPT_IN),
+        ("YES", Keyword.OPT_IN),
+        ("UNSTOP", Keyword.OPT_IN),
+        ("HELP", Keyword.HELP),
+        ("INFO", Keyword.HELP),
+    ],
+)
+def test_twilio_default_keywords_on_phone_channels(channel: Channel, text: str, expected: Keyword) -> None:
+    # Given a message that is only one of Twilio's default keywords, then it is that keyword
+    assert keyword_of(text, channel) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["stop", "Stop", "sToP", "  STOP  ", "STOP.", "Stop !", "stop!!!", "STOP\n", "STOP»", "Stop…"],
+)
+def test_case_spaces_and_trailing_punctuation_do_not_matter(text: str) -> None:
+    assert keyword_of(text, Channel.SMS) is Keyword.OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "stop please call me",
+        "Please stop",
+        "STOP PLEASE",
+        "stop, rappelez-moi plutôt demain",
+        "Je veux arrêter",
+        "OPT OUT",
+        "STOPP",
+        "S T O P",
+        "yes please",
+        "Oui",
+        "help me choose a package",
+        "",
+        "   ",
+        "?",
+        "/stop",
+    ],
+)
+def test_keywords_only_count_as_the_whole_message(text: str) -> None:
+    # Given a sentence or a word that is not a keyword, then it is an ordinary message
+    assert keyword_of(text, Channel.SMS) is None
+    assert keyword_of(text, Channel.WHATSAPP) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/stop", Keyword.OPT_OUT),
+        ("/start", Keyword.OPT_IN),
+        ("/help", Keyword.HELP),
+        ("/STOP", Keyword.OPT_OUT),
+        ("/start@MaxEventsDemoBot", Keyword.OPT_IN),
+        ("/stop@MaxEventsDemoBot", Keyword.OPT_OUT),
+        ("/start lead-42", Keyword.OPT_IN),
+        ("/start@MaxEventsDemoBot lead-42", Keyword.OPT_IN),
+        ("/help what can you do", Keyword.HELP),
+        ("  /stop  ", Keyword.OPT_OUT),
+    ],
+)
+def test_telegram_bot_commands(text: str, expected: Keyword) -> None:
+    # Given a bot command, with or without the bot's name and arguments, then it is its keyword
+    assert keyword_of(text, Channel.TELEGRAM) is expected
+
+
+@pytest.mark.parametrize(
+    "text", ["/settings", "/", "/@MaxEventsDemoBot", "/stopall", "please /stop", "/start-over"]
+)
+def test_telegram_other_commands_are_not_keywords(text: str) -> None:
+    assert keyword_of(text, Channel.TELEGRAM) is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [("STOP", Keyword.OPT_OUT), ("start", Keyword.OPT_IN)])
+def test_telegram_also_reads_the_words_the_replies_tell_leads_to_send(text: str, expected: Keyword) -> None:
+    # The catalogue's replies say "Répondez STOP" on every channel: a Telegram lead doing so must be heard.
+    assert keyword_of(text, Channel.TELEGRAM) is expected
+
+
+@pytest.mark.parametrize("text", ["STOP", "UNSUBSCRIBE", "HELP", "/stop", "START"])
+def test_email_never_has_keywords(text: str) -> None:
+    assert keyword_of(text, Channel.EMAIL) is None
+
+
+# --- The replies ---------------------------------------------------------------------------------
+REPLY_KEYS = ["messaging.help_reply", "messaging.opt_out_confirmation", "messaging.opt_in_confirmation"]
+LONG_COMPANY = "Institut de Beauté Belle Peau"  # 29 characters, a long but real business name
+
+
+@pytest.mark.parametrize("key", REPLY_KEYS)
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_keyword_replies_fit_one_gsm7_sms_with_the_company_name(key: str, locale: str) -> None:
+    # Given a reply rendered for a business with a long name
+    text = render(key, locale, company=LONG_COMPANY)
+
+    # Then it names the business and stays one plain SMS (no UCS-2, which would halve the length)
+    report = analyse(text)
+    assert LONG_COMPANY in text
+    assert report.encoding is SmsEncoding.GSM7, report.non_gsm_characters
+    assert report.segments == 1
+    assert len(text) < 160
+
+
+@pytest.mark.parametrize("key", REPLY_KEYS)
+def test_keyword_replies_exist_in_french_and_english_with_only_the_company_placeholder(key: str) -> None:
+    assert set(CATALOGUE[key]) == {"fr", "en"}
+    for text in CATALOGUE[key].values():
+        assert set(re.findall(r"{(\w*)}", text)) == {"company"}
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_replies_name_the_keywords_that_work(locale: str) -> None:
+    # The help and the opt-in reply say how to stop, the opt-out reply how to come back, with words
+    # that keyword_of reads as such on every messaging channel.
+    help_text = render("messaging.help_reply", locale, company="X")
+    opt_out = render("messaging.opt_out_confirmation", locale, company="X")
+    opt_in = render("messaging.opt_in_confirmation", locale, company="X")
+    assert "STOP" in help_text
+    assert "STOP" in opt_in
+    assert "START" in opt_out
+    for channel in [*PHONE_CHANNELS, Channel.TELEGRAM]:
+        assert keyword_of("STOP", channel) is Keyword.OPT_OUT
+        assert keyword_of("START", channel) is Keyword.OPT_IN
+
+
+def test_help_reply_in_french_says_how_to_stop() -> None:
+    assert "Répondez STOP pour ne plus recevoir nos messages" in render(
+        "messaging.help_reply", "fr", company="Institut Belle Peau"
+    )
