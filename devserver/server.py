@@ -313,6 +313,8 @@ def _configure_functions(
             environment.setdefault(name, resolved)
     environment.set("DYNAMODB_ENDPOINT", backend.dynamodb_endpoint)
     environment.set("SQS_ENDPOINT", backend.sqs_endpoint)
+    # Provider credentials live in SSM Parameter Store: moto serves it locally.
+    environment.set("SSM_ENDPOINT", backend.sqs_endpoint)
     for logical_id, variable in (("MaxTable", "TABLE_NAME"), ("IdempotencyTable", "IDEMPOTENCY_TABLE_NAME")):
         if logical_id in backend.table_names:
             environment.set(variable, backend.table_names[logical_id])

@@ -28,6 +28,8 @@ FUNCTION_IDS = (
     "AlertsFunction",
     "SchedulerFunction",
     "SchedulerWorkerFunction",
+    "MessagingFunction",
+    "WebhooksFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -363,7 +365,12 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
                 continue
             props = event["Properties"]
             assert props.get("ApiId") == {"Ref": "HttpApi"}, (function_id, name)
-            assert "Auth" not in props, f"{function_id}.{name} must not override the JWT authorizer"
+            if props["Path"].startswith("/webhooks/"):
+                # Providers cannot carry our JWT: they prove themselves with their signature instead.
+                assert props.get("Auth") == {"Authorizer": "NONE"}, (function_id, name)
+                assert function_id == "WebhooksFunction"
+            else:
+                assert "Auth" not in props, f"{function_id}.{name} must not override the JWT authorizer"
             routes.add((props["Method"].upper(), props["Path"]))
 
     assert routes >= {
@@ -399,6 +406,17 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/alerts/{id}"),
         ("POST", "/alerts/{id}/resolve"),
         ("GET", "/recommendations"),
+        ("POST", "/messages"),
+        ("GET", "/channels"),
+        ("GET", "/channels/{channel}"),
+        ("PUT", "/channels/{channel}"),
+        ("GET", "/outbox"),
+        ("GET", "/conversations"),
+        ("GET", "/leads/{id}/messages"),
+        ("POST", "/conversations/{id}/read"),
+        ("POST", "/webhooks/twilio/{tenant_id}"),
+        ("POST", "/webhooks/resend/{tenant_id}"),
+        ("POST", "/webhooks/telegram/{tenant_id}"),
     }
 
 

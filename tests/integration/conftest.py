@@ -80,8 +80,8 @@ def other_tenant_id() -> str:
 
 
 @pytest.fixture(scope="session")
-def fanout_queue(aws_endpoint: str) -> Iterator[str]:
-    """The fan-out queue on a moto server (DynamoDB Local has no SQS, so moto serves it there too)."""
+def moto_endpoint(aws_endpoint: str) -> Iterator[str]:
+    """A moto server for the AWS services DynamoDB Local lacks (SQS, SSM); the same server on moto."""
     with ExitStack() as stack:
         endpoint = aws_endpoint
         if os.environ.get("MAX_TEST_DYNAMODB", "moto") == "local":
@@ -92,11 +92,25 @@ def fanout_queue(aws_endpoint: str) -> Iterator[str]:
             stack.callback(server.stop)
             host, port = server.get_host_and_port()
             endpoint = f"http://{host}:{port}"
-        sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-3")
-        url = sqs.create_queue(QueueName=f"fanout-{uuid.uuid4().hex[:8]}")["QueueUrl"]
-        os.environ.update({"FANOUT_QUEUE_URL": url, "SQS_ENDPOINT": endpoint})
-        reset_settings()
-        yield url
+        yield endpoint
+
+
+@pytest.fixture(scope="session")
+def fanout_queue(moto_endpoint: str) -> str:
+    """The fan-out queue on a moto server (DynamoDB Local has no SQS, so moto serves it there too)."""
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="eu-west-3")
+    url = sqs.create_queue(QueueName=f"fanout-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    os.environ.update({"FANOUT_QUEUE_URL": url, "SQS_ENDPOINT": moto_endpoint})
+    reset_settings()
+    return url
+
+
+@pytest.fixture(scope="session")
+def ssm_endpoint(moto_endpoint: str) -> str:
+    """SSM Parameter Store (the tenants' provider credentials) on the moto server."""
+    os.environ["SSM_ENDPOINT"] = moto_endpoint
+    reset_settings()
+    return moto_endpoint
 
 
 def drain(queue_url: str) -> list[str]:

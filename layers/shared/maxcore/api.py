@@ -167,7 +167,7 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
     return Principal(tenant_id=tenant_id, role=role, subject=str(claims.get("sub", "")))
 
 
-def _check_body(event: dict[str, Any]) -> None:
+def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
     """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8."""
     body = event.get("body")
     if body is None:
@@ -188,14 +188,17 @@ def _check_body(event: dict[str, Any]) -> None:
     except UnicodeDecodeError as exc:
         raise BadRequestError("the body is not UTF-8 text", {"position": exc.start}) from exc
     content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
-    if text.strip() and content_type and "json" not in content_type.lower():
+    if json_only and text.strip() and content_type and "json" not in content_type.lower():
         raise UnsupportedMediaTypeError("send the body as application/json", {"content_type": content_type})
     # The resolver re-decodes a base64 body with .decode(); hand it the checked text instead.
     event["body"], event["isBase64Encoded"] = text, False
 
 
-def make_handler(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda entry point of an HTTP function: checks, logging context, metrics, tracing."""
+def make_handler(app: APIGatewayHttpResolver, json_only: bool = True) -> Handler:
+    """The Lambda entry point of an HTTP function: checks, logging context, metrics, tracing.
+
+    ``json_only=False`` lets other bodies through (the providers' form-encoded webhooks).
+    """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @tracer.capture_lambda_handler
@@ -207,7 +210,7 @@ def make_handler(app: APIGatewayHttpResolver) -> Handler:
         if tenant := claims.get("tenant_id"):
             logger.append_keys(tenant_id=tenant)
         try:
-            _check_body(event)
+            _check_body(event, json_only)
         except MaxError as exc:
             return {
                 "statusCode": exc.status,

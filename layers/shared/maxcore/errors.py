@@ -124,3 +124,9 @@ class RateLimitedError(MaxError):
 
     status = 429
     code = "rate_limited"
+
+
+class InvalidSignatureError(ForbiddenError):
+    """A webhook that does not prove it comes from the provider: nothing is written."""
+
+    code = "invalid_signature"

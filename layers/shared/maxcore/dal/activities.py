@@ -30,6 +30,11 @@ class MessageRef:
     channel: str
     direction: str
 
+    @property
+    def activity_id(self) -> str:
+        """The activity's id, the last part of its sort key."""
+        return self.activity_sk.rsplit("#", 1)[-1]
+
 
 class ActivityRepository(TenantRepository):
     """Activities of one tenant's leads."""

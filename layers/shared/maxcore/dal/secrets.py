@@ -22,20 +22,20 @@ CACHE_SECONDS = 300
 
 
 @cache
+def _ssm(endpoint: str | None, region: str) -> tuple[Any, SSMProvider]:
+    # One client and one cache per endpoint: tests and the dev server point the code elsewhere.
+    client = boto3.client("ssm", region_name=region, endpoint_url=endpoint)
+    return client, SSMProvider(boto3_client=client)
+
+
 def _client() -> Any:
     settings = get_settings()
-    return boto3.client("ssm", region_name=settings.region, endpoint_url=settings.ssm_endpoint)
+    return _ssm(settings.ssm_endpoint, settings.region)[0]
 
 
-@cache
 def _provider() -> SSMProvider:
-    return SSMProvider(boto3_client=_client())
-
-
-def reset_secret_cache() -> None:
-    """Forget clients and cached values (tests and the dev server change endpoints)."""
-    _client.cache_clear()
-    _provider.cache_clear()
+    settings = get_settings()
+    return _ssm(settings.ssm_endpoint, settings.region)[1]
 
 
 class SecretRepository:

@@ -1,0 +1,162 @@
+"""Sending messages to leads, the channels they go out on, the local outbox and the unified inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.models.activity import ActivityResponse
+from maxcore.models.channel import ChannelList, ChannelResponse, OutboxPage, UpdateChannelRequest
+from maxcore.models.common import Channel, Ulid
+from maxcore.models.message import (
+    IdempotencyKey,
+    InboxPage,
+    MessagePage,
+    ReadReceipt,
+    SendMessageRequest,
+    SentMessage,
+)
+from maxcore.services.channels import ChannelService
+from maxcore.services.inbox import InboxService
+from maxcore.services.messaging import MessagingService
+from maxcore.services.outbox import OutboxService
+
+app = create_app("M.A.X. messaging and inbox")
+
+
+@app.post(
+    "/messages",
+    status_code=201,
+    responses=responses(
+        201,
+        "Sent (or recorded in the outbox) and logged on the lead's timeline.",
+        404,
+        409,
+        429,
+        502,
+    ),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Send a message to a lead",
+)
+def send_message(
+    body: Annotated[SendMessageRequest, Body()],
+    idempotency_key: Annotated[
+        IdempotencyKey | None,
+        Header(alias="idempotency-key", description="Retrying with the same key sends once."),
+    ] = None,
+) -> SentMessage:
+    """Send a template or a text on a channel, or on the best available one (`auto`). A lead who opted
+    out, has no address, or (WhatsApp) has not written within 24 hours without an approved template is a
+    409 saying which; the channel's daily cap is a 429."""
+    caller = principal(app)
+    return MessagingService(caller.tenant_id).send(body, caller.subject, idempotency_key)
+
+
+@app.get(
+    "/channels",
+    responses=responses(200, "Every channel with its settings."),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="List the channels",
+)
+def list_channels() -> ChannelList:
+    """Each channel's settings, which credentials are set (never their values), and today's count."""
+    return ChannelList(items=ChannelService(principal(app).tenant_id).list())
+
+
+@app.get(
+    "/channels/<channel>",
+    responses=responses(200, "The channel's settings.", 404),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="A channel's settings",
+)
+def get_channel(channel: Annotated[Channel, Path()]) -> ChannelResponse:
+    """The channel's settings; `delivery` says whether messages go to the provider or the outbox."""
+    return ChannelService(principal(app).tenant_id).get(channel)
+
+
+@app.put(
+    "/channels/<channel>",
+    responses=responses(200, "The channel's new settings.", 409),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Change a channel's settings (admin)",
+)
+def update_channel(
+    channel: Annotated[Channel, Path()], body: Annotated[UpdateChannelRequest, Body()]
+) -> ChannelResponse:
+    """Turn a channel on or off, set its sender, daily cap and credentials. Credentials are stored in
+    the secret store and never returned."""
+    caller = principal(app)
+    caller.require_admin()
+    return ChannelService(caller.tenant_id).update(channel, body, caller.subject)
+
+
+@app.get(
+    "/outbox",
+    responses=responses(200, "The local outbox, newest first."),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Messages recorded instead of sent",
+)
+def outbox(
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+) -> OutboxPage:
+    """What would have been sent on channels without credentials (kept 30 days)."""
+    items, next_cursor = OutboxService(principal(app).tenant_id).page(limit, cursor)
+    return OutboxPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/conversations",
+    responses=responses(200, "A page of conversations."),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="The unified inbox",
+)
+def conversations(
+    channel: Annotated[Channel | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 30,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+) -> InboxPage:
+    """One row per lead with the last message across channels and the unread count, newest first;
+    `channel` keeps the conversations that used that channel."""
+    items, next_cursor = InboxService(principal(app).tenant_id).conversations(channel, limit, cursor)
+    return InboxPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/leads/<lead_id>/messages",
+    responses=responses(200, "A page of the lead's messages.", 404),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="A lead's messages on every channel",
+)
+def lead_messages(
+    lead_id: Annotated[Ulid, Path()],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=300)] = None,
+) -> MessagePage:
+    """One thread across SMS, WhatsApp, e-mail and Telegram, newest first, with delivery statuses."""
+    items, next_cursor = InboxService(principal(app).tenant_id).messages(lead_id, limit, cursor)
+    return MessagePage(items=[ActivityResponse.from_activity(a) for a in items], next_cursor=next_cursor)
+
+
+@app.post(
+    "/conversations/<lead_id>/read",
+    responses=responses(200, "The conversation is read.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Mark a conversation read",
+)
+def mark_read(lead_id: Annotated[Ulid, Path()]) -> ReadReceipt:
+    """Every message of the lead read as of now: its unread count goes to 0."""
+    return InboxService(principal(app).tenant_id).mark_read(lead_id)
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,154 @@
+"""Channel use cases: a tenant's channel settings and credentials, and the adapter each send uses.
+
+Credentials go to the secret store (SSM) and are never read back through the API: it only says which
+are set. A channel whose sending credentials are incomplete delivers to the local outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from maxcore.channels.base import ChannelAdapter, OutboundMessage, SendReceipt
+from maxcore.clock import utcnow
+from maxcore.dal.channels import ChannelRepository
+from maxcore.dal.outbox import OutboxRepository
+from maxcore.dal.secrets import SecretRepository
+from maxcore.errors import InvalidInputError
+from maxcore.ids import new_id
+from maxcore.models.channel import ChannelResponse, ChannelSettings, OutboxEntry, UpdateChannelRequest
+from maxcore.models.common import Channel
+from maxcore.observability import logger
+from maxcore.rules import channels as rules
+from maxcore.settings import get_settings
+
+
+class OutboxAdapter:
+    """Records the message in the tenant's outbox instead of sending it (no credentials)."""
+
+    provider = "outbox"
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.repository = OutboxRepository(tenant_id)
+        self._clock = clock
+
+    def send(self, message: OutboundMessage) -> SendReceipt:
+        """Record ``message``; the receipt's id is the outbox entry's."""
+        entry = OutboxEntry(
+            id=new_id(),
+            channel=message.channel,
+            to=message.to,
+            sender=message.sender,
+            subject=message.subject,
+            body=message.body,
+            html=message.html,
+            created_at=self._clock(),
+        )
+        self.repository.put(entry, message.idempotency_key)
+        return SendReceipt(provider=self.provider, provider_message_id=f"outbox-{entry.id}", status="sent")
+
+
+class ChannelService:
+    """The channels of one tenant."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.repository = ChannelRepository(tenant_id)
+        self.secrets = SecretRepository(tenant_id)
+        self._clock = clock
+
+    # --- settings -----------------------------------------------------------------------------
+    def get(self, channel: Channel) -> ChannelResponse:
+        """A channel's settings, which credentials are set, and today's count."""
+        return self._response(self.repository.get(channel))
+
+    def list(self) -> list[ChannelResponse]:
+        """Every channel of the tenant."""
+        return [self._response(s) for s in self.repository.list_all().values()]
+
+    def update(self, channel: Channel, request: UpdateChannelRequest, updated_by: str) -> ChannelResponse:
+        """Change a channel's settings and credentials (422 naming the field; nothing written then)."""
+        before = self.repository.get(channel)
+        changes = {k: getattr(request, k) for k in request.model_fields_set if k != "credentials"}
+        if changes.get("sender") is not None:
+            try:
+                changes["sender"] = rules.check_sender(channel, changes["sender"])
+            except ValueError as exc:
+                raise InvalidInputError(str(exc), [{"field": "sender", "message": str(exc)}]) from exc
+        if changes.get("sender_name") is not None and channel is not Channel.EMAIL:
+            raise InvalidInputError(
+                "sender_name is for e-mail only", [{"field": "sender_name", "message": "e-mail only"}]
+            )
+        if changes.get("bot_name") is not None and channel is not Channel.TELEGRAM:
+            raise InvalidInputError(
+                "bot_name is for Telegram only", [{"field": "bot_name", "message": "Telegram only"}]
+            )
+        provider = rules.PROVIDERS[channel]
+        credentials = request.credentials or {}
+        problems = []
+        for name, value in credentials.items():
+            if name not in rules.CREDENTIALS[provider]:
+                expected = ", ".join(rules.CREDENTIALS[provider])
+                problems.append({"field": f"credentials.{name}", "message": f"{provider} takes {expected}"})
+            elif (why := rules.check_secret(name, value)) is not None:
+                problems.append({"field": f"credentials.{name}", "message": why})
+        if problems:
+            raise InvalidInputError("some credentials are not valid", problems)
+        after = before.model_copy(update={**changes, "updated_at": self._clock(), "updated_by": updated_by})
+        saved = self.repository.save(after)
+        for name, value in credentials.items():
+            self.secrets.put(provider, name, value)
+        logger.info(
+            "channel settings changed",
+            extra={"channel": channel.value, "fields": sorted(changes), "credentials": sorted(credentials)},
+        )
+        return self._response(saved)
+
+    # --- sending ------------------------------------------------------------------------------
+    def adapter(self, channel: Channel) -> ChannelAdapter:
+        """The adapter a send on ``channel`` goes through: the provider's, or the outbox."""
+        provider = rules.PROVIDERS[channel]
+        found = self.secrets.get_all(provider, rules.SENDING_CREDENTIALS[provider])
+        if any(v is None for v in found.values()):
+            return OutboxAdapter(self.tenant_id, self._clock)
+        settings = get_settings()
+        timeout = settings.provider_timeout_seconds
+        # The SDKs are imported inside the adapters, on the send path only.
+        if provider == "twilio":
+            from maxcore.channels.twilio import TwilioAdapter
+
+            return TwilioAdapter(
+                str(found["account_sid"]), str(found["auth_token"]), settings.twilio_api_url, timeout
+            )
+        if provider == "resend":
+            from maxcore.channels.resend import ResendAdapter
+
+            return ResendAdapter(str(found["api_key"]), settings.resend_api_url, timeout)
+        from maxcore.channels.telegram import TelegramAdapter
+
+        return TelegramAdapter(str(found["bot_token"]), settings.telegram_api_url, timeout)
+
+    def webhook_secret(self, provider: str) -> str | None:
+        """The secret a provider's webhooks are checked with (Twilio signs with its auth token)."""
+        return self.secrets.get(provider, "auth_token" if provider == "twilio" else "webhook_secret")
+
+    def _response(self, settings: ChannelSettings) -> ChannelResponse:
+        provider = rules.PROVIDERS[settings.channel]
+        found = self.secrets.get_all(provider, rules.CREDENTIALS[provider])
+        sending = all(found[name] is not None for name in rules.SENDING_CREDENTIALS[provider])
+        day = self._clock().date().isoformat()
+        return ChannelResponse(
+            channel=settings.channel,
+            enabled=settings.enabled,
+            sender=settings.sender,
+            sender_name=settings.sender_name,
+            bot_name=settings.bot_name,
+            daily_cap=settings.daily_cap,
+            provider=provider,
+            credentials={name: value is not None for name, value in found.items()},
+            delivery="provider" if sending else "outbox",
+            webhook_path=f"/webhooks/{provider}/{self.tenant_id}",
+            sent_today=self.repository.sent_on(settings.channel, day),
+            updated_at=settings.updated_at,
+            version=settings.version,
+        )

@@ -1,0 +1,292 @@
+"""Sending a message to a lead on one of the four channels, once.
+
+The request is checked before anything is sent: the lead exists, the template is active and fits the
+channel, the channel is chosen (or asked for) and may reach the lead (consent, address, suppression,
+WhatsApp's 24-hour window), the daily cap has room. Then one send through the provider's adapter,
+retrying transient failures; the outbound activity is recorded with the provider's message id, which
+status callbacks later find. A client's idempotency key makes a retried request send once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from maxcore.channels.base import OutboundMessage, PermanentSendError, TransientSendError
+from maxcore.channels.retry import send_with_retry
+from maxcore.clock import utcnow
+from maxcore.dal.leads import LeadRepository
+from maxcore.dal.suppressions import SuppressionRepository
+from maxcore.errors import ChannelUnavailableError, InvalidInputError, UpstreamError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityResponse, ActivityStatus, Direction
+from maxcore.models.channel import ChannelSettings
+from maxcore.models.common import Channel
+from maxcore.models.lead import ConsentState, Lead
+from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
+from maxcore.models.template import RenderRequest, TemplateStatus
+from maxcore.observability import logger, metrics
+from maxcore.rules import channels as channel_rules
+from maxcore.services.activities import ActivityService
+from maxcore.services.channels import ChannelService
+from maxcore.services.idempotency import run_once
+from maxcore.services.templates import TemplateService
+from maxcore.settings import get_settings
+
+SEND_KEY_EXPIRY_SECONDS = 24 * 3600
+"""A client's idempotency key answers the same message for a day (Resend keeps its keys 24 h too)."""
+
+
+class MessagingService:
+    """Messages to one tenant's leads."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.leads = LeadRepository(tenant_id)
+        self.channels = ChannelService(tenant_id, clock)
+        self._clock = clock
+        self._sleep = sleep
+
+    def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
+        """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
+
+        Raises
+        ------
+        NotFoundError
+            Unknown lead or template (another tenant's included).
+        ChannelUnavailableError
+            409 with a code: ``opted_out``, ``no_address``, ``address_suppressed``,
+            ``whatsapp_window_closed``, ``channel_disabled``, ``no_channel``, ``sender_missing``,
+            ``template_not_active``.
+        RateLimitedError
+            429: the channel's daily cap is reached.
+        UpstreamError
+            502: the provider kept failing (nothing was sent, nothing recorded).
+        """
+        if idempotency_key is None:
+            return self._send(request, sent_by, new_id())
+        answer = run_once(
+            "messages",
+            f"{self.tenant_id}:{idempotency_key}",
+            lambda: self._send(request, sent_by, idempotency_key).model_dump(mode="json"),
+            expires_after_seconds=SEND_KEY_EXPIRY_SECONDS,
+            payload=request.model_dump(mode="json"),
+        )
+        return SentMessage.model_validate(answer)
+
+    def _send(self, request: SendMessageRequest, sent_by: str, key: str) -> SentMessage:
+        now = self._clock()
+        lead = self.leads.get(request.lead_id)
+        templates = TemplateService(self.tenant_id)
+        requested = None if request.channel is ChannelChoice.AUTO else Channel(request.channel.value)
+        template = None
+        if request.template_id is not None:
+            template = templates.get(request.template_id)
+            if template.status is not TemplateStatus.ACTIVE:
+                raise ChannelUnavailableError(
+                    "template_not_active",
+                    "only an active template can be sent: have it validated and activated first",
+                    {"template_id": template.id, "status": template.status.value},
+                )
+            if requested is None:
+                requested = template.channel
+            elif requested is not template.channel:
+                raise InvalidInputError(
+                    f"the template is written for {template.channel.value}, not {requested.value}",
+                    [{"field": "channel", "message": f"use {template.channel.value} or auto"}],
+                )
+        all_settings = self.channels.repository.list_all()
+        suppressed: frozenset[Channel] = frozenset()
+        if lead.email and SuppressionRepository(self.tenant_id).is_suppressed(lead.email):
+            suppressed = frozenset({Channel.EMAIL})
+        facts = channel_rules.ChannelFacts(
+            enabled=frozenset(c for c, s in all_settings.items() if s.enabled),
+            suppressed=suppressed,
+            approved_whatsapp_template=template is not None and template.channel is Channel.WHATSAPP,
+        )
+        choice = channel_rules.choose(lead, requested, facts, now)
+        if isinstance(choice, channel_rules.Refusal):
+            raise ChannelUnavailableError(
+                choice.code, choice.message, {"lead_id": lead.id, "channel": request.channel.value}
+            )
+        channel = choice.channel
+        subject, body, html = request.subject, request.body or "", None
+        template_version = None
+        if template is not None:
+            rendered = templates.render(
+                template.id, RenderRequest(lead_id=lead.id, variables=request.variables)
+            )
+            if rendered.missing:
+                raise InvalidInputError(
+                    "the template needs values for: " + ", ".join(rendered.missing),
+                    [
+                        {"field": f"variables.{name}", "message": "no value and no fallback"}
+                        for name in rendered.missing
+                    ],
+                )
+            subject, body, html, template_version = (
+                rendered.subject,
+                rendered.body,
+                rendered.html,
+                rendered.version,
+            )
+        if channel is Channel.EMAIL and not subject:
+            raise InvalidInputError(
+                "an e-mail needs a subject", [{"field": "subject", "message": "required for e-mail"}]
+            )
+        settings = all_settings[channel]
+        adapter = self.channels.adapter(channel)
+        if adapter.provider != "outbox" and channel is not Channel.TELEGRAM and not settings.sender:
+            raise ChannelUnavailableError(
+                "sender_missing",
+                f"set the {channel.value} channel's sender (PUT /channels/{channel.value}) before sending",
+                {"channel": channel.value},
+            )
+        to = str(getattr(lead, channel_rules.ADDRESS_FIELD[channel]))
+        day = now.date().isoformat()
+        self.channels.repository.take_send_slot(channel, day, settings.daily_cap, now)
+        message = OutboundMessage(
+            channel=channel,
+            to=to,
+            body=body,
+            idempotency_key=f"{self.tenant_id}:{key}",
+            sender=_sender(settings),
+            subject=subject,
+            html=html,
+            status_callback_url=self._status_callback(channel),
+            tags={"tenant": self.tenant_id, "lead": lead.id},
+        )
+        try:
+            done = send_with_retry(adapter, message, sleep=self._sleep)
+        except TransientSendError as exc:
+            self.channels.repository.give_back_send_slot(channel, day)
+            logger.warning(
+                "send failed after retries",
+                extra={
+                    "lead_id": lead.id,
+                    "channel": channel.value,
+                    "provider": adapter.provider,
+                    "reason": exc.reason,
+                },
+            )
+            raise UpstreamError(
+                f"{adapter.provider} is not taking messages right now ({exc.reason}); nothing was sent, "
+                "try again later",
+                {"channel": channel.value, "retry_after": exc.retry_after},
+            ) from exc
+        except PermanentSendError as exc:
+            self.channels.repository.give_back_send_slot(channel, day)
+            self._record_refusal(lead, channel, message, exc, now, sent_by)
+            raise _refusal_error(channel, adapter.provider, exc) from exc
+        receipt = done.receipt
+        activity = Activity(
+            id=new_id(),
+            lead_id=lead.id,
+            channel=ActivityChannel(channel.value),
+            direction=Direction.OUT,
+            status=ActivityStatus.QUEUED if receipt.status == "queued" else ActivityStatus.SENT,
+            preview=body[:1000],
+            provider_message_id=receipt.provider_message_id,
+            occurred_at=now,
+            metadata={
+                "provider": receipt.provider,
+                "attempts": done.attempts,
+                "subject": subject,
+                "template_id": None if template is None else template.id,
+                "template_version": template_version,
+                "sent_by": sent_by,
+                "channel_reason": choice.reason,
+            },
+        )
+        recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity)
+        metrics.add_metric(name="MessageSent", unit="Count", value=1)
+        logger.info(
+            "message sent",
+            extra={
+                "lead_id": lead.id,
+                "channel": channel.value,
+                "provider": receipt.provider,
+                "provider_message_id": receipt.provider_message_id,
+                "attempts": done.attempts,
+                "channel_reason": choice.reason,
+            },
+        )
+        return SentMessage(
+            activity=ActivityResponse.from_activity(recorded),
+            channel=channel,
+            to=to,
+            provider=receipt.provider,
+            attempts=done.attempts,
+            channel_reason=choice.reason,
+            outbox_id=receipt.provider_message_id.removeprefix("outbox-")
+            if receipt.provider == "outbox"
+            else None,
+        )
+
+    def _status_callback(self, channel: Channel) -> str | None:
+        base = get_settings().public_api_url
+        if base is None or channel_rules.PROVIDERS[channel] != "twilio":
+            return None
+        return f"{base.rstrip('/')}/webhooks/twilio/{self.tenant_id}"
+
+    def _record_refusal(
+        self,
+        lead: Lead,
+        channel: Channel,
+        message: OutboundMessage,
+        exc: PermanentSendError,
+        now: datetime,
+        sent_by: str,
+    ) -> None:
+        """Keep the refused message on the lead's timeline, and the opt-out on the lead's consent."""
+        consent = None
+        if exc.opted_out:
+            consent = {
+                channel: ConsentState(
+                    granted=False, updated_at=now, reason=f"the provider refused: {exc.reason}"[:200]
+                )
+            }
+        activity = Activity(
+            id=new_id(),
+            lead_id=lead.id,
+            channel=ActivityChannel(channel.value),
+            direction=Direction.OUT,
+            status=ActivityStatus.FAILED,
+            preview=message.body[:1000],
+            occurred_at=now,
+            error_code=exc.code,
+            error_message=exc.reason[:500],
+            metadata={"sent_by": sent_by, "subject": message.subject},
+        )
+        ActivityService(self.tenant_id, self._clock).record(activity, consent_updates=consent)
+
+
+def _sender(settings: ChannelSettings) -> str | None:
+    if settings.channel is Channel.EMAIL and settings.sender and settings.sender_name:
+        return f"{settings.sender_name} <{settings.sender}>"
+    return settings.sender
+
+
+def _refusal_error(channel: Channel, provider: str, exc: PermanentSendError) -> ChannelUnavailableError:
+    details = {"channel": channel.value, "provider": provider, "provider_code": exc.code}
+    if exc.opted_out:
+        return ChannelUnavailableError(
+            "opted_out",
+            f"the lead opted out of {channel.value} at {provider}; their consent is now revoked",
+            details,
+        )
+    if exc.invalid_address:
+        return ChannelUnavailableError(
+            "invalid_address",
+            f"{provider} says the lead's {channel.value} address cannot receive messages",
+            details,
+        )
+    return ChannelUnavailableError(
+        "provider_refused", f"{provider} refused the message: {exc.reason}", details
+    )

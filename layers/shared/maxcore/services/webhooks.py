@@ -1,0 +1,350 @@
+"""Provider webhooks: prove the provider, read the event once, and act on it.
+
+Every delivery is checked against the tenant's own secret before anything is read (403 and no write
+otherwise), processed once per provider event id (Powertools idempotency, kept 72 hours: longer than
+Resend's 28-hour retry schedule), and answered at once: the lead's alerts are re-evaluated by the
+worker, through the queue. Even past the idempotency window, a message is recorded once (its provider
+id is unique per tenant) and a status only moves forward.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from xml.sax.saxutils import escape
+
+from maxcore.channels.inbound import (
+    WebhookPayloadError,
+    parse_resend,
+    parse_telegram,
+    parse_twilio,
+    telegram_delivery_key,
+    twilio_delivery_key,
+)
+from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository, StatusChange
+from maxcore.dal.leads import LeadRepository
+from maxcore.dal.suppressions import SuppressionRepository
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import (
+    BadRequestError,
+    ConflictError,
+    DuplicateMessageError,
+    InvalidSignatureError,
+    NotFoundError,
+)
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.common import TENANT_ID_PATTERN, Channel
+from maxcore.models.lead import ConsentState, Lead
+from maxcore.models.tenant import Tenant
+from maxcore.models.webhook import DeliveryUpdate, IgnoredEvent, InboundMessage, WebhookEvent
+from maxcore.observability import logger, metrics
+from maxcore.rules import delivery as delivery_rules
+from maxcore.rules import webhook_auth
+from maxcore.rules.channels import ADDRESS_FIELD
+from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.rules.summary import apply_delivery
+from maxcore.services.activities import ActivityService
+from maxcore.services.channels import ChannelService
+from maxcore.services.idempotency import run_once
+from maxcore.services.scheduling import enqueue_lead_evaluation
+from maxcore.texts import render
+
+DELIVERY_EXPIRY_SECONDS = 72 * 3600
+"""Deliveries are remembered 72 h: Resend retries for about 28 h, Twilio and Telegram for less."""
+
+ATTEMPTS = 3
+
+_TENANT = __import__("re").compile(TENANT_ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class WebhookReply:
+    """What the provider gets back: 200 and, for an inbound keyword, the answer to send."""
+
+    outcome: str
+    body: str = ""
+    content_type: str = "application/json"
+    status: int = 200
+
+
+Enqueue = Callable[[str, str, datetime], None]
+
+
+class WebhookService:
+    """The webhooks of one tenant (the tenant of the URL, proven by the signature)."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        enqueue: Enqueue = enqueue_lead_evaluation,
+        lambda_context: Any = None,
+    ) -> None:
+        if not _TENANT.match(tenant_id):
+            raise InvalidSignatureError("unknown tenant")
+        self.tenant_id = tenant_id
+        self._clock = clock
+        self._enqueue = enqueue
+        self._lambda_context = lambda_context
+
+    # --- the three providers ------------------------------------------------------------------
+    def twilio(self, url: str, form: Mapping[str, list[str]], signature: str | None) -> WebhookReply:
+        """An inbound SMS or WhatsApp message, or a status callback, from Twilio."""
+        tenant = self._tenant()
+        token = ChannelService(self.tenant_id, self._clock).webhook_secret("twilio") or ""
+        self._check(webhook_auth.verify_twilio(token, url, form, signature), "twilio")
+        fields = {name: values[0] for name, values in form.items() if values}
+        now = self._clock()
+        try:
+            event = parse_twilio(fields, now, tenant.country_code)
+            key = twilio_delivery_key(fields)
+        except WebhookPayloadError as exc:
+            raise BadRequestError(str(exc)) from exc
+        return self._once("twilio", key, lambda: self._act(event, tenant, _twiml))
+
+    def resend(self, headers: Mapping[str, str], body: bytes) -> WebhookReply:
+        """An e-mail event from Resend (Svix-signed)."""
+        tenant = self._tenant()
+        secret = ChannelService(self.tenant_id, self._clock).webhook_secret("resend") or ""
+        if not secret:
+            self._check(webhook_auth.Verdict(False, "no webhook secret configured for this tenant"), "resend")
+        try:
+            verdict = webhook_auth.verify_svix(secret, headers, body, self._clock())
+        except ValueError:
+            verdict = webhook_auth.Verdict(False, "the tenant's webhook secret is malformed")
+        self._check(verdict, "resend")
+        try:
+            payload = json.loads(body)
+            if not isinstance(payload, dict):
+                raise WebhookPayloadError("the event is not a JSON object")
+            event = parse_resend(payload)
+        except (ValueError, WebhookPayloadError) as exc:
+            raise BadRequestError(f"the event cannot be read: {exc}") from exc
+        return self._once("resend", headers.get("svix-id", ""), lambda: self._act(event, tenant, _json_reply))
+
+    def telegram(self, secret_token: str | None, body: bytes) -> WebhookReply:
+        """A bot update from Telegram."""
+        tenant = self._tenant()
+        secret = ChannelService(self.tenant_id, self._clock).webhook_secret("telegram") or ""
+        self._check(webhook_auth.verify_telegram(secret, secret_token), "telegram")
+        try:
+            update = json.loads(body)
+            if not isinstance(update, dict):
+                raise WebhookPayloadError("the update is not a JSON object")
+            event = parse_telegram(update)
+            key = telegram_delivery_key(update)
+        except (ValueError, WebhookPayloadError) as exc:
+            raise BadRequestError(f"the update cannot be read: {exc}") from exc
+        return self._once("telegram", key, lambda: self._act(event, tenant, _telegram_reply))
+
+    # --- shared steps -------------------------------------------------------------------------
+    def _tenant(self) -> Tenant:
+        try:
+            return TenantProfileRepository(self.tenant_id).get()
+        except NotFoundError as exc:
+            # The same answer as a bad signature: the URL must not tell which tenants exist.
+            raise InvalidSignatureError("the webhook's signature cannot be verified") from exc
+
+    def _check(self, verdict: webhook_auth.Verdict, provider: str) -> None:
+        if not verdict.ok:
+            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            logger.warning("webhook rejected", extra={"provider": provider, "reason": verdict.reason})
+            raise InvalidSignatureError("the webhook's signature cannot be verified")
+
+    def _once(self, provider: str, key: str, work: Callable[[], WebhookReply]) -> WebhookReply:
+        if not key:
+            raise BadRequestError("the delivery carries no event id")
+        answer = run_once(
+            f"webhook-{provider}",
+            f"{self.tenant_id}:{key}",
+            lambda: asdict(work()),
+            expires_after_seconds=DELIVERY_EXPIRY_SECONDS,
+            lambda_context=self._lambda_context,
+        )
+        reply = WebhookReply(**answer)
+        logger.info(
+            "webhook processed", extra={"provider": provider, "event_key": key, "outcome": reply.outcome}
+        )
+        return reply
+
+    def _act(
+        self,
+        event: WebhookEvent,
+        tenant: Tenant,
+        reply: Callable[[str, str | None, InboundMessage | None], WebhookReply],
+    ) -> WebhookReply:
+        if isinstance(event, IgnoredEvent):
+            return reply(f"ignored: {event.kind}", None, None)
+        if isinstance(event, DeliveryUpdate):
+            return reply(self._delivery(event), None, None)
+        outcome, answer = self._inbound(event, tenant)
+        return reply(outcome, answer, event)
+
+    def _inbound(self, message: InboundMessage, tenant: Tenant) -> tuple[str, str | None]:
+        """Record an inbound message on its lead (a new lead for an unknown sender)."""
+        now = self._clock()
+        keyword = keyword_of(message.text, message.channel)
+        lead_id = self._lead_for(message, now)
+        if keyword is Keyword.OPT_IN:
+            # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
+            current = LeadRepository(self.tenant_id).get(lead_id).consent.get(message.channel)
+            if current is None or current.granted:
+                keyword = None
+        consent = None
+        if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
+            consent = {
+                message.channel: ConsentState(
+                    granted=keyword is Keyword.OPT_IN,
+                    updated_at=now,
+                    reason=f"{message.text.strip()[:40]!r} received on {message.channel.value}",
+                )
+            }
+        activity = Activity(
+            id=new_id(),
+            lead_id=lead_id,
+            channel=ActivityChannel(message.channel.value),
+            direction=Direction.IN,
+            status=ActivityStatus.DELIVERED,
+            preview=message.text[:1000] or None,
+            provider_message_id=message.provider_message_id,
+            occurred_at=message.received_at,
+            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
+        )
+        try:
+            ActivityService(self.tenant_id, self._clock).record(
+                activity, consent_updates=consent, evaluate=False
+            )
+        except DuplicateMessageError:
+            # Recorded by an earlier delivery; its follow-up may not have been queued.
+            self._enqueue(self.tenant_id, lead_id, now)
+            return "duplicate", None
+        self._enqueue(self.tenant_id, lead_id, now)
+        metrics.add_metric(name="MessageReceived", unit="Count", value=1)
+        company = tenant.name
+        if keyword is Keyword.HELP:
+            return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
+        if message.channel is Channel.TELEGRAM and keyword is not None:
+            # SMS carriers and Twilio confirm opt-outs themselves; on Telegram nobody else does.
+            key = (
+                "messaging.opt_out_confirmation"
+                if keyword is Keyword.OPT_OUT
+                else "messaging.opt_in_confirmation"
+            )
+            return f"recorded: {keyword.value}", render(key, tenant.locale.value, company=company)
+        return "recorded" if keyword is None else f"recorded: {keyword.value}", None
+
+    def _lead_for(self, message: InboundMessage, now: datetime) -> str:
+        leads = LeadRepository(self.tenant_id)
+        field = ADDRESS_FIELD[message.channel]
+        found = leads.find_by_contact(field, message.sender)
+        if found is not None:
+            return found
+        first, _, last = (message.sender_name or "").strip().partition(" ")
+        lead = Lead.model_validate(
+            {
+                "id": new_id(),
+                "first_name": first[:100] or None,
+                "last_name": last.strip()[:100] or None,
+                field: message.sender,
+                "source": "inbound",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        try:
+            leads.create(lead)
+        except ConflictError:
+            # Another delivery from the same new sender created the lead first.
+            again = leads.find_by_contact(field, message.sender)
+            if again is None:
+                raise
+            return again
+        logger.info(
+            "lead created from an inbound message",
+            extra={"lead_id": lead.id, "channel": message.channel.value},
+        )
+        return lead.id
+
+    def _delivery(self, update: DeliveryUpdate) -> str:
+        """Move a sent message's status forward; suppress an address that bounced or complained."""
+        now = self._clock()
+        if update.suppress is not None and update.recipient:
+            SuppressionRepository(self.tenant_id).suppress(
+                update.recipient, update.suppress.value, update.error_message, update.provider_message_id, now
+            )
+        activities = ActivityRepository(self.tenant_id)
+        leads = LeadRepository(self.tenant_id)
+        ref = activities.find_by_provider_id(update.provider_message_id)
+        lead_id = ref.lead_id if ref is not None else None
+        if lead_id is None and update.suppress is not None and update.recipient:
+            lead_id = leads.find_by_contact("email", update.recipient)
+        if lead_id is None:
+            return "ignored: unknown message"
+        revoke = None
+        if update.opted_out or update.suppress is not None:
+            why = (
+                "complained (spam)"
+                if update.suppress is not None and update.suppress.value == "complained"
+                else (
+                    "hard bounce"
+                    if update.suppress is not None
+                    else f"opted out at the provider ({update.error_code})"
+                )
+            )
+            revoke = ConsentState(
+                granted=False, updated_at=now, reason=f"{why} on {update.occurred_at.date().isoformat()}"
+            )
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                lead = leads.get(lead_id)
+            except NotFoundError:
+                return "ignored: lead deleted"
+            consent = None if revoke is None else {**lead.consent, update.channel: revoke}
+            try:
+                if ref is None or update.status is None:
+                    if consent is None:
+                        return "ignored: nothing to change"
+                    leads.update(lead, lead.model_copy(update={"consent": consent, "updated_at": now}))
+                    return "consent revoked"
+                change = StatusChange(
+                    status=update.status.value,
+                    at=update.occurred_at,
+                    allowed_from=tuple(s.value for s in delivery_rules.statuses_before(update.status)),
+                    error_code=update.error_code,
+                    error_message=update.error_message,
+                )
+                summary = apply_delivery(lead.summary, ref.activity_id, update.status, update.occurred_at)
+                moved = activities.advance_status(lead, ref, change, summary, consent)
+            except ConflictError:
+                if attempt == ATTEMPTS:
+                    raise
+                continue
+            if not moved:
+                return "unchanged: the status is already further"
+            self._enqueue(self.tenant_id, lead_id, now)
+            return f"status: {update.status.value}"
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _twiml(outcome: str, answer: str | None, _: InboundMessage | None) -> WebhookReply:
+    body = "<Response/>" if answer is None else f"<Response><Message>{escape(answer)}</Message></Response>"
+    return WebhookReply(
+        outcome=outcome, body='<?xml version="1.0" encoding="UTF-8"?>' + body, content_type="text/xml"
+    )
+
+
+def _json_reply(outcome: str, _: str | None, __: InboundMessage | None) -> WebhookReply:
+    return WebhookReply(outcome=outcome, body=json.dumps({"received": True, "outcome": outcome}))
+
+
+def _telegram_reply(outcome: str, answer: str | None, message: InboundMessage | None) -> WebhookReply:
+    # Telegram runs a Bot API method given in the webhook's answer: the reply costs no extra call.
+    body: dict[str, Any] = {}
+    if answer is not None and message is not None:
+        body = {"method": "sendMessage", "chat_id": message.sender, "text": answer}
+    return WebhookReply(outcome=outcome, body=json.dumps(body, ensure_ascii=False))
