@@ -52,6 +52,7 @@ _ERROR_DESCRIPTIONS = {
     413: "The body is too large.",
     415: "The body is not JSON.",
     422: "Some fields are missing or invalid; `details` names them.",
+    429: "A limit the account set is reached (a channel's daily cap); `details` says which.",
     502: "A provider M.A.X. depends on failed; nothing was charged.",
     503: "The capability is not configured here; everything else still works.",
 }

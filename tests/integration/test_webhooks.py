@@ -1,0 +1,415 @@
+"""The provider webhooks through their handler, with real signatures, on a real DynamoDB API.
+
+Each delivery is built in the provider's own format (tests/support/webhook_samples.py) and signed with
+the tenant's secret the way the provider does; secrets live in SSM (moto). Sends go through the real
+Twilio SDK against the local fake Twilio.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from devserver.events import LocalContext
+from devserver.functions import load_handler
+from maxcore.dal.secrets import SecretRepository
+from maxcore.models.jobs import TenantJobMessage
+from maxcore.services.tenants import provision_tenant
+from maxcore.settings import reset_settings
+from tests.integration.conftest import drain
+from tests.support.api import ApiClient
+from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.webhook_samples import (
+    resend_event,
+    resend_payload,
+    telegram_event,
+    telegram_update,
+    twilio_event,
+    twilio_inbound_params,
+    twilio_status_params,
+)
+
+pytestmark = pytest.mark.integration
+
+AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
+ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+RESEND_SECRET = "whsec_dGVuYW50LXJlc2VuZC1zZWNyZXQtMTIzNA=="
+TELEGRAM_SECRET = "tenant-telegram-secret"
+OUR_NUMBER = "+33700000009"
+LEAD_PHONE = "+33611223344"
+
+
+def webhook(event: dict[str, Any]) -> dict[str, Any]:
+    """Deliver ``event`` to the webhooks function as API Gateway would."""
+    handler = load_handler("functions/webhooks/", "app.lambda_handler")
+    result: dict[str, Any] = handler(event, LocalContext())
+    return result
+
+
+@pytest.fixture
+def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
+    """A provisioned tenant with Twilio, Resend and Telegram webhook secrets; an empty queue."""
+    provision_tenant(tenant_id, "Atelier Lumière")
+    secrets = SecretRepository(tenant_id)
+    secrets.put("twilio", "auth_token", AUTH_TOKEN)
+    secrets.put("twilio", "account_sid", ACCOUNT_SID)
+    secrets.put("resend", "webhook_secret", RESEND_SECRET)
+    secrets.put("telegram", "webhook_secret", TELEGRAM_SECRET)
+    drain(fanout_queue)
+    return tenant_id
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
+        monkeypatch.setenv("TWILIO_API_URL", fake.url)
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+def leads(tenant_id: str) -> ApiClient:
+    return ApiClient("functions/leads/", tenant_id)
+
+
+def messaging(tenant_id: str) -> ApiClient:
+    return ApiClient("functions/messaging/", tenant_id)
+
+
+def inbound(tenant_id: str, body: str, sid: str, phone: str = LEAD_PHONE, **kwargs: Any) -> dict[str, Any]:
+    return twilio_event(
+        tenant_id, twilio_inbound_params(phone, OUR_NUMBER, body, sid=sid, **kwargs), AUTH_TOKEN
+    )
+
+
+def thread(tenant_id: str, lead_id: str) -> list[dict[str, Any]]:
+    response = messaging(tenant_id).get(f"/leads/{lead_id}/messages")
+    assert response.status == 200, response.body
+    items: list[dict[str, Any]] = response.body["items"]
+    return items
+
+
+def only_conversation(tenant_id: str) -> dict[str, Any]:
+    rows = messaging(tenant_id).get("/conversations").body["items"]
+    assert len(rows) == 1, rows
+    row: dict[str, Any] = rows[0]
+    return row
+
+
+# --- Twilio inbound -----------------------------------------------------------------------------
+def test_the_same_inbound_sms_delivered_three_times_is_one_activity_on_a_new_inbound_lead(
+    tenant: str, fanout_queue: str
+) -> None:
+    # Given an SMS from a number no lead has
+    event = inbound(tenant, "Oui, ça m'intéresse, vous pouvez me rappeler demain ?", "SM" + "a1" * 16)
+
+    # When Twilio delivers it three times
+    results = [webhook(event) for _ in range(3)]
+
+    # Then each answer is an empty TwiML 200, and one lead with one inbound activity exists
+    for result in results:
+        assert result["statusCode"] == 200
+        assert result["headers"]["Content-Type"] == "text/xml"
+        assert result["body"].endswith("<Response/>")
+    conversation = only_conversation(tenant)
+    lead = leads(tenant).get(f"/leads/{conversation['lead_id']}").body
+    assert lead["phone"] == LEAD_PHONE
+    assert lead["source"] == "inbound"
+    messages = thread(tenant, lead["id"])
+    assert len(messages) == 1
+    assert messages[0]["direction"] == "in"
+    assert messages[0]["intent"] == "meeting_request"
+    assert conversation["unread"] == 1
+    # And the lead's re-evaluation went to the queue instead of holding up the answer
+    jobs = [TenantJobMessage.model_validate_json(b) for b in drain(fanout_queue)]
+    assert {(j.job.value, j.tenant_id, j.lead_id) for j in jobs} == {("evaluate_lead", tenant, lead["id"])}
+
+
+def test_a_forged_or_unsigned_webhook_is_refused_and_writes_nothing(
+    tenant: str, other_tenant_id: str
+) -> None:
+    # Given an inbound SMS signed with the wrong token, one unsigned, one for an unknown tenant
+    params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "Bonjour", sid="SM" + "b2" * 16)
+    forged = twilio_event(tenant, params, "not-the-tenant-token")
+    unsigned = twilio_event(tenant, params, AUTH_TOKEN)
+    del unsigned["headers"]["x-twilio-signature"]
+    tampered = twilio_event(tenant, params, AUTH_TOKEN)
+    tampered["body"] = twilio_event(tenant, {**params, "Body": "Autre texte"}, AUTH_TOKEN)["body"]
+    elsewhere = twilio_event(other_tenant_id, params, AUTH_TOKEN)
+
+    # When each is delivered
+    results = [webhook(e) for e in (forged, unsigned, tampered, elsewhere)]
+
+    # Then each is a 403 in the error envelope, and the tenant has no conversation at all
+    assert [r["statusCode"] for r in results] == [403, 403, 403, 403]
+    assert {json.loads(r["body"])["error"]["code"] for r in results} == {"invalid_signature"}
+    assert messaging(tenant).get("/conversations").body["items"] == []
+
+
+def test_stop_then_a_send_is_refused_as_opted_out_and_start_restores_it(
+    tenant: str, fake_twilio: FakeTwilio
+) -> None:
+    # Given a lead reachable by SMS through Twilio
+    lead = leads(tenant).post("/leads", {"first_name": "Inès", "phone": LEAD_PHONE}).body
+    channel = messaging(tenant).request(
+        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    )
+    assert channel.status == 200, channel.body
+
+    # When the lead answers STOP
+    assert webhook(inbound(tenant, "STOP", "SM" + "c3" * 16))["statusCode"] == 200
+
+    # Then a send is refused as opted out and Twilio is never called
+    refused = messaging(tenant).post(
+        "/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour"}
+    )
+    assert refused.status == 409
+    assert refused.body["error"]["code"] == "opted_out"
+    assert fake_twilio.requests == []
+    assert leads(tenant).get(f"/leads/{lead['id']}").body["consent"]["sms"]["granted"] is False
+
+    # When the lead answers START, the consent is back and the message goes out once
+    assert webhook(inbound(tenant, "Start", "SM" + "d4" * 16))["statusCode"] == 200
+    sent = messaging(tenant).post("/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour"})
+    assert sent.status == 201, sent.body
+    assert sent.body["provider"] == "twilio"
+    assert len(fake_twilio.sent) == 1
+
+
+def test_help_gets_the_help_answer_in_twiml(tenant: str) -> None:
+    result = webhook(inbound(tenant, "help", "SM" + "e5" * 16))
+
+    assert result["statusCode"] == 200
+    assert "<Message>Bonjour, c'est Atelier Lumière !" in result["body"]
+    assert "STOP" in result["body"]
+
+
+def test_a_whatsapp_message_names_the_new_lead_and_opens_the_whatsapp_window(
+    tenant: str, fake_twilio: FakeTwilio
+) -> None:
+    # Given a WhatsApp message from an unknown number with a profile name
+    event = inbound(
+        tenant,
+        "Bonjour, vous avez encore des créneaux ?",
+        "SM" + "f6" * 16,
+        whatsapp=True,
+        profile_name="Chloé Bernard",
+    )
+
+    # When it is delivered
+    assert webhook(event)["statusCode"] == 200
+
+    # Then the lead is named after the profile and its WhatsApp conversation is open for replies
+    row = only_conversation(tenant)
+    assert row["lead_name"] == "Chloé Bernard"
+    assert row["channel"] == "whatsapp"
+    assert (
+        messaging(tenant).request("PUT", "/channels/whatsapp", json_body={"sender": OUR_NUMBER}).status == 200
+    )
+    reply = messaging(tenant).post(
+        "/messages", {"lead_id": row["lead_id"], "channel": "whatsapp", "body": "Oui !"}
+    )
+    assert reply.status == 201, reply.body
+    assert reply.body["provider"] == "twilio"
+    (request,) = fake_twilio.requests
+    assert (request.body["To"], request.body["From"]) == (f"whatsapp:{LEAD_PHONE}", f"whatsapp:{OUR_NUMBER}")
+
+
+# --- Twilio status callbacks -------------------------------------------------------------------
+def test_status_only_moves_forward_whatever_order_the_callbacks_come_in(
+    tenant: str, fake_twilio: FakeTwilio
+) -> None:
+    # Given an SMS sent through Twilio
+    lead = leads(tenant).post("/leads", {"first_name": "Léa", "phone": LEAD_PHONE}).body
+    messaging(tenant).request(
+        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    )
+    sent = messaging(tenant).post(
+        "/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour Léa"}
+    )
+    sid = sent.body["activity"]["provider_message_id"]
+
+    def callback(status: str, error_code: str | None = None) -> dict[str, Any]:
+        params = twilio_status_params(
+            sid, status, LEAD_PHONE, OUR_NUMBER, error_code, account_sid=ACCOUNT_SID
+        )
+        result = webhook(twilio_event(tenant, params, AUTH_TOKEN))
+        assert result["statusCode"] == 200, result
+        return result
+
+    # When "delivered" arrives before "sent", then "sent" again, then "delivered" twice
+    for status in ("delivered", "sent", "sent", "delivered", "delivered"):
+        callback(status)
+
+    # Then the message is delivered, and stays so
+    (message,) = thread(tenant, lead["id"])
+    assert message["status"] == "delivered"
+    assert message["status_updated_at"] is not None
+    assert only_conversation(tenant)["status"] == "delivered"
+    assert leads(tenant).get(f"/leads/{lead['id']}").body["summary"]["last_delivered_at"] is not None
+
+
+def test_a_failed_callback_with_21610_revokes_the_consent(tenant: str, fake_twilio: FakeTwilio) -> None:
+    lead = leads(tenant).post("/leads", {"first_name": "Hugo", "phone": LEAD_PHONE}).body
+    messaging(tenant).request(
+        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    )
+    sid = (
+        messaging(tenant)
+        .post("/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour"})
+        .body["activity"]["provider_message_id"]
+    )
+
+    params = twilio_status_params(sid, "failed", LEAD_PHONE, OUR_NUMBER, "21610", account_sid=ACCOUNT_SID)
+    assert webhook(twilio_event(tenant, params, AUTH_TOKEN))["statusCode"] == 200
+
+    (message,) = thread(tenant, lead["id"])
+    assert (message["status"], message["error_code"]) == ("failed", "21610")
+    assert leads(tenant).get(f"/leads/{lead['id']}").body["consent"]["sms"]["granted"] is False
+
+
+def test_a_callback_for_a_message_we_never_sent_is_acknowledged_and_ignored(tenant: str) -> None:
+    params = twilio_status_params("SM" + "0" * 32, "delivered", LEAD_PHONE, OUR_NUMBER)
+
+    result = webhook(twilio_event(tenant, params, AUTH_TOKEN))
+
+    assert result["statusCode"] == 200
+    assert messaging(tenant).get("/conversations").body["items"] == []
+
+
+# --- Resend -------------------------------------------------------------------------------------
+def _email_lead_with_message(tenant: str, email: str) -> tuple[str, str]:
+    """A lead with an e-mail address and one e-mail sent to it (through the outbox)."""
+    lead = leads(tenant).post("/leads", {"first_name": "Manon", "email": email}).body
+    sent = messaging(tenant).post(
+        "/messages",
+        {"lead_id": lead["id"], "channel": "email", "subject": "Votre devis", "body": "Bonjour Manon"},
+    )
+    assert sent.status == 201, sent.body
+    return lead["id"], sent.body["activity"]["provider_message_id"]
+
+
+def resend(
+    tenant: str, payload: dict[str, Any], svix_id: str, timestamp: int | None = None
+) -> dict[str, Any]:
+    return webhook(resend_event(tenant, payload, RESEND_SECRET, svix_id, timestamp or int(time.time())))
+
+
+def test_resend_events_move_the_email_forward_and_the_same_delivery_counts_once(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "manon@example.fr")
+    now = datetime.now(UTC)
+
+    delivered = resend_payload("email.delivered", email_id, "manon@example.fr", now)
+    for _ in range(3):
+        assert resend(tenant, delivered, "msg_delivered_1")["statusCode"] == 200
+    opened = resend_payload("email.opened", email_id, "manon@example.fr", now)
+    assert resend(tenant, opened, "msg_opened_1")["statusCode"] == 200
+    # A late "delivered" with another svix-id does not move the status back.
+    assert resend(tenant, delivered, "msg_delivered_2")["statusCode"] == 200
+
+    (message,) = thread(tenant, lead_id)
+    assert message["status"] == "opened"
+    assert leads(tenant).get(f"/leads/{lead_id}").body["summary"]["last_opened_at"] is not None
+
+
+def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
+    bounced = resend_payload(
+        "email.bounced",
+        email_id,
+        "ancienne@example.fr",
+        datetime.now(UTC),
+        bounce={
+            "message": "The recipient's mailbox does not exist",
+            "subType": "General",
+            "type": "Permanent",
+        },
+    )
+
+    assert resend(tenant, bounced, "msg_bounce_1")["statusCode"] == 200
+
+    (message,) = thread(tenant, lead_id)
+    assert message["status"] == "bounced"
+    again = messaging(tenant).post(
+        "/messages", {"lead_id": lead_id, "channel": "email", "subject": "Relance", "body": "Bonjour"}
+    )
+    assert again.status == 409
+    assert again.body["error"]["code"] in {"opted_out", "address_suppressed"}
+
+
+def test_a_complaint_revokes_the_email_consent(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "marc@example.com")
+    complained = resend_payload("email.complained", email_id, "marc@example.com", datetime.now(UTC))
+
+    assert resend(tenant, complained, "msg_complaint_1")["statusCode"] == 200
+
+    consent = leads(tenant).get(f"/leads/{lead_id}").body["consent"]["email"]
+    assert consent["granted"] is False
+    assert "complained" in consent["reason"]
+
+
+def test_a_stale_or_forged_resend_delivery_is_refused(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "lucie@example.fr")
+    delivered = resend_payload("email.delivered", email_id, "lucie@example.fr", datetime.now(UTC))
+
+    stale = resend(tenant, delivered, "msg_stale", timestamp=int(time.time()) - 6 * 60)
+    forged = webhook(
+        resend_event(tenant, delivered, "whsec_" + "QUJDREVGR0hJSktMTU5PUA==", "msg_forged", int(time.time()))
+    )
+
+    assert (stale["statusCode"], forged["statusCode"]) == (403, 403)
+    (message,) = thread(tenant, lead_id)
+    assert message["status"] == "sent"
+
+
+# --- Telegram -----------------------------------------------------------------------------------
+def test_telegram_updates_are_recorded_once_and_help_is_answered_in_the_webhook_reply(tenant: str) -> None:
+    chat_id = 777000111
+    now = int(time.time())
+    hello = telegram_update(900001, chat_id, "Bonjour, je voudrais un rendez-vous", 11, now)
+    help_update = telegram_update(900002, chat_id, "/help", 12, now)
+
+    for _ in range(3):
+        assert webhook(telegram_event(tenant, hello, TELEGRAM_SECRET))["statusCode"] == 200
+    answer = webhook(telegram_event(tenant, help_update, TELEGRAM_SECRET))
+    refused = webhook(telegram_event(tenant, telegram_update(900003, chat_id, "x", 13, now), "wrong"))
+
+    reply = json.loads(answer["body"])
+    assert reply["method"] == "sendMessage"
+    assert reply["chat_id"] == str(chat_id)
+    assert "Atelier Lumière" in reply["text"]
+    assert refused["statusCode"] == 403
+    row = only_conversation(tenant)
+    assert row["lead_name"] == "Sophie Martin"
+    assert len(thread(tenant, row["lead_id"])) == 2
+
+
+# --- the queued follow-up ----------------------------------------------------------------------
+def test_the_worker_evaluates_the_lead_a_webhook_queued(tenant: str, fanout_queue: str) -> None:
+    # Given a hot reply recorded by the webhook, whose evaluation waits in the queue
+    webhook(inbound(tenant, "Je suis intéressé, envoyez-moi le devis svp", "SM" + "a7" * 16))
+    bodies = drain(fanout_queue)
+    assert len(bodies) == 1
+    records = [
+        {
+            "messageId": "m-1",
+            "body": bodies[0],
+            "attributes": {},
+            "messageAttributes": {},
+            "eventSource": "aws:sqs",
+        }
+    ]
+
+    # When the worker takes it
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    result = worker({"Records": records}, LocalContext())
+
+    # Then it succeeded and the lead now has its hot-lead alert
+    assert result == {"batchItemFailures": []}
+    alerts = ApiClient("functions/alerts/", tenant).get("/alerts").body["items"]
+    assert [a["type"] for a in alerts] == ["HotLead24h"]
