@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.client import BaseClient
 
-from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
+from maxcore.dal.base import timeline_position
+from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.items import ALL_ITEMS
 from maxcore.dal.leads import LeadFilter, LeadRepository
+from maxcore.dal.outbox import OutboxRepository
+from maxcore.dal.secrets import SecretRepository
+from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
-from maxcore.errors import ConflictError, NotFoundError
+from maxcore.errors import ConflictError, DuplicateMessageError, NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.alert import AlertState, AlertType, PointerState
+from maxcore.models.channel import ChannelSettings, OutboxEntry
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.template import (
@@ -30,6 +37,7 @@ from maxcore.models.template import (
     VersionState,
 )
 from maxcore.models.tenant import Locale
+from maxcore.rules.delivery import statuses_before
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService, tenant_settings
 from maxcore.services.tenants import provision_tenant
@@ -403,3 +411,190 @@ def test_cross_tenant_alert_repository(tenant_id: str, other_tenant_id: str) -> 
         None,
     )
     assert list(theirs.iter_lead_states()) == []
+
+
+# --- messaging (issue 6) -------------------------------------------------------------------------
+def _record(tenant_id: str, lead_id: str, **fields: object) -> Activity:
+    leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
+    current = leads.get(lead_id)
+    activity = _activity(lead_id, **fields)
+    activities.record(current, activity, apply_activity(current.summary, activity, NOW))
+    return activity
+
+
+def test_ap10_a_provider_message_is_recorded_once_and_found_by_its_id(
+    tenant_id: str, counter: RequestCounter
+) -> None:
+    lead = LeadRepository(tenant_id).create(_lead(phone="+33644444444"))
+    activity = _record(tenant_id, lead.id, provider_message_id="SM" + "1" * 32, status=ActivityStatus.QUEUED)
+    activities = ActivityRepository(tenant_id)
+    # The same provider message again (a webhook delivered twice) writes nothing.
+    again = _activity(lead.id, provider_message_id="SM" + "1" * 32)
+    with pytest.raises(DuplicateMessageError):
+        activities.record(
+            LeadRepository(tenant_id).get(lead.id), again, LeadRepository(tenant_id).get(lead.id).summary
+        )
+    assert [a.id for a in activities.page_for_lead(lead.id, None, 10)] == [activity.id]
+
+    counter.operations.clear()
+    ref = activities.find_by_provider_id("SM" + "1" * 32)
+    assert counter.operations == ["GetItem"]
+    assert ref is not None
+    assert (ref.lead_id, ref.activity_id) == (lead.id, activity.id)
+    assert activities.find_by_provider_id("SM" + "2" * 32) is None
+
+
+def test_ap10_status_moves_forward_only(tenant_id: str) -> None:
+    leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
+    lead = leads.create(_lead(phone="+33655555555"))
+    activity = _record(tenant_id, lead.id, provider_message_id="SM" + "3" * 32, status=ActivityStatus.QUEUED)
+    ref = activities.find_by_provider_id("SM" + "3" * 32)
+    assert ref is not None
+
+    def advance(status: ActivityStatus) -> bool:
+        current = leads.get(lead.id)
+        change = StatusChange(
+            status=status.value, at=NOW, allowed_from=tuple(s.value for s in statuses_before(status))
+        )
+        return activities.advance_status(current, ref, change, current.summary)
+
+    assert advance(ActivityStatus.DELIVERED) is True
+    assert advance(ActivityStatus.SENT) is False
+    assert advance(ActivityStatus.DELIVERED) is False
+    assert advance(ActivityStatus.UNDELIVERED) is True
+    assert advance(ActivityStatus.READ) is False
+    stored = activities.get(ref)
+    assert stored is not None
+    assert stored.id == activity.id
+    assert stored.status is ActivityStatus.UNDELIVERED
+
+
+def test_ap21_messages_of_a_lead_skip_calls_and_notes(tenant_id: str) -> None:
+    lead = LeadRepository(tenant_id).create(_lead(phone="+33666666666"))
+    sms = _record(tenant_id, lead.id, occurred_at=NOW - timedelta(hours=3))
+    _record(tenant_id, lead.id, channel=ActivityChannel.CALL, occurred_at=NOW - timedelta(hours=2))
+    mail = _record(tenant_id, lead.id, channel=ActivityChannel.EMAIL, occurred_at=NOW - timedelta(hours=1))
+    activities = ActivityRepository(tenant_id)
+
+    first = activities.messages_page(lead.id, None, 1)
+    assert [a.id for a in first] == [mail.id]
+    rest = activities.messages_page(lead.id, timeline_position(mail.occurred_at, mail.id), 10)
+    assert [a.id for a in rest] == [sms.id]
+
+
+def test_ap22_conversations_by_last_message_with_a_channel_filter(
+    tenant_id: str, counter: RequestCounter
+) -> None:
+    leads = LeadRepository(tenant_id)
+    by_sms = leads.create(_lead(phone="+33677777777"))
+    by_mail = leads.create(_lead(email="lina@example.fr"))
+    silent = leads.create(_lead(email="rien@example.fr"))
+    _record(tenant_id, by_sms.id, occurred_at=NOW - timedelta(hours=2))
+    _record(tenant_id, by_mail.id, channel=ActivityChannel.EMAIL, occurred_at=NOW - timedelta(hours=1))
+
+    counter.operations.clear()
+    rows, position = leads.conversations(None, 10, None)
+    assert counter.operations == ["Query"]
+    assert [r.id for r in rows] == [by_mail.id, by_sms.id]
+    assert silent.id not in {r.id for r in rows}
+    assert position is None
+    first, position = leads.conversations(None, 1, None)
+    assert [r.id for r in first] == [by_mail.id]
+    assert position is not None
+    assert [r.id for r in leads.conversations(None, 1, position)[0]] == [by_sms.id]
+    assert [r.id for r in leads.conversations(Channel.SMS, 10, None)[0]] == [by_sms.id]
+
+
+def test_ap23_a_summary_written_from_a_stale_read_is_refused(tenant_id: str) -> None:
+    leads = LeadRepository(tenant_id)
+    lead = leads.create(_lead(phone="+33688888888"))
+    leads.set_summary(lead, lead.summary.model_copy(update={"unread": 0}))
+    with pytest.raises(ConflictError):
+        leads.set_summary(lead, lead.summary)
+
+
+def test_ap24_credentials_are_written_and_read_per_tenant(
+    tenant_id: str, other_tenant_id: str, ssm_endpoint: str
+) -> None:
+    mine, theirs = SecretRepository(tenant_id), SecretRepository(other_tenant_id)
+    mine.put("twilio", "auth_token", "first-token-0123456789")
+    assert mine.get("twilio", "auth_token") == "first-token-0123456789"
+    mine.put("twilio", "auth_token", "second-token-0123456789")
+    assert mine.get("twilio", "auth_token") == "second-token-0123456789"
+    assert theirs.get("twilio", "auth_token") is None
+    assert mine.name("twilio", "auth_token").endswith(f"/tenants/{tenant_id}/twilio/auth_token")
+
+
+def test_ap25_channel_settings_default_until_saved_then_lock_on_version(tenant_id: str) -> None:
+    channels = ChannelRepository(tenant_id)
+    assert channels.get(Channel.SMS) == ChannelSettings(channel=Channel.SMS)
+    saved = channels.save(
+        ChannelSettings(channel=Channel.SMS, sender="+33700000001", daily_cap=5, updated_at=NOW)
+    )
+    assert channels.list_all()[Channel.SMS].sender == "+33700000001"
+    channels.save(saved.model_copy(update={"daily_cap": 6}))
+    with pytest.raises(ConflictError):
+        channels.save(saved.model_copy(update={"daily_cap": 7}))
+
+
+def test_ap26_the_daily_cap_holds_under_concurrent_sends(tenant_id: str) -> None:
+    channels = ChannelRepository(tenant_id)
+
+    def take() -> bool:
+        try:
+            channels.take_send_slot(Channel.SMS, "2026-03-10", 3, NOW)
+        except RateLimitedError:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(lambda _: take(), range(10)))
+    assert taken.count(True) == 3
+    assert channels.sent_on(Channel.SMS, "2026-03-10") == 3
+    channels.give_back_send_slot(Channel.SMS, "2026-03-10")
+    assert take() is True
+
+
+def test_ap27_suppression_keeps_its_first_reason(tenant_id: str, other_tenant_id: str) -> None:
+    suppressions = SuppressionRepository(tenant_id)
+    assert suppressions.suppress("lea@example.fr", "bounced", "mailbox full", "e1", NOW) is True
+    assert suppressions.suppress("lea@example.fr", "complained", None, "e2", NOW) is False
+    assert suppressions.is_suppressed("lea@example.fr") is True
+    assert SuppressionRepository(other_tenant_id).is_suppressed("lea@example.fr") is False
+
+
+def test_ap28_the_outbox_pages_newest_first(tenant_id: str, other_tenant_id: str) -> None:
+    outbox = OutboxRepository(tenant_id)
+    entries = [
+        outbox.put(
+            OutboxEntry(
+                id=new_id(),
+                channel=Channel.SMS,
+                to="+33611111111",
+                sender=None,
+                subject=None,
+                body=f"message {n}",
+                html=None,
+                created_at=NOW,
+            ),
+            f"key-{n}",
+        )
+        for n in range(3)
+    ]
+    first, cursor = outbox.page(2, None)
+    assert [e.id for e in first] == [entries[2].id, entries[1].id]
+    assert cursor is not None
+    rest, cursor = outbox.page(2, cursor)
+    assert [e.id for e in rest] == [entries[0].id]
+    assert cursor is None
+    assert OutboxRepository(other_tenant_id).page(10, None) == ([], None)
+
+
+def test_cross_tenant_messaging_repositories(tenant_id: str, other_tenant_id: str) -> None:
+    lead = LeadRepository(tenant_id).create(_lead(phone="+33699999999"))
+    _record(tenant_id, lead.id, provider_message_id="SM" + "4" * 32)
+    ChannelRepository(tenant_id).save(ChannelSettings(channel=Channel.EMAIL, enabled=False, updated_at=NOW))
+    assert ActivityRepository(other_tenant_id).find_by_provider_id("SM" + "4" * 32) is None
+    assert ActivityRepository(other_tenant_id).messages_page(lead.id, None, 10) == []
+    assert LeadRepository(other_tenant_id).conversations(None, 10, None) == ([], None)
+    assert ChannelRepository(other_tenant_id).get(Channel.EMAIL).enabled is True
