@@ -94,7 +94,8 @@ class LeadRepository(TenantRepository):
         if channel is not None:
             inbound = Path(["summary", "last_inbound_by_channel", channel.value])
             outbound = Path(["summary", "last_outbound_by_channel", channel.value])
-            condition = inbound.exists() | outbound.exists()
+            last_channel = Path(["summary", "last_message", "channel"])
+            condition = inbound.exists() | outbound.exists() | (last_channel == channel.value)
         range_condition = None if before is None else LeadItem.GSI2SK < before  # noqa: SIM300
         found: list[Lead] = []
         for item in LeadItem.gsi2.query(

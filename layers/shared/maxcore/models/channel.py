@@ -40,9 +40,9 @@ class UpdateChannelRequest(StrictModel):
         description="SMS: E.164 number or an alphanumeric sender id; WhatsApp: the E.164 WhatsApp number; "
         "e-mail: the sending address. Not used by Telegram.",
     )
-    sender_name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
-        default=None, description="E-mail only: the name shown before the address."
-    )
+    sender_name: (
+        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r'^[^"<>\\\r\n]+$')] | None
+    ) = Field(default=None, description="E-mail only: the name shown before the address.")
     bot_name: BotName | None = Field(
         default=None, description="Telegram only: the bot's username (ends in `bot`)."
     )

@@ -65,7 +65,7 @@ def check_secret(name: str, value: str) -> str | None:
     pattern = _SECRET_FORMATS.get(name)
     if pattern is None:
         return "unknown credential"
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         return f"not a valid {name.replace('_', ' ')}"
     return None
 

@@ -66,7 +66,8 @@ class InboxService:
 def _row(lead: Lead) -> InboxConversation:
     last = lead.summary.last_message
     assert last is not None  # the inbox index holds only leads with a message
-    used = {*lead.summary.last_inbound_by_channel, *lead.summary.last_outbound_by_channel}
+    # A refused send is the last message without counting as contact: its channel is still used.
+    used = {*lead.summary.last_inbound_by_channel, *lead.summary.last_outbound_by_channel, last.channel.value}
     return InboxConversation(
         lead_id=lead.id,
         lead_name=lead.display_name,

@@ -267,9 +267,16 @@ class MessagingService:
         ActivityService(self.tenant_id, self._clock).record(activity, consent_updates=consent)
 
 
+_SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
 def _sender(settings: ChannelSettings) -> str | None:
     if settings.channel is Channel.EMAIL and settings.sender and settings.sender_name:
-        return f"{settings.sender_name} <{settings.sender}>"
+        name = settings.sender_name
+        # RFC 5322: a name with a comma, a dot or another special must be quoted to stay one name.
+        if any(c in _SPECIALS for c in name):
+            name = f'"{name}"'
+        return f"{name} <{settings.sender}>"
     return settings.sender
 
 
