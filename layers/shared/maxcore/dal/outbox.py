@@ -6,7 +6,6 @@ as an activity; only the provider call is replaced by this record, visible throu
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from maxcore.dal import keys
@@ -37,10 +36,7 @@ class OutboxRepository(TenantRepository):
             created_at=entry.created_at,
             expires_at=int(entry.created_at.timestamp()) + OUTBOX_TTL_SECONDS,
         )
-        try:
-            item.save(condition=OutboxItem.PK.does_not_exist())
-        except PutError:  # pragma: no cover - ULIDs do not collide
-            raise
+        item.save(condition=OutboxItem.PK.does_not_exist())
         return entry
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[OutboxEntry], str | None]:

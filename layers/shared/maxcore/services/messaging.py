@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from aws_lambda_powertools.metrics import MetricUnit
+
 from maxcore.channels.base import OutboundMessage, PermanentSendError, TransientSendError
 from maxcore.channels.retry import send_with_retry
 from maxcore.clock import utcnow
@@ -205,7 +207,7 @@ class MessagingService:
             },
         )
         recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity)
-        metrics.add_metric(name="MessageSent", unit="Count", value=1)
+        metrics.add_metric(name="MessageSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "message sent",
             extra={

@@ -10,11 +10,14 @@ id is unique per tenant) and a status only moves forward.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
+
+from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.channels.inbound import (
     WebhookPayloadError,
@@ -59,7 +62,7 @@ DELIVERY_EXPIRY_SECONDS = 72 * 3600
 
 ATTEMPTS = 3
 
-_TENANT = __import__("re").compile(TENANT_ID_PATTERN)
+_TENANT = re.compile(TENANT_ID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -152,7 +155,7 @@ class WebhookService:
 
     def _check(self, verdict: webhook_auth.Verdict, provider: str) -> None:
         if not verdict.ok:
-            metrics.add_metric(name="WebhookRejected", unit="Count", value=1)
+            metrics.add_metric(name="WebhookRejected", unit=MetricUnit.Count, value=1)
             logger.warning("webhook rejected", extra={"provider": provider, "reason": verdict.reason})
             raise InvalidSignatureError("the webhook's signature cannot be verified")
 
@@ -224,7 +227,7 @@ class WebhookService:
             self._enqueue(self.tenant_id, lead_id, now)
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
-        metrics.add_metric(name="MessageReceived", unit="Count", value=1)
+        metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
         company = tenant.name
         if keyword is Keyword.HELP:
             return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
@@ -287,15 +290,10 @@ class WebhookService:
             return "ignored: unknown message"
         revoke = None
         if update.opted_out or update.suppress is not None:
-            why = (
-                "complained (spam)"
-                if update.suppress is not None and update.suppress.value == "complained"
-                else (
-                    "hard bounce"
-                    if update.suppress is not None
-                    else f"opted out at the provider ({update.error_code})"
-                )
-            )
+            if update.suppress is None:
+                why = f"opted out at the provider ({update.error_code})"
+            else:
+                why = "complained (spam)" if update.suppress.value == "complained" else "hard bounce"
             revoke = ConsentState(
                 granted=False, updated_at=now, reason=f"{why} on {update.occurred_at.date().isoformat()}"
             )
