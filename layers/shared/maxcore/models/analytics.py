@@ -1,0 +1,86 @@
+"""Prospection analytics as the API shows them: the overview, the funnel, steps and top messages.
+
+Rates are shares between 0 and 1, rounded to four decimals (``0.1234`` is 12.34 %), and 0.0 when
+there is nothing to divide by.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class Overview(BaseModel):
+    """The headline numbers of a tenant's (or a campaign's) prospection."""
+
+    prospects: int = Field(description="Enrollments not removed.")
+    contacted: int = Field(description="Prospects who got at least one message (manual steps aside).")
+    interactions: int = Field(description="Steps that reached a prospect, manual ones included.")
+    replied: int = Field(description="Prospects who replied.")
+    reply_rate: float = Field(description="Share of the contacted prospects who replied.")
+    active_campaigns: int
+
+
+class FunnelStage(BaseModel):
+    """One stage of the funnel."""
+
+    stage: str = Field(description="`enrolled`, `contacted`, `replied`, `meeting` or `converted`.")
+    count: int
+    rate_from_previous: float | None = Field(description="Share of the previous stage; null for the first.")
+
+
+class Funnel(BaseModel):
+    """The prospection funnel, each stage a subset of the one before."""
+
+    stages: list[FunnelStage]
+
+
+class StepStat(BaseModel):
+    """Sends and replies of one step of one scenario version."""
+
+    campaign_id: str | None = Field(description="The campaign, or null for all campaigns together.")
+    scenario_id: str
+    scenario_version: int
+    step: int
+    channel: str
+    sent: int
+    replied: int = Field(description="Replies that came after this step and before the next one.")
+    reply_rate: float
+
+
+class TemplateStat(BaseModel):
+    """Sends and replies of the messages of one template, or of one source without template."""
+
+    template_id: str | None = Field(description="The template; null for AI-written and default messages.")
+    source: str = Field(description="`ai`, `template` or `default`.")
+    sent: int
+    replied: int
+    reply_rate: float
+
+
+class StepsReport(BaseModel):
+    """What each step and each message source brings in."""
+
+    steps: list[StepStat]
+    templates: list[TemplateStat]
+
+
+class TopMessage(BaseModel):
+    """One step message (a step, written by one source or template) and its reply rate."""
+
+    scenario_id: str
+    scenario_version: int
+    step: int
+    channel: str
+    source: str
+    template_id: str | None
+    objective: str | None = Field(description="The step's objective, when the scenario version is known.")
+    sent: int
+    replied: int
+    reply_rate: float
+
+
+class TopMessages(BaseModel):
+    """The step messages with the best reply rates, among those sent often enough to tell."""
+
+    items: list[TopMessage]
+    min_sent: int = Field(description="Sends a message needs to be ranked.")

@@ -1,0 +1,179 @@
+"""Automations: a trigger over a lead's state, a template to send, stop conditions, on or off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
+
+from maxcore.models.common import StrictModel, Ulid
+from maxcore.rules.intent import Intent
+
+
+class TriggerType(StrEnum):
+    """What makes an automation act on a lead (the activation plan's decision rules)."""
+
+    SILENCE = "silence"
+    """Our last message is ``days`` old and the lead has not answered since."""
+    OPENED_NO_REPLY = "opened_no_reply"
+    """The lead opened an e-mail ``hours`` ago and has not answered since."""
+    NOT_OPENED = "not_opened"
+    """An e-mail was delivered ``hours`` ago and never opened."""
+    NEVER_CONTACTED = "never_contacted"
+    """The lead was created ``days`` ago and nobody ever wrote to it."""
+    INBOUND_INTENT = "inbound_intent"
+    """The lead's last reply showed one of ``intents`` and we have not answered it."""
+
+
+class StopCondition(StrEnum):
+    """What keeps an automation from acting on a lead."""
+
+    REPLIED = "replied"
+    STATUS_CONVERTED = "status_converted"
+    OPTED_OUT = "opted_out"
+
+
+class SilenceConfig(StrictModel):
+    """``silence``: days without an answer after our last message."""
+
+    days: int = Field(default=3, ge=1, le=365)
+
+
+class OpenedNoReplyConfig(StrictModel):
+    """``opened_no_reply``: hours since the e-mail was opened."""
+
+    hours: int = Field(default=24, ge=1, le=24 * 30)
+
+
+class NotOpenedConfig(StrictModel):
+    """``not_opened``: hours since the e-mail was delivered."""
+
+    hours: int = Field(default=48, ge=1, le=24 * 30)
+
+
+class NeverContactedConfig(StrictModel):
+    """``never_contacted``: days since the lead was created."""
+
+    days: int = Field(default=1, ge=0, le=365)
+
+
+class InboundIntentConfig(StrictModel):
+    """``inbound_intent``: the reply intents that trigger."""
+
+    intents: list[Intent] = Field(
+        default_factory=lambda: [Intent.INTERESTED, Intent.MEETING_REQUEST], min_length=1, max_length=7
+    )
+
+
+TRIGGER_CONFIGS: dict[TriggerType, type[StrictModel]] = {
+    TriggerType.SILENCE: SilenceConfig,
+    TriggerType.OPENED_NO_REPLY: OpenedNoReplyConfig,
+    TriggerType.NOT_OPENED: NotOpenedConfig,
+    TriggerType.NEVER_CONTACTED: NeverContactedConfig,
+    TriggerType.INBOUND_INTENT: InboundIntentConfig,
+}
+
+
+def check_trigger_config(trigger: TriggerType, config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` completed with the trigger's defaults; ``ValueError`` naming the bad key."""
+    try:
+        model = TRIGGER_CONFIGS[trigger].model_validate(config)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "trigger_config"
+        raise ValueError(f"trigger_config.{where}: {first['msg']} (for a {trigger.value} trigger)") from None
+    return model.model_dump(mode="json")
+
+
+DEFAULT_STOPS = [StopCondition.REPLIED, StopCondition.STATUS_CONVERTED, StopCondition.OPTED_OUT]
+
+
+def check_compatible(trigger: TriggerType, stops: list[StopCondition]) -> None:
+    """Refuse an automation that could never act: a reply trigger stopped by replies."""
+    if trigger is TriggerType.INBOUND_INTENT and StopCondition.REPLIED in stops:
+        raise ValueError(
+            "stop_conditions: an inbound_intent automation answers replies, so it cannot stop on `replied`"
+        )
+
+
+class Automation(BaseModel):
+    """An automation of a tenant."""
+
+    id: str
+    name: str
+    trigger_type: TriggerType
+    trigger_config: dict[str, Any]
+    template_id: str
+    stop_conditions: list[StopCondition]
+    enabled: bool = False
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class AutomationResponse(Automation):
+    """An automation as the API shows it."""
+
+    status: str = Field(description="`on` or `off`.")
+
+    @classmethod
+    def of(cls, automation: Automation) -> AutomationResponse:
+        """The response of ``automation``."""
+        return cls(**automation.model_dump(), status="on" if automation.enabled else "off")
+
+
+class AutomationList(BaseModel):
+    """A tenant's automations, newest first."""
+
+    items: list[AutomationResponse]
+
+
+AutomationName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+def _unique(stops: list[StopCondition]) -> list[StopCondition]:
+    if len(set(stops)) != len(stops):
+        raise ValueError("stop_conditions must not repeat")
+    return stops
+
+
+class CreateAutomationRequest(StrictModel):
+    """A new automation; it starts off unless ``enabled`` says otherwise."""
+
+    name: AutomationName
+    trigger_type: TriggerType
+    trigger_config: dict[str, Any] = Field(default_factory=dict)
+    template_id: Ulid
+    stop_conditions: list[StopCondition] = Field(default_factory=lambda: list(DEFAULT_STOPS), max_length=3)
+    enabled: bool = False
+
+    @model_validator(mode="after")
+    def _config(self) -> Self:
+        self.trigger_config = check_trigger_config(self.trigger_type, self.trigger_config)
+        _unique(self.stop_conditions)
+        check_compatible(self.trigger_type, self.stop_conditions)
+        return self
+
+
+class UpdateAutomationRequest(StrictModel):
+    """A partial change of an automation."""
+
+    name: AutomationName | None = None
+    trigger_type: TriggerType | None = None
+    trigger_config: dict[str, Any] | None = None
+    template_id: Ulid | None = None
+    stop_conditions: list[StopCondition] | None = Field(default=None, max_length=3)
+    enabled: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        if self.stop_conditions is not None:
+            _unique(self.stop_conditions)
+        return self

@@ -1,0 +1,572 @@
+"""Prospection: scenarios, campaigns, enrolled prospects, their decisions, the blacklist, approvals.
+
+A scenario is a versioned list of steps; a campaign runs one scenario version in a send window; an
+enrollment is one lead in one campaign, with the step it is on and when that step is due. Every
+decision the scheduler takes about an enrollment (sent, skipped, deferred, stopped...) is kept with
+its reason, on the enrollment and as an interaction of the campaign.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+
+from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.tenant import SendWindow, Timezone
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+Prompt = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+ScenarioId = Annotated[str, StringConstraints(pattern=r"^([0-9A-HJKMNP-TV-Z]{26}|[a-z][a-z0-9-]{1,62})$")]
+"""A tenant's scenario (a ULID) or a predefined one (a slug such as ``connexion-douce``)."""
+
+MAX_STEPS = 10
+
+
+class StepChannel(StrEnum):
+    """Where a step happens: a messaging channel, or a manual task for a salesperson."""
+
+    EMAIL = "email"
+    SMS = "sms"
+    WHATSAPP = "whatsapp"
+    TELEGRAM = "telegram"
+    LINKEDIN = "linkedin"
+    CALL = "call"
+
+    @property
+    def is_manual(self) -> bool:
+        """LinkedIn and calls are done by a person: the scheduler makes them tasks."""
+        return self in (StepChannel.LINKEDIN, StepChannel.CALL)
+
+    @property
+    def channel(self) -> Channel | None:
+        """The messaging channel of a step that sends, ``None`` for a manual one."""
+        return None if self.is_manual else Channel(self.value)
+
+
+class ScenarioStep(StrictModel):
+    """One step of a scenario."""
+
+    order: int = Field(ge=1, le=MAX_STEPS, description="1 for the first step, then 2, 3...")
+    delay_days: int = Field(
+        ge=0, le=365, description="Days after the previous step (after the enrollment for step 1)."
+    )
+    channel: StepChannel
+    objective: ShortText
+    template_id: Ulid | None = Field(default=None, description="An active template of the tenant.")
+    ai_prompt: Prompt | None = Field(
+        default=None, description="What M.A.X. should write; used first when AI is available."
+    )
+    cta: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The suggested call to action."
+    )
+
+
+def _check_steps(steps: list[ScenarioStep]) -> list[ScenarioStep]:
+    orders = [s.order for s in steps]
+    if orders != list(range(1, len(steps) + 1)):
+        raise ValueError(f"steps must be numbered 1 to {len(steps)} in order, got {orders}")
+    return steps
+
+
+class Scenario(BaseModel):
+    """One version of a scenario."""
+
+    id: str
+    version: int = Field(ge=1)
+    name: str
+    description: str | None = None
+    steps: list[ScenarioStep]
+    predefined: bool = False
+    created_at: datetime
+
+    @property
+    def duration_days(self) -> int:
+        """Days from the enrollment to the last step."""
+        return sum(s.delay_days for s in self.steps)
+
+    def step(self, order: int) -> ScenarioStep | None:
+        """The step numbered ``order``, or ``None`` past the last one."""
+        return self.steps[order - 1] if 1 <= order <= len(self.steps) else None
+
+
+class ScenarioResponse(BaseModel):
+    """A scenario version as the API shows it."""
+
+    id: str
+    version: int
+    name: str
+    description: str | None
+    duration_days: int
+    steps: list[ScenarioStep]
+    predefined: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> ScenarioResponse:
+        """The response of ``scenario``."""
+        return cls(
+            id=scenario.id,
+            version=scenario.version,
+            name=scenario.name,
+            description=scenario.description,
+            duration_days=scenario.duration_days,
+            steps=scenario.steps,
+            predefined=scenario.predefined,
+            created_at=scenario.created_at,
+        )
+
+
+class ScenarioList(BaseModel):
+    """The scenarios of a tenant: the predefined ones first, then its own (latest versions)."""
+
+    items: list[ScenarioResponse]
+
+
+class CreateScenarioRequest(StrictModel):
+    """A tenant's own scenario."""
+
+    name: Name
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    steps: list[ScenarioStep] = Field(min_length=1, max_length=MAX_STEPS)
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, steps: list[ScenarioStep]) -> list[ScenarioStep]:
+        return _check_steps(steps)
+
+
+class UpdateScenarioRequest(StrictModel):
+    """A change of a tenant's scenario: it becomes a new version; running enrollments keep theirs."""
+
+    name: Name | None = None
+    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    steps: list[ScenarioStep] | None = Field(default=None, min_length=1, max_length=MAX_STEPS)
+
+    @field_validator("steps")
+    @classmethod
+    def _steps(cls, steps: list[ScenarioStep] | None) -> list[ScenarioStep] | None:
+        return None if steps is None else _check_steps(steps)
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        if "name" in self.model_fields_set and self.name is None:
+            raise ValueError("name cannot be null")
+        if "steps" in self.model_fields_set and self.steps is None:
+            raise ValueError("steps cannot be null")
+        return self
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+class CampaignStatus(StrEnum):
+    """Whether a campaign's steps run."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+
+
+DailyCaps = dict[Channel, Annotated[int, Field(ge=0, le=100_000)]]
+
+
+class Campaign(BaseModel):
+    """A prospection campaign."""
+
+    id: str
+    name: str
+    scenario_id: str
+    scenario_version: int
+    objective: str | None = None
+    status: CampaignStatus = CampaignStatus.ACTIVE
+    send_window: SendWindow = Field(default_factory=SendWindow)
+    timezone: str = "Europe/Paris"
+    daily_caps: dict[Channel, int] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+
+class CampaignResponse(Campaign):
+    """A campaign as the API shows it, with its prospects counted by status."""
+
+    prospects: dict[str, int] = Field(default_factory=dict)
+
+
+class CampaignPage(BaseModel):
+    """A tenant's campaigns, newest first."""
+
+    items: list[CampaignResponse]
+
+
+class CreateCampaignRequest(StrictModel):
+    """A new campaign; the window and timezone default to the tenant's."""
+
+    name: Name
+    scenario_id: ScenarioId
+    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
+    status: CampaignStatus = CampaignStatus.ACTIVE
+    send_window: SendWindow | None = Field(
+        default=None, description="Days (0 = Monday) and hours the steps may run; the tenant's by default."
+    )
+    timezone: Timezone | None = Field(default=None, description="IANA name; the tenant's by default.")
+    daily_caps: DailyCaps = Field(default_factory=dict, description="Most messages per channel per day.")
+
+    @field_validator("status")
+    @classmethod
+    def _not_completed(cls, status: CampaignStatus) -> CampaignStatus:
+        if status is CampaignStatus.COMPLETED:
+            raise ValueError("a new campaign is active or paused")
+        return status
+
+
+class UpdateCampaignRequest(StrictModel):
+    """A partial change: pause or resume (status), rename, move the window, change caps or scenario."""
+
+    name: Name | None = None
+    scenario_id: ScenarioId | None = None
+    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
+    status: CampaignStatus | None = None
+    send_window: SendWindow | None = None
+    timezone: Timezone | None = None
+    daily_caps: DailyCaps | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("nothing to change: send at least one field")
+        for name in ("name", "scenario_id", "status", "send_window", "timezone", "daily_caps"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+# --- enrollments and decisions ---------------------------------------------------------------------
+class EnrollmentStatus(StrEnum):
+    """Where a prospect stands in its campaign."""
+
+    ACTIVE = "active"
+    PAUSED = "paused"
+    AWAITING_APPROVAL = "awaiting_approval"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    REMOVED = "removed"
+
+
+class Outcome(StrEnum):
+    """What the scheduler did about a due step."""
+
+    SENT = "sent"
+    DRAFTED = "drafted"
+    RECOMMENDED = "recommended"
+    TASK_CREATED = "task_created"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+    HELD = "held"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+class MessageSource(StrEnum):
+    """Where a step's message came from (the seed's triple fallback)."""
+
+    AI = "ai"
+    TEMPLATE = "template"
+    DEFAULT = "default"
+
+
+class Decision(BaseModel):
+    """One decision about an enrollment, with its reason in the tenant's language."""
+
+    outcome: Outcome
+    code: str = Field(description="Stable reason code, e.g. `outside_window`, `replied`, `opted_out`.")
+    reason: str = Field(description="Why, in a sentence for the user.")
+    step: int | None = None
+    channel: StepChannel | None = None
+    source: MessageSource | None = None
+    until: datetime | None = Field(default=None, description="When a deferred step runs next.")
+    activity_id: str | None = None
+    approval_id: str | None = None
+    at: datetime
+
+
+class SentStep(BaseModel):
+    """A step that reached the lead (or a person, for a manual step), for the reply statistics."""
+
+    step: int
+    channel: StepChannel
+    source: MessageSource | None = None
+    template_id: str | None = None
+    at: datetime
+
+
+class Enrollment(BaseModel):
+    """A lead in a campaign."""
+
+    campaign_id: str
+    lead_id: str
+    scenario_id: str
+    scenario_version: int
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+    current_step: int = Field(default=1, description="The step to run next (1-based).")
+    next_action_at: datetime | None = None
+    held: bool = Field(default=False, description="Out of the due index while its campaign is paused.")
+    claim_token: str | None = None
+    lease_until: datetime | None = None
+    sending_step: int | None = None
+    sent: list[SentStep] = Field(default_factory=list)
+    decisions: list[Decision] = Field(default_factory=list)
+    replied_at: datetime | None = None
+    replied_step: int | None = None
+    enrolled_at: datetime
+    updated_at: datetime
+
+
+class ProspectResponse(BaseModel):
+    """An enrolled prospect as the API shows it: where it is and why."""
+
+    campaign_id: str
+    lead_id: str
+    lead_name: str | None = None
+    scenario_version: int
+    status: EnrollmentStatus
+    current_step: int
+    steps_total: int
+    next_action_at: datetime | None
+    last_decision: Decision | None
+    decisions: list[Decision]
+    replied_at: datetime | None
+    enrolled_at: datetime
+
+
+class ProspectPage(BaseModel):
+    """A page of a campaign's prospects."""
+
+    items: list[ProspectResponse]
+    next_cursor: str | None = None
+
+
+class ProspectChange(StrictModel):
+    """Pause or resume one prospect."""
+
+    status: EnrollmentStatus = Field(description="`paused` or `active`.")
+
+    @field_validator("status")
+    @classmethod
+    def _pause_or_resume(cls, status: EnrollmentStatus) -> EnrollmentStatus:
+        if status not in (EnrollmentStatus.PAUSED, EnrollmentStatus.ACTIVE):
+            raise ValueError("a prospect is paused or resumed (active); remove it with DELETE")
+        return status
+
+
+class EnrollRequest(StrictModel):
+    """Leads to enroll: by id, or as CSV rows (header: first_name,last_name,company,email,phone)."""
+
+    lead_ids: list[Ulid] | None = Field(default=None, min_length=1, max_length=500)
+    csv: Annotated[str, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
+        default=None, description="CSV text with a header row; at most 500 rows."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.lead_ids is None) == (self.csv is None):
+            raise ValueError("send either lead_ids or csv")
+        return self
+
+
+class RejectionCode(StrEnum):
+    """Why a row was not enrolled."""
+
+    BAD_PHONE = "bad_phone"
+    BAD_EMAIL = "bad_email"
+    NO_CONTACT = "no_contact"
+    DUPLICATE = "duplicate"
+    OPTED_OUT = "opted_out"
+    BLACKLISTED = "blacklisted"
+    UNKNOWN_LEAD = "unknown_lead"
+    BAD_ROW = "bad_row"
+
+
+class AcceptedRow(BaseModel):
+    """A row enrolled."""
+
+    row: int
+    lead_id: str
+    lead_created: bool = False
+
+
+class RejectedRow(BaseModel):
+    """A row not enrolled, and why."""
+
+    row: int
+    lead_id: str | None = None
+    value: str | None = None
+    code: RejectionCode
+    reason: str
+
+
+class EnrollmentReport(BaseModel):
+    """What an enrollment request did, row by row."""
+
+    accepted: list[AcceptedRow]
+    rejected: list[RejectedRow]
+
+
+class Interaction(BaseModel):
+    """One decision of the campaign, in time order: what happened to which prospect, and why."""
+
+    id: str
+    campaign_id: str
+    lead_id: str
+    decision: Decision
+    preview: str | None = None
+
+
+class InteractionPage(BaseModel):
+    """A page of a campaign's interactions, newest first."""
+
+    items: list[Interaction]
+    next_cursor: str | None = None
+
+
+# --- blacklist -----------------------------------------------------------------------------------
+class BlacklistKind(StrEnum):
+    """What a blacklist entry matches."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class BlacklistEntry(BaseModel):
+    """An address never to prospect."""
+
+    kind: BlacklistKind
+    value: str
+    reason: str
+    source: str
+    created_at: datetime
+    created_by: str | None = None
+
+
+class BlacklistPage(BaseModel):
+    """A tenant's blacklist."""
+
+    items: list[BlacklistEntry]
+    next_cursor: str | None = None
+
+
+class AddBlacklistRequest(StrictModel):
+    """Blacklist an e-mail address or a phone number (one of them)."""
+
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = None
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    source: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "manual"
+
+    @model_validator(mode="after")
+    def _one(self) -> Self:
+        if (self.email is None) == (self.phone is None):
+            raise ValueError("send either email or phone")
+        return self
+
+
+# --- approvals, tasks, recommendations ------------------------------------------------------------
+class ApprovalKind(StrEnum):
+    """What a pending item asks of the user."""
+
+    DRAFT = "draft"
+    """Assisted mode: a message M.A.X. wrote, sent only once a user approves it."""
+    TASK = "task"
+    """A manual step (LinkedIn, call) for a salesperson."""
+    RECOMMENDATION = "recommendation"
+    """Advise mode: what M.A.X. suggests doing; nothing is sent."""
+
+
+class ApprovalStatus(StrEnum):
+    """Where a pending item stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class ApprovalOrigin(BaseModel):
+    """What created the item: a campaign step or an automation."""
+
+    campaign_id: str | None = None
+    step: int | None = None
+    automation_id: str | None = None
+    run_key: str | None = None
+
+
+class Approval(BaseModel):
+    """A draft to approve, a task to do or a recommendation to consider."""
+
+    id: str
+    kind: ApprovalKind
+    status: ApprovalStatus = ApprovalStatus.PENDING
+    lead_id: str
+    channel: StepChannel
+    subject: str | None = None
+    body: str
+    source: MessageSource | None = None
+    reason: str
+    origin: ApprovalOrigin
+    created_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApprovalPage(BaseModel):
+    """A page of approvals, newest first."""
+
+    items: list[Approval]
+    next_cursor: str | None = None
+
+
+class ApprovalVerdict(StrEnum):
+    """A user's answer to a pending item."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+class DecideApprovalRequest(StrictModel):
+    """Approve (a draft is sent, a task is done) or reject; a draft's text may be edited first."""
+
+    decision: ApprovalVerdict
+    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+
+
+# --- schedule preview ----------------------------------------------------------------------------
+class PreviewItem(BaseModel):
+    """What the scheduler would do about one due step or automation on the day previewed."""
+
+    kind: str = Field(description="`campaign_step` or `automation`.")
+    campaign_id: str | None = None
+    automation_id: str | None = None
+    lead_id: str
+    step: int | None = None
+    local_time: str = Field(description="When it would run, in the campaign's timezone (ISO 8601).")
+    channel: StepChannel | None = None
+    source: MessageSource | None = None
+    outcome: Outcome
+    code: str
+    reason: str
+
+
+class SchedulePreview(BaseModel):
+    """A day of the scheduler, computed without sending anything."""
+
+    date: str
+    timezone: str
+    items: list[PreviewItem]
