@@ -56,6 +56,9 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "alerts_resolve_unknown.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 404}),
     "recommendations.json": ("functions/alerts/", "app.lambda_handler", {"statusCode": 200}),
+    "scenarios_list.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 200}),
+    "campaigns_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
+    "approvals_get_unknown.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 404}),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (

@@ -246,6 +246,199 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": "Welcome back! You'll hear from {company} again. Reply STOP at any time to stop.",
     },
+    # --- prospection: why the scheduler did (or did not do) each step ---------------------------
+    "prospection.enrolled": {
+        "fr": "Inscrit à la campagne : première étape prévue {until}.",
+        "en": "Enrolled in the campaign: first step planned {until}.",
+    },
+    "prospection.mode_auto": {
+        "fr": "Étape {step} envoyée par {channel} (mode Automatique).",
+        "en": "Step {step} sent by {channel} (auto mode).",
+    },
+    "prospection.mode_assisted": {
+        "fr": "Étape {step} : brouillon {channel} prêt, il attend votre validation (mode Assisté).",
+        "en": "Step {step}: {channel} draft ready and waiting for your approval (assisted mode).",
+    },
+    "prospection.mode_advise": {
+        "fr": "Étape {step} : M.A.X. vous suggère ce message {channel} ; rien n'est envoyé (mode Conseil).",
+        "en": "Step {step}: M.A.X. suggests this {channel} message; nothing is sent (advise mode).",
+    },
+    "prospection.manual_linkedin": {
+        "fr": "Étape {step} : tâche LinkedIn créée pour vous, à faire à la main.",
+        "en": "Step {step}: LinkedIn task created for you to do by hand.",
+    },
+    "prospection.manual_call": {
+        "fr": "Étape {step} : appel à passer, la tâche vous attend.",
+        "en": "Step {step}: a call to make, the task is waiting for you.",
+    },
+    "prospection.outside_window": {
+        "fr": "Étape {step} reportée : hors des horaires d'envoi, prochaine fenêtre {until}.",
+        "en": "Step {step} deferred: outside the send window, next window {until}.",
+    },
+    "prospection.daily_cap": {
+        "fr": (
+            "Étape {step} reportée : plafond de {cap} messages {channel} par jour atteint, reprise {until}."
+        ),
+        "en": "Step {step} deferred: the daily cap of {cap} {channel} messages is reached, resuming {until}.",
+    },
+    "prospection.provider_unavailable": {
+        "fr": "Étape {step} reportée : le fournisseur {channel} ne répond pas, nouvel essai {until}.",
+        "en": "Step {step} deferred: the {channel} provider is not answering, trying again {until}.",
+    },
+    "prospection.replied": {
+        "fr": "Séquence arrêtée : le prospect a répondu. À vous de jouer !",
+        "en": "Sequence stopped: the prospect replied. Over to you!",
+    },
+    "prospection.blacklisted": {
+        "fr": "Séquence arrêtée : l'adresse du prospect est sur votre liste noire.",
+        "en": "Sequence stopped: the prospect's address is on your blacklist.",
+    },
+    "prospection.lead_deleted": {
+        "fr": "Séquence arrêtée : le lead a été supprimé.",
+        "en": "Sequence stopped: the lead was deleted.",
+    },
+    "prospection.lead_converted": {
+        "fr": "Séquence arrêtée : le lead est converti, bravo !",
+        "en": "Sequence stopped: the lead is converted, well done!",
+    },
+    "prospection.lead_lost": {
+        "fr": "Séquence arrêtée : le lead est marqué perdu.",
+        "en": "Sequence stopped: the lead is marked lost.",
+    },
+    "prospection.campaign_completed": {
+        "fr": "Séquence arrêtée : la campagne est terminée.",
+        "en": "Sequence stopped: the campaign is completed.",
+    },
+    "prospection.campaign_paused": {
+        "fr": "En attente : la campagne est en pause, l'étape {step} repartira à la reprise.",
+        "en": "On hold: the campaign is paused; step {step} resumes when it does.",
+    },
+    "prospection.sequence_done": {
+        "fr": "Séquence terminée : toutes les étapes sont passées.",
+        "en": "Sequence complete: every step is done.",
+    },
+    "prospection.opted_out": {
+        "fr": "Étape {step} sautée : le prospect s'est désinscrit du canal {channel}.",
+        "en": "Step {step} skipped: the prospect opted out of {channel}.",
+    },
+    "prospection.no_address": {
+        "fr": "Étape {step} sautée : pas d'adresse {channel} pour ce prospect.",
+        "en": "Step {step} skipped: no {channel} address for this prospect.",
+    },
+    "prospection.address_suppressed": {
+        "fr": "Étape {step} sautée : l'adresse {channel} est bloquée (rebond ou plainte).",
+        "en": "Step {step} skipped: the {channel} address is suppressed (bounce or complaint).",
+    },
+    "prospection.whatsapp_window_closed": {
+        "fr": (
+            "Étape {step} sautée : WhatsApp n'autorise un message libre que 24 h après le dernier "
+            "message du prospect ; utilisez un template validé."
+        ),
+        "en": (
+            "Step {step} skipped: WhatsApp allows a free-form message only within 24 h of the "
+            "prospect's last message; use an approved template."
+        ),
+    },
+    "prospection.channel_disabled": {
+        "fr": "Étape {step} sautée : le canal {channel} est désactivé pour votre équipe.",
+        "en": "Step {step} skipped: the {channel} channel is turned off for your team.",
+    },
+    "prospection.sender_missing": {
+        "fr": "Étape {step} sautée : aucun expéditeur {channel} n'est configuré.",
+        "en": "Step {step} skipped: no {channel} sender is set up.",
+    },
+    "prospection.provider_refused": {
+        "fr": "Étape {step} non envoyée : le fournisseur {channel} a refusé le message ({detail}).",
+        "en": "Step {step} not sent: the {channel} provider refused the message ({detail}).",
+    },
+    "prospection.send_interrupted": {
+        "fr": (
+            "Étape {step} : l'envoi {channel} a été interrompu et n'est pas relancé, pour ne jamais "
+            "écrire deux fois ; vérifiez la conversation."
+        ),
+        "en": (
+            "Step {step}: the {channel} send was interrupted and is not retried, so the prospect never "
+            "gets it twice; check the conversation."
+        ),
+    },
+    "prospection.draft_approved": {
+        "fr": "Étape {step} envoyée par {channel} après votre validation.",
+        "en": "Step {step} sent by {channel} once you approved it.",
+    },
+    "prospection.draft_rejected": {
+        "fr": "Étape {step} écartée : vous avez refusé le brouillon. La séquence continue.",
+        "en": "Step {step} dropped: you rejected the draft. The sequence goes on.",
+    },
+    "prospection.paused_by_user": {
+        "fr": "Prospect mis en pause.",
+        "en": "Prospect paused.",
+    },
+    "prospection.resumed_by_user": {
+        "fr": "Prospect relancé : prochaine étape {until}.",
+        "en": "Prospect resumed: next step {until}.",
+    },
+    "prospection.removed_by_user": {
+        "fr": "Prospect retiré de la campagne.",
+        "en": "Prospect removed from the campaign.",
+    },
+    # --- prospection: the built-in messages (the last level of the fallback) -------------------
+    "prospection.default.subject": {
+        "fr": "{objective}",
+        "en": "{objective}",
+    },
+    "prospection.default.body": {
+        "fr": "Bonjour {first_name},\n\n{objective}\n\n{cta}\n\nBelle journée,\n{company}",
+        "en": "Hello {first_name},\n\n{objective}\n\n{cta}\n\nHave a great day,\n{company}",
+    },
+    "prospection.default.short": {
+        "fr": "Bonjour {first_name}, {objective} {cta} — {company}",
+        "en": "Hello {first_name}, {objective} {cta} — {company}",
+    },
+    "prospection.default.cta": {
+        "fr": "Auriez-vous 15 minutes cette semaine pour en parler ?",
+        "en": "Would you have 15 minutes this week to talk about it?",
+    },
+    # --- automations ------------------------------------------------------------------------
+    "automation.silence": {
+        "fr": "« {name} » : aucune réponse depuis {days} jours après votre dernier message.",
+        "en": '"{name}": no answer for {days} days after your last message.',
+    },
+    "automation.opened_no_reply": {
+        "fr": "« {name} » : e-mail ouvert il y a {hours} h, sans suite.",
+        "en": '"{name}": e-mail opened {hours} h ago, no answer.',
+    },
+    "automation.not_opened": {
+        "fr": "« {name} » : e-mail délivré il y a {hours} h et jamais ouvert.",
+        "en": '"{name}": e-mail delivered {hours} h ago and never opened.',
+    },
+    "automation.never_contacted": {
+        "fr": "« {name} » : lead créé il y a {days} jours et jamais contacté.",
+        "en": '"{name}": lead created {days} days ago and never contacted.',
+    },
+    "automation.inbound_intent": {
+        "fr": "« {name} » : le lead a répondu ({intent}) et attend une suite.",
+        "en": '"{name}": the lead replied ({intent}) and is waiting to hear back.',
+    },
+    "automation.outcome.sent": {
+        "fr": "{trigger} Message envoyé (mode Automatique).",
+        "en": "{trigger} Message sent (auto mode).",
+    },
+    "automation.outcome.drafted": {
+        "fr": "{trigger} Brouillon prêt, il attend votre validation (mode Assisté).",
+        "en": "{trigger} Draft ready and waiting for your approval (assisted mode).",
+    },
+    "automation.outcome.recommended": {
+        "fr": "{trigger} M.A.X. vous suggère de relancer ; rien n'est envoyé (mode Conseil).",
+        "en": "{trigger} M.A.X. suggests a follow-up; nothing is sent (advise mode).",
+    },
+    "automation.outcome.skipped": {
+        "fr": "{trigger} Rien n'est parti : {detail}",
+        "en": "{trigger} Nothing went out: {detail}",
+    },
+    "automation.outcome.unconfirmed": {
+        "fr": "{trigger} L'envoi a été interrompu et n'est pas relancé, pour ne jamais écrire deux fois.",
+        "en": "{trigger} The send was interrupted and is not retried, so the lead never gets it twice.",
+    },
 }
 
 

@@ -92,6 +92,33 @@ class ChannelRepository(TenantRepository):
             ) from exc
         return int(item.sent)
 
+    def take_campaign_slot(
+        self, campaign_id: str, channel: Channel, day: str, cap: int, now: datetime
+    ) -> int:
+        """AP26 for one campaign: its own cap on one channel, counted on its local day."""
+        name = keys.campaign_cap_channel(campaign_id, channel.value)
+        item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, name))
+        try:
+            item.update(
+                actions=[
+                    SendCounterItem.sent.add(1),
+                    SendCounterItem.expires_at.set(int(now.timestamp()) + COUNTER_TTL_SECONDS),
+                ],
+                condition=SendCounterItem.sent.does_not_exist() | (SendCounterItem.sent < cap),
+            )
+        except UpdateError as exc:
+            raise RateLimitedError(
+                f"the campaign's daily cap of {cap} {channel.value} messages is reached",
+                {"channel": channel.value, "daily_cap": cap, "day": day, "campaign_id": campaign_id},
+            ) from exc
+        return int(item.sent)
+
+    def give_back_campaign_slot(self, campaign_id: str, channel: Channel, day: str) -> None:
+        """A campaign message that could not be sent does not count against its cap."""
+        name = keys.campaign_cap_channel(campaign_id, channel.value)
+        item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, name))
+        item.update(actions=[SendCounterItem.sent.add(-1)], condition=SendCounterItem.sent > 0)
+
     def give_back_send_slot(self, channel: Channel, day: str) -> None:
         """AP26': a message that could not be sent does not count against the cap."""
         item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, channel.value))

@@ -258,6 +258,23 @@ class AutomationItem(BaseItem, discriminator="Automation"):
     enabled = BooleanAttribute(default=False)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class AutomationRunItem(BaseItem, discriminator="AutomationRun"):
+    """One occurrence of an automation's trigger on one lead, claimed once (``TENANT#t#AUTORUN``)."""
+
+    automation_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    episode = UnicodeAttribute()
+    state = UnicodeAttribute()
+    """``claimed`` (acting), ``sending`` (the provider was called), ``done``."""
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    decision = UnicodeAttribute(null=True)
+    """The decision as JSON, once done."""
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
 
 
 class ScenarioItem(BaseItem, discriminator="Scenario"):
@@ -267,9 +284,8 @@ class ScenarioItem(BaseItem, discriminator="Scenario"):
     scenario_version = NumberAttribute()
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
-    duration_days = NumberAttribute()
-    steps = ListAttribute[Any](default=list)
-    predefined = BooleanAttribute(default=False)
+    steps = UnicodeAttribute()
+    """The steps as JSON: they are read and written whole, never one by one."""
     created_at = IsoDateTimeAttribute()
 
 
@@ -282,12 +298,12 @@ class CampaignItem(BaseItem, discriminator="Campaign"):
     scenario_version = NumberAttribute()
     objective = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
-    send_days = ListAttribute[str](default=list)
-    send_hours = MapAttribute[str, Any](default=dict)
+    send_window = MapAttribute[str, Any](default=dict)
     timezone = UnicodeAttribute()
     daily_caps = MapAttribute[str, Any](default=dict)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
+    version = VersionAttribute()
 
 
 class EnrollmentItem(BaseItem, discriminator="Enrollment"):
@@ -295,14 +311,64 @@ class EnrollmentItem(BaseItem, discriminator="Enrollment"):
 
     campaign_id = UnicodeAttribute()
     lead_id = UnicodeAttribute()
+    scenario_id = UnicodeAttribute()
     scenario_version = NumberAttribute()
     status = UnicodeAttribute()
-    current_step = NumberAttribute(default=0)
+    current_step = NumberAttribute(default=1)
     next_action_at = IsoDateTimeAttribute(null=True)
-    claimed_step = NumberAttribute(null=True)
-    last_reason = UnicodeAttribute(null=True)
-    created_at = IsoDateTimeAttribute()
+    held = BooleanAttribute(default=False)
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    sending_step = NumberAttribute(null=True)
+    sent = UnicodeAttribute(default="[]")
+    """The steps sent, as JSON (for the reply statistics)."""
+    decisions = UnicodeAttribute(default="[]")
+    """The last decisions, newest last, as JSON."""
+    replied_at = IsoDateTimeAttribute(null=True)
+    replied_step = NumberAttribute(null=True)
+    enrolled_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
+
+
+class InteractionItem(BaseItem, discriminator="Interaction"):
+    """One decision of a campaign about a prospect (``TENANT#t#CAMPAIGN#c`` / ``INTER#<iso>#<id>``)."""
+
+    interaction_id = UnicodeAttribute()
+    campaign_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    decision = UnicodeAttribute()
+    """The decision as JSON."""
+    preview = UnicodeAttribute(null=True)
+
+
+class BlacklistItem(BaseItem, discriminator="Blacklist"):
+    """An address never to prospect (``TENANT#t#BLACKLIST`` / ``EMAIL#...`` or ``PHONE#...``)."""
+
+    kind = UnicodeAttribute()
+    value = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    source = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+    created_by = UnicodeAttribute(null=True)
+
+
+class ApprovalItem(BaseItem, discriminator="Approval"):
+    """A draft to approve, a task or a recommendation (``TENANT#t#APPROVAL`` / ``APPROVAL#id``)."""
+
+    approval_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    status = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    subject = UnicodeAttribute(null=True)
+    body = UnicodeAttribute()
+    source = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute()
+    origin = MapAttribute[str, Any](default=dict)
+    created_at = IsoDateTimeAttribute()
+    decided_at = IsoDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    result = MapAttribute[str, Any](default=dict)
 
 
 class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
@@ -393,9 +459,13 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     TemplateLibraryItem,
     ConversationItem,
     AutomationItem,
+    AutomationRunItem,
     ScenarioItem,
     CampaignItem,
     EnrollmentItem,
+    InteractionItem,
+    BlacklistItem,
+    ApprovalItem,
     LedgerEntryItem,
     MessageRefItem,
     ChannelSettingsItem,

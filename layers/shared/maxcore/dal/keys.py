@@ -278,9 +278,67 @@ def due_gsi2sk(next_action_at_iso: str, campaign_id: str, lead_id: str) -> str:
     return f"{next_action_at_iso}#{campaign_id}#{lead_id}"
 
 
+def due_shard(campaign_id: str, lead_id: str) -> int:
+    """The due-index shard of one enrollment (stable, so a step stays in its shard)."""
+    return shard_of(f"{campaign_id}#{lead_id}", DUE_SHARDS)
+
+
+DUE_UPPER = "~"
+"""Sorts after every character of a key: ``<iso>#~`` bounds every key due at ``<iso>``."""
+
+
 def lead_enrollment_gsi1pk(tenant_id: str, lead_id: str) -> str:
     """GSI1 partition of a lead's enrollments (a reply stops them all)."""
     return f"{_tenant(tenant_id)}#LEADENROLL#{lead_id}"
+
+
+def lead_enrollment_gsi1sk(campaign_id: str) -> str:
+    """GSI1 sort key of a lead's enrollment: its campaign."""
+    return f"CAMPAIGN#{campaign_id}"
+
+
+ENROLLMENT_SK_PREFIX = "ENROLL#"
+INTERACTION_SK_PREFIX = "INTER#"
+
+
+def interaction_sk(at_iso: str, interaction_id: str) -> str:
+    """Sort key of a campaign's interaction, in time order, next to the campaign's enrollments."""
+    return f"{INTERACTION_SK_PREFIX}{at_iso}#{interaction_id}"
+
+
+def blacklist_pk(tenant_id: str) -> str:
+    """Partition of a tenant's prospection blacklist."""
+    return f"{_tenant(tenant_id)}#BLACKLIST"
+
+
+def blacklist_sk(kind: str, value: str) -> str:
+    """Sort key of one blacklisted address, e.g. ``PHONE#+33612345678``."""
+    return f"{kind.upper()}#{value}"
+
+
+def approval_pk(tenant_id: str) -> str:
+    """Partition of a tenant's drafts to approve, tasks and recommendations."""
+    return f"{_tenant(tenant_id)}#APPROVAL"
+
+
+def approval_sk(approval_id: str) -> str:
+    """Sort key of one approval (ULID: in time order)."""
+    return f"APPROVAL#{approval_id}"
+
+
+def automation_run_pk(tenant_id: str) -> str:
+    """Partition of the occurrences automations acted on (each claimed once)."""
+    return f"{_tenant(tenant_id)}#AUTORUN"
+
+
+def automation_run_sk(automation_id: str, lead_id: str, episode: str) -> str:
+    """Sort key of one occurrence of an automation's trigger on one lead."""
+    return f"{automation_id}#{lead_id}#{episode}"
+
+
+def campaign_cap_channel(campaign_id: str, channel: str) -> str:
+    """The counter name of a campaign's daily cap on one channel (next to the tenant's counters)."""
+    return f"campaign#{campaign_id}#{channel}"
 
 
 # --- assistant ----------------------------------------------------------------------------------

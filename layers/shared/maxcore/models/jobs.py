@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from maxcore.models.common import TenantId, Ulid
 
@@ -42,3 +42,5 @@ class TenantJobMessage(BaseModel):
     scheduled_at: datetime
     lead_id: Ulid | None = None
     """The lead of an ``evaluate_lead`` job."""
+    shard: int | None = Field(default=None, ge=0, le=7)
+    """The due-index shard of a ``run_pending_actions`` message (all shards when absent)."""

@@ -82,7 +82,25 @@ class MessagingService:
         )
         return SentMessage.model_validate(answer)
 
-    def _send(self, request: SendMessageRequest, sent_by: str, key: str) -> SentMessage:
+    def deliver(
+        self, request: SendMessageRequest, sent_by: str, key: str, metadata: dict[str, object]
+    ) -> SentMessage:
+        """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
+
+        The same checks and errors as :meth:`send`; the provider gets ``key`` as its idempotency key
+        and the activity carries ``metadata`` (the campaign, the step, the message's source). The
+        lead's alerts are left to the daily sweep: the scheduler sends in bulk.
+        """
+        return self._send(request, sent_by, key, metadata=metadata, evaluate=False)
+
+    def _send(
+        self,
+        request: SendMessageRequest,
+        sent_by: str,
+        key: str,
+        metadata: dict[str, object] | None = None,
+        evaluate: bool = True,
+    ) -> SentMessage:
         now = self._clock()
         lead = self.leads.get(request.lead_id)
         templates = TemplateService(self.tenant_id)
@@ -204,9 +222,10 @@ class MessagingService:
                 "template_version": template_version,
                 "sent_by": sent_by,
                 "channel_reason": choice.reason,
+                **(metadata or {}),
             },
         )
-        recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity)
+        recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
         metrics.add_metric(name="MessageSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "message sent",

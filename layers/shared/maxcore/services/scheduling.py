@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -9,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
+from maxcore.services.sequencer import Sequencer
 from maxcore.settings import get_settings
 
 if TYPE_CHECKING:
@@ -69,10 +72,16 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
         sent += len(batch)
         batch.clear()
 
+    # The due steps of a tenant are spread over the shards of its due index: one message per
+    # shard lets several workers run a big tenant's hour side by side.
+    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
     for tenant_id in tenant_ids:
-        batch.append(TenantJobMessage(job=job, tenant_id=tenant_id, scheduled_at=scheduled_at))
-        if len(batch) == SQS_BATCH:
-            flush()
+        for shard in shards:
+            batch.append(
+                TenantJobMessage(job=job, tenant_id=tenant_id, scheduled_at=scheduled_at, shard=shard)
+            )
+            if len(batch) == SQS_BATCH:
+                flush()
     flush()
     metrics.add_metric(name="JobFannedOut", unit=MetricUnit.Count, value=sent)
     logger.info(
@@ -97,8 +106,15 @@ def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:
 
 
 def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
-    # Prospection steps and automations come with their own issue.
-    return {"due_steps": 0}
+    # The prospection steps due in one shard of the tenant's due index (every shard without one).
+    sequencer = Sequencer(message.tenant_id)
+    shards = range(DUE_SHARDS) if message.shard is None else [message.shard]
+    due, outcomes, lost = 0, Counter[str](), 0
+    for shard in shards:
+        report = sequencer.run_shard(shard)
+        due, lost = due + report.due, lost + report.lost_races
+        outcomes.update(report.outcomes)
+    return {"shard": message.shard, "due_steps": due, "outcomes": dict(outcomes), "lost_races": lost}
 
 
 def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
@@ -114,7 +130,14 @@ def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
         report = AlertService(message.tenant_id).evaluate_lead(message.lead_id)
     except NotFoundError:
         return {"lead_id": message.lead_id, "lead_deleted": True}
-    return {"lead_id": message.lead_id, "opened": report.opened, "resolved": report.resolved}
+    # A reply stops the lead's sequences now, not only when their next step comes due.
+    stopped = Sequencer(message.tenant_id).stop_on_reply(message.lead_id)
+    return {
+        "lead_id": message.lead_id,
+        "opened": report.opened,
+        "resolved": report.resolved,
+        "sequences_stopped": stopped,
+    }
 
 
 def enqueue_lead_evaluation(tenant_id: str, lead_id: str, at: datetime) -> None:

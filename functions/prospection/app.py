@@ -1,0 +1,355 @@
+"""Prospection API: scenarios, campaigns, their prospects and interactions, the blacklist, approvals."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.models.common import Ulid
+from maxcore.models.prospection import (
+    AddBlacklistRequest,
+    Approval,
+    ApprovalKind,
+    ApprovalPage,
+    ApprovalStatus,
+    BlacklistEntry,
+    BlacklistKind,
+    BlacklistPage,
+    CampaignPage,
+    CampaignResponse,
+    CreateCampaignRequest,
+    CreateScenarioRequest,
+    DecideApprovalRequest,
+    EnrollmentReport,
+    EnrollRequest,
+    InteractionPage,
+    ProspectChange,
+    ProspectPage,
+    ProspectResponse,
+    ScenarioId,
+    ScenarioList,
+    ScenarioResponse,
+    UpdateCampaignRequest,
+    UpdateScenarioRequest,
+)
+from maxcore.services.approvals import ApprovalService
+from maxcore.services.prospection import BlacklistService, CampaignService, ProspectService
+from maxcore.services.scenarios import ScenarioService
+
+app = create_app("M.A.X. prospection")
+
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=200)]
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+@app.get(
+    "/scenarios",
+    responses=responses(200, "The predefined scenarios, then the tenant's own."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List scenarios",
+)
+def list_scenarios() -> ScenarioList:
+    """The five predefined scenarios and the tenant's own (latest versions)."""
+    service = ScenarioService(principal(app).tenant_id)
+    return ScenarioList(items=[ScenarioResponse.of(s) for s in service.list()])
+
+
+@app.post(
+    "/scenarios",
+    status_code=201,
+    responses=responses(201, "The scenario, version 1."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Create a scenario",
+)
+def create_scenario(body: Annotated[CreateScenarioRequest, Body()]) -> ScenarioResponse:
+    """A scenario of the tenant: steps numbered from 1, each with its delay, channel and objective."""
+    return ScenarioResponse.of(ScenarioService(principal(app).tenant_id).create(body))
+
+
+@app.get(
+    "/scenarios/<scenario_id>",
+    responses=responses(200, "The scenario's latest version, or the one asked for.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Get a scenario",
+)
+def get_scenario(
+    scenario_id: Annotated[ScenarioId, Path()],
+    version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> ScenarioResponse:
+    """One scenario; ``version`` reads an older one (what running enrollments follow)."""
+    service = ScenarioService(principal(app).tenant_id)
+    found = service.latest(scenario_id) if version is None else service.version(scenario_id, version)
+    return ScenarioResponse.of(found)
+
+
+@app.patch(
+    "/scenarios/<scenario_id>",
+    responses=responses(200, "The new version.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Change a scenario (new version)",
+)
+def update_scenario(
+    scenario_id: Annotated[ScenarioId, Path()], body: Annotated[UpdateScenarioRequest, Body()]
+) -> ScenarioResponse:
+    """A new version; prospects already enrolled keep the version they started. Predefined: 409."""
+    return ScenarioResponse.of(ScenarioService(principal(app).tenant_id).update(scenario_id, body))
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+@app.get(
+    "/campaigns",
+    responses=responses(200, "The campaigns, newest first."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List campaigns",
+)
+def list_campaigns() -> CampaignPage:
+    """Every campaign of the tenant, newest first."""
+    service = CampaignService(principal(app).tenant_id)
+    return CampaignPage(items=[service.response(c, with_counts=False) for c in service.list()])
+
+
+@app.post(
+    "/campaigns",
+    status_code=201,
+    responses=responses(201, "The campaign."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Create a campaign",
+)
+def create_campaign(body: Annotated[CreateCampaignRequest, Body()]) -> CampaignResponse:
+    """A campaign running a scenario in a send window (the tenant's window and timezone by default)."""
+    service = CampaignService(principal(app).tenant_id)
+    return service.response(service.create(body), with_counts=False)
+
+
+@app.get(
+    "/campaigns/<campaign_id>",
+    responses=responses(200, "The campaign with its prospects counted by status.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Get a campaign",
+)
+def get_campaign(campaign_id: Annotated[Ulid, Path()]) -> CampaignResponse:
+    """One campaign; another tenant's is a 404."""
+    service = CampaignService(principal(app).tenant_id)
+    return service.response(service.get(campaign_id))
+
+
+@app.patch(
+    "/campaigns/<campaign_id>",
+    responses=responses(200, "The campaign.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Change, pause or resume a campaign",
+)
+def update_campaign(
+    campaign_id: Annotated[Ulid, Path()], body: Annotated[UpdateCampaignRequest, Body()]
+) -> CampaignResponse:
+    """``status: paused`` holds every prospect; ``active`` puts them back in the schedule."""
+    service = CampaignService(principal(app).tenant_id)
+    return service.response(service.update(campaign_id, body))
+
+
+@app.delete(
+    "/campaigns/<campaign_id>",
+    status_code=204,
+    responses=responses(204, "Deleted with its prospects and interactions; the leads stay.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Delete a campaign",
+)
+def delete_campaign(campaign_id: Annotated[Ulid, Path()]) -> None:
+    """Delete a campaign."""
+    CampaignService(principal(app).tenant_id).delete(campaign_id)
+
+
+# --- prospects -----------------------------------------------------------------------------------
+@app.post(
+    "/campaigns/<campaign_id>/prospects",
+    responses=responses(200, "Row by row: accepted, or rejected with the reason.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Enroll prospects",
+)
+def enroll(campaign_id: Annotated[Ulid, Path()], body: Annotated[EnrollRequest, Body()]) -> EnrollmentReport:
+    """Enroll leads by id, or CSV rows (leads are found by e-mail or phone, else created). Bad phone,
+    bad e-mail, duplicate, opted out and blacklisted rows are rejected with their reason."""
+    return ProspectService(principal(app).tenant_id).enroll(campaign_id, body)
+
+
+@app.get(
+    "/campaigns/<campaign_id>/prospects",
+    responses=responses(200, "A page of prospects with their last decision.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List a campaign's prospects",
+)
+def list_prospects(
+    campaign_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+) -> ProspectPage:
+    """The campaign's prospects: status, step, next action time and why."""
+    items, next_cursor = ProspectService(principal(app).tenant_id).page(campaign_id, limit, cursor)
+    return ProspectPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/campaigns/<campaign_id>/prospects/<lead_id>",
+    responses=responses(200, "The prospect with every decision kept.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Get a prospect",
+)
+def get_prospect(campaign_id: Annotated[Ulid, Path()], lead_id: Annotated[Ulid, Path()]) -> ProspectResponse:
+    """One prospect of a campaign."""
+    return ProspectService(principal(app).tenant_id).get(campaign_id, lead_id)
+
+
+@app.patch(
+    "/campaigns/<campaign_id>/prospects/<lead_id>",
+    responses=responses(200, "The prospect.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Pause or resume a prospect",
+)
+def change_prospect(
+    campaign_id: Annotated[Ulid, Path()],
+    lead_id: Annotated[Ulid, Path()],
+    body: Annotated[ProspectChange, Body()],
+) -> ProspectResponse:
+    """``paused`` takes the prospect out of the schedule; ``active`` puts it back."""
+    caller = principal(app)
+    return ProspectService(caller.tenant_id).set_status(campaign_id, lead_id, body.status, caller.subject)
+
+
+@app.delete(
+    "/campaigns/<campaign_id>/prospects/<lead_id>",
+    status_code=204,
+    responses=responses(204, "Removed; its history stays.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Remove a prospect",
+)
+def remove_prospect(campaign_id: Annotated[Ulid, Path()], lead_id: Annotated[Ulid, Path()]) -> None:
+    """Take a prospect out of the campaign for good."""
+    caller = principal(app)
+    ProspectService(caller.tenant_id).remove(campaign_id, lead_id, caller.subject)
+
+
+@app.get(
+    "/campaigns/<campaign_id>/interactions",
+    responses=responses(200, "The campaign's decisions, newest first.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List a campaign's interactions",
+)
+def list_interactions(
+    campaign_id: Annotated[Ulid, Path()],
+    lead_id: Annotated[Ulid | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> InteractionPage:
+    """Everything the scheduler did or did not do, and why (sent, skipped, deferred, stopped...)."""
+    items, next_cursor = ProspectService(principal(app).tenant_id).interactions(
+        campaign_id, limit, cursor, lead_id
+    )
+    return InteractionPage(items=items, next_cursor=next_cursor)
+
+
+# --- blacklist -----------------------------------------------------------------------------------
+@app.get(
+    "/blacklist",
+    responses=responses(200, "The blacklist."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List the blacklist",
+)
+def list_blacklist() -> BlacklistPage:
+    """Addresses the tenant never prospects."""
+    return BlacklistPage(items=BlacklistService(principal(app).tenant_id).list())
+
+
+@app.post(
+    "/blacklist",
+    status_code=201,
+    responses=responses(201, "Blacklisted.", 409),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Blacklist an address",
+)
+def add_blacklist(body: Annotated[AddBlacklistRequest, Body()]) -> BlacklistEntry:
+    """Blacklist an e-mail or a phone (checked at enrollment and before every step)."""
+    caller = principal(app)
+    return BlacklistService(caller.tenant_id).add(body, caller.subject)
+
+
+@app.delete(
+    "/blacklist/<kind>/<value>",
+    status_code=204,
+    responses=responses(204, "Off the blacklist.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Take an address off the blacklist",
+)
+def remove_blacklist(
+    kind: Annotated[BlacklistKind, Path()], value: Annotated[str, Path(min_length=3, max_length=254)]
+) -> None:
+    """Take an e-mail (``/blacklist/email/<address>``) or a phone off the blacklist."""
+    BlacklistService(principal(app).tenant_id).remove(kind, value)
+
+
+# --- approvals -----------------------------------------------------------------------------------
+@app.get(
+    "/approvals",
+    responses=responses(200, "Drafts, tasks and recommendations, newest first."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="List approvals",
+)
+def list_approvals(
+    kind: Annotated[ApprovalKind | None, Query()] = None,
+    status: Annotated[ApprovalStatus | None, Query()] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> ApprovalPage:
+    """What waits for the team: drafts to approve (assisted), tasks (calls, LinkedIn), suggestions."""
+    items, next_cursor = ApprovalService(principal(app).tenant_id).page(limit, cursor, kind, status)
+    return ApprovalPage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/approvals/<approval_id>",
+    responses=responses(200, "The approval.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Get an approval",
+)
+def get_approval(approval_id: Annotated[Ulid, Path()]) -> Approval:
+    """One approval."""
+    return ApprovalService(principal(app).tenant_id).get(approval_id)
+
+
+@app.post(
+    "/approvals/<approval_id>",
+    responses=responses(200, "Decided: a draft approved is sent, once.", 403, 404, 409, 429, 502),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Approve or reject",
+)
+def decide_approval(
+    approval_id: Annotated[Ulid, Path()], body: Annotated[DecideApprovalRequest, Body()]
+) -> Approval:
+    """Approve (a draft is sent, possibly edited; a task is logged as done) or reject (the sequence
+    moves on). A second decision is a 409."""
+    caller = principal(app)
+    return ApprovalService(caller.tenant_id).decide(approval_id, body, caller.subject)
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,188 @@
+"""The automation repository: a tenant's automations and the trigger occurrences they acted on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.expressions.update import Action
+
+from maxcore.dal import keys
+from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.items import AutomationItem, AutomationRunItem
+from maxcore.errors import ConflictError, NotFoundError
+from maxcore.models.automation import Automation, StopCondition, TriggerType
+from maxcore.models.prospection import Decision
+
+RUN_TTL_SECONDS = 400 * 24 * 3600
+"""An occurrence is remembered for over a year: its trigger time never comes back after that."""
+
+
+class AutomationRepository(TenantRepository):
+    """Automations of one tenant."""
+
+    def get(self, automation_id: str) -> Automation:
+        """AP37: one automation (consistent); 404 when unknown."""
+        try:
+            item = AutomationItem.get(
+                keys.automation_pk(self.tenant_id), keys.automation_sk(automation_id), consistent_read=True
+            )
+        except DoesNotExist as exc:
+            raise NotFoundError(
+                f"automation {automation_id} not found", {"automation_id": automation_id}
+            ) from exc
+        return _automation(item)
+
+    def list_all(self) -> list[Automation]:
+        """AP37': every automation of the tenant, newest first (one Query)."""
+        return [
+            _automation(i)
+            for i in AutomationItem.query(keys.automation_pk(self.tenant_id), scan_index_forward=False)
+            if isinstance(i, AutomationItem)
+        ]
+
+    def save(self, automation: Automation, *, new: bool = False) -> Automation:
+        """AP37'': create, or replace if unchanged since read (``version``; 409 otherwise)."""
+        item = AutomationItem(
+            keys.automation_pk(self.tenant_id),
+            keys.automation_sk(automation.id),
+            automation_id=automation.id,
+            name=automation.name,
+            trigger_type=automation.trigger_type.value,
+            trigger_config=automation.trigger_config,
+            template_id=automation.template_id,
+            stop_conditions=[s.value for s in automation.stop_conditions],
+            enabled=automation.enabled,
+            created_at=automation.created_at,
+            updated_at=automation.updated_at,
+        )
+        if not new:
+            item.version = automation.version
+        try:
+            item.save()
+        except PutError as exc:
+            raise ConflictError(
+                "the automation changed meanwhile; read it again", {"automation_id": automation.id}
+            ) from exc
+        return automation.model_copy(update={"version": item.version})
+
+    def delete(self, automation: Automation) -> None:
+        """AP37''': delete if unchanged since read."""
+        item = AutomationItem(keys.automation_pk(self.tenant_id), keys.automation_sk(automation.id))
+        item.version = automation.version
+        try:
+            item.delete()
+        except DeleteError as exc:
+            raise ConflictError(
+                "the automation changed meanwhile; read it again", {"automation_id": automation.id}
+            ) from exc
+
+    # --- occurrences --------------------------------------------------------------------------
+    def claim_run(
+        self, automation_id: str, lead_id: str, episode: str, token: str, lease_until: datetime, now: datetime
+    ) -> bool:
+        """AP38: claim one occurrence of a trigger on a lead for one worker.
+
+        A new occurrence is a conditional Put; one whose worker died (``state`` not ``done``, lease
+        over) is taken over by a conditional Update. ``False``: done already, or another worker has it.
+        """
+        pk, sk = (
+            keys.automation_run_pk(self.tenant_id),
+            keys.automation_run_sk(automation_id, lead_id, episode),
+        )
+        item = AutomationRunItem(
+            pk,
+            sk,
+            automation_id=automation_id,
+            lead_id=lead_id,
+            episode=episode,
+            state="claimed",
+            claim_token=token,
+            lease_until=lease_until,
+            created_at=now,
+            updated_at=now,
+            expires_at=int(now.timestamp()) + RUN_TTL_SECONDS,
+        )
+        try:
+            item.save(condition=AutomationRunItem.PK.does_not_exist())
+            return True
+        except PutError as exc:
+            if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
+                raise
+        try:
+            AutomationRunItem(pk, sk).update(
+                actions=[
+                    AutomationRunItem.claim_token.set(token),
+                    AutomationRunItem.lease_until.set(lease_until),
+                    AutomationRunItem.updated_at.set(now),
+                ],
+                condition=(AutomationRunItem.state != "done") & (AutomationRunItem.lease_until < now),
+            )
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def run_state(self, automation_id: str, lead_id: str, episode: str) -> str | None:
+        """AP38': the state of an occurrence (``claimed``, ``sending``, ``done``) or ``None``."""
+        try:
+            item = AutomationRunItem.get(
+                keys.automation_run_pk(self.tenant_id),
+                keys.automation_run_sk(automation_id, lead_id, episode),
+                consistent_read=True,
+            )
+        except DoesNotExist:
+            return None
+        return item.state
+
+    def mark_run_sending(
+        self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
+    ) -> bool:
+        """AP38'': note, before calling the provider, that the send has started."""
+        return self._move(automation_id, lead_id, episode, token, "sending", now, None)
+
+    def finish_run(
+        self, automation_id: str, lead_id: str, episode: str, token: str, decision: Decision, now: datetime
+    ) -> bool:
+        """AP38''': the occurrence is done, with its decision."""
+        return self._move(automation_id, lead_id, episode, token, "done", now, decision)
+
+    def _move(
+        self,
+        automation_id: str,
+        lead_id: str,
+        episode: str,
+        token: str,
+        state: str,
+        now: datetime,
+        decision: Decision | None,
+    ) -> bool:
+        item = AutomationRunItem(
+            keys.automation_run_pk(self.tenant_id), keys.automation_run_sk(automation_id, lead_id, episode)
+        )
+        actions: list[Action] = [AutomationRunItem.state.set(state), AutomationRunItem.updated_at.set(now)]
+        if decision is not None:
+            actions.append(AutomationRunItem.decision.set(decision.model_dump_json(exclude_none=True)))
+        try:
+            item.update(actions=actions, condition=AutomationRunItem.claim_token == token)
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _automation(item: AutomationItem) -> Automation:
+    return Automation(
+        id=item.automation_id,
+        name=item.name,
+        trigger_type=TriggerType(item.trigger_type),
+        trigger_config=plain(item.trigger_config) or {},
+        template_id=item.template_id or "",
+        stop_conditions=[StopCondition(s) for s in item.stop_conditions or []],
+        enabled=bool(item.enabled),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 1),
+    )

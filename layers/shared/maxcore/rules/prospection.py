@@ -1,0 +1,158 @@
+"""What the scheduler does about one due prospection step: pure rules, no I/O.
+
+The scheduler gathers the facts (the lead, the campaign, the blacklist, the tenant's mode, the
+channel's availability) and :func:`decide_step` says what to do and why, in this order:
+stop (the lead is gone, blacklisted, replied, converted or lost; the campaign is completed), hold
+(the campaign is paused), complete (no step left), defer (outside the send window), a task (manual
+step), skip (the channel cannot reach the lead), then what the tenant's mode allows: a
+recommendation (advise), a draft (assisted) or a send (auto).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from maxcore.models.lead import Lead, LeadStatus
+from maxcore.models.prospection import (
+    CampaignStatus,
+    Decision,
+    Enrollment,
+    MessageSource,
+    Outcome,
+    ScenarioStep,
+)
+from maxcore.models.tenant import Mode
+from maxcore.rules.channels import Refusal
+from maxcore.rules.send_window import Window, describe, is_open, next_open
+from maxcore.texts import render
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """Everything the decision about one due step depends on."""
+
+    now: datetime
+    enrollment: Enrollment
+    campaign_status: CampaignStatus
+    step: ScenarioStep | None
+    lead: Lead | None
+    window: Window
+    mode: Mode
+    blacklisted: bool = False
+    refusal: Refusal | None = None
+    """Why the step's channel cannot reach the lead (consent, address, suppression), if it cannot."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What to do, the reason code, and the values its text needs."""
+
+    outcome: Outcome
+    code: str
+    values: dict[str, str | int] = field(default_factory=dict)
+    until: datetime | None = None
+
+    @property
+    def acts(self) -> bool:
+        """Whether the verdict produces a message (sent, drafted or recommended)."""
+        return self.outcome in (Outcome.SENT, Outcome.DRAFTED, Outcome.RECOMMENDED)
+
+
+_ENDED_STATUSES = {LeadStatus.CONVERTED: "lead_converted", LeadStatus.LOST: "lead_lost"}
+
+
+def replied_since_enrollment(lead: Lead, enrollment: Enrollment) -> bool:
+    """Whether the lead wrote to us after it was enrolled (which stops the sequence)."""
+    last_in = lead.summary.last_inbound_at
+    return last_in is not None and last_in > enrollment.enrolled_at
+
+
+def decide_step(facts: StepFacts) -> Verdict:
+    """Decide what happens to a due step now.
+
+    Parameters
+    ----------
+    facts
+        The enrollment, its step (``None`` past the last one), the lead (``None`` once deleted), the
+        campaign's status and window, the tenant's mode, the blacklist and the channel's refusal.
+
+    Returns
+    -------
+    Verdict
+        The outcome, its reason code and values; ``until`` when the step is deferred.
+    """
+    step = facts.step
+    if facts.lead is None:
+        return Verdict(Outcome.STOPPED, "lead_deleted")
+    if facts.campaign_status is CampaignStatus.COMPLETED:
+        return Verdict(Outcome.STOPPED, "campaign_completed")
+    if facts.blacklisted:
+        return Verdict(Outcome.STOPPED, "blacklisted")
+    if replied_since_enrollment(facts.lead, facts.enrollment):
+        return Verdict(Outcome.STOPPED, "replied")
+    if facts.lead.status in _ENDED_STATUSES:
+        return Verdict(Outcome.STOPPED, _ENDED_STATUSES[facts.lead.status])
+    if facts.campaign_status is CampaignStatus.PAUSED:
+        return Verdict(Outcome.HELD, "campaign_paused")
+    if step is None:
+        return Verdict(Outcome.COMPLETED, "sequence_done")
+    if not is_open(facts.window, facts.now):
+        until = next_open(facts.window, facts.now)
+        return Verdict(Outcome.DEFERRED, "outside_window", until=until)
+    if step.channel.is_manual:
+        return Verdict(Outcome.TASK_CREATED, f"manual_{step.channel.value}")
+    if facts.refusal is not None:
+        return Verdict(Outcome.SKIPPED, facts.refusal.code, {"channel": step.channel.value})
+    if facts.mode is Mode.ADVISE:
+        return Verdict(Outcome.RECOMMENDED, "mode_advise")
+    if facts.mode is Mode.ASSISTED:
+        return Verdict(Outcome.DRAFTED, "mode_assisted")
+    return Verdict(Outcome.SENT, "mode_auto")
+
+
+def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource:
+    """The first source of the seed's fallback that can write this step: AI, template, default."""
+    if step.ai_prompt and ai_available:
+        return MessageSource.AI
+    if step.template_id and template_usable:
+        return MessageSource.TEMPLATE
+    return MessageSource.DEFAULT
+
+
+def reason_text(verdict: Verdict, locale: str, timezone: str, step: ScenarioStep | None = None) -> str:
+    """The verdict's reason in the tenant's language (the ``prospection.<code>`` catalogue text)."""
+    values: dict[str, str | int] = dict(verdict.values)
+    if verdict.until is not None:
+        values["until"] = describe(verdict.until, timezone, locale)
+    if step is not None:
+        values.setdefault("step", step.order)
+        values.setdefault("channel", step.channel.value)
+    key = f"prospection.{verdict.code}"
+    return render(key, locale, **values)
+
+
+def to_decision(
+    verdict: Verdict,
+    *,
+    locale: str,
+    timezone: str,
+    now: datetime,
+    step: ScenarioStep | None,
+    source: MessageSource | None = None,
+    activity_id: str | None = None,
+    approval_id: str | None = None,
+) -> Decision:
+    """The decision recorded for ``verdict``."""
+    return Decision(
+        outcome=verdict.outcome,
+        code=verdict.code,
+        reason=reason_text(verdict, locale, timezone, step),
+        step=None if step is None else step.order,
+        channel=None if step is None else step.channel,
+        source=source,
+        until=verdict.until,
+        activity_id=activity_id,
+        approval_id=approval_id,
+        at=now,
+    )

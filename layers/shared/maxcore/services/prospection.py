@@ -1,0 +1,546 @@
+"""Campaigns, their prospects and the blacklist, as the API manages them.
+
+The scheduler's side (running due steps) is :mod:`maxcore.services.sequencer`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.base import decode_cursor, encode_cursor
+from maxcore.dal.blacklist import BlacklistRepository
+from maxcore.dal.campaigns import CampaignRepository
+from maxcore.dal.enrollments import EnrollmentRepository, Guard
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.lead import CreateLeadRequest, Lead
+from maxcore.models.prospection import (
+    AcceptedRow,
+    AddBlacklistRequest,
+    BlacklistEntry,
+    BlacklistKind,
+    Campaign,
+    CampaignResponse,
+    CampaignStatus,
+    CreateCampaignRequest,
+    Decision,
+    Enrollment,
+    EnrollmentReport,
+    EnrollmentStatus,
+    EnrollRequest,
+    Interaction,
+    Outcome,
+    ProspectResponse,
+    RejectedRow,
+    RejectionCode,
+    Scenario,
+    UpdateCampaignRequest,
+)
+from maxcore.models.tenant import Tenant
+from maxcore.observability import logger, metrics
+from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.send_window import Window, add_local_days, describe, next_open
+from maxcore.services.alerts import tenant_settings
+from maxcore.services.leads import LeadService
+from maxcore.services.scenarios import ScenarioService
+from maxcore.texts import render
+
+MAX_CSV_ROWS = 500
+CSV_FIELDS = ("first_name", "last_name", "company", "email", "phone")
+
+
+class CampaignService:
+    """The campaigns of one tenant."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.repository = CampaignRepository(tenant_id)
+        self.enrollments = EnrollmentRepository(tenant_id)
+        self.scenarios = ScenarioService(tenant_id, clock)
+        self._clock = clock
+
+    def get(self, campaign_id: str) -> Campaign:
+        """One campaign (404 for another tenant's)."""
+        return self.repository.get(campaign_id)
+
+    def list(self) -> list[Campaign]:
+        """Every campaign, newest first."""
+        return self.repository.list_all()
+
+    def response(self, campaign: Campaign, with_counts: bool = True) -> CampaignResponse:
+        """The campaign with its prospects counted by status (one paged read of its enrollments)."""
+        counts: Counter[str] = Counter()
+        if with_counts:
+            counts.update(e.status.value for e in self.enrollments.iter_campaign(campaign.id))
+        return CampaignResponse(**campaign.model_dump(), prospects=dict(counts))
+
+    def create(self, request: CreateCampaignRequest) -> Campaign:
+        """A new campaign on the latest version of its scenario (422 naming an unknown scenario)."""
+        tenant = tenant_settings(self.tenant_id)
+        scenario = self._scenario(request.scenario_id)
+        now = self._clock()
+        campaign = Campaign(
+            id=new_id(),
+            name=request.name,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            objective=request.objective,
+            status=request.status,
+            send_window=request.send_window or tenant.send_window,
+            timezone=request.timezone or tenant.timezone,
+            daily_caps=request.daily_caps,
+            created_at=now,
+            updated_at=now,
+        )
+        saved = self.repository.save(campaign, new=True)
+        logger.info("campaign created", extra={"campaign_id": saved.id, "scenario_id": scenario.id})
+        return saved
+
+    def update(self, campaign_id: str, request: UpdateCampaignRequest) -> Campaign:
+        """Change the fields sent; pausing holds its prospects, resuming puts them back in the schedule."""
+        before = self.repository.get(campaign_id)
+        changes = {name: getattr(request, name) for name in request.model_fields_set}
+        if before.status is CampaignStatus.COMPLETED and changes.get("status", before.status) is not (
+            CampaignStatus.COMPLETED
+        ):
+            raise ConflictError(
+                "a completed campaign cannot be reopened; create a new one",
+                {"campaign_id": campaign_id, "status": before.status.value},
+            )
+        if "scenario_id" in changes:
+            scenario = self._scenario(changes["scenario_id"])
+            changes["scenario_id"], changes["scenario_version"] = scenario.id, scenario.version
+        after = before.model_copy(update={**changes, "updated_at": self._clock()})
+        saved = self.repository.save(Campaign.model_validate(after.model_dump()))
+        if before.status is CampaignStatus.PAUSED and saved.status is CampaignStatus.ACTIVE:
+            released = self._release_held(saved)
+            logger.info("campaign resumed", extra={"campaign_id": saved.id, "released": released})
+        return saved
+
+    def delete(self, campaign_id: str) -> None:
+        """Delete a campaign with its prospects and interactions (the leads stay)."""
+        campaign = self.repository.get(campaign_id)
+        self.repository.delete(campaign)
+        removed = self.enrollments.remove_all(campaign_id)
+        logger.info("campaign deleted", extra={"campaign_id": campaign_id, "items": removed})
+
+    def _scenario(self, scenario_id: str) -> Scenario:
+        try:
+            return self.scenarios.latest(scenario_id)
+        except NotFoundError as exc:
+            raise InvalidInputError(
+                f"unknown scenario {scenario_id}",
+                [{"field": "scenario_id", "message": "no such scenario for this tenant"}],
+            ) from exc
+
+    def _release_held(self, campaign: Campaign) -> int:
+        """Put the prospects a pause held back in the due index, due now at the earliest."""
+        now = self._clock()
+        tenant = tenant_settings(self.tenant_id)
+        window = Window.of(campaign.send_window, campaign.timezone)
+        released = 0
+        for e in self.enrollments.iter_campaign(campaign.id):
+            if not e.held or e.status is not EnrollmentStatus.ACTIVE:
+                continue
+            due = next_open(window, max(e.next_action_at or now, now))
+            after = e.model_copy(update={"held": False, "next_action_at": due, "updated_at": now})
+            decision = Decision(
+                outcome=Outcome.DEFERRED,
+                code="resumed_by_user",
+                reason=_text(
+                    "prospection.resumed_by_user",
+                    tenant,
+                    until=describe(due, campaign.timezone, tenant.locale.value),
+                ),
+                step=e.current_step,
+                until=due,
+                at=now,
+            )
+            if self.enrollments.transition(
+                after,
+                Guard(statuses=(EnrollmentStatus.ACTIVE,), step=e.current_step),
+                decision,
+                _interaction(after, decision),
+            ):
+                released += 1
+        return released
+
+
+class ProspectService:
+    """The prospects of one tenant's campaigns: enrollment, pause, removal, their history."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.campaigns = CampaignRepository(tenant_id)
+        self.repository = EnrollmentRepository(tenant_id)
+        self.leads = LeadRepository(tenant_id)
+        self.blacklist = BlacklistRepository(tenant_id)
+        self.scenarios = ScenarioService(tenant_id, clock)
+        self._clock = clock
+
+    # --- enrollment -----------------------------------------------------------------------
+    def enroll(self, campaign_id: str, request: EnrollRequest) -> EnrollmentReport:
+        """Enroll leads by id or from CSV rows; every row is accepted or rejected with its reason."""
+        campaign = self.campaigns.get(campaign_id)
+        if campaign.status is CampaignStatus.COMPLETED:
+            raise ConflictError(
+                "the campaign is completed: enroll prospects in an active or paused campaign",
+                {"campaign_id": campaign_id},
+            )
+        tenant = tenant_settings(self.tenant_id)
+        scenario = self.scenarios.version(campaign.scenario_id, campaign.scenario_version)
+        accepted: list[AcceptedRow] = []
+        rejected: list[RejectedRow] = []
+        if request.lead_ids is not None:
+            rows: list[tuple[int, Lead | RejectedRow, bool]] = []
+            seen: set[str] = set()
+            for row, lead_id in enumerate(request.lead_ids, start=1):
+                if lead_id in seen:
+                    rows.append((row, _reject(row, RejectionCode.DUPLICATE, "listed twice", lead_id), False))
+                    continue
+                seen.add(lead_id)
+                try:
+                    rows.append((row, self.leads.get(lead_id), False))
+                except NotFoundError:
+                    rows.append(
+                        (row, _reject(row, RejectionCode.UNKNOWN_LEAD, "no such lead", lead_id), False)
+                    )
+        else:
+            rows = self._csv_rows(request.csv or "", tenant)
+        for row, found, created in rows:
+            if isinstance(found, RejectedRow):
+                rejected.append(found)
+                continue
+            refusal = self._refusal(row, found, scenario)
+            if refusal is not None:
+                rejected.append(refusal)
+                continue
+            if self._enroll_one(campaign, scenario, found, tenant):
+                accepted.append(AcceptedRow(row=row, lead_id=found.id, lead_created=created))
+            else:
+                rejected.append(_reject(row, RejectionCode.DUPLICATE, "already in this campaign", found.id))
+        metrics.add_metric(name="ProspectsEnrolled", unit=MetricUnit.Count, value=len(accepted))
+        logger.info(
+            "prospects enrolled",
+            extra={"campaign_id": campaign_id, "accepted": len(accepted), "rejected": len(rejected)},
+        )
+        return EnrollmentReport(accepted=accepted, rejected=rejected)
+
+    def _refusal(self, row: int, lead: Lead, scenario: Scenario) -> RejectedRow | None:
+        if not (lead.email or lead.phone or lead.telegram_chat_id):
+            return _reject(row, RejectionCode.NO_CONTACT, "no e-mail, phone or Telegram chat", lead.id)
+        if self.blacklist.matches(lead.email, lead.phone):
+            return _reject(row, RejectionCode.BLACKLISTED, "the lead's address is blacklisted", lead.id)
+        channels = {s.channel.channel for s in scenario.steps if s.channel.channel is not None}
+        revoked = {c for c, state in lead.consent.items() if not state.granted}
+        if channels and channels <= revoked:
+            names = ", ".join(sorted(c.value for c in channels))
+            return _reject(
+                row, RejectionCode.OPTED_OUT, f"opted out of every channel of the scenario ({names})", lead.id
+            )
+        return None
+
+    def _enroll_one(self, campaign: Campaign, scenario: Scenario, lead: Lead, tenant: Tenant) -> bool:
+        now = self._clock()
+        window = Window.of(campaign.send_window, campaign.timezone)
+        first = scenario.steps[0]
+        due = next_open(window, add_local_days(now, first.delay_days, campaign.timezone))
+        decision = Decision(
+            outcome=Outcome.DEFERRED,
+            code="enrolled",
+            reason=_text(
+                "prospection.enrolled", tenant, until=describe(due, campaign.timezone, tenant.locale.value)
+            ),
+            step=1,
+            until=due,
+            at=now,
+        )
+        enrollment = Enrollment(
+            campaign_id=campaign.id,
+            lead_id=lead.id,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            next_action_at=due,
+            held=campaign.status is CampaignStatus.PAUSED,
+            decisions=[decision],
+            enrolled_at=now,
+            updated_at=now,
+        )
+        return self.repository.enroll(enrollment)
+
+    def _csv_rows(self, text: str, tenant: Tenant) -> list[tuple[int, Lead | RejectedRow, bool]]:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+        unknown = [h for h in header if h not in CSV_FIELDS]
+        if not header or unknown or not ({"email", "phone"} & set(header)):
+            raise InvalidInputError(
+                "the CSV needs a header row with email and/or phone, and only these columns: "
+                + ", ".join(CSV_FIELDS),
+                [
+                    {
+                        "field": "csv",
+                        "message": f"unknown columns: {', '.join(unknown)}" if unknown else "bad header",
+                    }
+                ],
+            )
+        reader.fieldnames = header
+        rows: list[tuple[int, Lead | RejectedRow, bool]] = []
+        seen: set[str] = set()
+        for row, record in enumerate(reader, start=1):
+            if row > MAX_CSV_ROWS:
+                raise InvalidInputError(
+                    f"at most {MAX_CSV_ROWS} rows per upload",
+                    [{"field": "csv", "message": f"more than {MAX_CSV_ROWS} rows"}],
+                )
+            rows.append(self._csv_row(row, record, seen, tenant))
+        if not rows:
+            raise InvalidInputError("the CSV has no rows", [{"field": "csv", "message": "no data rows"}])
+        return rows
+
+    def _csv_row(
+        self, row: int, record: dict[str | None, Any], seen: set[str], tenant: Tenant
+    ) -> tuple[int, Lead | RejectedRow, bool]:
+        values = {k: str(v or "").strip() for k, v in record.items() if k in CSV_FIELDS}
+        if None in record:  # more cells than the header has columns
+            return (
+                row,
+                _reject(row, RejectionCode.BAD_ROW, "more cells than columns", value=str(record[None])[:200]),
+                False,
+            )
+        email = phone = None
+        try:
+            email = normalize_email(values["email"]) if values.get("email") else None
+        except ContactFormatError:
+            return (
+                row,
+                _reject(row, RejectionCode.BAD_EMAIL, "not an e-mail address", value=values["email"]),
+                False,
+            )
+        try:
+            phone = normalize_phone(values["phone"], tenant.country_code) if values.get("phone") else None
+        except ContactFormatError:
+            return (
+                row,
+                _reject(row, RejectionCode.BAD_PHONE, "not a phone number", value=values["phone"]),
+                False,
+            )
+        if email is None and phone is None:
+            return row, _reject(row, RejectionCode.NO_CONTACT, "no e-mail and no phone"), False
+        contacts = [c for c in (email, phone) if c]
+        if any(c in seen for c in contacts):
+            return (
+                row,
+                _reject(
+                    row,
+                    RejectionCode.DUPLICATE,
+                    "the same contact appears earlier in the file",
+                    value=contacts[0],
+                ),
+                False,
+            )
+        seen.update(contacts)
+        for field_name, value in (("email", email), ("phone", phone)):
+            if value is not None and (lead_id := self.leads.find_by_contact(field_name, value)):
+                return row, self.leads.get(lead_id), False
+        try:
+            lead = LeadService(self.tenant_id, self._clock).create(
+                CreateLeadRequest(
+                    first_name=values.get("first_name") or None,
+                    last_name=values.get("last_name") or None,
+                    company=values.get("company") or None,
+                    email=email,
+                    phone=phone,
+                    source="csv",
+                )
+            )
+        except (ValueError, ConflictError) as exc:
+            return row, _reject(row, RejectionCode.BAD_ROW, str(exc)[:200]), False
+        return row, lead, True
+
+    # --- prospects ------------------------------------------------------------------------
+    def page(
+        self, campaign_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[ProspectResponse], str | None]:
+        """A page of the campaign's prospects, in lead order, with their last decision."""
+        campaign = self.campaigns.get(campaign_id)
+        after = None if cursor is None else decode_cursor(cursor)
+        found = self.repository.page(campaign.id, limit, after)
+        items = [self._response(e) for e in found[:limit]]
+        next_cursor = encode_cursor(found[limit - 1].lead_id) if len(found) > limit else None
+        return items, next_cursor
+
+    def get(self, campaign_id: str, lead_id: str) -> ProspectResponse:
+        """One prospect with every decision kept."""
+        self.campaigns.get(campaign_id)
+        return self._response(self.repository.get(campaign_id, lead_id))
+
+    def set_status(
+        self, campaign_id: str, lead_id: str, status: EnrollmentStatus, by: str
+    ) -> ProspectResponse:
+        """Pause or resume one prospect (409 when it is finished or a worker holds its step)."""
+        campaign = self.campaigns.get(campaign_id)
+        e = self.repository.get(campaign_id, lead_id)
+        tenant = tenant_settings(self.tenant_id)
+        now = self._clock()
+        if status is e.status:
+            return self._response(e)
+        if status is EnrollmentStatus.PAUSED:
+            allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE,)
+            after = e.model_copy(update={"status": status, "updated_at": now})
+            decision = Decision(
+                outcome=Outcome.HELD,
+                code="paused_by_user",
+                reason=_text("prospection.paused_by_user", tenant),
+                step=e.current_step,
+                at=now,
+            )
+        else:
+            allowed = (EnrollmentStatus.PAUSED,)
+            window = Window.of(campaign.send_window, campaign.timezone)
+            due = next_open(window, max(e.next_action_at or now, now))
+            after = e.model_copy(update={"status": status, "next_action_at": due, "updated_at": now})
+            decision = Decision(
+                outcome=Outcome.DEFERRED,
+                code="resumed_by_user",
+                reason=_text(
+                    "prospection.resumed_by_user",
+                    tenant,
+                    until=describe(due, campaign.timezone, tenant.locale.value),
+                ),
+                step=e.current_step,
+                until=due,
+                at=now,
+            )
+        if e.status not in allowed or not self.repository.transition(
+            after, Guard(statuses=allowed, step=e.current_step), decision, _interaction(after, decision, by)
+        ):
+            raise ConflictError(
+                f"the prospect is {e.status.value} and cannot be {status.value} now",
+                {"campaign_id": campaign_id, "lead_id": lead_id, "status": e.status.value},
+            )
+        return self._response(self.repository.get(campaign_id, lead_id))
+
+    def remove(self, campaign_id: str, lead_id: str, by: str) -> None:
+        """Take a prospect out of its campaign for good (its history stays)."""
+        self.campaigns.get(campaign_id)
+        e = self.repository.get(campaign_id, lead_id)
+        if e.status is EnrollmentStatus.REMOVED:
+            return
+        tenant = tenant_settings(self.tenant_id)
+        now = self._clock()
+        after = e.model_copy(
+            update={"status": EnrollmentStatus.REMOVED, "next_action_at": None, "updated_at": now}
+        )
+        decision = Decision(
+            outcome=Outcome.STOPPED,
+            code="removed_by_user",
+            reason=_text("prospection.removed_by_user", tenant),
+            step=e.current_step,
+            at=now,
+        )
+        open_statuses = tuple(s for s in EnrollmentStatus if s is not EnrollmentStatus.REMOVED)
+        if not self.repository.transition(
+            after,
+            Guard(statuses=open_statuses, step=e.current_step),
+            decision,
+            _interaction(after, decision, by),
+        ):
+            raise ConflictError(
+                "the prospect's step is running right now; try again in a minute",
+                {"campaign_id": campaign_id, "lead_id": lead_id},
+            )
+
+    def interactions(
+        self, campaign_id: str, limit: int, cursor: str | None, lead_id: str | None
+    ) -> tuple[list[Interaction], str | None]:
+        """The campaign's interactions, newest first."""
+        self.campaigns.get(campaign_id)
+        return self.repository.interactions(campaign_id, limit, cursor, lead_id)
+
+    def _response(self, e: Enrollment) -> ProspectResponse:
+        scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
+        return prospect_response(e, len(scenario.steps))
+
+
+class BlacklistService:
+    """The blacklist of one tenant."""
+
+    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+        self.tenant_id = tenant_id
+        self.repository = BlacklistRepository(tenant_id)
+        self._clock = clock
+
+    def list(self) -> list[BlacklistEntry]:
+        """Every entry."""
+        return self.repository.list_all()
+
+    def add(self, request: AddBlacklistRequest, by: str) -> BlacklistEntry:
+        """Blacklist an address (stored normalised, so any way of writing it matches)."""
+        kind, value = _normalised(request.email, request.phone, tenant_settings(self.tenant_id).country_code)
+        entry = BlacklistEntry(
+            kind=kind,
+            value=value,
+            reason=request.reason,
+            source=request.source,
+            created_at=self._clock(),
+            created_by=by,
+        )
+        return self.repository.add(entry)
+
+    def remove(self, kind: BlacklistKind, value: str) -> None:
+        """Take an address off the blacklist."""
+        email, phone = (value, None) if kind is BlacklistKind.EMAIL else (None, value)
+        _, normalised = _normalised(email, phone, tenant_settings(self.tenant_id).country_code)
+        self.repository.remove(kind, normalised)
+
+
+def _normalised(email: str | None, phone: str | None, country_code: str) -> tuple[BlacklistKind, str]:
+    try:
+        if email is not None:
+            return BlacklistKind.EMAIL, normalize_email(email)
+        return BlacklistKind.PHONE, normalize_phone(phone or "", country_code)
+    except ContactFormatError as exc:
+        field_name = "email" if email is not None else "phone"
+        raise InvalidInputError(str(exc), [{"field": field_name, "message": str(exc)}]) from exc
+
+
+def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = None) -> ProspectResponse:
+    """The API view of an enrollment."""
+    return ProspectResponse(
+        campaign_id=e.campaign_id,
+        lead_id=e.lead_id,
+        lead_name=lead_name,
+        scenario_version=e.scenario_version,
+        status=e.status,
+        current_step=e.current_step,
+        steps_total=steps_total,
+        next_action_at=e.next_action_at,
+        last_decision=e.decisions[-1] if e.decisions else None,
+        decisions=list(reversed(e.decisions)),
+        replied_at=e.replied_at,
+        enrolled_at=e.enrolled_at,
+    )
+
+
+def _interaction(e: Enrollment, decision: Decision, by: str | None = None) -> Interaction:
+    del by  # the user is in the logs; the interaction says what happened
+    return Interaction(id=new_id(), campaign_id=e.campaign_id, lead_id=e.lead_id, decision=decision)
+
+
+def _reject(
+    row: int, code: RejectionCode, reason: str, lead_id: str | None = None, value: str | None = None
+) -> RejectedRow:
+    return RejectedRow(row=row, lead_id=lead_id, value=value, code=code, reason=reason)
+
+
+def _text(key: str, tenant: Tenant, **values: object) -> str:
+    return render(key, tenant.locale.value, **values)

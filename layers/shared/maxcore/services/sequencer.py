@@ -1,0 +1,589 @@
+"""The scheduler's side of prospection: run the due steps of one shard of one tenant, exactly once.
+
+For each enrollment the due index returns, the facts are read (lead, campaign, blacklist, channel,
+mode) and :func:`maxcore.rules.prospection.decide_step` says what to do. Decisions that send nothing
+(stop, hold, defer, skip, task) are one transaction conditional on the due key as read: a second
+worker, or a second run, loses and changes nothing. Decisions that write a message claim the step
+first (a lease), note that the send started before calling the provider, and settle with a
+transaction conditional on the claim. A worker that dies leaves the step due again when its lease
+ends; the next one sees the send had started and, unless the provider deduplicates on our key,
+records the step as unconfirmed instead of sending it again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.blacklist import BlacklistRepository
+from maxcore.dal.campaigns import CampaignRepository
+from maxcore.dal.channels import ChannelRepository
+from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
+from maxcore.dal.leads import LeadRepository
+from maxcore.dal.suppressions import SuppressionRepository
+from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
+from maxcore.ids import new_id
+from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
+from maxcore.models.message import ChannelChoice, SendMessageRequest
+from maxcore.models.prospection import (
+    Approval,
+    ApprovalKind,
+    ApprovalOrigin,
+    Campaign,
+    Decision,
+    Enrollment,
+    EnrollmentStatus,
+    Interaction,
+    MessageSource,
+    Outcome,
+    Scenario,
+    ScenarioStep,
+    SentStep,
+)
+from maxcore.models.tenant import Tenant
+from maxcore.observability import logger, metrics
+from maxcore.rules import channels as channel_rules
+from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
+from maxcore.rules.send_window import Window, add_local_days, day_bounds, local_day, next_open
+from maxcore.services.alerts import tenant_settings
+from maxcore.services.channels import ChannelService
+from maxcore.services.composer import Composed, Composer
+from maxcore.services.messaging import MessagingService
+from maxcore.services.scenarios import ScenarioService
+
+LEASE = timedelta(minutes=15)
+"""How long a worker holds a claimed step; the worker's timeout is well under it."""
+RETRY_AFTER_UPSTREAM = timedelta(hours=1)
+IDEMPOTENT_PROVIDERS = frozenset({"resend"})
+"""Providers that deduplicate on our idempotency key: an interrupted send may be sent again safely."""
+
+
+def step_key(campaign_id: str, lead_id: str, step: int) -> str:
+    """The idempotency key of one step of one enrollment (the provider gets it too)."""
+    return f"step:{campaign_id}:{lead_id}:{step}"
+
+
+@dataclass
+class RunReport:
+    """What one run over a shard did."""
+
+    due: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    lost_races: int = 0
+
+    def count(self, outcome: Outcome | None) -> None:
+        """Count one step's outcome (``None``: another worker or user had it)."""
+        if outcome is None:
+            self.lost_races += 1
+        else:
+            self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
+
+
+class Sequencer:
+    """Runs the due prospection steps of one tenant."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        tenant: Tenant | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.tenant = tenant or tenant_settings(tenant_id)
+        self.repository = EnrollmentRepository(tenant_id)
+        self.campaigns = CampaignRepository(tenant_id)
+        self.leads = LeadRepository(tenant_id)
+        self.blacklist = BlacklistRepository(tenant_id)
+        self.scenarios = ScenarioService(tenant_id, clock)
+        self.channel_settings = ChannelRepository(tenant_id)
+        self.messaging = MessagingService(tenant_id, clock, sleep)
+        self._clock = clock
+        self._campaigns: dict[str, Campaign | None] = {}
+        self._enabled: frozenset[Channel] | None = None
+        self._composer: Composer | None = None
+
+    # --- the run ------------------------------------------------------------------------------
+    def run_shard(self, shard: int) -> RunReport:
+        """Run every step of ``shard`` due now."""
+        report = RunReport()
+        for due in self.repository.due(shard, self._clock()):
+            report.due += 1
+            report.count(self.run_one(due))
+        return report
+
+    def run_one(self, due: DueEnrollment) -> Outcome | None:
+        """Decide and act on one due step; ``None`` when another worker or a user had it first."""
+        e = due.enrollment
+        now = self._clock()
+        campaign = self._campaign(e.campaign_id)
+        if campaign is None:  # deleted while its enrollments are being removed
+            return None
+        scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
+        step = scenario.step(e.current_step)
+        lead = self._lead(e.lead_id)
+        if (
+            e.sending_step is not None
+            and e.sending_step == e.current_step
+            and step is not None
+            and lead is not None
+        ):
+            return self._resume_interrupted(due, campaign, scenario, step, lead, now)
+        facts = StepFacts(
+            now=now,
+            enrollment=e,
+            campaign_status=campaign.status,
+            step=step,
+            lead=lead,
+            window=Window.of(campaign.send_window, campaign.timezone),
+            mode=self.tenant.mode,
+            blacklisted=lead is not None and bool(self.blacklist.matches(lead.email, lead.phone)),
+            refusal=self._refusal(lead, step, now),
+        )
+        verdict = decide_step(facts)
+        if verdict.acts and step is not None and lead is not None:
+            return self._act(due, campaign, scenario, step, lead, verdict, now)
+        return self._settle_without_message(due, campaign, scenario, step, lead, verdict, now)
+
+    def stop_on_reply(self, lead_id: str) -> int:
+        """AP15: stop every running sequence of a lead who replied since it was enrolled."""
+        lead = self._lead(lead_id)
+        if lead is None:
+            return 0
+        now = self._clock()
+        stopped = 0
+        running = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL)
+        for e in self.repository.for_lead(lead_id):
+            if e.status not in running or not replied_since_enrollment(lead, e):
+                continue
+            campaign = self._campaign(e.campaign_id)
+            if campaign is None:
+                continue
+            verdict = Verdict(Outcome.STOPPED, "replied")
+            decision = self._decision(verdict, campaign, None, now)
+            after = self._stopped(e, lead, verdict, now).model_copy(update={"updated_at": now})
+            if self.repository.transition(
+                after, Guard(statuses=running, step=e.current_step), decision, _interaction(e, decision)
+            ):
+                stopped += 1
+                self._logged(e, decision, True)
+        return stopped
+
+    # --- decisions that write no message --------------------------------------------------------
+    def _settle_without_message(
+        self,
+        due: DueEnrollment,
+        campaign: Campaign,
+        scenario: Scenario,
+        step: ScenarioStep | None,
+        lead: Lead | None,
+        verdict: Verdict,
+        now: datetime,
+    ) -> Outcome | None:
+        e = due.enrollment
+        approval = None
+        if verdict.outcome is Outcome.STOPPED:
+            after = self._stopped(e, lead, verdict, now)
+        elif verdict.outcome is Outcome.COMPLETED:
+            after = e.model_copy(update={"status": EnrollmentStatus.COMPLETED, "next_action_at": None})
+        elif verdict.outcome is Outcome.HELD:
+            after = e.model_copy(update={"held": True})
+        elif verdict.outcome is Outcome.DEFERRED:
+            after = e.model_copy(update={"next_action_at": verdict.until})
+        elif verdict.outcome is Outcome.TASK_CREATED and step is not None and lead is not None:
+            approval = self._approval(ApprovalKind.TASK, campaign, step, lead, None, verdict, now)
+            after = self.advance(
+                e, scenario, campaign, now, SentStep(step=step.order, channel=step.channel, at=now)
+            )
+        else:  # skipped
+            after = self.advance(e, scenario, campaign, now)
+        decision = self._decision(
+            verdict, campaign, step, now, approval_id=None if approval is None else approval.id
+        )
+        if approval is not None:
+            approval = approval.model_copy(update={"reason": decision.reason})
+        done = self.repository.transition(
+            after.model_copy(update={"updated_at": now}),
+            Guard(due_key=due.due_key),
+            decision,
+            _interaction(e, decision),
+            approval,
+        )
+        return self._logged(e, decision, done)
+
+    def _stopped(self, e: Enrollment, lead: Lead | None, verdict: Verdict, now: datetime) -> Enrollment:
+        changes: dict[str, object] = {"status": EnrollmentStatus.STOPPED, "next_action_at": None}
+        if verdict.code == "replied" and lead is not None and lead.summary.last_inbound_at is not None:
+            changes["replied_at"] = lead.summary.last_inbound_at
+            changes["replied_step"] = e.sent[-1].step if e.sent else None
+        return e.model_copy(update=changes)
+
+    # --- decisions that write a message -----------------------------------------------------
+    def _act(
+        self,
+        due: DueEnrollment,
+        campaign: Campaign,
+        scenario: Scenario,
+        step: ScenarioStep,
+        lead: Lead,
+        verdict: Verdict,
+        now: datetime,
+    ) -> Outcome | None:
+        e = due.enrollment
+        token = new_id()
+        if not self.repository.claim(due, token, now + LEASE, now):
+            return None
+        history = [f"step {s.step} ({s.channel.value}): {_objective(scenario, s.step)}" for s in e.sent]
+        composed = self.composer.compose(step, lead, history)
+        if verdict.outcome is Outcome.SENT:
+            return self._send(e, token, campaign, scenario, step, lead, composed, verdict, now)
+        kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
+        approval = self._approval(kind, campaign, step, lead, composed, verdict, now)
+        decision = self._decision(
+            verdict, campaign, step, now, source=composed.source, approval_id=approval.id
+        )
+        approval = approval.model_copy(update={"reason": decision.reason})
+        if kind is ApprovalKind.DRAFT:
+            after = e.model_copy(
+                update={"status": EnrollmentStatus.AWAITING_APPROVAL, "next_action_at": None}
+            )
+        else:
+            after = self.advance(e, scenario, campaign, now)
+        done = self.repository.transition(
+            after.model_copy(update={"updated_at": now}),
+            Guard(claim_token=token),
+            decision,
+            _interaction(e, decision, composed.body),
+            approval,
+        )
+        return self._logged(e, decision, done)
+
+    def _send(
+        self,
+        e: Enrollment,
+        token: str,
+        campaign: Campaign,
+        scenario: Scenario,
+        step: ScenarioStep,
+        lead: Lead,
+        composed: Composed,
+        verdict: Verdict,
+        now: datetime,
+    ) -> Outcome | None:
+        channel = step.channel.channel
+        assert channel is not None  # manual steps never send
+        window = Window.of(campaign.send_window, campaign.timezone)
+        day = local_day(now, campaign.timezone)
+        cap = campaign.daily_caps.get(channel)
+        if cap is not None:
+            try:
+                self.channel_settings.take_campaign_slot(campaign.id, channel, day, cap, now)
+            except RateLimitedError:
+                return self._defer_claimed(e, token, campaign, step, now, "daily_cap", {"cap": cap}, window)
+        if not self.repository.mark_sending(e, token, step.order, now):
+            if cap is not None:
+                self.channel_settings.give_back_campaign_slot(campaign.id, channel, day)
+            return None
+        return self._deliver(
+            e, token, campaign, scenario, step, lead, composed, now, cap is not None, verdict.code
+        )
+
+    def _deliver(
+        self,
+        e: Enrollment,
+        token: str,
+        campaign: Campaign,
+        scenario: Scenario,
+        step: ScenarioStep,
+        lead: Lead,
+        composed: Composed,
+        now: datetime,
+        counted: bool,
+        code: str,
+    ) -> Outcome | None:
+        channel = step.channel.channel
+        assert channel is not None
+        window = Window.of(campaign.send_window, campaign.timezone)
+        day = local_day(now, campaign.timezone)
+
+        def give_back() -> None:
+            if counted:
+                self.channel_settings.give_back_campaign_slot(campaign.id, channel, day)
+
+        request = SendMessageRequest(
+            lead_id=lead.id,
+            channel=ChannelChoice(channel.value),
+            body=composed.body,
+            subject=composed.subject,
+        )
+        metadata: dict[str, object] = {
+            "campaign_id": campaign.id,
+            "step": step.order,
+            "message_source": composed.source.value,
+        }
+        try:
+            sent = self.messaging.deliver(
+                request, f"max:campaign:{campaign.id}", step_key(campaign.id, lead.id, step.order), metadata
+            )
+        except RateLimitedError as exc:
+            give_back()
+            return self._defer_claimed(
+                e, token, campaign, step, now, "daily_cap", {"cap": exc.details.get("daily_cap", "?")}, window
+            )
+        except UpstreamError:
+            give_back()
+            return self._defer_claimed(e, token, campaign, step, now, "provider_unavailable", {}, window)
+        except ChannelUnavailableError as exc:
+            give_back()
+            outcome = (
+                Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
+            )
+            code = exc.code if exc.code != "invalid_address" else "provider_refused"
+            verdict = Verdict(outcome, code, {"detail": exc.message[:120]})
+            decision = self._decision(verdict, campaign, step, now, source=composed.source)
+            after = self.advance(e, scenario, campaign, now)
+            done = self.repository.transition(
+                after.model_copy(update={"updated_at": now}),
+                Guard(claim_token=token),
+                decision,
+                _interaction(e, decision, composed.body),
+            )
+            return self._logged(e, decision, done)
+        decision = self._decision(
+            Verdict(Outcome.SENT, code),
+            campaign,
+            step,
+            now,
+            source=composed.source,
+            activity_id=sent.activity.id,
+        )
+        sent_step = SentStep(
+            step=step.order,
+            channel=step.channel,
+            source=composed.source,
+            template_id=composed.template_id,
+            at=now,
+        )
+        after = self.advance(e, scenario, campaign, now, sent_step)
+        done = self.repository.transition(
+            after.model_copy(update={"updated_at": now}),
+            Guard(claim_token=token),
+            decision,
+            _interaction(e, decision, composed.body),
+        )
+        metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
+        return self._logged(e, decision, done)
+
+    def _resume_interrupted(
+        self,
+        due: DueEnrollment,
+        campaign: Campaign,
+        scenario: Scenario,
+        step: ScenarioStep,
+        lead: Lead,
+        now: datetime,
+    ) -> Outcome | None:
+        """A worker died after starting this step's send: send again only where the provider dedups."""
+        e = due.enrollment
+        token = new_id()
+        if not self.repository.claim(due, token, now + LEASE, now):
+            return None
+        channel = step.channel.channel
+        provider = (
+            "" if channel is None else ChannelService(self.tenant_id, self._clock).adapter(channel).provider
+        )
+        if provider in IDEMPOTENT_PROVIDERS:
+            composed = self.composer.compose(step, lead, [])
+            logger.info("resending an interrupted step under the same key", extra={"provider": provider})
+            return self._deliver(e, token, campaign, scenario, step, lead, composed, now, False, "mode_auto")
+        verdict = Verdict(Outcome.UNCONFIRMED, "send_interrupted")
+        decision = self._decision(verdict, campaign, step, now)
+        after = self.advance(
+            e, scenario, campaign, now, SentStep(step=step.order, channel=step.channel, at=now)
+        )
+        done = self.repository.transition(
+            after.model_copy(update={"updated_at": now}),
+            Guard(claim_token=token),
+            decision,
+            _interaction(e, decision),
+        )
+        return self._logged(e, decision, done)
+
+    def _defer_claimed(
+        self,
+        e: Enrollment,
+        token: str,
+        campaign: Campaign,
+        step: ScenarioStep,
+        now: datetime,
+        code: str,
+        values: dict[str, str | int],
+        window: Window,
+    ) -> Outcome | None:
+        if code == "daily_cap":
+            # The cap resets with the campaign's local day: next window of tomorrow.
+            tomorrow = date.fromisoformat(local_day(now, campaign.timezone)) + timedelta(days=1)
+            until = next_open(window, day_bounds(tomorrow, campaign.timezone)[0])
+        else:
+            until = next_open(window, now + RETRY_AFTER_UPSTREAM)
+        verdict = Verdict(Outcome.DEFERRED, code, values, until=until)
+        decision = self._decision(verdict, campaign, step, now)
+        after = e.model_copy(update={"next_action_at": until, "updated_at": now})
+        done = self.repository.transition(
+            after, Guard(claim_token=token), decision, _interaction(e, decision)
+        )
+        return self._logged(e, decision, done)
+
+    # --- helpers ------------------------------------------------------------------------------
+    def advance(
+        self,
+        e: Enrollment,
+        scenario: Scenario,
+        campaign: Campaign,
+        now: datetime,
+        sent: SentStep | None = None,
+    ) -> Enrollment:
+        """The enrollment after its current step: the next step's due time, or completed."""
+        following = scenario.step(e.current_step + 1)
+        changes: dict[str, object] = {"sent": [*e.sent, sent] if sent is not None else e.sent}
+        if following is None:
+            changes.update(
+                status=EnrollmentStatus.COMPLETED, current_step=e.current_step + 1, next_action_at=None
+            )
+        else:
+            window = Window.of(campaign.send_window, campaign.timezone)
+            due = next_open(window, add_local_days(now, following.delay_days, campaign.timezone))
+            changes.update(status=EnrollmentStatus.ACTIVE, current_step=following.order, next_action_at=due)
+        return e.model_copy(update=changes)
+
+    def _decision(
+        self,
+        verdict: Verdict,
+        campaign: Campaign,
+        step: ScenarioStep | None,
+        now: datetime,
+        source: MessageSource | None = None,
+        activity_id: str | None = None,
+        approval_id: str | None = None,
+    ) -> Decision:
+        return to_decision(
+            verdict,
+            locale=self.tenant.locale.value,
+            timezone=campaign.timezone,
+            now=now,
+            step=step,
+            source=source,
+            activity_id=activity_id,
+            approval_id=approval_id,
+        )
+
+    def _approval(
+        self,
+        kind: ApprovalKind,
+        campaign: Campaign,
+        step: ScenarioStep,
+        lead: Lead,
+        composed: Composed | None,
+        verdict: Verdict,
+        now: datetime,
+    ) -> Approval:
+        body = composed.body if composed is not None else " — ".join(filter(None, [step.objective, step.cta]))
+        return Approval(
+            id=new_id(),
+            kind=kind,
+            lead_id=lead.id,
+            channel=step.channel,
+            subject=None if composed is None else composed.subject,
+            body=body,
+            source=None if composed is None else composed.source,
+            reason=verdict.code,
+            origin=ApprovalOrigin(campaign_id=campaign.id, step=step.order),
+            created_at=now,
+        )
+
+    def _refusal(
+        self, lead: Lead | None, step: ScenarioStep | None, now: datetime
+    ) -> channel_rules.Refusal | None:
+        if lead is None or step is None or step.channel.channel is None:
+            return None
+        channel = step.channel.channel
+        suppressed: frozenset[Channel] = frozenset()
+        if (
+            channel is Channel.EMAIL
+            and lead.email
+            and SuppressionRepository(self.tenant_id).is_suppressed(lead.email)
+        ):
+            suppressed = frozenset({Channel.EMAIL})
+        facts = channel_rules.ChannelFacts(
+            enabled=self._enabled_channels(),
+            suppressed=suppressed,
+            approved_whatsapp_template=step.template_id is not None,
+        )
+        found = channel_rules.choose(lead, channel, facts, now)
+        return found if isinstance(found, channel_rules.Refusal) else None
+
+    def _enabled_channels(self) -> frozenset[Channel]:
+        if self._enabled is None:
+            self._enabled = frozenset(c for c, s in self.channel_settings.list_all().items() if s.enabled)
+        return self._enabled
+
+    def _campaign(self, campaign_id: str) -> Campaign | None:
+        if campaign_id not in self._campaigns:
+            try:
+                self._campaigns[campaign_id] = self.campaigns.get(campaign_id)
+            except NotFoundError:
+                self._campaigns[campaign_id] = None
+        return self._campaigns[campaign_id]
+
+    def _lead(self, lead_id: str) -> Lead | None:
+        try:
+            return self.leads.get(lead_id)
+        except NotFoundError:
+            return None
+
+    @property
+    def composer(self) -> Composer:
+        """The message writer (built on first use: it checks whether AI is configured)."""
+        if self._composer is None:
+            self._composer = Composer(self.tenant)
+        return self._composer
+
+    def _logged(self, e: Enrollment, decision: Decision, done: bool) -> Outcome | None:
+        # One structured line per decision: the support team reads why from the logs too.
+        logger.info(
+            "prospection decision" if done else "prospection decision lost to another worker",
+            extra={
+                "campaign_id": e.campaign_id,
+                "lead_id": e.lead_id,
+                "step": decision.step,
+                "outcome": decision.outcome.value,
+                "code": decision.code,
+                "source": None if decision.source is None else decision.source.value,
+                "until": None if decision.until is None else decision.until.isoformat(),
+                "applied": done,
+            },
+        )
+        if done:
+            metrics.add_metric(name="ProspectionDecisionTaken", unit=MetricUnit.Count, value=1)
+        return decision.outcome if done else None
+
+
+def _objective(scenario: Scenario, order: int) -> str:
+    step = scenario.step(order)
+    return "" if step is None else step.objective
+
+
+def _interaction(e: Enrollment, decision: Decision, preview: str | None = None) -> Interaction:
+    return Interaction(
+        id=new_id(),
+        campaign_id=e.campaign_id,
+        lead_id=e.lead_id,
+        decision=decision,
+        preview=None if preview is None else preview[:500],
+    )
