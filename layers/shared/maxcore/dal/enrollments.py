@@ -225,8 +225,9 @@ class EnrollmentRepository(TenantRepository):
         pk = keys.enrollment_pk(self.tenant_id, campaign_id)
         prefix = keys.INTERACTION_SK_PREFIX
         condition: Condition = InteractionItem.SK.startswith(prefix)
-        if cursor is not None:
-            condition = InteractionItem.SK.between(prefix, prefix + decode_position(cursor))
+        resume_at = None if cursor is None else prefix + decode_position(cursor)
+        if resume_at is not None:
+            condition = InteractionItem.SK.between(prefix, resume_at)
         filter_condition = None if lead_id is None else InteractionItem.lead_id == lead_id
         found: list[Interaction] = []
         last_key = None
@@ -237,15 +238,13 @@ class EnrollmentRepository(TenantRepository):
             scan_index_forward=False,
             page_size=max(limit, 25),
         ):
-            if not isinstance(item, InteractionItem):
-                continue
-            interaction = _interaction(item)
-            if cursor is not None and prefix + decode_position(cursor) == item.SK:
+            # BETWEEN includes the bound: the entry the cursor names was on the previous page.
+            if not isinstance(item, InteractionItem) or item.SK == resume_at:  # noqa: SIM300
                 continue
             if len(found) == limit:
                 last_key = found[-1]
                 break
-            found.append(interaction)
+            found.append(_interaction(item))
         next_cursor = None
         if last_key is not None:
             next_cursor = encode_position(timeline_position(last_key.decision.at, last_key.id))

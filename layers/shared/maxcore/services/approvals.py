@@ -19,6 +19,7 @@ from maxcore.errors import (
     ChannelUnavailableError,
     ConflictError,
     InvalidInputError,
+    NotFoundError,
     RateLimitedError,
     UpstreamError,
 )
@@ -170,7 +171,7 @@ class ApprovalService:
         try:
             campaign = CampaignRepository(self.tenant_id).get(origin.campaign_id)
             e = enrollments.get(origin.campaign_id, approval.lead_id)
-        except Exception:
+        except NotFoundError:  # the campaign or the prospect is gone: nothing to move
             return
         if e.status is not EnrollmentStatus.AWAITING_APPROVAL or e.current_step != origin.step:
             return

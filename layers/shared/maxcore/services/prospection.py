@@ -421,12 +421,16 @@ class ProspectService:
                 at=now,
             )
         if e.status not in allowed or not self.repository.transition(
-            after, Guard(statuses=allowed, step=e.current_step), decision, _interaction(after, decision, by)
+            after, Guard(statuses=allowed, step=e.current_step), decision, _interaction(after, decision)
         ):
             raise ConflictError(
                 f"the prospect is {e.status.value} and cannot be {status.value} now",
                 {"campaign_id": campaign_id, "lead_id": lead_id, "status": e.status.value},
             )
+        logger.info(
+            "prospect status changed",
+            extra={"campaign_id": campaign_id, "lead_id": lead_id, "status": status.value, "by": by},
+        )
         return self._response(self.repository.get(campaign_id, lead_id))
 
     def remove(self, campaign_id: str, lead_id: str, by: str) -> None:
@@ -452,12 +456,13 @@ class ProspectService:
             after,
             Guard(statuses=open_statuses, step=e.current_step),
             decision,
-            _interaction(after, decision, by),
+            _interaction(after, decision),
         ):
             raise ConflictError(
                 "the prospect's step is running right now; try again in a minute",
                 {"campaign_id": campaign_id, "lead_id": lead_id},
             )
+        logger.info("prospect removed", extra={"campaign_id": campaign_id, "lead_id": lead_id, "by": by})
 
     def interactions(
         self, campaign_id: str, limit: int, cursor: str | None, lead_id: str | None
@@ -531,8 +536,7 @@ def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = N
     )
 
 
-def _interaction(e: Enrollment, decision: Decision, by: str | None = None) -> Interaction:
-    del by  # the user is in the logs; the interaction says what happened
+def _interaction(e: Enrollment, decision: Decision) -> Interaction:
     return Interaction(id=new_id(), campaign_id=e.campaign_id, lead_id=e.lead_id, decision=decision)
 
 

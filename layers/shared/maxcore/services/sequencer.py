@@ -187,6 +187,8 @@ class Sequencer:
         now: datetime,
     ) -> Outcome | None:
         e = due.enrollment
+        approval_id = new_id() if verdict.outcome is Outcome.TASK_CREATED else None
+        decision = self._decision(verdict, campaign, step, now, approval_id=approval_id)
         approval = None
         if verdict.outcome is Outcome.STOPPED:
             after = self._stopped(e, lead, verdict, now)
@@ -197,17 +199,12 @@ class Sequencer:
         elif verdict.outcome is Outcome.DEFERRED:
             after = e.model_copy(update={"next_action_at": verdict.until})
         elif verdict.outcome is Outcome.TASK_CREATED and step is not None and lead is not None:
-            approval = self._approval(ApprovalKind.TASK, campaign, step, lead, None, verdict, now)
+            approval = self._approval(ApprovalKind.TASK, campaign, step, lead, None, decision)
             after = self.advance(
                 e, scenario, campaign, now, SentStep(step=step.order, channel=step.channel, at=now)
             )
         else:  # skipped
             after = self.advance(e, scenario, campaign, now)
-        decision = self._decision(
-            verdict, campaign, step, now, approval_id=None if approval is None else approval.id
-        )
-        if approval is not None:
-            approval = approval.model_copy(update={"reason": decision.reason})
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
             Guard(due_key=due.due_key),
@@ -244,11 +241,8 @@ class Sequencer:
         if verdict.outcome is Outcome.SENT:
             return self._send(e, token, campaign, scenario, step, lead, composed, verdict, now)
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
-        approval = self._approval(kind, campaign, step, lead, composed, verdict, now)
-        decision = self._decision(
-            verdict, campaign, step, now, source=composed.source, approval_id=approval.id
-        )
-        approval = approval.model_copy(update={"reason": decision.reason})
+        decision = self._decision(verdict, campaign, step, now, source=composed.source, approval_id=new_id())
+        approval = self._approval(kind, campaign, step, lead, composed, decision)
         if kind is ApprovalKind.DRAFT:
             after = e.model_copy(
                 update={"status": EnrollmentStatus.AWAITING_APPROVAL, "next_action_at": None}
@@ -344,8 +338,8 @@ class Sequencer:
             outcome = (
                 Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
             )
-            code = exc.code if exc.code != "invalid_address" else "provider_refused"
-            verdict = Verdict(outcome, code, {"detail": exc.message[:120]})
+            refusal_code = "provider_refused" if exc.code == "invalid_address" else exc.code
+            verdict = Verdict(outcome, refusal_code, {"detail": exc.message[:120]})
             decision = self._decision(verdict, campaign, step, now, source=composed.source)
             after = self.advance(e, scenario, campaign, now)
             done = self.repository.transition(
@@ -490,21 +484,22 @@ class Sequencer:
         step: ScenarioStep,
         lead: Lead,
         composed: Composed | None,
-        verdict: Verdict,
-        now: datetime,
+        decision: Decision,
     ) -> Approval:
+        """The draft, task or recommendation a decision creates, under the id it names."""
+        assert decision.approval_id is not None  # the caller names the approval in its decision
         body = composed.body if composed is not None else " — ".join(filter(None, [step.objective, step.cta]))
         return Approval(
-            id=new_id(),
+            id=decision.approval_id,
             kind=kind,
             lead_id=lead.id,
             channel=step.channel,
             subject=None if composed is None else composed.subject,
             body=body,
             source=None if composed is None else composed.source,
-            reason=verdict.code,
+            reason=decision.reason,
             origin=ApprovalOrigin(campaign_id=campaign.id, step=step.order),
-            created_at=now,
+            created_at=decision.at,
         )
 
     def _refusal(
