@@ -7,6 +7,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.models.automation import (
+    AutomationList,
+    AutomationResponse,
+    AutomationRunPage,
+    CreateAutomationRequest,
+    UpdateAutomationRequest,
+)
 from maxcore.models.common import Ulid
 from maxcore.models.prospection import (
     AddBlacklistRequest,
@@ -35,6 +42,7 @@ from maxcore.models.prospection import (
     UpdateScenarioRequest,
 )
 from maxcore.services.approvals import ApprovalService
+from maxcore.services.automations import AutomationService
 from maxcore.services.prospection import BlacklistService, CampaignService, ProspectService
 from maxcore.services.scenarios import ScenarioService
 
@@ -261,6 +269,101 @@ def list_interactions(
         campaign_id, limit, cursor, lead_id
     )
     return InteractionPage(items=items, next_cursor=next_cursor)
+
+
+# --- automations ---------------------------------------------------------------------------------
+@app.get(
+    "/automations",
+    responses=responses(200, "The automations, newest first."),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="List automations",
+)
+def list_automations() -> AutomationList:
+    """Every automation of the tenant, on or off."""
+    service = AutomationService(principal(app).tenant_id)
+    return AutomationList(items=[AutomationResponse.of(a) for a in service.list()])
+
+
+@app.post(
+    "/automations",
+    status_code=201,
+    responses=responses(201, "The automation."),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="Create an automation",
+)
+def create_automation(body: Annotated[CreateAutomationRequest, Body()]) -> AutomationResponse:
+    """A trigger (silence, opened without reply, not opened, never contacted, inbound intent) with its
+    config, one of the tenant's templates and stop conditions. It starts off unless ``enabled``; it
+    is turned on only with an active (validated) template."""
+    return AutomationResponse.of(AutomationService(principal(app).tenant_id).create(body))
+
+
+@app.get(
+    "/automations/<automation_id>",
+    responses=responses(200, "The automation.", 404),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="Get an automation",
+)
+def get_automation(automation_id: Annotated[Ulid, Path()]) -> AutomationResponse:
+    """One automation; another tenant's is a 404."""
+    return AutomationResponse.of(AutomationService(principal(app).tenant_id).get(automation_id))
+
+
+@app.patch(
+    "/automations/<automation_id>",
+    responses=responses(200, "The automation.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="Change an automation",
+)
+def update_automation(
+    automation_id: Annotated[Ulid, Path()], body: Annotated[UpdateAutomationRequest, Body()]
+) -> AutomationResponse:
+    """Change the fields sent; a new trigger type without a config takes that type's defaults."""
+    return AutomationResponse.of(AutomationService(principal(app).tenant_id).update(automation_id, body))
+
+
+@app.delete(
+    "/automations/<automation_id>",
+    status_code=204,
+    responses=responses(204, "Deleted; what it did stays on the leads' timelines.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="Delete an automation",
+)
+def delete_automation(automation_id: Annotated[Ulid, Path()]) -> None:
+    """Delete an automation."""
+    AutomationService(principal(app).tenant_id).delete(automation_id)
+
+
+@app.post(
+    "/automations/<automation_id>/toggle",
+    responses=responses(200, "The automation, now on or off.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="Turn an automation on or off",
+)
+def toggle_automation(automation_id: Annotated[Ulid, Path()]) -> AutomationResponse:
+    """Off becomes on (the template must be active), on becomes off."""
+    return AutomationResponse.of(AutomationService(principal(app).tenant_id).toggle(automation_id))
+
+
+@app.get(
+    "/automations/<automation_id>/runs",
+    responses=responses(200, "What the automation did to each lead, and why.", 404),
+    security=JWT_SECURITY,
+    tags=["automations"],
+    summary="List an automation's runs",
+)
+def list_automation_runs(
+    automation_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+) -> AutomationRunPage:
+    """Each occurrence of the trigger on a lead: sent, drafted, suggested, skipped or put off, and why."""
+    items, next_cursor = AutomationService(principal(app).tenant_id).runs(automation_id, limit, cursor)
+    return AutomationRunPage(items=items, next_cursor=next_cursor)
 
 
 # --- blacklist -----------------------------------------------------------------------------------

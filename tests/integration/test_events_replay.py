@@ -59,6 +59,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "scenarios_list.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 200}),
     "campaigns_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
     "approvals_get_unknown.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 404}),
+    "automations_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (

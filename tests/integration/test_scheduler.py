@@ -36,6 +36,23 @@ def test_daily_schedule_queues_one_message_per_tenant(
     assert report["tenants"] == len(messages)
 
 
+def test_hourly_schedule_queues_each_shard_and_the_automations_of_each_tenant(
+    fanout_queue: str, tenant_id: str
+) -> None:
+    # Given a tenant and an empty queue
+    provision_tenant(tenant_id, "A")
+    drain(fanout_queue)
+    # When the hourly schedule fires
+    handler = load_handler(SCHEDULER, "app.lambda_handler")
+    handler({"job": "run_pending_actions", "scheduled_at": "2026-11-24T09:00:00Z"}, LocalContext())
+    # Then the tenant gets one message per shard of its due index, and one for its automations
+    mine = [m for m in map(json.loads, drain(fanout_queue)) if m["tenant_id"] == tenant_id]
+    assert sorted((m["job"], m.get("shard")) for m in mine) == [
+        *(("run_automations", None),),
+        *(("run_pending_actions", shard) for shard in range(8)),
+    ]
+
+
 @pytest.mark.parametrize(
     "event", [{}, {"job": "make_coffee"}, {"job": "generate_alerts", "scheduled_at": "soon"}]
 )

@@ -11,7 +11,8 @@ import pytest
 from maxcore.models.automation import DEFAULT_STOPS, Automation, StopCondition, TriggerType
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
-from maxcore.rules.automation_triggers import Fire, Stop, evaluate, stop
+from maxcore.models.prospection import Outcome
+from maxcore.rules.automation_triggers import Fire, Stop, evaluate, reason_text, stop
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -351,3 +352,59 @@ def test_never_contacted_defaults_to_one_day() -> None:
 def test_an_invalid_config_is_refused() -> None:
     with pytest.raises(ValueError, match="days"):
         evaluate(_automation(TriggerType.SILENCE, {"days": 0}), _lead(**SILENT), EMAIL, NOW)
+
+
+# --- the reason of what an automation did -------------------------------------------------------------
+SILENCE = Fire("silence:2026-03-06T12:00:00.000000Z", "silence", {"days": 4})
+
+
+@pytest.mark.parametrize(
+    ("outcome", "detail", "values", "until", "ending"),
+    [
+        (Outcome.SENT, None, {}, None, "Message envoyé (mode Automatique)."),
+        (Outcome.DRAFTED, None, {}, None, "Brouillon prêt, il attend votre validation (mode Assisté)."),
+        (Outcome.SKIPPED, "opted_out", {"channel": "sms"}, None, "le lead s'est désinscrit du canal sms."),
+        (
+            Outcome.FAILED,
+            "provider_refused",
+            {"channel": "sms"},
+            None,
+            "le fournisseur sms a refusé le message.",
+        ),
+        (
+            Outcome.DEFERRED,
+            "daily_cap",
+            {"channel": "email"},
+            "mercredi 11 mars à 09:00",
+            "Reporté : le plafond quotidien de messages email est atteint. "
+            "Nouvel essai mercredi 11 mars à 09:00.",
+        ),
+        (
+            Outcome.SKIPPED,
+            "template_incomplete",
+            {"missing": "company"},
+            None,
+            "Rien n'est parti : le modèle n'a pas de valeur pour company.",
+        ),
+    ],
+)
+def test_the_reason_names_the_automation_its_trigger_and_what_was_done(
+    outcome: Outcome, detail: str | None, values: dict[str, str], until: str | None, ending: str
+) -> None:
+    text = reason_text("Relance", SILENCE, outcome, "fr", detail_code=detail, values=values, until=until)
+    assert text.startswith("« Relance » : aucune réponse depuis 4 jours après votre dernier message. ")
+    assert text.endswith(ending)
+
+
+def test_the_reason_is_in_english_for_an_english_tenant() -> None:
+    fire = Fire("intent:2026-03-10T08:00:00.000000Z", "inbound_intent", {"intent": "interested"})
+    assert reason_text("Hot", fire, Outcome.RECOMMENDED, "en") == (
+        '"Hot": the lead replied (interested) and is waiting to hear back. '
+        "M.A.X. suggests a follow-up; nothing is sent (advise mode)."
+    )
+
+
+@pytest.mark.parametrize("outcome", [Outcome.STOPPED, Outcome.TASK_CREATED, Outcome.COMPLETED])
+def test_an_outcome_no_automation_ends_in_is_refused(outcome: Outcome) -> None:
+    with pytest.raises(ValueError, match=outcome.value):
+        reason_text("Relance", SILENCE, outcome, "fr")

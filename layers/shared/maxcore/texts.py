@@ -439,6 +439,63 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{trigger} L'envoi a été interrompu et n'est pas relancé, pour ne jamais écrire deux fois.",
         "en": "{trigger} The send was interrupted and is not retried, so the lead never gets it twice.",
     },
+    "automation.outcome.deferred": {
+        "fr": "{trigger} Reporté : {detail} Nouvel essai {until}.",
+        "en": "{trigger} Put off: {detail} Trying again {until}.",
+    },
+    # --- automations: why nothing went out (the {detail} of the outcomes above) ----------------
+    "automation.detail.blacklisted": {
+        "fr": "l'adresse du lead est sur votre liste noire.",
+        "en": "the lead's address is on your blacklist.",
+    },
+    "automation.detail.opted_out": {
+        "fr": "le lead s'est désinscrit du canal {channel}.",
+        "en": "the lead opted out of {channel}.",
+    },
+    "automation.detail.no_address": {
+        "fr": "pas d'adresse {channel} pour ce lead.",
+        "en": "no {channel} address for this lead.",
+    },
+    "automation.detail.address_suppressed": {
+        "fr": "l'adresse {channel} est bloquée (rebond ou plainte).",
+        "en": "the {channel} address is suppressed (bounce or complaint).",
+    },
+    "automation.detail.whatsapp_window_closed": {
+        "fr": "WhatsApp n'autorise un message libre que 24 h après le dernier message du lead.",
+        "en": "WhatsApp allows a free-form message only within 24 h of the lead's last message.",
+    },
+    "automation.detail.channel_disabled": {
+        "fr": "le canal {channel} est désactivé pour votre équipe.",
+        "en": "the {channel} channel is turned off for your team.",
+    },
+    "automation.detail.no_channel": {
+        "fr": "aucun canal ne peut joindre ce lead.",
+        "en": "no channel can reach this lead.",
+    },
+    "automation.detail.sender_missing": {
+        "fr": "aucun expéditeur {channel} n'est configuré.",
+        "en": "no {channel} sender is set up.",
+    },
+    "automation.detail.provider_refused": {
+        "fr": "le fournisseur {channel} a refusé le message.",
+        "en": "the {channel} provider refused the message.",
+    },
+    "automation.detail.template_incomplete": {
+        "fr": "le modèle n'a pas de valeur pour {missing}.",
+        "en": "the template has no value for {missing}.",
+    },
+    "automation.detail.template_not_active": {
+        "fr": "le modèle n'est plus actif.",
+        "en": "the template is no longer active.",
+    },
+    "automation.detail.daily_cap": {
+        "fr": "le plafond quotidien de messages {channel} est atteint.",
+        "en": "the daily cap of {channel} messages is reached.",
+    },
+    "automation.detail.provider_unavailable": {
+        "fr": "le fournisseur {channel} ne répond pas.",
+        "en": "the {channel} provider is not answering.",
+    },
 }
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
-from maxcore.dal.base import TenantRepository, plain
-from maxcore.dal.items import AutomationItem, AutomationRunItem
+from maxcore.dal.approvals import approval_item
+from maxcore.dal.base import TenantRepository, decode_position, encode_position, plain
+from maxcore.dal.items import ApprovalItem, AutomationItem, AutomationRunItem
 from maxcore.errors import ConflictError, NotFoundError
-from maxcore.models.automation import Automation, StopCondition, TriggerType
-from maxcore.models.prospection import Decision
+from maxcore.models.automation import Automation, AutomationRun, StopCondition, TriggerType
+from maxcore.models.prospection import Approval, Decision
 
 RUN_TTL_SECONDS = 400 * 24 * 3600
 """An occurrence is remembered for over a year: its trigger time never comes back after that."""
@@ -80,11 +81,13 @@ class AutomationRepository(TenantRepository):
     # --- occurrences --------------------------------------------------------------------------
     def claim_run(
         self, automation_id: str, lead_id: str, episode: str, token: str, lease_until: datetime, now: datetime
-    ) -> bool:
+    ) -> str | None:
         """AP38: claim one occurrence of a trigger on a lead for one worker.
 
-        A new occurrence is a conditional Put; one whose worker died (``state`` not ``done``, lease
-        over) is taken over by a conditional Update. ``False``: done already, or another worker has it.
+        A new occurrence is a conditional Put; one whose worker died or that was put off (``state``
+        not ``done``, lease over) is taken over by a conditional Update. Returns the state the
+        occurrence was in (``new``, ``claimed``, ``sending`` or ``deferred``: ``sending`` means a
+        worker died after calling the provider), or ``None``: done already, or another worker has it.
         """
         pk, sk = (
             keys.automation_run_pk(self.tenant_id),
@@ -105,12 +108,13 @@ class AutomationRepository(TenantRepository):
         )
         try:
             item.save(condition=AutomationRunItem.PK.does_not_exist())
-            return True
+            return "new"
         except PutError as exc:
             if getattr(exc, "cause_response_code", None) != "ConditionalCheckFailedException":
                 raise
+        taken = AutomationRunItem(pk, sk)
         try:
-            AutomationRunItem(pk, sk).update(
+            taken.update(
                 actions=[
                     AutomationRunItem.claim_token.set(token),
                     AutomationRunItem.lease_until.set(lease_until),
@@ -120,9 +124,28 @@ class AutomationRepository(TenantRepository):
             )
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
-                return False
+                return None
             raise
-        return True
+        # The update answers the item as it now is: its state is the one the last worker left.
+        return taken.state
+
+    def busy(self, occurrences: list[tuple[str, str, str]], now: datetime) -> set[tuple[str, str, str]]:
+        """AP38: of ``(automation_id, lead_id, episode)`` occurrences, those nobody may claim now.
+
+        Done ones, and ones a worker holds or that were put off (lease not over). BatchGet, 100 keys
+        a call: a run reads these before claiming, so an occurrence acted on long ago costs one read
+        per hour, never a failed conditional write.
+        """
+        if not occurrences:
+            return set()
+        pk = keys.automation_run_pk(self.tenant_id)
+        found: set[tuple[str, str, str]] = set()
+        for item in AutomationRunItem.batch_get([(pk, keys.automation_run_sk(*o)) for o in occurrences]):
+            if not isinstance(item, AutomationRunItem):
+                continue
+            if item.state == "done" or (item.lease_until is not None and item.lease_until >= now):
+                found.add((item.automation_id, item.lead_id, item.episode))
+        return found
 
     def run_state(self, automation_id: str, lead_id: str, episode: str) -> str | None:
         """AP38': the state of an occurrence (``claimed``, ``sending``, ``done``) or ``None``."""
@@ -140,13 +163,57 @@ class AutomationRepository(TenantRepository):
         self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
     ) -> bool:
         """AP38'': note, before calling the provider, that the send has started."""
-        return self._move(automation_id, lead_id, episode, token, "sending", now, None)
+        return self._move(automation_id, lead_id, episode, token, "sending", now)
 
     def finish_run(
-        self, automation_id: str, lead_id: str, episode: str, token: str, decision: Decision, now: datetime
+        self,
+        automation_id: str,
+        lead_id: str,
+        episode: str,
+        token: str,
+        decision: Decision,
+        now: datetime,
+        approval: Approval | None = None,
     ) -> bool:
-        """AP38''': the occurrence is done, with its decision."""
-        return self._move(automation_id, lead_id, episode, token, "done", now, decision)
+        """AP38''': the occurrence is done, with its decision (and the draft or suggestion it made,
+        in the same transaction). ``False``: another worker took the occurrence over meanwhile."""
+        return self._move(automation_id, lead_id, episode, token, "done", now, decision, approval=approval)
+
+    def defer_run(
+        self,
+        automation_id: str,
+        lead_id: str,
+        episode: str,
+        token: str,
+        decision: Decision,
+        until: datetime,
+        now: datetime,
+    ) -> bool:
+        """AP38''': put the occurrence off until ``until`` (a cap, the provider down): nothing left,
+        and the first run after ``until`` may claim it again."""
+        return self._move(automation_id, lead_id, episode, token, "deferred", now, decision, lease=until)
+
+    def runs(
+        self, automation_id: str, limit: int, cursor: str | None
+    ) -> tuple[list[AutomationRun], str | None]:
+        """AP39: the occurrences an automation acted on, by lead, a page at a time."""
+        pk = keys.automation_run_pk(self.tenant_id)
+        prefix = keys.automation_run_prefix(automation_id)
+        last_evaluated_key = None
+        if cursor is not None:
+            last_evaluated_key = {"PK": {"S": pk}, "SK": {"S": prefix + decode_position(cursor)}}
+        query = AutomationRunItem.query(
+            pk,
+            AutomationRunItem.SK.startswith(prefix),
+            limit=limit,
+            last_evaluated_key=last_evaluated_key,
+        )
+        found = [_run(item) for item in query if isinstance(item, AutomationRunItem)]
+        more = query.last_evaluated_key
+        next_cursor = None
+        if more is not None and found:
+            next_cursor = encode_position(str(more["SK"]["S"]).removeprefix(prefix))
+        return found, next_cursor
 
     def _move(
         self,
@@ -156,7 +223,10 @@ class AutomationRepository(TenantRepository):
         token: str,
         state: str,
         now: datetime,
-        decision: Decision | None,
+        decision: Decision | None = None,
+        *,
+        lease: datetime | None = None,
+        approval: Approval | None = None,
     ) -> bool:
         item = AutomationRunItem(
             keys.automation_run_pk(self.tenant_id), keys.automation_run_sk(automation_id, lead_id, episode)
@@ -164,13 +234,38 @@ class AutomationRepository(TenantRepository):
         actions: list[Action] = [AutomationRunItem.state.set(state), AutomationRunItem.updated_at.set(now)]
         if decision is not None:
             actions.append(AutomationRunItem.decision.set(decision.model_dump_json(exclude_none=True)))
+        if lease is not None:
+            actions.append(AutomationRunItem.lease_until.set(lease))
+        condition = AutomationRunItem.claim_token == token
         try:
-            item.update(actions=actions, condition=AutomationRunItem.claim_token == token)
+            if approval is None:
+                item.update(actions=actions, condition=condition)
+            else:
+                with self._transaction() as tx:
+                    tx.update(item, actions=actions, condition=condition)
+                    tx.save(
+                        approval_item(self.tenant_id, approval), condition=ApprovalItem.PK.does_not_exist()
+                    )
         except UpdateError as exc:
             if getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException":
                 return False
             raise
+        except TransactWriteError as exc:
+            if exc.cause_response_code == "TransactionCanceledException":
+                return False
+            raise
         return True
+
+
+def _run(item: AutomationRunItem) -> AutomationRun:
+    return AutomationRun(
+        lead_id=item.lead_id,
+        episode=item.episode,
+        state=item.state,
+        decision=None if item.decision is None else Decision.model_validate_json(item.decision),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+    )
 
 
 def _automation(item: AutomationItem) -> Automation:

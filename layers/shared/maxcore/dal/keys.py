@@ -333,7 +333,12 @@ def automation_run_pk(tenant_id: str) -> str:
 
 def automation_run_sk(automation_id: str, lead_id: str, episode: str) -> str:
     """Sort key of one occurrence of an automation's trigger on one lead."""
-    return f"{automation_id}#{lead_id}#{episode}"
+    return f"{automation_run_prefix(automation_id)}{lead_id}#{episode}"
+
+
+def automation_run_prefix(automation_id: str) -> str:
+    """Sort-key prefix of the occurrences of one automation."""
+    return f"{automation_id}#"
 
 
 def campaign_cap_channel(campaign_id: str, channel: str) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.prospection import Decision
 from maxcore.rules.intent import Intent
 
 
@@ -177,3 +178,25 @@ class UpdateAutomationRequest(StrictModel):
         if self.stop_conditions is not None:
             _unique(self.stop_conditions)
         return self
+
+
+class AutomationRun(BaseModel):
+    """One occurrence of an automation's trigger on a lead, and what the scheduler did about it."""
+
+    lead_id: str
+    episode: str = Field(
+        description="The occurrence: the trigger and the time of the message it started from."
+    )
+    state: str = Field(
+        description="`claimed` or `sending` (a worker is on it), `deferred` (tried again later), `done`."
+    )
+    decision: Decision | None = Field(description="What was done and why; null while a worker is on it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class AutomationRunPage(BaseModel):
+    """A page of an automation's occurrences, by lead."""
+
+    items: list[AutomationRun]
+    next_cursor: str | None = None

@@ -21,6 +21,8 @@ class Job(StrEnum):
     """Monthly: start the new period of every tenant's token budget."""
     EVALUATE_LEAD = "evaluate_lead"
     """On demand: re-evaluate one lead after a webhook recorded its message (never scheduled)."""
+    RUN_AUTOMATIONS = "run_automations"
+    """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
 
 
 class ScheduledJobEvent(BaseModel):

@@ -22,6 +22,7 @@ occurrence and again only when a new message starts a new one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -37,7 +38,9 @@ from maxcore.models.automation import (
 )
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
+from maxcore.models.prospection import Outcome
 from maxcore.rules.alerts import iso
+from maxcore.texts import render
 
 STOP_ORDER: tuple[StopCondition, ...] = (
     StopCondition.STATUS_CONVERTED,
@@ -213,3 +216,55 @@ def evaluate(automation: Automation, lead: Lead, channel: Channel, now: datetime
             return None
         return Fire(f"intent:{iso(read_at)}", code, {"intent": intent})
     return None
+
+
+# --- the reason shown for what an automation did ----------------------------------------------------
+_OUTCOME_TEXT = {
+    Outcome.SENT: "automation.outcome.sent",
+    Outcome.DRAFTED: "automation.outcome.drafted",
+    Outcome.RECOMMENDED: "automation.outcome.recommended",
+    Outcome.SKIPPED: "automation.outcome.skipped",
+    Outcome.FAILED: "automation.outcome.skipped",
+    Outcome.UNCONFIRMED: "automation.outcome.unconfirmed",
+    Outcome.DEFERRED: "automation.outcome.deferred",
+}
+"""The outcomes an automation's occurrence can end in, and the text each one reads as."""
+
+
+def reason_text(
+    name: str,
+    fire: Fire,
+    outcome: Outcome,
+    locale: str,
+    *,
+    detail_code: str | None = None,
+    values: Mapping[str, str | int] | None = None,
+    until: str | None = None,
+) -> str:
+    """Why an automation did what it did to a lead, in the tenant's language.
+
+    Parameters
+    ----------
+    name
+        The automation's name, quoted in the text.
+    fire
+        What triggered it (the ``automation.<trigger>`` text and its values).
+    outcome
+        What was done: sent, drafted, recommended, skipped, failed, unconfirmed or deferred.
+    locale
+        ``fr`` or ``en``.
+    detail_code
+        For skipped, failed and deferred: why (``automation.detail.<code>``: ``opted_out``,
+        ``daily_cap``...).
+    values
+        The values the detail text needs (``channel``, ``missing``).
+    until
+        For deferred: when it is tried again, already written for the reader.
+    """
+    if outcome not in _OUTCOME_TEXT:
+        raise ValueError(f"an automation does not end in {outcome.value}")
+    trigger = render(f"automation.{fire.code}", locale, name=name, **fire.values)
+    detail = (
+        "" if detail_code is None else render(f"automation.detail.{detail_code}", locale, **(values or {}))
+    )
+    return render(_OUTCOME_TEXT[outcome], locale, trigger=trigger, detail=detail, until=until or "")

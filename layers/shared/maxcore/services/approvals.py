@@ -128,7 +128,8 @@ class ApprovalService:
             key = step_key(origin.campaign_id, approval.lead_id, origin.step)
             metadata: dict[str, object] = {"campaign_id": origin.campaign_id, "step": origin.step}
         else:
-            key = f"approval:{approval.id}"
+            # An automation's draft goes out under its occurrence's key, as the send would have.
+            key = origin.run_key or f"approval:{approval.id}"
             metadata = {"automation_id": origin.automation_id}
         if approval.source is not None:
             metadata["message_source"] = approval.source.value

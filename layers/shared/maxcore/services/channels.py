@@ -14,10 +14,12 @@ from maxcore.clock import utcnow
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
+from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.channel import ChannelResponse, ChannelSettings, OutboxEntry, UpdateChannelRequest
 from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
 from maxcore.settings import get_settings
@@ -152,3 +154,41 @@ class ChannelService:
             updated_at=settings.updated_at,
             version=settings.version,
         )
+
+
+class Reachability:
+    """Whether a lead can get a message on a channel now, for a run over many leads.
+
+    The tenant's enabled channels are read once per instance; the suppression list is read only for
+    an e-mail to a lead that has an address. The rules are :func:`maxcore.rules.channels.choose`'s.
+    """
+
+    def __init__(self, tenant_id: str) -> None:
+        self.tenant_id = tenant_id
+        self._enabled: frozenset[Channel] | None = None
+
+    def refusal(
+        self, lead: Lead, channel: Channel, now: datetime, approved_whatsapp_template: bool = False
+    ) -> rules.Refusal | None:
+        """Why ``lead`` cannot get a message on ``channel`` now, or ``None`` when it can."""
+        suppressed: frozenset[Channel] = frozenset()
+        if (
+            channel is Channel.EMAIL
+            and lead.email
+            and SuppressionRepository(self.tenant_id).is_suppressed(lead.email)
+        ):
+            suppressed = frozenset({Channel.EMAIL})
+        facts = rules.ChannelFacts(
+            enabled=self.enabled(),
+            suppressed=suppressed,
+            approved_whatsapp_template=approved_whatsapp_template,
+        )
+        found = rules.choose(lead, channel, facts, now)
+        return found if isinstance(found, rules.Refusal) else None
+
+    def enabled(self) -> frozenset[Channel]:
+        """The channels the tenant turned on (read once)."""
+        if self._enabled is None:
+            settings = ChannelRepository(self.tenant_id).list_all()
+            self._enabled = frozenset(c for c, s in settings.items() if s.enabled)
+        return self._enabled

@@ -16,6 +16,7 @@ from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import logger, metrics
 from maxcore.services.alerts import AlertService
+from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
 from maxcore.services.sequencer import Sequencer
 from maxcore.settings import get_settings
@@ -74,11 +75,15 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
 
     # The due steps of a tenant are spread over the shards of its due index: one message per
     # shard lets several workers run a big tenant's hour side by side.
+    # The hourly job also runs each tenant's automations, one message of their own per tenant.
     shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
+    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
+    if job is Job.RUN_PENDING_ACTIONS:
+        parts.append((Job.RUN_AUTOMATIONS, None))
     for tenant_id in tenant_ids:
-        for shard in shards:
+        for part, shard in parts:
             batch.append(
-                TenantJobMessage(job=job, tenant_id=tenant_id, scheduled_at=scheduled_at, shard=shard)
+                TenantJobMessage(job=part, tenant_id=tenant_id, scheduled_at=scheduled_at, shard=shard)
             )
             if len(batch) == SQS_BATCH:
                 flush()
@@ -117,6 +122,21 @@ def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
     return {"shard": message.shard, "due_steps": due, "outcomes": dict(outcomes), "lost_races": lost}
 
 
+def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
+    # The tenant's active automations over its leads, inside its send window.
+    report = AutomationRunner(message.tenant_id).run()
+    return {
+        "automations": report.automations,
+        "unusable": report.unusable,
+        "outside_window": report.outside_window,
+        "leads": report.leads,
+        "fired": report.fired,
+        "already_handled": report.already_handled,
+        "outcomes": report.outcomes,
+        "lost_races": report.lost_races,
+    }
+
+
 def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
     # Idempotent per period: a redelivered message or a second run changes nothing.
     return {"period_started": BudgetService(message.tenant_id).reset_month()}
@@ -152,6 +172,7 @@ def enqueue_lead_evaluation(tenant_id: str, lead_id: str, at: datetime) -> None:
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: _generate_alerts,
     Job.RUN_PENDING_ACTIONS: _run_pending_actions,
+    Job.RUN_AUTOMATIONS: _run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
 }

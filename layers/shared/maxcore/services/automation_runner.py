@@ -1,0 +1,422 @@
+"""The scheduler's side of automations: act on the leads whose trigger holds, once per occurrence.
+
+Every hour, inside the tenant's send window, the tenant's active automations are evaluated over its
+leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do). A trigger that
+holds names its occurrence (``silence`` since our message of Monday 10:02...): the occurrence is
+claimed with a conditional write before anything is done, so two workers, or two runs, act on it
+once. What is done follows the tenant's mode: advise suggests, assisted drafts for a user to approve,
+auto sends through the template with the occurrence's key as the provider's idempotency key. The
+send is noted on the occurrence before the provider call, so a worker that dies mid-send is never
+followed by a second send (unless the provider deduplicates on that key). Every occurrence keeps its
+decision and the reason, in the tenant's language.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.automations import AutomationRepository
+from maxcore.dal.blacklist import BlacklistRepository
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import (
+    ChannelUnavailableError,
+    InvalidInputError,
+    MaxError,
+    NotFoundError,
+    RateLimitedError,
+    UpstreamError,
+)
+from maxcore.ids import new_id
+from maxcore.models.automation import Automation
+from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
+from maxcore.models.message import ChannelChoice, SendMessageRequest
+from maxcore.models.prospection import (
+    Approval,
+    ApprovalKind,
+    ApprovalOrigin,
+    Decision,
+    MessageSource,
+    Outcome,
+    StepChannel,
+)
+from maxcore.models.template import RenderRequest, Template, TemplateStatus
+from maxcore.models.tenant import Mode, Tenant
+from maxcore.observability import logger, metrics
+from maxcore.rules.automation_triggers import Fire, evaluate, reason_text
+from maxcore.rules.send_window import Window, day_bounds, describe, is_open, local_day, next_open
+from maxcore.services.alerts import tenant_settings
+from maxcore.services.channels import ChannelService, Reachability
+from maxcore.services.messaging import MessagingService
+from maxcore.services.sequencer import IDEMPOTENT_PROVIDERS, LEASE, RETRY_AFTER_UPSTREAM
+from maxcore.services.templates import TemplateService
+
+BATCH = 100
+"""Occurrences looked up together (one BatchGet) before claiming the ones still to do."""
+
+_DETAIL_CODES = frozenset(
+    {
+        "opted_out",
+        "no_address",
+        "address_suppressed",
+        "whatsapp_window_closed",
+        "channel_disabled",
+        "no_channel",
+        "sender_missing",
+        "provider_refused",
+        "template_not_active",
+    }
+)
+"""Refusal codes with a text of their own; any other reads as ``provider_refused``."""
+
+
+def run_key(automation_id: str, lead_id: str, episode: str) -> str:
+    """The idempotency key of one occurrence (the provider gets it too)."""
+    return f"auto:{automation_id}:{lead_id}:{episode}"
+
+
+@dataclass(frozen=True)
+class Armed:
+    """An active automation with the active template it sends."""
+
+    automation: Automation
+    template: Template
+
+    @property
+    def channel(self) -> Channel:
+        """The channel the automation writes on: its template's."""
+        return self.template.channel
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A trigger that holds for a lead now."""
+
+    armed: Armed
+    lead: Lead
+    fire: Fire
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(automation, lead, episode): what is claimed once."""
+        return self.armed.automation.id, self.lead.id, self.fire.episode
+
+
+@dataclass
+class AutomationReport:
+    """What one run over a tenant's leads did."""
+
+    automations: int = 0
+    """Active automations with a usable template."""
+    unusable: list[str] = field(default_factory=list)
+    """Active automations left out: their template is gone, archived or no longer active."""
+    outside_window: bool = False
+    leads: int = 0
+    fired: int = 0
+    """Occurrences whose trigger held, acted on before or not."""
+    already_handled: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    lost_races: int = 0
+
+    def count(self, outcome: Outcome | None) -> None:
+        """Count one occurrence's outcome (``None``: another worker had it first)."""
+        if outcome is None:
+            self.lost_races += 1
+        else:
+            self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
+
+
+class AutomationRunner:
+    """Runs the active automations of one tenant."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
+        tenant: Tenant | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.tenant = tenant or tenant_settings(tenant_id)
+        self.repository = AutomationRepository(tenant_id)
+        self.leads = LeadRepository(tenant_id)
+        self.blacklist = BlacklistRepository(tenant_id)
+        self.templates = TemplateService(tenant_id)
+        self.reach = Reachability(tenant_id)
+        self.messaging = MessagingService(tenant_id, clock, sleep)
+        self._clock = clock
+        self._sleep = sleep
+
+    # --- the run ------------------------------------------------------------------------------
+    def run(self) -> AutomationReport:
+        """Act on every occurrence due now (nothing outside the tenant's send window)."""
+        report = AutomationReport()
+        active = [a for a in self.repository.list_all() if a.enabled]
+        if not active:
+            return report
+        now = self._clock()
+        if not is_open(self.window, now):
+            # Triggers are states, not events: the first run inside the window finds them again.
+            report.outside_window = True
+            return report
+        armed = self.armed(active, report)
+        if not armed:
+            return report
+        for batch in _batches(self._occurrences(armed, now, report), BATCH):
+            busy = self.repository.busy([o.key for o in batch], now)
+            for occurrence in batch:
+                if occurrence.key in busy:
+                    report.already_handled += 1
+                    continue
+                report.count(self.act(occurrence, now))
+        return report
+
+    def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:
+        """The automations of ``active`` whose template can be sent (active, still there)."""
+        armed = []
+        for automation in active:
+            template = self._template(automation.template_id)
+            if template is None:
+                logger.warning(
+                    "automation left out: its template is not active",
+                    extra={"automation_id": automation.id, "template_id": automation.template_id},
+                )
+                if report is not None:
+                    report.unusable.append(automation.id)
+                continue
+            armed.append(Armed(automation, template))
+        if report is not None:
+            report.automations = len(armed)
+        return armed
+
+    def _occurrences(
+        self, armed: list[Armed], now: datetime, report: AutomationReport
+    ) -> Iterator[Occurrence]:
+        for lead in self.leads.iter_all():
+            report.leads += 1
+            for a in armed:
+                verdict = evaluate(a.automation, lead, a.channel, now)
+                if isinstance(verdict, Fire):
+                    report.fired += 1
+                    yield Occurrence(a, lead, verdict)
+
+    def act(self, occurrence: Occurrence, now: datetime) -> Outcome | None:
+        """Claim the occurrence, then suggest, draft or send by the tenant's mode."""
+        automation_id, lead_id, episode = occurrence.key
+        token = new_id()
+        previous = self.repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now)
+        if previous is None:
+            return None
+        armed, lead = occurrence.armed, occurrence.lead
+        if previous == "sending":
+            return self._resume_interrupted(occurrence, token, now)
+        if self.blacklist.matches(lead.email, lead.phone):
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, "blacklisted")
+        refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
+        if refusal is not None:
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, _detail(refusal.code))
+        if self.tenant.mode is Mode.AUTO:
+            return self._send(occurrence, token, now)
+        return self._propose(occurrence, token, now)
+
+    # --- advise and assisted: something for the user --------------------------------------------
+    def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
+        armed, lead = occurrence.armed, occurrence.lead
+        rendered = self.templates.render(armed.template.id, RenderRequest(lead_id=lead.id))
+        drafting = self.tenant.mode is Mode.ASSISTED
+        if drafting and rendered.missing:
+            return self._finish(
+                occurrence,
+                token,
+                now,
+                Outcome.SKIPPED,
+                "template_incomplete",
+                {"missing": ", ".join(rendered.missing)},
+            )
+        outcome = Outcome.DRAFTED if drafting else Outcome.RECOMMENDED
+        decision = self._decision(occurrence, now, outcome, approval_id=new_id())
+        assert decision.approval_id is not None
+        approval = Approval(
+            id=decision.approval_id,
+            kind=ApprovalKind.DRAFT if drafting else ApprovalKind.RECOMMENDATION,
+            lead_id=lead.id,
+            channel=StepChannel(armed.channel.value),
+            subject=rendered.subject,
+            body=rendered.body,
+            source=MessageSource.TEMPLATE,
+            reason=decision.reason,
+            origin=ApprovalOrigin(automation_id=armed.automation.id, run_key=run_key(*occurrence.key)),
+            created_at=now,
+        )
+        done = self.repository.finish_run(*occurrence.key, token, decision, now, approval=approval)
+        return self._logged(occurrence, decision, done)
+
+    # --- auto: send ------------------------------------------------------------------------------
+    def _send(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
+        if not self.repository.mark_run_sending(*occurrence.key, token, now):
+            return None
+        return self._deliver(occurrence, token, now)
+
+    def _deliver(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
+        armed, lead = occurrence.armed, occurrence.lead
+        request = SendMessageRequest(
+            lead_id=lead.id, channel=ChannelChoice(armed.channel.value), template_id=armed.template.id
+        )
+        metadata: dict[str, object] = {
+            "automation_id": armed.automation.id,
+            "trigger": occurrence.fire.code,
+            "episode": occurrence.fire.episode,
+        }
+        try:
+            sent = self.messaging.deliver(
+                request, f"max:automation:{armed.automation.id}", run_key(*occurrence.key), metadata
+            )
+        except RateLimitedError:
+            # The tenant's cap counts per day: the next window of tomorrow.
+            tomorrow = date.fromisoformat(local_day(now, self.tenant.timezone)) + timedelta(days=1)
+            until = next_open(self.window, day_bounds(tomorrow, self.tenant.timezone)[0])
+            return self._defer(occurrence, token, now, "daily_cap", until)
+        except UpstreamError:
+            return self._defer(
+                occurrence,
+                token,
+                now,
+                "provider_unavailable",
+                next_open(self.window, now + RETRY_AFTER_UPSTREAM),
+            )
+        except ChannelUnavailableError as exc:
+            outcome = (
+                Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
+            )
+            return self._finish(occurrence, token, now, outcome, _detail(exc.code))
+        except InvalidInputError as exc:
+            # The template needs a value the lead does not have (a missing variable, no subject).
+            missing = [d["field"].removeprefix("variables.") for d in exc.details if isinstance(d, dict)]
+            return self._finish(
+                occurrence,
+                token,
+                now,
+                Outcome.SKIPPED,
+                "template_incomplete",
+                {"missing": ", ".join(missing)},
+            )
+        except NotFoundError:  # the template was deleted meanwhile (a deleted lead is not swept)
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_not_active")
+        decision = self._decision(occurrence, now, Outcome.SENT, activity_id=sent.activity.id)
+        done = self.repository.finish_run(*occurrence.key, token, decision, now)
+        return self._logged(occurrence, decision, done)
+
+    def _resume_interrupted(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
+        """A worker died after starting this send: send again only where the provider dedups."""
+        provider = ChannelService(self.tenant_id, self._clock).adapter(occurrence.armed.channel).provider
+        if provider in IDEMPOTENT_PROVIDERS and self.tenant.mode is Mode.AUTO:
+            logger.info(
+                "resending an interrupted automation under the same key", extra={"provider": provider}
+            )
+            return self._deliver(occurrence, token, now)
+        return self._finish(occurrence, token, now, Outcome.UNCONFIRMED, None)
+
+    # --- settling -----------------------------------------------------------------------------
+    def _finish(
+        self,
+        occurrence: Occurrence,
+        token: str,
+        now: datetime,
+        outcome: Outcome,
+        detail_code: str | None,
+        values: dict[str, str | int] | None = None,
+    ) -> Outcome | None:
+        decision = self._decision(occurrence, now, outcome, detail_code=detail_code, values=values)
+        done = self.repository.finish_run(*occurrence.key, token, decision, now)
+        return self._logged(occurrence, decision, done)
+
+    def _defer(
+        self, occurrence: Occurrence, token: str, now: datetime, detail_code: str, until: datetime
+    ) -> Outcome | None:
+        decision = self._decision(occurrence, now, Outcome.DEFERRED, detail_code=detail_code, until=until)
+        done = self.repository.defer_run(*occurrence.key, token, decision, until, now)
+        return self._logged(occurrence, decision, done)
+
+    def _decision(
+        self,
+        occurrence: Occurrence,
+        now: datetime,
+        outcome: Outcome,
+        *,
+        detail_code: str | None = None,
+        values: dict[str, str | int] | None = None,
+        until: datetime | None = None,
+        activity_id: str | None = None,
+        approval_id: str | None = None,
+    ) -> Decision:
+        armed = occurrence.armed
+        locale = self.tenant.locale.value
+        reason = reason_text(
+            armed.automation.name,
+            occurrence.fire,
+            outcome,
+            locale,
+            detail_code=detail_code,
+            values={"channel": armed.channel.value, **(values or {})},
+            until=None if until is None else describe(until, self.tenant.timezone, locale),
+        )
+        sends = outcome in (Outcome.SENT, Outcome.DRAFTED, Outcome.RECOMMENDED)
+        return Decision(
+            outcome=outcome,
+            code=detail_code or occurrence.fire.code,
+            reason=reason,
+            channel=StepChannel(armed.channel.value),
+            source=MessageSource.TEMPLATE if sends else None,
+            until=until,
+            activity_id=activity_id,
+            approval_id=approval_id,
+            at=now,
+        )
+
+    def _logged(self, occurrence: Occurrence, decision: Decision, done: bool) -> Outcome | None:
+        # One structured line per decision, like the prospection steps.
+        logger.info(
+            "automation decision" if done else "automation decision lost to another worker",
+            extra={
+                "automation_id": occurrence.armed.automation.id,
+                "lead_id": occurrence.lead.id,
+                "episode": occurrence.fire.episode,
+                "outcome": decision.outcome.value,
+                "code": decision.code,
+                "until": None if decision.until is None else decision.until.isoformat(),
+                "applied": done,
+            },
+        )
+        if done:
+            metrics.add_metric(name="AutomationDecisionTaken", unit=MetricUnit.Count, value=1)
+        return decision.outcome if done else None
+
+    # --- helpers ------------------------------------------------------------------------------
+    @property
+    def window(self) -> Window:
+        """The tenant's send window: automations write only inside it."""
+        return Window.of(self.tenant.send_window, self.tenant.timezone)
+
+    def _template(self, template_id: str) -> Template | None:
+        try:
+            template = self.templates.get(template_id)
+        except MaxError:
+            return None
+        return template if template.status is TemplateStatus.ACTIVE else None
+
+
+def _detail(code: str) -> str:
+    return code if code in _DETAIL_CODES else "provider_refused"
+
+
+def _batches(items: Iterable[Occurrence], size: int) -> Iterator[list[Occurrence]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -1,0 +1,419 @@
+"""Automations end to end: the API (through the prospection handler) and their scheduled run.
+
+The run goes through ``AutomationRunner`` with a fixed clock, and through the scheduler's worker
+handler for the SQS path. Tenants get their settings only (no built-in template library); each test
+makes the one template it needs. Without SMS credentials every send lands in the tenant's local
+outbox (provider ``outbox``), which is what the counts read.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.automations import AutomationRepository
+from maxcore.dal.outbox import OutboxRepository
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.ids import new_id
+from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
+from maxcore.models.common import Channel
+from maxcore.models.lead import CreateLeadRequest
+from maxcore.models.template import CreateTemplateRequest
+from maxcore.models.tenant import Mode, Tenant
+from maxcore.rules.alerts import iso
+from maxcore.services.activities import ActivityService
+from maxcore.services.automation_runner import AutomationReport, AutomationRunner
+from maxcore.services.leads import LeadService
+from maxcore.services.sequencer import LEASE
+from maxcore.services.templates import TemplateService
+from tests.support.api import ApiClient
+
+pytestmark = pytest.mark.integration
+
+PROSPECTION = "functions/prospection/"
+TUE_1000_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+"""Inside the tenant's default window (Monday to Friday, 09:00-18:00 Europe/Paris)."""
+SAT_1000_PARIS = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _ssm(ssm_endpoint: str) -> str:
+    """Credential look-ups (none stored: sends go to the outbox) hit moto's SSM, never AWS."""
+    return ssm_endpoint
+
+
+def _tenant(tenant_id: str, mode: Mode, locale: str = "fr") -> None:
+    now = datetime.now(UTC)
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant.model_validate(
+            {
+                "id": tenant_id,
+                "name": "Institut Belle Peau",
+                "mode": mode,
+                "locale": locale,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+    )
+
+
+def _at(t: datetime) -> Callable[[], datetime]:
+    return lambda: t
+
+
+def _template(tenant_id: str, *, active: bool = True, body: str | None = None) -> str:
+    service = TemplateService(tenant_id, actor="user-1")
+    template = service.create(
+        CreateTemplateRequest(
+            channel=Channel.SMS,
+            name=f"Relance {new_id()[-6:]}",
+            body=body or "Bonjour {{firstName|}}, avez-vous pu regarder notre proposition ?",
+        )
+    )
+    if active:
+        service.activate(template.id)
+    return template.id
+
+
+def _lead(tenant_id: str, *, created: datetime, **fields: Any) -> str:
+    digits = str(int(new_id()[-10:], 36))[-8:].rjust(8, "0")
+    request = CreateLeadRequest.model_validate({"first_name": "Sophie", "phone": f"+336{digits}", **fields})
+    return LeadService(tenant_id, clock=_at(created)).create(request).id
+
+
+def _log(tenant_id: str, lead_id: str, direction: Direction, at: datetime, preview: str = "Bonjour") -> None:
+    ActivityService(tenant_id, _at(at)).log(
+        CreateActivityRequest(
+            lead_id=lead_id, channel=ActivityChannel.SMS, direction=direction, preview=preview, occurred_at=at
+        )
+    )
+
+
+def _automation(api: ApiClient, template_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name": "Relance silence",
+        "trigger_type": "silence",
+        "trigger_config": {"days": 3},
+        "template_id": template_id,
+        "enabled": True,
+        **fields,
+    }
+    response = api.post("/automations", body)
+    assert response.status == 201, response.body
+    return dict(response.body)
+
+
+def _run(tenant_id: str, at: datetime) -> AutomationReport:
+    return AutomationRunner(tenant_id, clock=_at(at)).run()
+
+
+def _outbox(tenant_id: str) -> list[Any]:
+    return OutboxRepository(tenant_id).page(100, None)[0]
+
+
+def _runs(api: ApiClient, automation_id: str) -> list[dict[str, Any]]:
+    response = api.get(f"/automations/{automation_id}/runs")
+    assert response.status == 200, response.body
+    return list(response.body["items"])
+
+
+def _silent_leads(tenant_id: str) -> dict[str, str]:
+    """Three leads: one silent for 4 days (fires), one for 1 day, one who answered."""
+    now = TUE_1000_PARIS
+    silent = _lead(tenant_id, created=now - timedelta(days=10), first_name="Camille")
+    recent = _lead(tenant_id, created=now - timedelta(days=10), first_name="Léa")
+    answered = _lead(tenant_id, created=now - timedelta(days=10), first_name="Inès")
+    _log(tenant_id, silent, Direction.OUT, now - timedelta(days=4))
+    _log(tenant_id, recent, Direction.OUT, now - timedelta(days=1))
+    _log(tenant_id, answered, Direction.OUT, now - timedelta(days=5))
+    _log(tenant_id, answered, Direction.IN, now - timedelta(days=4, hours=20), "Merci, je regarde")
+    return {"silent": silent, "recent": recent, "answered": answered}
+
+
+# --- the API ----------------------------------------------------------------------------------------
+def test_an_automation_is_created_read_changed_toggled_and_deleted(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    template_id = _template(tenant_id)
+    # When an automation is created without `enabled`
+    created = _automation(api, template_id, enabled=False, trigger_config={})
+    automation_id = created["id"]
+    # Then it is off, with the trigger's default config and the three stop conditions
+    assert (created["status"], created["enabled"]) == ("off", False)
+    assert created["trigger_config"] == {"days": 3}
+    assert created["stop_conditions"] == ["replied", "status_converted", "opted_out"]
+    assert [a["id"] for a in api.get("/automations").body["items"]] == [automation_id]
+    # When its trigger changes type without a config, Then it takes that type's defaults
+    changed = api.patch(f"/automations/{automation_id}", {"trigger_type": "opened_no_reply"})
+    assert changed.status == 200, changed.body
+    assert (changed.body["trigger_type"], changed.body["trigger_config"]) == (
+        "opened_no_reply",
+        {"hours": 24},
+    )
+    # When it is toggled twice, Then it is on, then off again
+    assert api.post(f"/automations/{automation_id}/toggle").body["status"] == "on"
+    assert api.post(f"/automations/{automation_id}/toggle").body["status"] == "off"
+    assert api.get(f"/automations/{automation_id}").body["status"] == "off"
+    # When it is deleted, Then it is gone
+    assert api.delete(f"/automations/{automation_id}").status == 204
+    assert api.get(f"/automations/{automation_id}").status == 404
+    assert api.get("/automations").body["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"trigger_type": "make_coffee"}, "trigger_type"),
+        ({"trigger_config": {"days": 0}}, "trigger_config"),
+        ({"trigger_config": {"hours": 3}}, "trigger_config"),
+        ({"template_id": "01J0000000000000000000000Z"}, "template_id"),
+        (
+            {"trigger_type": "inbound_intent", "trigger_config": {}, "stop_conditions": ["replied"]},
+            "stop_conditions",
+        ),
+        ({"stop_conditions": ["replied", "replied"]}, "stop_conditions"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_an_invalid_automation_is_422_naming_the_field_and_nothing_is_saved(
+    tenant_id: str, changes: dict[str, Any], field: str
+) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    body = {"name": "Relance", "trigger_type": "silence", "template_id": _template(tenant_id), **changes}
+    response = api.post("/automations", body)
+    assert response.status == 422, response.body
+    assert field in json.dumps(response.body)
+    assert api.get("/automations").body["items"] == []
+
+
+def test_an_automation_turns_on_only_with_an_active_template(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    draft = _template(tenant_id, active=False)
+    # A draft template may be named, but the automation cannot be on with it
+    refused = api.post(
+        "/automations", {"name": "R", "trigger_type": "silence", "template_id": draft, "enabled": True}
+    )
+    assert refused.status == 422, refused.body
+    assert "template_id" in json.dumps(refused.body)
+    created = _automation(api, draft, enabled=False)
+    toggled = api.post(f"/automations/{created['id']}/toggle")
+    assert toggled.status == 422, toggled.body
+    assert api.get(f"/automations/{created['id']}").body["status"] == "off"
+    # Once the template is validated, it can be turned on
+    TemplateService(tenant_id, actor="user-1").activate(draft)
+    assert api.post(f"/automations/{created['id']}/toggle").body["status"] == "on"
+
+
+def test_another_tenants_automation_is_invisible(tenant_id: str, other_tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    _tenant(other_tenant_id, Mode.AUTO)
+    mine = _automation(ApiClient(PROSPECTION, tenant_id), _template(tenant_id))
+    other = ApiClient(PROSPECTION, other_tenant_id)
+    path = f"/automations/{mine['id']}"
+    assert other.get(path).status == 404
+    assert other.patch(path, {"name": "À moi"}).status == 404
+    assert other.post(f"{path}/toggle").status == 404
+    assert other.get(f"{path}/runs").status == 404
+    assert other.delete(path).status == 404
+    assert other.get("/automations").body["items"] == []
+    # Nor can it point its own automation at my template
+    stolen = other.post(
+        "/automations", {"name": "R", "trigger_type": "silence", "template_id": mine["template_id"]}
+    )
+    assert stolen.status == 422, stolen.body
+    assert ApiClient(PROSPECTION, tenant_id).get(path).body["name"] == "Relance silence"
+
+
+# --- the run ---------------------------------------------------------------------------------------
+def test_auto_mode_sends_to_the_silent_lead_once_with_its_reason(tenant_id: str) -> None:
+    # Given an auto tenant, a silence-3-days automation and three leads
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    leads = _silent_leads(tenant_id)
+    # When the hourly run goes
+    report = _run(tenant_id, TUE_1000_PARIS)
+    # Then only the lead silent for 4 days gets the template, rendered for it
+    assert (report.leads, report.fired, report.outcomes) == (3, 1, {"sent": 1})
+    [sent] = _outbox(tenant_id)
+    assert sent.body == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    activities = ActivityRepository(tenant_id).page_for_lead(leads["silent"], None, 10)
+    outbound = [a for a in activities if a.metadata.get("automation_id") == automation["id"]]
+    assert len(outbound) == 1
+    # And the run says why, in French
+    [run] = _runs(api, automation["id"])
+    assert run["lead_id"] == leads["silent"]
+    assert run["state"] == "done"
+    assert run["decision"]["outcome"] == "sent"
+    assert run["decision"]["reason"] == (
+        "« Relance silence » : aucune réponse depuis 4 jours après votre dernier message. "
+        "Message envoyé (mode Automatique)."
+    )
+    assert run["decision"]["activity_id"] == outbound[0].id
+    # When the run goes again an hour later, Then nothing more is sent: the occurrence is done
+    # (the message just sent starts a new silence, 3 days from now)
+    again = _run(tenant_id, TUE_1000_PARIS + timedelta(hours=1))
+    assert again.outcomes == {}
+    assert len(_outbox(tenant_id)) == 1
+
+
+def test_the_same_occurrence_is_acted_on_once_by_two_workers_at_once(tenant_id: str) -> None:
+    # Given an auto tenant with a silent lead and the automation on
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    _automation(api, _template(tenant_id))
+    _silent_leads(tenant_id)
+    # When two workers run at the same instant
+    reports: list[AutomationReport] = []
+    threads = [
+        threading.Thread(target=lambda: reports.append(_run(tenant_id, TUE_1000_PARIS))) for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Then one message leaves, and the other worker found it handled or lost the claim
+    assert len(_outbox(tenant_id)) == 1
+    assert sum(r.outcomes.get("sent", 0) for r in reports) == 1
+    assert sum(r.already_handled + r.lost_races for r in reports) == 1
+
+
+def test_the_worker_handler_given_the_same_message_twice_sends_once(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    _automation(api, _template(tenant_id), trigger_type="never_contacted", trigger_config={"days": 0})
+    _lead(tenant_id, created=datetime.now(UTC) - timedelta(days=1))
+    message = json.dumps(
+        {"job": "run_automations", "tenant_id": tenant_id, "scheduled_at": "2026-11-24T09:00:00Z"}
+    )
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    for attempt in ("first", "redelivered"):
+        result = worker(sqs_event([(f"m-{attempt}", message)]), LocalContext())
+        assert result["batchItemFailures"] == []
+    # The wall clock decides whether the window is open: sent once inside it, nothing outside
+    assert len(_outbox(tenant_id)) <= 1
+    runs = AutomationRepository(tenant_id).runs(api.get("/automations").body["items"][0]["id"], 10, None)[0]
+    assert len(runs) == len(_outbox(tenant_id))
+
+
+def test_nothing_runs_outside_the_tenants_send_window(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    _silent_leads(tenant_id)
+    # On Saturday nothing is even claimed
+    report = _run(tenant_id, SAT_1000_PARIS)
+    assert report.outside_window
+    assert (report.leads, report.outcomes) == (0, {})
+    assert _runs(api, automation["id"]) == []
+    assert _outbox(tenant_id) == []
+    # On Monday morning the leads silent for 3 days or more get their message (both, by then)
+    assert _run(tenant_id, SAT_1000_PARIS + timedelta(days=2)).outcomes == {"sent": 2}
+
+
+def test_assisted_mode_drafts_and_the_approved_draft_is_sent_once(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.ASSISTED)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    leads = _silent_leads(tenant_id)
+    # When the run goes, Then a draft waits for approval and nothing leaves
+    assert _run(tenant_id, TUE_1000_PARIS).outcomes == {"drafted": 1}
+    assert _outbox(tenant_id) == []
+    [draft] = api.get("/approvals", query={"kind": "draft"}).body["items"]
+    assert draft["lead_id"] == leads["silent"]
+    assert draft["origin"]["automation_id"] == automation["id"]
+    assert draft["body"] == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    assert "Brouillon prêt" in draft["reason"]
+    [run] = _runs(api, automation["id"])
+    assert run["decision"]["approval_id"] == draft["id"]
+    # When the user approves it twice, Then it is sent once
+    first = api.post(f"/approvals/{draft['id']}", {"decision": "approve"})
+    assert first.status == 200, first.body
+    assert api.post(f"/approvals/{draft['id']}", {"decision": "approve"}).status == 409
+    assert len(_outbox(tenant_id)) == 1
+    # And the next run does not draft again for the same silence
+    assert _run(tenant_id, TUE_1000_PARIS + timedelta(hours=1)).outcomes == {}
+
+
+def test_advise_mode_only_suggests(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.ADVISE, locale="en")
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    _silent_leads(tenant_id)
+    assert _run(tenant_id, TUE_1000_PARIS).outcomes == {"recommended": 1}
+    assert _outbox(tenant_id) == []
+    [suggestion] = api.get("/approvals", query={"kind": "recommendation"}).body["items"]
+    assert suggestion["reason"] == (
+        '"Relance silence": no answer for 4 days after your last message. '
+        "M.A.X. suggests a follow-up; nothing is sent (advise mode)."
+    )
+    assert _runs(api, automation["id"])[0]["decision"]["outcome"] == "recommended"
+
+
+def test_an_opted_out_lead_is_skipped_with_its_reason_or_stopped_before_anything(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    template_id = _template(tenant_id)
+    without_stop = _automation(api, template_id, stop_conditions=["replied"])
+    with_stop = _automation(api, template_id, name="Avec arrêt")
+    now = TUE_1000_PARIS
+    lead_id = _lead(tenant_id, created=now - timedelta(days=10), consent={"sms": False})
+    _log(tenant_id, lead_id, Direction.OUT, now - timedelta(days=4))
+    # When the run goes
+    report = _run(tenant_id, now)
+    # Then the automation listing `opted_out` does nothing (no occurrence at all), and the other
+    # records why nothing left
+    assert report.outcomes == {"skipped": 1}
+    assert _runs(api, with_stop["id"]) == []
+    [run] = _runs(api, without_stop["id"])
+    assert run["decision"]["code"] == "opted_out"
+    assert run["decision"]["reason"].endswith("Rien n'est parti : le lead s'est désinscrit du canal sms.")
+    assert _outbox(tenant_id) == []
+
+
+def test_a_crash_after_the_send_started_is_never_followed_by_a_second_send(tenant_id: str) -> None:
+    # Given a worker that claimed an occurrence, noted the send, and died
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    leads = _silent_leads(tenant_id)
+    now = TUE_1000_PARIS
+    episode = f"silence:{iso(now - timedelta(days=4))}"
+    repository = AutomationRepository(tenant_id)
+    token = new_id()
+    assert repository.claim_run(automation["id"], leads["silent"], episode, token, now + LEASE, now) == "new"
+    assert repository.mark_run_sending(automation["id"], leads["silent"], episode, token, now)
+    # When the run goes during the lease, Then the occurrence is left alone
+    during = _run(tenant_id, now + LEASE - timedelta(minutes=1))
+    assert (during.fired, during.already_handled, during.outcomes) == (1, 1, {})
+    # When it goes after the lease, Then it is recorded as interrupted and nothing is sent
+    # (the outbox does not deduplicate on the key)
+    after = _run(tenant_id, now + LEASE + timedelta(minutes=1))
+    assert after.outcomes == {"unconfirmed": 1}
+    [run] = _runs(api, automation["id"])
+    assert (run["state"], run["decision"]["outcome"]) == ("done", "unconfirmed")
+    assert _outbox(tenant_id) == []
+
+
+def test_an_automation_whose_template_was_archived_is_left_out(tenant_id: str) -> None:
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    template_id = _template(tenant_id)
+    automation = _automation(api, template_id)
+    _silent_leads(tenant_id)
+    TemplateService(tenant_id, actor="user-1").archive(template_id)
+    report = _run(tenant_id, TUE_1000_PARIS)
+    assert report.unusable == [automation["id"]]
+    assert (report.leads, report.outcomes) == (0, {})
+    assert _outbox(tenant_id) == []
