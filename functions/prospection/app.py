@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.models.analytics import Funnel, Overview, StepsReport, TopMessages
 from maxcore.models.automation import (
     AutomationList,
     AutomationResponse,
@@ -41,6 +42,7 @@ from maxcore.models.prospection import (
     UpdateCampaignRequest,
     UpdateScenarioRequest,
 )
+from maxcore.services.analytics import AnalyticsService
 from maxcore.services.approvals import ApprovalService
 from maxcore.services.automations import AutomationService
 from maxcore.services.prospection import BlacklistService, CampaignService, ProspectService
@@ -406,6 +408,67 @@ def remove_blacklist(
 ) -> None:
     """Take an e-mail (``/blacklist/email/<address>``) or a phone off the blacklist."""
     BlacklistService(principal(app).tenant_id).remove(kind, value)
+
+
+# --- analytics -----------------------------------------------------------------------------------
+CampaignScope = Annotated[
+    Ulid | None, Query(description="One campaign only; every campaign of the tenant by default.")
+]
+
+
+@app.get(
+    "/analytics/overview",
+    responses=responses(200, "Prospects, interactions, replies, reply rate, active campaigns.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Prospection overview",
+)
+def analytics_overview(campaign_id: CampaignScope = None) -> Overview:
+    """The headline numbers of the prospection, or of one campaign (another tenant's is a 404)."""
+    return AnalyticsService(principal(app).tenant_id).overview(campaign_id)
+
+
+@app.get(
+    "/analytics/funnel",
+    responses=responses(200, "Enrolled, contacted, replied, meeting, converted.", 404, 503),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Prospection funnel",
+)
+def analytics_funnel(campaign_id: CampaignScope = None) -> Funnel:
+    """Each stage counts the prospects of the stage before that reach it, with its share of it."""
+    return AnalyticsService(principal(app).tenant_id).funnel(campaign_id)
+
+
+@app.get(
+    "/analytics/steps",
+    responses=responses(200, "Sends and replies per scenario step and per template.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Reply rate per step and per template",
+)
+def analytics_steps(
+    campaign_id: CampaignScope = None,
+    by_campaign: Annotated[bool, Query(description="Each campaign's steps apart.")] = False,
+) -> StepsReport:
+    """Reply rate per step of each scenario version, and per template (or AI / default message)."""
+    return AnalyticsService(principal(app).tenant_id).steps(campaign_id, by_campaign)
+
+
+@app.get(
+    "/analytics/top-messages",
+    responses=responses(200, "The step messages with the best reply rates.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Best messages",
+)
+def analytics_top_messages(
+    campaign_id: CampaignScope = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    min_sent: Annotated[int, Query(ge=1, le=100_000, description="Sends a message needs to be ranked.")] = 5,
+) -> TopMessages:
+    """Step messages (a step written by one template, the AI or the default) by reply rate."""
+    return AnalyticsService(principal(app).tenant_id).top_messages(campaign_id, min_sent, limit)
 
 
 # --- approvals -----------------------------------------------------------------------------------

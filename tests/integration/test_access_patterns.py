@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from botocore.client import BaseClient
@@ -13,14 +14,20 @@ from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.base import timeline_position
 from maxcore.dal.channels import ChannelRepository
-from maxcore.dal.items import ALL_ITEMS
+from maxcore.dal.items import ALL_ITEMS, LeadItem
 from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
-from maxcore.errors import ConflictError, DuplicateMessageError, NotFoundError, RateLimitedError
+from maxcore.errors import (
+    ConflictError,
+    DuplicateMessageError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceUnavailableError,
+)
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.alert import AlertState, AlertType, PointerState
@@ -598,3 +605,58 @@ def test_cross_tenant_messaging_repositories(tenant_id: str, other_tenant_id: st
     assert ActivityRepository(other_tenant_id).messages_page(lead.id, None, 10) == []
     assert LeadRepository(other_tenant_id).conversations(None, 10, None) == ([], None)
     assert ChannelRepository(other_tenant_id).get(Channel.EMAIL).enabled is True
+
+
+# --- prospection analytics ---------------------------------------------------------------------------
+class HeldBack:
+    """Wraps the lead items' BatchGetItem: the first ``times`` calls answer one key and leave the
+    others unprocessed, as DynamoDB does when it throttles; later calls go through."""
+
+    def __init__(self, real: Any, table_name: str, times: int) -> None:
+        self.real, self.table_name, self.times = real, table_name, times
+        self.asked: list[int] = []
+
+    def __call__(self, item_keys: list[Any], **kwargs: Any) -> Any:
+        self.asked.append(len(item_keys))
+        if len(self.asked) > self.times:
+            return self.real(item_keys, **kwargs)
+        answer = self.real(item_keys[:1], **kwargs)
+        answer["UnprocessedKeys"] = {self.table_name: {"Keys": list(item_keys[1:])}}
+        return answer
+
+
+def test_ap2_several_leads_by_id_in_batches_of_100(
+    tenant_id: str, other_tenant_id: str, counter: RequestCounter
+) -> None:
+    # Given three leads, asked for among 147 unknown ids and a repeat
+    repository = LeadRepository(tenant_id)
+    leads = [repository.create(_lead(first_name=f"B{i}")) for i in range(3)]
+    wanted = [lead.id for lead in leads] + [new_id() for _ in range(147)] + [leads[0].id]
+    counter.operations.clear()
+    # When they are read together
+    found = repository.get_many(wanted)
+    # Then the three come back by id, in two BatchGetItem calls (100 keys, then 50)
+    assert found == {lead.id: lead for lead in leads}
+    assert counter.operations == ["BatchGetItem", "BatchGetItem"]
+    # And nothing is read for no id, nor for another tenant
+    assert repository.get_many([]) == {}
+    assert LeadRepository(other_tenant_id).get_many(lead.id for lead in leads) == {}
+
+
+def test_ap2_keys_left_unprocessed_are_asked_again(tenant_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given three leads, and DynamoDB leaving keys unprocessed on the first call
+    repository = LeadRepository(tenant_id)
+    leads = [repository.create(_lead(first_name=f"U{i}")) for i in range(3)]
+    connection = LeadItem._get_connection()
+    held_back = HeldBack(connection.batch_get_item, connection.table_name, times=1)
+    monkeypatch.setattr(connection, "batch_get_item", held_back)
+    # When they are read, Then the two held back are asked again and every lead comes back
+    assert repository.get_many(lead.id for lead in leads) == {lead.id: lead for lead in leads}
+    assert held_back.asked == [3, 2]
+    # When DynamoDB keeps leaving keys unprocessed, Then the read fails rather than answer part
+    monkeypatch.setattr("maxcore.dal.leads.BATCH_GET_ATTEMPTS", 2)
+    monkeypatch.setattr(
+        connection, "batch_get_item", HeldBack(held_back.real, connection.table_name, times=5)
+    )
+    with pytest.raises(ServiceUnavailableError):
+        repository.get_many(lead.id for lead in leads)

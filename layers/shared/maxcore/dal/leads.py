@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,13 +16,18 @@ from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
 from maxcore.dal.items import ContactItem, LeadItem
-from maxcore.errors import ConflictError, NotFoundError
+from maxcore.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.rules.contact import fold, search_text
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
 """Lead fields that identify a lead within its tenant, and their guard kind."""
+
+BATCH_GET_KEYS = 100
+"""Keys one BatchGetItem may ask for (DynamoDB's limit)."""
+BATCH_GET_ATTEMPTS = 8
+"""Calls for one batch of keys before giving up on the keys DynamoDB keeps leaving unprocessed."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,55 @@ class LeadRepository(TenantRepository):
         except DoesNotExist as exc:
             raise NotFoundError(f"lead {lead_id} not found", {"lead_id": lead_id}) from exc
         return lead_from_item(item)
+
+    def get_many(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
+        """AP2': several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
+
+        DynamoDB may leave keys unprocessed (throttling, or an answer over 16 MB); those are asked
+        again with exponential backoff, as AWS recommends, rather than in a tight loop.
+
+        Parameters
+        ----------
+        lead_ids
+            The ids wanted (repeats are read once); another tenant's ids are not found.
+
+        Returns
+        -------
+        dict[str, Lead]
+            The leads found, by id.
+
+        Raises
+        ------
+        ServiceUnavailableError
+            When some keys are still unprocessed after ``BATCH_GET_ATTEMPTS`` calls: a partial answer
+            would be silently wrong.
+        """
+        wanted = list(dict.fromkeys(lead_ids))
+        connection = LeadItem._get_connection()
+        pk = keys.lead_pk(self.tenant_id)
+        found: dict[str, Lead] = {}
+        for start in range(0, len(wanted), BATCH_GET_KEYS):
+            pending: list[Any] = [
+                {"PK": {"S": pk}, "SK": {"S": keys.lead_sk(lead_id)}}
+                for lead_id in wanted[start : start + BATCH_GET_KEYS]
+            ]
+            for attempt in range(BATCH_GET_ATTEMPTS):
+                if attempt:
+                    time.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
+                answer = connection.batch_get_item(pending)
+                for raw in answer.get("Responses", {}).get(connection.table_name, []):
+                    item = LeadItem.from_raw_data(raw)
+                    if isinstance(item, LeadItem):
+                        found[item.lead_id] = lead_from_item(item)
+                pending = answer.get("UnprocessedKeys", {}).get(connection.table_name, {}).get("Keys", [])
+                if not pending:
+                    break
+            else:
+                raise ServiceUnavailableError(
+                    "the leads could not all be read in time; try again in a moment",
+                    {"unprocessed": len(pending)},
+                )
+        return found
 
     def find_by_contact(self, field: str, value: str) -> str | None:
         """AP5: id of the lead that has this phone, e-mail or Telegram chat id, if any."""
