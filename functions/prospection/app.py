@@ -47,6 +47,7 @@ from maxcore.services.approvals import ApprovalService
 from maxcore.services.automations import AutomationService
 from maxcore.services.prospection import BlacklistService, CampaignService, ProspectService
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.schedule_preview import PreviewDate, SchedulePreview, SchedulePreviewService
 
 app = create_app("M.A.X. prospection")
 
@@ -516,6 +517,21 @@ def decide_approval(
     moves on). A second decision is a 409."""
     caller = principal(app)
     return ApprovalService(caller.tenant_id).decide(approval_id, body, caller.subject)
+
+
+# --- schedule preview ----------------------------------------------------------------------------
+@app.get(
+    "/schedule/preview",
+    responses=responses(200, "What the hourly scheduler would do that day, in run order; nothing is sent."),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Preview a day of the scheduler",
+)
+def preview_schedule(date: Annotated[PreviewDate, Query()]) -> SchedulePreview:
+    """Each step the scheduler would take that day (tenant's timezone): its local time, channel,
+    message source, outcome and reason, blocked ones included. A past day, or one more than 90 days
+    ahead, is a 422."""
+    return SchedulePreviewService(principal(app).tenant_id).preview(date)
 
 
 lambda_handler = make_handler(app)

@@ -447,6 +447,7 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/analytics/funnel"),
         ("GET", "/analytics/steps"),
         ("GET", "/analytics/top-messages"),
+        ("GET", "/schedule/preview"),
         ("POST", "/webhooks/twilio/{tenant_id}"),
         ("POST", "/webhooks/resend/{tenant_id}"),
         ("POST", "/webhooks/telegram/{tenant_id}"),

@@ -8,7 +8,7 @@ its reason, on the enrollment and as an interaction of the campaign.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
@@ -548,25 +548,42 @@ class DecideApprovalRequest(StrictModel):
 
 
 # --- schedule preview ----------------------------------------------------------------------------
+PreviewDate = Annotated[
+    date, Field(description="A day in the tenant's timezone (YYYY-MM-DD), from today to 90 days ahead.")
+]
+
+
+class PreviewKind(StrEnum):
+    """What a preview item comes from."""
+
+    CAMPAIGN_STEP = "campaign_step"
+    AUTOMATION = "automation"
+
+
 class PreviewItem(BaseModel):
     """What the scheduler would do about one due step or automation on the day previewed."""
 
-    kind: str = Field(description="`campaign_step` or `automation`.")
+    kind: PreviewKind = Field(description="`campaign_step` or `automation`.")
     campaign_id: str | None = None
     automation_id: str | None = None
     lead_id: str
     step: int | None = None
+    at: datetime = Field(description="When it would run (UTC): the hourly run that takes it.")
     local_time: str = Field(description="When it would run, in the campaign's timezone (ISO 8601).")
     channel: StepChannel | None = None
-    source: MessageSource | None = None
+    source: MessageSource | None = Field(
+        default=None, description="Where the message would come from, for a send, draft or suggestion."
+    )
     outcome: Outcome
-    code: str
-    reason: str
+    code: str = Field(description="Stable reason code, as in the prospects' decisions.")
+    reason: str = Field(description="Why, in a sentence for the user.")
+    until: datetime | None = Field(default=None, description="When a deferred step would run next.")
 
 
 class SchedulePreview(BaseModel):
-    """A day of the scheduler, computed without sending anything."""
+    """A day of the scheduler, computed without sending or writing anything."""
 
-    date: str
-    timezone: str
-    items: list[PreviewItem]
+    date: str = Field(description="The day previewed (YYYY-MM-DD), in the tenant's timezone.")
+    timezone: str = Field(description="The tenant's timezone, which the day is read in.")
+    generated_at: datetime = Field(description="The instant the preview was computed from.")
+    items: list[PreviewItem] = Field(description="In the order they would run.")

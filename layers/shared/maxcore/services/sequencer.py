@@ -69,6 +69,17 @@ def step_key(campaign_id: str, lead_id: str, step: int) -> str:
     return f"step:{campaign_id}:{lead_id}:{step}"
 
 
+@dataclass(frozen=True)
+class StepContext:
+    """The facts of one due step, with the objects they were read from (to act on the verdict)."""
+
+    facts: StepFacts
+    campaign: Campaign
+    scenario: Scenario
+    step: ScenarioStep | None
+    lead: Lead | None
+
+
 @dataclass
 class RunReport:
     """What one run over a shard did."""
@@ -122,12 +133,10 @@ class Sequencer:
         """Decide and act on one due step; ``None`` when another worker or a user had it first."""
         e = due.enrollment
         now = self._clock()
-        campaign = self._campaign(e.campaign_id)
-        if campaign is None:  # deleted while its enrollments are being removed
+        context = self.facts(e, now)
+        if context is None:  # the campaign was deleted while its enrollments are being removed
             return None
-        scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
-        step = scenario.step(e.current_step)
-        lead = self._lead(e.lead_id)
+        campaign, scenario, step, lead = context.campaign, context.scenario, context.step, context.lead
         if (
             e.sending_step is not None
             and e.sending_step == e.current_step
@@ -135,6 +144,35 @@ class Sequencer:
             and lead is not None
         ):
             return self._resume_interrupted(due, campaign, scenario, step, lead, now)
+        verdict = decide_step(context.facts)
+        if verdict.acts and step is not None and lead is not None:
+            return self._act(due, campaign, scenario, step, lead, verdict, now)
+        return self._settle_without_message(due, campaign, scenario, step, lead, verdict, now)
+
+    def facts(self, e: Enrollment, now: datetime) -> StepContext | None:
+        """What :func:`decide_step` decides ``e``'s current step on at ``now``, read and never written.
+
+        The scheduler and the schedule preview both take the rule's inputs from here.
+
+        Parameters
+        ----------
+        e
+            The enrollment, as the due index returned it.
+        now
+            The instant of the decision (the window, the WhatsApp window).
+
+        Returns
+        -------
+        StepContext | None
+            The facts with the campaign, scenario version, step and lead they were read from;
+            ``None`` when the campaign no longer exists.
+        """
+        campaign = self._campaign(e.campaign_id)
+        if campaign is None:
+            return None
+        scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
+        step = scenario.step(e.current_step)
+        lead = self._lead(e.lead_id)
         facts = StepFacts(
             now=now,
             enrollment=e,
@@ -146,10 +184,7 @@ class Sequencer:
             blacklisted=lead is not None and bool(self.blacklist.matches(lead.email, lead.phone)),
             refusal=self._refusal(lead, step, now),
         )
-        verdict = decide_step(facts)
-        if verdict.acts and step is not None and lead is not None:
-            return self._act(due, campaign, scenario, step, lead, verdict, now)
-        return self._settle_without_message(due, campaign, scenario, step, lead, verdict, now)
+        return StepContext(facts, campaign, scenario, step, lead)
 
     def stop_on_reply(self, lead_id: str) -> int:
         """AP15: stop every running sequence of a lead who replied since it was enrolled."""
