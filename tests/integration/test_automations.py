@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -26,12 +26,14 @@ from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import CreateLeadRequest
+from maxcore.models.prospection import Outcome, PreviewKind
 from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.rules.alerts import iso
 from maxcore.services.activities import ActivityService
 from maxcore.services.automation_runner import AutomationReport, AutomationRunner
 from maxcore.services.leads import LeadService
+from maxcore.services.schedule_preview import SchedulePreviewService
 from maxcore.services.sequencer import LEASE
 from maxcore.services.templates import TemplateService
 from tests.support.api import ApiClient
@@ -417,3 +419,35 @@ def test_an_automation_whose_template_was_archived_is_left_out(tenant_id: str) -
     assert report.unusable == [automation["id"]]
     assert (report.leads, report.outcomes) == (0, {})
     assert _outbox(tenant_id) == []
+
+
+# --- the schedule preview ---------------------------------------------------------------------------
+def test_the_schedule_preview_shows_when_each_trigger_will_hold_and_writes_nothing(tenant_id: str) -> None:
+    # Given an auto tenant, a silence-3-days automation, and on Friday 20 November at 11:00 Paris
+    # our last messages to two leads, one of them blacklisted since
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    camille = _lead(tenant_id, created=friday - timedelta(days=5), first_name="Camille")
+    blocked = _lead(tenant_id, created=friday - timedelta(days=5), first_name="Noé")
+    for lead_id in (camille, blocked):
+        _log(tenant_id, lead_id, Direction.OUT, friday)
+    phone = LeadService(tenant_id).get(blocked).phone
+    assert api.post("/blacklist", {"phone": phone, "reason": "demande"}).status == 201
+    # When Monday is previewed at 07:00 Paris
+    monday_0600 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+    preview = SchedulePreviewService(tenant_id, clock=_at(monday_0600)).preview(date(2026, 11, 23))
+    # Then both show at the 11:00 run (3 days after the message): one sent, one blocked and why
+    items = {i.lead_id: i for i in preview.items if i.kind is PreviewKind.AUTOMATION}
+    assert {i.local_time for i in items.values()} == {"2026-11-23T11:00:00+01:00"}
+    assert (items[camille].outcome, items[camille].automation_id) == (Outcome.SENT, automation["id"])
+    assert items[camille].reason.startswith("« Relance silence » : aucune réponse depuis 3 jours")
+    assert (items[blocked].outcome, items[blocked].code) == (Outcome.SKIPPED, "blacklisted")
+    # And nothing was claimed or sent
+    assert _runs(api, automation["id"]) == []
+    assert _outbox(tenant_id) == []
+    # When the 11:00 run has acted, Then a preview of the same day no longer shows Camille
+    assert _run(tenant_id, datetime(2026, 11, 23, 10, 0, tzinfo=UTC)).outcomes == {"sent": 1, "skipped": 1}
+    later = SchedulePreviewService(tenant_id, clock=_at(monday_0600)).preview(date(2026, 11, 23))
+    assert [i for i in later.items if i.kind is PreviewKind.AUTOMATION] == []

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -45,13 +46,23 @@ from maxcore.models.prospection import (
     Decision,
     MessageSource,
     Outcome,
+    PreviewItem,
+    PreviewKind,
     StepChannel,
 )
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules.automation_triggers import Fire, evaluate, reason_text
-from maxcore.rules.send_window import Window, day_bounds, describe, is_open, local_day, next_open
+from maxcore.rules.send_window import (
+    Window,
+    day_bounds,
+    describe,
+    is_open,
+    local_day,
+    next_hourly_run,
+    next_open,
+)
 from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.messaging import MessagingService
@@ -214,17 +225,68 @@ class AutomationRunner:
         previous = self.repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now)
         if previous is None:
             return None
-        armed, lead = occurrence.armed, occurrence.lead
         if previous == "sending":
             return self._resume_interrupted(occurrence, token, now)
-        if self.blacklist.matches(lead.email, lead.phone):
-            return self._finish(occurrence, token, now, Outcome.SKIPPED, "blacklisted")
-        refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
-        if refusal is not None:
-            return self._finish(occurrence, token, now, Outcome.SKIPPED, _detail(refusal.code))
+        blocked = self._blocked(occurrence, now)
+        if blocked is not None:
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, blocked)
         if self.tenant.mode is Mode.AUTO:
             return self._send(occurrence, token, now)
         return self._propose(occurrence, token, now)
+
+    def preview(self, start: datetime, end: datetime, now: datetime) -> list[PreviewItem]:
+        """What the hourly runs between ``start`` and ``end`` would do, writing nothing.
+
+        Each lead is evaluated at each hourly run of the period inside the tenant's window, from the
+        next run on; the first run its trigger holds at is where it shows, with what the mode, the
+        blacklist and the channel would make of it. Occurrences already acted on are left out. The
+        facts are today's (a reply before then changes the answer); daily caps are not counted.
+        """
+        active = [a for a in self.repository.list_all() if a.enabled]
+        runs = _hourly_runs(self.window, max(start, now), end) if active else []
+        armed = self.armed(active) if runs else []
+        if not armed:
+            return []
+        found: list[tuple[Occurrence, datetime]] = []
+        for lead in self.leads.iter_all():
+            for a in armed:
+                for at in runs:
+                    verdict = evaluate(a.automation, lead, a.channel, at)
+                    if isinstance(verdict, Fire):
+                        found.append((Occurrence(a, lead, verdict), at))
+                    if verdict is not None:
+                        break
+        items = []
+        for start_index in range(0, len(found), BATCH):
+            batch = found[start_index : start_index + BATCH]
+            busy = self.repository.busy([o.key for o, _ in batch], now)
+            items += [self._preview_item(o, at) for o, at in batch if o.key not in busy]
+        return sorted(items, key=lambda item: item.at)
+
+    def _preview_item(self, occurrence: Occurrence, at: datetime) -> PreviewItem:
+        blocked = self._blocked(occurrence, at)
+        outcome = Outcome.SKIPPED if blocked is not None else _BY_MODE[self.tenant.mode]
+        decision = self._decision(occurrence, at, outcome, detail_code=blocked)
+        return PreviewItem(
+            kind=PreviewKind.AUTOMATION,
+            automation_id=occurrence.armed.automation.id,
+            lead_id=occurrence.lead.id,
+            at=at,
+            local_time=at.astimezone(ZoneInfo(self.tenant.timezone)).isoformat(),
+            channel=decision.channel,
+            source=decision.source,
+            outcome=decision.outcome,
+            code=decision.code,
+            reason=decision.reason,
+        )
+
+    def _blocked(self, occurrence: Occurrence, now: datetime) -> str | None:
+        """Why nothing may go to the lead (blacklisted, the channel refuses), or ``None``."""
+        armed, lead = occurrence.armed, occurrence.lead
+        if self.blacklist.matches(lead.email, lead.phone):
+            return "blacklisted"
+        refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
+        return None if refusal is None else _detail(refusal.code)
 
     # --- advise and assisted: something for the user --------------------------------------------
     def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
@@ -410,6 +472,20 @@ class AutomationRunner:
         except MaxError:
             return None
         return template if template.status is TemplateStatus.ACTIVE else None
+
+
+_BY_MODE = {Mode.AUTO: Outcome.SENT, Mode.ASSISTED: Outcome.DRAFTED, Mode.ADVISE: Outcome.RECOMMENDED}
+"""What an occurrence that nothing blocks becomes, by the tenant's mode."""
+
+
+def _hourly_runs(window: Window, start: datetime, end: datetime) -> list[datetime]:
+    """The hourly runs from ``start`` (included) to ``end`` (excluded) inside ``window``."""
+    runs, at = [], next_hourly_run(start)
+    while at < end:
+        if is_open(window, at):
+            runs.append(at)
+        at += timedelta(hours=1)
+    return runs
 
 
 def _detail(code: str) -> str:

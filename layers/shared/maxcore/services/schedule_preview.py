@@ -9,7 +9,9 @@ sends of the day are then counted against the daily caps in run order, in memory
 
 Nothing is written: no claim, no decision, no send, no AI call, no token spent, no counter moved.
 The facts are today's: a reply or a pause between now and the day previewed changes the answer, and
-a step that becomes due after another step runs (the next step of a sequence) is not shown.
+a step that becomes due after another step runs (the next step of a sequence) is not shown. The
+tenant's active automations add the leads their triggers would act on that day
+(:meth:`AutomationRunner.preview`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from maxcore.rules.prospection import Verdict, decide_step, to_decision
 from maxcore.rules.schedule_preview import CapTally, after_daily_cap, first_run, preview_day_problem
 from maxcore.rules.send_window import day_bounds, local_day, next_hourly_run
 from maxcore.services.alerts import tenant_settings
+from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.sequencer import Sequencer, StepContext
 
 # The API types are re-exported so the handler imports this use case from one module.
@@ -105,7 +108,8 @@ class SchedulePreviewService:
         self._check(day, now)
         start, end = day_bounds(day, self.tenant.timezone)
         # Each source of items gives them in run order; automations add theirs to this list.
-        items = [*self._campaign_items(start, end, now)]
+        automations = AutomationRunner(self.tenant_id, self._clock, tenant=self.tenant)
+        items = [*self._campaign_items(start, end, now), *automations.preview(start, end, now)]
         items.sort(key=lambda item: item.at)  # stable: each source's order is kept at equal times
         logger.info("schedule previewed", extra={"date": day.isoformat(), "items": len(items)})
         return SchedulePreview(
