@@ -15,7 +15,7 @@ from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.base import timeline_position
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.items import ALL_ITEMS, LeadItem
-from maxcore.dal.leads import LeadFilter, LeadRepository
+from maxcore.dal.leads import BATCH_GET_ATTEMPTS, LeadFilter, LeadRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.suppressions import SuppressionRepository
@@ -654,9 +654,11 @@ def test_ap2_keys_left_unprocessed_are_asked_again(tenant_id: str, monkeypatch: 
     assert repository.get_many(lead.id for lead in leads) == {lead.id: lead for lead in leads}
     assert held_back.asked == [3, 2]
     # When DynamoDB keeps leaving keys unprocessed, Then the read fails rather than answer part
-    monkeypatch.setattr("maxcore.dal.leads.BATCH_GET_ATTEMPTS", 2)
     monkeypatch.setattr(
-        connection, "batch_get_item", HeldBack(held_back.real, connection.table_name, times=5)
+        connection,
+        "batch_get_item",
+        HeldBack(held_back.real, connection.table_name, times=BATCH_GET_ATTEMPTS),
     )
+    # (each call here answers one key: more keys than calls allowed)
     with pytest.raises(ServiceUnavailableError):
-        repository.get_many(lead.id for lead in leads)
+        repository.get_many([*(lead.id for lead in leads), *(new_id() for _ in range(BATCH_GET_ATTEMPTS))])

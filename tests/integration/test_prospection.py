@@ -645,3 +645,34 @@ def test_interactions_list_the_decisions_newest_first_per_lead(
         f"/campaigns/{campaign_id}/interactions", query={"limit": "3", "cursor": page["next_cursor"]}
     ).body
     assert [i["id"] for i in page["items"] + rest["items"]] == [i["id"] for i in everything]
+
+
+def test_a_reply_after_the_last_step_is_recorded_on_the_completed_sequence(
+    api: ApiClient, leads: ApiClient, tenant_id: str
+) -> None:
+    # Given a one-step sequence sent and so completed
+    campaign_id = _campaign(api, _scenario(api, TWO_SMS_STEPS[:1]))
+    lead_id = _lead(leads)
+    _enroll(api, campaign_id, lead_id)
+    sent_at = _due_at(api, campaign_id, lead_id)
+    assert _run(tenant_id, sent_at) == {"sent": 1}
+    assert _prospect(api, campaign_id, lead_id)["status"] == "completed"
+    # When the lead answers it the next day and the worker re-evaluates the lead (twice)
+    answered = sent_at + timedelta(days=1)
+    ActivityService(tenant_id, clock=_at(answered)).log(
+        CreateActivityRequest(
+            lead_id=lead_id, channel=ActivityChannel.SMS, direction=Direction.IN, preview="Oui"
+        )
+    )
+    for _ in range(2):
+        assert Sequencer(tenant_id, clock=_at(answered)).stop_on_reply(lead_id) == 0
+    # Then the sequence stays completed, with the reply counted for its step, once
+    prospect = _prospect(api, campaign_id, lead_id)
+    assert (prospect["status"], prospect["replied_at"] is not None) == ("completed", True)
+    assert (prospect["last_decision"]["code"], prospect["last_decision"]["outcome"]) == (
+        "replied_after_last_step",
+        "completed",
+    )
+    codes = [i["decision"]["code"] for i in api.get(f"/campaigns/{campaign_id}/interactions").body["items"]]
+    assert codes.count("replied_after_last_step") == 1
+    assert api.get("/analytics/overview", query={"campaign_id": campaign_id}).body["replied"] == 1

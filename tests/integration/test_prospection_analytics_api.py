@@ -126,8 +126,7 @@ def played(ssm_endpoint: str) -> Played:
             "template_id": template_id,
         },
         {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
-        # Never reached here: a reply after a scenario's last step is not recorded on the enrollment
-        # (it is completed as that step is sent), so the replies below answer steps 1 and 2.
+        # Never reached here: the replies below answer steps 1 and 2 of running sequences.
         {"order": 3, "delay_days": 7, "channel": "sms", "objective": "Dernier message"},
     ]
     scenario_id = _ok(api.post("/scenarios", {"name": "Trois SMS", "steps": steps}), 201)["id"]

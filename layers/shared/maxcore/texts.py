@@ -313,6 +313,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "En attente : la campagne est en pause, l'étape {step} repartira à la reprise.",
         "en": "On hold: the campaign is paused; step {step} resumes when it does.",
     },
+    "prospection.replied_after_last_step": {
+        "fr": "Le prospect a répondu après la dernière étape de la séquence. À vous de jouer !",
+        "en": "The prospect replied after the sequence's last step. Over to you!",
+    },
     "prospection.sequence_done": {
         "fr": "Séquence terminée : toutes les étapes sont passées.",
         "en": "Sequence complete: every step is done.",

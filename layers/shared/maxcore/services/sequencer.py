@@ -195,6 +195,9 @@ class Sequencer:
         stopped = 0
         running = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL)
         for e in self.repository.for_lead(lead_id):
+            if e.status is EnrollmentStatus.COMPLETED:
+                self._record_late_reply(e, lead, now)
+                continue
             if e.status not in running or not replied_since_enrollment(lead, e):
                 continue
             campaign = self._campaign(e.campaign_id)
@@ -209,6 +212,28 @@ class Sequencer:
                 stopped += 1
                 self._logged(e, decision, True)
         return stopped
+
+    def _record_late_reply(self, e: Enrollment, lead: Lead, now: datetime) -> bool:
+        """Note on a completed sequence that the lead answered its last step (its reply statistics)."""
+        replied = lead.summary.last_inbound_at
+        if e.replied_at is not None or not e.sent or replied is None or replied <= e.sent[-1].at:
+            return False
+        campaign = self._campaign(e.campaign_id)
+        if campaign is None:
+            return False
+        decision = self._decision(Verdict(Outcome.COMPLETED, "replied_after_last_step"), campaign, None, now)
+        after = e.model_copy(
+            update={"replied_at": replied, "replied_step": e.sent[-1].step, "updated_at": now}
+        )
+        done = self.repository.transition(
+            after,
+            Guard(statuses=(EnrollmentStatus.COMPLETED,), step=e.current_step),
+            decision,
+            _interaction(e, decision),
+        )
+        if done:
+            self._logged(e, decision, True)
+        return done
 
     # --- decisions that write no message --------------------------------------------------------
     def _settle_without_message(
