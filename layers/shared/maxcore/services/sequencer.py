@@ -25,10 +25,8 @@ from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
-from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
 from maxcore.ids import new_id
-from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -52,7 +50,7 @@ from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
 from maxcore.rules.send_window import Window, add_local_days, day_bounds, local_day, next_open
 from maxcore.services.alerts import tenant_settings
-from maxcore.services.channels import ChannelService
+from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
@@ -117,7 +115,7 @@ class Sequencer:
         self.messaging = MessagingService(tenant_id, clock, sleep)
         self._clock = clock
         self._campaigns: dict[str, Campaign | None] = {}
-        self._enabled: frozenset[Channel] | None = None
+        self.reach = Reachability(tenant_id)
         self._composer: Composer | None = None
 
     # --- the run ------------------------------------------------------------------------------
@@ -567,26 +565,7 @@ class Sequencer:
     ) -> channel_rules.Refusal | None:
         if lead is None or step is None or step.channel.channel is None:
             return None
-        channel = step.channel.channel
-        suppressed: frozenset[Channel] = frozenset()
-        if (
-            channel is Channel.EMAIL
-            and lead.email
-            and SuppressionRepository(self.tenant_id).is_suppressed(lead.email)
-        ):
-            suppressed = frozenset({Channel.EMAIL})
-        facts = channel_rules.ChannelFacts(
-            enabled=self._enabled_channels(),
-            suppressed=suppressed,
-            approved_whatsapp_template=step.template_id is not None,
-        )
-        found = channel_rules.choose(lead, channel, facts, now)
-        return found if isinstance(found, channel_rules.Refusal) else None
-
-    def _enabled_channels(self) -> frozenset[Channel]:
-        if self._enabled is None:
-            self._enabled = frozenset(c for c, s in self.channel_settings.list_all().items() if s.enabled)
-        return self._enabled
+        return self.reach.refusal(lead, step.channel.channel, now, step.template_id is not None)
 
     def _campaign(self, campaign_id: str) -> Campaign | None:
         if campaign_id not in self._campaigns:
