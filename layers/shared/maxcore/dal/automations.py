@@ -147,18 +147,6 @@ class AutomationRepository(TenantRepository):
                 found.add((item.automation_id, item.lead_id, item.episode))
         return found
 
-    def run_state(self, automation_id: str, lead_id: str, episode: str) -> str | None:
-        """AP38': the state of an occurrence (``claimed``, ``sending``, ``done``) or ``None``."""
-        try:
-            item = AutomationRunItem.get(
-                keys.automation_run_pk(self.tenant_id),
-                keys.automation_run_sk(automation_id, lead_id, episode),
-                consistent_read=True,
-            )
-        except DoesNotExist:
-            return None
-        return item.state
-
     def mark_run_sending(
         self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
     ) -> bool:
