@@ -451,3 +451,20 @@ def test_the_schedule_preview_shows_when_each_trigger_will_hold_and_writes_nothi
     assert _run(tenant_id, datetime(2026, 11, 23, 10, 0, tzinfo=UTC)).outcomes == {"sent": 1, "skipped": 1}
     later = SchedulePreviewService(tenant_id, clock=_at(monday_0600)).preview(date(2026, 11, 23))
     assert [i for i in later.items if i.kind is PreviewKind.AUTOMATION] == []
+
+
+def test_a_lead_gets_one_automated_message_per_run_and_the_next_run_sees_it(tenant_id: str) -> None:
+    # Given two automations whose triggers both hold for the same silent lead
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    template_id = _template(tenant_id)
+    _automation(api, template_id, name="Trois jours")
+    _automation(api, template_id, name="Deux jours", trigger_config={"days": 2})
+    _silent_leads(tenant_id)
+    # When the run goes, Then the silent lead gets one message, the other automation waits
+    first = _run(tenant_id, TUE_1000_PARIS)
+    assert (first.outcomes, first.left_for_next_run) == ({"sent": 1}, 1)
+    # And the next run finds the lead just written to, so silent for 0 days: nothing more
+    second = _run(tenant_id, TUE_1000_PARIS + timedelta(hours=1))
+    assert (second.fired, second.outcomes) == (0, {})
+    assert len(_outbox(tenant_id)) == 1

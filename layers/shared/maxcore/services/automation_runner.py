@@ -133,6 +133,8 @@ class AutomationReport:
     fired: int = 0
     """Occurrences whose trigger held, acted on before or not."""
     already_handled: int = 0
+    left_for_next_run: int = 0
+    """Occurrences on a lead another automation just wrote to: looked at again next run."""
     outcomes: dict[str, int] = field(default_factory=dict)
     lost_races: int = 0
 
@@ -180,13 +182,22 @@ class AutomationRunner:
         armed = self.armed(active, report)
         if not armed:
             return report
+        written_to: set[str] = set()
         for batch in _batches(self._occurrences(armed, now, report), BATCH):
             busy = self.repository.busy([o.key for o in batch], now)
             for occurrence in batch:
                 if occurrence.key in busy:
                     report.already_handled += 1
                     continue
-                report.count(self.act(occurrence, now))
+                if occurrence.lead.id in written_to:
+                    # One automated message per lead and run: the next run evaluates the other
+                    # automations on the lead's summary as that message left it.
+                    report.left_for_next_run += 1
+                    continue
+                outcome = self.act(occurrence, now)
+                if outcome is Outcome.SENT:
+                    written_to.add(occurrence.lead.id)
+                report.count(outcome)
         return report
 
     def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:

@@ -132,6 +132,7 @@ def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
         "leads": report.leads,
         "fired": report.fired,
         "already_handled": report.already_handled,
+        "left_for_next_run": report.left_for_next_run,
         "outcomes": report.outcomes,
         "lost_races": report.lost_races,
     }
