@@ -13,6 +13,7 @@ from botocore.client import BaseClient
 from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.base import timeline_position
+from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.items import ALL_ITEMS, LeadItem
 from maxcore.dal.leads import BATCH_GET_ATTEMPTS, LeadFilter, LeadRepository
@@ -34,6 +35,7 @@ from maxcore.models.alert import AlertState, AlertType, PointerState
 from maxcore.models.channel import ChannelSettings, OutboxEntry
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
+from maxcore.models.prospection import BlacklistEntry, BlacklistKind
 from maxcore.models.template import (
     GeneratedBy,
     Template,
@@ -662,3 +664,31 @@ def test_ap2_keys_left_unprocessed_are_asked_again(tenant_id: str, monkeypatch: 
     # (each call here answers one key: more keys than calls allowed)
     with pytest.raises(ServiceUnavailableError):
         repository.get_many([*(lead.id for lead in leads), *(new_id() for _ in range(BATCH_GET_ATTEMPTS))])
+
+
+def test_ap36_which_of_many_addresses_are_blacklisted_in_one_batch(
+    tenant_id: str, other_tenant_id: str, counter: RequestCounter
+) -> None:
+    # Given two blacklisted addresses of the tenant, and one of another tenant
+    now = datetime.now(UTC)
+    mine = BlacklistRepository(tenant_id)
+    for kind, value in ((BlacklistKind.EMAIL, "stop@example.fr"), (BlacklistKind.PHONE, "+33611111111")):
+        mine.add(BlacklistEntry(kind=kind, value=value, reason="demande", source="manual", created_at=now))
+    BlacklistRepository(other_tenant_id).add(
+        BlacklistEntry(
+            kind=BlacklistKind.PHONE, value="+33622222222", reason="x", source="manual", created_at=now
+        )
+    )
+    asked = [
+        (BlacklistKind.EMAIL, "stop@example.fr"),
+        (BlacklistKind.EMAIL, "ok@example.fr"),
+        (BlacklistKind.PHONE, "+33611111111"),
+        (BlacklistKind.PHONE, "+33622222222"),
+    ]
+    counter.operations.clear()
+    # When the scheduler asks about the addresses of a few leads at once
+    found = mine.listed(asked)
+    # Then one BatchGetItem answers the tenant's two, never the other tenant's
+    assert found == {asked[0], asked[2]}
+    assert counter.operations == ["BatchGetItem"]
+    assert mine.listed([]) == set()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pynamodb.exceptions import DeleteError, PutError
 
 from maxcore.dal import keys
@@ -23,6 +25,15 @@ class BlacklistRepository(TenantRepository):
         if not item_keys:
             return []
         return [_entry(i) for i in BlacklistItem.batch_get(item_keys) if isinstance(i, BlacklistItem)]
+
+    def listed(self, addresses: Iterable[tuple[BlacklistKind, str]]) -> set[tuple[BlacklistKind, str]]:
+        """AP36: which of many e-mails and phones are blacklisted (BatchGet, 100 keys a call)."""
+        wanted = {(kind, value) for kind, value in addresses if value}
+        if not wanted:
+            return set()
+        pk = keys.blacklist_pk(self.tenant_id)
+        found = BlacklistItem.batch_get([(pk, keys.blacklist_sk(k.value, v)) for k, v in wanted])
+        return {(BlacklistKind(i.kind), i.value) for i in found if isinstance(i, BlacklistItem)}
 
     def list_all(self) -> list[BlacklistEntry]:
         """AP36': the whole blacklist (e-mails, then phones)."""

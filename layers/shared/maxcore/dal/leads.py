@@ -51,7 +51,7 @@ class LeadRepository(TenantRepository):
             raise NotFoundError(f"lead {lead_id} not found", {"lead_id": lead_id}) from exc
         return lead_from_item(item)
 
-    def get_many(self, lead_ids: Iterable[str]) -> dict[str, Lead]:
+    def get_many(self, lead_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Lead]:
         """AP2': several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
 
         DynamoDB may leave keys unprocessed (throttling, or an answer over 16 MB); those are asked
@@ -61,6 +61,8 @@ class LeadRepository(TenantRepository):
         ----------
         lead_ids
             The ids wanted (repeats are read once); another tenant's ids are not found.
+        consistent
+            Strongly consistent reads (the scheduler, deciding on a lead's latest replies).
 
         Returns
         -------
@@ -85,7 +87,7 @@ class LeadRepository(TenantRepository):
             for attempt in range(BATCH_GET_ATTEMPTS):
                 if attempt:
                     time.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
-                answer = connection.batch_get_item(pending)
+                answer = connection.batch_get_item(pending, consistent_read=consistent)
                 for raw in answer.get("Responses", {}).get(connection.table_name, []):
                     item = LeadItem.from_raw_data(raw)
                     if isinstance(item, LeadItem):
