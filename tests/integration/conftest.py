@@ -17,6 +17,7 @@ import pytest
 from devserver.template import create_tables, load_template
 from maxcore.dal import table
 from maxcore.settings import reset_settings
+from tests.support.dynamodb_requests import RequestCounter, counting_requests
 
 
 def _start_backend(stack: ExitStack) -> str:
@@ -127,3 +128,10 @@ def drain(queue_url: str) -> list[str]:
         for message in messages:
             bodies.append(message["Body"])
             client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+@pytest.fixture
+def counter() -> Iterator[RequestCounter]:
+    """The DynamoDB operations a test sends (for the access-pattern tests)."""
+    with counting_requests() as counting:
+        yield counting

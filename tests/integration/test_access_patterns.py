@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
 from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.base import timeline_position
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
-from maxcore.dal.items import ALL_ITEMS, LeadItem
+from maxcore.dal.items import LeadItem
 from maxcore.dal.leads import BATCH_GET_ATTEMPTS, LeadFilter, LeadRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
@@ -50,35 +48,11 @@ from maxcore.rules.delivery import statuses_before
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService, tenant_settings
 from maxcore.services.tenants import provision_tenant
+from tests.support.dynamodb_requests import RequestCounter
 
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
-
-
-class RequestCounter:
-    """Counts the DynamoDB operations pynamodb sends, through botocore's event hooks."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    def __call__(self, model: object, **_: object) -> None:
-        self.operations.append(getattr(model, "name", "?"))
-
-
-@pytest.fixture
-def counter() -> Iterator[RequestCounter]:
-    # pynamodb keeps one connection (and botocore client) per item class: hook them all.
-    clients: dict[int, BaseClient] = {}
-    for item in ALL_ITEMS:
-        client = item._get_connection().connection.client
-        clients[id(client)] = client
-    counting = RequestCounter()
-    for client in clients.values():
-        client.meta.events.register("before-call.dynamodb", counting)
-    yield counting
-    for client in clients.values():
-        client.meta.events.unregister("before-call.dynamodb", counting)
 
 
 def _lead(**fields: object) -> Lead:

@@ -17,15 +17,13 @@ with 1 reply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from botocore.client import BaseClient
 
-from maxcore.dal.items import ALL_ITEMS
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.ids import new_id
@@ -36,6 +34,7 @@ from maxcore.services.activities import ActivityService
 from maxcore.services.prospection import ProspectService
 from maxcore.services.sequencer import Sequencer
 from tests.support.api import ApiClient
+from tests.support.dynamodb_requests import RequestCounter
 
 pytestmark = pytest.mark.integration
 
@@ -158,30 +157,6 @@ def played(ssm_endpoint: str) -> Played:
     _reply(tenant_id, leads["Marc"], WED_0900_PARIS + timedelta(hours=1), "Merci, je regarde ça")
     _ok(leads_api.patch(f"/leads/{leads['Marc']}", {"status": "converted"}))
     return Played(tenant_id, api, campaign_a, campaign_b, scenario_id, template_id, leads)
-
-
-class RequestCounter:
-    """Counts the DynamoDB operations pynamodb sends, through botocore's event hooks."""
-
-    def __init__(self) -> None:
-        self.operations: list[str] = []
-
-    def __call__(self, model: object, **_: object) -> None:
-        self.operations.append(getattr(model, "name", "?"))
-
-
-@pytest.fixture
-def counter() -> Iterator[RequestCounter]:
-    clients: dict[int, BaseClient] = {}
-    for item in ALL_ITEMS:
-        client = item._get_connection().connection.client
-        clients[id(client)] = client
-    counting = RequestCounter()
-    for client in clients.values():
-        client.meta.events.register("before-call.dynamodb", counting)
-    yield counting
-    for client in clients.values():
-        client.meta.events.unregister("before-call.dynamodb", counting)
 
 
 def _get(api: ApiClient, path: str, **query: str) -> Any:

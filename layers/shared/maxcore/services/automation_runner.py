@@ -66,7 +66,7 @@ from maxcore.rules.send_window import (
 from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.messaging import MessagingService
-from maxcore.services.sequencer import IDEMPOTENT_PROVIDERS, LEASE, RETRY_AFTER_UPSTREAM
+from maxcore.services.sequencer import IDEMPOTENT_PROVIDERS, LEASE, RETRY_AFTER_UPSTREAM, OutcomeTally
 from maxcore.services.templates import TemplateService
 
 BATCH = 100
@@ -121,7 +121,7 @@ class Occurrence:
 
 
 @dataclass
-class AutomationReport:
+class AutomationReport(OutcomeTally):
     """What one run over a tenant's leads did."""
 
     automations: int = 0
@@ -135,15 +135,6 @@ class AutomationReport:
     already_handled: int = 0
     left_for_next_run: int = 0
     """Occurrences on a lead another automation just wrote to: looked at again next run."""
-    outcomes: dict[str, int] = field(default_factory=dict)
-    lost_races: int = 0
-
-    def count(self, outcome: Outcome | None) -> None:
-        """Count one occurrence's outcome (``None``: another worker had it first)."""
-        if outcome is None:
-            self.lost_races += 1
-        else:
-            self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
 
 
 class AutomationRunner:

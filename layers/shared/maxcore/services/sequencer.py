@@ -103,19 +103,25 @@ def _addresses(lead: Lead) -> list[tuple[BlacklistKind, str]]:
 
 
 @dataclass
-class RunReport:
-    """What one run over a shard did."""
+class OutcomeTally:
+    """The outcomes a scheduled run reached, by value, and the races it lost."""
 
-    due: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     lost_races: int = 0
 
     def count(self, outcome: Outcome | None) -> None:
-        """Count one step's outcome (``None``: another worker or user had it)."""
+        """Count one outcome (``None``: another worker, or a user, had it first)."""
         if outcome is None:
             self.lost_races += 1
         else:
             self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
+
+
+@dataclass
+class RunReport(OutcomeTally):
+    """What one run over a shard did."""
+
+    due: int = 0
 
 
 class Sequencer:
