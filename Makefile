@@ -55,7 +55,10 @@ importtime: install ## Import cost of each function module (python -X importtime
 bench-alerts: install ## Alert generation vs a naive per-lead way: requests, bytes, CPU (DynamoDB Local)
 	$(BIN)/python -m bench.alerts
 
+bench-scheduler: install ## Hourly prospection job vs a naive loop, then 2 workers + a crash: duplicates, lost steps
+	$(BIN)/python -m bench.scheduler
+
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime bench-alerts build
+.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime bench-alerts bench-scheduler build
