@@ -528,9 +528,9 @@ def decide_approval(
     summary="Preview a day of the scheduler",
 )
 def preview_schedule(date: Annotated[PreviewDate, Query()]) -> SchedulePreview:
-    """Each step the scheduler would take that day (tenant's timezone): its local time, channel,
-    message source, outcome and reason, blocked ones included. A past day, or one more than 90 days
-    ahead, is a 422."""
+    """Each step and each automation occurrence the scheduler would take that day (tenant's
+    timezone): its local time, channel, message source, outcome and reason, blocked ones included.
+    A past day, or one more than 90 days ahead, is a 422."""
     return SchedulePreviewService(principal(app).tenant_id).preview(date)
 
 
