@@ -47,9 +47,9 @@ from devserver.template import (
 from devserver.token import DevTokenError, sign_dev_token, verify_dev_token
 
 if TYPE_CHECKING:
-    from moto.server import ThreadedMotoServer
     from mypy_boto3_sqs import SQSClient
 
+    from devserver.moto import AtomicMotoServer
     from devserver.seed import SeedReport
 
 HOST = "127.0.0.1"
@@ -183,7 +183,7 @@ class LocalBackend:
     embedded_dynamodb: bool
     table_names: dict[str, str]
     queue_urls: dict[str, str]
-    _moto: ThreadedMotoServer | None = field(repr=False)
+    _moto: AtomicMotoServer | None = field(repr=False)
     _environment: _Environment = field(repr=False)
 
     def sqs(self) -> SQSClient:
@@ -216,17 +216,16 @@ def start_backend(
     With ``dynamodb_endpoint`` (DynamoDB Local, or AWS) the tables live there; moto still serves SQS, which
     neither of those provides.
     """
-    from moto.server import ThreadedMotoServer
+    from devserver.moto import AtomicMotoServer
 
     environment = _Environment()
     apply_local_defaults(environment)
     # moto's werkzeug server logs a line per AWS call, drowning the dev server's own access log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
+    moto = AtomicMotoServer(ip_address=HOST)
     moto.start()
     try:
-        host, port = moto.get_host_and_port()
-        moto_endpoint = f"http://{host}:{port}"
+        moto_endpoint = moto.endpoint()
         endpoint = dynamodb_endpoint or moto_endpoint
         names = dict(table_names) if table_names is not None else default_table_names(template)
         dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"])

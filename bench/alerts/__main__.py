@@ -62,14 +62,13 @@ def _backend(kind: str) -> Iterator[str]:
         with running_dynamodb_local() as endpoint:
             yield endpoint
         return
-    from moto.server import ThreadedMotoServer
+    from devserver.moto import AtomicMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = AtomicMotoServer()
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        yield server.endpoint()
     finally:
         server.stop()
 

@@ -62,15 +62,14 @@ def _environment() -> None:
 @contextmanager
 def _backend(kind: str) -> Iterator[tuple[str, str]]:
     """(DynamoDB endpoint, moto endpoint for SSM): the same moto server with ``--backend moto``."""
-    from moto.server import ThreadedMotoServer
+    from devserver.moto import AtomicMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # one line per request otherwise
     with ExitStack() as stack:
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server = AtomicMotoServer()
         server.start()
         stack.callback(server.stop)
-        host, port = server.get_host_and_port()
-        moto = f"http://{host}:{port}"
+        moto = server.endpoint()
         if kind == "local":
             from scripts.dynamodb_local import running_dynamodb_local
 

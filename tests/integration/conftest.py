@@ -14,6 +14,7 @@ from contextlib import ExitStack
 import boto3
 import pytest
 
+from devserver.moto import AtomicMotoServer
 from devserver.template import create_tables, load_template
 from maxcore.dal import table
 from maxcore.settings import reset_settings
@@ -28,13 +29,10 @@ def _start_backend(stack: ExitStack) -> str:
         return stack.enter_context(running_dynamodb_local())
     if backend != "moto":
         raise pytest.UsageError(f"MAX_TEST_DYNAMODB must be 'moto' or 'local', not {backend!r}")
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = AtomicMotoServer()
     server.start()
     stack.callback(server.stop)
-    host, port = server.get_host_and_port()
-    return f"http://{host}:{port}"
+    return server.endpoint()
 
 
 @pytest.fixture(scope="session")
@@ -86,13 +84,10 @@ def moto_endpoint(aws_endpoint: str) -> Iterator[str]:
     with ExitStack() as stack:
         endpoint = aws_endpoint
         if os.environ.get("MAX_TEST_DYNAMODB", "moto") == "local":
-            from moto.server import ThreadedMotoServer
-
-            server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            server = AtomicMotoServer()
             server.start()
             stack.callback(server.stop)
-            host, port = server.get_host_and_port()
-            endpoint = f"http://{host}:{port}"
+            endpoint = server.endpoint()
         yield endpoint
 
 

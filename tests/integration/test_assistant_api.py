@@ -277,13 +277,13 @@ def test_the_key_comes_from_ssm_parameter_store(
     monkeypatch: pytest.MonkeyPatch, llm: FakeChatCompletions, tenant: str, rep: ApiClient
 ) -> None:
     from aws_lambda_powertools.utilities import parameters
-    from moto.server import ThreadedMotoServer
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    from devserver.moto import AtomicMotoServer
+
+    server = AtomicMotoServer()
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
+        endpoint = server.endpoint()
         boto3.client("ssm", endpoint_url=endpoint, region_name="eu-west-3").put_parameter(
             Name="/max/test/openai-api-key", Value="sk-from-ssm", Type="SecureString"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -47,14 +46,6 @@ def test_a_new_budget_starts_with_the_plans_allowance(budget: BudgetService) -> 
     assert budget.open() == opened
 
 
-@pytest.mark.skipif(
-    os.environ.get("MAX_TEST_DYNAMODB", "moto") != "local",
-    reason=(
-        "moto rolls a failed transaction back by restoring a copy of the whole table taken when it "
-        "started, which under concurrent requests erases other transactions' writes; this runs on "
-        "DynamoDB Local (make integration-local)"
-    ),
-)
 def test_fifty_concurrent_reservations_against_a_balance_of_twenty(tenant_id: str, clock: Clock) -> None:
     # Given a balance that covers exactly twenty actions of one token
     provision_tenant(tenant_id, "Concurrent", clock=clock)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from devserver.moto import AtomicMotoServer
 from devserver.template import (
     DEFAULT_TEMPLATE_PATH,
     TableDefinition,
@@ -41,11 +41,10 @@ def endpoint_url(request: pytest.FixtureRequest) -> Iterator[str]:
         with running_dynamodb_local() as url:
             yield url
         return
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = AtomicMotoServer()
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        yield server.endpoint()
     finally:
         server.stop()
 
