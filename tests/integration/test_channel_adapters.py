@@ -366,6 +366,20 @@ def test_resend_server_error_and_concurrent_key_are_transient(resend: FakeResend
     assert resend.sent == []
 
 
+def test_resend_refusing_a_key_used_for_another_email_says_one_left_under_it(resend: FakeResend) -> None:
+    # Given an e-mail accepted under a key
+    adapter = _resend(resend)
+    first = adapter.send(_email())
+    # When another e-mail (another recipient) is sent under the same key
+    with pytest.raises(PermanentSendError) as raised:
+        adapter.send(_email(to="lea.martin@example.fr"))
+    # Then Resend's 409 is permanent, flagged as the key's reuse, not as a bad address
+    assert raised.value.key_reused
+    assert (raised.value.http_status, raised.value.code) == (409, "invalid_idempotent_request")
+    assert not raised.value.invalid_address
+    assert [e["id"] for e in resend.sent] == [first.provider_message_id]
+
+
 def test_resend_timeout_is_transient_and_the_retry_does_not_send_twice(resend: FakeResend) -> None:
     # Given Resend takes longer than the adapter's timeout but does accept the e-mail
     resend.script.append(delayed(0.5))

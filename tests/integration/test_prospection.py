@@ -27,7 +27,7 @@ from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
-from maxcore.models.prospection import EnrollRequest, Outcome
+from maxcore.models.prospection import EnrollRequest, MessageSource, Outcome, PendingSend
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospection import ProspectService
@@ -461,7 +461,8 @@ def test_a_worker_dying_mid_send_leaves_the_step_unconfirmed_never_sent_twice(
     [due] = list(repository.due(due_shard(campaign_id, lead_id), now))
     token = new_id()
     assert repository.claim(due, token, now + LEASE, now)
-    assert repository.mark_sending(due.enrollment, token, 1, now)
+    pending = PendingSend(body="Bonjour Sophie", source=MessageSource.DEFAULT)
+    assert repository.mark_sending(due.enrollment, token, 1, pending, now)
     # When the scheduler runs during the lease, Then the step is not due
     assert _run(tenant_id, now + LEASE - timedelta(minutes=1)) == {}
     # When it runs after the lease ended

@@ -82,12 +82,15 @@ class PermanentSendError(SendError):
         http_status: int | None = None,
         opted_out: bool = False,
         invalid_address: bool = False,
+        key_reused: bool = False,
     ) -> None:
         super().__init__(reason, code=code, http_status=http_status)
         self.opted_out = opted_out
         """The recipient unsubscribed at the provider (Twilio 21610, a Telegram user who blocked the bot)."""
         self.invalid_address = invalid_address
         """The number, address or chat does not exist or cannot receive this channel."""
+        self.key_reused = key_reused
+        """The provider already sent another message under this idempotency key: one did leave."""
 
 
 class ChannelAdapter(Protocol):

@@ -123,6 +123,9 @@ def _classify(error: Any) -> TransientSendError | PermanentSendError:
     if status == 409 and name == "concurrent_idempotent_requests":
         # The first try with this key is still being processed: asking again shortly is the way.
         return TransientSendError(reason, code=name, http_status=status)
+    if status == 409 and name == "invalid_idempotent_request":
+        # An e-mail with other contents was already sent under this key: that one left.
+        return PermanentSendError(reason, code=name, http_status=status, key_reused=True)
     if status == 401 or name in _CREDENTIALS:
         reason = f"{reason} (the API key was refused: check the credentials)"
     elif status == 403:

@@ -30,6 +30,7 @@ from maxcore.models.prospection import (
     Enrollment,
     EnrollmentStatus,
     Interaction,
+    PendingSend,
     SentStep,
 )
 
@@ -159,11 +160,17 @@ class EnrollmentRepository(TenantRepository):
             raise
         return True
 
-    def mark_sending(self, enrollment: Enrollment, token: str, step: int, now: datetime) -> bool:
-        """AP32': note, before calling the provider, that this step's send has started."""
+    def mark_sending(
+        self, enrollment: Enrollment, token: str, step: int, message: PendingSend, now: datetime
+    ) -> bool:
+        """AP32': note, before calling the provider, that this step's send has started, and its text."""
         try:
             self._key(enrollment).update(
-                actions=[EnrollmentItem.sending_step.set(step), EnrollmentItem.updated_at.set(now)],
+                actions=[
+                    EnrollmentItem.sending_step.set(step),
+                    EnrollmentItem.sending_message.set(message.model_dump_json()),
+                    EnrollmentItem.updated_at.set(now),
+                ],
                 condition=EnrollmentItem.claim_token == token,
             )
         except UpdateError as exc:
@@ -304,6 +311,7 @@ def _state_actions(tenant_id: str, e: Enrollment) -> list[Action]:
         EnrollmentItem.claim_token.remove(),
         EnrollmentItem.lease_until.remove(),
         EnrollmentItem.sending_step.remove(),
+        EnrollmentItem.sending_message.remove(),
     ]
     actions.append(
         EnrollmentItem.next_action_at.set(e.next_action_at)
@@ -363,6 +371,9 @@ def enrollment_from_item(item: EnrollmentItem) -> Enrollment:
         claim_token=item.claim_token,
         lease_until=item.lease_until,
         sending_step=None if item.sending_step is None else int(item.sending_step),
+        sending_message=None
+        if item.sending_message is None
+        else PendingSend.model_validate_json(item.sending_message),
         sent=[SentStep.model_validate(s) for s in json.loads(item.sent or "[]")],
         decisions=[Decision.model_validate(d) for d in json.loads(item.decisions or "[]")],
         replied_at=item.replied_at,

@@ -320,6 +320,8 @@ class EnrollmentItem(BaseItem, discriminator="Enrollment"):
     claim_token = UnicodeAttribute(null=True)
     lease_until = IsoDateTimeAttribute(null=True)
     sending_step = NumberAttribute(null=True)
+    sending_message = UnicodeAttribute(null=True)
+    """The message of the send in progress, as JSON (a resumed send repeats it)."""
     sent = UnicodeAttribute(default="[]")
     """The steps sent, as JSON (for the reply statistics)."""
     decisions = UnicodeAttribute(default="[]")

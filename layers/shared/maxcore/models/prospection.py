@@ -307,6 +307,19 @@ class SentStep(BaseModel):
     at: datetime
 
 
+class PendingSend(BaseModel):
+    """The message of a step whose send has started, kept so a resumed send sends the very same text.
+
+    A provider that deduplicates on our key (Resend) answers the first message only if the second
+    is identical; composing again (an AI writes differently each time) would be refused.
+    """
+
+    body: str
+    subject: str | None = None
+    source: MessageSource
+    template_id: str | None = None
+
+
 class Enrollment(BaseModel):
     """A lead in a campaign."""
 
@@ -321,6 +334,7 @@ class Enrollment(BaseModel):
     claim_token: str | None = None
     lease_until: datetime | None = None
     sending_step: int | None = None
+    sending_message: PendingSend | None = None
     sent: list[SentStep] = Field(default_factory=list)
     decisions: list[Decision] = Field(default_factory=list)
     replied_at: datetime | None = None

@@ -66,7 +66,12 @@ from maxcore.rules.send_window import (
 from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.messaging import MessagingService
-from maxcore.services.sequencer import IDEMPOTENT_PROVIDERS, LEASE, RETRY_AFTER_UPSTREAM, OutcomeTally
+from maxcore.services.sequencer import (
+    IDEMPOTENT_PROVIDERS,
+    LEASE,
+    RETRY_AFTER_UPSTREAM,
+    OutcomeTally,
+)
 from maxcore.services.templates import TemplateService
 
 BATCH = 100
@@ -328,7 +333,9 @@ class AutomationRunner:
             return None
         return self._deliver(occurrence, token, now)
 
-    def _deliver(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
+    def _deliver(
+        self, occurrence: Occurrence, token: str, now: datetime, resumed: bool = False
+    ) -> Outcome | None:
         armed, lead = occurrence.armed, occurrence.lead
         request = SendMessageRequest(
             lead_id=lead.id, channel=ChannelChoice(armed.channel.value), template_id=armed.template.id
@@ -340,7 +347,11 @@ class AutomationRunner:
         }
         try:
             sent = self.messaging.deliver(
-                request, f"max:automation:{armed.automation.id}", run_key(*occurrence.key), metadata
+                request,
+                f"max:automation:{armed.automation.id}",
+                run_key(*occurrence.key),
+                metadata,
+                resumed=resumed,
             )
         except RateLimitedError:
             # The tenant's cap counts per day: the next window of tomorrow.
@@ -356,6 +367,9 @@ class AutomationRunner:
                 next_open(self.window, now + RETRY_AFTER_UPSTREAM),
             )
         except ChannelUnavailableError as exc:
+            if exc.code == "already_sent":
+                # The provider holds another message under this key: the first try did leave.
+                return self._finish(occurrence, token, now, Outcome.UNCONFIRMED, None)
             outcome = (
                 Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
             )
@@ -384,7 +398,7 @@ class AutomationRunner:
             logger.info(
                 "resending an interrupted automation under the same key", extra={"provider": provider}
             )
-            return self._deliver(occurrence, token, now)
+            return self._deliver(occurrence, token, now, resumed=True)
         return self._finish(occurrence, token, now, Outcome.UNCONFIRMED, None)
 
     # --- settling -----------------------------------------------------------------------------

@@ -18,9 +18,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from maxcore.channels.base import OutboundMessage, PermanentSendError, TransientSendError
 from maxcore.channels.retry import send_with_retry
 from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.suppressions import SuppressionRepository
-from maxcore.errors import ChannelUnavailableError, InvalidInputError, UpstreamError
+from maxcore.errors import ChannelUnavailableError, DuplicateMessageError, InvalidInputError, UpstreamError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityResponse, ActivityStatus, Direction
 from maxcore.models.channel import ChannelSettings
@@ -65,7 +66,8 @@ class MessagingService:
         ChannelUnavailableError
             409 with a code: ``opted_out``, ``no_address``, ``address_suppressed``,
             ``whatsapp_window_closed``, ``channel_disabled``, ``no_channel``, ``sender_missing``,
-            ``template_not_active``.
+            ``template_not_active``; from the provider's answer: ``opted_out``, ``invalid_address``,
+            ``provider_refused``, and ``already_sent`` (another message already left under the key).
         RateLimitedError
             429: the channel's daily cap is reached.
         UpstreamError
@@ -83,15 +85,26 @@ class MessagingService:
         return SentMessage.model_validate(answer)
 
     def deliver(
-        self, request: SendMessageRequest, sent_by: str, key: str, metadata: dict[str, object]
+        self,
+        request: SendMessageRequest,
+        sent_by: str,
+        key: str,
+        metadata: dict[str, object],
+        *,
+        resumed: bool = False,
     ) -> SentMessage:
         """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
 
         The same checks and errors as :meth:`send`; the provider gets ``key`` as its idempotency key
         and the activity carries ``metadata`` (the campaign, the step, the message's source). The
         lead's alerts are left to the daily sweep: the scheduler sends in bulk.
+
+        ``resumed``: this send was started before under the same key by a worker that died, and
+        goes to a provider that deduplicates on it. It takes no second daily-cap slot (the first
+        try took one), and when the provider answers with a message already recorded (the worker
+        died after recording it), that recorded activity is the answer.
         """
-        return self._send(request, sent_by, key, metadata=metadata, evaluate=False)
+        return self._send(request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed)
 
     def _send(
         self,
@@ -100,6 +113,7 @@ class MessagingService:
         key: str,
         metadata: dict[str, object] | None = None,
         evaluate: bool = True,
+        resumed: bool = False,
     ) -> SentMessage:
         now = self._clock()
         lead = self.leads.get(request.lead_id)
@@ -170,7 +184,13 @@ class MessagingService:
             )
         to = str(getattr(lead, channel_rules.ADDRESS_FIELD[channel]))
         day = now.date().isoformat()
-        self.channels.repository.take_send_slot(channel, day, settings.daily_cap, now)
+        if not resumed:
+            self.channels.repository.take_send_slot(channel, day, settings.daily_cap, now)
+
+        def give_back() -> None:
+            if not resumed:
+                self.channels.repository.give_back_send_slot(channel, day)
+
         message = OutboundMessage(
             channel=channel,
             to=to,
@@ -185,7 +205,7 @@ class MessagingService:
         try:
             done = send_with_retry(adapter, message, sleep=self._sleep)
         except TransientSendError as exc:
-            self.channels.repository.give_back_send_slot(channel, day)
+            give_back()
             logger.warning(
                 "send failed after retries",
                 extra={
@@ -201,7 +221,15 @@ class MessagingService:
                 {"channel": channel.value, "retry_after": exc.retry_after},
             ) from exc
         except PermanentSendError as exc:
-            self.channels.repository.give_back_send_slot(channel, day)
+            give_back()
+            if exc.key_reused:
+                # Not a refusal of this message: an earlier one under the key left (a resumed send
+                # whose text or address changed meanwhile). Nothing to add to the timeline.
+                raise ChannelUnavailableError(
+                    "already_sent",
+                    f"{adapter.provider} already sent another message under this key; nothing more was sent",
+                    {"channel": channel.value, "provider": adapter.provider, "provider_code": exc.code},
+                ) from exc
             self._record_refusal(lead, channel, message, exc, now, sent_by)
             raise _refusal_error(channel, adapter.provider, exc) from exc
         receipt = done.receipt
@@ -225,7 +253,17 @@ class MessagingService:
                 **(metadata or {}),
             },
         )
-        recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+        try:
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+        except DuplicateMessageError:
+            earlier = self._recorded(receipt.provider_message_id) if resumed else None
+            if earlier is None:
+                raise
+            logger.info(
+                "the resumed send was already recorded",
+                extra={"lead_id": lead.id, "activity_id": earlier.id, "provider": receipt.provider},
+            )
+            recorded = earlier
         metrics.add_metric(name="MessageSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "message sent",
@@ -249,6 +287,12 @@ class MessagingService:
             if receipt.provider == "outbox"
             else None,
         )
+
+    def _recorded(self, provider_message_id: str) -> Activity | None:
+        """The activity already recorded for a provider message (AP10 then its activity)."""
+        repository = ActivityRepository(self.tenant_id)
+        ref = repository.find_by_provider_id(provider_message_id)
+        return None if ref is None else repository.get(ref)
 
     def _status_callback(self, channel: Channel) -> str | None:
         base = get_settings().public_api_url

@@ -42,6 +42,7 @@ from maxcore.models.prospection import (
     Interaction,
     MessageSource,
     Outcome,
+    PendingSend,
     Scenario,
     ScenarioStep,
     SentStep,
@@ -391,7 +392,13 @@ class Sequencer:
                 self.channel_settings.take_campaign_slot(campaign.id, channel, day, cap, now)
             except RateLimitedError:
                 return self._defer_claimed(e, token, campaign, step, now, "daily_cap", {"cap": cap}, window)
-        if not self.repository.mark_sending(e, token, step.order, now):
+        pending = PendingSend(
+            body=composed.body,
+            subject=composed.subject,
+            source=composed.source,
+            template_id=composed.template_id,
+        )
+        if not self.repository.mark_sending(e, token, step.order, pending, now):
             if cap is not None:
                 self.channel_settings.give_back_campaign_slot(campaign.id, channel, day)
             return None
@@ -411,6 +418,7 @@ class Sequencer:
         now: datetime,
         counted: bool,
         code: str,
+        resumed: bool = False,
     ) -> Outcome | None:
         channel = step.channel.channel
         assert channel is not None
@@ -434,7 +442,11 @@ class Sequencer:
         }
         try:
             sent = self.messaging.deliver(
-                request, f"max:campaign:{campaign.id}", step_key(campaign.id, lead.id, step.order), metadata
+                request,
+                f"max:campaign:{campaign.id}",
+                step_key(campaign.id, lead.id, step.order),
+                metadata,
+                resumed=resumed,
             )
         except RateLimitedError as exc:
             give_back()
@@ -446,11 +458,15 @@ class Sequencer:
             return self._defer_claimed(e, token, campaign, step, now, "provider_unavailable", {}, window)
         except ChannelUnavailableError as exc:
             give_back()
-            outcome = (
-                Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
-            )
-            refusal_code = "provider_refused" if exc.code == "invalid_address" else exc.code
-            verdict = Verdict(outcome, refusal_code, {"detail": exc.message[:120]})
+            if exc.code == "already_sent":
+                # The provider holds another message under this key: the first try did leave.
+                verdict = Verdict(Outcome.UNCONFIRMED, "send_interrupted")
+            else:
+                outcome = (
+                    Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
+                )
+                refusal_code = "provider_refused" if exc.code == "invalid_address" else exc.code
+                verdict = Verdict(outcome, refusal_code, {"detail": exc.message[:120]})
             decision = self._decision(verdict, campaign, step, now, source=composed.source)
             after = self.advance(e, scenario, campaign, now)
             done = self.repository.transition(
@@ -504,9 +520,16 @@ class Sequencer:
             "" if channel is None else ChannelService(self.tenant_id, self._clock).adapter(channel).provider
         )
         if provider in IDEMPOTENT_PROVIDERS:
-            composed = self.composer.compose(step, lead, [])
+            pending = e.sending_message
+            composed = (
+                self.composer.compose(step, lead, [])
+                if pending is None  # noted before the message was kept with the marker
+                else Composed(pending.body, pending.subject, pending.source, pending.template_id)
+            )
             logger.info("resending an interrupted step under the same key", extra={"provider": provider})
-            return self._deliver(e, token, campaign, scenario, step, lead, composed, now, False, "mode_auto")
+            return self._deliver(
+                e, token, campaign, scenario, step, lead, composed, now, False, "mode_auto", resumed=True
+            )
         verdict = Verdict(Outcome.UNCONFIRMED, "send_interrupted")
         decision = self._decision(verdict, campaign, step, now)
         after = self.advance(
