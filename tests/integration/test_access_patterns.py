@@ -10,6 +10,7 @@ import pytest
 
 from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
+from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.base import timeline_position
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
@@ -33,7 +34,7 @@ from maxcore.models.alert import AlertState, AlertType, PointerState
 from maxcore.models.channel import ChannelSettings, OutboxEntry
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
-from maxcore.models.prospection import BlacklistEntry, BlacklistKind
+from maxcore.models.prospection import BlacklistEntry, BlacklistKind, Decision, Outcome
 from maxcore.models.template import (
     GeneratedBy,
     Template,
@@ -666,3 +667,43 @@ def test_ap36_which_of_many_addresses_are_blacklisted_in_one_batch(
     assert found == {asked[0], asked[2]}
     assert counter.operations == ["BatchGetItem"]
     assert mine.listed([]) == set()
+
+
+def test_ap40_occurrences_left_open_are_listed_once_their_lease_is_over_and_leave_when_done(
+    tenant_id: str, other_tenant_id: str, counter: RequestCounter
+) -> None:
+    # Given three occurrences: one sending until 10:15, one put off until 11:00, one done; and one of
+    # another tenant whose lease is over too
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    mine, theirs = AutomationRepository(tenant_id), AutomationRepository(other_tenant_id)
+    done = Decision(outcome=Outcome.SENT, code="silence", reason="Envoyé", at=now)
+    put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=now)
+    tokens = {name: new_id() for name in ("sending", "deferred", "done", "theirs")}
+    assert mine.claim_run("a1", "lead-s", "silence:1", tokens["sending"], now + timedelta(minutes=15), now)
+    assert mine.mark_run_sending("a1", "lead-s", "silence:1", tokens["sending"], now)
+    assert mine.claim_run("a1", "lead-d", "silence:1", tokens["deferred"], now + timedelta(minutes=15), now)
+    assert mine.defer_run(
+        "a1", "lead-d", "silence:1", tokens["deferred"], put_off, now + timedelta(hours=1), now
+    )
+    assert mine.claim_run("a1", "lead-x", "silence:1", tokens["done"], now + timedelta(minutes=15), now)
+    assert mine.finish_run("a1", "lead-x", "silence:1", tokens["done"], done, now)
+    assert theirs.claim_run("a1", "lead-o", "silence:1", tokens["theirs"], now, now)
+    counter.operations.clear()
+    # When the occurrences left open are asked for at three moments
+    during = list(mine.open_runs(now + timedelta(minutes=14)))
+    after_lease = list(mine.open_runs(now + timedelta(minutes=16)))
+    after_retry = list(mine.open_runs(now + timedelta(hours=2)))
+    # Then each is one Query; none before its lease or retry time; oldest lease first; the done one
+    # and the other tenant's never
+    assert counter.operations == ["Query"] * 3
+    assert during == []
+    assert [(o.lead_id, o.state) for o in after_lease] == [("lead-s", "sending")]
+    assert [(o.lead_id, o.state) for o in after_retry] == [("lead-s", "sending"), ("lead-d", "deferred")]
+    # And once taken over and done, an occurrence leaves the index
+    token = new_id()
+    later = now + timedelta(hours=2)
+    assert (
+        mine.claim_run("a1", "lead-s", "silence:1", token, later + timedelta(minutes=15), later) == "sending"
+    )
+    assert mine.finish_run("a1", "lead-s", "silence:1", token, done, later)
+    assert [o.lead_id for o in mine.open_runs(later + timedelta(hours=1))] == ["lead-d"]

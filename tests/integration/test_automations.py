@@ -26,7 +26,7 @@ from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import CreateLeadRequest
-from maxcore.models.prospection import Outcome, PreviewKind
+from maxcore.models.prospection import Decision, Outcome, PreviewKind
 from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.rules.alerts import iso
@@ -471,3 +471,75 @@ def test_a_lead_gets_one_automated_message_per_run_and_the_next_run_sees_it(tena
     second = _run(tenant_id, TUE_1000_PARIS + timedelta(hours=1))
     assert (second.fired, second.outcomes) == (0, {})
     assert len(_outbox(tenant_id)) == 1
+
+
+def _left_open(tenant_id: str, lead_id: str, automation_id: str, *, sending: bool) -> str:
+    """An occurrence a worker claimed on Tuesday 10:00, then noted as sending and died, or put off."""
+    now = TUE_1000_PARIS
+    episode = f"silence:{iso(now - timedelta(days=4))}"
+    repository = AutomationRepository(tenant_id)
+    token = new_id()
+    assert repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now) == "new"
+    if sending:
+        assert repository.mark_run_sending(automation_id, lead_id, episode, token, now)
+    else:
+        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=now)
+        assert repository.defer_run(automation_id, lead_id, episode, token, put_off, now + LEASE, now)
+    return episode
+
+
+@pytest.mark.parametrize(
+    ("sending", "outcome", "reason"),
+    [
+        (
+            True,
+            "unconfirmed",
+            "« Relance silence » : l'envoi a été interrompu et n'est pas relancé, pour ne jamais écrire "
+            "deux fois ; son arrivée n'est pas confirmée.",
+        ),
+        (
+            False,
+            "skipped",
+            "« Relance silence » : le déclencheur ne tient plus pour ce lead ; rien n'est parti.",
+        ),
+    ],
+)
+def test_an_occurrence_left_open_whose_trigger_stopped_holding_is_closed_with_its_reason(
+    tenant_id: str, sending: bool, outcome: str, reason: str
+) -> None:
+    # Given an occurrence left sending by a dead worker, or put off, on the silent lead
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    silent = _silent_leads(tenant_id)["silent"]
+    episode = _left_open(tenant_id, silent, automation["id"], sending=sending)
+    # And the lead answered meanwhile, so the silence is over
+    _log(tenant_id, silent, Direction.IN, TUE_1000_PARIS + timedelta(minutes=5), "Oui, rappelez-moi")
+    # When the run goes after the lease
+    later = TUE_1000_PARIS + LEASE + timedelta(minutes=1)
+    report = _run(tenant_id, later)
+    # Then the sweep no longer fires on the lead, the occurrence left open is closed with the reason,
+    # and nothing is sent
+    assert (report.fired, report.left_open, report.outcomes) == (0, 1, {outcome: 1})
+    [run] = _runs(api, automation["id"])
+    assert (run["episode"], run["state"]) == (episode, "done")
+    assert (run["decision"]["outcome"], run["decision"]["code"]) == (outcome, "left_open")
+    assert run["decision"]["reason"] == reason
+    assert _outbox(tenant_id) == []
+    # And the next run finds nothing left open
+    assert _run(tenant_id, later + timedelta(hours=1)).left_open == 0
+
+
+def test_an_occurrence_left_open_is_not_closed_before_its_lease_ends(tenant_id: str) -> None:
+    # Given an occurrence a worker is still sending, on a lead who answered meanwhile
+    _tenant(tenant_id, Mode.AUTO)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    silent = _silent_leads(tenant_id)["silent"]
+    _left_open(tenant_id, silent, automation["id"], sending=True)
+    _log(tenant_id, silent, Direction.IN, TUE_1000_PARIS + timedelta(minutes=5), "Oui, rappelez-moi")
+    # When a run goes during the lease, Then the worker's occurrence is left to it
+    report = _run(tenant_id, TUE_1000_PARIS + LEASE - timedelta(minutes=1))
+    assert (report.left_open, report.outcomes) == (0, {})
+    [run] = _runs(api, automation["id"])
+    assert run["state"] == "sending"

@@ -15,23 +15,34 @@ from typing import Any
 
 import pytest
 
+from maxcore.channels.base import OutboundMessage
 from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.budget import BudgetRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository
 from maxcore.dal.keys import DUE_SHARDS, due_shard
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import DuplicateMessageError
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, Direction
+from maxcore.models.activity import Activity, ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.common import Channel
+from maxcore.models.lead import CreateLeadRequest
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
-from maxcore.models.prospection import PendingSend
+from maxcore.models.prospection import MessageSource, PendingSend
+from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Mode, Tenant
+from maxcore.rules.alerts import iso
+from maxcore.services.activities import ActivityService
+from maxcore.services.automation_runner import AutomationRunner, run_key
+from maxcore.services.channels import ChannelService
 from maxcore.services.composer import Composed, Composer
+from maxcore.services.leads import LeadService
 from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.sequencer import LEASE, Sequencer, step_key
+from maxcore.services.templates import TemplateService
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
@@ -211,30 +222,44 @@ def test_a_worker_dead_after_recording_the_send_leaves_one_email_one_activity_an
     # When the scheduler runs after the lease
     later = now + LEASE + timedelta(minutes=1)
     assert _run(tenant_id, later) == {"sent": 1}
-    # Then Resend was asked again under the same key with the same e-mail and answered the first one
-    assert len(resend.requests) == 2
-    assert resend.requests[0].raw == resend.requests[1].raw
-    assert len(resend.sent) == 1
-    # And the step is settled on the activity already recorded: one activity, one slot of the cap
+    # Then it found the message on the lead's timeline and settled the step on it: Resend is not
+    # asked again, one activity, one slot of the cap
+    assert len(resend.requests) == 1
     [activity] = _outbound(tenant_id, lead_id)
     assert activity.id == first.activity.id
     prospect = _prospect(api, campaign_id, lead_id)
     last = prospect["last_decision"]
     assert (prospect["status"], last["outcome"], last["activity_id"]) == ("completed", "sent", activity.id)
     assert _emails_counted(tenant_id, later) == 1
+    # And the step counts as sent in the analytics, with its source
+    steps = api.get("/analytics/steps", query={"campaign_id": campaign_id})
+    assert steps.status == 200, steps.body
+    [row] = [r for r in steps.body["steps"] if r["step"] == 1]
+    assert row["sent"] == 1
     # And another run finds nothing to do
     assert _run(tenant_id, later + timedelta(hours=1)) == {}
-    assert len(resend.requests) == 2
+    assert len(resend.requests) == 1
 
 
 def test_a_resumed_send_resend_refuses_because_the_email_changed_is_unconfirmed_not_failed(
     tenant_id: str, resend: FakeResend, llm: FakeChatCompletions
 ) -> None:
-    # Given a worker that sent the e-mail and died, then the lead's address was corrected
+    # Given a worker whose e-mail Resend accepted, and that died before recording it
     api, campaign_id, lead_id = _setup(tenant_id)
     now = MON_1000_PARIS
     _, composed = _start_the_send(tenant_id, campaign_id, lead_id, now)
-    _send_as_the_worker(tenant_id, campaign_id, lead_id, composed, now)
+    adapter = ChannelService(tenant_id, _at(now)).adapter(Channel.EMAIL)
+    adapter.send(
+        OutboundMessage(
+            channel=Channel.EMAIL,
+            to="sophie@example.fr",
+            body=composed.body,
+            subject=composed.subject,
+            sender="contact@bellepeau.fr",
+            idempotency_key=f"{tenant_id}:{step_key(campaign_id, lead_id, 1)}",
+        )
+    )
+    # And the lead's address corrected meanwhile
     changed = ApiClient(LEADS, tenant_id).patch(f"/leads/{lead_id}", {"email": "sophie.martin@example.fr"})
     assert changed.status == 200, changed.body
     # When the scheduler runs after the lease
@@ -248,5 +273,111 @@ def test_a_resumed_send_resend_refuses_because_the_email_changed_is_unconfirmed_
     assert len(resend.sent) == 1
     last = _prospect(api, campaign_id, lead_id)["last_decision"]
     assert (last["outcome"], last["code"]) == ("unconfirmed", "send_interrupted")
-    # And the lead's timeline shows the e-mail that left, and no failed one
-    assert [a.status.value for a in _outbound(tenant_id, lead_id)] == ["sent"]
+    # And the lead's timeline has no failed e-mail, and the cap counts none twice
+    assert _outbound(tenant_id, lead_id) == []
+    assert _emails_counted(tenant_id, later) == 0
+
+
+def test_a_resumed_delivery_the_provider_answers_with_a_recorded_message_returns_that_record(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given an e-mail sent and recorded under a key
+    _, campaign_id, lead_id = _setup(tenant_id)
+    now = MON_1000_PARIS
+    composed = Composed("Bonjour Sophie, voici nos soins.", "Soins d'hiver", MessageSource.TEMPLATE)
+    first = _send_as_the_worker(tenant_id, campaign_id, lead_id, composed, now)
+    # When the same message is delivered again under the key as a resumed send
+    request = SendMessageRequest(
+        lead_id=lead_id, channel=ChannelChoice.EMAIL, body=composed.body, subject=composed.subject
+    )
+    again = MessagingService(tenant_id, _at(now + LEASE)).deliver(
+        request, f"max:campaign:{campaign_id}", step_key(campaign_id, lead_id, 1), {}, resumed=True
+    )
+    # Then Resend answered the first e-mail, the answer is the first record, and nothing was added
+    assert len(resend.requests) == 2
+    assert len(resend.sent) == 1
+    assert again.activity.id == first.activity.id
+    assert [a.id for a in _outbound(tenant_id, lead_id)] == [first.activity.id]
+    assert _emails_counted(tenant_id, now) == 1
+    # And without ``resumed`` the same answer is a conflict, not a silent success
+    with pytest.raises(DuplicateMessageError):
+        MessagingService(tenant_id, _at(now + LEASE)).deliver(
+            request, f"max:campaign:{campaign_id}", step_key(campaign_id, lead_id, 1), {}
+        )
+
+
+def test_an_automation_left_sending_by_a_worker_that_recorded_the_email_is_closed_as_sent(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given an automatic tenant on Resend, an e-mail automation and a lead silent for four days
+    now = TUE_1000_PARIS
+    _setup(tenant_id)
+    template = TemplateService(tenant_id, actor="user-1").create(
+        CreateTemplateRequest(
+            channel=Channel.EMAIL,
+            name="Relance e-mail",
+            subject="Des nouvelles ?",
+            body="Bonjour {{firstName|}}, avez-vous pu regarder notre proposition ?",
+        )
+    )
+    TemplateService(tenant_id, actor="user-1").activate(template.id)
+    created = ApiClient(PROSPECTION, tenant_id).post(
+        "/automations",
+        {
+            "name": "Relance silence",
+            "trigger_type": "silence",
+            "trigger_config": {"days": 3},
+            "template_id": template.id,
+            "enabled": True,
+        },
+    )
+    assert created.status == 201, created.body
+    automation_id = str(created.body["id"])
+    lead_id = (
+        LeadService(tenant_id, clock=_at(now - timedelta(days=10)))
+        .create(CreateLeadRequest(first_name="Camille", email="camille@example.fr"))
+        .id
+    )
+    last_out = now - timedelta(days=4)
+    ActivityService(tenant_id, _at(last_out)).log(
+        CreateActivityRequest(
+            lead_id=lead_id,
+            channel=ActivityChannel.EMAIL,
+            direction=Direction.OUT,
+            preview="Notre proposition",
+            occurred_at=last_out,
+        )
+    )
+    # And a worker that claimed the occurrence, sent the e-mail, recorded it, and died
+    episode = f"silence:{iso(last_out)}"
+    repository = AutomationRepository(tenant_id)
+    token = new_id()
+    assert repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now) == "new"
+    assert repository.mark_run_sending(automation_id, lead_id, episode, token, now)
+    request = SendMessageRequest(lead_id=lead_id, channel=ChannelChoice.EMAIL, template_id=template.id)
+    first = MessagingService(tenant_id, _at(now)).deliver(
+        request,
+        f"max:automation:{automation_id}",
+        run_key(automation_id, lead_id, episode),
+        {"automation_id": automation_id, "trigger": "silence", "episode": episode},
+    )
+    # When the run goes after the lease
+    later = now + LEASE + timedelta(minutes=1)
+    report = AutomationRunner(tenant_id, clock=_at(later)).run()
+    # Then the sweep no longer finds the occurrence (the e-mail ended the silence), but the run finds
+    # it left open, finds its e-mail on the lead's timeline, and closes it as sent: Resend is not
+    # asked again
+    assert report.outcomes == {"sent": 1}
+    assert (report.fired, report.left_open) == (0, 1)
+    assert len(resend.requests) == 1
+    sent = [a for a in _outbound(tenant_id, lead_id) if a.provider_message_id]
+    assert [a.id for a in sent] == [first.activity.id]
+    [run] = ApiClient(PROSPECTION, tenant_id).get(f"/automations/{automation_id}/runs").body["items"]
+    assert (run["state"], run["decision"]["outcome"]) == ("done", "sent")
+    assert run["decision"]["activity_id"] == first.activity.id
+    assert run["decision"]["reason"] == (
+        "« Relance silence » : l'envoi interrompu était bien parti ; il est enregistré, sans second message."
+    )
+    assert _emails_counted(tenant_id, later) == 1
+    # And the next run has nothing left open
+    assert AutomationRunner(tenant_id, clock=_at(later + timedelta(hours=1))).run().left_open == 0

@@ -12,7 +12,7 @@ from maxcore.models.automation import DEFAULT_STOPS, Automation, StopCondition, 
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import Outcome
-from maxcore.rules.automation_triggers import Fire, Stop, evaluate, reason_text, stop
+from maxcore.rules.automation_triggers import Fire, Stop, evaluate, left_open_text, reason_text, stop
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 MIN = timedelta(minutes=1)
@@ -408,3 +408,30 @@ def test_the_reason_is_in_english_for_an_english_tenant() -> None:
 def test_an_outcome_no_automation_ends_in_is_refused(outcome: Outcome) -> None:
     with pytest.raises(ValueError, match=outcome.value):
         reason_text("Relance", SILENCE, outcome, "fr")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "locale", "expected"),
+    [
+        (
+            Outcome.SENT,
+            "fr",
+            "« Relance » : l'envoi interrompu était bien parti ; il est enregistré, sans second message.",
+        ),
+        (
+            Outcome.UNCONFIRMED,
+            "en",
+            '"Relance": the send was interrupted and is not retried, so the lead never gets it twice; '
+            "its arrival is not confirmed.",
+        ),
+        (Outcome.SKIPPED, "en", '"Relance": the trigger no longer holds for this lead; nothing went out.'),
+    ],
+)
+def test_an_occurrence_left_open_says_how_it_was_closed(outcome: Outcome, locale: str, expected: str) -> None:
+    assert left_open_text("Relance", outcome, locale) == expected
+
+
+@pytest.mark.parametrize("outcome", [Outcome.DEFERRED, Outcome.DRAFTED, Outcome.FAILED])
+def test_an_occurrence_left_open_is_never_closed_as_deferred_drafted_or_failed(outcome: Outcome) -> None:
+    with pytest.raises(ValueError, match="left open"):
+        left_open_text("Relance", outcome, "fr")

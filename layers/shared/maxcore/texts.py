@@ -447,6 +447,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{trigger} Reporté : {detail} Nouvel essai {until}.",
         "en": "{trigger} Put off: {detail} Trying again {until}.",
     },
+    # --- automations: occurrences left open whose trigger no longer holds ----------------------
+    "automation.left_open.sent": {
+        "fr": "« {name} » : l'envoi interrompu était bien parti ; il est enregistré, sans second message.",
+        "en": '"{name}": the interrupted send had gone out; it is recorded, with no second message.',
+    },
+    "automation.left_open.unconfirmed": {
+        "fr": (
+            "« {name} » : l'envoi a été interrompu et n'est pas relancé, pour ne jamais écrire deux "
+            "fois ; son arrivée n'est pas confirmée."
+        ),
+        "en": (
+            '"{name}": the send was interrupted and is not retried, so the lead never gets it twice; '
+            "its arrival is not confirmed."
+        ),
+    },
+    "automation.left_open.skipped": {
+        "fr": "« {name} » : le déclencheur ne tient plus pour ce lead ; rien n'est parti.",
+        "en": '"{name}": the trigger no longer holds for this lead; nothing went out.',
+    },
     # --- automations: why nothing went out (the {detail} of the outcomes above) ----------------
     "automation.detail.blacklisted": {
         "fr": "l'adresse du lead est sur votre liste noire.",

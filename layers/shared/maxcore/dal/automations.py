@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
@@ -9,6 +11,7 @@ from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
+from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_position, encode_position, plain
 from maxcore.dal.items import ApprovalItem, AutomationItem, AutomationRunItem
 from maxcore.errors import ConflictError, NotFoundError
@@ -17,6 +20,20 @@ from maxcore.models.prospection import Approval, Decision
 
 RUN_TTL_SECONDS = 400 * 24 * 3600
 """An occurrence is remembered for over a year: its trigger time never comes back after that."""
+
+
+@dataclass(frozen=True)
+class OpenRun:
+    """An occurrence not done whose lease is over: its worker died, or its retry time came."""
+
+    automation_id: str
+    lead_id: str
+    episode: str
+    state: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.automation_id, self.lead_id, self.episode
 
 
 class AutomationRepository(TenantRepository):
@@ -102,6 +119,8 @@ class AutomationRepository(TenantRepository):
             state="claimed",
             claim_token=token,
             lease_until=lease_until,
+            GSI1PK=keys.open_run_gsi1pk(self.tenant_id),
+            GSI1SK=keys.open_run_gsi1sk(to_iso(lease_until), automation_id, lead_id, episode),
             created_at=now,
             updated_at=now,
             expires_at=int(now.timestamp()) + RUN_TTL_SECONDS,
@@ -118,6 +137,10 @@ class AutomationRepository(TenantRepository):
                 actions=[
                     AutomationRunItem.claim_token.set(token),
                     AutomationRunItem.lease_until.set(lease_until),
+                    AutomationRunItem.GSI1PK.set(keys.open_run_gsi1pk(self.tenant_id)),
+                    AutomationRunItem.GSI1SK.set(
+                        keys.open_run_gsi1sk(to_iso(lease_until), automation_id, lead_id, episode)
+                    ),
                     AutomationRunItem.updated_at.set(now),
                 ],
                 condition=(AutomationRunItem.state != "done") & (AutomationRunItem.lease_until < now),
@@ -146,6 +169,22 @@ class AutomationRepository(TenantRepository):
             if item.state == "done" or (item.lease_until is not None and item.lease_until >= now):
                 found.add((item.automation_id, item.lead_id, item.episode))
         return found
+
+    def open_runs(self, now: datetime) -> Iterator[OpenRun]:
+        """AP40: the occurrences left open whose lease is over, oldest first (sparse GSI1).
+
+        A dead worker's occurrence, or one put off whose retry time came. The sweep of the leads
+        finds those whose trigger still holds; these are how a run finds the others, the ones whose
+        trigger stopped holding meanwhile (the message the dead worker sent changed the summary).
+        Eventually consistent: the claim that follows is the judge.
+        """
+        bound = f"{to_iso(now)}#{keys.DUE_UPPER}"
+        for item in AutomationRunItem.gsi1.query(
+            keys.open_run_gsi1pk(self.tenant_id),
+            bound >= AutomationRunItem.GSI1SK,
+        ):
+            if isinstance(item, AutomationRunItem) and item.state != "done":
+                yield OpenRun(item.automation_id, item.lead_id, item.episode, item.state)
 
     def mark_run_sending(
         self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
@@ -223,7 +262,14 @@ class AutomationRepository(TenantRepository):
         if decision is not None:
             actions.append(AutomationRunItem.decision.set(decision.model_dump_json(exclude_none=True)))
         if lease is not None:
-            actions.append(AutomationRunItem.lease_until.set(lease))
+            actions += [
+                AutomationRunItem.lease_until.set(lease),
+                AutomationRunItem.GSI1SK.set(
+                    keys.open_run_gsi1sk(to_iso(lease), automation_id, lead_id, episode)
+                ),
+            ]
+        if state == "done":
+            actions += [AutomationRunItem.GSI1PK.remove(), AutomationRunItem.GSI1SK.remove()]
         condition = AutomationRunItem.claim_token == token
         try:
             if approval is None:

@@ -336,6 +336,16 @@ def automation_run_sk(automation_id: str, lead_id: str, episode: str) -> str:
     return f"{automation_run_prefix(automation_id)}{lead_id}#{episode}"
 
 
+def open_run_gsi1pk(tenant_id: str) -> str:
+    """GSI1 partition of the occurrences not done yet (claimed, sending, deferred): sparse."""
+    return f"{_tenant(tenant_id)}#AUTORUN#OPEN"
+
+
+def open_run_gsi1sk(lease_until_iso: str, automation_id: str, lead_id: str, episode: str) -> str:
+    """GSI1 sort key: the end of the lease first, so "lease over" is one key condition."""
+    return f"{lease_until_iso}#{automation_id}#{lead_id}#{episode}"
+
+
 def automation_run_prefix(automation_id: str) -> str:
     """Sort-key prefix of the occurrences of one automation."""
     return f"{automation_id}#"

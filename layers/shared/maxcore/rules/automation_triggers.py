@@ -231,6 +231,21 @@ _OUTCOME_TEXT = {
 """The outcomes an automation's occurrence can end in, and the text each one reads as."""
 
 
+LEFT_OPEN_OUTCOMES = frozenset({Outcome.SENT, Outcome.UNCONFIRMED, Outcome.SKIPPED})
+"""How an occurrence left open can end once its trigger no longer holds."""
+
+
+def left_open_text(name: str, outcome: Outcome, locale: str) -> str:
+    """Why an occurrence left open by a dead worker or a deferral was closed without its trigger.
+
+    ``sent``: the interrupted send is found on the lead's timeline; ``unconfirmed``: a send had
+    started and nothing says whether it left; ``skipped``: nothing had started.
+    """
+    if outcome not in LEFT_OPEN_OUTCOMES:
+        raise ValueError(f"an occurrence left open does not end in {outcome.value}")
+    return render(f"automation.left_open.{outcome.value}", locale, name=name)
+
+
 def reason_text(
     name: str,
     fire: Fire,

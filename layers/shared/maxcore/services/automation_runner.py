@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.leads import LeadRepository
@@ -35,6 +36,7 @@ from maxcore.errors import (
     UpstreamError,
 )
 from maxcore.ids import new_id
+from maxcore.models.activity import Direction
 from maxcore.models.automation import Automation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
@@ -53,7 +55,7 @@ from maxcore.models.prospection import (
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.observability import logger, metrics
-from maxcore.rules.automation_triggers import Fire, evaluate, reason_text
+from maxcore.rules.automation_triggers import Fire, evaluate, left_open_text, reason_text
 from maxcore.rules.send_window import (
     Window,
     day_bounds,
@@ -69,6 +71,7 @@ from maxcore.services.messaging import MessagingService
 from maxcore.services.sequencer import (
     IDEMPOTENT_PROVIDERS,
     LEASE,
+    RECENT_ACTIVITIES,
     RETRY_AFTER_UPSTREAM,
     OutcomeTally,
 )
@@ -140,6 +143,8 @@ class AutomationReport(OutcomeTally):
     already_handled: int = 0
     left_for_next_run: int = 0
     """Occurrences on a lead another automation just wrote to: looked at again next run."""
+    left_open: int = 0
+    """Occurrences a dead worker or a deferral left open, closed because their trigger stopped holding."""
 
 
 class AutomationRunner:
@@ -160,6 +165,7 @@ class AutomationRunner:
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
         self.messaging = MessagingService(tenant_id, clock, sleep)
+        self.activities = ActivityRepository(tenant_id)
         self._clock = clock
         self._sleep = sleep
 
@@ -177,9 +183,12 @@ class AutomationRunner:
             return report
         armed = self.armed(active, report)
         if not armed:
+            self._close_left_open(active, armed, set(), now, report)
             return report
         written_to: set[str] = set()
+        seen: set[tuple[str, str, str]] = set()
         for batch in _batches(self._occurrences(armed, now, report), BATCH):
+            seen.update(o.key for o in batch)
             busy = self.repository.busy([o.key for o in batch], now)
             for occurrence in batch:
                 if occurrence.key in busy:
@@ -194,7 +203,76 @@ class AutomationRunner:
                 if outcome is Outcome.SENT:
                     written_to.add(occurrence.lead.id)
                 report.count(outcome)
+        self._close_left_open(active, armed, seen, now, report)
         return report
+
+    def _close_left_open(
+        self,
+        active: list[Automation],
+        armed: list[Armed],
+        seen: set[tuple[str, str, str]],
+        now: datetime,
+        report: AutomationReport,
+    ) -> None:
+        """Close the occurrences left open (a dead worker, a deferral) whose trigger no longer holds.
+
+        The sweep acts on those it found again; the others would stay ``sending`` or ``deferred``
+        for ever, typically after a worker died having sent the message that ended the silence.
+        """
+        names = {a.id: a.name for a in active}
+        channels = {a.automation.id: a.channel for a in armed}
+        for left in self.repository.open_runs(now):
+            if left.key in seen:
+                continue
+            token = new_id()
+            previous = self.repository.claim_run(*left.key, token, now + LEASE, now)
+            if previous is None:
+                continue
+            report.left_open += 1
+            activity_id = self._recorded_send(left.key) if previous == "sending" else None
+            if activity_id is not None:
+                outcome = Outcome.SENT
+            else:
+                outcome = Outcome.UNCONFIRMED if previous == "sending" else Outcome.SKIPPED
+            channel = channels.get(left.automation_id)
+            decision = Decision(
+                outcome=outcome,
+                code="left_open",
+                reason=left_open_text(
+                    names.get(left.automation_id, left.automation_id), outcome, self.tenant.locale.value
+                ),
+                channel=None if channel is None else StepChannel(channel.value),
+                activity_id=activity_id,
+                at=now,
+            )
+            done = self.repository.finish_run(*left.key, token, decision, now)
+            logger.info(
+                "automation occurrence left open closed",
+                extra={
+                    "automation_id": left.automation_id,
+                    "lead_id": left.lead_id,
+                    "episode": left.episode,
+                    "state": previous,
+                    "outcome": outcome.value,
+                    "applied": done,
+                },
+            )
+            report.count(outcome if done else None)
+
+    def _recorded_send(self, key: tuple[str, str, str]) -> str | None:
+        """The activity of this occurrence's message, if its worker got as far as recording it.
+
+        The lead's latest messages (one Query): a worker that died after the record left it there.
+        """
+        automation_id, lead_id, episode = key
+        for activity in self.activities.page_for_lead(lead_id, None, RECENT_ACTIVITIES):
+            if (
+                activity.direction is Direction.OUT
+                and activity.metadata.get("automation_id") == automation_id
+                and activity.metadata.get("episode") == episode
+            ):
+                return activity.id
+        return None
 
     def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:
         """The automations of ``active`` whose template can be sent (active, still there)."""
@@ -392,7 +470,13 @@ class AutomationRunner:
         return self._logged(occurrence, decision, done)
 
     def _resume_interrupted(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
-        """A worker died after starting this send: send again only where the provider dedups."""
+        """A worker died after starting this send: settle on its record, else send again only where
+        the provider dedups."""
+        activity_id = self._recorded_send(occurrence.key)
+        if activity_id is not None:
+            decision = self._decision(occurrence, now, Outcome.SENT, activity_id=activity_id)
+            done = self.repository.finish_run(*occurrence.key, token, decision, now)
+            return self._logged(occurrence, decision, done)
         provider = ChannelService(self.tenant_id, self._clock).adapter(occurrence.armed.channel).provider
         if provider in IDEMPOTENT_PROVIDERS and self.tenant.mode is Mode.AUTO:
             logger.info(

@@ -21,6 +21,7 @@ from itertools import islice
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.channels import ChannelRepository
@@ -28,6 +29,7 @@ from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
 from maxcore.ids import new_id
+from maxcore.models.activity import Activity, Direction
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -61,6 +63,8 @@ from maxcore.services.scenarios import ScenarioService
 LEASE = timedelta(minutes=15)
 """How long a worker holds a claimed step; the worker's timeout is well under it."""
 RETRY_AFTER_UPSTREAM = timedelta(hours=1)
+RECENT_ACTIVITIES = 20
+"""The lead's latest activities searched for the message of an interrupted send."""
 IDEMPOTENT_PROVIDERS = frozenset({"resend"})
 """Providers that deduplicate on our idempotency key: an interrupted send may be sent again safely."""
 
@@ -510,11 +514,38 @@ class Sequencer:
         lead: Lead,
         now: datetime,
     ) -> Outcome | None:
-        """A worker died after starting this step's send: send again only where the provider dedups."""
+        """A worker died after starting this step's send: settle on its record if it got that far,
+        else send again only where the provider dedups."""
         e = due.enrollment
         token = new_id()
         if not self.repository.claim(due, token, now + LEASE, now):
             return None
+        recorded = self._recorded_send(campaign.id, lead.id, step.order)
+        if recorded is not None:
+            pending = e.sending_message
+            decision = self._decision(
+                Verdict(Outcome.SENT, "mode_auto"),
+                campaign,
+                step,
+                now,
+                source=None if pending is None else pending.source,
+                activity_id=recorded.id,
+            )
+            sent_step = SentStep(
+                step=step.order,
+                channel=step.channel,
+                source=None if pending is None else pending.source,
+                template_id=None if pending is None else pending.template_id,
+                at=recorded.occurred_at,
+            )
+            after = self.advance(e, scenario, campaign, now, sent_step)
+            done = self.repository.transition(
+                after.model_copy(update={"updated_at": now}),
+                Guard(claim_token=token),
+                decision,
+                _interaction(e, decision, recorded.preview),
+            )
+            return self._logged(e, decision, done)
         channel = step.channel.channel
         provider = (
             "" if channel is None else ChannelService(self.tenant_id, self._clock).adapter(channel).provider
@@ -542,6 +573,20 @@ class Sequencer:
             _interaction(e, decision),
         )
         return self._logged(e, decision, done)
+
+    def _recorded_send(self, campaign_id: str, lead_id: str, order: int) -> Activity | None:
+        """The activity of this step's message, if the worker that died got as far as recording it.
+
+        The lead's latest messages (one Query, only when a step is found interrupted).
+        """
+        for activity in ActivityRepository(self.tenant_id).page_for_lead(lead_id, None, RECENT_ACTIVITIES):
+            if (
+                activity.direction is Direction.OUT
+                and activity.metadata.get("campaign_id") == campaign_id
+                and activity.metadata.get("step") == order
+            ):
+                return activity
+        return None
 
     def _defer_claimed(
         self,
