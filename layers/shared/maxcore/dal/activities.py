@@ -15,7 +15,7 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
 from maxcore.errors import ConflictError, DuplicateMessageError
-from maxcore.models.activity import Activity
+from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
 
@@ -196,6 +196,17 @@ class ActivityRepository(TenantRepository):
             if len(found) == limit:
                 break
         return found
+
+    def recent_outbound_with(self, lead_id: str, limit: int, **metadata: object) -> Activity | None:
+        """AP9': among the lead's ``limit`` latest activities, the outbound one whose metadata has
+        every ``metadata`` value (the message of an interrupted send: its campaign and step, or its
+        automation and episode). One Query."""
+        for activity in self.page_for_lead(lead_id, None, limit):
+            if activity.direction is Direction.OUT and all(
+                activity.metadata.get(k) == v for k, v in metadata.items()
+            ):
+                return activity
+        return None
 
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Activity]:
         """AP9: up to ``limit`` activities of a lead, newest first, before the timeline position ``before``.

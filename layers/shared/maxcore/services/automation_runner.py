@@ -36,7 +36,6 @@ from maxcore.errors import (
     UpstreamError,
 )
 from maxcore.ids import new_id
-from maxcore.models.activity import Direction
 from maxcore.models.automation import Automation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
@@ -265,14 +264,10 @@ class AutomationRunner:
         The lead's latest messages (one Query): a worker that died after the record left it there.
         """
         automation_id, lead_id, episode = key
-        for activity in self.activities.page_for_lead(lead_id, None, RECENT_ACTIVITIES):
-            if (
-                activity.direction is Direction.OUT
-                and activity.metadata.get("automation_id") == automation_id
-                and activity.metadata.get("episode") == episode
-            ):
-                return activity.id
-        return None
+        found = self.activities.recent_outbound_with(
+            lead_id, RECENT_ACTIVITIES, automation_id=automation_id, episode=episode
+        )
+        return None if found is None else found.id
 
     def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:
         """The automations of ``active`` whose template can be sent (active, still there)."""

@@ -29,7 +29,6 @@ from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, Direction
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -520,7 +519,10 @@ class Sequencer:
         token = new_id()
         if not self.repository.claim(due, token, now + LEASE, now):
             return None
-        recorded = self._recorded_send(campaign.id, lead.id, step.order)
+        # The dead worker may have got as far as recording the message (one Query, on a resume only).
+        recorded = ActivityRepository(self.tenant_id).recent_outbound_with(
+            lead.id, RECENT_ACTIVITIES, campaign_id=campaign.id, step=step.order
+        )
         if recorded is not None:
             pending = e.sending_message
             decision = self._decision(
@@ -573,20 +575,6 @@ class Sequencer:
             _interaction(e, decision),
         )
         return self._logged(e, decision, done)
-
-    def _recorded_send(self, campaign_id: str, lead_id: str, order: int) -> Activity | None:
-        """The activity of this step's message, if the worker that died got as far as recording it.
-
-        The lead's latest messages (one Query, only when a step is found interrupted).
-        """
-        for activity in ActivityRepository(self.tenant_id).page_for_lead(lead_id, None, RECENT_ACTIVITIES):
-            if (
-                activity.direction is Direction.OUT
-                and activity.metadata.get("campaign_id") == campaign_id
-                and activity.metadata.get("step") == order
-            ):
-                return activity
-        return None
 
     def _defer_claimed(
         self,
