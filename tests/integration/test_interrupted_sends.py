@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import time_machine
 
 from maxcore.channels.base import OutboundMessage
 from maxcore.dal.activities import ActivityRepository
@@ -89,8 +90,17 @@ def _at(t: datetime) -> Callable[[], datetime]:
 
 
 def _setup(tenant_id: str) -> tuple[ApiClient, str, str]:
-    """An automatic tenant on Resend, a lead with an e-mail, enrolled on a one-step AI e-mail scenario."""
+    """An automatic tenant on Resend, a lead with an e-mail, enrolled on a one-step AI e-mail scenario.
+
+    Everything happens the day before the scheduler's run, on the clock the handlers read, so the step
+    the enrolment schedules is due at that run whatever day the suite runs.
+    """
     now = MON_1000_PARIS - timedelta(days=1)
+    with time_machine.travel(now, tick=False):
+        return _set_up_at(tenant_id, now)
+
+
+def _set_up_at(tenant_id: str, now: datetime) -> tuple[ApiClient, str, str]:
     TenantProfileRepository(tenant_id).create_if_absent(
         Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
     )
