@@ -33,8 +33,8 @@ $(STAMP): $(DEV_LOCK)
 	awk '/^uv==/ {found=1} found {print} found && !/\\$$/ {exit}' $(DEV_LOCK) > $(VENV)/uv-requirement.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
 		-r $(VENV)/uv-requirement.txt
-	@echo "==> Installing the $$(grep -c '^[a-z]' $(DEV_LOCK)) packages locked in $(DEV_LOCK) into $(VENV)" \
-		"(hashes checked; about 30 s on a fresh machine)..."
+	@echo "==> Installing $(DEV_LOCK) into $(VENV): $$(grep -c '^[a-z]' $(DEV_LOCK)) pinned packages, a few" \
+		"only for other platforms; hashes checked; about 40 s on a fresh machine..."
 	$(BIN)/uv pip sync --python $(BIN)/python --require-hashes $(DEV_LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
