@@ -6,16 +6,36 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+# The locks (`make lock` writes both from pyproject.toml): what .venv holds, and what the layer ships.
+DEV_LOCK := requirements-dev.lock
+LAYER_LOCK := layers/shared/requirements.txt
+# .venv is reinstalled whenever the dev lock changes.
+STAMP := $(VENV)/.installed-$(shell cat $(DEV_LOCK) | sha1sum | cut -c1-12)
+# Both locks pin every package with the hashes of all its files. The dev lock is universal (a developer
+# may be on x86_64 or aarch64); the layer lock is resolved for Lambda (Python 3.11, manylinux aarch64)
+# within the dev lock's versions, so the layer ships the versions the tests ran with.
+# An existing lock's pins are kept unless LOCK_FLAGS says otherwise (`make lock LOCK_FLAGS=--upgrade`).
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command 'make lock' $(LOCK_FLAGS)
+DEV_LOCK_FLAGS := --extra dev --universal
+LAYER_LOCK_FLAGS := --python-platform aarch64-manylinux_2_17 --constraint $(DEV_LOCK)
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# pip installs the locked uv (hashes checked), then uv makes .venv hold exactly the dev lock: hashes
+# checked, packages no longer locked removed. Nothing to install for the project itself (see pyproject).
+$(STAMP): $(DEV_LOCK)
+	@echo "==> Creating $(VENV) with $(PYTHON)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "==> Installing uv, the installer, from $(DEV_LOCK)"
+	awk '/^uv==/ {found=1} found {print} found && !/\\$$/ {exit}' $(DEV_LOCK) > $(VENV)/uv-requirement.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes --no-deps \
+		-r $(VENV)/uv-requirement.txt
+	@echo "==> Installing $(DEV_LOCK) into $(VENV): $$(grep -c '^[a-z]' $(DEV_LOCK)) pinned packages, a few" \
+		"only for other platforms; hashes checked; about 40 s on a fresh machine..."
+	$(BIN)/uv pip sync --python $(BIN)/python --require-hashes $(DEV_LOCK)
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -24,12 +44,29 @@ install: $(STAMP) ## Create .venv with every dependency (runtime, tests, SAM CLI
 dev: install ## Start the local API (embedded DynamoDB unless DYNAMODB_ENDPOINT is set)
 	$(BIN)/python -m devserver
 
-test: install ## Everything CI runs: lint, types, unit (twice), integration (moto + DynamoDB Local), SAM, contract
-	$(MAKE) --no-print-directory lint typecheck unit unit-ahead integration-ahead integration-local infrastructure contract
+test: install ## Everything CI runs: lint, locks, types, unit (twice), integration (moto + DynamoDB Local), SAM, contract
+	$(MAKE) --no-print-directory lint lock-check typecheck unit unit-ahead integration-ahead integration-local infrastructure contract
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+lock: install ## Recompile both locks from pyproject.toml (after changing a dependency)
+	$(UV_COMPILE) $(DEV_LOCK_FLAGS) -o $(DEV_LOCK)
+	$(UV_COMPILE) $(LAYER_LOCK_FLAGS) -o $(LAYER_LOCK)
+
+# Each lock is recompiled into a copy of itself (so its pins are kept) and must come out unchanged.
+lock-check: install ## Fail when a lock no longer matches pyproject.toml
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	stale() { echo "$$1 no longer matches pyproject.toml: run 'make lock' and commit the locks." >&2; exit 1; }; \
+	failed() { echo "Could not recompile $$1 (see above)." >&2; exit 1; }; \
+	cp $(DEV_LOCK) "$$tmp/dev"; \
+	$(UV_COMPILE) $(DEV_LOCK_FLAGS) -o "$$tmp/dev" || failed $(DEV_LOCK); \
+	diff -u $(DEV_LOCK) "$$tmp/dev" || stale $(DEV_LOCK); \
+	cp $(LAYER_LOCK) "$$tmp/layer"; \
+	$(UV_COMPILE) $(LAYER_LOCK_FLAGS) -o "$$tmp/layer" || failed $(LAYER_LOCK); \
+	diff -u $(LAYER_LOCK) "$$tmp/layer" || stale $(LAYER_LOCK); \
+	echo "$(DEV_LOCK) and $(LAYER_LOCK) match pyproject.toml."
 
 typecheck: install ## mypy, strict on layers/ and functions/
 	$(BIN)/mypy layers/shared/maxcore functions devserver scripts
@@ -75,4 +112,4 @@ bench-scheduler: install ## Hourly prospection job vs a naive loop, then 2 worke
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract importtime bench-alerts bench-scheduler build
+.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract importtime bench-alerts bench-scheduler build

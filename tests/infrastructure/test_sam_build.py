@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 from cfnlint.decode import decode
+from packaging.utils import canonicalize_name
 
 pytestmark = pytest.mark.infrastructure
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
+LAYER_LOCK = ROOT / "layers" / "shared" / "requirements.txt"
 
 # ELF e_machine values (offset 18, little endian) and the wheel platform suffixes.
 ELF_MACHINE = {"arm64": 183, "x86_64": 62}
@@ -144,6 +146,61 @@ def test_functions_are_built_with_their_handlers(built: Build) -> None:
     ):
         code_uri = template["Resources"][function_id]["Properties"]["CodeUri"]
         assert (built.directory / code_uri / handler_file).is_file(), function_id
+
+
+def test_layer_holds_exactly_the_locked_packages(built: Build) -> None:
+    locked = {
+        (canonicalize_name(name), version)
+        for name, _, version in (
+            line.split(" ", 1)[0].partition("==")
+            for line in LAYER_LOCK.read_text().splitlines()
+            if line[:1].isalnum()
+        )
+    }
+    installed = {
+        (canonicalize_name(name), version)
+        for name, _, version in (
+            path.name.removesuffix(".dist-info").partition("-")
+            for path in (built.directory / "SharedLayer" / "python").glob("*.dist-info")
+        )
+    }
+
+    assert installed == locked
+
+
+def test_layer_lock_hashes_cover_the_wheels_lambda_needs(tmp_path: Path) -> None:
+    # sam build checks the lock's hashes when pip downloads the requirements, but then fetches the
+    # wheels of the function architecture package by package, without hashes: this download, as
+    # strict as a hash-checked install for Lambda, proves those wheels are the locked ones too.
+    architecture = _architecture()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--require-hashes",
+            "--no-deps",
+            "--only-binary=:all:",
+            f"--platform=manylinux2014_{WHEEL_PLATFORM[architecture]}",
+            "--python-version=3.11",
+            "--implementation=cp",
+            "--abi=cp311",
+            f"--requirement={LAYER_LOCK}",
+            f"--dest={tmp_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    wheels = [path.name for path in tmp_path.glob("*.whl")]
+    locked = [line for line in LAYER_LOCK.read_text().splitlines() if line[:1].isalnum()]
+
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert len(wheels) == len(locked)
+    assert any(name.endswith(f"{WHEEL_PLATFORM[architecture]}.whl") for name in wheels), wheels
 
 
 def test_layer_and_largest_function_fit_lambda_size_limit(built: Build) -> None:
