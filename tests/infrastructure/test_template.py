@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -125,13 +126,24 @@ def test_parameters_have_the_agreed_defaults(template: dict[str, Any]) -> None:
     params = template["Parameters"]
 
     assert params["Stage"]["Default"] == "dev"
-    assert params["JwtIssuer"]["Default"].startswith("https://")
     assert params["JwtAudience"]["Default"] == "max-api"
     assert params["FrontendOrigin"]["Default"] == "http://localhost:5173"
     assert params["LogRetentionDays"]["Type"] == "Number"
     assert int(params["LogRetentionDays"]["Default"]) == 30
     assert 30 in [int(v) for v in params["LogRetentionDays"]["AllowedValues"]]
     assert params["AlarmEmail"]["Default"] == ""
+
+
+def test_jwt_issuer_has_no_default_and_must_be_an_https_url(template: dict[str, Any]) -> None:
+    # A placeholder issuer would deploy an API that answers 401 to every caller: deploy must ask.
+    issuer = template["Parameters"]["JwtIssuer"]
+    pattern = re.compile(issuer["AllowedPattern"])
+
+    assert "Default" not in issuer
+    assert pattern.match("https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_AbCdEf123")
+    assert pattern.match("https://max.eu.auth0.com/")
+    assert not pattern.match("")
+    assert not pattern.match("http://auth.example.com/")
 
 
 def test_function_globals_carry_runtime_layer_and_environment(template: dict[str, Any]) -> None:
@@ -151,6 +163,7 @@ def test_function_globals_carry_runtime_layer_and_environment(template: dict[str
         # Empty in AWS; declared so `sam local --env-vars env.json` may point them at local services.
         "DYNAMODB_ENDPOINT": "",
         "SQS_ENDPOINT": "",
+        "SSM_ENDPOINT": "",
     }
 
 
@@ -598,3 +611,55 @@ def test_sam_validate_lint_passes() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- local invoke and deploy settings --------------------------------------------------------
+
+
+def _function_environment(template: dict[str, Any], function_id: str) -> set[str]:
+    variables = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    own = template["Resources"][function_id]["Properties"].get("Environment", {}).get("Variables", {})
+    return variables | set(own)
+
+
+def test_env_json_sets_every_variable_of_every_function_for_sam_local(template: dict[str, Any]) -> None:
+    env = json.loads((ROOT / "env.json").read_text())
+    shared = env.get("Parameters", {})
+
+    declared: set[str] = set()
+    for function_id in FUNCTION_IDS:
+        variables = _function_environment(template, function_id)
+        declared |= variables
+        given = set(shared) | set(env.get(function_id, {}))
+        assert variables <= given, f"{function_id}: {sorted(variables - given)} missing from env.json"
+    # SAM only overrides variables the template declares: anything else in env.json is silently ignored.
+    for section, values in env.items():
+        assert set(values) <= declared, (
+            f"{section}: {sorted(set(values) - declared)} is declared by no function"
+        )
+    # The queue the scheduler fans out to lives on the local SQS the functions are pointed at.
+    assert shared["FANOUT_QUEUE_URL"].startswith(shared["SQS_ENDPOINT"] + "/")
+
+
+def test_samconfig_deploys_dev_and_prod_without_secrets_or_an_issuer(template: dict[str, Any]) -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    parameters = template["Parameters"]
+
+    for env, stack in (("dev", "max-dev"), ("prod", "max-prod")):
+        deploy = config[env]["deploy"]["parameters"]
+        build = config[env]["build"]["parameters"]
+        assert deploy["stack_name"] == stack
+        assert config[env]["global"]["parameters"]["region"] == "eu-west-3"
+        assert "CAPABILITY_IAM" in deploy["capabilities"].split()
+        assert deploy["resolve_s3"] is True
+        assert (build["cached"], build["parallel"]) == (True, True)
+        overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"])
+        assert overrides["Stage"] == env
+        assert set(overrides) <= set(parameters), sorted(set(overrides) - set(parameters))
+        # The issuer has no default and no value here: the first deploy of a stage must be given it.
+        assert "JwtIssuer" not in overrides
+        assert not any(p.get("NoEcho") for name, p in parameters.items() if name in overrides)
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
+    assert config["dev"]["deploy"]["parameters"]["confirm_changeset"] is False
+    assert config["default"]["build"]["parameters"] == {"cached": True, "parallel": True}
+    assert config["default"]["local_invoke"]["parameters"]["env_vars"] == "env.json"
