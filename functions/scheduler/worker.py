@@ -17,8 +17,21 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def _record_handler(record: SQSRecord) -> dict[str, Any]:
-    # A message that does not parse raises: it is reported as a failure and ends in the DLQ.
-    return run_tenant_job(TenantJobMessage.model_validate_json(record.body))
+    # Each record names what caused it (a schedule's run, a webhook's request): every line logged for
+    # it carries that id. Until the body is read, and for messages without one, the SQS message id.
+    logger.remove_keys(["tenant_id", "job"])
+    logger.set_correlation_id(record.message_id)
+    try:
+        # A message that does not parse raises: it is reported as a failure and ends in the DLQ.
+        message = TenantJobMessage.model_validate_json(record.body)
+        if message.correlation_id:
+            logger.set_correlation_id(message.correlation_id)
+        logger.append_keys(job=message.job.value)
+        return run_tenant_job(message)
+    except Exception:
+        # The batch processor only reports the message id to SQS: say here what failed, under its id.
+        logger.exception("tenant job failed", extra={"message_id": record.message_id})
+        raise
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -8,12 +8,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cfnlint.decode import decode
+
+from maxcore.models.jobs import Job
 
 pytestmark = pytest.mark.infrastructure
 
@@ -125,13 +128,24 @@ def test_parameters_have_the_agreed_defaults(template: dict[str, Any]) -> None:
     params = template["Parameters"]
 
     assert params["Stage"]["Default"] == "dev"
-    assert params["JwtIssuer"]["Default"].startswith("https://")
     assert params["JwtAudience"]["Default"] == "max-api"
     assert params["FrontendOrigin"]["Default"] == "http://localhost:5173"
     assert params["LogRetentionDays"]["Type"] == "Number"
     assert int(params["LogRetentionDays"]["Default"]) == 30
     assert 30 in [int(v) for v in params["LogRetentionDays"]["AllowedValues"]]
     assert params["AlarmEmail"]["Default"] == ""
+
+
+def test_jwt_issuer_has_no_default_and_must_be_an_https_url(template: dict[str, Any]) -> None:
+    # A placeholder issuer would deploy an API that answers 401 to every caller: deploy must ask.
+    issuer = template["Parameters"]["JwtIssuer"]
+    pattern = re.compile(issuer["AllowedPattern"])
+
+    assert "Default" not in issuer
+    assert pattern.match("https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_AbCdEf123")
+    assert pattern.match("https://max.eu.auth0.com/")
+    assert not pattern.match("")
+    assert not pattern.match("http://auth.example.com/")
 
 
 def test_function_globals_carry_runtime_layer_and_environment(template: dict[str, Any]) -> None:
@@ -151,6 +165,7 @@ def test_function_globals_carry_runtime_layer_and_environment(template: dict[str
         # Empty in AWS; declared so `sam local --env-vars env.json` may point them at local services.
         "DYNAMODB_ENDPOINT": "",
         "SQS_ENDPOINT": "",
+        "SSM_ENDPOINT": "",
     }
 
 
@@ -465,10 +480,11 @@ def test_scheduler_fires_every_job(resources: dict[str, Any]) -> None:
 
     assert daily["ScheduleExpression"] == "cron(0 6 * * ? *)"
     # The scheduler fills in its own run time, so a retried run names the same run.
-    run_time = "<aws.scheduler.scheduled-time>"
-    assert json.loads(daily["Input"]) == {"job": "generate_alerts", "scheduled_at": run_time}
-    assert json.loads(hourly["Input"]) == {"job": "run_pending_actions", "scheduled_at": run_time}
-    assert json.loads(monthly["Input"]) == {"job": "reset_tokens", "scheduled_at": run_time}
+    # Its execution id is the correlation id of everything the run queues.
+    run = {"scheduled_at": "<aws.scheduler.scheduled-time>", "execution_id": "<aws.scheduler.execution-id>"}
+    assert json.loads(daily["Input"]) == {"job": "generate_alerts", **run}
+    assert json.loads(hourly["Input"]) == {"job": "run_pending_actions", **run}
+    assert json.loads(monthly["Input"]) == {"job": "reset_tokens", **run}
     # Budget periods are UTC months, so the reset runs on UTC time; the others on the tenants' Paris time.
     assert monthly["ScheduleExpressionTimezone"] == "UTC"
     for name, event in events.items():
@@ -515,21 +531,33 @@ def test_every_function_has_a_log_group_with_retention(resources: dict[str, Any]
         assert by_name[key]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def test_dead_letter_queue_alarm_notifies_the_alarm_topic(resources: dict[str, Any]) -> None:
-    alarms = [
+def _alarms_on(resources: dict[str, Any], namespace: str, metric: str) -> list[dict[str, Any]]:
+    return [
         a["Properties"]
         for a in _of_type(resources, "AWS::CloudWatch::Alarm").values()
-        if a["Properties"]["Namespace"] == "AWS/SQS"
+        if a["Properties"]["Namespace"] == namespace and a["Properties"]["MetricName"] == metric
     ]
 
-    (alarm,) = alarms
-    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
-    assert alarm["Dimensions"] == [
-        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FanoutDeadLetterQueue", "QueueName"]}}
-    ]
-    assert alarm["Threshold"] == 0
-    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
-    assert {"Ref": "AlarmTopic"} in alarm["AlarmActions"]
+
+def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(
+    resources: dict[str, Any],
+) -> None:
+    watched = {}
+    for alarm in _alarms_on(resources, "AWS/SQS", "ApproximateNumberOfMessagesVisible"):
+        (dimension,) = alarm["Dimensions"]
+        assert dimension["Name"] == "QueueName"
+        queue, attribute = dimension["Value"]["Fn::GetAtt"]
+        assert attribute == "QueueName"
+        watched[queue] = alarm
+
+    # The fan-out's DLQ, the schedules' DLQ and the scheduler's on-failure destination: one message is news.
+    assert set(watched) == {"FanoutDeadLetterQueue", "ScheduleDeadLetterQueue", "SchedulerFailureQueue"}
+    for alarm in watched.values():
+        assert alarm["Statistic"] == "Maximum"
+        assert alarm["Threshold"] == 0
+        assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+        assert alarm["TreatMissingData"] == "notBreaching"
+        assert {"Ref": "AlarmTopic"} in alarm["AlarmActions"]
 
 
 def test_every_function_has_an_errors_alarm(resources: dict[str, Any]) -> None:
@@ -598,3 +626,231 @@ def test_sam_validate_lint_passes() -> None:
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- operations: failures kept, alarms, dashboard ---------------------------------------------
+
+SCHEDULE_DLQ = {"Arn": {"Fn::GetAtt": ["ScheduleDeadLetterQueue", "Arn"]}}
+SERVICE_DIMENSION = {"Name": "service", "Value": "max"}
+# Metrics the code emits with a `job` dimension (functions/scheduler/app.py, maxcore.observability
+# count_for_job); every other MAX metric carries `service` only.
+JOB_METRICS = {"ScheduleRan", "JobFannedOut", "TenantJobRan"}
+SUB_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def _emitted_metric_names() -> set[str]:
+    """Every metric name the deployed code emits (add_metric, count_for_job, single_metric)."""
+    pattern = re.compile(r"(?:add_metric\(\s*name=|count_for_job\(\s*|single_metric\(\s*name=)\"(\w+)\"")
+    names: set[str] = set()
+    for folder in ("layers/shared/maxcore", "functions"):
+        for source in (ROOT / folder).rglob("*.py"):
+            names.update(pattern.findall(source.read_text()))
+    return names
+
+
+def _dashboard_body(resources: dict[str, Any]) -> dict[str, Any]:
+    (dashboard,) = _of_type(resources, "AWS::CloudWatch::Dashboard").values()
+    text = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    for variable in SUB_VARIABLE.findall(text):
+        target = variable.split(".")[0]
+        assert target in resources or target.startswith("AWS::"), f"${{{variable}}} names nothing"
+    # Each ${...} stands for its own name, so the widgets can be checked against the resources.
+    body: dict[str, Any] = json.loads(SUB_VARIABLE.sub(lambda m: m.group(1), text))
+    return body
+
+
+def _dashboard_metrics(resources: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, metric, dimensions) of every metric line of the dashboard's widgets."""
+    found = []
+    for widget in _dashboard_body(resources)["widgets"]:
+        for line in widget["properties"].get("metrics", []):
+            fields = [f for f in line if not isinstance(f, dict)]
+            namespace, metric, *pairs = fields
+            found.append((namespace, metric, dict(zip(pairs[::2], pairs[1::2], strict=True))))
+    return found
+
+
+def test_every_schedule_has_a_dead_letter_queue_and_a_bounded_retry_policy(resources: dict[str, Any]) -> None:
+    events = resources["SchedulerFunction"]["Properties"]["Events"]
+    dlq = resources["ScheduleDeadLetterQueue"]
+
+    assert events
+    for name, event in events.items():
+        props = event["Properties"]
+        assert event["Type"] == "ScheduleV2", name
+        assert props["DeadLetterConfig"] == SCHEDULE_DLQ, name
+        assert props["RetryPolicy"]["MaximumRetryAttempts"] >= 1, name
+        assert 60 <= props["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 86400, name
+    # An hourly run still undelivered when the next one fires is dropped rather than run late twice.
+    assert events["HourlyProspectionActions"]["Properties"]["RetryPolicy"]["MaximumEventAgeInSeconds"] < 3600
+    assert dlq["Type"] == "AWS::SQS::Queue"
+    assert dlq["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert dlq["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_scheduler_sends_runs_that_failed_every_attempt_to_its_failure_queue(
+    resources: dict[str, Any],
+) -> None:
+    config = resources["SchedulerFunction"]["Properties"]["EventInvokeConfig"]
+    queue = resources["SchedulerFailureQueue"]
+
+    assert config["MaximumRetryAttempts"] == 2
+    assert config["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["SchedulerFailureQueue", "Arn"]},
+    }
+    assert queue["Type"] == "AWS::SQS::Queue"
+    assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert queue["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_fanout_queue_age_alarm_fires_when_a_job_waits_over_15_minutes(resources: dict[str, Any]) -> None:
+    (alarm,) = _alarms_on(resources, "AWS/SQS", "ApproximateAgeOfOldestMessage")
+    visibility = resources["FanoutQueue"]["Properties"]["VisibilityTimeout"]
+
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["FanoutQueue", "QueueName"]}}
+    ]
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["Threshold"] == 900
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    # A failed job becomes visible again only after the visibility timeout: it shows up here too.
+    assert alarm["Threshold"] < visibility
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_lambda_throttles_alarm_watches_the_whole_account(resources: dict[str, Any]) -> None:
+    (alarm,) = _alarms_on(resources, "AWS/Lambda", "Throttles")
+
+    assert "Dimensions" not in alarm, "account-wide: every function draws on one concurrency pool"
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Threshold"] == 0
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_no_hourly_run_alarm_breaches_after_two_hours_without_schedule_ran(resources: dict[str, Any]) -> None:
+    (alarm,) = _alarms_on(resources, "MAX", "ScheduleRan")
+    hourly = resources["SchedulerFunction"]["Properties"]["Events"]["HourlyProspectionActions"]["Properties"]
+
+    # The metric functions/scheduler/app.py emits after each completed fan-out, for the hourly job.
+    assert "ScheduleRan" in _emitted_metric_names()
+    assert alarm["Dimensions"] == [
+        SERVICE_DIMENSION,
+        {"Name": "job", "Value": json.loads(hourly["Input"])["job"]},
+    ]
+    assert alarm["Statistic"] == "Sum"
+    assert alarm["Period"] * alarm["EvaluationPeriods"] == 2 * 3600
+    assert alarm.get("DatapointsToAlarm", alarm["EvaluationPeriods"]) == alarm["EvaluationPeriods"]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    # A stopped schedule sends nothing at all: missing data is the very thing to alarm on.
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_dashboard_body_is_json_and_shows_every_function_and_queue(resources: dict[str, Any]) -> None:
+    metrics = _dashboard_metrics(resources)
+
+    for metric_name in ("Errors", "Throttles"):
+        shown = {
+            dims["FunctionName"] for ns, name, dims in metrics if (ns, name) == ("AWS/Lambda", metric_name)
+        }
+        assert shown == set(FUNCTION_IDS), metric_name
+    queues = {dims["QueueName"] for ns, _, dims in metrics if ns == "AWS/SQS"}
+    assert queues == {
+        f"{queue}.QueueName"
+        for queue in (
+            "FanoutQueue",
+            "FanoutDeadLetterQueue",
+            "ScheduleDeadLetterQueue",
+            "SchedulerFailureQueue",
+        )
+    }
+    oldest = [dims for ns, name, dims in metrics if name == "ApproximateAgeOfOldestMessage"]
+    assert oldest == [{"QueueName": "FanoutQueue.QueueName"}]
+
+
+def test_dashboard_shows_only_metrics_the_code_emits_with_their_dimensions(resources: dict[str, Any]) -> None:
+    emitted = _emitted_metric_names()
+    jobs = {job.value for job in Job}
+    ours = [(name, dims) for ns, name, dims in _dashboard_metrics(resources) if ns == "MAX"]
+
+    assert ours
+    for name, dims in ours:
+        assert name in emitted, f"{name} is on the dashboard but no code emits it"
+        assert dims["service"] == "max", name
+        if name in JOB_METRICS:
+            assert set(dims) == {"service", "job"}, name
+            assert dims["job"] in jobs, (name, dims["job"])
+        else:
+            assert set(dims) == {"service"}, name
+    # Every job each run metric can carry is charted: a missing line would look like a job that never ran.
+    shown_jobs = {name: {dims["job"] for n, dims in ours if n == name} for name in JOB_METRICS}
+    scheduled = {
+        json.loads(event["Properties"]["Input"])["job"]
+        for event in resources["SchedulerFunction"]["Properties"]["Events"].values()
+    }
+    assert shown_jobs["ScheduleRan"] == scheduled
+    assert shown_jobs["JobFannedOut"] == scheduled
+    assert shown_jobs["TenantJobRan"] == jobs
+
+
+def test_dashboard_alarm_widget_lists_the_operations_alarms(resources: dict[str, Any]) -> None:
+    widgets = _dashboard_body(resources)["widgets"]
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    listed = {arn.removesuffix(".Arn") for arn in alarm_widget["properties"]["alarms"]}
+
+    assert listed <= set(_of_type(resources, "AWS::CloudWatch::Alarm"))
+    assert {"NoHourlyRunAlarm", "FanoutQueueAgeAlarm", "LambdaThrottlesAlarm"} <= listed
+
+
+# --- local invoke and deploy settings --------------------------------------------------------
+
+
+def _function_environment(template: dict[str, Any], function_id: str) -> set[str]:
+    variables = set(template["Globals"]["Function"]["Environment"]["Variables"])
+    own = template["Resources"][function_id]["Properties"].get("Environment", {}).get("Variables", {})
+    return variables | set(own)
+
+
+def test_env_json_sets_every_variable_of_every_function_for_sam_local(template: dict[str, Any]) -> None:
+    env = json.loads((ROOT / "env.json").read_text())
+    shared = env.get("Parameters", {})
+
+    declared: set[str] = set()
+    for function_id in FUNCTION_IDS:
+        variables = _function_environment(template, function_id)
+        declared |= variables
+        given = set(shared) | set(env.get(function_id, {}))
+        assert variables <= given, f"{function_id}: {sorted(variables - given)} missing from env.json"
+    # SAM only overrides variables the template declares: anything else in env.json is silently ignored.
+    for section, values in env.items():
+        assert set(values) <= declared, (
+            f"{section}: {sorted(set(values) - declared)} is declared by no function"
+        )
+    # The queue the scheduler fans out to lives on the local SQS the functions are pointed at.
+    assert shared["FANOUT_QUEUE_URL"].startswith(shared["SQS_ENDPOINT"] + "/")
+
+
+def test_samconfig_deploys_dev_and_prod_without_secrets_or_an_issuer(template: dict[str, Any]) -> None:
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    parameters = template["Parameters"]
+
+    for env, stack in (("dev", "max-dev"), ("prod", "max-prod")):
+        deploy = config[env]["deploy"]["parameters"]
+        build = config[env]["build"]["parameters"]
+        assert deploy["stack_name"] == stack
+        assert config[env]["global"]["parameters"]["region"] == "eu-west-3"
+        assert "CAPABILITY_IAM" in deploy["capabilities"].split()
+        assert deploy["resolve_s3"] is True
+        assert (build["cached"], build["parallel"]) == (True, True)
+        overrides = dict(item.split("=", 1) for item in deploy["parameter_overrides"])
+        assert overrides["Stage"] == env
+        assert set(overrides) <= set(parameters), sorted(set(overrides) - set(parameters))
+        # The issuer has no default and no value here: the first deploy of a stage must be given it.
+        assert "JwtIssuer" not in overrides
+        assert not any(p.get("NoEcho") for name, p in parameters.items() if name in overrides)
+    assert config["prod"]["deploy"]["parameters"]["confirm_changeset"] is True
+    assert config["dev"]["deploy"]["parameters"]["confirm_changeset"] is False
+    assert config["default"]["build"]["parameters"] == {"cached": True, "parallel": True}
+    assert config["default"]["local_invoke"]["parameters"]["env_vars"] == "env.json"

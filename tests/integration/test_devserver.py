@@ -204,7 +204,7 @@ def test_firing_daily_alert_generation_runs_the_worker_for_the_demo_tenant(serve
     ]
     # And the queue is empty afterwards: firing again delivers exactly one new message per tenant
     again = requests.post(f"{server.url}/_local/schedules/DailyAlertGeneration", timeout=TIMEOUT).json()
-    assert len(again["consumers"][0]["messages"]) == again["result"]["tenants"]
+    assert len(again["consumers"][0]["messages"]) == again["result"]["messages"]
 
 
 def test_firing_an_unknown_schedule_is_404_naming_the_known_ones(server: DevServer) -> None:
@@ -227,7 +227,7 @@ def test_a_message_the_worker_fails_on_stays_queued_for_the_next_firing(server: 
         [worker] = first["consumers"]
         failed = [m for m in worker["messages"] if m["outcome"] == "failed"]
         assert [m["body"]["job"] for m in failed] == ["no_such_job"]
-        assert worker["succeeded"] == first["result"]["tenants"], "the rest of the batch was not held back"
+        assert worker["succeeded"] == first["result"]["messages"], "the rest of the batch was not held back"
         # Then it is not deleted: the next firing delivers it again, and only it fails again
         second = requests.post(
             f"{server.url}/_local/schedules/HourlyProspectionActions", timeout=TIMEOUT

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,10 @@ import pytest
 
 from devserver.events import LocalContext
 from devserver.functions import load_handler
+from maxcore.dal.leads import LeadRepository
 from maxcore.dal.secrets import SecretRepository
+from maxcore.errors import ConflictError
+from maxcore.models.lead import Lead
 from maxcore.services.tenants import provision_tenant
 from tests.support.webhook_samples import (
     EVENTS_DEMO_RESEND_SECRET,
@@ -60,6 +65,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "campaigns_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
     "approvals_get_unknown.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 404}),
     "automations_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
+    # Sent to the outbox: the events-demo tenant has no SMS credentials.
+    "messaging_send.json": ("functions/messaging/", "app.lambda_handler", {"statusCode": 201}),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (
@@ -84,6 +91,22 @@ for _sample in sorted(p.name for p in EVENTS.glob("webhooks_*.json")):
     )
 
 
+# The lead events/messaging_send.json writes to: a fixed id, as a sample event needs one.
+SAMPLE_LEAD = Lead(
+    id="01JFVENTS0DEMA0000000000SM",
+    first_name="Claire",
+    last_name="Dubois",
+    phone="+33622334455",
+    created_at=datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+    updated_at=datetime(2026, 3, 9, 16, 0, tzinfo=UTC),
+)
+
+
+def _sample_lead() -> None:
+    with suppress(ConflictError):  # already there from an earlier replay
+        LeadRepository("events-demo").create(SAMPLE_LEAD)
+
+
 def _events_demo_secrets() -> None:
     secrets = SecretRepository("events-demo")
     secrets.put("twilio", "auth_token", EVENTS_DEMO_TWILIO_AUTH_TOKEN)
@@ -102,6 +125,8 @@ def test_replay(name: str, fanout_queue: str, ssm_endpoint: str) -> None:
     event = json.loads((EVENTS / name).read_text())
     if name.startswith("webhooks_"):
         _events_demo_secrets()
+    if name.startswith("messaging_"):
+        _sample_lead()
     if name.startswith("webhooks_resend_"):
         # Svix refuses timestamps older than 5 minutes: sign the sample again for now.
         event = resign_svix(event, EVENTS_DEMO_RESEND_SECRET, int(time.time()))

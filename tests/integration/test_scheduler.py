@@ -9,8 +9,10 @@ import pytest
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.services.tenants import provision_tenant
+from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient
+from tests.support.logs import captured_logs, emitted_metrics
 
 pytestmark = pytest.mark.integration
 
@@ -125,3 +127,113 @@ def test_monthly_reset_job_starts_the_period_once(tenant_id: str) -> None:
     budget = BudgetRepository(tenant_id).get()
     assert budget.balance == 100
     assert budget.period != "2026-01"
+
+
+# --- operations: what a run counts, emits and carries ----------------------------------------------
+
+
+def test_a_schedule_run_carries_its_execution_id_in_every_message_and_counts_tenants(
+    fanout_queue: str, tenant_id: str, other_tenant_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given two tenants and an empty queue
+    provision_tenant(tenant_id, "A")
+    provision_tenant(other_tenant_id, "B")
+    drain(fanout_queue)
+    # When the hourly schedule fires with EventBridge Scheduler's execution id
+    handler = load_handler(SCHEDULER, "app.lambda_handler")
+    event = {
+        "job": "run_pending_actions",
+        "scheduled_at": "2026-11-24T09:05:00Z",
+        "execution_id": "exec-7f3a",
+    }
+    with captured_logs() as lines:
+        report = handler(event, LocalContext())
+    # Then every message it queued names that run
+    messages = [json.loads(body) for body in drain(fanout_queue)]
+    assert messages
+    assert {m["correlation_id"] for m in messages} == {"exec-7f3a"}
+    # And it counts tenants and messages apart: eight shards and the automations make nine per tenant
+    tenants = {m["tenant_id"] for m in messages}
+    assert {tenant_id, other_tenant_id} <= tenants
+    assert (report["tenants"], report["messages"]) == (len(tenants), len(messages))
+    assert report["messages"] == 9 * report["tenants"]
+    (fanned,) = [line for line in lines if line["message"] == "job fanned out"]
+    assert (fanned["tenants"], fanned["messages"]) == (len(tenants), len(messages))
+    assert fanned["correlation_id"] == "exec-7f3a"
+    # And it emitted ScheduleRan once, with its job, next to the messages it queued
+    emitted = emitted_metrics(capsys.readouterr().out)
+    job = {"service": "max", "job": "run_pending_actions"}
+    assert [m for m in emitted if m[0] == "ScheduleRan"] == [("ScheduleRan", job)]
+    assert ("JobFannedOut", job) in emitted
+
+
+def test_a_schedule_fired_by_hand_goes_by_its_lambda_request_id(fanout_queue: str, tenant_id: str) -> None:
+    # Given a tenant, When the daily job is invoked without a Scheduler execution id (sam local invoke)
+    provision_tenant(tenant_id, "A")
+    drain(fanout_queue)
+    context = LocalContext()
+    report = load_handler(SCHEDULER, "app.lambda_handler")(
+        {"job": "generate_alerts", "scheduled_at": "2026-03-10T05:00:00Z"}, context
+    )
+    # Then its messages carry the invocation's own request id
+    messages = [json.loads(body) for body in drain(fanout_queue)]
+    assert {m["correlation_id"] for m in messages} == {context.aws_request_id}
+    assert report["correlation_id"] == context.aws_request_id
+
+
+def test_a_fan_out_that_fails_emits_no_schedule_ran(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a scheduler that cannot reach its queue
+    monkeypatch.setenv("FANOUT_QUEUE_URL", "")
+    reset_settings()
+    handler = load_handler(SCHEDULER, "app.lambda_handler")
+    try:
+        # When the hourly schedule fires, Then the run fails (and is retried, then goes to the
+        # on-failure queue) and counts for nothing: the "no hourly run" alarm sees no run
+        with pytest.raises(RuntimeError, match="FANOUT_QUEUE_URL"):
+            handler({"job": "run_pending_actions", "scheduled_at": "2026-11-24T09:05:00Z"}, LocalContext())
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert "ScheduleRan" not in [name for name, _ in emitted_metrics(capsys.readouterr().out)]
+
+
+def test_the_worker_logs_each_records_correlation_id_on_its_lines(
+    tenant_id: str, other_tenant_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a batch: two tenants' jobs from two different causes, an older message without a
+    # correlation id, and a message that does not parse
+    provision_tenant(tenant_id, "A")
+    provision_tenant(other_tenant_id, "B")
+
+    def job(tenant: str, **extra: str) -> str:
+        return json.dumps(
+            {"job": "reset_tokens", "tenant_id": tenant, "scheduled_at": "2026-04-01T00:05:00Z"} | extra
+        )
+
+    event = sqs_event(
+        [
+            ("m-1", job(tenant_id, correlation_id="exec-monthly")),
+            ("m-2", job(other_tenant_id, correlation_id="req-webhook-42")),
+            ("m-3", job(tenant_id)),
+            ("m-4", '{"job": "reset_tokens"'),
+        ]
+    )
+    # When the worker runs it
+    with captured_logs() as lines:
+        result = load_handler(SCHEDULER, "worker.lambda_handler")(event, LocalContext())
+    # Then each job's line names its own cause (the message id when the message names none)
+    assert result["batchItemFailures"] == [{"itemIdentifier": "m-4"}]
+    ran = [
+        (line["correlation_id"], line["tenant_id"]) for line in lines if line["message"] == "tenant job ran"
+    ]
+    assert ran == [("exec-monthly", tenant_id), ("req-webhook-42", other_tenant_id), ("m-3", tenant_id)]
+    # And the message that failed is logged under its own id, without the previous record's tenant
+    (failed,) = [line for line in lines if line["message"] == "tenant job failed"]
+    assert failed["correlation_id"] == "m-4"
+    assert "tenant_id" not in failed
+    # And each run is counted under its job
+    emitted = emitted_metrics(capsys.readouterr().out)
+    ran_metrics = [m for m in emitted if m[0] == "TenantJobRan"]
+    assert ran_metrics == [("TenantJobRan", {"service": "max", "job": "reset_tokens"})] * 3

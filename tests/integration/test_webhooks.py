@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from devserver.events import LocalContext
+from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.dal.secrets import SecretRepository
 from maxcore.models.jobs import TenantJobMessage
@@ -24,6 +24,7 @@ from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.logs import captured_logs
 from tests.support.webhook_samples import (
     resend_event,
     resend_payload,
@@ -413,3 +414,26 @@ def test_the_worker_evaluates_the_lead_a_webhook_queued(tenant: str, fanout_queu
     assert result == {"batchItemFailures": []}
     alerts = ApiClient("functions/alerts/", tenant).get("/alerts").body["items"]
     assert [a["type"] for a in alerts] == ["HotLead24h"]
+
+
+def test_one_inbound_sms_can_be_followed_to_the_alerts_it_changed(tenant: str, fanout_queue: str) -> None:
+    # Given a hot reply delivered by Twilio through API Gateway
+    event = inbound(tenant, "Je suis intéressé, rappelez-moi svp", "SM" + "c3" * 16)
+    request_id = event["requestContext"]["requestId"]
+    assert webhook(event)["statusCode"] == 200
+
+    # When the lead's evaluation it queued is taken by the worker
+    (body,) = drain(fanout_queue)
+    queued = TenantJobMessage.model_validate_json(body)
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    with captured_logs() as lines:
+        result = worker(sqs_event([("m-eval", body)]), LocalContext())
+
+    # Then the message carries the webhook request's id, and the worker's line about the alert it
+    # opened carries it too: the id in the API access log leads to what the SMS changed
+    assert queued.correlation_id == request_id
+    assert result == {"batchItemFailures": []}
+    (ran,) = [line for line in lines if line["message"] == "tenant job ran"]
+    assert (ran["correlation_id"], ran["tenant_id"], ran["job"]) == (request_id, tenant, "evaluate_lead")
+    assert (ran["lead_id"], ran["opened"]) == (queued.lead_id, 1)
+    assert all(line["correlation_id"] == request_id for line in lines)

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from maxcore.models.common import TenantId, Ulid
 
+CORRELATION_ID_MAX = 128
+"""API Gateway request ids and Scheduler execution ids are far shorter; this only bounds a bad input."""
+
 
 class Job(StrEnum):
     """A scheduled job of the mission."""
@@ -32,6 +35,8 @@ class ScheduledJobEvent(BaseModel):
 
     job: Job
     scheduled_at: datetime | None = None
+    execution_id: str | None = Field(default=None, min_length=1, max_length=CORRELATION_ID_MAX)
+    """EventBridge Scheduler's id of this invocation: the correlation id of everything the run queues."""
 
 
 class TenantJobMessage(BaseModel):
@@ -46,3 +51,7 @@ class TenantJobMessage(BaseModel):
     """The lead of an ``evaluate_lead`` job."""
     shard: int | None = Field(default=None, ge=0, le=7)
     """The due-index shard of a ``run_pending_actions`` message (all shards when absent)."""
+    correlation_id: str | None = Field(default=None, min_length=1, max_length=CORRELATION_ID_MAX)
+    """The id of what caused this message (the schedule's execution id, the webhook's API Gateway request
+    id), logged by the worker on every line of the job so one event can be followed to what it changed.
+    Optional: messages queued before it existed still parse."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
-from maxcore.observability import logger, metrics
+from maxcore.observability import count_for_job, current_correlation_id, logger, metrics
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
@@ -36,8 +37,23 @@ def sqs_client() -> SQSClient:
     return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.sqs_endpoint)
 
 
-def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client: Any, queue_url: str) -> int:
-    """Send one message per tenant for ``job``; return how many were queued.
+@dataclass(frozen=True)
+class FanOut:
+    """What a fan-out queued: the hourly job sends several messages per tenant (shards, automations)."""
+
+    tenants: int
+    messages: int
+
+
+def fan_out(
+    job: Job,
+    scheduled_at: datetime,
+    tenant_ids: Iterable[str],
+    client: Any,
+    queue_url: str,
+    correlation_id: str | None = None,
+) -> FanOut:
+    """Send one message per tenant (and shard) for ``job``; return how many tenants and messages.
 
     Parameters
     ----------
@@ -51,6 +67,8 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
         An SQS client.
     queue_url
         The fan-out queue.
+    correlation_id
+        Carried in every message, so the worker logs the run that queued it.
 
     Raises
     ------
@@ -80,29 +98,56 @@ def fan_out(job: Job, scheduled_at: datetime, tenant_ids: Iterable[str], client:
     parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
     if job is Job.RUN_PENDING_ACTIONS:
         parts.append((Job.RUN_AUTOMATIONS, None))
+    tenants = 0
     for tenant_id in tenant_ids:
+        tenants += 1
         for part, shard in parts:
             batch.append(
-                TenantJobMessage(job=part, tenant_id=tenant_id, scheduled_at=scheduled_at, shard=shard)
+                TenantJobMessage(
+                    job=part,
+                    tenant_id=tenant_id,
+                    scheduled_at=scheduled_at,
+                    shard=shard,
+                    correlation_id=correlation_id,
+                )
             )
             if len(batch) == SQS_BATCH:
                 flush()
     flush()
     metrics.add_metric(name="JobFannedOut", unit=MetricUnit.Count, value=sent)
     logger.info(
-        "job fanned out", extra={"job": job.value, "tenants": sent, "scheduled_at": scheduled_at.isoformat()}
+        "job fanned out",
+        extra={
+            "job": job.value,
+            "tenants": tenants,
+            "messages": sent,
+            "scheduled_at": scheduled_at.isoformat(),
+        },
     )
-    return sent
+    return FanOut(tenants=tenants, messages=sent)
 
 
-def run_schedule(scheduled: ScheduledJobEvent) -> dict[str, Any]:
+def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None) -> dict[str, Any]:
     """Queue the scheduled job for every tenant of the directory; return what was queued."""
     scheduled_at = scheduled.scheduled_at or utcnow()
     queue_url = get_settings().fanout_queue_url
     if not queue_url:
         raise RuntimeError("FANOUT_QUEUE_URL is not set")
-    queued = fan_out(scheduled.job, scheduled_at, TenantDirectory().tenant_ids(), sqs_client(), queue_url)
-    return {"job": scheduled.job.value, "scheduled_at": scheduled_at.isoformat(), "tenants": queued}
+    queued = fan_out(
+        scheduled.job,
+        scheduled_at,
+        TenantDirectory().tenant_ids(),
+        sqs_client(),
+        queue_url,
+        correlation_id=correlation_id,
+    )
+    return {
+        "job": scheduled.job.value,
+        "scheduled_at": scheduled_at.isoformat(),
+        "tenants": queued.tenants,
+        "messages": queued.messages,
+        "correlation_id": correlation_id,
+    }
 
 
 def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:
@@ -161,12 +206,24 @@ def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
     }
 
 
-def enqueue_lead_evaluation(tenant_id: str, lead_id: str, at: datetime) -> None:
-    """Queue the re-evaluation of one lead's alerts (the webhooks' slow work)."""
+def enqueue_lead_evaluation(
+    tenant_id: str, lead_id: str, at: datetime, correlation_id: str | None = None
+) -> None:
+    """Queue the re-evaluation of one lead's alerts (the webhooks' slow work).
+
+    The message carries ``correlation_id``, by default this invocation's (a webhook's API Gateway
+    request id), so the worker's lines about the alerts it changed name the delivery that caused them.
+    """
     queue_url = get_settings().fanout_queue_url
     if not queue_url:
         raise RuntimeError("FANOUT_QUEUE_URL is not set")
-    message = TenantJobMessage(job=Job.EVALUATE_LEAD, tenant_id=tenant_id, scheduled_at=at, lead_id=lead_id)
+    message = TenantJobMessage(
+        job=Job.EVALUATE_LEAD,
+        tenant_id=tenant_id,
+        scheduled_at=at,
+        lead_id=lead_id,
+        correlation_id=correlation_id or current_correlation_id(),
+    )
     sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
 
 
@@ -183,7 +240,8 @@ def run_tenant_job(message: TenantJobMessage) -> dict[str, Any]:
     """Run one tenant's share of a job and log what ran."""
     logger.append_keys(tenant_id=message.tenant_id)
     outcome = JOB_RUNNERS[message.job](message)
-    metrics.add_metric(name="TenantJobRan", unit=MetricUnit.Count, value=1)
+    # Per job: the dashboard shows each job's runs, and a worker's batch mixes jobs.
+    count_for_job("TenantJobRan", message.job.value)
     logger.info(
         "tenant job ran",
         extra={"job": message.job.value, "scheduled_at": message.scheduled_at.isoformat(), **outcome},
