@@ -113,6 +113,10 @@ def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
         ),
         ("[1, 2, 3]", {}, 422, "validation_error"),
         ("null", {}, 422, "validation_error"),
+        # 10 KB nesting 5,000 levels: refused before json.loads recurses into it (was a 500).
+        ('{"first_name": ' + "[" * 5000 + "]" * 5000 + "}", {}, 400, "body_too_deep"),
+        ("[" * 5000 + "]" * 5000, {"content-type": "application/json; charset=utf-8"}, 400, "body_too_deep"),
+        ('{"first_name": "A", "tags": ' + "[" * 65 + "]" * 65 + "}", {}, 400, "body_too_deep"),
     ],
 )
 def test_unreadable_bodies_are_4xx_and_write_nothing(

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.errors import (
     BadRequestError,
+    BodyTooDeepError,
     ForbiddenError,
     MaxError,
     PayloadTooLargeError,
@@ -32,6 +33,7 @@ from maxcore.errors import (
 )
 from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role
 from maxcore.observability import logger, metrics, tracer
+from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.settings import get_settings
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -169,7 +171,7 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
 
 
 def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
-    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8."""
+    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8, too deep."""
     body = event.get("body")
     if body is None:
         return
@@ -191,6 +193,11 @@ def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
     content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
     if json_only and text.strip() and content_type and "json" not in content_type.lower():
         raise UnsupportedMediaTypeError("send the body as application/json", {"content_type": content_type})
+    if (json_only or "json" in content_type.lower()) and too_deep(text):
+        # Before the resolver's json.loads, which would recurse once per level and crash.
+        raise BodyTooDeepError(
+            f"the body nests more than {MAX_JSON_DEPTH} arrays or objects", {"max_depth": MAX_JSON_DEPTH}
+        )
     # The resolver re-decodes a base64 body with .decode(); hand it the checked text instead.
     event["body"], event["isBase64Encoded"] = text, False
 
