@@ -230,6 +230,23 @@ def test_patch_changes_only_what_is_sent_and_moves_the_contact_guard(api: ApiCli
     assert api.post("/leads", {"phone": "+33600000002"}).status == 409
 
 
+def test_a_delete_answers_204_without_any_body(api: ApiClient) -> None:
+    from devserver.events import LocalContext, http_event
+
+    # Given a lead
+    lead = api.post("/leads", {"first_name": "Zoé"}).body
+    # When it is deleted through the handler
+    event = http_event("DELETE", f"/leads/{lead['id']}", claims=api.claims)
+    result = api.handler(event, LocalContext())
+    # Then the answer is a bare 204: no "null" body, no content type for a body that is not there
+    assert result["statusCode"] == 204
+    assert result["body"] == ""
+    assert {name.lower() for name in result.get("headers") or {}}.isdisjoint(
+        {"content-type", "content-length"}
+    )
+    assert api.get(f"/leads/{lead['id']}").status == 404
+
+
 def test_patch_to_a_taken_contact_is_409_and_changes_nothing(api: ApiClient) -> None:
     ana = api.post("/leads", {"first_name": "Ana", "email": "ana@example.com"}).body
     bob = api.post("/leads", {"first_name": "Bob", "email": "bob@example.com"}).body

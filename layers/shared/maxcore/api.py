@@ -226,6 +226,26 @@ def make_handler(app: APIGatewayHttpResolver, json_only: bool = True) -> Handler
                 "body": json.dumps(_envelope(exc.code, exc.message, exc.details)),
                 "isBase64Encoded": False,
             }
-        return app.resolve(event, context)
+        return _without_body_when_bodiless(app.resolve(event, context))
 
     return lambda_handler
+
+
+_BODILESS = frozenset({204, 304})
+"""Statuses HTTP forbids a body on (RFC 9110 6.4.1)."""
+
+
+def _without_body_when_bodiless(result: dict[str, Any]) -> dict[str, Any]:
+    """Drop the body the resolver serialises for a route returning None (``null``) on a 204.
+
+    A client reading a 204 stops at the headers; four stray bytes would be read as the start of the
+    next response on a kept-alive connection.
+    """
+    if result.get("statusCode") in _BODILESS:
+        result["body"] = ""
+        result["isBase64Encoded"] = False
+        for headers in (result.get("headers"), result.get("multiValueHeaders")):
+            if isinstance(headers, dict):
+                for name in [n for n in headers if n.lower() in ("content-type", "content-length")]:
+                    del headers[name]
+    return result
