@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pynamodb.exceptions import PutError
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
@@ -24,10 +25,19 @@ from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.enrollments import EnrollmentRepository
 from maxcore.dal.keys import DUE_SHARDS, due_shard
 from maxcore.dal.outbox import OutboxRepository
+from maxcore.dal.scenarios import ScenarioRepository
 from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import ConflictError
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
-from maxcore.models.prospection import EnrollRequest, MessageSource, Outcome, PendingSend
+from maxcore.models.prospection import (
+    EnrollRequest,
+    MessageSource,
+    Outcome,
+    PendingSend,
+    Scenario,
+    ScenarioStep,
+)
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospection import ProspectService
@@ -179,6 +189,37 @@ def test_a_scenario_change_is_a_new_version_and_running_prospects_keep_theirs(
     assert [s["objective"] for s in old.body["steps"]] == ["Se présenter", "Relancer"]
     prospect = _prospect(api, campaign_id, lead_id)
     assert (prospect["scenario_version"], prospect["steps_total"]) == (1, 2)
+
+
+def test_a_blank_description_is_no_description_and_saves(api: ApiClient) -> None:
+    # Given a scenario posted with an empty description (every such save used to answer 409)
+    created = api.post("/scenarios", {"name": "Sans texte", "description": "", "steps": TWO_SMS_STEPS})
+    assert created.status == 201, created.body
+    # Then it reads back without a description, and a blank one on a change saves as well
+    assert created.body["description"] is None
+    assert api.get(f"/scenarios/{created.body['id']}").body == created.body
+    changed = api.patch(f"/scenarios/{created.body['id']}", {"description": "   "})
+    assert changed.status == 200, changed.body
+    assert (changed.body["version"], changed.body["description"]) == (2, None)
+
+
+def test_only_a_failed_condition_is_a_conflict_when_a_scenario_is_saved(tenant_id: str) -> None:
+    repository = ScenarioRepository(tenant_id)
+    scenario = Scenario(
+        id=new_id(),
+        version=1,
+        name="Deux SMS",
+        steps=[ScenarioStep.model_validate(step) for step in TWO_SMS_STEPS],
+        created_at=FRI_1750_PARIS,
+    )
+    repository.add_version(scenario)
+    # The same version twice: its condition fails, a real conflict
+    with pytest.raises(ConflictError):
+        repository.add_version(scenario)
+    # An item DynamoDB refuses (over 400 KB): a failure, not "changed meanwhile"
+    with pytest.raises(PutError) as refused:
+        repository.add_version(scenario.model_copy(update={"version": 2, "description": "x" * 500_000}))
+    assert refused.value.cause_response_code == "ValidationException"
 
 
 def test_a_predefined_scenario_cannot_be_changed(api: ApiClient) -> None:

@@ -90,7 +90,7 @@ class ScenarioService:
             id=new_id(),
             version=1,
             name=request.name,
-            description=request.description,
+            description=_description(request.description),
             steps=request.steps,
             created_at=self._clock(),
         )
@@ -105,7 +105,18 @@ class ScenarioService:
             )
         current = self.repository.latest(scenario_id)
         changes = {name: getattr(request, name) for name in request.model_fields_set}
+        if "description" in changes:
+            changes["description"] = _description(changes["description"])
         scenario = current.model_copy(
             update={**changes, "version": current.version + 1, "created_at": self._clock()}
         )
         return self.repository.add_version(Scenario.model_validate(scenario.model_dump()))
+
+
+def _description(text: str | None) -> str | None:
+    """A blank description is no description.
+
+    Stored as absent, never as an empty string: DynamoDB before 2020 (and the DynamoDB Local the
+    tests run on) refuses empty string attributes, which made every such save fail.
+    """
+    return text if text and text.strip() else None
