@@ -48,6 +48,7 @@ pytestmark = pytest.mark.integration
 
 PROSPECTION = "functions/prospection/"
 LEADS = "functions/leads/"
+TEMPLATES = "functions/templates/"
 
 PARIS_WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
@@ -226,6 +227,60 @@ def test_a_predefined_scenario_cannot_be_changed(api: ApiClient) -> None:
     response = api.patch("/scenarios/connexion-douce", {"name": "Le mien"})
     assert response.status == 409, response.body
     assert api.get("/scenarios/connexion-douce").body["name"] != "Le mien"
+
+
+def _sms_template(tenant_id: str) -> str:
+    created = ApiClient(TEMPLATES, tenant_id).post(
+        "/templates", {"channel": "sms", "name": "Bonjour", "body": "Bonjour {{firstName|}} !"}
+    )
+    assert created.status == 201, created.body
+    return str(created.body["id"])
+
+
+def test_a_step_names_only_a_template_of_the_tenant_for_its_channel(
+    api: ApiClient, tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given a template of this tenant and one of another tenant
+    mine = _sms_template(tenant_id)
+    theirs = _sms_template(_tenant(other_tenant_id, Mode.AUTO))
+    before = api.get("/scenarios").body
+
+    def steps(template_id: str, channel: str = "sms") -> list[dict[str, Any]]:
+        second = {
+            "order": 2,
+            "delay_days": 2,
+            "channel": channel,
+            "objective": "Relancer",
+            "template_id": template_id,
+        }
+        return [TWO_SMS_STEPS[0] | {"template_id": mine}, second]
+
+    # When scenarios name another tenant's template, no template, or one of another channel
+    refusals = [
+        api.post("/scenarios", {"name": "Vol", "steps": steps(theirs)}),
+        api.post("/scenarios", {"name": "Rien", "steps": steps("01J0000000000000000000000Z")}),
+        api.post("/scenarios", {"name": "Mail", "steps": steps(mine, "email")}),
+    ]
+    # Then each is a 422 naming the step's field, and nothing is written
+    for response, message in zip(
+        refusals,
+        ["no such template for this tenant", "no such template for this tenant", "written for sms"],
+        strict=True,
+    ):
+        assert response.status == 422, response.body
+        [detail] = response.body["error"]["details"]
+        assert detail["field"] == "steps.1.template_id"
+        assert message in detail["message"]
+    assert api.get("/scenarios").body == before
+    # And the tenant's own template of the right channel is accepted, on create and on a change
+    created = api.post("/scenarios", {"name": "Le mien", "steps": steps(mine)})
+    assert created.status == 201, created.body
+    path = f"/scenarios/{created.body['id']}"
+    stolen = api.patch(path, {"steps": steps(theirs)})
+    assert stolen.status == 422, stolen.body
+    assert stolen.body["error"]["details"][0]["field"] == "steps.1.template_id"
+    assert api.get(path).body == created.body
+    assert api.patch(path, {"steps": steps(mine)}).body["version"] == 2
 
 
 # --- 3. campaigns -----------------------------------------------------------------------------------
