@@ -278,3 +278,25 @@ def test_the_bytes_of_a_204_end_at_its_headers(server: DevServer, admin_token: s
     assert first.startswith(b"HTTP/1.1 204 ")
     assert b"content-length" not in first.lower()
     assert rest.startswith(b"HTTP/1.1 200 "), rest[:40]
+
+
+def test_a_percent_encoded_path_parameter_reaches_the_function_decoded(
+    server: DevServer, admin_token: str
+) -> None:
+    # Given an address on the demo tenant's blacklist
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    added = requests.post(
+        f"{server.url}/blacklist",
+        json={"email": "encode@example.com", "reason": "test"},
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert added.status_code == 201, added.text
+    # When a client deletes it with the "@" percent-encoded, as URL builders write it
+    deleted = requests.delete(
+        f"{server.url}/blacklist/email/encode%40example.com", headers=headers, timeout=TIMEOUT
+    )
+    # Then it is gone, as through API Gateway, which hands HTTP API functions the path decoded
+    assert deleted.status_code == 204, deleted.text
+    listed = _get(server, "/blacklist", admin_token).json()["items"]
+    assert "encode@example.com" not in {entry["value"] for entry in listed}

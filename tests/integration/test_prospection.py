@@ -694,6 +694,21 @@ def test_a_prospect_can_be_paused_resumed_and_removed(
     assert api.patch(path, {"status": "active"}).status == 409
 
 
+def test_a_blacklisted_address_is_removed_by_its_percent_encoded_path(api: ApiClient) -> None:
+    # Given an e-mail and a phone on the blacklist
+    assert api.post("/blacklist", {"email": "noir@example.fr", "reason": "a demandé"}).status == 201
+    assert api.post("/blacklist", {"phone": "+33655443322", "reason": "STOP"}).status == 201
+    # When a client deletes them with their values percent-encoded in the path, as HTTP clients do
+    deleted = [
+        api.delete("/blacklist/email/noir%40example.fr").status,
+        api.delete("/blacklist/phone/%2B33655443322").status,
+    ]
+    # Then both are off the list (the path reaches the handler decoded, as from API Gateway)
+    assert deleted == [204, 204]
+    assert api.get("/blacklist").body["items"] == []
+    assert api.delete("/blacklist/email/noir%40example.fr").status == 404
+
+
 # --- 10. blacklist at send time -----------------------------------------------------------------------
 def test_a_lead_blacklisted_after_enrollment_is_stopped_before_its_step(
     api: ApiClient, leads: ApiClient, tenant_id: str
