@@ -454,6 +454,38 @@ def _enrolled_on_monday(api: ApiClient, leads: ApiClient, tenant_id: str) -> tup
     return campaign_id, lead_id
 
 
+def test_a_template_whose_filled_html_is_refused_gives_way_to_the_default_message(
+    api: ApiClient, leads: ApiClient, tenant_id: str
+) -> None:
+    # Given an active e-mail template whose link falls back to an http URL (refused once filled in)
+    templates = ApiClient(TEMPLATES, tenant_id)
+    template = templates.post(
+        "/templates",
+        {
+            "channel": "email",
+            "name": "Agenda",
+            "subject": "Votre rendez-vous",
+            "body": "Bonjour, réservez ici : {{calendarLink|http://agenda.example}}",
+            "html": '<p>Bonjour</p><a href="{{calendarLink|http://agenda.example}}">Agenda</a>',
+            "variables": ["calendarLink"],
+        },
+    )
+    assert template.status == 201, template.body
+    assert templates.post(f"/templates/{template.body['id']}/activate").status == 200
+    step = {"order": 1, "delay_days": 0, "channel": "email", "objective": "Se présenter"}
+    scenario_id = _scenario(api, [step | {"template_id": template.body["id"]}])
+    campaign_id = _campaign(api, scenario_id)
+    lead_id = _lead(leads, email="sophie@example.fr")
+    ProspectService(tenant_id, clock=_at(MON_0900_PARIS)).enroll(
+        campaign_id, EnrollRequest(lead_ids=[lead_id])
+    )
+    # When its step is due
+    assert _run(tenant_id, MON_0900_PARIS + timedelta(minutes=5)) == {"sent": 1}
+    # Then the built-in message went instead, and the decision says so
+    last = _prospect(api, campaign_id, lead_id)["last_decision"]
+    assert (last["outcome"], last["source"]) == ("sent", "default")
+
+
 def test_a_due_step_is_sent_once_whatever_the_number_of_workers(
     api: ApiClient, leads: ApiClient, tenant_id: str
 ) -> None:
