@@ -45,7 +45,7 @@ JWT_SECURITY: list[dict[str, list[str]]] = [{"jwt": []}]
 
 
 _ERROR_DESCRIPTIONS = {
-    400: "The request cannot be read: not JSON, not UTF-8, or a bad cursor.",
+    400: "The request cannot be read: not JSON, not UTF-8, nested over 64 levels, or a bad cursor.",
     401: "No valid token.",
     402: "The token balance does not cover the action; `details` gives the cost and the balance.",
     403: "The token's role may not do this.",
