@@ -409,8 +409,11 @@ def _attribute_problems(tag: _Tag, kept: dict[str, str] | None) -> list[HtmlProb
     problems = []
     for attribute, value in tag.attributes.items():
         reason = _attribute_refusal(tag.name, attribute, value)
-        if reason is None and kept is not None and kept.get(attribute) != value:
-            reason = "removed by the sanitiser" if attribute not in kept else "changed by the sanitiser"
+        # Configured as it is, nh3 keeps a value as it is or drops the attribute: a value that merely
+        # reads differently (html.parser decodes "&copy=2" in a URL, browsers and html5ever do not)
+        # is no change.
+        if reason is None and kept is not None and attribute not in kept:
+            reason = "removed by the sanitiser"
         if reason is not None:
             shown = f' "{_snippet(value)}"' if attribute in _LINK_ATTRIBUTES | _IMAGE_ATTRIBUTES else ""
             problems.append(
@@ -445,7 +448,7 @@ def check_allowlist(html: str) -> list[HtmlProblem]:
     -------
     list[HtmlProblem]
         One ``not_allowed`` problem per tag nh3 would drop (the tag is named once, its attributes
-        are not) and per attribute it would drop or change, with the reason (not allowed in e-mail,
+        are not) and per attribute it would drop, with the reason (not allowed in e-mail,
         links must use https, mailto or tel, images must use https, forbidden CSS), plus what a
         ``<style>`` block must not hold: ``@import``, ``expression()``, ``behavior``,
         ``-moz-binding``, or a ``url()`` that is not https. Empty when nh3 would keep everything.
@@ -455,7 +458,8 @@ def check_allowlist(html: str) -> list[HtmlProblem]:
     The input and nh3's output are both read by the same parser (:mod:`html.parser`, entities
     decoded) into start tags with their attributes, and aligned tag by tag, so quoting, entity
     encoding and self-closing slashes make no difference. A tag the HTML tree builder merely moves
-    (a ``<b>`` directly in a ``<table>``) is not reported as removed: it still appears as often.
+    (a ``<b>`` directly in a ``<table>``) is not reported as removed: it still appears as often. nh3
+    keeps an attribute value as it is or drops the attribute, so only dropped attributes are reported.
     """
     source = _collect(html)
     kept = _collect(_sanitise(html)).tags
