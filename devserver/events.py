@@ -7,13 +7,14 @@ context object carries what Powertools reads from a real Lambda context.
 from __future__ import annotations
 
 import base64
+import re
 import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote, urlencode
 
 
 @dataclass
@@ -33,6 +34,20 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 30_000
+
+
+_ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)
+
+
+def api_gateway_path(path: str) -> str:
+    """The request path as an HTTP API puts it in ``rawPath``: percent-decoded.
+
+    Unlike REST APIs and function URLs, HTTP APIs deliver ``rawPath``, ``requestContext.http.path``
+    and ``pathParameters`` decoded (``/blacklist/email/a%40b.com`` arrives as ``.../a@b.com``).
+    An encoded slash stays encoded so that it never splits a path segment in two.
+    """
+    # "%2F" is escaped once more so that unquote turns it back into "%2F", not into "/".
+    return "/".join(unquote(_ENCODED_SLASH.sub("%252F", segment)) for segment in path.split("/"))
 
 
 def http_event(
@@ -65,6 +80,7 @@ def http_event(
             text, encoded = base64.b64encode(body).decode(), True
     else:
         text = body
+    path = api_gateway_path(path)
     now = datetime.now(UTC)
     request_context: dict[str, Any] = {
         "accountId": "000000000000",

@@ -1107,13 +1107,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
             name.lower() == "access-control-allow-origin" for name, _ in headers
         ):
             headers += [("Access-Control-Allow-Origin", allowed), ("Vary", "Origin")]
+        # A 204 or 304 ends at its headers (RFC 9110): no body and no Content-Length, whatever the
+        # function returned, as API Gateway answers; a body there would corrupt a kept-alive connection.
+        bodiless = reply.status in (204, 304)
         self.send_response(reply.status)
         for name, value in headers:
             if name.lower() not in ("content-length", "connection", "transfer-encoding"):
                 self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
+        if not bodiless:
+            self.send_header("Content-Length", str(len(reply.body)))
         self.end_headers()
-        if self.command != "HEAD" and reply.body:
+        if self.command != "HEAD" and reply.body and not bodiless:
             self.wfile.write(reply.body)
 
 

@@ -366,6 +366,36 @@ def test_advise_mode_only_suggests(tenant_id: str) -> None:
     assert _runs(api, automation["id"])[0]["decision"]["outcome"] == "recommended"
 
 
+@pytest.mark.parametrize("mode", [Mode.ADVISE, Mode.AUTO])
+def test_a_template_whose_filled_html_is_refused_is_skipped_with_its_reason(
+    tenant_id: str, mode: Mode
+) -> None:
+    # Given an e-mail template whose link falls back to an http URL: refused once filled in
+    _tenant(tenant_id, mode)
+    service = TemplateService(tenant_id, actor="user-1")
+    template = service.create(
+        CreateTemplateRequest(
+            channel=Channel.EMAIL,
+            name="Agenda",
+            subject="Votre rendez-vous",
+            body="Réservez ici : {{calendarLink|http://agenda.example}}",
+            html='<a href="{{calendarLink|http://agenda.example}}">Agenda</a>',
+            variables=["calendarLink"],
+        )
+    )
+    service.activate(template.id)
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, template.id)
+    lead_id = _lead(tenant_id, created=TUE_1000_PARIS - timedelta(days=10), email="camille@example.fr")
+    _log(tenant_id, lead_id, Direction.OUT, TUE_1000_PARIS - timedelta(days=4))
+    # When the hourly run goes, Then nothing is sent or suggested, and the run says why
+    assert _run(tenant_id, TUE_1000_PARIS).outcomes == {"skipped": 1}
+    assert _outbox(tenant_id) == []
+    [run] = _runs(api, automation["id"])
+    assert run["decision"]["outcome"] == "skipped"
+    assert "un lien ou une image" in run["decision"]["reason"], run["decision"]["reason"]
+
+
 def test_an_opted_out_lead_is_skipped_with_its_reason_or_stopped_before_anything(tenant_id: str) -> None:
     _tenant(tenant_id, Mode.AUTO)
     api = ApiClient(PROSPECTION, tenant_id)

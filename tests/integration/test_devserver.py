@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -236,3 +237,66 @@ def test_a_message_the_worker_fails_on_stays_queued_for_the_next_firing(server: 
         assert [m["message_id"] for m in retried] == [m["message_id"] for m in failed]
     finally:
         sqs.purge_queue(QueueUrl=queue_url)
+
+
+def test_a_delete_then_a_get_on_one_kept_alive_connection_both_read_cleanly(
+    server: DevServer, admin_token: str
+) -> None:
+    # Given a lead and one kept-alive connection
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with requests.Session() as session:
+        created = session.post(f"{server.url}/leads", json={"first_name": "Éphémère"}, headers=headers)
+        assert created.status_code == 201, created.text
+        # When it is deleted, then the list is read on the same connection
+        deleted = session.delete(f"{server.url}/leads/{created.json()['id']}", headers=headers)
+        listed = session.get(f"{server.url}/leads", params={"limit": "100"}, headers=headers, timeout=TIMEOUT)
+    # Then the 204 carries no body and the next answer is read whole, not shifted by stray bytes
+    assert (deleted.status_code, deleted.content) == (204, b"")
+    assert "Content-Length" not in deleted.headers
+    assert listed.status_code == 200
+    assert created.json()["id"] not in {lead["id"] for lead in listed.json()["items"]}
+
+
+def test_the_bytes_of_a_204_end_at_its_headers(server: DevServer, admin_token: str) -> None:
+    # Given a lead, deleted and then read over one raw HTTP/1.1 connection
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    lead_id = requests.post(
+        f"{server.url}/leads", json={"first_name": "Brut"}, headers=headers, timeout=TIMEOUT
+    ).json()["id"]
+    host, port = server.url.removeprefix("http://").split(":")
+    request = (
+        f"DELETE /leads/{lead_id} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {admin_token}\r\n\r\n"
+        f"GET /_local/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    with socket.create_connection((host, int(port)), timeout=TIMEOUT) as connection:
+        connection.sendall(request.encode())
+        raw = b""
+        while chunk := connection.recv(65536):
+            raw += chunk
+    # Then the second status line follows the first answer's blank line directly
+    first, rest = raw.split(b"\r\n\r\n", 1)
+    assert first.startswith(b"HTTP/1.1 204 ")
+    assert b"content-length" not in first.lower()
+    assert rest.startswith(b"HTTP/1.1 200 "), rest[:40]
+
+
+def test_a_percent_encoded_path_parameter_reaches_the_function_decoded(
+    server: DevServer, admin_token: str
+) -> None:
+    # Given an address on the demo tenant's blacklist
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    added = requests.post(
+        f"{server.url}/blacklist",
+        json={"email": "encode@example.com", "reason": "test"},
+        headers=headers,
+        timeout=TIMEOUT,
+    )
+    assert added.status_code == 201, added.text
+    # When a client deletes it with the "@" percent-encoded, as URL builders write it
+    deleted = requests.delete(
+        f"{server.url}/blacklist/email/encode%40example.com", headers=headers, timeout=TIMEOUT
+    )
+    # Then it is gone, as through API Gateway, which hands HTTP API functions the path decoded
+    assert deleted.status_code == 204, deleted.text
+    listed = _get(server, "/blacklist", admin_token).json()["items"]
+    assert "encode@example.com" not in {entry["value"] for entry in listed}

@@ -113,6 +113,10 @@ def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
         ),
         ("[1, 2, 3]", {}, 422, "validation_error"),
         ("null", {}, 422, "validation_error"),
+        # 10 KB nesting 5,000 levels: refused before json.loads recurses into it (was a 500).
+        ('{"first_name": ' + "[" * 5000 + "]" * 5000 + "}", {}, 400, "body_too_deep"),
+        ("[" * 5000 + "]" * 5000, {"content-type": "application/json; charset=utf-8"}, 400, "body_too_deep"),
+        ('{"first_name": "A", "tags": ' + "[" * 65 + "]" * 65 + "}", {}, 400, "body_too_deep"),
     ],
 )
 def test_unreadable_bodies_are_4xx_and_write_nothing(
@@ -224,6 +228,23 @@ def test_patch_changes_only_what_is_sent_and_moves_the_contact_guard(api: ApiCli
     assert api.post("/leads", {"phone": "+33600000001"}).status == 201
     assert api.post("/leads", {"email": "paul@example.com"}).status == 201
     assert api.post("/leads", {"phone": "+33600000002"}).status == 409
+
+
+def test_a_delete_answers_204_without_any_body(api: ApiClient) -> None:
+    from devserver.events import LocalContext, http_event
+
+    # Given a lead
+    lead = api.post("/leads", {"first_name": "Zoé"}).body
+    # When it is deleted through the handler
+    event = http_event("DELETE", f"/leads/{lead['id']}", claims=api.claims)
+    result = api.handler(event, LocalContext())
+    # Then the answer is a bare 204: no "null" body, no content type for a body that is not there
+    assert result["statusCode"] == 204
+    assert result["body"] == ""
+    assert {name.lower() for name in result.get("headers") or {}}.isdisjoint(
+        {"content-type", "content-length"}
+    )
+    assert api.get(f"/leads/{lead['id']}").status == 404
 
 
 def test_patch_to_a_taken_contact_is_409_and_changes_nothing(api: ApiClient) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pynamodb.exceptions import PutError
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
@@ -24,10 +25,19 @@ from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.enrollments import EnrollmentRepository
 from maxcore.dal.keys import DUE_SHARDS, due_shard
 from maxcore.dal.outbox import OutboxRepository
+from maxcore.dal.scenarios import ScenarioRepository
 from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import ConflictError
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
-from maxcore.models.prospection import EnrollRequest, MessageSource, Outcome, PendingSend
+from maxcore.models.prospection import (
+    EnrollRequest,
+    MessageSource,
+    Outcome,
+    PendingSend,
+    Scenario,
+    ScenarioStep,
+)
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospection import ProspectService
@@ -38,6 +48,7 @@ pytestmark = pytest.mark.integration
 
 PROSPECTION = "functions/prospection/"
 LEADS = "functions/leads/"
+TEMPLATES = "functions/templates/"
 
 PARIS_WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
@@ -181,10 +192,95 @@ def test_a_scenario_change_is_a_new_version_and_running_prospects_keep_theirs(
     assert (prospect["scenario_version"], prospect["steps_total"]) == (1, 2)
 
 
+def test_a_blank_description_is_no_description_and_saves(api: ApiClient) -> None:
+    # Given a scenario posted with an empty description (every such save used to answer 409)
+    created = api.post("/scenarios", {"name": "Sans texte", "description": "", "steps": TWO_SMS_STEPS})
+    assert created.status == 201, created.body
+    # Then it reads back without a description, and a blank one on a change saves as well
+    assert created.body["description"] is None
+    assert api.get(f"/scenarios/{created.body['id']}").body == created.body
+    changed = api.patch(f"/scenarios/{created.body['id']}", {"description": "   "})
+    assert changed.status == 200, changed.body
+    assert (changed.body["version"], changed.body["description"]) == (2, None)
+
+
+def test_only_a_failed_condition_is_a_conflict_when_a_scenario_is_saved(tenant_id: str) -> None:
+    repository = ScenarioRepository(tenant_id)
+    scenario = Scenario(
+        id=new_id(),
+        version=1,
+        name="Deux SMS",
+        steps=[ScenarioStep.model_validate(step) for step in TWO_SMS_STEPS],
+        created_at=FRI_1750_PARIS,
+    )
+    repository.add_version(scenario)
+    # The same version twice: its condition fails, a real conflict
+    with pytest.raises(ConflictError):
+        repository.add_version(scenario)
+    # An item DynamoDB refuses (over 400 KB): a failure, not "changed meanwhile"
+    with pytest.raises(PutError) as refused:
+        repository.add_version(scenario.model_copy(update={"version": 2, "description": "x" * 500_000}))
+    assert refused.value.cause_response_code == "ValidationException"
+
+
 def test_a_predefined_scenario_cannot_be_changed(api: ApiClient) -> None:
     response = api.patch("/scenarios/connexion-douce", {"name": "Le mien"})
     assert response.status == 409, response.body
     assert api.get("/scenarios/connexion-douce").body["name"] != "Le mien"
+
+
+def _sms_template(tenant_id: str) -> str:
+    created = ApiClient(TEMPLATES, tenant_id).post(
+        "/templates", {"channel": "sms", "name": "Bonjour", "body": "Bonjour {{firstName|}} !"}
+    )
+    assert created.status == 201, created.body
+    return str(created.body["id"])
+
+
+def test_a_step_names_only_a_template_of_the_tenant_for_its_channel(
+    api: ApiClient, tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given a template of this tenant and one of another tenant
+    mine = _sms_template(tenant_id)
+    theirs = _sms_template(_tenant(other_tenant_id, Mode.AUTO))
+    before = api.get("/scenarios").body
+
+    def steps(template_id: str, channel: str = "sms") -> list[dict[str, Any]]:
+        second = {
+            "order": 2,
+            "delay_days": 2,
+            "channel": channel,
+            "objective": "Relancer",
+            "template_id": template_id,
+        }
+        return [TWO_SMS_STEPS[0] | {"template_id": mine}, second]
+
+    # When scenarios name another tenant's template, no template, or one of another channel
+    refusals = [
+        api.post("/scenarios", {"name": "Vol", "steps": steps(theirs)}),
+        api.post("/scenarios", {"name": "Rien", "steps": steps("01J0000000000000000000000Z")}),
+        api.post("/scenarios", {"name": "Mail", "steps": steps(mine, "email")}),
+    ]
+    # Then each is a 422 naming the step's field, and nothing is written
+    for response, message in zip(
+        refusals,
+        ["no such template for this tenant", "no such template for this tenant", "written for sms"],
+        strict=True,
+    ):
+        assert response.status == 422, response.body
+        [detail] = response.body["error"]["details"]
+        assert detail["field"] == "steps.1.template_id"
+        assert message in detail["message"]
+    assert api.get("/scenarios").body == before
+    # And the tenant's own template of the right channel is accepted, on create and on a change
+    created = api.post("/scenarios", {"name": "Le mien", "steps": steps(mine)})
+    assert created.status == 201, created.body
+    path = f"/scenarios/{created.body['id']}"
+    stolen = api.patch(path, {"steps": steps(theirs)})
+    assert stolen.status == 422, stolen.body
+    assert stolen.body["error"]["details"][0]["field"] == "steps.1.template_id"
+    assert api.get(path).body == created.body
+    assert api.patch(path, {"steps": steps(mine)}).body["version"] == 2
 
 
 # --- 3. campaigns -----------------------------------------------------------------------------------
@@ -356,6 +452,38 @@ def _enrolled_on_monday(api: ApiClient, leads: ApiClient, tenant_id: str) -> tup
         campaign_id, EnrollRequest(lead_ids=[lead_id])
     )
     return campaign_id, lead_id
+
+
+def test_a_template_whose_filled_html_is_refused_gives_way_to_the_default_message(
+    api: ApiClient, leads: ApiClient, tenant_id: str
+) -> None:
+    # Given an active e-mail template whose link falls back to an http URL (refused once filled in)
+    templates = ApiClient(TEMPLATES, tenant_id)
+    template = templates.post(
+        "/templates",
+        {
+            "channel": "email",
+            "name": "Agenda",
+            "subject": "Votre rendez-vous",
+            "body": "Bonjour, réservez ici : {{calendarLink|http://agenda.example}}",
+            "html": '<p>Bonjour</p><a href="{{calendarLink|http://agenda.example}}">Agenda</a>',
+            "variables": ["calendarLink"],
+        },
+    )
+    assert template.status == 201, template.body
+    assert templates.post(f"/templates/{template.body['id']}/activate").status == 200
+    step = {"order": 1, "delay_days": 0, "channel": "email", "objective": "Se présenter"}
+    scenario_id = _scenario(api, [step | {"template_id": template.body["id"]}])
+    campaign_id = _campaign(api, scenario_id)
+    lead_id = _lead(leads, email="sophie@example.fr")
+    ProspectService(tenant_id, clock=_at(MON_0900_PARIS)).enroll(
+        campaign_id, EnrollRequest(lead_ids=[lead_id])
+    )
+    # When its step is due
+    assert _run(tenant_id, MON_0900_PARIS + timedelta(minutes=5)) == {"sent": 1}
+    # Then the built-in message went instead, and the decision says so
+    last = _prospect(api, campaign_id, lead_id)["last_decision"]
+    assert (last["outcome"], last["source"]) == ("sent", "default")
 
 
 def test_a_due_step_is_sent_once_whatever_the_number_of_workers(
@@ -596,6 +724,21 @@ def test_a_prospect_can_be_paused_resumed_and_removed(
     assert _run(tenant_id, due + timedelta(days=30)) == {}
     assert _outbox(tenant_id) == []
     assert api.patch(path, {"status": "active"}).status == 409
+
+
+def test_a_blacklisted_address_is_removed_by_its_percent_encoded_path(api: ApiClient) -> None:
+    # Given an e-mail and a phone on the blacklist
+    assert api.post("/blacklist", {"email": "noir@example.fr", "reason": "a demandé"}).status == 201
+    assert api.post("/blacklist", {"phone": "+33655443322", "reason": "STOP"}).status == 201
+    # When a client deletes them with their values percent-encoded in the path, as HTTP clients do
+    deleted = [
+        api.delete("/blacklist/email/noir%40example.fr").status,
+        api.delete("/blacklist/phone/%2B33655443322").status,
+    ]
+    # Then both are off the list (the path reaches the handler decoded, as from API Gateway)
+    assert deleted == [204, 204]
+    assert api.get("/blacklist").body["items"] == []
+    assert api.delete("/blacklist/email/noir%40example.fr").status == 404
 
 
 # --- 10. blacklist at send time -----------------------------------------------------------------------

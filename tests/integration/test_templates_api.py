@@ -347,6 +347,11 @@ def test_an_email_needs_a_subject_to_activate(api: ApiClient) -> None:
         "<p>Bonjour</p><script>alert(1)</script>",
         '<p onclick="alert(1)">Bonjour</p>',
         '<a href="javascript:alert(1)">Agenda</a>',
+        # Not on the e-mail allowlist: what nh3 would remove is refused, never rewritten.
+        '<svg><set attributeName="onmouseover" to="alert(1)"/></svg>',
+        '<svg><use href="data:image/svg+xml;base64,PHN2Zz48L3N2Zz4="/></svg>',
+        "<style>@import url(https://evil.example/a.css);</style><p>Bonjour</p>",
+        '<p>Bonjour</p><img src="http://cdn.example.com/logo.png" alt="">',
     ],
 )
 def test_unsafe_html_is_422_on_create_and_on_patch_and_changes_nothing(api: ApiClient, html: str) -> None:
@@ -357,6 +362,22 @@ def test_unsafe_html_is_422_on_create_and_on_patch_and_changes_nothing(api: ApiC
     assert _problem_codes(api.patch(f"/templates/{template['id']}", {"html": html})) == ["unsafe_html"]
     assert api.get(f"/templates/{template['id']}").body == template
     assert [v["number"] for v in api.get(f"/templates/{template['id']}/versions").body["items"]] == [1]
+
+
+def test_html_off_the_allowlist_is_refused_naming_what_would_be_removed(api: ApiClient) -> None:
+    html = '<p style="background:url(https://t.example/p.gif)">Bonjour</p>\n<a href="http://a.example">x</a>'
+    response = api.post("/templates", EMAIL | {"html": html})
+    assert response.status == 422, response.body
+    [problem] = _problems(response)
+    assert problem["message"].startswith("html has what e-mail does not allow; the sanitiser would remove: ")
+    assert [(p["kind"], p["detail"], p["line"]) for p in problem["details"]["problems"]] == [
+        (
+            "not_allowed",
+            "style on <p> (no url(), expression(), @import, behavior or -moz-binding in a style attribute)",
+            1,
+        ),
+        ("not_allowed", 'href "http://a.example" on <a> (links must use https, mailto or tel)', 2),
+    ]
 
 
 def test_editing_a_draft_rewrites_it_in_place(api: ApiClient) -> None:

@@ -28,6 +28,7 @@ from tests.support.logs import captured_logs
 from tests.support.webhook_samples import (
     resend_event,
     resend_payload,
+    resign_svix,
     telegram_event,
     telegram_update,
     twilio_event,
@@ -388,6 +389,41 @@ def test_telegram_updates_are_recorded_once_and_help_is_answered_in_the_webhook_
     row = only_conversation(tenant)
     assert row["lead_name"] == "Sophie Martin"
     assert len(thread(tenant, row["lead_id"])) == 2
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_signed_update_nested_thousands_deep_is_a_400_and_writes_nothing(
+    tenant: str, content_type: str
+) -> None:
+    # Given a correctly signed Telegram update whose body nests 5,000 levels deep (10 KB)
+    update = telegram_update(900010, 777000112, "Bonjour", 14, int(time.time()))
+    event = telegram_event(tenant, update, TELEGRAM_SECRET)
+    event["body"] = event["body"][:-1] + ',"x":' + "[" * 5000 + "]" * 5000 + "}"
+    event["headers"]["content-type"] = content_type
+    # When it is delivered (as JSON it is refused on entry, as text by the service before parsing)
+    result = webhook(event)
+    forged = webhook({**event, "headers": {**event["headers"], "x-telegram-bot-api-secret-token": "bad"}})
+    # Then it is a 400 naming the cause, not a RecursionError; the signature is still checked first
+    assert result["statusCode"] == 400, result
+    assert json.loads(result["body"])["error"]["code"] == "body_too_deep"
+    expected_forged = 400 if content_type == "application/json" else 403
+    assert forged["statusCode"] == expected_forged
+    assert messaging(tenant).get("/conversations").body["items"] == []
+
+
+def test_a_signed_resend_event_nested_thousands_deep_is_a_400(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "deep@example.com")
+    before = thread(tenant, lead_id)
+    payload = resend_payload("email.delivered", email_id, "deep@example.com", datetime.now(UTC))
+    body = json.dumps(payload)[:-1] + ',"x":' + "[" * 5000 + "]" * 5000 + "}"
+    event = resend_event(tenant, payload, RESEND_SECRET, "msg_deep", int(time.time()))
+    event["body"] = body
+    event["headers"]["content-type"] = "text/plain"
+    event = resign_svix(event, RESEND_SECRET, int(time.time()))
+    result = webhook(event)
+    assert result["statusCode"] == 400, result
+    assert json.loads(result["body"])["error"]["code"] == "body_too_deep"
+    assert thread(tenant, lead_id) == before
 
 
 # --- the queued follow-up ----------------------------------------------------------------------

@@ -253,3 +253,116 @@ def test_describe_lists_the_problems_on_one_line() -> None:
 
 def test_describe_says_when_there_is_nothing_to_report() -> None:
     assert describe([]) == "html contains no unsafe content"
+
+
+# --- the allowlist (nh3) ------------------------------------------------------------------------
+
+_CSS_REFUSED = (
+    "style on <{}> (no url(), expression(), @import, behavior or -moz-binding in a style attribute)"
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "details"),
+    [
+        # What the denylist let through.
+        ('<svg><set attributeName="onmouseover" to="alert(1)"/></svg>', ["<svg>", "<set>"]),
+        ('<svg><use href="data:image/svg+xml;base64,PHN2Zz4="/></svg>', ["<svg>", "<use>"]),
+        ("<style>@import url(https://evil.example/a.css);</style><p>x</p>", ["@import in <style>"]),
+        ("<math><mi>x</mi></math>", ["<math>", "<mi>"]),
+        (
+            '<img src="http://cdn.example.com/a.png" alt="">',
+            ['src "http://cdn.example.com/a.png" on <img> (images must use https)'],
+        ),
+        ('<img src="logo.png">', ['src "logo.png" on <img> (images must use https)']),
+        (
+            '<a href="http://example.com">x</a>',
+            ['href "http://example.com" on <a> (links must use https, mailto or tel)'],
+        ),
+        (
+            '<a href="ftp://example.com/f">x</a>',
+            ['href "ftp://example.com/f" on <a> (links must use https, mailto or tel)'],
+        ),
+        (
+            '<p style="background: url(https://t.example/p.gif)">x</p>',
+            [_CSS_REFUSED.format("p")],
+        ),
+        (
+            '<div style="behavior: url(x.htc)">x</div>',
+            [_CSS_REFUSED.format("div")],
+        ),
+        (
+            '<div style="-moz-binding: url(x.xml#y)">x</div>',
+            [_CSS_REFUSED.format("div")],
+        ),
+        (
+            "<style>.a { background: url(http://t.example/p.gif) }</style>",
+            ["url(http://t.example/p.gif) in <style> (images must use https)"],
+        ),
+        ('<table><tr><td foo="bar">x</td></tr></table>', ["foo on <td> (not allowed in e-mail)"]),
+        (
+            '<img src="https://a.example/a.png" srcset="http://a.example/b.png 2x">',
+            ["srcset on <img> (images must use https)"],
+        ),
+        (
+            '<html><body style="background: url(https://t.example/p.gif)"><p>x</p></body></html>',
+            [_CSS_REFUSED.format("body")],
+        ),
+        (
+            '<meta http-equiv="set-cookie" content="a=b">',
+            ["http-equiv on <meta> (only Content-Type and X-UA-Compatible are allowed)"],
+        ),
+    ],
+)
+def test_what_the_allowlist_would_remove_is_named(html: str, details: list[str]) -> None:
+    problems = check_html(html)
+    assert [p.detail for p in problems] == details
+    assert {p.kind for p in problems} == {"not_allowed"}
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Harmless serialisation differences between the input and nh3's output are no change.
+        "<p>a<br/>b<img src='https://a.example/b.png' alt=x /></p>",
+        '<p title="&quot;quoted&quot; &amp; &#233;t&eacute;">x &nbsp; y</p>',
+        "<P ALIGN=center>x</P>",
+        # html.parser reads "&copy=2" as "©=2", html5ever (like browsers) does not: still no change.
+        '<a href="https://x.example/?a=1&copy=2&not=3">x</a>',
+        # A tag the tree builder moves out of a table is moved, not removed.
+        "<table><b>x</b><tr><td>y</td></tr></table>",
+        # Placeholders, inline raster images, generic data-/aria- attributes.
+        '<a href="{{unsubscribe_url}}">x</a> <img src="{{logo_url}}" alt="">',
+        '<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" width="1" height="1" alt="">',
+        '<p data-block="intro" aria-label="intro">x</p>',
+        '<table border="0" cellpadding="4" cellspacing="0" width="100%" bgcolor="#fff"><thead><tr>'
+        '<th align="left" valign="top" colspan="2" height="20">a</th></tr></thead><tbody><tr>'
+        '<td rowspan="2" background="https://cdn.example.com/bg.png">b</td></tr></tbody></table>',
+        "<style>html { scroll-behavior: smooth }</style>",
+    ],
+)
+def test_what_the_allowlist_keeps_passes(html: str) -> None:
+    assert check_html(html) == []
+
+
+def test_every_built_in_email_template_passes() -> None:
+    from maxcore.library.templates import for_locale
+
+    htmls = [template.html for locale in ("fr", "en") for template in for_locale(locale) if template.html]
+    assert htmls
+    for html in htmls:
+        assert check_html(html) == [], html
+
+
+def test_describe_says_what_the_sanitiser_would_remove() -> None:
+    problems = check_html('<p>x</p>\n<svg></svg>\n<a href="http://a.example">y</a>')
+    assert describe(problems) == (
+        "html has what e-mail does not allow; the sanitiser would remove: <svg> (line 2); "
+        'href "http://a.example" on <a> (links must use https, mailto or tel) (line 3)'
+    )
+
+
+def test_the_old_checks_still_come_first_with_their_precise_names() -> None:
+    assert check_html('<svg onload="x()"></svg>') == [
+        HtmlProblem("event_handler_attribute", "onload on <svg>", 1)
+    ]

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.errors import (
     BadRequestError,
+    BodyTooDeepError,
     ForbiddenError,
     MaxError,
     PayloadTooLargeError,
@@ -32,6 +33,7 @@ from maxcore.errors import (
 )
 from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role
 from maxcore.observability import logger, metrics, tracer
+from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.settings import get_settings
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -43,7 +45,7 @@ JWT_SECURITY: list[dict[str, list[str]]] = [{"jwt": []}]
 
 
 _ERROR_DESCRIPTIONS = {
-    400: "The request cannot be read: not JSON, not UTF-8, or a bad cursor.",
+    400: "The request cannot be read: not JSON, not UTF-8, nested over 64 levels, or a bad cursor.",
     401: "No valid token.",
     402: "The token balance does not cover the action; `details` gives the cost and the balance.",
     403: "The token's role may not do this.",
@@ -169,7 +171,7 @@ def principal(app: APIGatewayHttpResolver) -> Principal:
 
 
 def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
-    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8."""
+    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8, too deep."""
     body = event.get("body")
     if body is None:
         return
@@ -191,6 +193,11 @@ def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
     content_type = {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get("content-type", "")
     if json_only and text.strip() and content_type and "json" not in content_type.lower():
         raise UnsupportedMediaTypeError("send the body as application/json", {"content_type": content_type})
+    if (json_only or "json" in content_type.lower()) and too_deep(text):
+        # Before the resolver's json.loads, which would recurse once per level and crash.
+        raise BodyTooDeepError(
+            f"the body nests more than {MAX_JSON_DEPTH} arrays or objects", {"max_depth": MAX_JSON_DEPTH}
+        )
     # The resolver re-decodes a base64 body with .decode(); hand it the checked text instead.
     event["body"], event["isBase64Encoded"] = text, False
 
@@ -219,6 +226,26 @@ def make_handler(app: APIGatewayHttpResolver, json_only: bool = True) -> Handler
                 "body": json.dumps(_envelope(exc.code, exc.message, exc.details)),
                 "isBase64Encoded": False,
             }
-        return app.resolve(event, context)
+        return _without_body_when_bodiless(app.resolve(event, context))
 
     return lambda_handler
+
+
+_BODILESS = frozenset({204, 304})
+"""Statuses HTTP forbids a body on (RFC 9110 6.4.1)."""
+
+
+def _without_body_when_bodiless(result: dict[str, Any]) -> dict[str, Any]:
+    """Drop the body the resolver serialises for a route returning None (``null``) on a 204.
+
+    A client reading a 204 stops at the headers; four stray bytes would be read as the start of the
+    next response on a kept-alive connection.
+    """
+    if result.get("statusCode") in _BODILESS:
+        result["body"] = ""
+        result["isBase64Encoded"] = False
+        for headers in (result.get("headers"), result.get("multiValueHeaders")):
+            if isinstance(headers, dict):
+                for name in [n for n in headers if n.lower() in ("content-type", "content-length")]:
+                    del headers[name]
+    return result

@@ -28,6 +28,12 @@ class BadRequestError(MaxError):
     code = "bad_request"
 
 
+class BodyTooDeepError(BadRequestError):
+    """The JSON body nests deeper than any request of the API (it would exhaust the parser's stack)."""
+
+    code = "body_too_deep"
+
+
 class UnauthorizedError(MaxError):
     """No usable identity came with the request."""
 

@@ -507,6 +507,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le modèle n'a pas de valeur pour {missing}.",
         "en": "the template has no value for {missing}.",
     },
+    "automation.detail.template_unsafe": {
+        "fr": "une fois rempli, le modèle contient un lien ou une image que l'e-mail n'accepte pas.",
+        "en": "once filled in, the template has a link or an image e-mail does not accept.",
+    },
     "automation.detail.template_not_active": {
         "fr": "le modèle n'est plus actif.",
         "en": "the template is no longer active.",

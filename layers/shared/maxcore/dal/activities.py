@@ -13,6 +13,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.models.activity import Activity, Direction
@@ -94,6 +95,8 @@ class ActivityRepository(TenantRepository):
                     "this provider message is already recorded",
                     {"provider_message_id": activity.provider_message_id},
                 ) from exc
+            if not condition_failed(exc):
+                raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
 
     def find_by_provider_id(self, provider_message_id: str) -> MessageRef | None:
@@ -166,6 +169,8 @@ class ActivityRepository(TenantRepository):
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             if codes and codes[0] == "ConditionalCheckFailed":
                 return False
+            if not condition_failed(exc):
+                raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
         return True
 

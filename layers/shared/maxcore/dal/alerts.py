@@ -25,6 +25,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import AlertItem, LeadItem
 from maxcore.dal.leads import lead_from_item
 from maxcore.errors import BadRequestError, ConflictError, NotFoundError
@@ -126,6 +127,8 @@ class AlertRepository(TenantRepository):
                         actions=channel_actions, condition=LeadItem.PK.exists(), add_version_condition=False
                     )
                 except UpdateError as exc:
+                    if not condition_failed(exc):
+                        raise
                     raise ConflictError("the lead is gone", {"lead_id": state.lead.id}) from exc
             return
         has_map = state.has_pointer_map
@@ -153,6 +156,8 @@ class AlertRepository(TenantRepository):
                         if write.put is not None:
                             tx.save(self._item(write.put), condition=AlertItem.PK.does_not_exist())
             except TransactWriteError as exc:
+                if not condition_failed(exc):
+                    raise
                 raise ConflictError(
                     "the lead's alerts changed meanwhile; read them again", {"lead_id": state.lead.id}
                 ) from exc
@@ -268,6 +273,8 @@ class AlertRepository(TenantRepository):
                 )
             return
         except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
             codes = [r.code if r is not None else "None" for r in (exc.cancellation_reasons or [])]
             lead_moved = (
                 len(codes) == 2 and codes[0] in ("None", None) and codes[1] == "ConditionalCheckFailed"
@@ -286,6 +293,8 @@ class AlertRepository(TenantRepository):
                 condition=AlertItem.state == AlertState.OPEN.value,
             )
         except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError("the alert changed meanwhile; read it again", {"alert_id": alert.id}) from exc
 
     # --- helpers --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pynamodb.expressions.condition import Condition
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ApprovalItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.prospection import (
@@ -87,6 +88,8 @@ class ApprovalRepository(TenantRepository):
                 condition=ApprovalItem.status == ApprovalStatus.PENDING.value,
             )
         except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError("this item was already decided", {"approval_id": approval.id}) from exc
         return approval.model_copy(
             update={"status": status, "decided_at": now, "decided_by": by, "result": result}

@@ -13,6 +13,7 @@ from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_position, encode_position, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ApprovalItem, AutomationItem, AutomationRunItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.automation import Automation, AutomationRun, StopCondition, TriggerType
@@ -79,6 +80,8 @@ class AutomationRepository(TenantRepository):
         try:
             item.save()
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the automation changed meanwhile; read it again", {"automation_id": automation.id}
             ) from exc
@@ -91,6 +94,8 @@ class AutomationRepository(TenantRepository):
         try:
             item.delete()
         except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the automation changed meanwhile; read it again", {"automation_id": automation.id}
             ) from exc

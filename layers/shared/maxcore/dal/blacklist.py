@@ -8,6 +8,7 @@ from pynamodb.exceptions import DeleteError, PutError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import BlacklistItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
@@ -58,6 +59,8 @@ class BlacklistRepository(TenantRepository):
         try:
             item.save(condition=BlacklistItem.PK.does_not_exist())
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 f"{entry.value} is already blacklisted", {"kind": entry.kind.value, "value": entry.value}
             ) from exc
@@ -69,6 +72,8 @@ class BlacklistRepository(TenantRepository):
         try:
             item.delete(condition=BlacklistItem.PK.exists())
         except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
             raise NotFoundError(f"{value} is not blacklisted", {"kind": kind.value, "value": value}) from exc
 
 

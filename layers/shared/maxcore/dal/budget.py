@@ -16,6 +16,7 @@ from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import BudgetItem, LedgerEntryItem, ReservationItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
@@ -250,6 +251,8 @@ class BudgetRepository(TenantRepository):
                     )
                 )
         except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError("the budget changed during the reset; run it again") from exc
         return True
 

@@ -6,6 +6,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import CampaignItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
@@ -60,6 +61,8 @@ class CampaignRepository(TenantRepository):
         try:
             item.save()
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the campaign changed meanwhile; read it again", {"campaign_id": campaign.id}
             ) from exc
@@ -72,6 +75,8 @@ class CampaignRepository(TenantRepository):
         try:
             item.delete()
         except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the campaign changed meanwhile; read it again", {"campaign_id": campaign.id}
             ) from exc

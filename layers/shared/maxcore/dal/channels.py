@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ChannelSettingsItem, SendCounterItem
 from maxcore.errors import ConflictError, RateLimitedError
 from maxcore.models.channel import ChannelSettings
@@ -62,6 +63,8 @@ class ChannelRepository(TenantRepository):
         try:
             item.save()
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the channel's settings changed meanwhile; read them again", {"channel": settings.channel}
             ) from exc
@@ -86,6 +89,8 @@ class ChannelRepository(TenantRepository):
                 condition=condition,
             )
         except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             raise RateLimitedError(
                 f"the daily cap of {cap} {channel.value} messages is reached; it resets at midnight UTC",
                 {"channel": channel.value, "daily_cap": cap, "day": day},
@@ -107,6 +112,8 @@ class ChannelRepository(TenantRepository):
                 condition=SendCounterItem.sent.does_not_exist() | (SendCounterItem.sent < cap),
             )
         except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             raise RateLimitedError(
                 f"the campaign's daily cap of {cap} {channel.value} messages is reached",
                 {"channel": channel.value, "daily_cap": cap, "day": day, "campaign_id": campaign_id},

@@ -9,6 +9,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ConversationItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.assistant import Conversation
@@ -65,6 +66,8 @@ class ConversationRepository(TenantRepository):
         try:
             item.save()
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the conversation changed meanwhile (another message was being answered); send it again",
                 {"conversation_id": conversation.id},

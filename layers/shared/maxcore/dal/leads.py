@@ -15,6 +15,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ContactItem, LeadItem
 from maxcore.errors import ConflictError, NotFoundError, ServiceUnavailableError
 from maxcore.models.common import Channel
@@ -178,6 +179,8 @@ class LeadRepository(TenantRepository):
         try:
             item.update(actions=[LeadItem.summary.set(stored)], condition=LeadItem.PK.exists())
         except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
         return lead.model_copy(update={"summary": summary, "version": lead.version + 1})
 
@@ -192,6 +195,8 @@ class LeadRepository(TenantRepository):
                 for field, value in with_contacts.items():
                     tx.save(self._guard(field, value, lead.id), condition=ContactItem.PK.does_not_exist())
         except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
             self._raise_duplicate(with_contacts, exc)
         return lead.model_copy(update={"version": item.version})
 
@@ -211,6 +216,8 @@ class LeadRepository(TenantRepository):
                 for field, value in removed.items():
                     tx.delete(self._guard(field, value, after.id), condition=ContactItem.lead_id == after.id)
         except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
             self._raise_duplicate(added, exc, lead_id=after.id)
         return after.model_copy(update={"version": before.version + 1})
 

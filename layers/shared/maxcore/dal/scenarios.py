@@ -8,6 +8,7 @@ from pynamodb.exceptions import PutError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ScenarioItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.prospection import Scenario, ScenarioStep
@@ -62,6 +63,8 @@ class ScenarioRepository(TenantRepository):
         try:
             item.save(condition=ScenarioItem.PK.does_not_exist())
         except PutError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the scenario changed meanwhile; read it again", {"scenario_id": scenario.id}
             ) from exc

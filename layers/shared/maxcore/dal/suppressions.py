@@ -8,6 +8,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import SuppressionItem
 
 
@@ -37,6 +38,8 @@ class SuppressionRepository(TenantRepository):
         )
         try:
             item.save(condition=SuppressionItem.PK.does_not_exist())
-        except PutError:
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
             return False
         return True

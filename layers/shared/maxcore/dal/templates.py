@@ -12,6 +12,7 @@ from pynamodb.expressions.condition import Condition
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import TemplateItem, TemplateLibraryItem, TemplateVersionItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
@@ -158,6 +159,8 @@ class TemplateRepository(TenantRepository):
                     else:
                         tx.save(version_item, condition=TemplateVersionItem.PK.exists())
         except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the template changed while this change was being saved; read it again and retry",
                 {"template_id": head.id},
@@ -171,6 +174,8 @@ class TemplateRepository(TenantRepository):
         try:
             item.delete(condition=TemplateItem.PK.exists())
         except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
             raise ConflictError(
                 "the template changed while it was being deleted; read it again and retry",
                 {"template_id": template.id},

@@ -371,7 +371,12 @@ class AutomationRunner:
     # --- advise and assisted: something for the user --------------------------------------------
     def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
         armed, lead = occurrence.armed, occurrence.lead
-        rendered = self.templates.render(armed.template.id, RenderRequest(lead_id=lead.id))
+        try:
+            rendered = self.templates.render(armed.template.id, RenderRequest(lead_id=lead.id))
+        except InvalidInputError as exc:
+            if not _unsafe_html(exc):
+                raise
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
         drafting = self.tenant.mode is Mode.ASSISTED
         if drafting and rendered.missing:
             return self._finish(
@@ -448,6 +453,8 @@ class AutomationRunner:
             )
             return self._finish(occurrence, token, now, outcome, _detail(exc.code))
         except InvalidInputError as exc:
+            if _unsafe_html(exc):
+                return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
             # The template needs a value the lead does not have (a missing variable, no subject).
             missing = [d["field"].removeprefix("variables.") for d in exc.details if isinstance(d, dict)]
             return self._finish(
@@ -591,3 +598,8 @@ def _batches(items: Iterable[Occurrence], size: int) -> Iterator[list[Occurrence
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def _unsafe_html(exc: InvalidInputError) -> bool:
+    """Whether the template was refused because its HTML, once filled in, is not allowed."""
+    return isinstance(exc.details, dict) and "problems" in exc.details

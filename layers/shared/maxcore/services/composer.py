@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from maxcore.errors import MaxError
+from maxcore.errors import InvalidInputError, MaxError
 from maxcore.models.budget import TokenAction
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
@@ -70,7 +70,16 @@ class Composer:
             if written is not None:
                 return written
         if step.template_id is not None and self.template_usable(step):
-            rendered = self.templates.render(step.template_id, RenderRequest(lead_id=lead.id))
+            try:
+                rendered = self.templates.render(step.template_id, RenderRequest(lead_id=lead.id))
+            except InvalidInputError as exc:
+                # Filled in, its HTML is refused (a value puts an http: or script URL in a link):
+                # the step must still go, with the built-in message, rather than fail every hour.
+                logger.warning(
+                    "template refused once filled in, default message instead",
+                    extra={"template_id": step.template_id, "reason": exc.message},
+                )
+                return self.default(step, lead)
             if not rendered.missing and rendered.body:
                 return Composed(
                     body=rendered.body[:MAX_BODY],

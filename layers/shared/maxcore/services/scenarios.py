@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import builtins
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from maxcore.clock import utcnow
 from maxcore.dal.scenarios import ScenarioRepository
-from maxcore.errors import ConflictError, NotFoundError
+from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.library import scenarios as library
 from maxcore.models.prospection import (
@@ -17,6 +18,7 @@ from maxcore.models.prospection import (
     StepChannel,
     UpdateScenarioRequest,
 )
+from maxcore.services.templates import TemplateService
 
 PREDEFINED_AT = datetime(2026, 11, 21, tzinfo=UTC)
 """When the predefined scenarios' version 1 was released."""
@@ -85,12 +87,13 @@ class ScenarioService:
         return found
 
     def create(self, request: CreateScenarioRequest) -> Scenario:
-        """A new scenario of the tenant, version 1."""
+        """A new scenario of the tenant, version 1 (422 naming a step's unknown template)."""
+        self._check_templates(request.steps)
         scenario = Scenario(
             id=new_id(),
             version=1,
             name=request.name,
-            description=request.description,
+            description=_description(request.description),
             steps=request.steps,
             created_at=self._clock(),
         )
@@ -104,8 +107,49 @@ class ScenarioService:
                 {"scenario_id": scenario_id},
             )
         current = self.repository.latest(scenario_id)
+        if request.steps is not None:
+            self._check_templates(request.steps)
         changes = {name: getattr(request, name) for name in request.model_fields_set}
+        if "description" in changes:
+            changes["description"] = _description(changes["description"])
         scenario = current.model_copy(
             update={**changes, "version": current.version + 1, "created_at": self._clock()}
         )
         return self.repository.add_version(Scenario.model_validate(scenario.model_dump()))
+
+    def _check_templates(self, steps: Sequence[ScenarioStep]) -> None:
+        """Every step's template is one of the tenant's, written for the step's channel; else a 422.
+
+        A draft is accepted (it can be validated before the step runs; until then the step falls back
+        to its default message), a template of another tenant or of nothing is not.
+        """
+        templates = TemplateService(self.tenant_id)
+        problems: builtins.list[dict[str, str]] = []
+        for index, step in enumerate(steps):
+            if step.template_id is None:
+                continue
+            field = f"steps.{index}.template_id"
+            try:
+                template = templates.get(step.template_id)
+            except NotFoundError:
+                problems.append({"field": field, "message": "no such template for this tenant"})
+                continue
+            if template.channel.value != step.channel.value:
+                problems.append(
+                    {
+                        "field": field,
+                        "message": f"the template is written for {template.channel.value}, "
+                        f"the step is a {step.channel.value} step",
+                    }
+                )
+        if problems:
+            raise InvalidInputError("a step names a template it cannot use", problems)
+
+
+def _description(text: str | None) -> str | None:
+    """A blank description is no description.
+
+    Stored as absent, never as an empty string: DynamoDB before 2020 (and the DynamoDB Local the
+    tests run on) refuses empty string attributes, which made every such save fail.
+    """
+    return text if text and text.strip() else None

@@ -34,6 +34,7 @@ from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import (
     BadRequestError,
+    BodyTooDeepError,
     ConflictError,
     DuplicateMessageError,
     InvalidSignatureError,
@@ -49,6 +50,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import delivery as delivery_rules
 from maxcore.rules import webhook_auth
 from maxcore.rules.channels import ADDRESS_FIELD
+from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.rules.keywords import Keyword, keyword_of
 from maxcore.rules.summary import apply_delivery
 from maxcore.services.activities import ActivityService
@@ -119,6 +121,7 @@ class WebhookService:
         # verify_svix refuses a malformed secret itself (its verdict says so).
         self._check(webhook_auth.verify_svix(secret, headers, body, self._clock()), "resend")
         try:
+            _refuse_deep(body)
             payload = json.loads(body)
             if not isinstance(payload, dict):
                 raise WebhookPayloadError("the event is not a JSON object")
@@ -133,6 +136,7 @@ class WebhookService:
         secret = ChannelService(self.tenant_id, self._clock).webhook_secret("telegram") or ""
         self._check(webhook_auth.verify_telegram(secret, secret_token), "telegram")
         try:
+            _refuse_deep(body)
             update = json.loads(body)
             if not isinstance(update, dict):
                 raise WebhookPayloadError("the update is not a JSON object")
@@ -324,6 +328,14 @@ class WebhookService:
             self._enqueue(self.tenant_id, lead_id, now)
             return f"status: {update.status.value}"
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _refuse_deep(body: bytes) -> None:
+    """Refuse a signed body nesting deeper than any real event, before json.loads recurses into it."""
+    if too_deep(body.decode("utf-8", "replace")):
+        raise BodyTooDeepError(
+            f"the body nests more than {MAX_JSON_DEPTH} arrays or objects", {"max_depth": MAX_JSON_DEPTH}
+        )
 
 
 def _twiml(outcome: str, answer: str | None, _: InboundMessage | None) -> WebhookReply:
