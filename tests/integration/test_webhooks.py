@@ -31,6 +31,7 @@ from tests.support.webhook_samples import (
     telegram_update,
     twilio_event,
     twilio_inbound_params,
+    twilio_signature,
     twilio_status_params,
 )
 
@@ -148,6 +149,80 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_writes_nothing(
     # Then each is a 403 in the error envelope, and the tenant has no conversation at all
     assert [r["statusCode"] for r in results] == [403, 403, 403, 403]
     assert {json.loads(r["body"])["error"]["code"] for r in results} == {"invalid_signature"}
+    assert messaging(tenant).get("/conversations").body["items"] == []
+
+
+def test_twilio_signatures_are_checked_as_the_sdk_checks_them(tenant: str) -> None:
+    # Given three genuine inbound SMS: one Twilio signed over https://host:443/..., one with a
+    # name sent twice with the same value, one as a JSON body proven by bodySHA256
+    base = "https://api.max.example.com"
+    with_port = twilio_event(
+        tenant,
+        twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "Bonjour", sid="SM" + "a7" * 16),
+        AUTH_TOKEN,
+        base,
+        signed_base=f"{base}:443",
+    )
+    repeated = twilio_event(
+        tenant,
+        {
+            **{
+                k: [v]
+                for k, v in twilio_inbound_params(
+                    LEAD_PHONE, OUR_NUMBER, "Merci", sid="SM" + "b8" * 16
+                ).items()
+            },
+            "MediaContentType0": ["image/jpeg", "image/jpeg"],
+        },
+        AUTH_TOKEN,
+        base,
+    )
+    as_json = twilio_event(
+        tenant,
+        twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "À demain", sid="SM" + "c9" * 16),
+        AUTH_TOKEN,
+        base,
+        as_json=True,
+    )
+    assert "bodySHA256=" in as_json["rawQueryString"]
+
+    # When they are delivered
+    results = [webhook(e) for e in (with_port, repeated, as_json)]
+
+    # Then each is recorded on the lead's thread
+    assert [r["statusCode"] for r in results] == [200, 200, 200], results
+    row = only_conversation(tenant)
+    assert sorted(m["preview"] for m in thread(tenant, row["lead_id"])) == ["Bonjour", "Merci", "À demain"]
+
+
+def test_a_twilio_signature_that_does_not_cover_the_request_is_refused_and_writes_nothing(
+    tenant: str,
+) -> None:
+    # Given requests whose signature holds for something else: another port, a JSON body changed
+    # after signing, a JSON body whose URL carries no bodySHA256, one of two repeated values dropped
+    base = "https://api.max.example.com"
+    params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "Bonjour", sid="SM" + "d1" * 16)
+    other_port = twilio_event(tenant, params, AUTH_TOKEN, base, signed_base=f"{base}:8443")
+    changed_json = twilio_event(tenant, params, AUTH_TOKEN, base, as_json=True)
+    changed_json["body"] = twilio_event(tenant, {**params, "Body": "Autre"}, AUTH_TOKEN, base, as_json=True)[
+        "body"
+    ]
+    json_unproven = twilio_event(tenant, params, AUTH_TOKEN, base, as_json=True)
+    json_unproven["rawQueryString"] = ""
+    json_unproven["headers"]["x-twilio-signature"] = twilio_signature(
+        AUTH_TOKEN, f"{base}/webhooks/twilio/{tenant}", {}
+    )
+    repeated = {**{k: [v] for k, v in params.items()}, "MediaContentType0": ["image/jpeg", "image/png"]}
+    dropped = twilio_event(tenant, repeated, AUTH_TOKEN, base)
+    dropped["body"] = twilio_event(
+        tenant, {**repeated, "MediaContentType0": ["image/jpeg"]}, AUTH_TOKEN, base
+    )["body"]
+
+    # When each is delivered
+    results = [webhook(e) for e in (other_port, changed_json, json_unproven, dropped)]
+
+    # Then each is a 403 and nothing is written
+    assert [r["statusCode"] for r in results] == [403, 403, 403, 403]
     assert messaging(tenant).get("/conversations").body["items"] == []
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -96,14 +97,22 @@ class WebhookService:
         self._lambda_context = lambda_context
 
     # --- the three providers ------------------------------------------------------------------
-    def twilio(self, url: str, form: Mapping[str, list[str]], signature: str | None) -> WebhookReply:
-        """An inbound SMS or WhatsApp message, or a status callback, from Twilio."""
+    def twilio(self, url: str, body: str, content_type: str, signature: str | None) -> WebhookReply:
+        """An inbound SMS or WhatsApp message, or a status callback, from Twilio.
+
+        ``body`` is the raw body: a form (every value of a repeated name kept, as Twilio signs
+        them) or, with a JSON ``content_type``, a JSON object proven by the URL's ``bodySHA256``.
+        """
         tenant = self._tenant()
         token = ChannelService(self.tenant_id, self._clock).webhook_secret("twilio") or ""
-        self._check(webhook_auth.verify_twilio(token, url, form, signature), "twilio")
-        fields = {name: values[0] for name, values in form.items() if values}
+        is_json = content_type.split(";")[0].strip().lower() == "application/json"
+        form = None if is_json else parse_qs(body, keep_blank_values=True)
+        self._check(
+            webhook_auth.verify_twilio(token, url, body if form is None else form, signature), "twilio"
+        )
         now = self._clock()
         try:
+            fields = _twilio_fields(body) if form is None else {k: v[0] for k, v in form.items() if v}
             event = parse_twilio(fields, now, tenant.country_code)
             key = twilio_delivery_key(fields)
         except WebhookPayloadError as exc:
@@ -324,6 +333,17 @@ class WebhookService:
             self._enqueue(self.tenant_id, lead_id, now)
             return f"status: {update.status.value}"
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _twilio_fields(body: str) -> dict[str, str]:
+    """The fields of a signed JSON Twilio request, as strings like a form's."""
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise WebhookPayloadError(f"the body is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise WebhookPayloadError("the body is not a JSON object")
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in payload.items() if v is not None}
 
 
 def _twiml(outcome: str, answer: str | None, _: InboundMessage | None) -> WebhookReply:
