@@ -329,6 +329,68 @@ def test_status_only_moves_forward_whatever_order_the_callbacks_come_in(
     assert leads(tenant).get(f"/leads/{lead['id']}").body["summary"]["last_delivered_at"] is not None
 
 
+@pytest.mark.parametrize("behind", ["queued", "sending", "accepted", "sent"])
+def test_a_status_behind_the_recorded_one_is_a_200_that_changes_nothing(
+    tenant: str, fake_twilio: FakeTwilio, behind: str
+) -> None:
+    # Given an SMS Twilio reported delivered
+    lead = leads(tenant).post("/leads", {"first_name": "Léa", "phone": LEAD_PHONE}).body
+    messaging(tenant).request(
+        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    )
+    sid = (
+        messaging(tenant)
+        .post("/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour Léa"})
+        .body["activity"]["provider_message_id"]
+    )
+    delivered = twilio_status_params(sid, "delivered", LEAD_PHONE, OUR_NUMBER, account_sid=ACCOUNT_SID)
+    assert webhook(twilio_event(tenant, delivered, AUTH_TOKEN))["statusCode"] == 200
+    before = leads(tenant).get(f"/leads/{lead['id']}").body
+
+    # When the callback of an earlier status comes last (every message gets a queued one)
+    params = twilio_status_params(sid, behind, LEAD_PHONE, OUR_NUMBER, account_sid=ACCOUNT_SID)
+    result = webhook(twilio_event(tenant, params, AUTH_TOKEN))
+
+    # Then Twilio gets a 200 and neither the message nor the lead changes
+    assert result["statusCode"] == 200, result
+    (message,) = thread(tenant, lead["id"])
+    assert message["status"] == "delivered"
+    assert leads(tenant).get(f"/leads/{lead['id']}").body == before
+
+
+def test_a_failed_callback_after_read_leaves_the_message_read(tenant: str, fake_twilio: FakeTwilio) -> None:
+    # Given a WhatsApp reply the lead has read
+    assert webhook(inbound(tenant, "Bonjour !", "SM" + "e7" * 16, whatsapp=True))["statusCode"] == 200
+    lead_id = only_conversation(tenant)["lead_id"]
+    messaging(tenant).request("PUT", "/channels/whatsapp", json_body={"sender": OUR_NUMBER})
+    sid = (
+        messaging(tenant)
+        .post("/messages", {"lead_id": lead_id, "channel": "whatsapp", "body": "Avec plaisir"})
+        .body["activity"]["provider_message_id"]
+    )
+
+    def callback(status: str, error_code: str | None = None) -> int:
+        params = twilio_status_params(
+            sid,
+            status,
+            f"whatsapp:{LEAD_PHONE}",
+            f"whatsapp:{OUR_NUMBER}",
+            error_code,
+            account_sid=ACCOUNT_SID,
+        )
+        return int(webhook(twilio_event(tenant, params, AUTH_TOKEN))["statusCode"])
+
+    assert callback("read") == 200
+
+    # When a failed, then an undelivered, then a canceled callback arrive late
+    results = [callback("failed", "30008"), callback("undelivered", "30005"), callback("canceled")]
+
+    # Then each is acknowledged and the message stays read, without an error
+    assert results == [200, 200, 200]
+    outbound = [m for m in thread(tenant, lead_id) if m["direction"] == "out"]
+    assert [(m["status"], m["error_code"]) for m in outbound] == [("read", None)]
+
+
 def test_a_failed_callback_with_21610_revokes_the_consent(tenant: str, fake_twilio: FakeTwilio) -> None:
     lead = leads(tenant).post("/leads", {"first_name": "Hugo", "phone": LEAD_PHONE}).body
     messaging(tenant).request(

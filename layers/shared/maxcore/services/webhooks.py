@@ -310,15 +310,24 @@ class WebhookService:
                 return "ignored: lead deleted"
             consent = None if revoke is None else {**lead.consent, update.channel: revoke}
             try:
-                if ref is None or update.status is None:
+                allowed_from = (
+                    ()
+                    if update.status is None
+                    else tuple(s.value for s in delivery_rules.statuses_before(update.status))
+                )
+                if ref is None or update.status is None or not allowed_from:
+                    # No status to move (or one nothing may be replaced by: an empty IN is no
+                    # condition at all), only the consent may change.
                     if consent is None:
-                        return "ignored: nothing to change"
+                        if ref is None or update.status is None:
+                            return "ignored: nothing to change"
+                        return "unchanged: the status is already further"
                     leads.update(lead, lead.model_copy(update={"consent": consent, "updated_at": now}))
                     return "consent revoked"
                 change = StatusChange(
                     status=update.status.value,
                     at=update.occurred_at,
-                    allowed_from=tuple(s.value for s in delivery_rules.statuses_before(update.status)),
+                    allowed_from=allowed_from,
                     error_code=update.error_code,
                     error_message=update.error_message,
                 )
