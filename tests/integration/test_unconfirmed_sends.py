@@ -27,11 +27,23 @@ from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository
 from maxcore.dal.keys import due_shard
 from maxcore.dal.secrets import SecretRepository
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.activity import (
+    Activity,
+    ActivityChannel,
+    ActivityStatus,
+    CreateActivityRequest,
+    Direction,
+)
 from maxcore.models.common import Channel
+from maxcore.models.lead import CreateLeadRequest
 from maxcore.models.prospection import MessageSource, PendingSend
+from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Mode
+from maxcore.services.activities import ActivityService
+from maxcore.services.automation_runner import AutomationRunner
+from maxcore.services.leads import LeadService
 from maxcore.services.sequencer import LEASE, Sequencer
+from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
@@ -299,3 +311,66 @@ def test_a_step_whose_worker_died_after_twilio_accepted_is_recorded_by_its_callb
     decision = _decision(api, campaign_id, lead_id)
     assert (decision["outcome"], decision["activity_id"]) == ("sent", noted.id)
     assert len(twilio.requests) == 1
+
+
+# --- automations --------------------------------------------------------------------------------
+def test_an_automation_whose_answer_never_came_is_unconfirmed_once_and_its_callback_settles_it(
+    tenant: str, twilio: FakeTwilio
+) -> None:
+    # Given an SMS automation on silence, a lead silent for four days, and Twilio answering late
+    now = MON_1000_PARIS + timedelta(hours=1)
+    templates = TemplateService(tenant, actor="user-1")
+    template = templates.create(
+        CreateTemplateRequest(
+            channel=Channel.SMS, name="Relance", body="Bonjour {{firstName|}}, des nouvelles ?"
+        )
+    )
+    templates.activate(template.id)
+    created = ApiClient("functions/prospection/", tenant).post(
+        "/automations",
+        {
+            "name": "Relance silence",
+            "trigger_type": "silence",
+            "trigger_config": {"days": 3},
+            "template_id": template.id,
+            "enabled": True,
+        },
+    )
+    assert created.status == 201, created.body
+    lead_id = (
+        LeadService(tenant, clock=lambda: now - timedelta(days=10))
+        .create(CreateLeadRequest(first_name="Camille", phone=LEAD_PHONE))
+        .id
+    )
+    last_out = now - timedelta(days=4)
+    ActivityService(tenant, lambda: last_out).log(
+        CreateActivityRequest(
+            lead_id=lead_id, channel=ActivityChannel.CALL, direction=Direction.OUT, occurred_at=last_out
+        )
+    )
+    twilio.script.append(delayed(SLOWER_THAN_THE_TIMEOUT))
+
+    # When the hourly run acts, and runs again an hour later
+    report = AutomationRunner(tenant, clock=lambda: now).run()
+    again = AutomationRunner(tenant, clock=lambda: now + timedelta(hours=1)).run()
+
+    # Then the occurrence is unconfirmed on its message, and one SMS reached Twilio
+    assert report.outcomes == {"unconfirmed": 1}
+    assert again.outcomes == {}
+    (accepted,) = _accepted(twilio)
+    assert len(twilio.requests) == 1
+    [run] = (
+        ApiClient("functions/prospection/", tenant)
+        .get(f"/automations/{created.body['id']}/runs")
+        .body["items"]
+    )
+    assert run["decision"]["outcome"] == "unconfirmed"
+    sms = [m for m in _messages(tenant, lead_id) if m["channel"] == "sms"]
+    assert [(m["id"], m["status"]) for m in sms] == [(run["decision"]["activity_id"], "unconfirmed")]
+
+    # When Twilio's delivered callback comes, Then the message has its SID and is delivered
+    assert _callback(tenant, accepted, "delivered")["statusCode"] == 200
+    sms = [m for m in _messages(tenant, lead_id) if m["channel"] == "sms"]
+    assert [(m["id"], m["provider_message_id"], m["status"]) for m in sms] == [
+        (run["decision"]["activity_id"], accepted["sid"], "delivered")
+    ]
