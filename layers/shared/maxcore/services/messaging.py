@@ -231,9 +231,10 @@ class MessagingService:
             status_callback_url=self._status_callback(channel, pending.id),
             tags={"tenant": self.tenant_id, "lead": lead.id},
         )
-        if adapter.provider in UNKEYED_PROVIDERS:
+        if adapter.provider in UNKEYED_PROVIDERS and message.status_callback_url is not None:
             # Twilio takes no idempotency key: if its answer is lost, or this worker dies after it
             # accepted, the status callback is the only news of the message; this lets it record it.
+            # (Without a public URL there is no callback, and the message stays unconfirmed.)
             ActivityRepository(self.tenant_id).note_pending(pending)
         try:
             done = send_with_retry(adapter, message, sleep=self._sleep)

@@ -187,6 +187,8 @@ class WebhookService:
                 ActivityService(self.tenant_id, self._clock).record(activity, evaluate=False)
             except DuplicateMessageError:
                 pass  # its sender recorded it meanwhile: attach the id to that record
+            except NotFoundError:
+                return None  # the lead was deleted meanwhile
             else:
                 logger.info(
                     "a message whose sender stopped was recorded from its status callback",
