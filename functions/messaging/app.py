@@ -31,7 +31,8 @@ app = create_app("M.A.X. messaging and inbox")
     status_code=201,
     responses=responses(
         201,
-        "Sent (or recorded in the outbox) and logged on the lead's timeline.",
+        "Sent (or recorded in the outbox) and logged on the lead's timeline; `activity.status` is "
+        "`unconfirmed` when the provider's answer never came (not retried; its status callback settles it).",
         404,
         409,
         429,

@@ -7,7 +7,6 @@ A bad or missing signature is a 403 and writes nothing; the same delivery twice 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -57,13 +56,14 @@ def _public_url() -> str:
     summary="Twilio: inbound SMS and WhatsApp, status callbacks",
 )
 def twilio(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
-    """Form-encoded, signed with X-Twilio-Signature (HMAC-SHA1 with the tenant's auth token). Answers
-    TwiML: empty, or the help text for HELP."""
-    form = parse_qs(app.current_event.body or "", keep_blank_values=True)
-    signature = app.current_event.headers.get("x-twilio-signature")
-    return _answer(
-        WebhookService(tenant_id, lambda_context=app.lambda_context).twilio(_public_url(), form, signature)
-    )
+    """Form-encoded (or JSON with `bodySHA256` in the URL), signed with X-Twilio-Signature (checked by the
+    twilio SDK's RequestValidator with the tenant's auth token). Answers TwiML: empty, or the help text
+    for HELP."""
+    event = app.current_event
+    signature = event.headers.get("x-twilio-signature")
+    content_type = event.headers.get("content-type") or ""
+    service = WebhookService(tenant_id, lambda_context=app.lambda_context)
+    return _answer(service.twilio(_public_url(), event.body or "", content_type, signature))
 
 
 @app.post(

@@ -442,15 +442,48 @@ def test_ap10_status_moves_forward_only(tenant_id: str) -> None:
         )
         return activities.advance_status(current, ref, change, current.summary)
 
-    assert advance(ActivityStatus.DELIVERED) is True
+    assert advance(ActivityStatus.SENT) is True
+    assert advance(ActivityStatus.QUEUED) is False
     assert advance(ActivityStatus.SENT) is False
-    assert advance(ActivityStatus.DELIVERED) is False
     assert advance(ActivityStatus.UNDELIVERED) is True
-    assert advance(ActivityStatus.READ) is False
+    assert advance(ActivityStatus.DELIVERED) is False
     stored = activities.get(ref)
     assert stored is not None
     assert stored.id == activity.id
     assert stored.status is ActivityStatus.UNDELIVERED
+
+
+def test_ap10b_our_reference_finds_a_message_whose_answer_was_lost_in_its_tenant_only(
+    tenant_id: str, other_tenant_id: str, counter: RequestCounter
+) -> None:
+    # Given a message noted under our reference before the provider call, then recorded without a SID
+    lead = LeadRepository(tenant_id).create(_lead(phone="+33677777777"))
+    activities = ActivityRepository(tenant_id)
+    noted = _activity(lead.id).model_copy(update={"status": ActivityStatus.UNCONFIRMED})
+    activities.note_pending(noted)
+    recorded = _record(
+        tenant_id, lead.id, id=noted.id, status=ActivityStatus.UNCONFIRMED, occurred_at=noted.occurred_at
+    )
+
+    # When it is looked up by our reference: one strong GetItem, in this tenant only
+    counter.operations.clear()
+    found = activities.find_pending(noted.id)
+    assert counter.operations == ["GetItem"]
+    assert ActivityRepository(other_tenant_id).find_pending(noted.id) is None
+    assert found is not None
+    where, pending = found
+    assert (where.lead_id, where.activity_id, pending.id) == (lead.id, recorded.id, noted.id)
+
+    # Then the provider's id is attached once, and the message is found by it from then on
+    assert activities.attach_provider_id(where, "SM" + "7" * 32, NOW) is True
+    assert activities.attach_provider_id(where, "SM" + "8" * 32, NOW) is False
+    ref = activities.find_by_provider_id("SM" + "7" * 32)
+    assert ref is not None
+    assert ref.activity_id == noted.id
+    stored = activities.get(ref)
+    assert stored is not None
+    assert stored.provider_message_id == "SM" + "7" * 32
+    assert activities.find_by_provider_id("SM" + "8" * 32) is None
 
 
 def test_ap21_messages_of_a_lead_skip_calls_and_notes(tenant_id: str) -> None:

@@ -10,7 +10,12 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from maxcore.channels.base import OutboundMessage, PermanentSendError, TransientSendError
+from maxcore.channels.base import (
+    OutboundMessage,
+    PermanentSendError,
+    TransientSendError,
+    UnconfirmedSendError,
+)
 from maxcore.channels.resend import ResendAdapter
 from maxcore.channels.retry import send_with_retry
 from maxcore.channels.telegram import TelegramAdapter
@@ -231,16 +236,28 @@ def test_twilio_retry_after_beyond_the_budget_is_left_to_the_caller(twilio: Fake
     assert len(twilio.requests) == 1
 
 
-def test_twilio_timeout_is_transient(twilio: FakeTwilio) -> None:
-    # Given Twilio answers later than the adapter's timeout
-    twilio.script.append(delayed(2.0))
-    with pytest.raises(TransientSendError) as raised:
-        _twilio(twilio, timeout=0.2).send(_sms())
-    assert "unreachable" in raised.value.reason
-    assert "Timeout" in raised.value.reason
+def test_twilio_answer_after_the_timeout_is_unconfirmed_and_never_retried(twilio: FakeTwilio) -> None:
+    # Given Twilio takes the message but answers later than the adapter's timeout
+    twilio.script.append(delayed(1.0))
+    sleeps = Sleeps()
+
+    # When it is sent with retries
+    with pytest.raises(UnconfirmedSendError) as raised:
+        send_with_retry(_twilio(twilio, timeout=0.2), _sms(), sleep=sleeps, rand=no_jitter)
+
+    # Then the outcome is unknown, not a failure: one request, no retry, and Twilio did send it once
+    assert "may have left" in raised.value.reason
+    assert not isinstance(raised.value, TransientSendError)
+    assert sleeps == []
+    assert len(twilio.requests) == 1
+    deadline = time.monotonic() + 5
+    while not twilio.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(twilio.sent) == 1
 
 
 def test_twilio_unreachable_is_transient() -> None:
+    # A refused connection never carried the request: retrying it cannot send twice.
     adapter = TwilioAdapter(ACCOUNT_SID, AUTH_TOKEN, base_url=_closed_port_url(), timeout=1.0)
     with pytest.raises(TransientSendError, match="unreachable"):
         adapter.send(_sms())

@@ -33,6 +33,7 @@ from tests.support.webhook_samples import (
     telegram_update,
     twilio_event,
     twilio_inbound_params,
+    twilio_signature,
     twilio_status_params,
 )
 
@@ -153,6 +154,80 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_writes_nothing(
     assert messaging(tenant).get("/conversations").body["items"] == []
 
 
+def test_twilio_signatures_are_checked_as_the_sdk_checks_them(tenant: str) -> None:
+    # Given three genuine inbound SMS: one Twilio signed over https://host:443/..., one with a
+    # name sent twice with the same value, one as a JSON body proven by bodySHA256
+    base = "https://api.max.example.com"
+    with_port = twilio_event(
+        tenant,
+        twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "Bonjour", sid="SM" + "a7" * 16),
+        AUTH_TOKEN,
+        base,
+        signed_base=f"{base}:443",
+    )
+    repeated = twilio_event(
+        tenant,
+        {
+            **{
+                k: [v]
+                for k, v in twilio_inbound_params(
+                    LEAD_PHONE, OUR_NUMBER, "Merci", sid="SM" + "b8" * 16
+                ).items()
+            },
+            "MediaContentType0": ["image/jpeg", "image/jpeg"],
+        },
+        AUTH_TOKEN,
+        base,
+    )
+    as_json = twilio_event(
+        tenant,
+        twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "À demain", sid="SM" + "c9" * 16),
+        AUTH_TOKEN,
+        base,
+        as_json=True,
+    )
+    assert "bodySHA256=" in as_json["rawQueryString"]
+
+    # When they are delivered
+    results = [webhook(e) for e in (with_port, repeated, as_json)]
+
+    # Then each is recorded on the lead's thread
+    assert [r["statusCode"] for r in results] == [200, 200, 200], results
+    row = only_conversation(tenant)
+    assert sorted(m["preview"] for m in thread(tenant, row["lead_id"])) == ["Bonjour", "Merci", "À demain"]
+
+
+def test_a_twilio_signature_that_does_not_cover_the_request_is_refused_and_writes_nothing(
+    tenant: str,
+) -> None:
+    # Given requests whose signature holds for something else: another port, a JSON body changed
+    # after signing, a JSON body whose URL carries no bodySHA256, one of two repeated values dropped
+    base = "https://api.max.example.com"
+    params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, "Bonjour", sid="SM" + "d1" * 16)
+    other_port = twilio_event(tenant, params, AUTH_TOKEN, base, signed_base=f"{base}:8443")
+    changed_json = twilio_event(tenant, params, AUTH_TOKEN, base, as_json=True)
+    changed_json["body"] = twilio_event(tenant, {**params, "Body": "Autre"}, AUTH_TOKEN, base, as_json=True)[
+        "body"
+    ]
+    json_unproven = twilio_event(tenant, params, AUTH_TOKEN, base, as_json=True)
+    json_unproven["rawQueryString"] = ""
+    json_unproven["headers"]["x-twilio-signature"] = twilio_signature(
+        AUTH_TOKEN, f"{base}/webhooks/twilio/{tenant}", {}
+    )
+    repeated = {**{k: [v] for k, v in params.items()}, "MediaContentType0": ["image/jpeg", "image/png"]}
+    dropped = twilio_event(tenant, repeated, AUTH_TOKEN, base)
+    dropped["body"] = twilio_event(
+        tenant, {**repeated, "MediaContentType0": ["image/jpeg"]}, AUTH_TOKEN, base
+    )["body"]
+
+    # When each is delivered
+    results = [webhook(e) for e in (other_port, changed_json, json_unproven, dropped)]
+
+    # Then each is a 403 and nothing is written
+    assert [r["statusCode"] for r in results] == [403, 403, 403, 403]
+    assert messaging(tenant).get("/conversations").body["items"] == []
+
+
 def test_stop_then_a_send_is_refused_as_opted_out_and_start_restores_it(
     tenant: str, fake_twilio: FakeTwilio
 ) -> None:
@@ -254,6 +329,68 @@ def test_status_only_moves_forward_whatever_order_the_callbacks_come_in(
     assert message["status_updated_at"] is not None
     assert only_conversation(tenant)["status"] == "delivered"
     assert leads(tenant).get(f"/leads/{lead['id']}").body["summary"]["last_delivered_at"] is not None
+
+
+@pytest.mark.parametrize("behind", ["queued", "sending", "accepted", "sent"])
+def test_a_status_behind_the_recorded_one_is_a_200_that_changes_nothing(
+    tenant: str, fake_twilio: FakeTwilio, behind: str
+) -> None:
+    # Given an SMS Twilio reported delivered
+    lead = leads(tenant).post("/leads", {"first_name": "Léa", "phone": LEAD_PHONE}).body
+    messaging(tenant).request(
+        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    )
+    sid = (
+        messaging(tenant)
+        .post("/messages", {"lead_id": lead["id"], "channel": "sms", "body": "Bonjour Léa"})
+        .body["activity"]["provider_message_id"]
+    )
+    delivered = twilio_status_params(sid, "delivered", LEAD_PHONE, OUR_NUMBER, account_sid=ACCOUNT_SID)
+    assert webhook(twilio_event(tenant, delivered, AUTH_TOKEN))["statusCode"] == 200
+    before = leads(tenant).get(f"/leads/{lead['id']}").body
+
+    # When the callback of an earlier status comes last (every message gets a queued one)
+    params = twilio_status_params(sid, behind, LEAD_PHONE, OUR_NUMBER, account_sid=ACCOUNT_SID)
+    result = webhook(twilio_event(tenant, params, AUTH_TOKEN))
+
+    # Then Twilio gets a 200 and neither the message nor the lead changes
+    assert result["statusCode"] == 200, result
+    (message,) = thread(tenant, lead["id"])
+    assert message["status"] == "delivered"
+    assert leads(tenant).get(f"/leads/{lead['id']}").body == before
+
+
+def test_a_failed_callback_after_read_leaves_the_message_read(tenant: str, fake_twilio: FakeTwilio) -> None:
+    # Given a WhatsApp reply the lead has read
+    assert webhook(inbound(tenant, "Bonjour !", "SM" + "e7" * 16, whatsapp=True))["statusCode"] == 200
+    lead_id = only_conversation(tenant)["lead_id"]
+    messaging(tenant).request("PUT", "/channels/whatsapp", json_body={"sender": OUR_NUMBER})
+    sid = (
+        messaging(tenant)
+        .post("/messages", {"lead_id": lead_id, "channel": "whatsapp", "body": "Avec plaisir"})
+        .body["activity"]["provider_message_id"]
+    )
+
+    def callback(status: str, error_code: str | None = None) -> int:
+        params = twilio_status_params(
+            sid,
+            status,
+            f"whatsapp:{LEAD_PHONE}",
+            f"whatsapp:{OUR_NUMBER}",
+            error_code,
+            account_sid=ACCOUNT_SID,
+        )
+        return int(webhook(twilio_event(tenant, params, AUTH_TOKEN))["statusCode"])
+
+    assert callback("read") == 200
+
+    # When a failed, then an undelivered, then a canceled callback arrive late
+    results = [callback("failed", "30008"), callback("undelivered", "30005"), callback("canceled")]
+
+    # Then each is acknowledged and the message stays read, without an error
+    assert results == [200, 200, 200]
+    outbound = [m for m in thread(tenant, lead_id) if m["direction"] == "out"]
+    assert [(m["status"], m["error_code"]) for m in outbound] == [("read", None)]
 
 
 def test_a_failed_callback_with_21610_revokes_the_consent(tenant: str, fake_twilio: FakeTwilio) -> None:

@@ -31,7 +31,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from maxcore.rules.webhook_auth import svix_signature, twilio_signature
+from twilio.request_validator import RequestValidator
+
+from maxcore.rules.webhook_auth import TwilioForm, svix_signature
 
 # --- The events-demo tenant's secrets and addresses (fixtures) ------------------------------------
 EVENTS_DEMO_TENANT = "events-demo"
@@ -88,27 +90,36 @@ _SVIX_USER_AGENT = "Svix-Webhooks/1.63.1 (sender-I2ZZM; +https://www.svix.com/ht
 # --- API Gateway events -----------------------------------------------------------------------------
 def twilio_event(
     tenant_id: str,
-    params: dict[str, str],
+    params: dict[str, str] | dict[str, list[str]],
     auth_token: str,
     url_base: str = EVENTS_DEMO_WEBHOOK_URL_BASE,
     signature: str | None = None,
     *,
     at: datetime | None = None,
+    query: str = "",
+    signed_base: str | None = None,
+    as_json: bool = False,
 ) -> dict[str, Any]:
     """A Twilio Messaging webhook (inbound message or status callback) for ``tenant_id``.
 
-    The form is URL-encoded and base64-encoded with ``isBase64Encoded``, as HTTP APIs deliver form
-    posts; ``x-twilio-signature`` is Twilio's real signature of ``<url_base>/webhooks/twilio/<tenant>``
-    and the form, unless ``signature`` is given.
+    The form is URL-encoded (a name with a list of values sent once per value) and base64-encoded
+    with ``isBase64Encoded``, as HTTP APIs deliver form posts; ``x-twilio-signature`` is Twilio's
+    real signature of ``<url_base>/webhooks/twilio/<tenant>?<query>`` and the form, unless
+    ``signature`` is given. ``signed_base`` is the base Twilio signed when it differs from the one
+    called (``https://host:443``). ``as_json`` sends the params as a JSON body, proven by the
+    ``bodySHA256`` query parameter, as Twilio does for JSON requests.
     """
-    url = f"{url_base}/webhooks/twilio/{tenant_id}"
-    body = urlencode(params).encode()
+    body = (json.dumps(params) if as_json else urlencode(params, doseq=True)).encode()
     digest = hashlib.sha256(body).hexdigest()
+    if as_json:
+        query = "&".join(filter(None, [query, f"bodySHA256={digest}"]))
+    path_and_query = f"/webhooks/twilio/{tenant_id}" + (f"?{query}" if query else "")
+    signed_url = f"{signed_base or url_base}{path_and_query}"
     headers = {
         "accept": "*/*",
         "cache-control": "max-age=259200",
         "content-length": str(len(body)),
-        "content-type": "application/x-www-form-urlencoded",
+        "content-type": "application/json" if as_json else "application/x-www-form-urlencoded",
         "host": urlsplit(url_base).netloc,
         # One token per delivery, repeated when Twilio retries it: derived from the form.
         "i-twilio-idempotency-token": str(uuid.UUID(digest[:32])),
@@ -116,11 +127,17 @@ def twilio_event(
         "x-home-region": "us1",
         "x-twilio-signature": signature
         if signature is not None
-        else twilio_signature(auth_token, url, params),
+        else twilio_signature(auth_token, signed_url, {} if as_json else params),
     }
     return _http_event(
-        "twilio", tenant_id, url_base, headers, base64.b64encode(body).decode(), True, at, digest
+        "twilio", tenant_id, url_base, headers, base64.b64encode(body).decode(), True, at, digest, query
     )
+
+
+def twilio_signature(auth_token: str, url: str, params: dict[str, str] | dict[str, list[str]]) -> str:
+    """The X-Twilio-Signature Twilio sends, computed by the twilio SDK (the provider's own algorithm)."""
+    form = TwilioForm({k: [v] if isinstance(v, str) else list(v) for k, v in params.items()})
+    return str(RequestValidator(auth_token).compute_signature(url, form))
 
 
 def resend_event(
@@ -203,6 +220,7 @@ def _http_event(
     base64_encoded: bool,
     at: datetime | None,
     digest: str,
+    query: str = "",
 ) -> dict[str, Any]:
     moment = at or datetime.now(UTC)
     host = urlsplit(url_base).netloc
@@ -221,7 +239,7 @@ def _http_event(
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": query,
         "headers": dict(sorted(headers.items())),
         "requestContext": {
             "accountId": "000000000000",

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from maxcore.rules.webhook_auth import (
     svix_signature,
-    twilio_signature,
     verify_svix,
     verify_telegram,
     verify_twilio,
 )
 
-# Twilio's published example (docs, "Validating requests"): auth token 12345.
-TWILIO_URL = "https://mycompany.com/myapp.php?foo=1&bar=2"
+# Twilio's published example (docs, "Webhooks security", validating signatures): auth token 12345.
+TWILIO_URL = "https://example.com/myapp.php?foo=1&bar=2"
 TWILIO_PARAMS = {
     "CallSid": "CA1234567890ABCDE",
-    "Caller": "+12349013030",
+    "Caller": "+14158675310",
     "Digits": "1234",
-    "From": "+12349013030",
+    "From": "+14158675310",
     "To": "+18005551212",
 }
-TWILIO_SIGNATURE = "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+TWILIO_SIGNATURE = "L/OH5YylLD5NRKLltdqwSvS0BnU="
 
 # Svix's published example (docs, "Verifying webhooks manually").
 SVIX_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -40,8 +42,59 @@ def _svix_headers(**overrides: str) -> dict[str, str]:
 
 
 def test_twilio_published_example_signature() -> None:
-    assert twilio_signature("12345", TWILIO_URL, TWILIO_PARAMS) == TWILIO_SIGNATURE
     assert verify_twilio("12345", TWILIO_URL, TWILIO_PARAMS, TWILIO_SIGNATURE).ok
+    # The form as the handler reads it: each name with the list of its values.
+    assert verify_twilio("12345", TWILIO_URL, {k: [v] for k, v in TWILIO_PARAMS.items()}, TWILIO_SIGNATURE).ok
+
+
+def _sign(token: str, data: str) -> str:
+    """What Twilio sends, computed by hand from its documented algorithm (not with the code under test)."""
+    return base64.b64encode(hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()).decode()
+
+
+def test_twilio_signature_over_an_explicit_port_url_is_accepted_either_way() -> None:
+    # Given a request Twilio signed over https://host:443/... (it does so for some webhooks)
+    data = "https://api.max.example.com:443/webhooks/twilio/acme" + "".join(
+        k + v for k, v in sorted(TWILIO_PARAMS.items())
+    )
+    signature = _sign("12345", data)
+
+    # Then it passes whether our public URL names the port or not, and other ports do not
+    assert verify_twilio(
+        "12345", "https://api.max.example.com/webhooks/twilio/acme", TWILIO_PARAMS, signature
+    ).ok
+    assert verify_twilio(
+        "12345", "https://api.max.example.com:443/webhooks/twilio/acme", TWILIO_PARAMS, signature
+    ).ok
+    assert not verify_twilio(
+        "12345", "https://api.max.example.com:8443/webhooks/twilio/acme", TWILIO_PARAMS, signature
+    ).ok
+
+
+def test_twilio_repeated_parameters_count_every_distinct_value_sorted() -> None:
+    # Given a form with a name sent three times, two of them identical (as the SDK signs it)
+    url = "https://x.test/h"
+    signature = _sign("t", url + "Body" + "hi" + "MediaUrla" + "MediaUrlb")
+
+    # Then every value is read, in any order, and a lost value breaks the signature
+    assert verify_twilio("t", url, {"MediaUrl": ["b", "a", "b"], "Body": ["hi"]}, signature).ok
+    assert verify_twilio("t", url, {"MediaUrl": ["a", "b"], "Body": "hi"}, signature).ok
+    assert not verify_twilio("t", url, {"MediaUrl": ["b"], "Body": ["hi"]}, signature).ok
+    assert not verify_twilio("t", url, {"MediaUrl": "a", "Body": "hi"}, signature).ok
+
+
+def test_twilio_json_body_is_proven_by_its_body_sha256() -> None:
+    # Given a JSON request: Twilio signs the URL alone, which carries the body's SHA-256
+    body = '{"MessageSid": "SM1", "MessageStatus": "delivered"}'
+    url = f"https://x.test/h?bodySHA256={hashlib.sha256(body.encode()).hexdigest()}"
+    signature = _sign("t", url)
+
+    # Then the body passes, a changed body does not, and a JSON body without the hash never does
+    assert verify_twilio("t", url, body, signature).ok
+    assert not verify_twilio("t", url, body.replace("delivered", "read"), signature).ok
+    verdict = verify_twilio("t", "https://x.test/h", body, _sign("t", "https://x.test/h"))
+    assert not verdict.ok
+    assert "bodySHA256" in verdict.reason
 
 
 @pytest.mark.parametrize(
@@ -63,12 +116,6 @@ def test_twilio_forgeries_are_refused(
     verdict = verify_twilio(token, url, params, signature)
     assert not verdict.ok
     assert verdict.reason
-
-
-def test_twilio_repeated_parameters_sign_every_value_sorted() -> None:
-    once = twilio_signature("t", "https://x.test/h", {"MediaUrl": ["b", "a"]})
-    assert once == twilio_signature("t", "https://x.test/h", {"MediaUrl": ["a", "b"]})
-    assert once != twilio_signature("t", "https://x.test/h", {"MediaUrl": "a"})
 
 
 def test_svix_published_example_signature() -> None:

@@ -365,6 +365,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "gets it twice; check the conversation."
         ),
     },
+    "prospection.send_unanswered": {
+        "fr": (
+            "Étape {step} : le fournisseur {channel} n'a pas répondu à temps. Le message est peut-être "
+            "parti : il n'est pas relancé, pour ne jamais écrire deux fois ; son accusé de réception "
+            "le confirmera dans la conversation."
+        ),
+        "en": (
+            "Step {step}: the {channel} provider did not answer in time. The message may have gone "
+            "out: it is not retried, so the prospect never gets it twice; its delivery report will "
+            "confirm it in the conversation."
+        ),
+    },
     "prospection.draft_approved": {
         "fr": "Étape {step} envoyée par {channel} après votre validation.",
         "en": "Step {step} sent by {channel} once you approved it.",

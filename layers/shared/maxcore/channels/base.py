@@ -2,7 +2,8 @@
 
 An adapter turns an :class:`OutboundMessage` into one provider call and answers a
 :class:`SendReceipt`, or raises :class:`TransientSendError` (worth retrying: rate limits, 5xx,
-timeouts) or :class:`PermanentSendError` (retrying cannot help: opted out, invalid address, bounce).
+timeouts), :class:`PermanentSendError` (retrying cannot help: opted out, invalid address, bounce)
+or :class:`UnconfirmedSendError` (the outcome is unknown and a retry could send twice).
 Retries, backoff and recording are the caller's job (:mod:`maxcore.channels.retry`, the services).
 """
 
@@ -12,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from maxcore.models.common import Channel
+
+REFERENCE_PARAMETER = "ref"
+"""The query parameter of a status callback URL that carries our own id of the message."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,19 @@ class PermanentSendError(SendError):
         """The number, address or chat does not exist or cannot receive this channel."""
         self.key_reused = key_reused
         """The provider already sent another message under this idempotency key: one did leave."""
+
+
+class UnconfirmedSendError(SendError):
+    """The request may have reached the provider and its answer never came (a read timeout, a
+    connection lost after the request was written, an answer that cannot be read).
+
+    Not worth retrying where the provider takes no idempotency key (Twilio): the message may be on
+    its way and a second request would send it twice. The send is recorded ``unconfirmed`` and the
+    provider's status callback, carrying our reference, settles it.
+    """
+
+    attempts: int = 1
+    """The tries made, this one included (set by :func:`maxcore.channels.retry.send_with_retry`)."""
 
 
 class ChannelAdapter(Protocol):

@@ -1,4 +1,7 @@
-"""Send through an adapter, retrying transient failures with backoff within a time budget."""
+"""Send through an adapter, retrying transient failures with backoff within a time budget.
+
+Only what certainly did not reach the provider is retried: an unknown outcome goes back to the caller.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from maxcore.channels.base import ChannelAdapter, OutboundMessage, SendReceipt, TransientSendError
+from maxcore.channels.base import (
+    ChannelAdapter,
+    OutboundMessage,
+    SendReceipt,
+    TransientSendError,
+    UnconfirmedSendError,
+)
 from maxcore.rules.delivery import RetryPolicy, backoff_delay
 
 
@@ -54,6 +63,10 @@ def send_with_retry(
     ------
     PermanentSendError
         At once, without retrying: retrying cannot help.
+    UnconfirmedSendError
+        At once, without retrying: the request may have reached the provider, and a provider
+        without an idempotency key (Twilio) would send a second copy. Its ``attempts`` says which
+        try it was.
     TransientSendError
         The last one, when ``policy.attempts`` tries failed or when the next wait (a long
         Retry-After, say) would overrun ``policy.budget_seconds``; a note on it says how far it got.
@@ -63,6 +76,9 @@ def send_with_retry(
     while True:
         try:
             receipt = adapter.send(message)
+        except UnconfirmedSendError as error:
+            error.attempts = attempt
+            raise
         except TransientSendError as error:
             if attempt >= policy.attempts:
                 error.add_note(f"gave up after {attempt} tries ({waited:.1f} s waited)")

@@ -1,8 +1,10 @@
 """SMS and WhatsApp through Twilio's Messages API, with the twilio SDK (imported on first send).
 
 Twilio takes no idempotency key on Messages: a retry after a timeout whose request did reach Twilio
-sends the message twice. The callers' claim-before-send keeps the logical send unique; the adapter
-can only report the timeout as transient.
+sends the message twice. So only what certainly did not leave is transient (connection refused or
+not established in time, a 429, a 5xx answer); an answer that never came after the request was
+written (read timeout, connection dropped, unreadable answer) is :class:`UnconfirmedSendError`, and
+the message's status callback (its URL carries our reference) settles it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from maxcore.channels.base import OutboundMessage, PermanentSendError, SendReceipt, TransientSendError
+from maxcore.channels.base import (
+    OutboundMessage,
+    PermanentSendError,
+    SendReceipt,
+    TransientSendError,
+    UnconfirmedSendError,
+)
 from maxcore.models.common import Channel
 from maxcore.rules.delivery import parse_retry_after
 
@@ -78,13 +86,18 @@ class TwilioAdapter:
         except (TwilioRestException, TwilioServiceException) as error:
             raise _classify(error, self._http.last_headers) from error
         except TwilioException as error:
-            # The SDK's own failures (a response it cannot read...): Twilio may be having a moment.
-            raise TransientSendError(f"Twilio client error: {error}") from error
+            # An answer came but the SDK cannot read it (a success body it does not know...): the
+            # message may have been created.
+            raise UnconfirmedSendError(f"Twilio's answer cannot be read: {error}") from error
         except OSError as error:
             # requests' exceptions are OSErrors; its URL errors are ValueErrors too and cannot heal.
             if isinstance(error, ValueError):
                 raise PermanentSendError(f"Twilio URL is unusable: {type(error).__name__}") from error
-            raise TransientSendError(f"Twilio unreachable: {type(error).__name__}: {error}") from error
+            if _never_left(error):
+                raise TransientSendError(f"Twilio unreachable: {type(error).__name__}: {error}") from error
+            raise UnconfirmedSendError(
+                f"Twilio's answer never came ({type(error).__name__}): the message may have left"
+            ) from error
         status = "sent" if str(created.status or "").lower() in _SENT_STATUSES else "queued"
         return SendReceipt(provider=self.provider, provider_message_id=str(created.sid), status=status)
 
@@ -103,6 +116,26 @@ class TwilioAdapter:
                 client.region = None
             self._client = client
         return self._client
+
+
+def _never_left(error: OSError) -> bool:
+    """Whether the request certainly never reached Twilio: no connection was ever established.
+
+    A connect timeout, a refused connection, a name that does not resolve or a TLS handshake that
+    failed happen before the request is written. Anything else (a read timeout, a connection reset
+    or closed while waiting for the answer) may come after Twilio got the request.
+    """
+    import requests
+    from urllib3.exceptions import NewConnectionError, SSLError
+
+    if isinstance(error, requests.exceptions.ConnectTimeout | requests.exceptions.SSLError):
+        return True
+    if isinstance(error, requests.exceptions.ConnectionError) and not isinstance(
+        error, requests.exceptions.ReadTimeout
+    ):
+        reason = getattr(error.args[0], "reason", None) if error.args else None
+        return isinstance(reason, NewConnectionError | SSLError)
+    return False
 
 
 def _whatsapp(address: str) -> str:

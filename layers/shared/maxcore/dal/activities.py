@@ -89,8 +89,11 @@ class ActivityRepository(TenantRepository):
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
-            # Puts come before updates in the request: [activity, ref?, lead].
-            if ref is not None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
+            # Puts come before updates in the request: [activity, ref?, lead]. The activity itself
+            # already there (same id, same time) is the same message, recorded by a status callback
+            # that came before its sender's answer.
+            failed = [c == "ConditionalCheckFailed" for c in codes]
+            if (failed and failed[0]) or (ref is not None and len(failed) > 1 and failed[1]):
                 raise DuplicateMessageError(
                     "this provider message is already recorded",
                     {"provider_message_id": activity.provider_message_id},
@@ -116,6 +119,78 @@ class ActivityRepository(TenantRepository):
             channel=item.channel,
             direction=item.direction,
         )
+
+    def note_pending(self, activity: Activity) -> None:
+        """AP10'': before a provider call that takes no idempotency key, keep our reference of the
+        message (its activity id, which the status callback URL carries) and the activity about to
+        be recorded. One PutItem, ``PK = TENANT#t#PMSG, SK = PMSG#ref:<activity id>`` (a new id each
+        send); it expires with the provider references."""
+        item = activity_item(self.tenant_id, activity)
+        MessageRefItem(
+            keys.message_ref_pk(self.tenant_id),
+            keys.message_reference_sk(activity.id),
+            provider_message_id=f"ref:{activity.id}",
+            lead_id=activity.lead_id,
+            activity_sk=item.SK,
+            channel=activity.channel.value,
+            direction=activity.direction.value,
+            created_at=activity.occurred_at,
+            expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
+            pending=activity.model_dump_json(),
+        ).save()
+
+    def find_pending(self, reference: str) -> tuple[MessageRef, Activity] | None:
+        """AP10'': the message our reference names, in this tenant's partition only (one strong
+        GetItem): where its activity is, and the activity as it was about to be recorded."""
+        try:
+            item = MessageRefItem.get(
+                keys.message_ref_pk(self.tenant_id),
+                keys.message_reference_sk(reference),
+                consistent_read=True,
+            )
+        except DoesNotExist:
+            return None
+        if item.pending is None:
+            return None
+        ref = MessageRef(
+            provider_message_id=item.provider_message_id,
+            lead_id=item.lead_id,
+            activity_sk=item.activity_sk,
+            channel=item.channel,
+            direction=item.direction,
+        )
+        return ref, Activity.model_validate_json(item.pending)
+
+    def attach_provider_id(self, ref: MessageRef, provider_message_id: str, at: datetime) -> bool:
+        """AP10'': give a recorded message that has none its provider id, found by a status callback.
+
+        One transaction: Put the provider reference (``attribute_not_exists``) and Update the
+        activity (it exists and has no provider id yet). Returns False when either condition fails
+        (another delivery attached it first, or the activity is another message's).
+        """
+        activity = ActivityItem(keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk)
+        reference = MessageRefItem(
+            keys.message_ref_pk(self.tenant_id),
+            keys.message_ref_sk(provider_message_id),
+            provider_message_id=provider_message_id,
+            lead_id=ref.lead_id,
+            activity_sk=ref.activity_sk,
+            channel=ref.channel,
+            direction=ref.direction,
+            created_at=at,
+            expires_at=int(at.timestamp()) + REF_TTL_SECONDS,
+        )
+        try:
+            with self._transaction() as tx:
+                tx.save(reference, condition=MessageRefItem.PK.does_not_exist())
+                tx.update(
+                    activity,
+                    actions=[ActivityItem.provider_message_id.set(provider_message_id)],
+                    condition=ActivityItem.PK.exists() & ActivityItem.provider_message_id.does_not_exist(),
+                )
+        except TransactWriteError:
+            return False
+        return True
 
     def get(self, ref: MessageRef) -> Activity | None:
         """The activity a reference points to, if it still exists."""

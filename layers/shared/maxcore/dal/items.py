@@ -389,7 +389,8 @@ class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
 
 
 class MessageRefItem(BaseItem, discriminator="MessageRef"):
-    """A provider message id and the activity it is (``TENANT#t#PMSG`` / ``PMSG#<id>``).
+    """A provider message id and the activity it is (``TENANT#t#PMSG`` / ``PMSG#<id>``), or our own
+    reference of a message being sent (``PMSG#ref:<activity id>``).
 
     Put in the activity's own transaction with a does-not-exist condition: a webhook delivered
     twice cannot record twice, and a status callback finds its activity with one strong GetItem.
@@ -401,6 +402,10 @@ class MessageRefItem(BaseItem, discriminator="MessageRef"):
     channel = UnicodeAttribute()
     direction = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
+    pending = UnicodeAttribute(null=True)
+    """On our own reference (``PMSG#ref:<activity id>``), put before a provider call that takes no
+    idempotency key: the activity about to be recorded, as JSON, so a status callback can record
+    it if the sender died after the provider accepted the message."""
 
 
 class ChannelSettingsItem(BaseItem, discriminator="ChannelSettings"):

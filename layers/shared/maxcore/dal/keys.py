@@ -117,6 +117,15 @@ def message_ref_sk(provider_message_id: str) -> str:
     return f"PMSG#{provider_message_id}"
 
 
+def message_reference_sk(reference: str) -> str:
+    """Sort key of our own reference of a message (the activity id we put in Twilio's callback URL).
+
+    Beside the provider ids in the same partition: ``ref:`` cannot begin a Twilio SID, a Resend id
+    (a UUID), a Telegram message id or an outbox id.
+    """
+    return message_ref_sk(f"ref:{reference}")
+
+
 CHANNEL_SK_PREFIX = "CHANNEL#"
 
 

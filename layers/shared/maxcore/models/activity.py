@@ -33,9 +33,12 @@ class ActivityStatus(StrEnum):
     """What became of the interaction.
 
     A message's delivery status only moves forward (:mod:`maxcore.rules.delivery`):
-    queued < sent < delivered < opened/read < clicked; failed, undelivered and bounced are final.
+    unconfirmed < queued < sent < delivered < opened/read < clicked; failed, undelivered and bounced
+    are final. ``unconfirmed``: the provider was asked and its answer never came (a timeout after the
+    request left); its status callback settles it.
     """
 
+    UNCONFIRMED = "unconfirmed"
     QUEUED = "queued"
     SENT = "sent"
     DELIVERED = "delivered"

@@ -1,9 +1,10 @@
 """Delivery rules of a sent message: its status only moves forward; how long to wait before a retry (pure).
 
 Providers report a message's fate at least once and out of order (a ``delivered`` can overtake its
-``sent``). Applying a report only when :func:`may_advance` allows it keeps the recorded status
-monotonic whatever the order; :func:`statuses_before` turns the same rule into the set a conditional
-write checks (``status IN (...)``), so the check happens in the database, not read-then-write.
+``sent``, and every Twilio message gets a ``queued`` callback that may come last). Applying a report
+only when :func:`may_advance` allows it keeps the recorded status monotonic whatever the order;
+:func:`statuses_before` turns the same rule into the set a conditional write checks
+(``status IN (...)``), so the check happens in the database, not read-then-write.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from email.utils import parsedate_to_datetime
 from maxcore.models.activity import ActivityStatus
 
 # The ladder a message climbs; opened (e-mail) and read (WhatsApp, Telegram) are the same rung.
+# ``unconfirmed`` (we asked, the answer never came) is below everything the provider can report.
 _RANK: dict[ActivityStatus, int] = {
+    ActivityStatus.UNCONFIRMED: -1,
     ActivityStatus.QUEUED: 0,
     ActivityStatus.SENT: 1,
     ActivityStatus.DELIVERED: 2,
@@ -30,6 +33,16 @@ FINAL_STATUSES: frozenset[ActivityStatus] = frozenset(
     {ActivityStatus.FAILED, ActivityStatus.UNDELIVERED, ActivityStatus.BOUNCED}
 )
 """The message's fate is known: nothing replaces these."""
+
+# The highest rung each final status may still replace. A message delivered to the handset is not
+# failed or undelivered afterwards (a late ``failed``, or the ``canceled`` of a scheduled copy, says
+# nothing about it); an e-mail accepted by the receiving server may still bounce later, but not once
+# it was opened.
+_FAILS_UP_TO: dict[ActivityStatus, int] = {
+    ActivityStatus.FAILED: _RANK[ActivityStatus.SENT],
+    ActivityStatus.UNDELIVERED: _RANK[ActivityStatus.SENT],
+    ActivityStatus.BOUNCED: _RANK[ActivityStatus.DELIVERED],
+}
 
 
 def is_final(status: ActivityStatus) -> bool:
@@ -62,16 +75,18 @@ def may_advance(current: ActivityStatus, new: ActivityStatus) -> bool:
     Returns
     -------
     bool
-        True when ``new`` is strictly further along the ladder
-        (queued < sent < delivered < opened = read < clicked < replied), or when ``new`` is final
-        (failed, undelivered, bounced) and ``current`` is not. False for the same status, for any
-        step backwards (a late ``sent`` after ``delivered``), for anything after a final status, and
-        whenever ``no_answer`` is involved: it is not a message status.
+        True when ``new`` is strictly further along the ladder (unconfirmed < queued < sent <
+        delivered < opened = read < clicked < replied), or when ``new`` is final and ``current``
+        has not got past what that failure can undo: failed and undelivered replace unconfirmed,
+        queued and sent only; bounced replaces delivered too. False for the same status, for any
+        step backwards (a late ``queued`` or ``sent`` after ``delivered``), for anything after a
+        final status, for ``unconfirmed`` (our own word, never a provider's), and whenever
+        ``no_answer`` is involved: it is not a message status.
     """
     if is_final(current) or new is ActivityStatus.NO_ANSWER:
         return False
     if new in FINAL_STATUSES:
-        return True
+        return _RANK[current] <= _FAILS_UP_TO[new]
     return _RANK[new] > _RANK[current]
 
 

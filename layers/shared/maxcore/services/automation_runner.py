@@ -36,6 +36,7 @@ from maxcore.errors import (
     UpstreamError,
 )
 from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityStatus
 from maxcore.models.automation import Automation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
@@ -228,9 +229,11 @@ class AutomationRunner:
             if previous is None:
                 continue
             report.left_open += 1
-            activity_id = self._recorded_send(left.key) if previous == "sending" else None
-            if activity_id is not None:
-                outcome = Outcome.SENT
+            recorded = self._recorded_send(left.key) if previous == "sending" else None
+            activity_id = None if recorded is None else recorded.id
+            if recorded is not None:
+                unconfirmed = recorded.status is ActivityStatus.UNCONFIRMED
+                outcome = Outcome.UNCONFIRMED if unconfirmed else Outcome.SENT
             else:
                 outcome = Outcome.UNCONFIRMED if previous == "sending" else Outcome.SKIPPED
             channel = channels.get(left.automation_id)
@@ -258,16 +261,15 @@ class AutomationRunner:
             )
             report.count(outcome if done else None)
 
-    def _recorded_send(self, key: tuple[str, str, str]) -> str | None:
+    def _recorded_send(self, key: tuple[str, str, str]) -> Activity | None:
         """The activity of this occurrence's message, if its worker got as far as recording it.
 
         The lead's latest messages (one Query): a worker that died after the record left it there.
         """
         automation_id, lead_id, episode = key
-        found = self.activities.recent_outbound_with(
+        return self.activities.recent_outbound_with(
             lead_id, RECENT_ACTIVITIES, automation_id=automation_id, episode=episode
         )
-        return None if found is None else found.id
 
     def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:
         """The automations of ``active`` whose template can be sent (active, still there)."""
@@ -467,16 +469,19 @@ class AutomationRunner:
             )
         except NotFoundError:  # the template was deleted meanwhile (a deleted lead is not swept)
             return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_not_active")
-        decision = self._decision(occurrence, now, Outcome.SENT, activity_id=sent.activity.id)
+        # The provider's answer never came: done, never sent again; the status callback settles it.
+        outcome = Outcome.UNCONFIRMED if sent.activity.status is ActivityStatus.UNCONFIRMED else Outcome.SENT
+        decision = self._decision(occurrence, now, outcome, activity_id=sent.activity.id)
         done = self.repository.finish_run(*occurrence.key, token, decision, now)
         return self._logged(occurrence, decision, done)
 
     def _resume_interrupted(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
         """A worker died after starting this send: settle on its record, else send again only where
         the provider dedups."""
-        activity_id = self._recorded_send(occurrence.key)
-        if activity_id is not None:
-            decision = self._decision(occurrence, now, Outcome.SENT, activity_id=activity_id)
+        recorded = self._recorded_send(occurrence.key)
+        if recorded is not None:
+            outcome = Outcome.UNCONFIRMED if recorded.status is ActivityStatus.UNCONFIRMED else Outcome.SENT
+            decision = self._decision(occurrence, now, outcome, activity_id=recorded.id)
             done = self.repository.finish_run(*occurrence.key, token, decision, now)
             return self._logged(occurrence, decision, done)
         provider = ChannelService(self.tenant_id, self._clock).adapter(occurrence.armed.channel).provider

@@ -15,7 +15,13 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.channels.base import OutboundMessage, PermanentSendError, TransientSendError
+from maxcore.channels.base import (
+    REFERENCE_PARAMETER,
+    OutboundMessage,
+    PermanentSendError,
+    TransientSendError,
+    UnconfirmedSendError,
+)
 from maxcore.channels.retry import send_with_retry
 from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
@@ -36,6 +42,9 @@ from maxcore.services.channels import ChannelService
 from maxcore.services.idempotency import run_once
 from maxcore.services.templates import TemplateService
 from maxcore.settings import get_settings
+
+UNKEYED_PROVIDERS = frozenset({"twilio"})
+"""Providers that take no idempotency key: a lost answer leaves only their status callback to tell."""
 
 SEND_KEY_EXPIRY_SECONDS = 24 * 3600
 """A client's idempotency key answers the same message for a day (Resend keeps its keys 24 h too)."""
@@ -191,6 +200,26 @@ class MessagingService:
             if not resumed:
                 self.channels.repository.give_back_send_slot(channel, day)
 
+        # The message's activity id is chosen before the provider call: the status callback URL
+        # carries it, so a callback can find the message even when the provider's answer is lost.
+        pending = Activity(
+            id=new_id(),
+            lead_id=lead.id,
+            channel=ActivityChannel(channel.value),
+            direction=Direction.OUT,
+            status=ActivityStatus.UNCONFIRMED,
+            preview=body[:1000],
+            occurred_at=now,
+            metadata={
+                "provider": adapter.provider,
+                "subject": subject,
+                "template_id": None if template is None else template.id,
+                "template_version": template_version,
+                "sent_by": sent_by,
+                "channel_reason": choice.reason,
+                **(metadata or {}),
+            },
+        )
         message = OutboundMessage(
             channel=channel,
             to=to,
@@ -199,11 +228,19 @@ class MessagingService:
             sender=_sender(settings),
             subject=subject,
             html=html,
-            status_callback_url=self._status_callback(channel),
+            status_callback_url=self._status_callback(channel, pending.id),
             tags={"tenant": self.tenant_id, "lead": lead.id},
         )
+        if adapter.provider in UNKEYED_PROVIDERS and message.status_callback_url is not None:
+            # Twilio takes no idempotency key: if its answer is lost, or this worker dies after it
+            # accepted, the status callback is the only news of the message; this lets it record it.
+            # (Without a public URL there is no callback, and the message stays unconfirmed.)
+            ActivityRepository(self.tenant_id).note_pending(pending)
         try:
             done = send_with_retry(adapter, message, sleep=self._sleep)
+        except UnconfirmedSendError as exc:
+            # Not a failure: the message may be on its way. The slot stays taken, nothing is retried.
+            return self._unconfirmed(pending, exc, channel, to, adapter.provider, choice.reason, evaluate)
         except TransientSendError as exc:
             give_back()
             logger.warning(
@@ -233,34 +270,27 @@ class MessagingService:
             self._record_refusal(lead, channel, message, exc, now, sent_by)
             raise _refusal_error(channel, adapter.provider, exc) from exc
         receipt = done.receipt
-        activity = Activity(
-            id=new_id(),
-            lead_id=lead.id,
-            channel=ActivityChannel(channel.value),
-            direction=Direction.OUT,
-            status=ActivityStatus.QUEUED if receipt.status == "queued" else ActivityStatus.SENT,
-            preview=body[:1000],
-            provider_message_id=receipt.provider_message_id,
-            occurred_at=now,
-            metadata={
-                "provider": receipt.provider,
-                "attempts": done.attempts,
-                "subject": subject,
-                "template_id": None if template is None else template.id,
-                "template_version": template_version,
-                "sent_by": sent_by,
-                "channel_reason": choice.reason,
-                **(metadata or {}),
-            },
+        activity = pending.model_copy(
+            update={
+                "status": ActivityStatus.QUEUED if receipt.status == "queued" else ActivityStatus.SENT,
+                "provider_message_id": receipt.provider_message_id,
+                "metadata": {
+                    **pending.metadata,
+                    "provider": receipt.provider,
+                    "attempts": done.attempts,
+                },
+            }
         )
         try:
             recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
         except DuplicateMessageError:
-            earlier = self._recorded(receipt.provider_message_id) if resumed else None
-            if earlier is None:
+            earlier = self._recorded(receipt.provider_message_id)
+            # Ours when it is this very activity (its status callback came before the answer and
+            # recorded it) or, on a resumed send, the one the dead worker recorded.
+            if earlier is None or not (resumed or earlier.id == activity.id):
                 raise
             logger.info(
-                "the resumed send was already recorded",
+                "the message was already recorded",
                 extra={"lead_id": lead.id, "activity_id": earlier.id, "provider": receipt.provider},
             )
             recorded = earlier
@@ -294,11 +324,60 @@ class MessagingService:
         ref = repository.find_by_provider_id(provider_message_id)
         return None if ref is None else repository.get(ref)
 
-    def _status_callback(self, channel: Channel) -> str | None:
+    def _status_callback(self, channel: Channel, reference: str) -> str | None:
+        """Twilio's StatusCallback: the tenant's webhook, with our reference of the message."""
         base = get_settings().public_api_url
         if base is None or channel_rules.PROVIDERS[channel] != "twilio":
             return None
-        return f"{base.rstrip('/')}/webhooks/twilio/{self.tenant_id}"
+        return f"{base.rstrip('/')}/webhooks/twilio/{self.tenant_id}?{REFERENCE_PARAMETER}={reference}"
+
+    def _unconfirmed(
+        self,
+        pending: Activity,
+        exc: UnconfirmedSendError,
+        channel: Channel,
+        to: str,
+        provider: str,
+        channel_reason: str,
+        evaluate: bool,
+    ) -> SentMessage:
+        """Record a message whose provider answer never came as ``unconfirmed``; its status callback
+        (which carries the activity's id) gives it its provider id and status later."""
+        activity = pending.model_copy(
+            update={
+                "metadata": {**pending.metadata, "attempts": exc.attempts, "unconfirmed": exc.reason[:300]}
+            }
+        )
+        try:
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+        except DuplicateMessageError:
+            # Its status callback came first and recorded it, with the provider's id.
+            repository = ActivityRepository(self.tenant_id)
+            found = repository.find_pending(pending.id)
+            earlier = None if found is None else repository.get(found[0])
+            if earlier is None:
+                raise
+            recorded = earlier
+        metrics.add_metric(name="MessageUnconfirmed", unit=MetricUnit.Count, value=1)
+        logger.warning(
+            "send unconfirmed: the provider's answer never came; not retried",
+            extra={
+                "lead_id": pending.lead_id,
+                "activity_id": recorded.id,
+                "channel": channel.value,
+                "provider": provider,
+                "reason": exc.reason,
+                "attempts": exc.attempts,
+            },
+        )
+        return SentMessage(
+            activity=ActivityResponse.from_activity(recorded),
+            channel=channel,
+            to=to,
+            provider=provider,
+            attempts=exc.attempts,
+            channel_reason=channel_reason,
+        )
 
     def _record_refusal(
         self,

@@ -29,6 +29,7 @@ from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
 from maxcore.ids import new_id
+from maxcore.models.activity import ActivityStatus
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -479,8 +480,11 @@ class Sequencer:
                 _interaction(e, decision, composed.body),
             )
             return self._logged(e, decision, done)
+        unconfirmed = sent.activity.status is ActivityStatus.UNCONFIRMED
         decision = self._decision(
-            Verdict(Outcome.SENT, code),
+            # The provider's answer never came: the step counts as done, never sent again; the
+            # message's status callback settles it on the lead's timeline.
+            Verdict(Outcome.UNCONFIRMED, "send_unanswered") if unconfirmed else Verdict(Outcome.SENT, code),
             campaign,
             step,
             now,
@@ -501,7 +505,8 @@ class Sequencer:
             decision,
             _interaction(e, decision, composed.body),
         )
-        metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
+        if not unconfirmed:
+            metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
         return self._logged(e, decision, done)
 
     def _resume_interrupted(
@@ -526,7 +531,9 @@ class Sequencer:
         if recorded is not None:
             pending = e.sending_message
             decision = self._decision(
-                Verdict(Outcome.SENT, "mode_auto"),
+                Verdict(Outcome.UNCONFIRMED, "send_unanswered")
+                if recorded.status is ActivityStatus.UNCONFIRMED
+                else Verdict(Outcome.SENT, "mode_auto"),
                 campaign,
                 step,
                 now,

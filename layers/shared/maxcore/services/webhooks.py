@@ -15,10 +15,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from xml.sax.saxutils import escape
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from maxcore.channels.base import REFERENCE_PARAMETER
 from maxcore.channels.inbound import (
     WebhookPayloadError,
     parse_resend,
@@ -28,7 +30,7 @@ from maxcore.channels.inbound import (
     twilio_delivery_key,
 )
 from maxcore.clock import utcnow
-from maxcore.dal.activities import ActivityRepository, StatusChange
+from maxcore.dal.activities import ActivityRepository, MessageRef, StatusChange
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.tenants import TenantProfileRepository
@@ -42,7 +44,7 @@ from maxcore.errors import (
 )
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
-from maxcore.models.common import TENANT_ID_PATTERN, Channel
+from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN, Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import DeliveryUpdate, IgnoredEvent, InboundMessage, WebhookEvent
@@ -65,6 +67,7 @@ DELIVERY_EXPIRY_SECONDS = 72 * 3600
 ATTEMPTS = 3
 
 _TENANT = re.compile(TENANT_ID_PATTERN)
+_ULID = re.compile(ULID_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -98,19 +101,28 @@ class WebhookService:
         self._lambda_context = lambda_context
 
     # --- the three providers ------------------------------------------------------------------
-    def twilio(self, url: str, form: Mapping[str, list[str]], signature: str | None) -> WebhookReply:
-        """An inbound SMS or WhatsApp message, or a status callback, from Twilio."""
+    def twilio(self, url: str, body: str, content_type: str, signature: str | None) -> WebhookReply:
+        """An inbound SMS or WhatsApp message, or a status callback, from Twilio.
+
+        ``body`` is the raw body: a form (every value of a repeated name kept, as Twilio signs
+        them) or, with a JSON ``content_type``, a JSON object proven by the URL's ``bodySHA256``.
+        """
         tenant = self._tenant()
         token = ChannelService(self.tenant_id, self._clock).webhook_secret("twilio") or ""
-        self._check(webhook_auth.verify_twilio(token, url, form, signature), "twilio")
-        fields = {name: values[0] for name, values in form.items() if values}
+        is_json = content_type.split(";")[0].strip().lower() == "application/json"
+        form = None if is_json else parse_qs(body, keep_blank_values=True)
+        self._check(
+            webhook_auth.verify_twilio(token, url, body if form is None else form, signature), "twilio"
+        )
         now = self._clock()
         try:
+            fields = _twilio_fields(body) if form is None else {k: v[0] for k, v in form.items() if v}
             event = parse_twilio(fields, now, tenant.country_code)
             key = twilio_delivery_key(fields)
         except WebhookPayloadError as exc:
             raise BadRequestError(str(exc)) from exc
-        return self._once("twilio", key, lambda: self._act(event, tenant, _twiml))
+        reference = _our_reference(url)
+        return self._once("twilio", key, lambda: self._act(event, tenant, _twiml, reference))
 
     def resend(self, headers: Mapping[str, str], body: bytes) -> WebhookReply:
         """An e-mail event from Resend (Svix-signed)."""
@@ -145,6 +157,55 @@ class WebhookService:
         except (ValueError, WebhookPayloadError) as exc:
             raise BadRequestError(f"the update cannot be read: {exc}") from exc
         return self._once("telegram", key, lambda: self._act(event, tenant, _telegram_reply))
+
+    def _settle_lost_answer(
+        self, activities: ActivityRepository, update: DeliveryUpdate, reference: str, now: datetime
+    ) -> MessageRef | None:
+        """Give the message our reference names the provider id of this callback, and find it.
+
+        The reference is looked up in this tenant's partition only (the signature proved the
+        tenant), and only for a message of the callback's channel that has no provider id yet, or
+        has this one. Its activity was recorded ``unconfirmed`` (the answer timed out), or not at all
+        (the sender died after the provider accepted it): then it is recorded now, as it was about
+        to be, with the provider's id.
+        """
+        found = activities.find_pending(reference)
+        if found is None:
+            return None
+        where, pending = found
+        if pending.channel.value != update.channel.value or pending.direction is not Direction.OUT:
+            return None
+        sid = update.provider_message_id
+        recorded = activities.get(where)
+        if recorded is not None:
+            if recorded.provider_message_id is None:
+                activities.attach_provider_id(where, sid, now)
+        else:
+            activity = pending.model_copy(
+                update={
+                    "provider_message_id": sid,
+                    "metadata": {**pending.metadata, "recorded_by": "status_callback"},
+                }
+            )
+            try:
+                ActivityService(self.tenant_id, self._clock).record(activity, evaluate=False)
+            except DuplicateMessageError:
+                pass  # its sender recorded it meanwhile: attach the id to that record
+            except NotFoundError:
+                return None  # the lead was deleted meanwhile
+            else:
+                logger.info(
+                    "a message whose sender stopped was recorded from its status callback",
+                    extra={"activity_id": activity.id, "lead_id": activity.lead_id},
+                )
+                return activities.find_by_provider_id(sid)
+            if activities.get(where) is not None:
+                activities.attach_provider_id(where, sid, now)
+        ref = activities.find_by_provider_id(sid)
+        if ref is not None and ref.activity_id == pending.id:
+            logger.info("a lost answer was settled by its status callback", extra={"activity_id": pending.id})
+            return ref
+        return None
 
     # --- shared steps -------------------------------------------------------------------------
     def _tenant(self) -> Tenant:
@@ -181,11 +242,12 @@ class WebhookService:
         event: WebhookEvent,
         tenant: Tenant,
         reply: Callable[[str, str | None, InboundMessage | None], WebhookReply],
+        reference: str | None = None,
     ) -> WebhookReply:
         if isinstance(event, IgnoredEvent):
             return reply(f"ignored: {event.kind}", None, None)
         if isinstance(event, DeliveryUpdate):
-            return reply(self._delivery(event), None, None)
+            return reply(self._delivery(event, reference), None, None)
         outcome, answer = self._inbound(event, tenant)
         return reply(outcome, answer, event)
 
@@ -274,8 +336,12 @@ class WebhookService:
         )
         return lead.id
 
-    def _delivery(self, update: DeliveryUpdate) -> str:
-        """Move a sent message's status forward; suppress an address that bounced or complained."""
+    def _delivery(self, update: DeliveryUpdate, reference: str | None = None) -> str:
+        """Move a sent message's status forward; suppress an address that bounced or complained.
+
+        ``reference``: our id of the message, from the status callback URL (Twilio). It lets the
+        callback of a message whose provider answer was lost give it its provider id.
+        """
         now = self._clock()
         if update.suppress is not None and update.recipient:
             SuppressionRepository(self.tenant_id).suppress(
@@ -284,6 +350,8 @@ class WebhookService:
         activities = ActivityRepository(self.tenant_id)
         leads = LeadRepository(self.tenant_id)
         ref = activities.find_by_provider_id(update.provider_message_id)
+        if ref is None and reference is not None:
+            ref = self._settle_lost_answer(activities, update, reference, now)
         lead_id = ref.lead_id if ref is not None else None
         if lead_id is None and update.suppress is not None and update.recipient:
             lead_id = leads.find_by_contact("email", update.recipient)
@@ -305,15 +373,24 @@ class WebhookService:
                 return "ignored: lead deleted"
             consent = None if revoke is None else {**lead.consent, update.channel: revoke}
             try:
-                if ref is None or update.status is None:
+                allowed_from = (
+                    ()
+                    if update.status is None
+                    else tuple(s.value for s in delivery_rules.statuses_before(update.status))
+                )
+                if ref is None or update.status is None or not allowed_from:
+                    # No status to move (or one nothing may be replaced by: an empty IN is no
+                    # condition at all), only the consent may change.
                     if consent is None:
-                        return "ignored: nothing to change"
+                        if ref is None or update.status is None:
+                            return "ignored: nothing to change"
+                        return "unchanged: the status is already further"
                     leads.update(lead, lead.model_copy(update={"consent": consent, "updated_at": now}))
                     return "consent revoked"
                 change = StatusChange(
                     status=update.status.value,
                     at=update.occurred_at,
-                    allowed_from=tuple(s.value for s in delivery_rules.statuses_before(update.status)),
+                    allowed_from=allowed_from,
                     error_code=update.error_code,
                     error_message=update.error_message,
                 )
@@ -336,6 +413,24 @@ def _refuse_deep(body: bytes) -> None:
         raise BodyTooDeepError(
             f"the body nests more than {MAX_JSON_DEPTH} arrays or objects", {"max_depth": MAX_JSON_DEPTH}
         )
+
+
+def _our_reference(url: str) -> str | None:
+    """Our reference of the message in a status callback URL (``?ref=<activity id>``), if well formed."""
+    values = parse_qs(urlsplit(url).query).get(REFERENCE_PARAMETER, [])
+    return values[0] if len(values) == 1 and _ULID.match(values[0]) else None
+
+
+def _twilio_fields(body: str) -> dict[str, str]:
+    """The fields of a signed JSON Twilio request, as strings like a form's."""
+    _refuse_deep(body.encode())
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise WebhookPayloadError(f"the body is not JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise WebhookPayloadError("the body is not a JSON object")
+    return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in payload.items() if v is not None}
 
 
 def _twiml(outcome: str, answer: str | None, _: InboundMessage | None) -> WebhookReply:
