@@ -20,6 +20,7 @@ def _service() -> LeadService:
 
 @app.post(
     "/leads",
+    operation_id="createLead",
     status_code=201,
     responses=responses(201, "The lead, created.", 409),
     security=JWT_SECURITY,
@@ -33,6 +34,7 @@ def create_lead(body: Annotated[CreateLeadRequest, Body()]) -> LeadResponse:
 
 @app.get(
     "/leads",
+    operation_id="listLeads",
     responses=responses(200, "A page of leads."),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -52,6 +54,7 @@ def list_leads(
 
 @app.get(
     "/leads/<lead_id>",
+    operation_id="getLead",
     responses=responses(200, "The lead.", 404),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -64,6 +67,7 @@ def get_lead(lead_id: Annotated[Ulid, Path()]) -> LeadResponse:
 
 @app.patch(
     "/leads/<lead_id>",
+    operation_id="updateLead",
     responses=responses(200, "The lead, changed.", 404, 409),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -76,6 +80,7 @@ def update_lead(lead_id: Annotated[Ulid, Path()], body: Annotated[UpdateLeadRequ
 
 @app.delete(
     "/leads/<lead_id>",
+    operation_id="deleteLead",
     status_code=204,
     responses=responses(204, "Deleted.", 404, 409),
     security=JWT_SECURITY,

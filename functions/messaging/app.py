@@ -28,6 +28,7 @@ app = create_app("M.A.X. messaging and inbox")
 
 @app.post(
     "/messages",
+    operation_id="sendMessage",
     status_code=201,
     responses=responses(
         201,
@@ -57,6 +58,7 @@ def send_message(
 
 @app.get(
     "/channels",
+    operation_id="listChannels",
     responses=responses(200, "Every channel with its settings."),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -69,6 +71,7 @@ def list_channels() -> ChannelList:
 
 @app.get(
     "/channels/<channel>",
+    operation_id="getChannel",
     responses=responses(200, "The channel's settings.", 404),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -81,6 +84,7 @@ def get_channel(channel: Annotated[Channel, Path()]) -> ChannelResponse:
 
 @app.put(
     "/channels/<channel>",
+    operation_id="updateChannel",
     responses=responses(200, "The channel's new settings.", 409),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -98,6 +102,7 @@ def update_channel(
 
 @app.get(
     "/outbox",
+    operation_id="listOutbox",
     responses=responses(200, "The local outbox, newest first."),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -114,6 +119,7 @@ def outbox(
 
 @app.get(
     "/conversations",
+    operation_id="listConversations",
     responses=responses(200, "A page of conversations."),
     security=JWT_SECURITY,
     tags=["inbox"],
@@ -132,6 +138,7 @@ def conversations(
 
 @app.get(
     "/leads/<lead_id>/messages",
+    operation_id="listLeadMessages",
     responses=responses(200, "A page of the lead's messages.", 404),
     security=JWT_SECURITY,
     tags=["inbox"],
@@ -149,6 +156,7 @@ def lead_messages(
 
 @app.post(
     "/conversations/<lead_id>/read",
+    operation_id="markConversationRead",
     responses=responses(200, "The conversation is read.", 404, 409),
     security=JWT_SECURITY,
     tags=["inbox"],

@@ -52,6 +52,7 @@ def _public_url() -> str:
 
 @app.post(
     "/webhooks/twilio/<tenant_id>",
+    operation_id="receiveTwilioWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Twilio: inbound SMS and WhatsApp, status callbacks",
@@ -68,6 +69,7 @@ def twilio(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
 
 @app.post(
     "/webhooks/resend/<tenant_id>",
+    operation_id="receiveResendWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Resend: e-mail events",
@@ -80,6 +82,7 @@ def resend(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
 
 @app.post(
     "/webhooks/telegram/<tenant_id>",
+    operation_id="receiveTelegramWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Telegram: bot updates",
