@@ -30,7 +30,7 @@ from maxcore.errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role
+from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role, control_character_problem
 from maxcore.observability import logger, metrics, tracer
 from maxcore.settings import get_settings
 
@@ -106,10 +106,15 @@ def _validation_details(errors: Any) -> list[dict[str, Any]]:
     details = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if error.get("type") == "string_pattern_mismatch" and isinstance(error.get("input"), str):
+            # "should match pattern '^[^\x00-...]*$'" tells a user nothing: say which character and where.
+            pattern = str((error.get("ctx") or {}).get("pattern", ""))
+            message = control_character_problem(error["input"], pattern) or message
         details.append(
             {
                 "field": ".".join(location) or "body",
-                "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+                "message": message,
                 "type": error.get("type", "value_error"),
             }
         )

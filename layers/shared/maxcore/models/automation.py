@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 
-from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.common import Line, StrictModel, Ulid
 from maxcore.models.prospection import Decision
 from maxcore.rules.intent import Intent
 
@@ -131,7 +131,7 @@ class AutomationList(BaseModel):
     items: list[AutomationResponse]
 
 
-AutomationName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AutomationName = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 
 
 def _unique(stops: list[StopCondition]) -> list[StopCondition]:

@@ -16,6 +16,36 @@ Ulid = Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
 """A tenant id: lower-case letters, digits and dashes (no ``#`` or ``_``, which keys reserve)."""
 
+# Control characters: C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F). A NUL cuts strings short
+# in the tools and providers downstream (SMS gateways, CSV exports, terminals), and the others are
+# invisible in the front end yet change what a message says. Tab, line feed and carriage return are text.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+LINE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*$"
+_LINE_BREAKS = "\n\r"
+
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
+"""Free text a user typed (notes, bodies, descriptions): no control character but tab and line breaks.
+
+Add the length where it is used, ``Annotated[Text, StringConstraints(max_length=2000)]``: the pattern
+is in the OpenAPI document, so clients and the contract run know the rule.
+"""
+
+Line = Annotated[str, StringConstraints(pattern=LINE_PATTERN)]
+"""Single-line free text (names, subjects): as :data:`Text`, and no line break either."""
+
+
+def control_character_problem(value: str, pattern: str) -> str | None:
+    """Why ``value`` breaks :data:`Text` or :data:`Line` (``pattern``), in a sentence; None if it does not."""
+    if pattern not in (TEXT_PATTERN, LINE_PATTERN):
+        return None
+    for position, character in enumerate(value):
+        code = ord(character)
+        if pattern == LINE_PATTERN and character in _LINE_BREAKS:
+            return f"must be a single line: line break (U+{code:04X}) at position {position}"
+        if (code < 0x20 and character not in "\t" + _LINE_BREAKS) or 0x7F <= code <= 0x9F:
+            return f"contains a control character (U+{code:04X}) at position {position}"
+    return None
+
 
 class Channel(StrEnum):
     """A messaging channel a lead can be reached on."""

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
 from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
 
 
@@ -55,8 +55,10 @@ Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)
 TelegramChatId = Annotated[str, StringConstraints(pattern=r"^-?\d{1,20}$")]
 """A Telegram chat id, as the Bot API gives it (digits, negative for groups)."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\s,#][^,#]*$")]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+# No comma or # (lists and keys use them), no leading space, no control character (as Line).
+TAG_PATTERN = r"^[^\s,#\x00-\x1f\x7f-\x9f][^,#\x00-\x1f\x7f-\x9f]*$"
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=TAG_PATTERN)]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
 
 
@@ -149,14 +151,14 @@ class CreateLeadRequest(StrictModel):
 
     first_name: Name | None = None
     last_name: Name | None = None
-    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
     phone: Phone | None = Field(default=None, description="Any common format; stored as E.164.")
     email: Email | None = Field(default=None, description="Stored lower-cased.")
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus = LeadStatus.NEW
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     source: Source = "manual"
-    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     consent: dict[Channel, bool] = Field(
         default_factory=dict,
         description="Per-channel consent; channels left out are granted until the lead opts out.",
@@ -181,14 +183,14 @@ class UpdateLeadRequest(StrictModel):
 
     first_name: Name | None = None
     last_name: Name | None = None
-    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
     phone: Phone | None = None
     email: Email | None = None
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)
     source: Source | None = None
-    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     consent: dict[Channel, bool] | None = None
 
     @field_validator("tags")

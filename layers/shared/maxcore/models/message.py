@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from maxcore.models.activity import ActivityResponse
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
 from maxcore.models.template import VariableName, VariableValue
 
 
@@ -34,8 +34,8 @@ class SendMessageRequest(StrictModel):
     channel: ChannelChoice = ChannelChoice.AUTO
     template_id: Ulid | None = None
     variables: dict[VariableName, VariableValue] = Field(default_factory=dict, max_length=50)
-    body: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    body: Annotated[Text, StringConstraints(min_length=1, max_length=4000)] | None = None
+    subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="E-mail without a template: the subject (required then)."
     )
 

@@ -14,12 +14,12 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
 from maxcore.models.tenant import SendWindow, Timezone
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=300)]
+Prompt = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 ScenarioId = Annotated[str, StringConstraints(pattern=r"^([0-9A-HJKMNP-TV-Z]{26}|[a-z][a-z0-9-]{1,62})$")]
 """A tenant's scenario (a ULID) or a predefined one (a slug such as ``connexion-douce``)."""
 
@@ -60,7 +60,7 @@ class ScenarioStep(StrictModel):
     ai_prompt: Prompt | None = Field(
         default=None, description="What M.A.X. should write; used first when AI is available."
     )
-    cta: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    cta: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The suggested call to action."
     )
 
@@ -130,7 +130,7 @@ class CreateScenarioRequest(StrictModel):
     """A tenant's own scenario."""
 
     name: Name
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=1000)] | None = None
     steps: list[ScenarioStep] = Field(min_length=1, max_length=MAX_STEPS)
 
     @field_validator("steps")
@@ -143,7 +143,7 @@ class UpdateScenarioRequest(StrictModel):
     """A change of a tenant's scenario: it becomes a new version; running enrollments keep theirs."""
 
     name: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=1000)] | None = None
     steps: list[ScenarioStep] | None = Field(default=None, min_length=1, max_length=MAX_STEPS)
 
     @field_validator("steps")
@@ -208,7 +208,7 @@ class CreateCampaignRequest(StrictModel):
 
     name: Name
     scenario_id: ScenarioId
-    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
+    objective: Annotated[Text, StringConstraints(max_length=300)] | None = None
     status: CampaignStatus = CampaignStatus.ACTIVE
     send_window: SendWindow | None = Field(
         default=None, description="Days (0 = Monday) and hours the steps may run; the tenant's by default."
@@ -229,7 +229,7 @@ class UpdateCampaignRequest(StrictModel):
 
     name: Name | None = None
     scenario_id: ScenarioId | None = None
-    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
+    objective: Annotated[Text, StringConstraints(max_length=300)] | None = None
     status: CampaignStatus | None = None
     send_window: SendWindow | None = None
     timezone: Timezone | None = None
@@ -384,7 +384,7 @@ class EnrollRequest(StrictModel):
     """Leads to enroll: by id, or as CSV rows (header: first_name,last_name,company,email,phone)."""
 
     lead_ids: list[Ulid] | None = Field(default=None, min_length=1, max_length=500)
-    csv: Annotated[str, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
+    csv: Annotated[Text, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
         default=None, description="CSV text with a header row; at most 500 rows."
     )
 
@@ -481,7 +481,7 @@ class AddBlacklistRequest(StrictModel):
 
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = None
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)]
     source: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "manual"
 
     @model_validator(mode="after")
@@ -557,8 +557,8 @@ class DecideApprovalRequest(StrictModel):
     """Approve (a draft is sent, a task is done) or reject; a draft's text may be edited first."""
 
     decision: ApprovalVerdict
-    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    body: Annotated[Text, StringConstraints(min_length=1, max_length=5000)] | None = None
+    subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 # --- schedule preview ----------------------------------------------------------------------------

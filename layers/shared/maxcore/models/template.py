@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AliasChoices, BaseModel, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
 from maxcore.models.tenant import Locale
 
 
@@ -61,11 +61,11 @@ VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,39}$"
 VariableName = Annotated[str, StringConstraints(pattern=VARIABLE_NAME_PATTERN)]
 """A placeholder name, as written between ``{{`` and ``}}`` (``firstName``, ``appointmentDate``)."""
 
-TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=120)]
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
-Html = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-VariableValue = Annotated[str, StringConstraints(max_length=2000)]
+TemplateName = Annotated[Line, StringConstraints(min_length=1, max_length=120)]
+Subject = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+Body = Annotated[Text, StringConstraints(min_length=1, max_length=50_000)]
+Html = Annotated[Text, StringConstraints(min_length=1, max_length=100_000)]
+VariableValue = Annotated[Text, StringConstraints(max_length=2000)]
 
 
 class TemplateContent(BaseModel):

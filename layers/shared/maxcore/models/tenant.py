@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from maxcore.models.common import StrictModel, TenantId
+from maxcore.models.common import Line, StrictModel, TenantId
 
 
 class Plan(StrEnum):
@@ -77,7 +77,7 @@ def check_timezone(name: str) -> str:
 Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
 """An IANA timezone name, checked against the zone database."""
 
-TenantName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+TenantName = Annotated[Line, StringConstraints(min_length=1, max_length=100)]
 
 # Bounds of the alert thresholds, shared by the settings and their partial change.
 Days365 = Annotated[int, Field(ge=1, le=365)]
