@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    AlertCursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.activity import (
     Activity,
     ActivityResponse,
@@ -62,7 +70,7 @@ def log_activity(body: Annotated[CreateActivityRequest, Body()]) -> ActivityResp
 def timeline(
     lead_id: Annotated[Ulid, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> TimelinePage:
     """The lead's activities and alerts (at the time they opened), newest first, with a cursor to the
     next page."""
@@ -109,7 +117,7 @@ def list_alerts(
     type: Annotated[AlertType | None, Query()] = None,
     lead_id: Annotated[Ulid | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    cursor: AlertCursorQuery = None,
 ) -> AlertPage:
     """Open alerts by severity (urgent first), then oldest first; resolved ones newest first. Filters:
     severity, type, lead."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
 from maxcore.models.common import Ulid
 from maxcore.models.lead import CreateLeadRequest, LeadPage, LeadResponse, LeadStatus, UpdateLeadRequest
 from maxcore.services.leads import LeadService
@@ -45,7 +45,7 @@ def list_leads(
     tag: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str | None, Query(max_length=100, description="Free text on name, e-mail, phone")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> LeadPage:
     """Leads of the caller's tenant, newest first, with a cursor to the next page."""
     leads, next_cursor = _service().list(status=status, tag=tag, text=q, limit=limit, cursor=cursor)

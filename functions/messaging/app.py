@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    CursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.channel import ChannelList, ChannelResponse, OutboxPage, UpdateChannelRequest
 from maxcore.models.common import Channel, Ulid
@@ -110,7 +118,7 @@ def update_channel(
 )
 def outbox(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: CursorQuery = None,
 ) -> OutboxPage:
     """What would have been sent on channels without credentials (kept 30 days)."""
     items, next_cursor = OutboxService(principal(app).tenant_id).page(limit, cursor)
@@ -128,7 +136,7 @@ def outbox(
 def conversations(
     channel: Annotated[Channel | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> InboxPage:
     """One row per lead with the last message across channels and the unread count, newest first;
     `channel` keeps the conversations that used that channel."""
@@ -147,7 +155,7 @@ def conversations(
 def lead_messages(
     lead_id: Annotated[Ulid, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> MessagePage:
     """One thread across SMS, WhatsApp, e-mail and Telegram, newest first, with delivery statuses."""
     items, next_cursor = InboxService(principal(app).tenant_id).messages(lead_id, limit, cursor)

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    CursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.analytics import Funnel, Overview, StepsReport, TopMessages
 from maxcore.models.automation import (
     AutomationList,
@@ -52,7 +60,6 @@ from maxcore.services.schedule_preview import PreviewDate, SchedulePreview, Sche
 app = create_app("M.A.X. prospection")
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 # --- scenarios -----------------------------------------------------------------------------------
@@ -215,7 +222,7 @@ def enroll(campaign_id: Annotated[Ulid, Path()], body: Annotated[EnrollRequest, 
     summary="List a campaign's prospects",
 )
 def list_prospects(
-    campaign_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+    campaign_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: CursorQuery = None
 ) -> ProspectPage:
     """The campaign's prospects: status, step, next action time and why."""
     items, next_cursor = ProspectService(principal(app).tenant_id).page(campaign_id, limit, cursor)
@@ -280,7 +287,7 @@ def list_interactions(
     campaign_id: Annotated[Ulid, Path()],
     lead_id: Annotated[Ulid | None, Query()] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: PositionCursorQuery = None,
 ) -> InteractionPage:
     """Everything the scheduler did or did not do, and why (sent, skipped, deferred, stopped...)."""
     items, next_cursor = ProspectService(principal(app).tenant_id).interactions(
@@ -384,7 +391,7 @@ def toggle_automation(automation_id: Annotated[Ulid, Path()]) -> AutomationRespo
     summary="List an automation's runs",
 )
 def list_automation_runs(
-    automation_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+    automation_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: PositionCursorQuery = None
 ) -> AutomationRunPage:
     """Each occurrence of the trigger on a lead: sent, drafted, suggested, skipped or put off, and why."""
     items, next_cursor = AutomationService(principal(app).tenant_id).runs(automation_id, limit, cursor)
@@ -514,7 +521,7 @@ def list_approvals(
     kind: Annotated[ApprovalKind | None, Query()] = None,
     status: Annotated[ApprovalStatus | None, Query()] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> ApprovalPage:
     """What waits for the team: drafts to approve (assisted), tasks (calls, LinkedIn), suggestions."""
     items, next_cursor = ApprovalService(principal(app).tenant_id).page(limit, cursor, kind, status)

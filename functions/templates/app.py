@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
 from maxcore.models.common import Channel, Ulid
 from maxcore.models.template import (
     CreateTemplateRequest,
@@ -50,7 +50,7 @@ def list_templates(
     generated_by: Annotated[GeneratedBy | None, Query()] = None,
     locale: Annotated[Locale | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> TemplatePage:
     """Templates of the caller's tenant, newest first, with a cursor to the next page."""
     filters = TemplateFilter(

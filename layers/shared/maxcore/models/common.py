@@ -16,6 +16,19 @@ Ulid = Annotated[str, StringConstraints(pattern=ULID_PATTERN)]
 TenantId = Annotated[str, StringConstraints(pattern=TENANT_ID_PATTERN)]
 """A tenant id: lower-case letters, digits and dashes (no ``#`` or ``_``, which keys reserve)."""
 
+# Cursors are what a client passes back from `next_cursor`; their patterns are in the OpenAPI document,
+# so a generated client (and the contract run) knows what one looks like. Only ids and times go in: the
+# partition is always rebuilt from the caller's own claims, so a forged cursor cannot reach another
+# tenant, at most another place in the caller's own list.
+_ISO_TIME = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z"
+_ULID_BODY = ULID_PATTERN.strip("^$")
+CURSOR_PATTERN = ULID_PATTERN
+"""Cursor of a list by id: the id of the last item of the previous page."""
+POSITION_CURSOR_PATTERN = rf"^{_ISO_TIME}_{_ULID_BODY}$"
+"""Cursor of a time-ordered list: ``<time of the last item>_<its id>``."""
+ALERT_CURSOR_PATTERN = rf"^(\d_)?{_ISO_TIME}_{_ULID_BODY}$"
+"""Cursor of the alerts: ``[<severity rank>_]<time>_<alert id>``."""
+
 # Control characters: C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F). A NUL cuts strings short
 # in the tools and providers downstream (SMS gateways, CSV exports, terminals), and the others are
 # invisible in the front end yet change what a message says. Tab, line feed and carriage return are text.
