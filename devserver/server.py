@@ -502,7 +502,8 @@ def _one_nullable_type(node: Any, in_parameter: bool = False) -> Any:
     type, where the ``anyOf`` form gives some generators a wrapper class per field. Only a plain typed
     schema folds this way; a reference or a combination stays ``anyOf: [{$ref}, {type: null}]``, the 3.1
     spelling of a nullable reference. A query or path parameter has no JSON null at all: an optional
-    one is simply not sent, so its null branch is dropped.
+    one is simply not sent, so its null branch is dropped. And a dict whose keys have a pattern
+    (``patternProperties``) is closed, as pydantic refuses any other key.
     """
     if isinstance(node, list):
         return [_one_nullable_type(item, in_parameter) for item in node]
@@ -511,6 +512,9 @@ def _one_nullable_type(node: Any, in_parameter: bool = False) -> Any:
     if "in" in node and "name" in node and isinstance(node.get("schema"), dict):
         return {**node, "schema": _one_nullable_type(node["schema"], in_parameter=True)}
     folded = {key: _one_nullable_type(value, in_parameter) for key, value in node.items()}
+    if "patternProperties" in folded and "additionalProperties" not in folded:
+        # pydantic checks every key of a dict against its pattern: a key that does not match is refused.
+        folded["additionalProperties"] = False
     branches = folded.get("anyOf")
     if not isinstance(branches, list) or len(branches) != 2 or {"type": "null"} not in branches:
         return folded

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from maxcore.models.common import Line, StrictModel, Ulid
+from maxcore.models.common import Line, StrictModel, Ulid, partial_change
 from maxcore.models.prospection import Decision
 from maxcore.rules.intent import Intent
 
@@ -159,7 +159,13 @@ class CreateAutomationRequest(StrictModel):
 
 
 class UpdateAutomationRequest(StrictModel):
-    """A partial change of an automation."""
+    """A partial change of an automation; no field may be null."""
+
+    model_config = ConfigDict(
+        json_schema_extra=partial_change(
+            "name", "trigger_type", "trigger_config", "template_id", "stop_conditions", "enabled"
+        )
+    )
 
     name: AutomationName | None = None
     trigger_type: TriggerType | None = None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 ULID_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 TENANT_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
@@ -94,3 +98,86 @@ class ErrorResponse(BaseModel):
     """The body of every 4xx and 5xx answer."""
 
     error: ErrorBody
+
+
+def partial_change(
+    *not_null: str, at_least_one: bool = True, besides: tuple[str, ...] = ()
+) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a PATCH body: the rules its validators enforce, stated in the schema.
+
+    A field of a partial change is optional, so pydantic documents it as nullable; the fields named in
+    ``not_null`` may be left out but never sent as null (the model's validator refuses it), and with
+    ``at_least_one`` an empty change is refused: at least one field other than ``besides`` is required.
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        properties: dict[str, Any] = schema["properties"]
+        for name in not_null:
+            properties[name] = _without_null(properties[name])
+        if at_least_one and besides:
+            schema["anyOf"] = [{"required": [name]} for name in properties if name not in besides]
+        elif at_least_one:
+            schema["minProperties"] = 1
+
+    return extra
+
+
+def _without_null(field: dict[str, Any]) -> dict[str, Any]:
+    branches = field.get("anyOf")
+    if not isinstance(branches, list) or {"type": "null"} not in branches:
+        return field
+    others = [branch for branch in branches if branch != {"type": "null"}]
+    outer = {key: value for key, value in field.items() if key not in ("anyOf", "default")}
+    return {**others[0], **outer} if len(others) == 1 else {**outer, "anyOf": others}
+
+
+# eq=False: hashed by identity, since typing hashes Annotated metadata and a keyword may hold a list.
+@dataclass(frozen=True, eq=False)
+class SchemaHint:
+    """JSON-schema keywords for a rule a validator of the type already enforces (``format: email``).
+
+    Put on an ``Annotated`` type next to that validator: the document states the rule while the
+    validator keeps its own, clearer message (``unknown timezone 'X': use an IANA name...``).
+    """
+
+    keywords: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, **keywords: Any) -> SchemaHint:
+        """A hint adding ``keywords`` to the type's schema."""
+        return cls(tuple(keywords.items()))
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema.update(dict(self.keywords))
+        return schema
+
+
+def exactly_one_of(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a body that takes exactly one of ``names`` (the others left out or null)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["oneOf"] = [
+            {
+                "required": [name],
+                "properties": {
+                    other: {"not": {"type": "null"}} if other == name else {"type": "null"} for other in names
+                },
+            }
+            for name in names
+        ]
+
+    return extra
+
+
+def at_least_one_of(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a body that needs at least one of ``names`` sent and not null."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["anyOf"] = [
+            {"required": [name], "properties": {name: {"not": {"type": "null"}}}} for name in names
+        ]
+
+    return extra

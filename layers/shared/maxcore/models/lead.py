@@ -17,7 +17,16 @@ from pydantic import (
 )
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
+from maxcore.models.common import (
+    Channel,
+    Line,
+    SchemaHint,
+    StrictModel,
+    Text,
+    Ulid,
+    at_least_one_of,
+    partial_change,
+)
 from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
 
 
@@ -49,7 +58,9 @@ def _email(value: str) -> str:
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
 """A phone number, normalised to E.164 on the way in."""
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    str, StringConstraints(max_length=254), AfterValidator(_email), SchemaHint.of(format="email")
+]
 """An e-mail address, lower-cased on the way in."""
 
 TelegramChatId = Annotated[str, StringConstraints(pattern=r"^-?\d{1,20}$")]
@@ -149,10 +160,18 @@ def _clean_tags(tags: list[str]) -> list[str]:
 class CreateLeadRequest(StrictModel):
     """A new lead. At least a name, a company or a way to reach it."""
 
+    model_config = ConfigDict(
+        json_schema_extra=at_least_one_of(
+            "first_name", "last_name", "company", "phone", "email", "telegram_chat_id"
+        )
+    )
+
     first_name: Name | None = None
     last_name: Name | None = None
     company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
-    phone: Phone | None = Field(default=None, description="Any common format; stored as E.164.")
+    phone: Phone | None = Field(
+        default=None, description="Any common format; stored as E.164.", examples=["+33612345678"]
+    )
     email: Email | None = Field(default=None, description="Stored lower-cased.")
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus = LeadStatus.NEW
@@ -178,8 +197,13 @@ class CreateLeadRequest(StrictModel):
         return self
 
 
+_LEAD_NOT_NULL = ("status", "tags", "source", "consent")
+
+
 class UpdateLeadRequest(StrictModel):
     """A partial change of a lead: only the fields sent change; ``null`` clears an optional field."""
+
+    model_config = ConfigDict(json_schema_extra=partial_change(*_LEAD_NOT_NULL))
 
     first_name: Name | None = None
     last_name: Name | None = None
@@ -202,7 +226,7 @@ class UpdateLeadRequest(StrictModel):
     def _not_empty(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("nothing to change: send at least one field")
-        for name in ("status", "tags", "source", "consent"):
+        for name in _LEAD_NOT_NULL:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

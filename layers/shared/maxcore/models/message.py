@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.activity import ActivityResponse
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, exactly_one_of
 from maxcore.models.template import VariableName, VariableValue
 
 
@@ -29,6 +29,8 @@ IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,1
 
 class SendMessageRequest(StrictModel):
     """A message to one lead: an active template with its variables, or a text."""
+
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("template_id", "body"))
 
     lead_id: Ulid
     channel: ChannelChoice = ChannelChoice.AUTO

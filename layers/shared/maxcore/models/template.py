@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AliasChoices, BaseModel, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, partial_change
 from maxcore.models.tenant import Locale
 
 
@@ -140,8 +140,13 @@ class CreateTemplateRequest(StrictModel):
         )
 
 
+_TEMPLATE_NOT_NULL = ("name", "category", "locale", "body", "variables")
+
+
 class UpdateTemplateRequest(StrictModel):
     """A partial change; on an active template it writes a new draft version."""
+
+    model_config = ConfigDict(json_schema_extra=partial_change(*_TEMPLATE_NOT_NULL))
 
     name: TemplateName | None = None
     category: TemplateCategory | None = None
@@ -155,7 +160,7 @@ class UpdateTemplateRequest(StrictModel):
     def _not_empty(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("nothing to change: send at least one field")
-        for name in ("name", "category", "locale", "body", "variables"):
+        for name in _TEMPLATE_NOT_NULL:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
