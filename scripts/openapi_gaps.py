@@ -84,8 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     from devserver.server import HOST, apply_local_defaults, merged_openapi, running_dev_server
     from devserver.template import load_template
     from devserver.token import sign_dev_token
+    from tests.support.fake_llm import answer, fake_chat_completions
 
     apply_local_defaults()
+    # The assistant's routes need a model: the tests' chat-completions fake, as in the contract run.
+    llm = fake_chat_completions()
+    fake = llm.__enter__()
+    fake.default = answer("Bien sûr, je m'en occupe.")
+    os.environ.update({"ASSISTANT_API_KEY": "sk-gaps", "ASSISTANT_BASE_URL": fake.url})
     headers = {"Authorization": f"Bearer {sign_dev_token(DEMO_TENANT_ID, role='admin', sub='openapi-gaps')}"}
     schema = schemathesis.openapi.from_dict(merged_openapi(load_template(), f"http://{HOST}"))
     gaps: dict[str, dict[str, Any]] = {}
@@ -98,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
             found = _refusals(operation, server.url, headers, args.examples)
             gaps[operation_id] = found
             print(f"{operation_id}: {len(found)} distinct refusals", file=sys.stderr)
+    llm.__exit__(None, None, None)
     for operation_id, found in gaps.items():
         if found:
             print(f"\n## {operation_id}")

@@ -25,8 +25,9 @@ from maxcore.models.prospection import (
     ProspectChange,
     UpdateCampaignRequest,
 )
-from maxcore.models.template import UpdateTemplateRequest
+from maxcore.models.template import CreateTemplateRequest, DraftFromChatRequest, UpdateTemplateRequest
 from maxcore.models.tenant import UpdateTenantRequest
+from maxcore.rules.templates import content_problems
 
 LEAD = "01JAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -44,9 +45,14 @@ def _schema_accepts(schemas: dict[str, Any], name: str, body: dict[str, Any]) ->
 
 def _model_accepts(model: type[BaseModel], body: dict[str, Any]) -> bool:
     try:
-        model.model_validate(body)
+        request = model.model_validate(body)
     except ValidationError:
         return False
+    if isinstance(request, DraftFromChatRequest):
+        request = request.to_create()
+    if isinstance(request, CreateTemplateRequest):
+        # What the service checks before saving (the same rule, with its problem codes).
+        return not content_problems(request.channel, request.content())
     return True
 
 
@@ -86,6 +92,11 @@ CASES: list[tuple[type[BaseModel], dict[str, Any], bool]] = [
     (AddBlacklistRequest, {"reason": "asked"}, False),
     (AddBlacklistRequest, {"reason": "asked", "email": "a@b.fr", "phone": "+33612345678"}, False),
     (AddBlacklistRequest, {"reason": "asked", "email": "a@b.fr"}, True),
+    # subject and HTML are for e-mail only (the service refuses them elsewhere with a 422 naming them)
+    (CreateTemplateRequest, {"channel": "sms", "name": "T", "body": "B", "html": "<p>B</p>"}, False),
+    (CreateTemplateRequest, {"channel": "sms", "name": "T", "body": "B", "subject": None}, True),
+    (CreateTemplateRequest, {"channel": "email", "name": "T", "body": "B", "html": "<p>B</p>"}, True),
+    (DraftFromChatRequest, {"channel": "whatsapp", "name": "T", "content": "B", "subject": "S"}, False),
     # enums narrower than their type, and time zones
     (CreateCampaignRequest, {"name": "C", "scenario_id": "relance-douce", "status": "completed"}, False),
     (CreateCampaignRequest, {"name": "C", "scenario_id": "relance-douce", "status": "paused"}, True),

@@ -181,3 +181,19 @@ def at_least_one_of(*names: str) -> Callable[[dict[str, Any]], None]:
         ]
 
     return extra
+
+
+def only_when(field: str, value: str, *names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a body whose fields ``names`` are for ``field == value`` only.
+
+    Either ``field`` is ``value``, or each of ``names`` is left out or null: an ``anyOf`` every
+    generator and hypothesis-jsonschema read, where ``if``/``then`` is not always supported.
+    """
+
+    def extra(schema: dict[str, Any]) -> None:
+        schema["anyOf"] = [
+            {"properties": {field: {"const": value}}},
+            {"properties": {name: {"type": "null"} for name in names}},
+        ]
+
+    return extra

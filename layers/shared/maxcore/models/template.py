@@ -14,7 +14,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, partial_change
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, only_when, partial_change
 from maxcore.models.tenant import Locale
 
 
@@ -120,6 +120,8 @@ class TemplateVersion(BaseModel):
 class CreateTemplateRequest(StrictModel):
     """A new template; it starts as a draft that a user activates once it validates."""
 
+    model_config = ConfigDict(json_schema_extra=only_when("channel", Channel.EMAIL.value, "subject", "html"))
+
     channel: Channel
     name: TemplateName
     category: TemplateCategory = TemplateCategory.CUSTOM
@@ -183,6 +185,8 @@ class UpdateTemplateRequest(StrictModel):
 
 class DraftFromChatRequest(StrictModel):
     """The body M.A.X. posts to save a draft it wrote (the activation plan's ``draft-from-chat``)."""
+
+    model_config = ConfigDict(json_schema_extra=only_when("channel", Channel.EMAIL.value, "subject", "html"))
 
     channel: Channel
     name: TemplateName
