@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from devserver.server import apply_local_defaults, merged_openapi
 from devserver.template import load_template
+from maxcore.models.automation import CreateAutomationRequest
 from maxcore.models.channel import UpdateChannelRequest
 from maxcore.models.lead import CreateLeadRequest, UpdateLeadRequest
 from maxcore.models.message import SendMessageRequest
@@ -30,6 +31,7 @@ from maxcore.models.tenant import UpdateTenantRequest
 from maxcore.rules.templates import content_problems
 
 LEAD = "01JAAAAAAAAAAAAAAAAAAAAAAA"
+AUTOMATION = {"name": "A", "trigger_type": "silence", "template_id": LEAD}
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +99,18 @@ CASES: list[tuple[type[BaseModel], dict[str, Any], bool]] = [
     (CreateTemplateRequest, {"channel": "sms", "name": "T", "body": "B", "subject": None}, True),
     (CreateTemplateRequest, {"channel": "email", "name": "T", "body": "B", "html": "<p>B</p>"}, True),
     (DraftFromChatRequest, {"channel": "whatsapp", "name": "T", "content": "B", "subject": "S"}, False),
+    # each trigger with its own config, and a reply trigger is not stopped by replies
+    (CreateAutomationRequest, {"name": "A", "trigger_type": "silence", "template_id": LEAD}, True),
+    (CreateAutomationRequest, {**AUTOMATION, "trigger_config": {"days": 5}}, True),
+    (CreateAutomationRequest, {**AUTOMATION, "trigger_config": {"hours": 5}}, False),
+    (CreateAutomationRequest, {**AUTOMATION, "stop_conditions": ["opted_out", "opted_out"]}, False),
+    (CreateAutomationRequest, {**AUTOMATION, "trigger_type": "inbound_intent"}, False),
+    (
+        CreateAutomationRequest,
+        {**AUTOMATION, "trigger_type": "inbound_intent", "stop_conditions": ["opted_out"]},
+        True,
+    ),
+    (UpdateTenantRequest, {"send_window": {"days": [1, 1], "start": "09:00", "end": "18:00"}}, False),
     # enums narrower than their type, and time zones
     (CreateCampaignRequest, {"name": "C", "scenario_id": "relance-douce", "status": "completed"}, False),
     (CreateCampaignRequest, {"name": "C", "scenario_id": "relance-douce", "status": "paused"}, True),

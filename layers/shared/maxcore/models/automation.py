@@ -140,14 +140,51 @@ def _unique(stops: list[StopCondition]) -> list[StopCondition]:
     return stops
 
 
+def _inlined(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` (enums) written in place, to embed in another."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"} and node["$ref"].startswith("#/$defs/"):
+                return inline(definitions[node["$ref"].removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return dict(inline(schema))
+
+
+def _trigger_rules(schema: dict[str, Any]) -> None:
+    """Each trigger type with the config it takes, and no `replied` stop for a reply trigger."""
+    rules: list[dict[str, Any]] = []
+    for trigger, config in TRIGGER_CONFIGS.items():
+        rule: dict[str, Any] = {
+            "properties": {"trigger_type": {"const": trigger.value}, "trigger_config": _inlined(config)}
+        }
+        if trigger is TriggerType.INBOUND_INTENT:
+            # The default stops include `replied`, which a reply trigger cannot have: they must be sent.
+            allowed = [stop.value for stop in StopCondition if stop is not StopCondition.REPLIED]
+            rule["properties"]["stop_conditions"] = {"items": {"enum": allowed}}
+            rule["required"] = ["stop_conditions"]
+        rules.append(rule)
+    schema["oneOf"] = rules
+
+
 class CreateAutomationRequest(StrictModel):
     """A new automation; it starts off unless ``enabled`` says otherwise."""
+
+    model_config = ConfigDict(json_schema_extra=_trigger_rules)
 
     name: AutomationName
     trigger_type: TriggerType
     trigger_config: dict[str, Any] = Field(default_factory=dict)
     template_id: Ulid
-    stop_conditions: list[StopCondition] = Field(default_factory=lambda: list(DEFAULT_STOPS), max_length=3)
+    stop_conditions: list[StopCondition] = Field(
+        default_factory=lambda: list(DEFAULT_STOPS), max_length=3, json_schema_extra={"uniqueItems": True}
+    )
     enabled: bool = False
 
     @model_validator(mode="after")
@@ -171,7 +208,9 @@ class UpdateAutomationRequest(StrictModel):
     trigger_type: TriggerType | None = None
     trigger_config: dict[str, Any] | None = None
     template_id: Ulid | None = None
-    stop_conditions: list[StopCondition] | None = Field(default=None, max_length=3)
+    stop_conditions: list[StopCondition] | None = Field(
+        default=None, max_length=3, json_schema_extra={"uniqueItems": True}
+    )
     enabled: bool | None = None
 
     @model_validator(mode="after")

@@ -122,7 +122,11 @@ class SendWindow(BaseModel):
     """Default days and hours, in the tenant's timezone, when messages may leave."""
 
     days: list[Weekday] = Field(
-        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, max_length=7, description="0 = Monday"
+        default_factory=lambda: [0, 1, 2, 3, 4],
+        min_length=1,
+        max_length=7,
+        description="0 = Monday",
+        json_schema_extra={"uniqueItems": True},
     )
     start: ClockTime = "09:00"
     end: ClockTime = "18:00"
@@ -208,7 +212,12 @@ class SendWindowChange(SendWindow):
 
     model_config = ConfigDict(extra="forbid")
 
-    days: list[Weekday] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
+    days: list[Weekday] = Field(
+        min_length=1,
+        max_length=7,
+        description="0 = Monday ... 6 = Sunday",
+        json_schema_extra={"uniqueItems": True},
+    )
     start: ClockTime
     end: ClockTime
 
