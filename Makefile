@@ -100,6 +100,9 @@ infrastructure: install ## cfn-lint, sam validate --lint, sam build (the layer m
 contract: install ## schemathesis against the dev server's OpenAPI
 	$(PYTEST) tests/contract -q
 
+openapi: install ## Regenerate docs/openapi.json, the merged OpenAPI document (a unit test fails when it is stale)
+	$(BIN)/python -m devserver openapi --port 3000 --output docs/openapi.json
+
 importtime: install ## Import cost of each function module (python -X importtime)
 	$(BIN)/python scripts/importtime.py
 
@@ -112,4 +115,4 @@ bench-scheduler: install ## Hourly prospection job vs a naive loop, then 2 worke
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract importtime bench-alerts bench-scheduler build
+.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler build

@@ -3,7 +3,7 @@
 python -m devserver [serve] [--port 3000]    the local API (embedded moto unless DYNAMODB_ENDPOINT)
 python -m devserver fire DailyAlertGeneration  run a schedule and its queue consumers, print the report
 python -m devserver token --tenant demo --role member
-python -m devserver openapi > openapi.json
+python -m devserver openapi --output docs/openapi.json   (what `make openapi` runs)
 python -m devserver seed                     seed the demo tenant into DYNAMODB_ENDPOINT
 """
 
@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from types import FrameType
 
 COMMANDS = ("serve", "fire", "token", "openapi", "seed")
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl-hours", type=float, default=12)
     openapi = commands.add_parser("openapi", help="print the merged OpenAPI document")
     openapi.add_argument("--port", type=int, default=_default_port(), help="port of the `servers` entry")
+    openapi.add_argument("--output", help="write the document to this file instead of printing it")
     commands.add_parser("seed", help="seed the demo tenant into the DynamoDB at DYNAMODB_ENDPOINT")
     return parser
 
@@ -120,13 +122,21 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _openapi(args: argparse.Namespace) -> int:
-    from devserver.server import HOST, apply_local_defaults, merged_openapi
+    from devserver.server import apply_local_defaults, openapi_json
     from devserver.template import load_template
 
     apply_local_defaults()
     with contextlib.redirect_stdout(sys.stderr):
-        document = merged_openapi(load_template(), f"http://{HOST}:{args.port}")
-    print(json.dumps(document, indent=2, ensure_ascii=False))
+        text = openapi_json(load_template(), args.port)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    # Written beside the target then renamed, so an interrupted export never leaves half a document.
+    target = Path(args.output)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(target)
+    print(f"wrote {target}", file=sys.stderr)
     return 0
 
 

@@ -406,19 +406,22 @@ def merged_openapi(template: Mapping[str, Any], server_url: str) -> dict[str, An
     """The OpenAPI document of every HTTP function, restricted to what template.yaml routes.
 
     Each function's resolver describes its own operations; an operation the template does not route is
-    left out, because API Gateway would answer 404 for it.
+    left out, because API Gateway would answer 404 for it. Every operation must carry an explicit
+    ``operationId`` unique across the document (generated clients name their methods after it), and
+    optional values are written the way client generators read best (see :func:`_one_nullable_type`).
     """
     routes = http_routes(template)
     routed = {(route.method, _normalised(route.path)) for route in routes}
     catch_all = any(route.path == "$default" for route in routes)
     document: dict[str, Any] = {
         "openapi": "3.1.0",
-        "info": {"title": API_TITLE, "version": "1.0.0"},
+        "info": {"title": API_TITLE, "version": "1.0.0", "description": API_DESCRIPTION},
         "servers": [{"url": server_url, "description": "local dev server"}],
         "paths": {},
         "components": {"schemas": {}, "securitySchemes": {}},
     }
     tags: dict[str, dict[str, Any]] = {}
+    operation_ids: dict[str, str] = {}
     seen_modules: set[tuple[str, str]] = set()
     for route in routes:
         module_name = route.handler.rpartition(".")[0]
@@ -444,6 +447,7 @@ def merged_openapi(template: Mapping[str, Any], server_url: str) -> dict[str, An
                 target = document["paths"].setdefault(path, {})
                 if method in target:
                     raise ValueError(f"two functions define {verb} {path}")
+                _check_operation_id(operation, f"{verb} {path}", operation_ids)
                 target[method] = operation
         components = schema.get("components", {})
         for section in ("schemas", "securitySchemes"):
@@ -455,7 +459,87 @@ def merged_openapi(template: Mapping[str, Any], server_url: str) -> dict[str, An
             tags.setdefault(tag["name"], tag)
     if tags:
         document["tags"] = list(tags.values())
-    return document
+    return cast(dict[str, Any], _one_nullable_type(document))
+
+
+API_DESCRIPTION = """\
+The API of M.A.X., the AI sales assistant of the CRM. Every route but the providers' webhooks needs a
+bearer token: `Authorization: Bearer <JWT>`. The token's claims `tenant_id` and `role` (`admin` or
+`member`) are the only source of the caller's tenant and rights.
+
+**Local dev server**: `.venv/bin/python -m devserver token --tenant demo --role admin` prints a dev token
+(HS256, signed locally; `make dev` prints one at start). Click *Authorize* and paste it.
+
+**Deployed stacks**: the JWT of the identity provider configured by the stack parameters `JwtIssuer` (its
+`iss`; API Gateway reads its OpenID discovery document and keys) and `JwtAudience` (accepted `aud`). The
+provider must put the custom claims `tenant_id` and `role` in the token.
+
+Errors are always `{"error": {"code", "message", "details"}}`; a 422 names each invalid field in `details`.
+"""
+
+OPERATION_ID = re.compile(r"^[a-z]+(?:[A-Z][a-z0-9]*)+$")
+"""camelCase verbNoun (`listLeads`, `createCampaign`): what client generators turn into method names."""
+
+
+def _check_operation_id(operation: Mapping[str, Any], where: str, seen: dict[str, str]) -> None:
+    """Refuse a missing, ill-formed or duplicate operation id: Powertools would invent a snake_case one."""
+    operation_id = str(operation.get("operationId", ""))
+    if not OPERATION_ID.match(operation_id):
+        raise ValueError(f"{where} needs an explicit camelCase operation_id (verbNoun), not {operation_id!r}")
+    if operation_id in seen:
+        raise ValueError(f"{where} and {seen[operation_id]} share the operation id {operation_id!r}")
+    seen[operation_id] = where
+
+
+_COMBINERS = ("anyOf", "oneOf", "allOf", "$ref", "not")
+
+
+def _one_nullable_type(node: Any, in_parameter: bool = False) -> Any:
+    """Rewrite pydantic's ``anyOf: [X, {type: null}]`` as one schema of type ``[X, "null"]``.
+
+    OpenAPI 3.1 (what Powertools emits) is JSON Schema: a type array is how it says "nullable", and
+    openapi-typescript (``string | null``) and openapi-generator (a nullable property) read it as one
+    type, where the ``anyOf`` form gives some generators a wrapper class per field. Only a plain typed
+    schema folds this way; a reference or a combination stays ``anyOf: [{$ref}, {type: null}]``, the 3.1
+    spelling of a nullable reference. A query or path parameter has no JSON null at all: an optional
+    one is simply not sent, so its null branch is dropped. And a dict whose keys have a pattern
+    (``patternProperties``) is closed, as pydantic refuses any other key.
+    """
+    if isinstance(node, list):
+        return [_one_nullable_type(item, in_parameter) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "in" in node and "name" in node and isinstance(node.get("schema"), dict):
+        return {**node, "schema": _one_nullable_type(node["schema"], in_parameter=True)}
+    folded = {key: _one_nullable_type(value, in_parameter) for key, value in node.items()}
+    if "patternProperties" in folded and "additionalProperties" not in folded:
+        # pydantic checks every key of a dict against its pattern: a key that does not match is refused.
+        folded["additionalProperties"] = False
+    branches = folded.get("anyOf")
+    if not isinstance(branches, list) or len(branches) != 2 or {"type": "null"} not in branches:
+        return folded
+    other = next(branch for branch in branches if branch != {"type": "null"})
+    outer = {key: value for key, value in folded.items() if key != "anyOf"}
+    if in_parameter:
+        return {**other, **outer}
+    if not isinstance(other.get("type"), str) or any(key in other for key in _COMBINERS):
+        return folded
+    merged: dict[str, Any] = {**other, **outer, "type": [other["type"], "null"]}
+    if "enum" in merged:
+        merged["enum"] = [*merged["enum"], None]
+    if "const" in merged:
+        merged["enum"] = [merged.pop("const"), None]
+    return merged
+
+
+def openapi_json(template: Mapping[str, Any], port: int = DEFAULT_PORT) -> str:
+    """The merged document as docs/openapi.json holds it: sorted keys, two-space indent, final newline.
+
+    Sorted keys make the file independent of the order functions and fields were declared in, so it
+    only changes when the API does.
+    """
+    document = merged_openapi(template, f"http://{HOST}:{port}")
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def _function_openapi(code_uri: str, module_name: str) -> dict[str, Any]:

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    AlertCursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.activity import (
     Activity,
     ActivityResponse,
@@ -37,6 +45,7 @@ app = create_app("M.A.X. activities and alerts")
 
 @app.post(
     "/activities",
+    operation_id="logActivity",
     status_code=201,
     responses=responses(201, "The activity, logged; the lead's summary changed with it.", 404, 409),
     security=JWT_SECURITY,
@@ -52,6 +61,7 @@ def log_activity(body: Annotated[CreateActivityRequest, Body()]) -> ActivityResp
 
 @app.get(
     "/leads/<lead_id>/timeline",
+    operation_id="getLeadTimeline",
     responses=responses(200, "A page of the lead's timeline.", 404),
     security=JWT_SECURITY,
     tags=["activities"],
@@ -60,7 +70,7 @@ def log_activity(body: Annotated[CreateActivityRequest, Body()]) -> ActivityResp
 def timeline(
     lead_id: Annotated[Ulid, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> TimelinePage:
     """The lead's activities and alerts (at the time they opened), newest first, with a cursor to the
     next page."""
@@ -80,6 +90,7 @@ def _entry(entry: Activity | Alert) -> TimelineEntry:
 
 @app.post(
     "/replies/classify",
+    operation_id="classifyReply",
     responses=responses(200, "The intent of the text, and the cues that decided it.", 404),
     security=JWT_SECURITY,
     tags=["activities"],
@@ -94,6 +105,7 @@ def classify_reply(body: Annotated[ClassifyRequest, Body()]) -> ClassifyResponse
 
 @app.get(
     "/alerts",
+    operation_id="listAlerts",
     responses=responses(200, "A page of alerts."),
     security=JWT_SECURITY,
     tags=["alerts"],
@@ -105,7 +117,7 @@ def list_alerts(
     type: Annotated[AlertType | None, Query()] = None,
     lead_id: Annotated[Ulid | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    cursor: AlertCursorQuery = None,
 ) -> AlertPage:
     """Open alerts by severity (urgent first), then oldest first; resolved ones newest first. Filters:
     severity, type, lead."""
@@ -117,6 +129,7 @@ def list_alerts(
 
 @app.get(
     "/alerts/stats",
+    operation_id="getAlertStats",
     responses=responses(200, "Counts of the open alerts."),
     security=JWT_SECURITY,
     tags=["alerts"],
@@ -130,6 +143,7 @@ def alert_stats() -> AlertStats:
 
 @app.post(
     "/alerts/generate",
+    operation_id="generateAlerts",
     responses=responses(200, "What the generation changed.", 403),
     security=JWT_SECURITY,
     tags=["alerts"],
@@ -145,6 +159,7 @@ def generate_alerts() -> GenerationReport:
 
 @app.get(
     "/alerts/<alert_id>",
+    operation_id="getAlert",
     responses=responses(200, "The alert.", 404),
     security=JWT_SECURITY,
     tags=["alerts"],
@@ -157,6 +172,7 @@ def get_alert(alert_id: Annotated[Ulid, Path()]) -> AlertResponse:
 
 @app.post(
     "/alerts/<alert_id>/resolve",
+    operation_id="resolveAlert",
     responses=responses(200, "The alert, resolved.", 404, 409),
     security=JWT_SECURITY,
     tags=["alerts"],
@@ -174,6 +190,7 @@ def resolve_alert(
 
 @app.get(
     "/recommendations",
+    operation_id="listRecommendations",
     responses=responses(200, "The follow-ups to make today."),
     security=JWT_SECURITY,
     tags=["alerts"],

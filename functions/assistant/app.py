@@ -21,6 +21,7 @@ def _service() -> AssistantService:
 
 @app.post(
     "/assistant/chat",
+    operation_id="chatWithAssistant",
     responses=responses(200, "M.A.X.'s answer and the drafts it made.", 402, 404, 409, 502, 503),
     security=JWT_SECURITY,
     tags=["assistant"],
@@ -35,6 +36,7 @@ def chat(body: Annotated[ChatRequest, Body()]) -> ChatResponse:
 
 @app.get(
     "/assistant/conversations/<conversation_id>",
+    operation_id="getAssistantConversation",
     responses=responses(200, "The conversation.", 404),
     security=JWT_SECURITY,
     tags=["assistant"],

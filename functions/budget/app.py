@@ -16,6 +16,7 @@ app = create_app("M.A.X. budget")
 
 @app.get(
     "/budget",
+    operation_id="getBudget",
     responses=responses(200, "The budget page.", 404),
     security=JWT_SECURITY,
     tags=["budget"],
@@ -30,6 +31,7 @@ def get_budget() -> BudgetReport:
 
 @app.post(
     "/budget/quote",
+    operation_id="quoteAction",
     responses=responses(200, "The cost and the balance after; nothing runs.", 404),
     security=JWT_SECURITY,
     tags=["budget"],
@@ -42,6 +44,7 @@ def quote(body: Annotated[QuoteRequest, Body()]) -> CostQuote:
 
 @app.post(
     "/budget/packs",
+    operation_id="addTokenPacks",
     status_code=201,
     responses=responses(201, "The budget with the packs added.", 404),
     security=JWT_SECURITY,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
 from maxcore.models.common import Ulid
 from maxcore.models.lead import CreateLeadRequest, LeadPage, LeadResponse, LeadStatus, UpdateLeadRequest
 from maxcore.services.leads import LeadService
@@ -20,6 +20,7 @@ def _service() -> LeadService:
 
 @app.post(
     "/leads",
+    operation_id="createLead",
     status_code=201,
     responses=responses(201, "The lead, created.", 409),
     security=JWT_SECURITY,
@@ -33,6 +34,7 @@ def create_lead(body: Annotated[CreateLeadRequest, Body()]) -> LeadResponse:
 
 @app.get(
     "/leads",
+    operation_id="listLeads",
     responses=responses(200, "A page of leads."),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -43,7 +45,7 @@ def list_leads(
     tag: Annotated[str | None, Query(max_length=40)] = None,
     q: Annotated[str | None, Query(max_length=100, description="Free text on name, e-mail, phone")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> LeadPage:
     """Leads of the caller's tenant, newest first, with a cursor to the next page."""
     leads, next_cursor = _service().list(status=status, tag=tag, text=q, limit=limit, cursor=cursor)
@@ -52,6 +54,7 @@ def list_leads(
 
 @app.get(
     "/leads/<lead_id>",
+    operation_id="getLead",
     responses=responses(200, "The lead.", 404),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -64,6 +67,7 @@ def get_lead(lead_id: Annotated[Ulid, Path()]) -> LeadResponse:
 
 @app.patch(
     "/leads/<lead_id>",
+    operation_id="updateLead",
     responses=responses(200, "The lead, changed.", 404, 409),
     security=JWT_SECURITY,
     tags=["leads"],
@@ -76,6 +80,7 @@ def update_lead(lead_id: Annotated[Ulid, Path()], body: Annotated[UpdateLeadRequ
 
 @app.delete(
     "/leads/<lead_id>",
+    operation_id="deleteLead",
     status_code=204,
     responses=responses(204, "Deleted.", 404, 409),
     security=JWT_SECURITY,

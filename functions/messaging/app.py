@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    CursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.channel import ChannelList, ChannelResponse, OutboxPage, UpdateChannelRequest
 from maxcore.models.common import Channel, Ulid
@@ -28,6 +36,7 @@ app = create_app("M.A.X. messaging and inbox")
 
 @app.post(
     "/messages",
+    operation_id="sendMessage",
     status_code=201,
     responses=responses(
         201,
@@ -58,6 +67,7 @@ def send_message(
 
 @app.get(
     "/channels",
+    operation_id="listChannels",
     responses=responses(200, "Every channel with its settings."),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -70,6 +80,7 @@ def list_channels() -> ChannelList:
 
 @app.get(
     "/channels/<channel>",
+    operation_id="getChannel",
     responses=responses(200, "The channel's settings.", 404),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -82,6 +93,7 @@ def get_channel(channel: Annotated[Channel, Path()]) -> ChannelResponse:
 
 @app.put(
     "/channels/<channel>",
+    operation_id="updateChannel",
     responses=responses(200, "The channel's new settings.", 409),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -99,6 +111,7 @@ def update_channel(
 
 @app.get(
     "/outbox",
+    operation_id="listOutbox",
     responses=responses(200, "The local outbox, newest first."),
     security=JWT_SECURITY,
     tags=["messaging"],
@@ -106,7 +119,7 @@ def update_channel(
 )
 def outbox(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: CursorQuery = None,
 ) -> OutboxPage:
     """What would have been sent on channels without credentials (kept 30 days)."""
     items, next_cursor = OutboxService(principal(app).tenant_id).page(limit, cursor)
@@ -115,6 +128,7 @@ def outbox(
 
 @app.get(
     "/conversations",
+    operation_id="listConversations",
     responses=responses(200, "A page of conversations."),
     security=JWT_SECURITY,
     tags=["inbox"],
@@ -123,7 +137,7 @@ def outbox(
 def conversations(
     channel: Annotated[Channel | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> InboxPage:
     """One row per lead with the last message across channels and the unread count, newest first;
     `channel` keeps the conversations that used that channel."""
@@ -133,6 +147,7 @@ def conversations(
 
 @app.get(
     "/leads/<lead_id>/messages",
+    operation_id="listLeadMessages",
     responses=responses(200, "A page of the lead's messages.", 404),
     security=JWT_SECURITY,
     tags=["inbox"],
@@ -141,7 +156,7 @@ def conversations(
 def lead_messages(
     lead_id: Annotated[Ulid, Path()],
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=300)] = None,
+    cursor: PositionCursorQuery = None,
 ) -> MessagePage:
     """One thread across SMS, WhatsApp, e-mail and Telegram, newest first, with delivery statuses."""
     items, next_cursor = InboxService(principal(app).tenant_id).messages(lead_id, limit, cursor)
@@ -150,6 +165,7 @@ def lead_messages(
 
 @app.post(
     "/conversations/<lead_id>/read",
+    operation_id="markConversationRead",
     responses=responses(200, "The conversation is read.", 404, 409),
     security=JWT_SECURITY,
     tags=["inbox"],

@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    CursorQuery,
+    PositionCursorQuery,
+    create_app,
+    make_handler,
+    principal,
+    responses,
+)
 from maxcore.models.analytics import Funnel, Overview, StepsReport, TopMessages
 from maxcore.models.automation import (
     AutomationList,
@@ -52,12 +60,12 @@ from maxcore.services.schedule_preview import PreviewDate, SchedulePreview, Sche
 app = create_app("M.A.X. prospection")
 
 Limit = Annotated[int, Query(ge=1, le=100)]
-Cursor = Annotated[str | None, Query(max_length=200)]
 
 
 # --- scenarios -----------------------------------------------------------------------------------
 @app.get(
     "/scenarios",
+    operation_id="listScenarios",
     responses=responses(200, "The predefined scenarios, then the tenant's own."),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -71,6 +79,7 @@ def list_scenarios() -> ScenarioList:
 
 @app.post(
     "/scenarios",
+    operation_id="createScenario",
     status_code=201,
     responses=responses(201, "The scenario, version 1."),
     security=JWT_SECURITY,
@@ -84,6 +93,7 @@ def create_scenario(body: Annotated[CreateScenarioRequest, Body()]) -> ScenarioR
 
 @app.get(
     "/scenarios/<scenario_id>",
+    operation_id="getScenario",
     responses=responses(200, "The scenario's latest version, or the one asked for.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -101,6 +111,7 @@ def get_scenario(
 
 @app.patch(
     "/scenarios/<scenario_id>",
+    operation_id="updateScenario",
     responses=responses(200, "The new version.", 404, 409),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -116,6 +127,7 @@ def update_scenario(
 # --- campaigns -----------------------------------------------------------------------------------
 @app.get(
     "/campaigns",
+    operation_id="listCampaigns",
     responses=responses(200, "The campaigns, newest first."),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -129,6 +141,7 @@ def list_campaigns() -> CampaignPage:
 
 @app.post(
     "/campaigns",
+    operation_id="createCampaign",
     status_code=201,
     responses=responses(201, "The campaign."),
     security=JWT_SECURITY,
@@ -143,6 +156,7 @@ def create_campaign(body: Annotated[CreateCampaignRequest, Body()]) -> CampaignR
 
 @app.get(
     "/campaigns/<campaign_id>",
+    operation_id="getCampaign",
     responses=responses(200, "The campaign with its prospects counted by status.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -156,6 +170,7 @@ def get_campaign(campaign_id: Annotated[Ulid, Path()]) -> CampaignResponse:
 
 @app.patch(
     "/campaigns/<campaign_id>",
+    operation_id="updateCampaign",
     responses=responses(200, "The campaign.", 404, 409),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -171,6 +186,7 @@ def update_campaign(
 
 @app.delete(
     "/campaigns/<campaign_id>",
+    operation_id="deleteCampaign",
     status_code=204,
     responses=responses(204, "Deleted with its prospects and interactions; the leads stay.", 404, 409),
     security=JWT_SECURITY,
@@ -185,6 +201,7 @@ def delete_campaign(campaign_id: Annotated[Ulid, Path()]) -> None:
 # --- prospects -----------------------------------------------------------------------------------
 @app.post(
     "/campaigns/<campaign_id>/prospects",
+    operation_id="enrollProspects",
     responses=responses(200, "Row by row: accepted, or rejected with the reason.", 404, 409),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -198,13 +215,14 @@ def enroll(campaign_id: Annotated[Ulid, Path()], body: Annotated[EnrollRequest, 
 
 @app.get(
     "/campaigns/<campaign_id>/prospects",
+    operation_id="listProspects",
     responses=responses(200, "A page of prospects with their last decision.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
     summary="List a campaign's prospects",
 )
 def list_prospects(
-    campaign_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+    campaign_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: CursorQuery = None
 ) -> ProspectPage:
     """The campaign's prospects: status, step, next action time and why."""
     items, next_cursor = ProspectService(principal(app).tenant_id).page(campaign_id, limit, cursor)
@@ -213,6 +231,7 @@ def list_prospects(
 
 @app.get(
     "/campaigns/<campaign_id>/prospects/<lead_id>",
+    operation_id="getProspect",
     responses=responses(200, "The prospect with every decision kept.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -225,6 +244,7 @@ def get_prospect(campaign_id: Annotated[Ulid, Path()], lead_id: Annotated[Ulid, 
 
 @app.patch(
     "/campaigns/<campaign_id>/prospects/<lead_id>",
+    operation_id="updateProspect",
     responses=responses(200, "The prospect.", 404, 409),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -242,6 +262,7 @@ def change_prospect(
 
 @app.delete(
     "/campaigns/<campaign_id>/prospects/<lead_id>",
+    operation_id="removeProspect",
     status_code=204,
     responses=responses(204, "Removed; its history stays.", 404, 409),
     security=JWT_SECURITY,
@@ -256,6 +277,7 @@ def remove_prospect(campaign_id: Annotated[Ulid, Path()], lead_id: Annotated[Uli
 
 @app.get(
     "/campaigns/<campaign_id>/interactions",
+    operation_id="listCampaignInteractions",
     responses=responses(200, "The campaign's decisions, newest first.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -265,7 +287,7 @@ def list_interactions(
     campaign_id: Annotated[Ulid, Path()],
     lead_id: Annotated[Ulid | None, Query()] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: PositionCursorQuery = None,
 ) -> InteractionPage:
     """Everything the scheduler did or did not do, and why (sent, skipped, deferred, stopped...)."""
     items, next_cursor = ProspectService(principal(app).tenant_id).interactions(
@@ -277,6 +299,7 @@ def list_interactions(
 # --- automations ---------------------------------------------------------------------------------
 @app.get(
     "/automations",
+    operation_id="listAutomations",
     responses=responses(200, "The automations, newest first."),
     security=JWT_SECURITY,
     tags=["automations"],
@@ -290,6 +313,7 @@ def list_automations() -> AutomationList:
 
 @app.post(
     "/automations",
+    operation_id="createAutomation",
     status_code=201,
     responses=responses(201, "The automation."),
     security=JWT_SECURITY,
@@ -305,6 +329,7 @@ def create_automation(body: Annotated[CreateAutomationRequest, Body()]) -> Autom
 
 @app.get(
     "/automations/<automation_id>",
+    operation_id="getAutomation",
     responses=responses(200, "The automation.", 404),
     security=JWT_SECURITY,
     tags=["automations"],
@@ -317,6 +342,7 @@ def get_automation(automation_id: Annotated[Ulid, Path()]) -> AutomationResponse
 
 @app.patch(
     "/automations/<automation_id>",
+    operation_id="updateAutomation",
     responses=responses(200, "The automation.", 404, 409),
     security=JWT_SECURITY,
     tags=["automations"],
@@ -331,6 +357,7 @@ def update_automation(
 
 @app.delete(
     "/automations/<automation_id>",
+    operation_id="deleteAutomation",
     status_code=204,
     responses=responses(204, "Deleted; what it did stays on the leads' timelines.", 404, 409),
     security=JWT_SECURITY,
@@ -344,6 +371,7 @@ def delete_automation(automation_id: Annotated[Ulid, Path()]) -> None:
 
 @app.post(
     "/automations/<automation_id>/toggle",
+    operation_id="toggleAutomation",
     responses=responses(200, "The automation, now on or off.", 404, 409),
     security=JWT_SECURITY,
     tags=["automations"],
@@ -356,13 +384,14 @@ def toggle_automation(automation_id: Annotated[Ulid, Path()]) -> AutomationRespo
 
 @app.get(
     "/automations/<automation_id>/runs",
+    operation_id="listAutomationRuns",
     responses=responses(200, "What the automation did to each lead, and why.", 404),
     security=JWT_SECURITY,
     tags=["automations"],
     summary="List an automation's runs",
 )
 def list_automation_runs(
-    automation_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: Cursor = None
+    automation_id: Annotated[Ulid, Path()], limit: Limit = 50, cursor: PositionCursorQuery = None
 ) -> AutomationRunPage:
     """Each occurrence of the trigger on a lead: sent, drafted, suggested, skipped or put off, and why."""
     items, next_cursor = AutomationService(principal(app).tenant_id).runs(automation_id, limit, cursor)
@@ -372,6 +401,7 @@ def list_automation_runs(
 # --- blacklist -----------------------------------------------------------------------------------
 @app.get(
     "/blacklist",
+    operation_id="listBlacklistEntries",
     responses=responses(200, "The blacklist."),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -384,6 +414,7 @@ def list_blacklist() -> BlacklistPage:
 
 @app.post(
     "/blacklist",
+    operation_id="addBlacklistEntry",
     status_code=201,
     responses=responses(201, "Blacklisted.", 409),
     security=JWT_SECURITY,
@@ -398,6 +429,7 @@ def add_blacklist(body: Annotated[AddBlacklistRequest, Body()]) -> BlacklistEntr
 
 @app.delete(
     "/blacklist/<kind>/<value>",
+    operation_id="removeBlacklistEntry",
     status_code=204,
     responses=responses(204, "Off the blacklist.", 404),
     security=JWT_SECURITY,
@@ -419,6 +451,7 @@ CampaignScope = Annotated[
 
 @app.get(
     "/analytics/overview",
+    operation_id="getAnalyticsOverview",
     responses=responses(200, "Prospects, interactions, replies, reply rate, active campaigns.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -431,6 +464,7 @@ def analytics_overview(campaign_id: CampaignScope = None) -> Overview:
 
 @app.get(
     "/analytics/funnel",
+    operation_id="getAnalyticsFunnel",
     responses=responses(200, "Enrolled, contacted, replied, meeting, converted.", 404, 503),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -443,6 +477,7 @@ def analytics_funnel(campaign_id: CampaignScope = None) -> Funnel:
 
 @app.get(
     "/analytics/steps",
+    operation_id="getAnalyticsSteps",
     responses=responses(200, "Sends and replies per scenario step and per template.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -458,6 +493,7 @@ def analytics_steps(
 
 @app.get(
     "/analytics/top-messages",
+    operation_id="getAnalyticsTopMessages",
     responses=responses(200, "The step messages with the best reply rates.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -475,6 +511,7 @@ def analytics_top_messages(
 # --- approvals -----------------------------------------------------------------------------------
 @app.get(
     "/approvals",
+    operation_id="listApprovals",
     responses=responses(200, "Drafts, tasks and recommendations, newest first."),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -484,7 +521,7 @@ def list_approvals(
     kind: Annotated[ApprovalKind | None, Query()] = None,
     status: Annotated[ApprovalStatus | None, Query()] = None,
     limit: Limit = 50,
-    cursor: Cursor = None,
+    cursor: CursorQuery = None,
 ) -> ApprovalPage:
     """What waits for the team: drafts to approve (assisted), tasks (calls, LinkedIn), suggestions."""
     items, next_cursor = ApprovalService(principal(app).tenant_id).page(limit, cursor, kind, status)
@@ -493,6 +530,7 @@ def list_approvals(
 
 @app.get(
     "/approvals/<approval_id>",
+    operation_id="getApproval",
     responses=responses(200, "The approval.", 404),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -505,6 +543,7 @@ def get_approval(approval_id: Annotated[Ulid, Path()]) -> Approval:
 
 @app.post(
     "/approvals/<approval_id>",
+    operation_id="decideApproval",
     responses=responses(200, "Decided: a draft approved is sent, once.", 403, 404, 409, 429, 502),
     security=JWT_SECURITY,
     tags=["prospection"],
@@ -522,6 +561,7 @@ def decide_approval(
 # --- schedule preview ----------------------------------------------------------------------------
 @app.get(
     "/schedule/preview",
+    operation_id="previewSchedule",
     responses=responses(200, "What the hourly scheduler would do that day, in run order; nothing is sent."),
     security=JWT_SECURITY,
     tags=["prospection"],

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
 from maxcore.models.common import Channel, Ulid
 from maxcore.models.template import (
     CreateTemplateRequest,
@@ -37,6 +37,7 @@ def _service() -> TemplateService:
 
 @app.get(
     "/templates",
+    operation_id="listTemplates",
     responses=responses(200, "A page of templates."),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -49,7 +50,7 @@ def list_templates(
     generated_by: Annotated[GeneratedBy | None, Query()] = None,
     locale: Annotated[Locale | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: CursorQuery = None,
 ) -> TemplatePage:
     """Templates of the caller's tenant, newest first, with a cursor to the next page."""
     filters = TemplateFilter(
@@ -61,6 +62,7 @@ def list_templates(
 
 @app.post(
     "/templates",
+    operation_id="createTemplate",
     status_code=201,
     responses=responses(201, "The template, created as a draft."),
     security=JWT_SECURITY,
@@ -74,6 +76,7 @@ def create_template(body: Annotated[CreateTemplateRequest, Body()]) -> TemplateR
 
 @app.post(
     "/templates/draft-from-chat",
+    operation_id="createTemplateDraftFromChat",
     status_code=201,
     responses=responses(201, "The draft M.A.X. wrote, saved.", 402, 404),
     security=JWT_SECURITY,
@@ -96,6 +99,7 @@ def draft_from_chat(body: Annotated[DraftFromChatRequest, Body()]) -> DraftCreat
 
 @app.get(
     "/templates/<template_id>",
+    operation_id="getTemplate",
     responses=responses(200, "The template, with its waiting draft.", 404),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -108,6 +112,7 @@ def get_template(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
 
 @app.patch(
     "/templates/<template_id>",
+    operation_id="updateTemplate",
     responses=responses(200, "The template; content changes of an active one went to a draft.", 404, 409),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -125,6 +130,7 @@ def update_template(
 
 @app.delete(
     "/templates/<template_id>",
+    operation_id="deleteTemplate",
     status_code=204,
     responses=responses(204, "Deleted, with all its versions.", 404, 409),
     security=JWT_SECURITY,
@@ -138,6 +144,7 @@ def delete_template(template_id: Annotated[Ulid, Path()]) -> None:
 
 @app.post(
     "/templates/<template_id>/activate",
+    operation_id="activateTemplate",
     responses=responses(200, "The template, active.", 404, 409),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -152,6 +159,7 @@ def activate_template(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
 
 @app.post(
     "/templates/<template_id>/archive",
+    operation_id="archiveTemplate",
     responses=responses(200, "The template, archived.", 404, 409),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -164,6 +172,7 @@ def archive_template(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
 
 @app.post(
     "/templates/<template_id>/render",
+    operation_id="renderTemplate",
     responses=responses(200, "The template, filled in.", 404),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -178,6 +187,7 @@ def render_template(
 
 @app.get(
     "/templates/<template_id>/versions",
+    operation_id="listTemplateVersions",
     responses=responses(200, "Every version, oldest first.", 404),
     security=JWT_SECURITY,
     tags=["templates"],
@@ -191,6 +201,7 @@ def list_versions(template_id: Annotated[Ulid, Path()]) -> VersionList:
 
 @app.get(
     "/templates/<template_id>/versions/<number>",
+    operation_id="getTemplateVersion",
     responses=responses(200, "The version.", 404),
     security=JWT_SECURITY,
     tags=["templates"],

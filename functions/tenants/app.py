@@ -15,6 +15,7 @@ app = create_app("M.A.X. tenant settings")
 
 @app.get(
     "/tenant",
+    operation_id="getTenant",
     responses=responses(200, "The tenant's settings.", 404),
     security=JWT_SECURITY,
     tags=["tenant"],
@@ -27,6 +28,7 @@ def get_tenant() -> TenantResponse:
 
 @app.patch(
     "/tenant",
+    operation_id="updateTenant",
     responses=responses(200, "The settings, changed.", 404, 409),
     security=JWT_SECURITY,
     tags=["tenant"],

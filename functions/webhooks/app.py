@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from maxcore.api import create_app, make_handler
-from maxcore.models.common import ErrorResponse
+from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse
 from maxcore.services.webhooks import WebhookReply, WebhookService
 from maxcore.settings import get_settings
 
@@ -30,6 +30,7 @@ WEBHOOK_RESPONSES: dict[int, OpenAPIResponse] = {
     403: _error("The signature is missing or wrong for this tenant; nothing was written."),
     409: _error("The same delivery is being processed right now; retry."),
     413: _error("The body is too large."),
+    422: _error("The path holds no valid tenant id (lower-case letters, digits and dashes)."),
 }
 
 
@@ -51,11 +52,12 @@ def _public_url() -> str:
 
 @app.post(
     "/webhooks/twilio/<tenant_id>",
+    operation_id="receiveTwilioWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Twilio: inbound SMS and WhatsApp, status callbacks",
 )
-def twilio(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
+def twilio(tenant_id: Annotated[str, Path(pattern=TENANT_ID_PATTERN)]) -> Response[Any]:
     """Form-encoded (or JSON with `bodySHA256` in the URL), signed with X-Twilio-Signature (checked by the
     twilio SDK's RequestValidator with the tenant's auth token). Answers TwiML: empty, or the help text
     for HELP."""
@@ -68,11 +70,12 @@ def twilio(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
 
 @app.post(
     "/webhooks/resend/<tenant_id>",
+    operation_id="receiveResendWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Resend: e-mail events",
 )
-def resend(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
+def resend(tenant_id: Annotated[str, Path(pattern=TENANT_ID_PATTERN)]) -> Response[Any]:
     """JSON, signed with the Svix headers over the raw body (timestamps within 5 minutes)."""
     headers = {k.lower(): v for k, v in app.current_event.headers.items()}
     return _answer(WebhookService(tenant_id, lambda_context=app.lambda_context).resend(headers, _raw_body()))
@@ -80,11 +83,12 @@ def resend(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
 
 @app.post(
     "/webhooks/telegram/<tenant_id>",
+    operation_id="receiveTelegramWebhook",
     responses=WEBHOOK_RESPONSES,
     tags=["webhooks"],
     summary="Telegram: bot updates",
 )
-def telegram(tenant_id: Annotated[str, Path(max_length=63)]) -> Response[Any]:
+def telegram(tenant_id: Annotated[str, Path(pattern=TENANT_ID_PATTERN)]) -> Response[Any]:
     """JSON updates with the X-Telegram-Bot-Api-Secret-Token header set at setWebhook. Answers a
     sendMessage for /help, /start and /stop."""
     secret = app.current_event.headers.get("x-telegram-bot-api-secret-token")

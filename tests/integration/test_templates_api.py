@@ -228,10 +228,10 @@ def test_a_filtered_list_pages_through_the_matches_only(library_api: ApiClient) 
     assert all((t["channel"], t["locale"], t["builtin"]) == ("sms", "en", True) for t in english_sms)
 
 
-def test_a_cursor_we_did_not_make_is_400(api: ApiClient) -> None:
+def test_a_cursor_we_did_not_make_is_422(api: ApiClient) -> None:
     response = api.get("/templates", query={"cursor": "garbage"})
-    assert response.status == 400
-    assert response.body["error"]["code"] == "bad_request"
+    assert response.status == 422
+    assert [d["field"] for d in response.body["error"]["details"]] == ["query.cursor"]
 
 
 # --- variables ----------------------------------------------------------------------------------

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import re
+from datetime import UTC, datetime
 
 import pytest
 
 from maxcore.dal import keys
-from maxcore.dal.base import decode_cursor, encode_cursor
+from maxcore.dal.base import decode_cursor, decode_position, encode_cursor, encode_position, timeline_position
 from maxcore.errors import BadRequestError
+from maxcore.models.common import CURSOR_PATTERN, POSITION_CURSOR_PATTERN
 
 LEAD = "01JAAAAAAAAAAAAAAAAAAAAAAA"
 
@@ -63,3 +66,15 @@ def test_cursor_round_trip() -> None:
 def test_a_foreign_cursor_is_a_bad_request(bad: str) -> None:
     with pytest.raises(BadRequestError):
         decode_cursor(bad)
+
+
+def test_cursors_match_the_patterns_the_openapi_states() -> None:
+    # Given the cursors the lists hand out
+    position = timeline_position(datetime(2026, 3, 2, 9, 30, tzinfo=UTC), LEAD)
+    # Then each matches its documented pattern and reads back as the key it came from
+    assert re.match(CURSOR_PATTERN, encode_cursor(LEAD))
+    assert re.match(POSITION_CURSOR_PATTERN, encode_position(position))
+    assert "#" not in encode_position(position), "a # in a query string starts a fragment"
+    assert decode_position(encode_position(position)) == position
+    with pytest.raises(BadRequestError):
+        decode_position(encode_cursor(LEAD))

@@ -12,12 +12,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,7 +32,15 @@ from maxcore.errors import (
     UnauthorizedError,
     UnsupportedMediaTypeError,
 )
-from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse, Role
+from maxcore.models.common import (
+    ALERT_CURSOR_PATTERN,
+    CURSOR_PATTERN,
+    POSITION_CURSOR_PATTERN,
+    TENANT_ID_PATTERN,
+    ErrorResponse,
+    Role,
+    control_character_problem,
+)
 from maxcore.observability import logger, metrics, tracer
 from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.settings import get_settings
@@ -59,6 +68,14 @@ _ERROR_DESCRIPTIONS = {
     503: "The capability is not configured here; everything else still works.",
 }
 _COMMON_ERRORS = (400, 401, 403, 413, 415, 422)
+
+_NEXT_PAGE = "The `next_cursor` of the previous page; leave it out for the first page."
+CursorQuery = Annotated[str | None, Query(pattern=CURSOR_PATTERN, description=_NEXT_PAGE)]
+"""The ``cursor`` of a list paged by id (leads, templates, prospects, approvals, outbox)."""
+PositionCursorQuery = Annotated[str | None, Query(pattern=POSITION_CURSOR_PATTERN, description=_NEXT_PAGE)]
+"""The ``cursor`` of a time-ordered list (timeline, messages, conversations, interactions, runs)."""
+AlertCursorQuery = Annotated[str | None, Query(pattern=ALERT_CURSOR_PATTERN, description=_NEXT_PAGE)]
+"""The ``cursor`` of the alerts."""
 
 
 def responses(status: int, description: str, *errors: int) -> dict[int, OpenAPIResponse]:
@@ -108,10 +125,15 @@ def _validation_details(errors: Any) -> list[dict[str, Any]]:
     details = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
+        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        if error.get("type") == "string_pattern_mismatch" and isinstance(error.get("input"), str):
+            # "should match pattern '^[^\x00-...]*$'" tells a user nothing: say which character and where.
+            pattern = str((error.get("ctx") or {}).get("pattern", ""))
+            message = control_character_problem(error["input"], pattern) or message
         details.append(
             {
                 "field": ".".join(location) or "body",
-                "message": str(error.get("msg", "invalid value")).removeprefix("Value error, "),
+                "message": message,
                 "type": error.get("type", "value_error"),
             }
         )

@@ -9,9 +9,6 @@ writes only what changed.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,7 +36,7 @@ from maxcore.models.alert import (
     PointerState,
     Severity,
 )
-from maxcore.models.common import ULID_PATTERN
+from maxcore.models.common import ALERT_CURSOR_PATTERN
 from maxcore.models.lead import Lead
 
 RESOLVED_RETENTION_DAYS = 90
@@ -420,23 +417,18 @@ def _to_alert(item: AlertItem) -> Alert:
     )
 
 
-_ULID = re.compile(ULID_PATTERN)
-_SORT_KEY = re.compile(r"^(\d#)?\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z#[0-9A-HJKMNP-TV-Z]{26}$")
+_CURSOR = re.compile(ALERT_CURSOR_PATTERN)
 
 
 def _encode_cursor(sort_key: str, alert_id: str) -> str:
-    raw = json.dumps({"v": 1, "k": sort_key, "id": alert_id}, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    # The sort key ends with the alert id; `_` stands for its `#`, which a URL reads as a fragment.
+    if not sort_key.endswith(alert_id):
+        raise ValueError(f"sort key {sort_key!r} is not the one of alert {alert_id}")
+    return sort_key.replace("#", "_")
 
 
 def _decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        data: Any = json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
-        sort_key, alert_id = str(data["k"]), str(data["id"])
-        if data.get("v") != 1 or not _SORT_KEY.match(sort_key) or not _ULID.match(alert_id):
-            raise ValueError(cursor)
-        if not sort_key.endswith(alert_id):
-            raise ValueError(cursor)
-    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise BadRequestError("the cursor is not valid; start again without it", {"cursor": cursor}) from exc
-    return sort_key, alert_id
+    if not _CURSOR.match(cursor):
+        raise BadRequestError("the cursor is not valid; start again without it", {"cursor": cursor})
+    sort_key = cursor.replace("_", "#")
+    return sort_key, sort_key[-26:]

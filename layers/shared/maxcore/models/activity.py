@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.common import StrictModel, Text, Ulid
 
 
 class ActivityChannel(StrEnum):
@@ -79,7 +79,7 @@ class CreateActivityRequest(StrictModel):
     channel: ActivityChannel
     direction: Direction
     status: ActivityStatus = ActivityStatus.SENT
-    preview: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+    preview: Annotated[Text, StringConstraints(max_length=1000)] | None = Field(
         default=None, description="The message text or its preview; inbound texts get an intent."
     )
     occurred_at: datetime | None = Field(default=None, description="Defaults to now; never in the future.")
@@ -119,7 +119,7 @@ class ActivityResponse(BaseModel):
 class ClassifyRequest(StrictModel):
     """A text to understand, as if a lead had sent it."""
 
-    text: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
+    text: Annotated[Text, StringConstraints(min_length=1, max_length=5000)]
     received_at: datetime | None = Field(default=None, description="Resolves the year of a return date.")
     refine: bool = Field(
         default=False,

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, StrictModel, Text, Ulid
 from maxcore.models.template import TemplateCategory
 
 
@@ -208,7 +208,7 @@ class AlertStats(BaseModel):
 class ResolveAlertRequest(StrictModel):
     """A user marks an alert as handled."""
 
-    note: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+    note: Annotated[Text, StringConstraints(max_length=500)] | None = Field(
         default=None, description="What was done, kept as the resolution."
     )
 

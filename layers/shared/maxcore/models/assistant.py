@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StringConstraints
 
 from maxcore.models.budget import CostQuote
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, StrictModel, Text, Ulid
 from maxcore.models.template import (
     Body,
     Html,
@@ -30,7 +30,7 @@ from maxcore.models.tenant import Locale
 class ChatRequest(StrictModel):
     """One message of the user to M.A.X."""
 
-    message: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    message: Annotated[Text, StringConstraints(min_length=1, max_length=4000)]
     conversation_id: Ulid | None = Field(default=None, description="Continue this conversation.")
     dry_run: bool = Field(default=False, description="Only say what the turn would cost; call nothing.")
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.common import Line, StrictModel, Ulid, partial_change
 from maxcore.models.prospection import Decision
 from maxcore.rules.intent import Intent
 
@@ -131,7 +131,7 @@ class AutomationList(BaseModel):
     items: list[AutomationResponse]
 
 
-AutomationName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+AutomationName = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 
 
 def _unique(stops: list[StopCondition]) -> list[StopCondition]:
@@ -140,14 +140,51 @@ def _unique(stops: list[StopCondition]) -> list[StopCondition]:
     return stops
 
 
+def _inlined(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema with its ``$defs`` (enums) written in place, to embed in another."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"$ref"} and node["$ref"].startswith("#/$defs/"):
+                return inline(definitions[node["$ref"].removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    return dict(inline(schema))
+
+
+def _trigger_rules(schema: dict[str, Any]) -> None:
+    """Each trigger type with the config it takes, and no `replied` stop for a reply trigger."""
+    rules: list[dict[str, Any]] = []
+    for trigger, config in TRIGGER_CONFIGS.items():
+        rule: dict[str, Any] = {
+            "properties": {"trigger_type": {"const": trigger.value}, "trigger_config": _inlined(config)}
+        }
+        if trigger is TriggerType.INBOUND_INTENT:
+            # The default stops include `replied`, which a reply trigger cannot have: they must be sent.
+            allowed = [stop.value for stop in StopCondition if stop is not StopCondition.REPLIED]
+            rule["properties"]["stop_conditions"] = {"items": {"enum": allowed}}
+            rule["required"] = ["stop_conditions"]
+        rules.append(rule)
+    schema["oneOf"] = rules
+
+
 class CreateAutomationRequest(StrictModel):
     """A new automation; it starts off unless ``enabled`` says otherwise."""
+
+    model_config = ConfigDict(json_schema_extra=_trigger_rules)
 
     name: AutomationName
     trigger_type: TriggerType
     trigger_config: dict[str, Any] = Field(default_factory=dict)
     template_id: Ulid
-    stop_conditions: list[StopCondition] = Field(default_factory=lambda: list(DEFAULT_STOPS), max_length=3)
+    stop_conditions: list[StopCondition] = Field(
+        default_factory=lambda: list(DEFAULT_STOPS), max_length=3, json_schema_extra={"uniqueItems": True}
+    )
     enabled: bool = False
 
     @model_validator(mode="after")
@@ -159,13 +196,21 @@ class CreateAutomationRequest(StrictModel):
 
 
 class UpdateAutomationRequest(StrictModel):
-    """A partial change of an automation."""
+    """A partial change of an automation; no field may be null."""
+
+    model_config = ConfigDict(
+        json_schema_extra=partial_change(
+            "name", "trigger_type", "trigger_config", "template_id", "stop_conditions", "enabled"
+        )
+    )
 
     name: AutomationName | None = None
     trigger_type: TriggerType | None = None
     trigger_config: dict[str, Any] | None = None
     template_id: Ulid | None = None
-    stop_conditions: list[StopCondition] | None = Field(default=None, max_length=3)
+    stop_conditions: list[StopCondition] | None = Field(
+        default=None, max_length=3, json_schema_extra={"uniqueItems": True}
+    )
     enabled: bool | None = None
 
     @model_validator(mode="after")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
-from maxcore.models.common import StrictModel, Ulid
+from maxcore.models.common import Line, StrictModel, Ulid
 from maxcore.models.tenant import Mode, Plan
 
 PLAN_ALLOWANCE: dict[Plan, int] = {Plan.STANDARD: 100, Plan.PRO: 500, Plan.STUDIO: 1500}
@@ -139,7 +140,7 @@ class AddPackRequest(StrictModel):
     """Add packs of tokens (admin)."""
 
     packs: int = Field(default=1, ge=1, le=20)
-    reason: str = Field(default="pack purchased", min_length=1, max_length=200)
+    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)] = "pack purchased"
 
 
 class UsageLevel(StrEnum):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, StrictModel, Ulid, partial_change
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 BotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]$")]
@@ -33,6 +33,8 @@ class UpdateChannelRequest(StrictModel):
 
     ``credentials`` are written to the secret store and never returned.
     """
+
+    model_config = ConfigDict(json_schema_extra=partial_change("enabled"))
 
     enabled: bool | None = None
     sender: Annotated[str, StringConstraints(min_length=1, max_length=254)] | None = Field(

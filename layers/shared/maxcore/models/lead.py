@@ -17,7 +17,16 @@ from pydantic import (
 )
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import (
+    Channel,
+    Line,
+    SchemaHint,
+    StrictModel,
+    Text,
+    Ulid,
+    at_least_one_of,
+    partial_change,
+)
 from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
 
 
@@ -49,14 +58,18 @@ def _email(value: str) -> str:
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
 """A phone number, normalised to E.164 on the way in."""
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_email)]
+Email = Annotated[
+    str, StringConstraints(max_length=254), AfterValidator(_email), SchemaHint.of(format="email")
+]
 """An e-mail address, lower-cased on the way in."""
 
 TelegramChatId = Annotated[str, StringConstraints(pattern=r"^-?\d{1,20}$")]
 """A Telegram chat id, as the Bot API gives it (digits, negative for groups)."""
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[^\s,#][^,#]*$")]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=100)]
+# No comma or # (lists and keys use them), no leading space, no control character (as Line).
+TAG_PATTERN = r"^[^\s,#\x00-\x1f\x7f-\x9f][^,#\x00-\x1f\x7f-\x9f]*$"
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=TAG_PATTERN)]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
 
 
@@ -147,16 +160,24 @@ def _clean_tags(tags: list[str]) -> list[str]:
 class CreateLeadRequest(StrictModel):
     """A new lead. At least a name, a company or a way to reach it."""
 
+    model_config = ConfigDict(
+        json_schema_extra=at_least_one_of(
+            "first_name", "last_name", "company", "phone", "email", "telegram_chat_id"
+        )
+    )
+
     first_name: Name | None = None
     last_name: Name | None = None
-    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    phone: Phone | None = Field(default=None, description="Any common format; stored as E.164.")
+    company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
+    phone: Phone | None = Field(
+        default=None, description="Any common format; stored as E.164.", examples=["+33612345678"]
+    )
     email: Email | None = Field(default=None, description="Stored lower-cased.")
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus = LeadStatus.NEW
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     source: Source = "manual"
-    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     consent: dict[Channel, bool] = Field(
         default_factory=dict,
         description="Per-channel consent; channels left out are granted until the lead opts out.",
@@ -176,19 +197,24 @@ class CreateLeadRequest(StrictModel):
         return self
 
 
+_LEAD_NOT_NULL = ("status", "tags", "source", "consent")
+
+
 class UpdateLeadRequest(StrictModel):
     """A partial change of a lead: only the fields sent change; ``null`` clears an optional field."""
 
+    model_config = ConfigDict(json_schema_extra=partial_change(*_LEAD_NOT_NULL))
+
     first_name: Name | None = None
     last_name: Name | None = None
-    company: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
     phone: Phone | None = None
     email: Email | None = None
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)
     source: Source | None = None
-    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     consent: dict[Channel, bool] | None = None
 
     @field_validator("tags")
@@ -200,7 +226,7 @@ class UpdateLeadRequest(StrictModel):
     def _not_empty(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("nothing to change: send at least one field")
-        for name in ("status", "tags", "source", "consent"):
+        for name in _LEAD_NOT_NULL:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self

@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.activity import ActivityResponse
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, exactly_one_of
 from maxcore.models.template import VariableName, VariableValue
 
 
@@ -30,12 +30,14 @@ IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,1
 class SendMessageRequest(StrictModel):
     """A message to one lead: an active template with its variables, or a text."""
 
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("template_id", "body"))
+
     lead_id: Ulid
     channel: ChannelChoice = ChannelChoice.AUTO
     template_id: Ulid | None = None
     variables: dict[VariableName, VariableValue] = Field(default_factory=dict, max_length=50)
-    body: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    body: Annotated[Text, StringConstraints(min_length=1, max_length=4000)] | None = None
+    subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="E-mail without a template: the subject (required then)."
     )
 

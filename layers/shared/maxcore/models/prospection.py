@@ -12,14 +12,23 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import (
+    Channel,
+    Line,
+    SchemaHint,
+    StrictModel,
+    Text,
+    Ulid,
+    exactly_one_of,
+    partial_change,
+)
 from maxcore.models.tenant import SendWindow, Timezone
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
-Prompt = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Name = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=300)]
+Prompt = Annotated[Text, StringConstraints(min_length=1, max_length=2000)]
 ScenarioId = Annotated[str, StringConstraints(pattern=r"^([0-9A-HJKMNP-TV-Z]{26}|[a-z][a-z0-9-]{1,62})$")]
 """A tenant's scenario (a ULID) or a predefined one (a slug such as ``connexion-douce``)."""
 
@@ -60,7 +69,7 @@ class ScenarioStep(StrictModel):
     ai_prompt: Prompt | None = Field(
         default=None, description="What M.A.X. should write; used first when AI is available."
     )
-    cta: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
+    cta: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The suggested call to action."
     )
 
@@ -130,7 +139,7 @@ class CreateScenarioRequest(StrictModel):
     """A tenant's own scenario."""
 
     name: Name
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=1000)] | None = None
     steps: list[ScenarioStep] = Field(min_length=1, max_length=MAX_STEPS)
 
     @field_validator("steps")
@@ -142,8 +151,10 @@ class CreateScenarioRequest(StrictModel):
 class UpdateScenarioRequest(StrictModel):
     """A change of a tenant's scenario: it becomes a new version; running enrollments keep theirs."""
 
+    model_config = ConfigDict(json_schema_extra=partial_change("name", "steps"))
+
     name: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=1000)] | None = None
     steps: list[ScenarioStep] | None = Field(default=None, min_length=1, max_length=MAX_STEPS)
 
     @field_validator("steps")
@@ -208,8 +219,12 @@ class CreateCampaignRequest(StrictModel):
 
     name: Name
     scenario_id: ScenarioId
-    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
-    status: CampaignStatus = CampaignStatus.ACTIVE
+    objective: Annotated[Text, StringConstraints(max_length=300)] | None = None
+    status: CampaignStatus = Field(
+        default=CampaignStatus.ACTIVE,
+        description="`active` or `paused`: a new campaign is not completed.",
+        json_schema_extra={"enum": [CampaignStatus.ACTIVE.value, CampaignStatus.PAUSED.value]},
+    )
     send_window: SendWindow | None = Field(
         default=None, description="Days (0 = Monday) and hours the steps may run; the tenant's by default."
     )
@@ -224,12 +239,17 @@ class CreateCampaignRequest(StrictModel):
         return status
 
 
+_CAMPAIGN_NOT_NULL = ("name", "scenario_id", "status", "send_window", "timezone", "daily_caps")
+
+
 class UpdateCampaignRequest(StrictModel):
     """A partial change: pause or resume (status), rename, move the window, change caps or scenario."""
 
+    model_config = ConfigDict(json_schema_extra=partial_change(*_CAMPAIGN_NOT_NULL))
+
     name: Name | None = None
     scenario_id: ScenarioId | None = None
-    objective: Annotated[str, StringConstraints(max_length=300)] | None = None
+    objective: Annotated[Text, StringConstraints(max_length=300)] | None = None
     status: CampaignStatus | None = None
     send_window: SendWindow | None = None
     timezone: Timezone | None = None
@@ -239,7 +259,7 @@ class UpdateCampaignRequest(StrictModel):
     def _something(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("nothing to change: send at least one field")
-        for name in ("name", "scenario_id", "status", "send_window", "timezone", "daily_caps"):
+        for name in _CAMPAIGN_NOT_NULL:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -370,7 +390,10 @@ class ProspectPage(BaseModel):
 class ProspectChange(StrictModel):
     """Pause or resume one prospect."""
 
-    status: EnrollmentStatus = Field(description="`paused` or `active`.")
+    status: EnrollmentStatus = Field(
+        description="`paused` or `active`.",
+        json_schema_extra={"enum": [EnrollmentStatus.PAUSED.value, EnrollmentStatus.ACTIVE.value]},
+    )
 
     @field_validator("status")
     @classmethod
@@ -383,8 +406,10 @@ class ProspectChange(StrictModel):
 class EnrollRequest(StrictModel):
     """Leads to enroll: by id, or as CSV rows (header: first_name,last_name,company,email,phone)."""
 
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("lead_ids", "csv"))
+
     lead_ids: list[Ulid] | None = Field(default=None, min_length=1, max_length=500)
-    csv: Annotated[str, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
+    csv: Annotated[Text, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
         default=None, description="CSV text with a header row; at most 500 rows."
     )
 
@@ -479,9 +504,15 @@ class BlacklistPage(BaseModel):
 class AddBlacklistRequest(StrictModel):
     """Blacklist an e-mail address or a phone number (one of them)."""
 
-    email: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = None
-    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("email", "phone"))
+
+    email: (
+        Annotated[str, StringConstraints(min_length=3, max_length=254), SchemaHint.of(format="email")] | None
+    ) = None
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = Field(
+        default=None, examples=["+33612345678"]
+    )
+    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)]
     source: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "manual"
 
     @model_validator(mode="after")
@@ -557,8 +588,8 @@ class DecideApprovalRequest(StrictModel):
     """Approve (a draft is sent, a task is done) or reject; a draft's text may be edited first."""
 
     decision: ApprovalVerdict
-    body: Annotated[str, StringConstraints(min_length=1, max_length=5000)] | None = None
-    subject: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    body: Annotated[Text, StringConstraints(min_length=1, max_length=5000)] | None = None
+    subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
 
 
 # --- schedule preview ----------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AliasChoices, BaseModel, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, only_when, partial_change
 from maxcore.models.tenant import Locale
 
 
@@ -61,11 +61,11 @@ VARIABLE_NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_]{0,39}$"
 VariableName = Annotated[str, StringConstraints(pattern=VARIABLE_NAME_PATTERN)]
 """A placeholder name, as written between ``{{`` and ``}}`` (``firstName``, ``appointmentDate``)."""
 
-TemplateName = Annotated[str, StringConstraints(min_length=1, max_length=120)]
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000)]
-Html = Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-VariableValue = Annotated[str, StringConstraints(max_length=2000)]
+TemplateName = Annotated[Line, StringConstraints(min_length=1, max_length=120)]
+Subject = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
+Body = Annotated[Text, StringConstraints(min_length=1, max_length=50_000)]
+Html = Annotated[Text, StringConstraints(min_length=1, max_length=100_000)]
+VariableValue = Annotated[Text, StringConstraints(max_length=2000)]
 
 
 class TemplateContent(BaseModel):
@@ -120,6 +120,8 @@ class TemplateVersion(BaseModel):
 class CreateTemplateRequest(StrictModel):
     """A new template; it starts as a draft that a user activates once it validates."""
 
+    model_config = ConfigDict(json_schema_extra=only_when("channel", Channel.EMAIL.value, "subject", "html"))
+
     channel: Channel
     name: TemplateName
     category: TemplateCategory = TemplateCategory.CUSTOM
@@ -140,8 +142,13 @@ class CreateTemplateRequest(StrictModel):
         )
 
 
+_TEMPLATE_NOT_NULL = ("name", "category", "locale", "body", "variables")
+
+
 class UpdateTemplateRequest(StrictModel):
     """A partial change; on an active template it writes a new draft version."""
+
+    model_config = ConfigDict(json_schema_extra=partial_change(*_TEMPLATE_NOT_NULL))
 
     name: TemplateName | None = None
     category: TemplateCategory | None = None
@@ -155,7 +162,7 @@ class UpdateTemplateRequest(StrictModel):
     def _not_empty(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("nothing to change: send at least one field")
-        for name in ("name", "category", "locale", "body", "variables"):
+        for name in _TEMPLATE_NOT_NULL:
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
@@ -178,6 +185,8 @@ class UpdateTemplateRequest(StrictModel):
 
 class DraftFromChatRequest(StrictModel):
     """The body M.A.X. posts to save a draft it wrote (the activation plan's ``draft-from-chat``)."""
+
+    model_config = ConfigDict(json_schema_extra=only_when("channel", Channel.EMAIL.value, "subject", "html"))
 
     channel: Channel
     name: TemplateName

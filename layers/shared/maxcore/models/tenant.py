@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from maxcore.models.common import StrictModel, TenantId
+from maxcore.models.common import Line, SchemaHint, StrictModel, TenantId, partial_change
 
 
 class Plan(StrEnum):
@@ -74,10 +74,23 @@ def check_timezone(name: str) -> str:
     return name
 
 
-Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
+# What an IANA zone name looks like (Europe/Paris, America/Argentina/Buenos_Aires, Etc/GMT+5, UTC): the
+# document states the shape; the names themselves (about 600) are checked against the zone database.
+TIMEZONE_PATTERN = r"^[A-Z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$"
+
+Timezone = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    AfterValidator(check_timezone),
+    SchemaHint.of(
+        pattern=TIMEZONE_PATTERN,
+        description="An IANA time zone name from the tz database, e.g. Europe/Paris.",
+        examples=["Europe/Paris"],
+    ),
+]
 """An IANA timezone name, checked against the zone database."""
 
-TenantName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+TenantName = Annotated[Line, StringConstraints(min_length=1, max_length=100)]
 
 # Bounds of the alert thresholds, shared by the settings and their partial change.
 Days365 = Annotated[int, Field(ge=1, le=365)]
@@ -109,7 +122,11 @@ class SendWindow(BaseModel):
     """Default days and hours, in the tenant's timezone, when messages may leave."""
 
     days: list[Weekday] = Field(
-        default_factory=lambda: [0, 1, 2, 3, 4], min_length=1, max_length=7, description="0 = Monday"
+        default_factory=lambda: [0, 1, 2, 3, 4],
+        min_length=1,
+        max_length=7,
+        description="0 = Monday",
+        json_schema_extra={"uniqueItems": True},
     )
     start: ClockTime = "09:00"
     end: ClockTime = "18:00"
@@ -163,6 +180,20 @@ class AlertThresholdsChange(StrictModel):
     preferred_channel_min_sent: MinSent | None = None
     preferred_channel_min_gap_points: GapPoints | None = None
 
+    model_config = ConfigDict(
+        json_schema_extra=partial_change(
+            "no_contact_days",
+            "no_reply_days",
+            "no_followup_days",
+            "hot_lead_hours",
+            "stale_lead_days",
+            "preferred_channel_window_days",
+            "preferred_channel_min_sent",
+            "preferred_channel_min_gap_points",
+            at_least_one=False,
+        )
+    )
+
     # Runs only on the keys sent (defaults are not validated): a null sent is refused by name.
     @field_validator("*")
     @classmethod
@@ -181,7 +212,12 @@ class SendWindowChange(SendWindow):
 
     model_config = ConfigDict(extra="forbid")
 
-    days: list[Weekday] = Field(min_length=1, max_length=7, description="0 = Monday ... 6 = Sunday")
+    days: list[Weekday] = Field(
+        min_length=1,
+        max_length=7,
+        description="0 = Monday ... 6 = Sunday",
+        json_schema_extra={"uniqueItems": True},
+    )
     start: ClockTime
     end: ClockTime
 
@@ -194,6 +230,10 @@ class UpdateTenantRequest(StrictModel):
 
     The plan is not here: it follows the subscription and changes through billing only.
     """
+
+    model_config = ConfigDict(
+        json_schema_extra=partial_change(*_NOT_NULLABLE, besides=("confirm_auto_mode",))
+    )
 
     name: TenantName | None = None
     mode: Mode | None = Field(
