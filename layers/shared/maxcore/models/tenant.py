@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from maxcore.models.common import StrictModel, TenantId
+from maxcore.rules.contact import DEFAULT_COUNTRY, check_country
 
 
 class Plan(StrEnum):
@@ -76,6 +77,14 @@ def check_timezone(name: str) -> str:
 
 Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
 """An IANA timezone name, checked against the zone database."""
+
+Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(check_country)]
+"""An ISO 3166 alpha-2 region the phone library knows (``FR``, ``BE``, ``GB``)."""
+
+COUNTRY_DESCRIPTION = (
+    "ISO 3166 alpha-2 code (FR, BE, GB...): national phone numbers (06 12 34 56 78) are read as "
+    "numbers of this country, everywhere a number is read (leads, CSV imports, search, blacklist)."
+)
 
 TenantName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
@@ -138,7 +147,7 @@ class Tenant(BaseModel):
     mode: Mode = Mode.ASSISTED
     locale: Locale = Locale.FR
     timezone: str = "Europe/Paris"
-    country_code: str = "33"
+    default_country: str = DEFAULT_COUNTRY
     alert_thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
     auto_mode_confirmed_at: datetime | None = None
@@ -186,7 +195,7 @@ class SendWindowChange(SendWindow):
     end: ClockTime
 
 
-_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "alert_thresholds", "send_window")
+_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "default_country", "alert_thresholds", "send_window")
 
 
 class UpdateTenantRequest(StrictModel):
@@ -203,6 +212,7 @@ class UpdateTenantRequest(StrictModel):
     )
     locale: Locale | None = None
     timezone: Timezone | None = Field(default=None, description="IANA name, e.g. Europe/Paris.")
+    default_country: Country | None = Field(default=None, description=COUNTRY_DESCRIPTION, examples=["BE"])
     alert_thresholds: AlertThresholdsChange | None = None
     send_window: SendWindowChange | None = None
     confirm_auto_mode: bool = Field(
@@ -254,6 +264,7 @@ class TenantResponse(BaseModel):
     mode: Mode
     locale: Locale
     timezone: str = Field(description="IANA name, e.g. Europe/Paris.")
+    default_country: str = Field(description=COUNTRY_DESCRIPTION, examples=["FR"])
     alert_thresholds: AlertThresholds
     send_window: SendWindow
     auto_mode_confirmed_at: datetime | None = Field(
@@ -267,4 +278,4 @@ class TenantResponse(BaseModel):
     @classmethod
     def from_tenant(cls, tenant: Tenant) -> TenantResponse:
         """Build the API view of ``tenant``."""
-        return cls(**tenant.model_dump(exclude={"country_code"}))
+        return cls(**tenant.model_dump())

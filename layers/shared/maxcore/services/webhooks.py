@@ -104,7 +104,7 @@ class WebhookService:
         fields = {name: values[0] for name, values in form.items() if values}
         now = self._clock()
         try:
-            event = parse_twilio(fields, now, tenant.country_code)
+            event = parse_twilio(fields, now, tenant.default_country)
             key = twilio_delivery_key(fields)
         except WebhookPayloadError as exc:
             raise BadRequestError(str(exc)) from exc
