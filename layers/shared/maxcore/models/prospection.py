@@ -15,6 +15,7 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
 from maxcore.models.common import Channel, StrictModel, Ulid
+from maxcore.models.lead import PHONE_DESCRIPTION, PHONE_EXAMPLES
 from maxcore.models.tenant import SendWindow, Timezone
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -480,7 +481,9 @@ class AddBlacklistRequest(StrictModel):
     """Blacklist an e-mail address or a phone number (one of them)."""
 
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = None
-    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
+    phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = Field(
+        default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES
+    )
     reason: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     source: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "manual"
 
