@@ -13,15 +13,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
 from maxcore.models.common import StrictModel, TenantId
-from maxcore.rules.contact import DEFAULT_COUNTRY, check_country
+from maxcore.rules.contact import DEFAULT_COUNTRY, check_country, known_countries
 
 
 class Plan(StrEnum):
@@ -78,7 +80,24 @@ def check_timezone(name: str) -> str:
 Timezone = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(check_timezone)]
 """An IANA timezone name, checked against the zone database."""
 
-Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(check_country)]
+
+class _KnownCountries:
+    """Lists the regions the phone library knows as the schema's enum, so clients know them too.
+
+    Computed when the OpenAPI document is built, not at import: the list comes from phonenumbers.
+    """
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = known_countries()
+        return schema
+
+
+Country = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(check_country), _KnownCountries()
+]
 """An ISO 3166 alpha-2 region the phone library knows (``FR``, ``BE``, ``GB``)."""
 
 COUNTRY_DESCRIPTION = (

@@ -223,6 +223,11 @@ def _regions() -> frozenset[str]:
     return frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
+def known_countries() -> list[str]:
+    """Every region code :func:`check_country` accepts, sorted (``AC``, ``AD``... ``ZW``)."""
+    return sorted(_regions())
+
+
 def national_digits(e164: str) -> str | None:
     """The digits of ``e164`` as its own country dials it (``0612345678``), or ``None`` if unreadable."""
     import phonenumbers
