@@ -277,7 +277,7 @@ def test_twilio_credentials_are_stored_write_only(api: ApiClient) -> None:
         "/channels/sms",
         json_body={
             "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": "+33 7 00 00 00 01",
+            "sender": "+33 7 57 00 00 01",
         },
     )
 
