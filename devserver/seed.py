@@ -191,10 +191,11 @@ def _phone(rng: random.Random, taken: set[str]) -> str:
     while True:
         prefix = rng.choice(("6", "7"))
         digits = [rng.randint(10, 99) for _ in range(4)]
-        national = f"0{prefix}{rng.randint(0, 9)}" + "".join(f"{d:02d}" for d in digits)
+        # Ten digits: the number written below (the draws stay as they were, so the demo is the same).
+        national = (f"0{prefix}{rng.randint(0, 9)}" + "".join(f"{d:02d}" for d in digits))[:10]
         try:
             number = normalize_phone(national)
-        except PhoneNumberError:  # 070..., 071...: ranges France has not opened
+        except PhoneNumberError:  # 070..., 071..., 072...: ranges France has not opened
             continue
         if number not in taken:
             taken.add(number)
