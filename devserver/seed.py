@@ -26,7 +26,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import CreateLeadRequest, LeadStatus
 from maxcore.models.tenant import Locale
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import fold, normalize_phone
+from maxcore.rules.contact import PhoneNumberError, fold, normalize_phone
 from maxcore.rules.summary import apply_activity
 from maxcore.services.leads import LeadService
 from maxcore.services.tenants import provision_tenant
@@ -191,9 +191,14 @@ def _phone(rng: random.Random, taken: set[str]) -> str:
     while True:
         prefix = rng.choice(("6", "7"))
         digits = [rng.randint(10, 99) for _ in range(4)]
-        national = f"0{prefix}{rng.randint(0, 9)}" + "".join(f"{d:02d}" for d in digits)
-        if normalize_phone(national) not in taken:
-            taken.add(normalize_phone(national))
+        # Ten digits: the number written below (the draws stay as they were, so the demo is the same).
+        national = (f"0{prefix}{rng.randint(0, 9)}" + "".join(f"{d:02d}" for d in digits))[:10]
+        try:
+            number = normalize_phone(national)
+        except PhoneNumberError:  # 070..., 071..., 072...: ranges France has not opened
+            continue
+        if number not in taken:
+            taken.add(number)
             break
     style = rng.randrange(3)
     pairs = [national[i : i + 2] for i in range(0, 10, 2)]

@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plan", default="standard", choices=("standard", "pro", "studio"))
     parser.add_argument("--locale", default="fr", choices=("fr", "en"))
     parser.add_argument("--timezone", default="Europe/Paris", help="IANA name (default Europe/Paris)")
+    parser.add_argument(
+        "--country",
+        default="FR",
+        help="ISO 3166 alpha-2 country national phone numbers are read in (default FR)",
+    )
     return parser
 
 
@@ -72,9 +77,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         try:
             tenant, created = provision_tenant(
-                args.tenant, name, plan=Plan(args.plan), locale=Locale(args.locale), timezone=args.timezone
+                args.tenant,
+                name,
+                plan=Plan(args.plan),
+                locale=Locale(args.locale),
+                timezone=args.timezone,
+                default_country=args.country,
             )
-        except ValueError as exc:  # an unknown timezone (pydantic's ValidationError is a ValueError)
+        except ValueError as exc:  # an unknown timezone or country (a ValidationError is a ValueError)
             print(f"cannot provision {args.tenant}: {exc}", file=sys.stderr)
             return 2
     answer = {"created": created, "tenant": TenantResponse.from_tenant(tenant).model_dump(mode="json")}

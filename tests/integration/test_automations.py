@@ -88,8 +88,9 @@ def _template(tenant_id: str, *, active: bool = True, body: str | None = None) -
 
 
 def _lead(tenant_id: str, *, created: datetime, **fields: Any) -> str:
-    digits = str(int(new_id()[-10:], 36))[-8:].rjust(8, "0")
-    request = CreateLeadRequest.model_validate({"first_name": "Sophie", "phone": f"+336{digits}", **fields})
+    digits = str(int(new_id()[-10:], 36))[-7:].rjust(7, "0")
+    # +33 61: a French mobile range that is open whatever the digits (+33 69... is overseas, refused).
+    request = CreateLeadRequest.model_validate({"first_name": "Sophie", "phone": f"+3361{digits}", **fields})
     return LeadService(tenant_id, clock=_at(created)).create(request).id
 
 

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from maxcore.services.tenants import provision_tenant
 from tests.support.api import ApiClient
 
 pytestmark = pytest.mark.integration
@@ -79,8 +80,8 @@ def test_duplicate_email_is_409(api: ApiClient) -> None:
     ("body", "field", "words"),
     [
         ({"first_name": "A", "favourite_colour": "blue"}, "favourite_colour", "Extra inputs"),
-        ({"first_name": "A", "phone": "12345"}, "phone", "international"),
-        ({"first_name": "A", "phone": "+12"}, "phone", "valid phone"),
+        ({"first_name": "A", "phone": "12345"}, "phone", "too few digits"),
+        ({"first_name": "A", "phone": "+12"}, "phone", "not a phone number"),
         ({"first_name": "A", "email": "not-an-email"}, "email", "e-mail"),
         ({"first_name": "A", "status": "sleeping"}, "status", "Input should be"),
         ({"first_name": "A", "tags": ["a,b"]}, "tags.0", "pattern"),
@@ -97,6 +98,87 @@ def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
     assert error["code"] == "validation_error"
     assert any(d["field"] == field and words in d["message"] for d in error["details"]), error
     assert _all_ids(api) == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "reason", "words"),
+    [
+        # A British mobile typed nationally, read as French (the old rule stored +337911123456)
+        ("07911 123456", "TOO_LONG", "read as a national number of FR"),
+        # A French mobile one digit short, and a country code that does not exist
+        ("+33 6 12 34 56 7", "TOO_SHORT", "too few digits"),
+        ("+999 12345678", "INVALID_COUNTRY_CODE", "country calling code"),
+        # The right length in a range France has not opened
+        ("07 00 00 00 01", "INVALID_NUMBER", "not a valid number for its country"),
+        ("06 12 ab 56 78", "NOT_A_NUMBER", "not a phone number"),
+    ],
+)
+def test_an_invalid_phone_is_422_naming_the_field_with_the_library_reason_and_writes_nothing(
+    api: ApiClient, phone: str, reason: str, words: str
+) -> None:
+    # When a lead comes with a number that is not a real number
+    response = api.post("/leads", {"first_name": "Ana", "email": "ana@example.com", "phone": phone})
+    # Then it is a 422 naming phone, with the library's reason in a sentence
+    assert response.status == 422, response.body
+    error = response.body["error"]
+    assert error["code"] == "validation_error"
+    assert error["details"] == [
+        {"field": "phone", "message": error["message"], "type": "invalid_phone", "reason": reason}
+    ]
+    assert words in error["message"]
+    # And nothing was written: no lead, and the e-mail is still free
+    assert _all_ids(api) == []
+    assert api.post("/leads", {"first_name": "Ana", "email": "ana@example.com"}).status == 201
+
+
+def test_an_invalid_phone_in_a_patch_is_422_and_changes_nothing(api: ApiClient) -> None:
+    lead = api.post("/leads", {"first_name": "Zoé", "phone": "06 12 34 56 78"}).body
+    response = api.patch(f"/leads/{lead['id']}", {"phone": "07911 123456", "first_name": "Zoe"})
+    assert response.status == 422, response.body
+    assert response.body["error"]["details"][0]["field"] == "phone"
+    assert response.body["error"]["details"][0]["reason"] == "TOO_LONG"
+    assert api.get(f"/leads/{lead['id']}").body == lead
+    # A valid one, typed nationally, is stored in E.164
+    changed = api.patch(f"/leads/{lead['id']}", {"phone": "07 57 00 00 01"})
+    assert changed.status == 200, changed.body
+    assert changed.body["phone"] == "+33757000001"
+
+
+def test_a_belgian_tenant_reads_national_numbers_as_belgian(tenant_id: str, api: ApiClient) -> None:
+    # Given a tenant whose admin set its default country to Belgium
+    provision_tenant(tenant_id, "Salon Bruxelles")
+    admin = ApiClient("functions/tenants/", tenant_id, role="admin")
+    assert admin.patch("/tenant", {"default_country": "BE"}).status == 200
+    # When a lead is created with a Belgian mobile typed nationally
+    created = api.post("/leads", {"first_name": "Lotte", "phone": "0470 12 34 56"})
+    # Then it is stored as the Belgian number in E.164
+    assert created.status == 201, created.body
+    assert created.body["phone"] == "+32470123456"
+    # And a French number must now carry its country code
+    refused = api.post("/leads", {"first_name": "Hélène", "phone": "06 12 34 56 78"})
+    assert refused.status == 422
+    assert "read as a national number of BE" in refused.body["error"]["message"]
+    french = api.post("/leads", {"first_name": "Hélène", "phone": "+33 4 70 12 34 56"})
+    assert french.status == 201, french.body
+    # When a member searches the Belgian number as it is typed in Belgium
+    found = api.get("/leads", query={"q": "0470 12 34 56"})
+    # Then it finds the Belgian lead only, not the French 04 70 12 34 56 that has the same digits
+    assert found.status == 200, found.body
+    assert [lead["first_name"] for lead in found.body["items"]] == ["Lotte"]
+    # And the same number written in a duplicate is the same lead
+    again = api.post("/leads", {"first_name": "L", "phone": "+32 470 12 34 56"})
+    assert again.status == 409
+    assert again.body["error"]["details"]["existing_lead_id"] == created.body["id"]
+
+
+def test_search_by_a_whole_number_finds_that_number(api: ApiClient) -> None:
+    # Given two leads whose numbers share every two-digit group in another order
+    api.post("/leads", {"first_name": "Inès", "phone": "06 12 34 56 78"})
+    api.post("/leads", {"first_name": "Paul", "phone": "06 78 56 34 12"})
+    # When a member types one number as it is written in France
+    found = api.get("/leads", query={"q": "06 12 34 56 78"})
+    # Then only that lead comes back (the words 06, 12, 34... are in both)
+    assert [lead["first_name"] for lead in found.body["items"]] == ["Inès"]
 
 
 @pytest.mark.parametrize(
@@ -166,7 +248,7 @@ def test_list_filters_by_status_tag_and_text(api: ApiClient) -> None:
         "/leads",
         {"first_name": "Élodie", "last_name": "Martin", "tags": ["VIP", "beauty"], "status": "qualified"},
     )
-    api.post("/leads", {"first_name": "Marc", "tags": ["beauty"], "phone": "+33700000001"})
+    api.post("/leads", {"first_name": "Marc", "tags": ["beauty"], "phone": "+33757000001"})
     api.post("/leads", {"company": "TechCorp SAS", "email": "contact@techcorp.fr", "phone": "+33612000000"})
 
     def names(**query: str) -> list[str]:

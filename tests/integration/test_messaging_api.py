@@ -48,8 +48,8 @@ RESEND_WEBHOOK_SECRET = "whsec_c2VjcmV0LXNpZ25pbmcta2V5"
 BOT_TOKEN = "7000000001:AAH-secret-bot-token_xyz0123456789"
 SECRETS = (ACCOUNT_SID, AUTH_TOKEN, RESEND_KEY, RESEND_WEBHOOK_SECRET, BOT_TOKEN)
 
-SMS_SENDER = "+33700000001"
-WHATSAPP_SENDER = "+33700000002"
+SMS_SENDER = "+33757000001"  # senders must be real numbers: +33 700... is not an open range
+WHATSAPP_SENDER = "+33757000002"
 PHONE = "+33612345678"
 EMAIL = "sophie@example.fr"
 TENANT_NAME = "Institut Belle Peau"
@@ -277,7 +277,7 @@ def test_twilio_credentials_are_stored_write_only(api: ApiClient) -> None:
         "/channels/sms",
         json_body={
             "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": "+33 7 00 00 00 01",
+            "sender": "+33 7 57 00 00 01",
         },
     )
 

@@ -22,6 +22,7 @@ from pynamodb.exceptions import PutError
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.enrollments import EnrollmentRepository
 from maxcore.dal.keys import DUE_SHARDS, due_shard
 from maxcore.dal.outbox import OutboxRepository
@@ -31,6 +32,8 @@ from maxcore.errors import ConflictError
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.prospection import (
+    BlacklistEntry,
+    BlacklistKind,
     EnrollRequest,
     MessageSource,
     Outcome,
@@ -38,10 +41,11 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
 )
-from maxcore.models.tenant import Mode, Tenant
+from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospection import ProspectService
 from maxcore.services.sequencer import LEASE, Sequencer
+from maxcore.services.tenants import TenantService
 from tests.support.api import ApiClient
 
 pytestmark = pytest.mark.integration
@@ -87,7 +91,7 @@ def leads(tenant_id: str) -> ApiClient:
 
 
 def _lead(leads: ApiClient, **fields: Any) -> str:
-    body = {"first_name": "Sophie", "phone": f"+336{new_id()[-8:].translate(_DIGITS)}", **fields}
+    body = {"first_name": "Sophie", "phone": f"+3361{new_id()[-7:].translate(_DIGITS)}", **fields}
     response = leads.post("/leads", body)
     assert response.status == 201, response.body
     return str(response.body["id"])
@@ -378,6 +382,45 @@ def test_csv_enrollment_creates_the_good_rows_and_rejects_the_bad_ones(
     }
     created = {leads.get(f"/leads/{a['lead_id']}").body["email"] for a in report["accepted"]}
     assert created == {"alice@example.fr", "dan@example.fr"}
+
+
+def test_csv_rows_with_numbers_that_are_not_real_are_rejected_with_the_library_reason(
+    api: ApiClient, leads: ApiClient
+) -> None:
+    # Given a CSV whose numbers the old rule took: a British mobile typed nationally, a French mobile
+    # one digit short, a country code that does not exist; and a good French number typed nationally
+    campaign_id = _campaign(api, _scenario(api))
+    csv = (
+        "first_name,phone\nEve,07911 123456\nFred,+33 6 12 34 56 7\nGus,+999 12345678\nHugo,06 12 34 56 78\n"
+    )
+    # When it is uploaded
+    response = api.post(f"/campaigns/{campaign_id}/prospects", {"csv": csv})
+    # Then each bad row is bad_phone with the library's reason, and only Hugo's lead is created
+    assert response.status == 200, response.body
+    rejected = {r["row"]: r for r in response.body["rejected"]}
+    assert {row: r["code"] for row, r in rejected.items()} == {1: "bad_phone", 2: "bad_phone", 3: "bad_phone"}
+    assert rejected[1]["reason"].startswith("TOO_LONG: ")
+    assert "read as a national number of FR" in rejected[1]["reason"]
+    assert rejected[2]["reason"].startswith("TOO_SHORT: ")
+    assert rejected[3]["reason"].startswith("INVALID_COUNTRY_CODE: ")
+    assert rejected[1]["value"] == "07911 123456"
+    [accepted] = response.body["accepted"]
+    assert leads.get(f"/leads/{accepted['lead_id']}").body["phone"] == "+33612345678"
+    assert len(leads.get("/leads").body["items"]) == 1
+
+
+def test_csv_numbers_are_read_in_the_tenant_country(api: ApiClient, leads: ApiClient, tenant_id: str) -> None:
+    # Given a Belgian tenant
+    TenantService(tenant_id).update(UpdateTenantRequest(default_country="BE"), actor="admin-1")
+    campaign_id = _campaign(api, _scenario(api))
+    # When a CSV with a Belgian mobile typed nationally is uploaded
+    response = api.post(
+        f"/campaigns/{campaign_id}/prospects", {"csv": "first_name,phone\nLotte,0470 12 34 56\n"}
+    )
+    # Then the lead is created with the Belgian number
+    assert response.status == 200, response.body
+    [accepted] = response.body["accepted"]
+    assert leads.get(f"/leads/{accepted['lead_id']}").body["phone"] == "+32470123456"
 
 
 # --- 5. the done-when: window, send, reply ------------------------------------------------------------
@@ -756,6 +799,53 @@ def test_a_lead_blacklisted_after_enrollment_is_stopped_before_its_step(
     prospect = _prospect(api, campaign_id, lead_id)
     assert (prospect["status"], prospect["last_decision"]["code"]) == ("stopped", "blacklisted")
     assert _outbox(tenant_id) == []
+
+
+@pytest.mark.parametrize(
+    ("phone", "reason"),
+    [
+        ("07911 123456", "TOO_LONG"),
+        ("+33 6 12 34 56 7", "TOO_SHORT"),
+        ("+999 12345678", "INVALID_COUNTRY_CODE"),
+    ],
+)
+def test_blacklisting_a_number_that_is_not_real_is_422_naming_phone_and_writes_nothing(
+    api: ApiClient, phone: str, reason: str
+) -> None:
+    response = api.post("/blacklist", {"phone": phone, "reason": "STOP"})
+    assert response.status == 422, response.body
+    [detail] = response.body["error"]["details"]
+    assert (detail["field"], detail["reason"]) == ("phone", reason)
+    assert api.get("/blacklist").body["items"] == []
+
+
+def test_a_blacklisted_national_number_is_read_in_the_tenant_country(api: ApiClient, tenant_id: str) -> None:
+    TenantService(tenant_id).update(UpdateTenantRequest(default_country="BE"), actor="admin-1")
+    response = api.post("/blacklist", {"phone": "0470 12 34 56", "reason": "STOP"})
+    assert response.status == 201, response.body
+    assert response.body["value"] == "+32470123456"
+    # And it comes off the blacklist written nationally too
+    assert api.delete("/blacklist/phone/0470123456").status == 204
+    assert api.get("/blacklist").body["items"] == []
+
+
+def test_an_entry_stored_before_numbers_were_validated_can_still_be_removed(
+    api: ApiClient, tenant_id: str
+) -> None:
+    # Given an entry the old rule stored for the British 07911 123456 read as French
+    BlacklistRepository(tenant_id).add(
+        BlacklistEntry(
+            kind=BlacklistKind.PHONE,
+            value="+337911123456",
+            reason="STOP",
+            source="manual",
+            created_at=datetime.now(UTC),
+            created_by="admin-1",
+        )
+    )
+    # When an admin removes it by its stored value, Then it is gone
+    assert api.delete("/blacklist/phone/+337911123456").status == 204
+    assert api.get("/blacklist").body["items"] == []
 
 
 # --- 11. interactions -------------------------------------------------------------------------------

@@ -44,6 +44,16 @@ def test_bad_timezone_is_refused_and_creates_nothing(
     assert json.loads(capsys.readouterr().out)["created"] is True
 
 
+def test_country_sets_where_national_numbers_are_read(
+    tenant_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--tenant", tenant_id, "--name", "X", "--country", "XX"]) == 2
+    assert "ISO 3166 alpha-2" in capsys.readouterr().err
+    assert main(["--tenant", tenant_id, "--name", "Salon Bruxelles", "--country", "BE"]) == 0
+    assert json.loads(capsys.readouterr().out)["tenant"]["default_country"] == "BE"
+    assert TenantProfileRepository(tenant_id).get().default_country == "BE"
+
+
 def test_runs_from_a_shell(tenant_id: str) -> None:
     # The environment (TABLE_NAME, DYNAMODB_ENDPOINT) is the one the suite points at its DynamoDB.
     result = subprocess.run(

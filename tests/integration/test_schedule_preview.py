@@ -80,7 +80,7 @@ _DIGITS = str.maketrans("ABCDEFGHJKMNPQRSTVWXYZ", "0123456789012345678901")
 
 
 def _lead(leads: ApiClient, **fields: Any) -> str:
-    body = {"first_name": "Sophie", "phone": f"+336{new_id()[-8:].translate(_DIGITS)}", **fields}
+    body = {"first_name": "Sophie", "phone": f"+3361{new_id()[-7:].translate(_DIGITS)}", **fields}
     response = leads.post("/leads", body)
     assert response.status == 201, response.body
     return str(response.body["id"])

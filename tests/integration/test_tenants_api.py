@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 
+from maxcore.dal import keys
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError
 from maxcore.models.tenant import Mode, Plan, UpdateTenantRequest
@@ -50,6 +52,7 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
     assert body["mode"] == "assisted"
     assert body["locale"] == "fr"
     assert body["timezone"] == "Europe/Paris"
+    assert body["default_country"] == "FR"
     assert body["alert_thresholds"]["no_reply_days"] == 3
     assert body["send_window"] == {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
     assert body["auto_mode_confirmed_at"] is None
@@ -61,6 +64,7 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
         "mode",
         "locale",
         "timezone",
+        "default_country",
         "alert_thresholds",
         "send_window",
         "auto_mode_confirmed_at",
@@ -105,6 +109,30 @@ def test_admin_patch_changes_only_what_is_sent(admin: ApiClient) -> None:
     assert admin.get("/tenant").body == after
 
 
+def test_admin_sets_the_default_country_and_it_reads_back(admin: ApiClient, member: ApiClient) -> None:
+    # When an admin of a Belgian business sets its default country
+    response = admin.patch("/tenant", {"default_country": "BE"})
+    # Then it is stored and every member reads it
+    assert response.status == 200, response.body
+    assert response.body["default_country"] == "BE"
+    assert member.get("/tenant").body["default_country"] == "BE"
+
+
+def test_a_profile_stored_before_default_country_existed_reads_as_france(
+    tenant: str, member: ApiClient, aws_endpoint: str, tables: dict[str, str]
+) -> None:
+    # Given a profile written by an older version: no default_country, the old unused country_code
+    client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="eu-west-3")
+    client.update_item(
+        TableName=tables["MaxTable"],
+        Key={"PK": {"S": keys.tenant_pk(tenant)}, "SK": {"S": keys.TENANT_PROFILE_SK}},
+        UpdateExpression="REMOVE default_country SET country_code = :code",
+        ExpressionAttributeValues={":code": {"S": "33"}},
+    )
+    # When it is read, Then national numbers are read as French
+    assert member.get("/tenant").body["default_country"] == "FR"
+
+
 def test_member_cannot_patch(admin: ApiClient, member: ApiClient) -> None:
     before = admin.get("/tenant").body
     response = member.patch("/tenant", {"name": "Taken over"})
@@ -143,6 +171,11 @@ def test_member_cannot_patch(admin: ApiClient, member: ApiClient) -> None:
         ({"send_window": {"days": [], "start": "09:00", "end": "10:00"}}, "send_window.days", "at least 1"),
         ({"send_window": {"days": [0], "start": "9h", "end": "10:00"}}, "send_window.start", "pattern"),
         ({"send_window": {"start": "10:00"}}, "send_window.days", "Field required"),
+        ({"default_country": "XX"}, "default_country", "ISO 3166 alpha-2"),
+        ({"default_country": "UK"}, "default_country", "ISO 3166 alpha-2"),
+        ({"default_country": "be"}, "default_country", "pattern"),
+        ({"default_country": "FRA"}, "default_country", "pattern"),
+        ({"default_country": None}, "default_country", "cannot be null"),
         ({"plan": "studio"}, "plan", "plan cannot be changed here"),
         ({"name": "X", "plan": "standard"}, "plan", "plan cannot be changed here"),
         ({"favourite_colour": "blue"}, "favourite_colour", "Extra inputs"),

@@ -43,7 +43,7 @@ AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 RESEND_SECRET = "whsec_dGVuYW50LXJlc2VuZC1zZWNyZXQtMTIzNA=="
 TELEGRAM_SECRET = "tenant-telegram-secret"
-OUR_NUMBER = "+33700000009"
+OUR_NUMBER = "+33757000009"  # a French mobile range that is open: a sender must be a real number
 LEAD_PHONE = "+33611223344"
 
 

@@ -291,21 +291,25 @@ def test_refusal_is_none_when_the_lead_can_be_reached() -> None:
 @pytest.mark.parametrize(
     ("channel", "sender", "expected"),
     [
-        (SMS, "+33700000001", "+33700000001"),
-        (SMS, "07 00 00 00 01", "+33700000001"),
-        (SMS, "0033 7 00 00 00 01", "+33700000001"),
+        (SMS, "+33757000001", "+33757000001"),
+        (SMS, "07 57 00 00 01", "+33757000001"),
+        (SMS, "0033 7 57 00 00 01", "+33757000001"),
         (SMS, "BellePeau", "BellePeau"),
         (SMS, "Belle Peau", "Belle Peau"),
         (SMS, "MAX2026", "MAX2026"),
         (SMS, "A", "A"),
         (SMS, "ABCDEFGHIJK", "ABCDEFGHIJK"),
-        (WHATSAPP, "+33 7 00 00 00 02", "+33700000002"),
-        (WHATSAPP, "whatsapp:+33700000002", "+33700000002"),
+        (WHATSAPP, "+33 7 57 00 00 02", "+33757000002"),
+        (WHATSAPP, "whatsapp:+33757000002", "+33757000002"),
         (EMAIL, " Contact@BellePeau.FR ", "contact@bellepeau.fr"),
     ],
 )
 def test_a_sender_is_normalised_for_its_channel(channel: Channel, sender: str, expected: str) -> None:
     assert check_sender(channel, sender) == expected
+
+
+def test_a_national_sender_number_is_read_in_the_tenant_country() -> None:
+    assert check_sender(SMS, "0470 12 34 56", "BE") == "+32470123456"
 
 
 @pytest.mark.parametrize(
@@ -318,7 +322,9 @@ def test_a_sender_is_normalised_for_its_channel(channel: Channel, sender: str, e
         (WHATSAPP, "BellePeau", "E.164"),
         (WHATSAPP, "12345", "E.164"),
         (EMAIL, "contact@", "not a valid e-mail"),
-        (EMAIL, "+33700000001", "not a valid e-mail"),
+        (EMAIL, "+33757000001", "not a valid e-mail"),
+        # 07 00... has the length of a French mobile but is a range France has not opened.
+        (SMS, "+33700000001", "not a valid number for its country"),
         (TELEGRAM, "@BellePeauBot", "bot_name"),
     ],
 )

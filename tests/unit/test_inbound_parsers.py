@@ -134,12 +134,24 @@ def test_twilio_national_sender_is_read_in_the_tenant_country() -> None:
     # Given a Belgian tenant and a sender written as a national number
     form = twilio_inbound_params("0470 12 34 56", EVENTS_DEMO_TWILIO_NUMBER, "Bonjour")
 
-    # When it is read with the tenant's country code
-    event = parse_twilio(form, NOW, default_country_code="32")
+    # When it is read with the tenant's default country
+    event = parse_twilio(form, NOW, country="BE")
 
     # Then the sender is in E.164 for that country
     assert isinstance(event, InboundMessage)
     assert event.sender == "+32470123456"
+
+
+def test_twilio_sender_in_a_range_the_metadata_does_not_know_still_reaches_its_lead() -> None:
+    # Given a reply from a number of a possible length in a range the phone library finds unassigned
+    form = twilio_inbound_params("+33700000001", EVENTS_DEMO_TWILIO_NUMBER, "STOP")
+
+    # When it is read
+    event = parse_twilio(form, NOW)
+
+    # Then it is an inbound message in the same E.164 form a lead's number has (a STOP is never lost)
+    assert isinstance(event, InboundMessage)
+    assert event.sender == "+33700000001"
 
 
 @pytest.mark.parametrize("sender", ["36111", "INFOSMS"], ids=["short-code", "alphanumeric"])

@@ -45,7 +45,7 @@ from maxcore.models.webhook import (
     SuppressionReason,
     WebhookEvent,
 )
-from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email, normalize_phone
 
 
 class WebhookPayloadError(ValueError):
@@ -75,7 +75,7 @@ TWILIO_OPTED_OUT_ERROR = "21610"
 """Twilio's "Attempt to send to unsubscribed recipient": the number replied STOP to us."""
 
 
-def parse_twilio(form: Mapping[str, str], now: datetime, default_country_code: str = "33") -> WebhookEvent:
+def parse_twilio(form: Mapping[str, str], now: datetime, country: str = DEFAULT_COUNTRY) -> WebhookEvent:
     """Read a Twilio Messaging webhook: an inbound SMS or WhatsApp message, or a status callback.
 
     Parameters
@@ -84,8 +84,9 @@ def parse_twilio(form: Mapping[str, str], now: datetime, default_country_code: s
         The decoded form parameters (one value per name).
     now
         When the webhook arrived: Twilio's requests carry no time of their own.
-    default_country_code
-        The tenant's country calling code, for a sender written as a national number.
+    country
+        The tenant's ``default_country`` (ISO 3166 alpha-2), for a sender written as a national
+        number (Twilio sends E.164; the region is only a fallback).
 
     Returns
     -------
@@ -108,7 +109,10 @@ def parse_twilio(form: Mapping[str, str], now: datetime, default_country_code: s
         if not raw_sender:
             raise WebhookPayloadError("a Twilio inbound message without From")
         try:
-            sender = normalize_phone(raw_sender, default_country_code)
+            # The same normalisation as a lead's number, so the lookup meets the stored E.164; but
+            # any number of a possible length is kept: a real number the library's metadata does
+            # not know yet must still reach its lead (a STOP above all).
+            sender = normalize_phone(raw_sender, country, require_valid=False)
         except ContactFormatError:
             return IgnoredEvent(kind="twilio.inbound", reason=f"sender '{raw_sender}' is not a phone number")
         return _build(
@@ -136,7 +140,7 @@ def parse_twilio(form: Mapping[str, str], now: datetime, default_country_code: s
         occurred_at=now,
         error_code=error_code,
         error_message=(form.get("ErrorMessage") or "").strip() or None,
-        recipient=_phone_or_none(form.get("To"), default_country_code),
+        recipient=_phone_or_none(form.get("To"), country),
         opted_out=error_code == TWILIO_OPTED_OUT_ERROR,
     )
 
@@ -187,11 +191,11 @@ def _is_whatsapp(form: Mapping[str, str]) -> bool:
     )
 
 
-def _phone_or_none(raw: str | None, default_country_code: str) -> str | None:
+def _phone_or_none(raw: str | None, country: str) -> str | None:
     if not raw:
         return None
     try:
-        return normalize_phone(raw, default_country_code)
+        return normalize_phone(raw, country, require_valid=False)
     except ContactFormatError:
         return None
 

@@ -76,7 +76,8 @@ class TenantItem(BaseItem, discriminator="Tenant"):
     mode = UnicodeAttribute()
     locale = UnicodeAttribute()
     timezone = UnicodeAttribute()
-    country_code = UnicodeAttribute(default="33")
+    # ISO 3166 alpha-2; profiles written before it existed (with a "country_code" of 33) read as FR.
+    default_country = UnicodeAttribute(default="FR")
     alert_thresholds = MapAttribute[str, Any](default=dict)
     send_window = MapAttribute[str, Any](default=dict)
     auto_mode_confirmed_at = IsoDateTimeAttribute(null=True)

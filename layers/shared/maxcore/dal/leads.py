@@ -134,6 +134,14 @@ class LeadRepository(TenantRepository):
             results.append(lead_from_item(item))
         return results, None
 
+    def contact_guards(self, field: str) -> Iterator[tuple[str, str]]:
+        """AP5': every guard of one contact kind (``phone``...) as (value, lead id), for admin checks."""
+        kind = CONTACT_FIELDS[field]
+        for guard in ContactItem.query(
+            keys.contact_pk(self.tenant_id), ContactItem.SK.startswith(keys.contact_sk(kind, ""))
+        ):
+            yield guard.SK.removeprefix(keys.contact_sk(kind, "")), guard.lead_id
+
     def iter_all(self) -> Iterator[Lead]:
         """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
         for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):

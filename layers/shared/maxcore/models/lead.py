@@ -27,7 +27,7 @@ from maxcore.models.common import (
     at_least_one_of,
     partial_change,
 )
-from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import ContactFormatError, normalize_email
 
 
 class LeadStatus(StrEnum):
@@ -41,13 +41,6 @@ class LeadStatus(StrEnum):
     LOST = "lost"
 
 
-def _phone(value: str) -> str:
-    try:
-        return normalize_phone(value)
-    except ContactFormatError as exc:
-        raise ValueError(str(exc)) from exc
-
-
 def _email(value: str) -> str:
     try:
         return normalize_email(value)
@@ -55,8 +48,19 @@ def _email(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
-"""A phone number, normalised to E.164 on the way in."""
+PHONE_DESCRIPTION = (
+    "A phone number in any common format: international (+32 470 12 34 56, 0032 470...) or national, "
+    "read in the tenant's default_country (06 12 34 56 78 for FR); spaces, dots, dashes and "
+    "parentheses are allowed. It must be a valid number for its country, and is stored and returned "
+    "in E.164 (+33612345678). An invalid one is a 422 naming the field, with the reason "
+    "(NOT_A_NUMBER, INVALID_COUNTRY_CODE, TOO_SHORT, TOO_LONG, INVALID_LENGTH, INVALID_NUMBER)."
+)
+PHONE_EXAMPLES = ["06 12 34 56 78", "+32 470 12 34 56"]
+
+# No pattern: national formats vary too much for one. The service reads the number in the tenant's
+# country (maxcore.rules.contact.normalize_phone), which a model validator cannot know.
+Phone = Annotated[str, StringConstraints(max_length=32)]
+"""A phone number as a client wrote it; the service normalises it to E.164 with the tenant's country."""
 
 Email = Annotated[
     str, StringConstraints(max_length=254), AfterValidator(_email), SchemaHint.of(format="email")
@@ -169,9 +173,7 @@ class CreateLeadRequest(StrictModel):
     first_name: Name | None = None
     last_name: Name | None = None
     company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
-    phone: Phone | None = Field(
-        default=None, description="Any common format; stored as E.164.", examples=["+33612345678"]
-    )
+    phone: Phone | None = Field(default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES)
     email: Email | None = Field(default=None, description="Stored lower-cased.")
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus = LeadStatus.NEW
@@ -208,7 +210,7 @@ class UpdateLeadRequest(StrictModel):
     first_name: Name | None = None
     last_name: Name | None = None
     company: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = None
-    phone: Phone | None = None
+    phone: Phone | None = Field(default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES)
     email: Email | None = None
     telegram_chat_id: TelegramChatId | None = None
     status: LeadStatus | None = None
@@ -244,7 +246,7 @@ class LeadResponse(BaseModel):
     first_name: str | None
     last_name: str | None
     company: str | None
-    phone: str | None
+    phone: str | None = Field(description="E.164, e.g. +33612345678.")
     email: str | None
     telegram_chat_id: str | None
     status: LeadStatus

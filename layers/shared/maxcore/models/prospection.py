@@ -24,6 +24,7 @@ from maxcore.models.common import (
     exactly_one_of,
     partial_change,
 )
+from maxcore.models.lead import PHONE_DESCRIPTION, PHONE_EXAMPLES
 from maxcore.models.tenant import SendWindow, Timezone
 
 Name = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
@@ -510,7 +511,7 @@ class AddBlacklistRequest(StrictModel):
         Annotated[str, StringConstraints(min_length=3, max_length=254), SchemaHint.of(format="email")] | None
     ) = None
     phone: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = Field(
-        default=None, examples=["+33612345678"]
+        default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES
     )
     reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)]
     source: Annotated[str, StringConstraints(min_length=1, max_length=50)] = "manual"

@@ -13,14 +13,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
+from pydantic_core import CoreSchema
 
 from maxcore.models.common import Line, SchemaHint, StrictModel, TenantId, partial_change
+from maxcore.rules.contact import DEFAULT_COUNTRY, check_country, known_countries
 
 
 class Plan(StrEnum):
@@ -90,6 +93,31 @@ Timezone = Annotated[
 ]
 """An IANA timezone name, checked against the zone database."""
 
+
+class _KnownCountries:
+    """Lists the regions the phone library knows as the schema's enum, so clients know them too.
+
+    Computed when the OpenAPI document is built, not at import: the list comes from phonenumbers.
+    """
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["enum"] = known_countries()
+        return schema
+
+
+Country = Annotated[
+    str, StringConstraints(pattern=r"^[A-Z]{2}$"), AfterValidator(check_country), _KnownCountries()
+]
+"""An ISO 3166 alpha-2 region the phone library knows (``FR``, ``BE``, ``GB``)."""
+
+COUNTRY_DESCRIPTION = (
+    "ISO 3166 alpha-2 code (FR, BE, GB...): national phone numbers (06 12 34 56 78) are read as "
+    "numbers of this country, everywhere a number is read (leads, CSV imports, search, blacklist)."
+)
+
 TenantName = Annotated[Line, StringConstraints(min_length=1, max_length=100)]
 
 # Bounds of the alert thresholds, shared by the settings and their partial change.
@@ -155,7 +183,7 @@ class Tenant(BaseModel):
     mode: Mode = Mode.ASSISTED
     locale: Locale = Locale.FR
     timezone: str = "Europe/Paris"
-    country_code: str = "33"
+    default_country: str = DEFAULT_COUNTRY
     alert_thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
     auto_mode_confirmed_at: datetime | None = None
@@ -222,7 +250,7 @@ class SendWindowChange(SendWindow):
     end: ClockTime
 
 
-_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "alert_thresholds", "send_window")
+_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "default_country", "alert_thresholds", "send_window")
 
 
 class UpdateTenantRequest(StrictModel):
@@ -243,6 +271,7 @@ class UpdateTenantRequest(StrictModel):
     )
     locale: Locale | None = None
     timezone: Timezone | None = Field(default=None, description="IANA name, e.g. Europe/Paris.")
+    default_country: Country | None = Field(default=None, description=COUNTRY_DESCRIPTION, examples=["BE"])
     alert_thresholds: AlertThresholdsChange | None = None
     send_window: SendWindowChange | None = None
     confirm_auto_mode: bool = Field(
@@ -294,6 +323,7 @@ class TenantResponse(BaseModel):
     mode: Mode
     locale: Locale
     timezone: str = Field(description="IANA name, e.g. Europe/Paris.")
+    default_country: str = Field(description=COUNTRY_DESCRIPTION, examples=["FR"])
     alert_thresholds: AlertThresholds
     send_window: SendWindow
     auto_mode_confirmed_at: datetime | None = Field(
@@ -307,4 +337,4 @@ class TenantResponse(BaseModel):
     @classmethod
     def from_tenant(cls, tenant: Tenant) -> TenantResponse:
         """Build the API view of ``tenant``."""
-        return cls(**tenant.model_dump(exclude={"country_code"}))
+        return cls(**tenant.model_dump())

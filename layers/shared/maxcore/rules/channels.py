@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
-from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email, normalize_phone
 
 AUTO_ORDER: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM)
 """The product's channel priorities (omnichannel architecture: SMS 1, e-mail 2, WhatsApp 3, Telegram 4)."""
@@ -70,8 +70,11 @@ def check_secret(name: str, value: str) -> str | None:
     return None
 
 
-def check_sender(channel: Channel, sender: str) -> str:
-    """Return ``sender`` normalised for ``channel``, or raise ``ValueError`` saying what is expected."""
+def check_sender(channel: Channel, sender: str, country: str = DEFAULT_COUNTRY) -> str:
+    """Return ``sender`` normalised for ``channel``, or raise ``ValueError`` saying what is expected.
+
+    A number must be valid for its region; a national one is read in ``country`` (the tenant's).
+    """
     if channel is Channel.TELEGRAM:
         raise ValueError("Telegram sends as the bot: set bot_name, not sender")
     if channel is Channel.EMAIL:
@@ -82,7 +85,7 @@ def check_sender(channel: Channel, sender: str) -> str:
     if channel is Channel.SMS and _ALPHANUMERIC_SENDER.match(sender) and not sender.strip().isdigit():
         return sender.strip()
     try:
-        return normalize_phone(sender)
+        return normalize_phone(sender, country)
     except ContactFormatError as exc:
         expected = "an E.164 number or an alphanumeric sender id (up to 11 letters and digits)"
         raise ValueError(

@@ -22,6 +22,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
+from maxcore.services.alerts import tenant_settings
 from maxcore.settings import get_settings
 
 
@@ -74,7 +75,9 @@ class ChannelService:
         changes = {k: getattr(request, k) for k in request.model_fields_set if k != "credentials"}
         if changes.get("sender") is not None:
             try:
-                changes["sender"] = rules.check_sender(channel, changes["sender"])
+                # A sender number typed nationally is read in the tenant's country, like a lead's.
+                country = tenant_settings(self.tenant_id).default_country
+                changes["sender"] = rules.check_sender(channel, changes["sender"], country)
             except ValueError as exc:
                 raise InvalidInputError(str(exc), [{"field": "sender", "message": str(exc)}]) from exc
         if changes.get("sender_name") is not None and channel is not Channel.EMAIL:

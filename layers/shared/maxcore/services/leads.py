@@ -9,11 +9,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadFilter, LeadRepository
+from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, CreateLeadRequest, Lead, LeadStatus, UpdateLeadRequest
 from maxcore.observability import logger, metrics
-from maxcore.services.alerts import AlertService
+from maxcore.rules.contact import DEFAULT_COUNTRY, PhoneNumberError, normalize_phone, phone_query
+from maxcore.services.alerts import AlertService, tenant_settings
 
 MAX_PAGE_SIZE = 100
 
@@ -30,6 +32,8 @@ class LeadService:
         """Store a new lead; a phone, e-mail or chat id already used in the tenant is a 409."""
         now = self._clock()
         data = request.model_dump(exclude={"consent"})
+        if request.phone is not None:
+            data["phone"] = self.read_phone(request.phone)
         lead = Lead(
             id=new_id(),
             consent=_consent(request.consent, now, "set when the lead was created"),
@@ -56,14 +60,19 @@ class LeadService:
         cursor: str | None = None,
     ) -> tuple[list[Lead], str | None]:
         """A page of leads, newest first, and the cursor of the next page."""
+        if text and (number := phone_query(text, self.default_country())):
+            # A whole number finds the lead with that number, read in the tenant's country.
+            text = number
         filters = LeadFilter(status=status, tag=tag or None, text=text or None)
         return self.repository.list_leads(filters, min(limit, MAX_PAGE_SIZE), cursor)
 
     def update(self, lead_id: str, request: UpdateLeadRequest) -> Lead:
         """Apply the fields the client sent; contacts stay unique, concurrent edits are a 409."""
+        changes = request.changes()
+        if changes.get("phone") is not None:
+            changes["phone"] = self.read_phone(changes["phone"])
         before = self.repository.get(lead_id)
         now = self._clock()
-        changes = request.changes()
         if "consent" in changes:
             consent = dict(before.consent)
             consent.update(_consent(changes.pop("consent"), now, "changed by a user"))
@@ -77,6 +86,17 @@ class LeadService:
             return self.repository.get(lead_id)
         return updated
 
+    def default_country(self) -> str:
+        """The region the tenant's national phone numbers are read in."""
+        return tenant_settings(self.tenant_id).default_country
+
+    def read_phone(self, raw: str, field: str = "phone") -> str:
+        """``raw`` in E.164, read in the tenant's country; an invalid number is a 422 naming ``field``."""
+        # A number written with + needs no region: no read of the tenant (a CSV import of 500 rows
+        # creates its leads with numbers already in E.164).
+        country = DEFAULT_COUNTRY if raw.lstrip().startswith("+") else self.default_country()
+        return read_phone(raw, country, field)
+
     def delete(self, lead_id: str) -> None:
         """Delete the lead and free its contacts for another lead."""
         lead = self.repository.get(lead_id)
@@ -85,6 +105,25 @@ class LeadService:
         closed = AlertService(self.tenant_id, self._clock).close_for_deleted_lead(lead_id)
         metrics.add_metric(name="LeadDeleted", unit=MetricUnit.Count, value=1)
         logger.info("lead deleted", extra={"lead_id": lead_id, "alerts_closed": closed})
+
+
+def read_phone(raw: str, country: str, field: str = "phone") -> str:
+    """``raw`` in E.164, national numbers read in ``country``.
+
+    Raises
+    ------
+    InvalidInputError
+        A 422 naming ``field``, with the library's reason (``TOO_LONG``...) and a sentence.
+    """
+    try:
+        return normalize_phone(raw, country)
+    except PhoneNumberError as exc:
+        raise InvalidInputError(str(exc), [phone_error_detail(exc, field)]) from exc
+
+
+def phone_error_detail(error: PhoneNumberError, field: str = "phone") -> dict[str, str]:
+    """The ``details`` entry of a refused phone number, in the shape of the other 422s."""
+    return {"field": field, "message": str(error), "type": "invalid_phone", "reason": error.reason}
 
 
 def _consent(requested: dict[Channel, bool], now: datetime, reason: str) -> dict[Channel, ConsentState]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -47,10 +48,10 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import ContactFormatError, PhoneNumberError, normalize_email, normalize_phone
 from maxcore.rules.send_window import Window, add_local_days, describe, next_open
 from maxcore.services.alerts import tenant_settings
-from maxcore.services.leads import LeadService
+from maxcore.services.leads import LeadService, phone_error_detail
 from maxcore.services.scenarios import ScenarioService
 from maxcore.texts import render
 
@@ -326,11 +327,12 @@ class ProspectService:
                 False,
             )
         try:
-            phone = normalize_phone(values["phone"], tenant.country_code) if values.get("phone") else None
-        except ContactFormatError:
+            phone = normalize_phone(values["phone"], tenant.default_country) if values.get("phone") else None
+        except PhoneNumberError as exc:
+            # The library's reason (TOO_LONG...) and its sentence, so the user can fix the file.
             return (
                 row,
-                _reject(row, RejectionCode.BAD_PHONE, "not a phone number", value=values["phone"]),
+                _reject(row, RejectionCode.BAD_PHONE, f"{exc.reason}: {exc}"[:200], value=values["phone"]),
                 False,
             )
         if email is None and phone is None:
@@ -490,7 +492,9 @@ class BlacklistService:
 
     def add(self, request: AddBlacklistRequest, by: str) -> BlacklistEntry:
         """Blacklist an address (stored normalised, so any way of writing it matches)."""
-        kind, value = _normalised(request.email, request.phone, tenant_settings(self.tenant_id).country_code)
+        kind, value = _normalised(
+            request.email, request.phone, tenant_settings(self.tenant_id).default_country
+        )
         entry = BlacklistEntry(
             kind=kind,
             value=value,
@@ -504,18 +508,29 @@ class BlacklistService:
     def remove(self, kind: BlacklistKind, value: str) -> None:
         """Take an address off the blacklist."""
         email, phone = (value, None) if kind is BlacklistKind.EMAIL else (None, value)
-        _, normalised = _normalised(email, phone, tenant_settings(self.tenant_id).country_code)
+        try:
+            _, normalised = _normalised(email, phone, tenant_settings(self.tenant_id).default_country)
+        except InvalidInputError:
+            if kind is not BlacklistKind.PHONE or not _STORED_E164.match(value):
+                raise
+            # An entry stored before numbers were validated (+337911123456) must still be removable.
+            normalised = value
         self.repository.remove(kind, normalised)
 
 
-def _normalised(email: str | None, phone: str | None, country_code: str) -> tuple[BlacklistKind, str]:
-    try:
-        if email is not None:
+_STORED_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+
+
+def _normalised(email: str | None, phone: str | None, country: str) -> tuple[BlacklistKind, str]:
+    if email is not None:
+        try:
             return BlacklistKind.EMAIL, normalize_email(email)
-        return BlacklistKind.PHONE, normalize_phone(phone or "", country_code)
-    except ContactFormatError as exc:
-        field_name = "email" if email is not None else "phone"
-        raise InvalidInputError(str(exc), [{"field": field_name, "message": str(exc)}]) from exc
+        except ContactFormatError as exc:
+            raise InvalidInputError(str(exc), [{"field": "email", "message": str(exc)}]) from exc
+    try:
+        return BlacklistKind.PHONE, normalize_phone(phone or "", country)
+    except PhoneNumberError as exc:
+        raise InvalidInputError(str(exc), [phone_error_detail(exc)]) from exc
 
 
 def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = None) -> ProspectResponse:

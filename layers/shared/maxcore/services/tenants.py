@@ -15,6 +15,7 @@ from maxcore.errors import InvalidInputError
 from maxcore.models.budget import PLAN_ALLOWANCE
 from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
 from maxcore.observability import logger, metrics
+from maxcore.rules.contact import DEFAULT_COUNTRY, check_country
 from maxcore.rules.modes import auto_mode_needs_confirmation
 from maxcore.services.templates import seed_library
 
@@ -33,6 +34,7 @@ def provision_tenant(
     mode: Mode = Mode.ASSISTED,
     locale: Locale = Locale.FR,
     timezone: str = "Europe/Paris",
+    default_country: str = DEFAULT_COUNTRY,
     clock: Callable[[], datetime] = utcnow,
 ) -> tuple[Tenant, bool]:
     """Create the tenant unless it exists; return it and whether it was created now.
@@ -43,7 +45,7 @@ def provision_tenant(
     Raises
     ------
     ValueError
-        When ``tenant_id`` or ``timezone`` is not valid.
+        When ``tenant_id``, ``timezone`` or ``default_country`` is not valid.
     """
     repository = TenantProfileRepository(tenant_id)
     now = clock()
@@ -54,6 +56,7 @@ def provision_tenant(
         mode=mode,
         locale=locale,
         timezone=check_timezone(timezone),
+        default_country=check_country(default_country),
         created_at=now,
         updated_at=now,
     )

@@ -117,7 +117,7 @@ class WebhookService:
         now = self._clock()
         try:
             fields = _twilio_fields(body) if form is None else {k: v[0] for k, v in form.items() if v}
-            event = parse_twilio(fields, now, tenant.country_code)
+            event = parse_twilio(fields, now, tenant.default_country)
             key = twilio_delivery_key(fields)
         except WebhookPayloadError as exc:
             raise BadRequestError(str(exc)) from exc
