@@ -69,7 +69,7 @@ CAMPAIGN_TIMEZONE = "UTC"
 
 AUTH_TOKEN = "benchTwilioAuthToken0123456789ab"  # noqa: S105 - a fake provider's, never a real one
 RESEND_KEY = "re_bench_fake_key_0123456789"
-SMS_SENDER = "+33700000001"
+SMS_SENDER = "+33757000001"  # an open French mobile range: a sender must be a real number
 EMAIL_SENDER = "prospection@bench.example.com"
 
 SCENARIOS: tuple[tuple[str, tuple[tuple[StepChannel, int, str], ...]], ...] = (

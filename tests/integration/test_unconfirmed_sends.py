@@ -54,7 +54,7 @@ pytestmark = pytest.mark.integration
 
 AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-OUR_NUMBER = "+33700000009"
+OUR_NUMBER = "+33757000009"  # an open French mobile range: a sender must be a real number
 LEAD_PHONE = "+33611223344"
 PUBLIC_URL = "https://api.max.example.com"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
