@@ -94,7 +94,8 @@ def get_channel(channel: Annotated[Channel, Path()]) -> ChannelResponse:
 @app.put(
     "/channels/<channel>",
     operation_id="updateChannel",
-    responses=responses(200, "The channel's new settings.", 409),
+    # 404: a path segment that is no channel and holds characters no route accepts matches no route.
+    responses=responses(200, "The channel's new settings.", 404, 409),
     security=JWT_SECURITY,
     tags=["messaging"],
     summary="Change a channel's settings (admin)",

@@ -29,6 +29,7 @@ WEBHOOK_RESPONSES: dict[int, OpenAPIResponse] = {
     400: _error("Signed, but not a payload of this provider."),
     403: _error("The signature is missing or wrong for this tenant; nothing was written."),
     409: _error("The same delivery is being processed right now; retry."),
+    404: _error("No such route: the path's tenant id holds characters no route accepts."),
     413: _error("The body is too large."),
     422: _error("The path holds no valid tenant id (lower-case letters, digits and dashes)."),
 }
