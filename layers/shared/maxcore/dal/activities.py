@@ -104,21 +104,15 @@ class ActivityRepository(TenantRepository):
 
     def find_by_provider_id(self, provider_message_id: str) -> MessageRef | None:
         """AP10: the activity of a provider message (status callbacks), with one strong GetItem."""
+        item = self._message_ref_item(keys.message_ref_sk(provider_message_id))
+        return None if item is None else _message_ref(item)
+
+    def _message_ref_item(self, sk: str) -> MessageRefItem | None:
+        """One strong GetItem in the tenant's message-reference partition."""
         try:
-            item = MessageRefItem.get(
-                keys.message_ref_pk(self.tenant_id),
-                keys.message_ref_sk(provider_message_id),
-                consistent_read=True,
-            )
+            return MessageRefItem.get(keys.message_ref_pk(self.tenant_id), sk, consistent_read=True)
         except DoesNotExist:
             return None
-        return MessageRef(
-            provider_message_id=item.provider_message_id,
-            lead_id=item.lead_id,
-            activity_sk=item.activity_sk,
-            channel=item.channel,
-            direction=item.direction,
-        )
 
     def note_pending(self, activity: Activity) -> None:
         """AP10'': before a provider call that takes no idempotency key, keep our reference of the
@@ -142,24 +136,10 @@ class ActivityRepository(TenantRepository):
     def find_pending(self, reference: str) -> tuple[MessageRef, Activity] | None:
         """AP10'': the message our reference names, in this tenant's partition only (one strong
         GetItem): where its activity is, and the activity as it was about to be recorded."""
-        try:
-            item = MessageRefItem.get(
-                keys.message_ref_pk(self.tenant_id),
-                keys.message_reference_sk(reference),
-                consistent_read=True,
-            )
-        except DoesNotExist:
+        item = self._message_ref_item(keys.message_reference_sk(reference))
+        if item is None or item.pending is None:
             return None
-        if item.pending is None:
-            return None
-        ref = MessageRef(
-            provider_message_id=item.provider_message_id,
-            lead_id=item.lead_id,
-            activity_sk=item.activity_sk,
-            channel=item.channel,
-            direction=item.direction,
-        )
-        return ref, Activity.model_validate_json(item.pending)
+        return _message_ref(item), Activity.model_validate_json(item.pending)
 
     def attach_provider_id(self, ref: MessageRef, provider_message_id: str, at: datetime) -> bool:
         """AP10'': give a recorded message that has none its provider id, found by a status callback.
@@ -370,4 +350,14 @@ def _to_activity(i: ActivityItem) -> Activity:
             "error_code": i.error_code,
             "error_message": i.error_message,
         }
+    )
+
+
+def _message_ref(item: MessageRefItem) -> MessageRef:
+    return MessageRef(
+        provider_message_id=item.provider_message_id,
+        lead_id=item.lead_id,
+        activity_sk=item.activity_sk,
+        channel=item.channel,
+        direction=item.direction,
     )
