@@ -90,6 +90,10 @@ class InvalidInputError(MaxError):
     code = "validation_error"
 
 
+class UnsafeHtmlError(InvalidInputError):
+    """A template's HTML, once filled in with a lead's values, is not allowed (a 422 like any input)."""
+
+
 class ModeForbiddenError(ForbiddenError):
     """The tenant's autonomy mode does not let this action run (or not without a user's approval)."""
 

@@ -33,6 +33,7 @@ from maxcore.errors import (
     MaxError,
     NotFoundError,
     RateLimitedError,
+    UnsafeHtmlError,
     UpstreamError,
 )
 from maxcore.ids import new_id
@@ -375,9 +376,7 @@ class AutomationRunner:
         armed, lead = occurrence.armed, occurrence.lead
         try:
             rendered = self.templates.render(armed.template.id, RenderRequest(lead_id=lead.id))
-        except InvalidInputError as exc:
-            if not _unsafe_html(exc):
-                raise
+        except UnsafeHtmlError:
             return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
         drafting = self.tenant.mode is Mode.ASSISTED
         if drafting and rendered.missing:
@@ -454,9 +453,9 @@ class AutomationRunner:
                 Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
             )
             return self._finish(occurrence, token, now, outcome, _detail(exc.code))
+        except UnsafeHtmlError:
+            return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
         except InvalidInputError as exc:
-            if _unsafe_html(exc):
-                return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
             # The template needs a value the lead does not have (a missing variable, no subject).
             missing = [d["field"].removeprefix("variables.") for d in exc.details if isinstance(d, dict)]
             return self._finish(
@@ -603,8 +602,3 @@ def _batches(items: Iterable[Occurrence], size: int) -> Iterator[list[Occurrence
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def _unsafe_html(exc: InvalidInputError) -> bool:
-    """Whether the template was refused because its HTML, once filled in, is not allowed."""
-    return isinstance(exc.details, dict) and "problems" in exc.details

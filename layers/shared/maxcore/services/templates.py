@@ -16,7 +16,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.errors import ConflictError, InvalidInputError
+from maxcore.errors import ConflictError, InvalidInputError, UnsafeHtmlError
 from maxcore.ids import new_id, stable_id
 from maxcore.library import templates as library
 from maxcore.models.common import Channel
@@ -318,7 +318,7 @@ class TemplateService:
         if rendered.html is not None:
             unsafe = html_rules.check_html(rendered.html)
             if unsafe:
-                raise InvalidInputError(
+                raise UnsafeHtmlError(
                     f"a variable's value makes the HTML unsafe: {html_rules.describe(unsafe)}",
                     {"problems": [{"kind": p.kind, "detail": p.detail, "line": p.line} for p in unsafe]},
                 )
