@@ -111,7 +111,7 @@ def ssm_endpoint(moto_endpoint: str) -> str:
 
 def drain(queue_url: str) -> list[str]:
     """Receive and delete every message of the queue; return their bodies."""
-    from maxcore.services.scheduling import sqs_client
+    from maxcore.services.queueing import sqs_client
 
     client = sqs_client()
     bodies: list[str] = []
