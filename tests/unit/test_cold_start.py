@@ -1,0 +1,105 @@
+"""A function loads at import only what its requests use.
+
+Each handler module of template.yaml is imported in a fresh interpreter, the way Lambda and
+``make importtime`` import it (the layer and the function folder on the path, the deployed environment,
+tracing on), and the test reads which modules that import left loaded. Timings are too noisy for a test
+(``make importtime`` prints them against the stack's floor); which modules get loaded is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+
+import pytest
+
+from devserver.template import load_template
+from scripts.importtime import Target, targets
+
+NEVER_AT_IMPORT = {
+    "openai": "the language model's SDK (about 1 s), loaded by the first call to the model",
+    "twilio": "Twilio's SDK, loaded by the first SMS or WhatsApp send",
+    "resend": "Resend's SDK, loaded by the first e-mail send",
+    "phonenumbers": "the phone number metadata, loaded by the first number read",
+    "nh3": "the HTML sanitiser, loaded by the first e-mail HTML checked",
+    "aws_lambda_powertools.event_handler.openapi.models": "the OpenAPI document's models, for documents",
+}
+"""Modules no function needs before a request reaches the code path that uses them."""
+
+_SENDERS = {"MessagingFunction", "ProspectionFunction", "SchedulerWorkerFunction"}
+_PROVIDER_FACING = {*_SENDERS, "WebhooksFunction"}
+_READERS_OF_REPLIES = {*_PROVIDER_FACING, "AlertsFunction"}
+
+ONLY_WHERE_USED = {
+    # Exactly-once sends and provider deliveries.
+    "aws_lambda_powertools.utilities.idempotency": _PROVIDER_FACING,
+    # The tenants' provider credentials.
+    "aws_lambda_powertools.utilities.parameters": _PROVIDER_FACING,
+    # The reply classifier compiles several hundred patterns: only for the functions that log replies.
+    "maxcore.rules.intent": _READERS_OF_REPLIES,
+    "maxcore.services.messaging": _SENDERS,
+    # Approvals send a sequence's step, the schedule preview runs the sequencer and automations dry.
+    "maxcore.services.sequencer": {"ProspectionFunction", "SchedulerWorkerFunction"},
+    "maxcore.services.automation_runner": {"ProspectionFunction", "SchedulerWorkerFunction"},
+    # The worker's job runners: the scheduler function and the webhooks only queue jobs.
+    "maxcore.services.scheduling": {"SchedulerWorkerFunction"},
+}
+"""Heavy modules and the functions whose requests use them; any other function must not load them."""
+
+FUNCTIONS = {target.name: target for target in targets(load_template())[1]}
+"""Every handler module of template.yaml by function name (the scheduler's folder holds two)."""
+
+
+def _import_alone(target: Target) -> frozenset[str]:
+    """The modules loaded once ``target`` is imported in a fresh interpreter."""
+    program = f"import json, sys; import {target.module}; print(json.dumps(sorted(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        env=target.environment,
+        cwd=target.folder,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return frozenset(json.loads(result.stdout))
+
+
+@cache
+def _loaded() -> dict[str, frozenset[str]]:
+    # One interpreter per function, as many at once as there are cores.
+    with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+        return dict(zip(FUNCTIONS, pool.map(_import_alone, FUNCTIONS.values()), strict=True))
+
+
+def _has(loaded: frozenset[str], package: str) -> bool:
+    return package in loaded or any(name.startswith(f"{package}.") for name in loaded)
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_no_function_loads_at_import_what_only_a_request_path_needs(function: str) -> None:
+    # Given a fresh interpreter, When the function's module is imported, Then none of these is loaded
+    loaded = _loaded()[function]
+    early = {package: why for package, why in NEVER_AT_IMPORT.items() if _has(loaded, package)}
+    assert early == {}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_a_function_loads_no_heavy_module_that_only_other_functions_use(function: str) -> None:
+    # Given a fresh interpreter, When the function's module is imported
+    loaded = _loaded()[function]
+    # Then it loaded only the heavy modules its own requests use
+    foreign = sorted(
+        package
+        for package, users in ONLY_WHERE_USED.items()
+        if function not in users and _has(loaded, package)
+    )
+    assert foreign == []
+
+
+def test_the_table_names_functions_of_the_template() -> None:
+    named = {name for users in ONLY_WHERE_USED.values() for name in users}
+    assert named <= set(FUNCTIONS)
