@@ -1,10 +1,11 @@
-"""Measure each function's import against the stack's own floor, with ``python -X importtime``.
+"""Measure each function's import against the stack's own floor, in CPU time, tracing on as deployed.
 
 For each handler of template.yaml, a fresh interpreter imports the module as Lambda does: the layer
 folder and the function folder on the path, the function's environment from the template, and the
 variables Lambda itself sets (``LAMBDA_TASK_ROOT`` among them, so Powertools' Tracer is on and patches
-botocore as in a deployed function). The cumulative time of that import is read from the
-``-X importtime`` report.
+botocore as in a deployed function). The interpreter reports the CPU time of that import (and its
+wall-clock time, shown for reference): on a machine whose cores are shared, the wall clock mostly
+measures the neighbours, while an import is CPU work that a Lambda's own vCPU does alone.
 
 The floor is ``scripts/importtime_floor.py`` imported the same way: a boto3 DynamoDB client, pydantic,
 pynamodb, Powertools' Logger, Metrics and Tracer and a validating HTTP resolver with one route, which
@@ -12,14 +13,15 @@ any function of this stack pays. Every round imports the floor and each function
 starting one module further, so that a busy moment of the machine weighs on both sides of the ratios.
 Each line gives a function's median, its ratio to the floor's median and which of the tracked
 packages its import loaded; the last line checks every ratio against ``--max-ratio``.
+``python -X importtime`` on one module tells where its time goes.
 Run: ``python scripts/importtime.py [--runs N] [--max-ratio R]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -45,7 +47,13 @@ TRACKED = (
 )
 """Packages a function should load only if it uses them at once: reported per function."""
 
-_LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)$")
+_PROBE = """\
+import json, sys, time
+wall, cpu = time.perf_counter(), time.process_time()
+import {module}
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({{"cpu": cpu, "wall": wall, "modules": sorted(sys.modules)}}))
+"""
 
 
 @dataclass(frozen=True)
@@ -64,10 +72,11 @@ class Target:
 
 @dataclass(frozen=True)
 class Sample:
-    """One import: its cumulative time and the tracked packages it loaded."""
+    """One import: its CPU and wall-clock times and every module loaded once it is done."""
 
-    microseconds: int
-    tracked: frozenset[str]
+    cpu_ms: float
+    wall_ms: float
+    modules: frozenset[str]
 
 
 def _as_deployed(variables: dict[str, Any], folder: Path, name: str) -> dict[str, str]:
@@ -108,25 +117,22 @@ def targets(template: dict[str, Any]) -> tuple[Target, list[Target]]:
 
 
 def measure(target: Target) -> Sample:
-    """Import ``target`` in a fresh interpreter; its cumulative import time and tracked packages."""
+    """Import ``target`` in a fresh interpreter; what it cost and what it loaded."""
     result = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", f"import {target.module}"],
+        [sys.executable, "-c", _PROBE.format(module=target.module)],
         env=target.environment,
         cwd=target.folder,
         capture_output=True,
         text=True,
         check=True,
     )
-    total, loaded = 0, set[str]()
-    for line in result.stderr.splitlines():
-        match = _LINE.match(line)
-        if not match:
-            continue
-        cumulative, indent, name = int(match.group(2)), match.group(3), match.group(4)
-        if name == target.module and len(indent) == 1:
-            total = cumulative
-        loaded.update(package for package in TRACKED if name == package or name.startswith(f"{package}."))
-    return Sample(total, frozenset(loaded))
+    report = json.loads(result.stdout)
+    return Sample(report["cpu"] * 1000, report["wall"] * 1000, frozenset(report["modules"]))
+
+
+def loads(modules: frozenset[str], package: str) -> bool:
+    """Whether ``package`` or one of its submodules is among ``modules``."""
+    return package in modules or any(name.startswith(f"{package}.") for name in modules)
 
 
 def _shorten(package: str) -> str:
@@ -149,18 +155,23 @@ def main() -> None:
         for target in everything[start:] + everything[:start]:
             samples[target.name].append(measure(target))
 
-    def median_ms(target: Target) -> float:
-        return statistics.median(sample.microseconds for sample in samples[target.name]) / 1000
+    def medians(target: Target) -> tuple[float, float]:
+        runs = samples[target.name]
+        return statistics.median(s.cpu_ms for s in runs), statistics.median(s.wall_ms for s in runs)
 
-    floor_ms = median_ms(floor)
-    print(f"floor ({floor.source}): {floor_ms:.1f} ms, median of {args.runs} rounds, tracing on as deployed")
-    print(f"{'function':<26} {'module':<28} {'median ms':>9} {'x floor':>7}  tracked packages imported")
+    floor_ms = medians(floor)[0]
+    print(f"floor ({floor.source}): {floor_ms:.1f} ms of CPU, median of {args.runs} rounds, tracing on")
+    header = f"{'function':<26} {'module':<30} {'CPU ms':>7} {'x floor':>7} {'wall ms':>8}"
+    print(f"{header}  tracked packages loaded")
     above = []
     for target in functions:
-        ratio = median_ms(target) / floor_ms
-        loaded = set().union(*(sample.tracked for sample in samples[target.name]))
-        packages = ", ".join(_shorten(package) for package in sorted(loaded)) or "none"
-        print(f"{target.name:<26} {target.source:<28} {median_ms(target):>9.1f} {ratio:>7.2f}  {packages}")
+        cpu_ms, wall_ms = medians(target)
+        ratio = cpu_ms / floor_ms
+        tracked = {p for p in TRACKED for sample in samples[target.name] if loads(sample.modules, p)}
+        packages = ", ".join(_shorten(package) for package in sorted(tracked)) or "none"
+        print(
+            f"{target.name:<26} {target.source:<30} {cpu_ms:>7.1f} {ratio:>7.2f} {wall_ms:>8.1f}  {packages}"
+        )
         if ratio > args.max_ratio:
             above.append(f"{target.name} {ratio:.2f}x")
     verdict = "ok" if not above else "above: " + ", ".join(above)

@@ -8,17 +8,14 @@ tracing on), and the test reads which modules that import left loaded. Timings a
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import pytest
 
 from devserver.template import load_template
-from scripts.importtime import Target, targets
+from scripts.importtime import loads, measure, targets
 
 NEVER_AT_IMPORT = {
     "openai": "the language model's SDK (about 1 s), loaded by the first call to the model",
@@ -54,36 +51,19 @@ FUNCTIONS = {target.name: target for target in targets(load_template())[1]}
 """Every handler module of template.yaml by function name (the scheduler's folder holds two)."""
 
 
-def _import_alone(target: Target) -> frozenset[str]:
-    """The modules loaded once ``target`` is imported in a fresh interpreter."""
-    program = f"import json, sys; import {target.module}; print(json.dumps(sorted(sys.modules)))"
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        env=target.environment,
-        cwd=target.folder,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return frozenset(json.loads(result.stdout))
-
-
 @cache
 def _loaded() -> dict[str, frozenset[str]]:
     # One interpreter per function, as many at once as there are cores.
     with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-        return dict(zip(FUNCTIONS, pool.map(_import_alone, FUNCTIONS.values()), strict=True))
-
-
-def _has(loaded: frozenset[str], package: str) -> bool:
-    return package in loaded or any(name.startswith(f"{package}.") for name in loaded)
+        samples = pool.map(measure, FUNCTIONS.values())
+        return {name: sample.modules for name, sample in zip(FUNCTIONS, samples, strict=True)}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS))
 def test_no_function_loads_at_import_what_only_a_request_path_needs(function: str) -> None:
     # Given a fresh interpreter, When the function's module is imported, Then none of these is loaded
     loaded = _loaded()[function]
-    early = {package: why for package, why in NEVER_AT_IMPORT.items() if _has(loaded, package)}
+    early = {package: why for package, why in NEVER_AT_IMPORT.items() if loads(loaded, package)}
     assert early == {}
 
 
@@ -95,7 +75,7 @@ def test_a_function_loads_no_heavy_module_that_only_other_functions_use(function
     foreign = sorted(
         package
         for package, users in ONLY_WHERE_USED.items()
-        if function not in users and _has(loaded, package)
+        if function not in users and loads(loaded, package)
     )
     assert foreign == []
 
