@@ -228,7 +228,8 @@ def test_the_items_query_the_indexes_the_template_declares_with_the_same_project
     resources: dict[str, Any],
 ) -> None:
     # Given the indexes of the table in the template, and the pynamodb indexes the items query
-    declared = {gsi["IndexName"]: gsi for gsi in resources["MaxTable"]["Properties"]["GlobalSecondaryIndexes"]}
+    table = resources["MaxTable"]["Properties"]
+    declared = {gsi["IndexName"]: gsi for gsi in table["GlobalSecondaryIndexes"]}
     used = {index.Meta.index_name: index for index in (BaseItem.gsi1, BaseItem.gsi2)}
 
     # Then they name the same indexes, on the same keys, projecting the same attributes
