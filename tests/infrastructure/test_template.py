@@ -326,6 +326,23 @@ def test_leads_function_can_run_every_item_action_on_table_and_indexes(resources
     assert {"Fn::Sub": "${MaxTable.Arn}/index/*"} in statement["Resource"]
 
 
+def test_every_function_that_queries_the_item_indexes_can_batch_get_their_items(
+    resources: dict[str, Any],
+) -> None:
+    # Given the statements that let a function Query every index of the table
+    readers = {
+        function_id: statement
+        for function_id in FUNCTION_IDS
+        for statement in _statements(resources[function_id])
+        if {"Fn::Sub": "${MaxTable.Arn}/index/*"} in statement["Resource"]
+    }
+
+    # Then each also allows BatchGetItem: the indexes project keys, the items come from the table
+    assert readers
+    for function_id, statement in readers.items():
+        assert "dynamodb:BatchGetItem" in _actions(statement), function_id
+
+
 def test_scheduler_only_queries_the_tenant_directory_index(resources: dict[str, Any]) -> None:
     statements = [
         s for s in _statements(resources["SchedulerFunction"]) if _references(s["Resource"], "MaxTable")
