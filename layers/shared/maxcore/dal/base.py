@@ -166,10 +166,10 @@ def from_index(
     """The table items behind the entries an index Query returned, in the index's order.
 
     The indexes project keys (and a few attributes filters need), not whole items: an index Query
-    finds the keys, one BatchGetItem per ``chunk`` of them reads the items. An item deleted since
-    the index was read is left out; one that changed comes as it is now, so callers check that it
-    still belongs where the index put it. The entries are consumed 100 at a time, lazily: a paged
-    caller passes the page it took, so no further index page is read.
+    finds the keys, one BatchGetItem per 100 of them reads the items. The entries are consumed 100
+    at a time, lazily; a paged caller passes the page it took, so no further index page is read. An
+    item deleted since the index was read is left out; one that changed comes as it is now, so
+    callers check that it still belongs where the index put it.
     """
     entries = iter(index_items)
     while batch := [(e.PK, e.SK) for e in islice(entries, BATCH_GET_KEYS)]:

@@ -24,10 +24,12 @@ from maxcore.dal.attributes import IsoDateTimeAttribute
 
 # The indexes project the keys and the few attributes their filters read, never whole items: a
 # write then costs index units only when it moves an item's index keys or changes one of these
-# attributes, none of which the hot writes touch (a lead's alert pointers, version and summary in
-# GSI1; an enrollment's claim and decisions in either). Readers find keys in an index and read
-# the items with BatchGetItem (``maxcore.dal.base.from_index``). A projection cannot change in
-# place, so a new projection comes with a new index name (docs/operations.md).
+# attributes. The hot writes change none of them: a lead's alert pointers, preferred channel and
+# version, an enrollment's claim, send marker and decisions are on no index; a lead's summary is on
+# GSI2 only, and the activity that rewrites it moves the lead's inbox keys anyway. Readers find
+# keys in an index and read the items with BatchGetItem (``maxcore.dal.base.from_index``). A
+# projection cannot change in place, so a new projection comes with a new index name
+# (docs/operations.md).
 GSI1_ATTRIBUTES = ["entity", "tags", "search_text", "alert_type", "severity"]
 """What GSI1's filters read: the entity (pynamodb filters a subclass's queries on it), a lead's tags
 and search text (AP4), an alert's type and severity (AP12)."""
