@@ -53,7 +53,9 @@ from maxcore.models.prospection import (
 from maxcore.services.analytics import AnalyticsService
 from maxcore.services.approvals import ApprovalService
 from maxcore.services.automations import AutomationService
-from maxcore.services.prospection import BlacklistService, CampaignService, ProspectService
+from maxcore.services.blacklist import BlacklistService
+from maxcore.services.campaigns import CampaignService
+from maxcore.services.prospects import ProspectService
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.schedule_preview import PreviewDate, SchedulePreview, SchedulePreviewService
 
