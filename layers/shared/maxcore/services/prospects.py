@@ -275,13 +275,7 @@ class ProspectService:
         if status is EnrollmentStatus.PAUSED:
             allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE,)
             after = e.model_copy(update={"status": status, "updated_at": now})
-            decision = Decision(
-                outcome=Outcome.HELD,
-                code="paused_by_user",
-                reason=_text("prospection.paused_by_user", tenant),
-                step=e.current_step,
-                at=now,
-            )
+            decision = _user_decision(e, Outcome.HELD, "paused_by_user", tenant, now)
         else:
             allowed = (EnrollmentStatus.PAUSED,)
             due, decision = _resumption(e, campaign, tenant, now)
@@ -310,13 +304,7 @@ class ProspectService:
         after = e.model_copy(
             update={"status": EnrollmentStatus.REMOVED, "next_action_at": None, "updated_at": now}
         )
-        decision = Decision(
-            outcome=Outcome.STOPPED,
-            code="removed_by_user",
-            reason=_text("prospection.removed_by_user", tenant),
-            step=e.current_step,
-            at=now,
-        )
+        decision = _user_decision(e, Outcome.STOPPED, "removed_by_user", tenant, now)
         open_statuses = tuple(s for s in EnrollmentStatus if s is not EnrollmentStatus.REMOVED)
         if not self.repository.transition(
             after,
@@ -385,17 +373,23 @@ def _resumption(
     """When a paused or held prospect is due again (the campaign's next open time, now at the
     earliest), and the decision that says so."""
     due = next_open(Window.of(campaign.send_window, campaign.timezone), max(e.next_action_at or now, now))
-    decision = Decision(
-        outcome=Outcome.DEFERRED,
-        code="resumed_by_user",
-        reason=_text(
-            "prospection.resumed_by_user", tenant, until=describe(due, campaign.timezone, tenant.locale.value)
-        ),
-        step=e.current_step,
-        until=due,
-        at=now,
-    )
-    return due, decision
+    until = describe(due, campaign.timezone, tenant.locale.value)
+    return due, _user_decision(e, Outcome.DEFERRED, "resumed_by_user", tenant, now, due, until=until)
+
+
+def _user_decision(
+    e: Enrollment,
+    outcome: Outcome,
+    code: str,
+    tenant: Tenant,
+    now: datetime,
+    due: datetime | None = None,
+    **values: object,
+) -> Decision:
+    """A user's change to a prospect, with its reason (the text ``prospection.<code>``) in the
+    tenant's language."""
+    reason = _text(f"prospection.{code}", tenant, **values)
+    return Decision(outcome=outcome, code=code, reason=reason, step=e.current_step, until=due, at=now)
 
 
 def _interaction(e: Enrollment, decision: Decision) -> Interaction:
