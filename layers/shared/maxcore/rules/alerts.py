@@ -53,6 +53,7 @@ from zoneinfo import ZoneInfo
 
 from maxcore.models.activity import ActivityChannel
 from maxcore.models.alert import SEVERITY_RANK, AlertDraft, AlertType, Cta, Severity
+from maxcore.models.intent import HOT_INTENTS
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.tenant import AlertThresholds
 from maxcore.rules.preferred_channel import (
@@ -63,9 +64,6 @@ from maxcore.rules.preferred_channel import (
     suggested_channel,
 )
 from maxcore.texts import render
-
-HOT_INTENTS = frozenset({"interested", "meeting_request", "question"})
-"""Intents that make a fresh reply a hot lead (the same values as ``maxcore.rules.intent``)."""
 
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST})
 """Statuses that end the follow-ups."""

@@ -59,35 +59,18 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
+from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.rules.contact import fold
 
 __all__ = [
-    "HOT_INTENTS",
     "PRECEDENCE",
     "Classification",
     "Cue",
-    "Intent",
     "classify",
     "normalize",
 ]
 
-
-class Intent(StrEnum):
-    """What a lead's reply means for the sales process."""
-
-    INTERESTED = "interested"
-    MEETING_REQUEST = "meeting_request"
-    QUESTION = "question"
-    NOT_INTERESTED = "not_interested"
-    UNSUBSCRIBE = "unsubscribe"
-    OUT_OF_OFFICE = "out_of_office"
-    NEUTRAL = "neutral"
-
-
-HOT_INTENTS: frozenset[Intent] = frozenset({Intent.INTERESTED, Intent.MEETING_REQUEST, Intent.QUESTION})
-"""The intents that make a lead hot (HotLead24h)."""
 
 PRECEDENCE: tuple[Intent, ...] = (
     Intent.UNSUBSCRIBE,
