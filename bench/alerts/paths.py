@@ -29,7 +29,8 @@ from maxcore.models.intent import Intent
 from maxcore.models.lead import LeadSummary
 from maxcore.rules import alerts as alert_rules
 from maxcore.rules.intent import classify
-from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.services.alerts import AlertService
+from maxcore.services.tenants import tenant_settings
 
 Found = set[tuple[str, AlertType]]
 """The alerts found: (lead id, alert type)."""

@@ -50,8 +50,9 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules import intent as intent_rules
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
+from maxcore.services.tenants import tenant_settings
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
