@@ -52,7 +52,6 @@ import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -197,7 +196,7 @@ class _Hit:
     channel: ActivityChannel | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Moment:
     """A lead seen at ``now`` with its tenant's thresholds: what every alert rule reads."""
 
@@ -205,29 +204,23 @@ class _Moment:
     thresholds: AlertThresholds
     now: datetime
     timezone: str
+    channel: ActivityChannel | None
+    """The channel the alerts' buttons suggest writing on."""
+    preferred: PreferredChannel | None
+    """The channel the lead answers best on, over the thresholds' window."""
 
-    @cached_property
-    def channel(self) -> ActivityChannel | None:
-        """The channel the alerts' buttons suggest writing on."""
-        return suggested_channel(
-            self.lead,
-            self.now,
-            self.timezone,
-            self.thresholds.preferred_channel_window_days,
-            self.thresholds.preferred_channel_min_sent,
-        )
-
-    @cached_property
-    def preferred(self) -> PreferredChannel | None:
-        """The channel the lead answers best on, over the thresholds' window."""
-        thresholds = self.thresholds
-        return preferred_channel(
-            self.lead.summary,
-            self.now,
-            self.timezone,
-            thresholds.preferred_channel_window_days,
-            thresholds.preferred_channel_min_sent,
-            thresholds.preferred_channel_min_gap_points,
+    @classmethod
+    def of(cls, lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str) -> _Moment:
+        window, min_sent = thresholds.preferred_channel_window_days, thresholds.preferred_channel_min_sent
+        return cls(
+            lead,
+            thresholds,
+            now,
+            timezone,
+            channel=suggested_channel(lead, now, timezone, window, min_sent),
+            preferred=preferred_channel(
+                lead.summary, now, timezone, window, min_sent, thresholds.preferred_channel_min_gap_points
+            ),
         )
 
     def days_since(self, at: datetime) -> int:
@@ -321,6 +314,26 @@ def _follow_up_wording(hit: _Hit, lead: Lead, locale: str) -> _Wording:
     )
 
 
+def _days_hit(
+    at: _Moment, alert_type: AlertType, since: datetime, threshold: int, what: str, **extra: Any
+) -> _Hit | None:
+    """The alert of a "``threshold`` days since ``since``" condition, or None before then.
+
+    Its episode is ``since``; its metadata says ``days_since_<what>``, the threshold, ``<what>_at``
+    and ``extra``.
+    """
+    days = at.days_since(since)
+    if days < threshold:
+        return None
+    return _Hit(
+        alert_type,
+        episode=iso(since),
+        days=days,
+        channel=at.channel,
+        metadata={f"days_since_{what}": days, "threshold_days": threshold, f"{what}_at": iso(since), **extra},
+    )
+
+
 class _NoContact(_AlertRule):
     """Nothing was ever sent to the lead, created ``no_contact_days`` ago."""
 
@@ -329,21 +342,15 @@ class _NoContact(_AlertRule):
     supersedes = (AlertType.STALE_LEAD_30D, AlertType.NO_FOLLOWUP_7D)
 
     def holds(self, at: _Moment) -> _Hit | None:
-        created = at.lead.created_at
-        days = at.days_since(created)
-        if at.lead.summary.last_outbound_at is not None or days < at.thresholds.no_contact_days:
+        if at.lead.summary.last_outbound_at is not None:
             return None
-        return _Hit(
+        return _days_hit(
+            at,
             self.type,
-            episode=iso(created),
-            days=days,
-            channel=at.channel,
-            metadata={
-                "days_since_created": days,
-                "threshold_days": at.thresholds.no_contact_days,
-                "created_at": iso(created),
-                "channel": _value(at.channel),
-            },
+            at.lead.created_at,
+            at.thresholds.no_contact_days,
+            "created",
+            channel=_value(at.channel),
         )
 
     def why_not(self, at: _Moment, episode: str | None) -> str:
@@ -372,21 +379,14 @@ class _NoReply(_AlertRule):
         sent_at = summary.last_outbound_at
         if sent_at is None or has_replied(at.lead):
             return None
-        days = at.days_since(sent_at)
-        if days < at.thresholds.no_reply_days:
-            return None
-        return _Hit(
+        return _days_hit(
+            at,
             self.type,
-            episode=iso(sent_at),
-            days=days,
-            channel=at.channel,
-            metadata={
-                "days_since_last_outbound": days,
-                "threshold_days": at.thresholds.no_reply_days,
-                "last_outbound_at": iso(sent_at),
-                "last_outbound_channel": _value(latest_channel(summary.last_outbound_by_channel)),
-                "channel": _value(at.channel),
-            },
+            sent_at,
+            at.thresholds.no_reply_days,
+            "last_outbound",
+            last_outbound_channel=_value(latest_channel(summary.last_outbound_by_channel)),
+            channel=_value(at.channel),
         )
 
     def why_not(self, at: _Moment, episode: str | None) -> str:
@@ -436,20 +436,13 @@ class _NoFollowUp(_AlertRule):
         contact_at = at.lead.summary.last_contact_at
         if contact_at is None:
             return None
-        days = at.days_since(contact_at)
-        if days < at.thresholds.no_followup_days:
-            return None
-        return _Hit(
+        return _days_hit(
+            at,
             self.type,
-            episode=iso(contact_at),
-            days=days,
-            channel=at.channel,
-            metadata={
-                "days_since_last_contact": days,
-                "threshold_days": at.thresholds.no_followup_days,
-                "last_contact_at": iso(contact_at),
-                "channel": _value(at.channel),
-            },
+            contact_at,
+            at.thresholds.no_followup_days,
+            "last_contact",
+            channel=_value(at.channel),
         )
 
     def why_not(self, at: _Moment, episode: str | None) -> str:
@@ -544,21 +537,13 @@ class _StaleLead(_AlertRule):
         return lead.summary.last_contact_at or lead.created_at
 
     def holds(self, at: _Moment) -> _Hit | None:
-        last = self._last_activity(at.lead)
-        days = at.days_since(last)
-        if days < at.thresholds.stale_lead_days:
-            return None
-        return _Hit(
+        return _days_hit(
+            at,
             self.type,
-            episode=iso(last),
-            days=days,
-            channel=at.channel,
-            metadata={
-                "days_since_last_activity": days,
-                "threshold_days": at.thresholds.stale_lead_days,
-                "last_activity_at": iso(last),
-                "never_contacted": at.lead.summary.last_contact_at is None,
-            },
+            self._last_activity(at.lead),
+            at.thresholds.stale_lead_days,
+            "last_activity",
+            never_contacted=at.lead.summary.last_contact_at is None,
         )
 
     def why_not(self, at: _Moment, episode: str | None) -> str:
@@ -658,6 +643,9 @@ for more than one reason, the reason of the rule listed first is the one given (
 lead's NoFollowup7d is superseded by NoContact7d before StaleLead30d)."""
 
 _RULE_OF: dict[AlertType, _AlertRule] = {rule.type: rule for rule in _RULES}
+_ENDED_BY_CLOSING = tuple(rule.type for rule in _RULES if not rule.for_closed_leads)
+_WAITING_WHILE_AWAY = tuple(rule.type for rule in _RULES if rule.waits_while_away)
+_SUPERSEDING = tuple(rule for rule in _RULES if rule.supersedes)
 
 SEVERITIES: dict[AlertType, Severity] = {
     alert_type: _RULE_OF[alert_type].severity
@@ -703,7 +691,7 @@ def evaluate(
         At most one draft per type, sorted by severity (urgent first), then in the order of
         :data:`SEVERITIES`. Empty when nothing needs attention.
     """
-    kept, _ = _assess(_Moment(lead, thresholds, now, timezone))
+    kept, _ = _assess(_Moment.of(lead, thresholds, now, timezone))
     drafts = [_draft(hit, lead, locale) for hit in kept.values()]
     return sorted(drafts, key=lambda d: (SEVERITY_RANK[d.severity], _TYPE_ORDER.index(d.type)))
 
@@ -739,7 +727,7 @@ def reason_resolved(
         For instance ``"the lead replied on 2026-03-11"``; ``"the alert still holds"`` when it does
         (same episode), which the caller is not expected to ask.
     """
-    moment = _Moment(lead, thresholds, now, timezone)
+    moment = _Moment.of(lead, thresholds, now, timezone)
     kept, dropped = _assess(moment)
     if alert_type in dropped:
         return dropped[alert_type]
@@ -761,15 +749,13 @@ def _assess(at: _Moment) -> tuple[dict[AlertType, _Hit], dict[AlertType, str]]:
 
     lead = at.lead
     if is_closed(lead):
-        for rule in _RULES:
-            if not rule.for_closed_leads:
-                drop(rule.type, f"the lead is {lead.status.value}: no more follow-ups")
+        for alert_type in _ENDED_BY_CLOSING:
+            drop(alert_type, f"the lead is {lead.status.value}: no more follow-ups")
     if is_out_of_office(lead, at.now):
         until = at.on(lead.summary.out_of_office_until or at.now)
-        for rule in _RULES:
-            if rule.waits_while_away:
-                drop(rule.type, f"the lead is out of office until {until}")
-    for rule in _RULES:
+        for alert_type in _WAITING_WHILE_AWAY:
+            drop(alert_type, f"the lead is out of office until {until}")
+    for rule in _SUPERSEDING:
         hit = hits.get(rule.type)
         if hit is not None:
             for superseded in rule.supersedes:
