@@ -10,10 +10,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
-from maxcore.dal.budget import BudgetRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import InvalidInputError, NotFoundError
-from maxcore.models.budget import PLAN_ALLOWANCE
 from maxcore.models.contact import DEFAULT_COUNTRY, check_country
 from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
 from maxcore.observability import logger, metrics
@@ -82,6 +80,12 @@ def provision_tenant(
     ValueError
         When ``tenant_id``, ``timezone`` or ``default_country`` is not valid.
     """
+    # Imported here: every service reads settings from this module, only provisioning opens a budget
+    # and seeds templates (and they cost a function that never provisions at cold start).
+    from maxcore.dal.budget import BudgetRepository
+    from maxcore.models.budget import PLAN_ALLOWANCE
+    from maxcore.services.templates import seed_library
+
     repository = TenantProfileRepository(tenant_id)
     now = clock()
     candidate = Tenant(
@@ -99,9 +103,6 @@ def provision_tenant(
     # The budget opens with the plan's allowance; on a rerun it is left as it is.
     BudgetRepository(tenant_id).open(PLAN_ALLOWANCE[plan], now.astimezone(UTC).strftime("%Y-%m"), now)
     # The built-in templates, once: a rerun neither duplicates them nor restores a deleted one.
-    # Imported here: every service reads settings from this module, only provisioning seeds.
-    from maxcore.services.templates import seed_library
-
     seed_library(tenant_id, now, fresh=created)
     if created:
         logger.info("tenant provisioned", extra={"tenant_id": tenant_id, "plan": plan.value})
