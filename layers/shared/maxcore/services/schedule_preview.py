@@ -188,7 +188,7 @@ class SchedulePreviewService:
 
     def _channel_cap(self, channel: Channel) -> int | None:
         if self._channel_caps is None:
-            settings = self.sequencer.channel_settings.list_all()  # AP25'
+            settings = self.sequencer.channel_settings.list_all()  # AP25
             self._channel_caps = {c: s.daily_cap for c, s in settings.items()}
         return self._channel_caps.get(channel)
 
@@ -196,7 +196,7 @@ class SchedulePreviewService:
         """Messages already counted on ``channel`` for ``utc_day`` (only today's can be non-zero)."""
         if utc_day != now.date().isoformat():
             return 0
-        return self.sequencer.channel_settings.sent_on(channel, utc_day)  # AP26''
+        return self.sequencer.channel_settings.sent_on(channel, utc_day)  # AP26
 
     def _item(self, run: _Run) -> PreviewItem:
         context, verdict, step = run.context, run.verdict, run.context.step
