@@ -9,10 +9,11 @@ from datetime import datetime
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.errors import InvalidInputError
+from maxcore.models.contact import ContactFormatError, normalize_email
 from maxcore.models.prospection import AddBlacklistRequest, BlacklistEntry, BlacklistKind
-from maxcore.rules.contact import ContactFormatError, PhoneNumberError, normalize_email, normalize_phone
-from maxcore.services.alerts import tenant_settings
+from maxcore.rules.contact import PhoneNumberError, normalize_phone
 from maxcore.services.leads import phone_error_detail
+from maxcore.services.tenants import tenant_settings
 
 
 class BlacklistService:

@@ -24,9 +24,9 @@ from maxcore.models.prospection import (
     UpdateCampaignRequest,
 )
 from maxcore.observability import logger
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.prospects import ProspectService
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.tenants import tenant_settings
 
 
 class CampaignService:

@@ -23,6 +23,7 @@ from maxcore.dal.enrollments import EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
+from maxcore.models.contact import ContactFormatError, normalize_email
 from maxcore.models.lead import CreateLeadRequest, Lead
 from maxcore.models.prospection import (
     AcceptedRow,
@@ -42,11 +43,11 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import ContactFormatError, PhoneNumberError, normalize_email, normalize_phone
+from maxcore.rules.contact import PhoneNumberError, normalize_phone
 from maxcore.rules.send_window import Window, add_local_days, describe, next_open
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.leads import LeadService
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
 MAX_CSV_ROWS = 500

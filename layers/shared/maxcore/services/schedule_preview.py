@@ -41,9 +41,9 @@ from maxcore.observability import logger
 from maxcore.rules.prospection import Verdict, decide_step, to_decision
 from maxcore.rules.schedule_preview import CapTally, after_daily_cap, first_run, preview_day_problem
 from maxcore.rules.send_window import day_bounds, local_day, next_hourly_run
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.sequencer import Sequencer, StepContext
+from maxcore.services.tenants import tenant_settings
 
 # The API types are re-exported so the handler imports this use case from one module.
 __all__ = ["PreviewDate", "SchedulePreview", "SchedulePreviewService"]
