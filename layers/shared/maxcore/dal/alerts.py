@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.base import TenantRepository, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import AlertItem, LeadItem
 from maxcore.dal.leads import lead_from_item
@@ -204,7 +204,7 @@ class AlertRepository(TenantRepository):
                 "GSI1PK": {"S": pk},
                 "GSI1SK": {"S": sort_key},
             }
-        items = AlertItem.gsi1.query(
+        entries = AlertItem.gsi1.query(
             pk,
             key_condition,
             filter_condition=condition,
@@ -213,16 +213,19 @@ class AlertRepository(TenantRepository):
             page_size=limit + 1 if condition is None else max(limit + 1, 100),
             last_evaluated_key=start,
         )
-        page = [(i.GSI1SK, _to_alert(i)) for i in _alerts(items)]
-        if len(page) <= limit:
-            return [a for _, a in page], None
-        sort_key, last = page[limit - 1]
-        return [a for _, a in page[:limit]], _encode_cursor(str(sort_key), last.id)
+        found = list(entries)
+        page = [_to_alert(i) for i in from_index(AlertItem, found[:limit]) if i.state == state.value]
+        if len(found) <= limit:
+            return page, None
+        last = found[limit - 1]
+        return page, _encode_cursor(str(last.GSI1SK), last.SK.removeprefix(keys.alert_sk("")))
 
     def for_lead(self, lead_id: str) -> list[Alert]:
         """AP12: every alert of one lead still kept (open, or resolved within retention), newest first."""
         pk = keys.lead_alerts_gsi2pk(self.tenant_id, lead_id)
-        return [_to_alert(i) for i in _alerts(AlertItem.gsi2.query(pk, scan_index_forward=False))]
+        return [
+            _to_alert(i) for i in from_index(AlertItem, AlertItem.gsi2.query(pk, scan_index_forward=False))
+        ]
 
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Alert]:
         """AP12: up to ``limit`` alerts of a lead opened before the timeline position ``before``.
@@ -232,7 +235,7 @@ class AlertRepository(TenantRepository):
         pk = keys.lead_alerts_gsi2pk(self.tenant_id, lead_id)
         condition = None if before is None else AlertItem.GSI2SK < before  # noqa: SIM300
         query = AlertItem.gsi2.query(pk, condition, scan_index_forward=False, limit=limit, page_size=limit)
-        return [_to_alert(i) for i in _alerts(query)]
+        return [_to_alert(i) for i in from_index(AlertItem, query)]
 
     def open_counts(self) -> dict[AlertType, int]:
         """AP12: how many alerts of each type are open (GSI1, the type attribute only)."""

@@ -12,7 +12,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, decode_position, encode_position, plain
+from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ApprovalItem, AutomationItem, AutomationRunItem
 from maxcore.errors import ConflictError, NotFoundError
@@ -181,14 +181,15 @@ class AutomationRepository(TenantRepository):
         A dead worker's occurrence, or one put off whose retry time came. The sweep of the leads
         finds those whose trigger still holds; these are how a run finds the others, the ones whose
         trigger stopped holding meanwhile (the message the dead worker sent changed the summary).
-        Eventually consistent: the claim that follows is the judge.
+        GSI1 gives the keys, BatchGetItem the occurrences; eventually consistent: the claim that
+        follows is the judge.
         """
         bound = f"{to_iso(now)}#{keys.DUE_UPPER}"
-        for item in AutomationRunItem.gsi1.query(
-            keys.open_run_gsi1pk(self.tenant_id),
-            bound >= AutomationRunItem.GSI1SK,
-        ):
-            if isinstance(item, AutomationRunItem) and item.state != "done":
+        entries = AutomationRunItem.gsi1.query(
+            keys.open_run_gsi1pk(self.tenant_id), bound >= AutomationRunItem.GSI1SK
+        )
+        for item in from_index(AutomationRunItem, entries):
+            if item.state != "done":
                 yield OpenRun(item.automation_id, item.lead_id, item.episode, item.state)
 
     def mark_run_sending(

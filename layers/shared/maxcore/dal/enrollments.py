@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, decode_position, encode_position, timeline_position
+from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, timeline_position
 from maxcore.dal.items import EnrollmentItem, InteractionItem
 from maxcore.errors import NotFoundError
 from maxcore.models.prospection import (
@@ -106,21 +106,23 @@ class EnrollmentRepository(TenantRepository):
                 yield enrollment_from_item(item)
 
     def for_lead(self, lead_id: str) -> list[Enrollment]:
-        """AP15: a lead's enrollments in every campaign (GSI1), e.g. to stop them on a reply."""
-        return [
-            enrollment_from_item(i)
-            for i in EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
-            if isinstance(i, EnrollmentItem)
-        ]
+        """AP15: a lead's enrollments in every campaign (GSI1 keys, then BatchGetItem), e.g. to stop
+        them on a reply."""
+        entries = EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
+        return [enrollment_from_item(i) for i in from_index(EnrollmentItem, entries)]
 
     def due(self, shard: int, until: datetime) -> Iterator[DueEnrollment]:
-        """AP14: the enrollments of one shard due at or before ``until``, oldest due first (GSI2)."""
+        """AP14: the enrollments of one shard due at or before ``until``, oldest due first.
+
+        GSI2 gives the keys, one BatchGetItem per 100 of them the enrollments; one that moved since
+        the index was read (claimed, settled) is left out unless it is still due in this shard.
+        """
+        pk = keys.due_gsi2pk(self.tenant_id, shard)
         bound = f"{to_iso(until)}#{keys.DUE_UPPER}"
-        for item in EnrollmentItem.gsi2.query(
-            keys.due_gsi2pk(self.tenant_id, shard), bound >= EnrollmentItem.GSI2SK
-        ):
-            if isinstance(item, EnrollmentItem) and item.GSI2SK is not None:
-                yield DueEnrollment(enrollment_from_item(item), item.GSI2SK)
+        for item in from_index(EnrollmentItem, EnrollmentItem.gsi2.query(pk, bound >= EnrollmentItem.GSI2SK)):
+            shard_key, due_key = item.GSI2PK, item.GSI2SK
+            if shard_key == pk and due_key is not None and due_key <= bound:
+                yield DueEnrollment(enrollment_from_item(item), due_key)
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:
