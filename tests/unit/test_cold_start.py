@@ -24,20 +24,18 @@ NEVER_AT_IMPORT = {
     "phonenumbers": "the phone number metadata, loaded by the first number read",
     "nh3": "the HTML sanitiser, loaded by the first e-mail HTML checked",
     "aws_lambda_powertools.event_handler.openapi.models": "the OpenAPI document's models, for documents",
+    "maxcore.rules.intent": "the reply classifier (its patterns compile on import), loaded by a first reply",
 }
 """Modules no function needs before a request reaches the code path that uses them."""
 
 _SENDERS = {"MessagingFunction", "ProspectionFunction", "SchedulerWorkerFunction"}
 _PROVIDER_FACING = {*_SENDERS, "WebhooksFunction"}
-_READERS_OF_REPLIES = {*_PROVIDER_FACING, "AlertsFunction"}
 
 ONLY_WHERE_USED = {
     # Exactly-once sends and provider deliveries.
     "aws_lambda_powertools.utilities.idempotency": _PROVIDER_FACING,
     # The tenants' provider credentials.
     "aws_lambda_powertools.utilities.parameters": _PROVIDER_FACING,
-    # The reply classifier compiles several hundred patterns: only for the functions that log replies.
-    "maxcore.rules.intent": _READERS_OF_REPLIES,
     "maxcore.services.messaging": _SENDERS,
     # Approvals send a sequence's step, the schedule preview runs the sequencer and automations dry.
     "maxcore.services.sequencer": {"ProspectionFunction", "SchedulerWorkerFunction"},
