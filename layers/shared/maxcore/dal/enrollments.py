@@ -113,14 +113,32 @@ class EnrollmentRepository(TenantRepository):
             if isinstance(i, EnrollmentItem)
         ]
 
-    def due(self, shard: int, until: datetime) -> Iterator[DueEnrollment]:
-        """AP14: the enrollments of one shard due at or before ``until``, oldest due first (GSI2)."""
+    def due(self, shard: int, until: datetime, after: str | None = None) -> Iterator[DueEnrollment]:
+        """AP14: the enrollments of one shard due at or before ``until``, oldest due first (GSI2).
+
+        ``after``, the due key of the last step a previous part of the run took, starts the Query
+        past it, as from a page's LastEvaluatedKey.
+        """
         bound = f"{to_iso(until)}#{keys.DUE_UPPER}"
+        gsi2pk = keys.due_gsi2pk(self.tenant_id, shard)
         for item in EnrollmentItem.gsi2.query(
-            keys.due_gsi2pk(self.tenant_id, shard), bound >= EnrollmentItem.GSI2SK
+            gsi2pk, bound >= EnrollmentItem.GSI2SK, last_evaluated_key=self._due_start(gsi2pk, after)
         ):
             if isinstance(item, EnrollmentItem) and item.GSI2SK is not None:
                 yield DueEnrollment(enrollment_from_item(item), item.GSI2SK)
+
+    def _due_start(self, gsi2pk: str, after: str | None) -> dict[str, dict[str, str]] | None:
+        # The table's keys are rebuilt from the due key and this repository's tenant: a cursor names
+        # a place in the caller's own index, never another tenant's.
+        if after is None:
+            return None
+        _, campaign_id, lead_id = after.rsplit("#", 2)
+        return {
+            "PK": {"S": keys.enrollment_pk(self.tenant_id, campaign_id)},
+            "SK": {"S": keys.enrollment_sk(lead_id)},
+            "GSI2PK": {"S": gsi2pk},
+            "GSI2SK": {"S": after},
+        }
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:
