@@ -100,10 +100,11 @@ def _plan_segments(message: TenantJobMessage, leads_per_part: int, budget: TimeB
     for page in AlertRepository(message.tenant_id).lead_id_pages(message.after_lead):
         segments.add(page)
         if budget.exhausted():
-            to_the_end = False
+            # The page read may have been the last: a count that then finds nothing ends the run.
+            to_the_end = segments.counted == 0
             break
     ends = segments.ends(to_the_end)
-    starts = [message.after_lead, *ends[:-1]]
+    starts = [message.after_lead, *ends][: len(ends)]
     queued = [
         _next_part(message, segment=index, after_lead=start, until_lead=end, segment_leads=None)
         for index, (start, end) in enumerate(zip(starts, ends, strict=True))
