@@ -102,19 +102,23 @@ class AlertService:
     ) -> Sweep:
         """Evaluate the leads after the lead id ``after`` up to ``until`` (every lead by default).
 
-        The daily sweep runs in parts: each lead is evaluated to the end, then ``budget`` is checked;
-        when it is exhausted, the sweep stops and says after which lead the next part resumes.
+        The daily sweep runs in parts: each lead is evaluated to the end; before the next one,
+        ``budget`` is checked, and when it is exhausted the sweep stops and says after which lead
+        the next part resumes. A part evaluates one lead at least.
         """
         started = time.perf_counter()
         tenant = tenant_settings(self.tenant_id)
         now = self._clock()
         tally = _Tally()
+        evaluated: str | None = None
         stopped_after = None
         for state in self.repository.iter_lead_states(after, until):
-            self._evaluate(state, tenant, now, tally)
-            if budget.exhausted():
-                stopped_after = state.lead.id
+            # Checked once another lead is in hand: a part never ends on an empty continuation.
+            if evaluated is not None and budget.exhausted():
+                stopped_after = evaluated
                 break
+            self._evaluate(state, tenant, now, tally)
+            evaluated = state.lead.id
         report = tally.report()
         metrics.add_metric(name="AlertsOpened", unit=MetricUnit.Count, value=report.opened)
         metrics.add_metric(name="AlertsSelfResolved", unit=MetricUnit.Count, value=report.resolved)
