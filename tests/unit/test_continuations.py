@@ -68,6 +68,8 @@ def test_nothing_counted_is_no_segment() -> None:
         {"after_due": "2026-11-20T08:00:00.000000Z#01JABCDEFGHJKMNPQRSTVWXYZ0"},
         {"after_due": "2026-11-20T08:00:00.000000Z#X#TENANT#other"},
         {"part": -1},
+        # a due key without its shard
+        {"after_due": "2026-11-20T08:00:00.000000Z#01JABCDEFGHJKMNPQRSTVWXYZ0#01JABCDEFGHJKMNPQRSTVWXYZ1"},
     ],
 )
 def test_a_cursor_that_is_not_an_id_or_a_due_key_is_refused(cursor: dict[str, object]) -> None:

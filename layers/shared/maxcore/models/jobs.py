@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.common import DUE_CURSOR_PATTERN, TenantId, Ulid
 
@@ -73,3 +73,9 @@ class TenantJobMessage(BaseModel):
     segments of about this many leads (what one invocation evaluated) instead of evaluating."""
     after_due: Annotated[str, StringConstraints(pattern=DUE_CURSOR_PATTERN)] | None = None
     """``run_pending_actions``: the part resumes after this due key of its shard."""
+
+    @model_validator(mode="after")
+    def _a_due_key_belongs_to_a_shard(self) -> TenantJobMessage:
+        if self.after_due is not None and self.shard is None:
+            raise ValueError("after_due names a place in one shard: the message needs its shard")
+        return self

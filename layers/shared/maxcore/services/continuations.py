@@ -135,7 +135,7 @@ def run_due_steps(message: TenantJobMessage, budget: TimeBudget) -> dict[str, An
             queue_messages(
                 [
                     _next_part(message, shard=shard, after_due=stopped_after),
-                    *(_next_part(message, shard=rest) for rest in shards[index + 1 :]),
+                    *(_next_part(message, shard=rest, after_due=None) for rest in shards[index + 1 :]),
                 ]
             )
             break
