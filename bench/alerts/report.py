@@ -138,19 +138,29 @@ def _invocations(result: Result) -> list[str]:
 
 
 def _projection(leads: int, sweep_seconds: float, counted: int, count_seconds: float, budget: float) -> str:
-    """Invocations in a row for the projected tenant, and the elapsed time once divided into segments."""
+    """Invocations in a row for the projected tenant, and the elapsed time once divided into segments.
+
+    The division is followed as the worker runs it: the first part evaluates what its budget allows;
+    then each division part counts what its budget allows and queues up to :data:`MAX_SEGMENTS`
+    segments of what it counted, which start at once while the next division part counts on.
+    """
     per_lead = sweep_seconds / max(leads, 1)
-    sweep = per_lead * PROJECTED_LEADS
     per_part = max(int(budget / per_lead), 1) if per_lead > 0 else PROJECTED_LEADS
-    rest = max(PROJECTED_LEADS - per_part, 0)
-    segments = min(MAX_SEGMENTS, _ceil(rest, max(per_part, get_settings().sweep_segment_min_leads)))
-    rounds = _ceil(_ceil(rest, max(segments, 1)), per_part)
-    division = count_seconds / max(counted, 1) * rest
-    elapsed = min(sweep, budget) + division + rounds * budget
+    per_count = max(int(budget * counted / count_seconds), 1) if count_seconds > 0 else PROJECTED_LEADS
+    size = max(per_part, get_settings().sweep_segment_min_leads)
+    rest, started, finished, divisions, segments = PROJECTED_LEADS - per_part, budget, budget, 0, 0
+    while rest > 0:
+        share = min(rest, per_count)
+        rest -= share
+        divisions += 1
+        started += share / max(per_count, 1) * budget
+        queued = min(MAX_SEGMENTS, _ceil(share, size))
+        segments += queued
+        finished = max(finished, started + _ceil(_ceil(share, queued), per_part) * budget)
     return (
-        f"{sweep:,.0f} s of sweep = {_ceil(PROJECTED_LEADS, per_part)} invocations of {per_part:,} leads "
-        f"in a row; divided: 1 part + a {division:,.0f} s division + {segments} segments side by side "
-        f"({rounds} invocation(s) each), about {elapsed / 60:,.0f} min"
+        f"{per_lead * PROJECTED_LEADS:,.0f} s of sweep = {_ceil(PROJECTED_LEADS, per_part)} invocations of "
+        f"{per_part:,} leads in a row; divided: 1 part + {divisions} division part(s) of up to "
+        f"{per_count:,} leads counted + {segments} segments, about {finished / 60:,.0f} min"
     )
 
 
