@@ -93,8 +93,9 @@ def sweep_alerts(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any
 
 
 def _plan_segments(message: TenantJobMessage, leads_per_part: int, budget: TimeBudget) -> dict[str, Any]:
-    # Counting reads the same 1 MB pages as a sweep, keys only, and is much faster than evaluating;
-    # when even the count runs out of time, the rest is counted by another part.
+    # Counting reads the same 1 MB pages as a sweep, keys only: no item sent, parsed or evaluated
+    # (bench/alerts measures it). When even the count runs out of time, the segments counted so far
+    # start now and another part counts the rest.
     segments = Segments(max(leads_per_part, get_settings().sweep_segment_min_leads), MAX_SEGMENTS)
     to_the_end = True
     for page in AlertRepository(message.tenant_id).lead_id_pages(message.after_lead):
