@@ -178,11 +178,15 @@ class RequestCounter:
 
 
 def label(operation: str, params: Mapping[str, Any]) -> str:
-    """The operation and the key pattern it reads or writes, e.g. ``Query TENANT#<t>#LEAD#<id>``."""
+    """The operation and the key pattern it reads or writes, e.g. ``Query TENANT#<t>#LEAD#<id>``.
+
+    An index Query is named by the keys it reads (``(GSI2)`` for ``GSI2PK``/``GSI2SK``), which stay
+    when a new projection brings a new index name (``GSI2v2``).
+    """
     if operation in ("Query", "Scan"):
         index = params.get("IndexName")
         where = pattern(_partition(params) or "?")
-        return f"{operation} {where}" + (f" ({index})" if index else "")
+        return f"{operation} {where}" + (f" ({_index_keys(params) or index})" if index else "")
     key = params.get("Key") or params.get("Item")
     if isinstance(key, Mapping) and "PK" in key:
         sk = key.get("SK", {}).get("S", "")
@@ -205,11 +209,23 @@ def written(operation: str, params: Mapping[str, Any]) -> int:
 
 
 def _partition(params: Mapping[str, Any]) -> str | None:
+    found = _partition_condition(params)
+    return None if found is None else found[1]
+
+
+def _index_keys(params: Mapping[str, Any]) -> str | None:
+    found = _partition_condition(params)
+    return None if found is None else found[0].removesuffix("PK")
+
+
+def _partition_condition(params: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The partition key attribute a Query's key condition names, and the value it asks for."""
     names = params.get("ExpressionAttributeNames", {})
     values = params.get("ExpressionAttributeValues", {})
     for name, value in _EQUALS.findall(params.get("KeyConditionExpression", "")):
-        if names.get(name, name) in _PARTITION_KEYS and value in values:
-            return str(values[value].get("S", "?"))
+        attribute = names.get(name, name)
+        if attribute in _PARTITION_KEYS and value in values:
+            return attribute, str(values[value].get("S", "?"))
     return None
 
 

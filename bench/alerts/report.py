@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bench.alerts.counting import Stats
 from bench.alerts.paths import PAGE_BYTES, PartitionSize
-from bench.alerts.run import Result, checks, report_line
+from bench.alerts.run import Result, changed_leads, checks, report_line
 from maxcore.services.continuations import MAX_SEGMENTS
 from maxcore.settings import get_settings
 
@@ -24,6 +24,7 @@ def render(result: Result) -> list[str]:
         (f"project {name}", run.stats) for name, run, _ in result.project_runs()
     ]
     lines += _table(columns, [result.naive.leads] + [run.report.leads for _, run, _ in result.project_runs()])
+    lines.append(_write_units_per_changed_lead(result))
     lines.append("")
     lines += _ratios(result)
     lines.append("")
@@ -94,6 +95,15 @@ def _table(columns: list[tuple[str, Stats]], leads: list[int]) -> list[str]:
     lines = [f"{'':<{_WIDTH}}{header}", f"{'':<{_WIDTH}}{subheader}"]
     lines += [f"{name:<{_WIDTH}}" + "".join(f"{v:>{_COLUMN}}" for v in values) for name, values in rows]
     return lines
+
+
+def _write_units_per_changed_lead(result: Result) -> str:
+    """What a changed lead costs in writes, every index included (the alert and the lead together)."""
+    cells = []
+    for name, run, _ in result.project_runs():
+        changed = changed_leads(run.report)
+        cells.append(f"{name} {run.stats.write_units / changed:,.1f}" if changed else f"{name} -")
+    return f"write capacity units per changed lead: {', '.join(cells)}"
 
 
 def _ratios(result: Result) -> list[str]:

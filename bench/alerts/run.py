@@ -198,7 +198,7 @@ def checks(result: Result) -> list[Check]:
     for name, run, _ in runs:
         lead_writes = run.stats.operations["TransactWriteItems"] + run.stats.operations["UpdateItem"]
         report = run.report
-        changed = report.leads - report.unchanged - report.conflicts
+        changed = changed_leads(report)
         expected = lead_writes + report.opened + report.resolved
         only_changes &= run.stats.items_written == expected and changed <= lead_writes
         changes.append(
@@ -231,6 +231,11 @@ def checks(result: Result) -> list[Check]:
 
 def _read_labels(stats: Stats) -> list[str]:
     return [label for label in stats.requests if label.split(" ", 1)[0] in READS]
+
+
+def changed_leads(report: GenerationReport) -> int:
+    """The leads a generation wrote: neither unchanged nor lost to a concurrent writer."""
+    return report.leads - report.unchanged - report.conflicts
 
 
 def report_line(name: str, report: GenerationReport) -> str:

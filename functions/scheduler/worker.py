@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from maxcore.clock import TimeBudget
 from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger, metrics, tracer
 from maxcore.services.scheduling import run_tenant_job
@@ -30,7 +29,7 @@ def _record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[st
         logger.append_keys(job=message.job.value)
         # The records of a batch share the invocation's time: each stops in time to queue the rest
         # of its work, however much its predecessors used.
-        return run_tenant_job(message, TimeBudget.of(lambda_context), lambda_context)
+        return run_tenant_job(message, lambda_context)
     except Exception:
         # The batch processor only reports the message id to SQS: say here what failed, under its id.
         logger.exception("tenant job failed", extra={"message_id": record.message_id})

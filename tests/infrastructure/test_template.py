@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from cfnlint.decode import decode
 
+from maxcore.dal.items import BaseItem
 from maxcore.models.jobs import Job
 
 pytestmark = pytest.mark.infrastructure
@@ -212,13 +213,31 @@ def test_max_table_has_the_single_table_keys_and_both_gsis(resources: dict[str, 
         {"AttributeName": "SK", "KeyType": "RANGE"},
     ]
     indexes = {gsi["IndexName"]: gsi for gsi in props["GlobalSecondaryIndexes"]}
-    assert set(indexes) == {"GSI1", "GSI2"}
+    assert set(indexes) == {"GSI1v2", "GSI2v2"}
     for name, gsi in indexes.items():
+        keys = name.removesuffix("v2")
         assert gsi["KeySchema"] == [
-            {"AttributeName": f"{name}PK", "KeyType": "HASH"},
-            {"AttributeName": f"{name}SK", "KeyType": "RANGE"},
+            {"AttributeName": f"{keys}PK", "KeyType": "HASH"},
+            {"AttributeName": f"{keys}SK", "KeyType": "RANGE"},
         ]
-        assert gsi["Projection"] == {"ProjectionType": "ALL"}
+        # Lean: never a whole item, so a write that changes no key and none of these is free
+        assert gsi["Projection"]["ProjectionType"] in {"KEYS_ONLY", "INCLUDE"}
+
+
+def test_the_items_query_the_indexes_the_template_declares_with_the_same_projections(
+    resources: dict[str, Any],
+) -> None:
+    # Given the indexes of the table in the template, and the pynamodb indexes the items query
+    table = resources["MaxTable"]["Properties"]
+    declared = {gsi["IndexName"]: gsi for gsi in table["GlobalSecondaryIndexes"]}
+    used = {index.Meta.index_name: index for index in (BaseItem.gsi1, BaseItem.gsi2)}
+
+    # Then they name the same indexes, on the same keys, projecting the same attributes
+    assert set(used) == set(declared)
+    for name, index in used.items():
+        schema = index._get_schema()
+        assert schema["key_schema"] == declared[name]["KeySchema"]
+        assert schema["projection"] == declared[name]["Projection"]
 
 
 def test_max_table_is_retained_encrypted_recoverable_and_expires_items(resources: dict[str, Any]) -> None:
@@ -307,6 +326,23 @@ def test_leads_function_can_run_every_item_action_on_table_and_indexes(resources
     assert {"Fn::Sub": "${MaxTable.Arn}/index/*"} in statement["Resource"]
 
 
+def test_every_function_that_queries_the_item_indexes_can_batch_get_their_items(
+    resources: dict[str, Any],
+) -> None:
+    # Given the statements that let a function Query every index of the table
+    readers = {
+        function_id: statement
+        for function_id in FUNCTION_IDS
+        for statement in _statements(resources[function_id])
+        if {"Fn::Sub": "${MaxTable.Arn}/index/*"} in statement["Resource"]
+    }
+
+    # Then each also allows BatchGetItem: the indexes project keys, the items come from the table
+    assert readers
+    for function_id, statement in readers.items():
+        assert "dynamodb:BatchGetItem" in _actions(statement), function_id
+
+
 def test_scheduler_only_queries_the_tenant_directory_index(resources: dict[str, Any]) -> None:
     statements = [
         s for s in _statements(resources["SchedulerFunction"]) if _references(s["Resource"], "MaxTable")
@@ -314,7 +350,7 @@ def test_scheduler_only_queries_the_tenant_directory_index(resources: dict[str, 
     policies = resources["SchedulerFunction"]["Properties"]["Policies"]
 
     assert [_actions(s) for s in statements] == [["dynamodb:Query"]]
-    assert statements[0]["Resource"] == [{"Fn::Sub": "${MaxTable.Arn}/index/GSI1"}]
+    assert statements[0]["Resource"] == [{"Fn::Sub": "${MaxTable.Arn}/index/GSI1v2"}]
     assert {"SQSSendMessagePolicy": {"QueueName": {"Fn::GetAtt": ["FanoutQueue", "QueueName"]}}} in policies
 
 

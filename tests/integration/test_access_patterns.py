@@ -11,11 +11,11 @@ import pytest
 from maxcore.dal.activities import ActivityRepository, StatusChange
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.automations import AutomationRepository
-from maxcore.dal.base import timeline_position
+from maxcore.dal.base import BATCH_GET_ATTEMPTS, timeline_position
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.items import LeadItem
-from maxcore.dal.leads import BATCH_GET_ATTEMPTS, LeadFilter, LeadRepository
+from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.suppressions import SuppressionRepository
@@ -47,9 +47,10 @@ from maxcore.models.template import (
 from maxcore.models.tenant import Locale
 from maxcore.rules.delivery import statuses_before
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService, tenant_settings
-from maxcore.services.tenants import provision_tenant
+from maxcore.services.alerts import AlertService
+from maxcore.services.tenants import provision_tenant, tenant_settings
 from tests.support.dynamodb_requests import RequestCounter
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -143,7 +144,8 @@ def test_ap4_list_leads_by_status(tenant_id: str, counter: RequestCounter) -> No
     counter.operations.clear()
     page, _ = repository.list_leads(LeadFilter(status=LeadStatus.CONVERTED), limit=10, cursor=None)
     assert [lead.id for lead in page] == [won.id]
-    assert counter.operations == ["Query"]
+    # GSI1 projects keys, not leads: the page's keys, then the page's leads
+    assert counter.operations == ["Query", "BatchGetItem"]
 
 
 def test_ap4_status_change_moves_the_lead_between_status_lists(tenant_id: str) -> None:
@@ -379,6 +381,7 @@ def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) 
 
 
 def test_cross_tenant_alert_repository(tenant_id: str, other_tenant_id: str) -> None:
+    settings_only(tenant_id)
     lead = LeadRepository(tenant_id).create(_lead())
     AlertService(tenant_id, clock=lambda: NOW + timedelta(days=8)).generate()
     alert = AlertRepository(tenant_id).for_lead(lead.id)[0]
@@ -511,7 +514,8 @@ def test_ap22_conversations_by_last_message_with_a_channel_filter(
 
     counter.operations.clear()
     rows, position = leads.conversations(None, 10, None)
-    assert counter.operations == ["Query"]
+    # GSI2 projects keys and summaries, not leads: the page's keys, then the page's leads
+    assert counter.operations == ["Query", "BatchGetItem"]
     assert [r.id for r in rows] == [by_mail.id, by_sms.id]
     assert silent.id not in {r.id for r in rows}
     assert position is None
@@ -726,9 +730,9 @@ def test_ap40_occurrences_left_open_are_listed_once_their_lease_is_over_and_leav
     during = list(mine.open_runs(now + timedelta(minutes=14)))
     after_lease = list(mine.open_runs(now + timedelta(minutes=16)))
     after_retry = list(mine.open_runs(now + timedelta(hours=2)))
-    # Then each is one Query; none before its lease or retry time; oldest lease first; the done one
-    # and the other tenant's never
-    assert counter.operations == ["Query"] * 3
+    # Then each is one Query, and one BatchGetItem of the occurrences when it found some; none
+    # before its lease or retry time; oldest lease first; the done one and the other tenant's never
+    assert counter.operations == ["Query", "Query", "BatchGetItem", "Query", "BatchGetItem"]
     assert during == []
     assert [(o.lead_id, o.state) for o in after_lease] == [("lead-s", "sending")]
     assert [(o.lead_id, o.state) for o in after_retry] == [("lead-s", "sending"), ("lead-d", "deferred")]

@@ -22,7 +22,7 @@ from pynamodb.pagination import ResultIterator
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.base import TenantRepository, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import AlertItem, LeadItem
 from maxcore.dal.leads import lead_from_item
@@ -83,7 +83,7 @@ class AlertRepository(TenantRepository):
 
     # --- the leads, as the generation reads them ------------------------------------------------
     def lead_state(self, lead_id: str) -> LeadAlertState:
-        """AP2 with the alert attributes: one lead, read consistently (404 when unknown)."""
+        """AP11 for one lead: its item with the alert pointers, read consistently; 404 when unknown."""
         try:
             item = LeadItem.get(keys.lead_pk(self.tenant_id), keys.lead_sk(lead_id), consistent_read=True)
         except DoesNotExist as exc:
@@ -103,7 +103,7 @@ class AlertRepository(TenantRepository):
             yield _state(item)
 
     def lead_id_pages(self, after: str | None = None, until: str | None = None) -> Iterator[list[str]]:
-        """AP11b: the ids of the leads of AP11's range, keys only, one list per 1 MB page.
+        """AP11b: the ids of the leads in the range of AP11, keys only, one list per 1 MB page.
 
         Plans the segments of a big tenant's sweep: the same pages as AP11, without sending the items.
         """
@@ -132,7 +132,7 @@ class AlertRepository(TenantRepository):
         preferred_channel: ActivityChannel | None,
         now: datetime,
     ) -> None:
-        """AP11': write one lead's alert changes and its preferred channel, conditioned on its pointers.
+        """AP11: write one lead's alert changes and its preferred channel, conditioned on its pointers.
 
         Each transaction holds the lead update (every pointer it changes is checked against the value
         read) and the alert items of those pointers, so two generations racing on one lead cannot
@@ -234,7 +234,7 @@ class AlertRepository(TenantRepository):
                 "GSI1PK": {"S": pk},
                 "GSI1SK": {"S": sort_key},
             }
-        items = AlertItem.gsi1.query(
+        entries = AlertItem.gsi1.query(
             pk,
             key_condition,
             filter_condition=condition,
@@ -243,29 +243,32 @@ class AlertRepository(TenantRepository):
             page_size=limit + 1 if condition is None else max(limit + 1, 100),
             last_evaluated_key=start,
         )
-        page = [(i.GSI1SK, _to_alert(i)) for i in _alerts(items)]
-        if len(page) <= limit:
-            return [a for _, a in page], None
-        sort_key, last = page[limit - 1]
-        return [a for _, a in page[:limit]], _encode_cursor(str(sort_key), last.id)
+        found = list(entries)
+        page = [_to_alert(i) for i in from_index(AlertItem, found[:limit]) if i.state == state.value]
+        if len(found) <= limit:
+            return page, None
+        last = found[limit - 1]
+        return page, _encode_cursor(str(last.GSI1SK), last.SK.removeprefix(keys.alert_sk("")))
 
     def for_lead(self, lead_id: str) -> list[Alert]:
-        """AP12': every alert of one lead still kept (open, or resolved within retention), newest first."""
+        """AP12: every alert of one lead still kept (open, or resolved within retention), newest first."""
         pk = keys.lead_alerts_gsi2pk(self.tenant_id, lead_id)
-        return [_to_alert(i) for i in _alerts(AlertItem.gsi2.query(pk, scan_index_forward=False))]
+        return [
+            _to_alert(i) for i in from_index(AlertItem, AlertItem.gsi2.query(pk, scan_index_forward=False))
+        ]
 
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Alert]:
-        """AP12': up to ``limit`` alerts of a lead opened before the timeline position ``before``.
+        """AP12: up to ``limit`` alerts of a lead opened before the timeline position ``before``.
 
         Newest first; ``before`` is ``<time>#<id>``, as the lead's alerts sort on GSI2.
         """
         pk = keys.lead_alerts_gsi2pk(self.tenant_id, lead_id)
         condition = None if before is None else AlertItem.GSI2SK < before  # noqa: SIM300
         query = AlertItem.gsi2.query(pk, condition, scan_index_forward=False, limit=limit, page_size=limit)
-        return [_to_alert(i) for i in _alerts(query)]
+        return [_to_alert(i) for i in from_index(AlertItem, query)]
 
     def open_counts(self) -> dict[AlertType, int]:
-        """AP12'': how many alerts of each type are open (GSI1, the type attribute only)."""
+        """AP12: how many alerts of each type are open (GSI1, the type attribute only)."""
         counts: dict[AlertType, int] = {}
         query = AlertItem.gsi1.query(
             keys.alert_state_gsi1pk(self.tenant_id, AlertState.OPEN.value), attributes_to_get=["alert_type"]
@@ -277,7 +280,7 @@ class AlertRepository(TenantRepository):
 
     # --- resolutions ----------------------------------------------------------------------------
     def resolve_by_user(self, alert: Alert, user: str, resolution: str, now: datetime) -> None:
-        """AP12''': resolve an open alert and mark the lead's pointer dismissed, together.
+        """AP12: resolve an open alert and mark the lead's pointer dismissed, together.
 
         The pointer keeps the episode, so the generation does not reopen it. When the lead no longer
         points to this alert (the lead was deleted), the alert alone is resolved.
@@ -313,7 +316,7 @@ class AlertRepository(TenantRepository):
         self.resolve_alone(alert, user, resolution, now)
 
     def resolve_alone(self, alert: Alert, by: str, resolution: str, now: datetime) -> None:
-        """Resolve an open alert without touching its lead (the lead is gone)."""
+        """AP12: resolve an open alert without touching its lead (the lead is gone)."""
         try:
             self._key(alert.id).update(
                 actions=_resolve_actions(self.tenant_id, alert.id, by, resolution, now),

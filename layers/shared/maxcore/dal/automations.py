@@ -12,7 +12,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, decode_position, encode_position, plain
+from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ApprovalItem, AutomationItem, AutomationRunItem
 from maxcore.errors import ConflictError, NotFoundError
@@ -53,7 +53,7 @@ class AutomationRepository(TenantRepository):
         return _automation(item)
 
     def list_all(self) -> list[Automation]:
-        """AP37': every automation of the tenant, newest first (one Query)."""
+        """AP37: every automation of the tenant, newest first (one Query)."""
         return [
             _automation(i)
             for i in AutomationItem.query(keys.automation_pk(self.tenant_id), scan_index_forward=False)
@@ -61,7 +61,7 @@ class AutomationRepository(TenantRepository):
         ]
 
     def save(self, automation: Automation, *, new: bool = False) -> Automation:
-        """AP37'': create, or replace if unchanged since read (``version``; 409 otherwise)."""
+        """AP37: create, or replace if unchanged since read (``version``; 409 otherwise)."""
         item = AutomationItem(
             keys.automation_pk(self.tenant_id),
             keys.automation_sk(automation.id),
@@ -88,7 +88,7 @@ class AutomationRepository(TenantRepository):
         return automation.model_copy(update={"version": item.version})
 
     def delete(self, automation: Automation) -> None:
-        """AP37''': delete if unchanged since read."""
+        """AP37: delete if unchanged since read."""
         item = AutomationItem(keys.automation_pk(self.tenant_id), keys.automation_sk(automation.id))
         item.version = automation.version
         try:
@@ -181,20 +181,21 @@ class AutomationRepository(TenantRepository):
         A dead worker's occurrence, or one put off whose retry time came. The sweep of the leads
         finds those whose trigger still holds; these are how a run finds the others, the ones whose
         trigger stopped holding meanwhile (the message the dead worker sent changed the summary).
-        Eventually consistent: the claim that follows is the judge.
+        GSI1 gives the keys, BatchGetItem the occurrences; eventually consistent: the claim that
+        follows is the judge.
         """
         bound = f"{to_iso(now)}#{keys.DUE_UPPER}"
-        for item in AutomationRunItem.gsi1.query(
-            keys.open_run_gsi1pk(self.tenant_id),
-            bound >= AutomationRunItem.GSI1SK,
-        ):
-            if isinstance(item, AutomationRunItem) and item.state != "done":
+        entries = AutomationRunItem.gsi1.query(
+            keys.open_run_gsi1pk(self.tenant_id), bound >= AutomationRunItem.GSI1SK
+        )
+        for item in from_index(AutomationRunItem, entries):
+            if item.state != "done":
                 yield OpenRun(item.automation_id, item.lead_id, item.episode, item.state)
 
     def mark_run_sending(
         self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
     ) -> bool:
-        """AP38'': note, before calling the provider, that the send has started."""
+        """AP38: note, before calling the provider, that the send has started."""
         return self._move(automation_id, lead_id, episode, token, "sending", now)
 
     def finish_run(
@@ -207,7 +208,7 @@ class AutomationRepository(TenantRepository):
         now: datetime,
         approval: Approval | None = None,
     ) -> bool:
-        """AP38''': the occurrence is done, with its decision (and the draft or suggestion it made,
+        """AP38: the occurrence is done, with its decision (and the draft or suggestion it made,
         in the same transaction). ``False``: another worker took the occurrence over meanwhile."""
         return self._move(automation_id, lead_id, episode, token, "done", now, decision, approval=approval)
 
@@ -221,7 +222,7 @@ class AutomationRepository(TenantRepository):
         until: datetime,
         now: datetime,
     ) -> bool:
-        """AP38''': put the occurrence off until ``until`` (a cap, the provider down): nothing left,
+        """AP38: put the occurrence off until ``until`` (a cap, the provider down): nothing left,
         and the first run after ``until`` may claim it again."""
         return self._move(automation_id, lead_id, episode, token, "deferred", now, decision, lease=until)
 

@@ -1,10 +1,13 @@
-"""What every repository shares: the tenant it is bound to, transactions, cursors."""
+"""What every repository shares: the tenant it is bound to, transactions, cursors, batched reads."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from itertools import islice
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.transactions import TransactWrite
@@ -12,8 +15,17 @@ from pynamodb.transactions import TransactWrite
 from maxcore.dal import table
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.items import BaseItem
-from maxcore.errors import BadRequestError
+from maxcore.errors import BadRequestError, ServiceUnavailableError
 from maxcore.models.common import CURSOR_PATTERN, POSITION_CURSOR_PATTERN, TENANT_ID_PATTERN
+
+BATCH_GET_KEYS = 100
+"""Keys one BatchGetItem may ask for (DynamoDB's limit)."""
+BATCH_GET_ATTEMPTS = 8
+"""Calls for one batch of keys before giving up on the keys DynamoDB keeps leaving unprocessed."""
+
+Item = TypeVar("Item", bound=BaseItem)
+ItemKey = tuple[str, str]
+"""An item's table key: (PK, SK)."""
 
 _TENANT_ID = re.compile(TENANT_ID_PATTERN)
 _CURSOR = re.compile(CURSOR_PATTERN)
@@ -92,3 +104,74 @@ def plain(value: Any) -> Any:
     if isinstance(value, list):
         return [plain(v) for v in value]
     return value
+
+
+def batch_get(
+    model: type[Item], item_keys: Sequence[ItemKey], *, consistent: bool = False
+) -> dict[ItemKey, Item]:
+    """Items of ``model`` by table key, 100 keys per BatchGetItem; unknown keys are simply absent.
+
+    DynamoDB may leave keys unprocessed (throttling, or an answer over 16 MB); those are asked
+    again with exponential backoff, as AWS recommends, rather than in a tight loop.
+
+    Parameters
+    ----------
+    model
+        The item class wanted; items of another entity under the same keys are left out.
+    item_keys
+        (PK, SK) pairs; repeats are read once.
+    consistent
+        Strongly consistent reads.
+
+    Returns
+    -------
+    dict[ItemKey, Item]
+        The items found, by their (PK, SK).
+
+    Raises
+    ------
+    ServiceUnavailableError
+        When some keys are still unprocessed after ``BATCH_GET_ATTEMPTS`` calls: a partial answer
+        would be silently wrong.
+    """
+    wanted = list(dict.fromkeys(item_keys))
+    connection = model._get_connection()
+    found: dict[ItemKey, Item] = {}
+    for start in range(0, len(wanted), BATCH_GET_KEYS):
+        pending: list[Any] = [
+            {"PK": {"S": pk}, "SK": {"S": sk}} for pk, sk in wanted[start : start + BATCH_GET_KEYS]
+        ]
+        for attempt in range(BATCH_GET_ATTEMPTS):
+            if attempt:
+                time.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
+            answer = connection.batch_get_item(pending, consistent_read=consistent)
+            for raw in answer.get("Responses", {}).get(connection.table_name, []):
+                item = model.from_raw_data(raw)
+                if isinstance(item, model):
+                    found[(item.PK, item.SK)] = item
+            pending = answer.get("UnprocessedKeys", {}).get(connection.table_name, {}).get("Keys", [])
+            if not pending:
+                break
+        else:
+            raise ServiceUnavailableError(
+                "the items could not all be read in time; try again in a moment",
+                {"unprocessed": len(pending)},
+            )
+    return found
+
+
+def from_index(
+    model: type[Item], index_items: Iterable[BaseItem], *, consistent: bool = False
+) -> Iterator[Item]:
+    """The table items behind the entries an index Query returned, in the index's order.
+
+    The indexes project keys (and a few attributes filters need), not whole items: an index Query
+    finds the keys, one BatchGetItem per 100 of them reads the items. The entries are consumed 100
+    at a time, lazily; a paged caller passes the page it took, so no further index page is read. An
+    item deleted since the index was read is left out; one that changed comes as it is now, so
+    callers check that it still belongs where the index put it.
+    """
+    entries = iter(index_items)
+    while batch := [(e.PK, e.SK) for e in islice(entries, BATCH_GET_KEYS)]:
+        found = batch_get(model, batch, consistent=consistent)
+        yield from (found[key] for key in batch if key in found)

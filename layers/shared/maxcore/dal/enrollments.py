@@ -21,7 +21,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, decode_position, encode_position, timeline_position
+from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, timeline_position
 from maxcore.dal.items import EnrollmentItem, InteractionItem
 from maxcore.errors import NotFoundError
 from maxcore.models.prospection import (
@@ -79,7 +79,7 @@ class EnrollmentRepository(TenantRepository):
         return enrollment_from_item(item)
 
     def page(self, campaign_id: str, limit: int, after_lead: str | None) -> list[Enrollment]:
-        """AP31': a campaign's enrollments in lead order, ``limit`` + 1 to tell if more follow."""
+        """AP31: a campaign's enrollments in lead order, ``limit`` + 1 to tell if more follow."""
         condition: Condition = EnrollmentItem.SK.startswith(keys.ENROLLMENT_SK_PREFIX)
         if after_lead is not None:
             condition = EnrollmentItem.SK.between(
@@ -97,7 +97,7 @@ class EnrollmentRepository(TenantRepository):
         ]
 
     def iter_campaign(self, campaign_id: str) -> Iterator[Enrollment]:
-        """AP31'': every enrollment of a campaign, in 1 MB pages."""
+        """AP31: every enrollment of a campaign, in 1 MB pages."""
         for item in EnrollmentItem.query(
             keys.enrollment_pk(self.tenant_id, campaign_id),
             EnrollmentItem.SK.startswith(keys.ENROLLMENT_SK_PREFIX),
@@ -106,26 +106,28 @@ class EnrollmentRepository(TenantRepository):
                 yield enrollment_from_item(item)
 
     def for_lead(self, lead_id: str) -> list[Enrollment]:
-        """AP15: a lead's enrollments in every campaign (GSI1), e.g. to stop them on a reply."""
-        return [
-            enrollment_from_item(i)
-            for i in EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
-            if isinstance(i, EnrollmentItem)
-        ]
+        """AP15: a lead's enrollments in every campaign (GSI1 keys, then BatchGetItem), e.g. to stop
+        them on a reply."""
+        entries = EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
+        return [enrollment_from_item(i) for i in from_index(EnrollmentItem, entries)]
 
     def due(self, shard: int, until: datetime, after: str | None = None) -> Iterator[DueEnrollment]:
-        """AP14: the enrollments of one shard due at or before ``until``, oldest due first (GSI2).
+        """AP14: the enrollments of one shard due at or before ``until``, oldest due first.
 
-        ``after``, the due key of the last step a previous part of the run took, starts the Query
-        past it, as from a page's LastEvaluatedKey.
+        GSI2 gives the keys, one BatchGetItem per 100 of them the enrollments; one that moved since
+        the index was read (claimed, settled) is left out unless it is still due in this shard.
+        ``after``, the due key of the last step a previous part of the run took, starts the index
+        Query past it, as from a page's LastEvaluatedKey.
         """
+        pk = keys.due_gsi2pk(self.tenant_id, shard)
         bound = f"{to_iso(until)}#{keys.DUE_UPPER}"
-        gsi2pk = keys.due_gsi2pk(self.tenant_id, shard)
-        for item in EnrollmentItem.gsi2.query(
-            gsi2pk, bound >= EnrollmentItem.GSI2SK, last_evaluated_key=self._due_start(gsi2pk, after)
-        ):
-            if isinstance(item, EnrollmentItem) and item.GSI2SK is not None:
-                yield DueEnrollment(enrollment_from_item(item), item.GSI2SK)
+        entries = EnrollmentItem.gsi2.query(
+            pk, bound >= EnrollmentItem.GSI2SK, last_evaluated_key=self._due_start(pk, after)
+        )
+        for item in from_index(EnrollmentItem, entries):
+            shard_key, due_key = item.GSI2PK, item.GSI2SK
+            if shard_key == pk and due_key is not None and due_key <= bound:
+                yield DueEnrollment(enrollment_from_item(item), due_key)
 
     def _due_start(self, gsi2pk: str, after: str | None) -> dict[str, dict[str, str]] | None:
         # The table's keys are rebuilt from the due key and this repository's tenant: a cursor names
@@ -142,7 +144,7 @@ class EnrollmentRepository(TenantRepository):
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:
-        """AP31''': enroll a lead once per campaign; ``False`` when it already is."""
+        """AP31: enroll a lead once per campaign; ``False`` when it already is."""
         item = self._item(enrollment)
         try:
             item.save(condition=EnrollmentItem.PK.does_not_exist())
@@ -181,7 +183,7 @@ class EnrollmentRepository(TenantRepository):
     def mark_sending(
         self, enrollment: Enrollment, token: str, step: int, message: PendingSend, now: datetime
     ) -> bool:
-        """AP32': note, before calling the provider, that this step's send has started, and its text."""
+        """AP32: note, before calling the provider, that this step's send has started, and its text."""
         try:
             self._key(enrollment).update(
                 actions=[
@@ -234,7 +236,7 @@ class EnrollmentRepository(TenantRepository):
         return True
 
     def remove_all(self, campaign_id: str) -> int:
-        """Delete every item of a campaign's partition (its enrollments and interactions)."""
+        """AP31: delete every item of a campaign's partition (its enrollments and interactions)."""
         count = 0
         with EnrollmentItem.batch_write() as batch:
             for item in EnrollmentItem.query(keys.enrollment_pk(self.tenant_id, campaign_id)):

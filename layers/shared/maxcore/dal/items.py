@@ -17,29 +17,43 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 from maxcore.dal.attributes import IsoDateTimeAttribute
+
+# The indexes project the keys and the few attributes their filters read, never whole items: a
+# write then costs index units only when it moves an item's index keys or changes one of these
+# attributes. The hot writes change none of them: a lead's alert pointers, preferred channel and
+# version, an enrollment's claim, send marker and decisions are on no index; a lead's summary is on
+# GSI2 only, and the activity that rewrites it moves the lead's inbox keys anyway. Readers find
+# keys in an index and read the items with BatchGetItem (``maxcore.dal.base.from_index``). A
+# projection cannot change in place, so a new projection comes with a new index name
+# (docs/operations.md).
+GSI1_ATTRIBUTES = ["entity", "tags", "search_text", "alert_type", "severity"]
+"""What GSI1's filters read: the entity (pynamodb filters a subclass's queries on it), a lead's tags
+and search text (AP4), an alert's type and severity (AP12)."""
+GSI2_ATTRIBUTES = ["entity", "summary"]
+"""What GSI2's filters read: the entity, the channels of a lead's messages in its summary (AP22)."""
 
 
 class GSI1(GlobalSecondaryIndex["BaseItem"]):
     """Overloaded index: leads by status, tenant directory, alerts by state, a lead's enrollments."""
 
     class Meta:
-        index_name = "GSI1"
-        projection = AllProjection()
+        index_name = "GSI1v2"
+        projection = IncludeProjection(GSI1_ATTRIBUTES)
 
     GSI1PK = UnicodeAttribute(hash_key=True)
     GSI1SK = UnicodeAttribute(range_key=True)
 
 
 class GSI2(GlobalSecondaryIndex["BaseItem"]):
-    """Overloaded index: the sharded due-time index of prospection steps, a lead's alerts."""
+    """Overloaded index: the sharded due-time index of prospection steps, a lead's alerts, the inbox."""
 
     class Meta:
-        index_name = "GSI2"
-        projection = AllProjection()
+        index_name = "GSI2v2"
+        projection = IncludeProjection(GSI2_ATTRIBUTES)
 
     GSI2PK = UnicodeAttribute(hash_key=True)
     GSI2SK = UnicodeAttribute(range_key=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
@@ -14,21 +14,16 @@ from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
+from maxcore.dal.base import TenantRepository, batch_get, decode_cursor, encode_cursor, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ContactItem, LeadItem
-from maxcore.errors import ConflictError, NotFoundError, ServiceUnavailableError
+from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.rules.contact import fold, search_text
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
 """Lead fields that identify a lead within its tenant, and their guard kind."""
-
-BATCH_GET_KEYS = 100
-"""Keys one BatchGetItem may ask for (DynamoDB's limit)."""
-BATCH_GET_ATTEMPTS = 8
-"""Calls for one batch of keys before giving up on the keys DynamoDB keeps leaving unprocessed."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +48,7 @@ class LeadRepository(TenantRepository):
         return lead_from_item(item)
 
     def get_many(self, lead_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Lead]:
-        """AP2': several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
-
-        DynamoDB may leave keys unprocessed (throttling, or an answer over 16 MB); those are asked
-        again with exponential backoff, as AWS recommends, rather than in a tight loop.
+        """AP2: several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
 
         Parameters
         ----------
@@ -73,35 +65,13 @@ class LeadRepository(TenantRepository):
         Raises
         ------
         ServiceUnavailableError
-            When some keys are still unprocessed after ``BATCH_GET_ATTEMPTS`` calls: a partial answer
-            would be silently wrong.
+            When DynamoDB keeps leaving keys unprocessed (:func:`maxcore.dal.base.batch_get`).
         """
-        wanted = list(dict.fromkeys(lead_ids))
-        connection = LeadItem._get_connection()
         pk = keys.lead_pk(self.tenant_id)
-        found: dict[str, Lead] = {}
-        for start in range(0, len(wanted), BATCH_GET_KEYS):
-            pending: list[Any] = [
-                {"PK": {"S": pk}, "SK": {"S": keys.lead_sk(lead_id)}}
-                for lead_id in wanted[start : start + BATCH_GET_KEYS]
-            ]
-            for attempt in range(BATCH_GET_ATTEMPTS):
-                if attempt:
-                    time.sleep(min(1.0, 0.05 * 2 ** (attempt - 1)))
-                answer = connection.batch_get_item(pending, consistent_read=consistent)
-                for raw in answer.get("Responses", {}).get(connection.table_name, []):
-                    item = LeadItem.from_raw_data(raw)
-                    if isinstance(item, LeadItem):
-                        found[item.lead_id] = lead_from_item(item)
-                pending = answer.get("UnprocessedKeys", {}).get(connection.table_name, {}).get("Keys", [])
-                if not pending:
-                    break
-            else:
-                raise ServiceUnavailableError(
-                    "the leads could not all be read in time; try again in a moment",
-                    {"unprocessed": len(pending)},
-                )
-        return found
+        found = batch_get(
+            LeadItem, [(pk, keys.lead_sk(lead_id)) for lead_id in lead_ids], consistent=consistent
+        )
+        return {item.lead_id: lead_from_item(item) for item in found.values()}
 
     def find_by_contact(self, field: str, value: str) -> str | None:
         """AP5: id of the lead that has this phone, e-mail or Telegram chat id, if any."""
@@ -118,8 +88,11 @@ class LeadRepository(TenantRepository):
     ) -> tuple[list[Lead], str | None]:
         """AP3/AP4: a page of leads, newest first, optionally by status (GSI1), tag or text.
 
-        Filters on tag and text are DynamoDB filter expressions on the same Query; pages are read
-        until ``limit`` matching leads are found, and the cursor resumes after the last one returned.
+        Filters on tag and text are DynamoDB filter expressions on the same Query (GSI1 projects
+        the tags and the search text); pages are read until ``limit`` matching leads are found, and
+        the cursor resumes after the last one returned. By status, the index gives the page's keys
+        and one BatchGetItem its leads; a lead whose status changed since the index was read is
+        left out.
         """
         after = decode_cursor(cursor) if cursor else None
         condition = _filter_condition(filters)
@@ -127,12 +100,17 @@ class LeadRepository(TenantRepository):
         # DynamoDB applies the filter after the page is read.
         page_size = limit + 1 if condition is None else max(limit + 1, 200)
         start = self._start_key(after, filters.status) if after else None
-        results: list[Lead] = []
-        for item in self._query(filters.status, condition, page_size, start):
-            if len(results) == limit:
-                return results, encode_cursor(results[-1].id)
-            results.append(lead_from_item(item))
-        return results, None
+        found = list(islice(self._query(filters.status, condition, page_size, start), limit + 1))
+        page: Iterable[LeadItem] = found[:limit]
+        if filters.status is not None:
+            status = filters.status.value
+            page = (i for i in from_index(LeadItem, found[:limit]) if i.status == status)
+        following = (
+            encode_cursor(found[limit - 1].SK.removeprefix(keys.LEAD_SK_PREFIX))
+            if len(found) > limit
+            else None
+        )
+        return [lead_from_item(item) for item in page], following
 
     def contact_guards(self, field: str) -> Iterator[tuple[str, str]]:
         """AP5': every guard of one contact kind (``phone``...) as (value, lead id), for admin checks."""
@@ -153,8 +131,9 @@ class LeadRepository(TenantRepository):
         """AP22: leads with messages, by last message newest first (GSI2), optionally on one channel.
 
         ``before`` is the position (``<last message time>#<lead id>``) the previous page ended on.
-        The channel filter keeps leads that wrote or were written to on that channel; pages are read
-        until ``limit`` leads are found.
+        The channel filter keeps leads that wrote or were written to on that channel (GSI2 projects
+        the summary it reads); pages are read until ``limit`` leads are found, then one
+        BatchGetItem reads them.
         """
         condition: Condition | None = None
         if channel is not None:
@@ -163,21 +142,16 @@ class LeadRepository(TenantRepository):
             last_channel = Path(["summary", "last_message", "channel"])
             condition = inbound.exists() | outbound.exists() | (last_channel == channel.value)
         range_condition = None if before is None else LeadItem.GSI2SK < before  # noqa: SIM300
-        found: list[Lead] = []
-        for item in LeadItem.gsi2.query(
+        query = LeadItem.gsi2.query(
             keys.inbox_gsi2pk(self.tenant_id),
             range_condition,
             filter_condition=condition,
             scan_index_forward=False,
             page_size=limit + 1 if condition is None else max(limit + 1, 100),
-        ):
-            if len(found) == limit:
-                last = found[-1]
-                assert last.summary.last_message is not None
-                return found, keys.inbox_gsi2sk(to_iso(last.summary.last_message.at), last.id)
-            if isinstance(item, LeadItem):
-                found.append(lead_from_item(item))
-        return found, None
+        )
+        found = list(islice(query, limit + 1))
+        leads = [lead_from_item(item) for item in from_index(LeadItem, found[:limit])]
+        return leads, found[limit - 1].GSI2SK if len(found) > limit else None
 
     def set_summary(self, lead: Lead, summary: LeadSummary) -> Lead:
         """AP23: write a new summary of ``lead`` if the lead did not change since it was read."""
@@ -209,7 +183,7 @@ class LeadRepository(TenantRepository):
         return lead.model_copy(update={"version": item.version})
 
     def update(self, before: Lead, after: Lead) -> Lead:
-        """AP1': write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
+        """AP1: write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
         item = _to_item(self.tenant_id, after)
         item.version = before.version
         old, new = _contacts(before), _contacts(after)
@@ -230,7 +204,7 @@ class LeadRepository(TenantRepository):
         return after.model_copy(update={"version": before.version + 1})
 
     def delete(self, lead: Lead) -> None:
-        """AP1'': delete a lead and its contact guards together."""
+        """AP1: delete a lead and its contact guards together."""
         item = _to_item(self.tenant_id, lead)
         item.version = lead.version
         try:

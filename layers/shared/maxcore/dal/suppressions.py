@@ -26,7 +26,7 @@ class SuppressionRepository(TenantRepository):
     def suppress(
         self, address: str, reason: str, detail: str | None, provider_message_id: str | None, now: datetime
     ) -> bool:
-        """AP27': suppress ``address``; the first reason stays. Returns ``False`` when already there."""
+        """AP27: suppress ``address``; the first reason stays. Returns ``False`` when already there."""
         item = SuppressionItem(
             keys.suppression_pk(self.tenant_id),
             keys.suppression_sk("EMAIL", address),

@@ -66,7 +66,6 @@ from maxcore.rules.send_window import (
     next_hourly_run,
     next_open,
 )
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.messaging import MessagingService
 from maxcore.services.sequencer import (
@@ -77,6 +76,7 @@ from maxcore.services.sequencer import (
     OutcomeTally,
 )
 from maxcore.services.templates import TemplateService
+from maxcore.services.tenants import tenant_settings
 
 BATCH = 100
 """Occurrences looked up together (one BatchGet) before claiming the ones still to do."""

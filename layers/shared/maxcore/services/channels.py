@@ -22,7 +22,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
-from maxcore.services.alerts import tenant_settings
+from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 
 

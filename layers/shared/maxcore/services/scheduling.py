@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.clock import UNLIMITED, TimeBudget, utcnow
+from maxcore.clock import UNLIMITED, RemainingTime, TimeBudget, utcnow
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.errors import NotFoundError
@@ -210,10 +210,11 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget], dict[str, Any]]]
 }
 
 
-def run_tenant_job(
-    message: TenantJobMessage, budget: TimeBudget = UNLIMITED, lambda_context: Any = None
-) -> dict[str, Any]:
-    """Run one tenant's share of a job within ``budget`` and log what ran.
+def run_tenant_job(message: TenantJobMessage, lambda_context: RemainingTime | None = None) -> dict[str, Any]:
+    """Run one tenant's share of a job and log what ran.
+
+    With the invocation's ``lambda_context``, a job that may outgrow it stops before its time runs
+    out (:class:`~maxcore.clock.TimeBudget`) and queues its continuation; without, it runs to the end.
 
     A continuation (``part`` above 0) runs once per run, segment and part: SQS may deliver it twice,
     and a worker that died after queuing it may queue it again. A repeat gets the first one's
@@ -222,6 +223,7 @@ def run_tenant_job(
     """
     logger.append_keys(tenant_id=message.tenant_id)
     runner = JOB_RUNNERS[message.job]
+    budget = UNLIMITED if lambda_context is None else TimeBudget.of(lambda_context)
     if message.part == 0:
         outcome = runner(message, budget)
     else:

@@ -54,11 +54,11 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
 from maxcore.rules.send_window import Window, add_local_days, day_bounds, local_day, next_open
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.tenants import tenant_settings
 
 LEASE = timedelta(minutes=15)
 """How long a worker holds a claimed step; the worker's timeout is well under it."""
