@@ -16,7 +16,7 @@ from maxcore.services.scheduling import run_tenant_job
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _record_handler(record: SQSRecord) -> dict[str, Any]:
+def _record_handler(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
     # Each record names what caused it (a schedule's run, a webhook's request): every line logged for
     # it carries that id. Until the body is read, and for messages without one, the SQS message id.
     logger.remove_keys(["tenant_id", "job"])
@@ -27,7 +27,9 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
         if message.correlation_id:
             logger.set_correlation_id(message.correlation_id)
         logger.append_keys(job=message.job.value)
-        return run_tenant_job(message)
+        # The records of a batch share the invocation's time: each stops in time to queue the rest
+        # of its work, however much its predecessors used.
+        return run_tenant_job(message, lambda_context)
     except Exception:
         # The batch processor only reports the message id to SQS: say here what failed, under its id.
         logger.exception("tenant job failed", extra={"message_id": record.message_id})

@@ -125,6 +125,34 @@ def drain(queue_url: str) -> list[str]:
             client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
+def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> list[list[str]]:
+    """Hand the queue's messages to the worker handler as Lambda does, until the queue is empty.
+
+    Each batch (ten messages at most) is one invocation whose timeout is ``timeout_ms``; its
+    messages are deleted once it returns without failures, as the event source mapping does.
+    Returns the bodies of each invocation's batch; fails after ``most`` invocations.
+    """
+    from devserver.events import LocalContext, sqs_event
+    from devserver.functions import load_handler
+    from maxcore.services.scheduling import sqs_client
+
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    client = sqs_client()
+    batches: list[list[str]] = []
+    for _ in range(most):
+        received = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = received.get("Messages", [])
+        if not messages:
+            return batches
+        event = sqs_event([(m["MessageId"], m["Body"]) for m in messages])
+        result = worker(event, LocalContext(function_name="SchedulerWorkerFunction", timeout_ms=timeout_ms))
+        assert result["batchItemFailures"] == []
+        for message in messages:
+            client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        batches.append([m["Body"] for m in messages])
+    raise AssertionError(f"the queue was still not empty after {most} invocations")
+
+
 @pytest.fixture
 def counter() -> Iterator[RequestCounter]:
     """The DynamoDB operations a test sends (for the access-pattern tests)."""

@@ -111,18 +111,36 @@ class EnrollmentRepository(TenantRepository):
         entries = EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
         return [enrollment_from_item(i) for i in from_index(EnrollmentItem, entries)]
 
-    def due(self, shard: int, until: datetime) -> Iterator[DueEnrollment]:
+    def due(self, shard: int, until: datetime, after: str | None = None) -> Iterator[DueEnrollment]:
         """AP14: the enrollments of one shard due at or before ``until``, oldest due first.
 
         GSI2 gives the keys, one BatchGetItem per 100 of them the enrollments; one that moved since
         the index was read (claimed, settled) is left out unless it is still due in this shard.
+        ``after``, the due key of the last step a previous part of the run took, starts the index
+        Query past it, as from a page's LastEvaluatedKey.
         """
         pk = keys.due_gsi2pk(self.tenant_id, shard)
         bound = f"{to_iso(until)}#{keys.DUE_UPPER}"
-        for item in from_index(EnrollmentItem, EnrollmentItem.gsi2.query(pk, bound >= EnrollmentItem.GSI2SK)):
+        entries = EnrollmentItem.gsi2.query(
+            pk, bound >= EnrollmentItem.GSI2SK, last_evaluated_key=self._due_start(pk, after)
+        )
+        for item in from_index(EnrollmentItem, entries):
             shard_key, due_key = item.GSI2PK, item.GSI2SK
             if shard_key == pk and due_key is not None and due_key <= bound:
                 yield DueEnrollment(enrollment_from_item(item), due_key)
+
+    def _due_start(self, gsi2pk: str, after: str | None) -> dict[str, dict[str, str]] | None:
+        # The table's keys are rebuilt from the due key and this repository's tenant: a cursor names
+        # a place in the caller's own index, never another tenant's.
+        if after is None:
+            return None
+        _, campaign_id, lead_id = after.rsplit("#", 2)
+        return {
+            "PK": {"S": keys.enrollment_pk(self.tenant_id, campaign_id)},
+            "SK": {"S": keys.enrollment_sk(lead_id)},
+            "GSI2PK": {"S": gsi2pk},
+            "GSI2SK": {"S": after},
+        }
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:

@@ -20,7 +20,7 @@ from itertools import islice
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.clock import utcnow
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.campaigns import CampaignRepository
@@ -127,6 +127,8 @@ class RunReport(OutcomeTally):
     """What one run over a shard did."""
 
     due: int = 0
+    stopped_after: str | None = None
+    """The due key of the last step taken when the time budget ran out first (the run's cursor)."""
 
 
 class Sequencer:
@@ -155,21 +157,25 @@ class Sequencer:
         self._prefetched: _Prefetched | None = None
 
     # --- the run ------------------------------------------------------------------------------
-    def run_shard(self, shard: int) -> RunReport:
-        """Run every step of ``shard`` due now.
+    def run_shard(self, shard: int, budget: TimeBudget = UNLIMITED, after: str | None = None) -> RunReport:
+        """Run every step of ``shard`` due now, after the due key ``after`` when a previous part stopped.
 
         The steps go a few at a time (:data:`PREFETCH`): their leads are read with one consistent
         BatchGet and their addresses checked against the blacklist with another, just before the
-        steps are decided, instead of two reads per step.
+        steps are decided, instead of two reads per step. Each step is settled (or released) before
+        ``budget`` is checked; when it is exhausted, the report says after which step to resume.
         """
         report = RunReport()
-        due_steps = iter(self.repository.due(shard, self._clock()))
+        due_steps = iter(self.repository.due(shard, self._clock(), after))
         while chunk := list(islice(due_steps, PREFETCH)):
             self._prefetch([due.enrollment.lead_id for due in chunk])
             try:
                 for due in chunk:
                     report.due += 1
                     report.count(self.run_one(due))
+                    if budget.exhausted():
+                        report.stopped_after = due.due_key
+                        return report
             finally:
                 self._prefetched = None
         return report
