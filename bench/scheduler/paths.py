@@ -57,8 +57,9 @@ from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, to_decision
 from maxcore.rules.send_window import Window, next_open
 from maxcore.services.composer import Composer
+from maxcore.services.exactly_once import RETRY_AFTER_UPSTREAM
 from maxcore.services.messaging import MessagingService
-from maxcore.services.sequencer import RETRY_AFTER_UPSTREAM, Sequencer, step_key
+from maxcore.services.sequencer import Sequencer, step_key
 
 
 class Printed:

@@ -69,6 +69,15 @@ def _table(runs: list[PathRun]) -> list[str]:
     lines = [f"{'':<{_WIDTH}}" + "".join(f"{run.name:>{_COLUMN}}" for run in runs)]
     lines += [f"{name:<{_WIDTH}}" + "".join(f"{v:>{_COLUMN}}" for v in values) for name, values in rows]
     lines.append("outcomes: " + "; ".join(f"{run.name} {_counts(run.outcomes)}" for run in runs))
+    lines += ["", "write capacity units per due step, by request"]
+    written = sorted({label for run in runs for label in run.stats.write_units_by}, key=_label_order)
+    lines += [
+        f"  {label:<{_WIDTH - 2}}"
+        + "".join(
+            f"{run.stats.write_units_by.get(label, 0.0) / max(run.due, 1):>{_COLUMN}.2f}" for run in runs
+        )
+        for label in written
+    ]
     return lines
 
 
