@@ -59,7 +59,14 @@ from maxcore.rules.send_window import (
 )
 from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import Reachability
-from maxcore.services.exactly_once import Claim, ExactlyOnce, OutcomeTally, SendResult, of_record
+from maxcore.services.exactly_once import (
+    Claim,
+    ExactlyOnce,
+    Message,
+    OutcomeTally,
+    SendResult,
+    of_record,
+)
 from maxcore.services.messaging import MessagingService
 from maxcore.services.templates import TemplateService
 
@@ -549,14 +556,17 @@ class OccurrenceSend:
         """The tenant's time zone."""
         return self.runner.tenant.timezone
 
-    def message(self) -> tuple[SendMessageRequest, dict[str, object]]:
-        """The automation's template, filled for the lead, and the trigger that fired."""
+    def message(self) -> Message:
+        """The automation's template, filled for the lead, and the trigger that fired.
+
+        No lead given: the sweep read it in eventually consistent pages, the send reads it again.
+        """
         request = SendMessageRequest(
             lead_id=self.lead_id,
             channel=ChannelChoice(self.channel.value),
             template_id=self.occurrence.armed.template.id,
         )
-        return request, {"trigger": self.occurrence.fire.code}
+        return Message(request, {"trigger": self.occurrence.fire.code})
 
     def note_sending(self) -> bool:
         """AP38'': the occurrence is ``sending``, conditional on the claim."""

@@ -44,6 +44,7 @@ from maxcore.errors import (
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityResponse, ActivityStatus
 from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
 from maxcore.models.message import SendMessageRequest
 from maxcore.models.prospection import Outcome
 from maxcore.observability import logger
@@ -126,6 +127,16 @@ class SendResult:
         return self.outcome in (Outcome.SENT, Outcome.UNCONFIRMED)
 
 
+@dataclass(frozen=True)
+class Message:
+    """What a job sends: the request, the metadata its activity carries besides the marker, and the
+    lead when the job holds it as just read (consistently), so the send does not read it again."""
+
+    request: SendMessageRequest
+    metadata: dict[str, object]
+    lead: Lead | None = None
+
+
 class SendJob(Protocol):
     """What differs between senders, passed to the protocol instead of copied into it."""
 
@@ -161,11 +172,12 @@ class SendJob(Protocol):
     def now(self) -> datetime:
         """The instant of the decision."""
 
-    def message(self) -> tuple[SendMessageRequest, dict[str, object]]:
-        """The message to send and the metadata its activity carries besides the marker."""
+    def message(self) -> Message:
+        """The message to send."""
 
     def note_sending(self) -> bool:
-        """Note on the claimed item that the send started; ``False`` when the claim was lost."""
+        """Note on the claimed item, before the provider call, that the send starts (a job may take
+        its claim in that same write); ``False`` when the claim is lost."""
 
     def settle(self, result: SendResult) -> Outcome | None:
         """Write the result down, conditional on the claim; ``None`` when another worker won."""
@@ -218,10 +230,8 @@ class ExactlyOnce:
         self.activities = ActivityRepository(messaging.tenant_id)
 
     def send(self, job: SendJob) -> Outcome | None:
-        """Send a claimed job for the first time; ``None`` when its claim was lost."""
-        if not job.note_sending():
-            return None
-        return job.settle(self._deliver(job, resumed=False))
+        """Send a job for the first time; ``None`` when its claim was lost (or another worker's)."""
+        return self._noted_and_delivered(job, resumed=False)
 
     def resume(self, job: SendJob, *, may_send_again: bool = True) -> Outcome | None:
         """Settle a job whose worker died after noting its send (the caller holds a new claim).
@@ -236,22 +246,29 @@ class ExactlyOnce:
         provider = self.messaging.channels.adapter(job.channel).provider
         if may_send_again and provider in IDEMPOTENT_PROVIDERS:
             logger.info("resending an interrupted send under the same key", extra={"provider": provider})
-            return job.settle(self._deliver(job, resumed=True))
+            return self._noted_and_delivered(job, resumed=True)
         return job.settle(SendResult(Outcome.UNCONFIRMED, INTERRUPTED))
 
     def recorded(self, lead_id: str, marker: Mapping[str, object]) -> Activity | None:
         """AP9': the message a send recorded, among the lead's latest activities (one Query)."""
         return self.activities.recent_outbound_with(lead_id, RECENT_ACTIVITIES, **marker)
 
-    def _deliver(self, job: SendJob, *, resumed: bool) -> SendResult:
-        request, metadata = job.message()
+    def _noted_and_delivered(self, job: SendJob, *, resumed: bool) -> Outcome | None:
+        message = job.message()
+        if not job.note_sending():
+            return None
+        return job.settle(self._deliver(job, message, resumed=resumed))
+
+    def _deliver(self, job: SendJob, message: Message, *, resumed: bool) -> SendResult:
+        request = message.request
         try:
             sent = self.messaging.deliver(
                 request,
                 job.sent_by,
                 job.key,
-                {**job.marker, **metadata},
+                {**job.marker, **message.metadata},
                 resumed=resumed,
+                lead=message.lead,
             )
         except RateLimitedError as exc:
             return deferred(job, "daily_cap", {"cap": exc.details.get("daily_cap", "?")})

@@ -29,7 +29,6 @@ from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
-from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.errors import ChannelUnavailableError, DuplicateMessageError, InvalidInputError, UpstreamError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityResponse, ActivityStatus, Direction
@@ -41,7 +40,7 @@ from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.services.activities import ActivityService
-from maxcore.services.channels import ChannelService
+from maxcore.services.channels import ChannelService, SendFacts
 from maxcore.services.idempotency import run_once
 from maxcore.services.templates import TemplateService
 from maxcore.settings import get_settings
@@ -61,10 +60,14 @@ class MessagingService:
         tenant_id: str,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        facts: SendFacts | None = None,
     ) -> None:
+        """``facts``: how the tenant's channel settings, suppressions and adapters are read; by
+        default at each send, once for the run when a scheduled run passes its own."""
         self.tenant_id = tenant_id
         self.leads = LeadRepository(tenant_id)
         self.channels = ChannelService(tenant_id, clock)
+        self.facts: SendFacts = facts or self.channels
         self._clock = clock
         self._sleep = sleep
 
@@ -104,6 +107,7 @@ class MessagingService:
         metadata: dict[str, object],
         *,
         resumed: bool = False,
+        lead: Lead | None = None,
     ) -> SentMessage:
         """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
 
@@ -115,8 +119,13 @@ class MessagingService:
         goes to a provider that deduplicates on it. It takes no second daily-cap slot (the first
         try took one), and when the provider answers with a message already recorded (the worker
         died after recording it), that recorded activity is the answer.
+
+        ``lead``: the lead as the caller just read it (consistently), instead of reading it again;
+        its record is conditional on that version, and read again if the lead changed meanwhile.
         """
-        return self._send(request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed)
+        return self._send(
+            request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed, lead=lead
+        )
 
     def _send(
         self,
@@ -127,11 +136,12 @@ class MessagingService:
         metadata: dict[str, object] | None = None,
         evaluate: bool = True,
         resumed: bool = False,
+        lead: Lead | None = None,
     ) -> SentMessage:
         now = self._clock()
-        lead = self.leads.get(request.lead_id)
+        lead = lead or self.leads.get(request.lead_id)
         template, requested = self._template(request)
-        settings = self.channels.repository.list_all()
+        settings = self.facts.settings()
         choice = self._channel(lead, request, requested, template, settings, now)
         written = self._written(request, template, lead, choice.channel)
         outgoing = self._outgoing(
@@ -179,7 +189,7 @@ class MessagingService:
     ) -> channel_rules.Choice:
         """The channel the message goes out on (consent, address, suppression, WhatsApp's window)."""
         suppressed: frozenset[Channel] = frozenset()
-        if lead.email and SuppressionRepository(self.tenant_id).is_suppressed(lead.email):
+        if lead.email and self.facts.suppressed(lead.email):
             suppressed = frozenset({Channel.EMAIL})
         facts = channel_rules.ChannelFacts(
             enabled=frozenset(c for c, s in settings.items() if s.enabled),
@@ -220,7 +230,7 @@ class MessagingService:
     def _outgoing(self, draft: _Draft, now: datetime) -> _Outgoing:
         """The provider's message and the activity it will be recorded as, its id chosen now."""
         channel = draft.choice.channel
-        adapter = self.channels.adapter(channel)
+        adapter = self.facts.adapter(channel)
         if adapter.provider != "outbox" and channel is not Channel.TELEGRAM and not draft.settings.sender:
             raise ChannelUnavailableError(
                 "sender_missing",
@@ -323,7 +333,9 @@ class MessagingService:
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+                activity, evaluate=evaluate, lead=outgoing.lead
+            )
         except DuplicateMessageError:
             earlier = self._recorded(receipt.provider_message_id)
             # Ours when it is this very activity (its status callback came before the answer and
@@ -377,7 +389,9 @@ class MessagingService:
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+                activity, evaluate=evaluate, lead=outgoing.lead
+            )
         except DuplicateMessageError:
             # Its status callback came first and recorded it, with the provider's id.
             repository = ActivityRepository(self.tenant_id)
@@ -422,7 +436,9 @@ class MessagingService:
             error_message=exc.reason[:500],
             metadata={"sent_by": outgoing.sent_by, "subject": message.subject},
         )
-        ActivityService(self.tenant_id, self._clock).record(activity, consent_updates=consent)
+        ActivityService(self.tenant_id, self._clock).record(
+            activity, consent_updates=consent, lead=outgoing.lead
+        )
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from maxcore.observability import count_for_job, current_correlation_id, logger,
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
+from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 from maxcore.settings import get_settings
 
@@ -91,17 +92,10 @@ def fan_out(
         sent += len(batch)
         batch.clear()
 
-    # The due steps of a tenant are spread over the shards of its due index: one message per
-    # shard lets several workers run a big tenant's hour side by side.
-    # The hourly job also runs each tenant's automations, one message of their own per tenant.
-    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
-    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
-    if job is Job.RUN_PENDING_ACTIONS:
-        parts.append((Job.RUN_AUTOMATIONS, None))
     tenants = 0
     for tenant_id in tenant_ids:
         tenants += 1
-        for part, shard in parts:
+        for part, shard in job_parts(job):
             batch.append(
                 TenantJobMessage(
                     job=part,
@@ -127,6 +121,18 @@ def fan_out(
     return FanOut(tenants=tenants, messages=sent)
 
 
+def job_parts(job: Job) -> list[tuple[Job, int | None]]:
+    """The messages a fan-out queues for each tenant, in order: (job, due-index shard or ``None``)."""
+    # The due steps of a tenant are spread over the shards of its due index: one message per
+    # shard lets several workers run a big tenant's hour side by side.
+    # The hourly job also runs each tenant's automations, one message of their own per tenant.
+    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
+    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
+    if job is Job.RUN_PENDING_ACTIONS:
+        parts.append((Job.RUN_AUTOMATIONS, None))
+    return parts
+
+
 def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None) -> dict[str, Any]:
     """Queue the scheduled job for every tenant of the directory; return what was queued."""
     scheduled_at = scheduled.scheduled_at or utcnow()
@@ -150,14 +156,15 @@ def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None
     }
 
 
-def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:
+def _generate_alerts(message: TenantJobMessage, _: RunCache) -> dict[str, Any]:
     # Every lead of the tenant, on the code path a logged activity also takes.
     return AlertService(message.tenant_id).generate().model_dump()
 
 
-def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
-    # The prospection steps due in one shard of the tenant's due index (every shard without one).
-    sequencer = Sequencer(message.tenant_id)
+def _run_pending_actions(message: TenantJobMessage, run: RunCache) -> dict[str, Any]:
+    # The prospection steps due in one shard of the tenant's due index (every shard without one),
+    # with what the invocation already read about the tenant for its other shards.
+    sequencer = Sequencer(message.tenant_id, run=run.tenant(message.tenant_id))
     shards = range(DUE_SHARDS) if message.shard is None else [message.shard]
     due, outcomes, lost = 0, Counter[str](), 0
     for shard in shards:
@@ -167,9 +174,9 @@ def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
     return {"shard": message.shard, "due_steps": due, "outcomes": dict(outcomes), "lost_races": lost}
 
 
-def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
+def _run_automations(message: TenantJobMessage, run: RunCache) -> dict[str, Any]:
     # The tenant's active automations over its leads, inside its send window.
-    report = AutomationRunner(message.tenant_id).run()
+    report = AutomationRunner(message.tenant_id, tenant=run.tenant(message.tenant_id).tenant).run()
     return {
         "automations": report.automations,
         "unusable": report.unusable,
@@ -183,12 +190,12 @@ def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
     }
 
 
-def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
+def _reset_tokens(message: TenantJobMessage, _: RunCache) -> dict[str, Any]:
     # Idempotent per period: a redelivered message or a second run changes nothing.
     return {"period_started": BudgetService(message.tenant_id).reset_month()}
 
 
-def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
+def _evaluate_lead(message: TenantJobMessage, _: RunCache) -> dict[str, Any]:
     # Queued by the webhooks, which answer the provider at once and leave this to the worker.
     if message.lead_id is None:
         raise ValueError("an evaluate_lead message needs a lead_id")
@@ -227,7 +234,7 @@ def enqueue_lead_evaluation(
     sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
 
 
-JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
+JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, RunCache], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: _generate_alerts,
     Job.RUN_PENDING_ACTIONS: _run_pending_actions,
     Job.RUN_AUTOMATIONS: _run_automations,
@@ -236,10 +243,14 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
 }
 
 
-def run_tenant_job(message: TenantJobMessage) -> dict[str, Any]:
-    """Run one tenant's share of a job and log what ran."""
+def run_tenant_job(message: TenantJobMessage, run: RunCache | None = None) -> dict[str, Any]:
+    """Run one tenant's share of a job and log what ran.
+
+    ``run``: what the invocation already read (the worker passes one per batch of messages); a
+    message run alone reads for itself.
+    """
     logger.append_keys(tenant_id=message.tenant_id)
-    outcome = JOB_RUNNERS[message.job](message)
+    outcome = JOB_RUNNERS[message.job](message, run or RunCache())
     # Per job: the dashboard shows each job's runs, and a worker's batch mixes jobs.
     count_for_job("TenantJobRan", message.job.value)
     logger.info(

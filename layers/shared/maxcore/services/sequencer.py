@@ -22,7 +22,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
-from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
@@ -53,19 +52,19 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.exactly_once import (
     LEASE,
     Claim,
     ExactlyOnce,
+    Message,
     OutcomeTally,
     SendResult,
     deferred,
 )
 from maxcore.services.messaging import MessagingService
-from maxcore.services.scenarios import ScenarioService
+from maxcore.services.run_cache import TenantRun
 
 
 def step_key(campaign_id: str, lead_id: str, step: int) -> str:
@@ -136,20 +135,22 @@ class Sequencer:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         tenant: Tenant | None = None,
+        run: TenantRun | None = None,
     ) -> None:
+        """``run``: what this run already read about the tenant (the worker's
+        :class:`~maxcore.services.run_cache.RunCache`); by default, what this sequencer reads."""
         self.tenant_id = tenant_id
-        self.tenant = tenant or tenant_settings(tenant_id)
+        self.run = run or TenantRun(tenant_id, clock, tenant)
+        self.tenant = tenant or self.run.tenant
         self.repository = EnrollmentRepository(tenant_id)
-        self.campaigns = CampaignRepository(tenant_id)
         self.leads = LeadRepository(tenant_id)
         self.blacklist = BlacklistRepository(tenant_id)
-        self.scenarios = ScenarioService(tenant_id, clock)
+        self.scenarios = self.run.scenarios
         self.channel_settings = ChannelRepository(tenant_id)
-        self.messaging = MessagingService(tenant_id, clock, sleep)
+        self.messaging = MessagingService(tenant_id, clock, sleep, facts=self.run.channels)
         self.sending = ExactlyOnce(self.messaging)
         self._clock = clock
-        self._campaigns: dict[str, Campaign | None] = {}
-        self.reach = Reachability(tenant_id)
+        self.reach = Reachability(tenant_id, self.run.channels)
         self._composer: Composer | None = None
         self._prefetched: _Prefetched | None = None
 
@@ -335,16 +336,16 @@ class Sequencer:
         # The rule acts only on a step and a lead.
         assert step is not None
         assert lead is not None
+        scenario = context.scenario
+        history = [f"step {s.step} ({s.channel.value}): {_objective(scenario, s.step)}" for s in e.sent]
+        if verdict.outcome is Outcome.SENT:
+            # Composed first: the claim and the note of the message are then one write.
+            composed = self.composer.compose(step, lead, history)
+            return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
-        history = [
-            f"step {s.step} ({s.channel.value}): {_objective(context.scenario, s.step)}" for s in e.sent
-        ]
         composed = self.composer.compose(step, lead, history)
-        if verdict.outcome is Outcome.SENT:
-            send = StepSend(self, e, context, claim, now, code=verdict.code, noted=_noted(composed))
-            return self._send(send)
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
         decision = self._decision(
             verdict, context.campaign, step, now, source=composed.source, approval_id=new_id()
@@ -384,8 +385,8 @@ class Sequencer:
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
-        e = due.enrollment
-        return self.sending.resume(StepSend(self, e, context, claim, now, noted=e.sending_message))
+        send = StepSend(self, due, context, now, claim=claim, noted=due.enrollment.sending_message)
+        return self.sending.resume(send)
 
     def settle_send(self, send: StepSend, result: SendResult) -> Outcome | None:
         """Write down what a step's send came to, conditional on the claim (:meth:`StepSend.settle`)."""
@@ -426,7 +427,7 @@ class Sequencer:
             preview = None if noted is None else noted.body
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
-            Guard(claim_token=send.claim.token),
+            send.guard,
             decision,
             _interaction(e, decision, preview),
         )
@@ -509,12 +510,7 @@ class Sequencer:
         return self.reach.refusal(lead, step.channel.channel, now, step.template_id is not None)
 
     def _campaign(self, campaign_id: str) -> Campaign | None:
-        if campaign_id not in self._campaigns:
-            try:
-                self._campaigns[campaign_id] = self.campaigns.get(campaign_id)
-            except NotFoundError:
-                self._campaigns[campaign_id] = None
-        return self._campaigns[campaign_id]
+        return self.run.campaign(campaign_id)
 
     def _lead(self, lead_id: str) -> Lead | None:
         try:
@@ -554,16 +550,29 @@ class StepSend:
     """One step's send, as the exactly-once protocol runs it (a :class:`SendJob`)."""
 
     sequencer: Sequencer
-    enrollment: Enrollment
+    due: DueEnrollment
     context: StepContext
-    claim: Claim
     now: datetime
+    claim: Claim | None = None
+    """The claim held on the step: taken with the note of a first send, or before a resume."""
     code: str = "mode_auto"
     """The decision's code when the message is sent."""
     noted: PendingSend | None = None
     """The message noted before the provider call (written again on a resume if none was kept)."""
     counted: bool = False
     """Whether a slot of the campaign's own daily cap is taken for it."""
+
+    @property
+    def enrollment(self) -> Enrollment:
+        """The enrollment, as the due index returned it."""
+        return self.due.enrollment
+
+    @property
+    def guard(self) -> Guard:
+        """What the settle is conditional on: the claim, or the due key when none was taken."""
+        if self.claim is None:  # the campaign's cap was full: nothing claimed, nothing noted
+            return Guard(due_key=self.due.due_key)
+        return Guard(claim_token=self.claim.token)
 
     @property
     def step(self) -> ScenarioStep:
@@ -614,8 +623,9 @@ class StepSend:
         """The campaign's time zone."""
         return self.context.campaign.timezone
 
-    def message(self) -> tuple[SendMessageRequest, dict[str, object]]:
-        """The noted message (written again if the marker kept none: an older marker)."""
+    def message(self) -> Message:
+        """The noted message (written again if the marker kept none: an older marker), to the lead
+        as the run just read it."""
         if self.noted is None:
             self.noted = _noted(self.sequencer.composer.compose(self.step, self.lead, []))
         request = SendMessageRequest(
@@ -624,14 +634,21 @@ class StepSend:
             body=self.noted.body,
             subject=self.noted.subject,
         )
-        return request, {"message_source": self.noted.source.value}
+        return Message(request, {"message_source": self.noted.source.value}, self.lead)
 
     def note_sending(self) -> bool:
-        """AP32': the send marker and the message, conditional on the claim."""
-        assert self.noted is not None  # a first send is composed before it is noted
-        noted = self.sequencer.repository.mark_sending(
-            self.enrollment, self.claim.token, self.step.order, self.noted, self.now
-        )
+        """AP32: a first send claims the step and notes its message in one write; a resent one
+        notes the message again under the claim taken to resume it."""
+        assert self.noted is not None  # the message is written before it is noted
+        repository = self.sequencer.repository
+        if self.claim is None:
+            claim = Claim.new(self.now)
+            noted = repository.claim(self.due, claim.token, claim.lease_until, self.now, sending=self.noted)
+            self.claim = claim if noted else None
+        else:
+            noted = repository.mark_sending(
+                self.enrollment, self.claim.token, self.step.order, self.noted, self.now
+            )
         if not noted:
             self.give_back()
         return noted
