@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bench.scheduler.crash import CrashRound
 from bench.scheduler.paths import PathRun
-from bench.scheduler.run import Result, checks
+from bench.scheduler.run import Result, checks, goals
 
 _WIDTH = 58
 _COLUMN = 14
@@ -26,6 +26,8 @@ def render(result: Result) -> list[str]:
         lines.append("")
     lines.append("checks")
     lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in checks(result)]
+    lines += ["", "goals (issue 16: the scheduler's bill)"]
+    lines += [f"  {'MET' if g.ok else 'NOT MET'}  {g.name}: {g.detail}" for g in goals(result)]
     return lines
 
 
