@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,31 @@ def _load_handler(code_uri: str, handler: str) -> LambdaHandler:
             raise ImportError(f"cannot load {source}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[unique] = module
-        spec.loader.exec_module(module)
+        with _function_folder_on_path(folder, unique.removesuffix(module_name.replace(".", "_"))):
+            spec.loader.exec_module(module)
     function: LambdaHandler = getattr(sys.modules[unique], attribute)
     return function
+
+
+@contextmanager
+def _function_folder_on_path(folder: Path, prefix: str) -> Iterator[None]:
+    """Let a handler import its function's own modules (``routes.campaigns``) as Lambda does.
+
+    In Lambda the function folder is the root of the path. Here it is on the path only while the
+    handler module runs: a function imports its own modules at import time. Those modules are then
+    kept under ``prefix`` alone, so another function's modules of the same name (its own ``routes``)
+    are imported from its own folder.
+    """
+    already = set(sys.modules)
+    sys.path.insert(0, str(folder))
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        for name in set(sys.modules) - already:
+            origin = getattr(sys.modules[name], "__file__", None)
+            if origin and not name.startswith("maxfn_") and Path(origin).resolve().is_relative_to(folder):
+                sys.modules[prefix + name] = sys.modules.pop(name)
 
 
 def load_module(code_uri: str, module_name: str = "app") -> Any:

@@ -43,9 +43,10 @@ from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own c
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.common import Channel
+from maxcore.models.intent import Intent
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
 from maxcore.models.tenant import Tenant
-from maxcore.rules.intent import Classification, Intent, classify
+from maxcore.rules.intent import Classification, classify
 from maxcore.rules.summary import apply_activity
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)

@@ -25,10 +25,12 @@ from maxcore.dal.items import ActivityItem, LeadItem
 from maxcore.dal.leads import LeadRepository
 from maxcore.models.activity import Activity, ActivityChannel
 from maxcore.models.alert import AlertState, AlertType, GenerationReport
+from maxcore.models.intent import Intent
 from maxcore.models.lead import LeadSummary
 from maxcore.rules import alerts as alert_rules
-from maxcore.rules.intent import Intent, classify
-from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.rules.intent import classify
+from maxcore.services.alerts import AlertService
+from maxcore.services.tenants import tenant_settings
 
 Found = set[tuple[str, AlertType]]
 """The alerts found: (lead id, alert type)."""

@@ -7,7 +7,6 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.budget import AddPackRequest, Budget, BudgetReport, CostQuote, QuoteRequest
 from maxcore.services.budget import BudgetService
 
@@ -24,9 +23,7 @@ app = create_app("M.A.X. budget")
 )
 def get_budget() -> BudgetReport:
     """Balance, allowance, spending by category and week, exhaustion forecast, advice, 80/100 % alerts."""
-    caller = principal(app)
-    tenant = TenantProfileRepository(caller.tenant_id).get()
-    return BudgetService(caller.tenant_id).report(tenant.locale.value)
+    return BudgetService(principal(app).tenant_id).report()
 
 
 @app.post(

@@ -148,6 +148,25 @@ def test_functions_are_built_with_their_handlers(built: Build) -> None:
         assert (built.directory / code_uri / handler_file).is_file(), function_id
 
 
+def test_functions_are_built_with_every_module_of_their_folder(built: Build) -> None:
+    """A function split into modules (the prospection API's routes/) ships all of them."""
+    source = json.loads(json.dumps(decode(str(TEMPLATE))[0]))
+    output = json.loads(json.dumps(decode(str(built.directory / "template.yaml"))[0]))
+    missing = []
+    for function_id, resource in source["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        folder = ROOT / resource["Properties"]["CodeUri"]
+        shipped = built.directory / output["Resources"][function_id]["Properties"]["CodeUri"]
+        missing += [
+            f"{function_id}: {module.relative_to(folder)}"
+            for module in folder.rglob("*.py")
+            if not (shipped / module.relative_to(folder)).is_file()
+        ]
+    assert (ROOT / "functions" / "prospection" / "routes" / "campaigns.py").is_file()
+    assert missing == []
+
+
 def test_layer_holds_exactly_the_locked_packages(built: Build) -> None:
     locked = {
         (canonicalize_name(name), version)

@@ -47,9 +47,10 @@ from maxcore.models.template import (
 from maxcore.models.tenant import Locale
 from maxcore.rules.delivery import statuses_before
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService, tenant_settings
-from maxcore.services.tenants import provision_tenant
+from maxcore.services.alerts import AlertService
+from maxcore.services.tenants import provision_tenant, tenant_settings
 from tests.support.dynamodb_requests import RequestCounter
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -379,6 +380,7 @@ def test_cross_tenant_activity_repository(tenant_id: str, other_tenant_id: str) 
 
 
 def test_cross_tenant_alert_repository(tenant_id: str, other_tenant_id: str) -> None:
+    settings_only(tenant_id)
     lead = LeadRepository(tenant_id).create(_lead())
     AlertService(tenant_id, clock=lambda: NOW + timedelta(days=8)).generate()
     alert = AlertRepository(tenant_id).for_lead(lead.id)[0]

@@ -17,6 +17,7 @@ from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions, tool_call
 from tests.support.fake_llm import answer as fake_answer
 from tests.support.fake_llm import error as fake_error
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -25,11 +26,12 @@ ALERTS = "functions/alerts/"
 
 @pytest.fixture
 def api(tenant_id: str) -> ApiClient:
-    return ApiClient(ALERTS, tenant_id, role="member", sub="rep-1")
+    return ApiClient(ALERTS, settings_only(tenant_id), role="member", sub="rep-1")
 
 
 @pytest.fixture
 def lead_id(tenant_id: str) -> str:
+    settings_only(tenant_id)
     return LeadService(tenant_id).create(CreateLeadRequest(first_name="Sophie", phone="06 12 34 56 78")).id
 
 

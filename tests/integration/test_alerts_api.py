@@ -22,6 +22,7 @@ from maxcore.services.leads import LeadService
 from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import provision_tenant
 from tests.support.api import ApiClient
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -30,12 +31,12 @@ ALERTS = "functions/alerts/"
 
 @pytest.fixture
 def member(tenant_id: str) -> ApiClient:
-    return ApiClient(ALERTS, tenant_id, role="member", sub="rep-1")
+    return ApiClient(ALERTS, settings_only(tenant_id), role="member", sub="rep-1")
 
 
 @pytest.fixture
 def admin(tenant_id: str) -> ApiClient:
-    return ApiClient(ALERTS, tenant_id, role="admin", sub="boss-1")
+    return ApiClient(ALERTS, settings_only(tenant_id), role="admin", sub="boss-1")
 
 
 def _lead(tenant_id: str, age: timedelta, **fields: Any) -> str:
@@ -253,7 +254,7 @@ def test_another_tenants_alerts_are_invisible(
     member: ApiClient, other_tenant_id: str, histories: dict[str, str]
 ) -> None:
     alert = _alerts(member)[0]
-    stranger = ApiClient(ALERTS, other_tenant_id, role="admin", sub="intruder")
+    stranger = ApiClient(ALERTS, settings_only(other_tenant_id, "Another Shop"), role="admin", sub="intruder")
     assert stranger.get(f"/alerts/{alert['id']}").status == 404
     assert stranger.post(f"/alerts/{alert['id']}/resolve").status == 404
     assert stranger.get("/alerts").body["items"] == []

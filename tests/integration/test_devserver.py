@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -163,6 +164,23 @@ def test_the_openapi_document_lists_every_route_of_the_template(server: DevServe
     assert document["info"]["title"] == "M.A.X. API"
     assert document["servers"][0]["url"] == server.url
     assert "jwt" in document["components"]["securitySchemes"]
+
+
+def test_a_function_split_into_routers_serves_each_router_from_its_own_modules(
+    server: DevServer, admin_token: str
+) -> None:
+    # Given the prospection function, whose routes sit in its own routes/ package
+    # When its routes are called through the dev server
+    scenarios = _get(server, "/scenarios", admin_token)
+    blacklist = _get(server, "/blacklist", admin_token)
+
+    # Then each router answers, and its modules are kept under the function's name, not as a bare
+    # "routes" that another function's routes/ would be confused with
+    assert scenarios.status_code == 200, scenarios.text
+    assert len(scenarios.json()["items"]) >= 5
+    assert blacklist.status_code == 200, blacklist.text
+    assert "routes" not in sys.modules
+    assert "maxfn_functions_prospection_routes.scenarios" in sys.modules
 
 
 def test_docs_serve_swagger_ui_with_local_assets(server: DevServer) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from maxcore.services.tenants import provision_tenant
 from tests.support.api import ApiClient
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -16,12 +17,12 @@ LEADS = "functions/leads/"
 
 @pytest.fixture
 def api(tenant_id: str) -> ApiClient:
-    return ApiClient(LEADS, tenant_id)
+    return ApiClient(LEADS, settings_only(tenant_id))
 
 
 @pytest.fixture
 def other_api(other_tenant_id: str) -> ApiClient:
-    return ApiClient(LEADS, other_tenant_id)
+    return ApiClient(LEADS, settings_only(other_tenant_id, "Another Shop"))
 
 
 def _all_ids(api: ApiClient) -> list[str]:

@@ -43,7 +43,7 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
-from maxcore.services.prospection import ProspectService
+from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import LEASE, Sequencer
 from maxcore.services.tenants import TenantService
 from tests.support.api import ApiClient

@@ -31,7 +31,7 @@ from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Dire
 from maxcore.models.prospection import EnrollRequest
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
-from maxcore.services.prospection import ProspectService
+from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter

@@ -23,7 +23,7 @@ from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.prospection import EnrollRequest, SchedulePreview
 from maxcore.models.tenant import Locale, Mode, Tenant
-from maxcore.services.prospection import ProspectService
+from maxcore.services.prospects import ProspectService
 from maxcore.services.schedule_preview import SchedulePreviewService
 from maxcore.services.sequencer import Sequencer
 from maxcore.settings import reset_settings

@@ -13,6 +13,7 @@ from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient
 from tests.support.logs import captured_logs, emitted_metrics
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,7 @@ def test_a_schedule_input_that_does_not_parse_fails_loudly(fanout_queue: str, ev
 
 def test_worker_runs_each_tenant_job_and_reports_only_the_bad_messages(tenant_id: str) -> None:
     # Given a tenant with three leads, and a batch holding its job and a poison message
-    leads = ApiClient("functions/leads/", tenant_id)
+    leads = ApiClient("functions/leads/", settings_only(tenant_id))
     for name in ("A", "B", "C"):
         assert leads.post("/leads", {"first_name": name}).status == 201
     good = json.dumps(
@@ -92,7 +93,8 @@ def test_worker_generates_the_tenants_alerts_once(tenant_id: str) -> None:
     from maxcore.services.leads import LeadService
     from maxcore.services.scheduling import run_tenant_job
 
-    # Given a lead nobody wrote to for 8 days and one created today
+    # Given a tenant's lead nobody wrote to for 8 days and one created today
+    settings_only(tenant_id)
     LeadService(tenant_id, clock=lambda: utcnow() - timedelta(days=8)).create(
         CreateLeadRequest(first_name="Ancien")
     )

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from maxcore.dal.templates import TemplateRepository, VersionWrite
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError
 from maxcore.library import templates as library
-from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
+from maxcore.models.tenant import Mode, UpdateTenantRequest
 from maxcore.services.tenants import TenantService, provision_tenant
 from tests.support.api import ApiClient, ApiResponse
+from tests.support.tenants import settings_only
 
 pytestmark = pytest.mark.integration
 
@@ -34,22 +33,11 @@ EMAIL = {
 }
 
 
-def _profile_only(tenant_id: str, name: str) -> str:
-    """A tenant's settings without the built-in library (as a tenant made before it existed).
-
-    Most tests use it: seeding 26 templates per test would make the shared table, and every
-    transaction moto runs on it, needlessly large. The library tests provision for real.
-    """
-    now = datetime.now(UTC)
-    TenantProfileRepository(tenant_id).create_if_absent(
-        Tenant(id=tenant_id, name=name, created_at=now, updated_at=now)
-    )
-    return tenant_id
-
-
 @pytest.fixture
 def tenant(tenant_id: str) -> str:
-    return _profile_only(tenant_id, "Institut Belle Peau")
+    # Settings without the built-in library (as a tenant made before it existed); the library
+    # tests provision for real.
+    return settings_only(tenant_id, "Institut Belle Peau")
 
 
 @pytest.fixture
@@ -59,7 +47,7 @@ def api(tenant: str) -> ApiClient:
 
 @pytest.fixture
 def other_api(other_tenant_id: str) -> ApiClient:
-    return ApiClient(TEMPLATES, _profile_only(other_tenant_id, "Another Shop"))
+    return ApiClient(TEMPLATES, settings_only(other_tenant_id, "Another Shop"))
 
 
 @pytest.fixture
@@ -582,7 +570,7 @@ def test_a_value_that_makes_the_html_unsafe_is_422(api: ApiClient) -> None:
 
 
 def test_render_with_another_tenants_lead_is_404(api: ApiClient, other_tenant_id: str) -> None:
-    _profile_only(other_tenant_id, "Another Shop")
+    settings_only(other_tenant_id, "Another Shop")
     theirs = ApiClient(LEADS, other_tenant_id).post("/leads", {"first_name": "Secret"}).body
     template = _create(api, SMS)
     response = api.post(f"/templates/{template['id']}/render", {"lead_id": theirs["id"]})

@@ -12,7 +12,14 @@ from maxcore.models.alert import AlertDraft, AlertType, Severity
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
 from maxcore.models.tenant import AlertThresholds
-from maxcore.rules.alerts import elapsed_hours, evaluate, iso, local_days_between, reason_resolved
+from maxcore.rules.alerts import (
+    SEVERITIES,
+    elapsed_hours,
+    evaluate,
+    iso,
+    local_days_between,
+    reason_resolved,
+)
 
 PARIS = ZoneInfo("Europe/Paris")
 TZ = "Europe/Paris"
@@ -480,6 +487,16 @@ def test_alerts_are_sorted_most_severe_first() -> None:
 
 def test_a_fresh_lead_needs_nothing() -> None:
     assert evaluate(_lead(status=LeadStatus.NEW), DEFAULTS, NOW, TZ, "en") == []
+
+
+@pytest.mark.parametrize("alert_type", list(AlertType))
+def test_every_alert_type_has_a_severity_and_says_why_it_does_not_hold(alert_type: AlertType) -> None:
+    # Given a fresh lead, for which no alert holds
+    lead = _lead(status=LeadStatus.NEW)
+    # Then every type, including one added later, has its severity and its own reason
+    assert alert_type in SEVERITIES
+    reason = reason_resolved(alert_type, lead, NOW, DEFAULTS, TZ)
+    assert reason not in {"", "the alert still holds"}
 
 
 @pytest.mark.parametrize(("locale", "word"), [("fr", "jours"), ("en", "days"), ("de", "jours")])

@@ -14,9 +14,12 @@ HEAVY = {"openai", "twilio", "resend"}
 
 # What each layer of maxcore may import (DESIGN.md: functions -> services -> rules/dal/channels/ai -> models).
 ALLOWED = {
-    # Models validate contacts with the pure normalisation rules of rules/contact.py.
-    "models": {"models", "rules"},
+    # The bottom: what a schema checks by itself lives in models (models/contact.py), never in rules.
+    "models": {"models"},
     "rules": {"models", "rules", "texts"},
+    # The model's client, prompts and tools: models and pure rules, never storage, providers or use
+    # cases (a service hands ai/ what it read and records what it answered).
+    "ai": {"models", "rules", "ai", "errors", "observability", "settings"},
     # The built-in template library is plain data.
     "library": set(),
     "dal": {"models", "rules", "dal", "errors", "settings", "ids", "clock"},
@@ -80,11 +83,17 @@ def test_maxcore_imports_go_one_way(layer: str) -> None:
     assert wrong == []
 
 
-def test_handlers_do_not_reach_into_the_data_layer_items() -> None:
+# A handler validates, takes the tenant from the request and calls one service: it never reaches a
+# repository, a rule, a provider adapter or the model directly.
+HANDLERS_MAY_IMPORT = {"api", "models", "services", "errors", "observability", "settings"}
+
+
+def test_handlers_go_through_the_services() -> None:
     wrong = [
         f"{path.relative_to(ROOT)}:{line} imports {module}"
         for path in (ROOT / "functions").rglob("*.py")
         for module, line, _ in _imports(path)
-        if module.startswith(("maxcore.dal.items", "pynamodb"))
+        if module.startswith("pynamodb")
+        or (module.startswith("maxcore.") and module.split(".")[1] not in HANDLERS_MAY_IMPORT)
     ]
     assert wrong == []

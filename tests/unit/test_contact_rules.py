@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from maxcore.models.contact import ContactFormatError, check_country, normalize_email
 from maxcore.rules.contact import (
-    ContactFormatError,
     PhoneNumberError,
-    check_country,
     fold,
     national_digits,
-    normalize_email,
     normalize_phone,
     phone_query,
     search_text,

@@ -7,12 +7,11 @@ from datetime import date, datetime
 
 import pytest
 
+from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.rules.intent import (
-    HOT_INTENTS,
     PRECEDENCE,
     Classification,
     Cue,
-    Intent,
     classify,
     normalize,
 )

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
 from maxcore.models.common import Channel
-from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.models.intent import Intent
+from maxcore.rules.intent import classify
+from maxcore.rules.keywords import OPT_OUT_WORDS, Keyword, keyword_of
 from maxcore.rules.sms import SmsEncoding, analyse
 from maxcore.texts import CATALOGUE, render
 
@@ -36,6 +39,47 @@ PHONE_CHANNELS = [Channel.SMS, Channel.WHATSAPP]
 def test_twilio_default_keywords_on_phone_channels(channel: Channel, text: str, expected: Keyword) -> None:
     # Given a message that is only one of Twilio's default keywords, then it is that keyword
     assert keyword_of(text, channel) is expected
+
+
+@pytest.mark.parametrize("channel", PHONE_CHANNELS)
+@pytest.mark.parametrize("text", ["ARRET", "Arrêt", "arrêt !", "STOP SMS", "Stop sms."])
+def test_french_opt_out_words_on_phone_channels(channel: Channel, text: str) -> None:
+    # Given a French lead answering with the words French senders advertise, then it is an opt-out
+    assert keyword_of(text, channel) is Keyword.OPT_OUT
+
+
+def test_the_opt_out_list_has_english_and_french_words() -> None:
+    words = {w.word for w in OPT_OUT_WORDS}
+    assert {"stop", "unsubscribe", "optout"} <= words
+    assert {"arret", "stop sms"} <= words
+
+
+@pytest.mark.parametrize("word", [w.word for w in OPT_OUT_WORDS])
+@pytest.mark.parametrize("typed", [str.upper, str.lower, str.capitalize])
+def test_the_keyword_reader_and_the_reply_classifier_agree_on_every_opt_out_word(
+    word: str, typed: Callable[[str], str]
+) -> None:
+    # Given a lead whose whole message is one of the opt-out words, however capitalised
+    text = typed(word)
+    # Then it is an opt-out keyword on SMS, and the classifier reads an unsubscribe from that very word
+    assert keyword_of(text, Channel.SMS) is Keyword.OPT_OUT
+    result = classify(text)
+    assert result.intent is Intent.UNSUBSCRIBE
+    assert [c.pattern for c in result.cues] == [f"sms:{word.upper()}"]
+
+
+@pytest.mark.parametrize(
+    ("word", "variant"), [(w.word, variant) for w in OPT_OUT_WORDS for variant in w.variants]
+)
+def test_a_variant_spelling_is_an_unsubscribe_for_the_classifier_but_no_keyword(
+    word: str, variant: str
+) -> None:
+    # Given a lead who types an opt-out word another way ("STOOP", "OPT OUT", "Arrête")
+    text = variant.upper()
+    # Then the classifier reads that word, and the keyword reader, exact like Twilio's, does not
+    assert [c.pattern for c in classify(text).cues] == [f"sms:{word.upper()}"]
+    assert classify(text).intent is Intent.UNSUBSCRIBE
+    assert keyword_of(text, Channel.SMS) is None
 
 
 @pytest.mark.parametrize(

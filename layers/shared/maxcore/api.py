@@ -1,7 +1,8 @@
 """What every HTTP function shares: the resolver, the error envelope, the caller's identity.
 
-Handlers stay thin: they build their resolver with :func:`create_app`, read the caller with
-:func:`principal`, call one service, and export ``lambda_handler = make_handler(app)``.
+Handlers stay thin: they build their resolver with :func:`create_app` (a function with many routes
+splits them into routers made by :func:`create_router`), read the caller with :func:`principal`, call
+one service, and export ``lambda_handler = make_handler(app)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -76,6 +78,8 @@ PositionCursorQuery = Annotated[str | None, Query(pattern=POSITION_CURSOR_PATTER
 """The ``cursor`` of a time-ordered list (timeline, messages, conversations, interactions, runs)."""
 AlertCursorQuery = Annotated[str | None, Query(pattern=ALERT_CURSOR_PATTERN, description=_NEXT_PAGE)]
 """The ``cursor`` of the alerts."""
+LimitQuery = Annotated[int, Query(ge=1, le=100)]
+"""The ``limit`` of a paged list: 1 to 100 items a page."""
 
 
 def responses(status: int, description: str, *errors: int) -> dict[int, OpenAPIResponse]:
@@ -173,7 +177,12 @@ def create_app(title: str) -> APIGatewayHttpResolver:
     return app
 
 
-def principal(app: APIGatewayHttpResolver) -> Principal:
+def create_router() -> APIGatewayHttpRouter:
+    """A router for one resource's routes; the function's resolver takes them with ``include_router``."""
+    return APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves it unannotated
+
+
+def principal(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Principal:
     """The caller of the current request, from the JWT authorizer's claims.
 
     Raises

@@ -13,16 +13,9 @@ from typing import Any
 
 from maxcore.ai.llm import ChatModel
 from maxcore.ai.prompts import intent_prompt
+from maxcore.models.intent import Intent
 
-INTENTS = (
-    "interested",
-    "meeting_request",
-    "question",
-    "not_interested",
-    "unsubscribe",
-    "out_of_office",
-    "neutral",
-)
+INTENTS = tuple(intent.value for intent in Intent)
 """The intents the model may choose from (the rules' own values)."""
 
 REPORT_INTENT_TOOL: dict[str, Any] = {

@@ -38,6 +38,7 @@ from pydantic import ValidationError
 
 from maxcore.models.activity import ActivityStatus
 from maxcore.models.common import Channel
+from maxcore.models.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email
 from maxcore.models.webhook import (
     DeliveryUpdate,
     IgnoredEvent,
@@ -45,7 +46,7 @@ from maxcore.models.webhook import (
     SuppressionReason,
     WebhookEvent,
 )
-from maxcore.rules.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import normalize_phone
 
 
 class WebhookPayloadError(ValueError):

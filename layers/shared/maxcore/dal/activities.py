@@ -115,7 +115,7 @@ class ActivityRepository(TenantRepository):
             return None
 
     def note_pending(self, activity: Activity) -> None:
-        """AP10'': before a provider call that takes no idempotency key, keep our reference of the
+        """AP10b: before a provider call that takes no idempotency key, keep our reference of the
         message (its activity id, which the status callback URL carries) and the activity about to
         be recorded. One PutItem, ``PK = TENANT#t#PMSG, SK = PMSG#ref:<activity id>`` (a new id each
         send); it expires with the provider references."""
@@ -134,7 +134,7 @@ class ActivityRepository(TenantRepository):
         ).save()
 
     def find_pending(self, reference: str) -> tuple[MessageRef, Activity] | None:
-        """AP10'': the message our reference names, in this tenant's partition only (one strong
+        """AP10b: the message our reference names, in this tenant's partition only (one strong
         GetItem): where its activity is, and the activity as it was about to be recorded."""
         item = self._message_ref_item(keys.message_reference_sk(reference))
         if item is None or item.pending is None:
@@ -142,7 +142,7 @@ class ActivityRepository(TenantRepository):
         return _message_ref(item), Activity.model_validate_json(item.pending)
 
     def attach_provider_id(self, ref: MessageRef, provider_message_id: str, at: datetime) -> bool:
-        """AP10'': give a recorded message that has none its provider id, found by a status callback.
+        """AP10b: give a recorded message that has none its provider id, found by a status callback.
 
         One transaction: Put the provider reference (``attribute_not_exists``) and Update the
         activity (it exists and has no provider id yet). Returns False when either condition fails
@@ -173,7 +173,7 @@ class ActivityRepository(TenantRepository):
         return True
 
     def get(self, ref: MessageRef) -> Activity | None:
-        """The activity a reference points to, if it still exists."""
+        """AP10: the activity a reference points to, if it still exists (one strong GetItem)."""
         try:
             item = ActivityItem.get(
                 keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk, consistent_read=True
@@ -190,7 +190,7 @@ class ActivityRepository(TenantRepository):
         summary: LeadSummary,
         consent: dict[Channel, ConsentState] | None = None,
     ) -> bool:
-        """AP10': move a message's status forward, with the lead's summary, in one transaction.
+        """AP10: move a message's status forward, with the lead's summary, in one transaction.
 
         The activity update holds only while its status is one of ``update.allowed_from``: a late
         or repeated report never moves a status back. Returns ``False`` when it did not hold (the
@@ -258,7 +258,7 @@ class ActivityRepository(TenantRepository):
         return found
 
     def recent_outbound_with(self, lead_id: str, limit: int, **metadata: object) -> Activity | None:
-        """AP9': among the lead's ``limit`` latest activities, the outbound one whose metadata has
+        """AP9: among the lead's ``limit`` latest activities, the outbound one whose metadata has
         every ``metadata`` value (the message of an interrupted send: its campaign and step, or its
         automation and episode). One Query."""
         for activity in self.page_for_lead(lead_id, None, limit):

@@ -82,7 +82,7 @@ class AlertRepository(TenantRepository):
 
     # --- the leads, as the generation reads them ------------------------------------------------
     def lead_state(self, lead_id: str) -> LeadAlertState:
-        """AP2 with the alert attributes: one lead, read consistently (404 when unknown)."""
+        """AP11 for one lead: its item with the alert pointers, read consistently; 404 when unknown."""
         try:
             item = LeadItem.get(keys.lead_pk(self.tenant_id), keys.lead_sk(lead_id), consistent_read=True)
         except DoesNotExist as exc:
@@ -102,7 +102,7 @@ class AlertRepository(TenantRepository):
         preferred_channel: ActivityChannel | None,
         now: datetime,
     ) -> None:
-        """AP11': write one lead's alert changes and its preferred channel, conditioned on its pointers.
+        """AP11: write one lead's alert changes and its preferred channel, conditioned on its pointers.
 
         Each transaction holds the lead update (every pointer it changes is checked against the value
         read) and the alert items of those pointers, so two generations racing on one lead cannot
@@ -220,12 +220,12 @@ class AlertRepository(TenantRepository):
         return [a for _, a in page[:limit]], _encode_cursor(str(sort_key), last.id)
 
     def for_lead(self, lead_id: str) -> list[Alert]:
-        """AP12': every alert of one lead still kept (open, or resolved within retention), newest first."""
+        """AP12: every alert of one lead still kept (open, or resolved within retention), newest first."""
         pk = keys.lead_alerts_gsi2pk(self.tenant_id, lead_id)
         return [_to_alert(i) for i in _alerts(AlertItem.gsi2.query(pk, scan_index_forward=False))]
 
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Alert]:
-        """AP12': up to ``limit`` alerts of a lead opened before the timeline position ``before``.
+        """AP12: up to ``limit`` alerts of a lead opened before the timeline position ``before``.
 
         Newest first; ``before`` is ``<time>#<id>``, as the lead's alerts sort on GSI2.
         """
@@ -235,7 +235,7 @@ class AlertRepository(TenantRepository):
         return [_to_alert(i) for i in _alerts(query)]
 
     def open_counts(self) -> dict[AlertType, int]:
-        """AP12'': how many alerts of each type are open (GSI1, the type attribute only)."""
+        """AP12: how many alerts of each type are open (GSI1, the type attribute only)."""
         counts: dict[AlertType, int] = {}
         query = AlertItem.gsi1.query(
             keys.alert_state_gsi1pk(self.tenant_id, AlertState.OPEN.value), attributes_to_get=["alert_type"]
@@ -247,7 +247,7 @@ class AlertRepository(TenantRepository):
 
     # --- resolutions ----------------------------------------------------------------------------
     def resolve_by_user(self, alert: Alert, user: str, resolution: str, now: datetime) -> None:
-        """AP12''': resolve an open alert and mark the lead's pointer dismissed, together.
+        """AP12: resolve an open alert and mark the lead's pointer dismissed, together.
 
         The pointer keeps the episode, so the generation does not reopen it. When the lead no longer
         points to this alert (the lead was deleted), the alert alone is resolved.
@@ -283,7 +283,7 @@ class AlertRepository(TenantRepository):
         self.resolve_alone(alert, user, resolution, now)
 
     def resolve_alone(self, alert: Alert, by: str, resolution: str, now: datetime) -> None:
-        """Resolve an open alert without touching its lead (the lead is gone)."""
+        """AP12: resolve an open alert without touching its lead (the lead is gone)."""
         try:
             self._key(alert.id).update(
                 actions=_resolve_actions(self.tenant_id, alert.id, by, resolution, now),

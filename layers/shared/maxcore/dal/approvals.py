@@ -43,7 +43,7 @@ class ApprovalRepository(TenantRepository):
         kind: ApprovalKind | None = None,
         status: ApprovalStatus | None = None,
     ) -> tuple[list[Approval], str | None]:
-        """AP35': approvals newest first, filtered by kind and status."""
+        """AP35: approvals newest first, filtered by kind and status."""
         condition: Condition = ApprovalItem.SK.startswith("APPROVAL#")
         bound = None
         if cursor is not None:
@@ -75,7 +75,7 @@ class ApprovalRepository(TenantRepository):
     def decide(
         self, approval: Approval, status: ApprovalStatus, by: str, now: datetime, result: dict[str, Any]
     ) -> Approval:
-        """AP35'': settle a pending approval once (``status = pending``); 409 if already settled."""
+        """AP35: settle a pending approval once (``status = pending``); 409 if already settled."""
         item = ApprovalItem(keys.approval_pk(self.tenant_id), keys.approval_sk(approval.id))
         try:
             item.update(
@@ -96,13 +96,13 @@ class ApprovalRepository(TenantRepository):
         )
 
     def record_result(self, approval: Approval, result: dict[str, Any]) -> Approval:
-        """AP35'''': what came of an approved item (the send's activity, or why it failed)."""
+        """AP35: what came of an approved item (the send's activity, or why it failed)."""
         item = ApprovalItem(keys.approval_pk(self.tenant_id), keys.approval_sk(approval.id))
         item.update(actions=[ApprovalItem.result.set(result)])
         return approval.model_copy(update={"result": result})
 
     def reopen(self, approval: Approval) -> Approval:
-        """Back to pending after a send that could not happen (the provider down, the cap reached)."""
+        """AP35: back to pending after a send that could not happen (the provider down, the cap reached)."""
         item = ApprovalItem(keys.approval_pk(self.tenant_id), keys.approval_sk(approval.id))
         item.update(
             actions=[
@@ -118,7 +118,7 @@ class ApprovalRepository(TenantRepository):
         )
 
     def create(self, approval: Approval) -> Approval:
-        """AP35''': write a new approval (automations; campaigns write theirs in their transition)."""
+        """AP35: write a new approval (automations; campaigns write theirs in their transition)."""
         approval_item(self.tenant_id, approval).save(condition=ApprovalItem.PK.does_not_exist())
         return approval
 

@@ -53,7 +53,7 @@ class AutomationRepository(TenantRepository):
         return _automation(item)
 
     def list_all(self) -> list[Automation]:
-        """AP37': every automation of the tenant, newest first (one Query)."""
+        """AP37: every automation of the tenant, newest first (one Query)."""
         return [
             _automation(i)
             for i in AutomationItem.query(keys.automation_pk(self.tenant_id), scan_index_forward=False)
@@ -61,7 +61,7 @@ class AutomationRepository(TenantRepository):
         ]
 
     def save(self, automation: Automation, *, new: bool = False) -> Automation:
-        """AP37'': create, or replace if unchanged since read (``version``; 409 otherwise)."""
+        """AP37: create, or replace if unchanged since read (``version``; 409 otherwise)."""
         item = AutomationItem(
             keys.automation_pk(self.tenant_id),
             keys.automation_sk(automation.id),
@@ -88,7 +88,7 @@ class AutomationRepository(TenantRepository):
         return automation.model_copy(update={"version": item.version})
 
     def delete(self, automation: Automation) -> None:
-        """AP37''': delete if unchanged since read."""
+        """AP37: delete if unchanged since read."""
         item = AutomationItem(keys.automation_pk(self.tenant_id), keys.automation_sk(automation.id))
         item.version = automation.version
         try:
@@ -194,7 +194,7 @@ class AutomationRepository(TenantRepository):
     def mark_run_sending(
         self, automation_id: str, lead_id: str, episode: str, token: str, now: datetime
     ) -> bool:
-        """AP38'': note, before calling the provider, that the send has started."""
+        """AP38: note, before calling the provider, that the send has started."""
         return self._move(automation_id, lead_id, episode, token, "sending", now)
 
     def finish_run(
@@ -207,7 +207,7 @@ class AutomationRepository(TenantRepository):
         now: datetime,
         approval: Approval | None = None,
     ) -> bool:
-        """AP38''': the occurrence is done, with its decision (and the draft or suggestion it made,
+        """AP38: the occurrence is done, with its decision (and the draft or suggestion it made,
         in the same transaction). ``False``: another worker took the occurrence over meanwhile."""
         return self._move(automation_id, lead_id, episode, token, "done", now, decision, approval=approval)
 
@@ -221,7 +221,7 @@ class AutomationRepository(TenantRepository):
         until: datetime,
         now: datetime,
     ) -> bool:
-        """AP38''': put the occurrence off until ``until`` (a cap, the provider down): nothing left,
+        """AP38: put the occurrence off until ``until`` (a cap, the provider down): nothing left,
         and the first run after ``until`` may claim it again."""
         return self._move(automation_id, lead_id, episode, token, "deferred", now, decision, lease=until)
 

@@ -37,7 +37,7 @@ class BlacklistRepository(TenantRepository):
         return {(BlacklistKind(i.kind), i.value) for i in found if isinstance(i, BlacklistItem)}
 
     def list_all(self) -> list[BlacklistEntry]:
-        """AP36': the whole blacklist (e-mails, then phones)."""
+        """AP36: the whole blacklist (e-mails, then phones)."""
         return [
             _entry(i)
             for i in BlacklistItem.query(keys.blacklist_pk(self.tenant_id))
@@ -45,7 +45,7 @@ class BlacklistRepository(TenantRepository):
         ]
 
     def add(self, entry: BlacklistEntry) -> BlacklistEntry:
-        """AP36'': blacklist an address once; 409 when it already is."""
+        """AP36: blacklist an address once; 409 when it already is."""
         item = BlacklistItem(
             keys.blacklist_pk(self.tenant_id),
             keys.blacklist_sk(entry.kind.value, entry.value),
@@ -67,7 +67,7 @@ class BlacklistRepository(TenantRepository):
         return entry
 
     def remove(self, kind: BlacklistKind, value: str) -> None:
-        """AP36''': take an address off the blacklist; 404 when it is not on it."""
+        """AP36: take an address off the blacklist; 404 when it is not on it."""
         item = BlacklistItem(keys.blacklist_pk(self.tenant_id), keys.blacklist_sk(kind.value, value))
         try:
             item.delete(condition=BlacklistItem.PK.exists())

@@ -92,7 +92,7 @@ class BudgetRepository(TenantRepository):
 
     # --- writes -------------------------------------------------------------------------------
     def open(self, allowance: int, period: str, now: datetime) -> bool:
-        """AP17': create the budget with the plan's allowance unless it exists; True when created now."""
+        """AP17: create the budget with the plan's allowance unless it exists; True when created now."""
         item = BudgetItem(
             keys.tenant_pk(self.tenant_id),
             keys.BUDGET_SK,
@@ -127,7 +127,7 @@ class BudgetRepository(TenantRepository):
         return True
 
     def reserve(self, reservation: Reservation) -> None:
-        """Take ``cost`` from the balance into ``reserved``, only if the balance covers it."""
+        """AP17: take ``cost`` from the balance into ``reserved``, only if the balance covers it."""
         budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
         item = ReservationItem(
             keys.reservation_pk(self.tenant_id),
@@ -163,7 +163,7 @@ class BudgetRepository(TenantRepository):
         self._with_retries(write, on_condition=InsufficientBalanceError)
 
     def settle(self, reservation: Reservation, state: ReservationState, outcome: str, now: datetime) -> None:
-        """Commit or refund a reservation, once: a second settle of the same reservation is a 409."""
+        """AP17 and AP18: commit or refund a reservation once; settling it again is a 409."""
         refund = state is ReservationState.REFUNDED
         budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
         item = ReservationItem(keys.reservation_pk(self.tenant_id), keys.reservation_sk(reservation.id))
@@ -195,7 +195,7 @@ class BudgetRepository(TenantRepository):
         self._with_retries(write, on_condition=already_settled)
 
     def add_tokens(self, tokens: int, *, pack: bool, reason: str, now: datetime) -> None:
-        """Add a pack (carried over resets) to the balance, with its ledger entry."""
+        """AP17: add a pack (carried over resets) to the balance, with its ledger entry."""
         budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
         actions: list[Action] = [BudgetItem.balance.add(tokens), BudgetItem.updated_at.set(now)]
         if pack:
@@ -213,7 +213,7 @@ class BudgetRepository(TenantRepository):
         self._with_retries(write, on_condition=lambda: NotFoundError("this account has no token budget yet"))
 
     def reset(self, period: str, allowance: int, now: datetime) -> bool:
-        """AP17'': start ``period``: balance = allowance + unspent pack tokens; once per period.
+        """AP17: start ``period``: balance = allowance + unspent pack tokens; once per period.
 
         Plan tokens are taken first, so what is left of the balance, up to the packs bought, is pack
         tokens and carries over; unused plan tokens expire. Reservations in flight keep their tokens.

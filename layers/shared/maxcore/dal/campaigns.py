@@ -28,7 +28,7 @@ class CampaignRepository(TenantRepository):
         return _campaign(item)
 
     def list_all(self) -> list[Campaign]:
-        """AP30': every campaign of the tenant, newest first (one Query)."""
+        """AP30: every campaign of the tenant, newest first (one Query)."""
         return [
             _campaign(i)
             for i in CampaignItem.query(
@@ -40,7 +40,7 @@ class CampaignRepository(TenantRepository):
         ]
 
     def save(self, campaign: Campaign, *, new: bool = False) -> Campaign:
-        """AP30'': create (``attribute_not_exists``) or replace if unchanged since read (``version``)."""
+        """AP30: create (``attribute_not_exists``) or replace if unchanged since read (``version``)."""
         item = CampaignItem(
             keys.campaign_pk(self.tenant_id),
             keys.campaign_sk(campaign.id),
@@ -69,7 +69,7 @@ class CampaignRepository(TenantRepository):
         return campaign.model_copy(update={"version": item.version})
 
     def delete(self, campaign: Campaign) -> None:
-        """AP30''': delete the campaign if unchanged since read (its enrollments are deleted apart)."""
+        """AP30: delete the campaign if unchanged since read (its enrollments are deleted apart)."""
         item = CampaignItem(keys.campaign_pk(self.tenant_id), keys.campaign_sk(campaign.id))
         item.version = campaign.version
         try:

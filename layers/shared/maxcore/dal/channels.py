@@ -32,7 +32,7 @@ class ChannelRepository(TenantRepository):
         return _settings(item)
 
     def list_all(self) -> dict[Channel, ChannelSettings]:
-        """AP25': every channel's settings with one Query (defaults for those never saved)."""
+        """AP25: every channel's settings with one Query (defaults for those never saved)."""
         found = {c: ChannelSettings(channel=c) for c in Channel}
         for item in ChannelSettingsItem.query(
             keys.tenant_pk(self.tenant_id),
@@ -45,7 +45,7 @@ class ChannelRepository(TenantRepository):
         return found
 
     def save(self, settings: ChannelSettings) -> ChannelSettings:
-        """AP25'': write the settings if nobody saved them since they were read (409 otherwise)."""
+        """AP25: write the settings if nobody saved them since they were read (409 otherwise)."""
         item = ChannelSettingsItem(
             keys.tenant_pk(self.tenant_id),
             keys.channel_settings_sk(settings.channel.value),
@@ -100,7 +100,7 @@ class ChannelRepository(TenantRepository):
     def take_campaign_slot(
         self, campaign_id: str, channel: Channel, day: str, cap: int, now: datetime
     ) -> int:
-        """AP26 for one campaign: its own cap on one channel, counted on its local day."""
+        """AP26': a campaign's own cap on one channel, counted on its local day."""
         name = keys.campaign_cap_channel(campaign_id, channel.value)
         item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, name))
         try:
@@ -121,18 +121,18 @@ class ChannelRepository(TenantRepository):
         return int(item.sent)
 
     def give_back_campaign_slot(self, campaign_id: str, channel: Channel, day: str) -> None:
-        """A campaign message that could not be sent does not count against its cap."""
+        """AP26': a campaign message that could not be sent does not count against its cap."""
         name = keys.campaign_cap_channel(campaign_id, channel.value)
         item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, name))
         item.update(actions=[SendCounterItem.sent.add(-1)], condition=SendCounterItem.sent > 0)
 
     def give_back_send_slot(self, channel: Channel, day: str) -> None:
-        """AP26': a message that could not be sent does not count against the cap."""
+        """AP26: a message that could not be sent does not count against the cap."""
         item = SendCounterItem(keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, channel.value))
         item.update(actions=[SendCounterItem.sent.add(-1)], condition=SendCounterItem.sent > 0)
 
     def sent_on(self, channel: Channel, day: str) -> int:
-        """AP26'': messages counted on ``channel`` for ``day``."""
+        """AP26: messages counted on ``channel`` for ``day``."""
         try:
             item = SendCounterItem.get(
                 keys.send_counter_pk(self.tenant_id), keys.send_counter_sk(day, channel.value)

@@ -49,7 +49,7 @@ class ConversationRepository(TenantRepository):
         )
 
     def save(self, conversation: Conversation) -> Conversation:
-        """AP19': write the conversation if nobody else wrote it since it was read (409 otherwise)."""
+        """AP19: write the conversation if nobody else wrote it since it was read (409 otherwise)."""
         item = ConversationItem(
             keys.conversation_pk(self.tenant_id),
             keys.conversation_sk(conversation.id),

@@ -79,7 +79,7 @@ class EnrollmentRepository(TenantRepository):
         return enrollment_from_item(item)
 
     def page(self, campaign_id: str, limit: int, after_lead: str | None) -> list[Enrollment]:
-        """AP31': a campaign's enrollments in lead order, ``limit`` + 1 to tell if more follow."""
+        """AP31: a campaign's enrollments in lead order, ``limit`` + 1 to tell if more follow."""
         condition: Condition = EnrollmentItem.SK.startswith(keys.ENROLLMENT_SK_PREFIX)
         if after_lead is not None:
             condition = EnrollmentItem.SK.between(
@@ -97,7 +97,7 @@ class EnrollmentRepository(TenantRepository):
         ]
 
     def iter_campaign(self, campaign_id: str) -> Iterator[Enrollment]:
-        """AP31'': every enrollment of a campaign, in 1 MB pages."""
+        """AP31: every enrollment of a campaign, in 1 MB pages."""
         for item in EnrollmentItem.query(
             keys.enrollment_pk(self.tenant_id, campaign_id),
             EnrollmentItem.SK.startswith(keys.ENROLLMENT_SK_PREFIX),
@@ -124,7 +124,7 @@ class EnrollmentRepository(TenantRepository):
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:
-        """AP31''': enroll a lead once per campaign; ``False`` when it already is."""
+        """AP31: enroll a lead once per campaign; ``False`` when it already is."""
         item = self._item(enrollment)
         try:
             item.save(condition=EnrollmentItem.PK.does_not_exist())
@@ -176,7 +176,7 @@ class EnrollmentRepository(TenantRepository):
     def mark_sending(
         self, enrollment: Enrollment, token: str, step: int, message: PendingSend, now: datetime
     ) -> bool:
-        """AP32': note, before calling the provider, that this step's send has started, and its text."""
+        """AP32: note, before calling the provider, that this step's send has started, and its text."""
         try:
             self._key(enrollment).update(
                 actions=[*_sending_actions(step, message), EnrollmentItem.updated_at.set(now)],
@@ -225,7 +225,7 @@ class EnrollmentRepository(TenantRepository):
         return True
 
     def remove_all(self, campaign_id: str) -> int:
-        """Delete every item of a campaign's partition (its enrollments and interactions)."""
+        """AP31: delete every item of a campaign's partition (its enrollments and interactions)."""
         count = 0
         with EnrollmentItem.batch_write() as batch:
             for item in EnrollmentItem.query(keys.enrollment_pk(self.tenant_id, campaign_id)):

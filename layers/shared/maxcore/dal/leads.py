@@ -53,7 +53,7 @@ class LeadRepository(TenantRepository):
         return lead_from_item(item)
 
     def get_many(self, lead_ids: Iterable[str], *, consistent: bool = False) -> dict[str, Lead]:
-        """AP2': several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
+        """AP2: several leads by id, 100 keys per BatchGetItem; unknown ids are simply absent.
 
         DynamoDB may leave keys unprocessed (throttling, or an answer over 16 MB); those are asked
         again with exponential backoff, as AWS recommends, rather than in a tight loop.
@@ -209,7 +209,7 @@ class LeadRepository(TenantRepository):
         return lead.model_copy(update={"version": item.version})
 
     def update(self, before: Lead, after: Lead) -> Lead:
-        """AP1': write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
+        """AP1: write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
         item = _to_item(self.tenant_id, after)
         item.version = before.version
         old, new = _contacts(before), _contacts(after)
@@ -230,7 +230,7 @@ class LeadRepository(TenantRepository):
         return after.model_copy(update={"version": before.version + 1})
 
     def delete(self, lead: Lead) -> None:
-        """AP1'': delete a lead and its contact guards together."""
+        """AP1: delete a lead and its contact guards together."""
         item = _to_item(self.tenant_id, lead)
         item.version = lead.version
         try:

@@ -40,7 +40,7 @@ class OutboxRepository(TenantRepository):
         return entry
 
     def page(self, limit: int, cursor: str | None) -> tuple[list[OutboxEntry], str | None]:
-        """AP28': the outbox, newest first."""
+        """AP28: the outbox, newest first."""
         condition: Condition = OutboxItem.SK.startswith("OUT#")
         if cursor is not None:
             condition = OutboxItem.SK.between("OUT#", keys.outbox_sk(decode_cursor(cursor)))

@@ -26,7 +26,7 @@ class ScenarioRepository(TenantRepository):
         return _scenario(item)
 
     def latest(self, scenario_id: str) -> Scenario:
-        """AP29': the newest version of a scenario: one Query, descending, limit 1."""
+        """AP29: the newest version of a scenario: one Query, descending, limit 1."""
         for item in ScenarioItem.query(
             keys.scenario_pk(self.tenant_id),
             ScenarioItem.SK.startswith(f"SCENARIO#{scenario_id}#V#"),
@@ -39,7 +39,7 @@ class ScenarioRepository(TenantRepository):
         raise NotFoundError(f"scenario {scenario_id} not found", {"scenario_id": scenario_id})
 
     def list_latest(self) -> list[Scenario]:
-        """AP29'': the newest version of each of the tenant's scenarios, newest scenario first."""
+        """AP29: the newest version of each of the tenant's scenarios, newest scenario first."""
         newest: dict[str, ScenarioItem] = {}
         for item in ScenarioItem.query(
             keys.scenario_pk(self.tenant_id), ScenarioItem.SK.startswith("SCENARIO#")
@@ -49,7 +49,7 @@ class ScenarioRepository(TenantRepository):
         return sorted((_scenario(i) for i in newest.values()), key=lambda s: s.id, reverse=True)
 
     def add_version(self, scenario: Scenario) -> Scenario:
-        """AP29''': write a new version; a version that already exists (a concurrent edit) is a 409."""
+        """AP29: write a new version; a version that already exists (a concurrent edit) is a 409."""
         item = ScenarioItem(
             keys.scenario_pk(self.tenant_id),
             keys.scenario_sk(scenario.id, scenario.version),

@@ -47,7 +47,7 @@ class SecretRepository:
         self.tenant_id = tenant_id
 
     def name(self, provider: str, credential: str) -> str:
-        """The parameter name of one credential."""
+        """AP24: the name of one credential's parameter, under the tenant's own path."""
         return f"/max/{get_settings().stage}/tenants/{self.tenant_id}/{provider}/{credential}"
 
     def get(self, provider: str, credential: str) -> str | None:
@@ -59,11 +59,11 @@ class SecretRepository:
         return str(value) if value else None
 
     def get_all(self, provider: str, credentials: tuple[str, ...]) -> dict[str, str | None]:
-        """Each of ``credentials`` of ``provider``, ``None`` for those not set."""
+        """AP24: each of ``credentials`` of ``provider``, ``None`` for those not set."""
         return {name: self.get(provider, name) for name in credentials}
 
     def put(self, provider: str, credential: str, value: str) -> None:
-        """AP24': set one credential (SecureString, overwriting) and forget its cached value."""
+        """AP24: set one credential (SecureString, overwriting) and forget its cached value."""
         name = self.name(provider, credential)
         _client().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
         _provider().clear_cache()  # type: ignore[no-untyped-call]

@@ -24,7 +24,7 @@ class SuppressionRepository(TenantRepository):
         return True
 
     def addresses(self) -> frozenset[str]:
-        """AP27'': every suppressed address of the tenant (one Query of its partition, 1 MB pages)."""
+        """AP27: every suppressed address of the tenant (one Query of its partition, 1 MB pages)."""
         return frozenset(
             item.address
             for item in SuppressionItem.query(keys.suppression_pk(self.tenant_id))
@@ -34,7 +34,7 @@ class SuppressionRepository(TenantRepository):
     def suppress(
         self, address: str, reason: str, detail: str | None, provider_message_id: str | None, now: datetime
     ) -> bool:
-        """AP27': suppress ``address``; the first reason stays. Returns ``False`` when already there."""
+        """AP27: suppress ``address``; the first reason stays. Returns ``False`` when already there."""
         item = SuppressionItem(
             keys.suppression_pk(self.tenant_id),
             keys.suppression_sk("EMAIL", address),

@@ -1,4 +1,4 @@
-"""The template repository: heads and versions of one tenant's message templates (AP13)."""
+"""The template repository: heads and versions of one tenant's message templates."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ class TemplateRepository(TenantRepository):
 
     # --- writes -------------------------------------------------------------------------------
     def create(self, template: Template, first: TemplateVersion) -> Template:
-        """Put a new head and its first version together."""
+        """AP13': put a new head and its first version together."""
         self.commit(template, expected_revision=None, versions=[(first, VersionWrite.CREATE)])
         return template.model_copy(update={"revision": 1})
 
@@ -136,7 +136,7 @@ class TemplateRepository(TenantRepository):
         expected_revision: int | None,
         versions: Sequence[tuple[TemplateVersion, VersionWrite]] = (),
     ) -> Template:
-        """Write a head and the versions it points to in one transaction.
+        """AP13': write a head and the versions it points to in one transaction.
 
         The head is written only if its revision is still ``expected_revision`` (``None``: it must not
         exist yet), so two concurrent edits cannot both win; the loser gets a 409.
@@ -168,7 +168,7 @@ class TemplateRepository(TenantRepository):
         return head.model_copy(update={"revision": (expected_revision or 0) + 1})
 
     def delete(self, template: Template) -> None:
-        """Delete a head (if unchanged since read), then its versions."""
+        """AP13': delete a head (if unchanged since read), then its versions."""
         item = _to_item(self.tenant_id, template)
         item.version = template.revision
         try:
@@ -196,7 +196,7 @@ class TemplateRepository(TenantRepository):
         *,
         fresh: bool = False,
     ) -> bool:
-        """Put the built-in templates, then the marker saying this library version is in.
+        """AP20: put the built-in templates, then the marker saying this library version is in.
 
         Crash-safe and idempotent without a large transaction (DynamoDB Local takes at most 10 items
         per transaction): the ids are stable, each version then head is a put conditioned on the item
@@ -243,7 +243,7 @@ class TemplateRepository(TenantRepository):
         return True
 
     def has_library(self, library_version: int) -> bool:
-        """Whether the tenant was seeded with this library version."""
+        """AP20: whether the tenant was seeded with this library version."""
         try:
             TemplateLibraryItem.get(
                 keys.template_pk(self.tenant_id),

@@ -31,7 +31,7 @@ class TenantProfileRepository(TenantRepository):
         return _to_tenant(item)
 
     def create_if_absent(self, tenant: Tenant) -> bool:
-        """AP6': store the profile unless the tenant exists; True when it was created now."""
+        """AP6: store the profile unless the tenant exists; True when it was created now."""
         item = TenantItem(
             keys.tenant_pk(self.tenant_id),
             keys.TENANT_PROFILE_SK,
@@ -60,7 +60,7 @@ class TenantProfileRepository(TenantRepository):
         return True
 
     def update(self, before: Tenant, after: Tenant) -> Tenant:
-        """AP6'': write the changed settings if the profile is still at ``before.version``.
+        """AP6: write the changed settings if the profile is still at ``before.version``.
 
         The plan is never written here (billing owns it). A concurrent change of the profile, or a
         profile deleted meanwhile, is a 409: read it again and retry.

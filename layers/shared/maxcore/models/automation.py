@@ -9,8 +9,8 @@ from typing import Annotated, Any, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from maxcore.models.common import Line, StrictModel, Ulid, partial_change
+from maxcore.models.intent import Intent
 from maxcore.models.prospection import Decision
-from maxcore.rules.intent import Intent
 
 
 class TriggerType(StrEnum):

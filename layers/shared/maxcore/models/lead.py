@@ -27,7 +27,7 @@ from maxcore.models.common import (
     at_least_one_of,
     partial_change,
 )
-from maxcore.rules.contact import ContactFormatError, normalize_email
+from maxcore.models.contact import ContactFormatError, normalize_email
 
 
 class LeadStatus(StrEnum):

@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
 from maxcore.models.common import Line, SchemaHint, StrictModel, TenantId, partial_change
-from maxcore.rules.contact import DEFAULT_COUNTRY, check_country, known_countries
+from maxcore.models.contact import DEFAULT_COUNTRY, check_country, known_countries
 
 
 class Plan(StrEnum):

@@ -38,6 +38,9 @@ Decisions, to keep the alerts few and telling:
 - ``HotLead24h`` needs the hot message to be still unanswered (no message sent after it) and the intent
   to belong to the lead's last burst of messages (within :data:`INTENT_BURST` of the last one).
 
+Each alert type is one class below (its condition, why it does not hold, what it supersedes, its
+texts), registered in :data:`_RULES`; :func:`evaluate` and :func:`reason_resolved` only combine them.
+
 Each draft carries an ``episode``: the time of the event the condition started from (the lead's
 creation, the unanswered message, the last contact, the hot message, the last activity) or the channel
 for ``PreferredChannel``.
@@ -46,16 +49,19 @@ for ``PreferredChannel``.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from maxcore.models.activity import ActivityChannel
 from maxcore.models.alert import SEVERITY_RANK, AlertDraft, AlertType, Cta, Severity
+from maxcore.models.intent import HOT_INTENTS
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.tenant import AlertThresholds
 from maxcore.rules.preferred_channel import (
+    PreferredChannel,
     is_reachable,
     latest_channel,
     percent,
@@ -64,27 +70,12 @@ from maxcore.rules.preferred_channel import (
 )
 from maxcore.texts import render
 
-HOT_INTENTS = frozenset({"interested", "meeting_request", "question"})
-"""Intents that make a fresh reply a hot lead (the same values as ``maxcore.rules.intent``)."""
-
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST})
 """Statuses that end the follow-ups."""
 
 INTENT_BURST = timedelta(minutes=10)
 """How far before the lead's last message its intent may have been read and still count: a lead often
 sends two or three messages in a row ("Bonjour", "je voudrais un devis", "merci")."""
-
-SEVERITIES: dict[AlertType, Severity] = {
-    AlertType.HOT_LEAD_24H: Severity.URGENT,
-    AlertType.NO_CONTACT_7D: Severity.MEDIUM,
-    AlertType.NO_REPLY_3D: Severity.MEDIUM,
-    AlertType.NO_FOLLOWUP_7D: Severity.MEDIUM,
-    AlertType.STALE_LEAD_30D: Severity.LOW,
-    AlertType.PREFERRED_CHANNEL: Severity.INFO,
-}
-"""The severity of each alert, as the product document sets it."""
-
-_TYPE_ORDER = tuple(SEVERITIES)
 
 OPEN_ACTIONS: dict[ActivityChannel, str] = {
     ActivityChannel.WHATSAPP: "openWhatsApp",
@@ -150,354 +141,7 @@ def has_replied(lead: Lead) -> bool:
     )
 
 
-def evaluate(
-    lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str, locale: str
-) -> list[AlertDraft]:
-    """The alerts that hold for ``lead`` now, most severe first.
-
-    Parameters
-    ----------
-    lead
-        The lead, with its summary.
-    thresholds
-        The tenant's alert thresholds.
-    now
-        The current time.
-    timezone
-        The tenant's IANA timezone, in which days are counted.
-    locale
-        Language of the messages, actions and buttons (``fr`` or ``en``; French otherwise).
-
-    Returns
-    -------
-    list[AlertDraft]
-        At most one draft per type, sorted by severity (urgent first), then in the order of
-        :data:`SEVERITIES`. Empty when nothing needs attention.
-    """
-    kept, _ = _assess(lead, thresholds, now, timezone)
-    drafts = [_draft(hit, lead, locale) for hit in kept.values()]
-    return sorted(drafts, key=lambda d: (SEVERITY_RANK[d.severity], _TYPE_ORDER.index(d.type)))
-
-
-def reason_resolved(
-    alert_type: AlertType,
-    lead: Lead,
-    now: datetime,
-    thresholds: AlertThresholds,
-    timezone: str,
-    episode: str | None = None,
-) -> str:
-    """Why an open alert no longer holds, in English, for the logs and the API.
-
-    Parameters
-    ----------
-    alert_type
-        The type of the open alert.
-    lead
-        The lead, as it is now.
-    now
-        The current time.
-    thresholds
-        The tenant's alert thresholds.
-    timezone
-        The tenant's IANA timezone; dates in the reason are local dates.
-    episode
-        The open alert's episode, to tell a new occurrence of the condition from the old one.
-
-    Returns
-    -------
-    str
-        For instance ``"the lead replied on 2026-03-11"``; ``"the alert still holds"`` when it does
-        (same episode), which the caller is not expected to ask.
-    """
-    kept, dropped = _assess(lead, thresholds, now, timezone)
-    if alert_type in dropped:
-        return dropped[alert_type]
-    if alert_type in kept:
-        if episode is None or kept[alert_type].episode == episode:
-            return "the alert still holds"
-        return f"a new occurrence replaces it (episode {kept[alert_type].episode})"
-    return _why_not(alert_type, lead, now, thresholds, timezone, episode)
-
-
-# --- assessment ----------------------------------------------------------------------------------
-
-
-@dataclass
-class _Hit:
-    """An alert whose condition holds, before its texts are written."""
-
-    type: AlertType
-    episode: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-    days: int = 0
-    hours: float = 0.0
-    channel: ActivityChannel | None = None
-
-
-def _assess(
-    lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str
-) -> tuple[dict[AlertType, _Hit], dict[AlertType, str]]:
-    """The alerts kept, and those whose condition holds but that are left out, with the reason."""
-    hits = _conditions(lead, thresholds, now, timezone)
-    dropped: dict[AlertType, str] = {}
-
-    def drop(types: tuple[AlertType, ...], reason: str) -> None:
-        for alert_type in types:
-            if alert_type in hits:
-                dropped.setdefault(alert_type, reason)
-
-    if is_closed(lead):
-        others = tuple(t for t in AlertType if t is not AlertType.HOT_LEAD_24H)
-        drop(others, f"the lead is {lead.status.value}: no more follow-ups")
-    if is_out_of_office(lead, now):
-        until = _local_date(lead.summary.out_of_office_until or now, timezone)
-        drop(
-            (AlertType.NO_REPLY_3D, AlertType.NO_FOLLOWUP_7D, AlertType.STALE_LEAD_30D),
-            f"the lead is out of office until {until}",
-        )
-    if AlertType.NO_CONTACT_7D in hits:
-        drop(
-            (AlertType.STALE_LEAD_30D, AlertType.NO_FOLLOWUP_7D),
-            "superseded by NoContact7d: the lead was never contacted",
-        )
-    if AlertType.STALE_LEAD_30D in hits:
-        days = hits[AlertType.STALE_LEAD_30D].days
-        drop(
-            (AlertType.NO_REPLY_3D, AlertType.NO_FOLLOWUP_7D),
-            f"superseded by StaleLead30d: no activity for {days} days",
-        )
-    if AlertType.NO_REPLY_3D in hits:
-        drop(
-            (AlertType.NO_FOLLOWUP_7D,), "superseded by NoReply3d: the last contact is our unanswered message"
-        )
-    kept = {t: hit for t, hit in hits.items() if t not in dropped}
-    return kept, dropped
-
-
-def _conditions(
-    lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str
-) -> dict[AlertType, _Hit]:
-    """Every alert whose time condition holds, before the statuses and supersessions are applied."""
-    summary = lead.summary
-    channel = suggested_channel(
-        lead,
-        now,
-        timezone,
-        thresholds.preferred_channel_window_days,
-        thresholds.preferred_channel_min_sent,
-    )
-    hits: dict[AlertType, _Hit] = {}
-
-    created_days = local_days_between(lead.created_at, now, timezone)
-    if summary.last_outbound_at is None and created_days >= thresholds.no_contact_days:
-        hits[AlertType.NO_CONTACT_7D] = _Hit(
-            AlertType.NO_CONTACT_7D,
-            episode=iso(lead.created_at),
-            days=created_days,
-            channel=channel,
-            metadata={
-                "days_since_created": created_days,
-                "threshold_days": thresholds.no_contact_days,
-                "created_at": iso(lead.created_at),
-                "channel": _value(channel),
-            },
-        )
-
-    if summary.last_outbound_at is not None and not has_replied(lead):
-        days = local_days_between(summary.last_outbound_at, now, timezone)
-        if days >= thresholds.no_reply_days:
-            hits[AlertType.NO_REPLY_3D] = _Hit(
-                AlertType.NO_REPLY_3D,
-                episode=iso(summary.last_outbound_at),
-                days=days,
-                channel=channel,
-                metadata={
-                    "days_since_last_outbound": days,
-                    "threshold_days": thresholds.no_reply_days,
-                    "last_outbound_at": iso(summary.last_outbound_at),
-                    "last_outbound_channel": _value(latest_channel(summary.last_outbound_by_channel)),
-                    "channel": _value(channel),
-                },
-            )
-
-    if summary.last_contact_at is not None:
-        days = local_days_between(summary.last_contact_at, now, timezone)
-        if days >= thresholds.no_followup_days:
-            hits[AlertType.NO_FOLLOWUP_7D] = _Hit(
-                AlertType.NO_FOLLOWUP_7D,
-                episode=iso(summary.last_contact_at),
-                days=days,
-                channel=channel,
-                metadata={
-                    "days_since_last_contact": days,
-                    "threshold_days": thresholds.no_followup_days,
-                    "last_contact_at": iso(summary.last_contact_at),
-                    "channel": _value(channel),
-                },
-            )
-
-    hot = _hot_lead(lead, thresholds, now, timezone, channel)
-    if hot is not None:
-        hits[AlertType.HOT_LEAD_24H] = hot
-
-    last_activity = summary.last_contact_at or lead.created_at
-    days = local_days_between(last_activity, now, timezone)
-    if days >= thresholds.stale_lead_days:
-        hits[AlertType.STALE_LEAD_30D] = _Hit(
-            AlertType.STALE_LEAD_30D,
-            episode=iso(last_activity),
-            days=days,
-            channel=channel,
-            metadata={
-                "days_since_last_activity": days,
-                "threshold_days": thresholds.stale_lead_days,
-                "last_activity_at": iso(last_activity),
-                "never_contacted": summary.last_contact_at is None,
-            },
-        )
-
-    preferred = preferred_channel(
-        summary,
-        now,
-        timezone,
-        thresholds.preferred_channel_window_days,
-        thresholds.preferred_channel_min_sent,
-        thresholds.preferred_channel_min_gap_points,
-    )
-    if preferred is not None and preferred.stands_out and preferred.runner_up is not None:
-        hits[AlertType.PREFERRED_CHANNEL] = _Hit(
-            AlertType.PREFERRED_CHANNEL,
-            episode=preferred.channel.value,
-            channel=preferred.channel,
-            metadata={
-                "channel": preferred.channel.value,
-                "rate": percent(preferred.rate),
-                "runner_up": preferred.runner_up.value,
-                "runner_up_rate": percent(preferred.runner_up_rate or 0.0),
-                "gap_points": percent(preferred.gap_points or 0.0),
-                "min_gap_points": thresholds.preferred_channel_min_gap_points,
-                "min_sent": thresholds.preferred_channel_min_sent,
-                "window_days": thresholds.preferred_channel_window_days,
-                "stats": {
-                    c.value: {"sent": s.sent, "replied": s.replied, "rate": percent(s.rate)}
-                    for c, s in preferred.stats.items()
-                },
-            },
-        )
-    return hits
-
-
-def _hot_lead(
-    lead: Lead,
-    thresholds: AlertThresholds,
-    now: datetime,
-    timezone: str,
-    channel: ActivityChannel | None,
-) -> _Hit | None:
-    summary = lead.summary
-    inbound_at, intent, intent_at = summary.last_inbound_at, summary.last_intent, summary.last_intent_at
-    if inbound_at is None or intent is None or intent_at is None or intent not in HOT_INTENTS:
-        return None
-    outbound_at = summary.last_outbound_at
-    if outbound_at is not None and (inbound_at <= outbound_at or intent_at <= outbound_at):
-        return None  # answered already
-    if abs(elapsed_hours(intent_at, inbound_at)) > INTENT_BURST.total_seconds() / 3600:
-        return None  # the intent belongs to an older message, not to the last burst
-    hours = elapsed_hours(inbound_at, now)
-    if hours >= thresholds.hot_lead_hours:
-        return None
-    inbound_channel = latest_channel(summary.last_inbound_by_channel)
-    reply_on = inbound_channel if inbound_channel and is_reachable(lead, inbound_channel) else channel
-    return _Hit(
-        AlertType.HOT_LEAD_24H,
-        episode=iso(inbound_at),
-        hours=hours,
-        channel=reply_on,
-        metadata={
-            "hours_since_last_inbound": round(max(hours, 0.0), 2),
-            "threshold_hours": thresholds.hot_lead_hours,
-            "last_inbound_at": iso(inbound_at),
-            "last_inbound_channel": _value(inbound_channel),
-            "intent": intent,
-            "intent_at": iso(intent_at),
-            "channel": _value(reply_on),
-        },
-    )
-
-
-def _why_not(
-    alert_type: AlertType,
-    lead: Lead,
-    now: datetime,
-    thresholds: AlertThresholds,
-    timezone: str,
-    episode: str | None,
-) -> str:
-    """Why the condition of ``alert_type`` does not hold (it is not merely left out)."""
-    summary = lead.summary
-
-    def on(at: datetime) -> str:
-        return _local_date(at, timezone)
-
-    def under(at: datetime, threshold: int, what: str) -> str:
-        days = local_days_between(at, now, timezone)
-        return f"{what} {days} days ago, under the {threshold}-day threshold"
-
-    match alert_type:
-        case AlertType.NO_CONTACT_7D:
-            if summary.last_outbound_at is not None:
-                return f"a message was sent on {on(summary.last_outbound_at)}"
-            return under(lead.created_at, thresholds.no_contact_days, "the lead was created")
-        case AlertType.NO_REPLY_3D:
-            if summary.last_outbound_at is None:
-                return "no message was sent to the lead"
-            if has_replied(lead) and summary.last_inbound_at is not None:
-                return f"the lead replied on {on(summary.last_inbound_at)}"
-            if episode is not None and episode != iso(summary.last_outbound_at):
-                return f"a new message was sent on {on(summary.last_outbound_at)}"
-            return under(summary.last_outbound_at, thresholds.no_reply_days, "the last message was sent")
-        case AlertType.NO_FOLLOWUP_7D:
-            if summary.last_contact_at is None:
-                return "no contact with the lead was recorded"
-            if episode is not None and episode != iso(summary.last_contact_at):
-                return f"a contact took place on {on(summary.last_contact_at)}"
-            return under(summary.last_contact_at, thresholds.no_followup_days, "the last contact was")
-        case AlertType.STALE_LEAD_30D:
-            last = summary.last_contact_at or lead.created_at
-            if episode is not None and episode != iso(last):
-                return f"activity resumed on {on(last)}"
-            return under(last, thresholds.stale_lead_days, "the last activity was")
-        case AlertType.HOT_LEAD_24H:
-            inbound_at = summary.last_inbound_at
-            if inbound_at is None:
-                return "the lead sent no message"
-            if summary.last_outbound_at is not None and summary.last_outbound_at >= inbound_at:
-                return f"a reply was sent on {on(summary.last_outbound_at)}"
-            if elapsed_hours(inbound_at, now) >= thresholds.hot_lead_hours:
-                return f"the lead's last message is more than {thresholds.hot_lead_hours} hours old"
-            return f"the lead's last message shows no hot intent (intent: {summary.last_intent or 'none'})"
-        case AlertType.PREFERRED_CHANNEL:
-            preferred = preferred_channel(
-                summary,
-                now,
-                timezone,
-                thresholds.preferred_channel_window_days,
-                thresholds.preferred_channel_min_sent,
-                thresholds.preferred_channel_min_gap_points,
-            )
-            if preferred is None:
-                return "no channel has enough messages sent in the window any more"
-            if preferred.runner_up is None:
-                return f"only {preferred.channel.value} has enough messages sent to compare"
-            return (
-                f"{preferred.channel.value} no longer stands out: {percent(preferred.rate)}% vs "
-                f"{percent(preferred.runner_up_rate or 0.0)}% on {preferred.runner_up.value}"
-            )
-    return "the condition no longer holds"  # pragma: no cover - every type is matched above
-
-
-# --- texts ---------------------------------------------------------------------------------------
+# --- texts shared with the recommendations -----------------------------------------------------
 
 
 def days_text(days: int, locale: str) -> str:
@@ -537,74 +181,598 @@ def draft_cta(lead: Lead, channel: ActivityChannel | None, locale: str) -> Cta:
     return Cta(label=render("alert.cta.draftMessage", locale), action="draftMessage", params=params)
 
 
-def _draft(hit: _Hit, lead: Lead, locale: str) -> AlertDraft:
-    name = lead.display_name
-    channel = hit.channel
-    via = via_text(channel, locale) if channel is not None else ""
-    channel_name = render(f"channel.{channel.value}.name", locale) if channel is not None else ""
-    with_channel = "_channel" if channel is not None else ""
-    prefix = f"alert.{hit.type.value}"
-    resolve = Cta(
+# --- one lead, one moment ------------------------------------------------------------------------
+
+
+@dataclass
+class _Hit:
+    """An alert whose condition holds, before its texts are written."""
+
+    type: AlertType
+    episode: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    days: int = 0
+    hours: float = 0.0
+    channel: ActivityChannel | None = None
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """A lead seen at ``now`` with its tenant's thresholds: what every alert rule reads."""
+
+    lead: Lead
+    thresholds: AlertThresholds
+    now: datetime
+    timezone: str
+    channel: ActivityChannel | None
+    """The channel the alerts' buttons suggest writing on."""
+    preferred: PreferredChannel | None
+    """The channel the lead answers best on, over the thresholds' window."""
+
+    @classmethod
+    def of(cls, lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str) -> _Moment:
+        window, min_sent = thresholds.preferred_channel_window_days, thresholds.preferred_channel_min_sent
+        return cls(
+            lead,
+            thresholds,
+            now,
+            timezone,
+            channel=suggested_channel(lead, now, timezone, window, min_sent),
+            preferred=preferred_channel(
+                lead.summary, now, timezone, window, min_sent, thresholds.preferred_channel_min_gap_points
+            ),
+        )
+
+    def days_since(self, at: datetime) -> int:
+        """Whole days from ``at`` to now on the tenant's wall clock."""
+        return local_days_between(at, self.now, self.timezone)
+
+    def on(self, at: datetime) -> str:
+        """The local date of ``at``, as reasons write it."""
+        return _local_date(at, self.timezone)
+
+    def under(self, at: datetime, threshold: int, what: str) -> str:
+        """Why a day threshold counted from ``at`` is not reached."""
+        return f"{what} {self.days_since(at)} days ago, under the {threshold}-day threshold"
+
+
+@dataclass(frozen=True)
+class _Wording:
+    """What an alert says: its message, the action it suggests and its buttons."""
+
+    message: str
+    action: str
+    ctas: list[Cta]
+
+
+# --- the alert types: each one's condition, why-not, supersessions and texts in one class -------
+
+
+class _AlertRule(ABC):
+    """One alert type. The subclasses are registered, in order, in :data:`_RULES`."""
+
+    type: ClassVar[AlertType]
+    severity: ClassVar[Severity]
+    supersedes: ClassVar[tuple[AlertType, ...]] = ()
+    """The alerts this one leaves out when both hold (with :meth:`superseding_reason`)."""
+    for_closed_leads: ClassVar[bool] = False
+    """Whether it still fires for a converted or lost lead."""
+    waits_while_away: ClassVar[bool] = False
+    """Whether a lead out of office is spared it until its return."""
+
+    @abstractmethod
+    def holds(self, at: _Moment) -> _Hit | None:
+        """The alert if its condition holds for the lead, before statuses and supersessions."""
+
+    @abstractmethod
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        """Why the condition does not hold (for an alert ``episode`` that was open)."""
+
+    @abstractmethod
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        """The alert's texts and buttons in ``locale``."""
+
+    def superseding_reason(self, hit: _Hit) -> str:
+        """Why the alerts of :attr:`supersedes` are left out while this one holds."""
+        raise NotImplementedError(f"{self.type.value} supersedes nothing")
+
+
+def _resolve_cta(lead: Lead, locale: str) -> Cta:
+    return Cta(
         label=render("alert.cta.resolveAlert", locale), action="resolveAlert", params={"leadId": lead.id}
     )
-    opener = [channel_cta("write", channel, lead, locale)] if channel is not None else []
-    days = days_text(hit.days, locale)
 
-    match hit.type:
-        case AlertType.NO_CONTACT_7D | AlertType.NO_FOLLOWUP_7D:
-            message = render(f"{prefix}.message{with_channel}", locale, name=name, days=days, via=via)
-            action = render(f"{prefix}.action{with_channel}", locale, via=via)
-            ctas = [*opener, draft_cta(lead, channel, locale), resolve]
-        case AlertType.NO_REPLY_3D:
-            last_channel = hit.metadata["last_outbound_channel"]
-            variant = ""
-            if channel is not None:
-                variant = "_channel" if channel.value == last_channel else "_switch"
-            message = render(
-                f"{prefix}.message{variant}", locale, name=name, days=days, via=via, channel=channel_name
-            )
-            action = render(f"{prefix}.action{with_channel}", locale, via=via)
-            ctas = [*opener, draft_cta(lead, channel, locale), resolve]
-        case AlertType.HOT_LEAD_24H:
-            ago = hours_text(hit.hours, locale)
-            intent = render(f"{prefix}.intent.{hit.metadata['intent']}", locale)
-            message = render(
-                f"{prefix}.message{with_channel}", locale, name=name, ago=ago, intent=intent, via=via
-            )
-            action = render(f"{prefix}.action{with_channel}", locale, via=via)
-            reply = [channel_cta("reply", channel, lead, locale)] if channel is not None else []
-            ctas = [*reply, draft_cta(lead, channel, locale), resolve]
-        case AlertType.STALE_LEAD_30D:
-            message = render(f"{prefix}.message", locale, name=name, days=days)
-            action = render(f"{prefix}.action", locale)
-            archive = Cta(
-                label=render("alert.cta.archiveLead", locale),
-                action="archiveLead",
-                params={"leadId": lead.id},
-            )
-            ctas = [draft_cta(lead, channel, locale), archive, resolve]
-        case AlertType.PREFERRED_CHANNEL:
-            assert channel is not None  # the preferred channel is the hit's channel
-            runner_up = ActivityChannel(hit.metadata["runner_up"])
-            message = render(
-                f"{prefix}.message",
-                locale,
-                name=name,
-                via=via,
-                rate=hit.metadata["rate"],
-                runner_up_rate=hit.metadata["runner_up_rate"],
-                runner_up_via=via_text(runner_up, locale),
-            )
-            action = render(
-                f"{prefix}.action", locale, channel=render(f"channel.{channel.value}.name", locale)
-            )
-            ctas = [*(opener if is_reachable(lead, channel) else []), resolve]
+
+def _open_ctas(channel: ActivityChannel | None, lead: Lead, locale: str) -> list[Cta]:
+    return [channel_cta("write", channel, lead, locale)] if channel is not None else []
+
+
+def _writing_ctas(channel: ActivityChannel | None, lead: Lead, locale: str) -> list[Cta]:
+    """Write on the channel (when there is one), let M.A.X. draft it, or resolve the alert."""
+    return [*_open_ctas(channel, lead, locale), draft_cta(lead, channel, locale), _resolve_cta(lead, locale)]
+
+
+def _via(channel: ActivityChannel | None, locale: str) -> str:
+    return via_text(channel, locale) if channel is not None else ""
+
+
+def _with_channel(channel: ActivityChannel | None) -> str:
+    """The suffix of a text key that has a variant naming the channel."""
+    return "_channel" if channel is not None else ""
+
+
+def _follow_up_wording(hit: _Hit, lead: Lead, locale: str) -> _Wording:
+    """The texts of a nudge to write (never contacted, no follow-up): "Relancez X par WhatsApp"."""
+    key, channel, via = f"alert.{hit.type.value}", hit.channel, _via(hit.channel, locale)
+    days = days_text(hit.days, locale)
+    return _Wording(
+        message=render(
+            f"{key}.message{_with_channel(channel)}", locale, name=lead.display_name, days=days, via=via
+        ),
+        action=render(f"{key}.action{_with_channel(channel)}", locale, via=via),
+        ctas=_writing_ctas(channel, lead, locale),
+    )
+
+
+def _days_hit(
+    at: _Moment, alert_type: AlertType, since: datetime, threshold: int, what: str, **extra: Any
+) -> _Hit | None:
+    """The alert of a "``threshold`` days since ``since``" condition, or None before then.
+
+    Its episode is ``since``; its metadata says ``days_since_<what>``, the threshold, ``<what>_at``
+    and ``extra``.
+    """
+    days = at.days_since(since)
+    if days < threshold:
+        return None
+    return _Hit(
+        alert_type,
+        episode=iso(since),
+        days=days,
+        channel=at.channel,
+        metadata={f"days_since_{what}": days, "threshold_days": threshold, f"{what}_at": iso(since), **extra},
+    )
+
+
+class _NoContact(_AlertRule):
+    """Nothing was ever sent to the lead, created ``no_contact_days`` ago."""
+
+    type = AlertType.NO_CONTACT_7D
+    severity = Severity.MEDIUM
+    supersedes = (AlertType.STALE_LEAD_30D, AlertType.NO_FOLLOWUP_7D)
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        if at.lead.summary.last_outbound_at is not None:
+            return None
+        return _days_hit(
+            at,
+            self.type,
+            at.lead.created_at,
+            at.thresholds.no_contact_days,
+            "created",
+            channel=_value(at.channel),
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        sent_at = at.lead.summary.last_outbound_at
+        if sent_at is not None:
+            return f"a message was sent on {at.on(sent_at)}"
+        return at.under(at.lead.created_at, at.thresholds.no_contact_days, "the lead was created")
+
+    def superseding_reason(self, hit: _Hit) -> str:
+        return "superseded by NoContact7d: the lead was never contacted"
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        return _follow_up_wording(hit, lead, locale)
+
+
+class _NoReply(_AlertRule):
+    """The last message sent is ``no_reply_days`` old and nothing came in since."""
+
+    type = AlertType.NO_REPLY_3D
+    severity = Severity.MEDIUM
+    supersedes = (AlertType.NO_FOLLOWUP_7D,)
+    waits_while_away = True
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        summary = at.lead.summary
+        sent_at = summary.last_outbound_at
+        if sent_at is None or has_replied(at.lead):
+            return None
+        return _days_hit(
+            at,
+            self.type,
+            sent_at,
+            at.thresholds.no_reply_days,
+            "last_outbound",
+            last_outbound_channel=_value(latest_channel(summary.last_outbound_by_channel)),
+            channel=_value(at.channel),
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        summary = at.lead.summary
+        sent_at = summary.last_outbound_at
+        if sent_at is None:
+            return "no message was sent to the lead"
+        if has_replied(at.lead) and summary.last_inbound_at is not None:
+            return f"the lead replied on {at.on(summary.last_inbound_at)}"
+        if episode is not None and episode != iso(sent_at):
+            return f"a new message was sent on {at.on(sent_at)}"
+        return at.under(sent_at, at.thresholds.no_reply_days, "the last message was sent")
+
+    def superseding_reason(self, hit: _Hit) -> str:
+        return "superseded by NoReply3d: the last contact is our unanswered message"
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        key, channel, via = f"alert.{hit.type.value}", hit.channel, _via(hit.channel, locale)
+        # Suggesting the channel of the unanswered message, or another one.
+        variant = ""
+        if channel is not None:
+            variant = "_channel" if channel.value == hit.metadata["last_outbound_channel"] else "_switch"
+        channel_name = render(f"channel.{channel.value}.name", locale) if channel is not None else ""
+        message = render(
+            f"{key}.message{variant}",
+            locale,
+            name=lead.display_name,
+            days=days_text(hit.days, locale),
+            via=via,
+            channel=channel_name,
+        )
+        return _Wording(
+            message=message,
+            action=render(f"{key}.action{_with_channel(channel)}", locale, via=via),
+            ctas=_writing_ctas(channel, lead, locale),
+        )
+
+
+class _NoFollowUp(_AlertRule):
+    """The last contact, in or out, is ``no_followup_days`` old."""
+
+    type = AlertType.NO_FOLLOWUP_7D
+    severity = Severity.MEDIUM
+    waits_while_away = True
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        contact_at = at.lead.summary.last_contact_at
+        if contact_at is None:
+            return None
+        return _days_hit(
+            at,
+            self.type,
+            contact_at,
+            at.thresholds.no_followup_days,
+            "last_contact",
+            channel=_value(at.channel),
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        contact_at = at.lead.summary.last_contact_at
+        if contact_at is None:
+            return "no contact with the lead was recorded"
+        if episode is not None and episode != iso(contact_at):
+            return f"a contact took place on {at.on(contact_at)}"
+        return at.under(contact_at, at.thresholds.no_followup_days, "the last contact was")
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        return _follow_up_wording(hit, lead, locale)
+
+
+class _HotLead(_AlertRule):
+    """The lead's last message, less than ``hot_lead_hours`` old, shows a hot intent and waits for us."""
+
+    type = AlertType.HOT_LEAD_24H
+    severity = Severity.URGENT
+    for_closed_leads = True
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        lead, summary = at.lead, at.lead.summary
+        inbound_at, intent, intent_at = summary.last_inbound_at, summary.last_intent, summary.last_intent_at
+        if inbound_at is None or intent is None or intent_at is None or intent not in HOT_INTENTS:
+            return None
+        outbound_at = summary.last_outbound_at
+        if outbound_at is not None and (inbound_at <= outbound_at or intent_at <= outbound_at):
+            return None  # answered already
+        if abs(elapsed_hours(intent_at, inbound_at)) > INTENT_BURST.total_seconds() / 3600:
+            return None  # the intent belongs to an older message, not to the last burst
+        hours = elapsed_hours(inbound_at, at.now)
+        if hours >= at.thresholds.hot_lead_hours:
+            return None
+        inbound_channel = latest_channel(summary.last_inbound_by_channel)
+        reply_on = inbound_channel if inbound_channel and is_reachable(lead, inbound_channel) else at.channel
+        return _Hit(
+            self.type,
+            episode=iso(inbound_at),
+            hours=hours,
+            channel=reply_on,
+            metadata={
+                "hours_since_last_inbound": round(max(hours, 0.0), 2),
+                "threshold_hours": at.thresholds.hot_lead_hours,
+                "last_inbound_at": iso(inbound_at),
+                "last_inbound_channel": _value(inbound_channel),
+                "intent": intent,
+                "intent_at": iso(intent_at),
+                "channel": _value(reply_on),
+            },
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        summary, hours = at.lead.summary, at.thresholds.hot_lead_hours
+        inbound_at = summary.last_inbound_at
+        if inbound_at is None:
+            return "the lead sent no message"
+        if summary.last_outbound_at is not None and summary.last_outbound_at >= inbound_at:
+            return f"a reply was sent on {at.on(summary.last_outbound_at)}"
+        if elapsed_hours(inbound_at, at.now) >= hours:
+            return f"the lead's last message is more than {hours} hours old"
+        return f"the lead's last message shows no hot intent (intent: {summary.last_intent or 'none'})"
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        key, channel, via = f"alert.{hit.type.value}", hit.channel, _via(hit.channel, locale)
+        message = render(
+            f"{key}.message{_with_channel(channel)}",
+            locale,
+            name=lead.display_name,
+            ago=hours_text(hit.hours, locale),
+            intent=render(f"{key}.intent.{hit.metadata['intent']}", locale),
+            via=via,
+        )
+        reply = [channel_cta("reply", channel, lead, locale)] if channel is not None else []
+        return _Wording(
+            message=message,
+            action=render(f"{key}.action{_with_channel(channel)}", locale, via=via),
+            ctas=[*reply, draft_cta(lead, channel, locale), _resolve_cta(lead, locale)],
+        )
+
+
+class _StaleLead(_AlertRule):
+    """Nothing happened for ``stale_lead_days`` (since the lead's creation if it was never contacted)."""
+
+    type = AlertType.STALE_LEAD_30D
+    severity = Severity.LOW
+    supersedes = (AlertType.NO_REPLY_3D, AlertType.NO_FOLLOWUP_7D)
+    waits_while_away = True
+
+    @staticmethod
+    def _last_activity(lead: Lead) -> datetime:
+        return lead.summary.last_contact_at or lead.created_at
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        return _days_hit(
+            at,
+            self.type,
+            self._last_activity(at.lead),
+            at.thresholds.stale_lead_days,
+            "last_activity",
+            never_contacted=at.lead.summary.last_contact_at is None,
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        last = self._last_activity(at.lead)
+        if episode is not None and episode != iso(last):
+            return f"activity resumed on {at.on(last)}"
+        return at.under(last, at.thresholds.stale_lead_days, "the last activity was")
+
+    def superseding_reason(self, hit: _Hit) -> str:
+        return f"superseded by StaleLead30d: no activity for {hit.days} days"
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        key = f"alert.{hit.type.value}"
+        archive = Cta(
+            label=render("alert.cta.archiveLead", locale), action="archiveLead", params={"leadId": lead.id}
+        )
+        return _Wording(
+            message=render(
+                f"{key}.message", locale, name=lead.display_name, days=days_text(hit.days, locale)
+            ),
+            action=render(f"{key}.action", locale),
+            ctas=[draft_cta(lead, hit.channel, locale), archive, _resolve_cta(lead, locale)],
+        )
+
+
+class _PreferredChannel(_AlertRule):
+    """One channel's reply rate beats the runner-up's by more than the gap."""
+
+    type = AlertType.PREFERRED_CHANNEL
+    severity = Severity.INFO
+
+    def holds(self, at: _Moment) -> _Hit | None:
+        preferred, thresholds = at.preferred, at.thresholds
+        if preferred is None or not preferred.stands_out or preferred.runner_up is None:
+            return None
+        return _Hit(
+            self.type,
+            episode=preferred.channel.value,
+            channel=preferred.channel,
+            metadata={
+                "channel": preferred.channel.value,
+                "rate": percent(preferred.rate),
+                "runner_up": preferred.runner_up.value,
+                "runner_up_rate": percent(preferred.runner_up_rate or 0.0),
+                "gap_points": percent(preferred.gap_points or 0.0),
+                "min_gap_points": thresholds.preferred_channel_min_gap_points,
+                "min_sent": thresholds.preferred_channel_min_sent,
+                "window_days": thresholds.preferred_channel_window_days,
+                "stats": {
+                    c.value: {"sent": s.sent, "replied": s.replied, "rate": percent(s.rate)}
+                    for c, s in preferred.stats.items()
+                },
+            },
+        )
+
+    def why_not(self, at: _Moment, episode: str | None) -> str:
+        preferred = at.preferred
+        if preferred is None:
+            return "no channel has enough messages sent in the window any more"
+        if preferred.runner_up is None:
+            return f"only {preferred.channel.value} has enough messages sent to compare"
+        return (
+            f"{preferred.channel.value} no longer stands out: {percent(preferred.rate)}% vs "
+            f"{percent(preferred.runner_up_rate or 0.0)}% on {preferred.runner_up.value}"
+        )
+
+    def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
+        key, channel = f"alert.{hit.type.value}", hit.channel
+        assert channel is not None  # the preferred channel is the hit's channel
+        message = render(
+            f"{key}.message",
+            locale,
+            name=lead.display_name,
+            via=via_text(channel, locale),
+            rate=hit.metadata["rate"],
+            runner_up_rate=hit.metadata["runner_up_rate"],
+            runner_up_via=via_text(ActivityChannel(hit.metadata["runner_up"]), locale),
+        )
+        opener = _open_ctas(channel, lead, locale) if is_reachable(lead, channel) else []
+        return _Wording(
+            message=message,
+            action=render(f"{key}.action", locale, channel=render(f"channel.{channel.value}.name", locale)),
+            ctas=[*opener, _resolve_cta(lead, locale)],
+        )
+
+
+_RULES: tuple[_AlertRule, ...] = (
+    _HotLead(),
+    _NoContact(),
+    _StaleLead(),
+    _NoReply(),
+    _NoFollowUp(),
+    _PreferredChannel(),
+)
+"""Every alert type's rule. The order is the supersessions' order: when a lead's alert is left out
+for more than one reason, the reason of the rule listed first is the one given (a never-contacted
+lead's NoFollowup7d is superseded by NoContact7d before StaleLead30d)."""
+
+_RULE_OF: dict[AlertType, _AlertRule] = {rule.type: rule for rule in _RULES}
+_ENDED_BY_CLOSING = tuple(rule.type for rule in _RULES if not rule.for_closed_leads)
+_WAITING_WHILE_AWAY = tuple(rule.type for rule in _RULES if rule.waits_while_away)
+_SUPERSEDING = tuple(rule for rule in _RULES if rule.supersedes)
+
+SEVERITIES: dict[AlertType, Severity] = {
+    alert_type: _RULE_OF[alert_type].severity
+    for alert_type in (
+        AlertType.HOT_LEAD_24H,
+        AlertType.NO_CONTACT_7D,
+        AlertType.NO_REPLY_3D,
+        AlertType.NO_FOLLOWUP_7D,
+        AlertType.STALE_LEAD_30D,
+        AlertType.PREFERRED_CHANNEL,
+    )
+}
+"""The severity of each alert, as the product document sets it, in the order drafts of the same
+severity are listed."""
+
+_TYPE_ORDER = tuple(SEVERITIES)
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def evaluate(
+    lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str, locale: str
+) -> list[AlertDraft]:
+    """The alerts that hold for ``lead`` now, most severe first.
+
+    Parameters
+    ----------
+    lead
+        The lead, with its summary.
+    thresholds
+        The tenant's alert thresholds.
+    now
+        The current time.
+    timezone
+        The tenant's IANA timezone, in which days are counted.
+    locale
+        Language of the messages, actions and buttons (``fr`` or ``en``; French otherwise).
+
+    Returns
+    -------
+    list[AlertDraft]
+        At most one draft per type, sorted by severity (urgent first), then in the order of
+        :data:`SEVERITIES`. Empty when nothing needs attention.
+    """
+    kept, _ = _assess(_Moment.of(lead, thresholds, now, timezone))
+    drafts = [_draft(hit, lead, locale) for hit in kept.values()]
+    return sorted(drafts, key=lambda d: (SEVERITY_RANK[d.severity], _TYPE_ORDER.index(d.type)))
+
+
+def reason_resolved(
+    alert_type: AlertType,
+    lead: Lead,
+    now: datetime,
+    thresholds: AlertThresholds,
+    timezone: str,
+    episode: str | None = None,
+) -> str:
+    """Why an open alert no longer holds, in English, for the logs and the API.
+
+    Parameters
+    ----------
+    alert_type
+        The type of the open alert.
+    lead
+        The lead, as it is now.
+    now
+        The current time.
+    thresholds
+        The tenant's alert thresholds.
+    timezone
+        The tenant's IANA timezone; dates in the reason are local dates.
+    episode
+        The open alert's episode, to tell a new occurrence of the condition from the old one.
+
+    Returns
+    -------
+    str
+        For instance ``"the lead replied on 2026-03-11"``; ``"the alert still holds"`` when it does
+        (same episode), which the caller is not expected to ask.
+    """
+    moment = _Moment.of(lead, thresholds, now, timezone)
+    kept, dropped = _assess(moment)
+    if alert_type in dropped:
+        return dropped[alert_type]
+    if alert_type in kept:
+        if episode is None or kept[alert_type].episode == episode:
+            return "the alert still holds"
+        return f"a new occurrence replaces it (episode {kept[alert_type].episode})"
+    return _RULE_OF[alert_type].why_not(moment, episode)
+
+
+def _assess(at: _Moment) -> tuple[dict[AlertType, _Hit], dict[AlertType, str]]:
+    """The alerts kept, and those whose condition holds but that are left out, with the reason."""
+    hits = {rule.type: hit for rule in _RULES if (hit := rule.holds(at)) is not None}
+    dropped: dict[AlertType, str] = {}
+
+    def drop(alert_type: AlertType, reason: str) -> None:
+        if alert_type in hits:
+            dropped.setdefault(alert_type, reason)
+
+    lead = at.lead
+    if is_closed(lead):
+        for alert_type in _ENDED_BY_CLOSING:
+            drop(alert_type, f"the lead is {lead.status.value}: no more follow-ups")
+    if is_out_of_office(lead, at.now):
+        until = at.on(lead.summary.out_of_office_until or at.now)
+        for alert_type in _WAITING_WHILE_AWAY:
+            drop(alert_type, f"the lead is out of office until {until}")
+    for rule in _SUPERSEDING:
+        hit = hits.get(rule.type)
+        if hit is not None:
+            for superseded in rule.supersedes:
+                drop(superseded, rule.superseding_reason(hit))
+    kept = {t: hit for t, hit in hits.items() if t not in dropped}
+    return kept, dropped
+
+
+def _draft(hit: _Hit, lead: Lead, locale: str) -> AlertDraft:
+    rule = _RULE_OF[hit.type]
+    wording = rule.wording(hit, lead, locale)
     return AlertDraft(
         type=hit.type,
-        severity=SEVERITIES[hit.type],
-        message=message,
-        suggested_action=action,
-        ctas=ctas,
+        severity=rule.severity,
+        message=wording.message,
+        suggested_action=wording.action,
+        ctas=wording.ctas,
         metadata=hit.metadata,
         episode=hit.episode,
     )

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from maxcore.models.common import Channel
+from maxcore.models.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email
 from maxcore.models.lead import Lead
-from maxcore.rules.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email, normalize_phone
+from maxcore.rules.contact import normalize_phone
 
 AUTO_ORDER: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM)
 """The product's channel priorities (omnichannel architecture: SMS 1, e-mail 2, WhatsApp 3, Telegram 4)."""

@@ -1,7 +1,8 @@
-"""Normalisation of the ways to reach a lead: phone numbers to E.164, e-mail addresses, search text.
+"""Normalisation of the ways to reach a lead: phone numbers to E.164, and search text.
 
 Pure functions; the API, the CSV import, the blacklist and the inbound webhooks use the same ones, so
-a number typed in the front end and the same number in a Twilio ``From`` field meet on one key.
+a number typed in the front end and the same number in a Twilio ``From`` field meet on one key. The
+checks an API schema runs by itself (e-mail addresses, countries) are in :mod:`maxcore.models.contact`.
 
 Phone numbers are parsed, validated and formatted by ``phonenumbers`` (the ``phonenumberslite``
 package: Google's libphonenumber metadata without the geocoder and carrier data). It is imported
@@ -13,14 +14,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 from typing import TYPE_CHECKING
+
+from maxcore.models.contact import DEFAULT_COUNTRY, ContactFormatError
 
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
-
-DEFAULT_COUNTRY = "FR"
-"""The region national numbers are read in when the tenant has not chosen another one."""
 
 # What a phone number may be written with: digits (any script: the library reads them), the usual
 # separators and a leading +. Anything else (letters, "ext.", a second number after a slash and a
@@ -28,15 +27,6 @@ DEFAULT_COUNTRY = "FR"
 # and find a number inside "tel: ... call me".
 _PHONE_CHARACTERS = re.compile(r"^\+?[\d\s.\-/()]+$")
 _WHATSAPP_PREFIX = "whatsapp:"
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
-# A deliberately plain address check: one @, a dotted domain, no spaces. Deliverability is the
-# provider's job; this catches typos and garbage.
-_EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[a-z0-9-]{2,63}$")
-_DOMAIN_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-
-
-class ContactFormatError(ValueError):
-    """A phone number or an e-mail address that cannot be normalised."""
 
 
 class PhoneNumberError(ContactFormatError):
@@ -136,26 +126,6 @@ def phone_query(text: str, country: str = DEFAULT_COUNTRY) -> str | None:
         return None
 
 
-def check_country(code: str) -> str:
-    """Return ``code`` if it is an ISO 3166 alpha-2 region the phone library knows, else raise ``ValueError``.
-
-    Parameters
-    ----------
-    code
-        Upper-case, as ISO writes it (``FR``, ``BE``, ``GB``).
-
-    Raises
-    ------
-    ValueError
-        With a message saying what a valid value looks like.
-    """
-    if not _COUNTRY.match(code) or code not in _regions():
-        raise ValueError(
-            f"unknown country {code!r}: use an ISO 3166 alpha-2 code in capitals, such as FR, BE or GB"
-        )
-    return code
-
-
 def stored_phone_problem(value: str) -> PhoneNumberError | None:
     """Why a number already stored is not a valid E.164 number, or ``None`` when it is.
 
@@ -216,18 +186,6 @@ def _region_of(number: PhoneNumber) -> str:
     return f"{region} +{code}" if region != phonenumbers.UNKNOWN_REGION else f"+{code}"
 
 
-@cache
-def _regions() -> frozenset[str]:
-    import phonenumbers
-
-    return frozenset(phonenumbers.SUPPORTED_REGIONS)
-
-
-def known_countries() -> list[str]:
-    """Every region code :func:`check_country` accepts, sorted (``AC``, ``AD``... ``ZW``)."""
-    return sorted(_regions())
-
-
 def national_digits(e164: str) -> str | None:
     """The digits of ``e164`` as its own country dials it (``0612345678``), or ``None`` if unreadable."""
     import phonenumbers
@@ -238,17 +196,6 @@ def national_digits(e164: str) -> str | None:
         return None
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return "".join(c for c in national if c.isdigit()) or None
-
-
-def normalize_email(raw: str) -> str:
-    """Return ``raw`` trimmed and lower-cased, or raise :class:`ContactFormatError` if it is no address."""
-    email = raw.strip().lower()
-    if len(email) > 254 or not _EMAIL_PATTERN.match(email):
-        raise ContactFormatError(f"'{raw}' is not a valid e-mail address")
-    domain = email.rsplit("@", 1)[1]
-    if not all(_DOMAIN_LABEL.match(label) for label in domain.split(".")):
-        raise ContactFormatError(f"'{raw}' is not a valid e-mail address")
-    return email
 
 
 def fold(text: str) -> str:

@@ -30,8 +30,9 @@ How a text is read
    *interested* cue becomes a ``not_interested`` cue named ``not:<rule>`` whose fragment runs from the
    negator (``pas vraiment intéressé``); a negated *meeting request* or *question* cue is dropped,
    because "je ne suis pas dispo demain" refuses a slot, not the offer.
-5. **Keyword-only SMS** (``STOP``, ``STOPALL``, ``END``, ``QUIT``, ``CANCEL``, ``OPTOUT``, ``REVOKE``,
-   ``UNSUBSCRIBE``, ``ARRET``, ``STOP SMS``; and ``non``/``no`` for not interested) count only when
+5. **Keyword-only SMS** (the opt-out words of :data:`maxcore.rules.keywords.OPT_OUT_WORDS`: ``STOP``,
+   ``STOPALL``, ``END``, ``QUIT``, ``CANCEL``, ``OPTOUT``, ``REVOKE``, ``UNSUBSCRIBE``, ``ARRET``,
+   ``STOP SMS``, and their usual variants; and ``non``/``no`` for not interested) count only when
    they are the whole message, give or take punctuation, emoji and one politeness word (``STOP merci``,
    ``Stop svp``): ``non stop`` and ``je ne peux pas stopper ma commande`` are no opt-out.
 
@@ -59,35 +60,19 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
+from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.rules.contact import fold
+from maxcore.rules.keywords import OPT_OUT_WORDS
 
 __all__ = [
-    "HOT_INTENTS",
     "PRECEDENCE",
     "Classification",
     "Cue",
-    "Intent",
     "classify",
     "normalize",
 ]
 
-
-class Intent(StrEnum):
-    """What a lead's reply means for the sales process."""
-
-    INTERESTED = "interested"
-    MEETING_REQUEST = "meeting_request"
-    QUESTION = "question"
-    NOT_INTERESTED = "not_interested"
-    UNSUBSCRIBE = "unsubscribe"
-    OUT_OF_OFFICE = "out_of_office"
-    NEUTRAL = "neutral"
-
-
-HOT_INTENTS: frozenset[Intent] = frozenset({Intent.INTERESTED, Intent.MEETING_REQUEST, Intent.QUESTION})
-"""The intents that make a lead hot (HotLead24h)."""
 
 PRECEDENCE: tuple[Intent, ...] = (
     Intent.UNSUBSCRIBE,
@@ -625,18 +610,13 @@ _PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (_Q, "en:do you", r"(?:do|does|can|could|will|is|are) (?:you|it|they|there|this)", 1),
 )
 
-# (intent, name, keyword regex) for keyword-only messages.
+# (intent, name, keyword regex, weight) for keyword-only messages: the opt-out words of
+# maxcore.rules.keywords, and a bare "no".
 _KEYWORDS: tuple[tuple[Intent, str, str, int], ...] = (
-    (_U, "sms:STOP", r"sto{1,2}p", 5),
-    (_U, "sms:STOPALL", r"stop ?all", 5),
-    (_U, "sms:STOP SMS", r"stop ?sms", 5),
-    (_U, "sms:END", r"end", 5),
-    (_U, "sms:QUIT", r"quit", 5),
-    (_U, "sms:CANCEL", r"cancel", 5),
-    (_U, "sms:OPTOUT", r"opt ?out", 5),
-    (_U, "sms:REVOKE", r"revoke", 5),
-    (_U, "sms:UNSUBSCRIBE", r"unsubscribe|unsub", 5),
-    (_U, "sms:ARRET", r"ar{1,2}ete?", 5),
+    *(
+        (_U, f"sms:{w.word.upper()}", "|".join(re.escape(s) for s in (w.word, *w.variants)), 5)
+        for w in OPT_OUT_WORDS
+    ),
     (_N, "fr:non", r"no{1,2}n|nan|nn", 3),
     (_N, "en:no", r"no{1,2}|nope|nah", 3),
 )

@@ -4,11 +4,14 @@ A lead who answers STOP must never be written to again on that channel, whatever
 the autonomy mode says; the webhook service asks :func:`keyword_of` before treating a message as a
 reply. Pure: no I/O, the channel is a parameter.
 
-The words are Twilio's default Messaging keywords, which carriers and users already know (Twilio
-Help Center, "Twilio support for opt-out keywords (SMS STOP filtering)", and the blog post "Update
-to FCC's SMS Opt-Out Keywords", which added OPTOUT and REVOKE on 14 May 2025):
+The opt-out words are :data:`OPT_OUT_WORDS`, the one list the reply classifier
+(:mod:`maxcore.rules.intent`) reads too. In English they are Twilio's default Messaging keywords,
+which carriers and users already know (Twilio Help Center, "Twilio support for opt-out keywords (SMS
+STOP filtering)", and the blog post "Update to FCC's SMS Opt-Out Keywords", which added OPTOUT and
+REVOKE on 14 May 2025); in French they are the words French senders advertise (``STOP SMS``,
+``ARRET``), which Twilio does not filter, so we are the ones who must hear them. The other keywords
+are Twilio's too:
 
-- opt-out: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, OPTOUT, REVOKE;
 - opt-in: START, YES, UNSTOP;
 - help: HELP, INFO.
 
@@ -24,9 +27,13 @@ List-Unsubscribe link.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 
 from maxcore.models.common import Channel
+from maxcore.rules.contact import fold
+
+__all__ = ["OPT_OUT_WORDS", "Keyword", "OptOutWord", "keyword_of"]
 
 
 class Keyword(StrEnum):
@@ -37,11 +44,44 @@ class Keyword(StrEnum):
     HELP = "help"
 
 
-# Twilio's default keyword lists (see the module docstring for the sources).
+@dataclass(frozen=True)
+class OptOutWord:
+    """A word that, sent alone, withdraws a lead's consent on the channel it came from.
+
+    Attributes
+    ----------
+    word
+        The keyword as a lead types it, folded (lower case, no accents): ``"stop"``, ``"arret"``.
+        A message that is exactly this word (any case and accents, trailing punctuation aside) is an
+        opt-out keyword here and an unsubscribe for the classifier.
+    variants
+        Other folded spellings the reply classifier also reads as this word (a letter held down, a
+        space typed or left out, ``arrête`` for ``arrêt``). :func:`keyword_of` does not: like
+        Twilio, it takes the exact word only, since it answers on its own with a confirmation.
+    """
+
+    word: str
+    variants: tuple[str, ...] = ()
+
+
+OPT_OUT_WORDS: tuple[OptOutWord, ...] = (
+    # Twilio's defaults, English.
+    OptOutWord("stop", ("stoop",)),
+    OptOutWord("stopall", ("stop all",)),
+    OptOutWord("unsubscribe", ("unsub",)),
+    OptOutWord("cancel"),
+    OptOutWord("end"),
+    OptOutWord("quit"),
+    OptOutWord("optout", ("opt out",)),
+    OptOutWord("revoke"),
+    # French.
+    OptOutWord("stop sms", ("stopsms",)),
+    OptOutWord("arret", ("arrete", "aret", "arete")),
+)
+"""Every opt-out keyword, English and French: the only list of them (see the module docstring)."""
+
 _WORDS: dict[str, Keyword] = {
-    **dict.fromkeys(
-        ("stop", "stopall", "unsubscribe", "cancel", "end", "quit", "optout", "revoke"), Keyword.OPT_OUT
-    ),
+    **dict.fromkeys((w.word for w in OPT_OUT_WORDS), Keyword.OPT_OUT),
     **dict.fromkeys(("start", "yes", "unstop"), Keyword.OPT_IN),
     **dict.fromkeys(("help", "info"), Keyword.HELP),
 }
@@ -56,10 +96,11 @@ _TELEGRAM_COMMANDS: dict[str, Keyword] = {
 def keyword_of(text: str, channel: Channel) -> Keyword | None:
     """The keyword ``text`` is on ``channel``, or ``None`` when it is an ordinary message.
 
-    On SMS, WhatsApp and Telegram the whole message must be one of the keywords, in any case, with
-    surrounding spaces and trailing punctuation ignored (``"Stop."``, ``" STOP !"``). On Telegram a
-    bot command also counts, with or without the bot's name and with any arguments
-    (``/stop``, ``/start@MaxBot``, ``/start lead-42``). E-mail never has keywords.
+    On SMS, WhatsApp and Telegram the whole message must be one of the keywords, in any case and
+    with or without accents, surrounding spaces and trailing punctuation ignored (``"Stop."``,
+    ``" STOP !"``, ``"Arrêt"``). On Telegram a bot command also counts, with or without the bot's
+    name and with any arguments (``/stop``, ``/start@MaxBot``, ``/start lead-42``). E-mail never has
+    keywords.
 
     Parameters
     ----------
@@ -84,12 +125,12 @@ def keyword_of(text: str, channel: Channel) -> Keyword | None:
 
 
 def _bare(text: str) -> str:
-    """``text`` folded to lower case without surrounding spaces or trailing punctuation."""
+    """``text`` folded (lower case, no accents) without surrounding spaces or trailing punctuation."""
     word = text.strip()
     # Phones add a full stop or an exclamation mark on their own; "STOP." is still STOP.
     while word and (word[-1].isspace() or unicodedata.category(word[-1]).startswith("P")):
         word = word[:-1]
-    return word.casefold()
+    return fold(word)
 
 
 def _telegram_command(text: str) -> str | None:

@@ -30,6 +30,7 @@ from maxcore.models.analytics import (
     TopMessage,
     TopMessages,
 )
+from maxcore.models.intent import Intent
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.prospection import (
     Campaign,
@@ -41,8 +42,8 @@ from maxcore.models.prospection import (
     SentStep,
 )
 
-MEETING_INTENT = "meeting_request"
-"""The reply intent (``maxcore.rules.intent.Intent``) that counts as a meeting asked for."""
+MEETING_INTENT = Intent.MEETING_REQUEST
+"""The reply intent that counts as a meeting asked for."""
 
 MEETING_STATUSES = frozenset({LeadStatus.QUALIFIED, LeadStatus.PROPOSAL, LeadStatus.CONVERTED})
 """Lead statuses that mean the conversation went past a first reply (a meeting at least)."""

@@ -45,12 +45,14 @@ from maxcore.models.activity import (
 from maxcore.models.alert import Alert
 from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
+from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules import intent as intent_rules
 from maxcore.rules.summary import apply_activity
-from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
+from maxcore.services.tenants import tenant_settings
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
@@ -115,7 +117,7 @@ def understand(
     return verdict.model_copy(
         update={
             "intent": opinion.intent,
-            "hot": opinion.intent in {i.value for i in intent_rules.HOT_INTENTS},
+            "hot": opinion.intent in HOT_INTENTS,
             "source": "llm",
             "refinement": refinement,
         }
@@ -190,15 +192,11 @@ class ActivityService:
             known = None
             summary = apply_activity(lead.summary, activity, now)
             consent = None
-            if verdict is not None and verdict.intent is intent_rules.Intent.UNSUBSCRIBE:
+            if verdict is not None and verdict.intent is Intent.UNSUBSCRIBE:
                 consent = _revoked(lead, activity, now)
             if consent_updates:
                 consent = {**(consent if consent is not None else lead.consent), **consent_updates}
-            if (
-                verdict is not None
-                and verdict.intent is intent_rules.Intent.OUT_OF_OFFICE
-                and verdict.return_date
-            ):
+            if verdict is not None and verdict.intent is Intent.OUT_OF_OFFICE and verdict.return_date:
                 summary.out_of_office_until = datetime.combine(verdict.return_date, time.min, tzinfo=UTC)
             try:
                 self.repository.record(lead, activity, summary, consent)

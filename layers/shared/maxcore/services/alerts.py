@@ -18,7 +18,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.alerts import SYSTEM, AlertRepository, LeadAlertState, PointerWrite
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel
@@ -39,6 +38,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import alerts as alert_rules
 from maxcore.rules.alert_lifecycle import CloseAlert, OpenAlert, plan
 from maxcore.rules.preferred_channel import preferred_channel
+from maxcore.services.tenants import tenant_settings
 
 ATTEMPTS = 3
 """Tries on one lead when another writer changed its alerts between our read and our write."""
@@ -65,15 +65,6 @@ class _Tally:
 
     def report(self) -> GenerationReport:
         return GenerationReport(**self.__dict__)
-
-
-def tenant_settings(tenant_id: str) -> Tenant:
-    """The tenant's profile, or the product's defaults for a tenant not provisioned yet."""
-    try:
-        return TenantProfileRepository(tenant_id).get()
-    except NotFoundError:
-        now = utcnow()
-        return Tenant(id=tenant_id, name=tenant_id, created_at=now, updated_at=now)
 
 
 class AlertService:

@@ -3,10 +3,10 @@
 The numbers are computed by the pure rules of :mod:`maxcore.rules.prospection_analytics`; this
 service reads what they need, and nothing more:
 
-- the campaigns with one Query (AP30'), or the one campaign asked for with a GetItem (AP30: another
+- the campaigns with one Query (AP30), or the one campaign asked for with a GetItem (AP30: another
   tenant's or an unknown campaign is a 404);
-- the enrollments campaign by campaign, each partition in 1 MB pages (AP31''); never a Scan;
-- for the funnel, the leads of the prospects who replied, 100 keys per BatchGetItem (AP2'): only a
+- the enrollments campaign by campaign, each partition in 1 MB pages (AP31); never a Scan;
+- for the funnel, the leads of the prospects who replied, 100 keys per BatchGetItem (AP2): only a
   prospect who replied can reach the ``meeting`` stage, the one stage that looks at the lead;
 - for the top messages, the scenario versions of the messages ranked, through
   :class:`~maxcore.services.scenarios.ScenarioService` (versions cached, predefined ones without I/O).

@@ -41,11 +41,11 @@ from maxcore.models.prospection import (
 from maxcore.observability import logger
 from maxcore.rules.prospection import Verdict, to_decision
 from maxcore.services.activities import ActivityService
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.messaging import MessagingService
 from maxcore.services.modes import ActionKind, ModeGuard
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.sequencer import Sequencer, step_key
+from maxcore.services.tenants import tenant_settings
 
 
 class ApprovalService:

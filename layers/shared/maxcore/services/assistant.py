@@ -30,7 +30,6 @@ from maxcore.ai import llm, prompts
 from maxcore.clock import utcnow
 from maxcore.dal.conversations import ConversationRepository
 from maxcore.dal.templates import TemplateFilter
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError, MaxError
 from maxcore.ids import new_id
 from maxcore.models.assistant import (
@@ -61,6 +60,7 @@ from maxcore.rules import templates as template_rules
 from maxcore.services.budget import BudgetService
 from maxcore.services.modes import ActionKind, ModeGuard
 from maxcore.services.templates import TemplateService, readiness
+from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 from maxcore.texts import render
 
@@ -143,7 +143,7 @@ class AssistantService:
     # --- the chat turn ------------------------------------------------------------------------
     def chat(self, request: ChatRequest) -> ChatResponse:
         """Answer one user message (see the module docstring for the steps)."""
-        tenant = TenantProfileRepository(self.tenant_id).get()
+        tenant = tenant_settings(self.tenant_id)
         if request.dry_run:
             return ChatResponse(
                 conversation_id=request.conversation_id,

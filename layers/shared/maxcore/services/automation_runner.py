@@ -57,7 +57,6 @@ from maxcore.rules.send_window import (
     is_open,
     next_hourly_run,
 )
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import Reachability
 from maxcore.services.exactly_once import (
     Claim,
@@ -69,6 +68,7 @@ from maxcore.services.exactly_once import (
 )
 from maxcore.services.messaging import MessagingService
 from maxcore.services.templates import TemplateService
+from maxcore.services.tenants import tenant_settings
 
 BATCH = 100
 """Occurrences looked up together (one BatchGet) before claiming the ones still to do."""
@@ -569,11 +569,11 @@ class OccurrenceSend:
         return Message(request, {"trigger": self.occurrence.fire.code})
 
     def note_sending(self) -> bool:
-        """AP38'': the occurrence is ``sending``, conditional on the claim."""
+        """AP38: the occurrence is ``sending``, conditional on the claim."""
         return self.runner.repository.mark_run_sending(*self.occurrence.key, self.token, self.now)
 
     def settle(self, result: SendResult) -> Outcome | None:
-        """AP38''': done or put off, conditional on the claim."""
+        """AP38: done or put off, conditional on the claim."""
         return self.runner.settle_send(self, result)
 
 

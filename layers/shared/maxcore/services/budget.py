@@ -19,7 +19,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
 from maxcore.dal.budget import BudgetRepository, InsufficientBalanceError
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import InsufficientTokensError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.budget import (
@@ -38,6 +37,7 @@ from maxcore.models.budget import (
 from maxcore.models.tenant import Mode
 from maxcore.observability import logger, metrics
 from maxcore.rules import budget as rules
+from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 from maxcore.texts import render
 
@@ -96,7 +96,7 @@ class BudgetService:
         try:
             return self.repository.get()
         except NotFoundError:
-            tenant = TenantProfileRepository(self.tenant_id).get()
+            tenant = tenant_settings(self.tenant_id)
             self.repository.open(PLAN_ALLOWANCE[tenant.plan], month_of(self._clock()), self._clock())
             return self.repository.get()
 
@@ -170,15 +170,19 @@ class BudgetService:
     def reset_month(self) -> bool:
         """Start the current month with the plan's allowance; nothing happens if it already started."""
         self.open()
-        tenant = TenantProfileRepository(self.tenant_id).get()
+        tenant = tenant_settings(self.tenant_id)
         started = self.repository.reset(month_of(self._clock()), PLAN_ALLOWANCE[tenant.plan], self._clock())
         if started:
             logger.info("token period reset", extra={"period": month_of(self._clock())})
         return started
 
     # --- report -------------------------------------------------------------------------------
-    def report(self, locale: str) -> BudgetReport:
-        """Balance, spending by category and week, the exhaustion forecast and plain-language advice."""
+    def report(self, locale: str | None = None) -> BudgetReport:
+        """Balance, spending by category and week, the exhaustion forecast and plain-language advice.
+
+        Written in ``locale``, by default the tenant's own.
+        """
+        locale = locale or tenant_settings(self.tenant_id).locale.value
         now = self._clock()
         budget = self.open()
         # The weekly series looks eight weeks back: this month's ledger and the two before.

@@ -23,7 +23,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
-from maxcore.services.alerts import tenant_settings
+from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 
 
@@ -112,7 +112,7 @@ class ChannelService:
 
     # --- sending ------------------------------------------------------------------------------
     def settings(self) -> dict[Channel, ChannelSettings]:
-        """AP25': every channel's settings, read now."""
+        """AP25: every channel's settings, read now."""
         return self.repository.list_all()
 
     def suppressed(self, address: str) -> bool:

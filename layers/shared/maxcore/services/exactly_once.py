@@ -250,7 +250,7 @@ class ExactlyOnce:
         return job.settle(SendResult(Outcome.UNCONFIRMED, INTERRUPTED))
 
     def recorded(self, lead_id: str, marker: Mapping[str, object]) -> Activity | None:
-        """AP9': the message a send recorded, among the lead's latest activities (one Query)."""
+        """AP9: the message a send recorded, among the lead's latest activities (one Query)."""
         return self.activities.recent_outbound_with(lead_id, RECENT_ACTIVITIES, **marker)
 
     def _noted_and_delivered(self, job: SendJob, *, resumed: bool) -> Outcome | None:

@@ -12,10 +12,12 @@ from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
+from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.lead import ConsentState, CreateLeadRequest, Lead, LeadStatus, UpdateLeadRequest
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import DEFAULT_COUNTRY, PhoneNumberError, normalize_phone, phone_query
-from maxcore.services.alerts import AlertService, tenant_settings
+from maxcore.rules.contact import PhoneNumberError, normalize_phone, phone_query
+from maxcore.services.alerts import AlertService
+from maxcore.services.tenants import tenant_settings
 
 MAX_PAGE_SIZE = 100
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ModeForbiddenError
 from maxcore.models.tenant import Mode
 from maxcore.observability import logger, metrics
 from maxcore.rules.modes import ActionKind, ModeDecision, decide
+from maxcore.services.tenants import tenant_settings
 
 __all__ = ["ActionKind", "ModeDecision", "ModeGuard"]
 
@@ -22,11 +22,10 @@ class ModeGuard:
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
-        self.repository = TenantProfileRepository(tenant_id)
 
     def mode(self) -> Mode:
         """The tenant's current mode (a strongly consistent read: a switch applies at once)."""
-        return self.repository.get().mode
+        return tenant_settings(self.tenant_id).mode
 
     def check(self, kind: ActionKind) -> tuple[Mode, ModeDecision]:
         """The tenant's mode and what it says about an action of ``kind``, without raising."""

@@ -22,7 +22,7 @@ from maxcore.models.alert import (
 from maxcore.models.common import Channel
 from maxcore.models.template import Template, TemplateCategory, TemplateStatus
 from maxcore.rules.recommendations import recommend
-from maxcore.services.alerts import tenant_settings
+from maxcore.services.tenants import tenant_settings
 
 MAX_LIMIT = 200
 

@@ -18,9 +18,9 @@ from maxcore.dal.campaigns import CampaignRepository
 from maxcore.errors import NotFoundError
 from maxcore.models.prospection import Campaign
 from maxcore.models.tenant import Tenant
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.channels import ChannelService, RunChannels
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.tenants import tenant_settings
 
 
 class TenantRun:

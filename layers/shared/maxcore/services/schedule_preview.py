@@ -41,9 +41,9 @@ from maxcore.observability import logger
 from maxcore.rules.prospection import Verdict, decide_step, to_decision
 from maxcore.rules.schedule_preview import CapTally, after_daily_cap, first_run, preview_day_problem
 from maxcore.rules.send_window import day_bounds, local_day, next_hourly_run
-from maxcore.services.alerts import tenant_settings
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.sequencer import Sequencer, StepContext
+from maxcore.services.tenants import tenant_settings
 
 # The API types are re-exported so the handler imports this use case from one module.
 __all__ = ["PreviewDate", "SchedulePreview", "SchedulePreviewService"]
@@ -188,7 +188,7 @@ class SchedulePreviewService:
 
     def _channel_cap(self, channel: Channel) -> int | None:
         if self._channel_caps is None:
-            settings = self.sequencer.channel_settings.list_all()  # AP25'
+            settings = self.sequencer.channel_settings.list_all()  # AP25
             self._channel_caps = {c: s.daily_cap for c, s in settings.items()}
         return self._channel_caps.get(channel)
 
@@ -196,7 +196,7 @@ class SchedulePreviewService:
         """Messages already counted on ``channel`` for ``utc_day`` (only today's can be non-zero)."""
         if utc_day != now.date().isoformat():
             return 0
-        return self.sequencer.channel_settings.sent_on(channel, utc_day)  # AP26''
+        return self.sequencer.channel_settings.sent_on(channel, utc_day)  # AP26
 
     def _item(self, run: _Run) -> PreviewItem:
         context, verdict, step = run.context, run.verdict, run.context.step

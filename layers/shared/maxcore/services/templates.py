@@ -15,7 +15,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError, InvalidInputError, UnsafeHtmlError
 from maxcore.ids import new_id, stable_id
 from maxcore.library import templates as library
@@ -42,6 +41,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import html as html_rules
 from maxcore.rules import sms as sms_rules
 from maxcore.rules import templates as rules
+from maxcore.services.tenants import tenant_settings
 
 __all__ = [
     "TemplateFilter",
@@ -338,10 +338,10 @@ class TemplateService:
 
     # --- helpers ------------------------------------------------------------------------------
     def _tenant_locale(self) -> Locale:
-        return TenantProfileRepository(self.tenant_id).get().locale
+        return tenant_settings(self.tenant_id).locale
 
     def _tenant_fields(self) -> dict[str, str]:
-        tenant = TenantProfileRepository(self.tenant_id).get()
+        tenant = tenant_settings(self.tenant_id)
         return {"name": tenant.name}
 
 

@@ -1,4 +1,5 @@
-"""Tenant use cases: provisioning (one idempotent operation) and the settings an admin changes."""
+"""Tenant use cases: provisioning (one idempotent operation), the settings every service reads, and
+the settings an admin changes."""
 
 from __future__ import annotations
 
@@ -9,21 +10,53 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
-from maxcore.dal.budget import BudgetRepository
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.errors import InvalidInputError
-from maxcore.models.budget import PLAN_ALLOWANCE
+from maxcore.errors import InvalidInputError, NotFoundError
+from maxcore.models.contact import DEFAULT_COUNTRY, check_country
 from maxcore.models.tenant import Locale, Mode, Plan, Tenant, UpdateTenantRequest, check_timezone
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import DEFAULT_COUNTRY, check_country
 from maxcore.rules.modes import auto_mode_needs_confirmation
-from maxcore.services.templates import seed_library
 
 AUTO_MODE_CONFIRMATION = (
     "switching to auto mode needs an explicit confirmation: in auto mode M.A.X. sends messages and runs "
     'automations on its own, without asking anyone for approval; send "confirm_auto_mode": true with '
     '"mode": "auto" to confirm'
 )
+
+
+def tenant_settings(tenant_id: str) -> Tenant:
+    """The settings of a provisioned tenant: what every service reads before it acts for the tenant.
+
+    A tenant that was never provisioned has no settings, and nothing acts for it: this raises
+    :class:`~maxcore.errors.NotFoundError` (a 404 on the API) rather than lend it the product's
+    defaults. Its settings decide things that cannot be taken back or that cost money: the country
+    its phone numbers are stored in, whether M.A.X. may send without approval, its time zone and send
+    window, its token allowance. Guessing them would store wrong numbers and let a tenant act that
+    the scheduler never runs for (it only knows provisioned tenants), so its leads would never be
+    swept. Provisioning (:func:`provision_tenant`) is one idempotent call.
+
+    Parameters
+    ----------
+    tenant_id
+        The tenant, from the request's claims or a signed webhook's path.
+
+    Returns
+    -------
+    Tenant
+        The stored settings, read with a strongly consistent GetItem (AP6): a change applies at once.
+
+    Raises
+    ------
+    NotFoundError
+        The tenant was never provisioned.
+    """
+    try:
+        return TenantProfileRepository(tenant_id).get()
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"tenant {tenant_id} is not provisioned: provision it before acting for it",
+            {"tenant_id": tenant_id},
+        ) from exc
 
 
 def provision_tenant(
@@ -47,6 +80,12 @@ def provision_tenant(
     ValueError
         When ``tenant_id``, ``timezone`` or ``default_country`` is not valid.
     """
+    # Imported here: every service reads settings from this module, only provisioning opens a budget
+    # and seeds templates (and they cost a function that never provisions at cold start).
+    from maxcore.dal.budget import BudgetRepository
+    from maxcore.models.budget import PLAN_ALLOWANCE
+    from maxcore.services.templates import seed_library
+
     repository = TenantProfileRepository(tenant_id)
     now = clock()
     candidate = Tenant(
@@ -80,7 +119,7 @@ class TenantService:
 
     def get(self) -> Tenant:
         """The tenant's settings; a tenant that was never provisioned is a 404."""
-        return self.repository.get()
+        return tenant_settings(self.tenant_id)
 
     def update(self, request: UpdateTenantRequest, *, actor: str) -> Tenant:
         """Apply the settings sent; the first switch to auto needs ``confirm_auto_mode``.

@@ -33,7 +33,6 @@ from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository, MessageRef, StatusChange
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.suppressions import SuppressionRepository
-from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import (
     BadRequestError,
     BodyTooDeepError,
@@ -59,6 +58,7 @@ from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
 from maxcore.services.idempotency import run_once
 from maxcore.services.scheduling import enqueue_lead_evaluation
+from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
 DELIVERY_EXPIRY_SECONDS = 72 * 3600
@@ -210,7 +210,7 @@ class WebhookService:
     # --- shared steps -------------------------------------------------------------------------
     def _tenant(self) -> Tenant:
         try:
-            return TenantProfileRepository(self.tenant_id).get()
+            return tenant_settings(self.tenant_id)
         except NotFoundError as exc:
             # The same answer as a bad signature: the URL must not tell which tenants exist.
             raise InvalidSignatureError("the webhook's signature cannot be verified") from exc

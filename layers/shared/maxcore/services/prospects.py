@@ -1,14 +1,14 @@
-"""Campaigns, their prospects and the blacklist, as the API manages them.
+"""The prospects of a tenant's campaigns, as the API manages them: enrollment (by lead id or from a
+CSV), pause, resume and removal, and the history of what the scheduler decided for each.
 
-The scheduler's side (running due steps) is :mod:`maxcore.services.sequencer`.
+The campaigns themselves are :mod:`maxcore.services.campaigns`; the scheduler's side (running due
+steps) is :mod:`maxcore.services.sequencer`.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -23,16 +23,12 @@ from maxcore.dal.enrollments import EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
+from maxcore.models.contact import ContactFormatError, normalize_email
 from maxcore.models.lead import CreateLeadRequest, Lead
 from maxcore.models.prospection import (
     AcceptedRow,
-    AddBlacklistRequest,
-    BlacklistEntry,
-    BlacklistKind,
     Campaign,
-    CampaignResponse,
     CampaignStatus,
-    CreateCampaignRequest,
     Decision,
     Enrollment,
     EnrollmentReport,
@@ -44,136 +40,18 @@ from maxcore.models.prospection import (
     RejectedRow,
     RejectionCode,
     Scenario,
-    UpdateCampaignRequest,
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
-from maxcore.rules.contact import ContactFormatError, PhoneNumberError, normalize_email, normalize_phone
+from maxcore.rules.contact import PhoneNumberError, normalize_phone
 from maxcore.rules.send_window import Window, add_local_days, describe, next_open
-from maxcore.services.alerts import tenant_settings
-from maxcore.services.leads import LeadService, phone_error_detail
+from maxcore.services.leads import LeadService
 from maxcore.services.scenarios import ScenarioService
+from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
 MAX_CSV_ROWS = 500
 CSV_FIELDS = ("first_name", "last_name", "company", "email", "phone")
-
-
-class CampaignService:
-    """The campaigns of one tenant."""
-
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
-        self.tenant_id = tenant_id
-        self.repository = CampaignRepository(tenant_id)
-        self.enrollments = EnrollmentRepository(tenant_id)
-        self.scenarios = ScenarioService(tenant_id, clock)
-        self._clock = clock
-
-    def get(self, campaign_id: str) -> Campaign:
-        """One campaign (404 for another tenant's)."""
-        return self.repository.get(campaign_id)
-
-    def list(self) -> list[Campaign]:
-        """Every campaign, newest first."""
-        return self.repository.list_all()
-
-    def response(self, campaign: Campaign, with_counts: bool = True) -> CampaignResponse:
-        """The campaign with its prospects counted by status (one paged read of its enrollments)."""
-        counts: Counter[str] = Counter()
-        if with_counts:
-            counts.update(e.status.value for e in self.enrollments.iter_campaign(campaign.id))
-        return CampaignResponse(**campaign.model_dump(), prospects=dict(counts))
-
-    def create(self, request: CreateCampaignRequest) -> Campaign:
-        """A new campaign on the latest version of its scenario (422 naming an unknown scenario)."""
-        tenant = tenant_settings(self.tenant_id)
-        scenario = self._scenario(request.scenario_id)
-        now = self._clock()
-        campaign = Campaign(
-            id=new_id(),
-            name=request.name,
-            scenario_id=scenario.id,
-            scenario_version=scenario.version,
-            objective=request.objective,
-            status=request.status,
-            send_window=request.send_window or tenant.send_window,
-            timezone=request.timezone or tenant.timezone,
-            daily_caps=request.daily_caps,
-            created_at=now,
-            updated_at=now,
-        )
-        saved = self.repository.save(campaign, new=True)
-        logger.info("campaign created", extra={"campaign_id": saved.id, "scenario_id": scenario.id})
-        return saved
-
-    def update(self, campaign_id: str, request: UpdateCampaignRequest) -> Campaign:
-        """Change the fields sent; pausing holds its prospects, resuming puts them back in the schedule."""
-        before = self.repository.get(campaign_id)
-        changes = {name: getattr(request, name) for name in request.model_fields_set}
-        if before.status is CampaignStatus.COMPLETED and changes.get("status", before.status) is not (
-            CampaignStatus.COMPLETED
-        ):
-            raise ConflictError(
-                "a completed campaign cannot be reopened; create a new one",
-                {"campaign_id": campaign_id, "status": before.status.value},
-            )
-        if "scenario_id" in changes:
-            scenario = self._scenario(changes["scenario_id"])
-            changes["scenario_id"], changes["scenario_version"] = scenario.id, scenario.version
-        after = before.model_copy(update={**changes, "updated_at": self._clock()})
-        saved = self.repository.save(Campaign.model_validate(after.model_dump()))
-        if before.status is CampaignStatus.PAUSED and saved.status is CampaignStatus.ACTIVE:
-            released = self._release_held(saved)
-            logger.info("campaign resumed", extra={"campaign_id": saved.id, "released": released})
-        return saved
-
-    def delete(self, campaign_id: str) -> None:
-        """Delete a campaign with its prospects and interactions (the leads stay)."""
-        campaign = self.repository.get(campaign_id)
-        self.repository.delete(campaign)
-        removed = self.enrollments.remove_all(campaign_id)
-        logger.info("campaign deleted", extra={"campaign_id": campaign_id, "items": removed})
-
-    def _scenario(self, scenario_id: str) -> Scenario:
-        try:
-            return self.scenarios.latest(scenario_id)
-        except NotFoundError as exc:
-            raise InvalidInputError(
-                f"unknown scenario {scenario_id}",
-                [{"field": "scenario_id", "message": "no such scenario for this tenant"}],
-            ) from exc
-
-    def _release_held(self, campaign: Campaign) -> int:
-        """Put the prospects a pause held back in the due index, due now at the earliest."""
-        now = self._clock()
-        tenant = tenant_settings(self.tenant_id)
-        window = Window.of(campaign.send_window, campaign.timezone)
-        released = 0
-        for e in self.enrollments.iter_campaign(campaign.id):
-            if not e.held or e.status is not EnrollmentStatus.ACTIVE:
-                continue
-            due = next_open(window, max(e.next_action_at or now, now))
-            after = e.model_copy(update={"held": False, "next_action_at": due, "updated_at": now})
-            decision = Decision(
-                outcome=Outcome.DEFERRED,
-                code="resumed_by_user",
-                reason=_text(
-                    "prospection.resumed_by_user",
-                    tenant,
-                    until=describe(due, campaign.timezone, tenant.locale.value),
-                ),
-                step=e.current_step,
-                until=due,
-                at=now,
-            )
-            if self.enrollments.transition(
-                after,
-                Guard(statuses=(EnrollmentStatus.ACTIVE,), step=e.current_step),
-                decision,
-                _interaction(after, decision),
-            ):
-                released += 1
-        return released
 
 
 class ProspectService:
@@ -398,30 +276,11 @@ class ProspectService:
         if status is EnrollmentStatus.PAUSED:
             allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE,)
             after = e.model_copy(update={"status": status, "updated_at": now})
-            decision = Decision(
-                outcome=Outcome.HELD,
-                code="paused_by_user",
-                reason=_text("prospection.paused_by_user", tenant),
-                step=e.current_step,
-                at=now,
-            )
+            decision = _user_decision(e, Outcome.HELD, "paused_by_user", tenant, now)
         else:
             allowed = (EnrollmentStatus.PAUSED,)
-            window = Window.of(campaign.send_window, campaign.timezone)
-            due = next_open(window, max(e.next_action_at or now, now))
+            due, decision = _resumption(e, campaign, tenant, now)
             after = e.model_copy(update={"status": status, "next_action_at": due, "updated_at": now})
-            decision = Decision(
-                outcome=Outcome.DEFERRED,
-                code="resumed_by_user",
-                reason=_text(
-                    "prospection.resumed_by_user",
-                    tenant,
-                    until=describe(due, campaign.timezone, tenant.locale.value),
-                ),
-                step=e.current_step,
-                until=due,
-                at=now,
-            )
         if e.status not in allowed or not self.repository.transition(
             after, Guard(statuses=allowed, step=e.current_step), decision, _interaction(after, decision)
         ):
@@ -446,13 +305,7 @@ class ProspectService:
         after = e.model_copy(
             update={"status": EnrollmentStatus.REMOVED, "next_action_at": None, "updated_at": now}
         )
-        decision = Decision(
-            outcome=Outcome.STOPPED,
-            code="removed_by_user",
-            reason=_text("prospection.removed_by_user", tenant),
-            step=e.current_step,
-            at=now,
-        )
+        decision = _user_decision(e, Outcome.STOPPED, "removed_by_user", tenant, now)
         open_statuses = tuple(s for s in EnrollmentStatus if s is not EnrollmentStatus.REMOVED)
         if not self.repository.transition(
             after,
@@ -466,6 +319,25 @@ class ProspectService:
             )
         logger.info("prospect removed", extra={"campaign_id": campaign_id, "lead_id": lead_id, "by": by})
 
+    def release_held(self, campaign: Campaign) -> int:
+        """Put the prospects a campaign's pause held back in the due index, due now at the earliest."""
+        now = self._clock()
+        tenant = tenant_settings(self.tenant_id)
+        released = 0
+        for e in self.repository.iter_campaign(campaign.id):
+            if not e.held or e.status is not EnrollmentStatus.ACTIVE:
+                continue
+            due, decision = _resumption(e, campaign, tenant, now)
+            after = e.model_copy(update={"held": False, "next_action_at": due, "updated_at": now})
+            if self.repository.transition(
+                after,
+                Guard(statuses=(EnrollmentStatus.ACTIVE,), step=e.current_step),
+                decision,
+                _interaction(after, decision),
+            ):
+                released += 1
+        return released
+
     def interactions(
         self, campaign_id: str, limit: int, cursor: str | None, lead_id: str | None
     ) -> tuple[list[Interaction], str | None]:
@@ -476,61 +348,6 @@ class ProspectService:
     def _response(self, e: Enrollment) -> ProspectResponse:
         scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
         return prospect_response(e, len(scenario.steps))
-
-
-class BlacklistService:
-    """The blacklist of one tenant."""
-
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
-        self.tenant_id = tenant_id
-        self.repository = BlacklistRepository(tenant_id)
-        self._clock = clock
-
-    def list(self) -> list[BlacklistEntry]:
-        """Every entry."""
-        return self.repository.list_all()
-
-    def add(self, request: AddBlacklistRequest, by: str) -> BlacklistEntry:
-        """Blacklist an address (stored normalised, so any way of writing it matches)."""
-        kind, value = _normalised(
-            request.email, request.phone, tenant_settings(self.tenant_id).default_country
-        )
-        entry = BlacklistEntry(
-            kind=kind,
-            value=value,
-            reason=request.reason,
-            source=request.source,
-            created_at=self._clock(),
-            created_by=by,
-        )
-        return self.repository.add(entry)
-
-    def remove(self, kind: BlacklistKind, value: str) -> None:
-        """Take an address off the blacklist."""
-        email, phone = (value, None) if kind is BlacklistKind.EMAIL else (None, value)
-        try:
-            _, normalised = _normalised(email, phone, tenant_settings(self.tenant_id).default_country)
-        except InvalidInputError:
-            if kind is not BlacklistKind.PHONE or not _STORED_E164.match(value):
-                raise
-            # An entry stored before numbers were validated (+337911123456) must still be removable.
-            normalised = value
-        self.repository.remove(kind, normalised)
-
-
-_STORED_E164 = re.compile(r"^\+[1-9]\d{1,14}$")
-
-
-def _normalised(email: str | None, phone: str | None, country: str) -> tuple[BlacklistKind, str]:
-    if email is not None:
-        try:
-            return BlacklistKind.EMAIL, normalize_email(email)
-        except ContactFormatError as exc:
-            raise InvalidInputError(str(exc), [{"field": "email", "message": str(exc)}]) from exc
-    try:
-        return BlacklistKind.PHONE, normalize_phone(phone or "", country)
-    except PhoneNumberError as exc:
-        raise InvalidInputError(str(exc), [phone_error_detail(exc)]) from exc
 
 
 def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = None) -> ProspectResponse:
@@ -549,6 +366,31 @@ def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = N
         replied_at=e.replied_at,
         enrolled_at=e.enrolled_at,
     )
+
+
+def _resumption(
+    e: Enrollment, campaign: Campaign, tenant: Tenant, now: datetime
+) -> tuple[datetime, Decision]:
+    """When a paused or held prospect is due again (the campaign's next open time, now at the
+    earliest), and the decision that says so."""
+    due = next_open(Window.of(campaign.send_window, campaign.timezone), max(e.next_action_at or now, now))
+    until = describe(due, campaign.timezone, tenant.locale.value)
+    return due, _user_decision(e, Outcome.DEFERRED, "resumed_by_user", tenant, now, due, until=until)
+
+
+def _user_decision(
+    e: Enrollment,
+    outcome: Outcome,
+    code: str,
+    tenant: Tenant,
+    now: datetime,
+    due: datetime | None = None,
+    **values: object,
+) -> Decision:
+    """A user's change to a prospect, with its reason (the text ``prospection.<code>``) in the
+    tenant's language."""
+    reason = _text(f"prospection.{code}", tenant, **values)
+    return Decision(outcome=outcome, code=code, reason=reason, step=e.current_step, until=due, at=now)
 
 
 def _interaction(e: Enrollment, decision: Decision) -> Interaction:

@@ -1,0 +1,1 @@
+"""The prospection API's routes, one router per resource; app.py includes them in its resolver."""
