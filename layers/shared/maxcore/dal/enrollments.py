@@ -154,22 +154,35 @@ class EnrollmentRepository(TenantRepository):
             raise
         return True
 
-    def claim(self, due: DueEnrollment, token: str, lease_until: datetime, now: datetime) -> bool:
+    def claim(
+        self,
+        due: DueEnrollment,
+        token: str,
+        lease_until: datetime,
+        now: datetime,
+        *,
+        sending: PendingSend | None = None,
+    ) -> bool:
         """AP32: take a due step for one worker until ``lease_until``; ``False`` if another has it.
 
         Conditional on the due key as read: a second worker, or a second run of the hourly job,
         read the same key and loses. While claimed, the enrollment is due again at ``lease_until``.
+        With ``sending``, the same write notes that the step's send starts, and its message (what
+        :meth:`mark_sending` notes on a step already claimed).
         """
         e = due.enrollment
         item = self._key(e)
+        actions: list[Action] = [
+            EnrollmentItem.claim_token.set(token),
+            EnrollmentItem.lease_until.set(lease_until),
+            EnrollmentItem.GSI2SK.set(keys.due_gsi2sk(to_iso(lease_until), e.campaign_id, e.lead_id)),
+            EnrollmentItem.updated_at.set(now),
+        ]
+        if sending is not None:
+            actions += _sending_actions(e.current_step, sending)
         try:
             item.update(
-                actions=[
-                    EnrollmentItem.claim_token.set(token),
-                    EnrollmentItem.lease_until.set(lease_until),
-                    EnrollmentItem.GSI2SK.set(keys.due_gsi2sk(to_iso(lease_until), e.campaign_id, e.lead_id)),
-                    EnrollmentItem.updated_at.set(now),
-                ],
+                actions=actions,
                 condition=(EnrollmentItem.GSI2SK == due.due_key)  # noqa: SIM300
                 & (EnrollmentItem.status == EnrollmentStatus.ACTIVE.value)
                 & (EnrollmentItem.current_step == e.current_step),
@@ -186,11 +199,7 @@ class EnrollmentRepository(TenantRepository):
         """AP32: note, before calling the provider, that this step's send has started, and its text."""
         try:
             self._key(enrollment).update(
-                actions=[
-                    EnrollmentItem.sending_step.set(step),
-                    EnrollmentItem.sending_message.set(message.model_dump_json()),
-                    EnrollmentItem.updated_at.set(now),
-                ],
+                actions=[*_sending_actions(step, message), EnrollmentItem.updated_at.set(now)],
                 condition=EnrollmentItem.claim_token == token,
             )
         except UpdateError as exc:
@@ -348,6 +357,14 @@ def _state_actions(tenant_id: str, e: Enrollment) -> list[Action]:
     else:
         actions += [EnrollmentItem.GSI2PK.set(due[0]), EnrollmentItem.GSI2SK.set(due[1])]
     return actions
+
+
+def _sending_actions(step: int, message: PendingSend) -> list[Action]:
+    """The send marker: which step's send started, and the message it sends."""
+    return [
+        EnrollmentItem.sending_step.set(step),
+        EnrollmentItem.sending_message.set(message.model_dump_json()),
+    ]
 
 
 def _guard_condition(guard: Guard) -> Condition:

@@ -24,6 +24,7 @@ from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.job_queue import queue_messages
+from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 from maxcore.settings import get_settings
 
@@ -78,7 +79,7 @@ def _part(message: TenantJobMessage) -> dict[str, Any]:
     return {"part": message.part, "segment": message.segment}
 
 
-def sweep_alerts(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any]:
+def sweep_alerts(message: TenantJobMessage, budget: TimeBudget, _: RunCache | None = None) -> dict[str, Any]:
     """Run one part of a tenant's alert sweep, or divide the rest of it into segments."""
     if message.segment_leads is not None:
         return _plan_segments(message, message.segment_leads, budget)
@@ -120,9 +121,14 @@ def _plan_segments(message: TenantJobMessage, leads_per_part: int, budget: TimeB
     return {**_part(message), "leads_counted": segments.counted, "segments_queued": len(ends)}
 
 
-def run_due_steps(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any]:
-    """Run the due steps of the message's shard (every shard without one), from where it stopped."""
-    sequencer = Sequencer(message.tenant_id)
+def run_due_steps(
+    message: TenantJobMessage, budget: TimeBudget, run: RunCache | None = None
+) -> dict[str, Any]:
+    """Run the due steps of the message's shard (every shard without one), from where it stopped.
+
+    ``run``: what the invocation already read about the tenant for its other shards.
+    """
+    sequencer = Sequencer(message.tenant_id, run=(run or RunCache()).tenant(message.tenant_id))
     shards = list(range(DUE_SHARDS)) if message.shard is None else [message.shard]
     due, outcomes, lost = 0, Counter[str](), 0
     after, stopped_after = message.after_due, None

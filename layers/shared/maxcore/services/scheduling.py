@@ -21,6 +21,7 @@ from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
 from maxcore.services.job_queue import SQS_BATCH, fanout_queue_url, send_batch, sqs_client
+from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 
 
@@ -73,17 +74,10 @@ def fan_out(
         sent += len(batch)
         batch.clear()
 
-    # The due steps of a tenant are spread over the shards of its due index: one message per
-    # shard lets several workers run a big tenant's hour side by side.
-    # The hourly job also runs each tenant's automations, one message of their own per tenant.
-    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
-    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
-    if job is Job.RUN_PENDING_ACTIONS:
-        parts.append((Job.RUN_AUTOMATIONS, None))
     tenants = 0
     for tenant_id in tenant_ids:
         tenants += 1
-        for part, shard in parts:
+        for part, shard in job_parts(job):
             batch.append(
                 TenantJobMessage(
                     job=part,
@@ -109,6 +103,18 @@ def fan_out(
     return FanOut(tenants=tenants, messages=sent)
 
 
+def job_parts(job: Job) -> list[tuple[Job, int | None]]:
+    """The messages a fan-out queues for each tenant, in order: (job, due-index shard or ``None``)."""
+    # The due steps of a tenant are spread over the shards of its due index: one message per
+    # shard lets several workers run a big tenant's hour side by side.
+    # The hourly job also runs each tenant's automations, one message of their own per tenant.
+    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
+    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
+    if job is Job.RUN_PENDING_ACTIONS:
+        parts.append((Job.RUN_AUTOMATIONS, None))
+    return parts
+
+
 def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None) -> dict[str, Any]:
     """Queue the scheduled job for every tenant of the directory; return what was queued."""
     scheduled_at = scheduled.scheduled_at or utcnow()
@@ -130,9 +136,9 @@ def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None
     }
 
 
-def _run_automations(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any]:
+def _run_automations(message: TenantJobMessage, _: TimeBudget, run: RunCache) -> dict[str, Any]:
     # The tenant's active automations over its leads, inside its send window.
-    report = AutomationRunner(message.tenant_id).run()
+    report = AutomationRunner(message.tenant_id, tenant=run.tenant(message.tenant_id).tenant).run()
     return {
         "automations": report.automations,
         "unusable": report.unusable,
@@ -146,12 +152,12 @@ def _run_automations(message: TenantJobMessage, budget: TimeBudget) -> dict[str,
     }
 
 
-def _reset_tokens(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any]:
+def _reset_tokens(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     # Idempotent per period: a redelivered message or a second run changes nothing.
     return {"period_started": BudgetService(message.tenant_id).reset_month()}
 
 
-def _evaluate_lead(message: TenantJobMessage, budget: TimeBudget) -> dict[str, Any]:
+def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     # Queued by the webhooks, which answer the provider at once and leave this to the worker.
     if message.lead_id is None:
         raise ValueError("an evaluate_lead message needs a lead_id")
@@ -201,7 +207,7 @@ def _part_key(message: TenantJobMessage) -> str:
     return f"{run}#{shard}#{segment}#{message.part}"
 
 
-JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget], dict[str, Any]]] = {
+JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: sweep_alerts,
     Job.RUN_PENDING_ACTIONS: run_due_steps,
     Job.RUN_AUTOMATIONS: _run_automations,
@@ -210,11 +216,15 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget], dict[str, Any]]]
 }
 
 
-def run_tenant_job(message: TenantJobMessage, lambda_context: RemainingTime | None = None) -> dict[str, Any]:
+def run_tenant_job(
+    message: TenantJobMessage, lambda_context: RemainingTime | None = None, *, run: RunCache | None = None
+) -> dict[str, Any]:
     """Run one tenant's share of a job and log what ran.
 
     With the invocation's ``lambda_context``, a job that may outgrow it stops before its time runs
     out (:class:`~maxcore.clock.TimeBudget`) and queues its continuation; without, it runs to the end.
+    ``run``: what the invocation already read (the worker passes one per batch of messages); a
+    message run alone reads for itself.
 
     A continuation (``part`` above 0) runs once per run, segment and part: SQS may deliver it twice,
     and a worker that died after queuing it may queue it again. A repeat gets the first one's
@@ -224,13 +234,14 @@ def run_tenant_job(message: TenantJobMessage, lambda_context: RemainingTime | No
     logger.append_keys(tenant_id=message.tenant_id)
     runner = JOB_RUNNERS[message.job]
     budget = UNLIMITED if lambda_context is None else TimeBudget.of(lambda_context)
+    reads = run or RunCache()
     if message.part == 0:
-        outcome = runner(message, budget)
+        outcome = runner(message, budget, reads)
     else:
         outcome = run_once(
             "tenant-job-part",
             _part_key(message),
-            lambda: runner(message, budget),
+            lambda: runner(message, budget, reads),
             expires_after_seconds=PART_KEY_SECONDS,
             lambda_context=lambda_context,
         )
