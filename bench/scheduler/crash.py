@@ -11,7 +11,7 @@ every prospect in the campaign whose first step goes through the round's provide
    its n-th message on the round's channel, before the answer leaves: a real death of the worker
    process with a send accepted and nothing recorded (no exception, no ``finally``, no cleanup);
 3. the survivor finishes; then the clock moves a minute past the lease
-   (:data:`maxcore.services.sequencer.LEASE`) and the job runs once more, every tenant x shard;
+   (:data:`maxcore.services.exactly_once.LEASE`) and the job runs once more, every tenant x shard;
 4. the count: the messages the fake providers accepted, per step (duplicates: more than one), and
    the state of every due step (lost: neither settled by a decision of the scheduler nor still
    properly due, i.e. unclaimed, active on step 1 and in the due index).
@@ -44,7 +44,8 @@ from bench.scheduler.providers import Fakes, Send, StepNames, Tripwire, duplicat
 from bench.scheduler.worker import READY
 from maxcore.dal.enrollments import EnrollmentRepository
 from maxcore.dal.keys import DUE_SHARDS
-from maxcore.services.sequencer import LEASE, Sequencer
+from maxcore.services.exactly_once import LEASE
+from maxcore.services.sequencer import Sequencer
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LAYER = REPO_ROOT / "layers" / "shared"

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from bench.scheduler.counting import SchedulerCounter, Stats
@@ -40,6 +41,7 @@ from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ChannelUnavailableError, RateLimitedError, UpstreamError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
+from maxcore.models.jobs import Job
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -57,8 +59,12 @@ from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, to_decision
 from maxcore.rules.send_window import Window, next_open
 from maxcore.services.composer import Composer
+from maxcore.services.exactly_once import RETRY_AFTER_UPSTREAM
+from maxcore.services.job_queue import SQS_BATCH
 from maxcore.services.messaging import MessagingService
-from maxcore.services.sequencer import RETRY_AFTER_UPSTREAM, Sequencer, step_key
+from maxcore.services.queueing import job_parts
+from maxcore.services.run_cache import RunCache
+from maxcore.services.sequencer import Sequencer, step_key
 
 
 class Printed:
@@ -116,16 +122,31 @@ def run_project(
     names: StepNames,
     progress: Callable[[str], None] = print,
 ) -> PathRun:
-    """The hourly job: per tenant, per shard of its due index, a Sequencer's ``run_shard``."""
+    """The hourly job: per shard message, a Sequencer's ``run_shard``, a batch at a time."""
     with _measured("project", tenants, counter, fakes, names) as run:
-        for done, tenant_id in enumerate(tenants, start=1):
-            for shard in range(DUE_SHARDS):
-                report = Sequencer(tenant_id, clock=lambda: now).run_shard(shard)
+        done: set[str] = set()
+        for batch in worker_batches(tenants):
+            cache = RunCache(lambda: now)
+            for tenant_id, shard in batch:
+                report = Sequencer(tenant_id, clock=lambda: now, run=cache.tenant(tenant_id)).run_shard(shard)
                 run.due += report.due
                 run.outcomes.update(report.outcomes)
                 run.lost_races += report.lost_races
-            _progress(progress, "project", done, len(tenants), run.due)
+                if shard == DUE_SHARDS - 1:
+                    done.add(tenant_id)
+                    _progress(progress, "project", len(done), len(tenants), run.due)
     return run
+
+
+def worker_batches(tenants: list[str]) -> Iterator[list[tuple[str, int]]]:
+    """The hourly job's shard messages as workers get them: in the fan-out's order, ten a batch.
+
+    Each batch is one worker invocation, which shares one :class:`RunCache` among its messages (the
+    tenant's automations message is in the batch too, and run apart: it is not measured here).
+    """
+    messages = ((t, job, shard) for t in tenants for job, shard in job_parts(Job.RUN_PENDING_ACTIONS))
+    while batch := list(islice(messages, SQS_BATCH)):
+        yield [(t, shard) for t, job, shard in batch if job is Job.RUN_PENDING_ACTIONS and shard is not None]
 
 
 def run_naive(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from bench.scheduler.crash import CrashRound
 from bench.scheduler.paths import PathRun
-from bench.scheduler.run import Result, checks
+from bench.scheduler.run import Result, checks, goals
 
 _WIDTH = 58
 _COLUMN = 14
@@ -26,6 +26,8 @@ def render(result: Result) -> list[str]:
         lines.append("")
     lines.append("checks")
     lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in checks(result)]
+    lines += ["", "goals (issue 16: the scheduler's bill)"]
+    lines += [f"  {'MET' if g.ok else 'NOT MET'}  {g.name}: {g.detail}" for g in goals(result)]
     return lines
 
 
@@ -69,6 +71,15 @@ def _table(runs: list[PathRun]) -> list[str]:
     lines = [f"{'':<{_WIDTH}}" + "".join(f"{run.name:>{_COLUMN}}" for run in runs)]
     lines += [f"{name:<{_WIDTH}}" + "".join(f"{v:>{_COLUMN}}" for v in values) for name, values in rows]
     lines.append("outcomes: " + "; ".join(f"{run.name} {_counts(run.outcomes)}" for run in runs))
+    lines += ["", "write capacity units per due step, by request"]
+    written = sorted({label for run in runs for label in run.stats.write_units_by}, key=_label_order)
+    lines += [
+        f"  {label:<{_WIDTH - 2}}"
+        + "".join(
+            f"{run.stats.write_units_by.get(label, 0.0) / max(run.due, 1):>{_COLUMN}.2f}" for run in runs
+        )
+        for label in written
+    ]
     return lines
 
 

@@ -310,6 +310,45 @@ def crash_checks(crash: CrashRound) -> list[Check]:
     ]
 
 
+MAX_REQUESTS_PER_STEP = 4.0
+"""Issue 16's goal: DynamoDB requests per due step on the project path (the floor is about 2)."""
+MIN_CPU_RATIO = 2.0
+"""Issue 16's goal: the naive loop's CPU per step over the project's, at least."""
+
+
+def goals(result: Result) -> list[Check]:
+    """Issue 16's goals for the scheduler's bill, judged on this run's figures."""
+    naive, project = result.naive, result.project
+    per_step = project.stats.total / max(project.due, 1)
+    naive_units, units = (r.stats.write_units / max(r.due, 1) for r in (naive, project))
+    naive_cpu, cpu = (r.stats.cpu_seconds / max(r.due, 1) for r in (naive, project))
+    ratio = naive_cpu / cpu if cpu else 0.0
+    crashes = result.crash
+    rounds = "; ".join(f"{c.channel}: {c.duplicates} duplicates, {c.lost} lost" for c in crashes)
+    return [
+        Check(
+            f"at most {MAX_REQUESTS_PER_STEP} DynamoDB requests per due step",
+            per_step <= MAX_REQUESTS_PER_STEP,
+            f"project {per_step:.2f}, naive {naive.stats.total / max(naive.due, 1):.2f}",
+        ),
+        Check(
+            "write capacity per due step no more than the naive loop's",
+            units <= naive_units,
+            f"project {units:.2f}, naive {naive_units:.2f} ({units / max(naive_units, 1e-9):.2f}x)",
+        ),
+        Check(
+            f"CPU per due step at least {MIN_CPU_RATIO:.0f}x better than the naive loop's (process)",
+            ratio >= MIN_CPU_RATIO,
+            f"project {cpu * 1000:.3f} ms, naive {naive_cpu * 1000:.3f} ms: {ratio:.2f}x",
+        ),
+        Check(
+            "0 duplicate sends and 0 lost steps in both crash rounds",
+            len(crashes) == len(CRASH_CHANNELS) and all(c.duplicates == c.lost == 0 for c in crashes),
+            rounds or "no crash round",
+        ),
+    ]
+
+
 def exit_status(result: Result) -> int:
     """0 when every crash round crashed for real and counted no duplicate and no lost step."""
     return 0 if all(c.ok for c in result.crash) else 1
@@ -319,4 +358,4 @@ def _counts(counter: Counter[str]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in counter.most_common()) or "none"
 
 
-__all__ = ["Check", "Result", "Stats", "checks", "crash_scale", "exit_status", "run_benchmark"]
+__all__ = ["Check", "Result", "Stats", "checks", "crash_scale", "exit_status", "goals", "run_benchmark"]

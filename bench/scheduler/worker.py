@@ -39,8 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
 
+    from bench.scheduler.paths import worker_batches
     from maxcore.dal import table
-    from maxcore.dal.keys import DUE_SHARDS
+    from maxcore.services.run_cache import RunCache
     from maxcore.services.sequencer import Sequencer
 
     table.bind()
@@ -58,12 +59,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     due = lost = redelivered = dead_lettered = 0
     errors: Counter[str] = Counter()
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        for tenant_id in arguments.tenants.split(","):
-            for shard in range(DUE_SHARDS):
+        for batch in worker_batches(arguments.tenants.split(",")):
+            cache = RunCache(lambda: now)
+            for tenant_id, shard in batch:
                 for attempt in range(1 + arguments.redeliveries):
                     redelivered += attempt > 0
                     try:
-                        report = Sequencer(tenant_id, clock=lambda: now).run_shard(shard)
+                        report = Sequencer(
+                            tenant_id, clock=lambda: now, run=cache.tenant(tenant_id)
+                        ).run_shard(shard)
                     except Exception as exc:  # the message fails; SQS would deliver it again
                         errors[f"{type(exc).__name__}: {str(exc)[:200]}"] += 1
                         continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -11,12 +12,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger, metrics, tracer
+from maxcore.services.run_cache import RunCache
 from maxcore.services.scheduling import run_tenant_job
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def _record_handler(record: SQSRecord) -> dict[str, Any]:
+def _record_handler(record: SQSRecord, lambda_context: LambdaContext, run: RunCache) -> dict[str, Any]:
     # Each record names what caused it (a schedule's run, a webhook's request): every line logged for
     # it carries that id. Until the body is read, and for messages without one, the SQS message id.
     logger.remove_keys(["tenant_id", "job"])
@@ -27,7 +29,9 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
         if message.correlation_id:
             logger.set_correlation_id(message.correlation_id)
         logger.append_keys(job=message.job.value)
-        return run_tenant_job(message)
+        # The records of a batch share the invocation's time: each stops in time to queue the rest
+        # of its work, however much its predecessors used.
+        return run_tenant_job(message, lambda_context, run=run)
     except Exception:
         # The batch processor only reports the message id to SQS: say here what failed, under its id.
         logger.exception("tenant job failed", extra={"message_id": record.message_id})
@@ -38,7 +42,10 @@ def _record_handler(record: SQSRecord) -> dict[str, Any]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    """Process the batch and report the messages that failed, so only they are retried."""
-    return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
-    )
+    """Process the batch and report the messages that failed, so only they are retried.
+
+    The batch's messages share one :class:`RunCache`: the shards of a tenant's hour travel together,
+    and what one of them read (the tenant's profile, channels, campaigns) the others need too.
+    """
+    handler = partial(_record_handler, run=RunCache())
+    return process_partial_response(event=event, record_handler=handler, processor=processor, context=context)

@@ -111,7 +111,7 @@ def ssm_endpoint(moto_endpoint: str) -> str:
 
 def drain(queue_url: str) -> list[str]:
     """Receive and delete every message of the queue; return their bodies."""
-    from maxcore.services.queueing import sqs_client
+    from maxcore.services.job_queue import sqs_client
 
     client = sqs_client()
     bodies: list[str] = []
@@ -123,6 +123,34 @@ def drain(queue_url: str) -> list[str]:
         for message in messages:
             bodies.append(message["Body"])
             client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> list[list[str]]:
+    """Hand the queue's messages to the worker handler as Lambda does, until the queue is empty.
+
+    Each batch (ten messages at most) is one invocation whose timeout is ``timeout_ms``; its
+    messages are deleted once it returns without failures, as the event source mapping does.
+    Returns the bodies of each invocation's batch; fails after ``most`` invocations.
+    """
+    from devserver.events import LocalContext, sqs_event
+    from devserver.functions import load_handler
+    from maxcore.services.job_queue import sqs_client
+
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    client = sqs_client()
+    batches: list[list[str]] = []
+    for _ in range(most):
+        received = client.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        messages = received.get("Messages", [])
+        if not messages:
+            return batches
+        event = sqs_event([(m["MessageId"], m["Body"]) for m in messages])
+        result = worker(event, LocalContext(function_name="SchedulerWorkerFunction", timeout_ms=timeout_ms))
+        assert result["batchItemFailures"] == []
+        for message in messages:
+            client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        batches.append([m["Body"] for m in messages])
+    raise AssertionError(f"the queue was still not empty after {most} invocations")
 
 
 @pytest.fixture

@@ -584,6 +584,18 @@ def test_ap27_suppression_keeps_its_first_reason(tenant_id: str, other_tenant_id
     assert SuppressionRepository(other_tenant_id).is_suppressed("lea@example.fr") is False
 
 
+def test_ap27_every_suppressed_address_is_listed_for_a_run(tenant_id: str, other_tenant_id: str) -> None:
+    # Given two addresses suppressed for the tenant, and another tenant's own
+    suppressions = SuppressionRepository(tenant_id)
+    suppressions.suppress("lea@example.fr", "bounced", None, "e1", NOW)
+    suppressions.suppress("marc@example.fr", "complained", None, "e2", NOW)
+    SuppressionRepository(other_tenant_id).suppress("zoe@example.fr", "bounced", None, "e3", NOW)
+    # When a run lists the tenant's suppressed addresses
+    listed = suppressions.addresses()
+    # Then it gets the tenant's two, not the other tenant's
+    assert listed == {"lea@example.fr", "marc@example.fr"}
+
+
 def test_ap28_the_outbox_pages_newest_first(tenant_id: str, other_tenant_id: str) -> None:
     outbox = OutboxRepository(tenant_id)
     entries = [

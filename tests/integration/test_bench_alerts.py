@@ -77,6 +77,25 @@ def test_every_check_passes_and_the_report_renders(result: Result) -> None:
     assert "FAIL" not in text
 
 
+def test_a_run_fits_one_invocation_at_the_worker_budget(result: Result) -> None:
+    assert [len(run.parts) for _, run, _ in result.project_runs()] == [1, 1, 1]
+    assert result.division[0] == SCALE.leads
+    assert "worker invocations" in "\n".join(render(result))
+
+
+def test_a_run_in_parts_opens_what_one_run_opens(tables: dict[str, str], result: Result) -> None:
+    # Given the same tenant, When every part of each run has no time beyond its first lead
+    parted = run_benchmark(
+        f"t-{uuid.uuid4().hex[:12]}", SCALE, progress=lambda _: None, warm_up=False, budget_seconds=0
+    )
+    # Then each run takes one invocation per lead and reports what the run in one part reported
+    assert [len(run.parts) for _, run, _ in parted.project_runs()] == [SCALE.leads] * 3
+    assert [run.report for _, run, _ in parted.project_runs()] == [
+        run.report for _, run, _ in result.project_runs()
+    ]
+    assert len(parted.project_found) == len(result.project_found)
+
+
 def test_the_data_are_deterministic() -> None:
     small = Scale(leads=5, activities=50, days=60, seed=11)
     first = [(lead, [a.id for a in history]) for lead, history in generate(small)]

@@ -21,6 +21,7 @@ from pynamodb.exceptions import PutError
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.clock import SAFETY_MARGIN_MS
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.enrollments import EnrollmentRepository
@@ -31,6 +32,7 @@ from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
+from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.prospection import (
     BlacklistEntry,
     BlacklistKind,
@@ -43,10 +45,14 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
+from maxcore.services.job_queue import sqs_client
 from maxcore.services.prospects import ProspectService
+from maxcore.services.queueing import fan_out
 from maxcore.services.sequencer import LEASE, Sequencer
 from maxcore.services.tenants import TenantService
+from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient
+from tests.support.logs import captured_logs
 
 pytestmark = pytest.mark.integration
 
@@ -910,3 +916,37 @@ def test_a_reply_after_the_last_step_is_recorded_on_the_completed_sequence(
     codes = [i["decision"]["code"] for i in api.get(f"/campaigns/{campaign_id}/interactions").body["items"]]
     assert codes.count("replied_after_last_step") == 1
     assert api.get("/analytics/overview", query={"campaign_id": campaign_id}).body["replied"] == 1
+
+
+def test_a_shard_run_out_of_time_continues_where_it_stopped_and_takes_every_step_once(
+    api: ApiClient, leads: ApiClient, tenant_id: str, fanout_queue: str
+) -> None:
+    # Given seventeen prospects due a minute ago in a campaign open at every hour (the worker reads
+    # the wall clock), spread over the eight shards of the due index: one shard holds three at least
+    always = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
+    a_minute_ago = datetime.now(UTC) - timedelta(minutes=1)
+    zone = "UTC" if 1 <= a_minute_ago.hour <= 22 else "Asia/Tokyo"
+    campaign_id = _campaign(api, _scenario(api), send_window=always, timezone=zone)
+    lead_ids = [_lead(leads) for _ in range(17)]
+    ProspectService(tenant_id, clock=_at(a_minute_ago)).enroll(campaign_id, EnrollRequest(lead_ids=lead_ids))
+    # And the hourly run queued for the tenant
+    drain(fanout_queue)
+    fan_out(Job.RUN_PENDING_ACTIONS, a_minute_ago, [tenant_id], sqs_client(), fanout_queue)
+    # When every invocation of the worker has time for one step only
+    with captured_logs() as lines:
+        batches = run_worker_until_idle(fanout_queue, SAFETY_MARGIN_MS + 1)
+    # Then the shards holding several steps continued over several parts
+    parts = [TenantJobMessage.model_validate_json(body) for batch in batches for body in batch]
+    assert max(p.part for p in parts) >= 2
+    # And every step was taken once and sent once: none skipped, none sent twice
+    ran = [
+        line for line in lines if line["message"] == "tenant job ran" and line["job"] == "run_pending_actions"
+    ]
+    assert sum(line["due_steps"] for line in ran) == 17
+    assert all(len(_outbound(tenant_id, lead_id)) == 1 for lead_id in lead_ids)
+    assert len(_outbox(tenant_id)) == 17
+    # And no step is left claimed: each prospect waits for its second step, two days later
+    prospects = [EnrollmentRepository(tenant_id).get(campaign_id, lead_id) for lead_id in lead_ids]
+    assert {(p.current_step, p.claim_token, p.lease_until, p.sending_step) for p in prospects} == {
+        (2, None, None, None)
+    }

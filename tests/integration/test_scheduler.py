@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.clock import SAFETY_MARGIN_MS, utcnow
+from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.models.lead import CreateLeadRequest
+from maxcore.services.alerts import AlertService
+from maxcore.services.job_queue import queue_messages
+from maxcore.services.leads import LeadService
+from maxcore.services.scheduling import run_tenant_job
 from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
-from tests.integration.conftest import drain
+from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient
 from tests.support.logs import captured_logs, emitted_metrics
 from tests.support.tenants import settings_only
@@ -239,3 +249,114 @@ def test_the_worker_logs_each_records_correlation_id_on_its_lines(
     emitted = emitted_metrics(capsys.readouterr().out)
     ran_metrics = [m for m in emitted if m[0] == "TenantJobRan"]
     assert ran_metrics == [("TenantJobRan", {"service": "max", "job": "reset_tokens"})] * 3
+
+
+# --- work that outgrows one invocation -------------------------------------------------------------
+
+ONE_ITEM_MS = SAFETY_MARGIN_MS + 1
+"""An invocation whose time is up after its first item: every part of a job takes a single item."""
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Segments of three leads, so a tenant of a few dozen leads is divided like a big one."""
+    monkeypatch.setenv("SWEEP_SEGMENT_MIN_LEADS", "3")
+    reset_settings()
+    yield
+    monkeypatch.undo()
+    reset_settings()
+
+
+def _leads_of_two_ages(tenant_id: str, count: int) -> None:
+    # Two leads in three untouched for 8 days (a NoContact7d alert), the others created yesterday.
+    for n in range(count):
+        days = 1 if n % 3 == 0 else 8
+        LeadService(tenant_id, clock=lambda d=days: utcnow() - timedelta(days=d)).create(
+            CreateLeadRequest(first_name=f"Lead {n:02d}")
+        )
+
+
+def _open_alerts(tenant_id: str) -> set[tuple[str, str]]:
+    alerts, _ = AlertService(tenant_id).list(limit=100)
+    return {(a.lead_name, a.type.value) for a in alerts}
+
+
+def _daily(tenant_id: str) -> TenantJobMessage:
+    return TenantJobMessage(job=Job.GENERATE_ALERTS, tenant_id=tenant_id, scheduled_at=RUN_AT)
+
+
+def _evaluated(lines: list[dict[str, Any]], tenant_id: str) -> int:
+    """Leads evaluated, as the sweep's parts logged them."""
+    return sum(
+        line["leads"]
+        for line in lines
+        if line["message"] == "alerts generated" and line.get("tenant_id") == tenant_id
+    )
+
+
+RUN_AT = datetime(2026, 3, 10, 5, 0, tzinfo=UTC)
+
+
+def test_a_sweep_out_of_time_continues_in_parts_and_segments_with_the_alerts_of_one_run(
+    fanout_queue: str, tenant_id: str, other_tenant_id: str, small_segments: None
+) -> None:
+    # Given two tenants with the same 26 leads
+    for tenant in (tenant_id, other_tenant_id):
+        provision_tenant(tenant, "Twin")
+        _leads_of_two_ages(tenant, 26)
+    drain(fanout_queue)
+    # And the first tenant's sweep queued, the second swept in one uninterrupted run
+    uninterrupted = run_tenant_job(_daily(other_tenant_id))
+    assert uninterrupted["leads"] == 26
+    queue_messages([_daily(tenant_id)])
+    # When every invocation of the worker has time for one lead only
+    with captured_logs() as lines:
+        batches = run_worker_until_idle(fanout_queue, ONE_ITEM_MS)
+    # Then the sweep went on over many invocations, divided into segments after its first part
+    parts = [TenantJobMessage.model_validate_json(body) for batch in batches for body in batch]
+    assert len(parts) > 26
+    assert max(p.part for p in parts) >= 3
+    assert len({p.segment for p in parts if p.segment is not None}) >= 4
+    # And it opened exactly the alerts of the uninterrupted run
+    assert _open_alerts(tenant_id) == _open_alerts(other_tenant_id)
+    assert len(_open_alerts(tenant_id)) == uninterrupted["opened"] > 0
+    # And each lead was evaluated once: 26 evaluations for 26 leads
+    assert _evaluated(lines, tenant_id) == 26
+
+
+def test_a_redelivered_continuation_evaluates_no_lead_again(
+    fanout_queue: str, tenant_id: str, small_segments: None
+) -> None:
+    # Given a tenant's sweep run to its end in one-lead parts
+    provision_tenant(tenant_id, "Redelivery")
+    _leads_of_two_ages(tenant_id, 8)
+    drain(fanout_queue)
+    queue_messages([_daily(tenant_id)])
+    batches = run_worker_until_idle(fanout_queue, ONE_ITEM_MS)
+    continuations = [
+        body for batch in batches for body in batch if TenantJobMessage.model_validate_json(body).part
+    ]
+    alerts = _open_alerts(tenant_id)
+    # When SQS delivers every continuation once more
+    with captured_logs() as lines:
+        for body in continuations:
+            queue_messages([TenantJobMessage.model_validate_json(body)])
+        run_worker_until_idle(fanout_queue, ONE_ITEM_MS)
+    # Then no lead is evaluated again, nothing more is queued, and the alerts are the same
+    assert _evaluated(lines, tenant_id) == 0
+    assert drain(fanout_queue) == []
+    assert _open_alerts(tenant_id) == alerts
+
+
+def test_a_sweep_with_time_enough_runs_in_one_invocation(fanout_queue: str, tenant_id: str) -> None:
+    # Given a tenant of a few leads
+    provision_tenant(tenant_id, "Small")
+    _leads_of_two_ages(tenant_id, 5)
+    drain(fanout_queue)
+    queue_messages([_daily(tenant_id)])
+    # When the worker has the real timeout
+    with captured_logs() as lines:
+        batches = run_worker_until_idle(fanout_queue, 300_000)
+    # Then one invocation swept every lead and queued nothing more
+    assert len(batches) == 1
+    assert _evaluated(lines, tenant_id) == 5

@@ -55,6 +55,12 @@ class Settings(BaseModel):
     resend_api_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     provider_timeout_seconds: float = Field(default=8.0, gt=0)
+    sweep_segment_min_leads: int = Field(
+        default=5_000,
+        ge=1,
+        description="The fewest leads a segment of a big tenant's alert sweep is given, so a tenant "
+        "that only just outgrew one invocation continues in a few parts rather than many tiny ones.",
+    )
 
 
 def _env(name: str) -> str | None:
@@ -99,6 +105,7 @@ def get_settings() -> Settings:
         "resend_api_url": "RESEND_API_URL",
         "telegram_api_url": "TELEGRAM_API_URL",
         "provider_timeout_seconds": "PROVIDER_TIMEOUT_SECONDS",
+        "sweep_segment_min_leads": "SWEEP_SEGMENT_MIN_LEADS",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

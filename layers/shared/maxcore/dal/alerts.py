@@ -18,6 +18,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
+from pynamodb.pagination import ResultIterator
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
@@ -89,10 +90,39 @@ class AlertRepository(TenantRepository):
             raise NotFoundError(f"lead {lead_id} not found", {"lead_id": lead_id}) from exc
         return _state(item)
 
-    def iter_lead_states(self) -> Iterator[LeadAlertState]:
-        """AP11: every lead of the tenant with its alert pointers, page after 1 MB page."""
-        for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):
+    def iter_lead_states(
+        self, after: str | None = None, until: str | None = None
+    ) -> Iterator[LeadAlertState]:
+        """AP11: every lead of the tenant with its alert pointers, page after 1 MB page.
+
+        ``after`` and ``until`` bound a part of the sweep: the leads after the lead id ``after``
+        (the Query starts from that key, as from a page's LastEvaluatedKey) up to the lead id
+        ``until`` included.
+        """
+        for item in self._lead_query(after, until):
             yield _state(item)
+
+    def lead_id_pages(self, after: str | None = None, until: str | None = None) -> Iterator[list[str]]:
+        """AP11b: the ids of the leads in the range of AP11, keys only, one list per 1 MB page.
+
+        Plans the segments of a big tenant's sweep: the same pages as AP11, without sending the items.
+        """
+        pages = self._lead_query(after, until, attributes_to_get=["SK"]).page_iter
+        prefix = len(keys.LEAD_SK_PREFIX)
+        for page in pages:
+            yield [item["SK"]["S"][prefix:] for item in page.get("Items", [])]
+
+    def _lead_query(
+        self, after: str | None, until: str | None, attributes_to_get: list[str] | None = None
+    ) -> ResultIterator[LeadItem]:
+        pk = keys.lead_pk(self.tenant_id)
+        in_range = (
+            LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)
+            if until is None
+            else LeadItem.SK.between(keys.LEAD_SK_PREFIX, keys.lead_sk(until))
+        )
+        start = None if after is None else {"PK": {"S": pk}, "SK": {"S": keys.lead_sk(after)}}
+        return LeadItem.query(pk, in_range, last_evaluated_key=start, attributes_to_get=attributes_to_get)
 
     # --- generation writes ----------------------------------------------------------------------
     def apply(

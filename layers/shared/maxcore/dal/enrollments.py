@@ -111,18 +111,36 @@ class EnrollmentRepository(TenantRepository):
         entries = EnrollmentItem.gsi1.query(keys.lead_enrollment_gsi1pk(self.tenant_id, lead_id))
         return [enrollment_from_item(i) for i in from_index(EnrollmentItem, entries)]
 
-    def due(self, shard: int, until: datetime) -> Iterator[DueEnrollment]:
+    def due(self, shard: int, until: datetime, after: str | None = None) -> Iterator[DueEnrollment]:
         """AP14: the enrollments of one shard due at or before ``until``, oldest due first.
 
         GSI2 gives the keys, one BatchGetItem per 100 of them the enrollments; one that moved since
         the index was read (claimed, settled) is left out unless it is still due in this shard.
+        ``after``, the due key of the last step a previous part of the run took, starts the index
+        Query past it, as from a page's LastEvaluatedKey.
         """
         pk = keys.due_gsi2pk(self.tenant_id, shard)
         bound = f"{to_iso(until)}#{keys.DUE_UPPER}"
-        for item in from_index(EnrollmentItem, EnrollmentItem.gsi2.query(pk, bound >= EnrollmentItem.GSI2SK)):
+        entries = EnrollmentItem.gsi2.query(
+            pk, bound >= EnrollmentItem.GSI2SK, last_evaluated_key=self._due_start(pk, after)
+        )
+        for item in from_index(EnrollmentItem, entries):
             shard_key, due_key = item.GSI2PK, item.GSI2SK
             if shard_key == pk and due_key is not None and due_key <= bound:
                 yield DueEnrollment(enrollment_from_item(item), due_key)
+
+    def _due_start(self, gsi2pk: str, after: str | None) -> dict[str, dict[str, str]] | None:
+        # The table's keys are rebuilt from the due key and this repository's tenant: a cursor names
+        # a place in the caller's own index, never another tenant's.
+        if after is None:
+            return None
+        _, campaign_id, lead_id = after.rsplit("#", 2)
+        return {
+            "PK": {"S": keys.enrollment_pk(self.tenant_id, campaign_id)},
+            "SK": {"S": keys.enrollment_sk(lead_id)},
+            "GSI2PK": {"S": gsi2pk},
+            "GSI2SK": {"S": after},
+        }
 
     # --- writes -------------------------------------------------------------------------------
     def enroll(self, enrollment: Enrollment) -> bool:
@@ -136,22 +154,35 @@ class EnrollmentRepository(TenantRepository):
             raise
         return True
 
-    def claim(self, due: DueEnrollment, token: str, lease_until: datetime, now: datetime) -> bool:
+    def claim(
+        self,
+        due: DueEnrollment,
+        token: str,
+        lease_until: datetime,
+        now: datetime,
+        *,
+        sending: PendingSend | None = None,
+    ) -> bool:
         """AP32: take a due step for one worker until ``lease_until``; ``False`` if another has it.
 
         Conditional on the due key as read: a second worker, or a second run of the hourly job,
         read the same key and loses. While claimed, the enrollment is due again at ``lease_until``.
+        With ``sending``, the same write notes that the step's send starts, and its message (what
+        :meth:`mark_sending` notes on a step already claimed).
         """
         e = due.enrollment
         item = self._key(e)
+        actions: list[Action] = [
+            EnrollmentItem.claim_token.set(token),
+            EnrollmentItem.lease_until.set(lease_until),
+            EnrollmentItem.GSI2SK.set(keys.due_gsi2sk(to_iso(lease_until), e.campaign_id, e.lead_id)),
+            EnrollmentItem.updated_at.set(now),
+        ]
+        if sending is not None:
+            actions += _sending_actions(e.current_step, sending)
         try:
             item.update(
-                actions=[
-                    EnrollmentItem.claim_token.set(token),
-                    EnrollmentItem.lease_until.set(lease_until),
-                    EnrollmentItem.GSI2SK.set(keys.due_gsi2sk(to_iso(lease_until), e.campaign_id, e.lead_id)),
-                    EnrollmentItem.updated_at.set(now),
-                ],
+                actions=actions,
                 condition=(EnrollmentItem.GSI2SK == due.due_key)  # noqa: SIM300
                 & (EnrollmentItem.status == EnrollmentStatus.ACTIVE.value)
                 & (EnrollmentItem.current_step == e.current_step),
@@ -168,11 +199,7 @@ class EnrollmentRepository(TenantRepository):
         """AP32: note, before calling the provider, that this step's send has started, and its text."""
         try:
             self._key(enrollment).update(
-                actions=[
-                    EnrollmentItem.sending_step.set(step),
-                    EnrollmentItem.sending_message.set(message.model_dump_json()),
-                    EnrollmentItem.updated_at.set(now),
-                ],
+                actions=[*_sending_actions(step, message), EnrollmentItem.updated_at.set(now)],
                 condition=EnrollmentItem.claim_token == token,
             )
         except UpdateError as exc:
@@ -330,6 +357,14 @@ def _state_actions(tenant_id: str, e: Enrollment) -> list[Action]:
     else:
         actions += [EnrollmentItem.GSI2PK.set(due[0]), EnrollmentItem.GSI2SK.set(due[1])]
     return actions
+
+
+def _sending_actions(step: int, message: PendingSend) -> list[Action]:
+    """The send marker: which step's send started, and the message it sends."""
+    return [
+        EnrollmentItem.sending_step.set(step),
+        EnrollmentItem.sending_message.set(message.model_dump_json()),
+    ]
 
 
 def _guard_condition(guard: Guard) -> Condition:

@@ -23,6 +23,14 @@ class SuppressionRepository(TenantRepository):
             return False
         return True
 
+    def addresses(self) -> frozenset[str]:
+        """AP27: every suppressed address of the tenant (one Query of its partition, 1 MB pages)."""
+        return frozenset(
+            item.address
+            for item in SuppressionItem.query(keys.suppression_pk(self.tenant_id))
+            if isinstance(item, SuppressionItem)
+        )
+
     def suppress(
         self, address: str, reason: str, detail: str | None, provider_message_id: str | None, now: datetime
     ) -> bool:

@@ -32,6 +32,8 @@ POSITION_CURSOR_PATTERN = rf"^{_ISO_TIME}_{_ULID_BODY}$"
 """Cursor of a time-ordered list: ``<time of the last item>_<its id>``."""
 ALERT_CURSOR_PATTERN = rf"^(\d_)?{_ISO_TIME}_{_ULID_BODY}$"
 """Cursor of the alerts: ``[<severity rank>_]<time>_<alert id>``."""
+DUE_CURSOR_PATTERN = rf"^{_ISO_TIME}#{_ULID_BODY}#{_ULID_BODY}$"
+"""Where a run of the due index stopped: the due key of its last step, ``<due time>#<campaign>#<lead>``."""
 
 # Control characters: C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F). A NUL cuts strings short
 # in the tools and providers downstream (SMS gateways, CSV exports, terminals), and the others are

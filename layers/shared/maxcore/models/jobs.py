@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import LazyModel, TenantId, Ulid
+from maxcore.models.common import DUE_CURSOR_PATTERN, LazyModel, TenantId, Ulid
 
 CORRELATION_ID_MAX = 128
 """API Gateway request ids and Scheduler execution ids are far shorter; this only bounds a bad input."""
@@ -55,3 +56,26 @@ class TenantJobMessage(LazyModel):
     """The id of what caused this message (the schedule's execution id, the webhook's API Gateway request
     id), logged by the worker on every line of the job so one event can be followed to what it changed.
     Optional: messages queued before it existed still parse."""
+
+    # A job that outgrows one invocation stops before its time runs out and queues its continuation:
+    # the same message with the next part number and where it stopped. Only ids and due keys travel:
+    # the worker rebuilds every key from the message's tenant.
+    part: int = Field(default=0, ge=0)
+    """0 for the message a schedule queued; each continuation (or segment) of the run adds one."""
+    after_lead: Ulid | None = None
+    """``generate_alerts``: the part resumes after this lead of the lead partition (sort key order)."""
+    until_lead: Ulid | None = None
+    """``generate_alerts``: the last lead of this message's segment (the partition's end when absent)."""
+    segment: int | None = Field(default=None, ge=0)
+    """``generate_alerts``: which segment of a big tenant's lead partition this message sweeps."""
+    segment_leads: int | None = Field(default=None, ge=1)
+    """``generate_alerts``: set on the continuation that divides the rest of the partition into
+    segments of about this many leads (what one invocation evaluated) instead of evaluating."""
+    after_due: Annotated[str, StringConstraints(pattern=DUE_CURSOR_PATTERN)] | None = None
+    """``run_pending_actions``: the part resumes after this due key of its shard."""
+
+    @model_validator(mode="after")
+    def _a_due_key_belongs_to_a_shard(self) -> TenantJobMessage:
+        if self.after_due is not None and self.shard is None:
+            raise ValueError("after_due names a place in one shard: the message needs its shard")
+        return self

@@ -174,6 +174,7 @@ class ActivityService:
         *,
         consent_updates: dict[Channel, ConsentState] | None = None,
         evaluate: bool = True,
+        lead: Lead | None = None,
     ) -> tuple[Activity, Lead]:
         """Record ``activity`` with its consequences on the lead, then (unless told not to) its alerts.
 
@@ -181,7 +182,9 @@ class ActivityService:
         out-of-office reply records the return date. ``consent_updates`` (an SMS keyword, a provider's
         opt-out) win over what the text says. A provider message already recorded raises
         :class:`~maxcore.errors.DuplicateMessageError` and changes nothing. With ``evaluate=False``
-        the caller re-evaluates the alerts later (the webhooks do it through the queue).
+        the caller re-evaluates the alerts later (the webhooks do it through the queue). ``lead``: the
+        lead as the caller read it, for the first try (its write is conditional on that version; a
+        lead changed meanwhile is read again).
         """
         now = self._clock()
         verdict = None
@@ -197,8 +200,10 @@ class ActivityService:
                     },
                 }
             )
+        known = lead if lead is not None and lead.id == activity.lead_id else None
         for attempt in range(1, ATTEMPTS + 1):
-            lead = self.leads.get(activity.lead_id)
+            lead = known or self.leads.get(activity.lead_id)
+            known = None
             summary = apply_activity(lead.summary, activity, now)
             consent = None
             if verdict is not None and verdict.intent is Intent.UNSUBSCRIBE:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.clock import utcnow
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.alerts import SYSTEM, AlertRepository, LeadAlertState, PointerWrite
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.ids import new_id
@@ -54,6 +54,14 @@ FOLLOW_UP_TYPES = (
 MAX_PAGE_SIZE = 100
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """What one part of a sweep did, and the lead after which the next part resumes (``None``: done)."""
+
+    report: GenerationReport
+    stopped_after: str | None
+
+
 @dataclass
 class _Tally:
     leads: int = 0
@@ -77,21 +85,43 @@ class AlertService:
 
     # --- generation ---------------------------------------------------------------------------
     def generate(self) -> GenerationReport:
-        """Evaluate every lead of the tenant (the daily sweep and ``POST /alerts/generate``)."""
+        """Evaluate every lead of the tenant (``POST /alerts/generate``, a sweep with no deadline)."""
+        return self.sweep().report
+
+    def sweep(
+        self, budget: TimeBudget = UNLIMITED, after: str | None = None, until: str | None = None
+    ) -> Sweep:
+        """Evaluate the leads after the lead id ``after`` up to ``until`` (every lead by default).
+
+        The daily sweep runs in parts: each lead is evaluated to the end; before the next one,
+        ``budget`` is checked, and when it is exhausted the sweep stops and says after which lead
+        the next part resumes. A part evaluates one lead at least.
+        """
         started = time.perf_counter()
         tenant = tenant_settings(self.tenant_id)
         now = self._clock()
         tally = _Tally()
-        for state in self.repository.iter_lead_states():
+        evaluated: str | None = None
+        stopped_after = None
+        for state in self.repository.iter_lead_states(after, until):
+            # Checked once another lead is in hand: a part never ends on an empty continuation.
+            if evaluated is not None and budget.exhausted():
+                stopped_after = evaluated
+                break
             self._evaluate(state, tenant, now, tally)
+            evaluated = state.lead.id
         report = tally.report()
         metrics.add_metric(name="AlertsOpened", unit=MetricUnit.Count, value=report.opened)
         metrics.add_metric(name="AlertsSelfResolved", unit=MetricUnit.Count, value=report.resolved)
         logger.info(
             "alerts generated",
-            extra={**report.model_dump(), "duration_ms": round((time.perf_counter() - started) * 1000)},
+            extra={
+                **report.model_dump(),
+                "stopped_after": stopped_after,
+                "duration_ms": round((time.perf_counter() - started) * 1000),
+            },
         )
-        return report
+        return Sweep(report, stopped_after)
 
     def evaluate_lead(self, lead_id: str) -> GenerationReport:
         """Evaluate one lead now (after an activity); 404 for an unknown lead."""

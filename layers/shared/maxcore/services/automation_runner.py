@@ -5,39 +5,33 @@ leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do)
 holds names its occurrence (``silence`` since our message of Monday 10:02...): the occurrence is
 claimed with a conditional write before anything is done, so two workers, or two runs, act on it
 once. What is done follows the tenant's mode: advise suggests, assisted drafts for a user to approve,
-auto sends through the template with the occurrence's key as the provider's idempotency key. The
-send is noted on the occurrence before the provider call, so a worker that dies mid-send is never
-followed by a second send (unless the provider deduplicates on that key). Every occurrence keeps its
+auto sends through the template with the occurrence's key as the provider's idempotency key, as an
+:class:`OccurrenceSend` of :mod:`maxcore.services.exactly_once`: the send is noted on the occurrence
+before the provider call, so a worker that dies mid-send is never followed by a second send (unless
+the provider deduplicates on that key). Every occurrence keeps its
 decision and the reason, in the tenant's language.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import islice
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
-from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import (
-    ChannelUnavailableError,
-    InvalidInputError,
     MaxError,
-    NotFoundError,
-    RateLimitedError,
     UnsafeHtmlError,
-    UpstreamError,
 )
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, ActivityStatus
 from maxcore.models.automation import Automation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
@@ -59,22 +53,20 @@ from maxcore.observability import logger, metrics
 from maxcore.rules.automation_triggers import Fire, evaluate, left_open_text, reason_text
 from maxcore.rules.send_window import (
     Window,
-    day_bounds,
     describe,
     is_open,
-    local_day,
     next_hourly_run,
-    next_open,
 )
-from maxcore.services.channels import ChannelService, Reachability
-from maxcore.services.messaging import MessagingService
-from maxcore.services.sequencer import (
-    IDEMPOTENT_PROVIDERS,
-    LEASE,
-    RECENT_ACTIVITIES,
-    RETRY_AFTER_UPSTREAM,
+from maxcore.services.channels import Reachability
+from maxcore.services.exactly_once import (
+    Claim,
+    ExactlyOnce,
+    Message,
     OutcomeTally,
+    SendResult,
+    of_record,
 )
+from maxcore.services.messaging import MessagingService
 from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
 
@@ -92,6 +84,8 @@ _DETAIL_CODES = frozenset(
         "sender_missing",
         "provider_refused",
         "template_not_active",
+        "template_incomplete",
+        "template_unsafe",
     }
 )
 """Refusal codes with a text of their own; any other reads as ``provider_refused``."""
@@ -165,10 +159,8 @@ class AutomationRunner:
         self.blacklist = BlacklistRepository(tenant_id)
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
-        self.messaging = MessagingService(tenant_id, clock, sleep)
-        self.activities = ActivityRepository(tenant_id)
+        self.sending = ExactlyOnce(MessagingService(tenant_id, clock, sleep))
         self._clock = clock
-        self._sleep = sleep
 
     # --- the run ------------------------------------------------------------------------------
     def run(self) -> AutomationReport:
@@ -225,16 +217,17 @@ class AutomationRunner:
         for left in self.repository.open_runs(now):
             if left.key in seen:
                 continue
-            token = new_id()
-            previous = self.repository.claim_run(*left.key, token, now + LEASE, now)
+            claim = Claim.new(now)
+            previous = self.repository.claim_run(*left.key, claim.token, claim.lease_until, now)
             if previous is None:
                 continue
             report.left_open += 1
-            recorded = self._recorded_send(left.key) if previous == "sending" else None
+            recorded = None
+            if previous == "sending":
+                recorded = self.sending.recorded(left.lead_id, _marker(left.automation_id, left.episode))
             activity_id = None if recorded is None else recorded.id
             if recorded is not None:
-                unconfirmed = recorded.status is ActivityStatus.UNCONFIRMED
-                outcome = Outcome.UNCONFIRMED if unconfirmed else Outcome.SENT
+                outcome = of_record(recorded).outcome
             else:
                 outcome = Outcome.UNCONFIRMED if previous == "sending" else Outcome.SKIPPED
             channel = channels.get(left.automation_id)
@@ -248,7 +241,7 @@ class AutomationRunner:
                 activity_id=activity_id,
                 at=now,
             )
-            done = self.repository.finish_run(*left.key, token, decision, now)
+            done = self.repository.finish_run(*left.key, claim.token, decision, now)
             logger.info(
                 "automation occurrence left open closed",
                 extra={
@@ -261,16 +254,6 @@ class AutomationRunner:
                 },
             )
             report.count(outcome if done else None)
-
-    def _recorded_send(self, key: tuple[str, str, str]) -> Activity | None:
-        """The activity of this occurrence's message, if its worker got as far as recording it.
-
-        The lead's latest messages (one Query): a worker that died after the record left it there.
-        """
-        automation_id, lead_id, episode = key
-        return self.activities.recent_outbound_with(
-            lead_id, RECENT_ACTIVITIES, automation_id=automation_id, episode=episode
-        )
 
     def armed(self, active: Iterable[Automation], report: AutomationReport | None = None) -> list[Armed]:
         """The automations of ``active`` whose template can be sent (active, still there)."""
@@ -304,18 +287,22 @@ class AutomationRunner:
     def act(self, occurrence: Occurrence, now: datetime) -> Outcome | None:
         """Claim the occurrence, then suggest, draft or send by the tenant's mode."""
         automation_id, lead_id, episode = occurrence.key
-        token = new_id()
-        previous = self.repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now)
+        claim = Claim.new(now)
+        previous = self.repository.claim_run(
+            automation_id, lead_id, episode, claim.token, claim.lease_until, now
+        )
         if previous is None:
             return None
+        send = OccurrenceSend(self, occurrence, claim.token, now)
         if previous == "sending":
-            return self._resume_interrupted(occurrence, token, now)
+            # A worker died after starting this send; only the automatic mode may send it again.
+            return self.sending.resume(send, may_send_again=self.tenant.mode is Mode.AUTO)
         blocked = self._blocked(occurrence, now)
         if blocked is not None:
-            return self._finish(occurrence, token, now, Outcome.SKIPPED, blocked)
+            return self._finish(occurrence, claim.token, now, Outcome.SKIPPED, blocked)
         if self.tenant.mode is Mode.AUTO:
-            return self._send(occurrence, token, now)
-        return self._propose(occurrence, token, now)
+            return self.sending.send(send)
+        return self._propose(occurrence, claim.token, now)
 
     def preview(self, start: datetime, end: datetime, now: datetime) -> list[PreviewItem]:
         """What the hourly runs between ``start`` and ``end`` would do, writing nothing.
@@ -406,90 +393,21 @@ class AutomationRunner:
         done = self.repository.finish_run(*occurrence.key, token, decision, now, approval=approval)
         return self._logged(occurrence, decision, done)
 
-    # --- auto: send ------------------------------------------------------------------------------
-    def _send(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
-        if not self.repository.mark_run_sending(*occurrence.key, token, now):
-            return None
-        return self._deliver(occurrence, token, now)
-
-    def _deliver(
-        self, occurrence: Occurrence, token: str, now: datetime, resumed: bool = False
-    ) -> Outcome | None:
-        armed, lead = occurrence.armed, occurrence.lead
-        request = SendMessageRequest(
-            lead_id=lead.id, channel=ChannelChoice(armed.channel.value), template_id=armed.template.id
-        )
-        metadata: dict[str, object] = {
-            "automation_id": armed.automation.id,
-            "trigger": occurrence.fire.code,
-            "episode": occurrence.fire.episode,
-        }
-        try:
-            sent = self.messaging.deliver(
-                request,
-                f"max:automation:{armed.automation.id}",
-                run_key(*occurrence.key),
-                metadata,
-                resumed=resumed,
-            )
-        except RateLimitedError:
-            # The tenant's cap counts per day: the next window of tomorrow.
-            tomorrow = date.fromisoformat(local_day(now, self.tenant.timezone)) + timedelta(days=1)
-            until = next_open(self.window, day_bounds(tomorrow, self.tenant.timezone)[0])
-            return self._defer(occurrence, token, now, "daily_cap", until)
-        except UpstreamError:
-            return self._defer(
-                occurrence,
-                token,
-                now,
-                "provider_unavailable",
-                next_open(self.window, now + RETRY_AFTER_UPSTREAM),
-            )
-        except ChannelUnavailableError as exc:
-            if exc.code == "already_sent":
-                # The provider holds another message under this key: the first try did leave.
-                return self._finish(occurrence, token, now, Outcome.UNCONFIRMED, None)
-            outcome = (
-                Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
-            )
-            return self._finish(occurrence, token, now, outcome, _detail(exc.code))
-        except UnsafeHtmlError:
-            return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_unsafe")
-        except InvalidInputError as exc:
-            # The template needs a value the lead does not have (a missing variable, no subject).
-            missing = [d["field"].removeprefix("variables.") for d in exc.details if isinstance(d, dict)]
-            return self._finish(
-                occurrence,
-                token,
-                now,
-                Outcome.SKIPPED,
-                "template_incomplete",
-                {"missing": ", ".join(missing)},
-            )
-        except NotFoundError:  # the template was deleted meanwhile (a deleted lead is not swept)
-            return self._finish(occurrence, token, now, Outcome.SKIPPED, "template_not_active")
-        # The provider's answer never came: done, never sent again; the status callback settles it.
-        outcome = Outcome.UNCONFIRMED if sent.activity.status is ActivityStatus.UNCONFIRMED else Outcome.SENT
-        decision = self._decision(occurrence, now, outcome, activity_id=sent.activity.id)
-        done = self.repository.finish_run(*occurrence.key, token, decision, now)
-        return self._logged(occurrence, decision, done)
-
-    def _resume_interrupted(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
-        """A worker died after starting this send: settle on its record, else send again only where
-        the provider dedups."""
-        recorded = self._recorded_send(occurrence.key)
-        if recorded is not None:
-            outcome = Outcome.UNCONFIRMED if recorded.status is ActivityStatus.UNCONFIRMED else Outcome.SENT
-            decision = self._decision(occurrence, now, outcome, activity_id=recorded.id)
+    # --- auto: what a send came to -------------------------------------------------------------
+    def settle_send(self, send: OccurrenceSend, result: SendResult) -> Outcome | None:
+        """Write down what an occurrence's send came to, conditional on the claim."""
+        occurrence, token, now = send.occurrence, send.token, send.now
+        if result.outcome is Outcome.DEFERRED:
+            assert result.until is not None  # a deferral says until when
+            return self._defer(occurrence, token, now, str(result.code), result.until)
+        if result.left:
+            # An unanswered message is done, never sent again: its status callback settles it.
+            recorded = result.recorded
+            activity_id = None if recorded is None else recorded.activity_id
+            decision = self._decision(occurrence, now, result.outcome, activity_id=activity_id)
             done = self.repository.finish_run(*occurrence.key, token, decision, now)
             return self._logged(occurrence, decision, done)
-        provider = ChannelService(self.tenant_id, self._clock).adapter(occurrence.armed.channel).provider
-        if provider in IDEMPOTENT_PROVIDERS and self.tenant.mode is Mode.AUTO:
-            logger.info(
-                "resending an interrupted automation under the same key", extra={"provider": provider}
-            )
-            return self._deliver(occurrence, token, now, resumed=True)
-        return self._finish(occurrence, token, now, Outcome.UNCONFIRMED, None)
+        return self._finish(occurrence, token, now, result.outcome, _detail(str(result.code)), result.values)
 
     # --- settling -----------------------------------------------------------------------------
     def _finish(
@@ -499,7 +417,7 @@ class AutomationRunner:
         now: datetime,
         outcome: Outcome,
         detail_code: str | None,
-        values: dict[str, str | int] | None = None,
+        values: Mapping[str, str | int] | None = None,
     ) -> Outcome | None:
         decision = self._decision(occurrence, now, outcome, detail_code=detail_code, values=values)
         done = self.repository.finish_run(*occurrence.key, token, decision, now)
@@ -519,7 +437,7 @@ class AutomationRunner:
         outcome: Outcome,
         *,
         detail_code: str | None = None,
-        values: dict[str, str | int] | None = None,
+        values: Mapping[str, str | int] | None = None,
         until: datetime | None = None,
         activity_id: str | None = None,
         approval_id: str | None = None,
@@ -592,6 +510,76 @@ def _hourly_runs(window: Window, start: datetime, end: datetime) -> list[datetim
             runs.append(at)
         at += timedelta(hours=1)
     return runs
+
+
+@dataclass
+class OccurrenceSend:
+    """One occurrence's send, as the exactly-once protocol runs it (a ``SendJob``)."""
+
+    runner: AutomationRunner
+    occurrence: Occurrence
+    token: str
+    now: datetime
+
+    @property
+    def key(self) -> str:
+        """The occurrence's key (:func:`run_key`)."""
+        return run_key(*self.occurrence.key)
+
+    @property
+    def sent_by(self) -> str:
+        """The automation, as the activity records the sender."""
+        return f"max:automation:{self.occurrence.armed.automation.id}"
+
+    @property
+    def lead_id(self) -> str:
+        """The lead written to."""
+        return self.occurrence.lead.id
+
+    @property
+    def channel(self) -> Channel:
+        """The template's channel."""
+        return self.occurrence.armed.channel
+
+    @property
+    def marker(self) -> dict[str, object]:
+        """The automation and the occurrence, on the message's activity."""
+        return _marker(self.occurrence.armed.automation.id, self.occurrence.fire.episode)
+
+    @property
+    def window(self) -> Window:
+        """The tenant's send window."""
+        return self.runner.window
+
+    @property
+    def timezone(self) -> str:
+        """The tenant's time zone."""
+        return self.runner.tenant.timezone
+
+    def message(self) -> Message:
+        """The automation's template, filled for the lead, and the trigger that fired.
+
+        No lead given: the sweep read it in eventually consistent pages, the send reads it again.
+        """
+        request = SendMessageRequest(
+            lead_id=self.lead_id,
+            channel=ChannelChoice(self.channel.value),
+            template_id=self.occurrence.armed.template.id,
+        )
+        return Message(request, {"trigger": self.occurrence.fire.code})
+
+    def note_sending(self) -> bool:
+        """AP38: the occurrence is ``sending``, conditional on the claim."""
+        return self.runner.repository.mark_run_sending(*self.occurrence.key, self.token, self.now)
+
+    def settle(self, result: SendResult) -> Outcome | None:
+        """AP38: done or put off, conditional on the claim."""
+        return self.runner.settle_send(self, result)
+
+
+def _marker(automation_id: str, episode: str) -> dict[str, object]:
+    """What names an occurrence's message on its lead's timeline."""
+    return {"automation_id": automation_id, "episode": episode}
 
 
 def _detail(code: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from maxcore.channels.base import ChannelAdapter, OutboundMessage, SendReceipt
 from maxcore.clock import utcnow
@@ -110,6 +111,14 @@ class ChannelService:
         return self._response(saved)
 
     # --- sending ------------------------------------------------------------------------------
+    def settings(self) -> dict[Channel, ChannelSettings]:
+        """AP25: every channel's settings, read now."""
+        return self.repository.list_all()
+
+    def suppressed(self, address: str) -> bool:
+        """AP27: whether an e-mail address is suppressed, read now."""
+        return SuppressionRepository(self.tenant_id).is_suppressed(address)
+
     def adapter(self, channel: Channel) -> ChannelAdapter:
         """The adapter a send on ``channel`` goes through: the provider's, or the outbox."""
         provider = rules.PROVIDERS[channel]
@@ -159,15 +168,67 @@ class ChannelService:
         )
 
 
+class SendFacts(Protocol):
+    """What a send needs to know about its tenant's channels, however it was read.
+
+    :class:`ChannelService` reads each at every call (one send, as fresh as can be); a scheduled run
+    over many sends passes :class:`RunChannels`, which reads each once for the run.
+    """
+
+    def settings(self) -> dict[Channel, ChannelSettings]:
+        """Every channel's settings."""
+
+    def suppressed(self, address: str) -> bool:
+        """Whether an e-mail address is suppressed."""
+
+    def adapter(self, channel: Channel) -> ChannelAdapter:
+        """The adapter a send on ``channel`` goes through."""
+
+
+class RunChannels:
+    """A tenant's channels as one run reads them: each read at most once for the run.
+
+    The settings (one Query), the suppression list (one Query of its partition, when a first address
+    is checked) and each channel's adapter (its credentials) do not change within an hourly run;
+    reading them per step was most of a run's requests.
+    """
+
+    def __init__(self, channels: ChannelService) -> None:
+        self.channels = channels
+        self._settings: dict[Channel, ChannelSettings] | None = None
+        self._suppressed: frozenset[str] | None = None
+        self._adapters: dict[Channel, ChannelAdapter] = {}
+
+    def settings(self) -> dict[Channel, ChannelSettings]:
+        """Every channel's settings (read once)."""
+        if self._settings is None:
+            self._settings = self.channels.settings()
+        return self._settings
+
+    def suppressed(self, address: str) -> bool:
+        """Whether an e-mail address is suppressed (the list read once)."""
+        if self._suppressed is None:
+            self._suppressed = SuppressionRepository(self.channels.tenant_id).addresses()
+        return address in self._suppressed
+
+    def adapter(self, channel: Channel) -> ChannelAdapter:
+        """The channel's adapter (its credentials read once)."""
+        if channel not in self._adapters:
+            self._adapters[channel] = self.channels.adapter(channel)
+        return self._adapters[channel]
+
+
 class Reachability:
     """Whether a lead can get a message on a channel now, for a run over many leads.
 
-    The tenant's enabled channels are read once per instance; the suppression list is read only for
-    an e-mail to a lead that has an address. The rules are :func:`maxcore.rules.channels.choose`'s.
+    The tenant's enabled channels are read once per instance; the suppression list is asked only for
+    an e-mail to a lead that has an address (through ``facts``: read at each ask, or once for a run).
+    The rules are :func:`maxcore.rules.channels.choose`'s.
     """
 
-    def __init__(self, tenant_id: str) -> None:
+    def __init__(self, tenant_id: str, facts: SendFacts | None = None) -> None:
         self.tenant_id = tenant_id
+        self.facts: SendFacts = facts or ChannelService(tenant_id)
         self._enabled: frozenset[Channel] | None = None
 
     def refusal(
@@ -175,11 +236,7 @@ class Reachability:
     ) -> rules.Refusal | None:
         """Why ``lead`` cannot get a message on ``channel`` now, or ``None`` when it can."""
         suppressed: frozenset[Channel] = frozenset()
-        if (
-            channel is Channel.EMAIL
-            and lead.email
-            and SuppressionRepository(self.tenant_id).is_suppressed(lead.email)
-        ):
+        if channel is Channel.EMAIL and lead.email and self.facts.suppressed(lead.email):
             suppressed = frozenset({Channel.EMAIL})
         facts = rules.ChannelFacts(
             enabled=self.enabled(),
@@ -192,6 +249,5 @@ class Reachability:
     def enabled(self) -> frozenset[Channel]:
         """The channels the tenant turned on (read once)."""
         if self._enabled is None:
-            settings = ChannelRepository(self.tenant_id).list_all()
-            self._enabled = frozenset(c for c, s in settings.items() if s.enabled)
+            self._enabled = frozenset(c for c, s in self.facts.settings().items() if s.enabled)
         return self._enabled

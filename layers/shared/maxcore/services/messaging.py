@@ -11,22 +11,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.channels.base import (
     REFERENCE_PARAMETER,
+    ChannelAdapter,
     OutboundMessage,
     PermanentSendError,
     TransientSendError,
     UnconfirmedSendError,
 )
-from maxcore.channels.retry import send_with_retry
+from maxcore.channels.retry import SendAttempts, send_with_retry
 from maxcore.clock import utcnow
 from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
-from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.errors import ChannelUnavailableError, DuplicateMessageError, InvalidInputError, UpstreamError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityResponse, ActivityStatus, Direction
@@ -34,11 +36,11 @@ from maxcore.models.channel import ChannelSettings
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
-from maxcore.models.template import RenderRequest, TemplateStatus
+from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.services.activities import ActivityService
-from maxcore.services.channels import ChannelService
+from maxcore.services.channels import ChannelService, SendFacts
 from maxcore.services.idempotency import run_once
 from maxcore.services.templates import TemplateService
 from maxcore.settings import get_settings
@@ -58,10 +60,14 @@ class MessagingService:
         tenant_id: str,
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
+        facts: SendFacts | None = None,
     ) -> None:
+        """``facts``: how the tenant's channel settings, suppressions and adapters are read; by
+        default at each send, once for the run when a scheduled run passes its own."""
         self.tenant_id = tenant_id
         self.leads = LeadRepository(tenant_id)
         self.channels = ChannelService(tenant_id, clock)
+        self.facts: SendFacts = facts or self.channels
         self._clock = clock
         self._sleep = sleep
 
@@ -101,6 +107,7 @@ class MessagingService:
         metadata: dict[str, object],
         *,
         resumed: bool = False,
+        lead: Lead | None = None,
     ) -> SentMessage:
         """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
 
@@ -112,44 +119,80 @@ class MessagingService:
         goes to a provider that deduplicates on it. It takes no second daily-cap slot (the first
         try took one), and when the provider answers with a message already recorded (the worker
         died after recording it), that recorded activity is the answer.
+
+        ``lead``: the lead as the caller just read it (consistently), instead of reading it again;
+        its record is conditional on that version, and read again if the lead changed meanwhile.
         """
-        return self._send(request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed)
+        return self._send(
+            request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed, lead=lead
+        )
 
     def _send(
         self,
         request: SendMessageRequest,
         sent_by: str,
         key: str,
+        *,
         metadata: dict[str, object] | None = None,
         evaluate: bool = True,
         resumed: bool = False,
+        lead: Lead | None = None,
     ) -> SentMessage:
         now = self._clock()
-        lead = self.leads.get(request.lead_id)
-        templates = TemplateService(self.tenant_id)
+        lead = lead or self.leads.get(request.lead_id)
+        template, requested = self._template(request)
+        settings = self.facts.settings()
+        choice = self._channel(lead, request, requested, template, settings, now)
+        written = self._written(request, template, lead, choice.channel)
+        outgoing = self._outgoing(
+            _Draft(lead, choice, written, settings[choice.channel], template, sent_by, key, metadata or {}),
+            now,
+        )
+        slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed)
+        if slot.taken:
+            self.channels.repository.take_send_slot(choice.channel, slot.day, outgoing.daily_cap, now)
+        try:
+            done = self._call_provider(outgoing, slot)
+        except UnconfirmedSendError as exc:
+            # Not a failure: the message may be on its way. The slot stays taken, nothing is retried.
+            return self._unconfirmed(outgoing, exc, evaluate)
+        return self._record(outgoing, done, evaluate=evaluate, resumed=resumed)
+
+    # --- the named steps of a send ------------------------------------------------------------
+    def _template(self, request: SendMessageRequest) -> tuple[Template | None, Channel | None]:
+        """The template asked for (active, of the channel asked for) and the channel it settles."""
         requested = None if request.channel is ChannelChoice.AUTO else Channel(request.channel.value)
-        template = None
-        if request.template_id is not None:
-            template = templates.get(request.template_id)
-            if template.status is not TemplateStatus.ACTIVE:
-                raise ChannelUnavailableError(
-                    "template_not_active",
-                    "only an active template can be sent: have it validated and activated first",
-                    {"template_id": template.id, "status": template.status.value},
-                )
-            if requested is None:
-                requested = template.channel
-            elif requested is not template.channel:
-                raise InvalidInputError(
-                    f"the template is written for {template.channel.value}, not {requested.value}",
-                    [{"field": "channel", "message": f"use {template.channel.value} or auto"}],
-                )
-        all_settings = self.channels.repository.list_all()
+        if request.template_id is None:
+            return None, requested
+        template = TemplateService(self.tenant_id).get(request.template_id)
+        if template.status is not TemplateStatus.ACTIVE:
+            raise ChannelUnavailableError(
+                "template_not_active",
+                "only an active template can be sent: have it validated and activated first",
+                {"template_id": template.id, "status": template.status.value},
+            )
+        if requested is not None and requested is not template.channel:
+            raise InvalidInputError(
+                f"the template is written for {template.channel.value}, not {requested.value}",
+                [{"field": "channel", "message": f"use {template.channel.value} or auto"}],
+            )
+        return template, template.channel
+
+    def _channel(
+        self,
+        lead: Lead,
+        request: SendMessageRequest,
+        requested: Channel | None,
+        template: Template | None,
+        settings: dict[Channel, ChannelSettings],
+        now: datetime,
+    ) -> channel_rules.Choice:
+        """The channel the message goes out on (consent, address, suppression, WhatsApp's window)."""
         suppressed: frozenset[Channel] = frozenset()
-        if lead.email and SuppressionRepository(self.tenant_id).is_suppressed(lead.email):
+        if lead.email and self.facts.suppressed(lead.email):
             suppressed = frozenset({Channel.EMAIL})
         facts = channel_rules.ChannelFacts(
-            enabled=frozenset(c for c, s in all_settings.items() if s.enabled),
+            enabled=frozenset(c for c, s in settings.items() if s.enabled),
             suppressed=suppressed,
             approved_whatsapp_template=template is not None and template.channel is Channel.WHATSAPP,
         )
@@ -158,11 +201,15 @@ class MessagingService:
             raise ChannelUnavailableError(
                 choice.code, choice.message, {"lead_id": lead.id, "channel": request.channel.value}
             )
-        channel = choice.channel
-        subject, body, html = request.subject, request.body or "", None
-        template_version = None
+        return choice
+
+    def _written(
+        self, request: SendMessageRequest, template: Template | None, lead: Lead, channel: Channel
+    ) -> _Written:
+        """The message's text: the request's, or the template filled in for the lead."""
+        written = _Written(request.subject, request.body or "")
         if template is not None:
-            rendered = templates.render(
+            rendered = TemplateService(self.tenant_id).render(
                 template.id, RenderRequest(lead_id=lead.id, variables=request.variables)
             )
             if rendered.missing:
@@ -173,33 +220,24 @@ class MessagingService:
                         for name in rendered.missing
                     ],
                 )
-            subject, body, html, template_version = (
-                rendered.subject,
-                rendered.body,
-                rendered.html,
-                rendered.version,
-            )
-        if channel is Channel.EMAIL and not subject:
+            written = _Written(rendered.subject, rendered.body, rendered.html, rendered.version)
+        if channel is Channel.EMAIL and not written.subject:
             raise InvalidInputError(
                 "an e-mail needs a subject", [{"field": "subject", "message": "required for e-mail"}]
             )
-        settings = all_settings[channel]
-        adapter = self.channels.adapter(channel)
-        if adapter.provider != "outbox" and channel is not Channel.TELEGRAM and not settings.sender:
+        return written
+
+    def _outgoing(self, draft: _Draft, now: datetime) -> _Outgoing:
+        """The provider's message and the activity it will be recorded as, its id chosen now."""
+        channel = draft.choice.channel
+        adapter = self.facts.adapter(channel)
+        if adapter.provider != "outbox" and channel is not Channel.TELEGRAM and not draft.settings.sender:
             raise ChannelUnavailableError(
                 "sender_missing",
                 f"set the {channel.value} channel's sender (PUT /channels/{channel.value}) before sending",
                 {"channel": channel.value},
             )
-        to = str(getattr(lead, channel_rules.ADDRESS_FIELD[channel]))
-        day = now.date().isoformat()
-        if not resumed:
-            self.channels.repository.take_send_slot(channel, day, settings.daily_cap, now)
-
-        def give_back() -> None:
-            if not resumed:
-                self.channels.repository.give_back_send_slot(channel, day)
-
+        written, lead = draft.written, draft.lead
         # The message's activity id is chosen before the provider call: the status callback URL
         # carries it, so a callback can find the message even when the provider's answer is lost.
         pending = Activity(
@@ -208,46 +246,54 @@ class MessagingService:
             channel=ActivityChannel(channel.value),
             direction=Direction.OUT,
             status=ActivityStatus.UNCONFIRMED,
-            preview=body[:1000],
+            preview=written.body[:1000],
             occurred_at=now,
             metadata={
                 "provider": adapter.provider,
-                "subject": subject,
-                "template_id": None if template is None else template.id,
-                "template_version": template_version,
-                "sent_by": sent_by,
-                "channel_reason": choice.reason,
-                **(metadata or {}),
+                "subject": written.subject,
+                "template_id": None if draft.template is None else draft.template.id,
+                "template_version": written.template_version,
+                "sent_by": draft.sent_by,
+                "channel_reason": draft.choice.reason,
+                **draft.metadata,
             },
         )
         message = OutboundMessage(
             channel=channel,
-            to=to,
-            body=body,
-            idempotency_key=f"{self.tenant_id}:{key}",
-            sender=_sender(settings),
-            subject=subject,
-            html=html,
+            to=str(getattr(lead, channel_rules.ADDRESS_FIELD[channel])),
+            body=written.body,
+            idempotency_key=f"{self.tenant_id}:{draft.key}",
+            sender=_sender(draft.settings),
+            subject=written.subject,
+            html=written.html,
             status_callback_url=self._status_callback(channel, pending.id),
             tags={"tenant": self.tenant_id, "lead": lead.id},
         )
+        return _Outgoing(
+            lead, draft.choice, adapter, pending, message, draft.settings.daily_cap, draft.sent_by
+        )
+
+    def _call_provider(self, outgoing: _Outgoing, slot: _SendSlot) -> SendAttempts:
+        """One send through the adapter, retrying what certainly did not reach the provider.
+
+        A transient failure or a refusal gives the slot back and raises; an answer that never came
+        raises :class:`UnconfirmedSendError` (the message may be on its way).
+        """
+        adapter, message, pending = outgoing.adapter, outgoing.message, outgoing.pending
         if adapter.provider in UNKEYED_PROVIDERS and message.status_callback_url is not None:
             # Twilio takes no idempotency key: if its answer is lost, or this worker dies after it
             # accepted, the status callback is the only news of the message; this lets it record it.
             # (Without a public URL there is no callback, and the message stays unconfirmed.)
             ActivityRepository(self.tenant_id).note_pending(pending)
         try:
-            done = send_with_retry(adapter, message, sleep=self._sleep)
-        except UnconfirmedSendError as exc:
-            # Not a failure: the message may be on its way. The slot stays taken, nothing is retried.
-            return self._unconfirmed(pending, exc, channel, to, adapter.provider, choice.reason, evaluate)
+            return send_with_retry(adapter, message, sleep=self._sleep)
         except TransientSendError as exc:
-            give_back()
+            slot.give_back()
             logger.warning(
                 "send failed after retries",
                 extra={
-                    "lead_id": lead.id,
-                    "channel": channel.value,
+                    "lead_id": outgoing.lead.id,
+                    "channel": message.channel.value,
                     "provider": adapter.provider,
                     "reason": exc.reason,
                 },
@@ -255,34 +301,41 @@ class MessagingService:
             raise UpstreamError(
                 f"{adapter.provider} is not taking messages right now ({exc.reason}); nothing was sent, "
                 "try again later",
-                {"channel": channel.value, "retry_after": exc.retry_after},
+                {"channel": message.channel.value, "retry_after": exc.retry_after},
             ) from exc
         except PermanentSendError as exc:
-            give_back()
+            slot.give_back()
             if exc.key_reused:
                 # Not a refusal of this message: an earlier one under the key left (a resumed send
                 # whose text or address changed meanwhile). Nothing to add to the timeline.
                 raise ChannelUnavailableError(
                     "already_sent",
                     f"{adapter.provider} already sent another message under this key; nothing more was sent",
-                    {"channel": channel.value, "provider": adapter.provider, "provider_code": exc.code},
+                    {
+                        "channel": message.channel.value,
+                        "provider": adapter.provider,
+                        "provider_code": exc.code,
+                    },
                 ) from exc
-            self._record_refusal(lead, channel, message, exc, now, sent_by)
-            raise _refusal_error(channel, adapter.provider, exc) from exc
-        receipt = done.receipt
+            self._record_refusal(outgoing, exc)
+            raise _refusal_error(message.channel, adapter.provider, exc) from exc
+
+    def _record(
+        self, outgoing: _Outgoing, done: SendAttempts, *, evaluate: bool, resumed: bool
+    ) -> SentMessage:
+        """Record the message the provider accepted on the lead's timeline, with its provider id."""
+        receipt, pending = done.receipt, outgoing.pending
         activity = pending.model_copy(
             update={
                 "status": ActivityStatus.QUEUED if receipt.status == "queued" else ActivityStatus.SENT,
                 "provider_message_id": receipt.provider_message_id,
-                "metadata": {
-                    **pending.metadata,
-                    "provider": receipt.provider,
-                    "attempts": done.attempts,
-                },
+                "metadata": {**pending.metadata, "provider": receipt.provider, "attempts": done.attempts},
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+                activity, evaluate=evaluate, lead=outgoing.lead
+            )
         except DuplicateMessageError:
             earlier = self._recorded(receipt.provider_message_id)
             # Ours when it is this very activity (its status callback came before the answer and
@@ -291,31 +344,26 @@ class MessagingService:
                 raise
             logger.info(
                 "the message was already recorded",
-                extra={"lead_id": lead.id, "activity_id": earlier.id, "provider": receipt.provider},
+                extra={"lead_id": pending.lead_id, "activity_id": earlier.id, "provider": receipt.provider},
             )
             recorded = earlier
         metrics.add_metric(name="MessageSent", unit=MetricUnit.Count, value=1)
         logger.info(
             "message sent",
             extra={
-                "lead_id": lead.id,
-                "channel": channel.value,
+                "lead_id": pending.lead_id,
+                "channel": outgoing.channel.value,
                 "provider": receipt.provider,
                 "provider_message_id": receipt.provider_message_id,
                 "attempts": done.attempts,
-                "channel_reason": choice.reason,
+                "channel_reason": outgoing.choice.reason,
             },
         )
-        return SentMessage(
-            activity=ActivityResponse.from_activity(recorded),
-            channel=channel,
-            to=to,
-            provider=receipt.provider,
-            attempts=done.attempts,
-            channel_reason=choice.reason,
-            outbox_id=receipt.provider_message_id.removeprefix("outbox-")
-            if receipt.provider == "outbox"
-            else None,
+        return outgoing.answer(
+            recorded,
+            receipt.provider,
+            done.attempts,
+            receipt.provider_message_id.removeprefix("outbox-") if receipt.provider == "outbox" else None,
         )
 
     def _recorded(self, provider_message_id: str) -> Activity | None:
@@ -331,25 +379,19 @@ class MessagingService:
             return None
         return f"{base.rstrip('/')}/webhooks/twilio/{self.tenant_id}?{REFERENCE_PARAMETER}={reference}"
 
-    def _unconfirmed(
-        self,
-        pending: Activity,
-        exc: UnconfirmedSendError,
-        channel: Channel,
-        to: str,
-        provider: str,
-        channel_reason: str,
-        evaluate: bool,
-    ) -> SentMessage:
+    def _unconfirmed(self, outgoing: _Outgoing, exc: UnconfirmedSendError, evaluate: bool) -> SentMessage:
         """Record a message whose provider answer never came as ``unconfirmed``; its status callback
         (which carries the activity's id) gives it its provider id and status later."""
+        pending = outgoing.pending
         activity = pending.model_copy(
             update={
                 "metadata": {**pending.metadata, "attempts": exc.attempts, "unconfirmed": exc.reason[:300]}
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(activity, evaluate=evaluate)
+            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+                activity, evaluate=evaluate, lead=outgoing.lead
+            )
         except DuplicateMessageError:
             # Its status callback came first and recorded it, with the provider's id.
             repository = ActivityRepository(self.tenant_id)
@@ -364,51 +406,117 @@ class MessagingService:
             extra={
                 "lead_id": pending.lead_id,
                 "activity_id": recorded.id,
-                "channel": channel.value,
-                "provider": provider,
+                "channel": outgoing.channel.value,
+                "provider": outgoing.adapter.provider,
                 "reason": exc.reason,
                 "attempts": exc.attempts,
             },
         )
-        return SentMessage(
-            activity=ActivityResponse.from_activity(recorded),
-            channel=channel,
-            to=to,
-            provider=provider,
-            attempts=exc.attempts,
-            channel_reason=channel_reason,
-        )
+        return outgoing.answer(recorded, outgoing.adapter.provider, exc.attempts)
 
-    def _record_refusal(
-        self,
-        lead: Lead,
-        channel: Channel,
-        message: OutboundMessage,
-        exc: PermanentSendError,
-        now: datetime,
-        sent_by: str,
-    ) -> None:
+    def _record_refusal(self, outgoing: _Outgoing, exc: PermanentSendError) -> None:
         """Keep the refused message on the lead's timeline, and the opt-out on the lead's consent."""
+        now, message = outgoing.pending.occurred_at, outgoing.message
         consent = None
         if exc.opted_out:
             consent = {
-                channel: ConsentState(
+                message.channel: ConsentState(
                     granted=False, updated_at=now, reason=f"the provider refused: {exc.reason}"[:200]
                 )
             }
         activity = Activity(
             id=new_id(),
-            lead_id=lead.id,
-            channel=ActivityChannel(channel.value),
+            lead_id=outgoing.lead.id,
+            channel=ActivityChannel(message.channel.value),
             direction=Direction.OUT,
             status=ActivityStatus.FAILED,
             preview=message.body[:1000],
             occurred_at=now,
             error_code=exc.code,
             error_message=exc.reason[:500],
-            metadata={"sent_by": sent_by, "subject": message.subject},
+            metadata={"sent_by": outgoing.sent_by, "subject": message.subject},
         )
-        ActivityService(self.tenant_id, self._clock).record(activity, consent_updates=consent)
+        ActivityService(self.tenant_id, self._clock).record(
+            activity, consent_updates=consent, lead=outgoing.lead
+        )
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A message's text, and the template version it was filled from."""
+
+    subject: str | None
+    body: str
+    html: str | None = None
+    template_version: int | None = None
+
+
+@dataclass(frozen=True)
+class _Draft:
+    """Everything decided about a message before its provider is known."""
+
+    lead: Lead
+    choice: channel_rules.Choice
+    written: _Written
+    settings: ChannelSettings
+    template: Template | None
+    sent_by: str
+    key: str
+    metadata: dict[str, object]
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """A message on its way: the adapter, what it is given, and the activity it will be recorded as."""
+
+    lead: Lead
+    choice: channel_rules.Choice
+    adapter: ChannelAdapter
+    pending: Activity
+    message: OutboundMessage
+    daily_cap: int | None
+    sent_by: str
+
+    @property
+    def channel(self) -> Channel:
+        """The channel it goes out on."""
+        return self.choice.channel
+
+    def answer(
+        self, recorded: Activity, provider: str, attempts: int, outbox_id: str | None = None
+    ) -> SentMessage:
+        """What the caller gets: the message's record, where it went and how."""
+        return SentMessage(
+            activity=ActivityResponse.from_activity(recorded),
+            channel=self.channel,
+            to=self.message.to,
+            provider=provider,
+            attempts=attempts,
+            channel_reason=self.choice.reason,
+            outbox_id=outbox_id,
+        )
+
+
+@dataclass
+class _SendSlot:
+    """One message counted against its channel's daily cap, given back when it did not leave."""
+
+    repository: ChannelRepository
+    channel: Channel
+    now: datetime
+    taken: bool
+    """A resumed send takes none: its first try took one."""
+
+    @property
+    def day(self) -> str:
+        """The day the cap counts (UTC)."""
+        return self.now.date().isoformat()
+
+    def give_back(self) -> None:
+        """Return the slot of a message that did not leave."""
+        if self.taken:
+            self.repository.give_back_send_slot(self.channel, self.day)
+            self.taken = False
 
 
 _SPECIALS = frozenset('()<>[]:;@\\,."')

@@ -2,7 +2,7 @@
 
 The queueing side of the scheduled jobs, apart from the job runners of :mod:`maxcore.services.scheduling`:
 the scheduler function and the webhooks only queue, and should not load the sequencer, the automation
-runner and the services behind them at cold start.
+runner and the services behind them at cold start. The queue itself is :mod:`maxcore.services.job_queue`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -19,21 +19,7 @@ from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
 from maxcore.observability import current_correlation_id, logger, metrics
-from maxcore.settings import get_settings
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
-
-SQS_BATCH = 10
-"""SendMessageBatch takes at most ten entries."""
-
-
-def sqs_client() -> SQSClient:
-    """The SQS client of this process (endpoint overridable for the local run)."""
-    import boto3
-
-    settings = get_settings()
-    return boto3.client("sqs", region_name=settings.region, endpoint_url=settings.sqs_endpoint)
+from maxcore.services.job_queue import SQS_BATCH, fanout_queue_url, send_batch, sqs_client
 
 
 @dataclass(frozen=True)
@@ -81,26 +67,14 @@ def fan_out(
         nonlocal sent
         if not batch:
             return
-        response = client.send_message_batch(
-            QueueUrl=queue_url,
-            Entries=[{"Id": str(i), "MessageBody": m.model_dump_json()} for i, m in enumerate(batch)],
-        )
-        if failed := response.get("Failed"):
-            raise RuntimeError(f"SQS refused {len(failed)} fan-out messages: {failed}")
+        send_batch(client, queue_url, batch)
         sent += len(batch)
         batch.clear()
 
-    # The due steps of a tenant are spread over the shards of its due index: one message per
-    # shard lets several workers run a big tenant's hour side by side.
-    # The hourly job also runs each tenant's automations, one message of their own per tenant.
-    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
-    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
-    if job is Job.RUN_PENDING_ACTIONS:
-        parts.append((Job.RUN_AUTOMATIONS, None))
     tenants = 0
     for tenant_id in tenant_ids:
         tenants += 1
-        for part, shard in parts:
+        for part, shard in job_parts(job):
             batch.append(
                 TenantJobMessage(
                     job=part,
@@ -126,12 +100,22 @@ def fan_out(
     return FanOut(tenants=tenants, messages=sent)
 
 
+def job_parts(job: Job) -> list[tuple[Job, int | None]]:
+    """The messages a fan-out queues for each tenant, in order: (job, due-index shard or ``None``)."""
+    # The due steps of a tenant are spread over the shards of its due index: one message per
+    # shard lets several workers run a big tenant's hour side by side.
+    # The hourly job also runs each tenant's automations, one message of their own per tenant.
+    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
+    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
+    if job is Job.RUN_PENDING_ACTIONS:
+        parts.append((Job.RUN_AUTOMATIONS, None))
+    return parts
+
+
 def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None) -> dict[str, Any]:
     """Queue the scheduled job for every tenant of the directory; return what was queued."""
     scheduled_at = scheduled.scheduled_at or utcnow()
-    queue_url = get_settings().fanout_queue_url
-    if not queue_url:
-        raise RuntimeError("FANOUT_QUEUE_URL is not set")
+    queue_url = fanout_queue_url()
     queued = fan_out(
         scheduled.job,
         scheduled_at,
@@ -157,9 +141,7 @@ def enqueue_lead_evaluation(
     The message carries ``correlation_id``, by default this invocation's (a webhook's API Gateway
     request id), so the worker's lines about the alerts it changed name the delivery that caused them.
     """
-    queue_url = get_settings().fanout_queue_url
-    if not queue_url:
-        raise RuntimeError("FANOUT_QUEUE_URL is not set")
+    queue_url = fanout_queue_url()
     message = TenantJobMessage(
         job=Job.EVALUATE_LEAD,
         tenant_id=tenant_id,

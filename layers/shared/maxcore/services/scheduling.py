@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from maxcore.dal.keys import DUE_SHARDS
+from maxcore.clock import UNLIMITED, RemainingTime, TimeBudget
 from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
+from maxcore.services.continuations import run_due_steps, sweep_alerts
+from maxcore.services.idempotency import run_once
+from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 
 
-def _generate_alerts(message: TenantJobMessage) -> dict[str, Any]:
-    # Every lead of the tenant, on the code path a logged activity also takes.
-    return AlertService(message.tenant_id).generate().model_dump()
-
-
-def _run_pending_actions(message: TenantJobMessage) -> dict[str, Any]:
-    # The prospection steps due in one shard of the tenant's due index (every shard without one).
-    sequencer = Sequencer(message.tenant_id)
-    shards = range(DUE_SHARDS) if message.shard is None else [message.shard]
-    due, outcomes, lost = 0, Counter[str](), 0
-    for shard in shards:
-        report = sequencer.run_shard(shard)
-        due, lost = due + report.due, lost + report.lost_races
-        outcomes.update(report.outcomes)
-    return {"shard": message.shard, "due_steps": due, "outcomes": dict(outcomes), "lost_races": lost}
-
-
-def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
+def _run_automations(message: TenantJobMessage, _: TimeBudget, run: RunCache) -> dict[str, Any]:
     # The tenant's active automations over its leads, inside its send window.
-    report = AutomationRunner(message.tenant_id).run()
+    report = AutomationRunner(message.tenant_id, tenant=run.tenant(message.tenant_id).tenant).run()
     return {
         "automations": report.automations,
         "unusable": report.unusable,
@@ -49,12 +34,12 @@ def _run_automations(message: TenantJobMessage) -> dict[str, Any]:
     }
 
 
-def _reset_tokens(message: TenantJobMessage) -> dict[str, Any]:
+def _reset_tokens(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     # Idempotent per period: a redelivered message or a second run changes nothing.
     return {"period_started": BudgetService(message.tenant_id).reset_month()}
 
 
-def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
+def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     # Queued by the webhooks, which answer the provider at once and leave this to the worker.
     if message.lead_id is None:
         raise ValueError("an evaluate_lead message needs a lead_id")
@@ -72,19 +57,57 @@ def _evaluate_lead(message: TenantJobMessage) -> dict[str, Any]:
     }
 
 
-JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage], dict[str, Any]]] = {
-    Job.GENERATE_ALERTS: _generate_alerts,
-    Job.RUN_PENDING_ACTIONS: _run_pending_actions,
+PART_KEY_SECONDS = 2 * 24 * 3600
+"""How long a continuation's part is remembered: well past the visibility timeout of its retries."""
+
+
+def _part_key(message: TenantJobMessage) -> str:
+    # Not where the part starts: two copies of one part are one part, wherever a rerun of the part
+    # before them stopped (the first to run continues the run; the other is answered and stops).
+    run = f"{message.tenant_id}#{message.job.value}#{message.scheduled_at.isoformat()}"
+    shard = "" if message.shard is None else message.shard
+    segment = "" if message.segment is None else message.segment
+    return f"{run}#{shard}#{segment}#{message.part}"
+
+
+JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[str, Any]]] = {
+    Job.GENERATE_ALERTS: sweep_alerts,
+    Job.RUN_PENDING_ACTIONS: run_due_steps,
     Job.RUN_AUTOMATIONS: _run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
 }
 
 
-def run_tenant_job(message: TenantJobMessage) -> dict[str, Any]:
-    """Run one tenant's share of a job and log what ran."""
+def run_tenant_job(
+    message: TenantJobMessage, lambda_context: RemainingTime | None = None, *, run: RunCache | None = None
+) -> dict[str, Any]:
+    """Run one tenant's share of a job and log what ran.
+
+    With the invocation's ``lambda_context``, a job that may outgrow it stops before its time runs
+    out (:class:`~maxcore.clock.TimeBudget`) and queues its continuation; without, it runs to the end.
+    ``run``: what the invocation already read (the worker passes one per batch of messages); a
+    message run alone reads for itself.
+
+    A continuation (``part`` above 0) runs once per run, segment and part: SQS may deliver it twice,
+    and a worker that died after queuing it may queue it again. A repeat gets the first one's
+    outcome; a repeat while the first still runs fails and is retried later. The message a schedule
+    queued is not guarded: running it again writes nothing that is already true.
+    """
     logger.append_keys(tenant_id=message.tenant_id)
-    outcome = JOB_RUNNERS[message.job](message)
+    runner = JOB_RUNNERS[message.job]
+    budget = UNLIMITED if lambda_context is None else TimeBudget.of(lambda_context)
+    reads = run or RunCache()
+    if message.part == 0:
+        outcome = runner(message, budget, reads)
+    else:
+        outcome = run_once(
+            "tenant-job-part",
+            _part_key(message),
+            lambda: runner(message, budget, reads),
+            expires_after_seconds=PART_KEY_SECONDS,
+            lambda_context=lambda_context,
+        )
     # Per job: the dashboard shows each job's runs, and a worker's batch mixes jobs.
     count_for_job("TenantJobRan", message.job.value)
     logger.info(

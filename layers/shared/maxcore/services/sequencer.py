@@ -4,32 +4,30 @@ For each enrollment the due index returns, the facts are read (lead, campaign, b
 mode) and :func:`maxcore.rules.prospection.decide_step` says what to do. Decisions that send nothing
 (stop, hold, defer, skip, task) are one transaction conditional on the due key as read: a second
 worker, or a second run, loses and changes nothing. Decisions that write a message claim the step
-first (a lease), note that the send started before calling the provider, and settle with a
-transaction conditional on the claim. A worker that dies leaves the step due again when its lease
-ends; the next one sees the send had started and, unless the provider deduplicates on our key,
-records the step as unconfirmed instead of sending it again.
+first (a lease); a send then goes through :mod:`maxcore.services.exactly_once` as a
+:class:`StepSend`: noted before the provider call, settled with a transaction conditional on the
+claim. A worker that dies leaves the step due again when its lease ends; the next one sees the send
+had started and lets the protocol settle it without sending it twice.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import islice
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.clock import utcnow
-from maxcore.dal.activities import ActivityRepository
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.blacklist import BlacklistRepository
-from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import ChannelUnavailableError, NotFoundError, RateLimitedError, UpstreamError
+from maxcore.errors import NotFoundError, RateLimitedError
 from maxcore.ids import new_id
-from maxcore.models.activity import ActivityStatus
+from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -53,20 +51,20 @@ from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
-from maxcore.rules.send_window import Window, add_local_days, day_bounds, local_day, next_open
-from maxcore.services.channels import ChannelService, Reachability
+from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
+from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer
+from maxcore.services.exactly_once import (
+    LEASE,
+    Claim,
+    ExactlyOnce,
+    Message,
+    OutcomeTally,
+    SendResult,
+    deferred,
+)
 from maxcore.services.messaging import MessagingService
-from maxcore.services.scenarios import ScenarioService
-from maxcore.services.tenants import tenant_settings
-
-LEASE = timedelta(minutes=15)
-"""How long a worker holds a claimed step; the worker's timeout is well under it."""
-RETRY_AFTER_UPSTREAM = timedelta(hours=1)
-RECENT_ACTIVITIES = 20
-"""The lead's latest activities searched for the message of an interrupted send."""
-IDEMPOTENT_PROVIDERS = frozenset({"resend"})
-"""Providers that deduplicate on our idempotency key: an interrupted send may be sent again safely."""
+from maxcore.services.run_cache import TenantRun
 
 
 def step_key(campaign_id: str, lead_id: str, step: int) -> str:
@@ -83,6 +81,17 @@ class StepContext:
     scenario: Scenario
     step: ScenarioStep | None
     lead: Lead | None
+
+    @property
+    def interrupted(self) -> bool:
+        """Whether a worker died after starting this step's send (its marker names the step)."""
+        e = self.facts.enrollment
+        return (
+            e.sending_step is not None
+            and e.sending_step == e.current_step
+            and self.step is not None
+            and self.lead is not None
+        )
 
 
 PREFETCH = 25
@@ -108,25 +117,15 @@ def _addresses(lead: Lead) -> list[tuple[BlacklistKind, str]]:
 
 
 @dataclass
-class OutcomeTally:
-    """The outcomes a scheduled run reached, by value, and the races it lost."""
-
-    outcomes: dict[str, int] = field(default_factory=dict)
-    lost_races: int = 0
-
-    def count(self, outcome: Outcome | None) -> None:
-        """Count one outcome (``None``: another worker, or a user, had it first)."""
-        if outcome is None:
-            self.lost_races += 1
-        else:
-            self.outcomes[outcome.value] = self.outcomes.get(outcome.value, 0) + 1
-
-
-@dataclass
 class RunReport(OutcomeTally):
     """What one run over a shard did."""
 
     due: int = 0
+    stopped_after: str | None = None
+    """The due key of the last step taken when the time budget ran out first (the run's cursor)."""
+
+
+__all__ = ["LEASE", "RunReport", "Sequencer", "StepContext", "StepSend", "step_key"]
 
 
 class Sequencer:
@@ -138,38 +137,45 @@ class Sequencer:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         tenant: Tenant | None = None,
+        run: TenantRun | None = None,
     ) -> None:
+        """``run``: what this run already read about the tenant (the worker's
+        :class:`~maxcore.services.run_cache.RunCache`); by default, what this sequencer reads."""
         self.tenant_id = tenant_id
-        self.tenant = tenant or tenant_settings(tenant_id)
+        self.run = run or TenantRun(tenant_id, clock, tenant)
+        self.tenant = tenant or self.run.tenant
         self.repository = EnrollmentRepository(tenant_id)
-        self.campaigns = CampaignRepository(tenant_id)
         self.leads = LeadRepository(tenant_id)
         self.blacklist = BlacklistRepository(tenant_id)
-        self.scenarios = ScenarioService(tenant_id, clock)
+        self.scenarios = self.run.scenarios
         self.channel_settings = ChannelRepository(tenant_id)
-        self.messaging = MessagingService(tenant_id, clock, sleep)
+        self.messaging = MessagingService(tenant_id, clock, sleep, facts=self.run.channels)
+        self.sending = ExactlyOnce(self.messaging)
         self._clock = clock
-        self._campaigns: dict[str, Campaign | None] = {}
-        self.reach = Reachability(tenant_id)
+        self.reach = Reachability(tenant_id, self.run.channels)
         self._composer: Composer | None = None
         self._prefetched: _Prefetched | None = None
 
     # --- the run ------------------------------------------------------------------------------
-    def run_shard(self, shard: int) -> RunReport:
-        """Run every step of ``shard`` due now.
+    def run_shard(self, shard: int, budget: TimeBudget = UNLIMITED, after: str | None = None) -> RunReport:
+        """Run every step of ``shard`` due now, after the due key ``after`` when a previous part stopped.
 
         The steps go a few at a time (:data:`PREFETCH`): their leads are read with one consistent
         BatchGet and their addresses checked against the blacklist with another, just before the
-        steps are decided, instead of two reads per step.
+        steps are decided, instead of two reads per step. Each step is settled (or released) before
+        ``budget`` is checked; when it is exhausted, the report says after which step to resume.
         """
         report = RunReport()
-        due_steps = iter(self.repository.due(shard, self._clock()))
+        due_steps = iter(self.repository.due(shard, self._clock(), after))
         while chunk := list(islice(due_steps, PREFETCH)):
             self._prefetch([due.enrollment.lead_id for due in chunk])
             try:
                 for due in chunk:
                     report.due += 1
                     report.count(self.run_one(due))
+                    if budget.exhausted():
+                        report.stopped_after = due.due_key
+                        return report
             finally:
                 self._prefetched = None
         return report
@@ -186,18 +192,12 @@ class Sequencer:
         context = self.facts(e, now)
         if context is None:  # the campaign was deleted while its enrollments are being removed
             return None
-        campaign, scenario, step, lead = context.campaign, context.scenario, context.step, context.lead
-        if (
-            e.sending_step is not None
-            and e.sending_step == e.current_step
-            and step is not None
-            and lead is not None
-        ):
-            return self._resume_interrupted(due, campaign, scenario, step, lead, now)
+        if context.interrupted:
+            return self._resume_interrupted(due, context, now)
         verdict = decide_step(context.facts)
-        if verdict.acts and step is not None and lead is not None:
-            return self._act(due, campaign, scenario, step, lead, verdict, now)
-        return self._settle_without_message(due, campaign, scenario, step, lead, verdict, now)
+        if verdict.acts and context.step is not None and context.lead is not None:
+            return self._act(due, context, verdict, now)
+        return self._settle_without_message(due, context, verdict, now)
 
     def facts(self, e: Enrollment, now: datetime) -> StepContext | None:
         """What :func:`decide_step` decides ``e``'s current step on at ``now``, read and never written.
@@ -293,18 +293,11 @@ class Sequencer:
 
     # --- decisions that write no message --------------------------------------------------------
     def _settle_without_message(
-        self,
-        due: DueEnrollment,
-        campaign: Campaign,
-        scenario: Scenario,
-        step: ScenarioStep | None,
-        lead: Lead | None,
-        verdict: Verdict,
-        now: datetime,
+        self, due: DueEnrollment, context: StepContext, verdict: Verdict, now: datetime
     ) -> Outcome | None:
-        e = due.enrollment
+        e, step, lead = due.enrollment, context.step, context.lead
         approval_id = new_id() if verdict.outcome is Outcome.TASK_CREATED else None
-        decision = self._decision(verdict, campaign, step, now, approval_id=approval_id)
+        decision = self._decision(verdict, context.campaign, step, now, approval_id=approval_id)
         approval = None
         if verdict.outcome is Outcome.STOPPED:
             after = self._stopped(e, lead, verdict, now)
@@ -315,12 +308,16 @@ class Sequencer:
         elif verdict.outcome is Outcome.DEFERRED:
             after = e.model_copy(update={"next_action_at": verdict.until})
         elif verdict.outcome is Outcome.TASK_CREATED and step is not None and lead is not None:
-            approval = self._approval(ApprovalKind.TASK, campaign, step, lead, None, decision)
+            approval = self._approval(ApprovalKind.TASK, context, None, decision)
             after = self.advance(
-                e, scenario, campaign, now, SentStep(step=step.order, channel=step.channel, at=now)
+                e,
+                context.scenario,
+                context.campaign,
+                now,
+                SentStep(step=step.order, channel=step.channel, at=now),
             )
         else:  # skipped
-            after = self.advance(e, scenario, campaign, now)
+            after = self.advance(e, context.scenario, context.campaign, now)
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
             Guard(due_key=due.due_key),
@@ -339,273 +336,109 @@ class Sequencer:
 
     # --- decisions that write a message -----------------------------------------------------
     def _act(
-        self,
-        due: DueEnrollment,
-        campaign: Campaign,
-        scenario: Scenario,
-        step: ScenarioStep,
-        lead: Lead,
-        verdict: Verdict,
-        now: datetime,
+        self, due: DueEnrollment, context: StepContext, verdict: Verdict, now: datetime
     ) -> Outcome | None:
-        e = due.enrollment
-        token = new_id()
-        if not self.repository.claim(due, token, now + LEASE, now):
-            return None
+        e, step, lead = due.enrollment, context.step, context.lead
+        # The rule acts only on a step and a lead.
+        assert step is not None
+        assert lead is not None
+        scenario = context.scenario
         history = [f"step {s.step} ({s.channel.value}): {_objective(scenario, s.step)}" for s in e.sent]
-        composed = self.composer.compose(step, lead, history)
         if verdict.outcome is Outcome.SENT:
-            return self._send(e, token, campaign, scenario, step, lead, composed, verdict, now)
+            # Composed first: the claim and the note of the message are then one write.
+            composed = self.composer.compose(step, lead, history)
+            return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
+        claim = Claim.new(now)
+        if not self.repository.claim(due, claim.token, claim.lease_until, now):
+            return None
+        composed = self.composer.compose(step, lead, history)
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
-        decision = self._decision(verdict, campaign, step, now, source=composed.source, approval_id=new_id())
-        approval = self._approval(kind, campaign, step, lead, composed, decision)
+        decision = self._decision(
+            verdict, context.campaign, step, now, source=composed.source, approval_id=new_id()
+        )
+        approval = self._approval(kind, context, composed, decision)
         if kind is ApprovalKind.DRAFT:
             after = e.model_copy(
                 update={"status": EnrollmentStatus.AWAITING_APPROVAL, "next_action_at": None}
             )
         else:
-            after = self.advance(e, scenario, campaign, now)
+            after = self.advance(e, context.scenario, context.campaign, now)
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
-            Guard(claim_token=token),
+            Guard(claim_token=claim.token),
             decision,
             _interaction(e, decision, composed.body),
             approval,
         )
         return self._logged(e, decision, done)
 
-    def _send(
-        self,
-        e: Enrollment,
-        token: str,
-        campaign: Campaign,
-        scenario: Scenario,
-        step: ScenarioStep,
-        lead: Lead,
-        composed: Composed,
-        verdict: Verdict,
-        now: datetime,
-    ) -> Outcome | None:
-        channel = step.channel.channel
-        assert channel is not None  # manual steps never send
-        window = Window.of(campaign.send_window, campaign.timezone)
-        day = local_day(now, campaign.timezone)
+    def _send(self, send: StepSend) -> Outcome | None:
+        """Take a slot of the campaign's own daily cap, if it has one, then send exactly once."""
+        campaign, channel = send.context.campaign, send.channel
         cap = campaign.daily_caps.get(channel)
         if cap is not None:
             try:
-                self.channel_settings.take_campaign_slot(campaign.id, channel, day, cap, now)
-            except RateLimitedError:
-                return self._defer_claimed(e, token, campaign, step, now, "daily_cap", {"cap": cap}, window)
-        pending = PendingSend(
-            body=composed.body,
-            subject=composed.subject,
-            source=composed.source,
-            template_id=composed.template_id,
-        )
-        if not self.repository.mark_sending(e, token, step.order, pending, now):
-            if cap is not None:
-                self.channel_settings.give_back_campaign_slot(campaign.id, channel, day)
-            return None
-        return self._deliver(
-            e, token, campaign, scenario, step, lead, composed, now, cap is not None, verdict.code
-        )
-
-    def _deliver(
-        self,
-        e: Enrollment,
-        token: str,
-        campaign: Campaign,
-        scenario: Scenario,
-        step: ScenarioStep,
-        lead: Lead,
-        composed: Composed,
-        now: datetime,
-        counted: bool,
-        code: str,
-        resumed: bool = False,
-    ) -> Outcome | None:
-        channel = step.channel.channel
-        assert channel is not None
-        window = Window.of(campaign.send_window, campaign.timezone)
-        day = local_day(now, campaign.timezone)
-
-        def give_back() -> None:
-            if counted:
-                self.channel_settings.give_back_campaign_slot(campaign.id, channel, day)
-
-        request = SendMessageRequest(
-            lead_id=lead.id,
-            channel=ChannelChoice(channel.value),
-            body=composed.body,
-            subject=composed.subject,
-        )
-        metadata: dict[str, object] = {
-            "campaign_id": campaign.id,
-            "step": step.order,
-            "message_source": composed.source.value,
-        }
-        try:
-            sent = self.messaging.deliver(
-                request,
-                f"max:campaign:{campaign.id}",
-                step_key(campaign.id, lead.id, step.order),
-                metadata,
-                resumed=resumed,
-            )
-        except RateLimitedError as exc:
-            give_back()
-            return self._defer_claimed(
-                e, token, campaign, step, now, "daily_cap", {"cap": exc.details.get("daily_cap", "?")}, window
-            )
-        except UpstreamError:
-            give_back()
-            return self._defer_claimed(e, token, campaign, step, now, "provider_unavailable", {}, window)
-        except ChannelUnavailableError as exc:
-            give_back()
-            if exc.code == "already_sent":
-                # The provider holds another message under this key: the first try did leave.
-                verdict = Verdict(Outcome.UNCONFIRMED, "send_interrupted")
-            else:
-                outcome = (
-                    Outcome.FAILED if exc.code in ("provider_refused", "invalid_address") else Outcome.SKIPPED
+                self.channel_settings.take_campaign_slot(
+                    campaign.id, channel, local_day(send.now, campaign.timezone), cap, send.now
                 )
-                refusal_code = "provider_refused" if exc.code == "invalid_address" else exc.code
-                verdict = Verdict(outcome, refusal_code, {"detail": exc.message[:120]})
-            decision = self._decision(verdict, campaign, step, now, source=composed.source)
-            after = self.advance(e, scenario, campaign, now)
-            done = self.repository.transition(
-                after.model_copy(update={"updated_at": now}),
-                Guard(claim_token=token),
-                decision,
-                _interaction(e, decision, composed.body),
-            )
-            return self._logged(e, decision, done)
-        unconfirmed = sent.activity.status is ActivityStatus.UNCONFIRMED
-        decision = self._decision(
-            # The provider's answer never came: the step counts as done, never sent again; the
-            # message's status callback settles it on the lead's timeline.
-            Verdict(Outcome.UNCONFIRMED, "send_unanswered") if unconfirmed else Verdict(Outcome.SENT, code),
-            campaign,
-            step,
-            now,
-            source=composed.source,
-            activity_id=sent.activity.id,
-        )
-        sent_step = SentStep(
-            step=step.order,
-            channel=step.channel,
-            source=composed.source,
-            template_id=composed.template_id,
-            at=now,
-        )
-        after = self.advance(e, scenario, campaign, now, sent_step)
-        done = self.repository.transition(
-            after.model_copy(update={"updated_at": now}),
-            Guard(claim_token=token),
-            decision,
-            _interaction(e, decision, composed.body),
-        )
-        if not unconfirmed:
-            metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
-        return self._logged(e, decision, done)
+            except RateLimitedError:
+                return send.settle(deferred(send, "daily_cap", {"cap": cap}))
+            send.counted = True
+        return self.sending.send(send)
 
-    def _resume_interrupted(
-        self,
-        due: DueEnrollment,
-        campaign: Campaign,
-        scenario: Scenario,
-        step: ScenarioStep,
-        lead: Lead,
-        now: datetime,
-    ) -> Outcome | None:
-        """A worker died after starting this step's send: settle on its record if it got that far,
-        else send again only where the provider dedups."""
-        e = due.enrollment
-        token = new_id()
-        if not self.repository.claim(due, token, now + LEASE, now):
+    def _resume_interrupted(self, due: DueEnrollment, context: StepContext, now: datetime) -> Outcome | None:
+        """A worker died after starting this step's send: claim it again and let the protocol settle it."""
+        claim = Claim.new(now)
+        if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
-        # The dead worker may have got as far as recording the message (one Query, on a resume only).
-        recorded = ActivityRepository(self.tenant_id).recent_outbound_with(
-            lead.id, RECENT_ACTIVITIES, campaign_id=campaign.id, step=step.order
-        )
-        if recorded is not None:
-            pending = e.sending_message
+        send = StepSend(self, due, context, now, claim=claim, noted=due.enrollment.sending_message)
+        return self.sending.resume(send)
+
+    def settle_send(self, send: StepSend, result: SendResult) -> Outcome | None:
+        """Write down what a step's send came to, conditional on the claim (:meth:`StepSend.settle`)."""
+        if not result.left:
+            send.give_back()
+        e, context, now, noted = send.enrollment, send.context, send.now, send.noted
+        source = None if noted is None else noted.source
+        recorded = result.recorded
+        if result.outcome is Outcome.DEFERRED:
+            verdict = Verdict(Outcome.DEFERRED, str(result.code), dict(result.values), until=result.until)
+            decision = self._decision(verdict, context.campaign, send.step, now)
+            after, preview = e.model_copy(update={"next_action_at": result.until}), None
+        elif result.left:
+            # An unanswered message counts as done, never sent again: its status callback settles it.
+            verdict = Verdict(result.outcome, result.code or send.code)
             decision = self._decision(
-                Verdict(Outcome.UNCONFIRMED, "send_unanswered")
-                if recorded.status is ActivityStatus.UNCONFIRMED
-                else Verdict(Outcome.SENT, "mode_auto"),
-                campaign,
-                step,
+                verdict,
+                context.campaign,
+                send.step,
                 now,
-                source=None if pending is None else pending.source,
-                activity_id=recorded.id,
+                source=source,
+                activity_id=None if recorded is None else recorded.activity_id,
             )
             sent_step = SentStep(
-                step=step.order,
-                channel=step.channel,
-                source=None if pending is None else pending.source,
-                template_id=None if pending is None else pending.template_id,
-                at=recorded.occurred_at,
+                step=send.step.order,
+                channel=send.step.channel,
+                source=source,
+                template_id=None if noted is None else noted.template_id,
+                at=now if recorded is None else recorded.at,
             )
-            after = self.advance(e, scenario, campaign, now, sent_step)
-            done = self.repository.transition(
-                after.model_copy(update={"updated_at": now}),
-                Guard(claim_token=token),
-                decision,
-                _interaction(e, decision, recorded.preview),
-            )
-            return self._logged(e, decision, done)
-        channel = step.channel.channel
-        provider = (
-            "" if channel is None else ChannelService(self.tenant_id, self._clock).adapter(channel).provider
-        )
-        if provider in IDEMPOTENT_PROVIDERS:
-            pending = e.sending_message
-            composed = (
-                self.composer.compose(step, lead, [])
-                if pending is None  # noted before the message was kept with the marker
-                else Composed(pending.body, pending.subject, pending.source, pending.template_id)
-            )
-            logger.info("resending an interrupted step under the same key", extra={"provider": provider})
-            return self._deliver(
-                e, token, campaign, scenario, step, lead, composed, now, False, "mode_auto", resumed=True
-            )
-        verdict = Verdict(Outcome.UNCONFIRMED, "send_interrupted")
-        decision = self._decision(verdict, campaign, step, now)
-        after = self.advance(
-            e, scenario, campaign, now, SentStep(step=step.order, channel=step.channel, at=now)
-        )
+            after = self.advance(e, context.scenario, context.campaign, now, sent_step)
+            preview = recorded.preview if recorded is not None else None if noted is None else noted.body
+        else:
+            code = "provider_refused" if result.code == "invalid_address" else str(result.code)
+            verdict = Verdict(result.outcome, code, dict(result.values))
+            decision = self._decision(verdict, context.campaign, send.step, now, source=source)
+            after = self.advance(e, context.scenario, context.campaign, now)
+            preview = None if noted is None else noted.body
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
-            Guard(claim_token=token),
+            send.guard,
             decision,
-            _interaction(e, decision),
+            _interaction(e, decision, preview),
         )
-        return self._logged(e, decision, done)
-
-    def _defer_claimed(
-        self,
-        e: Enrollment,
-        token: str,
-        campaign: Campaign,
-        step: ScenarioStep,
-        now: datetime,
-        code: str,
-        values: dict[str, str | int],
-        window: Window,
-    ) -> Outcome | None:
-        if code == "daily_cap":
-            # The cap resets with the campaign's local day: next window of tomorrow.
-            tomorrow = date.fromisoformat(local_day(now, campaign.timezone)) + timedelta(days=1)
-            until = next_open(window, day_bounds(tomorrow, campaign.timezone)[0])
-        else:
-            until = next_open(window, now + RETRY_AFTER_UPSTREAM)
-        verdict = Verdict(Outcome.DEFERRED, code, values, until=until)
-        decision = self._decision(verdict, campaign, step, now)
-        after = e.model_copy(update={"next_action_at": until, "updated_at": now})
-        done = self.repository.transition(
-            after, Guard(claim_token=token), decision, _interaction(e, decision)
-        )
+        if done and result.outcome is Outcome.SENT:
+            metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
         return self._logged(e, decision, done)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -636,6 +469,7 @@ class Sequencer:
         campaign: Campaign,
         step: ScenarioStep | None,
         now: datetime,
+        *,
         source: MessageSource | None = None,
         activity_id: str | None = None,
         approval_id: str | None = None,
@@ -652,16 +486,14 @@ class Sequencer:
         )
 
     def _approval(
-        self,
-        kind: ApprovalKind,
-        campaign: Campaign,
-        step: ScenarioStep,
-        lead: Lead,
-        composed: Composed | None,
-        decision: Decision,
+        self, kind: ApprovalKind, context: StepContext, composed: Composed | None, decision: Decision
     ) -> Approval:
         """The draft, task or recommendation a decision creates, under the id it names."""
-        assert decision.approval_id is not None  # the caller names the approval in its decision
+        step, lead = context.step, context.lead
+        # The caller names the approval in its decision, for a step and a lead.
+        assert decision.approval_id is not None
+        assert step is not None
+        assert lead is not None
         body = composed.body if composed is not None else " — ".join(filter(None, [step.objective, step.cta]))
         return Approval(
             id=decision.approval_id,
@@ -672,7 +504,7 @@ class Sequencer:
             body=body,
             source=None if composed is None else composed.source,
             reason=decision.reason,
-            origin=ApprovalOrigin(campaign_id=campaign.id, step=step.order),
+            origin=ApprovalOrigin(campaign_id=context.campaign.id, step=step.order),
             created_at=decision.at,
         )
 
@@ -684,12 +516,7 @@ class Sequencer:
         return self.reach.refusal(lead, step.channel.channel, now, step.template_id is not None)
 
     def _campaign(self, campaign_id: str) -> Campaign | None:
-        if campaign_id not in self._campaigns:
-            try:
-                self._campaigns[campaign_id] = self.campaigns.get(campaign_id)
-            except NotFoundError:
-                self._campaigns[campaign_id] = None
-        return self._campaigns[campaign_id]
+        return self.run.campaign(campaign_id)
 
     def _lead(self, lead_id: str) -> Lead | None:
         try:
@@ -722,6 +549,136 @@ class Sequencer:
         if done:
             metrics.add_metric(name="ProspectionDecisionTaken", unit=MetricUnit.Count, value=1)
         return decision.outcome if done else None
+
+
+@dataclass
+class StepSend:
+    """One step's send, as the exactly-once protocol runs it (a :class:`SendJob`)."""
+
+    sequencer: Sequencer
+    due: DueEnrollment
+    context: StepContext
+    now: datetime
+    claim: Claim | None = None
+    """The claim held on the step: taken with the note of a first send, or before a resume."""
+    code: str = "mode_auto"
+    """The decision's code when the message is sent."""
+    noted: PendingSend | None = None
+    """The message noted before the provider call (written again on a resume if none was kept)."""
+    counted: bool = False
+    """Whether a slot of the campaign's own daily cap is taken for it."""
+
+    @property
+    def enrollment(self) -> Enrollment:
+        """The enrollment, as the due index returned it."""
+        return self.due.enrollment
+
+    @property
+    def guard(self) -> Guard:
+        """What the settle is conditional on: the claim, or the due key when none was taken."""
+        if self.claim is None:  # the campaign's cap was full: nothing claimed, nothing noted
+            return Guard(due_key=self.due.due_key)
+        return Guard(claim_token=self.claim.token)
+
+    @property
+    def step(self) -> ScenarioStep:
+        """The step being sent."""
+        assert self.context.step is not None  # a send is decided on a step
+        return self.context.step
+
+    @property
+    def lead(self) -> Lead:
+        """The lead written to."""
+        assert self.context.lead is not None  # a send is decided on a lead
+        return self.context.lead
+
+    @property
+    def key(self) -> str:
+        """The step's key (:func:`step_key`)."""
+        return step_key(self.context.campaign.id, self.lead.id, self.step.order)
+
+    @property
+    def sent_by(self) -> str:
+        """The campaign, as the activity records the sender."""
+        return f"max:campaign:{self.context.campaign.id}"
+
+    @property
+    def lead_id(self) -> str:
+        """The lead written to."""
+        return self.lead.id
+
+    @property
+    def channel(self) -> Channel:
+        """The step's channel (a manual step never sends)."""
+        channel = self.step.channel.channel
+        assert channel is not None
+        return channel
+
+    @property
+    def marker(self) -> dict[str, object]:
+        """The campaign and step, on the message's activity."""
+        return {"campaign_id": self.context.campaign.id, "step": self.step.order}
+
+    @property
+    def window(self) -> Window:
+        """The campaign's send window."""
+        return Window.of(self.context.campaign.send_window, self.context.campaign.timezone)
+
+    @property
+    def timezone(self) -> str:
+        """The campaign's time zone."""
+        return self.context.campaign.timezone
+
+    def message(self) -> Message:
+        """The noted message (written again if the marker kept none: an older marker), to the lead
+        as the run just read it."""
+        if self.noted is None:
+            self.noted = _noted(self.sequencer.composer.compose(self.step, self.lead, []))
+        request = SendMessageRequest(
+            lead_id=self.lead.id,
+            channel=ChannelChoice(self.channel.value),
+            body=self.noted.body,
+            subject=self.noted.subject,
+        )
+        return Message(request, {"message_source": self.noted.source.value}, self.lead)
+
+    def note_sending(self) -> bool:
+        """AP32: a first send claims the step and notes its message in one write; a resent one
+        notes the message again under the claim taken to resume it."""
+        assert self.noted is not None  # the message is written before it is noted
+        repository = self.sequencer.repository
+        if self.claim is None:
+            claim = Claim.new(self.now)
+            noted = repository.claim(self.due, claim.token, claim.lease_until, self.now, sending=self.noted)
+            self.claim = claim if noted else None
+        else:
+            noted = repository.mark_sending(
+                self.enrollment, self.claim.token, self.step.order, self.noted, self.now
+            )
+        if not noted:
+            self.give_back()
+        return noted
+
+    def settle(self, result: SendResult) -> Outcome | None:
+        """AP33: the step's decision, conditional on the claim."""
+        return self.sequencer.settle_send(self, result)
+
+    def give_back(self) -> None:
+        """Return the campaign's cap slot of a message that did not leave."""
+        if self.counted:
+            campaign = self.context.campaign
+            day = local_day(self.now, campaign.timezone)
+            self.sequencer.channel_settings.give_back_campaign_slot(campaign.id, self.channel, day)
+            self.counted = False
+
+
+def _noted(composed: Composed) -> PendingSend:
+    return PendingSend(
+        body=composed.body,
+        subject=composed.subject,
+        source=composed.source,
+        template_id=composed.template_id,
+    )
 
 
 def _objective(scenario: Scenario, order: int) -> str:
