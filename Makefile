@@ -103,7 +103,7 @@ contract: install ## schemathesis against the dev server's OpenAPI
 openapi: install ## Regenerate docs/openapi.json, the merged OpenAPI document (a unit test fails when it is stale)
 	$(BIN)/python -m devserver openapi --port 3000 --output docs/openapi.json
 
-importtime: install ## Import cost of each function module (python -X importtime)
+importtime: install ## Each function's import (CPU time) against the stack's floor, tracing on as deployed
 	$(BIN)/python scripts/importtime.py
 
 bench-alerts: install ## Alert generation vs a naive per-lead way: requests, bytes, CPU (DynamoDB Local)

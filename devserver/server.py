@@ -546,11 +546,10 @@ def _function_openapi(code_uri: str, module_name: str) -> dict[str, Any]:
     app = getattr(load_module(code_uri, module_name), "app", None)
     if app is None:
         raise ValueError(f"{code_uri}{module_name}.py has no resolver named `app`")
-    if hasattr(app, "get_openapi_json_schema"):
-        return cast(dict[str, Any], json.loads(app.get_openapi_json_schema()))
-    return cast(
-        dict[str, Any], app.get_openapi_schema().model_dump(mode="json", by_alias=True, exclude_none=True)
-    )
+    # Imported once load_module has put the layer on the path.
+    from maxcore.api import openapi_document
+
+    return openapi_document(app)
 
 
 def swagger_html() -> str:

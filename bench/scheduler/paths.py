@@ -60,9 +60,10 @@ from maxcore.rules.prospection import StepFacts, Verdict, decide_step, to_decisi
 from maxcore.rules.send_window import Window, next_open
 from maxcore.services.composer import Composer
 from maxcore.services.exactly_once import RETRY_AFTER_UPSTREAM
+from maxcore.services.job_queue import SQS_BATCH
 from maxcore.services.messaging import MessagingService
+from maxcore.services.queueing import job_parts
 from maxcore.services.run_cache import RunCache
-from maxcore.services.scheduling import SQS_BATCH, job_parts
 from maxcore.services.sequencer import Sequencer, step_key
 
 

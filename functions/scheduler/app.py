@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.models.jobs import ScheduledJobEvent
 from maxcore.observability import logger, metrics, tracer
-from maxcore.services.scheduling import run_schedule
+from maxcore.services.queueing import run_schedule
 
 
 @logger.inject_lambda_context(clear_state=True)

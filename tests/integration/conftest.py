@@ -111,7 +111,7 @@ def ssm_endpoint(moto_endpoint: str) -> str:
 
 def drain(queue_url: str) -> list[str]:
     """Receive and delete every message of the queue; return their bodies."""
-    from maxcore.services.scheduling import sqs_client
+    from maxcore.services.job_queue import sqs_client
 
     client = sqs_client()
     bodies: list[str] = []
@@ -134,7 +134,7 @@ def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> l
     """
     from devserver.events import LocalContext, sqs_event
     from devserver.functions import load_handler
-    from maxcore.services.scheduling import sqs_client
+    from maxcore.services.job_queue import sqs_client
 
     worker = load_handler("functions/scheduler/", "worker.lambda_handler")
     client = sqs_client()

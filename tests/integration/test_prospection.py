@@ -47,7 +47,7 @@ from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
 from maxcore.services.job_queue import sqs_client
 from maxcore.services.prospects import ProspectService
-from maxcore.services.scheduling import fan_out
+from maxcore.services.queueing import fan_out
 from maxcore.services.sequencer import LEASE, Sequencer
 from maxcore.services.tenants import TenantService
 from tests.integration.conftest import drain, run_worker_until_idle

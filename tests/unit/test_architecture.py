@@ -97,3 +97,17 @@ def test_handlers_go_through_the_services() -> None:
         or (module.startswith("maxcore.") and module.split(".")[1] not in HANDLERS_MAY_IMPORT)
     ]
     assert wrong == []
+
+
+def test_models_build_their_validators_on_first_use() -> None:
+    # A model deriving from pydantic's BaseModel directly would be built at import, in every function
+    # that imports its module, whether or not a request of that function uses it.
+    direct = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}"
+        for path in (MAXCORE / "models").rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        and node.name != "LazyModel"
+        and any(isinstance(base, ast.Name) and base.id == "BaseModel" for base in node.bases)
+    ]
+    assert direct == [], "models derive from maxcore.models.common.LazyModel (or StrictModel)"

@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-from maxcore.models.common import StrictModel, Text, Ulid
+from maxcore.models.common import LazyModel, StrictModel, Text, Ulid
 
 
 class ActivityChannel(StrEnum):
@@ -52,7 +52,7 @@ class ActivityStatus(StrEnum):
     BOUNCED = "bounced"
 
 
-class Activity(BaseModel):
+class Activity(LazyModel):
     """An activity as the domain sees it."""
 
     id: Ulid
@@ -93,7 +93,7 @@ class CreateActivityRequest(StrictModel):
         return value
 
 
-class ActivityResponse(BaseModel):
+class ActivityResponse(LazyModel):
     """An activity as the API returns it."""
 
     id: Ulid
@@ -128,7 +128,7 @@ class ClassifyRequest(StrictModel):
     )
 
 
-class CueResponse(BaseModel):
+class CueResponse(LazyModel):
     """A cue that weighed in the decision."""
 
     intent: str
@@ -137,7 +137,7 @@ class CueResponse(BaseModel):
     weight: int
 
 
-class Refinement(BaseModel):
+class Refinement(LazyModel):
     """What the language model's second opinion gave, or why there was none."""
 
     used: bool = Field(description="True when the model's intent is the one answered.")
@@ -146,7 +146,7 @@ class Refinement(BaseModel):
     reason: str | None = Field(default=None, description="The model's reason, or why it was not asked.")
 
 
-class ClassifyResponse(BaseModel):
+class ClassifyResponse(LazyModel):
     """The intent of a text and why."""
 
     intent: str

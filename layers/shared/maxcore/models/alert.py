@@ -10,10 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from maxcore.models.activity import ActivityChannel
-from maxcore.models.common import Channel, StrictModel, Text, Ulid
+from maxcore.models.common import Channel, LazyModel, StrictModel, Text, Ulid
 from maxcore.models.template import TemplateCategory
 
 
@@ -63,7 +63,7 @@ class PointerState(StrEnum):
     """A user resolved it: the same episode does not open it again."""
 
 
-class AlertPointer(BaseModel):
+class AlertPointer(LazyModel):
     """The lead's note of its latest alert of one type, kept on the lead item.
 
     The daily sweep compares the drafts of the rules with these pointers alone, so it reads lead items
@@ -75,7 +75,7 @@ class AlertPointer(BaseModel):
     state: PointerState
 
 
-class Cta(BaseModel):
+class Cta(LazyModel):
     """A button under an alert: a label for people, an action and its parameters for the front end."""
 
     label: str
@@ -83,7 +83,7 @@ class Cta(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class AlertDraft(BaseModel):
+class AlertDraft(LazyModel):
     """What an alert rule produces for one lead: an alert before it is stored.
 
     ``episode`` identifies the occurrence of the condition (for ``NoReply3d``, the time of the
@@ -110,7 +110,7 @@ class RecommendationKind(StrEnum):
     FOLLOW_UP_SILENCE = "follow_up_silence"
 
 
-class Recommendation(BaseModel):
+class Recommendation(LazyModel):
     """A follow-up M.A.X. proposes for one lead; a user (or an automation) decides to act on it."""
 
     lead_id: Ulid
@@ -129,7 +129,7 @@ class Recommendation(BaseModel):
 
 
 # --- stored alerts and their API ------------------------------------------------------------------
-class Alert(BaseModel):
+class Alert(LazyModel):
     """An alert as it is stored: a draft given an id, a lead and a life."""
 
     id: Ulid
@@ -151,7 +151,7 @@ class Alert(BaseModel):
     resolution: str | None = Field(default=None, description="Why the alert was resolved.")
 
 
-class AlertResponse(BaseModel):
+class AlertResponse(LazyModel):
     """An alert as the API returns it (the fields of the product document's JSON example)."""
 
     id: Ulid
@@ -176,7 +176,7 @@ class AlertResponse(BaseModel):
         return cls(cta=alert.ctas, **data)
 
 
-class AlertPage(BaseModel):
+class AlertPage(LazyModel):
     """A page of alerts: open ones by severity then age (oldest first), resolved ones newest first."""
 
     items: list[AlertResponse]
@@ -185,7 +185,7 @@ class AlertPage(BaseModel):
     )
 
 
-class BannerCounts(BaseModel):
+class BannerCounts(LazyModel):
     """The counts of the dashboard's alert banner."""
 
     to_follow_up: int = Field(
@@ -195,7 +195,7 @@ class BannerCounts(BaseModel):
     preferred_channel: int = Field(description="Open PreferredChannel alerts.")
 
 
-class AlertStats(BaseModel):
+class AlertStats(LazyModel):
     """What the dashboard shows of the open alerts."""
 
     total: int
@@ -213,7 +213,7 @@ class ResolveAlertRequest(StrictModel):
     )
 
 
-class GenerationReport(BaseModel):
+class GenerationReport(LazyModel):
     """What one alert generation over a tenant (or one lead) changed."""
 
     leads: int = Field(description="Leads evaluated.")
@@ -226,7 +226,7 @@ class GenerationReport(BaseModel):
     conflicts: int = Field(description="Leads changed by someone else meanwhile, left to the next run.")
 
 
-class SuggestedTemplate(BaseModel):
+class SuggestedTemplate(LazyModel):
     """An active template that fits a recommendation."""
 
     id: Ulid
@@ -235,7 +235,7 @@ class SuggestedTemplate(BaseModel):
     locale: str
 
 
-class RecommendationResponse(BaseModel):
+class RecommendationResponse(LazyModel):
     """A follow-up M.A.X. proposes, with its reason and a template to start from."""
 
     lead_id: Ulid
@@ -252,7 +252,7 @@ class RecommendationResponse(BaseModel):
     metadata: dict[str, Any]
 
 
-class RecommendationList(BaseModel):
+class RecommendationList(LazyModel):
     """The "À relancer aujourd'hui" list, most urgent first."""
 
     items: list[RecommendationResponse]

@@ -6,10 +6,12 @@ there is nothing to divide by.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from maxcore.models.common import LazyModel
 
 
-class Overview(BaseModel):
+class Overview(LazyModel):
     """The headline numbers of a tenant's (or a campaign's) prospection."""
 
     prospects: int = Field(description="Enrollments not removed.")
@@ -20,7 +22,7 @@ class Overview(BaseModel):
     active_campaigns: int
 
 
-class FunnelStage(BaseModel):
+class FunnelStage(LazyModel):
     """One stage of the funnel."""
 
     stage: str = Field(description="`enrolled`, `contacted`, `replied`, `meeting` or `converted`.")
@@ -28,13 +30,13 @@ class FunnelStage(BaseModel):
     rate_from_previous: float | None = Field(description="Share of the previous stage; null for the first.")
 
 
-class Funnel(BaseModel):
+class Funnel(LazyModel):
     """The prospection funnel, each stage a subset of the one before."""
 
     stages: list[FunnelStage]
 
 
-class StepStat(BaseModel):
+class StepStat(LazyModel):
     """Sends and replies of one step of one scenario version."""
 
     campaign_id: str | None = Field(description="The campaign, or null for all campaigns together.")
@@ -47,7 +49,7 @@ class StepStat(BaseModel):
     reply_rate: float
 
 
-class TemplateStat(BaseModel):
+class TemplateStat(LazyModel):
     """Sends and replies of the messages of one template, or of one source without template."""
 
     template_id: str | None = Field(description="The template; null for AI-written and default messages.")
@@ -57,14 +59,14 @@ class TemplateStat(BaseModel):
     reply_rate: float
 
 
-class StepsReport(BaseModel):
+class StepsReport(LazyModel):
     """What each step and each message source brings in."""
 
     steps: list[StepStat]
     templates: list[TemplateStat]
 
 
-class TopMessage(BaseModel):
+class TopMessage(LazyModel):
     """One step message (a step, written by one source or template) and its reply rate."""
 
     scenario_id: str
@@ -79,7 +81,7 @@ class TopMessage(BaseModel):
     reply_rate: float
 
 
-class TopMessages(BaseModel):
+class TopMessages(LazyModel):
     """The step messages with the best reply rates, among those sent often enough to tell."""
 
     items: list[TopMessage]

@@ -10,10 +10,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from maxcore.models.budget import CostQuote
-from maxcore.models.common import Channel, StrictModel, Text, Ulid
+from maxcore.models.common import Channel, LazyModel, StrictModel, Text, Ulid
 from maxcore.models.template import (
     Body,
     Html,
@@ -35,7 +35,7 @@ class ChatRequest(StrictModel):
     dry_run: bool = Field(default=False, description="Only say what the turn would cost; call nothing.")
 
 
-class Conversation(BaseModel):
+class Conversation(LazyModel):
     """A conversation between one user and M.A.X., kept for a while (it expires)."""
 
     id: Ulid
@@ -56,7 +56,7 @@ class DraftAction(StrEnum):
     UPDATED = "updated"
 
 
-class DraftRef(BaseModel):
+class DraftRef(LazyModel):
     """A draft M.A.X. wrote during the turn."""
 
     template_id: Ulid
@@ -66,7 +66,7 @@ class DraftRef(BaseModel):
     version: int
 
 
-class ToolCallRecord(BaseModel):
+class ToolCallRecord(LazyModel):
     """One tool call of the turn and how it went."""
 
     name: str
@@ -74,7 +74,7 @@ class ToolCallRecord(BaseModel):
     error: str | None = Field(default=None, description="Why the call was refused, if it was.")
 
 
-class ChatResponse(BaseModel):
+class ChatResponse(LazyModel):
     """M.A.X.'s answer, the drafts it made and what the turn cost."""
 
     conversation_id: Ulid | None
@@ -86,14 +86,14 @@ class ChatResponse(BaseModel):
     quote: CostQuote | None = Field(default=None, description="Dry runs only: the cost and balance after.")
 
 
-class ConversationMessage(BaseModel):
+class ConversationMessage(LazyModel):
     """A message of the conversation as the API shows it (tool traffic left out)."""
 
     role: str
     content: str
 
 
-class ConversationResponse(BaseModel):
+class ConversationResponse(LazyModel):
     """A conversation as its owner reads it."""
 
     id: Ulid

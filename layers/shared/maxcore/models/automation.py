@@ -8,7 +8,7 @@ from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-from maxcore.models.common import Line, StrictModel, Ulid, partial_change
+from maxcore.models.common import LazyModel, Line, StrictModel, Ulid, partial_change
 from maxcore.models.intent import Intent
 from maxcore.models.prospection import Decision
 
@@ -99,7 +99,7 @@ def check_compatible(trigger: TriggerType, stops: list[StopCondition]) -> None:
         )
 
 
-class Automation(BaseModel):
+class Automation(LazyModel):
     """An automation of a tenant."""
 
     id: str
@@ -125,7 +125,7 @@ class AutomationResponse(Automation):
         return cls(**automation.model_dump(), status="on" if automation.enabled else "off")
 
 
-class AutomationList(BaseModel):
+class AutomationList(LazyModel):
     """A tenant's automations, newest first."""
 
     items: list[AutomationResponse]
@@ -225,7 +225,7 @@ class UpdateAutomationRequest(StrictModel):
         return self
 
 
-class AutomationRun(BaseModel):
+class AutomationRun(LazyModel):
     """One occurrence of an automation's trigger on a lead, and what the scheduler did about it."""
 
     lead_id: str
@@ -240,7 +240,7 @@ class AutomationRun(BaseModel):
     updated_at: datetime
 
 
-class AutomationRunPage(BaseModel):
+class AutomationRunPage(LazyModel):
     """A page of an automation's occurrences, by lead."""
 
     items: list[AutomationRun]

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
-from maxcore.models.common import Line, StrictModel, Ulid
+from maxcore.models.common import LazyModel, Line, StrictModel, Ulid
 from maxcore.models.tenant import Mode, Plan
 
 PLAN_ALLOWANCE: dict[Plan, int] = {Plan.STANDARD: 100, Plan.PRO: 500, Plan.STUDIO: 1500}
@@ -42,7 +42,7 @@ class TokenAction(StrEnum):
     SCHEDULED_AI_MESSAGE = "scheduled_ai_message"
 
 
-class ActionPrice(BaseModel):
+class ActionPrice(LazyModel):
     """What an action costs and where its spending is counted."""
 
     cost: int = Field(ge=0)
@@ -81,7 +81,7 @@ class ReservationState(StrEnum):
     REFUNDED = "refunded"
 
 
-class Reservation(BaseModel):
+class Reservation(LazyModel):
     """Tokens set aside for one action before it runs."""
 
     id: Ulid
@@ -95,7 +95,7 @@ class Reservation(BaseModel):
     settled_at: datetime | None = None
 
 
-class LedgerEntry(BaseModel):
+class LedgerEntry(LazyModel):
     """One change of the budget, with why it happened and what came of it."""
 
     id: Ulid
@@ -110,7 +110,7 @@ class LedgerEntry(BaseModel):
     created_at: datetime
 
 
-class Budget(BaseModel):
+class Budget(LazyModel):
     """A tenant's tokens now."""
 
     balance: int = Field(description="Tokens available for new actions.")
@@ -120,7 +120,7 @@ class Budget(BaseModel):
     period: str = Field(description="The month the balance belongs to, YYYY-MM.")
 
 
-class CostQuote(BaseModel):
+class CostQuote(LazyModel):
     """What an action would cost, shown before it runs (a dry run)."""
 
     action: TokenAction
@@ -151,14 +151,14 @@ class UsageLevel(StrEnum):
     EXHAUSTED = "exhausted_100"
 
 
-class WeeklyUsage(BaseModel):
+class WeeklyUsage(LazyModel):
     """Tokens spent in one ISO week."""
 
     week_start: date
     spent: int
 
 
-class BudgetReport(BaseModel):
+class BudgetReport(LazyModel):
     """The budget page: where the tokens stand, went, and will run out."""
 
     balance: int

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, StrictModel, Ulid, partial_change
+from maxcore.models.common import Channel, LazyModel, StrictModel, Ulid, partial_change
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 BotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]$")]
 
 
-class ChannelSettings(BaseModel):
+class ChannelSettings(LazyModel):
     """How a tenant sends on one channel. Defaults apply until an admin saves some."""
 
     channel: Channel
@@ -65,7 +65,7 @@ class UpdateChannelRequest(StrictModel):
         return self
 
 
-class ChannelResponse(BaseModel):
+class ChannelResponse(LazyModel):
     """A channel's settings as the API shows them: secrets only as configured or not."""
 
     channel: Channel
@@ -86,13 +86,13 @@ class ChannelResponse(BaseModel):
     version: int | None
 
 
-class ChannelList(BaseModel):
+class ChannelList(LazyModel):
     """Every channel of the tenant."""
 
     items: list[ChannelResponse]
 
 
-class OutboxEntry(BaseModel):
+class OutboxEntry(LazyModel):
     """A message recorded instead of sent, because its channel has no credentials."""
 
     id: Ulid
@@ -105,7 +105,7 @@ class OutboxEntry(BaseModel):
     created_at: datetime
 
 
-class OutboxPage(BaseModel):
+class OutboxPage(LazyModel):
     """The local outbox, newest first."""
 
     items: list[OutboxEntry]

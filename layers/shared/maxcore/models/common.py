@@ -82,13 +82,23 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
-class StrictModel(BaseModel):
+class LazyModel(BaseModel):
+    """Base of every model: its validator and serializer are built on first use, not when it is defined.
+
+    A function's modules define many more models than one of its requests uses (every entity, request
+    and response its services name); building them all at import was most of a cold start's own cost.
+    """
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class StrictModel(LazyModel):
     """Base of request bodies: unknown fields are refused, strings are trimmed."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(LazyModel):
     """What went wrong, for people and for programs."""
 
     code: str = Field(description="Stable machine-readable code, e.g. `validation_error`.")
@@ -96,7 +106,7 @@ class ErrorBody(BaseModel):
     details: Any = Field(default_factory=dict, description="Field-level details, when there are some.")
 
 
-class ErrorResponse(BaseModel):
+class ErrorResponse(LazyModel):
     """The body of every 4xx and 5xx answer."""
 
     error: ErrorBody

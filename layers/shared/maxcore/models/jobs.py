@@ -6,9 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import DUE_CURSOR_PATTERN, TenantId, Ulid
+from maxcore.models.common import DUE_CURSOR_PATTERN, LazyModel, TenantId, Ulid
 
 CORRELATION_ID_MAX = 128
 """API Gateway request ids and Scheduler execution ids are far shorter; this only bounds a bad input."""
@@ -29,7 +29,7 @@ class Job(StrEnum):
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
 
 
-class ScheduledJobEvent(BaseModel):
+class ScheduledJobEvent(LazyModel):
     """The input a schedule of template.yaml delivers to the scheduler function."""
 
     model_config = ConfigDict(extra="ignore")
@@ -40,7 +40,7 @@ class ScheduledJobEvent(BaseModel):
     """EventBridge Scheduler's id of this invocation: the correlation id of everything the run queues."""
 
 
-class TenantJobMessage(BaseModel):
+class TenantJobMessage(LazyModel):
     """One tenant's share of a job, as a message on the fan-out queue."""
 
     model_config = ConfigDict(extra="forbid")

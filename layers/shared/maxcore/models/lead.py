@@ -8,7 +8,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
@@ -19,6 +18,7 @@ from pydantic import (
 from maxcore.models.activity import ActivityChannel
 from maxcore.models.common import (
     Channel,
+    LazyModel,
     Line,
     SchemaHint,
     StrictModel,
@@ -77,7 +77,7 @@ Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=TAG_
 Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
 
 
-class ConsentState(BaseModel):
+class ConsentState(LazyModel):
     """Whether the lead may be messaged on one channel, and why it stands so."""
 
     granted: bool
@@ -85,7 +85,7 @@ class ConsentState(BaseModel):
     reason: str = Field(max_length=200)
 
 
-class LastMessage(BaseModel):
+class LastMessage(LazyModel):
     """The lead's latest message on any channel, as the inbox lists it."""
 
     activity_id: str
@@ -96,7 +96,7 @@ class LastMessage(BaseModel):
     at: datetime
 
 
-class LeadSummary(BaseModel):
+class LeadSummary(LazyModel):
     """What the alert and recommendation rules read, kept on the lead item.
 
     Updated in the same transaction as the activity that changes it, so a daily sweep reads lead
@@ -124,7 +124,7 @@ class LeadSummary(BaseModel):
     read_at: datetime | None = None
 
 
-class Lead(BaseModel):
+class Lead(LazyModel):
     """A lead as the domain sees it."""
 
     model_config = ConfigDict(use_enum_values=False)
@@ -238,7 +238,7 @@ class UpdateLeadRequest(StrictModel):
         return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-class LeadResponse(BaseModel):
+class LeadResponse(LazyModel):
     """A lead as the API returns it."""
 
     id: Ulid
@@ -265,7 +265,7 @@ class LeadResponse(BaseModel):
         return cls(name=lead.display_name, **lead.model_dump())
 
 
-class LeadPage(BaseModel):
+class LeadPage(LazyModel):
     """A page of leads."""
 
     items: list[LeadResponse]
@@ -274,7 +274,7 @@ class LeadPage(BaseModel):
     )
 
 
-class LeadListQuery(BaseModel):
+class LeadListQuery(LazyModel):
     """Filters and paging of ``GET /leads``."""
 
     status: LeadStatus | None = None

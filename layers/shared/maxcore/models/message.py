@@ -6,10 +6,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.activity import ActivityResponse
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, exactly_one_of
+from maxcore.models.common import Channel, LazyModel, Line, StrictModel, Text, Ulid, exactly_one_of
 from maxcore.models.template import VariableName, VariableValue
 
 
@@ -48,7 +48,7 @@ class SendMessageRequest(StrictModel):
         return self
 
 
-class SentMessage(BaseModel):
+class SentMessage(LazyModel):
     """What was sent, to whom, how, and where it is recorded."""
 
     activity: ActivityResponse
@@ -60,7 +60,7 @@ class SentMessage(BaseModel):
     outbox_id: str | None = None
 
 
-class InboxConversation(BaseModel):
+class InboxConversation(LazyModel):
     """One lead in the unified inbox: the last message across channels and what is unread."""
 
     lead_id: Ulid
@@ -74,21 +74,21 @@ class InboxConversation(BaseModel):
     channels: list[Channel] = Field(description="Channels the conversation has used.")
 
 
-class InboxPage(BaseModel):
+class InboxPage(LazyModel):
     """A page of conversations, newest first."""
 
     items: list[InboxConversation]
     next_cursor: str | None = None
 
 
-class MessagePage(BaseModel):
+class MessagePage(LazyModel):
     """A page of one lead's messages on every channel, newest first."""
 
     items: list[ActivityResponse]
     next_cursor: str | None = None
 
 
-class ReadReceipt(BaseModel):
+class ReadReceipt(LazyModel):
     """The conversation is read up to now."""
 
     lead_id: Ulid

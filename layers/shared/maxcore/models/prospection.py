@@ -12,10 +12,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from maxcore.models.common import (
     Channel,
+    LazyModel,
     Line,
     SchemaHint,
     StrictModel,
@@ -82,7 +83,7 @@ def _check_steps(steps: list[ScenarioStep]) -> list[ScenarioStep]:
     return steps
 
 
-class Scenario(BaseModel):
+class Scenario(LazyModel):
     """One version of a scenario."""
 
     id: str
@@ -103,7 +104,7 @@ class Scenario(BaseModel):
         return self.steps[order - 1] if 1 <= order <= len(self.steps) else None
 
 
-class ScenarioResponse(BaseModel):
+class ScenarioResponse(LazyModel):
     """A scenario version as the API shows it."""
 
     id: str
@@ -130,7 +131,7 @@ class ScenarioResponse(BaseModel):
         )
 
 
-class ScenarioList(BaseModel):
+class ScenarioList(LazyModel):
     """The scenarios of a tenant: the predefined ones first, then its own (latest versions)."""
 
     items: list[ScenarioResponse]
@@ -186,7 +187,7 @@ class CampaignStatus(StrEnum):
 DailyCaps = dict[Channel, Annotated[int, Field(ge=0, le=100_000)]]
 
 
-class Campaign(BaseModel):
+class Campaign(LazyModel):
     """A prospection campaign."""
 
     id: str
@@ -209,7 +210,7 @@ class CampaignResponse(Campaign):
     prospects: dict[str, int] = Field(default_factory=dict)
 
 
-class CampaignPage(BaseModel):
+class CampaignPage(LazyModel):
     """A tenant's campaigns, newest first."""
 
     items: list[CampaignResponse]
@@ -303,7 +304,7 @@ class MessageSource(StrEnum):
     DEFAULT = "default"
 
 
-class Decision(BaseModel):
+class Decision(LazyModel):
     """One decision about an enrollment, with its reason in the tenant's language."""
 
     outcome: Outcome
@@ -318,7 +319,7 @@ class Decision(BaseModel):
     at: datetime
 
 
-class SentStep(BaseModel):
+class SentStep(LazyModel):
     """A step that reached the lead (or a person, for a manual step), for the reply statistics."""
 
     step: int
@@ -328,7 +329,7 @@ class SentStep(BaseModel):
     at: datetime
 
 
-class PendingSend(BaseModel):
+class PendingSend(LazyModel):
     """The message of a step whose send has started, kept so a resumed send sends the very same text.
 
     A provider that deduplicates on our key (Resend) answers the first message only if the second
@@ -341,7 +342,7 @@ class PendingSend(BaseModel):
     template_id: str | None = None
 
 
-class Enrollment(BaseModel):
+class Enrollment(LazyModel):
     """A lead in a campaign."""
 
     campaign_id: str
@@ -364,7 +365,7 @@ class Enrollment(BaseModel):
     updated_at: datetime
 
 
-class ProspectResponse(BaseModel):
+class ProspectResponse(LazyModel):
     """An enrolled prospect as the API shows it: where it is and why."""
 
     campaign_id: str
@@ -381,7 +382,7 @@ class ProspectResponse(BaseModel):
     enrolled_at: datetime
 
 
-class ProspectPage(BaseModel):
+class ProspectPage(LazyModel):
     """A page of a campaign's prospects."""
 
     items: list[ProspectResponse]
@@ -434,7 +435,7 @@ class RejectionCode(StrEnum):
     BAD_ROW = "bad_row"
 
 
-class AcceptedRow(BaseModel):
+class AcceptedRow(LazyModel):
     """A row enrolled."""
 
     row: int
@@ -442,7 +443,7 @@ class AcceptedRow(BaseModel):
     lead_created: bool = False
 
 
-class RejectedRow(BaseModel):
+class RejectedRow(LazyModel):
     """A row not enrolled, and why."""
 
     row: int
@@ -452,14 +453,14 @@ class RejectedRow(BaseModel):
     reason: str
 
 
-class EnrollmentReport(BaseModel):
+class EnrollmentReport(LazyModel):
     """What an enrollment request did, row by row."""
 
     accepted: list[AcceptedRow]
     rejected: list[RejectedRow]
 
 
-class Interaction(BaseModel):
+class Interaction(LazyModel):
     """One decision of the campaign, in time order: what happened to which prospect, and why."""
 
     id: str
@@ -469,7 +470,7 @@ class Interaction(BaseModel):
     preview: str | None = None
 
 
-class InteractionPage(BaseModel):
+class InteractionPage(LazyModel):
     """A page of a campaign's interactions, newest first."""
 
     items: list[Interaction]
@@ -484,7 +485,7 @@ class BlacklistKind(StrEnum):
     PHONE = "phone"
 
 
-class BlacklistEntry(BaseModel):
+class BlacklistEntry(LazyModel):
     """An address never to prospect."""
 
     kind: BlacklistKind
@@ -495,7 +496,7 @@ class BlacklistEntry(BaseModel):
     created_by: str | None = None
 
 
-class BlacklistPage(BaseModel):
+class BlacklistPage(LazyModel):
     """A tenant's blacklist."""
 
     items: list[BlacklistEntry]
@@ -543,7 +544,7 @@ class ApprovalStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class ApprovalOrigin(BaseModel):
+class ApprovalOrigin(LazyModel):
     """What created the item: a campaign step or an automation."""
 
     campaign_id: str | None = None
@@ -552,7 +553,7 @@ class ApprovalOrigin(BaseModel):
     run_key: str | None = None
 
 
-class Approval(BaseModel):
+class Approval(LazyModel):
     """A draft to approve, a task to do or a recommendation to consider."""
 
     id: str
@@ -571,7 +572,7 @@ class Approval(BaseModel):
     result: dict[str, Any] = Field(default_factory=dict)
 
 
-class ApprovalPage(BaseModel):
+class ApprovalPage(LazyModel):
     """A page of approvals, newest first."""
 
     items: list[Approval]
@@ -606,7 +607,7 @@ class PreviewKind(StrEnum):
     AUTOMATION = "automation"
 
 
-class PreviewItem(BaseModel):
+class PreviewItem(LazyModel):
     """What the scheduler would do about one due step or automation on the day previewed."""
 
     kind: PreviewKind = Field(description="`campaign_step` or `automation`.")
@@ -626,7 +627,7 @@ class PreviewItem(BaseModel):
     until: datetime | None = Field(default=None, description="When a deferred step would run next.")
 
 
-class SchedulePreview(BaseModel):
+class SchedulePreview(LazyModel):
     """A day of the scheduler, computed without sending or writing anything."""
 
     date: str = Field(description="The day previewed (YYYY-MM-DD), in the tenant's timezone.")

@@ -12,9 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AliasChoices, ConfigDict, Field, StringConstraints, model_validator
 
-from maxcore.models.common import Channel, Line, StrictModel, Text, Ulid, only_when, partial_change
+from maxcore.models.common import Channel, LazyModel, Line, StrictModel, Text, Ulid, only_when, partial_change
 from maxcore.models.tenant import Locale
 
 
@@ -68,7 +68,7 @@ Html = Annotated[Text, StringConstraints(min_length=1, max_length=100_000)]
 VariableValue = Annotated[Text, StringConstraints(max_length=2000)]
 
 
-class TemplateContent(BaseModel):
+class TemplateContent(LazyModel):
     """What one version says."""
 
     subject: str | None = None
@@ -77,7 +77,7 @@ class TemplateContent(BaseModel):
     variables: list[str] = Field(default_factory=list)
 
 
-class Template(BaseModel):
+class Template(LazyModel):
     """A template head: its metadata and the content of the version that serves."""
 
     id: Ulid
@@ -101,7 +101,7 @@ class Template(BaseModel):
     """Optimistic-lock counter of the head item."""
 
 
-class TemplateVersion(BaseModel):
+class TemplateVersion(LazyModel):
     """One numbered version of a template's content."""
 
     template_id: Ulid
@@ -225,7 +225,7 @@ class RenderRequest(StrictModel):
 
 
 # --- responses ----------------------------------------------------------------------------------
-class Problem(BaseModel):
+class Problem(LazyModel):
     """One reason a template cannot be saved or activated."""
 
     code: str = Field(description="e.g. `unknown_variable`, `unsafe_html`, `too_many_segments`.")
@@ -234,7 +234,7 @@ class Problem(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
 
 
-class SmsInfo(BaseModel):
+class SmsInfo(LazyModel):
     """How an SMS body travels: its encoding and how many segments it costs."""
 
     encoding: str
@@ -244,7 +244,7 @@ class SmsInfo(BaseModel):
     non_gsm_characters: list[str] = Field(default_factory=list)
 
 
-class Readiness(BaseModel):
+class Readiness(LazyModel):
     """Whether the content would activate now, and what stops it."""
 
     ready: bool
@@ -254,7 +254,7 @@ class Readiness(BaseModel):
     )
 
 
-class VersionResponse(BaseModel):
+class VersionResponse(LazyModel):
     """One version of a template."""
 
     template_id: Ulid
@@ -292,7 +292,7 @@ class VersionResponse(BaseModel):
         )
 
 
-class TemplateResponse(BaseModel):
+class TemplateResponse(LazyModel):
     """A template as the API returns it: the serving content, and the draft waiting, if any."""
 
     id: Ulid
@@ -322,20 +322,20 @@ class TemplateResponse(BaseModel):
     updated_at: datetime
 
 
-class TemplatePage(BaseModel):
+class TemplatePage(LazyModel):
     """A page of templates."""
 
     items: list[TemplateResponse]
     next_cursor: str | None = None
 
 
-class VersionList(BaseModel):
+class VersionList(LazyModel):
     """Every version of a template, oldest first."""
 
     items: list[VersionResponse]
 
 
-class RenderResponse(BaseModel):
+class RenderResponse(LazyModel):
     """A template filled in for one lead or set of values."""
 
     template_id: Ulid
@@ -350,7 +350,7 @@ class RenderResponse(BaseModel):
     sms: SmsInfo | None = None
 
 
-class DraftCreated(BaseModel):
+class DraftCreated(LazyModel):
     """The answer to ``draft-from-chat``: the new draft's id, as the activation plan says."""
 
     ok: bool = True

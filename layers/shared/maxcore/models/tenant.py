@@ -10,7 +10,6 @@ from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -22,7 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
-from maxcore.models.common import Line, SchemaHint, StrictModel, TenantId, partial_change
+from maxcore.models.common import LazyModel, Line, SchemaHint, StrictModel, TenantId, partial_change
 from maxcore.models.contact import DEFAULT_COUNTRY, check_country, known_countries
 
 
@@ -133,7 +132,7 @@ ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$
 """A time of day, ``HH:MM`` on 24 hours."""
 
 
-class AlertThresholds(BaseModel):
+class AlertThresholds(LazyModel):
     """Thresholds of the living alerts, with the product's defaults."""
 
     no_contact_days: Days365 = 7
@@ -146,7 +145,7 @@ class AlertThresholds(BaseModel):
     preferred_channel_min_gap_points: GapPoints = 30
 
 
-class SendWindow(BaseModel):
+class SendWindow(LazyModel):
     """Default days and hours, in the tenant's timezone, when messages may leave."""
 
     days: list[Weekday] = Field(
@@ -174,7 +173,7 @@ class SendWindow(BaseModel):
         return self
 
 
-class Tenant(BaseModel):
+class Tenant(LazyModel):
     """A tenant as the domain sees it."""
 
     id: TenantId
@@ -314,7 +313,7 @@ class UpdateTenantRequest(StrictModel):
         return {name: getattr(self, name) for name in self.model_fields_set - {"confirm_auto_mode", "plan"}}
 
 
-class TenantResponse(BaseModel):
+class TenantResponse(LazyModel):
     """The tenant's settings as the API returns them."""
 
     id: TenantId

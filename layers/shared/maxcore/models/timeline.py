@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.alert import AlertResponse
+from maxcore.models.common import LazyModel
 
 
 class TimelineKind(StrEnum):
@@ -18,7 +19,7 @@ class TimelineKind(StrEnum):
     ALERT = "alert"
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(LazyModel):
     """One entry of a lead's timeline: an activity at its time, or an alert at the time it opened."""
 
     kind: TimelineKind
@@ -27,7 +28,7 @@ class TimelineEntry(BaseModel):
     alert: AlertResponse | None = None
 
 
-class TimelinePage(BaseModel):
+class TimelinePage(LazyModel):
     """A page of a lead's timeline, newest first."""
 
     items: list[TimelineEntry]

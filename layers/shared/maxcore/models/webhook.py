@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from maxcore.models.activity import ActivityStatus
-from maxcore.models.common import Channel
+from maxcore.models.common import Channel, LazyModel
 
 
-class InboundMessage(BaseModel):
+class InboundMessage(LazyModel):
     """A lead wrote to us."""
 
     channel: Channel
@@ -37,7 +37,7 @@ class SuppressionReason(StrEnum):
     COMPLAINED = "complained"
 
 
-class DeliveryUpdate(BaseModel):
+class DeliveryUpdate(LazyModel):
     """What became of a message we sent."""
 
     channel: Channel
@@ -55,7 +55,7 @@ class DeliveryUpdate(BaseModel):
     """The provider says the recipient unsubscribed (Twilio error 21610)."""
 
 
-class IgnoredEvent(BaseModel):
+class IgnoredEvent(LazyModel):
     """A well-formed event we have nothing to do with (answered 200 so the provider stops)."""
 
     kind: str

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, time
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -48,11 +49,13 @@ from maxcore.models.common import Channel
 from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
-from maxcore.rules import intent as intent_rules
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import tenant_settings
+
+if TYPE_CHECKING:
+    from maxcore.rules.intent import Classification
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
@@ -61,9 +64,20 @@ FUTURE_TOLERANCE_SECONDS = 60
 """Clock skew allowed between the caller and us before a timestamp counts as in the future."""
 
 
+def _classify(text: str, received_at: datetime | None) -> Classification:
+    """The reply classifier's verdict on ``text``.
+
+    Imported on the first reply read: the classifier compiles several hundred patterns when imported
+    (about 25 ms), which the functions that only record outbound messages should not pay at cold start.
+    """
+    from maxcore.rules.intent import classify
+
+    return classify(text, received_at=received_at)
+
+
 def classification(text: str, received_at: datetime | None = None) -> ClassifyResponse:
     """The API view of the reply-understanding rules' verdict on ``text``."""
-    result = intent_rules.classify(text, received_at=received_at)
+    result = _classify(text, received_at)
     return ClassifyResponse(
         intent=result.intent.value,
         hot=result.hot,
@@ -175,7 +189,7 @@ class ActivityService:
         now = self._clock()
         verdict = None
         if activity.direction is Direction.IN and activity.preview:
-            verdict = intent_rules.classify(activity.preview, received_at=activity.occurred_at)
+            verdict = _classify(activity.preview, activity.occurred_at)
             activity = activity.model_copy(
                 update={
                     "intent": verdict.intent.value,

@@ -1,139 +1,21 @@
-"""Scheduled jobs: fan a job out to one queue message per tenant, and run one tenant's share."""
+"""Scheduled jobs: run one tenant's share of a job (the worker's side; queueing is in ``queueing``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
-from maxcore.clock import UNLIMITED, RemainingTime, TimeBudget, utcnow
-from maxcore.dal.keys import DUE_SHARDS
-from maxcore.dal.tenants import TenantDirectory
+from maxcore.clock import UNLIMITED, RemainingTime, TimeBudget
 from maxcore.errors import NotFoundError
-from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
-from maxcore.observability import count_for_job, current_correlation_id, logger, metrics
+from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
-from maxcore.services.job_queue import SQS_BATCH, fanout_queue_url, send_batch, sqs_client
 from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
-
-
-@dataclass(frozen=True)
-class FanOut:
-    """What a fan-out queued: the hourly job sends several messages per tenant (shards, automations)."""
-
-    tenants: int
-    messages: int
-
-
-def fan_out(
-    job: Job,
-    scheduled_at: datetime,
-    tenant_ids: Iterable[str],
-    client: Any,
-    queue_url: str,
-    correlation_id: str | None = None,
-) -> FanOut:
-    """Send one message per tenant (and shard) for ``job``; return how many tenants and messages.
-
-    Parameters
-    ----------
-    job
-        The job each tenant's worker will run.
-    scheduled_at
-        The schedule's own time, carried along so a redelivered message names the same run.
-    tenant_ids
-        The tenants to run the job for.
-    client
-        An SQS client.
-    queue_url
-        The fan-out queue.
-    correlation_id
-        Carried in every message, so the worker logs the run that queued it.
-
-    Raises
-    ------
-    RuntimeError
-        When SQS refuses some entries; the schedule invocation then fails and is retried.
-    """
-    sent = 0
-    batch: list[TenantJobMessage] = []
-
-    def flush() -> None:
-        nonlocal sent
-        if not batch:
-            return
-        send_batch(client, queue_url, batch)
-        sent += len(batch)
-        batch.clear()
-
-    tenants = 0
-    for tenant_id in tenant_ids:
-        tenants += 1
-        for part, shard in job_parts(job):
-            batch.append(
-                TenantJobMessage(
-                    job=part,
-                    tenant_id=tenant_id,
-                    scheduled_at=scheduled_at,
-                    shard=shard,
-                    correlation_id=correlation_id,
-                )
-            )
-            if len(batch) == SQS_BATCH:
-                flush()
-    flush()
-    metrics.add_metric(name="JobFannedOut", unit=MetricUnit.Count, value=sent)
-    logger.info(
-        "job fanned out",
-        extra={
-            "job": job.value,
-            "tenants": tenants,
-            "messages": sent,
-            "scheduled_at": scheduled_at.isoformat(),
-        },
-    )
-    return FanOut(tenants=tenants, messages=sent)
-
-
-def job_parts(job: Job) -> list[tuple[Job, int | None]]:
-    """The messages a fan-out queues for each tenant, in order: (job, due-index shard or ``None``)."""
-    # The due steps of a tenant are spread over the shards of its due index: one message per
-    # shard lets several workers run a big tenant's hour side by side.
-    # The hourly job also runs each tenant's automations, one message of their own per tenant.
-    shards: list[int | None] = list(range(DUE_SHARDS)) if job is Job.RUN_PENDING_ACTIONS else [None]
-    parts: list[tuple[Job, int | None]] = [(job, shard) for shard in shards]
-    if job is Job.RUN_PENDING_ACTIONS:
-        parts.append((Job.RUN_AUTOMATIONS, None))
-    return parts
-
-
-def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None) -> dict[str, Any]:
-    """Queue the scheduled job for every tenant of the directory; return what was queued."""
-    scheduled_at = scheduled.scheduled_at or utcnow()
-    queue_url = fanout_queue_url()
-    queued = fan_out(
-        scheduled.job,
-        scheduled_at,
-        TenantDirectory().tenant_ids(),
-        sqs_client(),
-        queue_url,
-        correlation_id=correlation_id,
-    )
-    return {
-        "job": scheduled.job.value,
-        "scheduled_at": scheduled_at.isoformat(),
-        "tenants": queued.tenants,
-        "messages": queued.messages,
-        "correlation_id": correlation_id,
-    }
 
 
 def _run_automations(message: TenantJobMessage, _: TimeBudget, run: RunCache) -> dict[str, Any]:
@@ -173,25 +55,6 @@ def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
         "resolved": report.resolved,
         "sequences_stopped": stopped,
     }
-
-
-def enqueue_lead_evaluation(
-    tenant_id: str, lead_id: str, at: datetime, correlation_id: str | None = None
-) -> None:
-    """Queue the re-evaluation of one lead's alerts (the webhooks' slow work).
-
-    The message carries ``correlation_id``, by default this invocation's (a webhook's API Gateway
-    request id), so the worker's lines about the alerts it changed name the delivery that caused them.
-    """
-    queue_url = fanout_queue_url()
-    message = TenantJobMessage(
-        job=Job.EVALUATE_LEAD,
-        tenant_id=tenant_id,
-        scheduled_at=at,
-        lead_id=lead_id,
-        correlation_id=correlation_id or current_correlation_id(),
-    )
-    sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
 
 
 PART_KEY_SECONDS = 2 * 24 * 3600

@@ -57,7 +57,7 @@ from maxcore.rules.summary import apply_delivery
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
 from maxcore.services.idempotency import run_once
-from maxcore.services.scheduling import enqueue_lead_evaluation
+from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
