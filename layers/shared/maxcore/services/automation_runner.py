@@ -199,6 +199,15 @@ class AutomationRunner:
             return report
         seen = self._act_on_leads(armed, now, budget, after, report)
         self._close_left_open(active, armed, seen, now, report, LeadRange(after, report.stopped_after))
+        logger.info(
+            "automations run over leads",
+            extra={
+                "leads": report.leads,
+                "fired": report.fired,
+                "left_open": report.left_open,
+                "stopped_after": report.stopped_after,
+            },
+        )
         return report
 
     def _act_on_leads(
