@@ -513,17 +513,21 @@ def test_a_lead_gets_one_automated_message_per_run_and_the_next_run_sees_it(tena
 
 def _left_open(tenant_id: str, lead_id: str, automation_id: str, *, sending: bool) -> str:
     """An occurrence a worker claimed on Tuesday 10:00, then noted as sending and died, or put off."""
-    now = TUE_1000_PARIS
-    episode = f"silence:{iso(now - timedelta(days=4))}"
+    episode = f"silence:{iso(TUE_1000_PARIS - timedelta(days=4))}"
+    _leave_open(tenant_id, (automation_id, lead_id, episode), TUE_1000_PARIS, sending=sending)
+    return episode
+
+
+def _leave_open(tenant_id: str, key: tuple[str, str, str], at: datetime, *, sending: bool) -> None:
+    """Claim the occurrence ``key`` at ``at``, then note it as sending or put it off, and leave it."""
     repository = AutomationRepository(tenant_id)
     token = new_id()
-    assert repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now) == "new"
+    assert repository.claim_run(*key, token, at + LEASE, at) == "new"
     if sending:
-        assert repository.mark_run_sending(automation_id, lead_id, episode, token, now)
+        assert repository.mark_run_sending(*key, token, at)
     else:
-        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=now)
-        assert repository.defer_run(automation_id, lead_id, episode, token, put_off, now + LEASE, now)
-    return episode
+        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=at)
+        assert repository.defer_run(*key, token, put_off, at + LEASE, at)
 
 
 @pytest.mark.parametrize(
@@ -610,24 +614,10 @@ def _twin_tenant(tenant_id: str) -> tuple[list[str], list[str]]:
     now = datetime.now(UTC)
     leads = [_lead(tenant_id, created=now - timedelta(days=1)) for _ in range(8)]
     for lead_id, sending in ((leads[2], True), (leads[5], False)):
-        _left_open_before(tenant_id, lead_id, automations[0], now - timedelta(days=1), sending=sending)
+        _leave_open(tenant_id, (automations[0], lead_id, "never"), now - timedelta(days=1), sending=sending)
         _log(tenant_id, lead_id, Direction.OUT, now - timedelta(hours=2))
-    _left_open_before(tenant_id, leads[6], automations[0], now - timedelta(days=1), sending=False)
+    _leave_open(tenant_id, (automations[0], leads[6], "never"), now - timedelta(days=1), sending=False)
     return automations, leads
-
-
-def _left_open_before(
-    tenant_id: str, lead_id: str, automation_id: str, at: datetime, *, sending: bool
-) -> None:
-    repository = AutomationRepository(tenant_id)
-    token = new_id()
-    episode = "never"
-    assert repository.claim_run(automation_id, lead_id, episode, token, at + LEASE, at) == "new"
-    if sending:
-        assert repository.mark_run_sending(automation_id, lead_id, episode, token, at)
-    else:
-        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=at)
-        assert repository.defer_run(automation_id, lead_id, episode, token, put_off, at + LEASE, at)
 
 
 def _occurrences(tenant_id: str, automations: list[str], leads: list[str]) -> set[tuple[int, int, str, Any]]:

@@ -1,15 +1,16 @@
 """The scheduler's side of automations: act on the leads whose trigger holds, once per occurrence.
 
 Every hour, inside the tenant's send window, the tenant's active automations are evaluated over its
-leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do). A trigger that
-holds names its occurrence (``silence`` since our message of Monday 10:02...): the occurrence is
-claimed with a conditional write before anything is done, so two workers, or two runs, act on it
-once. What is done follows the tenant's mode: advise suggests, assisted drafts for a user to approve,
-auto sends through the template with the occurrence's key as the provider's idempotency key, as an
+leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do; in parts when it
+outgrows an invocation, see :meth:`AutomationRunner.run`). A trigger that holds names its
+occurrence (``silence`` since our message of Monday 10:02...): the occurrence is claimed with a
+conditional write before anything is done, so two workers, or two runs, act on it once. What is
+done follows the tenant's mode: advise suggests, assisted drafts for a user to approve, auto sends
+through the template with the occurrence's key as the provider's idempotency key, as an
 :class:`OccurrenceSend` of :mod:`maxcore.services.exactly_once`: the send is noted on the occurrence
 before the provider call, so a worker that dies mid-send is never followed by a second send (unless
-the provider deduplicates on that key). Every occurrence keeps its
-decision and the reason, in the tenant's language.
+the provider deduplicates on that key). Every occurrence keeps its decision and the reason, in the
+tenant's language.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
 
 BATCH = 100
-"""Occurrences looked up together (one BatchGet) before claiming the ones still to do."""
+"""Occurrences looked up together before claiming the ones still to do: whole leads', this many at least."""
 
 _DETAIL_CODES = frozenset(
     {
