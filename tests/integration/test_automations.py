@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import pytest
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.clock import SAFETY_MARGIN_MS
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.outbox import OutboxRepository
@@ -25,6 +27,7 @@ from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.ids import new_id
 from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.common import Channel
+from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.lead import CreateLeadRequest
 from maxcore.models.prospection import Decision, Outcome, PreviewKind
 from maxcore.models.template import CreateTemplateRequest
@@ -32,11 +35,15 @@ from maxcore.models.tenant import Mode, Tenant
 from maxcore.rules.alerts import iso
 from maxcore.services.activities import ActivityService
 from maxcore.services.automation_runner import AutomationReport, AutomationRunner
+from maxcore.services.job_queue import queue_messages
 from maxcore.services.leads import LeadService
 from maxcore.services.schedule_preview import SchedulePreviewService
+from maxcore.services.scheduling import run_tenant_job
 from maxcore.services.sequencer import LEASE
 from maxcore.services.templates import TemplateService
+from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient
+from tests.support.logs import captured_logs
 
 pytestmark = pytest.mark.integration
 
@@ -506,17 +513,21 @@ def test_a_lead_gets_one_automated_message_per_run_and_the_next_run_sees_it(tena
 
 def _left_open(tenant_id: str, lead_id: str, automation_id: str, *, sending: bool) -> str:
     """An occurrence a worker claimed on Tuesday 10:00, then noted as sending and died, or put off."""
-    now = TUE_1000_PARIS
-    episode = f"silence:{iso(now - timedelta(days=4))}"
+    episode = f"silence:{iso(TUE_1000_PARIS - timedelta(days=4))}"
+    _leave_open(tenant_id, (automation_id, lead_id, episode), TUE_1000_PARIS, sending=sending)
+    return episode
+
+
+def _leave_open(tenant_id: str, key: tuple[str, str, str], at: datetime, *, sending: bool) -> None:
+    """Claim the occurrence ``key`` at ``at``, then note it as sending or put it off, and leave it."""
     repository = AutomationRepository(tenant_id)
     token = new_id()
-    assert repository.claim_run(automation_id, lead_id, episode, token, now + LEASE, now) == "new"
+    assert repository.claim_run(*key, token, at + LEASE, at) == "new"
     if sending:
-        assert repository.mark_run_sending(automation_id, lead_id, episode, token, now)
+        assert repository.mark_run_sending(*key, token, at)
     else:
-        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=now)
-        assert repository.defer_run(automation_id, lead_id, episode, token, put_off, now + LEASE, now)
-    return episode
+        put_off = Decision(outcome=Outcome.DEFERRED, code="daily_cap", reason="Reporté", at=at)
+        assert repository.defer_run(*key, token, put_off, at + LEASE, at)
 
 
 @pytest.mark.parametrize(
@@ -574,3 +585,122 @@ def test_an_occurrence_left_open_is_not_closed_before_its_lease_ends(tenant_id: 
     assert (report.left_open, report.outcomes) == (0, {})
     [run] = _runs(api, automation["id"])
     assert run["state"] == "sending"
+
+
+# --- a run that outgrows one invocation -----------------------------------------------------------------
+
+ONE_LEAD_MS = SAFETY_MARGIN_MS + 1
+"""An invocation whose time is up after its first lead: every part of the run takes a single lead."""
+
+
+def _hourly(tenant_id: str) -> TenantJobMessage:
+    return TenantJobMessage(job=Job.RUN_AUTOMATIONS, tenant_id=tenant_id, scheduled_at=TUE_1000_PARIS)
+
+
+def _twin_tenant(tenant_id: str) -> tuple[list[str], list[str]]:
+    """Eight never contacted leads, two automations on them, and three occurrences left open.
+
+    The worker reads the wall clock: the window is open at every hour. Leads 2 and 5 were written to
+    since a worker died on them (one ``sending``, one put off): their trigger no longer holds. Lead
+    6 was put off and its trigger still holds: the part that takes lead 6 finds it again (and, the
+    other automation having written to the lead, leaves it for the next run), no part closes it.
+    Returns the automations and the leads, each in creation order.
+    """
+    always = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
+    _tenant(tenant_id, Mode.AUTO, send_window=always, timezone="UTC")
+    api = ApiClient(PROSPECTION, tenant_id)
+    never_contacted = {"trigger_type": "never_contacted", "trigger_config": {"days": 0}}
+    automations = [_automation(api, _template(tenant_id), **never_contacted)["id"] for _ in range(2)]
+    now = datetime.now(UTC)
+    leads = [_lead(tenant_id, created=now - timedelta(days=1)) for _ in range(8)]
+    for lead_id, sending in ((leads[2], True), (leads[5], False)):
+        _leave_open(tenant_id, (automations[0], lead_id, "never"), now - timedelta(days=1), sending=sending)
+        _log(tenant_id, lead_id, Direction.OUT, now - timedelta(hours=2))
+    _leave_open(tenant_id, (automations[0], leads[6], "never"), now - timedelta(days=1), sending=False)
+    return automations, leads
+
+
+def _occurrences(tenant_id: str, automations: list[str], leads: list[str]) -> set[tuple[int, int, str, Any]]:
+    """(automation, lead, state, outcome) of every occurrence, by creation order: twins compare equal."""
+    repository = AutomationRepository(tenant_id)
+    return {
+        (
+            index,
+            leads.index(run.lead_id),
+            run.state,
+            run.decision and (run.decision.outcome, run.decision.code),
+        )
+        for index, automation_id in enumerate(automations)
+        for run in repository.runs(automation_id, 100, None)[0]
+    }
+
+
+def _automation_parts(lines: list[dict[str, Any]], tenant_id: str) -> list[dict[str, Any]]:
+    return [
+        line
+        for line in lines
+        if line["message"] == "tenant job ran"
+        and line.get("job") == "run_automations"
+        and line.get("tenant_id") == tenant_id
+    ]
+
+
+def test_a_run_out_of_time_continues_in_parts_with_the_outcomes_of_one_run(
+    fanout_queue: str, tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given twin tenants, the second run in one uninterrupted invocation
+    twins = {tenant: _twin_tenant(tenant) for tenant in (tenant_id, other_tenant_id)}
+    drain(fanout_queue)
+    uninterrupted = run_tenant_job(_hourly(other_tenant_id))
+    assert (uninterrupted["leads"], uninterrupted["left_open"], uninterrupted["stopped_after"]) == (
+        8,
+        2,
+        None,
+    )
+    # When the first tenant's run goes through invocations that have time for one lead each
+    queue_messages([_hourly(tenant_id)])
+    with captured_logs() as lines:
+        batches = run_worker_until_idle(fanout_queue, ONE_LEAD_MS)
+    # Then it went on in eight parts, each after the lead the part before stopped at
+    walks = [line for line in lines if line["message"] == "automations run over leads"]
+    assert [walk["leads"] for walk in walks] == [1] * 8
+    parts = _automation_parts(lines, tenant_id)
+    _, leads = twins[tenant_id]
+    assert [p["part"] for p in parts] == list(range(8))
+    assert [p.get("stopped_after") for p in parts] == [*leads[:7], None]
+    assert [TenantJobMessage.model_validate_json(b).after_lead for batch in batches for b in batch] == [
+        None,
+        *leads[:7],
+    ]
+    # And each lead was evaluated once, with the counts of the uninterrupted run
+    assert sum(p["leads"] for p in parts) == 8
+    for count in ("fired", "left_for_next_run", "left_open"):
+        assert sum(p[count] for p in parts) == uninterrupted[count] > 0
+    outcomes = Counter[str]()
+    for p in parts:
+        outcomes.update(p["outcomes"])
+    assert outcomes == uninterrupted["outcomes"]
+    # And every occurrence ended as in the uninterrupted run, one message per lead, none left claimed
+    assert _occurrences(tenant_id, *twins[tenant_id]) == _occurrences(
+        other_tenant_id, *twins[other_tenant_id]
+    )
+    assert len(_outbox(tenant_id)) == len(_outbox(other_tenant_id)) == 6
+    assert {state for _, _, state, _ in _occurrences(tenant_id, *twins[tenant_id])} == {"done", "deferred"}
+
+
+def test_a_redelivered_automation_continuation_changes_nothing(fanout_queue: str, tenant_id: str) -> None:
+    # Given a tenant's run ended in one-lead parts
+    automations, leads = _twin_tenant(tenant_id)
+    drain(fanout_queue)
+    queue_messages([_hourly(tenant_id)])
+    batches = run_worker_until_idle(fanout_queue, ONE_LEAD_MS)
+    continuations = [b for batch in batches for b in batch if TenantJobMessage.model_validate_json(b).part]
+    occurrences, sent = _occurrences(tenant_id, automations, leads), len(_outbox(tenant_id))
+    # When SQS delivers every continuation once more
+    with captured_logs() as lines:
+        queue_messages([TenantJobMessage.model_validate_json(b) for b in continuations])
+        run_worker_until_idle(fanout_queue, ONE_LEAD_MS)
+    # Then no lead is evaluated again, nothing more is queued or sent, and the occurrences are the same
+    assert [line for line in lines if line["message"] == "automations run over leads"] == []
+    assert drain(fanout_queue) == []
+    assert (_occurrences(tenant_id, automations, leads), len(_outbox(tenant_id))) == (occurrences, sent)

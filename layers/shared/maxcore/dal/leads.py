@@ -120,9 +120,18 @@ class LeadRepository(TenantRepository):
         ):
             yield guard.SK.removeprefix(keys.contact_sk(kind, "")), guard.lead_id
 
-    def iter_all(self) -> Iterator[Lead]:
-        """AP3 unfiltered, page after 1 MB page: the sweep the alert generation runs over a tenant."""
-        for item in LeadItem.query(keys.lead_pk(self.tenant_id), LeadItem.SK.startswith(keys.LEAD_SK_PREFIX)):
+    def iter_all(self, after: str | None = None) -> Iterator[Lead]:
+        """AP3 unfiltered, page after 1 MB page: a sweep over a tenant's leads, in sort key order.
+
+        ``after``: start past this lead id (the Query starts from its key, as from a page's
+        LastEvaluatedKey), where a run in parts stopped.
+        """
+        start = None if after is None else self._start_key(after, None)
+        for item in LeadItem.query(
+            keys.lead_pk(self.tenant_id),
+            LeadItem.SK.startswith(keys.LEAD_SK_PREFIX),
+            last_evaluated_key=start,
+        ):
             yield lead_from_item(item)
 
     def conversations(

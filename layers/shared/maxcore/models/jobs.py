@@ -63,7 +63,8 @@ class TenantJobMessage(LazyModel):
     part: int = Field(default=0, ge=0)
     """0 for the message a schedule queued; each continuation (or segment) of the run adds one."""
     after_lead: Ulid | None = None
-    """``generate_alerts``: the part resumes after this lead of the lead partition (sort key order)."""
+    """``generate_alerts``, ``run_automations``: the part resumes after this lead of the lead partition
+    (sort key order)."""
     until_lead: Ulid | None = None
     """``generate_alerts``: the last lead of this message's segment (the partition's end when absent)."""
     segment: int | None = Field(default=None, ge=0)

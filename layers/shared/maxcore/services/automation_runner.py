@@ -1,29 +1,29 @@
 """The scheduler's side of automations: act on the leads whose trigger holds, once per occurrence.
 
 Every hour, inside the tenant's send window, the tenant's active automations are evaluated over its
-leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do). A trigger that
-holds names its occurrence (``silence`` since our message of Monday 10:02...): the occurrence is
-claimed with a conditional write before anything is done, so two workers, or two runs, act on it
-once. What is done follows the tenant's mode: advise suggests, assisted drafts for a user to approve,
-auto sends through the template with the occurrence's key as the provider's idempotency key, as an
+leads' summaries (one sweep of the lead partition, 1 MB pages, as the alerts do; in parts when it
+outgrows an invocation, see :meth:`AutomationRunner.run`). A trigger that holds names its
+occurrence (``silence`` since our message of Monday 10:02...): the occurrence is claimed with a
+conditional write before anything is done, so two workers, or two runs, act on it once. What is
+done follows the tenant's mode: advise suggests, assisted drafts for a user to approve, auto sends
+through the template with the occurrence's key as the provider's idempotency key, as an
 :class:`OccurrenceSend` of :mod:`maxcore.services.exactly_once`: the send is noted on the occurrence
 before the provider call, so a worker that dies mid-send is never followed by a second send (unless
-the provider deduplicates on that key). Every occurrence keeps its
-decision and the reason, in the tenant's language.
+the provider deduplicates on that key). Every occurrence keeps its decision and the reason, in the
+tenant's language.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from maxcore.clock import utcnow
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.automations import AutomationRepository
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.leads import LeadRepository
@@ -71,7 +71,7 @@ from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
 
 BATCH = 100
-"""Occurrences looked up together (one BatchGet) before claiming the ones still to do."""
+"""Occurrences looked up together before claiming the ones still to do: whole leads', this many at least."""
 
 _DETAIL_CODES = frozenset(
     {
@@ -140,6 +140,19 @@ class AutomationReport(OutcomeTally):
     """Occurrences on a lead another automation just wrote to: looked at again next run."""
     left_open: int = 0
     """Occurrences a dead worker or a deferral left open, closed because their trigger stopped holding."""
+    stopped_after: str | None = None
+    """The last lead taken when the budget ran out: the next part resumes after it."""
+
+
+@dataclass(frozen=True)
+class LeadRange:
+    """The lead ids after ``after`` up to and including ``last`` (open ends when ``None``)."""
+
+    after: str | None = None
+    last: str | None = None
+
+    def __contains__(self, lead_id: str) -> bool:
+        return (self.after is None or lead_id > self.after) and (self.last is None or lead_id <= self.last)
 
 
 class AutomationRunner:
@@ -163,8 +176,14 @@ class AutomationRunner:
         self._clock = clock
 
     # --- the run ------------------------------------------------------------------------------
-    def run(self) -> AutomationReport:
-        """Act on every occurrence due now (nothing outside the tenant's send window)."""
+    def run(self, budget: TimeBudget = UNLIMITED, after: str | None = None) -> AutomationReport:
+        """Act on every occurrence due now (nothing outside the tenant's send window).
+
+        The hourly run may go in parts: the leads after the lead id ``after`` are taken in partition
+        order, each to the end (every occurrence it fired claimed and settled); before the next one,
+        ``budget`` is checked, and when it is exhausted the run stops and says after which lead the
+        next part resumes (``stopped_after``). A part takes one lead at least.
+        """
         report = AutomationReport()
         active = [a for a in self.repository.list_all() if a.enabled]
         if not active:
@@ -176,28 +195,69 @@ class AutomationRunner:
             return report
         armed = self.armed(active, report)
         if not armed:
-            self._close_left_open(active, armed, set(), now, report)
+            # No lead to walk: one part closes every occurrence left open.
+            self._close_left_open(active, armed, set(), now, report, LeadRange())
             return report
-        written_to: set[str] = set()
-        seen: set[tuple[str, str, str]] = set()
-        for batch in _batches(self._occurrences(armed, now, report), BATCH):
-            seen.update(o.key for o in batch)
-            busy = self.repository.busy([o.key for o in batch], now)
-            for occurrence in batch:
-                if occurrence.key in busy:
-                    report.already_handled += 1
-                    continue
-                if occurrence.lead.id in written_to:
-                    # One automated message per lead and run: the next run evaluates the other
-                    # automations on the lead's summary as that message left it.
-                    report.left_for_next_run += 1
-                    continue
-                outcome = self.act(occurrence, now)
-                if outcome is Outcome.SENT:
-                    written_to.add(occurrence.lead.id)
-                report.count(outcome)
-        self._close_left_open(active, armed, seen, now, report)
+        seen = self._act_on_leads(armed, now, budget, after, report)
+        self._close_left_open(active, armed, seen, now, report, LeadRange(after, report.stopped_after))
+        logger.info(
+            "automations run over leads",
+            extra={
+                "leads": report.leads,
+                "fired": report.fired,
+                "left_open": report.left_open,
+                "stopped_after": report.stopped_after,
+            },
+        )
         return report
+
+    def _act_on_leads(
+        self,
+        armed: list[Armed],
+        now: datetime,
+        budget: TimeBudget,
+        after: str | None,
+        report: AutomationReport,
+    ) -> set[tuple[str, str, str]]:
+        """Act on the occurrences of the leads after ``after`` until the budget runs out; the keys seen."""
+        seen: set[tuple[str, str, str]] = set()
+        pending: list[Occurrence] = []
+        done: str | None = None
+        for lead in self.leads.iter_all(after):
+            # Checked once another lead is in hand: a part never ends on an empty continuation.
+            if done is not None and budget.exhausted():
+                report.stopped_after = done
+                break
+            report.leads += 1
+            pending += self._occurrences(armed, lead, now, report)
+            done = lead.id
+            if len(pending) >= BATCH:
+                self._act_on_batch(pending, now, report)
+                seen.update(o.key for o in pending)
+                pending = []
+        self._act_on_batch(pending, now, report)
+        seen.update(o.key for o in pending)
+        return seen
+
+    def _act_on_batch(self, batch: list[Occurrence], now: datetime, report: AutomationReport) -> None:
+        """Act on a batch of whole leads' occurrences, those not busy, one message per lead."""
+        if not batch:
+            return
+        written_to: set[str] = set()
+        busy = self.repository.busy([o.key for o in batch], now)
+        for occurrence in batch:
+            if occurrence.key in busy:
+                report.already_handled += 1
+                continue
+            if occurrence.lead.id in written_to:
+                # One automated message per lead and run: the next run evaluates the other
+                # automations on the lead's summary as that message left it.
+                report.left_for_next_run += 1
+                continue
+            outcome = self.act(occurrence, now)
+            if outcome is Outcome.SENT:
+                written_to.add(occurrence.lead.id)
+            report.count(outcome)
 
     def _close_left_open(
         self,
@@ -206,16 +266,23 @@ class AutomationRunner:
         seen: set[tuple[str, str, str]],
         now: datetime,
         report: AutomationReport,
+        leads: LeadRange,
     ) -> None:
         """Close the occurrences left open (a dead worker, a deferral) whose trigger no longer holds.
 
         The sweep acts on those it found again; the others would stay ``sending`` or ``deferred``
         for ever, typically after a worker died having sent the message that ended the silence.
+
+        A run in parts: each part closes the open occurrences of the leads in its own range (after
+        the lead it started after, up to and including the last lead it took; the last part, to the
+        partition's end, which also covers leads deleted since) that it did not see fire. The
+        parts' ranges cut the lead ids without gap or overlap, and what a part saw is everything
+        that fired in its range, so the parts close exactly what one uninterrupted run closes.
         """
         names = {a.id: a.name for a in active}
         channels = {a.automation.id: a.channel for a in armed}
         for left in self.repository.open_runs(now):
-            if left.key in seen:
+            if left.key in seen or left.lead_id not in leads:
                 continue
             claim = Claim.new(now)
             previous = self.repository.claim_run(*left.key, claim.token, claim.lease_until, now)
@@ -274,15 +341,15 @@ class AutomationRunner:
         return armed
 
     def _occurrences(
-        self, armed: list[Armed], now: datetime, report: AutomationReport
-    ) -> Iterator[Occurrence]:
-        for lead in self.leads.iter_all():
-            report.leads += 1
-            for a in armed:
-                verdict = evaluate(a.automation, lead, a.channel, now)
-                if isinstance(verdict, Fire):
-                    report.fired += 1
-                    yield Occurrence(a, lead, verdict)
+        self, armed: list[Armed], lead: Lead, now: datetime, report: AutomationReport
+    ) -> list[Occurrence]:
+        fired = []
+        for a in armed:
+            verdict = evaluate(a.automation, lead, a.channel, now)
+            if isinstance(verdict, Fire):
+                report.fired += 1
+                fired.append(Occurrence(a, lead, verdict))
+        return fired
 
     def act(self, occurrence: Occurrence, now: datetime) -> Outcome | None:
         """Claim the occurrence, then suggest, draft or send by the tenant's mode."""
@@ -584,9 +651,3 @@ def _marker(automation_id: str, episode: str) -> dict[str, object]:
 
 def _detail(code: str) -> str:
     return code if code in _DETAIL_CODES else "provider_refused"
-
-
-def _batches(items: Iterable[Occurrence], size: int) -> Iterator[list[Occurrence]]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch

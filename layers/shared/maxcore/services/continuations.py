@@ -1,7 +1,8 @@
-"""The scheduled jobs that may outgrow one invocation: a tenant's alert sweep and its due steps.
+"""The scheduled jobs that may outgrow one invocation: a tenant's alert sweep, automation run, due steps.
 
 Each runs until its :class:`~maxcore.time_budget.TimeBudget` is exhausted, always finishing the item
-in hand (a lead evaluated and written, a claimed step settled or released), then queues its
+in hand (a lead evaluated and written, a lead's occurrences acted on, a claimed step settled or
+released), then queues its
 continuation: the same message with the next ``part`` and where it stopped (the last lead evaluated,
 the due key of the last step taken). The continuation's Query starts past that key, so within a run
 no lead and no step is taken twice, and none is skipped.
@@ -23,6 +24,7 @@ from maxcore.dal.keys import DUE_SHARDS
 from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger
 from maxcore.services.alerts import AlertService
+from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
@@ -119,6 +121,30 @@ def _plan_segments(message: TenantJobMessage, leads_per_part: int, budget: TimeB
         extra={"leads_counted": segments.counted, "segments": len(ends), "counted_to_the_end": to_the_end},
     )
     return {**_part(message), "leads_counted": segments.counted, "segments_queued": len(ends)}
+
+
+def run_automations(
+    message: TenantJobMessage, budget: TimeBudget, run: RunCache | None = None
+) -> dict[str, Any]:
+    """Run one part of the tenant's active automations over its leads, inside its send window."""
+    tenant = (run or RunCache()).tenant(message.tenant_id).tenant
+    report = AutomationRunner(message.tenant_id, tenant=tenant).run(budget, message.after_lead)
+    if report.stopped_after is not None:
+        queue_messages([_next_part(message, after_lead=report.stopped_after)])
+    return {
+        "automations": report.automations,
+        "unusable": report.unusable,
+        "outside_window": report.outside_window,
+        "leads": report.leads,
+        "fired": report.fired,
+        "already_handled": report.already_handled,
+        "left_for_next_run": report.left_for_next_run,
+        "left_open": report.left_open,
+        "outcomes": report.outcomes,
+        "lost_races": report.lost_races,
+        "part": message.part,
+        "stopped_after": report.stopped_after,
+    }
 
 
 def run_due_steps(

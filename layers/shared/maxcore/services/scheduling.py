@@ -10,28 +10,11 @@ from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
-from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.budget import BudgetService
-from maxcore.services.continuations import run_due_steps, sweep_alerts
+from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
 from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
-
-
-def _run_automations(message: TenantJobMessage, _: TimeBudget, run: RunCache) -> dict[str, Any]:
-    # The tenant's active automations over its leads, inside its send window.
-    report = AutomationRunner(message.tenant_id, tenant=run.tenant(message.tenant_id).tenant).run()
-    return {
-        "automations": report.automations,
-        "unusable": report.unusable,
-        "outside_window": report.outside_window,
-        "leads": report.leads,
-        "fired": report.fired,
-        "already_handled": report.already_handled,
-        "left_for_next_run": report.left_for_next_run,
-        "outcomes": report.outcomes,
-        "lost_races": report.lost_races,
-    }
 
 
 def _reset_tokens(message: TenantJobMessage, *_: object) -> dict[str, Any]:
@@ -73,7 +56,7 @@ def _part_key(message: TenantJobMessage) -> str:
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[str, Any]]] = {
     Job.GENERATE_ALERTS: sweep_alerts,
     Job.RUN_PENDING_ACTIONS: run_due_steps,
-    Job.RUN_AUTOMATIONS: _run_automations,
+    Job.RUN_AUTOMATIONS: run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
 }
