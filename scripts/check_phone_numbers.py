@@ -24,25 +24,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "shared"
+if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# Kept in step with maxcore.models.common.TENANT_ID_PATTERN (checked again by the repositories).
-_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-def _tenant_id(value: str) -> str:
-    if not _TENANT_ID.match(value):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a tenant id: 2-63 lower-case letters, digits and dashes"
-        )
-    return value
+from scripts.operator_cli import tenant_id, use_layer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         "change nothing.",
     )
     which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tenant", type=_tenant_id, action="append", help="tenant id (repeatable)")
+    which.add_argument("--tenant", type=tenant_id, action="append", help="tenant id (repeatable)")
     which.add_argument("--all-tenants", action="store_true", help="every tenant of the directory")
     return parser
 
@@ -90,8 +80,7 @@ def check_tenant(tenant_id: str) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print ``{"tenants": [{"tenant", "checked", "invalid": [...]}]}``; 1 when a number is invalid."""
     args = _parser().parse_args(argv)
-    if str(LAYER) not in sys.path:
-        sys.path.insert(0, str(LAYER))
+    use_layer()
     # stdout carries the JSON answer only: the layer's logs go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         from pydantic import ValidationError

@@ -15,24 +15,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-LAYER = ROOT / "layers" / "shared"
+if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# Kept in step with maxcore.models.common.TENANT_ID_PATTERN (checked again by the repository).
-_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-def _tenant_id(value: str) -> str:
-    if not _TENANT_ID.match(value):
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not a tenant id: 2-63 lower-case letters, digits and dashes"
-        )
-    return value
+from scripts.operator_cli import tenant_id, use_layer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python scripts/provision_tenant.py",
         description="Create a tenant with its defaults unless it exists (idempotent); print it as JSON.",
     )
-    parser.add_argument("--tenant", required=True, type=_tenant_id, help="tenant id, e.g. acme")
+    parser.add_argument("--tenant", required=True, type=tenant_id, help="tenant id, e.g. acme")
     parser.add_argument("--name", required=True, help="the business's name")
     parser.add_argument("--plan", default="standard", choices=("standard", "pro", "studio"))
     parser.add_argument("--locale", default="fr", choices=("fr", "en"))
@@ -56,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Provision the tenant; print ``{"created": bool, "tenant": {...}}``; 2 on bad input."""
     args = _parser().parse_args(argv)
-    if str(LAYER) not in sys.path:
-        sys.path.insert(0, str(LAYER))
+    use_layer()
     # stdout carries the JSON answer only: the layer's logs go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
         from pydantic import ValidationError
