@@ -28,6 +28,15 @@ class InboundMessage(LazyModel):
     """Our number, address or bot, as the provider names it."""
     text: str = ""
     received_at: datetime
+    subject: str | None = None
+    """E-mail: the subject line."""
+    in_reply_to: str | None = None
+    """E-mail: the Message-ID this message answers (its ``In-Reply-To`` header), without angle brackets."""
+    references: tuple[str, ...] = ()
+    """E-mail: the Message-IDs of the thread (its ``References`` header), oldest first, without brackets."""
+    automatic: str | None = None
+    """Why the message was sent by a machine, not a person (an ``Auto-Submitted`` header, a delivery
+    receipt...); such a message is recorded but counts as no reply."""
 
 
 class SuppressionReason(StrEnum):

@@ -126,6 +126,11 @@ class Classification:
         For ``out_of_office`` only: the return date written in the text, if any.
     language
         ``"fr"`` or ``"en"`` when the cues' weights lean to one language, else None.
+    automatic
+        The text is an automatic answer (an auto-acknowledgement, a delivery receipt), not a person:
+        it counts as no reply.
+    every_channel
+        For ``unsubscribe`` only: the text asks to stop on every channel, not only the one it came on.
     """
 
     intent: Intent
@@ -134,6 +139,8 @@ class Classification:
     cues: tuple[Cue, ...]
     return_date: date | None = None
     language: str | None = None
+    automatic: bool = False
+    every_channel: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """Return the classification as JSON-friendly values (enum values, ISO date)."""
@@ -147,6 +154,8 @@ class Classification:
             ],
             "return_date": self.return_date.isoformat() if self.return_date else None,
             "language": self.language,
+            "automatic": self.automatic,
+            "every_channel": self.every_channel,
         }
 
 

@@ -41,25 +41,22 @@ from maxcore.errors import (
     InvalidSignatureError,
     NotFoundError,
 )
-from maxcore.ids import new_id
-from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
-from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN, Channel
-from maxcore.models.lead import ConsentState, Lead
+from maxcore.models.activity import Direction
+from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
+from maxcore.models.lead import ConsentState
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import DeliveryUpdate, IgnoredEvent, InboundMessage, WebhookEvent
 from maxcore.observability import logger, metrics
 from maxcore.rules import delivery as delivery_rules
 from maxcore.rules import webhook_auth
-from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
-from maxcore.rules.keywords import Keyword, keyword_of
 from maxcore.rules.summary import apply_delivery
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
 from maxcore.services.idempotency import run_once
+from maxcore.services.inbound import Enqueue, InboundService
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
-from maxcore.texts import render
 
 DELIVERY_EXPIRY_SECONDS = 72 * 3600
 """Deliveries are remembered 72 h: Resend retries for about 28 h, Twilio and Telegram for less."""
@@ -78,9 +75,6 @@ class WebhookReply:
     body: str = ""
     content_type: str = "application/json"
     status: int = 200
-
-
-Enqueue = Callable[[str, str, datetime], None]
 
 
 class WebhookService:
@@ -248,93 +242,8 @@ class WebhookService:
             return reply(f"ignored: {event.kind}", None, None)
         if isinstance(event, DeliveryUpdate):
             return reply(self._delivery(event, reference), None, None)
-        outcome, answer = self._inbound(event, tenant)
+        outcome, answer = InboundService(self.tenant_id, self._clock, self._enqueue).receive(event, tenant)
         return reply(outcome, answer, event)
-
-    def _inbound(self, message: InboundMessage, tenant: Tenant) -> tuple[str, str | None]:
-        """Record an inbound message on its lead (a new lead for an unknown sender)."""
-        now = self._clock()
-        keyword = keyword_of(message.text, message.channel)
-        lead_id = self._lead_for(message, now)
-        if keyword is Keyword.OPT_IN:
-            # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
-            current = LeadRepository(self.tenant_id).get(lead_id).consent.get(message.channel)
-            if current is None or current.granted:
-                keyword = None
-        consent = None
-        if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-            consent = {
-                message.channel: ConsentState(
-                    granted=keyword is Keyword.OPT_IN,
-                    updated_at=now,
-                    reason=f"{message.text.strip()[:40]!r} received on {message.channel.value}",
-                )
-            }
-        activity = Activity(
-            id=new_id(),
-            lead_id=lead_id,
-            channel=ActivityChannel(message.channel.value),
-            direction=Direction.IN,
-            status=ActivityStatus.DELIVERED,
-            preview=message.text[:1000] or None,
-            provider_message_id=message.provider_message_id,
-            occurred_at=message.received_at,
-            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
-        )
-        try:
-            ActivityService(self.tenant_id, self._clock).record(
-                activity, consent_updates=consent, evaluate=False
-            )
-        except DuplicateMessageError:
-            # Recorded by an earlier delivery; its follow-up may not have been queued.
-            self._enqueue(self.tenant_id, lead_id, now)
-            return "duplicate", None
-        self._enqueue(self.tenant_id, lead_id, now)
-        metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        company = tenant.name
-        if keyword is Keyword.HELP:
-            return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
-        if message.channel is Channel.TELEGRAM and keyword is not None:
-            # SMS carriers and Twilio confirm opt-outs themselves; on Telegram nobody else does.
-            key = (
-                "messaging.opt_out_confirmation"
-                if keyword is Keyword.OPT_OUT
-                else "messaging.opt_in_confirmation"
-            )
-            return f"recorded: {keyword.value}", render(key, tenant.locale.value, company=company)
-        return "recorded" if keyword is None else f"recorded: {keyword.value}", None
-
-    def _lead_for(self, message: InboundMessage, now: datetime) -> str:
-        leads = LeadRepository(self.tenant_id)
-        field = ADDRESS_FIELD[message.channel]
-        found = leads.find_by_contact(field, message.sender)
-        if found is not None:
-            return found
-        first, _, last = (message.sender_name or "").strip().partition(" ")
-        lead = Lead.model_validate(
-            {
-                "id": new_id(),
-                "first_name": first[:100] or None,
-                "last_name": last.strip()[:100] or None,
-                field: message.sender,
-                "source": "inbound",
-                "created_at": now,
-                "updated_at": now,
-            }
-        )
-        try:
-            leads.create(lead)
-        except ConflictError:
-            # Another delivery from the same new sender created the lead first.
-            again = leads.find_by_contact(field, message.sender)
-            if again is None:
-                raise
-            return again
-        logger.info(
-            "lead created from an inbound message",
-            extra={"lead_id": lead.id, "channel": message.channel.value},
-        )
-        return lead.id
 
     def _delivery(self, update: DeliveryUpdate, reference: str | None = None) -> str:
         """Move a sent message's status forward; suppress an address that bounced or complained.

@@ -1,0 +1,133 @@
+"""An inbound message, whatever its channel: find (or create) its lead, read it, record it.
+
+The webhooks call it once the provider is proven and the event read; the lead's alerts and
+sequences follow through the queue (``enqueue``), never in the provider's request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from maxcore.clock import utcnow
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import ConflictError, DuplicateMessageError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.common import Channel
+from maxcore.models.lead import ConsentState, Lead
+from maxcore.models.tenant import Tenant
+from maxcore.models.webhook import InboundMessage
+from maxcore.observability import logger, metrics
+from maxcore.rules.channels import ADDRESS_FIELD
+from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.services.activities import ActivityService
+from maxcore.services.queueing import enqueue_lead_evaluation
+from maxcore.texts import render
+
+Enqueue = Callable[[str, str, datetime], None]
+
+
+class InboundService:
+    """The inbound messages of one tenant."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        enqueue: Enqueue = enqueue_lead_evaluation,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self._clock = clock
+        self._enqueue = enqueue
+
+    def receive(self, message: InboundMessage, tenant: Tenant) -> tuple[str, str | None]:
+        """Record an inbound message on its lead (a new lead for an unknown sender).
+
+        Returns the outcome for the provider's log and, for a keyword (HELP, an opt-out on
+        Telegram), the answer to send back in the webhook's reply.
+        """
+        now = self._clock()
+        keyword = keyword_of(message.text, message.channel)
+        lead_id = self._lead_for(message, now)
+        if keyword is Keyword.OPT_IN:
+            # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
+            current = LeadRepository(self.tenant_id).get(lead_id).consent.get(message.channel)
+            if current is None or current.granted:
+                keyword = None
+        consent = None
+        if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
+            consent = {
+                message.channel: ConsentState(
+                    granted=keyword is Keyword.OPT_IN,
+                    updated_at=now,
+                    reason=f"{message.text.strip()[:40]!r} received on {message.channel.value}",
+                )
+            }
+        activity = Activity(
+            id=new_id(),
+            lead_id=lead_id,
+            channel=ActivityChannel(message.channel.value),
+            direction=Direction.IN,
+            status=ActivityStatus.DELIVERED,
+            preview=message.text[:1000] or None,
+            provider_message_id=message.provider_message_id,
+            occurred_at=message.received_at,
+            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
+        )
+        try:
+            ActivityService(self.tenant_id, self._clock).record(
+                activity, consent_updates=consent, evaluate=False
+            )
+        except DuplicateMessageError:
+            # Recorded by an earlier delivery; its follow-up may not have been queued.
+            self._enqueue(self.tenant_id, lead_id, now)
+            return "duplicate", None
+        self._enqueue(self.tenant_id, lead_id, now)
+        metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
+        company = tenant.name
+        if keyword is Keyword.HELP:
+            return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
+        if message.channel is Channel.TELEGRAM and keyword is not None:
+            # SMS carriers and Twilio confirm opt-outs themselves; on Telegram nobody else does.
+            key = (
+                "messaging.opt_out_confirmation"
+                if keyword is Keyword.OPT_OUT
+                else "messaging.opt_in_confirmation"
+            )
+            return f"recorded: {keyword.value}", render(key, tenant.locale.value, company=company)
+        return "recorded" if keyword is None else f"recorded: {keyword.value}", None
+
+    def _lead_for(self, message: InboundMessage, now: datetime) -> str:
+        leads = LeadRepository(self.tenant_id)
+        field = ADDRESS_FIELD[message.channel]
+        found = leads.find_by_contact(field, message.sender)
+        if found is not None:
+            return found
+        first, _, last = (message.sender_name or "").strip().partition(" ")
+        lead = Lead.model_validate(
+            {
+                "id": new_id(),
+                "first_name": first[:100] or None,
+                "last_name": last.strip()[:100] or None,
+                field: message.sender,
+                "source": "inbound",
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        try:
+            leads.create(lead)
+        except ConflictError:
+            # Another delivery from the same new sender created the lead first.
+            again = leads.find_by_contact(field, message.sender)
+            if again is None:
+                raise
+            return again
+        logger.info(
+            "lead created from an inbound message",
+            extra={"lead_id": lead.id, "channel": message.channel.value},
+        )
+        return lead.id
