@@ -122,6 +122,11 @@ class LeadSummary(LazyModel):
     last_message: LastMessage | None = None
     unread: int = 0
     read_at: datetime | None = None
+    # The lead's latest answer to a satisfaction survey or an appointment reminder (not a sales
+    # reply: it stops no sequence), and its latest survey score (1-5) with when it was given.
+    last_answer_at: datetime | None = None
+    last_survey_score: int | None = None
+    last_survey_score_at: datetime | None = None
 
 
 class Lead(LazyModel):

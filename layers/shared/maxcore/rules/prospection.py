@@ -25,6 +25,7 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Mode
 from maxcore.rules.channels import Refusal
 from maxcore.rules.send_window import Window, describe, is_open, next_open
+from maxcore.rules.summary import answered_only
 from maxcore.texts import render
 
 
@@ -63,9 +64,10 @@ _ENDED_STATUSES = {LeadStatus.CONVERTED: "lead_converted", LeadStatus.LOST: "lea
 
 
 def replied_since_enrollment(lead: Lead, enrollment: Enrollment) -> bool:
-    """Whether the lead wrote to us after it was enrolled (which stops the sequence)."""
+    """Whether the lead wrote to us after it was enrolled (which stops the sequence); an answer to
+    a survey or a reminder is no reply to the sequence."""
     last_in = lead.summary.last_inbound_at
-    return last_in is not None and last_in > enrollment.enrolled_at
+    return last_in is not None and last_in > enrollment.enrolled_at and not answered_only(lead.summary)
 
 
 def decide_step(facts: StepFacts) -> Verdict:

@@ -81,6 +81,8 @@ def apply_activity(
 
     if activity.channel in MESSAGE_CHANNELS:
         _apply_to_inbox(updated, activity)
+    if activity.direction is Direction.IN and activity.metadata.get("answer_to"):
+        _apply_answer(updated, activity)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
     day = at.date().isoformat()
@@ -105,6 +107,23 @@ def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
         )
     if activity.direction is Direction.IN and (summary.read_at is None or at > summary.read_at):
         summary.unread += 1
+
+
+def _apply_answer(summary: LeadSummary, activity: Activity) -> None:
+    """An answer to a survey or a reminder (:mod:`maxcore.rules.answers`): its time, and a survey's score."""
+    at = activity.occurred_at
+    summary.last_answer_at = _later(summary.last_answer_at, at)
+    score = activity.metadata.get("survey_score")
+    if score is not None and (summary.last_survey_score_at is None or at >= summary.last_survey_score_at):
+        summary.last_survey_score, summary.last_survey_score_at = int(score), at
+
+
+def answered_only(summary: LeadSummary) -> bool:
+    """Whether the lead's latest message only answered a survey or a reminder: no sales reply.
+
+    A survey score or an appointment confirmed is no answer to a prospection sequence: it stops none.
+    """
+    return summary.last_inbound_at is not None and summary.last_inbound_at == summary.last_answer_at
 
 
 def apply_delivery(

@@ -51,6 +51,7 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
+from maxcore.services.answers import as_answer
 from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import tenant_settings
 
@@ -200,6 +201,7 @@ class ActivityService:
                     },
                 }
             )
+            activity = as_answer(self.repository, activity, verdict)
         known = lead if lead is not None and lead.id == activity.lead_id else None
         for attempt in range(1, ATTEMPTS + 1):
             lead = known or self.leads.get(activity.lead_id)

@@ -52,6 +52,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
+from maxcore.rules.summary import answered_only
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.exactly_once import (
@@ -273,6 +274,8 @@ class Sequencer:
         """Note on a completed sequence that the lead answered its last step (its reply statistics)."""
         replied = lead.summary.last_inbound_at
         if e.replied_at is not None or not e.sent or replied is None or replied <= e.sent[-1].at:
+            return False
+        if answered_only(lead.summary):
             return False
         campaign = self._campaign(e.campaign_id)
         if campaign is None:

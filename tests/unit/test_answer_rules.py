@@ -1,0 +1,250 @@
+"""Answers to a satisfaction survey or an appointment reminder, read by explainable rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.lead import LeadSummary
+from maxcore.rules.answers import (
+    APPOINTMENT_REMINDER,
+    SATISFACTION_SURVEY,
+    appointment_answer,
+    could_answer,
+    read_answer,
+    survey_score,
+)
+from maxcore.rules.summary import answered_only, apply_activity
+
+
+# --- survey scores --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("4", 4),
+        (" 3 ", 3),
+        ("5/5", 5),
+        ("4 / 5", 4),
+        ("5!!", 5),
+        ("2.", 2),
+        ("4 étoiles", 4),
+        ("1 etoile", 1),
+        ("5 stars", 5),
+        ("3 ⭐", 3),
+        ("note : 3", 3),
+        ("Note: 4", 4),
+        ("Je vous mets un 5", 5),
+        ("je mets 5", 5),
+        ("je donne 4", 4),
+        ("⭐⭐⭐⭐", 4),
+        ("⭐️⭐️⭐️", 3),
+        ("★★★☆☆", 3),
+        ("⭐⭐⭐⭐⭐ merci pour tout", 5),
+        ("4 sur 5", 4),
+        ("4 out of 5", 4),
+        ("I'd give it a 4", 4),
+        ("rating: 2", 2),
+        ("cinq", 5),
+        ("Quatre !", 4),
+        ("five", 5),
+        ("4️⃣", 4),
+        ("5, super accueil", 5),
+        ("5 merci beaucoup 😀", 5),
+        ("4/5 très bon accueil", 4),
+        ("5/5 !!! 5 étoiles", 5),
+    ],
+)
+def test_a_rating_from_1_to_5_is_read_in_its_usual_forms(text: str, score: int) -> None:
+    # Given a reply to a survey, When it is read, Then its score comes with the cues it was read on
+    reading = survey_score(text)
+    assert reading is not None, text
+    assert reading.score == score
+    assert reading.cues
+    assert all(cue.matched and cue.matched in text for cue in reading.cues)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai 4 voitures",
+        "10",
+        "10/10",
+        "8/10",
+        "0",
+        "6",
+        "appelez-moi à 4h",
+        "4h",
+        "4 h 30",
+        "06 12 34 56 78",
+        "+33612345678",
+        "4,5",
+        "3 ou 4",
+        "entre 2 et 3",
+        "5 minutes",
+        "je mets 5 minutes pour venir",
+        "5 ans que je suis client",
+        "Bonjour, 2 questions sur la facture",
+        "1 rue des Lilas",
+        "merci",
+        "👍",
+        "",
+    ],
+)
+def test_numbers_that_are_no_rating_give_no_score(text: str) -> None:
+    assert survey_score(text) is None
+
+
+# --- appointment answers --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "OUI",
+        "oui",
+        "Ouiii merci",
+        "oui c'est bon",
+        "Je confirme",
+        "ok je serai là",
+        "OK",
+        "D'accord, à demain !",
+        "Parfait, à demain",
+        "ça marche",
+        "c bon",
+        "j'y serai",
+        "👍",
+        "✅",
+        "YES",
+        "yes please",
+        "Confirmed",
+        "I'll be there",
+        "see you then",
+        "See you tomorrow!",
+        "Sounds good",
+        "Non je n'ai pas oublié, je serai là",
+    ],
+)
+def test_a_confirmation_is_read_in_french_and_english(text: str) -> None:
+    answer = appointment_answer(text)
+    assert answer is not None, text
+    assert answer.confirmed is True
+    assert answer.cues
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NON",
+        "non merci",
+        "Nooon",
+        "j'annule",
+        "Je dois annuler",
+        "je ne pourrai pas venir",
+        "Je ne pourrai pas être là, désolé",
+        "je ne serai pas là",
+        "je n'y serai pas",
+        "je peux pas venir",
+        "Empêchement, désolée",
+        "un imprévu, je ne viendrai pas",
+        "Oui désolée je ne pourrai pas venir",
+        "NO",
+        "cancel",
+        "I need to cancel",
+        "can't make it",
+        "Sorry, I won't be able to come",
+        "❌",
+    ],
+)
+def test_a_cancellation_is_read_in_french_and_english(text: str) -> None:
+    answer = appointment_answer(text)
+    assert answer is not None, text
+    assert answer.confirmed is False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A request to move the appointment: the rep must find a new time, so it is an ordinary reply
+        "je peux décaler à 15h ?",
+        "Non, on peut reporter à jeudi ?",
+        "Plutôt 16h si possible",
+        "Can we do Thursday instead?",
+        "I need to reschedule",
+        # A question with only a bare yes or no, no cue at all, or both sides equally
+        "Oui, c'est où déjà ?",
+        "C'est à quelle heure ?",
+        "Bonjour",
+        "oui non",
+        "",
+    ],
+)
+def test_a_reschedule_a_question_or_no_clear_answer_is_no_answer(text: str) -> None:
+    assert appointment_answer(text) is None
+
+
+def test_cues_name_the_rule_and_quote_the_original_fragment() -> None:
+    answer = appointment_answer("Désolée, EMPÊCHEMENT de dernière minute")
+    assert answer is not None
+    assert [(c.pattern, c.matched) for c in answer.cues] == [("fr:empechement", "EMPÊCHEMENT")]
+
+
+# --- what an answer records -----------------------------------------------------------------------
+def test_an_answer_is_read_against_the_category_of_the_message_it_answers() -> None:
+    # Given the same "4" and "oui" after a survey, a reminder and a follow-up
+    survey = read_answer(SATISFACTION_SURVEY, "4")
+    reminder = read_answer(APPOINTMENT_REMINDER, "oui")
+
+    # Then each reads in its own terms, and a follow-up takes no answers
+    assert survey is not None and survey.metadata() == {
+        "answer_to": "satisfaction_survey",
+        "survey_score": 4,
+        "answer_cues": ["score:alone: 4"],
+    }
+    assert reminder is not None and reminder.metadata()["appointment"] == "confirmed"
+    assert read_answer(APPOINTMENT_REMINDER, "non")
+    assert read_answer(SATISFACTION_SURVEY, "oui") is None
+    assert read_answer("follow_up", "4") is None
+    assert could_answer("5/5") and could_answer("je confirme") and not could_answer("c'est qui ?")
+
+
+def test_an_answer_covers_the_intent_cues_it_explains_and_not_the_others() -> None:
+    answer = read_answer(APPOINTMENT_REMINDER, "Oui, je serai là. Et vous faites des devis ?")
+    assert answer is not None
+    assert answer.covers(["Oui", "je serai là"])
+    assert not answer.covers(["Oui", "devis"])
+
+
+# --- the lead's summary ---------------------------------------------------------------------------
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def _inbound(at: datetime, **metadata: object) -> Activity:
+    return Activity(
+        id="01JBBBBBBBBBBBBBBBBBBBBBBB",
+        lead_id="01JAAAAAAAAAAAAAAAAAAAAAAA",
+        channel=ActivityChannel.SMS,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview="4",
+        occurred_at=at,
+        metadata=metadata,
+    )
+
+
+def test_the_summary_keeps_the_latest_score_and_knows_an_answer_is_no_sales_reply() -> None:
+    # Given a lead who scores 4, then an older score of 2 arrives late
+    first = NOW - timedelta(hours=1)
+    summary = apply_activity(LeadSummary(), _inbound(first, answer_to="satisfaction_survey", survey_score=4), NOW)
+    summary = apply_activity(
+        summary, _inbound(first - timedelta(days=1), answer_to="satisfaction_survey", survey_score=2), NOW
+    )
+
+    # Then the latest score stays, and the lead's latest message is an answer only
+    assert (summary.last_survey_score, summary.last_survey_score_at) == (4, first)
+    assert summary.last_inbound_at == summary.last_answer_at == first
+    assert answered_only(summary)
+
+    # When the lead then writes an ordinary message, Then that one is a reply
+    summary = apply_activity(summary, _inbound(NOW), NOW)
+    assert summary.last_survey_score == 4
+    assert not answered_only(summary)
