@@ -239,7 +239,8 @@ def test_ap9b_latest_message_sent_on_a_channel_within_a_period(
     found = activities.latest_sent_on(lead.id, Channel.SMS, NOW - timedelta(days=7), NOW)
 
     # Then it is the one of 5 days ago, read with one Query; none within 3 days; none in another tenant
-    assert found is not None and found.id == recorded[1].id
+    assert found is not None
+    assert found.id == recorded[1].id
     assert counter.operations == ["Query"]
     assert activities.latest_sent_on(lead.id, Channel.SMS, NOW - timedelta(days=3), NOW) is None
     assert (

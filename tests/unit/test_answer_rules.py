@@ -195,16 +195,20 @@ def test_an_answer_is_read_against_the_category_of_the_message_it_answers() -> N
     reminder = read_answer(APPOINTMENT_REMINDER, "oui")
 
     # Then each reads in its own terms, and a follow-up takes no answers
-    assert survey is not None and survey.metadata() == {
+    assert survey is not None
+    assert survey.metadata() == {
         "answer_to": "satisfaction_survey",
         "survey_score": 4,
         "answer_cues": ["score:alone: 4"],
     }
-    assert reminder is not None and reminder.metadata()["appointment"] == "confirmed"
+    assert reminder is not None
+    assert reminder.metadata()["appointment"] == "confirmed"
     assert read_answer(APPOINTMENT_REMINDER, "non")
     assert read_answer(SATISFACTION_SURVEY, "oui") is None
     assert read_answer("follow_up", "4") is None
-    assert could_answer("5/5") and could_answer("je confirme") and not could_answer("c'est qui ?")
+    assert could_answer("5/5")
+    assert could_answer("je confirme")
+    assert not could_answer("c'est qui ?")
 
 
 def test_an_answer_covers_the_intent_cues_it_explains_and_not_the_others() -> None:
@@ -234,7 +238,8 @@ def _inbound(at: datetime, **metadata: object) -> Activity:
 def test_the_summary_keeps_the_latest_score_and_knows_an_answer_is_no_sales_reply() -> None:
     # Given a lead who scores 4, then an older score of 2 arrives late
     first = NOW - timedelta(hours=1)
-    summary = apply_activity(LeadSummary(), _inbound(first, answer_to="satisfaction_survey", survey_score=4), NOW)
+    answer = _inbound(first, answer_to="satisfaction_survey", survey_score=4)
+    summary = apply_activity(LeadSummary(), answer, NOW)
     summary = apply_activity(
         summary, _inbound(first - timedelta(days=1), answer_to="satisfaction_survey", survey_score=2), NOW
     )
