@@ -1,14 +1,13 @@
 """Answers to a satisfaction survey or an appointment reminder, through the handlers.
 
-A template of the survey or reminder category is sent with ``POST /messages`` through the real Twilio
-SDK to the local fake Twilio; the lead answers through the signed Twilio webhook; the worker
+A template of the survey or reminder category is sent with ``POST /messages`` (to the outbox: the
+tenant has no sending credentials); the lead answers through the signed Twilio webhook; the worker
 re-evaluates the lead from the queue, as in production. The timeline, the lead's summary and the
 alerts are read through their own APIs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,17 +17,14 @@ import time_machine
 from devserver.events import LocalContext
 from devserver.functions import load_handler
 from maxcore.dal.secrets import SecretRepository
-from maxcore.settings import reset_settings
 from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTwilio, running_fake_twilio
 from tests.support.tenants import settings_only
 from tests.support.webhook_samples import twilio_event, twilio_inbound_params
 
 pytestmark = pytest.mark.integration
 
 AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 OUR_NUMBER = "+33757000009"
 LEAD_PHONE = "+33611223344"
 
@@ -40,31 +36,16 @@ REMINDER = "Rappel : votre rendez-vous est demain à {{appointmentTime}}. Répon
 
 @pytest.fixture
 def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
-    """A tenant whose SMS go through Twilio (the fake) and whose Twilio webhooks are signed."""
+    """A tenant that signs its Twilio webhooks; without sending credentials its SMS go to the outbox."""
     settings_only(tenant_id, "Atelier Lumière")
     SecretRepository(tenant_id).put("twilio", "auth_token", AUTH_TOKEN)
-    SecretRepository(tenant_id).put("twilio", "account_sid", ACCOUNT_SID)
     drain(fanout_queue)
     return tenant_id
 
 
 @pytest.fixture
-def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
-        monkeypatch.setenv("TWILIO_API_URL", fake.url)
-        reset_settings()
-        yield fake
-    reset_settings()
-
-
-@pytest.fixture
-def lead_id(tenant: str, fake_twilio: FakeTwilio) -> str:
-    """A lead reachable by SMS, on a channel whose sender is set."""
-    messaging = ApiClient("functions/messaging/", tenant)
-    channel = messaging.request(
-        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
-    )
-    assert channel.status == 200, channel.body
+def lead_id(tenant: str) -> str:
+    """A lead reachable by SMS."""
     created = ApiClient("functions/leads/", tenant).post(
         "/leads", {"first_name": "Inès", "phone": LEAD_PHONE}
     )
@@ -127,12 +108,11 @@ def _open_alerts(tenant: str) -> list[str]:
 
 
 def test_a_score_to_a_survey_is_on_the_timeline_and_in_the_lead_summary(
-    tenant: str, lead_id: str, fanout_queue: str, fake_twilio: FakeTwilio
+    tenant: str, lead_id: str, fanout_queue: str
 ) -> None:
-    # Given a satisfaction survey sent to the lead through Twilio
+    # Given a satisfaction survey sent to the lead
     survey = _send_template(tenant, lead_id, "satisfaction_survey", SURVEY)
     assert survey["metadata"]["template_category"] == "satisfaction_survey"
-    assert len(fake_twilio.sent) == 1
 
     # When the lead answers "4/5" by SMS
     answer = _answer(tenant, "4/5 très bon accueil", "SM" + "a1" * 16, fanout_queue)

@@ -97,68 +97,62 @@ def test_numbers_that_are_no_rating_give_no_score(text: str) -> None:
 
 
 # --- appointment answers --------------------------------------------------------------------------
+CONFIRMATIONS = [
+    "OUI",
+    "oui",
+    "Ouiii merci",
+    "oui c'est bon",
+    "Je confirme",
+    "ok je serai là",
+    "OK",
+    "D'accord, à demain !",
+    "Parfait, à demain",
+    "ça marche",
+    "c bon",
+    "j'y serai",
+    "👍",
+    "✅",
+    "YES",
+    "yes please",
+    "Confirmed",
+    "I'll be there",
+    "see you then",
+    "See you tomorrow!",
+    "Sounds good",
+    "Non je n'ai pas oublié, je serai là",
+]
+CANCELLATIONS = [
+    "NON",
+    "non merci",
+    "Nooon",
+    "j'annule",
+    "Je dois annuler",
+    "je ne pourrai pas venir",
+    "Je ne pourrai pas être là, désolé",
+    "je ne serai pas là",
+    "je n'y serai pas",
+    "je peux pas venir",
+    "Empêchement, désolée",
+    "un imprévu, je ne viendrai pas",
+    "Oui désolée je ne pourrai pas venir",
+    "NO",
+    "cancel",
+    "I need to cancel",
+    "can't make it",
+    "Sorry, I won't be able to come",
+    "❌",
+]
+
+
 @pytest.mark.parametrize(
-    "text",
-    [
-        "OUI",
-        "oui",
-        "Ouiii merci",
-        "oui c'est bon",
-        "Je confirme",
-        "ok je serai là",
-        "OK",
-        "D'accord, à demain !",
-        "Parfait, à demain",
-        "ça marche",
-        "c bon",
-        "j'y serai",
-        "👍",
-        "✅",
-        "YES",
-        "yes please",
-        "Confirmed",
-        "I'll be there",
-        "see you then",
-        "See you tomorrow!",
-        "Sounds good",
-        "Non je n'ai pas oublié, je serai là",
-    ],
+    ("text", "confirmed"),
+    [(text, True) for text in CONFIRMATIONS] + [(text, False) for text in CANCELLATIONS],
 )
-def test_a_confirmation_is_read_in_french_and_english(text: str) -> None:
+def test_a_confirmation_or_a_cancellation_is_read_in_french_and_english(text: str, confirmed: bool) -> None:
     answer = appointment_answer(text)
     assert answer is not None, text
-    assert answer.confirmed is True
+    assert answer.confirmed is confirmed
     assert answer.cues
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "NON",
-        "non merci",
-        "Nooon",
-        "j'annule",
-        "Je dois annuler",
-        "je ne pourrai pas venir",
-        "Je ne pourrai pas être là, désolé",
-        "je ne serai pas là",
-        "je n'y serai pas",
-        "je peux pas venir",
-        "Empêchement, désolée",
-        "un imprévu, je ne viendrai pas",
-        "Oui désolée je ne pourrai pas venir",
-        "NO",
-        "cancel",
-        "I need to cancel",
-        "can't make it",
-        "Sorry, I won't be able to come",
-        "❌",
-    ],
-)
-def test_a_cancellation_is_read_in_french_and_english(text: str) -> None:
-    answer = appointment_answer(text)
-    assert answer is not None, text
-    assert answer.confirmed is False
 
 
 @pytest.mark.parametrize(

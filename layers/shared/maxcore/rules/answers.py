@@ -168,7 +168,7 @@ def survey_score(text: str) -> SurveyScore | None:
     Parameters
     ----------
     text
-        The message as the lead wrote it.
+        The reply to a survey, as the lead wrote it (emoji and typos included).
 
     Returns
     -------
@@ -292,7 +292,7 @@ def appointment_answer(text: str) -> AppointmentAnswer | None:
     Parameters
     ----------
     text
-        The message as the lead wrote it.
+        The reply to a reminder, in French or English.
 
     Returns
     -------
