@@ -131,6 +131,21 @@ def test_a_score_to_a_survey_is_on_the_timeline_and_in_the_lead_summary(
     assert summary["last_survey_score_at"] == answer["occurred_at"]
 
 
+def test_a_score_that_asks_for_a_call_keeps_its_intent_and_opens_the_hot_alert(
+    tenant: str, lead_id: str, fanout_queue: str
+) -> None:
+    # Given a satisfaction survey sent to the lead
+    _send_template(tenant, lead_id, "satisfaction_survey", SURVEY)
+
+    # When the lead scores it with praise, and asks to be called back
+    answer = _answer(tenant, "5/5 super accueil, rappelez-moi pour la suite", "SM" + "d0" * 16, fanout_queue)
+
+    # Then the score is recorded, and the call request is still a hot reply for the rep
+    assert answer["metadata"]["survey_score"] == 5
+    assert answer["intent"] == "meeting_request"
+    assert "HotLead24h" in _open_alerts(tenant)
+
+
 def test_a_digit_with_no_survey_sent_is_just_a_text(tenant: str, lead_id: str, fanout_queue: str) -> None:
     # Given a lead who got an ordinary message, no survey
     sent = ApiClient("functions/messaging/", tenant).post(

@@ -54,6 +54,7 @@ from maxcore.rules.summary import answered_only, apply_activity
         ("5 merci beaucoup 😀", 5),
         ("4/5 très bon accueil", 4),
         ("5/5 !!! 5 étoiles", 5),
+        ("Excellent ⭐⭐⭐⭐⭐", 5),
     ],
 )
 def test_a_rating_from_1_to_5_is_read_in_its_usual_forms(text: str, score: int) -> None:
@@ -206,10 +207,28 @@ def test_an_answer_is_read_against_the_category_of_the_message_it_answers() -> N
 
 
 def test_an_answer_covers_the_intent_cues_it_explains_and_not_the_others() -> None:
-    answer = read_answer(APPOINTMENT_REMINDER, "Oui, je serai là. Et vous faites des devis ?")
+    # Given a confirmation that also asks for a quote, and a score with praise and a call request
+    confirmation = read_answer(APPOINTMENT_REMINDER, "Oui, je serai là. Et vous faites des devis ?")
+    score = read_answer(SATISFACTION_SURVEY, "5/5 super accueil, rappelez-moi pour la suite")
+    assert confirmation is not None
+    assert score is not None
+
+    # Then the yes and the praise are part of the answer; the quote and the call are not
+    assert confirmation.covers(["Oui", "je serai là"])
+    assert not confirmation.covers(["Oui", "devis"])
+    assert score.covers(["SUPER"])
+    assert not score.covers(["super", "rappelez-moi"])
+    assert [c.pattern for c in score.cues] == ["score:n/5", "any:praise"]
+
+
+def test_the_cues_of_a_mixed_answer_list_the_winning_side_first() -> None:
+    answer = appointment_answer("Oui désolée, je ne pourrai pas venir")
     assert answer is not None
-    assert answer.covers(["Oui", "je serai là"])
-    assert not answer.covers(["Oui", "devis"])
+    assert answer.confirmed is False
+    assert [(c.pattern, c.matched) for c in answer.cues] == [
+        ("fr:je ne pourrai pas", "je ne pourrai pas venir"),
+        ("any:oui/ok/yes", "Oui"),
+    ]
 
 
 # --- the lead's summary ---------------------------------------------------------------------------

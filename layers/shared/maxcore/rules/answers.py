@@ -18,7 +18,8 @@ stars (``4 étoiles``, ``⭐⭐⭐⭐``, ``★★★☆☆``), a number after a 
 ``I'd give it a 4``), or a leading digit followed by punctuation or a word of praise (``5, super
 accueil``, ``5 merci``). A number is not a score when it belongs to a longer number (``10``,
 ``06 12 34 56 78``, ``4,5``), is followed by a unit (``4h``, ``4 voitures``, ``5 minutes``), or when
-the message holds two different scores (``3 ou 4``).
+the message holds two different scores (``3 ou 4``). Words of praise around a score (``merci``,
+``super``, ``top``...) are kept as cues too: they belong to the answer, they are no buying signal.
 
 :func:`appointment_answer` decides between a confirmation and a cancellation. Phrases come first
 (``je confirme``, ``je serai là``, ``see you then``; ``j'annule``, ``je ne pourrai pas venir``,
@@ -78,7 +79,7 @@ class AnswerCue:
 
 @dataclass(frozen=True)
 class SurveyScore:
-    """A 1-5 rating and the cues it was read from."""
+    """A 1-5 rating, the cues it was read from, then the words of praise around it."""
 
     score: int
     cues: tuple[AnswerCue, ...]
@@ -86,7 +87,8 @@ class SurveyScore:
 
 @dataclass(frozen=True)
 class AppointmentAnswer:
-    """Whether the lead confirms (True) or cancels (False) the appointment, and why."""
+    """Whether the lead confirms (True) or cancels (False) the appointment, and why: the cues of the
+    side that won first (phrases, then words), then those it outweighed."""
 
     confirmed: bool
     cues: tuple[AnswerCue, ...]
@@ -124,7 +126,7 @@ _UNIT = (
 _END = r"[\s.!,;:)~*♥❤️😀-🙏👍👌🌟⭐✨]*$"
 _PRAISE = (
     r"(?:merci|thanks|thank you|thx|super|top|parfait|parfaite|genial|excellent|excellente|bravo"
-    r"|great|perfect|awesome|tres bien|very good|nickel|impeccable|au top)\b"
+    r"|great|perfect|awesome|tres bien|very good|nickel|impeccable|au top|ravie?|satisfaite?|love)\b"
 )
 _STAR = r"(?:⭐|★|🌟|✭|✮|✯)"
 
@@ -153,10 +155,14 @@ _SCORE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+STARS_AFTER = 30
+"""How many characters of words may come before drawn stars ("Excellent ⭐⭐⭐⭐⭐")."""
+
+
 def _stars(text: str) -> SurveyScore | None:
-    """Stars drawn rather than counted, first in the message: ``⭐⭐⭐⭐``, ``★★★☆☆ merci``."""
+    """Stars drawn rather than counted, in a message with no other number: ``⭐⭐⭐⭐``, ``★★★☆☆ merci``."""
     found = re.search(r"(?:" + _STAR + r"\ufe0f?\s*){1,5}(?:☆\s*)*", text)
-    if found is None or text[: found.start()].strip() or re.search(r"\d", text[found.end() :]):
+    if found is None or len(text[: found.start()].strip()) > STARS_AFTER or re.search(r"\d", text):
         return None
     count = len(re.findall(_STAR, found.group()))
     return SurveyScore(count, (AnswerCue("score:drawn stars", found.group().strip()),))
@@ -186,6 +192,8 @@ def survey_score(text: str) -> SurveyScore | None:
             cues.append(AnswerCue(name, text[match.start() : match.end()].strip()))
     if len(scores) != 1:
         return None
+    # Praise around a score is part of the answer, not a buying signal: kept as cues too.
+    cues += [AnswerCue("any:praise", text[m.start() : m.end()]) for m in re.finditer(r"\b" + _PRAISE, folded)]
     return SurveyScore(scores.pop(), tuple(cues))
 
 
@@ -320,7 +328,8 @@ def appointment_answer(text: str) -> AppointmentAnswer | None:
     strong, weak = sides[confirmed]
     if not strong and "?" in text:
         return None
-    return AppointmentAnswer(confirmed, tuple(strong + weak))
+    outvoted = sides[not confirmed]
+    return AppointmentAnswer(confirmed, (*strong, *weak, *outvoted[0], *outvoted[1]))
 
 
 # --- what an answer records -----------------------------------------------------------------------
