@@ -18,7 +18,6 @@ from maxcore.dal.activities import ActivityRepository
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.intent import Intent
-from maxcore.rules.answers import ANSWER_WINDOWS, could_answer, read_answer
 from maxcore.rules.summary import MESSAGE_CHANNELS
 
 if TYPE_CHECKING:
@@ -48,6 +47,10 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
         rules read nothing but the answer itself ("OUI" is no buying signal); a message that says
         more than its answer ("4/5, et pouvez-vous me rappeler ?") keeps the intent read.
     """
+    # Imported on the first reply read: its rules compile when imported (about 10 ms), which the
+    # functions that only record outbound messages should not pay at cold start.
+    from maxcore.rules.answers import ANSWER_WINDOWS, could_answer, read_answer
+
     text = activity.preview or ""
     if (
         activity.direction is not Direction.IN
