@@ -142,8 +142,10 @@ def test_a_score_that_asks_for_a_call_keeps_its_intent_and_opens_the_hot_alert(
 
     # Then the score is recorded, and the call request is still a hot reply for the rep
     assert answer["metadata"]["survey_score"] == 5
+    assert "answer_to" not in answer["metadata"]
     assert answer["intent"] == "meeting_request"
     assert "HotLead24h" in _open_alerts(tenant)
+    assert _lead(tenant)["summary"]["last_survey_score"] == 5
 
 
 def test_a_digit_with_no_survey_sent_is_just_a_text(tenant: str, lead_id: str, fanout_queue: str) -> None:

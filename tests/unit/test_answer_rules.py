@@ -191,11 +191,8 @@ def test_an_answer_is_read_against_the_category_of_the_message_it_answers() -> N
 
     # Then each reads in its own terms, and a follow-up takes no answers
     assert survey is not None
-    assert survey.metadata() == {
-        "answer_to": "satisfaction_survey",
-        "survey_score": 4,
-        "answer_cues": ["score:alone: 4"],
-    }
+    assert survey.answer_to == "satisfaction_survey"
+    assert survey.metadata() == {"survey_score": 4, "answer_cues": ["score:alone: 4"]}
     assert reminder is not None
     assert reminder.metadata()["appointment"] == "confirmed"
     assert read_answer(APPOINTMENT_REMINDER, "non")
@@ -233,6 +230,7 @@ def test_the_cues_of_a_mixed_answer_list_the_winning_side_first() -> None:
 
 # --- the lead's summary ---------------------------------------------------------------------------
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+SURVEY_ID = "01JCCCCCCCCCCCCCCCCCCCCCCC"
 
 
 def _inbound(at: datetime, **metadata: object) -> Activity:
@@ -251,10 +249,14 @@ def _inbound(at: datetime, **metadata: object) -> Activity:
 def test_the_summary_keeps_the_latest_score_and_knows_an_answer_is_no_sales_reply() -> None:
     # Given a lead who scores 4, then an older score of 2 arrives late
     first = NOW - timedelta(hours=1)
-    answer = _inbound(first, answer_to="satisfaction_survey", survey_score=4)
+    answer = _inbound(first, answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=4)
     summary = apply_activity(LeadSummary(), answer, NOW)
     summary = apply_activity(
-        summary, _inbound(first - timedelta(days=1), answer_to="satisfaction_survey", survey_score=2), NOW
+        summary,
+        _inbound(
+            first - timedelta(days=1), answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=2
+        ),
+        NOW,
     )
 
     # Then the latest score stays, and the lead's latest message is an answer only
@@ -262,7 +264,10 @@ def test_the_summary_keeps_the_latest_score_and_knows_an_answer_is_no_sales_repl
     assert summary.last_inbound_at == summary.last_answer_at == first
     assert answered_only(summary)
 
-    # When the lead then writes an ordinary message, Then that one is a reply
-    summary = apply_activity(summary, _inbound(NOW), NOW)
-    assert summary.last_survey_score == 4
+    # When the lead then scores 5 and asks for a call (a score that is also a sales reply)
+    summary = apply_activity(summary, _inbound(NOW, answers=SURVEY_ID, survey_score=5), NOW)
+
+    # Then the score moves, and the lead's latest message is a reply
+    assert (summary.last_survey_score, summary.last_survey_score_at) == (5, NOW)
+    assert summary.last_answer_at == first
     assert not answered_only(summary)

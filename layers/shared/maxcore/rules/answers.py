@@ -352,12 +352,8 @@ class Answer:
     cues: tuple[AnswerCue, ...]
 
     def metadata(self) -> dict[str, object]:
-        """The answer as activity metadata: ``answer_to``, the reading, ``answer_cues``."""
-        return {
-            "answer_to": self.answer_to,
-            **self.reading,
-            "answer_cues": [f"{c.pattern}: {c.matched}" for c in self.cues[:5]],
-        }
+        """The reading as activity metadata, with ``answer_cues`` (``<rule>: <fragment>``)."""
+        return {**self.reading, "answer_cues": [f"{c.pattern}: {c.matched}" for c in self.cues[:5]]}
 
     def covers(self, fragments: Iterable[str]) -> bool:
         """Whether each fragment (the intent rules' cues) lies within the answer's own cues.

@@ -81,7 +81,7 @@ def apply_activity(
 
     if activity.channel in MESSAGE_CHANNELS:
         _apply_to_inbox(updated, activity)
-    if activity.direction is Direction.IN and activity.metadata.get("answer_to"):
+    if activity.direction is Direction.IN and activity.metadata.get("answers"):
         _apply_answer(updated, activity)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
@@ -110,9 +110,11 @@ def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
 
 
 def _apply_answer(summary: LeadSummary, activity: Activity) -> None:
-    """An answer to a survey or a reminder (:mod:`maxcore.rules.answers`): its time, and a survey's score."""
+    """An answer to a survey or a reminder (:mod:`maxcore.services.answers`): a survey's score, and
+    the time of an answer that says nothing else (``answer_to``: no sales reply)."""
     at = activity.occurred_at
-    summary.last_answer_at = _later(summary.last_answer_at, at)
+    if activity.metadata.get("answer_to"):
+        summary.last_answer_at = _later(summary.last_answer_at, at)
     score = activity.metadata.get("survey_score")
     if score is not None and (summary.last_survey_score_at is None or at >= summary.last_survey_score_at):
         summary.last_survey_score, summary.last_survey_score_at = int(score), at

@@ -42,10 +42,11 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
     Returns
     -------
     Activity
-        With ``metadata`` ``answer_to``, ``survey_score`` or ``appointment``, ``answer_cues`` and
-        ``answers`` (the id of the message answered). Its intent becomes ``neutral`` when the intent
-        rules read nothing but the answer itself ("OUI" is no buying signal); a message that says
-        more than its answer ("4/5, et pouvez-vous me rappeler ?") keeps the intent read.
+        With ``metadata`` ``survey_score`` or ``appointment``, ``answer_cues`` and ``answers`` (the
+        id of the message answered). When the intent rules read nothing but the answer itself ("OUI"
+        is no buying signal) it is no sales reply: its intent becomes ``neutral`` and ``answer_to``
+        names the category answered. A message that says more than its answer ("4/5, pouvez-vous me
+        rappeler ?") keeps the intent read and is a reply like any other.
     """
     # Imported on the first reply read: its rules compile when imported (about 10 ms), which the
     # functions that only record outbound messages should not pay at cold start.
@@ -75,6 +76,8 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
     answer = read_answer(category, text)
     if answer is None:
         return activity
-    intent = Intent.NEUTRAL.value if answer.covers(c.matched for c in verdict.cues) else activity.intent
     metadata = {**activity.metadata, **answer.metadata(), "answers": question.id}
-    return activity.model_copy(update={"intent": intent, "metadata": metadata})
+    if not answer.covers(c.matched for c in verdict.cues):
+        return activity.model_copy(update={"metadata": metadata})
+    metadata["answer_to"] = answer.answer_to
+    return activity.model_copy(update={"intent": Intent.NEUTRAL.value, "metadata": metadata})
