@@ -603,6 +603,26 @@ def test_help_gets_its_answer_and_raises_no_unread(tenant: str) -> None:
     assert (row["unread"], row["preview"], row["opted_out"]) == (0, "Vous êtes ouverts samedi ?", [])
 
 
+def test_a_whatsapp_stop_opens_no_conversation_a_send_could_use(tenant: str, fake_twilio: FakeTwilio) -> None:
+    # Given the WhatsApp channel set up, and a number that never wrote before sends STOP on WhatsApp
+    assert (
+        messaging(tenant).request("PUT", "/channels/whatsapp", json_body={"sender": OUR_NUMBER}).status == 200
+    )
+    assert webhook(inbound(tenant, "STOP", "SM" + "b4" * 16, whatsapp=True))["statusCode"] == 200
+    lead_id = leads(tenant).get("/leads").body["items"][0]["id"]
+
+    # When the rep tries to answer within the 24 hours a message would have opened
+    refused = messaging(tenant).post(
+        "/messages", {"lead_id": lead_id, "channel": "whatsapp", "body": "Bonjour"}
+    )
+
+    # Then the send is refused as opted out: the STOP opened nothing, and Twilio is never called
+    assert refused.status == 409
+    assert refused.body["error"]["code"] == "opted_out"
+    assert fake_twilio.requests == []
+    assert conversations(tenant) == []
+
+
 def test_a_sentence_that_contains_stop_is_a_message(tenant: str) -> None:
     # When a lead writes a sentence in which "stop" is only a word
     text = "Stop, je préfère que vous m'appeliez demain matin"
