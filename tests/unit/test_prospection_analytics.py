@@ -146,6 +146,11 @@ def test_an_empty_overview_is_all_zeros() -> None:
         "interactions": 0,
         "replied": 0,
         "reply_rate": 0.0,
+        "positive_replied": 0,
+        "positive_reply_rate": 0.0,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 0,
     }
 

@@ -75,7 +75,11 @@ class InboundService:
             preview=message.text[:1000] or None,
             provider_message_id=message.provider_message_id,
             occurred_at=message.received_at,
-            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
+            metadata={
+                "keyword": None if keyword is None else keyword.value,
+                "sender": message.sender,
+                "automatic": message.automatic,
+            },
         )
         try:
             ActivityService(self.tenant_id, self._clock).record(
