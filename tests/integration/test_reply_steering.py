@@ -265,3 +265,20 @@ def test_an_automatic_acknowledgement_changes_nothing(sequence: Sequence) -> Non
     assert (prospect["status"], prospect["decisions"][0]["outcome"]) == ("active", "sent")
     assert sequence.run(sequence.step_two_due) == {"sent": 1}
     assert sequence.overview()["replied"] == 0
+
+
+def test_a_user_s_pause_of_a_prospect_away_does_not_resume_by_itself(sequence: Sequence) -> None:
+    # Given a prospect paused by its out-of-office notice until Monday 23
+    sequence.log_reply("Je suis absent, retour le 21/11.")
+    sequence.evaluate()
+    # When the rep pauses it too
+    path = f"/campaigns/{sequence.campaign_id}/prospects/{sequence.lead_id}"
+    paused = _ok(sequence.api.patch(path, {"status": "paused"}))
+    # Then it is the rep's pause now: no resume date, and the Monday run leaves it alone
+    assert (paused["status"], paused["resume_at"], paused["last_decision"]["code"]) == (
+        "paused",
+        None,
+        "paused_by_user",
+    )
+    assert sequence.run(MON_23_0900_PARIS) == {}
+    assert sequence.sent() == 1

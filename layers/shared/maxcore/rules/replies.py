@@ -24,10 +24,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
+from maxcore.models.activity import Activity
 from maxcore.models.common import Channel
 from maxcore.models.intent import HOT_INTENTS, Intent, ReplyKind
 from maxcore.models.lead import LeadStatus
+
+if TYPE_CHECKING:
+    from maxcore.rules.intent import Classification
+
+_MESSAGING = frozenset(channel.value for channel in Channel)
+"""Activity channels that are messaging channels (a call or a note has none to revoke)."""
 
 ABSENCE_WITHOUT_DATE = timedelta(days=7)
 """How long an out-of-office notice that names no return date pauses the sequences."""
@@ -43,9 +51,6 @@ REASON_CODES: dict[ReplyKind, str] = {
 
 ENDING_CODES = frozenset(REASON_CODES[kind] for kind in (ReplyKind.HOT, ReplyKind.DECLINE, ReplyKind.OPT_OUT))
 """The reason codes of a sequence that a person's reply ended."""
-
-HUMAN_KINDS = frozenset({ReplyKind.HOT, ReplyKind.NEUTRAL, ReplyKind.DECLINE, ReplyKind.OPT_OUT})
-"""Messages a person wrote: the conversation moves (last inbound time, WhatsApp window)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,24 @@ def reply_effect(
     if intent in HOT_INTENTS:
         return _human(ReplyKind.HOT, positive=True)
     return _human(ReplyKind.NEUTRAL)
+
+
+def inbound_effect(activity: Activity, verdict: Classification | None, country: str) -> ReplyEffect:
+    """What an inbound activity does, from the classifier's verdict on its text (None without text).
+
+    A machine sent it when the activity says so (``metadata["automatic"]``, from the e-mail's
+    headers) or when the classifier reads its text as an automatic answer.
+    """
+    channel = activity.channel.value
+    return reply_effect(
+        None if verdict is None else verdict.intent,
+        automatic=bool(activity.metadata.get("automatic")) or (verdict is not None and verdict.automatic),
+        channel=Channel(channel) if channel in _MESSAGING else None,
+        received_at=activity.occurred_at,
+        country=country,
+        return_date=None if verdict is None else verdict.return_date,
+        every_channel=verdict is not None and verdict.every_channel,
+    )
 
 
 def _human(

@@ -50,8 +50,8 @@ from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
-from maxcore.rules.replies import ReplyEffect, reply_effect
-from maxcore.rules.summary import MESSAGE_CHANNELS, apply_activity
+from maxcore.rules.replies import ReplyEffect, inbound_effect
+from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import tenant_settings
@@ -258,17 +258,9 @@ class ActivityService:
 
     def _reply_effect(self, activity: Activity, verdict: Classification | None) -> ReplyEffect:
         """What an inbound activity does; the tenant's country is read only for an absence notice."""
-        intent = None if verdict is None else verdict.intent
-        away = intent is Intent.OUT_OF_OFFICE
-        return reply_effect(
-            intent,
-            automatic=bool(activity.metadata.get("automatic")) or (verdict is not None and verdict.automatic),
-            channel=Channel(activity.channel.value) if activity.channel in MESSAGE_CHANNELS else None,
-            received_at=activity.occurred_at,
-            country=tenant_settings(self.tenant_id).default_country if away else DEFAULT_COUNTRY,
-            return_date=None if verdict is None else verdict.return_date,
-            every_channel=verdict is not None and verdict.every_channel,
-        )
+        away = verdict is not None and verdict.intent is Intent.OUT_OF_OFFICE
+        country = tenant_settings(self.tenant_id).default_country if away else DEFAULT_COUNTRY
+        return inbound_effect(activity, verdict, country)
 
     def timeline(
         self, lead_id: str, limit: int, cursor: str | None
