@@ -302,6 +302,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Séquence arrêtée : le prospect a répondu. À vous de jouer !",
         "en": "Sequence stopped: the prospect replied. Over to you!",
     },
+    "prospection.declined": {
+        "fr": (
+            "Séquence arrêtée : le prospect a décliné. M.A.X. vous suggère de le passer en « perdu », "
+            "à vous de décider."
+        ),
+        "en": "Sequence stopped: the prospect declined. M.A.X. suggests marking them lost; your call.",
+    },
+    "prospection.unsubscribed": {
+        "fr": (
+            "Séquence arrêtée : le prospect a demandé à ne plus être contacté. Son consentement est "
+            "retiré, M.A.X. ne lui écrira plus."
+        ),
+        "en": (
+            "Sequence stopped: the prospect asked not to be contacted again. Their consent is "
+            "withdrawn; M.A.X. won't write to them."
+        ),
+    },
+    "prospection.out_of_office": {
+        "fr": (
+            "Séquence en pause : le prospect est absent (réponse d'absence). "
+            "Elle reprendra toute seule {until}."
+        ),
+        "en": "Sequence paused: the prospect is away (out-of-office reply). It resumes by itself {until}.",
+    },
     "prospection.blacklisted": {
         "fr": "Séquence arrêtée : l'adresse du prospect est sur votre liste noire.",
         "en": "Sequence stopped: the prospect's address is on your blacklist.",

@@ -83,6 +83,7 @@ class InboundService:
                 "keyword": None if keyword is None else keyword.value,
                 "command": command,
                 "sender": message.sender,
+                "automatic": message.automatic,
             },
         )
         try:

@@ -30,13 +30,13 @@ def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
         report = AlertService(message.tenant_id).evaluate_lead(message.lead_id)
     except NotFoundError:
         return {"lead_id": message.lead_id, "lead_deleted": True}
-    # A reply stops the lead's sequences now, not only when their next step comes due.
-    stopped = Sequencer(message.tenant_id).stop_on_reply(message.lead_id)
+    # A reply steers the lead's sequences now (stops or pauses them), not only when a step comes due.
+    steered = Sequencer(message.tenant_id).apply_reply(message.lead_id)
     return {
         "lead_id": message.lead_id,
         "opened": report.opened,
         "resolved": report.resolved,
-        "sequences_stopped": stopped,
+        "sequences_steered": steered,
     }
 
 
