@@ -44,7 +44,7 @@ ATTACHMENTS_MAX = 20
 _SPACES = re.compile("[\u00a0\u202f\u2007]")
 # "Le ... a écrit :" or "On ... wrote:" that Gmail wrapped over two or three lines.
 _WRAPPED_HEADER = re.compile(
-    r"^(?:>[ \t]?)*(?:Le|On)\s[^\n]{0,200}(?:\n[^\n]{0,200}){1,2}?(?:a écrit|wrote)\s?:[ \t]*$",
+    r"^(?:>[ \t]?)*(?:Le|On)\s[^\n]{0,200}(?:\n[^\n]{0,200}){0,2}?(?:a\s+écrit|wrote)\s?:[ \t]*$",
     re.MULTILINE,
 )
 _QUOTED_LINE = re.compile(r"^[ \t]*>")
