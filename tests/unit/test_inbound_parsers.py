@@ -806,6 +806,7 @@ EXPECTED_TYPES = {
     "webhooks_resend_clicked.json": DeliveryUpdate,
     "webhooks_resend_bounced.json": DeliveryUpdate,
     "webhooks_resend_complained.json": DeliveryUpdate,
+    "webhooks_resend_received.json": InboundEmailNotice,
     "webhooks_telegram_message.json": InboundMessage,
     "webhooks_telegram_start.json": InboundMessage,
 }
