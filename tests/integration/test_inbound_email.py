@@ -154,6 +154,30 @@ def test_a_french_reply_is_read_in_full_and_its_opt_out_revokes_the_email_consen
     assert [j.job for j in queued_jobs(fanout_queue)] == [Job.EVALUATE_LEAD]
 
 
+def test_a_long_emails_opt_out_at_its_end_counts_and_its_whole_text_is_kept(
+    tenant: str, fanout_queue: str, resend: FakeResend
+) -> None:
+    # Given a long e-mail (well past a preview) whose last sentence asks to stop
+    email_id = str(uuid.uuid4())
+    body = (
+        "Bonjour Julien,\n\n"
+        + " ".join(["Nous avons relu votre proposition en équipe et comparé avec nos outils actuels."] * 30)
+        + "\n\nMerci de ne plus me contacter.\n"
+    )
+    resend.receive(email_id, CLAIRE, INBOX, "Re: Votre proposition", text=body)
+
+    # When it is announced and read
+    assert work(the_read_email_job(tenant, fanout_queue, email_id, "Re: Votre proposition"))
+
+    # Then the preview is its start, the whole text is kept, and the opt-out at its end is honoured
+    lead_id, (activity,) = claires_activities(tenant)
+    assert len(activity["preview"]) == 1000
+    assert activity["metadata"]["text"] == body.strip()
+    assert activity["intent"] == "unsubscribe"
+    lead = ApiClient("functions/leads/", tenant).get(f"/leads/{lead_id}").body
+    assert lead["consent"]["email"]["granted"] is False
+
+
 def test_an_html_only_email_is_read_as_text(tenant: str, fanout_queue: str, resend: FakeResend) -> None:
     # Given an e-mail with only an HTML part, its history in a blockquote
     email_id = str(uuid.uuid4())
