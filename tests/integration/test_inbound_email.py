@@ -59,6 +59,13 @@ def resend(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResend]:
     reset_settings()
 
 
+def claire_writes(resend: FakeResend, subject: str, **parts: Any) -> str:
+    """Register Claire's e-mail to the tenant's inbox at the fake Resend; return its id."""
+    email_id = str(uuid.uuid4())
+    resend.receive(email_id, f"Claire Petit <{CLAIRE}>", INBOX, subject, **parts)
+    return email_id
+
+
 def announce(tenant: str, email_id: str, subject: str, svix_id: str | None = None) -> dict[str, Any]:
     """Deliver Resend's signed ``email.received`` for ``email_id`` to the webhooks function."""
     payload = resend_payload(
@@ -115,12 +122,9 @@ def test_a_french_reply_is_read_in_full_and_its_opt_out_revokes_the_email_consen
     tenant: str, fanout_queue: str, resend: FakeResend
 ) -> None:
     # Given Claire's Gmail reply: her answer, a signature and the quoted history
-    email_id = str(uuid.uuid4())
     subject = "Re: Votre planning atelier"
-    resend.receive(
-        email_id,
-        f"Claire Petit <{CLAIRE}>",
-        INBOX,
+    email_id = claire_writes(
+        resend,
         subject,
         text=(EMAILS / "gmail_fr_unsubscribe.txt").read_text(encoding="utf-8"),
         headers={"in-reply-to": "<first@max.example.com>", "references": "<first@max.example.com>"},
@@ -158,13 +162,12 @@ def test_a_long_emails_opt_out_at_its_end_counts_and_its_whole_text_is_kept(
     tenant: str, fanout_queue: str, resend: FakeResend
 ) -> None:
     # Given a long e-mail (well past a preview) whose last sentence asks to stop
-    email_id = str(uuid.uuid4())
     body = (
         "Bonjour Julien,\n\n"
         + " ".join(["Nous avons relu votre proposition en équipe et comparé avec nos outils actuels."] * 30)
         + "\n\nMerci de ne plus me contacter.\n"
     )
-    resend.receive(email_id, CLAIRE, INBOX, "Re: Votre proposition", text=body)
+    email_id = claire_writes(resend, "Re: Votre proposition", text=body)
 
     # When it is announced and read
     assert work(the_read_email_job(tenant, fanout_queue, email_id, "Re: Votre proposition"))
@@ -180,11 +183,8 @@ def test_a_long_emails_opt_out_at_its_end_counts_and_its_whole_text_is_kept(
 
 def test_an_html_only_email_is_read_as_text(tenant: str, fanout_queue: str, resend: FakeResend) -> None:
     # Given an e-mail with only an HTML part, its history in a blockquote
-    email_id = str(uuid.uuid4())
-    resend.receive(
-        email_id,
-        CLAIRE,
-        INBOX,
+    email_id = claire_writes(
+        resend,
         "Re: Démonstration",
         html=(
             "<div>Bonjour,</div><div><br></div>"
@@ -205,11 +205,8 @@ def test_an_html_only_email_is_read_as_text(tenant: str, fanout_queue: str, rese
 
 def test_an_auto_reply_is_recorded_as_automatic(tenant: str, fanout_queue: str, resend: FakeResend) -> None:
     # Given an auto-reply, marked so by its headers
-    email_id = str(uuid.uuid4())
-    resend.receive(
-        email_id,
-        CLAIRE,
-        INBOX,
+    email_id = claire_writes(
+        resend,
         "Réponse automatique : Votre planning atelier",
         text="Bonjour, je suis absente du bureau jusqu'au 23 novembre inclus.",
         headers={"auto-submitted": "auto-replied", "x-autoreply": "yes"},
@@ -229,8 +226,7 @@ def test_a_fetch_failing_twice_then_succeeding_records_once(
     tenant: str, fanout_queue: str, resend: FakeResend
 ) -> None:
     # Given Resend failing twice (a 503, then a rate limit) before it serves the e-mail
-    email_id = str(uuid.uuid4())
-    resend.receive(email_id, CLAIRE, INBOX, "Re: devis", text="Combien ça coûte pour trois postes ?")
+    email_id = claire_writes(resend, "Re: devis", text="Combien ça coûte pour trois postes ?")
     resend.script = [
         resend_error(503, "internal_server_error", "Service unavailable"),
         resend_error(429, "rate_limit_exceeded", "Too many requests", retry_after=1),
@@ -254,8 +250,7 @@ def test_a_fetch_failing_on_the_last_delivery_records_the_subject(
     tenant: str, fanout_queue: str, resend: FakeResend
 ) -> None:
     # Given Resend answering a proxy's 502 page
-    email_id = str(uuid.uuid4())
-    resend.receive(email_id, CLAIRE, INBOX, "Re: Votre planning atelier", text="Oui, intéressée !")
+    email_id = claire_writes(resend, "Re: Votre planning atelier", text="Oui, intéressée !")
     resend.script = [raw_reply(502, "<html>Bad gateway</html>")] * 2
     job = the_read_email_job(tenant, fanout_queue, email_id, "Re: Votre planning atelier")
 

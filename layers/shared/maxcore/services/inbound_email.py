@@ -15,37 +15,23 @@ Recording twice records once: the e-mail's id is unique per tenant.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from maxcore.channels.resend import ReceivedEmailError
-from maxcore.clock import utcnow
 from maxcore.models.webhook import InboundEmailNotice, InboundMessage
 from maxcore.observability import logger
 from maxcore.rules.email_reply import read_email
 from maxcore.services.channels import ChannelService
-from maxcore.services.inbound import Enqueue, InboundService
-from maxcore.services.queueing import enqueue_lead_evaluation
+from maxcore.services.inbound import InboundService
 from maxcore.services.tenants import tenant_settings
 
 BODY = "body"
 SUBJECT_FALLBACK = "subject_fallback"
 
 
-class InboundEmailService:
-    """The inbound e-mails of one tenant."""
-
-    def __init__(
-        self,
-        tenant_id: str,
-        clock: Callable[[], datetime] = utcnow,
-        enqueue: Enqueue = enqueue_lead_evaluation,
-    ) -> None:
-        self.tenant_id = tenant_id
-        self._clock = clock
-        self._enqueue = enqueue
+class InboundEmailService(InboundService):
+    """The inbound e-mails of one tenant: inbound messages whose text is fetched from Resend."""
 
     def read(self, notice: InboundEmailNotice, last_delivery: bool) -> dict[str, Any]:
         """Fetch, read and record the e-mail of ``notice``; return what was recorded.
@@ -64,9 +50,7 @@ class InboundEmailService:
             if not (exc.permanent or last_delivery):
                 raise
             message, metadata = self._subject_only(notice, str(exc))
-        outcome, _ = InboundService(self.tenant_id, self._clock, self._enqueue).receive(
-            message, tenant_settings(self.tenant_id), metadata
-        )
+        outcome, _ = self.receive(message, tenant_settings(self.tenant_id), metadata)
         return {
             "email_id": notice.email_id,
             "outcome": outcome,
