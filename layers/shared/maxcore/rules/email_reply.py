@@ -72,7 +72,8 @@ def new_text(body: str) -> str:
         The new text, stripped; the whole body (without quoted lines) when no reply is found in it,
         and at most :data:`~maxcore.models.activity.TEXT_MAX` characters (what an activity keeps).
     """
-    text = _SPACES.sub(" ", body.replace("\r\n", "\n"))
+    # The new text comes first: what lies beyond ten times what is kept is history, not worth parsing.
+    text = _SPACES.sub(" ", body[: 10 * TEXT_MAX].replace("\r\n", "\n"))
     text = _WRAPPED_HEADER.sub(lambda m: " ".join(m.group(0).split("\n")), text)
     replies = _reply_message()(text=text, languages=["fr", "en"]).read().replies
     reply = replies[0].body if replies else text
