@@ -41,6 +41,7 @@ def _email(name: str) -> str:
         ),
         ("outlook_fr_message_origine.txt", "Ok pour jeudi 14h à la boutique."),
         ("apple_mail_fr_iphone.txt", "Je suis partant, appelez-moi demain matin."),
+        ("apple_mail_en_iphone.txt", "Stop emailing me please."),
         ("thunderbird_fr_signature.txt", "Bonjour,\n\nCombien ça coûte pour trois postes ?"),
     ],
 )

@@ -210,6 +210,10 @@ def automatic_reason(headers: Mapping[str, str], sender: str) -> str | None:
     ``bulk`` or ``junk``; a delivery or read receipt (``multipart/report`` with its ``report-type``,
     RFC 6522), or a sender that is ``mailer-daemon@`` or ``postmaster@``. ``X-Auto-Response-Suppress``
     only asks others not to answer: alone it does not make the message automatic.
+
+    An out-of-office answer is automatic too (``Auto-Submitted: auto-replied``), yet its text must
+    still be classified: it is ``out_of_office``, which pauses a sequence. The reason marks the
+    message; it does not stop it from being read, and what a reply does lets ``out_of_office`` through.
     """
     named = {name.strip().lower(): value.strip() for name, value in headers.items()}
     submitted = named.get("auto-submitted", "").lower()
