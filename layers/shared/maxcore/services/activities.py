@@ -192,8 +192,8 @@ class ActivityService:
         """
         now = self._clock()
         verdict = None
-        if activity.direction is Direction.IN and activity.preview:
-            verdict = _classify(activity.preview, activity.occurred_at)
+        if activity.direction is Direction.IN and activity.text:
+            verdict = _classify(activity.text, activity.occurred_at)
             activity = activity.model_copy(
                 update={
                     "intent": verdict.intent.value,

@@ -6,8 +6,9 @@ sequences follow through the queue (``enqueue``), never in the provider's reques
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -15,7 +16,14 @@ from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.activity import (
+    PREVIEW_MAX,
+    TEXT_MAX,
+    Activity,
+    ActivityChannel,
+    ActivityStatus,
+    Direction,
+)
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.tenant import Tenant
@@ -43,8 +51,15 @@ class InboundService:
         self._clock = clock
         self._enqueue = enqueue
 
-    def receive(self, message: InboundMessage, tenant: Tenant) -> tuple[str, str | None]:
+    def receive(
+        self, message: InboundMessage, tenant: Tenant, metadata: Mapping[str, Any] | None = None
+    ) -> tuple[str, str | None]:
         """Record an inbound message on its lead (a new lead for an unknown sender).
+
+        The activity's preview is the text's start; a longer text is kept whole (up to
+        :data:`~maxcore.models.activity.TEXT_MAX` characters) in ``metadata["text"]``, and read whole.
+        An automatic message carries its reason in ``metadata["automatic"]``. ``metadata``: what the
+        channel adds (an e-mail's subject and attachments, where its text came from).
 
         Returns the outcome for the provider's log and, for a keyword (HELP, an opt-out on
         Telegram) or a Telegram command (/start gets the welcome), the answer to send back in the
@@ -76,14 +91,16 @@ class InboundService:
             channel=ActivityChannel(message.channel.value),
             direction=Direction.IN,
             status=ActivityStatus.DELIVERED,
-            preview=message.text[:1000] or None,
+            preview=message.text[:PREVIEW_MAX] or None,
             provider_message_id=message.provider_message_id,
             occurred_at=message.received_at,
             metadata={
                 "keyword": None if keyword is None else keyword.value,
                 "command": command,
                 "sender": message.sender,
-                "automatic": message.automatic,
+                **({"text": message.text[:TEXT_MAX]} if len(message.text) > PREVIEW_MAX else {}),
+                **({"automatic": message.automatic} if message.automatic else {}),
+                **(metadata or {}),
             },
         )
         try:
