@@ -139,8 +139,10 @@ def scheduled_event(rule_name: str, detail: Mapping[str, Any] | None = None) -> 
     }
 
 
-def sqs_event(messages: list[tuple[str, str]], queue_name: str = "fanout") -> dict[str, Any]:
-    """An SQS event with the given ``(message_id, body)`` records."""
+def sqs_event(
+    messages: list[tuple[str, str]], queue_name: str = "fanout", receive_count: int = 1
+) -> dict[str, Any]:
+    """An SQS event with the given ``(message_id, body)`` records, each received ``receive_count`` times."""
     arn = f"arn:aws:sqs:eu-west-3:000000000000:{queue_name}"
     return {
         "Records": [
@@ -149,7 +151,7 @@ def sqs_event(messages: list[tuple[str, str]], queue_name: str = "fanout") -> di
                 "receiptHandle": f"handle-{message_id}",
                 "body": body,
                 "attributes": {
-                    "ApproximateReceiveCount": "1",
+                    "ApproximateReceiveCount": str(receive_count),
                     "SentTimestamp": str(int(time.time() * 1000)),
                     "SenderId": "local",
                     "ApproximateFirstReceiveTimestamp": str(int(time.time() * 1000)),

@@ -47,6 +47,7 @@ from maxcore.models.intent import Intent
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
 from maxcore.models.tenant import Tenant
 from maxcore.rules.intent import Classification, classify
+from maxcore.rules.replies import inbound_effect
 from maxcore.rules.summary import apply_activity
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -312,11 +313,10 @@ def generate(scale: Scale, now: datetime = NOW) -> Iterator[tuple[Lead, list[Act
 def logged(
     summary: LeadSummary, activity: Activity, now: datetime, verdict: Classification | None
 ) -> LeadSummary:
-    """The summary after ``activity`` is logged at ``now``, as ``ActivityService.log`` computes it."""
-    updated = apply_activity(summary, activity, now)
-    if verdict is not None and verdict.intent is Intent.OUT_OF_OFFICE and verdict.return_date:
-        updated.out_of_office_until = datetime.combine(verdict.return_date, datetime.min.time(), tzinfo=UTC)
-    return updated
+    """The summary after ``activity`` is logged at ``now``, as ``ActivityService.log`` computes it
+    (the tenants of the benchmark are French)."""
+    effect = inbound_effect(activity, verdict, "FR") if activity.direction is Direction.IN else None
+    return apply_activity(summary, activity, now, effect=effect)
 
 
 def _activity(rng: random.Random, plan: LeadPlan, classified: dict[str, Classification]) -> Activity:

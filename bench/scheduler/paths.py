@@ -57,6 +57,7 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Tenant
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, to_decision
+from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, next_open
 from maxcore.services.composer import Composer
 from maxcore.services.exactly_once import RETRY_AFTER_UPSTREAM
@@ -329,9 +330,11 @@ class _NaiveTenant:
     ) -> Enrollment:
         if verdict.outcome is Outcome.STOPPED:
             changes: dict[str, object] = {"status": EnrollmentStatus.STOPPED, "next_action_at": None}
-            if verdict.code == "replied" and lead.summary.last_inbound_at is not None:
+            if verdict.code in ENDING_CODES and lead.summary.last_inbound_at is not None:
                 changes.update(
-                    replied_at=lead.summary.last_inbound_at, replied_step=e.sent[-1].step if e.sent else None
+                    replied_at=lead.summary.last_inbound_at,
+                    replied_step=e.sent[-1].step if e.sent else None,
+                    reply_kind=lead.summary.last_reply_kind,
                 )
             return e.model_copy(update=changes)
         if verdict.outcome is Outcome.COMPLETED:

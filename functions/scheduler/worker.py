@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger, metrics, tracer
+from maxcore.services.job_queue import FANOUT_MAX_RECEIVES
 from maxcore.services.run_cache import RunCache
 from maxcore.services.scheduling import run_tenant_job
 
@@ -31,11 +32,20 @@ def _record_handler(record: SQSRecord, lambda_context: LambdaContext, run: RunCa
         logger.append_keys(job=message.job.value)
         # The records of a batch share the invocation's time: each stops in time to queue the rest
         # of its work, however much its predecessors used.
-        return run_tenant_job(message, lambda_context, run=run)
+        return run_tenant_job(message, lambda_context, run=run, last_delivery=_last_delivery(record))
     except Exception:
         # The batch processor only reports the message id to SQS: say here what failed, under its id.
         logger.exception("tenant job failed", extra={"message_id": record.message_id})
         raise
+
+
+def _last_delivery(record: SQSRecord) -> bool:
+    """Whether SQS will not deliver the record again: it goes to the DLQ after this many receives.
+
+    A record without a count was not delivered by SQS (built by hand): nothing will deliver it again.
+    """
+    count = record.raw_event.get("attributes", {}).get("ApproximateReceiveCount")
+    return count is None or int(count) >= FANOUT_MAX_RECEIVES
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -554,6 +554,14 @@ def test_fanout_queue_outlasts_the_worker_and_redrives_to_the_dlq(resources: dic
     assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
+def test_the_worker_knows_the_fanout_queues_last_delivery(resources: dict[str, Any]) -> None:
+    # A read_email job records its subject on the last delivery instead of failing into the DLQ.
+    from maxcore.services.job_queue import FANOUT_MAX_RECEIVES
+
+    policy = resources["FanoutQueue"]["Properties"]["RedrivePolicy"]
+    assert policy["maxReceiveCount"] == FANOUT_MAX_RECEIVES
+
+
 # --- observability ---------------------------------------------------------------------------
 
 

@@ -99,8 +99,10 @@ def test_an_out_of_office_reply_records_the_return_date(api: ApiClient, tenant_i
     )
 
     summary = LeadService(tenant_id).get(lead_id).summary
-    assert summary.last_intent == "out_of_office"
+    # Monday 5 January is a working day: the lead is back that day
     assert summary.out_of_office_until == datetime(2026, 1, 5, tzinfo=UTC)
+    # And an absence notice is no reply: neither the last inbound time nor the last intent move
+    assert (summary.last_inbound_at, summary.last_intent) == (None, None)
 
 
 def test_the_timeline_merges_activities_and_alerts_newest_first_and_pages_without_gaps(

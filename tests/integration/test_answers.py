@@ -206,9 +206,10 @@ def test_yes_to_a_reminder_is_a_confirmation_and_no_hot_lead(
 
     # Then the appointment is confirmed, the reply is no buying signal, and no hot alert opens
     assert (answer["metadata"]["appointment"], answer["intent"]) == ("confirmed", "neutral")
+    assert answer["metadata"]["reply_kind"] == "answer"
     assert "HotLead24h" not in _open_alerts(tenant)
     summary = _lead(tenant)["summary"]
-    assert summary["last_answer_at"] == answer["occurred_at"]
+    assert summary["last_reply_kind"] == "answer"
     assert summary["last_intent"] == "neutral"
 
 

@@ -905,7 +905,7 @@ def test_a_reply_after_the_last_step_is_recorded_on_the_completed_sequence(
         )
     )
     for _ in range(2):
-        assert Sequencer(tenant_id, clock=_at(answered)).stop_on_reply(lead_id) == 0
+        assert Sequencer(tenant_id, clock=_at(answered)).apply_reply(lead_id) == 0
     # Then the sequence stays completed, with the reply counted for its step, once
     prospect = _prospect(api, campaign_id, lead_id)
     assert (prospect["status"], prospect["replied_at"] is not None) == ("completed", True)

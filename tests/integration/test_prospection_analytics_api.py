@@ -98,7 +98,7 @@ def _reply(tenant_id: str, lead_id: str, at: datetime, text: str) -> None:
             lead_id=lead_id, channel=ActivityChannel.SMS, direction=Direction.IN, preview=text
         )
     )
-    assert Sequencer(tenant_id, clock=_at(at)).stop_on_reply(lead_id) == 1
+    assert Sequencer(tenant_id, clock=_at(at)).apply_reply(lead_id) == 1
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +174,11 @@ def test_the_overview_counts_prospects_interactions_replies_and_active_campaigns
         "interactions": 5,
         "replied": 2,
         "reply_rate": 0.6667,
+        "positive_replied": 1,
+        "positive_reply_rate": 0.3333,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 1,
     }
 
@@ -189,6 +194,11 @@ def test_the_overview_of_one_campaign_counts_that_campaign_only(played: Played) 
         "interactions": 5,
         "replied": 2,
         "reply_rate": 0.6667,
+        "positive_replied": 1,
+        "positive_reply_rate": 0.3333,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 1,
     }
     assert of_b == {
@@ -197,6 +207,11 @@ def test_the_overview_of_one_campaign_counts_that_campaign_only(played: Played) 
         "interactions": 0,
         "replied": 0,
         "reply_rate": 0.0,
+        "positive_replied": 0,
+        "positive_reply_rate": 0.0,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 0,
     }
 
@@ -248,6 +263,9 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "sent": 4,
             "replied": 1,
             "reply_rate": 0.25,
+            "positive_replied": 1,
+            "positive_reply_rate": 0.25,
+            "opted_out": 0,
         },
         {
             "campaign_id": None,
@@ -258,6 +276,9 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "sent": 2,
             "replied": 1,
             "reply_rate": 0.5,
+            "positive_replied": 0,
+            "positive_reply_rate": 0.0,
+            "opted_out": 0,
         },
     ]
     # And the template's messages and the default ones are counted apart
@@ -364,6 +385,11 @@ def test_a_tenant_without_prospection_gets_zeros_everywhere(tenant_id: str) -> N
         "interactions": 0,
         "replied": 0,
         "reply_rate": 0.0,
+        "positive_replied": 0,
+        "positive_reply_rate": 0.0,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 0,
     }
     stages = _get(api, "/analytics/funnel")["stages"]

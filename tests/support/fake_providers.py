@@ -193,22 +193,75 @@ def _basic(user: str, password: str) -> str:
 
 
 # --- Resend -------------------------------------------------------------------------------------
+_RECEIVING = "/emails/receiving/"
+
+
 @dataclass
 class FakeResend(_FakeProvider):
-    """Resend's ``POST /emails`` (JSON), with its Idempotency-Key semantics.
+    """Resend's ``POST /emails`` (JSON), with its Idempotency-Key semantics, and its receiving API.
 
     A key seen before with the same body answers the first e-mail's id and sends nothing; with a
     different body, a 409 ``invalid_idempotent_request``. Only accepted e-mails remember their key.
     Not modelled: keys expiring after 24 h, and a second request arriving while the first with its
     key is still in progress (Resend's 409 ``concurrent_idempotent_requests``; script it if needed).
+
+    ``GET /emails/receiving/{id}`` serves the e-mails a test registered with :meth:`receive`, in the
+    shape of Resend's "Retrieve received email" (``text``, ``html``, ``headers``, ``attachments``
+    with their size); an unknown id is a 404 ``not_found``, as Resend answers.
     """
 
     api_key: str | None = None
     """When set, ``Authorization: Bearer <api_key>`` is required (else 401 / 403 like Resend)."""
     idempotency: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    received: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The inbound e-mails the receiving API serves, by id."""
+
+    def receive(
+        self,
+        email_id: str,
+        sender: str,
+        to: str,
+        subject: str,
+        *,
+        text: str | None = None,
+        html: str | None = None,
+        headers: dict[str, str] | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        created_at: str = "2026-03-10T08:40:12.126Z",
+    ) -> None:
+        """Register an inbound e-mail; ``attachments``: ``{"filename", "content_type", "size"}`` each."""
+        message_id = f"<{email_id}@mail.example.fr>"
+        self.received[email_id] = {
+            "object": "email",
+            "id": email_id,
+            "to": [to],
+            "from": sender,
+            "created_at": created_at,
+            "subject": subject,
+            "html": html,
+            "text": text,
+            "bcc": [],
+            "cc": [],
+            "reply_to": [],
+            "received_for": [to],
+            "message_id": message_id,
+            "headers": {"message-id": message_id, "subject": subject, **(headers or {})},
+            "attachments": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "content_id": None,
+                    "content_disposition": "attachment",
+                    **attachment,
+                }
+                for attachment in attachments or []
+            ],
+        }
 
     def handle(self, request: RecordedRequest) -> Reply:
-        if request.path.rstrip("/") != "/emails":
+        path = request.path.rstrip("/")
+        if (request.method, path) != ("POST", "/emails") and not (
+            request.method == "GET" and path.startswith(_RECEIVING)
+        ):
             return resend_error(404, "not_found", "The requested endpoint does not exist.")
         if self.api_key is not None:
             given = request.headers.get("authorization", "")
@@ -216,6 +269,9 @@ class FakeResend(_FakeProvider):
                 return resend_error(401, "missing_api_key", "Missing API key in the authorization header.")
             if given != f"Bearer {self.api_key}":
                 return resend_error(403, "invalid_api_key", "API key is invalid")
+        if request.method == "GET":
+            found = self.received.get(path.removeprefix(_RECEIVING))
+            return Reply(200, found) if found else resend_error(404, "not_found", "Email not found")
         email = request.body
         for required in ("from", "to", "subject"):
             if not email.get(required):
@@ -298,12 +354,18 @@ def _handler(fake: _FakeProvider) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
+        def do_GET(self) -> None:
+            self._serve("GET")
+
         def do_POST(self) -> None:
+            self._serve("POST")
+
+        def _serve(self, method: str) -> None:
             length = int(self.headers.get("content-length", "0"))
             raw = self.rfile.read(length)
             headers = {name.lower(): value for name, value in self.headers.items()}
             request = RecordedRequest(
-                method="POST",
+                method=method,
                 path=urlsplit(self.path).path,
                 headers=headers,
                 body=_parse_body(headers.get("content-type", ""), raw),

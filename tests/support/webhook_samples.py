@@ -74,6 +74,8 @@ OUTBOUND_OPTED_OUT_SID = "SMa9538e3a41b07c2caac48b0d3e0ddd08"
 """The SMS M.A.X. tried to send to OPTED_OUT_PHONE through a Messaging Service; failed with 21610."""
 SOPHIE_EMAIL_ID = "eb8d8419-0a0d-4f65-8b69-b81e92b12b17"
 """The e-mail M.A.X. sent Sophie (Resend's email id): delivered, opened, then clicked."""
+INBOUND_EMAIL_ID = "a3e1c9f2-5b7d-4e08-9c61-2f4d8b0e7a15"
+"""Sophie's e-mail reply (Resend's id of the received e-mail, which the worker fetches)."""
 BOUNCED_EMAIL_ID = "6dca2425-648c-4a6b-9cae-2d3f300e6af1"
 COMPLAINED_EMAIL_ID = "7f5c0686-717d-4a89-be1d-d2749f339e21"
 
@@ -536,6 +538,23 @@ def sample_events() -> dict[str, dict[str, Any]]:
             "msg_2tQf2Ca9LdVs5JoMu8RyE6wXhNg",
             -86_400,
             -300,
+        ),
+        # Sophie's reply reaches the tenant's inbox: announced without its body, read by the worker.
+        "webhooks_resend_received.json": _resend_sample(
+            "email.received",
+            INBOUND_EMAIL_ID,
+            EVENTS_DEMO_EMAIL_INBOX,
+            "msg_2tQgH4vN7cRb2WeLk9TsD3yUaXp",
+            300,
+            301,
+            **{
+                "from": f"Sophie Martin <{SOPHIE_EMAIL}>",
+                "subject": "Re: Votre devis personnalisé",
+                "cc": [],
+                "bcc": [],
+                "message_id": "<CAF=3xq-Sophie@mail.example.fr>",
+                "attachments": [],
+            },
         ),
         "webhooks_telegram_message.json": telegram_event(
             tenant,

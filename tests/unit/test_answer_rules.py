@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
-from maxcore.models.lead import LeadSummary
+from maxcore.models.common import Channel
+from maxcore.models.intent import Intent, ReplyKind
+from maxcore.models.lead import Lead, LeadSummary
+from maxcore.models.prospection import Enrollment
 from maxcore.rules.answers import (
     APPOINTMENT_REMINDER,
     SATISFACTION_SURVEY,
@@ -16,7 +19,9 @@ from maxcore.rules.answers import (
     read_answer,
     survey_score,
 )
-from maxcore.rules.summary import answered_only, apply_activity
+from maxcore.rules.prospection import reply_stop
+from maxcore.rules.replies import ReplyEffect, reply_effect
+from maxcore.rules.summary import apply_activity
 
 
 # --- survey scores --------------------------------------------------------------------------------
@@ -228,15 +233,16 @@ def test_the_cues_of_a_mixed_answer_list_the_winning_side_first() -> None:
     ]
 
 
-# --- the lead's summary ---------------------------------------------------------------------------
+# --- what an answer does: the lead's summary, the reply rule, the sequences -------------------------
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 SURVEY_ID = "01JCCCCCCCCCCCCCCCCCCCCCCC"
+LEAD = "01JAAAAAAAAAAAAAAAAAAAAAAA"
 
 
 def _inbound(at: datetime, **metadata: object) -> Activity:
     return Activity(
         id="01JBBBBBBBBBBBBBBBBBBBBBBB",
-        lead_id="01JAAAAAAAAAAAAAAAAAAAAAAA",
+        lead_id=LEAD,
         channel=ActivityChannel.SMS,
         direction=Direction.IN,
         status=ActivityStatus.DELIVERED,
@@ -246,28 +252,65 @@ def _inbound(at: datetime, **metadata: object) -> Activity:
     )
 
 
-def test_the_summary_keeps_the_latest_score_and_knows_an_answer_is_no_sales_reply() -> None:
-    # Given a lead who scores 4, then an older score of 2 arrives late
-    first = NOW - timedelta(hours=1)
-    answer = _inbound(first, answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=4)
-    summary = apply_activity(LeadSummary(), answer, NOW)
-    summary = apply_activity(
-        summary,
-        _inbound(
-            first - timedelta(days=1), answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=2
-        ),
-        NOW,
+def test_an_answer_moves_the_conversation_but_is_no_sales_reply() -> None:
+    # Given the reading of a reply that only answers a reminder ("oui", read as interested)
+    effect = reply_effect(
+        Intent.INTERESTED, automatic=False, channel=Channel.SMS, received_at=NOW, country="FR", answer=True
     )
 
-    # Then the latest score stays, and the lead's latest message is an answer only
+    # Then the answer is a person's reply: it moves the conversation, but ends and opens nothing
+    assert effect.kind is ReplyKind.ANSWER
+    assert (effect.counts_as_reply, effect.counts_as_human_reply) == (True, True)
+    assert (effect.reason_code, effect.positive, effect.suggested_status) == (None, False, None)
+    # And an opt-out or an absence notice is never read as an answer
+    for intent, kind in (
+        (Intent.UNSUBSCRIBE, ReplyKind.OPT_OUT),
+        (Intent.OUT_OF_OFFICE, ReplyKind.OUT_OF_OFFICE),
+    ):
+        assert (
+            reply_effect(
+                intent, automatic=False, channel=Channel.SMS, received_at=NOW, country="FR", answer=True
+            ).kind
+            is kind
+        )
+
+
+def test_the_summary_keeps_the_latest_score_and_the_answer_stops_no_sequence() -> None:
+    # Given a lead enrolled yesterday who scores 4, then an older score of 2 arrives late
+    enrolled = NOW - timedelta(days=1)
+    first = NOW - timedelta(hours=1)
+    answer = _inbound(first, answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=4)
+    late = _inbound(
+        first - timedelta(hours=5), answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=2
+    )
+    answered = ReplyEffect(ReplyKind.ANSWER, counts_as_reply=True, counts_as_human_reply=True)
+    summary = apply_activity(LeadSummary(), answer, NOW, effect=answered)
+    summary = apply_activity(summary, late, NOW, effect=answered)
+
+    # Then the latest score stays, the lead replied, and its sequence goes on
     assert (summary.last_survey_score, summary.last_survey_score_at) == (4, first)
-    assert summary.last_inbound_at == summary.last_answer_at == first
-    assert answered_only(summary)
+    assert (summary.last_inbound_at, summary.last_reply_kind) == (first, ReplyKind.ANSWER)
+    lead = Lead(id=LEAD, first_name="Inès", created_at=enrolled, updated_at=enrolled, summary=summary)
+    enrollment = Enrollment(
+        campaign_id="01JDDDDDDDDDDDDDDDDDDDDDDD",
+        lead_id=LEAD,
+        scenario_id="connexion-douce",
+        scenario_version=1,
+        current_step=2,
+        next_action_at=NOW,
+        enrolled_at=enrolled,
+        updated_at=enrolled,
+    )
+    assert reply_stop(lead, enrollment) is None
 
     # When the lead then scores 5 and asks for a call (a score that is also a sales reply)
-    summary = apply_activity(summary, _inbound(NOW, answers=SURVEY_ID, survey_score=5), NOW)
+    hot = ReplyEffect(
+        ReplyKind.HOT, "replied", counts_as_reply=True, counts_as_human_reply=True, positive=True
+    )
+    summary = apply_activity(summary, _inbound(NOW, answers=SURVEY_ID, survey_score=5), NOW, effect=hot)
 
-    # Then the score moves, and the lead's latest message is a reply
+    # Then the score moves, and that reply ends the sequence
     assert (summary.last_survey_score, summary.last_survey_score_at) == (5, NOW)
-    assert summary.last_answer_at == first
-    assert not answered_only(summary)
+    verdict = reply_stop(lead.model_copy(update={"summary": summary}), enrollment)
+    assert verdict is not None
+    assert verdict.code == "replied"

@@ -18,7 +18,14 @@ from maxcore.channels.inbound import (
 )
 from maxcore.models.activity import ActivityStatus
 from maxcore.models.common import Channel
-from maxcore.models.webhook import DeliveryUpdate, IgnoredEvent, InboundMessage, SuppressionReason
+from maxcore.models.webhook import (
+    SUBJECT_MAX,
+    DeliveryUpdate,
+    IgnoredEvent,
+    InboundEmailNotice,
+    InboundMessage,
+    SuppressionReason,
+)
 from maxcore.rules.webhook_auth import verify_svix, verify_telegram, verify_twilio
 from tests.support.webhook_samples import (
     BOUNCED_EMAIL_ID,
@@ -478,7 +485,7 @@ def test_resend_events_without_an_outcome_are_ignored(kind: str) -> None:
     assert event.kind == kind
 
 
-def test_resend_received_email_is_an_inbound_message_titled_by_its_subject() -> None:
+def test_resend_received_email_is_a_notice_for_the_worker_to_read() -> None:
     # Given Resend announcing an e-mail Sophie wrote to the tenant's inbox
     payload = resend_payload(
         "email.received",
@@ -498,16 +505,35 @@ def test_resend_received_email_is_an_inbound_message_titled_by_its_subject() -> 
     # When it is read
     event = parse_resend(payload)
 
-    # Then it is her message: normalised address, display name, the subject as text (no body in the hook)
-    assert event == InboundMessage(
-        channel=Channel.EMAIL,
-        provider_message_id="a3e1c9f2-5b7d-4e08-9c61-2f4d8b0e7a15",
+    # Then it is a notice of her e-mail (the hook has no body): its id, her normalised address and
+    # display name, our inbox, the subject and the time, what the worker needs to fetch and record it
+    assert event == InboundEmailNotice(
+        email_id="a3e1c9f2-5b7d-4e08-9c61-2f4d8b0e7a15",
         sender=SOPHIE_EMAIL,
         sender_name="Sophie Martin",
         recipient=EVENTS_DEMO_EMAIL_INBOX,
-        text="Re: Votre devis personnalisé",
+        subject="Re: Votre devis personnalisé",
         received_at=datetime(2026, 3, 10, 8, 40, 12, 126_000, tzinfo=UTC),
     )
+    # And, if the body never comes, the subject stands for it
+    fallback = event.subject_only()
+    assert (fallback.channel, fallback.provider_message_id, fallback.text, fallback.subject) == (
+        Channel.EMAIL,
+        "a3e1c9f2-5b7d-4e08-9c61-2f4d8b0e7a15",
+        "Re: Votre devis personnalisé",
+        "Re: Votre devis personnalisé",
+    )
+
+
+def test_resend_received_subject_is_cut_to_a_mail_line() -> None:
+    payload = resend_payload(
+        "email.received", "id-1", EVENTS_DEMO_EMAIL_INBOX, "2026-03-10T08:40:12Z", subject="Re: " + "x" * 5000
+    )
+
+    event = parse_resend(payload)
+
+    assert isinstance(event, InboundEmailNotice)
+    assert len(event.subject) == SUBJECT_MAX
 
 
 def test_resend_received_from_a_bare_address_has_no_name() -> None:
@@ -517,7 +543,7 @@ def test_resend_received_from_a_bare_address_has_no_name() -> None:
 
     event = parse_resend(payload)
 
-    assert isinstance(event, InboundMessage)
+    assert isinstance(event, InboundEmailNotice)
     assert (event.sender, event.sender_name) == (SOPHIE_EMAIL, None)
 
 
@@ -780,6 +806,7 @@ EXPECTED_TYPES = {
     "webhooks_resend_clicked.json": DeliveryUpdate,
     "webhooks_resend_bounced.json": DeliveryUpdate,
     "webhooks_resend_complained.json": DeliveryUpdate,
+    "webhooks_resend_received.json": InboundEmailNotice,
     "webhooks_telegram_message.json": InboundMessage,
     "webhooks_telegram_start.json": InboundMessage,
 }

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maxcore.models.analytics import FunnelStage
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import (
     Campaign,
@@ -146,6 +147,11 @@ def test_an_empty_overview_is_all_zeros() -> None:
         "interactions": 0,
         "replied": 0,
         "reply_rate": 0.0,
+        "positive_replied": 0,
+        "positive_reply_rate": 0.0,
+        "declined": 0,
+        "opted_out": 0,
+        "out_of_office": 0,
         "active_campaigns": 0,
     }
 
@@ -388,3 +394,31 @@ def test_a_message_of_an_unknown_scenario_version_has_no_objective() -> None:
 def test_manual_tasks_are_not_ranked_as_messages() -> None:
     enrollments = [_enrollment(_sent(1, LINKEDIN, None), replied_step=1) for _ in range(6)]
     assert top_messages(enrollments, {}).items == []
+
+
+# --- replies by kind -----------------------------------------------------------------------------------
+def _replied(kind: ReplyKind | None, *sent: SentStep) -> Enrollment:
+    return _enrollment(*sent, replied_step=sent[-1].step).model_copy(update={"reply_kind": kind})
+
+
+def test_the_reply_rate_counts_people_who_answered_and_sets_positives_opt_outs_and_absences_apart() -> None:
+    # Given six prospects contacted at step 1: a hot reply, a neutral one, a decline, a reply from
+    # before replies had a kind, an opt-out, and one whose absence notice paused it (no reply)
+    hot, neutral, declined, older = (
+        _replied(kind, _sent(1)) for kind in (ReplyKind.HOT, ReplyKind.NEUTRAL, ReplyKind.DECLINE, None)
+    )
+    opted_out = _replied(ReplyKind.OPT_OUT, _sent(1))
+    away = _enrollment(_sent(1)).model_copy(update={"out_of_office_at": T0 + D})
+    prospects = [hot, neutral, declined, older, opted_out, away]
+    # When the overview, the funnel and the steps are computed
+    result = overview(prospects, [])
+    stages = funnel(prospects, {})
+    (step,) = steps(prospects).steps
+    # Then four of six answered, one positively; the opt-out and the absence are counted apart
+    assert (result.replied, result.reply_rate) == (4, 0.6667)
+    assert (result.positive_replied, result.positive_reply_rate) == (1, 0.1667)
+    assert (result.declined, result.opted_out, result.out_of_office) == (1, 1, 1)
+    assert [s.count for s in stages.stages[:3]] == [6, 6, 4]
+    assert (stages.positive_replied, stages.opted_out, stages.out_of_office) == (1, 1, 1)
+    assert (step.sent, step.replied, step.positive_replied, step.opted_out) == (6, 4, 1, 1)
+    assert (step.reply_rate, step.positive_reply_rate) == (0.6667, 0.1667)

@@ -246,6 +246,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": "Welcome back! You'll hear from {company} again. Reply STOP at any time to stop.",
     },
+    # Telegram only (the answer to /start), so not held to one SMS.
+    "messaging.telegram_welcome": {
+        "fr": (
+            "Bonjour et bienvenue chez {company} ! Écrivez-nous ici vos questions : une personne de "
+            "l'équipe vous répond. Vous recevrez aussi nos messages dans cette conversation. "
+            "Envoyez /stop à tout moment pour ne plus rien recevoir."
+        ),
+        "en": (
+            "Hello and welcome to {company}! Send us your questions here: someone from our team "
+            "will answer you. You'll also get our messages in this chat. "
+            "Send /stop at any time to stop receiving them."
+        ),
+    },
     # --- prospection: why the scheduler did (or did not do) each step ---------------------------
     "prospection.enrolled": {
         "fr": "Inscrit à la campagne : première étape prévue {until}.",
@@ -288,6 +301,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "prospection.replied": {
         "fr": "Séquence arrêtée : le prospect a répondu. À vous de jouer !",
         "en": "Sequence stopped: the prospect replied. Over to you!",
+    },
+    "prospection.declined": {
+        "fr": (
+            "Séquence arrêtée : le prospect a décliné. M.A.X. vous suggère de le passer en « perdu », "
+            "à vous de décider."
+        ),
+        "en": "Sequence stopped: the prospect declined. M.A.X. suggests marking them lost; your call.",
+    },
+    "prospection.unsubscribed": {
+        "fr": (
+            "Séquence arrêtée : le prospect a demandé à ne plus être contacté. Son consentement est "
+            "retiré, M.A.X. ne lui écrira plus."
+        ),
+        "en": (
+            "Sequence stopped: the prospect asked not to be contacted again. Their consent is "
+            "withdrawn; M.A.X. won't write to them."
+        ),
+    },
+    "prospection.out_of_office": {
+        "fr": (
+            "Séquence en pause : le prospect est absent (réponse d'absence). "
+            "Elle reprendra toute seule {until}."
+        ),
+        "en": "Sequence paused: the prospect is away (out-of-office reply). It resumes by itself {until}.",
     },
     "prospection.blacklisted": {
         "fr": "Séquence arrêtée : l'adresse du prospect est sur votre liste noire.",

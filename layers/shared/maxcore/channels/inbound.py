@@ -40,8 +40,10 @@ from maxcore.models.activity import ActivityStatus
 from maxcore.models.common import Channel
 from maxcore.models.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email
 from maxcore.models.webhook import (
+    SUBJECT_MAX,
     DeliveryUpdate,
     IgnoredEvent,
+    InboundEmailNotice,
     InboundMessage,
     SuppressionReason,
     WebhookEvent,
@@ -228,8 +230,8 @@ def parse_resend(payload: Mapping[str, Any]) -> WebhookEvent:
     message as the error message.
 
     Inbound e-mail (``email.received``): the webhook announces the e-mail without its body (Resend
-    serves the body from its received-emails API), so the message's text is its subject until the
-    body is fetched.
+    serves the body from its receiving API), so it is read as a notice the worker acts on: it
+    fetches the e-mail and records what it says.
 
     Parameters
     ----------
@@ -241,7 +243,8 @@ def parse_resend(payload: Mapping[str, Any]) -> WebhookEvent:
     WebhookEvent
         :class:`DeliveryUpdate` (``sent``, ``delivered``, ``opened``, ``clicked``, ``failed``,
         ``bounced``; ``status=None`` with ``suppress=COMPLAINED`` for a spam complaint),
-        :class:`InboundMessage` for ``email.received``, :class:`IgnoredEvent` for a delay and for
+        :class:`InboundEmailNotice` for ``email.received`` (its subject cut at
+        :data:`~maxcore.models.webhook.SUBJECT_MAX`), :class:`IgnoredEvent` for a delay and for
         every other type (contacts, domains...). ``occurred_at`` and ``received_at`` are the event's
         ``created_at``; ``recipient`` is the first address of ``data.to``.
 
@@ -274,13 +277,12 @@ def parse_resend(payload: Mapping[str, Any]) -> WebhookEvent:
             raise WebhookPayloadError(f"Resend inbound e-mail with an invalid from: {exc}") from exc
         subject = data.get("subject")
         return _build(
-            InboundMessage,
-            channel=Channel.EMAIL,
-            provider_message_id=email_id.strip(),
+            InboundEmailNotice,
+            email_id=email_id.strip(),
             sender=sender,
             sender_name=name.strip() or None,
             recipient=recipient,
-            text=subject if isinstance(subject, str) else "",
+            subject=subject.strip()[:SUBJECT_MAX] if isinstance(subject, str) else "",
             received_at=occurred_at,
         )
     fields: dict[str, Any] = {
@@ -460,7 +462,7 @@ def _int(value: object) -> int | None:
 
 
 # --- Shared -------------------------------------------------------------------------------------
-_Event = TypeVar("_Event", InboundMessage, DeliveryUpdate)
+_Event = TypeVar("_Event", InboundMessage, InboundEmailNotice, DeliveryUpdate)
 
 
 def _build(model: type[_Event], **fields: Any) -> _Event:

@@ -1,12 +1,12 @@
-"""E-mail through Resend, with the resend SDK (imported on first send).
+"""E-mail through Resend, with the resend SDK (imported on first use): sending, and reading received e-mails.
 
 Resend honours an ``Idempotency-Key`` for 24 hours: every try of one logical send carries the
 message's key, so a retry after a timeout that did reach Resend returns the first e-mail's id
 instead of sending a second e-mail.
 
 The SDK is configured through module globals (``resend.api_key``, ``resend.api_url``,
-``resend.default_http_client``), read when a request is made. Each send sets all three, so adapters
-of different tenants take turns safely in one process; concurrent sends from threads with
+``resend.default_http_client``), read when a request is made. Each request sets all three, so
+clients of different tenants take turns safely in one process; concurrent sends from threads with
 different keys would not (Lambda runs one invocation at a time per process).
 """
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from maxcore.channels.base import OutboundMessage, PermanentSendError, SendReceipt, TransientSendError
 from maxcore.models.common import Channel
+from maxcore.models.webhook import ReceivedEmail
 from maxcore.rules.delivery import parse_retry_after
 
 if TYPE_CHECKING:
@@ -30,13 +31,13 @@ _TAG_FORBIDDEN = re.compile(r"[^A-Za-z0-9_-]")
 _TAG_MAX = 256
 # Resend's validation messages name the field in backquotes: "Invalid `to` field. ...".
 _ABOUT_RECIPIENT = re.compile(r"`(to|cc|bcc)`|\brecipient", re.IGNORECASE)
+_FETCH_RETRIED = frozenset({401, 403, 429})
+"""Refusals of a fetch worth asking again: a key being fixed, a rate limit."""
 _CREDENTIALS = frozenset({"missing_api_key", "invalid_api_key", "restricted_api_key"})
 
 
-class ResendAdapter:
-    """Sends e-mails with one Resend API key (a tenant's credentials)."""
-
-    provider = "resend"
+class _ResendClient:
+    """One Resend API key (a tenant's credentials), the API's base URL and a timeout per request."""
 
     def __init__(self, api_key: str, base_url: str | None = None, timeout: float = 10.0) -> None:
         """Keep the key; ``base_url`` replaces ``RESEND_API_URL`` / ``https://api.resend.com``.
@@ -49,6 +50,24 @@ class ResendAdapter:
         self._base_url = base_url.rstrip("/") if base_url else None
         self._timeout = timeout
 
+    def _sdk(self) -> Any:
+        """The resend module, configured for one request with this client's key, URL and timeout."""
+        import resend
+
+        resend.api_key = self._api_key
+        # The SDK reads RESEND_API_URL only when it is first imported; set the URL on every request
+        # so that one client's base_url never leaks into another's requests.
+        resend.api_url = self._base_url or os.environ.get("RESEND_API_URL", DEFAULT_API_URL)
+        # requests takes float seconds; the SDK annotates its timeout as an int.
+        resend.default_http_client = resend.RequestsClient(timeout=self._timeout)  # type: ignore[arg-type]
+        return resend
+
+
+class ResendAdapter(_ResendClient):
+    """Sends e-mails with one Resend API key (a tenant's credentials)."""
+
+    provider = "resend"
+
     def send(self, message: OutboundMessage) -> SendReceipt:
         """Send one e-mail; raise TransientSendError or PermanentSendError."""
         if message.channel is not Channel.EMAIL:
@@ -58,15 +77,9 @@ class ResendAdapter:
         if not message.subject:
             raise PermanentSendError("an e-mail needs a subject")
 
-        import resend
         from resend.exceptions import NoContentError, ResendError
 
-        resend.api_key = self._api_key
-        # The SDK reads RESEND_API_URL only when it is first imported; set the URL on every send so
-        # that one adapter's base_url never leaks into another's sends.
-        resend.api_url = self._base_url or os.environ.get("RESEND_API_URL", DEFAULT_API_URL)
-        # requests takes float seconds; the SDK annotates its timeout as an int.
-        resend.default_http_client = resend.RequestsClient(timeout=self._timeout)  # type: ignore[arg-type]
+        resend = self._sdk()
 
         params: Emails.SendParams = {
             "from": message.sender,
@@ -87,6 +100,52 @@ class ResendAdapter:
             # The key makes a retry safe even if this request did send the e-mail.
             raise TransientSendError("Resend answered without a body") from error
         return SendReceipt(provider=self.provider, provider_message_id=str(response["id"]), status="sent")
+
+
+class ReceivedEmailError(Exception):
+    """A received e-mail could not be fetched; ``permanent`` when asking again cannot help."""
+
+    def __init__(self, reason: str, *, permanent: bool) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class ResendInbox(_ResendClient):
+    """Reads the e-mails Resend received for a tenant, with its API key (the sending one)."""
+
+    def get(self, email_id: str) -> ReceivedEmail:
+        """The received e-mail ``email_id`` (``Emails.Receiving.get``), attachments listed, not downloaded.
+
+        Raises
+        ------
+        ReceivedEmailError
+            Permanent for a 404 (Resend does not have it) and any other refusal of the request
+            (400, 422); transient for the network, a 5xx, a 429, and a refused key (401, 403: the
+            credentials may be fixed before the queue gives up).
+        """
+        from resend.exceptions import NoContentError, ResendError
+
+        resend = self._sdk()
+        try:
+            found = resend.Emails.Receiving.get(email_id)
+        except ResendError as error:
+            status = _status(error.code)
+            transient = (
+                error.error_type == "HttpClientError" or status in (None, 401, 403, 429) or status >= 500
+            )
+            reason = f"Resend {status or '?'} {error.error_type}: {error.message}"
+            raise ReceivedEmailError(reason, permanent=not transient) from error
+        except NoContentError as error:
+            raise ReceivedEmailError("Resend answered without a body", permanent=False) from error
+        return ReceivedEmail.model_validate(
+            {
+                "subject": found.get("subject") or "",
+                "text": found.get("text"),
+                "html": found.get("html"),
+                "headers": {str(k): str(v) for k, v in (found.get("headers") or {}).items()},
+                "attachments": list(found.get("attachments") or []),
+            }
+        )
 
 
 def _tags(tags: dict[str, str]) -> list[Tag]:

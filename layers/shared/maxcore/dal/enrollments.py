@@ -1,7 +1,8 @@
 """The enrollment repository: prospects of a campaign, the due-time index, and the campaign's interactions.
 
-An enrollment is in the due index (GSI2, sharded per tenant) only while it may run: active, not held by
-a paused campaign, not waiting for an approval. Its GSI2 sort key is its due time, or the end of its
+An enrollment is in the due index (GSI2, sharded per tenant) only while it may run: active or paused by
+an out-of-office reply (it resumes by itself), not held by a paused campaign, not waiting for an
+approval; a user's pause takes it out. Its GSI2 sort key is its due time, or the end of its
 lease while a worker holds it, so a worker that dies leaves the step due again once the lease ends.
 Every change is conditional on the state it was decided from: the GSI2 sort key as read (which moves
 with every transition), or the claim token of the worker that holds the step.
@@ -24,6 +25,7 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, timeline_position
 from maxcore.dal.items import EnrollmentItem, InteractionItem
 from maxcore.errors import NotFoundError
+from maxcore.models.intent import ReplyKind
 from maxcore.models.prospection import (
     Approval,
     Decision,
@@ -184,7 +186,7 @@ class EnrollmentRepository(TenantRepository):
             item.update(
                 actions=actions,
                 condition=(EnrollmentItem.GSI2SK == due.due_key)  # noqa: SIM300
-                & (EnrollmentItem.status == EnrollmentStatus.ACTIVE.value)
+                & _may_run()
                 & (EnrollmentItem.current_step == e.current_step),
             )
         except UpdateError as exc:
@@ -308,6 +310,9 @@ class EnrollmentRepository(TenantRepository):
             decisions=_dump(e.decisions),
             replied_at=e.replied_at,
             replied_step=e.replied_step,
+            reply_kind=None if e.reply_kind is None else e.reply_kind.value,
+            resume_at=e.resume_at,
+            out_of_office_at=e.out_of_office_at,
             enrolled_at=e.enrolled_at,
             updated_at=e.updated_at,
             GSI1PK=keys.lead_enrollment_gsi1pk(self.tenant_id, e.lead_id),
@@ -321,7 +326,8 @@ class EnrollmentRepository(TenantRepository):
 
 def due_keys(tenant_id: str, e: Enrollment) -> tuple[str, str] | None:
     """The enrollment's place in the due index, or ``None`` when it may not run."""
-    if e.status is not EnrollmentStatus.ACTIVE or e.held or e.next_action_at is None:
+    may_run = e.status is EnrollmentStatus.ACTIVE or e.paused_until_return
+    if not may_run or e.held or e.next_action_at is None:
         return None
     return (
         keys.due_gsi2pk(tenant_id, keys.due_shard(e.campaign_id, e.lead_id)),
@@ -351,6 +357,15 @@ def _state_actions(tenant_id: str, e: Enrollment) -> list[Action]:
         actions.append(EnrollmentItem.replied_at.set(e.replied_at))
     if e.replied_step is not None:
         actions.append(EnrollmentItem.replied_step.set(e.replied_step))
+    if e.reply_kind is not None:
+        actions.append(EnrollmentItem.reply_kind.set(e.reply_kind.value))
+    if e.out_of_office_at is not None:
+        actions.append(EnrollmentItem.out_of_office_at.set(e.out_of_office_at))
+    actions.append(
+        EnrollmentItem.resume_at.set(e.resume_at)
+        if e.resume_at is not None
+        else EnrollmentItem.resume_at.remove()
+    )
     due = due_keys(tenant_id, e)
     if due is None:
         actions += [EnrollmentItem.GSI2PK.remove(), EnrollmentItem.GSI2SK.remove()]
@@ -371,9 +386,7 @@ def _guard_condition(guard: Guard) -> Condition:
     if guard.claim_token is not None:
         return EnrollmentItem.claim_token == guard.claim_token
     if guard.due_key is not None:
-        unclaimed: Condition = (EnrollmentItem.GSI2SK == guard.due_key) & (  # noqa: SIM300
-            EnrollmentItem.status == EnrollmentStatus.ACTIVE.value
-        )
+        unclaimed: Condition = (EnrollmentItem.GSI2SK == guard.due_key) & _may_run()  # noqa: SIM300
         return unclaimed
     if guard.statuses and guard.step is not None:
         # A user's change never races a worker holding the step: no claim may be in force.
@@ -384,6 +397,16 @@ def _guard_condition(guard: Guard) -> Condition:
         )
         return by_user
     raise ValueError("a transition needs a guard")
+
+
+def _may_run() -> Condition:
+    """Active, or paused until the lead is back (a user's pause has no ``resume_at``)."""
+    active: Condition = EnrollmentItem.status == EnrollmentStatus.ACTIVE.value
+    paused: Condition = (
+        EnrollmentItem.status == EnrollmentStatus.PAUSED.value
+    ) & EnrollmentItem.resume_at.exists()
+    either: Condition = active | paused
+    return either
 
 
 def _conditional(exc: Exception) -> bool:
@@ -415,6 +438,9 @@ def enrollment_from_item(item: EnrollmentItem) -> Enrollment:
         decisions=[Decision.model_validate(d) for d in json.loads(item.decisions or "[]")],
         replied_at=item.replied_at,
         replied_step=None if item.replied_step is None else int(item.replied_step),
+        reply_kind=None if item.reply_kind is None else ReplyKind(item.reply_kind),
+        resume_at=item.resume_at,
+        out_of_office_at=item.out_of_office_at,
         enrolled_at=item.enrolled_at,
         updated_at=item.updated_at,
     )

@@ -343,6 +343,10 @@ class EnrollmentItem(BaseItem, discriminator="Enrollment"):
     """The last decisions, newest last, as JSON."""
     replied_at = IsoDateTimeAttribute(null=True)
     replied_step = NumberAttribute(null=True)
+    reply_kind = UnicodeAttribute(null=True)
+    resume_at = IsoDateTimeAttribute(null=True)
+    """Set while an out-of-office reply pauses it: it stays in the due index and resumes by itself."""
+    out_of_office_at = IsoDateTimeAttribute(null=True)
     enrolled_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
 

@@ -52,6 +52,13 @@ class ActivityStatus(StrEnum):
     BOUNCED = "bounced"
 
 
+PREVIEW_MAX = 1000
+"""The longest preview (what the timeline and the inbox list show)."""
+
+TEXT_MAX = 20_000
+"""The longest message text kept whole in ``metadata["text"]`` when it outgrows the preview."""
+
+
 class Activity(LazyModel):
     """An activity as the domain sees it."""
 
@@ -60,7 +67,7 @@ class Activity(LazyModel):
     channel: ActivityChannel
     direction: Direction
     status: ActivityStatus
-    preview: str | None = Field(default=None, max_length=1000)
+    preview: str | None = Field(default=None, max_length=PREVIEW_MAX)
     provider_message_id: str | None = None
     intent: str | None = None
     occurred_at: datetime
@@ -69,6 +76,12 @@ class Activity(LazyModel):
     """When a provider last moved the status (delivery reports)."""
     error_code: str | None = None
     error_message: str | None = None
+
+    @property
+    def text(self) -> str | None:
+        """The whole message: ``metadata["text"]`` when it outgrew the preview, else the preview."""
+        whole = self.metadata.get("text")
+        return whole if isinstance(whole, str) and whole else self.preview
 
 
 # --- API ----------------------------------------------------------------------------------------

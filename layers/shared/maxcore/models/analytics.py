@@ -17,8 +17,15 @@ class Overview(LazyModel):
     prospects: int = Field(description="Enrollments not removed.")
     contacted: int = Field(description="Prospects who got at least one message (manual steps aside).")
     interactions: int = Field(description="Steps that reached a prospect, manual ones included.")
-    replied: int = Field(description="Prospects who replied.")
-    reply_rate: float = Field(description="Share of the contacted prospects who replied.")
+    replied: int = Field(description="Prospects a person answered for (opt-outs and absence notices aside).")
+    reply_rate: float = Field(description="Share of the contacted prospects a person answered for.")
+    positive_replied: int = Field(
+        description="Prospects who answered with interest, a meeting or a question."
+    )
+    positive_reply_rate: float = Field(description="Share of the contacted prospects who replied positively.")
+    declined: int = Field(description="Prospects who declined (counted in `replied`).")
+    opted_out: int = Field(description="Prospects who asked to hear no more (not counted in `replied`).")
+    out_of_office: int = Field(description="Prospects whose absence notice paused their sequence.")
     active_campaigns: int
 
 
@@ -34,6 +41,9 @@ class Funnel(LazyModel):
     """The prospection funnel, each stage a subset of the one before."""
 
     stages: list[FunnelStage]
+    positive_replied: int = Field(description="Contacted prospects who replied positively (in `replied`).")
+    opted_out: int = Field(description="Contacted prospects who asked to hear no more (not in `replied`).")
+    out_of_office: int = Field(description="Contacted prospects whose absence notice paused their sequence.")
 
 
 class StepStat(LazyModel):
@@ -45,8 +55,11 @@ class StepStat(LazyModel):
     step: int
     channel: str
     sent: int
-    replied: int = Field(description="Replies that came after this step and before the next one.")
+    replied: int = Field(description="Replies a person wrote after this step and before the next one.")
     reply_rate: float
+    positive_replied: int = Field(description="Of those, the positive ones (interest, meeting, question).")
+    positive_reply_rate: float
+    opted_out: int = Field(description="Opt-outs after this step (not counted in `replied`).")
 
 
 class TemplateStat(LazyModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["HOT_INTENTS", "Intent"]
+__all__ = ["HOT_INTENTS", "Intent", "ReplyKind"]
 
 
 class Intent(StrEnum):
@@ -26,3 +26,23 @@ class Intent(StrEnum):
 
 HOT_INTENTS: frozenset[Intent] = frozenset({Intent.INTERESTED, Intent.MEETING_REQUEST, Intent.QUESTION})
 """The intents that make a lead hot (HotLead24h). Members are strings: ``"question" in HOT_INTENTS``."""
+
+
+class ReplyKind(StrEnum):
+    """What an inbound message does to the conversation (:mod:`maxcore.rules.replies` decides it)."""
+
+    HOT = "hot"
+    """A person is interested, asks for a meeting or asks a question: the rep takes over, fast."""
+    NEUTRAL = "neutral"
+    """A person wrote back without a clear intent ("c'est qui ?", "ok"): the rep takes over."""
+    DECLINE = "decline"
+    """A person said no: the sequence ends; marking the lead lost is suggested, never done."""
+    OPT_OUT = "opt_out"
+    """A person asked to hear no more: consent is withdrawn; no reply for the reply rate."""
+    OUT_OF_OFFICE = "out_of_office"
+    """An absence notice: everything waits for the return date; no reply."""
+    AUTOMATIC = "automatic"
+    """A machine answered (an auto-acknowledgement, a receipt): it changes nothing; no reply."""
+    ANSWER = "answer"
+    """A person answered a satisfaction survey or an appointment reminder, and said nothing else:
+    the conversation moves, but it is no sales reply (no sequence ends, no hot lead)."""

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.common import DUE_CURSOR_PATTERN, LazyModel, TenantId, Ulid
+from maxcore.models.webhook import InboundEmailNotice
 
 CORRELATION_ID_MAX = 128
 """API Gateway request ids and Scheduler execution ids are far shorter; this only bounds a bad input."""
@@ -27,6 +28,8 @@ class Job(StrEnum):
     """On demand: re-evaluate one lead after a webhook recorded its message (never scheduled)."""
     RUN_AUTOMATIONS = "run_automations"
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
+    READ_EMAIL = "read_email"
+    """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
 
 
 class ScheduledJobEvent(LazyModel):
@@ -50,6 +53,8 @@ class TenantJobMessage(LazyModel):
     scheduled_at: datetime
     lead_id: Ulid | None = None
     """The lead of an ``evaluate_lead`` job."""
+    email: InboundEmailNotice | None = None
+    """The e-mail of a ``read_email`` job, as Resend's webhook announced it."""
     shard: int | None = Field(default=None, ge=0, le=7)
     """The due-index shard of a ``run_pending_actions`` message (all shards when absent)."""
     correlation_id: str | None = Field(default=None, min_length=1, max_length=CORRELATION_ID_MAX)

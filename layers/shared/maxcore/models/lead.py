@@ -28,6 +28,7 @@ from maxcore.models.common import (
     partial_change,
 )
 from maxcore.models.contact import ContactFormatError, normalize_email
+from maxcore.models.intent import ReplyKind
 
 
 class LeadStatus(StrEnum):
@@ -113,18 +114,21 @@ class LeadSummary(LazyModel):
     last_delivered_at: datetime | None = None
     last_intent: str | None = None
     last_intent_at: datetime | None = None
+    # What the last message a person wrote did (maxcore.rules.replies): the sequences end by it.
+    last_reply_kind: ReplyKind | None = None
     # Per-day counters "YYYY-MM-DD" -> channel -> [sent, replied], trimmed to the rolling window.
     daily_counts: dict[str, dict[str, list[int]]] = Field(default_factory=dict)
     # Best reply rate over the window with enough messages sent (the alert generation stores it).
     preferred_channel: ActivityChannel | None = None
+    # The day an absent lead is back (00:00 UTC of that day): alerts, automations and sequences wait.
     out_of_office_until: datetime | None = None
+    # What M.A.X. suggests after a decline (``lost``); the lead's status itself is the user's call.
+    suggested_status: LeadStatus | None = None
     # The unified inbox: the last message across channels and the inbound ones not read yet.
     last_message: LastMessage | None = None
     unread: int = 0
     read_at: datetime | None = None
-    # The lead's latest answer to a satisfaction survey or an appointment reminder (not a sales
-    # reply: it stops no sequence), and its latest survey score (1-5) with when it was given.
-    last_answer_at: datetime | None = None
+    # The lead's latest answer to a satisfaction survey (1-5) and when it was given.
     last_survey_score: int | None = None
     last_survey_score_at: datetime | None = None
 

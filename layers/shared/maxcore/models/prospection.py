@@ -25,6 +25,7 @@ from maxcore.models.common import (
     exactly_one_of,
     partial_change,
 )
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import PHONE_DESCRIPTION, PHONE_EXAMPLES
 from maxcore.models.tenant import SendWindow, Timezone
 
@@ -289,6 +290,8 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     DEFERRED = "deferred"
     HELD = "held"
+    PAUSED = "paused"
+    """The lead is away (an out-of-office reply): the sequence waits and resumes by itself."""
     STOPPED = "stopped"
     FAILED = "failed"
     UNCONFIRMED = "unconfirmed"
@@ -313,7 +316,9 @@ class Decision(LazyModel):
     step: int | None = None
     channel: StepChannel | None = None
     source: MessageSource | None = None
-    until: datetime | None = Field(default=None, description="When a deferred step runs next.")
+    until: datetime | None = Field(
+        default=None, description="When a deferred step runs next, or when a paused sequence resumes."
+    )
     activity_id: str | None = None
     approval_id: str | None = None
     at: datetime
@@ -361,8 +366,22 @@ class Enrollment(LazyModel):
     decisions: list[Decision] = Field(default_factory=list)
     replied_at: datetime | None = None
     replied_step: int | None = None
+    reply_kind: ReplyKind | None = Field(
+        default=None, description="What the lead's reply that ended the sequence was (``replied_at``)."
+    )
+    resume_at: datetime | None = Field(
+        default=None, description="While paused by an out-of-office reply: when it resumes by itself."
+    )
+    out_of_office_at: datetime | None = Field(
+        default=None, description="When an out-of-office reply first paused it (kept once it resumes)."
+    )
     enrolled_at: datetime
     updated_at: datetime
+
+    @property
+    def paused_until_return(self) -> bool:
+        """Paused by an out-of-office reply (it resumes by itself), not by a user."""
+        return self.status is EnrollmentStatus.PAUSED and self.resume_at is not None
 
 
 class ProspectResponse(LazyModel):
@@ -379,6 +398,13 @@ class ProspectResponse(LazyModel):
     last_decision: Decision | None
     decisions: list[Decision]
     replied_at: datetime | None
+    reply_kind: ReplyKind | None = Field(
+        default=None,
+        description="What the reply was: `hot`, `neutral`, `decline` or `opt_out` (null: no reply).",
+    )
+    resume_at: datetime | None = Field(
+        default=None, description="When a prospect paused by an out-of-office reply resumes by itself."
+    )
     enrolled_at: datetime
 
 
@@ -624,7 +650,9 @@ class PreviewItem(LazyModel):
     outcome: Outcome
     code: str = Field(description="Stable reason code, as in the prospects' decisions.")
     reason: str = Field(description="Why, in a sentence for the user.")
-    until: datetime | None = Field(default=None, description="When a deferred step would run next.")
+    until: datetime | None = Field(
+        default=None, description="When a deferred step would run next, or when a paused prospect resumes."
+    )
 
 
 class SchedulePreview(LazyModel):

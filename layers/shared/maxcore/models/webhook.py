@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -37,6 +38,56 @@ class InboundMessage(LazyModel):
     automatic: str | None = None
     """Why the message was sent by a machine, not a person (an ``Auto-Submitted`` header, a delivery
     receipt...); such a message is recorded but counts as no reply."""
+
+
+SUBJECT_MAX = 998
+"""The longest subject kept: RFC 5322's line limit (a longer one is cut)."""
+
+
+class InboundEmailNotice(LazyModel):
+    """Resend announced an inbound e-mail (``email.received``) without its body.
+
+    The webhook queues it; the worker fetches the e-mail and records what it says. If the e-mail
+    cannot be fetched, the notice alone is recorded (:meth:`subject_only`).
+    """
+
+    email_id: str = Field(min_length=1, max_length=128)
+    """Resend's id of the received e-mail (what its receiving API is asked for)."""
+    sender: str
+    """The lower-cased address."""
+    sender_name: str | None = None
+    recipient: str | None = None
+    subject: str = Field(default="", max_length=SUBJECT_MAX)
+    received_at: datetime
+
+    def message(self, text: str, **fields: Any) -> InboundMessage:
+        """The inbound message this e-mail is, with ``text`` and the reading's ``fields``."""
+        return InboundMessage(
+            channel=Channel.EMAIL,
+            provider_message_id=self.email_id,
+            sender=self.sender,
+            sender_name=self.sender_name,
+            recipient=self.recipient,
+            text=text,
+            received_at=self.received_at,
+            subject=self.subject or None,
+            **fields,
+        )
+
+    def subject_only(self) -> InboundMessage:
+        """The message as the notice tells it, the subject standing for the body."""
+        return self.message(self.subject)
+
+
+class ReceivedEmail(LazyModel):
+    """An inbound e-mail as Resend's receiving API serves it: the parts we read."""
+
+    subject: str = ""
+    text: str | None = None
+    html: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    attachments: list[dict[str, Any]] = Field(default_factory=list)
+    """Resend's attachment objects: ``filename``, ``content_type``, ``size``... (never downloaded)."""
 
 
 class SuppressionReason(StrEnum):
@@ -71,5 +122,5 @@ class IgnoredEvent(LazyModel):
     reason: str
 
 
-WebhookEvent = InboundMessage | DeliveryUpdate | IgnoredEvent
+WebhookEvent = InboundMessage | InboundEmailNotice | DeliveryUpdate | IgnoredEvent
 """Anything a parser can return."""

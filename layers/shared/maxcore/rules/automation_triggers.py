@@ -39,7 +39,7 @@ from maxcore.models.automation import (
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import Outcome
-from maxcore.rules.alerts import iso
+from maxcore.rules.alerts import is_out_of_office, iso
 from maxcore.texts import render
 
 STOP_ORDER: tuple[StopCondition, ...] = (
@@ -143,8 +143,8 @@ def evaluate(automation: Automation, lead: Lead, channel: Channel, now: datetime
     Returns
     -------
     Fire | Stop | None
-        A :class:`Stop` when a listed stop condition holds, else a :class:`Fire` when the trigger's
-        condition holds now, else None.
+        A :class:`Stop` when a listed stop condition holds, else None while the lead is out of
+        office, else a :class:`Fire` when the trigger's condition holds now, else None.
 
     Raises
     ------
@@ -154,6 +154,8 @@ def evaluate(automation: Automation, lead: Lead, channel: Channel, now: datetime
     stopped = stop(automation, lead, channel)
     if stopped is not None:
         return stopped
+    if is_out_of_office(lead, now):
+        return None  # the lead said it is away: every trigger waits for the day it is back
     summary = lead.summary
     trigger = automation.trigger_type
     config = automation.trigger_config

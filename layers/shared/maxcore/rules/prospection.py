@@ -2,10 +2,15 @@
 
 The scheduler gathers the facts (the lead, the campaign, the blacklist, the tenant's mode, the
 channel's availability) and :func:`decide_step` says what to do and why, in this order:
-stop (the lead is gone, blacklisted, replied, converted or lost; the campaign is completed), hold
-(the campaign is paused), complete (no step left), defer (outside the send window), a task (manual
+stop (the lead is gone, blacklisted, replied, declined, opted out by a reply, converted or lost; the
+campaign is completed), hold (the campaign is paused), complete (no step left), pause (the lead is
+away: out of office until a day still to come), defer (outside the send window), a task (manual
 step), skip (the channel cannot reach the lead), then what the tenant's mode allows: a
 recommendation (advise), a draft (assisted) or a send (auto).
+
+What a reply does is read from the lead's summary, as :mod:`maxcore.rules.replies` wrote it when the
+reply was recorded (:func:`reply_stop`, :func:`away`); the worker applies the same two rules as soon
+as a reply comes in, the hourly run when a step comes due.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.prospection import (
     CampaignStatus,
@@ -24,8 +30,8 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode
 from maxcore.rules.channels import Refusal
-from maxcore.rules.send_window import Window, describe, is_open, next_open
-from maxcore.rules.summary import answered_only
+from maxcore.rules.replies import REASON_CODES
+from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
 from maxcore.texts import render
 
 
@@ -64,10 +70,40 @@ _ENDED_STATUSES = {LeadStatus.CONVERTED: "lead_converted", LeadStatus.LOST: "lea
 
 
 def replied_since_enrollment(lead: Lead, enrollment: Enrollment) -> bool:
-    """Whether the lead wrote to us after it was enrolled (which stops the sequence); an answer to
-    a survey or a reminder is no reply to the sequence."""
+    """Whether a person wrote to us after the lead was enrolled (absence notices and automatic
+    answers do not move ``last_inbound_at``)."""
     last_in = lead.summary.last_inbound_at
-    return last_in is not None and last_in > enrollment.enrolled_at and not answered_only(lead.summary)
+    return last_in is not None and last_in > enrollment.enrolled_at
+
+
+def reply_stop(lead: Lead, enrollment: Enrollment) -> Verdict | None:
+    """How the lead's reply since its enrollment ends the sequence, or None without one.
+
+    The latest message a person wrote says how: ``unsubscribed`` (an opt-out), ``declined`` or
+    ``replied`` (a hot or a neutral answer, and any reply recorded before replies had a kind). An
+    answer to a satisfaction survey or an appointment reminder ends nothing: it is no sales reply.
+    """
+    if not replied_since_enrollment(lead, enrollment):
+        return None
+    kind = lead.summary.last_reply_kind or ReplyKind.NEUTRAL
+    if kind not in REASON_CODES:
+        return None
+    return Verdict(Outcome.STOPPED, REASON_CODES[kind])
+
+
+def away(lead: Lead, window: Window, now: datetime) -> Verdict | None:
+    """The pause of a lead out of office until a day still to come, or None.
+
+    The sequence resumes by itself at the first opening of the send window on the day the lead is
+    back (``out_of_office_until``, already moved to a working day when the reply was recorded).
+    """
+    back = lead.summary.out_of_office_until
+    if back is None:
+        return None
+    resume = next_open(window, day_bounds(back.date(), window.timezone)[0])
+    if resume <= now:
+        return None
+    return Verdict(Outcome.PAUSED, REASON_CODES[ReplyKind.OUT_OF_OFFICE], until=resume)
 
 
 def decide_step(facts: StepFacts) -> Verdict:
@@ -82,7 +118,7 @@ def decide_step(facts: StepFacts) -> Verdict:
     Returns
     -------
     Verdict
-        The outcome, its reason code and values; ``until`` when the step is deferred.
+        The outcome, its reason code and values; ``until`` when the step is deferred or paused.
     """
     step = facts.step
     if facts.lead is None:
@@ -91,14 +127,18 @@ def decide_step(facts: StepFacts) -> Verdict:
         return Verdict(Outcome.STOPPED, "campaign_completed")
     if facts.blacklisted:
         return Verdict(Outcome.STOPPED, "blacklisted")
-    if replied_since_enrollment(facts.lead, facts.enrollment):
-        return Verdict(Outcome.STOPPED, "replied")
+    stopped = reply_stop(facts.lead, facts.enrollment)
+    if stopped is not None:
+        return stopped
     if facts.lead.status in _ENDED_STATUSES:
         return Verdict(Outcome.STOPPED, _ENDED_STATUSES[facts.lead.status])
     if facts.campaign_status is CampaignStatus.PAUSED:
         return Verdict(Outcome.HELD, "campaign_paused")
     if step is None:
         return Verdict(Outcome.COMPLETED, "sequence_done")
+    paused = away(facts.lead, facts.window, facts.now)
+    if paused is not None:
+        return paused
     if not is_open(facts.window, facts.now):
         until = next_open(facts.window, facts.now)
         return Verdict(Outcome.DEFERRED, "outside_window", until=until)

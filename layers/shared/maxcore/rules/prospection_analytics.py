@@ -9,6 +9,12 @@ Definitions shared by the reports:
 - a *prospect* is an enrollment not removed; a lead enrolled in two campaigns is two prospects;
 - *contacted* means at least one step of a messaging channel reached the prospect: a LinkedIn or call
   task alone is no message we can measure a reply rate on;
+- a *reply* is a message a person wrote that ended the sequence (``replied_at``), of the kind
+  :mod:`maxcore.rules.replies` gave it (``reply_kind``): the reply rate counts the people who
+  answered (hot, neutral, declines, and replies recorded before replies had a kind), never an
+  opt-out; the positive-reply rate counts hot replies (interested, a meeting asked for, a question);
+  opt-outs and out-of-office notices (``out_of_office_at``, which pause and never end a sequence)
+  are counted apart;
 - a reply counts for the step it followed (``replied_step``), through that step's last ``sent``
   entry: its channel, its source and its template. A reply whose step has no ``sent`` entry (which
   a consistent enrollment never has) is left out rather than counted against nothing;
@@ -30,7 +36,7 @@ from maxcore.models.analytics import (
     TopMessage,
     TopMessages,
 )
-from maxcore.models.intent import Intent
+from maxcore.models.intent import Intent, ReplyKind
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.prospection import (
     Campaign,
@@ -64,6 +70,19 @@ def _was_contacted(enrollment: Enrollment) -> bool:
     return any(not sent.channel.is_manual for sent in enrollment.sent)
 
 
+def _answered(enrollment: Enrollment) -> bool:
+    """A person answered (an opt-out is no answer the reply rate counts)."""
+    return enrollment.replied_at is not None and enrollment.reply_kind is not ReplyKind.OPT_OUT
+
+
+def _positive(enrollment: Enrollment) -> bool:
+    return enrollment.replied_at is not None and enrollment.reply_kind is ReplyKind.HOT
+
+
+def _opted_out(enrollment: Enrollment) -> bool:
+    return enrollment.replied_at is not None and enrollment.reply_kind is ReplyKind.OPT_OUT
+
+
 def _replied_after(enrollment: Enrollment) -> SentStep | None:
     """The ``sent`` entry the enrollment's reply answered, or None without a reply."""
     if enrollment.replied_at is None or enrollment.replied_step is None:
@@ -90,9 +109,12 @@ def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -
     Overview
         ``prospects``: enrollments not removed; ``contacted``: those a messaging step reached;
         ``interactions``: every ``sent`` entry of the prospects, manual steps included; ``replied``:
-        prospects with a reply; ``reply_rate``: share of the contacted prospects who replied (a reply
-        to a LinkedIn or call step alone counts in ``replied`` but not in the rate, which stays
-        between 0 and 1); ``active_campaigns``: campaigns with status ``active``.
+        prospects a person answered for; ``reply_rate``: share of the contacted prospects who
+        answered (a reply to a LinkedIn or call step alone counts in ``replied`` but not in the
+        rate, which stays between 0 and 1); ``positive_replied`` and ``positive_reply_rate``: the
+        same for hot replies; ``declined``, ``opted_out`` and ``out_of_office``: prospects who
+        declined, asked to hear no more, or sent an absence notice; ``active_campaigns``: campaigns
+        with status ``active``.
     """
     prospects = [e for e in enrollments if _is_prospect(e)]
     contacted = [e for e in prospects if _was_contacted(e)]
@@ -100,8 +122,13 @@ def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -
         prospects=len(prospects),
         contacted=len(contacted),
         interactions=sum(len(e.sent) for e in prospects),
-        replied=sum(1 for e in prospects if e.replied_at is not None),
-        reply_rate=rate(sum(1 for e in contacted if e.replied_at is not None), len(contacted)),
+        replied=sum(1 for e in prospects if _answered(e)),
+        reply_rate=rate(sum(1 for e in contacted if _answered(e)), len(contacted)),
+        positive_replied=sum(1 for e in prospects if _positive(e)),
+        positive_reply_rate=rate(sum(1 for e in contacted if _positive(e)), len(contacted)),
+        declined=sum(1 for e in prospects if e.replied_at is not None and e.reply_kind is ReplyKind.DECLINE),
+        opted_out=sum(1 for e in prospects if _opted_out(e)),
+        out_of_office=sum(1 for e in prospects if e.out_of_office_at is not None),
         active_campaigns=sum(1 for c in campaigns if c.status is CampaignStatus.ACTIVE),
     )
 
@@ -123,14 +150,17 @@ def funnel(enrollments: Iterable[Enrollment], leads: Mapping[str, Lead]) -> Funn
 
         - ``enrolled``: enrollments not removed;
         - ``contacted``: of those, the ones a messaging step reached (manual steps aside);
-        - ``replied``: of those, the ones with a reply;
+        - ``replied``: of those, the ones a person answered for (opt-outs aside);
         - ``meeting``: of those, the ones whose lead's last intent is ``meeting_request`` or whose lead
           is ``qualified``, ``proposal`` or ``converted``;
         - ``converted``: of those, the ones whose lead is ``converted``.
 
         ``rate_from_previous`` is the stage's share of the stage before (None for ``enrolled``).
+        Apart from the stages, among the contacted: ``positive_replied`` (hot replies),
+        ``opted_out`` and ``out_of_office``.
     """
     counts = dict.fromkeys(FUNNEL_STAGES, 0)
+    apart = {"positive_replied": 0, "opted_out": 0, "out_of_office": 0}
     for enrollment in enrollments:
         if not _is_prospect(enrollment):
             continue
@@ -138,7 +168,10 @@ def funnel(enrollments: Iterable[Enrollment], leads: Mapping[str, Lead]) -> Funn
         if not _was_contacted(enrollment):
             continue
         counts["contacted"] += 1
-        if enrollment.replied_at is None:
+        apart["positive_replied"] += _positive(enrollment)
+        apart["opted_out"] += _opted_out(enrollment)
+        apart["out_of_office"] += enrollment.out_of_office_at is not None
+        if not _answered(enrollment):
             continue
         counts["replied"] += 1
         lead = leads.get(enrollment.lead_id)
@@ -161,7 +194,7 @@ def funnel(enrollments: Iterable[Enrollment], leads: Mapping[str, Lead]) -> Funn
             )
         )
         previous = count
-    return Funnel(stages=stages)
+    return Funnel(stages=stages, **apart)
 
 
 @dataclass
@@ -169,6 +202,14 @@ class _Tally:
     channel: str
     sent: int = 0
     replied: int = 0
+    positive_replied: int = 0
+    opted_out: int = 0
+
+    def answer(self, enrollment: Enrollment) -> None:
+        """Count the enrollment's reply by its kind."""
+        self.replied += _answered(enrollment)
+        self.positive_replied += _positive(enrollment)
+        self.opted_out += _opted_out(enrollment)
 
 
 _StepKey = tuple[str, int, int, str]
@@ -200,7 +241,8 @@ def steps(enrollments: Iterable[Enrollment], *, by_campaign: bool = False) -> St
     -------
     StepsReport
         ``steps``: every ``sent`` entry counts a send for its (scenario, version, step); a reply counts
-        for the enrollment's ``replied_step``; sorted by scenario, version, step (then campaign).
+        for the enrollment's ``replied_step``, by its kind (answered, hot, opt-out); sorted by
+        scenario, version, step (then campaign).
         ``templates``: the same by template (template messages) or by source alone (``ai`` and
         ``default`` messages, ``template_id`` null); manual steps without a source are left out;
         sorted by source then template id.
@@ -220,10 +262,10 @@ def steps(enrollments: Iterable[Enrollment], *, by_campaign: bool = False) -> St
                 by_template.setdefault(template, _Tally(sent.channel.value)).sent += 1
         answered = _replied_after(enrollment)
         if answered is not None:
-            by_step[step_key(enrollment, answered)].replied += 1
+            by_step[step_key(enrollment, answered)].answer(enrollment)
             template = _template_key(answered)
             if template is not None:
-                by_template[template].replied += 1
+                by_template[template].answer(enrollment)
 
     return StepsReport(
         steps=[
@@ -236,6 +278,9 @@ def steps(enrollments: Iterable[Enrollment], *, by_campaign: bool = False) -> St
                 sent=tally.sent,
                 replied=tally.replied,
                 reply_rate=rate(tally.replied, tally.sent),
+                positive_replied=tally.positive_replied,
+                positive_reply_rate=rate(tally.positive_replied, tally.sent),
+                opted_out=tally.opted_out,
             )
             for (scenario_id, version, step, campaign), tally in sorted(by_step.items())
         ],
@@ -300,7 +345,7 @@ def top_messages(
         answered = _replied_after(enrollment)
         key = None if answered is None else message_key(enrollment, answered)
         if key is not None:
-            tallies[key].replied += 1
+            tallies[key].answer(enrollment)
 
     ranked = sorted(
         ((key, tally) for key, tally in tallies.items() if tally.sent >= min_sent),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import LastMessage, LeadSummary
+from maxcore.rules.keywords import is_instruction
+from maxcore.rules.replies import ReplyEffect
 
 SENT, REPLIED = 0, 1
 """Positions in a day's ``[sent, replied]`` counter of one channel."""
@@ -40,7 +42,11 @@ def _later(current: datetime | None, candidate: datetime) -> datetime:
 
 
 def apply_activity(
-    summary: LeadSummary, activity: Activity, now: datetime, window_days: int = 30
+    summary: LeadSummary,
+    activity: Activity,
+    now: datetime,
+    window_days: int = 30,
+    effect: ReplyEffect | None = None,
 ) -> LeadSummary:
     """Return ``summary`` updated with ``activity``; days older than the window are dropped.
 
@@ -54,6 +60,11 @@ def apply_activity(
         The current time, which the rolling window is measured back from.
     window_days
         Length of the rolling window of per-day counters.
+    effect
+        For an inbound activity, what it does (:func:`maxcore.rules.replies.reply_effect`): only a
+        message a person wrote moves the last inbound time, the intent and the reply counters; an
+        absence notice records the return day; a decline suggests a status. None for an inbound
+        activity nobody read (a person reached out).
 
     Returns
     -------
@@ -64,33 +75,50 @@ def apply_activity(
     at = activity.occurred_at
     channel = activity.channel.value
     failed = activity.status in _FAILED
-    if not failed:
+    inbound = activity.direction is Direction.IN
+    person = not inbound or effect is None or effect.counts_as_reply
+    if not failed and person:
         updated.last_contact_at = _later(updated.last_contact_at, at)
-    if activity.direction is Direction.IN:
-        updated.last_inbound_at = _later(updated.last_inbound_at, at)
-        updated.last_inbound_by_channel[channel] = _later(updated.last_inbound_by_channel.get(channel), at)
-        if activity.intent and (updated.last_intent_at is None or at >= updated.last_intent_at):
-            updated.last_intent, updated.last_intent_at = activity.intent, at
-    elif not failed:
+    if inbound and person:
+        _apply_reply(updated, activity, effect)
+    elif not inbound and not failed:
         updated.last_outbound_at = _later(updated.last_outbound_at, at)
         updated.last_outbound_by_channel[channel] = _later(updated.last_outbound_by_channel.get(channel), at)
+    if inbound and effect is not None and effect.resume_on is not None:
+        updated.out_of_office_until = datetime.combine(effect.resume_on, time.min, tzinfo=UTC)
     if activity.status in (ActivityStatus.OPENED, ActivityStatus.CLICKED, ActivityStatus.READ):
         updated.last_opened_at = _later(updated.last_opened_at, at)
     if activity.direction is Direction.OUT and activity.status in _DELIVERED:
         updated.last_delivered_at = _later(updated.last_delivered_at, at)
 
-    if activity.channel in MESSAGE_CHANNELS:
+    if activity.channel in MESSAGE_CHANNELS and not is_instruction(activity.metadata):
+        # A STOP, a HELP or a bot command stays on the timeline but is no conversation: the inbox
+        # keeps showing the last real message, and nothing new is unread.
         _apply_to_inbox(updated, activity)
-    if activity.direction is Direction.IN and activity.metadata.get("answers"):
-        _apply_answer(updated, activity)
+    if inbound and activity.metadata.get("survey_score") is not None:
+        _apply_score(updated, activity)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
     day = at.date().isoformat()
-    if day >= cutoff and not failed:
+    counted = not inbound or effect is None or effect.counts_as_human_reply
+    if day >= cutoff and not failed and counted:
         counts = updated.daily_counts.setdefault(day, {}).setdefault(channel, [0, 0])
-        counts[REPLIED if activity.direction is Direction.IN else SENT] += 1
+        counts[REPLIED if inbound else SENT] += 1
     updated.daily_counts = {d: c for d, c in updated.daily_counts.items() if d >= cutoff}
     return updated
+
+
+def _apply_reply(summary: LeadSummary, activity: Activity, effect: ReplyEffect | None) -> None:
+    """A message a person wrote: the conversation moves, and the latest one says what it did."""
+    at, channel = activity.occurred_at, activity.channel.value
+    latest = summary.last_inbound_at is None or at >= summary.last_inbound_at
+    summary.last_inbound_at = _later(summary.last_inbound_at, at)
+    summary.last_inbound_by_channel[channel] = _later(summary.last_inbound_by_channel.get(channel), at)
+    if activity.intent and (summary.last_intent_at is None or at >= summary.last_intent_at):
+        summary.last_intent, summary.last_intent_at = activity.intent, at
+    if latest:
+        summary.last_reply_kind = None if effect is None else effect.kind
+        summary.suggested_status = None if effect is None else effect.suggested_status
 
 
 def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
@@ -109,23 +137,11 @@ def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
         summary.unread += 1
 
 
-def _apply_answer(summary: LeadSummary, activity: Activity) -> None:
-    """An answer to a survey or a reminder (:mod:`maxcore.services.answers`): a survey's score, and
-    the time of an answer that says nothing else (``answer_to``: no sales reply)."""
-    at = activity.occurred_at
-    if activity.metadata.get("answer_to"):
-        summary.last_answer_at = _later(summary.last_answer_at, at)
-    score = activity.metadata.get("survey_score")
-    if score is not None and (summary.last_survey_score_at is None or at >= summary.last_survey_score_at):
+def _apply_score(summary: LeadSummary, activity: Activity) -> None:
+    """A survey's score (:mod:`maxcore.services.answers`): the latest one is kept, with its time."""
+    at, score = activity.occurred_at, activity.metadata["survey_score"]
+    if summary.last_survey_score_at is None or at >= summary.last_survey_score_at:
         summary.last_survey_score, summary.last_survey_score_at = int(score), at
-
-
-def answered_only(summary: LeadSummary) -> bool:
-    """Whether the lead's latest message only answered a survey or a reminder: no sales reply.
-
-    A survey score or an appointment confirmed is no answer to a prospection sequence: it stops none.
-    """
-    return summary.last_inbound_at is not None and summary.last_inbound_at == summary.last_answer_at
 
 
 def apply_delivery(

@@ -4,15 +4,16 @@ After the activity is written, the lead's alerts are evaluated on the sweep's ow
 (:class:`~maxcore.services.alerts.AlertService`): a reply resolves ``NoReply3d`` at once.
 
 Logging an activity writes, in one transaction, the activity and the lead's summary (what the alert
-rules read), and for an inbound text its consequences: an opt-out revokes the lead's consent on that
-channel (with the reason), an out-of-office reply with a return date records the date.
+rules read), and for an inbound message what it does (:mod:`maxcore.rules.replies`): an opt-out
+revokes the lead's consent on its channel or on all of them (with the reason), an out-of-office reply
+records the day the lead is back, an automatic message is marked and moves nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -35,7 +36,6 @@ from maxcore.errors import (
 from maxcore.ids import new_id
 from maxcore.models.activity import (
     Activity,
-    ActivityChannel,
     ClassifyRequest,
     ClassifyResponse,
     CreateActivityRequest,
@@ -46,9 +46,11 @@ from maxcore.models.activity import (
 from maxcore.models.alert import Alert
 from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
+from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
+from maxcore.rules.replies import ReplyEffect, inbound_effect
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
@@ -179,18 +181,20 @@ class ActivityService:
     ) -> tuple[Activity, Lead]:
         """Record ``activity`` with its consequences on the lead, then (unless told not to) its alerts.
 
-        An inbound text gets its intent; an opt-out revokes the lead's consent on that channel, an
-        out-of-office reply records the return date. ``consent_updates`` (an SMS keyword, a provider's
-        opt-out) win over what the text says. A provider message already recorded raises
-        :class:`~maxcore.errors.DuplicateMessageError` and changes nothing. With ``evaluate=False``
-        the caller re-evaluates the alerts later (the webhooks do it through the queue). ``lead``: the
-        lead as the caller read it, for the first try (its write is conditional on that version; a
-        lead changed meanwhile is read again).
+        An inbound text gets its intent, and every inbound message what it does
+        (:func:`~maxcore.rules.replies.reply_effect`, kept as ``metadata["reply_kind"]``): an opt-out
+        revokes consent, an out-of-office reply records the day the lead is back, an automatic
+        message (``metadata["automatic"]``, or a text the rules read as one) moves nothing.
+        ``consent_updates`` (an SMS keyword, a provider's opt-out) win over what the text says. A
+        provider message already recorded raises :class:`~maxcore.errors.DuplicateMessageError` and
+        changes nothing. With ``evaluate=False`` the caller re-evaluates the alerts later (the
+        webhooks do it through the queue). ``lead``: the lead as the caller read it, for the first
+        try (its write is conditional on that version; a lead changed meanwhile is read again).
         """
         now = self._clock()
         verdict = None
-        if activity.direction is Direction.IN and activity.preview:
-            verdict = _classify(activity.preview, activity.occurred_at)
+        if activity.direction is Direction.IN and activity.text:
+            verdict = _classify(activity.text, activity.occurred_at)
             activity = activity.model_copy(
                 update={
                     "intent": verdict.intent.value,
@@ -202,18 +206,20 @@ class ActivityService:
                 }
             )
             activity = as_answer(self.repository, activity, verdict)
+        effect = None
+        if activity.direction is Direction.IN:
+            effect = self._reply_effect(activity, verdict)
+            activity = activity.model_copy(update={"metadata": _marked(activity.metadata, effect, verdict)})
         known = lead if lead is not None and lead.id == activity.lead_id else None
         for attempt in range(1, ATTEMPTS + 1):
             lead = known or self.leads.get(activity.lead_id)
             known = None
-            summary = apply_activity(lead.summary, activity, now)
+            summary = apply_activity(lead.summary, activity, now, effect=effect)
             consent = None
-            if verdict is not None and verdict.intent is Intent.UNSUBSCRIBE:
-                consent = _revoked(lead, activity, now)
+            if effect is not None and effect.revoke_channels:
+                consent = _revoked(lead, activity, effect.revoke_channels, now)
             if consent_updates:
                 consent = {**(consent if consent is not None else lead.consent), **consent_updates}
-            if verdict is not None and verdict.intent is Intent.OUT_OF_OFFICE and verdict.return_date:
-                summary.out_of_office_until = datetime.combine(verdict.return_date, time.min, tzinfo=UTC)
             try:
                 self.repository.record(lead, activity, summary, consent)
             except DuplicateMessageError:
@@ -252,6 +258,12 @@ class ActivityService:
             return activity, updated
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _reply_effect(self, activity: Activity, verdict: Classification | None) -> ReplyEffect:
+        """What an inbound activity does; the tenant's country is read only for an absence notice."""
+        away = verdict is not None and verdict.intent is Intent.OUT_OF_OFFICE
+        country = tenant_settings(self.tenant_id).default_country if away else DEFAULT_COUNTRY
+        return inbound_effect(activity, verdict, country)
+
     def timeline(
         self, lead_id: str, limit: int, cursor: str | None
     ) -> tuple[list[Activity | Alert], str | None]:
@@ -273,15 +285,20 @@ class ActivityService:
         return [entry for _, entry in page], next_cursor
 
 
-def _revoked(lead: Lead, activity: Activity, now: datetime) -> dict[Channel, ConsentState] | None:
-    """The lead's consent with the activity's channel revoked, or ``None`` for a non-message channel."""
-    if activity.channel in (ActivityChannel.CALL, ActivityChannel.MANUAL):
-        return None
-    channel = Channel(activity.channel.value)
+def _revoked(
+    lead: Lead, activity: Activity, channels: tuple[Channel, ...], now: datetime
+) -> dict[Channel, ConsentState]:
+    """The lead's consent with ``channels`` revoked, the opt-out message quoted as the reason."""
     consent = dict(lead.consent)
-    consent[channel] = ConsentState(
-        granted=False,
-        updated_at=now,
-        reason=f"opt-out reply on {activity.occurred_at.date().isoformat()}: {(activity.preview or '')[:80]}",
-    )
+    reason = f"opt-out reply on {activity.occurred_at.date().isoformat()}: {(activity.preview or '')[:80]}"
+    for channel in channels:
+        consent[channel] = ConsentState(granted=False, updated_at=now, reason=reason)
     return consent
+
+
+def _marked(metadata: dict[str, Any], effect: ReplyEffect, verdict: Classification | None) -> dict[str, Any]:
+    """The activity's metadata with what the message did, and why it is automatic when the text says so."""
+    marked = {**metadata, "reply_kind": effect.kind.value}
+    if verdict is not None and verdict.automatic and not metadata.get("automatic"):
+        marked["automatic"] = "text"
+    return marked

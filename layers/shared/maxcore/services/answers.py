@@ -52,7 +52,7 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
     # functions that only record outbound messages should not pay at cold start.
     from maxcore.rules.answers import ANSWER_WINDOWS, could_answer, read_answer
 
-    text = activity.preview or ""
+    text = activity.text or ""
     if (
         activity.direction is not Direction.IN
         or activity.channel not in MESSAGE_CHANNELS

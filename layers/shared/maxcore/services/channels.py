@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from maxcore.channels.base import ChannelAdapter, OutboundMessage, SendReceipt
 from maxcore.clock import utcnow
@@ -25,6 +25,9 @@ from maxcore.observability import logger
 from maxcore.rules import channels as rules
 from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
+
+if TYPE_CHECKING:
+    from maxcore.channels.resend import ResendInbox
 
 
 class OutboxAdapter:
@@ -141,6 +144,16 @@ class ChannelService:
         from maxcore.channels.telegram import TelegramAdapter
 
         return TelegramAdapter(str(found["bot_token"]), settings.telegram_api_url, timeout)
+
+    def resend_inbox(self) -> ResendInbox | None:
+        """The tenant's received e-mails at Resend (read with its sending key), or ``None`` without one."""
+        from maxcore.channels.resend import ResendInbox
+
+        api_key = self.secrets.get("resend", "api_key")
+        if api_key is None:
+            return None
+        settings = get_settings()
+        return ResendInbox(api_key, settings.resend_api_url, settings.provider_timeout_seconds)
 
     def webhook_secret(self, provider: str) -> str | None:
         """The secret a provider's webhooks are checked with (Twilio signs with its auth token)."""

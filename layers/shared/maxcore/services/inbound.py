@@ -6,8 +6,9 @@ sequences follow through the queue (``enqueue``), never in the provider's reques
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -15,14 +16,21 @@ from maxcore.clock import utcnow
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.ids import new_id
-from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
+from maxcore.models.activity import (
+    PREVIEW_MAX,
+    TEXT_MAX,
+    Activity,
+    ActivityChannel,
+    ActivityStatus,
+    Direction,
+)
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
-from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.rules.keywords import Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.texts import render
@@ -43,14 +51,25 @@ class InboundService:
         self._clock = clock
         self._enqueue = enqueue
 
-    def receive(self, message: InboundMessage, tenant: Tenant) -> tuple[str, str | None]:
+    def receive(
+        self, message: InboundMessage, tenant: Tenant, metadata: Mapping[str, Any] | None = None
+    ) -> tuple[str, str | None]:
         """Record an inbound message on its lead (a new lead for an unknown sender).
 
+        The activity's preview is the text's start; a longer text is kept whole (up to
+        :data:`~maxcore.models.activity.TEXT_MAX` characters) in ``metadata["text"]``, and read whole.
+        An automatic message carries its reason in ``metadata["automatic"]``. ``metadata``: what the
+        channel adds (an e-mail's subject and attachments, where its text came from).
+
         Returns the outcome for the provider's log and, for a keyword (HELP, an opt-out on
-        Telegram), the answer to send back in the webhook's reply.
+        Telegram) or a Telegram command (/start gets the welcome), the answer to send back in the
+        webhook's reply. A keyword that acted and a command are marked on the activity
+        (``keyword``, ``command``): the timeline keeps them, the inbox does not count them as
+        conversation.
         """
         now = self._clock()
         keyword = keyword_of(message.text, message.channel)
+        command = telegram_command(message.text) if message.channel is Channel.TELEGRAM else None
         lead_id = self._lead_for(message, now)
         if keyword is Keyword.OPT_IN:
             # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
@@ -72,10 +91,17 @@ class InboundService:
             channel=ActivityChannel(message.channel.value),
             direction=Direction.IN,
             status=ActivityStatus.DELIVERED,
-            preview=message.text[:1000] or None,
+            preview=message.text[:PREVIEW_MAX] or None,
             provider_message_id=message.provider_message_id,
             occurred_at=message.received_at,
-            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
+            metadata={
+                "keyword": None if keyword is None else keyword.value,
+                "command": command,
+                "sender": message.sender,
+                **({"text": message.text[:TEXT_MAX]} if len(message.text) > PREVIEW_MAX else {}),
+                **({"automatic": message.automatic} if message.automatic else {}),
+                **(metadata or {}),
+            },
         )
         try:
             ActivityService(self.tenant_id, self._clock).record(
@@ -87,18 +113,13 @@ class InboundService:
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        company = tenant.name
-        if keyword is Keyword.HELP:
-            return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
-        if message.channel is Channel.TELEGRAM and keyword is not None:
-            # SMS carriers and Twilio confirm opt-outs themselves; on Telegram nobody else does.
-            key = (
-                "messaging.opt_out_confirmation"
-                if keyword is Keyword.OPT_OUT
-                else "messaging.opt_in_confirmation"
-            )
-            return f"recorded: {keyword.value}", render(key, tenant.locale.value, company=company)
-        return "recorded" if keyword is None else f"recorded: {keyword.value}", None
+        outcome = "recorded"
+        if keyword is not None:
+            outcome = f"recorded: {keyword.value}"
+        elif command is not None:
+            outcome = f"recorded: /{command}"
+        key = answer_key(message.channel, keyword, command)
+        return outcome, None if key is None else render(key, tenant.locale.value, company=tenant.name)
 
     def _lead_for(self, message: InboundMessage, now: datetime) -> str:
         leads = LeadRepository(self.tenant_id)

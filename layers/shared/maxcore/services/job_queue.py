@@ -14,6 +14,9 @@ if TYPE_CHECKING:
 SQS_BATCH = 10
 """SendMessageBatch takes at most ten entries."""
 
+FANOUT_MAX_RECEIVES = 5
+"""The fan-out queue's ``maxReceiveCount`` (template.yaml): its message's last delivery before the DLQ."""
+
 
 def sqs_client() -> SQSClient:
     """The SQS client of this process (endpoint overridable for the local run)."""

@@ -271,16 +271,18 @@ class ProspectService:
         e = self.repository.get(campaign_id, lead_id)
         tenant = tenant_settings(self.tenant_id)
         now = self._clock()
-        if status is e.status:
+        if status is e.status and not e.paused_until_return:
             return self._response(e)
+        # A user's pause or resume takes over an out-of-office pause: it no longer resumes by itself.
         if status is EnrollmentStatus.PAUSED:
-            allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE,)
-            after = e.model_copy(update={"status": status, "updated_at": now})
+            allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
+            changes: dict[str, object] = {"status": status, "resume_at": None, "updated_at": now}
             decision = _user_decision(e, Outcome.HELD, "paused_by_user", tenant, now)
         else:
             allowed = (EnrollmentStatus.PAUSED,)
             due, decision = _resumption(e, campaign, tenant, now)
-            after = e.model_copy(update={"status": status, "next_action_at": due, "updated_at": now})
+            changes = {"status": status, "resume_at": None, "next_action_at": due, "updated_at": now}
+        after = e.model_copy(update=changes)
         if e.status not in allowed or not self.repository.transition(
             after, Guard(statuses=allowed, step=e.current_step), decision, _interaction(after, decision)
         ):
@@ -364,6 +366,8 @@ def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = N
         last_decision=e.decisions[-1] if e.decisions else None,
         decisions=list(reversed(e.decisions)),
         replied_at=e.replied_at,
+        reply_kind=e.reply_kind,
+        resume_at=e.resume_at,
         enrolled_at=e.enrolled_at,
     )
 

@@ -18,6 +18,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantDirectory
 from maxcore.models.jobs import Job, ScheduledJobEvent, TenantJobMessage
+from maxcore.models.webhook import InboundEmailNotice
 from maxcore.observability import current_correlation_id, logger, metrics
 from maxcore.services.job_queue import SQS_BATCH, fanout_queue_url, send_batch, sqs_client
 
@@ -150,3 +151,17 @@ def enqueue_lead_evaluation(
         correlation_id=correlation_id or current_correlation_id(),
     )
     sqs_client().send_message(QueueUrl=queue_url, MessageBody=message.model_dump_json())
+
+
+def enqueue_email_reading(
+    tenant_id: str, notice: InboundEmailNotice, correlation_id: str | None = None
+) -> None:
+    """Queue the reading of an inbound e-mail Resend announced (the worker fetches and records it)."""
+    message = TenantJobMessage(
+        job=Job.READ_EMAIL,
+        tenant_id=tenant_id,
+        scheduled_at=notice.received_at,
+        email=notice,
+        correlation_id=correlation_id or current_correlation_id(),
+    )
+    sqs_client().send_message(QueueUrl=fanout_queue_url(), MessageBody=message.model_dump_json())

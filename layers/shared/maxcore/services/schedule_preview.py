@@ -4,7 +4,9 @@ Each due campaign step is followed from the first hourly run that would take it 
 step already overdue), and :func:`maxcore.rules.prospection.decide_step` is asked about it at that
 run with the facts the scheduler itself gathers (:meth:`Sequencer.facts`). A step deferred to a
 later run is asked about again at that run, so the item says what would really happen that day: a
-step due on Friday evening shows on Friday as deferred and on Monday as sent, not on Saturday. The
+step due on Friday evening shows on Friday as deferred and on Monday as sent, not on Saturday. A
+prospect paused by an out-of-office reply shows on the day its step was due as paused, with the
+day it resumes and why, and on that day as sent. The
 sends of the day are then counted against the daily caps in run order, in memory.
 
 Nothing is written: no claim, no decision, no send, no AI call, no token spent, no counter moved.
@@ -64,8 +66,9 @@ class _Run:
 
     @property
     def again_at(self) -> datetime | None:
-        """The hourly run that would take the step again after a deferral, if deferred."""
-        if self.verdict.outcome is not Outcome.DEFERRED or self.verdict.until is None:
+        """The hourly run that would take the step again after a deferral or a pause (the lead is
+        away), if any."""
+        if self.verdict.until is None:
             return None
         later = next_hourly_run(self.verdict.until)
         return later if later > self.at else None

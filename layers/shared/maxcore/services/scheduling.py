@@ -13,6 +13,7 @@ from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
+from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 
@@ -30,14 +31,21 @@ def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
         report = AlertService(message.tenant_id).evaluate_lead(message.lead_id)
     except NotFoundError:
         return {"lead_id": message.lead_id, "lead_deleted": True}
-    # A reply stops the lead's sequences now, not only when their next step comes due.
-    stopped = Sequencer(message.tenant_id).stop_on_reply(message.lead_id)
+    # A reply steers the lead's sequences now (stops or pauses them), not only when a step comes due.
+    steered = Sequencer(message.tenant_id).apply_reply(message.lead_id)
     return {
         "lead_id": message.lead_id,
         "opened": report.opened,
         "resolved": report.resolved,
-        "sequences_stopped": stopped,
+        "sequences_steered": steered,
     }
+
+
+def _read_email(message: TenantJobMessage, last_delivery: bool) -> dict[str, Any]:
+    # Queued by Resend's email.received webhook, which answers at once and leaves the fetch to us.
+    if message.email is None:
+        raise ValueError("a read_email message needs its email")
+    return InboundEmailService(message.tenant_id).read(message.email, last_delivery)
 
 
 PART_KEY_SECONDS = 2 * 24 * 3600
@@ -63,7 +71,11 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
 
 
 def run_tenant_job(
-    message: TenantJobMessage, lambda_context: RemainingTime | None = None, *, run: RunCache | None = None
+    message: TenantJobMessage,
+    lambda_context: RemainingTime | None = None,
+    *,
+    run: RunCache | None = None,
+    last_delivery: bool = True,
 ) -> dict[str, Any]:
     """Run one tenant's share of a job and log what ran.
 
@@ -76,18 +88,24 @@ def run_tenant_job(
     and a worker that died after queuing it may queue it again. A repeat gets the first one's
     outcome; a repeat while the first still runs fails and is retried later. The message a schedule
     queued is not guarded: running it again writes nothing that is already true.
+
+    ``last_delivery``: the queue will not deliver this message again (its receive count reached the
+    queue's maximum; a message run alone has no second chance either). A ``read_email`` job then
+    records what it has rather than fail.
     """
     logger.append_keys(tenant_id=message.tenant_id)
-    runner = JOB_RUNNERS[message.job]
     budget = UNLIMITED if lambda_context is None else TimeBudget.of(lambda_context)
     reads = run or RunCache()
-    if message.part == 0:
-        outcome = runner(message, budget, reads)
+    if message.job is Job.READ_EMAIL:
+        # The one job whose work depends on the delivery rather than on the time left.
+        outcome = _read_email(message, last_delivery)
+    elif message.part == 0:
+        outcome = JOB_RUNNERS[message.job](message, budget, reads)
     else:
         outcome = run_once(
             "tenant-job-part",
             _part_key(message),
-            lambda: runner(message, budget, reads),
+            lambda: JOB_RUNNERS[message.job](message, budget, reads),
             expires_after_seconds=PART_KEY_SECONDS,
             lambda_context=lambda_context,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 
@@ -28,6 +28,7 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.errors import NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -50,9 +51,9 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
-from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
+from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
+from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
-from maxcore.rules.summary import answered_only
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.exactly_once import (
@@ -187,7 +188,14 @@ class Sequencer:
         self._prefetched = _Prefetched({i: leads.get(i) for i in lead_ids}, listed)
 
     def run_one(self, due: DueEnrollment) -> Outcome | None:
-        """Decide and act on one due step; ``None`` when another worker or a user had it first."""
+        """Decide and act on one due step; ``None`` when another worker or a user had it first.
+
+        An enrollment paused by an out-of-office reply is decided as an active one: the rule pauses
+        it again while the lead is away, and whatever else it decides resumes it.
+        """
+        if due.enrollment.paused_until_return:
+            resumed = due.enrollment.model_copy(update={"status": EnrollmentStatus.ACTIVE, "resume_at": None})
+            due = replace(due, enrollment=resumed)
         e = due.enrollment
         now = self._clock()
         context = self.facts(e, now)
@@ -243,47 +251,61 @@ class Sequencer:
         )
         return StepContext(facts, campaign, scenario, step, lead)
 
-    def stop_on_reply(self, lead_id: str) -> int:
-        """AP15: stop every running sequence of a lead who replied since it was enrolled."""
+    def apply_reply(self, lead_id: str) -> int:
+        """AP15: what the lead's messages do to its running sequences, as soon as one comes in.
+
+        The rules the hourly run applies when a step comes due (:func:`reply_stop`, :func:`away`),
+        applied now: a reply a person wrote since the enrollment ends the sequence (replied,
+        declined or opted out), an out-of-office notice pauses it until the lead is back. A reply
+        to a completed sequence's last step is noted for its statistics. Returns the sequences
+        changed.
+        """
         lead = self._lead(lead_id)
         if lead is None:
             return 0
         now = self._clock()
-        stopped = 0
-        running = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL)
+        changed = 0
         for e in self.repository.for_lead(lead_id):
             if e.status is EnrollmentStatus.COMPLETED:
                 self._record_late_reply(e, lead, now)
                 continue
-            if e.status not in running or not replied_since_enrollment(lead, e):
-                continue
-            campaign = self._campaign(e.campaign_id)
+            campaign = self._campaign(e.campaign_id) if e.status in _RUNNING else None
             if campaign is None:
                 continue
-            verdict = Verdict(Outcome.STOPPED, "replied")
+            verdict = reply_stop(lead, e)
+            if verdict is not None:
+                after = self._stopped(e, lead, verdict, now)
+            elif e.status is EnrollmentStatus.ACTIVE or e.paused_until_return:
+                verdict = away(lead, Window.of(campaign.send_window, campaign.timezone), now)
+                if verdict is None or verdict.until == e.resume_at:
+                    continue
+                after = _paused(e, verdict, now)
+            else:  # waiting for a user (paused by one, or a draft to approve) while the lead is away
+                continue
             decision = self._decision(verdict, campaign, None, now)
-            after = self._stopped(e, lead, verdict, now).model_copy(update={"updated_at": now})
             if self.repository.transition(
-                after, Guard(statuses=running, step=e.current_step), decision, _interaction(e, decision)
+                after.model_copy(update={"updated_at": now}),
+                Guard(statuses=_RUNNING, step=e.current_step),
+                decision,
+                _interaction(e, decision),
             ):
-                stopped += 1
+                changed += 1
                 self._logged(e, decision, True)
-        return stopped
+        return changed
 
     def _record_late_reply(self, e: Enrollment, lead: Lead, now: datetime) -> bool:
         """Note on a completed sequence that the lead answered its last step (its reply statistics)."""
         replied = lead.summary.last_inbound_at
         if e.replied_at is not None or not e.sent or replied is None or replied <= e.sent[-1].at:
             return False
-        if answered_only(lead.summary):
-            return False
+        if lead.summary.last_reply_kind is ReplyKind.ANSWER:
+            return False  # an answer to a survey or a reminder, not to the sequence's last step
         campaign = self._campaign(e.campaign_id)
         if campaign is None:
             return False
         decision = self._decision(Verdict(Outcome.COMPLETED, "replied_after_last_step"), campaign, None, now)
-        after = e.model_copy(
-            update={"replied_at": replied, "replied_step": e.sent[-1].step, "updated_at": now}
-        )
+        changes = {"replied_at": replied, "replied_step": e.sent[-1].step, "updated_at": now}
+        after = e.model_copy(update={**changes, "reply_kind": lead.summary.last_reply_kind})
         done = self.repository.transition(
             after,
             Guard(statuses=(EnrollmentStatus.COMPLETED,), step=e.current_step),
@@ -310,6 +332,8 @@ class Sequencer:
             after = e.model_copy(update={"held": True})
         elif verdict.outcome is Outcome.DEFERRED:
             after = e.model_copy(update={"next_action_at": verdict.until})
+        elif verdict.outcome is Outcome.PAUSED:
+            after = _paused(e, verdict, now).model_copy(update={"next_action_at": verdict.until})
         elif verdict.outcome is Outcome.TASK_CREATED and step is not None and lead is not None:
             approval = self._approval(ApprovalKind.TASK, context, None, decision)
             after = self.advance(
@@ -331,10 +355,16 @@ class Sequencer:
         return self._logged(e, decision, done)
 
     def _stopped(self, e: Enrollment, lead: Lead | None, verdict: Verdict, now: datetime) -> Enrollment:
-        changes: dict[str, object] = {"status": EnrollmentStatus.STOPPED, "next_action_at": None}
-        if verdict.code == "replied" and lead is not None and lead.summary.last_inbound_at is not None:
+        changes: dict[str, object] = {
+            "status": EnrollmentStatus.STOPPED,
+            "next_action_at": None,
+            "resume_at": None,
+        }
+        if verdict.code in ENDING_CODES and lead is not None and lead.summary.last_inbound_at is not None:
+            # The reply is kept with its kind: the reply rate counts people who answered, not opt-outs.
             changes["replied_at"] = lead.summary.last_inbound_at
             changes["replied_step"] = e.sent[-1].step if e.sent else None
+            changes["reply_kind"] = lead.summary.last_reply_kind
         return e.model_copy(update=changes)
 
     # --- decisions that write a message -----------------------------------------------------
@@ -673,6 +703,21 @@ class StepSend:
             day = local_day(self.now, campaign.timezone)
             self.sequencer.channel_settings.give_back_campaign_slot(campaign.id, self.channel, day)
             self.counted = False
+
+
+_RUNNING = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL)
+"""The statuses of a sequence a reply may still stop."""
+
+
+def _paused(e: Enrollment, verdict: Verdict, now: datetime) -> Enrollment:
+    """``e`` paused until the lead is back: it stays due and resumes by itself at ``verdict.until``."""
+    return e.model_copy(
+        update={
+            "status": EnrollmentStatus.PAUSED,
+            "resume_at": verdict.until,
+            "out_of_office_at": e.out_of_office_at or now,
+        }
+    )
 
 
 def _noted(composed: Composed) -> PendingSend:

@@ -3,8 +3,9 @@
 Every delivery is checked against the tenant's own secret before anything is read (403 and no write
 otherwise), processed once per provider event id (Powertools idempotency, kept 72 hours: longer than
 Resend's 28-hour retry schedule), and answered at once: the lead's alerts are re-evaluated by the
-worker, through the queue. Even past the idempotency window, a message is recorded once (its provider
-id is unique per tenant) and a status only moves forward.
+worker, through the queue, and an inbound e-mail is fetched and read there too. Even past the
+idempotency window, a message is recorded once (its provider id is unique per tenant) and a status
+only moves forward.
 """
 
 from __future__ import annotations
@@ -45,7 +46,13 @@ from maxcore.models.activity import Direction
 from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
 from maxcore.models.lead import ConsentState
 from maxcore.models.tenant import Tenant
-from maxcore.models.webhook import DeliveryUpdate, IgnoredEvent, InboundMessage, WebhookEvent
+from maxcore.models.webhook import (
+    DeliveryUpdate,
+    IgnoredEvent,
+    InboundEmailNotice,
+    InboundMessage,
+    WebhookEvent,
+)
 from maxcore.observability import logger, metrics
 from maxcore.rules import delivery as delivery_rules
 from maxcore.rules import webhook_auth
@@ -55,7 +62,7 @@ from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound import Enqueue, InboundService
-from maxcore.services.queueing import enqueue_lead_evaluation
+from maxcore.services.queueing import enqueue_email_reading, enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
 
 DELIVERY_EXPIRY_SECONDS = 72 * 3600
@@ -242,6 +249,10 @@ class WebhookService:
             return reply(f"ignored: {event.kind}", None, None)
         if isinstance(event, DeliveryUpdate):
             return reply(self._delivery(event, reference), None, None)
+        if isinstance(event, InboundEmailNotice):
+            # Fetching and reading the body is the worker's: the provider gets its answer now.
+            enqueue_email_reading(self.tenant_id, event)
+            return reply("queued: read_email", None, None)
         outcome, answer = InboundService(self.tenant_id, self._clock, self._enqueue).receive(event, tenant)
         return reply(outcome, answer, event)
 
