@@ -43,3 +43,6 @@ class ReplyKind(StrEnum):
     """An absence notice: everything waits for the return date; no reply."""
     AUTOMATIC = "automatic"
     """A machine answered (an auto-acknowledgement, a receipt): it changes nothing; no reply."""
+    INSTRUCTION = "instruction"
+    """A carrier keyword other than an opt-out (HELP, START) or a bot command (/start, /help): the
+    provider or the bot answered it; it changes no sequence and counts as no reply."""
