@@ -229,6 +229,9 @@ def test_an_automatic_message_moves_neither_the_last_inbound_time_nor_the_whatsa
     assert after.last_intent is None
     assert after.last_contact_at == before.last_contact_at
     assert after.daily_counts == before.daily_counts
+    # Nor is it the inbox's last message, nor unread: a person's message stays on top.
+    assert after.last_message == before.last_message
+    assert after.unread == before.unread
 
 
 def test_an_out_of_office_notice_records_the_return_day_and_is_no_reply() -> None:
