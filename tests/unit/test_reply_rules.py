@@ -20,8 +20,9 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode, SendWindow
 from maxcore.rules.automation_triggers import Fire, evaluate
+from maxcore.rules.intent import classify
 from maxcore.rules.prospection import StepFacts, away, decide_step, reason_text, reply_stop
-from maxcore.rules.replies import next_working_day, reply_effect, resume_date
+from maxcore.rules.replies import inbound_effect, next_working_day, reply_effect, resume_date
 from maxcore.rules.send_window import Window
 from maxcore.rules.summary import apply_activity
 
@@ -134,6 +135,65 @@ def test_a_written_return_date_wins_over_the_seven_days() -> None:
     assert resume_date(date(2026, 3, 11), NOW, "FR") == date(2026, 3, 11)
 
 
+# --- keywords and bot commands are read by their mark ----------------------------------------------
+def _marked(text: str, channel: ActivityChannel, **marks: object) -> Activity:
+    return Activity(
+        id="01JBBBBBBBBBBBBBBBBBBBBBBB",
+        lead_id=LEAD,
+        channel=channel,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview=text,
+        occurred_at=NOW,
+        metadata={"keyword": None, "command": None, **marks},
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "marks"),
+    [
+        ("HELP", ActivityChannel.SMS, {"keyword": "help"}),
+        ("START", ActivityChannel.SMS, {"keyword": "opt_in"}),
+        ("/start", ActivityChannel.TELEGRAM, {"command": "start"}),
+        ("/rdv", ActivityChannel.TELEGRAM, {"command": "rdv"}),
+    ],
+)
+def test_a_keyword_or_a_command_other_than_an_opt_out_changes_no_sequence(
+    text: str, channel: ActivityChannel, marks: dict[str, object]
+) -> None:
+    # Whatever the classifier reads in the word ("/rdv" looks like a meeting asked for), the
+    # provider or the bot answered it: no hot lead, no stop, no reply counted.
+    verdict = classify(text, received_at=NOW)
+    effect = inbound_effect(_marked(text, channel, **marks), verdict, "FR")
+    assert effect.kind is ReplyKind.INSTRUCTION
+    assert (effect.counts_as_reply, effect.counts_as_human_reply, effect.positive) == (False, False, False)
+    assert effect.reason_code is None
+    assert effect.revoke_channels == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "channel", "marks"),
+    [
+        ("STOP", ActivityChannel.SMS, {"keyword": "opt_out"}),
+        ("/stop", ActivityChannel.TELEGRAM, {"command": "stop"}),
+    ],
+)
+def test_an_opt_out_keyword_or_stop_command_opts_out_of_its_channel(
+    text: str, channel: ActivityChannel, marks: dict[str, object]
+) -> None:
+    effect = inbound_effect(_marked(text, channel, **marks), classify(text, received_at=NOW), "FR")
+    assert effect.kind is ReplyKind.OPT_OUT
+    assert effect.reason_code == "unsubscribed"
+    assert effect.revoke_channels == (Channel(channel.value),)
+    assert not effect.counts_as_human_reply
+
+
+def test_a_sentence_that_mentions_stop_is_read_as_a_message() -> None:
+    text = "Ne stoppez pas tout, appelez-moi demain matin"
+    effect = inbound_effect(_marked(text, ActivityChannel.SMS), classify(text, received_at=NOW), "FR")
+    assert effect.kind is ReplyKind.HOT
+
+
 # --- the summary follows the effect ----------------------------------------------------------------
 def _inbound(at: datetime, intent: str | None = None, channel: ActivityChannel = ActivityChannel.WHATSAPP):
     return Activity(
@@ -169,6 +229,9 @@ def test_an_automatic_message_moves_neither_the_last_inbound_time_nor_the_whatsa
     assert after.last_intent is None
     assert after.last_contact_at == before.last_contact_at
     assert after.daily_counts == before.daily_counts
+    # Nor is it the inbox's last message, nor unread: a person's message stays on top.
+    assert after.last_message == before.last_message
+    assert after.unread == before.unread
 
 
 def test_an_out_of_office_notice_records_the_return_day_and_is_no_reply() -> None:

@@ -18,6 +18,9 @@ again.
   back, a human should answer, not the next step of a sequence;
 - a message a machine sent (an auto-acknowledgement, a delivery receipt) changes nothing and
   counts as no reply. It stays on the timeline, marked;
+- a carrier keyword or a bot command is read by its mark, not by its word: STOP and ``/stop`` opt
+  out as above; HELP, START, ``/start`` and other commands were answered by the provider or the
+  bot and change nothing;
 - an answer to a satisfaction survey or an appointment reminder that says nothing else ("4/5",
   "OUI", :mod:`maxcore.services.answers` marks it ``answer_to``) is a person's reply to that message:
   the conversation moves, but no sequence ends and no hot lead opens.
@@ -33,6 +36,7 @@ from maxcore.models.activity import Activity
 from maxcore.models.common import Channel
 from maxcore.models.intent import HOT_INTENTS, Intent, ReplyKind
 from maxcore.models.lead import LeadStatus
+from maxcore.rules.keywords import Keyword, is_instruction
 
 if TYPE_CHECKING:
     from maxcore.rules.intent import Classification
@@ -156,11 +160,24 @@ def inbound_effect(activity: Activity, verdict: Classification | None, country: 
     """What an inbound activity does, from the classifier's verdict on its text (None without text).
 
     A machine sent it when the activity says so (``metadata["automatic"]``, from the e-mail's
-    headers) or when the classifier reads its text as an automatic answer.
+    headers) or when the classifier reads its text as an automatic answer. A carrier keyword or a
+    bot command (the inbound service's marks, :func:`maxcore.rules.keywords.is_instruction`) is read
+    by its mark: an opt-out keyword or ``/stop`` opts out, any other does nothing to the sequences.
     """
     channel = activity.channel.value
+    if is_instruction(activity.metadata):
+        # A keyword or a bot command is what it says, whatever a classifier reads in one word:
+        # STOP and /stop opt out, HELP, START and /start are answered by the provider or the bot.
+        opted_out = (
+            activity.metadata.get("keyword") == Keyword.OPT_OUT or activity.metadata.get("command") == "stop"
+        )
+        if not opted_out:
+            return ReplyEffect(ReplyKind.INSTRUCTION)
+        verdict_intent: Intent | None = Intent.UNSUBSCRIBE
+    else:
+        verdict_intent = None if verdict is None else verdict.intent
     return reply_effect(
-        None if verdict is None else verdict.intent,
+        verdict_intent,
         automatic=bool(activity.metadata.get("automatic")) or (verdict is not None and verdict.automatic),
         channel=Channel(channel) if channel in _MESSAGING else None,
         received_at=activity.occurred_at,

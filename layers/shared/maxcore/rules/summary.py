@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.common import Channel
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import LastMessage, LeadSummary
 from maxcore.rules.keywords import is_instruction
 from maxcore.rules.replies import ReplyEffect
@@ -91,9 +92,10 @@ def apply_activity(
     if activity.direction is Direction.OUT and activity.status in _DELIVERED:
         updated.last_delivered_at = _later(updated.last_delivered_at, at)
 
-    if activity.channel in MESSAGE_CHANNELS and not is_instruction(activity.metadata):
-        # A STOP, a HELP or a bot command stays on the timeline but is no conversation: the inbox
-        # keeps showing the last real message, and nothing new is unread.
+    machine = effect is not None and effect.kind is ReplyKind.AUTOMATIC
+    if activity.channel in MESSAGE_CHANNELS and not is_instruction(activity.metadata) and not machine:
+        # A STOP, a HELP, a bot command or an auto-acknowledgement stays on the timeline but is no
+        # conversation: the inbox keeps showing the last real message, and nothing new is unread.
         _apply_to_inbox(updated, activity)
     if inbound and activity.metadata.get("survey_score") is not None:
         _apply_score(updated, activity)

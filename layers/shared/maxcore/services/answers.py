@@ -7,7 +7,8 @@ activities keep their template's category (``metadata["template_category"]``, wr
 so finding the question is one Query of the lead's recent history and no template read; and it is
 only looked for when the text reads as an answer at all, so most replies cost nothing more.
 
-An opt-out, an out-of-office notice and an automatic message are never answers.
+An opt-out, an out-of-office notice, an automatic message, a carrier keyword and a bot command are
+never answers.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from maxcore.dal.activities import ActivityRepository
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.intent import Intent
+from maxcore.rules.keywords import is_instruction
 from maxcore.rules.summary import MESSAGE_CHANNELS
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
         or verdict.intent in NOT_ANSWERS
         or verdict.automatic
         or activity.metadata.get("automatic")
+        or is_instruction(activity.metadata)
         or not could_answer(text)
     ):
         return activity
