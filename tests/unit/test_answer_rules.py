@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
-from maxcore.models.common import Channel
-from maxcore.models.intent import Intent, ReplyKind
-from maxcore.models.lead import Lead, LeadSummary
-from maxcore.models.prospection import Enrollment
+from maxcore.models.intent import ReplyKind
+from maxcore.models.lead import LeadSummary
 from maxcore.rules.answers import (
     APPOINTMENT_REMINDER,
     SATISFACTION_SURVEY,
@@ -19,8 +17,7 @@ from maxcore.rules.answers import (
     read_answer,
     survey_score,
 )
-from maxcore.rules.prospection import reply_stop
-from maxcore.rules.replies import ReplyEffect, reply_effect
+from maxcore.rules.replies import ReplyEffect
 from maxcore.rules.summary import apply_activity
 
 
@@ -252,56 +249,20 @@ def _inbound(at: datetime, **metadata: object) -> Activity:
     )
 
 
-def test_an_answer_moves_the_conversation_but_is_no_sales_reply() -> None:
-    # Given the reading of a reply that only answers a reminder ("oui", read as interested)
-    effect = reply_effect(
-        Intent.INTERESTED, automatic=False, channel=Channel.SMS, received_at=NOW, country="FR", answer=True
-    )
-
-    # Then the answer is a person's reply: it moves the conversation, but ends and opens nothing
-    assert effect.kind is ReplyKind.ANSWER
-    assert (effect.counts_as_reply, effect.counts_as_human_reply) == (True, True)
-    assert (effect.reason_code, effect.positive, effect.suggested_status) == (None, False, None)
-    # And an opt-out or an absence notice is never read as an answer
-    for intent, kind in (
-        (Intent.UNSUBSCRIBE, ReplyKind.OPT_OUT),
-        (Intent.OUT_OF_OFFICE, ReplyKind.OUT_OF_OFFICE),
-    ):
-        assert (
-            reply_effect(
-                intent, automatic=False, channel=Channel.SMS, received_at=NOW, country="FR", answer=True
-            ).kind
-            is kind
-        )
-
-
-def test_the_summary_keeps_the_latest_score_and_the_answer_stops_no_sequence() -> None:
-    # Given a lead enrolled yesterday who scores 4, then an older score of 2 arrives late
-    enrolled = NOW - timedelta(days=1)
+def test_the_summary_keeps_the_latest_score() -> None:
+    # Given a lead who scores 4, then an older score of 2 arrives late
     first = NOW - timedelta(hours=1)
+    answered = ReplyEffect(ReplyKind.ANSWER, counts_as_reply=True, counts_as_human_reply=True)
     answer = _inbound(first, answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=4)
     late = _inbound(
         first - timedelta(hours=5), answers=SURVEY_ID, answer_to="satisfaction_survey", survey_score=2
     )
-    answered = ReplyEffect(ReplyKind.ANSWER, counts_as_reply=True, counts_as_human_reply=True)
     summary = apply_activity(LeadSummary(), answer, NOW, effect=answered)
     summary = apply_activity(summary, late, NOW, effect=answered)
 
-    # Then the latest score stays, the lead replied, and its sequence goes on
+    # Then the latest score stays, and the lead's latest reply is an answer
     assert (summary.last_survey_score, summary.last_survey_score_at) == (4, first)
     assert (summary.last_inbound_at, summary.last_reply_kind) == (first, ReplyKind.ANSWER)
-    lead = Lead(id=LEAD, first_name="Inès", created_at=enrolled, updated_at=enrolled, summary=summary)
-    enrollment = Enrollment(
-        campaign_id="01JDDDDDDDDDDDDDDDDDDDDDDD",
-        lead_id=LEAD,
-        scenario_id="connexion-douce",
-        scenario_version=1,
-        current_step=2,
-        next_action_at=NOW,
-        enrolled_at=enrolled,
-        updated_at=enrolled,
-    )
-    assert reply_stop(lead, enrollment) is None
 
     # When the lead then scores 5 and asks for a call (a score that is also a sales reply)
     hot = ReplyEffect(
@@ -309,8 +270,6 @@ def test_the_summary_keeps_the_latest_score_and_the_answer_stops_no_sequence() -
     )
     summary = apply_activity(summary, _inbound(NOW, answers=SURVEY_ID, survey_score=5), NOW, effect=hot)
 
-    # Then the score moves, and that reply ends the sequence
+    # Then the score moves with it, and the latest reply is a hot one
     assert (summary.last_survey_score, summary.last_survey_score_at) == (5, NOW)
-    verdict = reply_stop(lead.model_copy(update={"summary": summary}), enrollment)
-    assert verdict is not None
-    assert verdict.code == "replied"
+    assert summary.last_reply_kind is ReplyKind.HOT
