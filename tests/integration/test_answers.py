@@ -210,7 +210,7 @@ def test_yes_to_a_reminder_is_a_confirmation_and_no_hot_lead(
     assert "HotLead24h" not in _open_alerts(tenant)
     summary = _lead(tenant)["summary"]
     assert summary["last_reply_kind"] == "answer"
-    assert summary["last_intent"] == "neutral"
+    assert summary["last_intent"] is None  # an answer is no sales intent
 
 
 def test_yes_to_an_ordinary_message_still_opens_the_hot_alert(

@@ -273,3 +273,20 @@ def test_the_summary_keeps_the_latest_score() -> None:
     # Then the score moves with it, and the latest reply is a hot one
     assert (summary.last_survey_score, summary.last_survey_score_at) == (5, NOW)
     assert summary.last_reply_kind is ReplyKind.HOT
+
+
+def test_an_answer_leaves_the_lead_s_sales_intent_as_its_sales_replies_made_it() -> None:
+    # Given a lead who asked for a meeting, then answered a reminder "oui" (intent neutral)
+    asked = NOW - timedelta(minutes=30)
+    hot = ReplyEffect(
+        ReplyKind.HOT, "replied", counts_as_reply=True, counts_as_human_reply=True, positive=True
+    )
+    meeting = _inbound(asked).model_copy(update={"intent": "meeting_request"})
+    summary = apply_activity(LeadSummary(), meeting, NOW, effect=hot)
+    answered = ReplyEffect(ReplyKind.ANSWER, counts_as_reply=True, counts_as_human_reply=True)
+    answer = _inbound(NOW, answers=SURVEY_ID, answer_to="appointment_reminder", appointment="confirmed")
+    summary = apply_activity(summary, answer.model_copy(update={"intent": "neutral"}), NOW, effect=answered)
+
+    # Then the conversation moved, but the lead's last intent is still the meeting asked for
+    assert (summary.last_inbound_at, summary.last_reply_kind) == (NOW, ReplyKind.ANSWER)
+    assert (summary.last_intent, summary.last_intent_at) == ("meeting_request", asked)

@@ -111,16 +111,22 @@ def apply_activity(
 
 
 def _apply_reply(summary: LeadSummary, activity: Activity, effect: ReplyEffect | None) -> None:
-    """A message a person wrote: the conversation moves, and the latest one says what it did."""
+    """A message a person wrote: the conversation moves, and the latest one says what it did.
+
+    An answer to a survey or a reminder says nothing of the sale: the lead's last intent and the
+    status suggested stay what its sales replies made them (a hot lead stays hot).
+    """
     at, channel = activity.occurred_at, activity.channel.value
     latest = summary.last_inbound_at is None or at >= summary.last_inbound_at
+    sales = effect is None or effect.kind is not ReplyKind.ANSWER
     summary.last_inbound_at = _later(summary.last_inbound_at, at)
     summary.last_inbound_by_channel[channel] = _later(summary.last_inbound_by_channel.get(channel), at)
-    if activity.intent and (summary.last_intent_at is None or at >= summary.last_intent_at):
+    if sales and activity.intent and (summary.last_intent_at is None or at >= summary.last_intent_at):
         summary.last_intent, summary.last_intent_at = activity.intent, at
     if latest:
         summary.last_reply_kind = None if effect is None else effect.kind
-        summary.suggested_status = None if effect is None else effect.suggested_status
+        if sales:
+            summary.suggested_status = None if effect is None else effect.suggested_status
 
 
 def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
