@@ -24,6 +24,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.keywords import Keyword, keyword_of
 from maxcore.services.activities import ActivityService
+from maxcore.services.email_threads import find_answered
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.texts import render
 
@@ -51,7 +52,9 @@ class InboundService:
         """
         now = self._clock()
         keyword = keyword_of(message.text, message.channel)
-        lead_id = self._lead_for(message, now)
+        # A reply naming one of our e-mails belongs to that e-mail's lead, whatever address it came from.
+        answered = find_answered(self.tenant_id, message)
+        lead_id = self._lead_for(message, now) if answered is None else answered.lead_id
         if keyword is Keyword.OPT_IN:
             # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
             current = LeadRepository(self.tenant_id).get(lead_id).consent.get(message.channel)
@@ -75,7 +78,11 @@ class InboundService:
             preview=message.text[:1000] or None,
             provider_message_id=message.provider_message_id,
             occurred_at=message.received_at,
-            metadata={"keyword": None if keyword is None else keyword.value, "sender": message.sender},
+            metadata={
+                "keyword": None if keyword is None else keyword.value,
+                "sender": message.sender,
+                **({} if answered is None else answered.metadata),
+            },
         )
         try:
             ActivityService(self.tenant_id, self._clock).record(
