@@ -24,10 +24,13 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
+from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.rules.email_threads import message_id
+from maxcore.services.exactly_once import LEASE
 from maxcore.services.inbound import InboundService
+from maxcore.services.messaging import MessagingService
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend, running_fake_resend
@@ -67,14 +70,14 @@ def _template(tenant_id: str, name: str, subject: str) -> str:
     return template_id
 
 
-def _sequence(tenant_id: str, second_thread: str | None) -> tuple[str, str]:
-    """An automatic tenant on Resend with an inbound address, a lead, and a two-step e-mail scenario
-    (the second two days after the first, with ``second_thread`` or the default), the lead enrolled
-    the day before the first step's run."""
+def _sequence(tenant_id: str, second_thread: str | None, mode: Mode = Mode.AUTO) -> tuple[str, str]:
+    """A tenant (automatic unless ``mode`` says otherwise) on Resend with an inbound address, a lead,
+    and a two-step e-mail scenario (the second two days after the first, with ``second_thread`` or
+    the default), the lead enrolled the day before the first step's run."""
     now = MON_1000_PARIS - timedelta(days=1)
     with time_machine.travel(now, tick=False):
         TenantProfileRepository(tenant_id).create_if_absent(
-            Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
+            Tenant(id=tenant_id, name="Institut Belle Peau", mode=mode, created_at=now, updated_at=now)
         )
         BudgetRepository(tenant_id).open(100, "2026-11", now)
         channel = ApiClient(MESSAGING, tenant_id).request(
@@ -193,6 +196,51 @@ def test_a_new_thread_step_starts_its_own_thread_with_its_own_subject(
     _, second = resend.sent
     assert second["subject"] == "Une autre idée pour vous"
     assert set(second["headers"]) == {"Message-ID"}
+
+
+def test_an_approved_same_thread_draft_answers_the_first_approved_email(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given an assisted tenant whose two-step sequence is drafted step by step
+    campaign_id, lead_id = _sequence(tenant_id, None, Mode.ASSISTED)
+    api = ApiClient(PROSPECTION, tenant_id)
+    drafts = []
+    # When each step's draft is approved minutes after the run that wrote it
+    for run in (MON_1000_PARIS, WED_1000_PARIS + timedelta(hours=1)):
+        _run_steps(tenant_id, campaign_id, lead_id, run)
+        with time_machine.travel(run + timedelta(minutes=5), tick=False):
+            [draft] = api.get("/approvals", query={"kind": "draft", "status": "pending"}).body["items"]
+            approved = api.post(f"/approvals/{draft['id']}", {"decision": "approve"})
+        assert approved.status == 200, approved.body
+        drafts.append(draft)
+    # Then the second draft already showed the thread's subject, and its e-mail answers the first
+    assert [d["subject"] for d in drafts] == ["Votre planning atelier", "Re: Votre planning atelier"]
+    first, second = resend.sent
+    assert second["subject"] == "Re: Votre planning atelier"
+    assert second["headers"]["In-Reply-To"] == first["headers"]["Message-ID"]
+    assert second["headers"]["References"] == first["headers"]["Message-ID"]
+
+
+def test_a_send_delivered_again_under_its_key_carries_the_same_message_id(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given an e-mail delivered under a step's key
+    _, lead_id = _sequence(tenant_id, None)
+    request = SendMessageRequest(
+        lead_id=lead_id, channel=ChannelChoice.EMAIL, subject="Bonjour", body="Bonjour"
+    )
+    key = f"step:01JFVENTS0DEMA0000000000CP:{lead_id}:1"
+    first = MessagingService(tenant_id, lambda: MON_1000_PARIS).deliver(request, "max:campaign:c", key, {})
+    # When it is delivered again as a resumed send (its worker died before recording it)
+    again = MessagingService(tenant_id, lambda: MON_1000_PARIS + LEASE).deliver(
+        request, "max:campaign:c", key, {}, resumed=True
+    )
+    # Then Resend got the very same e-mail twice, Message-ID included, and sent it once
+    one, two = resend.requests
+    assert one.body["headers"] == two.body["headers"]
+    assert one.raw == two.raw
+    assert len(resend.sent) == 1
+    assert again.activity.id == first.activity.id
 
 
 def test_the_reply_to_is_the_sender_when_the_tenant_has_no_inbound_address(

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from maxcore.models.common import ULID_PATTERN
-from maxcore.models.prospection import Scenario, SentStep, StepChannel, ThreadMode
+from maxcore.models.prospection import Scenario, ScenarioStep, SentStep, StepChannel, ThreadMode
 
 TOKEN_LENGTH = 16
 """Characters of the hash of the send's key in a Message-ID (80 bits, lower-case base32)."""
@@ -81,6 +81,14 @@ class Thread:
     def reply_subject(self) -> str:
         """The subject a follow-up in this thread takes."""
         return reply_subject(self.subject)
+
+
+def thread_for_step(step: ScenarioStep, sent: Iterable[SentStep], scenario: Scenario) -> Thread | None:
+    """The thread ``step`` of ``scenario`` continues given the steps ``sent``: ``None`` for a step
+    that is not a same-thread e-mail, or when it starts the thread."""
+    if step.channel is not StepChannel.EMAIL or step.thread is not ThreadMode.SAME:
+        return None
+    return current_thread(sent, scenario)
 
 
 def current_thread(sent: Iterable[SentStep], scenario: Scenario) -> Thread | None:

@@ -46,13 +46,11 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
     SentStep,
-    StepChannel,
-    ThreadMode,
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
-from maxcore.rules.email_threads import Thread, current_thread
+from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, replied_since_enrollment, to_decision
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
 from maxcore.services.channels import Reachability
@@ -88,10 +86,9 @@ class StepContext:
     @property
     def thread(self) -> Thread | None:
         """The e-mail thread this step answers: its ``thread`` is ``same`` and an e-mail was sent."""
-        step = self.step
-        if step is None or step.channel is not StepChannel.EMAIL or step.thread is not ThreadMode.SAME:
+        if self.step is None:
             return None
-        return current_thread(self.facts.enrollment.sent, self.scenario)
+        return thread_for_step(self.step, self.facts.enrollment.sent, self.scenario)
 
     @property
     def interrupted(self) -> bool:
