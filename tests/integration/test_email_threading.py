@@ -8,7 +8,6 @@ e-mails through the real resend SDK to the fake Resend, which records what it re
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,9 +30,10 @@ from maxcore.rules.email_threads import message_id
 from maxcore.services.exactly_once import LEASE
 from maxcore.services.inbound import InboundService
 from maxcore.services.messaging import MessagingService
-from maxcore.settings import reset_settings
+from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeResend, running_fake_resend
+from tests.support.fake_providers import FakeResend
+from tests.support.prospection import enrolled_campaign
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,6 @@ PROSPECTION = "functions/prospection/"
 LEADS = "functions/leads/"
 MESSAGING = "functions/messaging/"
 TEMPLATES = "functions/templates/"
-RESEND_KEY = "re_live_Key_0123456789"
 INBOUND = "replies@bellepeau.inbound.example"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WED_1000_PARIS = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -49,12 +48,8 @@ WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 
 
 @pytest.fixture(autouse=True)
-def resend(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResend]:
-    with running_fake_resend(api_key=RESEND_KEY) as fake:
-        monkeypatch.setenv("RESEND_API_URL", fake.url)
-        reset_settings()
-        yield fake
-    reset_settings()
+def resend(resend_for_sends: FakeResend) -> FakeResend:
+    return resend_for_sends
 
 
 def _template(tenant_id: str, name: str, subject: str) -> str:
@@ -84,7 +79,7 @@ def _sequence(tenant_id: str, second_thread: str | None, mode: Mode = Mode.AUTO)
             "PUT",
             "/channels/email",
             json_body={
-                "credentials": {"api_key": RESEND_KEY},
+                "credentials": {"api_key": RESEND_LIVE_KEY},
                 "sender": "contact@bellepeau.fr",
                 "inbound_address": INBOUND,
             },
@@ -114,19 +109,8 @@ def _sequence(tenant_id: str, second_thread: str | None, mode: Mode = Mode.AUTO)
         scenario = api.post("/scenarios", {"name": "Atelier", "steps": [first, second]})
         assert scenario.status == 201, scenario.body
         assert [s["thread"] for s in scenario.body["steps"]] == ["same", second_thread or "same"]
-        campaign = api.post(
-            "/campaigns",
-            {
-                "name": "Atelier",
-                "scenario_id": scenario.body["id"],
-                "send_window": WINDOW,
-                "timezone": "Europe/Paris",
-            },
-        )
-        assert campaign.status == 201, campaign.body
-        enrolled = api.post(f"/campaigns/{campaign.body['id']}/prospects", {"lead_ids": [lead.body["id"]]})
-        assert enrolled.status == 200, enrolled.body
-        return str(campaign.body["id"]), str(lead.body["id"])
+        lead_id = str(lead.body["id"])
+        return enrolled_campaign(api, "Atelier", str(scenario.body["id"]), lead_id, WINDOW), lead_id
 
 
 def _run_steps(tenant_id: str, campaign_id: str, lead_id: str, at: datetime) -> None:
@@ -146,6 +130,14 @@ def _run_steps(tenant_id: str, campaign_id: str, lead_id: str, at: datetime) -> 
     assert result["batchItemFailures"] == []
 
 
+def _both_steps_sent(tenant_id: str, second_thread: str | None) -> tuple[str, str]:
+    """The sequence of :func:`_sequence`, its two steps run by the scheduler on Monday and Wednesday."""
+    campaign_id, lead_id = _sequence(tenant_id, second_thread)
+    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
+    _run_steps(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
+    return campaign_id, lead_id
+
+
 def _outbound(tenant_id: str, lead_id: str) -> list[Activity]:
     """The lead's outbound messages, oldest first."""
     found = ActivityRepository(tenant_id).page_for_lead(lead_id, None, 50)
@@ -161,10 +153,8 @@ def test_a_same_thread_follow_up_answers_the_first_email_under_its_subject(
     tenant_id: str, resend: FakeResend
 ) -> None:
     # Given a two-step e-mail sequence whose second step keeps the default thread setting
-    campaign_id, lead_id = _sequence(tenant_id, None)
     # When both steps run
-    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
-    _run_steps(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
+    _, lead_id = _both_steps_sent(tenant_id, None)
     # Then the first e-mail started a thread with its own subject and our Message-ID
     first, second = resend.sent
     assert first["subject"] == "Votre planning atelier"
@@ -188,10 +178,8 @@ def test_a_new_thread_step_starts_its_own_thread_with_its_own_subject(
     tenant_id: str, resend: FakeResend
 ) -> None:
     # Given a two-step e-mail sequence whose second step starts a new thread
-    campaign_id, lead_id = _sequence(tenant_id, "new")
     # When both steps run
-    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
-    _run_steps(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
+    _both_steps_sent(tenant_id, "new")
     # Then the second e-mail answers nothing and keeps its template's subject
     _, second = resend.sent
     assert second["subject"] == "Une autre idée pour vous"
@@ -305,9 +293,7 @@ def test_a_reply_from_another_address_naming_our_email_is_recorded_on_its_lead_a
     tenant_id: str, resend: FakeResend
 ) -> None:
     # Given a sequence whose two e-mails left
-    campaign_id, lead_id = _sequence(tenant_id, None)
-    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
-    _run_steps(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
+    campaign_id, lead_id = _both_steps_sent(tenant_id, None)
     first_id, second_id = (_bare(e["headers"]["Message-ID"]) for e in resend.sent)
     step_two = _outbound(tenant_id, lead_id)[1]
     # When the prospect answers the second e-mail from a colleague's address
