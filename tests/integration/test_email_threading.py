@@ -231,6 +231,26 @@ def test_a_send_delivered_again_under_its_key_carries_the_same_message_id(
     assert again.activity.id == first.activity.id
 
 
+def test_a_client_key_used_again_once_expired_sends_an_email_with_a_new_message_id(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given an e-mail sent through POST /messages under a client's key
+    _, lead_id = _sequence(tenant_id, None)
+    api = ApiClient(MESSAGING, tenant_id)
+    body = {"lead_id": lead_id, "channel": "email", "subject": "Votre devis", "body": "Bonjour Sophie"}
+    key = {"idempotency-key": "devis-sophie-0001"}
+    with time_machine.travel(MON_1000_PARIS, tick=False):
+        assert api.post("/messages", body, headers=key).status == 201
+    # When the client uses the key again two days later, once both we and Resend forgot it
+    resend.idempotency.clear()  # Resend keeps a key 24 hours; the fake never forgets by itself
+    with time_machine.travel(MON_1000_PARIS + timedelta(days=2), tick=False):
+        again = api.post("/messages", body, headers=key)
+    # Then it is another e-mail, with its own Message-ID (a mailbox drops a Message-ID it already holds)
+    assert again.status == 201, again.body
+    first, second = resend.sent
+    assert first["headers"]["Message-ID"] != second["headers"]["Message-ID"]
+
+
 def test_the_reply_to_is_the_sender_when_the_tenant_has_no_inbound_address(
     tenant_id: str, resend: FakeResend
 ) -> None:

@@ -1,11 +1,12 @@
 """E-mail threads: the Message-IDs we choose, how a reply's headers name them, and follow-up subjects.
 
 Every e-mail we send carries a Message-ID of ours, ``<token.lead_id@sender-domain>``: the token is a
-hash of the send's idempotency key, so every try of one logical send (a retry, a send resumed after
-its worker died) carries the same id and the provider, which deduplicates on the key only for an
-identical request, sees the same e-mail. The lead's id inside it lets a reply's ``In-Reply-To`` or
-``References`` name its lead with no stored mapping: the lookup stays in the tenant's own partition.
-Ids here are bare (``a@b``); the adapter writes them between angle brackets.
+hash of what stays the same for one logical send (a claimed job's idempotency key), so every try of
+it (a retry, a send resumed after its worker died) carries the same id and the provider, which
+deduplicates on the key only for an identical request, sees the same e-mail. The lead's id inside
+it lets a reply's ``In-Reply-To`` or ``References`` name its lead with no stored mapping: the lookup
+stays in the tenant's own partition. Ids here are bare (``a@b``); the adapter writes them between
+angle brackets.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ _OURS = re.compile(rf"^[a-z2-7]{{{TOKEN_LENGTH}}}\.(?P<lead>{ULID_PATTERN.strip(
 _REPLY_PREFIX = re.compile(r"^(\s*re\s*:\s*)+", re.IGNORECASE)
 
 
-def message_id(idempotency_key: str, lead_id: str, sender: str) -> str:
+def message_id(send_key: str, lead_id: str, sender: str) -> str:
     """The Message-ID of one logical send, bare (no angle brackets).
 
     Parameters
     ----------
-    idempotency_key
-        The send's key as the provider gets it (the tenant's id included): stable across tries.
+    send_key
+        What every try of the send shares and no other send has: a claimed job's key as the provider
+        gets it (the tenant's id included), or a fresh id for a user's request.
     lead_id
         The lead written to, which a reply naming this id is recorded on.
     sender
@@ -44,7 +46,7 @@ def message_id(idempotency_key: str, lead_id: str, sender: str) -> str:
     str
         ``<token>.<lead_id>@<domain>``.
     """
-    digest = hashlib.blake2b(idempotency_key.encode(), digest_size=10).digest()
+    digest = hashlib.blake2b(send_key.encode(), digest_size=10).digest()
     token = base64.b32encode(digest).decode().lower()[:TOKEN_LENGTH]
     return f"{token}.{lead_id}@{_domain(sender)}"
 

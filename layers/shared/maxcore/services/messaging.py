@@ -92,10 +92,17 @@ class MessagingService:
         """
         if idempotency_key is None:
             return self._send(request, sent_by, new_id())
+        key = idempotency_key
+
+        def first_send() -> dict[str, object]:
+            # A client may use its key again some day for another message: the e-mail's Message-ID is
+            # drawn afresh (a repeat of this request gets the first answer, it is never sent again).
+            return self._send(request, sent_by, key, message_key=new_id()).model_dump(mode="json")
+
         answer = run_once(
             "messages",
             f"{self.tenant_id}:{idempotency_key}",
-            lambda: self._send(request, sent_by, idempotency_key).model_dump(mode="json"),
+            first_send,
             expires_after_seconds=SEND_KEY_EXPIRY_SECONDS,
             payload=request.model_dump(mode="json"),
         )
@@ -150,6 +157,7 @@ class MessagingService:
         resumed: bool = False,
         lead: Lead | None = None,
         thread: Thread | None = None,
+        message_key: str | None = None,
     ) -> SentMessage:
         now = self._clock()
         lead = lead or self.leads.get(request.lead_id)
@@ -158,7 +166,16 @@ class MessagingService:
         choice = self._channel(lead, request, requested, template, settings, now)
         written = self._written(request, template, lead, choice.channel)
         draft = _Draft(
-            lead, choice, written, settings[choice.channel], template, sent_by, key, metadata or {}, thread
+            lead,
+            choice,
+            written,
+            settings[choice.channel],
+            template,
+            sent_by,
+            key,
+            metadata or {},
+            thread,
+            message_key,
         )
         outgoing = self._outgoing(draft, now)
         slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed)
@@ -252,7 +269,7 @@ class MessagingService:
             )
         written, lead = draft.written, draft.lead
         idempotency_key = f"{self.tenant_id}:{draft.key}"
-        headers = _email_headers(draft, idempotency_key)
+        headers = _email_headers(draft, draft.message_key or idempotency_key)
         # The message's activity id is chosen before the provider call: the status callback URL
         # carries it, so a callback can find the message even when the provider's answer is lost.
         pending = Activity(
@@ -484,6 +501,9 @@ class _Draft:
     key: str
     metadata: dict[str, object]
     thread: Thread | None = None
+    message_key: str | None = None
+    """What the e-mail's Message-ID is drawn from, when not the send's key (which a claimed job's
+    resumed send repeats, and so repeats the Message-ID)."""
 
 
 @dataclass(frozen=True)
@@ -496,15 +516,15 @@ class _EmailHeaders:
     references: tuple[str, ...] = ()
 
 
-def _email_headers(draft: _Draft, idempotency_key: str) -> _EmailHeaders:
-    """Our Message-ID (from the send's key: the same on every try), the Reply-To (the tenant's
-    inbound address, else the sender) and, for a follow-up, the thread it continues."""
+def _email_headers(draft: _Draft, message_key: str) -> _EmailHeaders:
+    """Our Message-ID (drawn from ``message_key``: the same on every try of the send), the Reply-To
+    (the tenant's inbound address, else the sender) and, for a follow-up, the thread it continues."""
     sender = draft.settings.sender
     if draft.choice.channel is not Channel.EMAIL or not sender:
         return _EmailHeaders()
     thread = draft.thread
     return _EmailHeaders(
-        message_id=email_threads.message_id(idempotency_key, draft.lead.id, sender),
+        message_id=email_threads.message_id(message_key, draft.lead.id, sender),
         reply_to=draft.settings.inbound_address or sender,
         in_reply_to=None if thread is None else thread.message_ids[-1],
         references=() if thread is None else thread.message_ids,
