@@ -19,7 +19,8 @@ from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.dal.secrets import SecretRepository
 from maxcore.models.jobs import TenantJobMessage
-from maxcore.services.tenants import provision_tenant
+from maxcore.models.tenant import Locale, UpdateTenantRequest
+from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient
@@ -526,6 +527,177 @@ def test_telegram_updates_are_recorded_once_and_help_is_answered_in_the_webhook_
     row = only_conversation(tenant)
     assert row["lead_name"] == "Sophie Martin"
     assert len(thread(tenant, row["lead_id"])) == 2
+
+
+# --- Keywords and bot commands in the inbox ------------------------------------------------------
+def conversations(tenant_id: str) -> list[dict[str, Any]]:
+    response = messaging(tenant_id).get("/conversations")
+    assert response.status == 200, response.body
+    rows: list[dict[str, Any]] = response.body["items"]
+    return rows
+
+
+def read(tenant_id: str, lead_id: str) -> None:
+    assert messaging(tenant_id).post(f"/conversations/{lead_id}/read", {}).status == 200
+
+
+def telegram(tenant_id: str, update_id: int, text: str, chat_id: int = 777000222) -> dict[str, Any]:
+    """Deliver a Telegram message written now; the webhook's answer as JSON."""
+    update = telegram_update(update_id, chat_id, text, update_id % 100_000, int(time.time()))
+    result = webhook(telegram_event(tenant_id, update, TELEGRAM_SECRET))
+    assert result["statusCode"] == 200, result
+    answer: dict[str, Any] = json.loads(result["body"])
+    return answer
+
+
+def test_stop_is_no_conversation_and_the_next_real_message_is_the_only_unread(tenant: str) -> None:
+    # Given a number that never wrote before sends STOP
+    assert webhook(inbound(tenant, "STOP", "SM" + "a7" * 16))["statusCode"] == 200
+
+    # Then the opt-out is recorded on a new lead, but no conversation is listed
+    assert conversations(tenant) == []
+
+    # When the same lead then writes a real message
+    question = "Finalement, vous faites des cartes cadeaux ?"
+    assert webhook(inbound(tenant, question, "SM" + "b8" * 16))["statusCode"] == 200
+
+    # Then the inbox shows that message, one unread, and the SMS opt-out as a badge
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"], row["direction"]) == (1, question, "in")
+    assert row["opted_out"] == ["sms"]
+    # And the thread keeps both, the STOP marked as the keyword it was (the opt-out's proof)
+    message, stop = thread(tenant, row["lead_id"])  # newest first
+    assert (stop["preview"], stop["metadata"]["keyword"]) == ("STOP", "opt_out")
+    assert message["metadata"]["keyword"] is None
+    consent = leads(tenant).get(f"/leads/{row['lead_id']}").body["consent"]["sms"]
+    assert consent["granted"] is False
+
+
+def test_a_stop_after_a_message_leaves_that_message_as_the_preview_and_adds_no_unread(tenant: str) -> None:
+    # Given a lead's message, read by the rep
+    question = "Bonjour, c'est combien la séance ?"
+    assert webhook(inbound(tenant, question, "SM" + "c9" * 16))["statusCode"] == 200
+    lead_id = only_conversation(tenant)["lead_id"]
+    read(tenant, lead_id)
+
+    # When the lead sends STOP
+    assert webhook(inbound(tenant, "Stop.", "SM" + "d0" * 16))["statusCode"] == 200
+
+    # Then the conversation is still read, still shows the question, and wears the opt-out badge
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"], row["opted_out"]) == (0, question, ["sms"])
+
+
+def test_help_gets_its_answer_and_raises_no_unread(tenant: str) -> None:
+    # Given a conversation the rep has read
+    assert webhook(inbound(tenant, "Vous êtes ouverts samedi ?", "SM" + "e1" * 16))["statusCode"] == 200
+    lead_id = only_conversation(tenant)["lead_id"]
+    read(tenant, lead_id)
+
+    # When the lead sends HELP
+    result = webhook(inbound(tenant, "HELP", "SM" + "f2" * 16))
+
+    # Then it gets the help text, and the inbox has nothing new to read
+    assert "<Message>Bonjour, c'est Atelier Lumière !" in result["body"]
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"], row["opted_out"]) == (0, "Vous êtes ouverts samedi ?", [])
+
+
+def test_a_whatsapp_stop_opens_no_conversation_a_send_could_use(tenant: str, fake_twilio: FakeTwilio) -> None:
+    # Given the WhatsApp channel set up, and a number that never wrote before sends STOP on WhatsApp
+    assert (
+        messaging(tenant).request("PUT", "/channels/whatsapp", json_body={"sender": OUR_NUMBER}).status == 200
+    )
+    assert webhook(inbound(tenant, "STOP", "SM" + "b4" * 16, whatsapp=True))["statusCode"] == 200
+    lead_id = leads(tenant).get("/leads").body["items"][0]["id"]
+
+    # When the rep tries to answer within the 24 hours a message would have opened
+    refused = messaging(tenant).post(
+        "/messages", {"lead_id": lead_id, "channel": "whatsapp", "body": "Bonjour"}
+    )
+
+    # Then the send is refused as opted out: the STOP opened nothing, and Twilio is never called
+    assert refused.status == 409
+    assert refused.body["error"]["code"] == "opted_out"
+    assert fake_twilio.requests == []
+    assert conversations(tenant) == []
+
+
+def test_a_sentence_that_contains_stop_is_a_message(tenant: str) -> None:
+    # When a lead writes a sentence in which "stop" is only a word
+    text = "Stop, je préfère que vous m'appeliez demain matin"
+    assert webhook(inbound(tenant, text, "SM" + "a3" * 16))["statusCode"] == 200
+
+    # Then it is an unread message shown in the inbox, and no keyword
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"]) == (1, text)
+    (message,) = thread(tenant, row["lead_id"])
+    assert message["metadata"]["keyword"] is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "greeting"),
+    [(Locale.FR, "Bonjour et bienvenue chez Atelier Lumière !"), (Locale.EN, "welcome to Atelier Lumière!")],
+)
+@pytest.mark.parametrize("command", ["/start", "/start abc123", "/start@MaxEventsDemoBot abc123"])
+def test_telegram_start_is_welcomed_in_the_tenant_language_and_raises_no_unread(
+    tenant: str, locale: Locale, greeting: str, command: str
+) -> None:
+    # Given a tenant writing in ``locale``
+    TenantService(tenant).update(UpdateTenantRequest(locale=locale), actor="admin-1")
+
+    # When someone opens the bot (with or without a deep-link payload)
+    answer = telegram(tenant, 910001, command)
+
+    # Then the webhook's answer sends the welcome, which says how to stop
+    assert (answer["method"], answer["chat_id"]) == ("sendMessage", "777000222")
+    assert greeting in answer["text"]
+    assert "/stop" in answer["text"]
+    # And there is no conversation yet: /start is no message
+    assert conversations(tenant) == []
+
+    # When the person then writes
+    answer = telegram(tenant, 910002, "Bonjour, vous livrez à Lyon ?")
+
+    # Then that message is the conversation, one unread, with no automatic answer
+    assert answer == {}
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"], row["channel"]) == (1, "Bonjour, vous livrez à Lyon ?", "telegram")
+    _, start = thread(tenant, row["lead_id"])  # newest first
+    assert (start["preview"], start["metadata"]["command"]) == (command, "start")
+
+
+def test_telegram_commands_after_a_read_conversation_leave_it_read(tenant: str) -> None:
+    # Given a Telegram conversation the rep has read
+    telegram(tenant, 920001, "Bonjour, je voudrais un devis")
+    lead_id = only_conversation(tenant)["lead_id"]
+    read(tenant, lead_id)
+
+    # When the person sends /help, an unknown command, then /stop
+    help_answer = telegram(tenant, 920002, "/help")
+    other_answer = telegram(tenant, 920003, "/rdv")
+    stop_answer = telegram(tenant, 920004, "/stop")
+
+    # Then each is answered (help, help again for a command the bot does not know, the opt-out's
+    # confirmation), nothing is unread, and the inbox shows the request and the opt-out badge
+    assert "Répondez STOP" in help_answer["text"]
+    assert other_answer["text"] == help_answer["text"]
+    assert stop_answer["text"].startswith("C'est noté : Atelier Lumière ne vous écrira plus.")
+    row = only_conversation(tenant)
+    assert (row["unread"], row["preview"], row["opted_out"]) == (
+        0,
+        "Bonjour, je voudrais un devis",
+        ["telegram"],
+    )
+    assert len(thread(tenant, lead_id)) == 4
+
+    # When they come back with /start
+    back = telegram(tenant, 920005, "/start")
+
+    # Then it is the opt-in: its confirmation, the badge gone, still nothing unread
+    assert back["text"].startswith("Ravi de vous retrouver ! Atelier Lumière peut à nouveau vous écrire.")
+    row = only_conversation(tenant)
+    assert (row["unread"], row["opted_out"]) == (0, [])
 
 
 @pytest.mark.parametrize("content_type", ["application/json", "text/plain"])

@@ -10,7 +10,14 @@ import pytest
 from maxcore.models.common import Channel
 from maxcore.models.intent import Intent
 from maxcore.rules.intent import classify
-from maxcore.rules.keywords import OPT_OUT_WORDS, Keyword, keyword_of
+from maxcore.rules.keywords import (
+    OPT_OUT_WORDS,
+    Keyword,
+    answer_key,
+    is_instruction,
+    keyword_of,
+    telegram_command,
+)
 from maxcore.rules.sms import SmsEncoding, analyse
 from maxcore.texts import CATALOGUE, render
 
@@ -149,6 +156,83 @@ def test_telegram_also_reads_the_words_the_replies_tell_leads_to_send(text: str,
     assert keyword_of(text, Channel.TELEGRAM) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/start", "start"),
+        ("/START", "start"),
+        ("/start abc123", "start"),
+        ("/start@MaxEventsDemoBot abc123", "start"),
+        ("  /help  ", "help"),
+        ("/rdv", "rdv"),
+        ("/nouveau_rdv", "nouveau_rdv"),
+        ("/stop\nmerci", "stop"),
+    ],
+)
+def test_a_telegram_command_is_its_first_word_named_as_telegram_allows(text: str, expected: str) -> None:
+    assert telegram_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please /stop",
+        "/",
+        "/@MaxEventsDemoBot",
+        "/start-over",
+        "/stop.",
+        "/home/sophie",
+        "/" + "a" * 33,
+        "stop",
+    ],
+)
+def test_a_text_that_does_not_start_with_a_command_is_no_command(text: str) -> None:
+    assert telegram_command(text) is None
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        ({"keyword": "opt_out", "command": None, "sender": "+33611223344"}, True),
+        ({"keyword": "help"}, True),
+        ({"keyword": None, "command": "start"}, True),
+        ({"keyword": None, "command": None, "sender": "+33611223344"}, False),
+        ({}, False),
+    ],
+)
+def test_an_instruction_is_a_message_marked_with_a_keyword_or_a_command(
+    marks: dict[str, str | None], expected: bool
+) -> None:
+    assert is_instruction(marks) is expected
+
+
+@pytest.mark.parametrize(
+    ("channel", "keyword", "command", "expected"),
+    [
+        # HELP is answered on every messaging channel.
+        (Channel.SMS, Keyword.HELP, None, "messaging.help_reply"),
+        (Channel.WHATSAPP, Keyword.HELP, None, "messaging.help_reply"),
+        (Channel.TELEGRAM, Keyword.HELP, "help", "messaging.help_reply"),
+        # Twilio and the carriers confirm SMS opt-outs: we do not answer a second time.
+        (Channel.SMS, Keyword.OPT_OUT, None, None),
+        (Channel.SMS, Keyword.OPT_IN, None, None),
+        # On Telegram nobody else answers.
+        (Channel.TELEGRAM, Keyword.OPT_OUT, "stop", "messaging.opt_out_confirmation"),
+        (Channel.TELEGRAM, Keyword.OPT_OUT, None, "messaging.opt_out_confirmation"),
+        (Channel.TELEGRAM, Keyword.OPT_IN, "start", "messaging.opt_in_confirmation"),
+        (Channel.TELEGRAM, None, "start", "messaging.telegram_welcome"),
+        (Channel.TELEGRAM, None, "rdv", "messaging.help_reply"),
+        # An ordinary message gets no automatic answer.
+        (Channel.TELEGRAM, None, None, None),
+        (Channel.SMS, None, None, None),
+    ],
+)
+def test_the_answer_of_each_keyword_and_command(
+    channel: Channel, keyword: Keyword | None, command: str | None, expected: str | None
+) -> None:
+    assert answer_key(channel, keyword, command) == expected
+
+
 @pytest.mark.parametrize("text", ["STOP", "UNSUBSCRIBE", "HELP", "/stop", "START"])
 def test_email_never_has_keywords(text: str) -> None:
     assert keyword_of(text, Channel.EMAIL) is None
@@ -199,3 +283,31 @@ def test_help_reply_in_french_says_how_to_stop() -> None:
     assert "Répondez STOP pour ne plus recevoir nos messages" in render(
         "messaging.help_reply", "fr", company="Institut Belle Peau"
     )
+
+
+# --- The Telegram welcome (/start) ---------------------------------------------------------------
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_the_telegram_welcome_names_the_company_and_says_how_to_stop(locale: str) -> None:
+    # Given the welcome rendered for a business
+    text = render("messaging.telegram_welcome", locale, company="Institut Belle Peau")
+
+    # Then it names the business and the command that stops, which keyword_of reads as an opt-out
+    assert "Institut Belle Peau" in text
+    assert "/stop" in text
+    assert keyword_of("/stop", Channel.TELEGRAM) is Keyword.OPT_OUT
+    # And it fits in one Telegram message (4,096 characters) with room to spare
+    assert len(text) < 400
+
+
+def test_the_telegram_welcome_exists_in_french_and_english_with_only_the_company_placeholder() -> None:
+    assert set(CATALOGUE["messaging.telegram_welcome"]) == {"fr", "en"}
+    for text in CATALOGUE["messaging.telegram_welcome"].values():
+        assert set(re.findall(r"{(\w*)}", text)) == {"company"}
+
+
+@pytest.mark.parametrize("key", [*REPLY_KEYS, "messaging.telegram_welcome"])
+def test_the_french_answers_hold_no_english_but_the_keywords(key: str) -> None:
+    # The keywords (STOP, START) and commands (/stop) are what the lead types; no other English word.
+    words = set(re.findall(r"[A-Za-z]+", CATALOGUE[key]["fr"].replace("{company}", "")))
+    english = {"the", "you", "your", "reply", "send", "hi", "hello", "welcome", "to", "and", "here", "again"}
+    assert not {w.lower() for w in words} & english, words

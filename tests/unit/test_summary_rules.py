@@ -115,6 +115,7 @@ def _message(
     channel: ActivityChannel = ActivityChannel.SMS,
     status: ActivityStatus = ActivityStatus.SENT,
     preview: str | None = "Bonjour",
+    marks: dict[str, str | None] | None = None,
 ) -> Activity:
     return Activity(
         id=activity_id,
@@ -124,6 +125,7 @@ def _message(
         status=status,
         occurred_at=at,
         preview=preview,
+        metadata=marks or {},
     )
 
 
@@ -221,6 +223,64 @@ def test_a_call_alone_makes_no_conversation() -> None:
     summary = apply_activity(LeadSummary(), _message(call, Direction.IN, NOW, ActivityChannel.CALL), NOW)
     assert summary.last_message is None
     assert summary.unread == 0
+
+
+@pytest.mark.parametrize(
+    ("channel", "text", "marks"),
+    [
+        (ActivityChannel.SMS, "STOP", {"keyword": "opt_out", "command": None}),
+        (ActivityChannel.WHATSAPP, "HELP", {"keyword": "help", "command": None}),
+        (ActivityChannel.SMS, "START", {"keyword": "opt_in", "command": None}),
+        (ActivityChannel.TELEGRAM, "/stop", {"keyword": "opt_out", "command": "stop"}),
+        (ActivityChannel.TELEGRAM, "/start abc123", {"keyword": None, "command": "start"}),
+        (ActivityChannel.TELEGRAM, "/rdv", {"keyword": None, "command": "rdv"}),
+    ],
+)
+def test_a_keyword_or_a_command_is_neither_unread_nor_the_last_message(
+    channel: ActivityChannel, text: str, marks: dict[str, str | None]
+) -> None:
+    # Given a conversation whose last message is the lead's question, read by the rep
+    question, instruction = _ids(2)
+    summary = apply_activity(
+        LeadSummary(),
+        _message(question, Direction.IN, NOW - timedelta(hours=2), channel, preview="Prix ?"),
+        NOW,
+    )
+    summary = mark_read(summary, NOW - timedelta(hours=1))
+
+    # When the lead sends a keyword or a bot command
+    after = apply_activity(
+        summary, _message(instruction, Direction.IN, NOW, channel, preview=text, marks=marks), NOW
+    )
+
+    # Then the inbox still shows the question and nothing is unread
+    assert after.last_message == summary.last_message
+    assert after.unread == 0
+
+
+def test_a_keyword_alone_makes_no_conversation() -> None:
+    (stop,) = _ids(1)
+    marks: dict[str, str | None] = {"keyword": "opt_out", "command": None}
+    summary = apply_activity(
+        LeadSummary(), _message(stop, Direction.IN, NOW, preview="STOP", marks=marks), NOW
+    )
+    assert summary.last_message is None
+    assert summary.unread == 0
+
+
+def test_a_message_whose_marks_are_empty_is_conversation() -> None:
+    # Given a sentence that merely contains "stop": the inbound service marks no keyword on it
+    (sentence,) = _ids(1)
+    marks: dict[str, str | None] = {"keyword": None, "command": None}
+    text = "Stop, rappelez-moi plutôt demain"
+
+    summary = apply_activity(
+        LeadSummary(), _message(sentence, Direction.IN, NOW, preview=text, marks=marks), NOW
+    )
+
+    assert summary.unread == 1
+    assert summary.last_message is not None
+    assert summary.last_message.preview == text
 
 
 def test_a_delivery_updates_the_status_of_the_last_message_it_is_about() -> None:

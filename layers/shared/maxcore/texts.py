@@ -246,6 +246,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": "Welcome back! You'll hear from {company} again. Reply STOP at any time to stop.",
     },
+    # Telegram only (the answer to /start), so not held to one SMS.
+    "messaging.telegram_welcome": {
+        "fr": (
+            "Bonjour et bienvenue chez {company} ! Écrivez-nous ici vos questions : une personne de "
+            "l'équipe vous répond. Vous recevrez aussi nos messages dans cette conversation. "
+            "Envoyez /stop à tout moment pour ne plus rien recevoir."
+        ),
+        "en": (
+            "Hello and welcome to {company}! Send us your questions here: someone from our team "
+            "will answer you. You'll also get our messages in this chat. "
+            "Send /stop at any time to stop receiving them."
+        ),
+    },
     # --- prospection: why the scheduler did (or did not do) each step ---------------------------
     "prospection.enrolled": {
         "fr": "Inscrit à la campagne : première étape prévue {until}.",

@@ -72,6 +72,11 @@ class InboxConversation(LazyModel):
     last_message_at: datetime
     unread: int
     channels: list[Channel] = Field(description="Channels the conversation has used.")
+    opted_out: list[Channel] = Field(
+        description="Channels the lead withdrew consent on (STOP, /stop, an unsubscribe reply...). A "
+        "keyword or a bot command is no conversation message (not unread, not the preview): this badge "
+        "shows the opt-out in the list, and the thread keeps the message marked `metadata.keyword`."
+    )
 
 
 class InboxPage(LazyModel):

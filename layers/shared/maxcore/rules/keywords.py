@@ -26,14 +26,24 @@ List-Unsubscribe link.
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from maxcore.models.common import Channel
 from maxcore.rules.contact import fold
 
-__all__ = ["OPT_OUT_WORDS", "Keyword", "OptOutWord", "keyword_of"]
+__all__ = [
+    "OPT_OUT_WORDS",
+    "Keyword",
+    "OptOutWord",
+    "answer_key",
+    "is_instruction",
+    "keyword_of",
+    "telegram_command",
+]
 
 
 class Keyword(StrEnum):
@@ -86,6 +96,9 @@ _WORDS: dict[str, Keyword] = {
     **dict.fromkeys(("help", "info"), Keyword.HELP),
 }
 
+_COMMAND = re.compile(r"/(?P<name>[A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]+)?(?:\s|$)")
+"""A bot command at the start of a message: ``/name``, ``/name@BotName``, then a space or the end."""
+
 _TELEGRAM_COMMANDS: dict[str, Keyword] = {
     "stop": Keyword.OPT_OUT,
     "start": Keyword.OPT_IN,
@@ -118,10 +131,66 @@ def keyword_of(text: str, channel: Channel) -> Keyword | None:
     if channel is Channel.EMAIL:
         return None
     if channel is Channel.TELEGRAM:
-        command = _telegram_command(text)
+        command = telegram_command(text)
         if command is not None:
             return _TELEGRAM_COMMANDS.get(command)
     return _WORDS.get(_bare(text))
+
+
+def is_instruction(marks: Mapping[str, object]) -> bool:
+    """Whether an inbound message's marks say it was a keyword or a bot command, not conversation.
+
+    The inbound service marks the activity (``metadata["keyword"]``: the keyword that acted,
+    ``metadata["command"]``: the Telegram command's name); the timeline keeps such a message as the
+    proof of what was asked, but the inbox neither counts it unread nor shows it as the last message.
+
+    Parameters
+    ----------
+    marks
+        The activity's metadata.
+
+    Returns
+    -------
+    bool
+        ``True`` when either mark is set.
+    """
+    return bool(marks.get("keyword") or marks.get("command"))
+
+
+def answer_key(channel: Channel, keyword: Keyword | None, command: str | None) -> str | None:
+    """The catalogue key of the answer a keyword or command gets in the webhook's reply, if any.
+
+    HELP gets the help text on every channel. On Telegram, where nobody else answers, an opt-out
+    and an opt-in get their confirmation, ``/start`` (for a lead who has not opted out: otherwise it
+    is the opt-in) gets the welcome, and any other command the help text, so that no command falls
+    silent. SMS carriers and Twilio confirm opt-outs themselves.
+
+    Parameters
+    ----------
+    channel
+        Where the message came from.
+    keyword
+        The keyword that acted (``None`` for an ordinary message, or a START from a lead who never
+        opted out).
+    command
+        The Telegram command's name, or ``None``.
+
+    Returns
+    -------
+    str | None
+        A key of :data:`maxcore.texts.CATALOGUE`, or ``None`` when nothing is answered.
+    """
+    if keyword is Keyword.HELP:
+        return "messaging.help_reply"
+    if channel is not Channel.TELEGRAM:
+        return None
+    if keyword is Keyword.OPT_OUT:
+        return "messaging.opt_out_confirmation"
+    if keyword is Keyword.OPT_IN:
+        return "messaging.opt_in_confirmation"
+    if command == "start":
+        return "messaging.telegram_welcome"
+    return None if command is None else "messaging.help_reply"
 
 
 def _bare(text: str) -> str:
@@ -133,11 +202,24 @@ def _bare(text: str) -> str:
     return fold(word)
 
 
-def _telegram_command(text: str) -> str | None:
-    """The command name of a Telegram bot command (``/start@MaxBot payload`` -> ``start``)."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return None
-    first = stripped.split(maxsplit=1)[0][1:]
-    name = first.split("@", 1)[0]
-    return name.casefold() or None
+def telegram_command(text: str) -> str | None:
+    """The command a Telegram message is, or ``None`` when it is an ordinary message.
+
+    A command is the message's first word: ``/`` and a name of 1 to 32 letters, digits or
+    underscores (Telegram Bot API, "BotCommand"), optionally followed by ``@`` and the bot's name
+    (groups) and by arguments (``/start <payload>`` from a deep link).
+
+    Parameters
+    ----------
+    text
+        The message as the lead wrote it.
+
+    Returns
+    -------
+    str | None
+        The command's name in lower case (``"/start@MaxBot abc123"`` -> ``"start"``, ``"/RDV"`` ->
+        ``"rdv"``); ``None`` for a text that does not start with a command ("please /stop",
+        ``"/start-over"``, a lone ``"/"``).
+    """
+    match = _COMMAND.match(text.strip())
+    return None if match is None else match["name"].lower()

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import LastMessage, LeadSummary
+from maxcore.rules.keywords import is_instruction
 
 SENT, REPLIED = 0, 1
 """Positions in a day's ``[sent, replied]`` counter of one channel."""
@@ -79,7 +80,9 @@ def apply_activity(
     if activity.direction is Direction.OUT and activity.status in _DELIVERED:
         updated.last_delivered_at = _later(updated.last_delivered_at, at)
 
-    if activity.channel in MESSAGE_CHANNELS:
+    if activity.channel in MESSAGE_CHANNELS and not is_instruction(activity.metadata):
+        # A STOP, a HELP or a bot command stays on the timeline but is no conversation: the inbox
+        # keeps showing the last real message, and nothing new is unread.
         _apply_to_inbox(updated, activity)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()

@@ -22,7 +22,7 @@ from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
-from maxcore.rules.keywords import Keyword, keyword_of
+from maxcore.rules.keywords import Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
 from maxcore.services.email_threads import find_answered
 from maxcore.services.queueing import enqueue_lead_evaluation
@@ -48,10 +48,14 @@ class InboundService:
         """Record an inbound message on its lead (a new lead for an unknown sender).
 
         Returns the outcome for the provider's log and, for a keyword (HELP, an opt-out on
-        Telegram), the answer to send back in the webhook's reply.
+        Telegram) or a Telegram command (/start gets the welcome), the answer to send back in the
+        webhook's reply. A keyword that acted and a command are marked on the activity
+        (``keyword``, ``command``): the timeline keeps them, the inbox does not count them as
+        conversation.
         """
         now = self._clock()
         keyword = keyword_of(message.text, message.channel)
+        command = telegram_command(message.text) if message.channel is Channel.TELEGRAM else None
         # A reply naming one of our e-mails belongs to that e-mail's lead, whatever address it came from.
         answered = find_answered(self.tenant_id, message)
         lead_id = self._lead_for(message, now) if answered is None else answered.lead_id
@@ -80,6 +84,7 @@ class InboundService:
             occurred_at=message.received_at,
             metadata={
                 "keyword": None if keyword is None else keyword.value,
+                "command": command,
                 "sender": message.sender,
                 **({} if answered is None else answered.metadata),
             },
@@ -94,18 +99,13 @@ class InboundService:
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        company = tenant.name
-        if keyword is Keyword.HELP:
-            return "recorded: help", render("messaging.help_reply", tenant.locale.value, company=company)
-        if message.channel is Channel.TELEGRAM and keyword is not None:
-            # SMS carriers and Twilio confirm opt-outs themselves; on Telegram nobody else does.
-            key = (
-                "messaging.opt_out_confirmation"
-                if keyword is Keyword.OPT_OUT
-                else "messaging.opt_in_confirmation"
-            )
-            return f"recorded: {keyword.value}", render(key, tenant.locale.value, company=company)
-        return "recorded" if keyword is None else f"recorded: {keyword.value}", None
+        outcome = "recorded"
+        if keyword is not None:
+            outcome = f"recorded: {keyword.value}"
+        elif command is not None:
+            outcome = f"recorded: /{command}"
+        key = answer_key(message.channel, keyword, command)
+        return outcome, None if key is None else render(key, tenant.locale.value, company=tenant.name)
 
     def _lead_for(self, message: InboundMessage, now: datetime) -> str:
         leads = LeadRepository(self.tenant_id)

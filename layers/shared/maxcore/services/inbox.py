@@ -78,4 +78,5 @@ def _row(lead: Lead) -> InboxConversation:
         last_message_at=last.at,
         unread=lead.summary.unread,
         channels=[c for c in Channel if c.value in used],
+        opted_out=[c for c in Channel if c in lead.consent and not lead.consent[c].granted],
     )
