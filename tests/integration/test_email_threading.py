@@ -44,7 +44,6 @@ TEMPLATES = "functions/templates/"
 INBOUND = "replies@bellepeau.inbound.example"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WED_1000_PARIS = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +109,7 @@ def _sequence(tenant_id: str, second_thread: str | None, mode: Mode = Mode.AUTO)
         assert scenario.status == 201, scenario.body
         assert [s["thread"] for s in scenario.body["steps"]] == ["same", second_thread or "same"]
         lead_id = str(lead.body["id"])
-        return enrolled_campaign(api, "Atelier", str(scenario.body["id"]), lead_id, WINDOW), lead_id
+        return enrolled_campaign(api, "Atelier", str(scenario.body["id"]), lead_id), lead_id
 
 
 def _run_steps(tenant_id: str, campaign_id: str, lead_id: str, at: datetime) -> None:

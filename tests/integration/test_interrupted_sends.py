@@ -58,7 +58,6 @@ LEADS = "functions/leads/"
 MESSAGING = "functions/messaging/"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TUE_1000_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 FIRST_TEXT = "Objet : Votre routine d'hiver\nBonjour Sophie, voici nos soins pour l'hiver."
 SECOND_TEXT = "Objet : Autre chose\nBonjour Sophie, un tout autre message."
 
@@ -121,7 +120,7 @@ def _set_up_at(tenant_id: str, now: datetime) -> tuple[ApiClient, str, str]:
     }
     scenario = api.post("/scenarios", {"name": "Hiver", "steps": [step]})
     assert scenario.status == 201, scenario.body
-    campaign_id = enrolled_campaign(api, "Hiver", str(scenario.body["id"]), str(lead.body["id"]), WINDOW)
+    campaign_id = enrolled_campaign(api, "Hiver", str(scenario.body["id"]), str(lead.body["id"]))
     return api, campaign_id, str(lead.body["id"])
 
 
