@@ -63,7 +63,8 @@ from datetime import date, datetime
 
 from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.rules.contact import fold
-from maxcore.rules.intent_phrases import KEYWORDS, PHRASES
+from maxcore.rules.intent_phrases import AUTOMATIC, EVERY_CHANNEL, KEYWORDS, PHRASES, POLITE
+from maxcore.rules.reply_answers import confirmation, survey_score
 from maxcore.rules.return_dates import return_date
 
 __all__ = [
@@ -131,7 +132,14 @@ class Classification:
         The text is an automatic answer (an auto-acknowledgement, a delivery receipt), not a person:
         it counts as no reply.
     every_channel
-        For ``unsubscribe`` only: the text asks to stop on every channel, not only the one it came on.
+        For ``unsubscribe`` only: the text asks to stop on every channel, not only the one it came on
+        (its scope cues, of weight 0, say where).
+    survey_score
+        The text read as a 1-5 answer to a satisfaction survey ("4", "5/5", "⭐⭐⭐"), else None;
+        whatever the intent: the caller knows whether a survey was asked.
+    confirmation
+        The text read as an answer to an appointment reminder: True confirmed ("oui", "I'll be
+        there"), False cancelled ("j'annule", "can't make it"), None neither; whatever the intent.
     """
 
     intent: Intent
@@ -142,6 +150,8 @@ class Classification:
     language: str | None = None
     automatic: bool = False
     every_channel: bool = False
+    survey_score: int | None = None
+    confirmation: bool | None = None
 
     def to_dict(self) -> dict[str, object]:
         """Return the classification as JSON-friendly values (enum values, ISO date)."""
@@ -157,6 +167,8 @@ class Classification:
             "language": self.language,
             "automatic": self.automatic,
             "every_channel": self.every_channel,
+            "survey_score": self.survey_score,
+            "confirmation": self.confirmation,
         }
 
 
@@ -239,6 +251,8 @@ class _Rule:
     weight: int
     whole: bool = False
     """Keyword-only: the regex matches the whole message and its ``kw`` group is the cue."""
+    automatic: bool = False
+    """The rule recognises a machine's answer (an auto-acknowledgement, a receipt)."""
 
     @property
     def negatable(self) -> bool:
@@ -251,21 +265,24 @@ def _phrase(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
 
 
-_POLITE = r"(?:merci|mrc|svp|stp|please|pls|plz|thanks|thank you|thx|ty)"
-
-
 def _whole(keyword: str) -> re.Pattern[str]:
     """Compile a keyword that must be the whole message, give or take punctuation and politeness."""
     return re.compile(
-        rf"^[^a-z0-9]*(?:{_POLITE}[^a-z0-9]+)?(?P<kw>{keyword})(?:[^a-z0-9]+{_POLITE})?[^a-z0-9]*$"
+        rf"^[^a-z0-9]*(?:{POLITE}[^a-z0-9]+)?(?P<kw>{keyword})(?:[^a-z0-9]+{POLITE})?[^a-z0-9]*$"
     )
 
 
+# Keywords first: a keyword sent alone is named as such even where a phrase matches the same word.
 _RULES: tuple[_Rule, ...] = (
-    *(_Rule(intent, name, _phrase(pattern), weight) for intent, name, pattern, weight in PHRASES),
     *(_Rule(intent, name, _whole(kw), weight, whole=True) for intent, name, kw, weight in KEYWORDS),
+    *(_Rule(intent, name, _phrase(pattern), weight) for intent, name, pattern, weight in PHRASES),
+    *(_Rule(Intent.NEUTRAL, name, _phrase(p), weight, automatic=True) for name, p, weight in AUTOMATIC),
     # A question mark ending the message (after it, only punctuation, spaces or emoji).
     _Rule(Intent.QUESTION, "any:?", re.compile(r"\?+(?=[^a-z0-9]*$)"), 1),
+)
+_AUTOMATIC_RULES = frozenset(rule.name for rule in _RULES if rule.automatic)
+_EVERY_CHANNEL_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, _phrase(pattern)) for name, pattern in EVERY_CHANNEL
 )
 
 
@@ -411,8 +428,7 @@ def _original(text: str, origin: list[tuple[int, int]], start: int, end: int) ->
     return text[first:last]
 
 
-def _cues(text: str) -> tuple[Cue, ...]:
-    norm, origin = _normalize_with_origin(text)
+def _cues(text: str, norm: str, origin: list[tuple[int, int]]) -> tuple[Cue, ...]:
     clauses = _Clauses.of(norm)
     positioned: list[tuple[int, Cue]] = []
     seen: set[str] = set()
@@ -429,16 +445,37 @@ def _cues(text: str) -> tuple[Cue, ...]:
         seen.add(name)
         cue = Cue(intent, name, _original(text, origin, start, match.end), match.rule.weight)
         positioned.append((start, cue))
+    if any(cue.intent is Intent.UNSUBSCRIBE for _, cue in positioned):
+        positioned += _every_channel_cues(text, norm, origin)
     positioned.sort(key=lambda pair: (-pair[1].weight, pair[0]))
     return tuple(cue for _, cue in positioned)
+
+
+def _every_channel_cues(text: str, norm: str, origin: list[tuple[int, int]]) -> list[tuple[int, Cue]]:
+    """The scope cues (weight 0) of an opt-out that asks to stop on every channel."""
+    found: list[tuple[int, Cue]] = []
+    for name, regex in _EVERY_CHANNEL_RULES:
+        match = regex.search(norm)
+        if match and match.end() > match.start():
+            fragment = _original(text, origin, match.start(), match.end())
+            found.append((match.start(), Cue(Intent.UNSUBSCRIBE, name, fragment, 0)))
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
 # Decision
 
+INTERESTED_FLOOR = 2
+"""The least score an interest needs: weak hints alone ("ok", "super", "👍 top") acknowledge."""
+
 
 def _decide(scores: dict[Intent, int]) -> Intent:
-    present = [intent for intent in PRECEDENCE if scores.get(intent, 0) > 0]
+    present = [
+        intent
+        for intent in PRECEDENCE
+        if scores.get(intent, 0) > 0
+        and not (intent is Intent.INTERESTED and scores[intent] < INTERESTED_FLOOR)
+    ]
     if not present:
         return Intent.NEUTRAL
     candidate = present[0]
@@ -447,7 +484,10 @@ def _decide(scores: dict[Intent, int]) -> Intent:
     score = scores[candidate]
     challengers = [i for i in present[1:] if scores[i] >= 2 * score and scores[i] >= score + 2]
     # max() keeps the first of equal scores, i.e. the one higher in PRECEDENCE.
-    return max(challengers, key=lambda i: scores[i]) if challengers else candidate
+    winner = max(challengers, key=lambda i: scores[i]) if challengers else candidate
+    if winner is not Intent.OUT_OF_OFFICE and scores.get(Intent.NEUTRAL, 0) > scores[winner]:
+        return Intent.NEUTRAL  # about the sender or a machine's receipt more than about the offer
+    return winner
 
 
 def _confidence(scores: dict[Intent, int], winner: Intent) -> float:
@@ -493,7 +533,8 @@ def classify(text: str, *, received_at: datetime | None = None) -> Classificatio
         confidence, every cue found, the return date of an out-of-office reply and the language the
         cues lean to.
     """
-    cues = _cues(text)
+    norm, origin = _normalize_with_origin(text)
+    cues = _cues(text, norm, origin)
     scores: dict[Intent, int] = {}
     for cue in cues:
         scores[cue.intent] = scores.get(cue.intent, 0) + cue.weight
@@ -503,6 +544,10 @@ def classify(text: str, *, received_at: datetime | None = None) -> Classificatio
         hot=intent in HOT_INTENTS,
         confidence=_confidence(scores, intent),
         cues=cues,
-        return_date=return_date(normalize(text), received_at) if intent is Intent.OUT_OF_OFFICE else None,
+        return_date=return_date(norm, received_at) if intent is Intent.OUT_OF_OFFICE else None,
         language=_language(cues),
+        automatic=intent is Intent.NEUTRAL and any(c.pattern in _AUTOMATIC_RULES for c in cues),
+        every_channel=intent is Intent.UNSUBSCRIBE and any(c.weight == 0 for c in cues),
+        survey_score=survey_score(text, norm),
+        confirmation=confirmation(norm),
     )
