@@ -51,7 +51,8 @@ _MESSAGES = (
 # French infinitives (and their imperatives) of reaching someone.
 _REACH_FR = (
     r"(?:re)?contact|ecri|ecriv|ap{1,2}el{1,2}|rap{1,2}el{1,2}|sollicit|relanc|derang|envoy|harcel"
-    r"|demarch|spam{1,2}|text|sms|jo(?:in|ign)|telephon|bombard|inond|emmerd|saoul|soul"
+    r"|demarch|spam{1,2}|text|sms|jo(?:in|ign)|telephon|bombard|inond|emmerd|saoul|soul|importun|adress"
+    r"|embet|gonfl|pollu|ennuy|prospect"
 )
 _REACH_EN = (
     r"(?:contact|e ?m(?:ai|ia)l|mail|te?xt|msg|mes{1,2}ag|call|phon|ring|writ|spam{1,2}|bother|harass"
@@ -98,13 +99,18 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|relance"
         r"|harcele|importune|spamme|prospecte)\w*|(?:refuse|m'oppose a) (?:d'etre|a etre|etre|la|toute|tout"
         r"|les)"
-        r"(?: \w+)? (?:contact|prospect|sollicit|demarch|utilisation|traitement|appel|message)\w*",
+        r"(?: \w+)? (?:contact|prospect|sollicit|demarch|utilisation|traitement|appel|message)\w*"
+        r"|(?:j?veux|veut|voulons|souhait\w*|desir\w*|aimerais|prefere\w*) (?:ne )?plus (?:\w+ ){0,2}"
+        r"(?:recevoir|etre (?:\w+ )?(?:contacte|sollicite|relance|demarche|derange)\w*|avoir de vos|entendre)"
+        r"|(?:ne )?(?:plus|pas) (?:faire partie|figurer|etre inscrite?s?|apparaitre) (?:de|dans|sur"
+        r"|a) (?:votre|vos|la|cette|ces|ta|tes)",
         4,
     ),
     (
         _U,
         "fr:plus de messages",
-        rf"(?:plus|pas|aucun|aucune|zero) (?:de |d'|aucun |aucune |un seul |une seule )?(?:\w+ )?"
+        rf"(?:plus|pas|aucun|aucune|zero) (?:de |d'|aucun |aucune |un seul |une seule )?"
+        r"(?:vos |tes |ces |autres |nouveaux |nouvelles |de vos |de tes |de ces )?"
         rf"{_MESSAGES}(?: (?:svp|merci|stp|please|ni|non plus|du tout)|[!.,]|$)"
         rf"|ni {_MESSAGES}|plus jamais (?:de |d')?{_MESSAGES}",
         4,
@@ -166,7 +172,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         "fr:laissez-moi tranquille",
         r"laisse[rz]? (?:moi|nous) (?:tranquilles?|en paix)|fiche[rz]? (?:moi|nous) la paix"
         r"|fou(?:te[rz]?|tre) (?:moi|nous) la paix|lache[rz]? (?:moi|nous)|lachez la grappe"
-        r"|(?:marre|ras le bol|assez|ca suffit|y en a marre) (?:de |d')?(?:vos |ces |tes |tous ces )?"
+        r"|(?:marre|ras le bol|assez|ca suffit|y en a marre) (?:de |d'|avec )?(?:vos |ces |tes |tous ces "
+        r"|les )?"
         rf"{_MESSAGES}|harcelement|c'est du spam|vous me (?:saoulez|soulez|harcelez|spammez|fatiguez)",
         4,
     ),
@@ -180,7 +187,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|contact|info|information|phone|account|name|records?)|our (?:details|number|email|address|data))"
         r"|take (?:me|us|my \w+|this \w+) off|lose my number|forget (?:me|my number)|block (?:me|my number)"
         r"|(?:remove|delete|erase) (?:this|that) (?:number|email|e mail|address|contact)"
-        r"|(?:remove|delete|erase) (?:it|them)(?= ?(?:[.,!]|$|now|immediately|please))",
+        r"|(?:remove|delete|erase) (?:it|them)(?= ?(?:[.,!]|$|now|immediately|please))"
+        r"|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;])|(?<=please\s)|(?<=pls\s)|(?<=plz\s))(?:remove"
+        r"|unsub)(?= ?(?:[.,!]|$|me|us|please|pls|thanks|thx|asap|now))",
         4,
     ),
     (_U, "en:opt out", r"opt (?:me |us )?out|opting out|opted out", 4),
@@ -321,7 +330,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _N,
         "fr:pas le moment",
-        r"pas (?:pour |en )?(?:le|ce) moment|pas (?:pour |a )?l'instant|pas maintenant|pas cette annee"
+        r"pas (?:pour |en )?(?:le|ce) moment|pas (?:pour |a )?l'instant|pas maintenant|pas cette (?:annee"
+        r"|fois)"
         r"|pas pour (?:nous|moi)|pas (?:le|un) bon (?:moment|timing)|pas (?:le|un) moment opportun"
         r"|pas (?:pour )?tout de suite|pas (?:dans l'immediat|d'actualite|a l'ordre du jour|au programme)"
         r"|plus d'actualite|pas avant (?:la rentree|l'an|l'annee|\d|le|la|fin|debut|septembre|janvier|2\d{3})"
@@ -339,10 +349,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _N,
         "fr:deja un prestataire",
-        r"deja (?:un|une|des|notre|nos|mon|ma|mes|son|sa|leur) (?:\w+ )?(?:\w+ )?"
+        r"deja (?:avec )?(?:un|une|des|notre|nos|mon|ma|mes|son|sa|leur) (?:\w+ )?(?:\w+ )?"
         r"(?:prestataires?|fournisseurs?|solutions?|partenaires?|outils?|crm|agences?|logiciels?|contrats?"
         r"|systemes?|applis?|applications?|equipes?|services?|outils?|plateformes?|abonnements?|personnes?)"
-        r"|deja (?:tres |bien |tout |totalement |entierement )?(?:equipe|servi|pourvu|fourni|outille"
+        r"|deja (?:(?:tres|bien|tout|totalement|entierement|parfaitement|largement) ){0,2}(?:equipe|servi"
+        r"|pourvu|fourni|outille"
         r"|accompagne"
         r"|couvert|satisfait|engage|sous contrat|sous engagement|en place)\w*"
         r"|deja (?:tout|ce qu'il (?:nous |me )?faut|quelqu'un|qqn|ce genre|ce type|ca|une solution)"
@@ -420,7 +431,12 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:non|nan|no),? (?:c'est|c|cest|ca) bon|(?:projets?|achats?|investissements?|recrutements?) "
         r"(?:\w+ ){0,2}(?:en pause|en attente|en stand by|suspendu|gele)\w*|en stand ?by"
         r"|(?:rester|reste|restons|restera) (?:avec|chez|sur) (?:notre|nos|l'actuel|mon|ma|le meme)"
-        r"|(?:on|nous) gard\w* (?:notre|nos|l'actuel|mon)|quelqu'un d'autre|declin\w*",
+        r"|(?:on|nous) gard\w* (?:notre|nos|l'actuel|mon)|quelqu'un d'autre|declin\w*"
+        r"|(?:pas|aucune|plus) (?:l'|d')?(?:utilite|usage)|n'en (?:\w+ )?pas (?:besoin|l'utilite|l'usage)"
+        r"|(?:ne )?(?:me|nous) dit (?:rien|pas grand chose)|(?:ne|n') (?:\w+ ){0,2}(?:cherch"
+        r"|recherch)\w* (?:pas|rien|plus)"
+        r"|pas (?:a la recherche|en recherche|demandeu\w*)|(?:on|je|nous) (?:ne )?cherch\w* (?:pas|rien)"
+        r"|(?:on|nous) (?:ne )?(?:sommes|est) pas (?:a la recherche|demandeu\w*|preneu\w*)",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -523,7 +539,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:don't|do not|dont|haven't|have no) (?:have |got )?(?:the |a |any |enough )?budget|declin\w*"
         r"|too (?:small|big|early|expensive|complex|complicated) for|(?:just|already) (?:signed|bought"
         r"|invested|renewed"
-        r"|committed)|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;]))pass(?= ?(?:[.,!]|$|thanks|for now))",
+        r"|committed)|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;]))pass(?= ?(?:[.,!]|$|thanks|for now))"
+        r"|not (?:currently |really |actively )?(?:looking|shopping|searching) (?:for|to)|not in the market",
         3,
     ),
     (
@@ -579,7 +596,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:point|cafe|call|appel|visio|dej|dejeuner|rdv|reunion|creneau|demo|rencontre|echange|moment)"
         r"|(?:peut|pourrait) on (?:se voir|se rencontrer|se parler|s'appeler|en parler|en discuter)"
         r"|se voir|se rencontrer|se retrouver|(?:vous|nous) rencontrer|en discuter de vive voix"
-        r"|(?:prendre|boire) un (?:cafe|verre)|autour d'un cafe|un (?:cafe|dej|dejeuner|point) ensemble",
+        r"|(?:prendre|boire) un (?:cafe|verre)|autour d'un cafe|un (?:cafe|dej|dejeuner|point) ensemble"
+        r"|(?:on|nous) se (?:voit|verra|verrait|retrouve|retrouvera|capte|parle|rencontre|cale|fait signe)",
         3,
     ),
     (
@@ -756,7 +774,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:demo|essai|test|offre|proposition|devis|formule|abonnement)"
         r"|envoye[rz]? (?:moi|nous|nous en|moi en)? ?(?:le|la|les|votre|vos) (?:devis|contrat"
         r"|bon de commande|facture"
-        r"|lien|formulaire|conditions|proposition|offre|documents?|papiers?|rib|cgv)",
+        r"|lien|formulaire|conditions|proposition|offre|documents?|papiers?|rib|cgv)"
+        r"|(?:on|nous) (?:fait|fais|faisons) comme (?:ca|cela|vous dites|convenu)|let's do that",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -926,7 +945,12 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|c'est a propos de quoi|de quoi s'agit il|c'est quoi (?:ce|cette) (?:message|sms|mail|numero)"
         r"|(?:je suis |suis )?(?:en (?:reunion|rdv|rendez vous|clientele|consultation|rendez vous client"
         r"|rdv client)"
-        r"|occupee?|au volant)(?! (?:jusqu|toute la|tout le|cette semaine))",
+        r"|occupee?|au volant)(?! (?:jusqu|toute la|tout le|cette semaine))"
+        r"|qui est (?:a l'appareil|la)|(?:quelle|which|what) (?:entreprise|societe|boite|company|agence"
+        r"|marque|business)(?= ?(?:[.?!]|$))"
+        r"|vous m'avez (?:ecrit|appele|contacte|envoye|laisse)|you (?:texted|called|emailed|messaged"
+        r"|contacted) me"
+        r"|je (?:ne )?comprends? (?:pas|rien)|pas compris|i don't understand",
         3,
     ),
     (
