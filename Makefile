@@ -112,7 +112,10 @@ bench-alerts: install ## Alert generation vs a naive per-lead way: requests, byt
 bench-scheduler: install ## Hourly prospection job vs a naive loop, then 2 workers + a crash: duplicates, lost steps
 	$(BIN)/python -m bench.scheduler
 
+bench-intent: install ## Reply rules on the evaluation corpus: accuracy, per-label precision/recall, confusion, speed
+	$(BIN)/python -m bench.intent
+
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler build
+.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler bench-intent build
