@@ -10,7 +10,7 @@ What a return date means
 :func:`return_date` returns the **first day the person is back**, not the last day away:
 
 - a date after a *return* word (``de retour le 14``, ``back on the 14th``, ``à partir du 3/02``,
-  ``je reprends lundi``) is that day;
+  ``je reprends lundi``, ``réouverture le 4``, ``pas de réponse avant lundi``) is that day;
 - a day after an *until* word (``jusqu'au vendredi 11``, ``absent until Monday``, ``du 10 au 24/08``) is
   the last day away, so the return is the day after (Saturday 12th, Tuesday, 25 August);
 - a period is back on its first day (``retour en mars`` and ``jusqu'en mars``: 1 March; ``back next
@@ -21,9 +21,10 @@ What a return date means
 A date without a year is the next such date on or after the day received (a weekday: strictly after,
 since a person writing on a Monday "back Monday" means the next one; a day of the month alone: the
 next month that has it). Dates are read day first (``12/08`` is 12 August). With no return or until
-word, the last full date written is taken as it is. No date written, or nothing to resolve a relative
-one against: None (the caller then waits its default delay). Working days and holidays are the
-caller's business.
+word, the last day or period written is a time away (``out of the office on Friday 20 November``:
+back on the 21st); a relative word alone (``demain``) says nothing then. No date written, or nothing
+to resolve a relative one against: None (the caller then waits its default delay). Working days and
+holidays are the caller's business.
 """
 
 from __future__ import annotations
@@ -135,12 +136,13 @@ _RELATIVE = re.compile(
     r"(?<![a-z0-9])(?P<rel>apres demain|the day after tomorrow|demain|tomorrow"
     r"|(?:la |the )?(?:fin|end) (?:de la |de cette |of the |of this )?(?:semaine|week)"
     r"|(?:la )?semaine prochaine|next week|la semaine d'apres"
-    r"|(?:la |the )?(?:fin|end) (?:du|de ce|of the|of this) (?:mois|month)"
+    r"|(?:la |the )?(?:fin|end) (?:du|de ce|of the|of this|of) (?:mois|month)"
     r"|(?:le )?mois prochain|next month)(?![a-z])"
 )
 _RETURN_MARKERS = re.compile(
     r"(?<![a-z])(?:retour|back|return\w*|reprise|reprends|reprendrai|reprendrons|des le|a partir d|starting"
-    r"|as of|as from|reviens|reviendrai|rentre|rentrerai|available again)(?![a-z])"
+    r"|as of|as from|reviens|reviendrai|rentre|rentrerai|available again|reouverture|re ?ouvr\w*|reopen\w*"
+    r"|avant|before)(?![a-z])"
 )
 _UNTIL_MARKERS = re.compile(
     r"(?<![a-z])(?:jusqu'?\s?(?:au|a|en)|until|till|til|through|thru|au|to|inclus|included)(?![a-z])"
@@ -159,8 +161,8 @@ class _Written:
     """The first day back when the text says "back on" it (a period's first day)."""
     until: date
     """The first day back when the text says "until" it (the day after a day, a period's end)."""
-    exact: bool
-    """A full date (day and month): the only kind read without a return or until word."""
+    relative: bool = False
+    """Relative to the day received (``demain``, ``next week``): never read without a return or until word."""
 
 
 def _next_date(day: int, month: int, year: int | None, received_on: date | None) -> date | None:
@@ -187,8 +189,8 @@ def _month_start(on: date, months_ahead: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _point(start: int, end: int, day: date | None, *, exact: bool = False) -> _Written | None:
-    return None if day is None else _Written(start, end, day, day + timedelta(days=1), exact)
+def _point(start: int, end: int, day: date | None, *, relative: bool = False) -> _Written | None:
+    return None if day is None else _Written(start, end, day, day + timedelta(days=1), relative)
 
 
 def _year_of(match: re.Match[str]) -> int | None:
@@ -204,7 +206,7 @@ def _full_dates(norm: str, received_on: date | None) -> Iterator[_Written | None
     ):
         for m in regex.finditer(norm):
             day = _next_date(int(m.group("d")), month_of(m.group("m")), _year_of(m), received_on)
-            yield _point(m.start(), m.end(), day, exact=True)
+            yield _point(m.start(), m.end(), day)
 
 
 def _days_of_month(norm: str, received_on: date) -> Iterator[_Written | None]:
@@ -242,9 +244,9 @@ def _months(norm: str, received_on: date | None) -> Iterator[_Written | None]:
             yield _point(m.start(), m.end(), first.replace(day=15))
         elif edge in {"fin", "late", "end of"}:
             after = _month_start(first, 1)
-            yield _Written(m.start(), m.end(), after - timedelta(days=1), after, exact=False)
+            yield _Written(m.start(), m.end(), after - timedelta(days=1), after)
         else:
-            yield _Written(m.start(), m.end(), first, first, exact=False)
+            yield _Written(m.start(), m.end(), first, first)
 
 
 def _relatives(norm: str, received_on: date) -> Iterator[_Written | None]:
@@ -254,11 +256,11 @@ def _relatives(norm: str, received_on: date) -> Iterator[_Written | None]:
         words = m.group("rel")
         if "demain" in words or "tomorrow" in words:
             ahead = 2 if words.startswith(("apres", "the day after")) else 1
-            yield _point(m.start(), m.end(), received_on + timedelta(days=ahead))
+            yield _point(m.start(), m.end(), received_on + timedelta(days=ahead), relative=True)
         elif "semaine" in words or "week" in words:
-            yield _Written(m.start(), m.end(), next_monday, next_monday, exact=False)
+            yield _Written(m.start(), m.end(), next_monday, next_monday, relative=True)
         else:
-            yield _Written(m.start(), m.end(), next_month, next_month, exact=False)
+            yield _Written(m.start(), m.end(), next_month, next_month, relative=True)
 
 
 def _written(norm: str, received_on: date | None) -> list[_Written]:
@@ -295,8 +297,8 @@ def return_date(norm: str, received_at: datetime | None) -> date | None:
     -------
     date | None
         The first day back (see the module docstring): the first date shortly after a return word,
-        else the day after the first date shortly after an until word, else the last full date
-        written; None when no date can be read.
+        else the day after the first date shortly after an until word, else the day after the last
+        date written; None when no date can be read.
     """
     received_on = received_at.date() if received_at else None
     written = _written(norm, received_on)
@@ -310,5 +312,6 @@ def return_date(norm: str, received_at: datetime | None) -> date | None:
     until = next(filter(after(_UNTIL_MARKERS), written), None)
     if until is not None:
         return until.until
-    exact = [w for w in written if w.exact]
-    return exact[-1].back if exact else None
+    # An absence notice naming a day without either word names a day away ("out on Friday 20").
+    named = [w for w in written if not w.relative]
+    return named[-1].until if named else None
