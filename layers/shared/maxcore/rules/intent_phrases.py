@@ -103,7 +103,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:j?veux|veut|voulons|souhait\w*|desir\w*|aimerais|prefere\w*) (?:ne )?plus (?:\w+ ){0,2}"
         r"(?:recevoir|etre (?:\w+ )?(?:contacte|sollicite|relance|demarche|derange)\w*|avoir de vos|entendre)"
         r"|(?:ne )?(?:plus|pas) (?:faire partie|figurer|etre inscrite?s?|apparaitre) (?:de|dans|sur"
-        r"|a) (?:votre|vos|la|cette|ces|ta|tes)",
+        r"|a) (?:votre|vos|la|cette|ces|ta|tes)"
+        r"|m'oppose (?:a|au|aux) (?:la |le |les |toute |tout )?(?:contact|prospect|sollicit|demarch"
+        r"|utilisation|traitement|appel|message|envoi)\w*",
         4,
     ),
     (
@@ -189,7 +191,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:remove|delete|erase) (?:this|that) (?:number|email|e mail|address|contact)"
         r"|(?:remove|delete|erase) (?:it|them)(?= ?(?:[.,!]|$|now|immediately|please))"
         r"|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;])|(?<=please\s)|(?<=pls\s)|(?<=plz\s))(?:remove"
-        r"|unsub)(?= ?(?:[.,!]|$|me|us|please|pls|thanks|thx|asap|now))",
+        r"|unsub)(?= ?(?:[.,!]|$|me|us|please|pls|thanks|thx|asap|now))"
+        r"|(?:remove|delete|erase|scrub|purge|wipe) (?:all |any )?(?:of )?(?:my|our) (?:\w+ )?(?:data"
+        r"|details|info|information|number|email|contact|records?|account)"
+        r"|cease and desist",
         4,
     ),
     (_U, "en:opt out", r"opt (?:me |us )?out|opting out|opted out", 4),
@@ -336,7 +341,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|pas (?:pour )?tout de suite|pas (?:dans l'immediat|d'actualite|a l'ordre du jour|au programme)"
         r"|plus d'actualite|pas avant (?:la rentree|l'an|l'annee|\d|le|la|fin|debut|septembre|janvier|2\d{3})"
         r"|(?:peut etre|on verra) (?:plus tard|l'an prochain|l'annee prochaine|une autre fois|dans \w+ mois)"
-        r"|mauvais (?:moment|timing)|(?:ne |n')(?:\w+ )?(?:est|tombe) pas (?:le|au) (?:bon )?moment",
+        r"|mauvais (?:moment|timing)|(?:ne |n')(?:\w+ )?(?:est|tombe) pas (?:le|au) (?:bon )?moment"
+        r"|peut etre (?:dans )?(?:quelques|\d+|deux|trois|six) (?:mois|semaines|ans)",
         3,
     ),
     (
@@ -371,7 +377,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|un concurrent"
         r"|une solution concurrente|autre chose|une autre solution|un prestataire|notre prestataire"
         r"|notre fournisseur|l'actuel)"
-        r"|(?:un|une) autre (?:prestataire|fournisseur|agence|societe|entreprise|partenaire)",
+        r"|(?:un|une) autre (?:prestataire|fournisseur|agence|societe|entreprise|partenaire)"
+        r"|(?:chois|retenu|pris|sign|opt|part|pass|travaill)\w* (?:\w+ )?(?:un |votre |le |un autre |chez "
+        r"|avec )?concurren\w*"
+        r"|(?:sign|achet|command|trouv|pris|equip|voir|regard|part|all)\w* ailleurs",
         3,
     ),
     (
@@ -468,7 +477,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|in \w+ months|down the (?:road|line))|not (?:a |our |my )?(?:top |current )?priority"
         r"|other priorities"
         r"|low (?:on the )?priority|not on (?:our|my) (?:radar|roadmap|agenda)|circle back (?:next|in|later)"
-        r"|not (?:relevant|applicable|necessary|needed|useful)|(?:doesn't|does not|don't|do not) apply",
+        r"|not (?:relevant|applicable|necessary|needed|useful)|(?:doesn't|does not|don't|do not) apply"
+        r"|(?:maybe|perhaps) (?:in )?(?:a few|a couple of|\d+|two|three|six|some) (?:months|weeks|years)",
         3,
     ),
     (
@@ -540,7 +550,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|too (?:small|big|early|expensive|complex|complicated) for|(?:just|already) (?:signed|bought"
         r"|invested|renewed"
         r"|committed)|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;]))pass(?= ?(?:[.,!]|$|thanks|for now))"
-        r"|not (?:currently |really |actively )?(?:looking|shopping|searching) (?:for|to)|not in the market",
+        r"|not (?:currently |really |actively )?(?:looking|shopping|searching) (?:for|to)|not in the market"
+        r"|not (?:currently |really |actively )?(?:looking|shopping|searching)(?= ?(?:[.,!]|$))"
+        r"|(?:going|go|went|moving|heading|gone) (?:in )?(?:a |another )?(?:different|other) direction",
         3,
     ),
     (
@@ -742,7 +754,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _I,
         "fr:partant",
-        r"partante?s?|banco|chaud(?:e|s)? pour|je suis chaud\w*|on y va|allons y|c'est parti",
+        r"partante?s?|banco|chaud(?:e|s)? pour|je suis chaud\w*|on y va|allons y|c'est parti"
+        r"|(?:je suis |on est |nous sommes )?preneu(?:r|se|rs|ses)",
         3,
     ),
     (
@@ -926,7 +939,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|where (?:is|are|do|does|can)|can (?:we|i) (?:\w+ )?(?:export|import|use|get|pay|cancel|try|add"
         r"|change"
         r"|customi[sz]e|connect|integrate|keep|switch|upgrade|downgrade)|hosted|hosting|compliant|compliance"
-        r"|secure|security|data|support team|training|onboard\w*",
+        r"|secure|security|support team|training|onboard\w*",
         2,
     ),
     (_Q, "en:do you", r"(?:do|does|can|could|will|is|are) (?:you|it|they|there|this|your)", 1),
