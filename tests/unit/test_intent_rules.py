@@ -422,3 +422,385 @@ def test_to_dict_is_json_friendly() -> None:
         {"intent": "out_of_office", "pattern": "fr:en conges", "matched": "en congés", "weight": 3},
         {"intent": "out_of_office", "pattern": "fr:de retour le", "matched": "de retour le", "weight": 3},
     ]
+
+
+# --- issue 17 §3: kinds of replies, each written in several ways (none copied from bench/intent's corpus)
+
+
+def _assert_reads(text: str, intent: Intent) -> Classification:
+    result = classify(text, received_at=RECEIVED)
+    assert result.intent is intent, [(c.pattern, c.matched) for c in result.cues]
+    assert result.cues or intent is Intent.NEUTRAL, "a decision keeps the cues it was taken on"
+    return result
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # already equipped or served
+        "Nous sommes déjà très bien équipés de ce côté-là",
+        "On travaille déjà avec un prestataire qui nous convient",
+        "Merci mais on a déjà ce qu'il faut",
+        "We already have something similar",
+        "We're happy with our current provider",
+        "No need, we handle it in-house",
+        # no budget
+        "Nos budgets sont bouclés pour l'année",
+        "On n'a pas de budget pour ça en 2027",
+        "C'est trop cher pour une petite structure comme la nôtre",
+        "Our budget has been cut, sorry",
+        "We don't have budget for this",
+        # not now, not a priority
+        "Pas cette fois-ci, merci",
+        "Ce n'est pas le moment, on est en pleine restructuration",
+        "Pas prioritaire pour le moment",
+        "Now is not a good time",
+        "Not a priority for us this quarter",
+        "Maybe in a few months",
+        # someone else, or we'll call you
+        "Nous avons retenu une autre offre",
+        "On a signé ailleurs",
+        "We went with a competitor",
+        "We're going in a different direction",
+        "Nous vous recontacterons si besoin",
+        "We'll let you know if anything changes",
+        # short ways of saying no
+        "Non, ça va aller, merci",
+        "Sans façon, merci",
+        "Ça ne me dit rien",
+        "on est bon merci",
+        "Thanks, but we'll pass",
+        "I'm good, thanks",
+        "Not looking for anything right now",
+    ],
+)
+def test_a_polite_decline_without_a_non_is_not_interested(text: str) -> None:
+    _assert_reads(text, Intent.NOT_INTERESTED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Veuillez ne plus m'importuner",
+        "jveux plus recevoir vos trucs",
+        "Merci de supprimer mes coordonnées de votre fichier client",
+        "Je souhaiterais ne plus faire partie de votre liste de diffusion",
+        "Je vous demande de cesser immédiatement vos envois",
+        "Arrete de m'envoyer des msg stp",
+        "ça suffit les relances",
+        "Je m'oppose au traitement de mes données",
+        "Effacez mes données personnelles conformément au RGPD",
+        "Lâchez-moi !",
+        "STOP STOP STOP",
+        "je vous ai déjà dit stop",
+        "Please take me off this list",
+        "Stop texting this number",
+        "please dont email me anymore",
+        "I don't want to receive any more messages from you",
+        "Please delete all my data",
+        "I did not sign up for this. Remove me.",
+        "Pls remove",
+        "Quit spamming me!!!",
+        "Unsuscribe",
+        "Cease and desist",
+        "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
+    ],
+)
+def test_every_way_of_asking_to_stop_is_an_opt_out(text: str) -> None:
+    _assert_reads(text, Intent.UNSUBSCRIBE)
+
+
+@pytest.mark.parametrize(
+    ("text", "every_channel"),
+    [
+        ("Ne me contactez plus, ni par téléphone ni par mail", True),
+        ("Ne me contactez plus du tout", True),
+        ("plus aucun message, ni SMS ni mail", True),
+        ("Remove me from all your lists, on every channel", True),
+        ("Stop calling and texting me", True),
+        ("Stop les sms svp", False),
+        ("Please stop emailing me", False),
+        ("STOPALL", False),
+    ],
+)
+def test_an_opt_out_says_whether_it_covers_every_channel(text: str, every_channel: bool) -> None:
+    result = _assert_reads(text, Intent.UNSUBSCRIBE)
+    assert result.every_channel is every_channel
+    # The scope cues explain it, and weigh nothing in the decision
+    assert any(c.weight == 0 for c in result.cues) is every_channel
+
+
+def test_every_channel_belongs_to_an_opt_out_only() -> None:
+    result = classify("Je ne suis plus du tout intéressé")
+    assert result.intent is Intent.NOT_INTERESTED
+    assert not result.every_channel
+    assert all(c.weight > 0 for c in result.cues)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ça me plaît bien, on y va !",
+        "Partante !",
+        "Go 👍",
+        "Top, je prends !",
+        "Je suis preneuse !",
+        "Vendu ! Comment on procède ?",
+        "ça roule, on part là-dessus",
+        "Envoyez-moi le bon de commande",
+        "Chaud pour tester !",
+        "Count us in!",
+        "That works, send over the paperwork",
+        "Sure thing, sign me up",
+        "Happy to go ahead",
+        "Deal 🤝",
+        "This is exactly what we need",
+    ],
+)
+def test_an_acceptance_without_interesse_is_interested(text: str) -> None:
+    _assert_reads(text, Intent.INTERESTED)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Passez nous voir à la boutique samedi matin",
+        "Venez à l'atelier jeudi, on en parle",
+        "Vous pouvez m'appeler demain après-midi ?",
+        "Un coup de fil demain ?",
+        "Je vous propose jeudi matin",
+        "Plutôt en fin de semaine pour moi",
+        "On se voit à la foire de Lyon ?",
+        "je passe vous voir lundi",
+        "Je vous rappelle vendredi",
+        "Drop by our office next Tuesday",
+        "Are you free for a quick chat this week?",
+        "Can you do Thursday at 2pm?",
+        "Ring me after 6",
+        "Tuesday at 3?",
+        "Could we do a video call next week?",
+    ],
+)
+def test_a_meeting_proposed_by_a_day_a_time_or_a_place(text: str) -> None:
+    _assert_reads(text, Intent.MEETING_REQUEST)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Et ça coûte combien",
+        "Vous faites des remises pour les associations",
+        "C'est sans engagement",
+        "Ça s'intègre avec Google Agenda",
+        "Vous pouvez m'envoyer une proposition chiffrée",
+        "Il faut compter quel délai pour la mise en place",
+        "Vous intervenez à Bordeaux",
+        "Is there a setup fee",
+        "Does it work with Shopify",
+        "Do you offer a discount for annual billing",
+        "How long does onboarding take",
+        "Is it GDPR compliant",
+    ],
+)
+def test_price_quote_feature_delay_and_compatibility_questions_need_no_question_mark(text: str) -> None:
+    _assert_reads(text, Intent.QUESTION)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # who is writing, and how they got the number
+        "Vous êtes qui ?",
+        "Bonjour, qui est à l'appareil ?",
+        "C'est de la part de qui ?",
+        "Euh c'est qui ?",
+        "Quelle entreprise ?",
+        "Sorry, who's this?",
+        "Who gave you my number?",
+        "How did you get my number?",
+        "Sorry, I think you have the wrong number",
+        # bare acknowledgements, confusion, busy
+        "ok",
+        "OK 👍",
+        "Bien reçu 👍",
+        "D'accord, bien noté",
+        "OK noted, thanks",
+        "👍",
+        "?",
+        "Je ne comprends pas votre message",
+        "Je suis au volant, je vous rappelle",
+        "I'm in a meeting, will get back to you",
+    ],
+)
+def test_who_is_this_and_bare_acknowledgements_are_neutral(text: str) -> None:
+    result = _assert_reads(text, Intent.NEUTRAL)
+    assert not result.hot
+    assert not result.automatic, "a person wrote it"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nous avons bien reçu votre message et vous répondrons dans les meilleurs délais.",
+        "Ceci est un message automatique, merci de ne pas y répondre.",
+        "Votre demande a été enregistrée sous le numéro 48213.",
+        "Ceci est un accusé de réception automatique.",
+        "This is an automated response.",
+        "Thank you for contacting us. A member of our team will respond within 1 business day.",
+        "Your ticket #88213 has been created",
+        "This mailbox is not monitored. Please do not reply.",
+        "Read receipt: your message was read on 12/03",
+    ],
+)
+def test_a_machine_answer_is_neutral_and_automatic(text: str) -> None:
+    result = _assert_reads(text, Intent.NEUTRAL)
+    assert result.automatic
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Réponse automatique : je suis absente jusqu'au 14 juillet",
+        "This is an automated response: I am out of the office until Monday.",
+    ],
+)
+def test_an_automatic_absence_notice_is_out_of_office_not_automatic(text: str) -> None:
+    result = _assert_reads(text, Intent.OUT_OF_OFFICE)
+    assert not result.automatic
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # a refused slot with another one proposed is still a meeting request
+        ("je ne suis pas dispo demain, plutôt jeudi", Intent.MEETING_REQUEST),
+        ("Not available tomorrow, maybe Friday?", Intent.MEETING_REQUEST),
+        # an idiom that looks like a negation
+        ("pas de souci, appelez-moi", Intent.MEETING_REQUEST),
+        # an explicit STOP is an opt-out, whatever else the text says
+        ("STOP, on est déjà équipés", Intent.UNSUBSCRIBE),
+        ("Stop merci bonne journée", Intent.UNSUBSCRIBE),
+        # ... but not a "stop" that is no request to stop
+        ("Stop by the shop on Saturday", Intent.MEETING_REQUEST),
+        ("non stop", Intent.NEUTRAL),
+        # "rendez-vous" as a feature of the product is no meeting
+        ("Votre outil gère la prise de rendez-vous en ligne ?", Intent.QUESTION),
+        # a slot to block is no opt-out; being happy to talk is no decline
+        ("Bloquez-moi un créneau mardi", Intent.MEETING_REQUEST),
+        ("I'm happy to chat next week", Intent.MEETING_REQUEST),
+        ("Thanks, but I'm only free on Friday", Intent.MEETING_REQUEST),
+        # a decline that names a missing budget is no absence
+        ("En l'absence de budget, on ne donnera pas suite", Intent.NOT_INTERESTED),
+        # a question about the sender's company is a question when it is about the offer too
+        ("Vous êtes qui ? Et ça coûte combien ?", Intent.QUESTION),
+        # an opt-out wins over the question about the number
+        ("How did you get my number? Stop messaging me", Intent.UNSUBSCRIBE),
+        # a person's thanks for the message is not a machine's
+        ("Merci pour votre message, je regarde et je reviens vers vous", Intent.NEUTRAL),
+    ],
+)
+def test_tricky_replies_do_not_flip(text: str, intent: Intent) -> None:
+    result = _assert_reads(text, intent)
+    assert not result.automatic
+
+
+@pytest.mark.parametrize(
+    ("text", "received_at", "expected"),
+    [
+        # RECEIVED is Friday 10 July 2026
+        (
+            "Je suis absente jusqu'à vendredi",
+            RECEIVED,
+            date(2026, 7, 18),
+        ),  # the next Friday, back on Saturday
+        ("Absente jusqu'au vendredi 17 juillet inclus", RECEIVED, date(2026, 7, 18)),
+        ("En congés jusqu'au 12", RECEIVED, date(2026, 7, 13)),
+        ("Absent until Monday", RECEIVED, date(2026, 7, 14)),
+        ("En congés, retour en mars", RECEIVED, date(2027, 3, 1)),
+        ("En congé maternité jusqu'en septembre", RECEIVED, date(2026, 9, 1)),
+        ("Je suis en vacances jusqu'à la fin du mois", RECEIVED, date(2026, 8, 1)),
+        ("Out of office, back on the 14th", RECEIVED, date(2026, 7, 14)),
+        ("Absent, de retour le 9", RECEIVED, date(2026, 8, 9)),  # the 9th has passed: next month's
+        ("De retour le lundi 12 janvier", RECEIVED, date(2027, 1, 12)),
+        ("En formation, joignable à partir du 3/08", RECEIVED, date(2026, 8, 3)),
+        ("I'm away this week, back next week", RECEIVED, date(2026, 7, 13)),  # the next Monday
+        ("Absent demain, de retour après-demain", RECEIVED, date(2026, 7, 12)),
+        ("Fermé pour congés annuels, réouverture le 24 août", RECEIVED, date(2026, 8, 24)),
+        (
+            "Je suis absent et ne pourrai pas vous répondre avant le mardi 21 juillet",
+            RECEIVED,
+            date(2026, 7, 21),
+        ),
+        ("Out of the office on Tuesday 14 July", RECEIVED, date(2026, 7, 15)),  # a day away
+        ("En vacances, retour mi-août", RECEIVED, date(2026, 8, 15)),
+        ("Absente jusqu'à fin août", RECEIVED, date(2026, 9, 1)),
+    ],
+)
+def test_a_return_date_is_the_first_day_back(text: str, received_at: datetime, expected: date) -> None:
+    result = _assert_reads(text, Intent.OUT_OF_OFFICE)
+    assert result.return_date == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je suis absente pour une durée indéterminée",
+        "En congés, je reviens dans 2 semaines",  # a duration is no date
+        "Absent, joignable au 06 12 34 56 78 jusqu'à 18h",  # a time is no day
+    ],
+)
+def test_a_return_date_stays_none_when_no_day_is_written(text: str) -> None:
+    assert _assert_reads(text, Intent.OUT_OF_OFFICE).return_date is None
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("4", 4),
+        ("5/5", 5),
+        ("3 sur 5", 3),
+        ("4 étoiles", 4),
+        ("note : 3", 3),
+        ("Five stars!", 5),
+        ("⭐⭐⭐⭐", 4),
+        ("2 merci", 2),
+        ("10/10", None),
+        ("6", None),
+        ("0", None),
+        ("Je vous rappelle à 5 heures", None),
+        ("J'ai 4 salons", None),
+        ("⭐⭐⭐⭐⭐⭐", None),
+    ],
+)
+def test_a_survey_answer_is_read_as_a_score_from_1_to_5(text: str, score: int | None) -> None:
+    assert classify(text).survey_score == score
+
+
+@pytest.mark.parametrize(
+    ("text", "confirmed"),
+    [
+        ("OUI", True),
+        ("yes", True),
+        ("Je confirme, à demain", True),
+        ("I'll be there", True),
+        ("C'est noté, je serai là", True),
+        ("NON", False),
+        ("j'annule", False),
+        ("Désolée, je ne pourrai pas venir", False),
+        ("Can't make it, sorry", False),
+        ("Oui mais je dois annuler", False),  # a cancellation wins
+        ("I need to reschedule", False),
+        ("Bonjour", None),
+        ("Combien ça coûte ?", None),
+    ],
+)
+def test_an_answer_to_a_reminder_confirms_or_cancels(text: str, confirmed: bool | None) -> None:
+    assert classify(text).confirmation is confirmed
+
+
+def test_the_context_readings_leave_the_intent_alone() -> None:
+    # "5" is neutral whatever the survey, "OUI" interested whatever the reminder: the caller decides
+    assert classify("5").intent is Intent.NEUTRAL
+    assert classify("OUI").intent is Intent.INTERESTED
+    data = classify("5/5").to_dict()
+    assert (data["survey_score"], data["confirmation"]) == (5, None)

@@ -331,6 +331,11 @@ _NOT_NEGATIONS = re.compile(
     r"|n['\s]?hesite\w* pas|ne pas hesiter|non seulement|no (?:problems?|prob|worries|doubt)"
     r"|not a problem|not only|(?:don't|do not) hesitate)(?![a-z0-9])"
 )
+# Words between a negation and what it negates that do not count in its reach ("plus du tout intéressé").
+_INTENSIFIERS = re.compile(
+    r"(?<![a-z0-9])(?:du tout|vraiment|absolument|tellement|franchement|really|particularly|at all)"
+    r"(?![a-z0-9])"
+)
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NEGATORS = frozenset(
     {
@@ -388,6 +393,7 @@ class _Clauses:
     @classmethod
     def of(cls, norm: str) -> _Clauses:
         blanked = _NOT_NEGATIONS.sub(lambda m: " " * len(m.group()), norm)
+        blanked = _INTENSIFIERS.sub(lambda m: " " * len(m.group()), blanked)
         breaks = [m.span() for m in _CLAUSE_BREAK.finditer(blanked)]
         return cls(blanked, tuple(s for s, _ in breaks), tuple(e for _, e in breaks))
 

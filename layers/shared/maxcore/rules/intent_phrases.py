@@ -60,7 +60,8 @@ _REACH_EN = (
     r"|pester|reach|send|sms|whatsapp|target|solicit)\w*"
 )
 _CHANNEL = (
-    r"(?:sms|textos?|texts?|mails?|e ?mails?|courriels?|appels?|calls?|telephone|phone|whatsapp|telegram)"
+    r"(?:sms|textos?|te?xt(?:s|ing)?|mails?|e ?mail(?:s|ing)?|courriels?|appels?|call(?:s|ing)?|telephone"
+    r"|phon\w*|whatsapp|telegram|messag(?:es?|ing))"
 )
 _LIST_FR = r"(?:listes?|fichiers?|bases?|mailings?|listings?|repertoires?|annuaires?|crm|contacts)"
 _LIST_EN = r"(?:lists?|mailing lists?|database|records|files?|system|crm|contacts|distribution)"
@@ -235,7 +236,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         rf"|reprend\w* (?:le travail|mes fonctions|le \d|le {_WEEKDAY}|{_WEEKDAY}|\d|a partir|des le|debut"
         r"|fin"
         rf"|en {_MONTH})"
-        r"|a mon retour|des mon retour|lors de mon retour",
+        r"|a mon retour|des mon retour|lors de mon retour"
+        r"|(?:joignable|disponible|available|reachable) (?:\w+ )?(?:a partir d|des le|from|again on"
+        r"|again from)",
         3,
     ),
     (
@@ -576,7 +579,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|me telephoner|tel (?:moi|nous)|(?:me|nous) joindre|me contacter|bigophone\w* moi"
         r"|passe[rz]? (?:moi|nous) un (?:coup de fil|coup de fil|appel|call|tel|coup de tel)|biper"
         r"|contactez moi"
-        r"|(?:je suis |suis )?joignable (?:au|le|demain|a partir|des|ce|cet|cette|toute|apres|avant|entre|ici"
+        r"|(?:je suis |suis )?joignable (?:au|le|demain|ce|cet|cette|toute|apres|avant|entre|ici"
         rf"|sur|par|{_WEEKDAY})|(?:je vous|on vous|je t') (?:ap{{1,2}}el{{1,2}}e|rap{{1,2}}el{{1,2}}e"
         r"|telephone) "
         rf"(?:{_DAY}|la semaine|\d|dans|en fin|en debut|vers|a)",

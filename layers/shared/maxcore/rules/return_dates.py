@@ -120,7 +120,7 @@ _DATE_MONTH_DAY = re.compile(
 _DAY_ONLY = re.compile(
     rf"{_WORD_START}(?:(?:le|the|au|du|on|on the|until the|till the|jusqu'au|jusqu'? au) "
     r"(?P<d>[0-3]?\d)(?:er|st|nd|rd|th)?|(?P<o>[0-3]?\d)(?:er|st|nd|rd|th))"
-    r"(?![0-9a-z]|[./\-:]\d| ?(?:h(?![a-z])|heures?|am|pm|%|€|eur|min|mn|ans?|jours?|days?|weeks?"
+    r"(?![0-9a-z]|[./\-:]\d| \d| ?(?:h(?![a-z])|heures?|am|pm|%|€|eur|min|mn|ans?|jours?|days?|weeks?"
     r"|semaines?|mois|months?|years?|personnes|people|fois|times))"
 )
 _WEEKDAY_NAMED = re.compile(
@@ -140,8 +140,8 @@ _RELATIVE = re.compile(
     r"|(?:le )?mois prochain|next month)(?![a-z])"
 )
 _RETURN_MARKERS = re.compile(
-    r"(?<![a-z])(?:retour|back|return\w*|reprise|reprends|reprendrai|reprendrons|des le|a partir d|starting"
-    r"|as of|as from|reviens|reviendrai|rentre|rentrerai|available again|reouverture|re ?ouvr\w*|reopen\w*"
+    r"(?<![a-z])(?:retour|back|return\w*|reprise|reprends|reprendrai|reprendrons|des le|a partir du?|a partir de"
+    r"|starting|as of|as from|reviens|reviendrai|rentre|rentrerai|available again|reouverture|re ?ouvr\w*|reopen\w*"
     r"|avant|before)(?![a-z])"
 )
 _UNTIL_MARKERS = re.compile(
