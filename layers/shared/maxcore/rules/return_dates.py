@@ -140,8 +140,10 @@ _RELATIVE = re.compile(
     r"|(?:le )?mois prochain|next month)(?![a-z])"
 )
 _RETURN_MARKERS = re.compile(
-    r"(?<![a-z])(?:retour|back|return\w*|reprise|reprends|reprendrai|reprendrons|des le|a partir du?|a partir de"
-    r"|starting|as of|as from|reviens|reviendrai|rentre|rentrerai|available again|reouverture|re ?ouvr\w*|reopen\w*"
+    r"(?<![a-z])(?:retour|back|return\w*|reprise|reprends|reprendrai|reprendrons|des le|a partir du?"
+    r"|a partir de"
+    r"|starting|as of|as from|reviens|reviendrai|rentre|rentrerai|available again|reouverture|re ?ouvr\w*"
+    r"|reopen\w*"
     r"|avant|before)(?![a-z])"
 )
 _UNTIL_MARKERS = re.compile(
