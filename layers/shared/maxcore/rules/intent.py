@@ -5,6 +5,11 @@ the cues (named rules and the fragment of the text each one matched) that the in
 The "hot" intents feed the HotLead24h alert ("réponse entrante <24h + intention détectée");
 ``unsubscribe`` feeds the opt-out, ``out_of_office`` defers the next follow-up to the return date.
 
+This module is the engine (reading, negation, scoring). The phrases it reads, by intent, kind and
+language, are the tables of :mod:`maxcore.rules.intent_phrases`; the return date of an absence is
+read by :mod:`maxcore.rules.return_dates`; a survey score and an appointment confirmation, which only
+the caller can tell apart from an ordinary reply, by :mod:`maxcore.rules.reply_answers`.
+
 How a text is read
 ------------------
 1. **Normalisation** (:func:`normalize`): lower case, accents stripped (``é`` -> ``e``, ``ç`` -> ``c``,
@@ -14,7 +19,12 @@ How a text is read
    space. Digits and punctuation are kept.
 2. **Rules** match on word boundaries in the normalised text. Each rule is named ``<lang>:<phrase>``
    (``fr:rappelez-moi``, ``en:book a call``); ``sms:`` rules are carrier keywords and ``any:`` rules
-   are language-neutral. In a rule's phrase an apostrophe is optional (``ca minteresse``,
+   are language-neutral. A rule covers a *kind* of reply (a decline because the prospect is already
+   equipped, a meeting placed by a day or a place...), not a sentence. Besides the six intents, some
+   rules speak for ``neutral``: the text is about the sender ("c'est de la part de qui ?", "wrong
+   number", "je suis au volant") or acknowledges ("bien reçu", "ok noted"); and *automatic* rules
+   recognise a machine's answer that is no absence notice (an auto-acknowledgement, a ticket, a
+   receipt). In a rule's phrase an apostrophe is optional (``ca minteresse``,
    ``lets talk``) and words may be glued (``rendezvous``). A cue's ``matched`` is the fragment *of the
    original text* (original case, accents and punctuation) that the rule matched.
 3. **Overlaps**: when two matches overlap, the longer one is kept (then the heavier), so
@@ -25,26 +35,40 @@ How a text is read
    ``don't``..., and ``plus`` after a ``ne``), or when a ``ne``/``n'`` precedes it and ``pas``/
    ``plus``/``jamais``/``rien`` is among the two words after it (``ça ne m'intéresse vraiment pas``).
    Idioms that are not negations are ignored (``pourquoi pas``, ``pas de souci``, ``pas mal``,
-   ``pas contre``, ``n'hésitez pas``, ``no problem``, ``don't hesitate``). English ``dont`` without its
+   ``pas contre``, ``n'hésitez pas``, ``no problem``, ``don't hesitate``), and intensifiers do not
+   count among the words (``ne suis plus du tout intéressé``). English ``dont`` without its
    apostrophe negates English cues only (in French it is a relative pronoun). The choice: a negated
    *interested* cue becomes a ``not_interested`` cue named ``not:<rule>`` whose fragment runs from the
    negator (``pas vraiment intéressé``); a negated *meeting request* or *question* cue is dropped,
    because "je ne suis pas dispo demain" refuses a slot, not the offer.
 5. **Keyword-only SMS** (the opt-out words of :data:`maxcore.rules.keywords.OPT_OUT_WORDS`: ``STOP``,
    ``STOPALL``, ``END``, ``QUIT``, ``CANCEL``, ``OPTOUT``, ``REVOKE``, ``UNSUBSCRIBE``, ``ARRET``,
-   ``STOP SMS``, and their usual variants; and ``non``/``no`` for not interested) count only when
-   they are the whole message, give or take punctuation, emoji and one politeness word (``STOP merci``,
-   ``Stop svp``): ``non stop`` and ``je ne peux pas stopper ma commande`` are no opt-out.
+   ``STOP SMS``, and their usual variants; ``non``/``no`` for not interested, ``go`` for interested,
+   and bare acknowledgements such as ``ok`` or ``bien reçu`` for neutral) count only when they are
+   the whole message, give or take punctuation, emoji and one politeness word (``STOP merci``,
+   ``Stop svp``); they are matched first, so a keyword sent alone is named as one. Inside a sentence
+   an explicit STOP is still an opt-out when it is a clause of its own or the message's first word
+   (``STOP, on est déjà équipés``, ``pas intéressé, stop``): ``non stop``, ``stop by the shop`` and
+   ``je ne peux pas stopper ma commande`` are no opt-out.
+6. **Scope**: an opt-out that asks to stop everywhere ("ni SMS ni mail", "on any channel", "ne me
+   contactez plus du tout", two channels named) gets scope cues of weight 0, which set
+   ``every_channel`` and weigh nothing in the decision.
 
 Scoring
 -------
 Each rule counts at most once per text; an intent's score is the sum of its cues' weights (5: carrier
-keyword, 4: explicit opt-out or auto-reply phrase, 3: explicit phrase, 2: usual word, 1: weak hint
-such as a final ``?`` or ``ok``). The candidate is the first intent with a cue in the order
-unsubscribe > out_of_office > not_interested > meeting_request > interested > question; a lower intent
-replaces it only when its score is at least twice the candidate's and at least 2 points more (the
-highest such score wins, ties by that order), and nothing outvotes an unsubscribe (an opt-out is always
-honoured). No cue at all (empty, emoji-only or unrelated text) is ``neutral`` with confidence 0.
+keyword or explicit STOP, 4: explicit opt-out or machine answer, 3: explicit phrase, 2: usual word,
+1: weak hint such as a final ``?``, ``ok`` or ``super``). An interest needs at least
+:data:`INTERESTED_FLOOR` points: weak hints alone acknowledge. The candidate is the first intent with
+a cue in the order unsubscribe > out_of_office > not_interested > meeting_request > interested >
+question; a lower intent replaces it only when its score is at least twice the candidate's and at
+least 2 points more (the highest such score wins, ties by that order), and nothing outvotes an
+unsubscribe (an opt-out is always honoured). Then the neutral cues (about the sender, an
+acknowledgement, a machine's answer) win over the decided intent when their score is strictly
+higher, unless it is an absence or an opt-out: "vous êtes qui ?" is neutral, "vous êtes qui ? et ça
+coûte combien ?" a question. A neutral decision with a machine-answer cue is ``automatic`` (it counts
+as no reply); an absence notice is never automatic. No cue at all (empty, emoji-only or unrelated
+text) is ``neutral`` with confidence 0.
 
 ``confidence = strength × (0.5 + 0.5 × margin)`` where ``strength = 1 - 0.5 ** (score / 2)`` (every
 2 points halve the remaining doubt) and ``margin = max(0, score - runner_up) / score``, the runner-up
