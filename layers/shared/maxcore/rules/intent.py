@@ -364,6 +364,7 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _NEGATORS = frozenset(
     {
         "pas",
+        "pa",
         "jamais",
         "non",
         "aucun",

@@ -32,8 +32,8 @@ POLITE = r"(?:merci|mrc|mci|svp|stp|please|pls|plz|thanks|thank you|thx|ty|bonjo
 """Politeness words that may surround a keyword sent alone."""
 
 _DAY = (
-    rf"(?:{_WEEKDAY}|demain|apres demain|aujourd'hui|ce matin|ce midi|cet apres midi|ce soir"
-    r"|tomorrow|today|tonight|this morning|this afternoon)"
+    rf"(?:{_WEEKDAY}|demain|apres demain|aujourd'hui|ce matin|ce midi|cet apres midi|ce soir|dmn|2main"
+    r"|tomorrow|tmrw|tmr|2morrow|today|tonight|this morning|this afternoon)"
 )
 _TIME = (
     r"(?:(?:[01]?\d|2[0-3]) ?(?:h|heures?)(?: ?[0-5]\d)?|(?:[01]?\d|2[0-3]):[0-5]\d"
@@ -106,7 +106,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:ne )?(?:plus|pas) (?:faire partie|figurer|etre inscrite?s?|apparaitre) (?:de|dans|sur"
         r"|a) (?:votre|vos|la|cette|ces|ta|tes)"
         r"|m'oppose (?:a|au|aux) (?:la |le |les |toute |tout )?(?:contact|prospect|sollicit|demarch"
-        r"|utilisation|traitement|appel|message|envoi)\w*",
+        r"|utilisation|traitement|appel|message|envoi)\w*"
+        r"|(?:ne|n') (?:\w+ ){0,2}pas (?:a |d')?etre (?:\w+ )?(?:derange|appele|ennuye|embete|importune)\w*",
         4,
     ),
     (
@@ -167,7 +168,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"ar{1,2}e?tez (?:de |d'|tout|vos|les|ces|ce|votre|avec|ca|svp|merci|!|$)|ar{1,2}e?te (?:!|$"
         r"|svp|tes|ca)"
         rf"|ces{{1,2}}e[rz]? (?:de |d'|toute?s?|tous|vos|les|ces|ce|votre|immediatement)"
-        rf"|(?:ar{{1,2}}e?t|ces{{1,2}})\w* (?:de |d')?(?:me |m'|nous )?(?:{_REACH_FR})\w*",
+        rf"|(?:ar{{1,2}}e?t|ces{{1,2}})\w* (?:de |d')?(?:me |m'|nous )?(?:{_REACH_FR})\w*"
+        r"|stop{1,2}e[zr] (?:tout|ca|!|$|svp|merci|les|vos|de|d')",
         4,
     ),
     (
@@ -177,7 +179,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|fou(?:te[rz]?|tre) (?:moi|nous) la paix|lache[rz]? (?:moi|nous)|lachez la grappe"
         r"|(?:marre|ras le bol|assez|ca suffit|y en a marre) (?:de |d'|avec )?(?:vos |ces |tes |tous ces "
         r"|les )?"
-        rf"{_MESSAGES}|harcelement|c'est du spam|vous me (?:saoulez|soulez|harcelez|spammez|fatiguez)",
+        rf"{_MESSAGES}|harcelement|c'est du spam|vous me (?:saoulez|soulez|harcelez|spammez|fatiguez)"
+        r"|degage[zr]?|fou(?:te[zr]|tre) le camp|allez vous faire|va te faire",
         4,
     ),
     (_U, "en:unsubscribe", r"un ?s[a-z]{0,3}(?:b|cr)[a-z]*", 4),
@@ -218,22 +221,30 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         rf"|no (?:more|further) {_MESSAGES}|leave (?:me|us) alone|(?:this is|that's|it's) spam"
         r"|(?:not|no longer|don't|do not|dont|never) (?:want|wish|like) to (?:be (?:contacted|called"
         r"|emailed|texted"
-        r"|messaged|bothered|spammed|solicited|reached)|receive|hear)",
+        r"|messaged|bothered|spammed|solicited|reached)|receive|hear)"
+        r"|(?:fuck|piss|bugger|buzz|sod) off|go away|get lost"
+        r"|(?:don't|do not|dont) want (?:\w+ ){0,2}(?:texts?|messages?|emails?|e mails?|calls?|spam"
+        r"|newsletters?)",
         4,
     ),
     # --- out of office: a person away, by hand or by an automatic notice
-    (_O, "fr:absent", r"absente?s?|(?:en|pendant|durant|lors de) (?:mon|ma|notre) absence", 3),
+    (
+        _O,
+        "fr:absent",
+        r"absente?s?|(?:en|pendant|durant|lors de) (?:mon|ma|notre) absence|hospitalise\w*|en rtt|en repos",
+        3,
+    ),
     (_O, "fr:en conges", r"en conges?|conges? (?:maternite|paternite|parental|maladie|annuels?)", 3),
     (_O, "fr:en vacances", r"en vacances?|vacances (?:jusqu|d'ete|scolaires)", 3),
     (
         _O,
         "fr:de retour le",
         rf"(?:serai|sera|serons|serez) de retour|de retour (?:le|la semaine|au bureau|a partir|des"
-        rf"|debut|fin|mi|en|vers|{_WEEKDAY}|\d|demain|lundi)"
-        r"|(?:reviens|reviendrai|reviendrons|rentre|rentrerai|rentrons) (?:au bureau )?(?:le \d"
+        rf"|debut|fin|mi|en|vers|{_WEEKDAY}|\d+|demain|lundi)"
+        r"|(?:reviens|reviendrai|reviendrons|rentre|rentrerai|rentrons) (?:au bureau )?(?:le \d+"
         rf"|le {_WEEKDAY}"
-        rf"|{_WEEKDAY}|\d|la semaine|a partir|des le|debut|fin|mi|en {_MONTH}|demain)"
-        rf"|reprend\w* (?:le travail|mes fonctions|le \d|le {_WEEKDAY}|{_WEEKDAY}|\d|a partir|des le|debut"
+        rf"|{_WEEKDAY}|\d+|la semaine|a partir|des le|debut|fin|mi|en {_MONTH}|demain)"
+        rf"|reprend\w* (?:le travail|mes fonctions|le \d+|le {_WEEKDAY}|{_WEEKDAY}|\d+|a partir|des le|debut"
         r"|fin"
         rf"|en {_MONTH})"
         r"|a mon retour|des mon retour|lors de mon retour"
@@ -247,7 +258,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:indisponibles?|injoignables?|en (?:deplacement|formation|seminaire|arret maladie"
         r"|arret de travail"
         r"|voyage|conge)|ferme|fermes|fermee|fermeture|en arret) (?:\w+ ){0,4}"
-        r"(?:jusqu'?(?:au|a|en)|du \d|a partir)"
+        r"(?:jusqu'?(?:au|a|en)|du \d+|a partir)"
         r"|arret maladie|arret de travail|fermeture annuelle|conge maternite|conge paternite",
         3,
     ),
@@ -299,9 +310,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         _O,
         "en:back on",
         r"(?:will|i'll|shall) be back|(?<!get\s)(?<!call\s)(?<!come\s)(?<!write\s)(?<!ring\s)(?<!text\s)"
-        rf"back (?:on|in the office|in office|at work|at my desk|next|from|{_WEEKDAY}|\d|in (?:the office"
+        rf"back (?:on|in the office|in office|at work|at my desk|next|from|{_WEEKDAY}|\d+|in (?:the office"
         r"|office"
-        rf"|{_MONTH}|\d|a week|two weeks|\w+ weeks))|returning (?:on|to the office|next|in|\d)"
+        rf"|{_MONTH}|\d+|a week|two weeks|\w+ weeks))|returning (?:on|to the office|next|in|\d+)"
         r"|upon my return|on my return|when i return"
         r"|when i'm back|until my return|i will return|i'll return|return to the office",
         2,
@@ -317,7 +328,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _N,
         "fr:pas interesse",
-        rf"pas (?:du tout |vraiment |tres |trop |plus |encore |forcement )?{_INTERESS}ee?s?",
+        rf"pas? (?:du tout |vraiment |tres |trop |plus |encore |forcement )?{_INTERESS}ee?s?",
         3,
     ),
     (
@@ -342,7 +353,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|fois)"
         r"|pas pour (?:nous|moi)|pas (?:le|un) bon (?:moment|timing)|pas (?:le|un) moment opportun"
         r"|pas (?:pour )?tout de suite|pas (?:dans l'immediat|d'actualite|a l'ordre du jour|au programme)"
-        r"|plus d'actualite|pas avant (?:la rentree|l'an|l'annee|\d|le|la|fin|debut|septembre|janvier|2\d{3})"
+        r"|plus d'actualite|pas avant (?:la rentree|l'an|l'annee|\d+|le|la|fin|debut|septembre|janvier"
+        r"|2\d{3})"
         r"|(?:peut etre|on verra) (?:plus tard|l'an prochain|l'annee prochaine|une autre fois|dans \w+ mois)"
         r"|mauvais (?:moment|timing)|(?:ne |n')(?:\w+ )?(?:est|tombe) pas (?:le|au) (?:bon )?moment"
         r"|peut etre (?:dans )?(?:quelques|\d+|deux|trois|six) (?:mois|semaines|ans)",
@@ -582,7 +594,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:je suis |suis )?joignable (?:au|le|demain|ce|cet|cette|toute|apres|avant|entre|ici"
         rf"|sur|par|{_WEEKDAY})|(?:je vous|on vous|je t') (?:ap{{1,2}}el{{1,2}}e|rap{{1,2}}el{{1,2}}e"
         r"|telephone) "
-        rf"(?:{_DAY}|la semaine|\d|dans|en fin|en debut|vers|a)",
+        rf"(?:{_DAY}|la semaine|\d+|dans|en fin|en debut|vers|a)",
         3,
     ),
     # A meeting asked for, not "rendez-vous" as a topic ("la prise de rendez-vous", "vos rdv").
@@ -612,7 +624,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:peut|pourrait) on (?:se voir|se rencontrer|se parler|s'appeler|en parler|en discuter)"
         r"|se voir|se rencontrer|se retrouver|(?:vous|nous) rencontrer|en discuter de vive voix"
         r"|(?:prendre|boire) un (?:cafe|verre)|autour d'un cafe|un (?:cafe|dej|dejeuner|point) ensemble"
-        r"|(?:on|nous) se (?:voit|verra|verrait|retrouve|retrouvera|capte|parle|rencontre|cale|fait signe)",
+        r"|(?:on|nous) se (?:voit|verra|verrait|retrouve|retrouvera|capte|parle|rencontre|cale|fait signe)"
+        r"|(?:on|nous) se (?:call|phone|tel|fait un call)",
         3,
     ),
     (
@@ -641,7 +654,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         _M,
         "fr:dispo",
         r"dispos?|disponibilites?|libres? (?:ce |cette |le |la |demain|lundi|mardi|mercredi|jeudi|vendredi"
-        r"|\d)"
+        r"|\d+)"
         r"|(?:suis|sommes|etes|es|serai|serais|serons|seriez|seras|serez) (?:vous |tu |nous )?disponibles?"
         rf"|disponibles? (?:pour|cette|la semaine|ce|le|{_DAY})",
         2,
@@ -665,18 +678,22 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _M,
         "fr:plutot jeudi",
-        rf"plutot (?:{_DAY}|la semaine|en (?:fin|debut) de|vers|a \d|{_DAYPART}|\d)"
+        rf"plutot (?:{_DAY}|la semaine|en (?:fin|debut) de|vers|a \d+|{_DAYPART}|\d+)"
         rf"|(?:{_WEEKDAY}|demain) (?:prochain )?(?:{_DAYPART}|prochain)|(?:en|en fin de"
         rf"|en debut de) {_DAYPART}"
         rf"|(?:la semaine|lundi|mardi|mercredi|jeudi|vendredi) prochaine?|next (?:week|{_WEEKDAY})"
-        rf"|(?:how|what) about (?:{_DAY}|next|this|\d)|(?:{_DAY}) (?:then|instead|works|is better|would work)"
+        rf"|(?:how|what) about (?:{_DAY}|next|this|\d+)|(?:{_DAY}) (?:then|instead|works|is better"
+        r"|would work)"
         rf"|(?:tomorrow|{_WEEKDAY}) {_DAYPART}|this (?:week|{_WEEKDAY})|cette semaine",
         2,
     ),
     (
         _M,
         "any:day+time",
-        rf"{_DAY} (?:a |vers |at |around |des |@ )?{_TIME}|(?:a|vers|at|around|@) {_TIME}",
+        rf"{_DAY} (?:a |vers |at |around |des |@ )?{_TIME}|(?:a|vers|at|around|@|on dit|disons|say"
+        rf"|let's say) {_TIME}"
+        r"|(?:call|appel|tel|visio|zoom|teams|meeting|rdv|reunion|demo|point|cafe|coffee|lunch|dej) "
+        rf"(?:{_DAY}|next|this|cette|ce|la semaine)",
         2,
     ),
     (_M, "any:day", rf"{_WEEKDAY}", 1),
@@ -687,7 +704,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|call back|reach me (?:at|on)|(?:can|could|would|will) you (?:call|ring|phone)|call (?:my"
         r"|our) (?:cell"
         r"|mobile|office|number)|(?:text|whatsapp) me (?:when|your|to)|i'll call you (?:on|at|tomorrow|next"
-        r"|this)",
+        r"|this)"
+        r"|(?:text|txt|sms|whatsapp|ping|message) me (?:tomorrow|tmrw|tmr|later|tonight|at|when|this|on"
+        r"|next)",
         3,
     ),
     (
@@ -791,7 +810,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|envoye[rz]? (?:moi|nous|nous en|moi en)? ?(?:le|la|les|votre|vos) (?:devis|contrat"
         r"|bon de commande|facture"
         r"|lien|formulaire|conditions|proposition|offre|documents?|papiers?|rib|cgv)"
-        r"|(?:on|nous) (?:fait|fais|faisons) comme (?:ca|cela|vous dites|convenu)|let's do that",
+        r"|(?:on|nous) (?:fait|fais|faisons) comme (?:ca|cela|vous dites|convenu)|let's do that"
+        r"|(?:on|nous) (?:fait|fais|faisons) (?:ca|cela)(?= ?(?:[.,!]|$))"
+        r"|comment (?:on fait|faire|proceder|ca se passe|on procede) pour (?:commencer|demarrer|s'inscrire"
+        r"|souscrire|commander|signer|avancer|en profiter|lancer|le mettre en place)"
+        r"|(?:quelle est|c'est quoi) la (?:suite|prochaine etape)",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -845,7 +868,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|get started|start)|i'm sold|sold(?= ?(?:[.!]|$))|love (?:it|this|the idea)|(?:i|we) like (?:it"
         r"|this|the idea)"
         r"|send (?:me|us|over) (?:the|your) (?:contract|agreement|invoice|paperwork|order form|quote|proposal"
-        r"|link|form|terms)",
+        r"|link|form|terms)"
+        r"|(?:ok|okay|fine|good|great) (?:by|with|for) (?:me|us)"
+        r"|how (?:to|do (?:we|i)|can (?:we|i)|should (?:we|i)) (?:proceed|get started|start|sign up|order"
+        r"|subscribe|move forward|sign)",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -1024,7 +1050,7 @@ AUTOMATIC: tuple[tuple[str, str, int], ...] = (
         r"(?:we have|we've|we) (?:received|got) your (?:\w+ )?(?:message|request|email|e mail|enquiry|inquiry"
         r"|ticket|query|submission)|(?:we|someone|a member of our team|our team) will (?:get back to"
         r"|respond to|reply to"
-        r"|contact|be in touch with) you (?:\w+ ){0,3}(?:within|shortly|as soon as|soon|in \d)"
+        r"|contact|be in touch with) you (?:\w+ ){0,3}(?:within|shortly|as soon as|soon|in \d+)"
         r"|(?:ticket|case|request|reference) (?:number |no |#|id )?#?\s?\d{3,}|(?:ticket|case) (?:has been"
         r"|was) "
         r"(?:created|opened|received)|(?:delivery|read) (?:receipt|notification)|message (?:was )?"
@@ -1053,6 +1079,8 @@ KEYWORDS: tuple[tuple[Intent, str, str, int], ...] = (
         for w in OPT_OUT_WORDS
     ),
     (_N, "fr:non", r"no{1,2}n|nan|nn|non non|niet", 3),
+    (_N, "any:👎", r"👎+|❌|🙅\S*", 3),
+    (_U, "any:🛑", r"🛑+|⛔+|🚫+", 5),
     (_N, "en:no", r"no{1,2}|nope|nah|no way", 3),
     (_Z, "any:confused", r"\?+|hein|quoi|what|huh|pardon|sorry|excuse me|eh|hm+|euh|uh", 2),
     (_I, "any:go", r"go|go go|gogo|let's go|c'est parti|banco|deal", 3),
