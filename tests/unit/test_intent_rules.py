@@ -472,6 +472,8 @@ def _assert_reads(text: str, intent: Intent) -> Classification:
         "Thanks, but we'll pass",
         "I'm good, thanks",
         "Not looking for anything right now",
+        "pa intéressé",
+        "👎",
     ],
 )
 def test_a_polite_decline_without_a_non_is_not_interested(text: str) -> None:
@@ -503,6 +505,11 @@ def test_a_polite_decline_without_a_non_is_not_interested(text: str) -> None:
         "Quit spamming me!!!",
         "Unsuscribe",
         "Cease and desist",
+        "🛑",
+        "Dégagez",
+        "Go away",
+        "Je ne veux pas être dérangé",
+        "Stoppez tout svp",
         "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
     ],
 )
@@ -555,6 +562,9 @@ def test_every_channel_belongs_to_an_opt_out_only() -> None:
         "Happy to go ahead",
         "Deal 🤝",
         "This is exactly what we need",
+        "Ok for me",
+        "Comment on fait pour commencer ?",
+        "Let me know how to proceed",
     ],
 )
 def test_an_acceptance_without_interesse_is_interested(text: str) -> None:
@@ -579,6 +589,9 @@ def test_an_acceptance_without_interesse_is_interested(text: str) -> None:
         "Ring me after 6",
         "Tuesday at 3?",
         "Could we do a video call next week?",
+        "Call tomorrow?",
+        "On dit 14h ?",
+        "Txt me tmrw",
     ],
 )
 def test_a_meeting_proposed_by_a_day_a_time_or_a_place(text: str) -> None:
@@ -734,6 +747,8 @@ def test_tricky_replies_do_not_flip(text: str, intent: Intent) -> None:
         ("Out of the office on Tuesday 14 July", RECEIVED, date(2026, 7, 15)),  # a day away
         ("En vacances, retour mi-août", RECEIVED, date(2026, 8, 15)),
         ("Absente jusqu'à fin août", RECEIVED, date(2026, 9, 1)),
+        ("Je suis hospitalisée, retour prévu le 20", RECEIVED, date(2026, 7, 20)),
+        ("Nos bureaux sont fermés du 24/12 au 2/01", RECEIVED, date(2027, 1, 3)),
     ],
 )
 def test_a_return_date_is_the_first_day_back(text: str, received_at: datetime, expected: date) -> None:

@@ -223,8 +223,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|emailed|texted"
         r"|messaged|bothered|spammed|solicited|reached)|receive|hear)"
         r"|(?:fuck|piss|bugger|buzz|sod) off|go away|get lost"
-        r"|(?:don't|do not|dont) want (?:\w+ ){0,2}(?:texts?|messages?|emails?|e mails?|calls?|spam"
-        r"|newsletters?)",
+        r"|(?:don't|do not|dont) want (?:\w+ ){0,2}(?:texts|messages|emails|e mails|calls|spam"
+        r"|newsletters)",
         4,
     ),
     # --- out of office: a person away, by hand or by an automatic notice
@@ -692,7 +692,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         "any:day+time",
         rf"{_DAY} (?:a |vers |at |around |des |@ )?{_TIME}|(?:a|vers|at|around|@|on dit|disons|say"
         rf"|let's say) {_TIME}"
-        r"|(?:call|appel|tel|visio|zoom|teams|meeting|rdv|reunion|demo|point|cafe|coffee|lunch|dej) "
+        r"|(?:call|appel|tel|visio|zoom|teams|meeting|demo|point|cafe|coffee|lunch|dej) "
         rf"(?:{_DAY}|next|this|cette|ce|la semaine)",
         2,
     ),
