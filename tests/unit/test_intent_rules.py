@@ -434,87 +434,79 @@ def _assert_reads(text: str, intent: Intent) -> Classification:
     return result
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        # already equipped or served
-        "Nous sommes déjà très bien équipés de ce côté-là",
-        "On travaille déjà avec un prestataire qui nous convient",
-        "Merci mais on a déjà ce qu'il faut",
-        "We already have something similar",
-        "We're happy with our current provider",
-        "No need, we handle it in-house",
-        # no budget
-        "Nos budgets sont bouclés pour l'année",
-        "On n'a pas de budget pour ça en 2027",
-        "C'est trop cher pour une petite structure comme la nôtre",
-        "Our budget has been cut, sorry",
-        "We don't have budget for this",
-        # not now, not a priority
-        "Pas cette fois-ci, merci",
-        "Ce n'est pas le moment, on est en pleine restructuration",
-        "Pas prioritaire pour le moment",
-        "Now is not a good time",
-        "Not a priority for us this quarter",
-        "Maybe in a few months",
-        # someone else, or we'll call you
-        "Nous avons retenu une autre offre",
-        "On a signé ailleurs",
-        "We went with a competitor",
-        "We're going in a different direction",
-        "Nous vous recontacterons si besoin",
-        "We'll let you know if anything changes",
-        # short ways of saying no
-        "Non, ça va aller, merci",
-        "Sans façon, merci",
-        "Ça ne me dit rien",
-        "on est bon merci",
-        "Thanks, but we'll pass",
-        "I'm good, thanks",
-        "Not looking for anything right now",
-        "pa intéressé",
-        "👎",
-    ],
-)
-def test_a_polite_decline_without_a_non_is_not_interested(text: str) -> None:
-    _assert_reads(text, Intent.NOT_INTERESTED)
+DECLINES_WITHOUT_NON = [
+    # already equipped or served
+    "Nous sommes déjà très bien équipés de ce côté-là",
+    "On travaille déjà avec un prestataire qui nous convient",
+    "Merci mais on a déjà ce qu'il faut",
+    "We already have something similar",
+    "We're happy with our current provider",
+    "No need, we handle it in-house",
+    # no budget
+    "Nos budgets sont bouclés pour l'année",
+    "On n'a pas de budget pour ça en 2027",
+    "C'est trop cher pour une petite structure comme la nôtre",
+    "Our budget has been cut, sorry",
+    "We don't have budget for this",
+    # not now, not a priority
+    "Pas cette fois-ci, merci",
+    "Ce n'est pas le moment, on est en pleine restructuration",
+    "Pas prioritaire pour le moment",
+    "Now is not a good time",
+    "Not a priority for us this quarter",
+    "Maybe in a few months",
+    # someone else, or we'll call you
+    "Nous avons retenu une autre offre",
+    "On a signé ailleurs",
+    "We went with a competitor",
+    "We're going in a different direction",
+    "Nous vous recontacterons si besoin",
+    "We'll let you know if anything changes",
+    # short ways of saying no
+    "Non, ça va aller, merci",
+    "Sans façon, merci",
+    "Ça ne me dit rien",
+    "on est bon merci",
+    "Thanks, but we'll pass",
+    "I'm good, thanks",
+    "Not looking for anything right now",
+    "pa intéressé",
+    "👎",
+]
+"""Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Veuillez ne plus m'importuner",
-        "jveux plus recevoir vos trucs",
-        "Merci de supprimer mes coordonnées de votre fichier client",
-        "Je souhaiterais ne plus faire partie de votre liste de diffusion",
-        "Je vous demande de cesser immédiatement vos envois",
-        "Arrete de m'envoyer des msg stp",
-        "ça suffit les relances",
-        "Je m'oppose au traitement de mes données",
-        "Effacez mes données personnelles conformément au RGPD",
-        "Lâchez-moi !",
-        "STOP STOP STOP",
-        "je vous ai déjà dit stop",
-        "Please take me off this list",
-        "Stop texting this number",
-        "please dont email me anymore",
-        "I don't want to receive any more messages from you",
-        "Please delete all my data",
-        "I did not sign up for this. Remove me.",
-        "Pls remove",
-        "Quit spamming me!!!",
-        "Unsuscribe",
-        "Cease and desist",
-        "🛑",
-        "Dégagez",
-        "Go away",
-        "Je ne veux pas être dérangé",
-        "Stoppez tout svp",
-        "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
-    ],
-)
-def test_every_way_of_asking_to_stop_is_an_opt_out(text: str) -> None:
-    _assert_reads(text, Intent.UNSUBSCRIBE)
+OPT_OUTS_WITHOUT_STOP = [
+    "Veuillez ne plus m'importuner",
+    "jveux plus recevoir vos trucs",
+    "Merci de supprimer mes coordonnées de votre fichier client",
+    "Je souhaiterais ne plus faire partie de votre liste de diffusion",
+    "Je vous demande de cesser immédiatement vos envois",
+    "Arrete de m'envoyer des msg stp",
+    "ça suffit les relances",
+    "Je m'oppose au traitement de mes données",
+    "Effacez mes données personnelles conformément au RGPD",
+    "Lâchez-moi !",
+    "STOP STOP STOP",
+    "je vous ai déjà dit stop",
+    "Please take me off this list",
+    "Stop texting this number",
+    "please dont email me anymore",
+    "I don't want to receive any more messages from you",
+    "Please delete all my data",
+    "I did not sign up for this. Remove me.",
+    "Pls remove",
+    "Quit spamming me!!!",
+    "Unsuscribe",
+    "Cease and desist",
+    "🛑",
+    "Dégagez",
+    "Go away",
+    "Je ne veux pas être dérangé",
+    "Stoppez tout svp",
+    "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
+]
+"""Every way of asking to stop, to be removed or left alone, polite, angry or misspelt."""
 
 
 @pytest.mark.parametrize(
@@ -544,79 +536,81 @@ def test_every_channel_belongs_to_an_opt_out_only() -> None:
     assert all(c.weight > 0 for c in result.cues)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Ça me plaît bien, on y va !",
-        "Partante !",
-        "Go 👍",
-        "Top, je prends !",
-        "Je suis preneuse !",
-        "Vendu ! Comment on procède ?",
-        "ça roule, on part là-dessus",
-        "Envoyez-moi le bon de commande",
-        "Chaud pour tester !",
-        "Count us in!",
-        "That works, send over the paperwork",
-        "Sure thing, sign me up",
-        "Happy to go ahead",
-        "Deal 🤝",
-        "This is exactly what we need",
-        "Ok for me",
-        "Comment on fait pour commencer ?",
-        "Let me know how to proceed",
-    ],
-)
-def test_an_acceptance_without_interesse_is_interested(text: str) -> None:
-    _assert_reads(text, Intent.INTERESTED)
+ACCEPTANCES = [
+    "Ça me plaît bien, on y va !",
+    "Partante !",
+    "Go 👍",
+    "Top, je prends !",
+    "Je suis preneuse !",
+    "Vendu ! Comment on procède ?",
+    "ça roule, on part là-dessus",
+    "Envoyez-moi le bon de commande",
+    "Chaud pour tester !",
+    "Count us in!",
+    "That works, send over the paperwork",
+    "Sure thing, sign me up",
+    "Happy to go ahead",
+    "Deal 🤝",
+    "This is exactly what we need",
+    "Ok for me",
+    "Comment on fait pour commencer ?",
+    "Let me know how to proceed",
+]
+"""Acceptances without "intéressé"."""
+
+
+MEETINGS = [
+    "Passez nous voir à la boutique samedi matin",
+    "Venez à l'atelier jeudi, on en parle",
+    "Vous pouvez m'appeler demain après-midi ?",
+    "Un coup de fil demain ?",
+    "Je vous propose jeudi matin",
+    "Plutôt en fin de semaine pour moi",
+    "On se voit à la foire de Lyon ?",
+    "je passe vous voir lundi",
+    "Je vous rappelle vendredi",
+    "Drop by our office next Tuesday",
+    "Are you free for a quick chat this week?",
+    "Can you do Thursday at 2pm?",
+    "Ring me after 6",
+    "Tuesday at 3?",
+    "Could we do a video call next week?",
+    "Call tomorrow?",
+    "On dit 14h ?",
+    "Txt me tmrw",
+]
+"""Meetings proposed by a day, a time or a place."""
+
+
+QUESTIONS_WITHOUT_MARK = [
+    "Et ça coûte combien",
+    "Vous faites des remises pour les associations",
+    "C'est sans engagement",
+    "Ça s'intègre avec Google Agenda",
+    "Vous pouvez m'envoyer une proposition chiffrée",
+    "Il faut compter quel délai pour la mise en place",
+    "Vous intervenez à Bordeaux",
+    "Is there a setup fee",
+    "Does it work with Shopify",
+    "Do you offer a discount for annual billing",
+    "How long does onboarding take",
+    "Is it GDPR compliant",
+]
+"""Price, quote, feature, delay and compatibility questions, without a question mark."""
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "intent"),
     [
-        "Passez nous voir à la boutique samedi matin",
-        "Venez à l'atelier jeudi, on en parle",
-        "Vous pouvez m'appeler demain après-midi ?",
-        "Un coup de fil demain ?",
-        "Je vous propose jeudi matin",
-        "Plutôt en fin de semaine pour moi",
-        "On se voit à la foire de Lyon ?",
-        "je passe vous voir lundi",
-        "Je vous rappelle vendredi",
-        "Drop by our office next Tuesday",
-        "Are you free for a quick chat this week?",
-        "Can you do Thursday at 2pm?",
-        "Ring me after 6",
-        "Tuesday at 3?",
-        "Could we do a video call next week?",
-        "Call tomorrow?",
-        "On dit 14h ?",
-        "Txt me tmrw",
+        *((text, Intent.NOT_INTERESTED) for text in DECLINES_WITHOUT_NON),
+        *((text, Intent.UNSUBSCRIBE) for text in OPT_OUTS_WITHOUT_STOP),
+        *((text, Intent.INTERESTED) for text in ACCEPTANCES),
+        *((text, Intent.MEETING_REQUEST) for text in MEETINGS),
+        *((text, Intent.QUESTION) for text in QUESTIONS_WITHOUT_MARK),
     ],
 )
-def test_a_meeting_proposed_by_a_day_a_time_or_a_place(text: str) -> None:
-    _assert_reads(text, Intent.MEETING_REQUEST)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Et ça coûte combien",
-        "Vous faites des remises pour les associations",
-        "C'est sans engagement",
-        "Ça s'intègre avec Google Agenda",
-        "Vous pouvez m'envoyer une proposition chiffrée",
-        "Il faut compter quel délai pour la mise en place",
-        "Vous intervenez à Bordeaux",
-        "Is there a setup fee",
-        "Does it work with Shopify",
-        "Do you offer a discount for annual billing",
-        "How long does onboarding take",
-        "Is it GDPR compliant",
-    ],
-)
-def test_price_quote_feature_delay_and_compatibility_questions_need_no_question_mark(text: str) -> None:
-    _assert_reads(text, Intent.QUESTION)
+def test_each_kind_of_reply_is_read_as_its_intent(text: str, intent: Intent) -> None:
+    _assert_reads(text, intent)
 
 
 @pytest.mark.parametrize(
