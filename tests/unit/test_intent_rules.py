@@ -472,6 +472,10 @@ DECLINES_WITHOUT_NON = [
     "Not looking for anything right now",
     "pa intéressé",
     "👎",
+    "Merci, mais nous avons fait un autre choix",
+    "We're not ready yet",
+    "Let's revisit next year",
+    "Recontactez-moi dans 6 mois",  # a deferral without a date declines
 ]
 """Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
@@ -504,6 +508,10 @@ OPT_OUTS_WITHOUT_STOP = [
     "Go away",
     "Je ne veux pas être dérangé",
     "Stoppez tout svp",
+    "Merci de ne plus utiliser mon numéro",
+    "Ceci est du démarchage abusif",
+    "I never asked for this",
+    "plus de contact svp",
     "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
 ]
 """Every way of asking to stop, to be removed or left alone, polite, angry or misspelt."""
@@ -555,6 +563,9 @@ ACCEPTANCES = [
     "Ok for me",
     "Comment on fait pour commencer ?",
     "Let me know how to proceed",
+    "Bon pour accord",
+    "Devis accepté",
+    "Can't wait to start",
 ]
 """Acceptances without "intéressé"."""
 
@@ -578,6 +589,8 @@ MEETINGS = [
     "Call tomorrow?",
     "On dit 14h ?",
     "Txt me tmrw",
+    "I'm around all week, call whenever",
+    "Zoom?",
 ]
 """Meetings proposed by a day, a time or a place."""
 
@@ -702,6 +715,10 @@ def test_an_automatic_absence_notice_is_out_of_office_not_automatic(text: str) -
         ("Vous êtes qui ? Et ça coûte combien ?", Intent.QUESTION),
         # an opt-out wins over the question about the number
         ("How did you get my number? Stop messaging me", Intent.UNSUBSCRIBE),
+        # a word of a decline or an opt-out inside a question is neither
+        ("Vous avez une autre option ?", Intent.QUESTION),
+        ("Je n'ai eu aucun contact avec votre équipe, c'est normal ?", Intent.QUESTION),
+        ("I accepted your invite on LinkedIn, what do you sell?", Intent.QUESTION),
         # a person's thanks for the message is not a machine's
         ("Merci pour votre message, je regarde et je reviens vers vous", Intent.NEUTRAL),
     ],

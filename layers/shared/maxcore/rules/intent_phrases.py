@@ -107,7 +107,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|a) (?:votre|vos|la|cette|ces|ta|tes)"
         r"|m'oppose (?:a|au|aux) (?:la |le |les |toute |tout )?(?:contact|prospect|sollicit|demarch"
         r"|utilisation|traitement|appel|message|envoi)\w*"
-        r"|(?:ne|n') (?:\w+ ){0,2}pas (?:a |d')?etre (?:\w+ )?(?:derange|appele|ennuye|embete|importune)\w*",
+        r"|(?:ne|n') (?:\w+ ){0,2}pas (?:a |d')?etre (?:\w+ )?(?:derange|appele|ennuye|embete|importune)\w*"
+        r"|ne (?:plus|pas) (?:utiliser|exploiter|conserver|garder|stocker) (?:mon|ma|mes|notre"
+        r"|nos) (?:numero|adresse|donnees|coordonnees|mail|email|contact|nom)"
+        r"|(?:demarchage|message|appel|sms|mail|envoi)s? (?:abusif|non sollicite|non desire|non voulu"
+        r"|intempestif)s?|non sollicite\w*",
         4,
     ),
     (
@@ -116,7 +120,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         rf"(?:plus|pas|aucun|aucune|zero) (?:de |d'|aucun |aucune |un seul |une seule )?"
         r"(?:vos |tes |ces |autres |nouveaux |nouvelles |de vos |de tes |de ces )?"
         rf"{_MESSAGES}(?: (?:svp|merci|stp|please|ni|non plus|du tout)|[!.,]|$)"
-        rf"|ni {_MESSAGES}|plus jamais (?:de |d')?{_MESSAGES}",
+        rf"|ni {_MESSAGES}|plus jamais (?:de |d')?{_MESSAGES}"
+        r"|plus (?:de|aucun) contacts?(?= ?(?:[.,!]|$|svp|merci|stp|please))",
         4,
     ),
     (
@@ -224,7 +229,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|messaged|bothered|spammed|solicited|reached)|receive|hear)"
         r"|(?:fuck|piss|bugger|buzz|sod) off|go away|get lost"
         r"|(?:don't|do not|dont) want (?:\w+ ){0,2}(?:texts|messages|emails|e mails|calls|spam"
-        r"|newsletters)",
+        r"|newsletters)"
+        r"|(?:stop|quit|don't|do not|dont|never) (?:using|use|sharing|share|selling|sell) (?:my"
+        r"|our) (?:number|email|e mail|data|details|address|info)"
+        r"|(?:never|didn't|did not|don't|do not) (?:ever )?(?:asked|ask|signed up|opted in|agreed"
+        r"|consent\w*) (?:for|to) (?:this|these|any|your)|unsolicited",
         4,
     ),
     # --- out of office: a person away, by hand or by an automatic notice
@@ -234,7 +243,13 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"absente?s?|(?:en|pendant|durant|lors de) (?:mon|ma|notre) absence|hospitalise\w*|en rtt|en repos",
         3,
     ),
-    (_O, "fr:en conges", r"en conges?|conges? (?:maternite|paternite|parental|maladie|annuels?)", 3),
+    (
+        _O,
+        "fr:en conges",
+        r"en conges?|conges? (?:maternite|paternite|parental|maladie|annuels?|d'ete|d'hiver|de noel|payes"
+        r"|du \d+)",
+        3,
+    ),
     (_O, "fr:en vacances", r"en vacances?|vacances (?:jusqu|d'ete|scolaires)", 3),
     (
         _O,
@@ -303,7 +318,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:away|off|out|closed|unavailable|travell?ing) (?:\w+ ){0,3}(?:until|till|til|through|thru"
         r"|returning)"
         r"|(?:i am|i'm|i will be|i'll be|im) (?:away|off)(?![a-z])"
-        r"|away from (?:the|my) (?:office|desk)|away until|out until|off until",
+        r"|away from (?:the|my) (?:office|desk)|away until|out until|off until"
+        r"|out sick|off sick|(?:sick|ill) (?:today|this week)|(?:i'm|i am|im) (?:sick|ill|unwell)",
         3,
     ),
     (
@@ -460,7 +476,14 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:ne )?(?:me|nous) dit (?:rien|pas grand chose)|(?:ne|n') (?:\w+ ){0,2}(?:cherch"
         r"|recherch)\w* (?:pas|rien|plus)"
         r"|pas (?:a la recherche|en recherche|demandeu\w*)|(?:on|je|nous) (?:ne )?cherch\w* (?:pas|rien)"
-        r"|(?:on|nous) (?:ne )?(?:sommes|est) pas (?:a la recherche|demandeu\w*|preneu\w*)",
+        r"|(?:on|nous) (?:ne )?(?:sommes|est) pas (?:a la recherche|demandeu\w*|preneu\w*)"
+        r"|(?:fait|pris|opte pour) un autre choix|(?:part\w*|all\w*|orient\w*) (?:sur|dans"
+        r"|vers) une autre (?:direction|option|solution|voie)"
+        r"|pas (?:encore )?(?:prete?s?|mure?s?) (?:pour|a)|pas (?:encore )?(?:prete?s?|mure?s?)(?= ?(?:[.,!]"
+        r"|$))"
+        r"|(?:re ?)?contact(?:ez|er) (?:moi|nous) (?:dans|l'an|l'annee|en 20\d\d|plus tard|a la rentree"
+        r"|l'annee prochaine)"
+        r"|revenez (?:vers|me voir|nous voir)(?: \w+)? (?:dans|l'an|l'annee|plus tard|en|a la rentree)",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -493,7 +516,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|other priorities"
         r"|low (?:on the )?priority|not on (?:our|my) (?:radar|roadmap|agenda)|circle back (?:next|in|later)"
         r"|not (?:relevant|applicable|necessary|needed|useful)|(?:doesn't|does not|don't|do not) apply"
-        r"|(?:maybe|perhaps) (?:in )?(?:a few|a couple of|\d+|two|three|six|some) (?:months|weeks|years)",
+        r"|(?:maybe|perhaps) (?:in )?(?:a few|a couple of|\d+|two|three|six|some) (?:months|weeks|years)"
+        r"|not ready(?: yet| for| to)?|revisit (?:this |it )?(?:next|in|later)|(?:get back|reach out"
+        r"|come back|check back) (?:to me |to us )?(?:again )?(?:in (?:a few|\d+|six|three|a couple)"
+        r"|next (?:year|quarter)|later)",
         3,
     ),
     (
@@ -667,7 +693,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|par (?:tel|telephone|visio|teams|zoom|meet)|au (?:tel|telephone)",
         2,
     ),
-    (_M, "fr:visio", r"visio\w*|demo|demonstration", 2),
+    (_M, "fr:visio", r"visio\w*|demo|demonstration|zoom|teams|google meet|skype", 2),
     (
         _M,
         "fr:ca vous va",
@@ -706,7 +732,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|mobile|office|number)|(?:text|whatsapp) me (?:when|your|to)|i'll call you (?:on|at|tomorrow|next"
         r"|this)"
         r"|(?:text|txt|sms|whatsapp|ping|message) me (?:tomorrow|tmrw|tmr|later|tonight|at|when|this|on"
-        r"|next)",
+        r"|next)"
+        r"|call (?:me |us )?(?:whenever|anytime|any time)|appele[zr]? (?:moi |nous )?quand (?:vous voulez"
+        r"|tu veux)",
         3,
     ),
     (
@@ -814,7 +842,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:on|nous) (?:fait|fais|faisons) (?:ca|cela)(?= ?(?:[.,!]|$))"
         r"|comment (?:on fait|faire|proceder|ca se passe|on procede) pour (?:commencer|demarrer|s'inscrire"
         r"|souscrire|commander|signer|avancer|en profiter|lancer|le mettre en place)"
-        r"|(?:quelle est|c'est quoi) la (?:suite|prochaine etape)",
+        r"|(?:quelle est|c'est quoi) la (?:suite|prochaine etape)"
+        r"|bon pour accord|(?:devis|proposition|offre|contrat|conditions) (?:est )?acceptee?s?|j'accepte"
+        r"|nous acceptons|on accepte|allez go|j'ai hate|hate de (?:commencer|demarrer|tester|essayer"
+        r"|travailler)",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -871,7 +902,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|link|form|terms)"
         r"|(?:ok|okay|fine|good|great) (?:by|with|for) (?:me|us)"
         r"|how (?:to|do (?:we|i)|can (?:we|i)|should (?:we|i)) (?:proceed|get started|start|sign up|order"
-        r"|subscribe|move forward|sign)",
+        r"|subscribe|move forward|sign)"
+        r"|(?:we|i) (?:accept|agree to)|(?:offer|proposal|quote|terms) (?:is )?accepted"
+        r"|accepted(?= ?(?:[.,!]|$))"
+        r"|let's roll|can't wait to (?:start|try|get started|begin"
+        r"|work)|looking forward to (?:working|starting|getting started)",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -1082,7 +1117,12 @@ KEYWORDS: tuple[tuple[Intent, str, str, int], ...] = (
     (_N, "any:👎", r"👎+|❌|🙅\S*", 3),
     (_U, "any:🛑", r"🛑+|⛔+|🚫+", 5),
     (_N, "en:no", r"no{1,2}|nope|nah|no way", 3),
-    (_Z, "any:confused", r"\?+|hein|quoi|what|huh|pardon|sorry|excuse me|eh|hm+|euh|uh", 2),
+    (
+        _Z,
+        "any:confused",
+        r"\?+|hein|quoi|what|huh|pardon|sorry|excuse me|eh|hm+|euh|uh|allo|hello|bonjour|hi",
+        2,
+    ),
     (_I, "any:go", r"go|go go|gogo|let's go|c'est parti|banco|deal", 3),
     (
         _Z,
