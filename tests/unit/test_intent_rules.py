@@ -719,6 +719,18 @@ def test_an_automatic_absence_notice_is_out_of_office_not_automatic(text: str) -
         ("Vous avez une autre option ?", Intent.QUESTION),
         ("Je n'ai eu aucun contact avec votre équipe, c'est normal ?", Intent.QUESTION),
         ("I accepted your invite on LinkedIn, what do you sell?", Intent.QUESTION),
+        # a deferral is neutral, even with a day; a call promised on a day is a meeting
+        ("Je reviens vers vous lundi", Intent.NEUTRAL),
+        ("I'll get back to you next week", Intent.NEUTRAL),
+        ("Let me check with my team and get back to you", Intent.NEUTRAL),
+        ("Je regarde et je vous rappelle demain", Intent.MEETING_REQUEST),
+        # a signature's opening hours propose no slot
+        (
+            "Bien reçu, merci.\nMarie Dubois\nInstitut Beauté\nOuvert du mardi au samedi de 9h à 19h",
+            Intent.NEUTRAL,
+        ),
+        # a signed contract on its way is an acceptance
+        ("Je vous transmets le contrat signé demain", Intent.INTERESTED),
         # a person's thanks for the message is not a machine's
         ("Merci pour votre message, je regarde et je reviens vers vous", Intent.NEUTRAL),
     ],

@@ -845,7 +845,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:quelle est|c'est quoi) la (?:suite|prochaine etape)"
         r"|bon pour accord|(?:devis|proposition|offre|contrat|conditions) (?:est )?acceptee?s?|j'accepte"
         r"|nous acceptons|on accepte|allez go|j'ai hate|hate de (?:commencer|demarrer|tester|essayer"
-        r"|travailler)",
+        r"|travailler)"
+        r"|(?:contrat|devis|bon de commande|bdc|proposition|offre) (?:\w+ )?(?:signee?|validee?|paraphee?)",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -906,7 +907,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:we|i) (?:accept|agree to)|(?:offer|proposal|quote|terms) (?:is )?accepted"
         r"|accepted(?= ?(?:[.,!]|$))"
         r"|let's roll|can't wait to (?:start|try|get started|begin"
-        r"|work)|looking forward to (?:working|starting|getting started)",
+        r"|work)|looking forward to (?:working|starting|getting started)"
+        r"|signed (?:the )?(?:contract|agreement|quote|proposal|order form)|(?:contract|agreement|quote"
+        r"|proposal) (?:is )?signed",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -1042,6 +1045,36 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|call)"
         r"|busy|driving|with a (?:client|customer|patient))",
         3,
+    ),
+    (
+        _Z,
+        "fr:je reviens vers vous",
+        r"je (?:reviens|reviendrai|vous recontacte|vous redis|vous tiens au courant|vous dirai|vous dis"
+        r"|regarde"
+        r"|vais regarder|vais (?:y )?reflechir|reflechis|en parle|vais en parler|vais voir|verrai|transmets"
+        r"|transfere|fais suivre)(?: vers vous| ca| cela| avec| a)?|(?:on|nous) (?:va"
+        r"|allons) (?:y )?reflechir"
+        r"|laissez moi (?:reflechir|le temps|regarder)",
+        3,
+    ),
+    (
+        _Z,
+        "en:i'll get back to you",
+        r"(?:i'll|i will|we'll|we will|let me|i need to|i have to|i'd like to) (?:get back to you"
+        r"|think (?:about it"
+        r"|it over)|have a look|take a look|look into it|discuss (?:it |this )?with|check with|run it by"
+        r"|talk to"
+        r"|circle back|review|forward)|(?:give me|need) (?:some )?time to think",
+        3,
+    ),
+    (
+        _Z,
+        "any:opening hours",
+        rf"(?:du |from )?{_WEEKDAY} (?:au|to|a|-) {_WEEKDAY}(?:,? (?:de |from )?{_TIME} ?(?:a|to"
+        rf"|-) ?{_TIME})?"
+        rf"|(?:de |from )?{_TIME} ?(?:a|to|-) ?{_TIME}|(?:horaires?|opening hours|office hours|ouvert|open)"
+        rf"(?: \w+){{0,3}} {_WEEKDAY}",
+        1,
     ),
 )
 
