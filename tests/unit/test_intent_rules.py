@@ -476,6 +476,9 @@ DECLINES_WITHOUT_NON = [
     "We're not ready yet",
     "Let's revisit next year",
     "Recontactez-moi dans 6 mois",  # a deferral without a date declines
+    "Thanks for getting in touch. We have decided to keep things as they are for now.",
+    "mrc mais non",
+    "not rn",
 ]
 """Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
@@ -650,6 +653,9 @@ def test_each_kind_of_reply_is_read_as_its_intent(text: str, intent: Intent) -> 
         "Je ne comprends pas votre message",
         "Je suis au volant, je vous rappelle",
         "I'm in a meeting, will get back to you",
+        "ok top merci",
+        "c ki ?",
+        "who dis",
     ],
 )
 def test_who_is_this_and_bare_acknowledgements_are_neutral(text: str) -> None:

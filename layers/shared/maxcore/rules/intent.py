@@ -58,10 +58,10 @@ Scoring
 -------
 Each rule counts at most once per text; an intent's score is the sum of its cues' weights (5: carrier
 keyword or explicit STOP, 4: explicit opt-out or machine answer, 3: explicit phrase, 2: usual word,
-1: weak hint such as a final ``?``, ``ok`` or ``super``). An interest needs at least
-:data:`INTERESTED_FLOOR` points: weak hints alone acknowledge. The candidate is the first intent with
-a cue in the order unsubscribe > out_of_office > not_interested > meeting_request > interested >
-question; a lower intent replaces it only when its score is at least twice the candidate's and at
+1: weak hint such as a final ``?``, ``ok`` or ``super``). An interest needs one cue of at least
+:data:`INTERESTED_FLOOR` points: weak hints alone ("ok top merci") acknowledge. The candidate is
+the first intent with a cue in the order unsubscribe > out_of_office > not_interested >
+meeting_request > interested > question; a lower intent replaces it only when its score is at least twice the candidate's and at
 least 2 points more (the highest such score wins, ties by that order), and nothing outvotes an
 unsubscribe (an opt-out is always honoured). Then the neutral cues (about the sender, an
 acknowledgement, a machine's answer) win over the decided intent when their score is strictly
@@ -497,16 +497,23 @@ def _every_channel_cues(text: str, norm: str, origin: list[tuple[int, int]]) -> 
 # Decision
 
 INTERESTED_FLOOR = 2
-"""The least score an interest needs: weak hints alone ("ok", "super", "👍 top") acknowledge."""
+"""The weight an interest needs in one cue at least: weak hints alone ("ok", "super top") acknowledge."""
+
+
+def _scores(cues: Iterable[Cue]) -> dict[Intent, int]:
+    """Each intent's score; an interest made of weak hints only scores nothing."""
+    scores: dict[Intent, int] = {}
+    strongest: dict[Intent, int] = {}
+    for cue in cues:
+        scores[cue.intent] = scores.get(cue.intent, 0) + cue.weight
+        strongest[cue.intent] = max(strongest.get(cue.intent, 0), cue.weight)
+    if strongest.get(Intent.INTERESTED, INTERESTED_FLOOR) < INTERESTED_FLOOR:
+        del scores[Intent.INTERESTED]
+    return scores
 
 
 def _decide(scores: dict[Intent, int]) -> Intent:
-    present = [
-        intent
-        for intent in PRECEDENCE
-        if scores.get(intent, 0) > 0
-        and not (intent is Intent.INTERESTED and scores[intent] < INTERESTED_FLOOR)
-    ]
+    present = [intent for intent in PRECEDENCE if scores.get(intent, 0) > 0]
     if not present:
         return Intent.NEUTRAL
     candidate = present[0]
@@ -566,9 +573,7 @@ def classify(text: str, *, received_at: datetime | None = None) -> Classificatio
     """
     norm, origin = _normalize_with_origin(text)
     cues = _cues(text, norm, origin)
-    scores: dict[Intent, int] = {}
-    for cue in cues:
-        scores[cue.intent] = scores.get(cue.intent, 0) + cue.weight
+    scores = _scores(cues)
     intent = _decide(scores)
     return Classification(
         intent=intent,

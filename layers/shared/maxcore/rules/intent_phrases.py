@@ -357,7 +357,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _N,
         "fr:non merci",
-        r"(?:non|nan|no|nope) (?:merci|mrc|mci)|merci (?:mais|bien mais) (?:non|nous passons|ca ira)"
+        r"(?:non|nan|no|nope) (?:merci|mrc|mci)|(?:merci|mrc|mci|thx) (?:mais|bien mais) (?:non|nous passons"
+        r"|ca ira)"
         r"|(?:desole|malheureusement|helas),? (?:mais )?(?:non|pas pour nous|ce sera non)|ce sera non"
         r"|c'est non|ca sera non|je decline|nous declinons|je ne suis pas preneu\w*|pas preneu\w*",
         3,
@@ -468,7 +469,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|pas (?:y )?donner suite"
         r"|(?:venons|vient|viens) (?:de |d')(?:signer|investir|s'equiper|nous equiper|acheter|choisir"
         r"|renouveler|prendre)"
-        r"|(?:non|nan|no),? (?:c'est|c|cest|ca) bon|(?:projets?|achats?|investissements?|recrutements?) "
+        r"|(?:non|nan|nn|no),? (?:c'est|c|cest|ca) bon|(?:projets?|achats?|investissements?|recrutements?) "
         r"(?:\w+ ){0,2}(?:en pause|en attente|en stand by|suspendu|gele)\w*|en stand ?by"
         r"|(?:rester|reste|restons|restera) (?:avec|chez|sur) (?:notre|nos|l'actuel|mon|ma|le meme)"
         r"|(?:on|nous) gard\w* (?:notre|nos|l'actuel|mon)|quelqu'un d'autre|declin\w*"
@@ -483,7 +484,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|$))"
         r"|(?:re ?)?contact(?:ez|er) (?:moi|nous) (?:dans|l'an|l'annee|en 20\d\d|plus tard|a la rentree"
         r"|l'annee prochaine)"
-        r"|revenez (?:vers|me voir|nous voir)(?: \w+)? (?:dans|l'an|l'annee|plus tard|en|a la rentree)",
+        r"|revenez (?:vers|me voir|nous voir)(?: \w+)? (?:dans|l'an|l'annee|plus tard|en|a la rentree)"
+        r"|(?:garder|laisser) (?:les choses )?(?:comme (?:ca|elles sont)|en l'etat)|(?:on"
+        r"|nous) rest\w* comme (?:ca|on est|nous sommes)",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -506,7 +509,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _N,
         "en:not now",
-        r"not (?:right )?now|not at (?:the|this) (?:moment|time|stage|point)|not this (?:year|quarter|time"
+        r"not (?:right )?(?:now|rn)|not at (?:the|this) (?:moment|time|stage|point)|not this (?:year|quarter"
+        r"|time"
         r"|month)"
         r"|not a (?:good |great |right )?(?:fit|match|time)|not the (?:right|best|ideal|good) (?:time|moment"
         r"|fit)"
@@ -593,7 +597,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|committed)|(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;]))pass(?= ?(?:[.,!]|$|thanks|for now))"
         r"|not (?:currently |really |actively )?(?:looking|shopping|searching) (?:for|to)|not in the market"
         r"|not (?:currently |really |actively )?(?:looking|shopping|searching)(?= ?(?:[.,!]|$))"
-        r"|(?:going|go|went|moving|heading|gone) (?:in )?(?:a |another )?(?:different|other) direction",
+        r"|(?:going|go|went|moving|heading|gone) (?:in )?(?:a |another )?(?:different|other) direction"
+        r"|(?:keep|leave) things (?:as (?:they are|is)|the way they are)|stay (?:as|the way) (?:we are"
+        r"|things are)",
         3,
     ),
     (
@@ -837,7 +843,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:demo|essai|test|offre|proposition|devis|formule|abonnement)"
         r"|envoye[rz]? (?:moi|nous|nous en|moi en)? ?(?:le|la|les|votre|vos) (?:devis|contrat"
         r"|bon de commande|facture"
-        r"|lien|formulaire|conditions|proposition|offre|documents?|papiers?|rib|cgv)"
+        r"|lien|formulaire|rib)"
         r"|(?:on|nous) (?:fait|fais|faisons) comme (?:ca|cela|vous dites|convenu)|let's do that"
         r"|(?:on|nous) (?:fait|fais|faisons) (?:ca|cela)(?= ?(?:[.,!]|$))"
         r"|comment (?:on fait|faire|proceder|ca se passe|on procede) pour (?:commencer|demarrer|s'inscrire"
@@ -909,7 +915,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|let's roll|can't wait to (?:start|try|get started|begin"
         r"|work)|looking forward to (?:working|starting|getting started)"
         r"|signed (?:the )?(?:contract|agreement|quote|proposal|order form)|(?:contract|agreement|quote"
-        r"|proposal) (?:is )?signed",
+        r"|proposal) (?:is )?signed"
+        r"|(?:move|go|push|press) ahead|let's move forward",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -1030,7 +1037,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|marque|business)(?= ?(?:[.?!]|$))"
         r"|vous m'avez (?:ecrit|appele|contacte|envoye|laisse)|you (?:texted|called|emailed|messaged"
         r"|contacted) me"
-        r"|je (?:ne )?comprends? (?:pas|rien)|pas compris|i don't understand",
+        r"|je (?:ne )?comprends? (?:pas|rien)|pas compris|i don't understand"
+        r"|c (?:ki|qui)|ki (?:e|es|est) (?:tu|vous|ce)|t'?(?:es )?ki|qui c|kiki",
         3,
     ),
     (
@@ -1043,7 +1051,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|regarding"
         r"|concerning)|what's this (?:about|regarding)|what is it about|(?:i'm|i am|im) (?:in a (?:meeting"
         r"|call)"
-        r"|busy|driving|with a (?:client|customer|patient))",
+        r"|busy|driving|with a (?:client|customer|patient))"
+        r"|who (?:dis|dat|this)|(?:are )?(?:u|you) there",
         3,
     ),
     (
@@ -1099,7 +1108,9 @@ AUTOMATIC: tuple[tuple[str, str, int], ...] = (
         r"(?:dans les (?:meilleurs|plus brefs) delais|sous \d+|au plus vite|rapidement|des que possible)"
         r"|(?:numero de |n )?(?:ticket|dossier|demande|reference) (?:n ?)?(?:#|no?|n°|numero )?\s?\d{3,}"
         r"|accuse de (?:reception|lecture)|(?:message|mail) (?:lu|remis|delivre)|avis de (?:reception|remise)"
-        r"|(?:notre|nos) (?:equipe|service|conseillers?) (?:\w+ ){0,3}(?:reviendr|repondr|traiter)\w*",
+        r"|(?:notre|nos) (?:equipe|service|conseillers?) (?:\w+ ){0,3}(?:reviendr|repondr|traiter)\w*"
+        r"|accus\w* (?:bonne )?reception|(?:traitee?s?|repondue?s?"
+        r"|recontacte\w*) (?:\w+ )?dans les (?:meilleurs|plus brefs) delais",
         4,
     ),
     (
