@@ -63,8 +63,8 @@ keyword or explicit STOP, 4: explicit opt-out or machine answer, 3: explicit phr
 the first intent with a cue in the order unsubscribe > out_of_office > not_interested >
 meeting_request > interested > question; a lower intent replaces it only when its score is at
 least twice the candidate's and at least 2 points more (the highest such score wins, ties by that
-order), and nothing outvotes an unsubscribe (an opt-out is always honoured). Then the neutral cues (about the sender, an
-acknowledgement, a machine's answer) win over the decided intent when their score is strictly
+order), and nothing outvotes an unsubscribe (an opt-out is always honoured). Then the neutral cues
+(about the sender, an acknowledgement, a machine's answer) win over the decided intent when their score is strictly
 higher, unless it is an absence or an opt-out: "vous êtes qui ?" is neutral, "vous êtes qui ? et ça
 coûte combien ?" a question. A neutral decision with a machine-answer cue is ``automatic`` (it counts
 as no reply); an absence notice is never automatic. No cue at all (empty, emoji-only or unrelated
