@@ -57,18 +57,18 @@ How a text is read
 Scoring
 -------
 Each rule counts at most once per text; an intent's score is the sum of its cues' weights (5: carrier
-keyword or explicit STOP, 4: explicit opt-out or machine answer, 3: explicit phrase, 2: usual word,
-1: weak hint such as a final ``?``, ``ok`` or ``super``). An interest needs one cue of at least
-:data:`INTERESTED_FLOOR` points: weak hints alone ("ok top merci") acknowledge. The candidate is
-the first intent with a cue in the order unsubscribe > out_of_office > not_interested >
-meeting_request > interested > question; a lower intent replaces it only when its score is at
-least twice the candidate's and at least 2 points more (the highest such score wins, ties by that
-order), and nothing outvotes an unsubscribe (an opt-out is always honoured). Then the neutral cues
-(about the sender, an acknowledgement, a machine's answer) win over the decided intent when their score is strictly
-higher, unless it is an absence or an opt-out: "vous êtes qui ?" is neutral, "vous êtes qui ? et ça
-coûte combien ?" a question. A neutral decision with a machine-answer cue is ``automatic`` (it counts
-as no reply); an absence notice is never automatic. No cue at all (empty, emoji-only or unrelated
-text) is ``neutral`` with confidence 0.
+keyword or explicit STOP, 4: explicit opt-out or machine answer, 3: explicit phrase, 2: usual word, 1:
+weak hint such as a final ``?``, ``ok`` or ``super``). An interest needs one cue of at least
+:data:`INTERESTED_FLOOR` points: weak hints alone ("ok top merci") acknowledge. The candidate is the
+first intent with a cue in the order unsubscribe > out_of_office > not_interested > meeting_request >
+interested > question; a lower intent replaces it only when its score is at least twice the candidate's
+and at least 2 points more (the highest such score wins, ties by that order), and nothing outvotes an
+unsubscribe (an opt-out is always honoured). Then the neutral cues (about the sender, an
+acknowledgement, a machine's answer) win over the decided intent when their score is strictly higher,
+unless it is an absence or an opt-out: "vous êtes qui ?" is neutral, "vous êtes qui ? et ça coûte
+combien ?" a question. A neutral decision with a machine-answer cue is ``automatic`` (it counts as no
+reply); an absence notice is never automatic. No cue at all (empty, emoji-only or unrelated text) is
+``neutral`` with confidence 0.
 
 ``confidence = strength × (0.5 + 0.5 × margin)`` where ``strength = 1 - 0.5 ** (score / 2)`` (every
 2 points halve the remaining doubt) and ``margin = max(0, score - runner_up) / score``, the runner-up
