@@ -479,6 +479,11 @@ DECLINES_WITHOUT_NON = [
     "Thanks for getting in touch. We have decided to keep things as they are for now.",
     "mrc mais non",
     "not rn",
+    "We're using Salesforce and happy with it",
+    "Company policy doesn't allow new vendors this year",
+    "The owner said no",
+    "On réfléchira l'année prochaine",
+    "C'est gentil mais non",
 ]
 """Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
@@ -515,6 +520,8 @@ OPT_OUTS_WITHOUT_STOP = [
     "Ceci est du démarchage abusif",
     "I never asked for this",
     "plus de contact svp",
+    "I asked you to stop twice already",
+    "Merci de m'effacer de vos fichiers",
     "Hello,\nKindly remove our company from your database.\nRegards,\nFinance team",
 ]
 """Every way of asking to stop, to be removed or left alone, polite, angry or misspelt."""
@@ -569,6 +576,7 @@ ACCEPTANCES = [
     "Bon pour accord",
     "Devis accepté",
     "Can't wait to start",
+    "Send it over, I'll have a look",
 ]
 """Acceptances without "intéressé"."""
 
@@ -656,6 +664,8 @@ def test_each_kind_of_reply_is_read_as_its_intent(text: str, intent: Intent) -> 
         "ok top merci",
         "c ki ?",
         "who dis",
+        "Thanks for the info, I'll pass it on to my manager",
+        "Is this a scam?",
     ],
 )
 def test_who_is_this_and_bare_acknowledgements_are_neutral(text: str) -> None:

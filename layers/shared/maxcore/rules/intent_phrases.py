@@ -137,7 +137,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|suppression (?:de |des )?(?:mes|mon|nos) (?:donnees|coordonnees|numero|adresse|contact|infos)"
         r"|perde[zr]? mon numero|oubliez moi|m'oublier"
         r"|(?:efface|supprime|retire|enleve|raye|detrui)\w* (?:le|la|les|ca|tout)"
-        r"(?= ?(?:[.,!]|$|immediatement|tout de suite|svp|merci|de (?:vos|votre|ta|tes)))",
+        r"(?= ?(?:[.,!]|$|immediatement|tout de suite|svp|merci|de (?:vos|votre|ta|tes)))"
+        r"|(?:me |m')(?:retir|supprim|enlev|effac|ray|radi|sort|desinscri|desabonn|oubli)\w* (?:de |des |du "
+        r"|d')",
         4,
     ),
     (
@@ -214,7 +216,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:stop|quit|cease|halt|end|enough with) (?:all |any )?(?:further |future |these |your |the "
         r"|those )?"
         rf"(?:{_MESSAGES})"
-        rf"|(?:stop|quit) (?:it|this|that)(?![a-z])",
+        rf"|(?:stop|quit) (?:it|this|that)(?![a-z])"
+        r"|(?:asked|told|said to|begged) (?:you )?(?:to )?stop|said stop",
         4,
     ),
     (
@@ -274,7 +277,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|arret de travail"
         r"|voyage|conge)|ferme|fermes|fermee|fermeture|en arret) (?:\w+ ){0,4}"
         r"(?:jusqu'?(?:au|a|en)|du \d+|a partir)"
-        r"|arret maladie|arret de travail|fermeture annuelle|conge maternite|conge paternite",
+        r"|arret maladie|arret de travail|fermeture annuelle|conge maternite|conge paternite"
+        r"|(?:closed|ferme\w*|absent\w*|away|off|out|indisponible) (?:\w+ )?(?:until further notice"
+        r"|jusqu'a nouvel ordre)",
         3,
     ),
     (_O, "fr:hors du bureau", r"hors (?:du )?bureau|en dehors du bureau", 3),
@@ -486,7 +491,12 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|l'annee prochaine)"
         r"|revenez (?:vers|me voir|nous voir)(?: \w+)? (?:dans|l'an|l'annee|plus tard|en|a la rentree)"
         r"|(?:garder|laisser) (?:les choses )?(?:comme (?:ca|elles sont)|en l'etat)|(?:on"
-        r"|nous) rest\w* comme (?:ca|on est|nous sommes)",
+        r"|nous) rest\w* comme (?:ca|on est|nous sommes)"
+        r"|(?:reflechir\w*|verr\w*|verra|reparler\w*|en reparler\w*|revoir) (?:ca |cela "
+        r"|de ca )?(?:l'annee prochaine|l'an prochain|en 20\d\d|plus tard|a la rentree|dans (?:quelques"
+        r"|\d+) mois)"
+        r"|(?:a|ont|avons) (?:dit non|refuse)|pas autorises? a|(?:la direction|le patron|le gerant"
+        r"|mon patron|mon associe|ma direction) (?:\w+ )?(?:a dit non|refuse|ne veut pas|n'est pas)",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -503,7 +513,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"no (?:thanks|thank you|thank u|thx|ty)|nah thanks|thanks,? but no"
         r"|(?:sorry|unfortunately),? (?:but )?(?:no|not for)(?![a-z])|(?:i|we) (?:must|will|have to|'ll|'d) "
         r"(?:politely |respectfully )?decline|(?:i'm|we're|i am|we are) (?:going to|gonna) pass"
-        r"|(?:i'll|we'll|i will|we will|ill|i'd|we'd) pass|pass on (?:this|that|it)",
+        r"|(?:i'll|we'll|i will|we will|ill|i'd|we'd) pass(?! (?:it|this|that|them|your|the) )(?! along"
+        r"| on to)"
+        r"|pass on (?:this|that|it)(?! to)",
         3,
     ),
     (
@@ -599,7 +611,13 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|not (?:currently |really |actively )?(?:looking|shopping|searching)(?= ?(?:[.,!]|$))"
         r"|(?:going|go|went|moving|heading|gone) (?:in )?(?:a |another )?(?:different|other) direction"
         r"|(?:keep|leave) things (?:as (?:they are|is)|the way they are)|stay (?:as|the way) (?:we are"
-        r"|things are)",
+        r"|things are)"
+        r"|(?:happy|satisfied|content|fine) with (?:it|them|that|what we (?:have|use|got)|our (?:current"
+        r"|existing))"
+        r"|(?:policy|rules?|management|headquarters|hq) (?:doesn't|does not|won't|will not) (?:allow|let"
+        r"|approve)|not allowed to"
+        r"|(?:said|says) no|(?:refused|turned (?:it|this|us) down)|(?:but|mais) (?:no|non)(?= ?(?:[.,!]|$"
+        r"|thanks|merci))",
         3,
     ),
     (
@@ -852,7 +870,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|bon pour accord|(?:devis|proposition|offre|contrat|conditions) (?:est )?acceptee?s?|j'accepte"
         r"|nous acceptons|on accepte|allez go|j'ai hate|hate de (?:commencer|demarrer|tester|essayer"
         r"|travailler)"
-        r"|(?:contrat|devis|bon de commande|bdc|proposition|offre) (?:\w+ )?(?:signee?|validee?|paraphee?)",
+        r"|(?:contrat|devis|bon de commande|bdc|proposition|offre) (?:\w+ )?(?:signee?|validee?|paraphee?)"
+        r"|envoye[rz]? (?:toujours|donc)(?= ?(?:[.,!]|$))",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -916,7 +935,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|work)|looking forward to (?:working|starting|getting started)"
         r"|signed (?:the )?(?:contract|agreement|quote|proposal|order form)|(?:contract|agreement|quote"
         r"|proposal) (?:is )?signed"
-        r"|(?:move|go|push|press) ahead|let's move forward",
+        r"|(?:move|go|push|press) ahead|let's move forward"
+        r"|send (?:it|them|that|this) (?:over|through|across|my way)",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -983,7 +1003,12 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:peut|pourrait|sait|fait|gere|permet|propose|inclut|comprend) (?:il|elle|on)",
         1,
     ),
-    (_Q, "en:how much", r"how (?:much|many)", 2),
+    (
+        _Q,
+        "en:how much",
+        r"how (?:much|many)|let's talk (?:pricing|price|prices|money|numbers|costs?|budget|rates)",
+        2,
+    ),
     (
         _Q,
         "en:price",
@@ -1073,7 +1098,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|think (?:about it"
         r"|it over)|have a look|take a look|look into it|discuss (?:it |this )?with|check with|run it by"
         r"|talk to"
-        r"|circle back|review|forward)|(?:give me|need) (?:some )?time to think",
+        r"|circle back|review|forward)|(?:give me|need) (?:some )?time to think"
+        r"|pass (?:it|this|that|them) (?:on|along)|forward (?:it|this|that) to"
+        r"|(?:is this|is it|c'est|est ce) (?:a |une |un )?(?:scam|arnaque|joke|blague|bot|robot|real"
+        r"|serieux)",
         3,
     ),
     (
