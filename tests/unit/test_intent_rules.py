@@ -735,6 +735,9 @@ def test_an_automatic_absence_notice_is_out_of_office_not_automatic(text: str) -
         ("Vous avez une autre option ?", Intent.QUESTION),
         ("Je n'ai eu aucun contact avec votre équipe, c'est normal ?", Intent.QUESTION),
         ("I accepted your invite on LinkedIn, what do you sell?", Intent.QUESTION),
+        ("Je ne reçois plus vos mails, c'est normal ?", Intent.QUESTION),
+        ("Est-ce qu'on peut arrêter l'abonnement quand on veut ?", Intent.QUESTION),
+        ("We want to stop using spreadsheets, can you help?", Intent.QUESTION),
         # a deferral is neutral, even with a day; a call promised on a day is a meeting
         ("Je reviens vers vous lundi", Intent.NEUTRAL),
         ("I'll get back to you next week", Intent.NEUTRAL),

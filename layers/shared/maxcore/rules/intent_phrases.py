@@ -117,7 +117,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _U,
         "fr:plus de messages",
-        rf"(?:plus|pas|aucun|aucune|zero) (?:de |d'|aucun |aucune |un seul |une seule )?"
+        r"(?:(?:plus|pas) (?:de |d'|aucun |aucune |un seul |une seule )|aucun |aucune |zero )"
         r"(?:vos |tes |ces |autres |nouveaux |nouvelles |de vos |de tes |de ces )?"
         rf"{_MESSAGES}(?: (?:svp|merci|stp|please|ni|non plus|du tout)|[!.,]|$)"
         rf"|ni {_MESSAGES}|plus jamais (?:de |d')?{_MESSAGES}"
