@@ -289,7 +289,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"ferme(?:e|s|es)? (?:pour|durant|pendant) (?:les |la |nos |notre )?(?:\w+ )?(?:vacances|conges|fetes"
         r"|fermeture|inventaire|travaux|pont)|reouverture|re ?ouvrira|closed (?:for|over|during"
         r"|until) (?:the )?"
-        r"(?:\w+ )?(?:holidays?|christmas|summer|break|vacation|easter|new year|season)|reopen\w*",
+        r"(?:\w+ )?(?:holidays?|christmas|summer|break|vacation|easter|new year|season)|reopen\w*"
+        r"|fermeture (?:exceptionnelle|annuelle|estivale|temporaire|pour)",
         3,
     ),
     (
@@ -496,7 +497,11 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|de ca )?(?:l'annee prochaine|l'an prochain|en 20\d\d|plus tard|a la rentree|dans (?:quelques"
         r"|\d+) mois)"
         r"|(?:a|ont|avons) (?:dit non|refuse)|pas autorises? a|(?:la direction|le patron|le gerant"
-        r"|mon patron|mon associe|ma direction) (?:\w+ )?(?:a dit non|refuse|ne veut pas|n'est pas)",
+        r"|mon patron|mon associe|ma direction) (?:\w+ )?(?:a dit non|refuse|ne veut pas|n'est pas)"
+        r"|(?:ne suis|ne sommes|n'est) plus dans (?:le metier|la profession|ce secteur|l'entreprise"
+        r"|le domaine)|(?:a|suis|sommes) (?:a la )?retraite|(?:ferme|vendu|cede|liquide) (?:ma|mon|notre|la"
+        r"|le) (?:boutique|entreprise|societe|commerce|magasin|fonds|salon|activite|cabinet)|cess\w* (?:mon"
+        r"|notre|d') ?activite|cessation d'activite",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -617,7 +622,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:policy|rules?|management|headquarters|hq) (?:doesn't|does not|won't|will not) (?:allow|let"
         r"|approve)|not allowed to"
         r"|(?:said|says) no|(?:refused|turned (?:it|this|us) down)|(?:but|mais) (?:no|non)(?= ?(?:[.,!]|$"
-        r"|thanks|merci))",
+        r"|thanks|merci))"
+        r"|(?:closed|sold|shut down|wound up) (?:the|our|my) (?:business|company|shop|store|salon|practice)"
+        r"|retired|out of business|no longer in business",
         3,
     ),
     (
@@ -822,7 +829,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         2,
     ),
     # --- interested: acceptance with or without "intéressé"
-    (_I, "fr:ca m'interesse", rf"(?:(?:ca|sa|cela|ceci) )?(?:m'|nous ){_INTERESS}e(?:rait|nt)?", 3),
+    (_I, "fr:ca m'interesse", rf"(?:(?:ca|sa|cela|ceci) )?(?:m'|nous ){_INTERESS}e(?:rait|nt|r)?", 3),
     (_I, "fr:interesse", rf"{_INTERESS}ee?s?", 3),
     (_I, "fr:interessant", rf"{_INTERESS}ante?s?", 2),
     (
@@ -894,7 +901,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     (
         _I,
         "fr:en savoir plus",
-        r"en savoir (?:plus|davantage)|plus d'inf?os?|plus d'informations?|curieu(?:x|se) d'en savoir"
+        r"en savoir (?:un peu |bien |beaucoup )?(?:plus|davantage)|plus d'inf?os?|plus d'informations?"
+        r"|curieu(?:x|se) d'en savoir"
         r"|plus de (?:details|precisions|renseignements)|(?:la|votre|une|vos) (?:doc|documentation|brochure"
         r"|plaquette|catalogue)s?|envoye[rz]? (?:moi|nous) (?:\w+ )?(?:infos?|informations?|doc\w*|brochure"
         r"|plaquette|offre|proposition|catalogue)",
@@ -1106,6 +1114,14 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
     ),
     (
         _Z,
+        "any:thanks for the meeting",
+        r"(?:merci|thanks|thank you) (?:pour|for) (?:la|le|l'|the|votre|your|ce|cette|this|our"
+        r"|notre) (?:\w+ )?"
+        r"(?:demo|demonstration|visio|call|appel|rdv|rendez vous|echange|meeting|presentation|chat)",
+        1,
+    ),
+    (
+        _Z,
         "any:opening hours",
         rf"(?:du |from )?{_WEEKDAY} (?:au|to|a|-) {_WEEKDAY}(?:,? (?:de |from )?{_TIME} ?(?:a|to"
         rf"|-) ?{_TIME})?"
@@ -1162,7 +1178,11 @@ AUTOMATIC: tuple[tuple[str, str, int], ...] = (
         r"|was) "
         r"(?:created|opened|received)|(?:delivery|read) (?:receipt|notification)|message (?:was )?"
         r"(?:delivered|read)|has been (?:delivered|read)|(?:undeliverable|delivery (?:has )?failed"
-        r"|mailer daemon)",
+        r"|mailer daemon)"
+        r"|delivery status notification|(?:mail )?delivery (?:has )?failed|undeliverable"
+        r"|mail delivery (?:failed|subsystem)|mailer daemon"
+        r"|returned mail|non remis|echec de (?:la )?remise|message non distribue"
+        r"|notification d'etat de remise",
         4,
     ),
     (
