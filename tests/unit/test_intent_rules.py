@@ -484,6 +484,8 @@ DECLINES_WITHOUT_NON = [
     "The owner said no",
     "On réfléchira l'année prochaine",
     "C'est gentil mais non",
+    "J'ai fermé ma boutique",
+    "Retired, sorry",
 ]
 """Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
@@ -577,6 +579,8 @@ ACCEPTANCES = [
     "Devis accepté",
     "Can't wait to start",
     "Send it over, I'll have a look",
+    "Merci pour la démo, on est partants",
+    "Ça pourrait nous intéresser",
 ]
 """Acceptances without "intéressé"."""
 
@@ -666,6 +670,7 @@ def test_each_kind_of_reply_is_read_as_its_intent(text: str, intent: Intent) -> 
         "who dis",
         "Thanks for the info, I'll pass it on to my manager",
         "Is this a scam?",
+        "Bonjour, je ne suis plus dans l'entreprise.",
     ],
 )
 def test_who_is_this_and_bare_acknowledgements_are_neutral(text: str) -> None:
@@ -686,6 +691,7 @@ def test_who_is_this_and_bare_acknowledgements_are_neutral(text: str) -> None:
         "Your ticket #88213 has been created",
         "This mailbox is not monitored. Please do not reply.",
         "Read receipt: your message was read on 12/03",
+        "Delivery Status Notification (Failure)",
     ],
 )
 def test_a_machine_answer_is_neutral_and_automatic(text: str) -> None:

@@ -498,7 +498,7 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|\d+) mois)"
         r"|(?:a|ont|avons) (?:dit non|refuse)|pas autorises? a|(?:la direction|le patron|le gerant"
         r"|mon patron|mon associe|ma direction) (?:\w+ )?(?:a dit non|refuse|ne veut pas|n'est pas)"
-        r"|(?:ne suis|ne sommes|n'est) plus dans (?:le metier|la profession|ce secteur|l'entreprise"
+        r"|(?:ne suis|ne sommes|n'est) plus dans (?:le metier|la profession|ce secteur"
         r"|le domaine)|(?:a|suis|sommes) (?:a la )?retraite|(?:ferme|vendu|cede|liquide) (?:ma|mon|notre|la"
         r"|le) (?:boutique|entreprise|societe|commerce|magasin|fonds|salon|activite|cabinet)|cess\w* (?:mon"
         r"|notre|d') ?activite|cessation d'activite",
