@@ -486,6 +486,9 @@ DECLINES_WITHOUT_NON = [
     "C'est gentil mais non",
     "J'ai fermé ma boutique",
     "Retired, sorry",
+    "On a trouvé une solution entre-temps",
+    "We found another solution in the meantime",
+    "Hard pass",
 ]
 """Polite declines without a "non": already equipped, no budget, not now, someone else, a short no."""
 
@@ -581,6 +584,9 @@ ACCEPTANCES = [
     "Send it over, I'll have a look",
     "Merci pour la démo, on est partants",
     "Ça pourrait nous intéresser",
+    "Vous m'avez convaincu",
+    "I'm on board",
+    "Looks good to me",
 ]
 """Acceptances without "intéressé"."""
 
@@ -606,6 +612,8 @@ MEETINGS = [
     "Txt me tmrw",
     "I'm around all week, call whenever",
     "Zoom?",
+    "Any chance we could chat this afternoon?",
+    "Can you come to our site on the 12th?",
 ]
 """Meetings proposed by a day, a time or a place."""
 
@@ -623,6 +631,7 @@ QUESTIONS_WITHOUT_MARK = [
     "Do you offer a discount for annual billing",
     "How long does onboarding take",
     "Is it GDPR compliant",
+    "ça marche comment exactement",
 ]
 """Price, quote, feature, delay and compatibility questions, without a question mark."""
 

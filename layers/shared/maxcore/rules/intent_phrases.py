@@ -325,7 +325,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|returning)"
         r"|(?:i am|i'm|i will be|i'll be|im) (?:away|off)(?![a-z])"
         r"|away from (?:the|my) (?:office|desk)|away until|out until|off until"
-        r"|out sick|off sick|(?:sick|ill) (?:today|this week)|(?:i'm|i am|im) (?:sick|ill|unwell)",
+        r"|out sick|off sick|(?:sick|ill) (?:today|this week)|(?:i'm|i am|im) (?:sick|ill|unwell)"
+        r"|away (?:\w+ ){0,3}until|away on (?:business|holiday|vacation|leave|a trip|travel)",
         3,
     ),
     (
@@ -501,7 +502,10 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:ne suis|ne sommes|n'est) plus dans (?:le metier|la profession|ce secteur"
         r"|le domaine)|(?:a|suis|sommes) (?:a la )?retraite|(?:ferme|vendu|cede|liquide) (?:ma|mon|notre|la"
         r"|le) (?:boutique|entreprise|societe|commerce|magasin|fonds|salon|activite|cabinet)|cess\w* (?:mon"
-        r"|notre|d') ?activite|cessation d'activite",
+        r"|notre|d') ?activite|cessation d'activite"
+        r"|deja donne(?= ?(?:[.,!]|$|merci))|(?:trouve|choisi|pris) (?:une|un|notre"
+        r"|nos) (?:autre )?(?:solution|prestataire|outil|fournisseur|logiciel|partenaire) (?:entre temps"
+        r"|depuis|ailleurs|entretemps)",
         3,
     ),
     (_N, "fr:bof", r"bof|pas (?:vraiment|trop|terrible)(?= ?(?:[.,!]|$|merci|non))|sans facon|bof bof", 2),
@@ -624,7 +628,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|(?:said|says) no|(?:refused|turned (?:it|this|us) down)|(?:but|mais) (?:no|non)(?= ?(?:[.,!]|$"
         r"|thanks|merci))"
         r"|(?:closed|sold|shut down|wound up) (?:the|our|my) (?:business|company|shop|store|salon|practice)"
-        r"|retired|out of business|no longer in business",
+        r"|retired|out of business|no longer in business"
+        r"|found (?:a|another|our|an) (?:\w+ )?(?:solution|provider|vendor|tool|supplier|agency|partner)"
+        r"|hard pass|in the meantime we",
         3,
     ),
     (
@@ -783,7 +789,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|chat|meet)|coffee|lunch|slot|zoom|teams|minutes|mins|min|visit)"
         r"|can (?:we|i) (?:talk|speak|chat|meet|call|do a|have a|set up|schedule|book|hop|jump|get on"
         r"|catch up"
-        r"|discuss|go over|walk through)",
+        r"|discuss|go over|walk through)"
+        r"|(?:could|would) (?:we|i) (?:talk|speak|chat|meet|call|catch up|hop on|jump on)|(?:chat|talk|call"
+        r"|speak|catch up) (?:this (?:afternoon|morning|evening|week)|tomorrow|later today|next week)",
         3,
     ),
     (
@@ -792,7 +800,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"(?:come|drop|stop|swing|pop|pass) (?:by|over|in|round|around)|come (?:and |to )?(?:see|visit"
         r"|meet) (?:us|me)"
         r"|(?:visit|see) (?:us|me) at|(?:meet|see you) (?:at|in) (?:the|our|my|your)|come to (?:the|our|my) "
-        r"(?:shop|store|office|studio|workshop|warehouse|showroom|salon|place)",
+        r"(?:shop|store|office|studio|workshop|warehouse|showroom|salon|place)"
+        r"|(?:can|could|would|will) you (?:come|stop by|pop|drop|swing|visit|pass)|come to (?:our"
+        r"|my) (?:site|premises|offices?|place|factory|warehouse|clinic)",
         3,
     ),
     (
@@ -878,7 +888,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|nous acceptons|on accepte|allez go|j'ai hate|hate de (?:commencer|demarrer|tester|essayer"
         r"|travailler)"
         r"|(?:contrat|devis|bon de commande|bdc|proposition|offre) (?:\w+ )?(?:signee?|validee?|paraphee?)"
-        r"|envoye[rz]? (?:toujours|donc)(?= ?(?:[.,!]|$))",
+        r"|envoye[rz]? (?:toujours|donc)(?= ?(?:[.,!]|$))"
+        r"|(?:m'avez|nous avez|m'as|nous as) convaincue?s?|(?:je suis|on est|nous sommes) convaincue?s?"
+        r"|(?:je|on|nous) (?:le|la|les) (?:veux|veut|voulons|prends|prend|prenons)",
         3,
     ),
     (_I, "fr:oui", r"ou{1,2}i{1,2}|ouais|ouai|ouep|oue|wi", 2),
@@ -944,7 +956,9 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"|signed (?:the )?(?:contract|agreement|quote|proposal|order form)|(?:contract|agreement|quote"
         r"|proposal) (?:is )?signed"
         r"|(?:move|go|push|press) ahead|let's move forward"
-        r"|send (?:it|them|that|this) (?:over|through|across|my way)",
+        r"|send (?:it|them|that|this) (?:over|through|across|my way)"
+        r"|(?:i'm|we're|i am|we are) on board|looks good to (?:me|us)|lgtm|ship it|(?:we|i) (?:want|need"
+        r"|'ll take|will take) (?:it|this|one)(?= ?(?:[.,!]|$))",
         3,
     ),
     (_I, "en:yes", r"yes|yess|yep|yeah|yup|sure|of course|absolutely|definitely|why not|yea", 2),
@@ -987,7 +1001,8 @@ PHRASES: tuple[tuple[Intent, str, str, int], ...] = (
         r"comment (?:ca|cela|vous|faire|fonctionne|marche|on|ils|elle|se passe|fonctionnez|procedez|proceder)"
         r"|a quoi (?:ca|cela) sert|(?:ca|cela) fait quoi|quel(?:le)?s? (?:est|sont|serai(?:en)?t|type|genre"
         r"|sorte"
-        r"|difference|avantages?|garanties?|conditions)",
+        r"|difference|avantages?|garanties?|conditions)"
+        r"|(?:ca|cela) (?:marche|fonctionne) comment|comment (?:ca|cela) (?:marche|fonctionne)",
         2,
     ),
     (
