@@ -19,6 +19,7 @@ from devserver.template import create_tables, load_template
 from maxcore.dal import table
 from maxcore.settings import reset_settings
 from tests.support.dynamodb_requests import RequestCounter, counting_requests
+from tests.support.fake_providers import FakeResend, running_fake_resend
 
 
 def _start_backend(stack: ExitStack) -> str:
@@ -107,6 +108,20 @@ def ssm_endpoint(moto_endpoint: str) -> str:
     os.environ["SSM_ENDPOINT"] = moto_endpoint
     reset_settings()
     return moto_endpoint
+
+
+RESEND_LIVE_KEY = "re_live_Key_0123456789"
+"""The Resend API key of the tenants whose e-mails :func:`resend_for_sends` receives."""
+
+
+@pytest.fixture
+def resend_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResend]:
+    """A fake Resend taking :data:`RESEND_LIVE_KEY`, where every e-mail the process sends goes."""
+    with running_fake_resend(api_key=RESEND_LIVE_KEY) as fake:
+        monkeypatch.setenv("RESEND_API_URL", fake.url)
+        reset_settings()
+        yield fake
+    reset_settings()
 
 
 def drain(queue_url: str) -> list[str]:

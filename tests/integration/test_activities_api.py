@@ -208,6 +208,20 @@ def test_classify_says_the_intent_and_why(api: ApiClient, text: str, intent: str
         assert response.body["cues"][0]["intent"] == intent
 
 
+@pytest.mark.parametrize(
+    ("text", "survey_score", "confirmation"),
+    [("5/5", 5, None), ("OUI", None, True), ("Désolé, je dois annuler", None, False), ("Merci", None, None)],
+)
+def test_classify_reads_a_survey_score_and_a_confirmation(
+    api: ApiClient, text: str, survey_score: int | None, confirmation: bool | None
+) -> None:
+    # Given a short answer that means something only after a survey or a reminder
+    response = api.post("/replies/classify", {"text": text})
+    # Then both readings are returned beside the intent, for the caller who knows what was asked
+    assert response.status == 200, response.body
+    assert (response.body["survey_score"], response.body["confirmation"]) == (survey_score, confirmation)
+
+
 def test_classify_refuses_an_empty_text(api: ApiClient) -> None:
     assert api.post("/replies/classify", {"text": ""}).status == 422
 

@@ -7,6 +7,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -310,6 +311,34 @@ def test_resend_sends_the_email_with_the_message_idempotency_key(resend: FakeRes
     assert receipt.provider == "resend"
     assert receipt.provider_message_id == resend.sent[0]["id"]
     assert receipt.status == "sent"
+
+
+def test_resend_gets_our_thread_headers_between_angle_brackets_and_the_reply_to(resend: FakeResend) -> None:
+    # Given a follow-up e-mail in a thread of two earlier e-mails
+    message = replace(
+        _email(),
+        message_id="c3.L1@studio-lea.fr",
+        reply_to="replies@studio-lea.inbound.example",
+        in_reply_to="b2.L1@studio-lea.fr",
+        references=("a1.L1@studio-lea.fr", "b2.L1@studio-lea.fr"),
+    )
+    # When it is sent
+    _resend(resend).send(message)
+    # Then Resend got the ids as RFC 5322 writes them, and where replies go
+    [request] = resend.requests
+    assert request.body["headers"] == {
+        "Message-ID": "<c3.L1@studio-lea.fr>",
+        "In-Reply-To": "<b2.L1@studio-lea.fr>",
+        "References": "<a1.L1@studio-lea.fr> <b2.L1@studio-lea.fr>",
+    }
+    assert request.body["reply_to"] == "replies@studio-lea.inbound.example"
+
+
+def test_resend_gets_no_headers_a_message_does_not_have(resend: FakeResend) -> None:
+    _resend(resend).send(_email())
+    [request] = resend.requests
+    assert "headers" not in request.body
+    assert "reply_to" not in request.body
 
 
 def test_resend_a_second_send_with_the_same_key_is_not_a_second_email(resend: FakeResend) -> None:

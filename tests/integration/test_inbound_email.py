@@ -295,3 +295,46 @@ def test_the_same_webhook_delivered_twice_queues_one_job(tenant: str, fanout_que
     # Then both are answered 200 and one job is queued
     assert (first["statusCode"], again["statusCode"]) == (200, 200)
     assert [j.job for j in queued_jobs(fanout_queue)] == [Job.READ_EMAIL]
+
+
+def test_a_reply_fetched_by_the_worker_finds_its_lead_by_in_reply_to_whatever_its_address(
+    tenant: str, fanout_queue: str, resend: FakeResend
+) -> None:
+    # Given an e-mail sent to Sophie through POST /messages (the fake Resend sends it and serves replies)
+    messaging = ApiClient("functions/messaging/", tenant)
+    channel = messaging.request(
+        "PUT",
+        "/channels/email",
+        json_body={"credentials": {"api_key": RESEND_KEY}, "sender": "julien@atelier-lumiere.fr"},
+    )
+    assert channel.status == 200, channel.body
+    leads = ApiClient("functions/leads/", tenant)
+    sophie = leads.post("/leads", {"first_name": "Sophie", "email": "sophie@bellepeau.fr"}).body
+    sent = messaging.post(
+        "/messages",
+        {"lead_id": sophie["id"], "channel": "email", "subject": "Votre planning", "body": "Bonjour Sophie"},
+    )
+    assert sent.status == 201, sent.body
+    [email] = resend.sent
+    our_id = email["headers"]["Message-ID"]
+
+    # When Claire, her colleague, answers it from her own address, and the worker reads the reply
+    subject = "Re: Votre planning"
+    email_id = claire_writes(
+        resend,
+        subject,
+        text="Bonjour, je réponds pour Sophie : appelez-nous jeudi matin.\n",
+        headers={"in-reply-to": our_id, "references": our_id},
+    )
+    assert work(the_read_email_job(tenant, fanout_queue, email_id, subject))
+
+    # Then the reply is on Sophie's timeline, naming the e-mail it answers, and no lead was made for Claire
+    listed = leads.get("/leads").body["items"]
+    assert [lead["id"] for lead in listed] == [sophie["id"]]
+    timeline = ApiClient("functions/alerts/", tenant).get(f"/leads/{sophie['id']}/timeline").body["items"]
+    [reply] = [
+        e["activity"] for e in timeline if e["kind"] == "activity" and e["activity"]["direction"] == "in"
+    ]
+    assert reply["preview"].startswith("Bonjour, je réponds pour Sophie")
+    assert reply["metadata"]["in_reply_to_activity"] == sent.body["activity"]["id"]
+    assert reply["metadata"]["sender"] == CLAIRE

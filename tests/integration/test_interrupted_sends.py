@@ -45,30 +45,26 @@ from maxcore.services.scenarios import ScenarioService
 from maxcore.services.sequencer import LEASE, Sequencer, step_key
 from maxcore.services.templates import TemplateService
 from maxcore.settings import reset_settings
+from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
-from tests.support.fake_providers import FakeResend, running_fake_resend
+from tests.support.fake_providers import FakeResend
+from tests.support.prospection import enrolled_campaign
 
 pytestmark = pytest.mark.integration
 
 PROSPECTION = "functions/prospection/"
 LEADS = "functions/leads/"
 MESSAGING = "functions/messaging/"
-RESEND_KEY = "re_live_Key_0123456789"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TUE_1000_PARIS = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 FIRST_TEXT = "Objet : Votre routine d'hiver\nBonjour Sophie, voici nos soins pour l'hiver."
 SECOND_TEXT = "Objet : Autre chose\nBonjour Sophie, un tout autre message."
 
 
 @pytest.fixture(autouse=True)
-def resend(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeResend]:
-    with running_fake_resend(api_key=RESEND_KEY) as fake:
-        monkeypatch.setenv("RESEND_API_URL", fake.url)
-        reset_settings()
-        yield fake
-    reset_settings()
+def resend(resend_for_sends: FakeResend) -> FakeResend:
+    return resend_for_sends
 
 
 @pytest.fixture
@@ -109,7 +105,7 @@ def _set_up_at(tenant_id: str, now: datetime) -> tuple[ApiClient, str, str]:
     response = messaging.request(
         "PUT",
         "/channels/email",
-        json_body={"credentials": {"api_key": RESEND_KEY}, "sender": "contact@bellepeau.fr"},
+        json_body={"credentials": {"api_key": RESEND_LIVE_KEY}, "sender": "contact@bellepeau.fr"},
     )
     assert response.status == 200, response.body
     lead = ApiClient(LEADS, tenant_id).post("/leads", {"first_name": "Sophie", "email": "sophie@example.fr"})
@@ -124,20 +120,8 @@ def _set_up_at(tenant_id: str, now: datetime) -> tuple[ApiClient, str, str]:
     }
     scenario = api.post("/scenarios", {"name": "Hiver", "steps": [step]})
     assert scenario.status == 201, scenario.body
-    campaign = api.post(
-        "/campaigns",
-        {
-            "name": "Hiver",
-            "scenario_id": scenario.body["id"],
-            "send_window": WINDOW,
-            "timezone": "Europe/Paris",
-        },
-    )
-    assert campaign.status == 201, campaign.body
-    enrolled = api.post(f"/campaigns/{campaign.body['id']}/prospects", {"lead_ids": [lead.body["id"]]})
-    assert enrolled.status == 200, enrolled.body
-    assert len(enrolled.body["accepted"]) == 1, enrolled.body
-    return api, str(campaign.body["id"]), str(lead.body["id"])
+    campaign_id = enrolled_campaign(api, "Hiver", str(scenario.body["id"]), str(lead.body["id"]))
+    return api, campaign_id, str(lead.body["id"])
 
 
 def _start_the_send(tenant_id: str, campaign_id: str, lead_id: str, now: datetime) -> tuple[str, Composed]:

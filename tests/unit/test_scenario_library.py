@@ -9,7 +9,7 @@ from pydantic import TypeAdapter
 
 from maxcore.library import scenarios as library
 from maxcore.library.scenarios import PREDEFINED, PredefinedScenario, predefined
-from maxcore.models.prospection import MAX_STEPS, ScenarioId, ScenarioStep, StepChannel
+from maxcore.models.prospection import MAX_STEPS, ScenarioId, ScenarioStep, StepChannel, ThreadMode
 
 EXPECTED = {
     "connexion-douce": ("Connexion Douce", 21),
@@ -59,6 +59,7 @@ def test_every_step_is_a_valid_scenario_step(scenario: PredefinedScenario) -> No
                 "objective": step.objective,
                 "ai_prompt": step.ai_prompt,
                 "cta": step.cta,
+                "thread": step.thread,
             }
         )
         # Validation would strip surrounding spaces: the library's texts are already clean.
@@ -75,6 +76,11 @@ def test_the_channels_are_the_step_channels() -> None:
     assert set(library.CHANNELS) == {c.value for c in StepChannel}
     used = {step.channel for scenario in PREDEFINED for step in scenario.steps}
     assert used <= set(library.CHANNELS)
+
+
+def test_the_thread_settings_are_the_step_thread_modes_and_follow_ups_continue_the_thread() -> None:
+    assert set(library.THREADS) == {m.value for m in ThreadMode}
+    assert {step.thread for scenario in PREDEFINED for step in scenario.steps} == {ThreadMode.SAME.value}
 
 
 def test_channels_are_mixed_sensibly() -> None:

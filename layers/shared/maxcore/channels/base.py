@@ -37,6 +37,14 @@ class OutboundMessage:
     """Where the provider reports delivery (Twilio's StatusCallback)."""
     tags: dict[str, str] = field(default_factory=dict)
     """Provider-side tags (tenant, lead, activity) where the provider keeps them."""
+    message_id: str | None = None
+    """E-mail: our Message-ID, bare (:func:`maxcore.rules.email_threads.message_id`)."""
+    reply_to: str | None = None
+    """E-mail: where replies go (the tenant's inbound address, else the sender's)."""
+    in_reply_to: str | None = None
+    """E-mail: the Message-ID of the e-mail this one follows in its thread, bare."""
+    references: tuple[str, ...] = ()
+    """E-mail: the thread's Message-IDs, oldest first, bare."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Resend honours an ``Idempotency-Key`` for 24 hours: every try of one logical send carries the
 message's key, so a retry after a timeout that did reach Resend returns the first e-mail's id
-instead of sending a second e-mail.
+instead of sending a second e-mail. Our Message-ID, the Reply-To and a follow-up's In-Reply-To and
+References go in the request too (``headers``, ``reply_to``); all derive from what stays the same
+between tries, so a retried request stays identical.
 
 The SDK is configured through module globals (``resend.api_key``, ``resend.api_url``,
 ``resend.default_http_client``), read when a request is made. Each request sets all three, so
@@ -89,6 +91,11 @@ class ResendAdapter(_ResendClient):
         }
         if message.html:
             params["html"] = message.html
+        if message.reply_to:
+            params["reply_to"] = message.reply_to
+        headers = _thread_headers(message)
+        if headers:
+            params["headers"] = headers
         tags = _tags(message.tags)
         if tags:
             params["tags"] = tags
@@ -100,6 +107,18 @@ class ResendAdapter(_ResendClient):
             # The key makes a retry safe even if this request did send the e-mail.
             raise TransientSendError("Resend answered without a body") from error
         return SendReceipt(provider=self.provider, provider_message_id=str(response["id"]), status="sent")
+
+
+def _thread_headers(message: OutboundMessage) -> dict[str, str]:
+    """Message-ID, In-Reply-To and References, each id between angle brackets as RFC 5322 writes it."""
+    headers = {}
+    if message.message_id:
+        headers["Message-ID"] = f"<{message.message_id}>"
+    if message.in_reply_to:
+        headers["In-Reply-To"] = f"<{message.in_reply_to}>"
+    if message.references:
+        headers["References"] = " ".join(f"<{i}>" for i in message.references)
+    return headers
 
 
 class ReceivedEmailError(Exception):

@@ -434,6 +434,7 @@ class ChannelSettingsItem(BaseItem, discriminator="ChannelSettings"):
     enabled = BooleanAttribute(default=True)
     sender = UnicodeAttribute(null=True)
     sender_name = UnicodeAttribute(null=True)
+    inbound_address = UnicodeAttribute(null=True)
     bot_name = UnicodeAttribute(null=True)
     daily_cap = NumberAttribute(null=True)
     updated_at = IsoDateTimeAttribute()

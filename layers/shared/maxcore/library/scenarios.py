@@ -24,6 +24,9 @@ RELEASED_AT = datetime(2026, 11, 21, tzinfo=UTC)
 CHANNELS: tuple[str, ...] = ("email", "sms", "whatsapp", "telegram", "linkedin", "call")
 """The channels a step may use (the values of ``StepChannel``)."""
 
+THREADS: tuple[str, ...] = ("new", "same")
+"""Whether an e-mail step starts a thread or answers the previous e-mail (the values of ``ThreadMode``)."""
+
 
 @dataclass(frozen=True)
 class PredefinedStep:
@@ -41,6 +44,8 @@ class PredefinedStep:
     """What M.A.X. should write at this step: length, tone, what to mention."""
     cta: str
     """The call to action the message (or the task) ends on."""
+    thread: str = "same"
+    """One of :data:`THREADS`: e-mail follow-ups continue the first e-mail's thread."""
 
 
 @dataclass(frozen=True)

@@ -168,5 +168,13 @@ class ClassifyResponse(LazyModel):
     cues: list[CueResponse]
     return_date: str | None = None
     language: str | None = None
+    survey_score: int | None = Field(
+        default=None,
+        description="The text read as a 1-5 satisfaction score, when it is one and nothing else.",
+    )
+    confirmation: bool | None = Field(
+        default=None,
+        description="The text read as an answer to an appointment reminder: true confirmed, false cancelled.",
+    )
     source: str = Field(default="rules", description="`rules`, or `llm` when the model refined the intent.")
     refinement: Refinement | None = Field(default=None, description="Only when `refine` was asked.")

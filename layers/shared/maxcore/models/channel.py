@@ -20,6 +20,8 @@ class ChannelSettings(LazyModel):
     enabled: bool = True
     sender: str | None = None
     sender_name: str | None = None
+    inbound_address: str | None = None
+    """E-mail: where replies are received (every e-mail's Reply-To); the sender's address when unset."""
     bot_name: str | None = None
     daily_cap: int | None = None
     updated_at: datetime | None = None
@@ -45,6 +47,12 @@ class UpdateChannelRequest(StrictModel):
     sender_name: (
         Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r'^[^"<>\\\r\n]+$')] | None
     ) = Field(default=None, description="E-mail only: the name shown before the address.")
+    inbound_address: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = Field(
+        default=None,
+        description="E-mail only: the address Resend receives this tenant's replies on (e.g. "
+        "`replies@<tenant>.<inbound domain>`), the Reply-To of every e-mail sent. When unset, replies go "
+        "to the sender's address.",
+    )
     bot_name: BotName | None = Field(
         default=None, description="Telegram only: the bot's username (ends in `bot`)."
     )
@@ -72,6 +80,9 @@ class ChannelResponse(LazyModel):
     enabled: bool
     sender: str | None
     sender_name: str | None
+    inbound_address: str | None = Field(
+        description="E-mail: the Reply-To of every e-mail; `null`: replies go to the sender's address."
+    )
     bot_name: str | None
     daily_cap: int | None
     provider: str = Field(description="`twilio`, `resend` or `telegram`.")

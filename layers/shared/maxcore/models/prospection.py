@@ -59,6 +59,13 @@ class StepChannel(StrEnum):
         return None if self.is_manual else Channel(self.value)
 
 
+class ThreadMode(StrEnum):
+    """Whether an e-mail step starts a new thread or continues the sequence's current one."""
+
+    NEW = "new"
+    SAME = "same"
+
+
 class ScenarioStep(StrictModel):
     """One step of a scenario."""
 
@@ -74,6 +81,12 @@ class ScenarioStep(StrictModel):
     )
     cta: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="The suggested call to action."
+    )
+    thread: ThreadMode = Field(
+        default=ThreadMode.SAME,
+        description="E-mail steps: `same` (the default) answers the sequence's previous e-mail, in its "
+        "thread, with the subject `Re: <first subject>`; `new` starts a new thread with the step's own "
+        "subject. The first e-mail of a sequence always starts a thread. Ignored on other channels.",
     )
 
 
@@ -332,6 +345,10 @@ class SentStep(LazyModel):
     source: MessageSource | None = None
     template_id: str | None = None
     at: datetime
+    message_id: str | None = None
+    """E-mail: the Message-ID it was sent with (bare), which a same-thread follow-up answers."""
+    subject: str | None = None
+    """E-mail: the subject it was sent with (a thread's first subject starts its follow-ups')."""
 
 
 class PendingSend(LazyModel):

@@ -94,6 +94,16 @@ def check_sender(channel: Channel, sender: str, country: str = DEFAULT_COUNTRY) 
         ) from exc
 
 
+def check_inbound_address(channel: Channel, address: str) -> str:
+    """Return the e-mail channel's inbound address normalised, or raise ``ValueError`` saying why."""
+    if channel is not Channel.EMAIL:
+        raise ValueError("inbound_address is for e-mail only")
+    try:
+        return normalize_email(address)
+    except ContactFormatError as exc:
+        raise ValueError(str(exc)) from exc
+
+
 def whatsapp_window_open(last_inbound: datetime | None, now: datetime) -> bool:
     """True when the lead wrote on WhatsApp within the last 24 hours."""
     return last_inbound is not None and now - last_inbound < WHATSAPP_SESSION

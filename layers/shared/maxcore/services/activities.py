@@ -91,6 +91,8 @@ def classification(text: str, received_at: datetime | None = None) -> ClassifyRe
         ],
         return_date=None if result.return_date is None else result.return_date.isoformat(),
         language=result.language,
+        survey_score=result.survey_score,
+        confirmation=result.confirmation,
     )
 
 

@@ -24,7 +24,7 @@ from maxcore.errors import (
     UpstreamError,
 )
 from maxcore.ids import new_id
-from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
+from maxcore.models.activity import ActivityChannel, ActivityResponse, CreateActivityRequest, Direction
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
     Approval,
@@ -39,6 +39,7 @@ from maxcore.models.prospection import (
     StepChannel,
 )
 from maxcore.observability import logger
+from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.prospection import Verdict, to_decision
 from maxcore.services.activities import ActivityService
 from maxcore.services.messaging import MessagingService
@@ -141,6 +142,7 @@ class ApprovalService:
                 f"user:{by}",
                 key,
                 {**metadata, "approval_id": approval.id},
+                thread=self._thread(approval),
             )
         except (RateLimitedError, UpstreamError):
             # Nothing left: the draft goes back to pending so the user can try again later.
@@ -158,11 +160,24 @@ class ApprovalService:
         result = {"state": "sent", "activity_id": sent.activity.id, "provider": sent.provider}
         decided = self.repository.record_result(claimed, result)
         if origin.campaign_id and origin.step:
-            self._settle_step(approval, Verdict(Outcome.SENT, "draft_approved"), now, sent.activity.id)
+            self._settle_step(approval, Verdict(Outcome.SENT, "draft_approved"), now, sent.activity)
         return decided
 
+    def _thread(self, approval: Approval) -> Thread | None:
+        """The e-mail thread a campaign step's draft continues, from its enrollment as it stands."""
+        origin = approval.origin
+        if origin.campaign_id is None or origin.step is None or approval.channel is not StepChannel.EMAIL:
+            return None
+        try:
+            e = EnrollmentRepository(self.tenant_id).get(origin.campaign_id, approval.lead_id)
+        except NotFoundError:  # the prospect is gone: the draft goes out on its own
+            return None
+        scenario = ScenarioService(self.tenant_id).version(e.scenario_id, e.scenario_version)
+        step = scenario.step(origin.step)
+        return None if step is None else thread_for_step(step, e.sent, scenario)
+
     def _settle_step(
-        self, approval: Approval, verdict: Verdict, now: datetime, activity_id: str | None
+        self, approval: Approval, verdict: Verdict, now: datetime, activity: ActivityResponse | None
     ) -> None:
         """Move the campaign's enrollment past the step the draft was for."""
         origin = approval.origin
@@ -182,7 +197,15 @@ class ApprovalService:
         sequencer = Sequencer(self.tenant_id, self._clock, tenant=tenant)
         sent = None
         if verdict.outcome is Outcome.SENT and step is not None:
-            sent = SentStep(step=step.order, channel=step.channel, source=approval.source, at=now)
+            written = {} if activity is None else activity.metadata
+            sent = SentStep(
+                step=step.order,
+                channel=step.channel,
+                source=approval.source,
+                at=now,
+                message_id=written.get("message_id"),
+                subject=written.get("subject"),
+            )
         after = sequencer.advance(
             e.model_copy(update={"status": EnrollmentStatus.ACTIVE}), scenario, campaign, now, sent
         )
@@ -193,7 +216,7 @@ class ApprovalService:
             now=now,
             step=step,
             source=approval.source,
-            activity_id=activity_id,
+            activity_id=None if activity is None else activity.id,
             approval_id=approval.id,
         )
         enrollments.transition(

@@ -88,6 +88,12 @@ class ChannelService:
             raise InvalidInputError(
                 "sender_name is for e-mail only", [{"field": "sender_name", "message": "e-mail only"}]
             )
+        if changes.get("inbound_address") is not None:
+            try:
+                changes["inbound_address"] = rules.check_inbound_address(channel, changes["inbound_address"])
+            except ValueError as exc:
+                field = [{"field": "inbound_address", "message": str(exc)}]
+                raise InvalidInputError(str(exc), field) from exc
         if changes.get("bot_name") is not None and channel is not Channel.TELEGRAM:
             raise InvalidInputError(
                 "bot_name is for Telegram only", [{"field": "bot_name", "message": "Telegram only"}]
@@ -169,6 +175,7 @@ class ChannelService:
             enabled=settings.enabled,
             sender=settings.sender,
             sender_name=settings.sender_name,
+            inbound_address=settings.inbound_address,
             bot_name=settings.bot_name,
             daily_cap=settings.daily_cap,
             provider=provider,

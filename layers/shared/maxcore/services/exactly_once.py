@@ -48,6 +48,7 @@ from maxcore.models.lead import Lead
 from maxcore.models.message import SendMessageRequest
 from maxcore.models.prospection import Outcome
 from maxcore.observability import logger
+from maxcore.rules.email_threads import Thread
 from maxcore.rules.send_window import Window, day_bounds, local_day, next_open
 from maxcore.services.messaging import MessagingService
 
@@ -101,6 +102,8 @@ class Recorded:
     activity_id: str
     preview: str | None
     at: datetime
+    message_id: str | None = None
+    """An e-mail's Message-ID (a follow-up in its thread answers it)."""
 
 
 @dataclass(frozen=True)
@@ -129,12 +132,14 @@ class SendResult:
 
 @dataclass(frozen=True)
 class Message:
-    """What a job sends: the request, the metadata its activity carries besides the marker, and the
-    lead when the job holds it as just read (consistently), so the send does not read it again."""
+    """What a job sends: the request, the metadata its activity carries besides the marker, the
+    lead when the job holds it as just read (consistently), so the send does not read it again, and
+    the e-mail thread it follows up, if any."""
 
     request: SendMessageRequest
     metadata: dict[str, object]
     lead: Lead | None = None
+    thread: Thread | None = None
 
 
 class SendJob(Protocol):
@@ -196,7 +201,10 @@ def deferred(job: SendJob, code: str, values: Mapping[str, str | int] | None = N
 
 def of_record(activity: Activity | ActivityResponse) -> SendResult:
     """The result a recorded message stands for: sent, or unconfirmed when its answer never came."""
-    recorded = Recorded(activity.id, activity.preview, activity.occurred_at)
+    message_id = activity.metadata.get("message_id")
+    recorded = Recorded(
+        activity.id, activity.preview, activity.occurred_at, None if message_id is None else str(message_id)
+    )
     if activity.status is ActivityStatus.UNCONFIRMED:
         return SendResult(Outcome.UNCONFIRMED, UNANSWERED, recorded=recorded)
     return SendResult(Outcome.SENT, recorded=recorded)
@@ -269,6 +277,7 @@ class ExactlyOnce:
                 {**job.marker, **message.metadata},
                 resumed=resumed,
                 lead=message.lead,
+                thread=message.thread,
             )
         except RateLimitedError as exc:
             return deferred(job, "daily_cap", {"cap": exc.details.get("daily_cap", "?")})

@@ -32,6 +32,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.keywords import Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
+from maxcore.services.email_threads import find_answered
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.texts import render
 
@@ -70,7 +71,9 @@ class InboundService:
         now = self._clock()
         keyword = keyword_of(message.text, message.channel)
         command = telegram_command(message.text) if message.channel is Channel.TELEGRAM else None
-        lead_id = self._lead_for(message, now)
+        # A reply naming one of our e-mails belongs to that e-mail's lead, whatever address it came from.
+        answered = find_answered(self.tenant_id, message)
+        lead_id = self._lead_for(message, now) if answered is None else answered.lead_id
         if keyword is Keyword.OPT_IN:
             # "YES" is an opt-in keyword only for a lead who opted out; otherwise it is just an answer.
             current = LeadRepository(self.tenant_id).get(lead_id).consent.get(message.channel)
@@ -101,6 +104,7 @@ class InboundService:
                 **({"text": message.text[:TEXT_MAX]} if len(message.text) > PREVIEW_MAX else {}),
                 **({"automatic": message.automatic} if message.automatic else {}),
                 **(metadata or {}),
+                **({} if answered is None else answered.metadata),
             },
         )
         try:

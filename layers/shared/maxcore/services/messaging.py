@@ -39,6 +39,8 @@ from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessag
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
+from maxcore.rules import email_threads
+from maxcore.rules.email_threads import Thread
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService, SendFacts
 from maxcore.services.idempotency import run_once
@@ -90,10 +92,17 @@ class MessagingService:
         """
         if idempotency_key is None:
             return self._send(request, sent_by, new_id())
+        key = idempotency_key
+
+        def first_send() -> dict[str, object]:
+            # A client may use its key again some day for another message: the e-mail's Message-ID is
+            # drawn afresh (a repeat of this request gets the first answer, it is never sent again).
+            return self._send(request, sent_by, key, message_key=new_id()).model_dump(mode="json")
+
         answer = run_once(
             "messages",
             f"{self.tenant_id}:{idempotency_key}",
-            lambda: self._send(request, sent_by, idempotency_key).model_dump(mode="json"),
+            first_send,
             expires_after_seconds=SEND_KEY_EXPIRY_SECONDS,
             payload=request.model_dump(mode="json"),
         )
@@ -108,6 +117,7 @@ class MessagingService:
         *,
         resumed: bool = False,
         lead: Lead | None = None,
+        thread: Thread | None = None,
     ) -> SentMessage:
         """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
 
@@ -122,9 +132,18 @@ class MessagingService:
 
         ``lead``: the lead as the caller just read it (consistently), instead of reading it again;
         its record is conditional on that version, and read again if the lead changed meanwhile.
+
+        ``thread``: an e-mail that follows up the thread's earlier e-mails (In-Reply-To, References).
         """
         return self._send(
-            request, sent_by, key, metadata=metadata, evaluate=False, resumed=resumed, lead=lead
+            request,
+            sent_by,
+            key,
+            metadata=metadata,
+            evaluate=False,
+            resumed=resumed,
+            lead=lead,
+            thread=thread,
         )
 
     def _send(
@@ -137,6 +156,8 @@ class MessagingService:
         evaluate: bool = True,
         resumed: bool = False,
         lead: Lead | None = None,
+        thread: Thread | None = None,
+        message_key: str | None = None,
     ) -> SentMessage:
         now = self._clock()
         lead = lead or self.leads.get(request.lead_id)
@@ -144,10 +165,19 @@ class MessagingService:
         settings = self.facts.settings()
         choice = self._channel(lead, request, requested, template, settings, now)
         written = self._written(request, template, lead, choice.channel)
-        outgoing = self._outgoing(
-            _Draft(lead, choice, written, settings[choice.channel], template, sent_by, key, metadata or {}),
-            now,
+        draft = _Draft(
+            lead,
+            choice,
+            written,
+            settings[choice.channel],
+            template,
+            sent_by,
+            key,
+            metadata or {},
+            thread,
+            message_key,
         )
+        outgoing = self._outgoing(draft, now)
         slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed)
         if slot.taken:
             self.channels.repository.take_send_slot(choice.channel, slot.day, outgoing.daily_cap, now)
@@ -238,6 +268,8 @@ class MessagingService:
                 {"channel": channel.value},
             )
         written, lead = draft.written, draft.lead
+        idempotency_key = f"{self.tenant_id}:{draft.key}"
+        headers = _email_headers(draft, draft.message_key or idempotency_key)
         # The message's activity id is chosen before the provider call: the status callback URL
         # carries it, so a callback can find the message even when the provider's answer is lost.
         pending = Activity(
@@ -257,6 +289,7 @@ class MessagingService:
                 "template_version": written.template_version,
                 "sent_by": draft.sent_by,
                 "channel_reason": draft.choice.reason,
+                **({"message_id": headers.message_id} if headers.message_id else {}),
                 **draft.metadata,
             },
         )
@@ -264,12 +297,16 @@ class MessagingService:
             channel=channel,
             to=str(getattr(lead, channel_rules.ADDRESS_FIELD[channel])),
             body=written.body,
-            idempotency_key=f"{self.tenant_id}:{draft.key}",
+            idempotency_key=idempotency_key,
             sender=_sender(draft.settings),
             subject=written.subject,
             html=written.html,
             status_callback_url=self._status_callback(channel, pending.id),
             tags={"tenant": self.tenant_id, "lead": lead.id},
+            message_id=headers.message_id,
+            reply_to=headers.reply_to,
+            in_reply_to=headers.in_reply_to,
+            references=headers.references,
         )
         return _Outgoing(
             lead, draft.choice, adapter, pending, message, draft.settings.daily_cap, draft.sent_by
@@ -465,6 +502,35 @@ class _Draft:
     sent_by: str
     key: str
     metadata: dict[str, object]
+    thread: Thread | None = None
+    message_key: str | None = None
+    """What the e-mail's Message-ID is drawn from, when not the send's key (which a claimed job's
+    resumed send repeats, and so repeats the Message-ID)."""
+
+
+@dataclass(frozen=True)
+class _EmailHeaders:
+    """An e-mail's thread headers and Reply-To (all ``None`` on other channels)."""
+
+    message_id: str | None = None
+    reply_to: str | None = None
+    in_reply_to: str | None = None
+    references: tuple[str, ...] = ()
+
+
+def _email_headers(draft: _Draft, message_key: str) -> _EmailHeaders:
+    """Our Message-ID (drawn from ``message_key``: the same on every try of the send), the Reply-To
+    (the tenant's inbound address, else the sender) and, for a follow-up, the thread it continues."""
+    sender = draft.settings.sender
+    if draft.choice.channel is not Channel.EMAIL or not sender:
+        return _EmailHeaders()
+    thread = draft.thread
+    return _EmailHeaders(
+        message_id=email_threads.message_id(message_key, draft.lead.id, sender),
+        reply_to=draft.settings.inbound_address or sender,
+        in_reply_to=None if thread is None else thread.message_ids[-1],
+        references=() if thread is None else thread.message_ids,
+    )
 
 
 @dataclass(frozen=True)

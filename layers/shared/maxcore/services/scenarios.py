@@ -16,6 +16,7 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
     StepChannel,
+    ThreadMode,
     UpdateScenarioRequest,
 )
 from maxcore.services.templates import TemplateService
@@ -42,6 +43,7 @@ def predefined_scenario(scenario_id: str) -> Scenario | None:
                 objective=s.objective,
                 ai_prompt=s.ai_prompt,
                 cta=s.cta,
+                thread=ThreadMode(s.thread),
             )
             for s in found.steps
         ],

@@ -51,6 +51,7 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
+from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
@@ -83,6 +84,13 @@ class StepContext:
     scenario: Scenario
     step: ScenarioStep | None
     lead: Lead | None
+
+    @property
+    def thread(self) -> Thread | None:
+        """The e-mail thread this step answers: its ``thread`` is ``same`` and an e-mail was sent."""
+        if self.step is None:
+            return None
+        return thread_for_step(self.step, self.facts.enrollment.sent, self.scenario)
 
     @property
     def interrupted(self) -> bool:
@@ -379,12 +387,12 @@ class Sequencer:
         history = [f"step {s.step} ({s.channel.value}): {_objective(scenario, s.step)}" for s in e.sent]
         if verdict.outcome is Outcome.SENT:
             # Composed first: the claim and the note of the message are then one write.
-            composed = self.composer.compose(step, lead, history)
+            composed = self.compose(context, history)
             return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
-        composed = self.composer.compose(step, lead, history)
+        composed = self.compose(context, history)
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
         decision = self._decision(
             verdict, context.campaign, step, now, source=composed.source, approval_id=new_id()
@@ -455,6 +463,8 @@ class Sequencer:
                 source=source,
                 template_id=None if noted is None else noted.template_id,
                 at=now if recorded is None else recorded.at,
+                message_id=None if recorded is None else recorded.message_id,
+                subject=None if noted is None else noted.subject,
             )
             after = self.advance(e, context.scenario, context.campaign, now, sent_step)
             preview = recorded.preview if recorded is not None else None if noted is None else noted.body
@@ -475,6 +485,16 @@ class Sequencer:
         return self._logged(e, decision, done)
 
     # --- helpers ------------------------------------------------------------------------------
+    def compose(self, context: StepContext, history: list[str]) -> Composed:
+        """The step's message for the lead; a same-thread e-mail takes the thread's ``Re:`` subject."""
+        assert context.step is not None  # a message is written for a step and a lead
+        assert context.lead is not None
+        composed = self.composer.compose(context.step, context.lead, history)
+        thread = context.thread
+        if thread is None or not thread.subject:
+            return composed
+        return replace(composed, subject=thread.reply_subject)
+
     def advance(
         self,
         e: Enrollment,
@@ -666,14 +686,14 @@ class StepSend:
         """The noted message (written again if the marker kept none: an older marker), to the lead
         as the run just read it."""
         if self.noted is None:
-            self.noted = _noted(self.sequencer.composer.compose(self.step, self.lead, []))
+            self.noted = _noted(self.sequencer.compose(self.context, []))
         request = SendMessageRequest(
             lead_id=self.lead.id,
             channel=ChannelChoice(self.channel.value),
             body=self.noted.body,
             subject=self.noted.subject,
         )
-        return Message(request, {"message_source": self.noted.source.value}, self.lead)
+        return Message(request, {"message_source": self.noted.source.value}, self.lead, self.context.thread)
 
     def note_sending(self) -> bool:
         """AP32: a first send claims the step and notes its message in one write; a resent one
