@@ -213,6 +213,42 @@ def test_ap9_activities_of_a_lead_newest_first(tenant_id: str) -> None:
     assert [a.occurred_at for a in listed] == sorted((a.occurred_at for a in recorded), reverse=True)
 
 
+def test_ap9b_latest_message_sent_on_a_channel_within_a_period(
+    tenant_id: str, other_tenant_id: str, counter: RequestCounter
+) -> None:
+    # Given a lead with an SMS sent 5 days ago, an e-mail and an inbound SMS since, and an older SMS
+    leads, activities = LeadRepository(tenant_id), ActivityRepository(tenant_id)
+    lead = leads.create(_lead())
+    history = [
+        (ActivityChannel.SMS, Direction.OUT, 9),
+        (ActivityChannel.SMS, Direction.OUT, 5),
+        (ActivityChannel.EMAIL, Direction.OUT, 2),
+        (ActivityChannel.SMS, Direction.IN, 1),
+    ]
+    recorded = []
+    for channel, direction, days in history:
+        current = leads.get(lead.id)
+        activity = _activity(
+            lead.id, channel=channel, direction=direction, occurred_at=NOW - timedelta(days=days)
+        )
+        activities.record(current, activity, apply_activity(current.summary, activity, NOW))
+        recorded.append(activity)
+
+    # When the latest SMS sent within the last week is asked for
+    counter.operations.clear()
+    found = activities.latest_sent_on(lead.id, Channel.SMS, NOW - timedelta(days=7), NOW)
+
+    # Then it is the one of 5 days ago, read with one Query; none within 3 days; none in another tenant
+    assert found is not None
+    assert found.id == recorded[1].id
+    assert counter.operations == ["Query"]
+    assert activities.latest_sent_on(lead.id, Channel.SMS, NOW - timedelta(days=3), NOW) is None
+    assert (
+        ActivityRepository(other_tenant_id).latest_sent_on(lead.id, Channel.SMS, NOW - timedelta(days=7), NOW)
+        is None
+    )
+
+
 def test_ap11_generation_writes_only_what_changed(tenant_id: str, counter: RequestCounter) -> None:
     provision_tenant(tenant_id, "A", clock=lambda: NOW)
     lead = LeadRepository(tenant_id).create(_lead())

@@ -340,6 +340,34 @@ def test_a_reply_before_the_enrollment_stops_nothing() -> None:
     assert decide_step(_facts(lead)).outcome is Outcome.SENT
 
 
+@pytest.mark.parametrize(
+    ("intent", "kind"),
+    [
+        (Intent.INTERESTED, ReplyKind.ANSWER),  # "OUI" to a reminder
+        (Intent.NOT_INTERESTED, ReplyKind.ANSWER),  # "NON" to a reminder
+        (Intent.UNSUBSCRIBE, ReplyKind.OPT_OUT),  # an opt-out is always honoured
+        (Intent.OUT_OF_OFFICE, ReplyKind.OUT_OF_OFFICE),
+    ],
+)
+def test_an_answer_to_a_survey_or_a_reminder_moves_the_conversation_but_ends_nothing(
+    intent: Intent, kind: ReplyKind
+) -> None:
+    # Given a reply marked as nothing but the answer to a survey or a reminder
+    effect = reply_effect(
+        intent, automatic=False, channel=Channel.SMS, received_at=NOW, country="FR", answer=True
+    )
+
+    # Then a person replied, but it is no sales reply: no reason to stop, not positive, no suggestion
+    assert effect.kind is kind
+    if kind is ReplyKind.ANSWER:
+        assert (effect.counts_as_reply, effect.counts_as_human_reply) == (True, True)
+        assert (effect.reason_code, effect.positive, effect.suggested_status) == (None, False, None)
+        # And a sequence the lead is enrolled in goes on
+        lead = _lead(last_inbound_at=NOW - D, last_reply_kind=kind)
+        assert reply_stop(lead, _enrollment()) is None
+        assert decide_step(_facts(lead)).outcome is Outcome.SENT
+
+
 def test_a_lead_away_pauses_the_step_until_the_window_opens_on_the_day_it_is_back() -> None:
     # Given a lead back on Thursday 12 March
     lead = _lead(out_of_office_until=datetime(2026, 3, 12, tzinfo=UTC))

@@ -268,6 +268,21 @@ class ActivityRepository(TenantRepository):
                 return activity
         return None
 
+    def latest_sent_on(
+        self, lead_id: str, channel: Channel, since: datetime, until: datetime
+    ) -> Activity | None:
+        """AP9b: the lead's latest message sent on ``channel`` between ``since`` and ``until`` (the
+        message a reply answers). One Query of the lead's history over that period, newest first,
+        filtered on the direction and the channel; read until the first one is found."""
+        items = ActivityItem.query(
+            keys.lead_activity_pk(self.tenant_id, lead_id),
+            ActivityItem.SK.between(f"{_ACT}{to_iso(since)}", f"{_ACT}{to_iso(until)}#~"),
+            filter_condition=(ActivityItem.direction == Direction.OUT.value)
+            & (ActivityItem.channel == channel.value),
+            scan_index_forward=False,
+        )
+        return next((_to_activity(item) for item in items), None)
+
     def page_for_lead(self, lead_id: str, before: str | None, limit: int) -> list[Activity]:
         """AP9: up to ``limit`` activities of a lead, newest first, before the timeline position ``before``.
 

@@ -46,3 +46,6 @@ class ReplyKind(StrEnum):
     INSTRUCTION = "instruction"
     """A carrier keyword other than an opt-out (HELP, START) or a bot command (/start, /help): the
     provider or the bot answered it; it changes no sequence and counts as no reply."""
+    ANSWER = "answer"
+    """A person answered a satisfaction survey or an appointment reminder, and said nothing else:
+    the conversation moves, but it is no sales reply (no sequence ends, no hot lead)."""

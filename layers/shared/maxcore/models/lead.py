@@ -128,6 +128,9 @@ class LeadSummary(LazyModel):
     last_message: LastMessage | None = None
     unread: int = 0
     read_at: datetime | None = None
+    # The lead's latest answer to a satisfaction survey (1-5) and when it was given.
+    last_survey_score: int | None = None
+    last_survey_score_at: datetime | None = None
 
 
 class Lead(LazyModel):

@@ -80,11 +80,14 @@ def reply_stop(lead: Lead, enrollment: Enrollment) -> Verdict | None:
     """How the lead's reply since its enrollment ends the sequence, or None without one.
 
     The latest message a person wrote says how: ``unsubscribed`` (an opt-out), ``declined`` or
-    ``replied`` (a hot or a neutral answer, and any reply recorded before replies had a kind).
+    ``replied`` (a hot or a neutral answer, and any reply recorded before replies had a kind). An
+    answer to a satisfaction survey or an appointment reminder ends nothing: it is no sales reply.
     """
     if not replied_since_enrollment(lead, enrollment):
         return None
     kind = lead.summary.last_reply_kind or ReplyKind.NEUTRAL
+    if kind not in REASON_CODES:
+        return None
     return Verdict(Outcome.STOPPED, REASON_CODES[kind])
 
 

@@ -20,7 +20,10 @@ again.
   counts as no reply. It stays on the timeline, marked;
 - a carrier keyword or a bot command is read by its mark, not by its word: STOP and ``/stop`` opt
   out as above; HELP, START, ``/start`` and other commands were answered by the provider or the
-  bot and change nothing.
+  bot and change nothing;
+- an answer to a satisfaction survey or an appointment reminder that says nothing else ("4/5",
+  "OUI", :mod:`maxcore.services.answers` marks it ``answer_to``) is a person's reply to that message:
+  the conversation moves, but no sequence ends and no hot lead opens.
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ def reply_effect(
     country: str,
     return_date: date | None = None,
     every_channel: bool = False,
+    answer: bool = False,
 ) -> ReplyEffect:
     """What an inbound message does, from its reading.
 
@@ -123,6 +127,8 @@ def reply_effect(
         The return date written in an out-of-office notice, if any.
     every_channel
         The opt-out asks to stop on every channel.
+    answer
+        It only answers a satisfaction survey or an appointment reminder (``metadata["answer_to"]``).
 
     Returns
     -------
@@ -141,6 +147,8 @@ def reply_effect(
     if intent is Intent.UNSUBSCRIBE:
         revoked = tuple(Channel) if every_channel else () if channel is None else (channel,)
         return _human(ReplyKind.OPT_OUT, revoke_channels=revoked, counts_as_human_reply=False)
+    if answer:
+        return ReplyEffect(ReplyKind.ANSWER, counts_as_reply=True, counts_as_human_reply=True)
     if intent is Intent.NOT_INTERESTED:
         return _human(ReplyKind.DECLINE, suggested_status=LeadStatus.LOST)
     if intent in HOT_INTENTS:
@@ -176,6 +184,7 @@ def inbound_effect(activity: Activity, verdict: Classification | None, country: 
         country=country,
         return_date=None if verdict is None else verdict.return_date,
         every_channel=verdict is not None and verdict.every_channel,
+        answer=bool(activity.metadata.get("answer_to")),
     )
 
 

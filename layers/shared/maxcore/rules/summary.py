@@ -97,6 +97,8 @@ def apply_activity(
         # A STOP, a HELP, a bot command or an auto-acknowledgement stays on the timeline but is no
         # conversation: the inbox keeps showing the last real message, and nothing new is unread.
         _apply_to_inbox(updated, activity)
+    if inbound and activity.metadata.get("survey_score") is not None:
+        _apply_score(updated, activity)
 
     cutoff = (now - timedelta(days=window_days)).date().isoformat()
     day = at.date().isoformat()
@@ -109,16 +111,22 @@ def apply_activity(
 
 
 def _apply_reply(summary: LeadSummary, activity: Activity, effect: ReplyEffect | None) -> None:
-    """A message a person wrote: the conversation moves, and the latest one says what it did."""
+    """A message a person wrote: the conversation moves, and the latest one says what it did.
+
+    An answer to a survey or a reminder says nothing of the sale: the lead's last intent and the
+    status suggested stay what its sales replies made them (a hot lead stays hot).
+    """
     at, channel = activity.occurred_at, activity.channel.value
     latest = summary.last_inbound_at is None or at >= summary.last_inbound_at
+    sales = effect is None or effect.kind is not ReplyKind.ANSWER
     summary.last_inbound_at = _later(summary.last_inbound_at, at)
     summary.last_inbound_by_channel[channel] = _later(summary.last_inbound_by_channel.get(channel), at)
-    if activity.intent and (summary.last_intent_at is None or at >= summary.last_intent_at):
+    if sales and activity.intent and (summary.last_intent_at is None or at >= summary.last_intent_at):
         summary.last_intent, summary.last_intent_at = activity.intent, at
     if latest:
         summary.last_reply_kind = None if effect is None else effect.kind
-        summary.suggested_status = None if effect is None else effect.suggested_status
+        if sales:
+            summary.suggested_status = None if effect is None else effect.suggested_status
 
 
 def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
@@ -135,6 +143,13 @@ def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
         )
     if activity.direction is Direction.IN and (summary.read_at is None or at > summary.read_at):
         summary.unread += 1
+
+
+def _apply_score(summary: LeadSummary, activity: Activity) -> None:
+    """A survey's score (:mod:`maxcore.services.answers`): the latest one is kept, with its time."""
+    at, score = activity.occurred_at, activity.metadata["survey_score"]
+    if summary.last_survey_score_at is None or at >= summary.last_survey_score_at:
+        summary.last_survey_score, summary.last_survey_score_at = int(score), at
 
 
 def apply_delivery(

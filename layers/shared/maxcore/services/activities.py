@@ -53,6 +53,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules.replies import ReplyEffect, inbound_effect
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
+from maxcore.services.answers import as_answer
 from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import tenant_settings
 
@@ -206,6 +207,7 @@ class ActivityService:
                     },
                 }
             )
+            activity = as_answer(self.repository, activity, verdict)
         effect = None
         if activity.direction is Direction.IN:
             effect = self._reply_effect(activity, verdict)

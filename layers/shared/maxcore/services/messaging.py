@@ -284,6 +284,8 @@ class MessagingService:
                 "provider": adapter.provider,
                 "subject": written.subject,
                 "template_id": None if draft.template is None else draft.template.id,
+                # What the message is for: a reply to a survey or a reminder is read as its answer.
+                "template_category": None if draft.template is None else draft.template.category.value,
                 "template_version": written.template_version,
                 "sent_by": draft.sent_by,
                 "channel_reason": draft.choice.reason,

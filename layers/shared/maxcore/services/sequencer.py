@@ -28,6 +28,7 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.errors import NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
+from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import (
@@ -305,6 +306,8 @@ class Sequencer:
         replied = lead.summary.last_inbound_at
         if e.replied_at is not None or not e.sent or replied is None or replied <= e.sent[-1].at:
             return False
+        if lead.summary.last_reply_kind is ReplyKind.ANSWER:
+            return False  # an answer to a survey or a reminder, not to the sequence's last step
         campaign = self._campaign(e.campaign_id)
         if campaign is None:
             return False
