@@ -292,7 +292,8 @@ def test_an_unsubscribe_is_never_outvoted() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "😀👍", "🙂 🙂\n", "merci", "Bonjour, merci pour votre message"])
 def test_no_cue_is_neutral(text: str) -> None:
     result = classify(text)
-    assert result == Classification(Intent.NEUTRAL, hot=False, confidence=0.0, cues=())
+    # The context readings are apart: "👍" still confirms an appointment if a reminder asked.
+    assert (result.intent, result.hot, result.confidence, result.cues) == (Intent.NEUTRAL, False, 0.0, ())
 
 
 @pytest.mark.parametrize(
@@ -841,7 +842,7 @@ def test_a_return_date_stays_none_when_no_day_is_written(text: str) -> None:
         ("0", None),
         ("Je vous rappelle à 5 heures", None),
         ("J'ai 4 salons", None),
-        ("⭐⭐⭐⭐⭐⭐", None),
+        ("⭐⭐⭐⭐⭐⭐", 5),  # one star too many: the top mark, given with enthusiasm
     ],
 )
 def test_a_survey_answer_is_read_as_a_score_from_1_to_5(text: str, score: int | None) -> None:
@@ -861,7 +862,7 @@ def test_a_survey_answer_is_read_as_a_score_from_1_to_5(text: str, score: int | 
         ("Désolée, je ne pourrai pas venir", False),
         ("Can't make it, sorry", False),
         ("Oui mais je dois annuler", False),  # a cancellation wins
-        ("I need to reschedule", False),
+        ("I need to reschedule", None),  # asks for another slot: the rep answers it
         ("Bonjour", None),
         ("Combien ça coûte ?", None),
     ],

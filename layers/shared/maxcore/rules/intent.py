@@ -8,7 +8,8 @@ The "hot" intents feed the HotLead24h alert ("réponse entrante <24h + intention
 This module is the engine (reading, negation, scoring). The phrases it reads, by intent, kind and
 language, are the tables of :mod:`maxcore.rules.intent_phrases`; the return date of an absence is
 read by :mod:`maxcore.rules.return_dates`; a survey score and an appointment confirmation, which only
-the caller can tell apart from an ordinary reply, by :mod:`maxcore.rules.reply_answers`.
+the caller can tell apart from an ordinary reply, by :mod:`maxcore.rules.answers` (the
+readings the recording of an answer uses too).
 
 How a text is read
 ------------------
@@ -86,9 +87,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from maxcore.models.intent import HOT_INTENTS, Intent
+from maxcore.rules.answers import appointment_answer, survey_score
 from maxcore.rules.contact import fold
 from maxcore.rules.intent_phrases import AUTOMATIC, EVERY_CHANNEL, KEYWORDS, PHRASES, POLITE
-from maxcore.rules.reply_answers import confirmation, survey_score
 from maxcore.rules.return_dates import return_date
 
 __all__ = [
@@ -584,6 +585,6 @@ def classify(text: str, *, received_at: datetime | None = None) -> Classificatio
         language=_language(cues),
         automatic=intent is Intent.NEUTRAL and any(c.pattern in _AUTOMATIC_RULES for c in cues),
         every_channel=intent is Intent.UNSUBSCRIBE and any(c.weight == 0 for c in cues),
-        survey_score=survey_score(text, norm),
-        confirmation=confirmation(norm),
+        survey_score=None if (score := survey_score(text)) is None else score.score,
+        confirmation=None if (answer := appointment_answer(text)) is None else answer.confirmed,
     )
