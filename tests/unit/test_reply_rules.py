@@ -137,16 +137,9 @@ def test_a_written_return_date_wins_over_the_seven_days() -> None:
 
 # --- keywords and bot commands are read by their mark ----------------------------------------------
 def _marked(text: str, channel: ActivityChannel, **marks: object) -> Activity:
-    return Activity(
-        id="01JBBBBBBBBBBBBBBBBBBBBBBB",
-        lead_id=LEAD,
-        channel=channel,
-        direction=Direction.IN,
-        status=ActivityStatus.DELIVERED,
-        preview=text,
-        occurred_at=NOW,
-        metadata={"keyword": None, "command": None, **marks},
-    )
+    """An inbound ``text`` with the inbound service's marks (``keyword``, ``command``)."""
+    metadata = {"keyword": None, "command": None, **marks}
+    return _inbound(NOW, channel=channel).model_copy(update={"preview": text, "metadata": metadata})
 
 
 @pytest.mark.parametrize(
