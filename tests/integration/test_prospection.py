@@ -401,14 +401,15 @@ def test_csv_rows_with_numbers_that_are_not_real_are_rejected_with_the_library_r
     )
     # When it is uploaded
     response = api.post(f"/campaigns/{campaign_id}/prospects", {"csv": csv})
-    # Then each bad row is bad_phone with the library's reason, and only Hugo's lead is created
+    # Then each bad row is bad_phone with the library's reason and a French sentence (the tenant's
+    # language), and only Hugo's lead is created
     assert response.status == 200, response.body
     rejected = {r["row"]: r for r in response.body["rejected"]}
     assert {row: r["code"] for row, r in rejected.items()} == {1: "bad_phone", 2: "bad_phone", 3: "bad_phone"}
-    assert rejected[1]["reason"].startswith("TOO_LONG: ")
-    assert "read as a national number of FR" in rejected[1]["reason"]
-    assert rejected[2]["reason"].startswith("TOO_SHORT: ")
-    assert rejected[3]["reason"].startswith("INVALID_COUNTRY_CODE: ")
+    assert rejected[1]["reason"].startswith("TOO_LONG : ce numéro a trop de chiffres")
+    assert "lu en FR" in rejected[1]["reason"]
+    assert rejected[2]["reason"].startswith("TOO_SHORT : il manque des chiffres")
+    assert rejected[3]["reason"].startswith("INVALID_COUNTRY_CODE : cet indicatif")
     assert rejected[1]["value"] == "07911 123456"
     [accepted] = response.body["accepted"]
     assert leads.get(f"/leads/{accepted['lead_id']}").body["phone"] == "+33612345678"
