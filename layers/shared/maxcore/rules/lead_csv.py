@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass, field
 
 from maxcore.models.lead import MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELD_VALUE, MAX_CUSTOM_FIELDS
+from maxcore.rules.contact import fold
 
 LEAD_COLUMNS = ("first_name", "last_name", "company", "email", "phone")
 CONTACT_COLUMNS = ("email", "phone")
@@ -66,8 +66,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
 
 def _key(header: str) -> str:
     """``header`` without case, accents, spaces or punctuation: ``Téléphone`` and ``TELEPHONE`` meet."""
-    decomposed = unicodedata.normalize("NFKD", header.casefold())
-    return "".join(c for c in decomposed if c.isalnum())
+    return "".join(c for c in fold(header) if c.isalnum())
 
 
 _COLUMN_OF = {_key(name): column for column, names in _SYNONYMS.items() for name in (column, *names)}
