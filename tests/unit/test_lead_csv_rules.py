@@ -12,24 +12,52 @@ from maxcore.rules.lead_csv import CsvFormatError, decode, delimiter_of, read_le
 CSV = Path(__file__).parent / "fixtures" / "csv"
 
 
-def test_a_french_excel_export_in_windows_1252_is_read_with_its_accents_and_extra_columns() -> None:
-    # Given the file a French Excel saves as "CSV (séparateur : point-virgule)": Windows-1252, CRLF,
-    # a quoted company holding a ;, a blank line and an empty row (;;;;;;)
-    data = (CSV / "excel_fr_windows1252.csv").read_bytes()
-    # When it is read
-    sheet = read_leads(data, max_rows=500)
-    # Then it is decoded as Windows-1252 with ; between cells, and the headers are the lead's columns
-    assert (sheet.encoding, sheet.delimiter) == ("cp1252", ";")
-    assert sheet.columns == {
-        "Prénom": "first_name",
-        "Nom": "last_name",
-        "Société": "company",
-        "E-mail": "email",
-        "Téléphone": "phone",
-        "Ville": "custom:Ville",
-        "Secteur d’activité": "custom:Secteur d’activité",
-    }
-    # And the blank line and the empty row are skipped, not counted
+@pytest.mark.parametrize(
+    ("file_name", "encoding", "columns"),
+    [
+        # "CSV (séparateur : point-virgule)": Windows-1252, CRLF
+        (
+            "excel_fr_windows1252.csv",
+            "cp1252",
+            {
+                "Prénom": "first_name",
+                "Nom": "last_name",
+                "Société": "company",
+                "E-mail": "email",
+                "Téléphone": "phone",
+                "Ville": "custom:Ville",
+                "Secteur d’activité": "custom:Secteur d’activité",
+            },
+        ),
+        # "CSV UTF-8": a BOM before "Prénom" (not part of the header), other French synonyms
+        (
+            "excel_fr_utf8_bom.csv",
+            "utf-8",
+            {
+                "Prénom": "first_name",
+                "Nom de famille": "last_name",
+                "Entreprise": "company",
+                "Courriel": "email",
+                "Portable": "phone",
+                "Code postal": "custom:Code postal",
+            },
+        ),
+    ],
+)
+def test_a_french_excel_export_is_decoded_and_its_headers_found(
+    file_name: str, encoding: str, columns: dict[str, str]
+) -> None:
+    # Given the file as a French Excel saves it; when it is read
+    sheet = read_leads((CSV / file_name).read_bytes(), max_rows=500)
+    # Then its encoding is found, ; separates its cells, and each header finds its column
+    assert (sheet.encoding, sheet.delimiter) == (encoding, ";")
+    assert sheet.columns == columns
+
+
+def test_windows_1252_rows_keep_their_accents_quoted_delimiters_and_extra_columns() -> None:
+    # Given the Windows-1252 export: a quoted company holding a ;, a blank line, an empty row (;;;;;;)
+    sheet = read_leads((CSV / "excel_fr_windows1252.csv").read_bytes(), max_rows=500)
+    # Then the blank line and the empty row are skipped, not counted
     assert [row.number for row in sheet.rows] == [1, 2, 3, 4, 5]
     first = sheet.rows[0]
     assert first.fields == {
@@ -47,22 +75,10 @@ def test_a_french_excel_export_in_windows_1252_is_read_with_its_accents_and_extr
     assert sheet.rows[3].custom_fields == {"Secteur d’activité": "Logistique"}
 
 
-def test_an_excel_csv_utf8_export_loses_its_byte_order_mark_and_keeps_its_first_column() -> None:
-    # Given Excel's "CSV UTF-8": a BOM before "Prénom", French synonyms for every column
+def test_utf8_rows_keep_their_letters_from_beyond_latin_1() -> None:
     data = (CSV / "excel_fr_utf8_bom.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    # When it is read
     sheet = read_leads(data, max_rows=500)
-    # Then the BOM is not part of the first header, and each synonym finds its column
-    assert (sheet.encoding, sheet.delimiter) == ("utf-8", ";")
-    assert sheet.columns == {
-        "Prénom": "first_name",
-        "Nom de famille": "last_name",
-        "Entreprise": "company",
-        "Courriel": "email",
-        "Portable": "phone",
-        "Code postal": "custom:Code postal",
-    }
     assert sheet.rows[0].fields["last_name"] == "Gaßmann"
     assert sheet.rows[0].fields["company"] == "Coaching Œuvre"
     assert sheet.rows[1].fields["last_name"] == "N'Diaye"
@@ -187,6 +203,12 @@ def test_a_file_that_is_no_list_of_leads_says_why(text: str, code: str) -> None:
     with pytest.raises(CsvFormatError) as raised:
         read_leads(text, max_rows=500)
     assert raised.value.code == code
+
+
+def test_a_cell_the_csv_module_refuses_makes_the_file_unreadable_not_a_crash() -> None:
+    with pytest.raises(CsvFormatError) as raised:
+        read_leads('email;Notes\na@example.fr;"' + "x" * 200_000 + '"\n', max_rows=500)
+    assert (raised.value.code, raised.value.values) == ("unreadable", {"line": 2})
 
 
 def test_custom_column_names_keep_their_case() -> None:

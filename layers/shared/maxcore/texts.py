@@ -360,6 +360,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Le fichier n'a aucune ligne de lead sous l'en-tête.",
         "en": "The file has no lead rows under its header.",
     },
+    "enrollment.csv.unreadable": {
+        "fr": "Le fichier est illisible vers la ligne {line} (une cellule démesurée ?).",
+        "en": "The file cannot be read around line {line} (an oversized cell?).",
+    },
     "enrollment.csv.too_many_rows": {
         "fr": "{max_rows} lignes au plus par envoi : découpez le fichier.",
         "en": "At most {max_rows} rows per upload: split the file.",

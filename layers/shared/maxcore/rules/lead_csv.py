@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from maxcore.models.lead import MAX_CUSTOM_FIELD_NAME, MAX_CUSTOM_FIELD_VALUE, MAX_CUSTOM_FIELDS
@@ -76,7 +77,7 @@ class CsvFormatError(ValueError):
     """A file that cannot be read as a list of leads at all; ``code`` names why, ``values`` say where.
 
     Codes: ``no_header``, ``no_contact_column``, ``duplicate_column``, ``too_many_columns``,
-    ``column_name_too_long``, ``no_rows``, ``too_many_rows``.
+    ``column_name_too_long``, ``no_rows``, ``too_many_rows``, ``unreadable`` (the csv module refuses it).
     """
 
     def __init__(self, code: str, **values: object) -> None:
@@ -156,12 +157,21 @@ def read_leads(data: bytes | str, max_rows: int) -> CsvSheet:
     ------
     CsvFormatError
         When the header is missing, names no e-mail or phone column, names a column twice, has
-        more custom columns than a lead keeps, or the file has no rows or too many.
+        more custom columns than a lead keeps, or the file has no rows, too many, or a cell the csv
+        module refuses.
     """
     text, encoding = decode(data) if isinstance(data, bytes) else (data.lstrip("\ufeff"), "utf-8")
     lines = (line for line in text.splitlines() if line.strip())
     delimiter = delimiter_of(next(lines, ""))
-    records = (r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if _filled(r))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return _sheet(encoding, delimiter, (r for r in reader if _filled(r)), max_rows)
+    except csv.Error as exc:
+        # A cell over the csv module's field limit (128 KiB): no spreadsheet cell of a lead is that long.
+        raise CsvFormatError("unreadable", line=reader.line_num) from exc
+
+
+def _sheet(encoding: str, delimiter: str, records: Iterator[list[str]], max_rows: int) -> CsvSheet:
     header = next(records, None)
     if header is None:
         raise CsvFormatError("no_header")
