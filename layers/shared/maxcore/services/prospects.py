@@ -82,10 +82,8 @@ class ProspectService:
             seen: set[str] = set()
             for row, lead_id in enumerate(request.lead_ids, start=1):
                 if lead_id in seen:
-                    rejection = _reject(
-                        row, RejectionCode.DUPLICATE, _text("enrollment.row.listed_twice", tenant)
-                    )
-                    rows.append((row, rejection.model_copy(update={"lead_id": lead_id}), False))
+                    reason = _text("enrollment.row.listed_twice", tenant)
+                    rows.append((row, _reject(row, RejectionCode.DUPLICATE, reason, lead_id), False))
                     continue
                 seen.add(lead_id)
                 try:
