@@ -271,6 +271,7 @@ class AutomationItem(BaseItem, discriminator="Automation"):
     template_id = UnicodeAttribute(null=True)
     stop_conditions = ListAttribute[str](default=list)
     enabled = BooleanAttribute(default=False)
+    skip_leads_in_sequence = BooleanAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
     version = VersionAttribute()
