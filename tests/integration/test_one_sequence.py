@@ -7,12 +7,16 @@ the sequence is over.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import threading
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from maxcore.dal.enrollments import GUARD_SPAN, Enrolled, EnrollmentRepository, SequenceGuard
+from maxcore.ids import new_id
 from maxcore.models.activity import Direction
+from maxcore.models.prospection import Enrollment
 from maxcore.models.tenant import Mode
 from tests.integration.test_automations import (
     TUE_1000_PARIS,
@@ -46,13 +50,13 @@ ONE_SMS_STEP = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Se
 
 @pytest.fixture
 def api(tenant_id: str) -> ApiClient:
+    """The prospection API (automations included) of a tenant in automatic mode."""
     _tenant_in(tenant_id, Mode.AUTO)
     return ApiClient(PROSPECTION, tenant_id)
 
 
-@pytest.fixture
-def leads(tenant_id: str) -> ApiClient:
-    return ApiClient(LEADS, tenant_id)
+def _new_lead(tenant_id: str, **fields: Any) -> str:
+    return _lead(ApiClient(LEADS, tenant_id), **fields)
 
 
 def _post(api: ApiClient, campaign_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -67,13 +71,13 @@ def _codes(report: dict[str, Any]) -> list[str]:
 
 # --- enrollment -------------------------------------------------------------------------------------
 def test_a_lead_running_in_one_campaign_is_refused_by_another_unless_parallel_is_allowed(
-    api: ApiClient, leads: ApiClient
+    api: ApiClient, tenant_id: str
 ) -> None:
     # Given a lead enrolled in the campaign "Printemps"
     scenario_id = _scenario(api)
     spring = _campaign(api, scenario_id, name="Printemps")
     autumn = _campaign(api, scenario_id, name="Automne")
-    lead_id = _lead(leads, phone="+33612345678")
+    lead_id = _new_lead(tenant_id, phone="+33612345678")
     _enroll(api, spring, lead_id)
     # When it is enrolled in "Automne", by id or by a CSV row with its number
     by_id = _enroll(api, autumn, lead_id)
@@ -95,12 +99,12 @@ def test_a_lead_running_in_one_campaign_is_refused_by_another_unless_parallel_is
 
 
 def test_a_paused_prospect_still_holds_the_lead_and_a_removed_one_lets_it_go(
-    api: ApiClient, leads: ApiClient
+    api: ApiClient, tenant_id: str
 ) -> None:
     # Given a lead enrolled in a campaign, then paused by the user
     scenario_id = _scenario(api)
     first, second = _campaign(api, scenario_id), _campaign(api, scenario_id)
-    lead_id = _lead(leads)
+    lead_id = _new_lead(tenant_id)
     _enroll(api, first, lead_id)
     path = f"/campaigns/{first}/prospects/{lead_id}"
     assert api.patch(path, {"status": "paused"}).status == 200
@@ -112,12 +116,12 @@ def test_a_paused_prospect_still_holds_the_lead_and_a_removed_one_lets_it_go(
 
 
 def test_once_the_sequence_has_completed_another_campaign_accepts_the_lead(
-    api: ApiClient, leads: ApiClient, tenant_id: str
+    api: ApiClient, tenant_id: str
 ) -> None:
     # Given a lead in a one-step campaign
     first = _campaign(api, _scenario(api, ONE_SMS_STEP))
     second = _campaign(api, _scenario(api))
-    lead_id = _lead(leads)
+    lead_id = _new_lead(tenant_id)
     _enroll(api, first, lead_id)
     # When its step is sent, the sequence completes
     due = _due_at(api, first, lead_id)
@@ -126,6 +130,69 @@ def test_once_the_sequence_has_completed_another_campaign_accepts_the_lead(
     assert _prospect(api, first, lead_id)["status"] == "completed"
     # Then another campaign accepts it
     assert [a["lead_id"] for a in _enroll(api, second, lead_id)["accepted"]] == [lead_id]
+
+
+def test_two_campaigns_enrolling_one_lead_at_once_enroll_it_once(api: ApiClient, tenant_id: str) -> None:
+    # Given two campaigns and a lead in neither
+    scenario_id = _scenario(api)
+    campaigns = [_campaign(api, scenario_id), _campaign(api, scenario_id)]
+    lead_id = _new_lead(tenant_id)
+    # When both enroll it at the same moment
+    barrier = threading.Barrier(2)
+    reports: list[dict[str, Any]] = []
+
+    def enroll(campaign_id: str) -> None:
+        barrier.wait()
+        reports.append(_enroll(api, campaign_id, lead_id))
+
+    workers = [threading.Thread(target=enroll, args=(c,)) for c in campaigns]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    # Then one accepts it and the other refuses it, whichever read first
+    assert sorted(len(r["accepted"]) for r in reports) == [0, 1]
+    assert [c for r in reports for c in _codes(r)] == ["already_in_sequence"]
+
+
+def _enrollment(campaign_id: str, lead_id: str, at: datetime) -> Enrollment:
+    return Enrollment(
+        campaign_id=campaign_id,
+        lead_id=lead_id,
+        scenario_id="scenario",
+        scenario_version=1,
+        enrolled_at=at,
+        updated_at=at,
+    )
+
+
+def test_ap31_an_enrollment_written_blind_loses_to_another_campaigns_within_the_guard_span(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given a lead just enrolled in campaign A
+    repository = EnrollmentRepository(tenant_id)
+    lead_id, now = new_id(), TUE_1000_PARIS
+    assert repository.enroll(_enrollment("A", lead_id, now)) is Enrolled.ENROLLED
+    # When B writes its enrollment in the same minute, without having seen A's
+    # Then it is refused, and nothing of B's is written
+    assert repository.enroll(_enrollment("B", lead_id, now)) is Enrolled.ENROLLING_ELSEWHERE
+    assert [e.campaign_id for e in repository.for_lead(lead_id)] == ["A"]
+    # And A again is the campaign's own duplicate
+    assert repository.enroll(_enrollment("A", lead_id, now)) is Enrolled.ALREADY_IN_CAMPAIGN
+    # When parallel sequences are asked for, Then B is written, and the guard names it
+    assert repository.enroll(_enrollment("B", lead_id, now), parallel=True) is Enrolled.ENROLLED
+    guard = repository.sequence_guard(lead_id)
+    assert guard == SequenceGuard("B", now)
+    # When C takes over a guard that moved since it was read, Then it is refused; as read, written
+    moved = SequenceGuard("A", now)
+    assert repository.enroll(_enrollment("C", lead_id, now), replacing=moved) is Enrolled.ENROLLING_ELSEWHERE
+    assert repository.enroll(_enrollment("C", lead_id, now), replacing=guard) is Enrolled.ENROLLED
+    # When the guard span is over, Then the guard no longer refuses anything
+    later = now + GUARD_SPAN + timedelta(seconds=1)
+    assert repository.enroll(_enrollment("D", lead_id, later)) is Enrolled.ENROLLED
+    # And another tenant's guard is its own
+    assert EnrollmentRepository(other_tenant_id).sequence_guard(lead_id) is None
+    assert EnrollmentRepository(other_tenant_id).enroll(_enrollment("E", lead_id, now)) is Enrolled.ENROLLED
 
 
 # --- automations ------------------------------------------------------------------------------------

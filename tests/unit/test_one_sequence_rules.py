@@ -14,14 +14,9 @@ ENROLLED = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
 def _enrollment(campaign_id: str, status: EnrollmentStatus, days_later: int = 0) -> Enrollment:
     at = ENROLLED + timedelta(days=days_later)
+    times = {"enrolled_at": at, "updated_at": at}
     return Enrollment(
-        campaign_id=campaign_id,
-        lead_id="lead",
-        scenario_id="scenario",
-        scenario_version=1,
-        status=status,
-        enrolled_at=at,
-        updated_at=at,
+        campaign_id=campaign_id, lead_id="lead", scenario_id="s", scenario_version=1, status=status, **times
     )
 
 

@@ -268,6 +268,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Ce lead suit déjà la séquence de la campagne « {campaign} » : une seule à la fois.",
         "en": 'This lead is already in the sequence of the campaign "{campaign}": one at a time.',
     },
+    "prospection.enrolling_elsewhere": {
+        "fr": "Une autre campagne vient d'inscrire ce lead : une seule séquence à la fois.",
+        "en": "Another campaign has just enrolled this lead: one sequence at a time.",
+    },
     "prospection.mode_auto": {
         "fr": "Étape {step} envoyée par {channel} (mode Automatique).",
         "en": "Step {step} sent by {channel} (auto mode).",

@@ -322,6 +322,17 @@ class CampaignItem(BaseItem, discriminator="Campaign"):
     version = VersionAttribute()
 
 
+class SequenceGuardItem(BaseItem, discriminator="SequenceGuard"):
+    """The last enrollment of a lead, written with it (``TENANT#t#LEADSEQ#<lead>`` / ``GUARD``).
+
+    Two enrollments of one lead in two campaigns at the same moment both read "no other sequence";
+    the second to write this item within :data:`maxcore.dal.enrollments.GUARD_SPAN` loses.
+    """
+
+    campaign_id = UnicodeAttribute()
+    at = IsoDateTimeAttribute()
+
+
 class EnrollmentItem(BaseItem, discriminator="Enrollment"):
     """A lead enrolled in a campaign, with its next step and due time (sparse GSI2 while due)."""
 
@@ -491,6 +502,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     ScenarioItem,
     CampaignItem,
     EnrollmentItem,
+    SequenceGuardItem,
     InteractionItem,
     BlacklistItem,
     ApprovalItem,

@@ -19,7 +19,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.base import decode_cursor, encode_cursor
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.campaigns import CampaignRepository
-from maxcore.dal.enrollments import EnrollmentRepository, Guard
+from maxcore.dal.enrollments import Enrolled, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
@@ -107,10 +107,14 @@ class ProspectService:
             if refusal is not None:
                 rejected.append(refusal)
                 continue
-            if self._enroll_one(campaign, scenario, found, tenant):
+            enrolled = self._enroll_one(campaign, scenario, found, tenant, request.allow_parallel)
+            if enrolled is Enrolled.ENROLLED:
                 accepted.append(AcceptedRow(row=row, lead_id=found.id, lead_created=created))
-            else:
+            elif enrolled is Enrolled.ALREADY_IN_CAMPAIGN:
                 rejected.append(_reject(row, RejectionCode.DUPLICATE, "already in this campaign", found.id))
+            else:
+                reason = _text("prospection.enrolling_elsewhere", tenant)
+                rejected.append(_reject(row, RejectionCode.ALREADY_IN_SEQUENCE, reason, found.id))
         metrics.add_metric(name="ProspectsEnrolled", unit=MetricUnit.Count, value=len(accepted))
         logger.info(
             "prospects enrolled",
@@ -142,7 +146,9 @@ class ProspectService:
         reason = _text("prospection.already_in_sequence", tenant, campaign=other.name)
         return _reject(row, RejectionCode.ALREADY_IN_SEQUENCE, reason, lead.id)
 
-    def _enroll_one(self, campaign: Campaign, scenario: Scenario, lead: Lead, tenant: Tenant) -> bool:
+    def _enroll_one(
+        self, campaign: Campaign, scenario: Scenario, lead: Lead, tenant: Tenant, parallel: bool
+    ) -> Enrolled:
         now = self._clock()
         window = Window.of(campaign.send_window, campaign.timezone)
         first = scenario.steps[0]
@@ -168,7 +174,20 @@ class ProspectService:
             enrolled_at=now,
             updated_at=now,
         )
-        return self.repository.enroll(enrollment)
+        enrolled = self.repository.enroll(enrollment, parallel=parallel)
+        if enrolled is Enrolled.ENROLLING_ELSEWHERE:
+            # Another campaign enrolled the lead within the last minute. If that enrollment is
+            # already over (removed, stopped), its guard holds nothing: take it over, unless it moved.
+            guard = self.repository.sequence_guard(lead.id)
+            if guard is None or not self._running(guard.campaign_id, lead.id):
+                enrolled = self.repository.enroll(enrollment, replacing=guard)
+        return enrolled
+
+    def _running(self, campaign_id: str, lead_id: str) -> bool:
+        try:
+            return running_elsewhere([self.repository.get(campaign_id, lead_id)]) is not None
+        except NotFoundError:
+            return False
 
     def _csv_rows(self, text: str, tenant: Tenant) -> list[tuple[int, Lead | RejectedRow, bool]]:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
