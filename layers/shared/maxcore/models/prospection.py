@@ -457,6 +457,13 @@ class EnrollRequest(StrictModel):
     csv: Annotated[Text, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
         default=None, description="CSV text with a header row; at most 500 rows."
     )
+    allow_parallel: bool = Field(
+        default=False,
+        description=(
+            "Enroll leads whose sequence still runs in another campaign too; by default each such "
+            "row is rejected with `already_in_sequence`."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -476,6 +483,7 @@ class RejectionCode(StrEnum):
     BLACKLISTED = "blacklisted"
     UNKNOWN_LEAD = "unknown_lead"
     BAD_ROW = "bad_row"
+    ALREADY_IN_SEQUENCE = "already_in_sequence"
 
 
 class AcceptedRow(LazyModel):
