@@ -105,9 +105,9 @@ def _at(t: datetime) -> Callable[[], datetime]:
     return lambda: t
 
 
-def _enroll(tenant_id: str, campaign_id: str, at: datetime, *lead_ids: str) -> None:
+def _enroll(tenant_id: str, campaign_id: str, at: datetime, *lead_ids: str, parallel: bool = False) -> None:
     report = ProspectService(tenant_id, clock=_at(at)).enroll(
-        campaign_id, EnrollRequest(lead_ids=list(lead_ids))
+        campaign_id, EnrollRequest(lead_ids=list(lead_ids), allow_parallel=parallel)
     )
     assert [a.lead_id for a in report.accepted] == list(lead_ids), report.rejected
 
@@ -312,7 +312,7 @@ def test_a_preview_writes_nothing_calls_no_model_and_spends_no_token(
     paused = _campaign(api)
     lead_id = _lead(leads)
     _enroll(tenant_id, written_by_ai, MON_0900_PARIS, lead_id)
-    _enroll(tenant_id, paused, MON_0900_PARIS, lead_id)
+    _enroll(tenant_id, paused, MON_0900_PARIS, lead_id, parallel=True)
     assert api.patch(f"/campaigns/{paused}", {"status": "paused"}).status == 200
     before = snapshot(tenant_id)
     assert len(before) >= 9  # profile, lead, its guard, two scenarios, campaigns and enrollments

@@ -373,6 +373,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Inscrit à la campagne : première étape prévue {until}.",
         "en": "Enrolled in the campaign: first step planned {until}.",
     },
+    "prospection.already_in_sequence": {
+        "fr": "Ce lead suit déjà la séquence de la campagne « {campaign} » : une seule à la fois.",
+        "en": 'This lead is already in the sequence of the campaign "{campaign}": one at a time.',
+    },
+    "prospection.enrolling_elsewhere": {
+        "fr": "Une autre campagne vient d'inscrire ce lead : une seule séquence à la fois.",
+        "en": "Another campaign has just enrolled this lead: one sequence at a time.",
+    },
     "prospection.mode_auto": {
         "fr": "Étape {step} envoyée par {channel} (mode Automatique).",
         "en": "Step {step} sent by {channel} (auto mode).",
@@ -628,6 +636,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "automation.detail.blacklisted": {
         "fr": "l'adresse du lead est sur votre liste noire.",
         "en": "the lead's address is on your blacklist.",
+    },
+    "automation.detail.in_sequence": {
+        "fr": "le lead suit la séquence de la campagne « {campaign} », qui lui écrit déjà.",
+        "en": 'the lead is in the sequence of the campaign "{campaign}", which already writes to them.',
     },
     "automation.detail.opted_out": {
         "fr": "le lead s'est désinscrit du canal {channel}.",

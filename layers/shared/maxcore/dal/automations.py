@@ -72,6 +72,7 @@ class AutomationRepository(TenantRepository):
             template_id=automation.template_id,
             stop_conditions=[s.value for s in automation.stop_conditions],
             enabled=automation.enabled,
+            skip_leads_in_sequence=automation.skip_leads_in_sequence,
             created_at=automation.created_at,
             updated_at=automation.updated_at,
         )
@@ -317,6 +318,8 @@ def _automation(item: AutomationItem) -> Automation:
         template_id=item.template_id or "",
         stop_conditions=[StopCondition(s) for s in item.stop_conditions or []],
         enabled=bool(item.enabled),
+        # Automations saved before the setting existed skip, as new ones do by default.
+        skip_leads_in_sequence=item.skip_leads_in_sequence is not False,
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version or 1),

@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -23,7 +24,8 @@ from maxcore.dal import keys
 from maxcore.dal.approvals import approval_item
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, timeline_position
-from maxcore.dal.items import EnrollmentItem, InteractionItem
+from maxcore.dal.conditions import condition_failed
+from maxcore.dal.items import EnrollmentItem, InteractionItem, SequenceGuardItem
 from maxcore.errors import NotFoundError
 from maxcore.models.intent import ReplyKind
 from maxcore.models.prospection import (
@@ -39,6 +41,22 @@ from maxcore.models.prospection import (
 KEEP_DECISIONS = 20
 """Decisions kept on the enrollment (all of them are in the campaign's interactions)."""
 
+GUARD_SPAN = timedelta(minutes=1)
+"""How long a lead's enrollment in one campaign keeps another campaign from enrolling it blind: longer
+than the time between an enrollment's read of the lead's other enrollments (AP15, an eventually
+consistent index) and its write, and than the index's lag behind that write."""
+
+GUARD_TTL_SECONDS = 24 * 3600
+
+
+class Enrolled(StrEnum):
+    """What :meth:`EnrollmentRepository.enroll` came to."""
+
+    ENROLLED = "enrolled"
+    ALREADY_IN_CAMPAIGN = "already_in_campaign"
+    ENROLLING_ELSEWHERE = "enrolling_elsewhere"
+    """Another campaign enrolled the lead within :data:`GUARD_SPAN`."""
+
 
 @dataclass(frozen=True)
 class Guard:
@@ -51,6 +69,14 @@ class Guard:
     statuses: tuple[EnrollmentStatus, ...] = ()
     """The statuses the enrollment may be in, with its current step unchanged (user actions)."""
     step: int | None = None
+
+
+@dataclass(frozen=True)
+class SequenceGuard:
+    """The campaign that last enrolled a lead, and when (what the lead's guard item says)."""
+
+    campaign_id: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -145,16 +171,58 @@ class EnrollmentRepository(TenantRepository):
         }
 
     # --- writes -------------------------------------------------------------------------------
-    def enroll(self, enrollment: Enrollment) -> bool:
-        """AP31: enroll a lead once per campaign; ``False`` when it already is."""
-        item = self._item(enrollment)
+    def sequence_guard(self, lead_id: str) -> SequenceGuard | None:
+        """AP31b: the campaign that last enrolled the lead (consistent), ``None`` when none did lately."""
         try:
-            item.save(condition=EnrollmentItem.PK.does_not_exist())
-        except PutError as exc:
-            if _conditional(exc):
-                return False
-            raise
-        return True
+            item = SequenceGuardItem.get(
+                keys.sequence_guard_pk(self.tenant_id, lead_id), keys.SEQUENCE_GUARD_SK, consistent_read=True
+            )
+        except SequenceGuardItem.DoesNotExist:
+            return None
+        return SequenceGuard(item.campaign_id, item.at)
+
+    def enroll(
+        self, enrollment: Enrollment, *, parallel: bool = False, replacing: SequenceGuard | None = None
+    ) -> Enrolled:
+        """AP31: enroll a lead once per campaign, and in one campaign at a time unless ``parallel``.
+
+        One transaction writes the enrollment (if the lead is not in the campaign yet) and the lead's
+        sequence guard, which names this campaign. The caller has checked the lead's other
+        enrollments; the guard closes the window that check leaves: unless ``parallel``, it may
+        only be written when no other campaign wrote it within :data:`GUARD_SPAN`, so of two
+        campaigns enrolling the lead at once, one is refused. ``replacing``, the guard as read
+        (:meth:`sequence_guard`) when the caller found that campaign's enrollment already over, may
+        be taken over as long as it is unchanged.
+        """
+        e = enrollment
+        guard = SequenceGuardItem(
+            keys.sequence_guard_pk(self.tenant_id, e.lead_id),
+            keys.SEQUENCE_GUARD_SK,
+            campaign_id=e.campaign_id,
+            at=e.enrolled_at,
+            expires_at=int(e.enrolled_at.timestamp()) + GUARD_TTL_SECONDS,
+        )
+        alone = (
+            SequenceGuardItem.PK.does_not_exist()
+            | (SequenceGuardItem.campaign_id == e.campaign_id)
+            | (SequenceGuardItem.at < e.enrolled_at - GUARD_SPAN)
+        )
+        if replacing is not None:
+            alone |= (SequenceGuardItem.campaign_id == replacing.campaign_id) & (
+                SequenceGuardItem.at == replacing.at
+            )
+        try:
+            with self._transaction() as tx:
+                tx.save(self._item(e), condition=EnrollmentItem.PK.does_not_exist())
+                tx.save(guard, condition=None if parallel else alone)
+        except TransactWriteError as exc:
+            if not condition_failed(exc):
+                raise
+            enrollment_refused = (exc.cancellation_reasons or [None])[0]
+            if enrollment_refused is not None and enrollment_refused.code != "None":
+                return Enrolled.ALREADY_IN_CAMPAIGN
+            return Enrolled.ENROLLING_ELSEWHERE
+        return Enrolled.ENROLLED
 
     def claim(
         self,

@@ -272,6 +272,7 @@ class AutomationItem(BaseItem, discriminator="Automation"):
     template_id = UnicodeAttribute(null=True)
     stop_conditions = ListAttribute[str](default=list)
     enabled = BooleanAttribute(default=False)
+    skip_leads_in_sequence = BooleanAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
     version = VersionAttribute()
@@ -320,6 +321,17 @@ class CampaignItem(BaseItem, discriminator="Campaign"):
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
     version = VersionAttribute()
+
+
+class SequenceGuardItem(BaseItem, discriminator="SequenceGuard"):
+    """The last enrollment of a lead, written with it (``TENANT#t#LEADSEQ#<lead>`` / ``GUARD``).
+
+    Two enrollments of one lead in two campaigns at the same moment both read "no other sequence";
+    the second to write this item within :data:`maxcore.dal.enrollments.GUARD_SPAN` loses.
+    """
+
+    campaign_id = UnicodeAttribute()
+    at = IsoDateTimeAttribute()
 
 
 class EnrollmentItem(BaseItem, discriminator="Enrollment"):
@@ -491,6 +503,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     ScenarioItem,
     CampaignItem,
     EnrollmentItem,
+    SequenceGuardItem,
     InteractionItem,
     BlacklistItem,
     ApprovalItem,

@@ -306,6 +306,13 @@ def lead_enrollment_gsi1sk(campaign_id: str) -> str:
     return f"CAMPAIGN#{campaign_id}"
 
 
+def sequence_guard_pk(tenant_id: str, lead_id: str) -> str:
+    """Partition of a lead's one-sequence guard (the last enrollment written for the lead)."""
+    return f"{_tenant(tenant_id)}#LEADSEQ#{lead_id}"
+
+
+SEQUENCE_GUARD_SK = "GUARD"
+
 ENROLLMENT_SK_PREFIX = "ENROLL#"
 INTERACTION_SK_PREFIX = "INTER#"
 

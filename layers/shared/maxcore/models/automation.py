@@ -99,6 +99,12 @@ def check_compatible(trigger: TriggerType, stops: list[StopCondition]) -> None:
         )
 
 
+SKIP_LEADS_IN_SEQUENCE = (
+    "Leave alone a lead whose prospection sequence still runs (tried again each hour, until the "
+    "sequence ends); `false` writes to it anyway."
+)
+
+
 class Automation(LazyModel):
     """An automation of a tenant."""
 
@@ -109,6 +115,7 @@ class Automation(LazyModel):
     template_id: str
     stop_conditions: list[StopCondition]
     enabled: bool = False
+    skip_leads_in_sequence: bool = Field(default=True, description=SKIP_LEADS_IN_SEQUENCE)
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -186,6 +193,7 @@ class CreateAutomationRequest(StrictModel):
         default_factory=lambda: list(DEFAULT_STOPS), max_length=3, json_schema_extra={"uniqueItems": True}
     )
     enabled: bool = False
+    skip_leads_in_sequence: bool = Field(default=True, description=SKIP_LEADS_IN_SEQUENCE)
 
     @model_validator(mode="after")
     def _config(self) -> Self:
@@ -200,7 +208,13 @@ class UpdateAutomationRequest(StrictModel):
 
     model_config = ConfigDict(
         json_schema_extra=partial_change(
-            "name", "trigger_type", "trigger_config", "template_id", "stop_conditions", "enabled"
+            "name",
+            "trigger_type",
+            "trigger_config",
+            "template_id",
+            "stop_conditions",
+            "enabled",
+            "skip_leads_in_sequence",
         )
     )
 
@@ -212,6 +226,7 @@ class UpdateAutomationRequest(StrictModel):
         default=None, max_length=3, json_schema_extra={"uniqueItems": True}
     )
     enabled: bool | None = None
+    skip_leads_in_sequence: bool | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:

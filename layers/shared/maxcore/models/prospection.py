@@ -476,6 +476,13 @@ class EnrollRequest(StrictModel):
         description="The CSV file's bytes in base64: UTF-8 (with or without BOM) or Windows-1252, as "
         f"Excel saves it; at most 500 rows. {CSV_DESCRIPTION}",
     )
+    allow_parallel: bool = Field(
+        default=False,
+        description=(
+            "Enroll leads whose sequence still runs in another campaign too; by default each such "
+            "row is rejected with `already_in_sequence`."
+        ),
+    )
 
     @field_validator("csv_file")
     @classmethod
@@ -509,6 +516,7 @@ class RejectionCode(StrEnum):
     BLACKLISTED = "blacklisted"
     UNKNOWN_LEAD = "unknown_lead"
     BAD_ROW = "bad_row"
+    ALREADY_IN_SEQUENCE = "already_in_sequence"
 
 
 class AcceptedRow(LazyModel):

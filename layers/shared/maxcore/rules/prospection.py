@@ -24,6 +24,7 @@ from maxcore.models.prospection import (
     CampaignStatus,
     Decision,
     Enrollment,
+    EnrollmentStatus,
     MessageSource,
     Outcome,
     ScenarioStep,
@@ -33,6 +34,29 @@ from maxcore.rules.channels import Refusal
 from maxcore.rules.replies import REASON_CODES
 from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
 from maxcore.texts import render
+
+RUNNING_STATUSES = frozenset(
+    {EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL}
+)
+"""The statuses of an enrollment whose sequence may still write to the lead.
+
+A paused one counts, whether an absence or a user paused it: it resumes into the sequence.
+Completed, stopped and removed ones are over."""
+
+
+def running_elsewhere(enrollments: list[Enrollment], campaign_id: str | None = None) -> Enrollment | None:
+    """The lead's enrollment still running in a campaign other than ``campaign_id``, or ``None``.
+
+    Parameters
+    ----------
+    enrollments
+        The lead's enrollments in every campaign.
+    campaign_id
+        The campaign the lead is being enrolled in (its own enrollment there does not count);
+        ``None`` counts every campaign.
+    """
+    running = [e for e in enrollments if e.status in RUNNING_STATUSES and e.campaign_id != campaign_id]
+    return min(running, key=lambda e: e.enrolled_at, default=None)
 
 
 @dataclass(frozen=True)

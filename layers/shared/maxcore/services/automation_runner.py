@@ -40,6 +40,7 @@ from maxcore.models.prospection import (
     Approval,
     ApprovalKind,
     ApprovalOrigin,
+    Campaign,
     Decision,
     MessageSource,
     Outcome,
@@ -67,6 +68,7 @@ from maxcore.services.exactly_once import (
     of_record,
 )
 from maxcore.services.messaging import MessagingService
+from maxcore.services.prospects import RunningSequences
 from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
 
@@ -173,6 +175,7 @@ class AutomationRunner:
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
         self.sending = ExactlyOnce(MessagingService(tenant_id, clock, sleep))
+        self.sequences = RunningSequences(tenant_id)
         self._clock = clock
 
     # --- the run ------------------------------------------------------------------------------
@@ -367,6 +370,13 @@ class AutomationRunner:
         blocked = self._blocked(occurrence, now)
         if blocked is not None:
             return self._finish(occurrence, claim.token, now, Outcome.SKIPPED, blocked)
+        campaign = self._sequence_of(occurrence)
+        if campaign is not None:
+            # Not done: the next hourly run looks again, and acts once the sequence has ended
+            # (or closes the occurrence if its trigger stopped holding meanwhile).
+            return self._defer(
+                occurrence, claim.token, now, "in_sequence", next_hourly_run(now), {"campaign": campaign.name}
+            )
         if self.tenant.mode is Mode.AUTO:
             return self.sending.send(send)
         return self._propose(occurrence, claim.token, now)
@@ -402,8 +412,11 @@ class AutomationRunner:
 
     def _preview_item(self, occurrence: Occurrence, at: datetime) -> PreviewItem:
         blocked = self._blocked(occurrence, at)
+        values: dict[str, str | int] = {}
+        if blocked is None and (campaign := self._sequence_of(occurrence)) is not None:
+            blocked, values = "in_sequence", {"campaign": campaign.name}
         outcome = Outcome.SKIPPED if blocked is not None else _BY_MODE[self.tenant.mode]
-        decision = self._decision(occurrence, at, outcome, detail_code=blocked)
+        decision = self._decision(occurrence, at, outcome, detail_code=blocked, values=values)
         return PreviewItem(
             kind=PreviewKind.AUTOMATION,
             automation_id=occurrence.armed.automation.id,
@@ -424,6 +437,12 @@ class AutomationRunner:
             return "blacklisted"
         refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
         return None if refusal is None else _detail(refusal.code)
+
+    def _sequence_of(self, occurrence: Occurrence) -> Campaign | None:
+        """The campaign whose sequence runs for the lead, when the automation leaves such leads alone."""
+        if not occurrence.armed.automation.skip_leads_in_sequence:
+            return None
+        return self.sequences.of(occurrence.lead.id)
 
     # --- advise and assisted: something for the user --------------------------------------------
     def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
@@ -491,9 +510,17 @@ class AutomationRunner:
         return self._logged(occurrence, decision, done)
 
     def _defer(
-        self, occurrence: Occurrence, token: str, now: datetime, detail_code: str, until: datetime
+        self,
+        occurrence: Occurrence,
+        token: str,
+        now: datetime,
+        detail_code: str,
+        until: datetime,
+        values: Mapping[str, str | int] | None = None,
     ) -> Outcome | None:
-        decision = self._decision(occurrence, now, Outcome.DEFERRED, detail_code=detail_code, until=until)
+        decision = self._decision(
+            occurrence, now, Outcome.DEFERRED, detail_code=detail_code, values=values, until=until
+        )
         done = self.repository.defer_run(*occurrence.key, token, decision, until, now)
         return self._logged(occurrence, decision, done)
 

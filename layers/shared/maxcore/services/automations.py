@@ -57,6 +57,7 @@ class AutomationService:
             template_id=request.template_id,
             stop_conditions=request.stop_conditions,
             enabled=request.enabled,
+            skip_leads_in_sequence=request.skip_leads_in_sequence,
             created_at=now,
             updated_at=now,
         )

@@ -17,7 +17,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.base import decode_cursor, encode_cursor
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.campaigns import CampaignRepository
-from maxcore.dal.enrollments import EnrollmentRepository, Guard
+from maxcore.dal.enrollments import Enrolled, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
@@ -43,6 +43,7 @@ from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules.contact import PhoneNumberError, normalize_phone
 from maxcore.rules.lead_csv import CsvFormatError, CsvRow, read_leads
+from maxcore.rules.prospection import running_elsewhere
 from maxcore.rules.send_window import Window, add_local_days, describe, next_open
 from maxcore.services.leads import LeadService
 from maxcore.services.scenarios import ScenarioService
@@ -62,6 +63,7 @@ class ProspectService:
         self.leads = LeadRepository(tenant_id)
         self.blacklist = BlacklistRepository(tenant_id)
         self.scenarios = ScenarioService(tenant_id, clock)
+        self.sequences = RunningSequences(tenant_id)
         self._clock = clock
 
     # --- enrollment -----------------------------------------------------------------------
@@ -97,15 +99,21 @@ class ProspectService:
             if isinstance(found, RejectedRow):
                 rejected.append(found)
                 continue
-            refusal = self._refusal(row, found, scenario, tenant)
+            refusal = self._refusal(row, found, scenario, tenant) or self._in_sequence(
+                row, found, campaign, tenant, request.allow_parallel
+            )
             if refusal is not None:
                 rejected.append(refusal)
                 continue
-            if self._enroll_one(campaign, scenario, found, tenant):
+            enrolled = self._enroll_one(campaign, scenario, found, tenant, request.allow_parallel)
+            if enrolled is Enrolled.ENROLLED:
                 accepted.append(AcceptedRow(row=row, lead_id=found.id, lead_created=created))
-            else:
+            elif enrolled is Enrolled.ALREADY_IN_CAMPAIGN:
                 reason = _text("enrollment.row.already_in_campaign", tenant)
                 rejected.append(_reject(row, RejectionCode.DUPLICATE, reason, found.id))
+            else:
+                reason = _text("prospection.enrolling_elsewhere", tenant)
+                rejected.append(_reject(row, RejectionCode.ALREADY_IN_SEQUENCE, reason, found.id))
         metrics.add_metric(name="ProspectsEnrolled", unit=MetricUnit.Count, value=len(accepted))
         logger.info(
             "prospects enrolled",
@@ -130,7 +138,19 @@ class ProspectService:
             return _reject(row, RejectionCode.OPTED_OUT, reason, lead.id)
         return None
 
-    def _enroll_one(self, campaign: Campaign, scenario: Scenario, lead: Lead, tenant: Tenant) -> bool:
+    def _in_sequence(
+        self, row: int, lead: Lead, campaign: Campaign, tenant: Tenant, allow_parallel: bool
+    ) -> RejectedRow | None:
+        """One sequence at a time: the row is refused while the lead runs in another campaign."""
+        other = None if allow_parallel else self.sequences.of(lead.id, campaign.id)
+        if other is None:
+            return None
+        reason = _text("prospection.already_in_sequence", tenant, campaign=other.name)
+        return _reject(row, RejectionCode.ALREADY_IN_SEQUENCE, reason, lead.id)
+
+    def _enroll_one(
+        self, campaign: Campaign, scenario: Scenario, lead: Lead, tenant: Tenant, parallel: bool
+    ) -> Enrolled:
         now = self._clock()
         window = Window.of(campaign.send_window, campaign.timezone)
         first = scenario.steps[0]
@@ -156,7 +176,20 @@ class ProspectService:
             enrolled_at=now,
             updated_at=now,
         )
-        return self.repository.enroll(enrollment)
+        enrolled = self.repository.enroll(enrollment, parallel=parallel)
+        if enrolled is Enrolled.ENROLLING_ELSEWHERE:
+            # Another campaign enrolled the lead within the last minute. If that enrollment is
+            # already over (removed, stopped), its guard holds nothing: take it over, unless it moved.
+            guard = self.repository.sequence_guard(lead.id)
+            if guard is None or not self._running(guard.campaign_id, lead.id):
+                enrolled = self.repository.enroll(enrollment, replacing=guard)
+        return enrolled
+
+    def _running(self, campaign_id: str, lead_id: str) -> bool:
+        try:
+            return running_elsewhere([self.repository.get(campaign_id, lead_id)]) is not None
+        except NotFoundError:
+            return False
 
     def _csv_rows(self, data: bytes | str, tenant: Tenant) -> list[tuple[int, Lead | RejectedRow, bool]]:
         try:
@@ -338,6 +371,32 @@ class ProspectService:
     def _lead_names(self, lead_ids: Iterable[str]) -> dict[str, str]:
         """The display names of the leads, read in one BatchGet (a deleted lead has none)."""
         return {lead_id: lead.display_name for lead_id, lead in self.leads.get_many(lead_ids).items()}
+
+
+class RunningSequences:
+    """The campaign whose sequence a lead is in: its enrollments read once per lead (AP15), each
+    campaign once (AP30)."""
+
+    def __init__(self, tenant_id: str) -> None:
+        self._enrollments = EnrollmentRepository(tenant_id)
+        self._campaigns = CampaignRepository(tenant_id)
+        self._of_lead: dict[str, list[Enrollment]] = {}
+        self._found: dict[str, Campaign | None] = {}
+
+    def of(self, lead_id: str, campaign_id: str | None = None) -> Campaign | None:
+        """The campaign, other than ``campaign_id``, whose sequence still runs for the lead."""
+        if lead_id not in self._of_lead:
+            self._of_lead[lead_id] = self._enrollments.for_lead(lead_id)
+        running = running_elsewhere(self._of_lead[lead_id], campaign_id)
+        return None if running is None else self._campaign(running.campaign_id)
+
+    def _campaign(self, campaign_id: str) -> Campaign | None:
+        if campaign_id not in self._found:
+            try:
+                self._found[campaign_id] = self._campaigns.get(campaign_id)
+            except NotFoundError:  # deleted since: its enrollments go with it
+                self._found[campaign_id] = None
+        return self._found[campaign_id]
 
 
 def prospect_response(e: Enrollment, steps_total: int, lead_name: str | None = None) -> ProspectResponse:
