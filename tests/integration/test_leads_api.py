@@ -52,6 +52,26 @@ def test_create_normalises_contacts_and_reads_back(api: ApiClient) -> None:
     assert fetched.body == created.body
 
 
+def test_custom_fields_are_kept_replaced_as_a_whole_and_bounded(api: ApiClient) -> None:
+    # Given a lead created with two fields of the tenant's own
+    created = api.post(
+        "/leads", {"first_name": "Inès", "custom_fields": {"Ville": "Besançon", "Secteur": "Beauté"}}
+    )
+    assert created.status == 201, created.body
+    lead_id = created.body["id"]
+    assert api.get(f"/leads/{lead_id}").body["custom_fields"] == {"Ville": "Besançon", "Secteur": "Beauté"}
+    # When they are patched, then the new map replaces the old one; {} clears it
+    changed = api.patch(f"/leads/{lead_id}", {"custom_fields": {"Ville": "Dijon"}})
+    assert changed.status == 200, changed.body
+    assert api.get(f"/leads/{lead_id}").body["custom_fields"] == {"Ville": "Dijon"}
+    assert api.patch(f"/leads/{lead_id}", {"custom_fields": {}}).body["custom_fields"] == {}
+    # And a name too long, a value on two lines or null is a 422 that changes nothing
+    for custom_fields in ({"n" * 41: "x"}, {"Adresse": "1 rue Haute\nParis"}, None):
+        refused = api.patch(f"/leads/{lead_id}", {"custom_fields": custom_fields})
+        assert refused.status == 422, (custom_fields, refused.body)
+    assert api.get(f"/leads/{lead_id}").body["custom_fields"] == {}
+
+
 def test_duplicate_phone_is_409_naming_the_existing_lead_and_writes_nothing(api: ApiClient) -> None:
     first = api.post("/leads", {"first_name": "Ana", "phone": "+33 6 11 22 33 44"})
     assert first.status == 201

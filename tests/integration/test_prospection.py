@@ -10,10 +10,12 @@ Tenants get their settings only (no built-in template library), to keep the modu
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,7 +53,7 @@ from maxcore.services.queueing import fan_out
 from maxcore.services.sequencer import LEASE, Sequencer
 from maxcore.services.tenants import TenantService
 from tests.integration.conftest import drain, run_worker_until_idle
-from tests.support.api import ApiClient
+from tests.support.api import ApiClient, ApiResponse
 from tests.support.logs import captured_logs
 
 pytestmark = pytest.mark.integration
@@ -401,14 +403,15 @@ def test_csv_rows_with_numbers_that_are_not_real_are_rejected_with_the_library_r
     )
     # When it is uploaded
     response = api.post(f"/campaigns/{campaign_id}/prospects", {"csv": csv})
-    # Then each bad row is bad_phone with the library's reason, and only Hugo's lead is created
+    # Then each bad row is bad_phone with the library's reason and a French sentence (the tenant's
+    # language), and only Hugo's lead is created
     assert response.status == 200, response.body
     rejected = {r["row"]: r for r in response.body["rejected"]}
     assert {row: r["code"] for row, r in rejected.items()} == {1: "bad_phone", 2: "bad_phone", 3: "bad_phone"}
-    assert rejected[1]["reason"].startswith("TOO_LONG: ")
-    assert "read as a national number of FR" in rejected[1]["reason"]
-    assert rejected[2]["reason"].startswith("TOO_SHORT: ")
-    assert rejected[3]["reason"].startswith("INVALID_COUNTRY_CODE: ")
+    assert rejected[1]["reason"].startswith("TOO_LONG : ce numéro a trop de chiffres")
+    assert "lu en FR" in rejected[1]["reason"]
+    assert rejected[2]["reason"].startswith("TOO_SHORT : il manque des chiffres")
+    assert rejected[3]["reason"].startswith("INVALID_COUNTRY_CODE : cet indicatif")
     assert rejected[1]["value"] == "07911 123456"
     [accepted] = response.body["accepted"]
     assert leads.get(f"/leads/{accepted['lead_id']}").body["phone"] == "+33612345678"
@@ -427,6 +430,107 @@ def test_csv_numbers_are_read_in_the_tenant_country(api: ApiClient, leads: ApiCl
     assert response.status == 200, response.body
     [accepted] = response.body["accepted"]
     assert leads.get(f"/leads/{accepted['lead_id']}").body["phone"] == "+32470123456"
+
+
+EXCEL_EXPORTS = Path(__file__).parents[1] / "unit" / "fixtures" / "csv"
+
+
+def _upload(api: ApiClient, campaign_id: str, file_name: str) -> ApiResponse:
+    data = base64.b64encode((EXCEL_EXPORTS / file_name).read_bytes()).decode()
+    return api.post(f"/campaigns/{campaign_id}/prospects", {"csv_file": data})
+
+
+def test_a_french_excel_file_creates_its_leads_with_accents_and_custom_fields_and_says_why_in_french(
+    api: ApiClient, leads: ApiClient
+) -> None:
+    # Given a campaign, and a list a French rep saved from Excel: Windows-1252, ; between cells,
+    # French headers, two columns of the rep's own, a bad e-mail and a number one digit short
+    campaign_id = _campaign(api, _scenario(api))
+    # When the file is uploaded as it is
+    response = _upload(api, campaign_id, "excel_fr_windows1252.csv")
+    # Then the three good rows create their leads, accents and the quoted ; intact
+    assert response.status == 200, response.body
+    accepted = {a["row"]: a for a in response.body["accepted"]}
+    assert sorted(accepted) == [1, 2, 4]
+    assert all(a["lead_created"] for a in accepted.values())
+    jerome = leads.get(f"/leads/{accepted[1]['lead_id']}").body
+    assert (jerome["name"], jerome["company"]) == ("Jérôme Lefèvre", "Boulangerie; Pâtisserie Lefèvre")
+    assert (jerome["phone"], jerome["source"]) == ("+33612345678", "csv")
+    # And the columns the lead has no field for are kept as its custom fields
+    assert jerome["custom_fields"] == {
+        "Ville": "Besançon",
+        "Secteur d’activité": "Métiers de bouche – 2 500 €",
+    }
+    noel = leads.get(f"/leads/{accepted[4]['lead_id']}").body
+    assert (noel["name"], noel["phone"]) == ("Transports Noël", "+33123456789")
+    assert noel["custom_fields"] == {"Secteur d’activité": "Logistique"}
+    # And each bad row keeps its number, its code and a reason in French (the tenant's language)
+    rejected = {r["row"]: r for r in response.body["rejected"]}
+    assert {row: r["code"] for row, r in rejected.items()} == {3: "bad_email", 5: "bad_phone"}
+    assert rejected[3]["reason"] == "Ce n'est pas une adresse e-mail."
+    assert rejected[3]["value"] == "zoe.muller@exemple"
+    assert rejected[5]["reason"].startswith("TOO_SHORT : il manque des chiffres")
+    assert len(leads.get("/leads").body["items"]) == 3
+
+
+def test_an_excel_csv_utf8_file_with_its_byte_order_mark_is_read(api: ApiClient, leads: ApiClient) -> None:
+    # Given Excel's "CSV UTF-8" export: a BOM, French synonyms (Courriel, Portable), a Belgian number
+    campaign_id = _campaign(api, _scenario(api))
+    # When it is uploaded
+    response = _upload(api, campaign_id, "excel_fr_utf8_bom.csv")
+    # Then both leads are created, the first column (behind the BOM) read as the first name
+    assert response.status == 200, response.body
+    assert response.body["rejected"] == []
+    created = [leads.get(f"/leads/{a['lead_id']}").body for a in response.body["accepted"]]
+    assert [(c["name"], c["email"], c["phone"]) for c in created] == [
+        ("Émilie Gaßmann", "emilie@oeuvre.fr", "+33611223344"),
+        ("François N'Diaye", "francois@ndiaye.fr", "+32470123456"),
+    ]
+    assert created[0]["custom_fields"] == {"Code postal": "75011"}
+
+
+def test_row_reasons_and_file_errors_follow_the_tenants_language(
+    api: ApiClient, leads: ApiClient, tenant_id: str
+) -> None:
+    campaign_id = _campaign(api, _scenario(api))
+    url = f"/campaigns/{campaign_id}/prospects"
+    # Given a French tenant, a file with no e-mail or phone column is a 422 that says so in French
+    refused = api.post(url, {"csv": "Prénom;Nom;Ville\nAna;Lopez;Lyon\n"})
+    assert refused.status == 422, refused.body
+    assert refused.body["error"]["message"].startswith("L'en-tête doit avoir une colonne e-mail ou téléphone")
+    assert refused.body["error"]["details"][0]["type"] == "no_contact_column"
+    # When the tenant's locale is English
+    TenantService(tenant_id).update(UpdateTenantRequest(locale="en"), actor="admin-1")
+    refused = api.post(url, {"csv": "Prénom;Nom;Ville\nAna;Lopez;Lyon\n"})
+    response = api.post(url, {"csv": "email;phone\npas-un-email;\n;\n"})
+    # Then the same errors speak English, the codes unchanged
+    assert refused.body["error"]["message"].startswith("The header needs an e-mail or phone column")
+    assert response.status == 200, response.body
+    [row] = response.body["rejected"]
+    assert (row["code"], row["reason"]) == ("bad_email", "This is not an e-mail address.")
+    assert leads.get("/leads").body["items"] == []
+
+
+def test_a_csv_file_that_is_not_base64_is_a_422_and_writes_nothing(api: ApiClient, leads: ApiClient) -> None:
+    campaign_id = _campaign(api, _scenario(api))
+    response = api.post(f"/campaigns/{campaign_id}/prospects", {"csv_file": "pas du base64 !"})
+    assert response.status == 422, response.body
+    assert leads.get("/leads").body["items"] == []
+
+
+def test_the_prospect_list_and_a_prospect_show_the_leads_name(api: ApiClient, leads: ApiClient) -> None:
+    # Given a campaign with the leads of the French Excel file, one of which is then deleted
+    campaign_id = _campaign(api, _scenario(api))
+    accepted = _upload(api, campaign_id, "excel_fr_windows1252.csv").body["accepted"]
+    lead_of = {a["row"]: a["lead_id"] for a in accepted}
+    assert leads.delete(f"/leads/{lead_of[2]}").status == 204
+    # When the prospects are listed
+    page = api.get(f"/campaigns/{campaign_id}/prospects")
+    # Then each shows its lead's name (first and last name, else the company); the deleted one none
+    assert page.status == 200, page.body
+    names = {p["lead_id"]: p["lead_name"] for p in page.body["items"]}
+    assert names == {lead_of[1]: "Jérôme Lefèvre", lead_of[2]: None, lead_of[4]: "Transports Noël"}
+    assert _prospect(api, campaign_id, lead_of[1])["lead_name"] == "Jérôme Lefèvre"
 
 
 # --- 5. the done-when: window, send, reply ------------------------------------------------------------

@@ -259,6 +259,115 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "Send /stop at any time to stop receiving them."
         ),
     },
+    # --- enrollment: why a row of an upload (CSV or lead ids) was not enrolled --------------------
+    "enrollment.row.listed_twice": {
+        "fr": "Ce lead est déjà plus haut dans la liste.",
+        "en": "This lead is already listed above.",
+    },
+    "enrollment.row.unknown_lead": {
+        "fr": "Aucun lead ne porte cet identifiant.",
+        "en": "No lead has this id.",
+    },
+    "enrollment.row.already_in_campaign": {
+        "fr": "Ce lead est déjà dans cette campagne.",
+        "en": "This lead is already in this campaign.",
+    },
+    "enrollment.row.unreachable": {
+        "fr": "Ce lead n'a ni e-mail, ni téléphone, ni conversation Telegram.",
+        "en": "This lead has no e-mail, no phone and no Telegram chat.",
+    },
+    "enrollment.row.blacklisted": {
+        "fr": "L'adresse de ce lead est dans votre liste noire.",
+        "en": "This lead's address is on your blacklist.",
+    },
+    "enrollment.row.opted_out": {
+        "fr": "Ce lead s'est désinscrit de tous les canaux du scénario ({channels}).",
+        "en": "This lead opted out of every channel of the scenario ({channels}).",
+    },
+    "enrollment.row.bad_email": {
+        "fr": "Ce n'est pas une adresse e-mail.",
+        "en": "This is not an e-mail address.",
+    },
+    "enrollment.row.no_contact": {
+        "fr": "Ni e-mail ni téléphone sur cette ligne.",
+        "en": "No e-mail and no phone on this row.",
+    },
+    "enrollment.row.duplicate_in_file": {
+        "fr": "Ce contact apparaît déjà plus haut dans le fichier.",
+        "en": "This contact already appears earlier in the file.",
+    },
+    "enrollment.row.extra_cells": {
+        "fr": "Cette ligne a plus de cellules que l'en-tête n'a de colonnes.",
+        "en": "This row has more cells than the header has columns.",
+    },
+    "enrollment.row.value_too_long": {
+        "fr": "La colonne « {column} » dépasse {max} caractères.",
+        "en": 'The column "{column}" is longer than {max} characters.',
+    },
+    "enrollment.row.bad_value": {
+        "fr": "Valeur refusée dans : {fields}.",
+        "en": "Value refused in: {fields}.",
+    },
+    "enrollment.row.contact_taken": {
+        "fr": "Cet e-mail ou ce téléphone appartient déjà à un autre lead.",
+        "en": "This e-mail or phone already belongs to another lead.",
+    },
+    "enrollment.phone.not_a_number": {
+        "fr": "{code} : ce n'est pas un numéro de téléphone.",
+        "en": "{code}: this is not a phone number.",
+    },
+    "enrollment.phone.invalid_country_code": {
+        "fr": "{code} : cet indicatif de pays n'existe pas.",
+        "en": "{code}: this country code does not exist.",
+    },
+    "enrollment.phone.too_short": {
+        "fr": "{code} : il manque des chiffres à ce numéro (lu en {country} s'il n'a pas d'indicatif).",
+        "en": "{code}: this number is missing digits (read in {country} when it has no country code).",
+    },
+    "enrollment.phone.too_long": {
+        "fr": "{code} : ce numéro a trop de chiffres (lu en {country} s'il n'a pas d'indicatif).",
+        "en": "{code}: this number has too many digits (read in {country} when it has no country code).",
+    },
+    "enrollment.phone.invalid_length": {
+        "fr": "{code} : aucun numéro de ce pays n'a ce nombre de chiffres (lu en {country} sans indicatif).",
+        "en": "{code}: no number of its country has this many digits (read in {country} without a code).",
+    },
+    "enrollment.phone.invalid_number": {
+        "fr": "{code} : aucun numéro de ce pays ne s'écrit ainsi (lu en {country} s'il n'a pas d'indicatif).",
+        "en": "{code}: no number of its country is written this way (read in {country} without a code).",
+    },
+    "enrollment.csv.no_header": {
+        "fr": "Le fichier est vide : il faut une ligne d'en-tête puis une ligne par lead.",
+        "en": "The file is empty: it needs a header row, then one row per lead.",
+    },
+    "enrollment.csv.no_contact_column": {
+        "fr": "L'en-tête doit avoir une colonne e-mail ou téléphone (par exemple « E-mail », « Téléphone »).",
+        "en": 'The header needs an e-mail or phone column (for example "Email", "Phone").',
+    },
+    "enrollment.csv.duplicate_column": {
+        "fr": "La colonne « {column} » apparaît deux fois dans l'en-tête.",
+        "en": 'The column "{column}" appears twice in the header.',
+    },
+    "enrollment.csv.too_many_columns": {
+        "fr": "{count} colonnes personnalisées : un lead en garde {max} au plus.",
+        "en": "{count} custom columns: a lead keeps at most {max}.",
+    },
+    "enrollment.csv.column_name_too_long": {
+        "fr": "Le nom de colonne « {column} » dépasse {max} caractères.",
+        "en": 'The column name "{column}" is longer than {max} characters.',
+    },
+    "enrollment.csv.no_rows": {
+        "fr": "Le fichier n'a aucune ligne de lead sous l'en-tête.",
+        "en": "The file has no lead rows under its header.",
+    },
+    "enrollment.csv.unreadable": {
+        "fr": "Le fichier est illisible vers la ligne {line} (une cellule démesurée ?).",
+        "en": "The file cannot be read around line {line} (an oversized cell?).",
+    },
+    "enrollment.csv.too_many_rows": {
+        "fr": "{max_rows} lignes au plus par envoi : découpez le fichier.",
+        "en": "At most {max_rows} rows per upload: split the file.",
+    },
     # --- prospection: why the scheduler did (or did not do) each step ---------------------------
     "prospection.enrolled": {
         "fr": "Inscrit à la campagne : première étape prévue {until}.",

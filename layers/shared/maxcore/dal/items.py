@@ -140,6 +140,7 @@ class LeadItem(BaseItem, discriminator="Lead"):
     tags = ListAttribute[str](default=list)
     source = UnicodeAttribute()
     notes = UnicodeAttribute(null=True)
+    custom_fields = MapAttribute[str, Any](default=dict)
     consent = MapAttribute[str, Any](default=dict)
     summary = MapAttribute[str, Any](default=dict)
     # Owned by the alert repository (pointers to the lead's latest alert of each type, the preferred

@@ -333,6 +333,7 @@ _UPDATABLE = (
     "tags",
     "source",
     "notes",
+    "custom_fields",
     "consent",
     "summary",
     "search_text",
@@ -366,6 +367,8 @@ def lead_from_item(item: LeadItem) -> Lead:
             "tags": list(item.tags or []),
             "source": item.source,
             "notes": item.notes,
+            # Leads stored before custom fields existed have none.
+            "custom_fields": plain(item.custom_fields or {}),
             "consent": plain(item.consent),
             "summary": summary,
             "created_at": item.created_at,

@@ -77,6 +77,17 @@ TAG_PATTERN = r"^[^\s,#\x00-\x1f\x7f-\x9f][^,#\x00-\x1f\x7f-\x9f]*$"
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=TAG_PATTERN)]
 Source = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z0-9_-]+$")]
 
+MAX_CUSTOM_FIELDS = 20
+MAX_CUSTOM_FIELD_NAME = 40
+MAX_CUSTOM_FIELD_VALUE = 500
+CustomFieldName = Annotated[Line, StringConstraints(min_length=1, max_length=MAX_CUSTOM_FIELD_NAME)]
+CustomFieldValue = Annotated[Line, StringConstraints(min_length=1, max_length=MAX_CUSTOM_FIELD_VALUE)]
+CUSTOM_FIELDS_DESCRIPTION = (
+    f"The tenant's own fields (city, sector, source list...), name to value: at most {MAX_CUSTOM_FIELDS}, "
+    f"names of up to {MAX_CUSTOM_FIELD_NAME} characters, values of up to {MAX_CUSTOM_FIELD_VALUE}. "
+    "A CSV import keeps the columns it does not know here."
+)
+
 
 class ConsentState(LazyModel):
     """Whether the lead may be messaged on one channel, and why it stands so."""
@@ -149,6 +160,7 @@ class Lead(LazyModel):
     tags: list[str] = Field(default_factory=list)
     source: str = "manual"
     notes: str | None = None
+    custom_fields: dict[str, str] = Field(default_factory=dict)
     consent: dict[Channel, ConsentState] = Field(default_factory=dict)
     summary: LeadSummary = Field(default_factory=LeadSummary)
     created_at: datetime
@@ -189,6 +201,9 @@ class CreateLeadRequest(StrictModel):
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     source: Source = "manual"
     notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    custom_fields: dict[CustomFieldName, CustomFieldValue] = Field(
+        default_factory=dict, max_length=MAX_CUSTOM_FIELDS, description=CUSTOM_FIELDS_DESCRIPTION
+    )
     consent: dict[Channel, bool] = Field(
         default_factory=dict,
         description="Per-channel consent; channels left out are granted until the lead opts out.",
@@ -208,7 +223,7 @@ class CreateLeadRequest(StrictModel):
         return self
 
 
-_LEAD_NOT_NULL = ("status", "tags", "source", "consent")
+_LEAD_NOT_NULL = ("status", "tags", "source", "consent", "custom_fields")
 
 
 class UpdateLeadRequest(StrictModel):
@@ -226,6 +241,11 @@ class UpdateLeadRequest(StrictModel):
     tags: list[Tag] | None = Field(default=None, max_length=20)
     source: Source | None = None
     notes: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    custom_fields: dict[CustomFieldName, CustomFieldValue] | None = Field(
+        default=None,
+        max_length=MAX_CUSTOM_FIELDS,
+        description="Replaces the lead's custom fields as a whole ({} clears them).",
+    )
     consent: dict[Channel, bool] | None = None
 
     @field_validator("tags")
@@ -262,6 +282,7 @@ class LeadResponse(LazyModel):
     tags: list[str]
     source: str
     notes: str | None
+    custom_fields: dict[str, str] = Field(description="The tenant's own fields, name to value.")
     consent: dict[Channel, ConsentState]
     summary: LeadSummary
     created_at: datetime

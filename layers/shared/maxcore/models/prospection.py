@@ -8,6 +8,8 @@ its reason, on the enrollment and as an interaction of the campaign.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
@@ -28,6 +30,15 @@ from maxcore.models.common import (
 from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import PHONE_DESCRIPTION, PHONE_EXAMPLES
 from maxcore.models.tenant import SendWindow, Timezone
+
+CSV_DESCRIPTION = (
+    "Cells separated by `;`, `,` or tabs (read from the header row). Headers are matched without case "
+    "or accents, in French or English: prénom/first name, nom/last name, société/entreprise/company, "
+    "e-mail/email/courriel, téléphone/tel/mobile/portable/phone; at least an e-mail or a phone column. "
+    "Other named columns become the lead's custom fields. Phone numbers without a country code are "
+    "read in the tenant's default_country. Rows are numbered from 1 after the header, blank rows not "
+    "counted."
+)
 
 Name = Annotated[Line, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=300)]
@@ -406,7 +417,10 @@ class ProspectResponse(LazyModel):
 
     campaign_id: str
     lead_id: str
-    lead_name: str | None = None
+    lead_name: str | None = Field(
+        default=None,
+        description="The lead's first and last name, else its company, else a contact; null once deleted.",
+    )
     scenario_version: int
     status: EnrollmentStatus
     current_step: int
@@ -449,13 +463,18 @@ class ProspectChange(StrictModel):
 
 
 class EnrollRequest(StrictModel):
-    """Leads to enroll: by id, or as CSV rows (header: first_name,last_name,company,email,phone)."""
+    """Leads to enroll: by id, as CSV text, or as the CSV file itself in base64 (as Excel saved it)."""
 
-    model_config = ConfigDict(json_schema_extra=exactly_one_of("lead_ids", "csv"))
+    model_config = ConfigDict(json_schema_extra=exactly_one_of("lead_ids", "csv", "csv_file"))
 
     lead_ids: list[Ulid] | None = Field(default=None, min_length=1, max_length=500)
     csv: Annotated[Text, StringConstraints(min_length=1, max_length=500_000)] | None = Field(
-        default=None, description="CSV text with a header row; at most 500 rows."
+        default=None, description=f"CSV text with a header row; at most 500 rows. {CSV_DESCRIPTION}"
+    )
+    csv_file: Annotated[str, StringConstraints(min_length=4, max_length=700_000)] | None = Field(
+        default=None,
+        description="The CSV file's bytes in base64: UTF-8 (with or without BOM) or Windows-1252, as "
+        f"Excel saves it; at most 500 rows. {CSV_DESCRIPTION}",
     )
     allow_parallel: bool = Field(
         default=False,
@@ -465,11 +484,25 @@ class EnrollRequest(StrictModel):
         ),
     )
 
+    @field_validator("csv_file")
+    @classmethod
+    def _base64(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                base64.b64decode(value, validate=True)
+            except binascii.Error as exc:
+                raise ValueError("csv_file is not base64") from exc
+        return value
+
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.lead_ids is None) == (self.csv is None):
-            raise ValueError("send either lead_ids or csv")
+        if sum(source is not None for source in (self.lead_ids, self.csv, self.csv_file)) != 1:
+            raise ValueError("send exactly one of lead_ids, csv and csv_file")
         return self
+
+    def csv_data(self) -> bytes | str:
+        """The CSV as sent: the file's bytes, or the text."""
+        return base64.b64decode(self.csv_file) if self.csv_file is not None else self.csv or ""
 
 
 class RejectionCode(StrEnum):

@@ -7,13 +7,11 @@ steps) is :mod:`maxcore.services.sequencer`.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import ValidationError
 
 from maxcore.clock import utcnow
 from maxcore.dal.base import decode_cursor, encode_cursor
@@ -24,7 +22,7 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.contact import ContactFormatError, normalize_email
-from maxcore.models.lead import CreateLeadRequest, Lead
+from maxcore.models.lead import MAX_CUSTOM_FIELD_VALUE, CreateLeadRequest, Lead
 from maxcore.models.prospection import (
     AcceptedRow,
     Campaign,
@@ -44,15 +42,15 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules.contact import PhoneNumberError, normalize_phone
+from maxcore.rules.lead_csv import CsvFormatError, CsvRow, read_leads
 from maxcore.rules.prospection import running_elsewhere
 from maxcore.rules.send_window import Window, add_local_days, describe, next_open
 from maxcore.services.leads import LeadService
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.tenants import tenant_settings
-from maxcore.texts import render
+from maxcore.texts import CATALOGUE, render
 
 MAX_CSV_ROWS = 500
-CSV_FIELDS = ("first_name", "last_name", "company", "email", "phone")
 
 
 class ProspectService:
@@ -86,22 +84,22 @@ class ProspectService:
             seen: set[str] = set()
             for row, lead_id in enumerate(request.lead_ids, start=1):
                 if lead_id in seen:
-                    rows.append((row, _reject(row, RejectionCode.DUPLICATE, "listed twice", lead_id), False))
+                    reason = _text("enrollment.row.listed_twice", tenant)
+                    rows.append((row, _reject(row, RejectionCode.DUPLICATE, reason, lead_id), False))
                     continue
                 seen.add(lead_id)
                 try:
                     rows.append((row, self.leads.get(lead_id), False))
                 except NotFoundError:
-                    rows.append(
-                        (row, _reject(row, RejectionCode.UNKNOWN_LEAD, "no such lead", lead_id), False)
-                    )
+                    reason = _text("enrollment.row.unknown_lead", tenant)
+                    rows.append((row, _reject(row, RejectionCode.UNKNOWN_LEAD, reason, lead_id), False))
         else:
-            rows = self._csv_rows(request.csv or "", tenant)
+            rows = self._csv_rows(request.csv_data(), tenant)
         for row, found, created in rows:
             if isinstance(found, RejectedRow):
                 rejected.append(found)
                 continue
-            refusal = self._refusal(row, found, scenario) or self._in_sequence(
+            refusal = self._refusal(row, found, scenario, tenant) or self._in_sequence(
                 row, found, campaign, tenant, request.allow_parallel
             )
             if refusal is not None:
@@ -111,7 +109,8 @@ class ProspectService:
             if enrolled is Enrolled.ENROLLED:
                 accepted.append(AcceptedRow(row=row, lead_id=found.id, lead_created=created))
             elif enrolled is Enrolled.ALREADY_IN_CAMPAIGN:
-                rejected.append(_reject(row, RejectionCode.DUPLICATE, "already in this campaign", found.id))
+                reason = _text("enrollment.row.already_in_campaign", tenant)
+                rejected.append(_reject(row, RejectionCode.DUPLICATE, reason, found.id))
             else:
                 reason = _text("prospection.enrolling_elsewhere", tenant)
                 rejected.append(_reject(row, RejectionCode.ALREADY_IN_SEQUENCE, reason, found.id))
@@ -122,18 +121,21 @@ class ProspectService:
         )
         return EnrollmentReport(accepted=accepted, rejected=rejected)
 
-    def _refusal(self, row: int, lead: Lead, scenario: Scenario) -> RejectedRow | None:
+    def _refusal(self, row: int, lead: Lead, scenario: Scenario, tenant: Tenant) -> RejectedRow | None:
         if not (lead.email or lead.phone or lead.telegram_chat_id):
-            return _reject(row, RejectionCode.NO_CONTACT, "no e-mail, phone or Telegram chat", lead.id)
+            return _reject(
+                row, RejectionCode.NO_CONTACT, _text("enrollment.row.unreachable", tenant), lead.id
+            )
         if self.blacklist.matches(lead.email, lead.phone):
-            return _reject(row, RejectionCode.BLACKLISTED, "the lead's address is blacklisted", lead.id)
+            return _reject(
+                row, RejectionCode.BLACKLISTED, _text("enrollment.row.blacklisted", tenant), lead.id
+            )
         channels = {s.channel.channel for s in scenario.steps if s.channel.channel is not None}
         revoked = {c for c, state in lead.consent.items() if not state.granted}
         if channels and channels <= revoked:
             names = ", ".join(sorted(c.value for c in channels))
-            return _reject(
-                row, RejectionCode.OPTED_OUT, f"opted out of every channel of the scenario ({names})", lead.id
-            )
+            reason = _text("enrollment.row.opted_out", tenant, channels=names)
+            return _reject(row, RejectionCode.OPTED_OUT, reason, lead.id)
         return None
 
     def _in_sequence(
@@ -189,95 +191,73 @@ class ProspectService:
         except NotFoundError:
             return False
 
-    def _csv_rows(self, text: str, tenant: Tenant) -> list[tuple[int, Lead | RejectedRow, bool]]:
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-        unknown = [h for h in header if h not in CSV_FIELDS]
-        if not header or unknown or not ({"email", "phone"} & set(header)):
+    def _csv_rows(self, data: bytes | str, tenant: Tenant) -> list[tuple[int, Lead | RejectedRow, bool]]:
+        try:
+            sheet = read_leads(data, MAX_CSV_ROWS)
+        except CsvFormatError as exc:
+            message = _text(f"enrollment.csv.{exc.code}", tenant, **exc.values)
             raise InvalidInputError(
-                "the CSV needs a header row with email and/or phone, and only these columns: "
-                + ", ".join(CSV_FIELDS),
-                [
-                    {
-                        "field": "csv",
-                        "message": f"unknown columns: {', '.join(unknown)}" if unknown else "bad header",
-                    }
-                ],
-            )
-        reader.fieldnames = header
-        rows: list[tuple[int, Lead | RejectedRow, bool]] = []
+                message, [{"field": "csv", "message": message, "type": exc.code}]
+            ) from exc
+        logger.info(
+            "csv read",
+            extra={"encoding": sheet.encoding, "delimiter": sheet.delimiter, "rows": len(sheet.rows)},
+        )
         seen: set[str] = set()
-        for row, record in enumerate(reader, start=1):
-            if row > MAX_CSV_ROWS:
-                raise InvalidInputError(
-                    f"at most {MAX_CSV_ROWS} rows per upload",
-                    [{"field": "csv", "message": f"more than {MAX_CSV_ROWS} rows"}],
-                )
-            rows.append(self._csv_row(row, record, seen, tenant))
-        if not rows:
-            raise InvalidInputError("the CSV has no rows", [{"field": "csv", "message": "no data rows"}])
-        return rows
+        return [(row.number, *self._csv_row(row, seen, tenant)) for row in sheet.rows]
 
-    def _csv_row(
-        self, row: int, record: dict[str | None, Any], seen: set[str], tenant: Tenant
-    ) -> tuple[int, Lead | RejectedRow, bool]:
-        values = {k: str(v or "").strip() for k, v in record.items() if k in CSV_FIELDS}
-        if None in record:  # more cells than the header has columns
-            return (
-                row,
-                _reject(row, RejectionCode.BAD_ROW, "more cells than columns", value=str(record[None])[:200]),
-                False,
+    def _csv_row(self, row: CsvRow, seen: set[str], tenant: Tenant) -> tuple[Lead | RejectedRow, bool]:
+        """The lead a CSV row names (found by e-mail or phone, else created), or why it cannot be enrolled."""
+        number, values = row.number, row.fields
+        if row.problem is not None:
+            reason = _text(
+                f"enrollment.row.{row.problem}", tenant, column=row.problem_column, max=MAX_CUSTOM_FIELD_VALUE
             )
+            return _reject(number, RejectionCode.BAD_ROW, reason, value=row.problem_value), False
         email = phone = None
         try:
-            email = normalize_email(values["email"]) if values.get("email") else None
+            email = normalize_email(values["email"]) if "email" in values else None
         except ContactFormatError:
-            return (
-                row,
-                _reject(row, RejectionCode.BAD_EMAIL, "not an e-mail address", value=values["email"]),
-                False,
-            )
+            reason = _text("enrollment.row.bad_email", tenant)
+            return _reject(number, RejectionCode.BAD_EMAIL, reason, value=values["email"]), False
         try:
-            phone = normalize_phone(values["phone"], tenant.default_country) if values.get("phone") else None
+            phone = normalize_phone(values["phone"], tenant.default_country) if "phone" in values else None
         except PhoneNumberError as exc:
-            # The library's reason (TOO_LONG...) and its sentence, so the user can fix the file.
-            return (
-                row,
-                _reject(row, RejectionCode.BAD_PHONE, f"{exc.reason}: {exc}"[:200], value=values["phone"]),
-                False,
-            )
+            # The library's reason (TOO_LONG...) first, then a sentence, so the user can fix the file.
+            reason = _phone_reason(exc, tenant)
+            return _reject(number, RejectionCode.BAD_PHONE, reason, value=values["phone"]), False
         if email is None and phone is None:
-            return row, _reject(row, RejectionCode.NO_CONTACT, "no e-mail and no phone"), False
+            return _reject(
+                number, RejectionCode.NO_CONTACT, _text("enrollment.row.no_contact", tenant)
+            ), False
         contacts = [c for c in (email, phone) if c]
         if any(c in seen for c in contacts):
-            return (
-                row,
-                _reject(
-                    row,
-                    RejectionCode.DUPLICATE,
-                    "the same contact appears earlier in the file",
-                    value=contacts[0],
-                ),
-                False,
-            )
+            reason = _text("enrollment.row.duplicate_in_file", tenant)
+            return _reject(number, RejectionCode.DUPLICATE, reason, value=contacts[0]), False
         seen.update(contacts)
         for field_name, value in (("email", email), ("phone", phone)):
             if value is not None and (lead_id := self.leads.find_by_contact(field_name, value)):
-                return row, self.leads.get(lead_id), False
+                return self.leads.get(lead_id), False
         try:
-            lead = LeadService(self.tenant_id, self._clock).create(
-                CreateLeadRequest(
-                    first_name=values.get("first_name") or None,
-                    last_name=values.get("last_name") or None,
-                    company=values.get("company") or None,
-                    email=email,
-                    phone=phone,
-                    source="csv",
-                )
+            request = CreateLeadRequest(
+                first_name=values.get("first_name"),
+                last_name=values.get("last_name"),
+                company=values.get("company"),
+                email=email,
+                phone=phone,
+                custom_fields=row.custom_fields,
+                source="csv",
             )
-        except (ValueError, ConflictError) as exc:
-            return row, _reject(row, RejectionCode.BAD_ROW, str(exc)[:200]), False
-        return row, lead, True
+        except ValidationError as exc:
+            fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+            reason = _text("enrollment.row.bad_value", tenant, fields=fields)
+            return _reject(number, RejectionCode.BAD_ROW, reason), False
+        try:
+            return LeadService(self.tenant_id, self._clock).create(request), True
+        except ConflictError:
+            return _reject(
+                number, RejectionCode.BAD_ROW, _text("enrollment.row.contact_taken", tenant)
+            ), False
 
     # --- prospects ------------------------------------------------------------------------
     def page(
@@ -287,14 +267,15 @@ class ProspectService:
         campaign = self.campaigns.get(campaign_id)
         after = None if cursor is None else decode_cursor(cursor)
         found = self.repository.page(campaign.id, limit, after)
-        items = [self._response(e) for e in found[:limit]]
+        names = self._lead_names(e.lead_id for e in found[:limit])
+        items = [self._response(e, names.get(e.lead_id)) for e in found[:limit]]
         next_cursor = encode_cursor(found[limit - 1].lead_id) if len(found) > limit else None
         return items, next_cursor
 
     def get(self, campaign_id: str, lead_id: str) -> ProspectResponse:
         """One prospect with every decision kept."""
         self.campaigns.get(campaign_id)
-        return self._response(self.repository.get(campaign_id, lead_id))
+        return self._named_response(self.repository.get(campaign_id, lead_id))
 
     def set_status(
         self, campaign_id: str, lead_id: str, status: EnrollmentStatus, by: str
@@ -305,7 +286,7 @@ class ProspectService:
         tenant = tenant_settings(self.tenant_id)
         now = self._clock()
         if status is e.status and not e.paused_until_return:
-            return self._response(e)
+            return self._named_response(e)
         # A user's pause or resume takes over an out-of-office pause: it no longer resumes by itself.
         if status is EnrollmentStatus.PAUSED:
             allowed: tuple[EnrollmentStatus, ...] = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED)
@@ -327,7 +308,7 @@ class ProspectService:
             "prospect status changed",
             extra={"campaign_id": campaign_id, "lead_id": lead_id, "status": status.value, "by": by},
         )
-        return self._response(self.repository.get(campaign_id, lead_id))
+        return self._named_response(self.repository.get(campaign_id, lead_id))
 
     def remove(self, campaign_id: str, lead_id: str, by: str) -> None:
         """Take a prospect out of its campaign for good (its history stays)."""
@@ -380,9 +361,16 @@ class ProspectService:
         self.campaigns.get(campaign_id)
         return self.repository.interactions(campaign_id, limit, cursor, lead_id)
 
-    def _response(self, e: Enrollment) -> ProspectResponse:
+    def _response(self, e: Enrollment, lead_name: str | None = None) -> ProspectResponse:
         scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
-        return prospect_response(e, len(scenario.steps))
+        return prospect_response(e, len(scenario.steps), lead_name)
+
+    def _named_response(self, e: Enrollment) -> ProspectResponse:
+        return self._response(e, self._lead_names([e.lead_id]).get(e.lead_id))
+
+    def _lead_names(self, lead_ids: Iterable[str]) -> dict[str, str]:
+        """The display names of the leads, read in one BatchGet (a deleted lead has none)."""
+        return {lead_id: lead.display_name for lead_id, lead in self.leads.get_many(lead_ids).items()}
 
 
 class RunningSequences:
@@ -464,6 +452,14 @@ def _reject(
     row: int, code: RejectionCode, reason: str, lead_id: str | None = None, value: str | None = None
 ) -> RejectedRow:
     return RejectedRow(row=row, lead_id=lead_id, value=value, code=code, reason=reason)
+
+
+def _phone_reason(error: PhoneNumberError, tenant: Tenant) -> str:
+    """Why a number was refused, in the tenant's language, led by the library's reason code."""
+    key = f"enrollment.phone.{error.reason.lower()}"
+    if key not in CATALOGUE:
+        key = "enrollment.phone.invalid_number"
+    return _text(key, tenant, code=error.reason, country=tenant.default_country)
 
 
 def _text(key: str, tenant: Tenant, **values: object) -> str:
