@@ -258,7 +258,11 @@ def test_auto_mode_sends_to_the_silent_lead_once_with_its_reason(tenant_id: str)
     # Then only the lead silent for 4 days gets the template, rendered for it
     assert (report.leads, report.fired, report.outcomes) == (3, 1, {"sent": 1})
     [sent] = _outbox(tenant_id)
-    assert sent.body == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    # (an automation's SMS is marketing: the opt-out mention ends it)
+    assert (
+        sent.body
+        == "Bonjour Camille, avez-vous pu regarder notre proposition ?\nRépondez STOP pour vous désinscrire"
+    )
     activities = ActivityRepository(tenant_id).page_for_lead(leads["silent"], None, 10)
     outbound = [a for a in activities if a.metadata.get("automation_id") == automation["id"]]
     assert len(outbound) == 1
@@ -346,7 +350,7 @@ def test_assisted_mode_drafts_and_the_approved_draft_is_sent_once(tenant_id: str
     [draft] = api.get("/approvals", query={"kind": "draft"}).body["items"]
     assert draft["lead_id"] == leads["silent"]
     assert draft["origin"]["automation_id"] == automation["id"]
-    assert draft["body"] == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    assert draft["body"].startswith("Bonjour Camille, avez-vous pu regarder notre proposition ?\n")
     assert "Brouillon prêt" in draft["reason"]
     [run] = _runs(api, automation["id"])
     assert run["decision"]["approval_id"] == draft["id"]

@@ -288,6 +288,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Étape {step} reportée : hors des horaires d'envoi, prochaine fenêtre {until}.",
         "en": "Step {step} deferred: outside the send window, next window {until}.",
     },
+    "prospection.quiet_sunday": {
+        "fr": (
+            "Étape {step} reportée : dimanche chez le destinataire, pas de message commercial. Envoi {until}."
+        ),
+        "en": "Step {step} deferred: Sunday where the recipient lives, no marketing texts. Sending {until}.",
+    },
+    "prospection.quiet_holiday": {
+        "fr": (
+            "Étape {step} reportée : jour férié chez le destinataire, pas de message commercial. "
+            "Envoi {until}."
+        ),
+        "en": (
+            "Step {step} deferred: public holiday where the recipient lives, no marketing texts. "
+            "Sending {until}."
+        ),
+    },
+    "prospection.quiet_hours": {
+        "fr": "Étape {step} reportée : hors {start}-{end} chez le destinataire. Envoi {until}.",
+        "en": "Step {step} deferred: outside {start}-{end} where the recipient lives. Sending {until}.",
+    },
     "prospection.daily_cap": {
         "fr": (
             "Étape {step} reportée : plafond de {cap} messages {channel} par jour atteint, reprise {until}."

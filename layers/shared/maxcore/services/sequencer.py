@@ -47,11 +47,14 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
     SentStep,
+    StepChannel,
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
+from maxcore.rules.contact import phone_country
 from maxcore.rules.email_threads import Thread, thread_for_step
+from maxcore.rules.marketing import Recipient, recipient, with_opt_out
 from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
@@ -256,8 +259,16 @@ class Sequencer:
             mode=self.tenant.mode,
             blacklisted=blacklisted,
             refusal=self._refusal(lead, step, now),
+            recipient=self._recipient(lead, campaign),
         )
         return StepContext(facts, campaign, scenario, step, lead)
+
+    def _recipient(self, lead: Lead | None, campaign: Campaign) -> Recipient | None:
+        """Whose clock and calendar a text message to ``lead`` keeps (its number's, else the campaign's)."""
+        if lead is None:
+            return None
+        country = None if lead.phone is None else phone_country(lead.phone)
+        return recipient(country, None, campaign.timezone, self.tenant.default_country)
 
     def apply_reply(self, lead_id: str) -> int:
         """AP15: what the lead's messages do to its running sequences, as soon as one comes in.
@@ -486,10 +497,16 @@ class Sequencer:
 
     # --- helpers ------------------------------------------------------------------------------
     def compose(self, context: StepContext, history: list[str]) -> Composed:
-        """The step's message for the lead; a same-thread e-mail takes the thread's ``Re:`` subject."""
+        """The step's message for the lead.
+
+        A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
+        the thread's ``Re:`` subject.
+        """
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
         composed = self.composer.compose(context.step, context.lead, history)
+        if context.step.channel is StepChannel.SMS:
+            return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value))
         thread = context.thread
         if thread is None or not thread.subject:
             return composed
