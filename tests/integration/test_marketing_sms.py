@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -120,6 +120,38 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     assert sent["body"].endswith("\n" + MENTION)
     last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
     assert (last["outcome"], last["code"]) == ("sent", "mode_auto")
+
+
+def test_a_lead_s_own_timezone_sets_the_quiet_hours(
+    tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a French number whose owner lives in La Réunion (UTC+4), and a bad zone refused
+    leads = ApiClient("functions/leads/", tenant)
+    refused = leads.post("/leads", {"first_name": "Léa", "phone": PHONE, "timezone": "Mars/Olympus"})
+    assert refused.status == 422, refused.body
+    lead = {"first_name": "Léa", "phone": PHONE, "timezone": "Indian/Reunion"}
+    lead_id = _created(leads, "/leads", lead)
+    assert leads.get(f"/leads/{lead_id}").body["timezone"] == "Indian/Reunion"
+    # And a one-SMS campaign open 07:00-21:00 Paris, the lead enrolled on Monday at 18:00 Paris
+    time_machine.move_to(MONDAY_0800_PARIS + timedelta(hours=10), tick=False)
+    prospection = ApiClient("functions/prospection/", tenant)
+    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
+    scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
+    campaign_id = _created(
+        prospection,
+        "/campaigns",
+        {"name": "Noël", "scenario_id": scenario_id, "send_window": EVERY_DAY, "timezone": "Europe/Paris"},
+    )
+    assert prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]}).status == 200
+
+    # When the hourly run comes (21:00 in Saint-Denis)
+    _hourly_run(tenant, due_shard(campaign_id, lead_id))
+    # Then the SMS waits for Tuesday 08:00 in Saint-Denis (04:00 UTC)
+    assert twilio.sent == []
+    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
+    assert (last["outcome"], last["code"]) == ("deferred", "quiet_hours")
+    assert datetime.fromisoformat(last["until"]) == datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
+    assert "hors 08:00-20:00 chez le destinataire" in last["reason"], last["reason"]
 
 
 def test_a_transactional_template_goes_without_a_mention_and_a_marketing_one_with_it(

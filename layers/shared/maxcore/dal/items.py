@@ -136,6 +136,7 @@ class LeadItem(BaseItem, discriminator="Lead"):
     phone = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     telegram_chat_id = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute(null=True)
     status = UnicodeAttribute()
     tags = ListAttribute[str](default=list)
     source = UnicodeAttribute()

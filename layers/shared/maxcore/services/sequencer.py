@@ -264,11 +264,11 @@ class Sequencer:
         return StepContext(facts, campaign, scenario, step, lead)
 
     def _recipient(self, lead: Lead | None, campaign: Campaign) -> Recipient | None:
-        """Whose clock and calendar a text message to ``lead`` keeps (its number's, else the campaign's)."""
+        """Whose clock and calendar a text to ``lead`` keeps: its own, its number's, the campaign's."""
         if lead is None:
             return None
         country = None if lead.phone is None else phone_country(lead.phone)
-        return recipient(country, None, campaign.timezone, self.tenant.default_country)
+        return recipient(country, lead.timezone, campaign.timezone, self.tenant.default_country)
 
     def apply_reply(self, lead_id: str) -> int:
         """AP15: what the lead's messages do to its running sequences, as soon as one comes in.
