@@ -88,15 +88,7 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     time_machine.move_to(SUNDAY_1100_PARIS, tick=False)
     prospection = ApiClient("functions/prospection/", tenant)
     lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
-    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
-    scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
-    campaign_id = _created(
-        prospection,
-        "/campaigns",
-        {"name": "Noël", "scenario_id": scenario_id, "send_window": EVERY_DAY, "timezone": "Europe/Paris"},
-    )
-    enrolled = prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]})
-    assert enrolled.status == 200, enrolled.body
+    campaign_id = _one_sms_campaign(prospection, lead_id)
     shard = due_shard(campaign_id, lead_id)
 
     # When the hourly run comes on Sunday
@@ -122,6 +114,45 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     assert (last["outcome"], last["code"]) == ("sent", "mode_auto")
 
 
+def _one_sms_campaign(prospection: ApiClient, lead_id: str) -> str:
+    """A campaign open every day 07:00-21:00 Paris, of one SMS step, with the lead enrolled; its id."""
+    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
+    scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
+    campaign_id = _created(
+        prospection,
+        "/campaigns",
+        {"name": "Noël", "scenario_id": scenario_id, "send_window": EVERY_DAY, "timezone": "Europe/Paris"},
+    )
+    enrolled = prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]})
+    assert enrolled.status == 200, enrolled.body
+    return campaign_id
+
+
+def test_a_tenant_narrows_the_marketing_hours_but_cannot_widen_them(
+    tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given an admin who tries 07:00-20:00, then sets 10:00-19:00
+    admin = ApiClient("functions/tenants/", tenant, role="admin", sub="admin-1")
+    wider = admin.patch("/tenant", {"marketing_hours": {"start": "07:00", "end": "20:00"}})
+    assert wider.status == 422, wider.body
+    narrower = admin.patch("/tenant", {"marketing_hours": {"start": "10:00", "end": "19:00"}})
+    assert narrower.status == 200, narrower.body
+    assert narrower.body["marketing_hours"] == {"start": "10:00", "end": "19:00"}
+    # And a French lead enrolled on Monday at 08:00 Paris
+    time_machine.move_to(MONDAY_0800_PARIS, tick=False)
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+    prospection = ApiClient("functions/prospection/", tenant)
+    campaign_id = _one_sms_campaign(prospection, lead_id)
+
+    # When the hourly run comes, Then the SMS waits for 10:00 in Paris
+    _hourly_run(tenant, due_shard(campaign_id, lead_id))
+    assert twilio.sent == []
+    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
+    assert (last["outcome"], last["code"]) == ("deferred", "quiet_hours")
+    assert datetime.fromisoformat(last["until"]) == MONDAY_0800_PARIS + timedelta(hours=2)
+    assert "hors 10:00-19:00 chez le destinataire" in last["reason"], last["reason"]
+
+
 def test_a_lead_s_own_timezone_sets_the_quiet_hours(
     tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
 ) -> None:
@@ -135,14 +166,7 @@ def test_a_lead_s_own_timezone_sets_the_quiet_hours(
     # And a one-SMS campaign open 07:00-21:00 Paris, the lead enrolled on Monday at 18:00 Paris
     time_machine.move_to(MONDAY_0800_PARIS + timedelta(hours=10), tick=False)
     prospection = ApiClient("functions/prospection/", tenant)
-    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
-    scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
-    campaign_id = _created(
-        prospection,
-        "/campaigns",
-        {"name": "Noël", "scenario_id": scenario_id, "send_window": EVERY_DAY, "timezone": "Europe/Paris"},
-    )
-    assert prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]}).status == 200
+    campaign_id = _one_sms_campaign(prospection, lead_id)
 
     # When the hourly run comes (21:00 in Saint-Denis)
     _hourly_run(tenant, due_shard(campaign_id, lead_id))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 import pytest
+from pydantic import ValidationError
 
 from maxcore.models.template import TemplateCategory
+from maxcore.models.tenant import MarketingHours
 from maxcore.rules.contact import phone_country
 from maxcore.rules.marketing import (
     LEGAL_END,
@@ -148,11 +150,10 @@ def test_a_holiday_of_another_country_is_not_quiet_in_france() -> None:
     assert quiet.code == "quiet_holiday"
 
 
-def test_a_tenant_narrows_the_hours_but_never_widens_them() -> None:
-    assert allowed_hours(time(9), time(18)) == (time(9), time(18))
-    assert allowed_hours(time(6), time(22)) == (LEGAL_START, LEGAL_END)
-    assert allowed_hours() == (LEGAL_START, LEGAL_END)
-    narrow = allowed_hours(time(10), time(12))
+def test_a_tenant_narrows_the_hours_and_the_quiet_time_follows() -> None:
+    assert allowed_hours() == (LEGAL_START, LEGAL_END) == (time(8), time(20))
+    narrow = allowed_hours(MarketingHours(start="10:00", end="12:00"))
+    assert narrow == (time(10), time(12))
     # 11:30 in Paris on a Tuesday is allowed, 12:30 waits for Wednesday 10:00
     assert quiet_time(PARIS, _utc("2026-12-08T10:30"), narrow) is None
     quiet = quiet_time(PARIS, _utc("2026-12-08T11:30"), narrow)
@@ -161,9 +162,15 @@ def test_a_tenant_narrows_the_hours_but_never_widens_them() -> None:
     assert quiet.until == _utc("2026-12-09T09:00")
 
 
+@pytest.mark.parametrize(("start", "end"), [("07:30", "20:00"), ("08:00", "20:30"), ("06:00", "22:00")])
+def test_a_tenant_never_widens_the_legal_hours(start: str, end: str) -> None:
+    with pytest.raises(ValidationError, match="can only narrow 08:00-20:00"):
+        MarketingHours(start=start, end=end)
+
+
 def test_hours_that_leave_nothing_are_refused() -> None:
-    with pytest.raises(ValueError, match="no allowed hours"):
-        allowed_hours(time(20), time(21))
+    with pytest.raises(ValidationError, match="must be before end"):
+        MarketingHours(start="12:00", end="12:00")
 
 
 # --- the recipient's clock ------------------------------------------------------------------------

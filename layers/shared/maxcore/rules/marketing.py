@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from maxcore.models.common import Channel
 from maxcore.models.template import TemplateCategory
+from maxcore.models.tenant import LEGAL_MARKETING_END, LEGAL_MARKETING_START, MarketingHours
 from maxcore.rules.replies import public_holidays
 from maxcore.rules.send_window import Window, day_bounds, is_open, local_day, next_open
 
@@ -36,7 +37,7 @@ TRANSACTIONAL_CATEGORIES = frozenset(
 QUIET_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
 """The channels whose marketing messages keep the quiet days and hours."""
 
-LEGAL_START, LEGAL_END = time(8), time(20)
+LEGAL_START, LEGAL_END = time.fromisoformat(LEGAL_MARKETING_START), time.fromisoformat(LEGAL_MARKETING_END)
 """The widest hours, on the recipient's clock, a marketing text message may arrive in."""
 
 _WORKING_WEEK = frozenset(range(6))
@@ -152,13 +153,14 @@ class QuietTime:
     """What the reason text names: the allowed hours."""
 
 
-def allowed_hours(start: time | None = None, end: time | None = None) -> tuple[time, time]:
-    """The tenant's hours narrowed to the legal 08:00-20:00 (a wider setting is cut back to it)."""
-    opening = max(start or LEGAL_START, LEGAL_START)
-    closing = min(end or LEGAL_END, LEGAL_END)
-    if opening >= closing:
-        raise ValueError(f"no allowed hours left between {opening} and {closing}")
-    return opening, closing
+def allowed_hours(hours: MarketingHours | None = None) -> tuple[time, time]:
+    """The tenant's marketing hours as times (the legal 08:00-20:00 without a setting).
+
+    :class:`MarketingHours` only ever holds hours within the legal ones: a tenant narrows them,
+    never widens them.
+    """
+    chosen = hours or MarketingHours()
+    return time.fromisoformat(chosen.start), time.fromisoformat(chosen.end)
 
 
 def quiet_time(

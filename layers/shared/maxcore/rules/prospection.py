@@ -17,7 +17,7 @@ as a reply comes in, the hourly run when a step comes due.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead, LeadStatus
@@ -31,7 +31,7 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode
 from maxcore.rules.channels import Refusal
-from maxcore.rules.marketing import QUIET_CHANNELS, Recipient, quiet_time
+from maxcore.rules.marketing import LEGAL_END, LEGAL_START, QUIET_CHANNELS, Recipient, quiet_time
 from maxcore.rules.replies import REASON_CODES
 from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
 from maxcore.texts import render
@@ -53,6 +53,8 @@ class StepFacts:
     """Why the step's channel cannot reach the lead (consent, address, suppression), if it cannot."""
     recipient: Recipient | None = None
     """The lead's clock and calendar, which an SMS or WhatsApp step's quiet time is read on."""
+    marketing_hours: tuple[time, time] = (LEGAL_START, LEGAL_END)
+    """The tenant's hours for marketing texts on that clock (``marketing.allowed_hours``)."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _quiet(step: ScenarioStep, facts: StepFacts) -> Verdict | None:
     """The deferral of a marketing SMS or WhatsApp step due in the recipient's quiet time, or None."""
     if step.channel.channel not in QUIET_CHANNELS or facts.recipient is None:
         return None
-    quiet = quiet_time(facts.recipient, facts.now)
+    quiet = quiet_time(facts.recipient, facts.now, facts.marketing_hours)
     if quiet is None:
         return None
     return Verdict(Outcome.DEFERRED, quiet.code, quiet.values, until=quiet.until)

@@ -54,7 +54,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.contact import phone_country
 from maxcore.rules.email_threads import Thread, thread_for_step
-from maxcore.rules.marketing import Recipient, recipient, with_opt_out
+from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
 from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
@@ -260,6 +260,7 @@ class Sequencer:
             blacklisted=blacklisted,
             refusal=self._refusal(lead, step, now),
             recipient=self._recipient(lead, campaign),
+            marketing_hours=allowed_hours(self.tenant.marketing_hours),
         )
         return StepContext(facts, campaign, scenario, step, lead)
 
