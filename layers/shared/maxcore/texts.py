@@ -588,6 +588,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le plafond quotidien de messages {channel} est atteint.",
         "en": "the daily cap of {channel} messages is reached.",
     },
+    "automation.detail.quiet_sunday": {
+        "fr": "c'est dimanche chez le destinataire, et le dimanche on ne lui écrit pas pour vendre.",
+        "en": "it is Sunday where the recipient lives, and marketing texts wait for Monday.",
+    },
+    "automation.detail.quiet_holiday": {
+        "fr": "c'est un jour férié chez le destinataire, et on ne lui écrit pas pour vendre.",
+        "en": "it is a public holiday where the recipient lives, and marketing texts wait.",
+    },
+    "automation.detail.quiet_hours": {
+        "fr": "il est hors {start}-{end} chez le destinataire.",
+        "en": "it is outside {start}-{end} where the recipient lives.",
+    },
     "automation.detail.provider_unavailable": {
         "fr": "le fournisseur {channel} ne répond pas.",
         "en": "the {channel} provider is not answering.",

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from maxcore.models.common import Channel
 from maxcore.models.template import TemplateCategory
 from maxcore.models.tenant import LEGAL_MARKETING_END, LEGAL_MARKETING_START, MarketingHours
+from maxcore.rules.contact import phone_country
 from maxcore.rules.replies import public_holidays
 from maxcore.rules.send_window import Window, day_bounds, is_open, local_day, next_open
 
@@ -116,14 +117,15 @@ class Recipient:
 
 
 def recipient(
-    phone_country: str | None, lead_timezone: str | None, campaign_timezone: str, tenant_country: str
+    phone: str | None, lead_timezone: str | None, campaign_timezone: str, tenant_country: str
 ) -> Recipient:
     """The recipient's zone and country.
 
     Parameters
     ----------
-    phone_country
-        The region of the lead's phone number (``RE`` for +262 692...), if it has one.
+    phone
+        The lead's E.164 number, if it has one: its country (``RE`` for +262 692...) gives the
+        holidays, and the zone unless the lead has its own.
     lead_timezone
         The lead's own IANA timezone, if set: it wins.
     campaign_timezone
@@ -136,7 +138,7 @@ def recipient(
     Recipient
         The first known zone among the lead's, the number's country's and the campaign's.
     """
-    country = phone_country or tenant_country
+    country = (None if phone is None else phone_country(phone)) or tenant_country
     zone = lead_timezone or COUNTRY_TIMEZONES.get(country) or campaign_timezone
     return Recipient(timezone=zone, country=country)
 

@@ -51,6 +51,14 @@ from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules.automation_triggers import Fire, evaluate, left_open_text, reason_text
+from maxcore.rules.marketing import (
+    QUIET_CHANNELS,
+    QuietTime,
+    allowed_hours,
+    is_marketing,
+    quiet_time,
+    recipient,
+)
 from maxcore.rules.send_window import (
     Window,
     describe,
@@ -368,6 +376,9 @@ class AutomationRunner:
         if blocked is not None:
             return self._finish(occurrence, claim.token, now, Outcome.SKIPPED, blocked)
         if self.tenant.mode is Mode.AUTO:
+            quiet = self._quiet(occurrence, now)
+            if quiet is not None:
+                return self._defer(occurrence, claim.token, now, quiet.code, quiet.until, quiet.values)
             return self.sending.send(send)
         return self._propose(occurrence, claim.token, now)
 
@@ -424,6 +435,15 @@ class AutomationRunner:
             return "blacklisted"
         refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
         return None if refusal is None else _detail(refusal.code)
+
+    def _quiet(self, occurrence: Occurrence, now: datetime) -> QuietTime | None:
+        """The recipient's quiet time, if a marketing SMS or WhatsApp would reach it now."""
+        armed, lead = occurrence.armed, occurrence.lead
+        if armed.channel not in QUIET_CHANNELS or not is_marketing(armed.template.category):
+            return None
+        tenant = self.tenant
+        who = recipient(lead.phone, lead.timezone, tenant.timezone, tenant.default_country)
+        return quiet_time(who, now, allowed_hours(tenant.marketing_hours))
 
     # --- advise and assisted: something for the user --------------------------------------------
     def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:
@@ -491,9 +511,17 @@ class AutomationRunner:
         return self._logged(occurrence, decision, done)
 
     def _defer(
-        self, occurrence: Occurrence, token: str, now: datetime, detail_code: str, until: datetime
+        self,
+        occurrence: Occurrence,
+        token: str,
+        now: datetime,
+        detail_code: str,
+        until: datetime,
+        values: Mapping[str, str | int] | None = None,
     ) -> Outcome | None:
-        decision = self._decision(occurrence, now, Outcome.DEFERRED, detail_code=detail_code, until=until)
+        decision = self._decision(
+            occurrence, now, Outcome.DEFERRED, detail_code=detail_code, values=values, until=until
+        )
         done = self.repository.defer_run(*occurrence.key, token, decision, until, now)
         return self._logged(occurrence, decision, done)
 

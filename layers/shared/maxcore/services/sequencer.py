@@ -52,7 +52,6 @@ from maxcore.models.prospection import (
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
-from maxcore.rules.contact import phone_country
 from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
 from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
@@ -268,8 +267,7 @@ class Sequencer:
         """Whose clock and calendar a text to ``lead`` keeps: its own, its number's, the campaign's."""
         if lead is None:
             return None
-        country = None if lead.phone is None else phone_country(lead.phone)
-        return recipient(country, lead.timezone, campaign.timezone, self.tenant.default_country)
+        return recipient(lead.phone, lead.timezone, campaign.timezone, self.tenant.default_country)
 
     def apply_reply(self, lead_id: str) -> int:
         """AP15: what the lead's messages do to its running sequences, as soon as one comes in.
