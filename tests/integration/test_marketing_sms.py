@@ -213,3 +213,25 @@ def test_a_transactional_template_goes_without_a_mention_and_a_marketing_one_wit
     assert preview.status == 200, preview.body
     assert preview.body["body"].endswith(MENTION)
     assert preview.body["sms"]["units"] == len("Une place s'est libérée cette semaine !\n" + MENTION)
+
+
+def test_the_channel_s_opt_out_number_is_named_in_the_mention(tenant: str, twilio: FakeTwilio) -> None:
+    # Given the SMS channel's STOP short number (WhatsApp has none)
+    messages = ApiClient("functions/messaging/", tenant)
+    whatsapp = messages.request("PUT", "/channels/whatsapp", json_body={"opt_out_number": "36180"})
+    assert whatsapp.status == 422, whatsapp.body
+    sms = messages.request("PUT", "/channels/sms", json_body={"opt_out_number": "36180"})
+    assert sms.status == 200, sms.body
+    assert sms.body["opt_out_number"] == "36180"
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+
+    # When a text is sent as a marketing template
+    templates = ApiClient("functions/templates/", tenant)
+    body = {"channel": "sms", "name": "Offre", "category": "follow_up", "body": "-20 % cette semaine."}
+    template_id = _created(templates, "/templates", body)
+    assert templates.post(f"/templates/{template_id}/activate").status == 200
+    sent = messages.post("/messages", {"lead_id": lead_id, "channel": "sms", "template_id": template_id})
+    assert sent.status == 201, sent.body
+
+    # Then it ends with "STOP au" the number
+    assert [s["body"] for s in twilio.sent] == ["-20 % cette semaine.\nSTOP au 36180"]

@@ -438,6 +438,7 @@ class ChannelSettingsItem(BaseItem, discriminator="ChannelSettings"):
     sender_name = UnicodeAttribute(null=True)
     inbound_address = UnicodeAttribute(null=True)
     bot_name = UnicodeAttribute(null=True)
+    opt_out_number = UnicodeAttribute(null=True)
     daily_cap = NumberAttribute(null=True)
     updated_at = IsoDateTimeAttribute()
     updated_by = UnicodeAttribute(null=True)

@@ -505,7 +505,8 @@ class Sequencer:
         assert context.lead is not None
         composed = self.composer.compose(context.step, context.lead, history)
         if context.step.channel is StepChannel.SMS:
-            return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value))
+            number = self.run.channels.settings()[Channel.SMS].opt_out_number
+            return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
         thread = context.thread
         if thread is None or not thread.subject:
             return composed

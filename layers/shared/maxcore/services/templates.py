@@ -13,6 +13,7 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.errors import ConflictError, InvalidInputError, UnsafeHtmlError
@@ -331,7 +332,8 @@ class TemplateService:
         sms = None
         if template.channel is Channel.SMS:
             if is_marketing(template.category):
-                body = with_opt_out(body, template.locale.value)
+                opt_out = ChannelRepository(self.tenant_id).get(Channel.SMS).opt_out_number
+                body = with_opt_out(body, template.locale.value, opt_out)
             sms = rules.sms_info(sms_rules.analyse(body))
         return RenderResponse(
             template_id=template_id,
