@@ -80,6 +80,18 @@ def _hourly_run(tenant_id: str, shard: int) -> None:
     assert result["batchItemFailures"] == []
 
 
+def _deferred_by_the_hourly_run(
+    tenant: str, twilio: FakeTwilio, campaign_id: str, lead_id: str
+) -> dict[str, Any]:
+    """Run the prospect's shard; check nothing left and the step was deferred; its last decision."""
+    _hourly_run(tenant, due_shard(campaign_id, lead_id))
+    assert twilio.sent == []
+    prospection = ApiClient("functions/prospection/", tenant)
+    last = dict(prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"])
+    assert last["outcome"] == "deferred", last
+    return last
+
+
 def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_stop_mention(
     tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
 ) -> None:
@@ -92,13 +104,11 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     shard = due_shard(campaign_id, lead_id)
 
     # When the hourly run comes on Sunday
-    _hourly_run(tenant, shard)
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
     # Then nothing is sent: the step waits for Monday 08:00 in Paris, saying why
-    assert twilio.sent == []
-    prospect = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body
-    last = prospect["last_decision"]
-    assert (last["outcome"], last["code"]) == ("deferred", "quiet_sunday")
+    assert last["code"] == "quiet_sunday"
     assert datetime.fromisoformat(last["until"]) == MONDAY_0800_PARIS
+    prospect = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body
     assert datetime.fromisoformat(prospect["next_action_at"]) == MONDAY_0800_PARIS
     assert "dimanche chez le destinataire" in last["reason"]
     assert "lundi 7 décembre 08:00" in last["reason"], last["reason"]
@@ -141,14 +151,11 @@ def test_a_tenant_narrows_the_marketing_hours_but_cannot_widen_them(
     # And a French lead enrolled on Monday at 08:00 Paris
     time_machine.move_to(MONDAY_0800_PARIS, tick=False)
     lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
-    prospection = ApiClient("functions/prospection/", tenant)
-    campaign_id = _one_sms_campaign(prospection, lead_id)
+    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
 
     # When the hourly run comes, Then the SMS waits for 10:00 in Paris
-    _hourly_run(tenant, due_shard(campaign_id, lead_id))
-    assert twilio.sent == []
-    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
-    assert (last["outcome"], last["code"]) == ("deferred", "quiet_hours")
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
+    assert last["code"] == "quiet_hours"
     assert datetime.fromisoformat(last["until"]) == MONDAY_0800_PARIS + timedelta(hours=2)
     assert "hors 10:00-19:00 chez le destinataire" in last["reason"], last["reason"]
 
@@ -165,15 +172,11 @@ def test_a_lead_s_own_timezone_sets_the_quiet_hours(
     assert leads.get(f"/leads/{lead_id}").body["timezone"] == "Indian/Reunion"
     # And a one-SMS campaign open 07:00-21:00 Paris, the lead enrolled on Monday at 18:00 Paris
     time_machine.move_to(MONDAY_0800_PARIS + timedelta(hours=10), tick=False)
-    prospection = ApiClient("functions/prospection/", tenant)
-    campaign_id = _one_sms_campaign(prospection, lead_id)
+    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
 
-    # When the hourly run comes (21:00 in Saint-Denis)
-    _hourly_run(tenant, due_shard(campaign_id, lead_id))
-    # Then the SMS waits for Tuesday 08:00 in Saint-Denis (04:00 UTC)
-    assert twilio.sent == []
-    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
-    assert (last["outcome"], last["code"]) == ("deferred", "quiet_hours")
+    # When the hourly run comes (21:00 in Saint-Denis), Then the SMS waits for Tuesday 08:00 there
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
+    assert last["code"] == "quiet_hours"
     assert datetime.fromisoformat(last["until"]) == datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
     assert "hors 08:00-20:00 chez le destinataire" in last["reason"], last["reason"]
 
