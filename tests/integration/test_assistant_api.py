@@ -461,7 +461,8 @@ def test_the_render_tool_previews_for_a_lead(
     response = rep.post("/assistant/chat", {"message": "Montre-moi le rendu"})
 
     assert response.status == 200, response.body
-    assert _tool_results(llm.requests[1])[0]["body"] == "Merci Léa !"
+    # (a custom SMS template is marketing: the preview shows the opt-out mention that goes with it)
+    assert _tool_results(llm.requests[1])[0]["body"] == "Merci Léa !\nRépondez STOP pour vous désinscrire"
 
 
 @pytest.mark.parametrize(

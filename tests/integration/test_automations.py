@@ -258,7 +258,11 @@ def test_auto_mode_sends_to_the_silent_lead_once_with_its_reason(tenant_id: str)
     # Then only the lead silent for 4 days gets the template, rendered for it
     assert (report.leads, report.fired, report.outcomes) == (3, 1, {"sent": 1})
     [sent] = _outbox(tenant_id)
-    assert sent.body == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    # (an automation's SMS is marketing: the opt-out mention ends it)
+    assert (
+        sent.body
+        == "Bonjour Camille, avez-vous pu regarder notre proposition ?\nRépondez STOP pour vous désinscrire"
+    )
     activities = ActivityRepository(tenant_id).page_for_lead(leads["silent"], None, 10)
     outbound = [a for a in activities if a.metadata.get("automation_id") == automation["id"]]
     assert len(outbound) == 1
@@ -335,6 +339,28 @@ def test_nothing_runs_outside_the_tenants_send_window(tenant_id: str) -> None:
     assert _run(tenant_id, SAT_1000_PARIS + timedelta(days=2)).outcomes == {"sent": 2}
 
 
+def test_a_marketing_sms_waits_for_the_tenant_s_marketing_hours(tenant_id: str) -> None:
+    # Given an auto tenant whose marketing texts go from 11:00 to 19:00, and a silence automation
+    _tenant(tenant_id, Mode.AUTO, marketing_hours={"start": "11:00", "end": "19:00"})
+    api = ApiClient(PROSPECTION, tenant_id)
+    automation = _automation(api, _template(tenant_id))
+    leads = _silent_leads(tenant_id)
+    # When the run goes on Tuesday at 10:00 Paris (inside the send window, before 11:00)
+    assert _run(tenant_id, TUE_1000_PARIS).outcomes == {"deferred": 1}
+    # Then nothing leaves, and the run says why and until when
+    assert _outbox(tenant_id) == []
+    [run] = _runs(api, automation["id"])
+    assert run["lead_id"] == leads["silent"]
+    assert run["decision"]["code"] == "quiet_hours"
+    assert "hors 11:00-19:00 chez le destinataire" in run["decision"]["reason"]
+    assert datetime.fromisoformat(run["decision"]["until"]) == TUE_1000_PARIS + timedelta(hours=1)
+    # When the next run goes after 11:00 (a deferred occurrence is claimed once its time has passed),
+    # Then the SMS leaves, with its STOP mention
+    assert _run(tenant_id, TUE_1000_PARIS + timedelta(hours=1, minutes=5)).outcomes == {"sent": 1}
+    [sent] = _outbox(tenant_id)
+    assert sent.body.endswith("\nRépondez STOP pour vous désinscrire")
+
+
 def test_assisted_mode_drafts_and_the_approved_draft_is_sent_once(tenant_id: str) -> None:
     _tenant(tenant_id, Mode.ASSISTED)
     api = ApiClient(PROSPECTION, tenant_id)
@@ -346,7 +372,7 @@ def test_assisted_mode_drafts_and_the_approved_draft_is_sent_once(tenant_id: str
     [draft] = api.get("/approvals", query={"kind": "draft"}).body["items"]
     assert draft["lead_id"] == leads["silent"]
     assert draft["origin"]["automation_id"] == automation["id"]
-    assert draft["body"] == "Bonjour Camille, avez-vous pu regarder notre proposition ?"
+    assert draft["body"].startswith("Bonjour Camille, avez-vous pu regarder notre proposition ?\n")
     assert "Brouillon prêt" in draft["reason"]
     [run] = _runs(api, automation["id"])
     assert run["decision"]["approval_id"] == draft["id"]

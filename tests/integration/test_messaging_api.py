@@ -672,7 +672,8 @@ def test_a_template_is_rendered_with_the_lead_and_the_tenant(
     sent = _sent(api, lead_id=lead_id, template_id=template_id)
 
     assert sent["channel"] == "sms"
-    expected = f"Bonjour Sophie Martin, ici {TENANT_NAME}."
+    # (a custom SMS template is marketing: the opt-out mention ends it)
+    expected = f"Bonjour Sophie Martin, ici {TENANT_NAME}.\nRépondez STOP pour vous désinscrire"
     assert sent["activity"]["preview"] == expected
     assert sent["activity"]["metadata"]["template_id"] == template_id
     assert sent["activity"]["metadata"]["template_version"] == 1
@@ -695,7 +696,7 @@ def test_a_template_with_a_custom_variable_needs_its_value(
     assert _outbox(api) == []
 
     sent = _sent(api, lead_id=lead_id, template_id=template_id, variables={"appointmentDate": "12 mars"})
-    assert sent["activity"]["preview"] == "Bonjour Sophie, rendez-vous le 12 mars."
+    assert sent["activity"]["preview"].startswith("Bonjour Sophie, rendez-vous le 12 mars.\n")
 
 
 def test_a_draft_template_cannot_be_sent(api: ApiClient, leads: ApiClient, templates: ApiClient) -> None:

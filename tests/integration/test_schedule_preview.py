@@ -191,6 +191,30 @@ def test_a_step_due_friday_evening_shows_deferred_on_friday_and_sent_on_monday_a
     assert _preview(tenant_id, FRI_1750_PARIS, SATURDAY).items == []
 
 
+def test_a_marketing_sms_due_on_sunday_shows_deferred_to_monday_8_like_the_scheduler(
+    api: ApiClient, leads: ApiClient, tenant_id: str
+) -> None:
+    # Given a campaign open every day 07:00-21:00 Paris and a French lead enrolled on Saturday at 21:00
+    every_day = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "07:00", "end": "21:00"}
+    campaign_id = _campaign(api, send_window=every_day)
+    lead_id = _lead(leads)
+    saturday_evening = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
+    _enroll(tenant_id, campaign_id, saturday_evening, lead_id)
+
+    # When Sunday is previewed, Then its 07:00 run defers the SMS to Monday 08:00, naming Sunday
+    [item] = _preview(tenant_id, saturday_evening, SATURDAY + timedelta(days=1)).items
+    assert (item.outcome.value, item.code, item.local_time) == (
+        "deferred",
+        "quiet_sunday",
+        "2026-11-22T07:00:00+01:00",
+    )
+    assert item.until == MON_0900_PARIS - timedelta(hours=1)
+    assert "dimanche chez le destinataire" in item.reason
+    # And Monday shows it sent at 08:00
+    [item] = _preview(tenant_id, saturday_evening, MONDAY).items
+    assert (item.outcome.value, item.local_time) == ("sent", "2026-11-23T08:00:00+01:00")
+
+
 # --- what would be blocked, and why ---------------------------------------------------------------------
 def test_blacklisted_and_opted_out_prospects_show_what_stops_them(
     api: ApiClient, leads: ApiClient, tenant_id: str

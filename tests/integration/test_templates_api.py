@@ -540,7 +540,11 @@ def test_render_with_explicit_values_uses_fallbacks_and_says_what_is_missing(api
     response = api.post(f"/templates/{template['id']}/render", {"variables": {"when": "lundi"}})
     assert response.status == 200, response.body
     rendered = response.body
-    assert rendered["body"] == "Bonjour Madame, le lundi chez Institut Belle Peau"
+    # (a custom SMS is marketing: the opt-out mention ends it)
+    assert (
+        rendered["body"]
+        == "Bonjour Madame, le lundi chez Institut Belle Peau\nRépondez STOP pour vous désinscrire"
+    )
     assert (rendered["fallbacks"], rendered["missing"], rendered["complete"]) == (["firstName"], [], True)
     assert (rendered["subject"], rendered["html"]) == (None, None)
     assert rendered["sms"]["segments"] == 1
@@ -548,7 +552,7 @@ def test_render_with_explicit_values_uses_fallbacks_and_says_what_is_missing(api
     mine = api.post(
         f"/templates/{template['id']}/render", {"variables": {"when": "mardi", "companyName": "Bella"}}
     )
-    assert mine.body["body"] == "Bonjour Madame, le mardi chez Bella"
+    assert mine.body["body"].startswith("Bonjour Madame, le mardi chez Bella\n")
 
 
 def test_a_value_that_makes_the_html_unsafe_is_422(api: ApiClient) -> None:

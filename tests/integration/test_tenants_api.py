@@ -55,6 +55,7 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
     assert body["default_country"] == "FR"
     assert body["alert_thresholds"]["no_reply_days"] == 3
     assert body["send_window"] == {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
+    assert body["marketing_hours"] == {"start": "08:00", "end": "20:00"}
     assert body["auto_mode_confirmed_at"] is None
     assert body["version"] == 1
     assert set(body) == {
@@ -66,6 +67,7 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
         "timezone",
         "default_country",
         "alert_thresholds",
+        "marketing_hours",
         "send_window",
         "auto_mode_confirmed_at",
         "auto_mode_confirmed_by",

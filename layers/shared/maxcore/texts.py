@@ -405,6 +405,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Étape {step} reportée : hors des horaires d'envoi, prochaine fenêtre {until}.",
         "en": "Step {step} deferred: outside the send window, next window {until}.",
     },
+    "prospection.quiet_sunday": {
+        "fr": (
+            "Étape {step} reportée : dimanche chez le destinataire, pas de message commercial. Envoi {until}."
+        ),
+        "en": "Step {step} deferred: Sunday where the recipient lives, no marketing texts. Sending {until}.",
+    },
+    "prospection.quiet_holiday": {
+        "fr": (
+            "Étape {step} reportée : jour férié chez le destinataire, pas de message commercial. "
+            "Envoi {until}."
+        ),
+        "en": (
+            "Step {step} deferred: public holiday where the recipient lives, no marketing texts. "
+            "Sending {until}."
+        ),
+    },
+    "prospection.quiet_hours": {
+        "fr": "Étape {step} reportée : hors {start}-{end} chez le destinataire. Envoi {until}.",
+        "en": "Step {step} deferred: outside {start}-{end} where the recipient lives. Sending {until}.",
+    },
     "prospection.daily_cap": {
         "fr": (
             "Étape {step} reportée : plafond de {cap} messages {channel} par jour atteint, reprise {until}."
@@ -688,6 +708,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "automation.detail.daily_cap": {
         "fr": "le plafond quotidien de messages {channel} est atteint.",
         "en": "the daily cap of {channel} messages is reached.",
+    },
+    "automation.detail.quiet_sunday": {
+        "fr": "c'est dimanche chez le destinataire, et le dimanche on ne lui écrit pas pour vendre.",
+        "en": "it is Sunday where the recipient lives, and marketing texts wait for Monday.",
+    },
+    "automation.detail.quiet_holiday": {
+        "fr": "c'est un jour férié chez le destinataire, et on ne lui écrit pas pour vendre.",
+        "en": "it is a public holiday where the recipient lives, and marketing texts wait.",
+    },
+    "automation.detail.quiet_hours": {
+        "fr": "il est hors {start}-{end} chez le destinataire.",
+        "en": "it is outside {start}-{end} where the recipient lives.",
     },
     "automation.detail.provider_unavailable": {
         "fr": "le fournisseur {channel} ne répond pas.",

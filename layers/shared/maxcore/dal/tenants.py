@@ -46,6 +46,7 @@ class TenantProfileRepository(TenantRepository):
             default_country=tenant.default_country,
             alert_thresholds=tenant.alert_thresholds.model_dump(),
             send_window=tenant.send_window.model_dump(),
+            marketing_hours=tenant.marketing_hours.model_dump(),
             auto_mode_confirmed_at=tenant.auto_mode_confirmed_at,
             auto_mode_confirmed_by=tenant.auto_mode_confirmed_by,
             created_at=tenant.created_at,
@@ -103,6 +104,7 @@ def _settings_actions(tenant: Tenant) -> list[Action]:
         TenantItem.default_country.set(tenant.default_country),
         TenantItem.alert_thresholds.set(tenant.alert_thresholds.model_dump()),
         TenantItem.send_window.set(tenant.send_window.model_dump()),
+        TenantItem.marketing_hours.set(tenant.marketing_hours.model_dump()),
         TenantItem.updated_at.set(tenant.updated_at),
     ]
     # The auto-mode confirmation is written once and never cleared.
@@ -125,6 +127,8 @@ def _to_tenant(item: TenantItem) -> Tenant:
             "default_country": item.default_country,
             "alert_thresholds": plain(item.alert_thresholds),
             "send_window": plain(item.send_window),
+            # Profiles saved before marketing hours existed have the legal default.
+            "marketing_hours": plain(item.marketing_hours) if item.marketing_hours else {},
             "auto_mode_confirmed_at": item.auto_mode_confirmed_at,
             "auto_mode_confirmed_by": item.auto_mode_confirmed_by,
             "created_at": item.created_at,

@@ -23,11 +23,19 @@ class ChannelSettings(LazyModel):
     inbound_address: str | None = None
     """E-mail: where replies are received (every e-mail's Reply-To); the sender's address when unset."""
     bot_name: str | None = None
+    opt_out_number: str | None = None
+    """SMS: the short number recipients text STOP to, named in the opt-out mention of marketing SMS."""
     daily_cap: int | None = None
     updated_at: datetime | None = None
     updated_by: str | None = None
     version: int | None = None
     """``None`` while the channel runs on defaults (never saved)."""
+
+
+OPT_OUT_NUMBER_DESCRIPTION = (
+    "SMS only: the five-digit short number recipients text STOP to; marketing SMS then end with "
+    '"STOP au <number>" instead of "Répondez STOP pour vous désinscrire".'
+)
 
 
 class UpdateChannelRequest(StrictModel):
@@ -55,6 +63,9 @@ class UpdateChannelRequest(StrictModel):
     )
     bot_name: BotName | None = Field(
         default=None, description="Telegram only: the bot's username (ends in `bot`)."
+    )
+    opt_out_number: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = Field(
+        default=None, description=OPT_OUT_NUMBER_DESCRIPTION, examples=["36180"]
     )
     daily_cap: int | None = Field(default=None, ge=1, le=100_000, description="Messages per day, all users.")
     credentials: dict[str, Secret] | None = Field(
@@ -84,6 +95,7 @@ class ChannelResponse(LazyModel):
         description="E-mail: the Reply-To of every e-mail; `null`: replies go to the sender's address."
     )
     bot_name: str | None
+    opt_out_number: str | None = Field(description=OPT_OUT_NUMBER_DESCRIPTION)
     daily_cap: int | None
     provider: str = Field(description="`twilio`, `resend` or `telegram`.")
     credentials: dict[str, bool] = Field(description="Each credential the provider needs: set or not.")

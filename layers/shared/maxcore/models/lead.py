@@ -29,6 +29,7 @@ from maxcore.models.common import (
 )
 from maxcore.models.contact import ContactFormatError, normalize_email
 from maxcore.models.intent import ReplyKind
+from maxcore.models.tenant import Timezone
 
 
 class LeadStatus(StrEnum):
@@ -156,6 +157,8 @@ class Lead(LazyModel):
     phone: str | None = None
     email: str | None = None
     telegram_chat_id: str | None = None
+    timezone: str | None = None
+    """The lead's own IANA timezone, when known: marketing texts keep its quiet hours."""
     status: LeadStatus = LeadStatus.NEW
     tags: list[str] = Field(default_factory=list)
     source: str = "manual"
@@ -182,6 +185,9 @@ def _clean_tags(tags: list[str]) -> list[str]:
     return list(seen)
 
 
+TIMEZONE_DESCRIPTION = "The lead's own IANA zone, when known: marketing texts keep its quiet hours."
+
+
 class CreateLeadRequest(StrictModel):
     """A new lead. At least a name, a company or a way to reach it."""
 
@@ -197,6 +203,7 @@ class CreateLeadRequest(StrictModel):
     phone: Phone | None = Field(default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES)
     email: Email | None = Field(default=None, description="Stored lower-cased.")
     telegram_chat_id: TelegramChatId | None = None
+    timezone: Timezone | None = Field(default=None, description=TIMEZONE_DESCRIPTION)
     status: LeadStatus = LeadStatus.NEW
     tags: list[Tag] = Field(default_factory=list, max_length=20)
     source: Source = "manual"
@@ -237,6 +244,7 @@ class UpdateLeadRequest(StrictModel):
     phone: Phone | None = Field(default=None, description=PHONE_DESCRIPTION, examples=PHONE_EXAMPLES)
     email: Email | None = None
     telegram_chat_id: TelegramChatId | None = None
+    timezone: Timezone | None = Field(default=None, description=TIMEZONE_DESCRIPTION)
     status: LeadStatus | None = None
     tags: list[Tag] | None = Field(default=None, max_length=20)
     source: Source | None = None
@@ -278,6 +286,7 @@ class LeadResponse(LazyModel):
     phone: str | None = Field(description="E.164, e.g. +33612345678.")
     email: str | None
     telegram_chat_id: str | None
+    timezone: str | None = Field(description="IANA name, when the lead's own zone is known.")
     status: LeadStatus
     tags: list[str]
     source: str

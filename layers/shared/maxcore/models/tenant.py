@@ -173,6 +173,31 @@ class SendWindow(LazyModel):
         return self
 
 
+LEGAL_MARKETING_START, LEGAL_MARKETING_END = "08:00", "20:00"
+"""The widest hours a marketing SMS or WhatsApp may reach a recipient in, on the recipient's clock."""
+
+
+class MarketingHours(LazyModel):
+    """The hours, on the recipient's clock, marketing SMS and WhatsApp may arrive in (08:00-20:00 at most)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    start: ClockTime = LEGAL_MARKETING_START
+    end: ClockTime = LEGAL_MARKETING_END
+
+    @model_validator(mode="after")
+    def _within_the_legal_hours(self) -> Self:
+        # "HH:MM" strings of the same width compare as times.
+        if self.start < LEGAL_MARKETING_START or self.end > LEGAL_MARKETING_END:
+            raise ValueError(
+                f"marketing hours can only narrow {LEGAL_MARKETING_START}-{LEGAL_MARKETING_END}, "
+                f"got {self.start}-{self.end}"
+            )
+        if self.start >= self.end:
+            raise ValueError(f"start ({self.start}) must be before end ({self.end})")
+        return self
+
+
 class Tenant(LazyModel):
     """A tenant as the domain sees it."""
 
@@ -185,6 +210,7 @@ class Tenant(LazyModel):
     default_country: str = DEFAULT_COUNTRY
     alert_thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
+    marketing_hours: MarketingHours = Field(default_factory=MarketingHours)
     auto_mode_confirmed_at: datetime | None = None
     auto_mode_confirmed_by: str | None = None
     created_at: datetime
@@ -249,7 +275,22 @@ class SendWindowChange(SendWindow):
     end: ClockTime
 
 
-_NOT_NULLABLE = ("name", "mode", "locale", "timezone", "default_country", "alert_thresholds", "send_window")
+_NOT_NULLABLE = (
+    "name",
+    "mode",
+    "locale",
+    "timezone",
+    "default_country",
+    "alert_thresholds",
+    "send_window",
+    "marketing_hours",
+)
+
+
+MARKETING_HOURS_DESCRIPTION = (
+    "When marketing SMS and WhatsApp may reach a recipient, on the recipient's clock, Monday to "
+    "Saturday except public holidays: 08:00-20:00 at most, narrower if the tenant wishes."
+)
 
 
 class UpdateTenantRequest(StrictModel):
@@ -273,6 +314,7 @@ class UpdateTenantRequest(StrictModel):
     default_country: Country | None = Field(default=None, description=COUNTRY_DESCRIPTION, examples=["BE"])
     alert_thresholds: AlertThresholdsChange | None = None
     send_window: SendWindowChange | None = None
+    marketing_hours: MarketingHours | None = Field(default=None, description=MARKETING_HOURS_DESCRIPTION)
     confirm_auto_mode: bool = Field(
         default=False,
         description='Required with "mode": "auto" the first time the tenant switches to auto mode.',
@@ -325,6 +367,7 @@ class TenantResponse(LazyModel):
     default_country: str = Field(description=COUNTRY_DESCRIPTION, examples=["FR"])
     alert_thresholds: AlertThresholds
     send_window: SendWindow
+    marketing_hours: MarketingHours = Field(description=MARKETING_HOURS_DESCRIPTION)
     auto_mode_confirmed_at: datetime | None = Field(
         description="When a user first confirmed auto mode; null until then."
     )

@@ -186,6 +186,17 @@ def _region_of(number: PhoneNumber) -> str:
     return f"{region} +{code}" if region != phonenumbers.UNKNOWN_REGION else f"+{code}"
 
 
+def phone_country(e164: str) -> str | None:
+    """The country of a stored number (``RE`` for +262 692...), or ``None`` if no single one has it."""
+    import phonenumbers
+
+    try:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse(e164, None))
+    except phonenumbers.NumberParseException:
+        return None
+    return None if region in (None, phonenumbers.UNKNOWN_REGION, "001") else str(region)
+
+
 def national_digits(e164: str) -> str | None:
     """The digits of ``e164`` as its own country dials it (``0612345678``), or ``None`` if unreadable."""
     import phonenumbers

@@ -4,9 +4,10 @@ The scheduler gathers the facts (the lead, the campaign, the blacklist, the tena
 channel's availability) and :func:`decide_step` says what to do and why, in this order:
 stop (the lead is gone, blacklisted, replied, declined, opted out by a reply, converted or lost; the
 campaign is completed), hold (the campaign is paused), complete (no step left), pause (the lead is
-away: out of office until a day still to come), defer (outside the send window), a task (manual
-step), skip (the channel cannot reach the lead), then what the tenant's mode allows: a
-recommendation (advise), a draft (assisted) or a send (auto).
+away: out of office until a day still to come), defer (outside the send window, or an SMS or
+WhatsApp step in the recipient's quiet days and hours), a task (manual step), skip (the channel
+cannot reach the lead), then what the tenant's mode allows: a recommendation (advise), a draft
+(assisted) or a send (auto).
 
 What a reply does is read from the lead's summary, as :mod:`maxcore.rules.replies` wrote it when the
 reply was recorded (:func:`reply_stop`, :func:`away`); the worker applies the same two rules as soon
@@ -16,7 +17,7 @@ as a reply comes in, the hourly run when a step comes due.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 
 from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import Lead, LeadStatus
@@ -31,6 +32,7 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode
 from maxcore.rules.channels import Refusal
+from maxcore.rules.marketing import LEGAL_END, LEGAL_START, QUIET_CHANNELS, Recipient, quiet_time
 from maxcore.rules.replies import REASON_CODES
 from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
 from maxcore.texts import render
@@ -73,6 +75,10 @@ class StepFacts:
     blacklisted: bool = False
     refusal: Refusal | None = None
     """Why the step's channel cannot reach the lead (consent, address, suppression), if it cannot."""
+    recipient: Recipient | None = None
+    """The lead's clock and calendar, which an SMS or WhatsApp step's quiet time is read on."""
+    marketing_hours: tuple[time, time] = (LEGAL_START, LEGAL_END)
+    """The tenant's hours for marketing texts on that clock (``marketing.allowed_hours``)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +172,9 @@ def decide_step(facts: StepFacts) -> Verdict:
     if not is_open(facts.window, facts.now):
         until = next_open(facts.window, facts.now)
         return Verdict(Outcome.DEFERRED, "outside_window", until=until)
+    quiet = _quiet(step, facts)
+    if quiet is not None:
+        return quiet
     if step.channel.is_manual:
         return Verdict(Outcome.TASK_CREATED, f"manual_{step.channel.value}")
     if facts.refusal is not None:
@@ -175,6 +184,16 @@ def decide_step(facts: StepFacts) -> Verdict:
     if facts.mode is Mode.ASSISTED:
         return Verdict(Outcome.DRAFTED, "mode_assisted")
     return Verdict(Outcome.SENT, "mode_auto")
+
+
+def _quiet(step: ScenarioStep, facts: StepFacts) -> Verdict | None:
+    """The deferral of a marketing SMS or WhatsApp step due in the recipient's quiet time, or None."""
+    if step.channel.channel not in QUIET_CHANNELS or facts.recipient is None:
+        return None
+    quiet = quiet_time(facts.recipient, facts.now, facts.marketing_hours)
+    if quiet is None:
+        return None
+    return Verdict(Outcome.DEFERRED, quiet.code, quiet.values, until=quiet.until)
 
 
 def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource:

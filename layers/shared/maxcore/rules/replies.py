@@ -39,6 +39,8 @@ from maxcore.models.lead import LeadStatus
 from maxcore.rules.keywords import Keyword, is_instruction
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from maxcore.rules.intent import Classification
 
 _MESSAGING = frozenset(channel.value for channel in Channel)
@@ -234,12 +236,21 @@ def next_working_day(day: date, country: str) -> date:
     Weekends and the country's public holidays (the ``holidays`` package, imported here: it loads
     its calendars on first use) are not working days; a country it does not know has weekends only.
     """
-    import holidays
-
-    try:
-        public = holidays.country_holidays(country, years=range(day.year, day.year + 2))
-    except NotImplementedError:
-        public = holidays.HolidayBase()
+    public = public_holidays(country, day.year)
     while day.weekday() >= 5 or day in public:
         day += timedelta(days=1)
     return day
+
+
+def public_holidays(country: str, year: int) -> Mapping[date, str]:
+    """The public holidays of ``country`` in ``year`` and the year after, by date, with their names.
+
+    The ``holidays`` package is imported here: it loads its calendars on first use. A country it
+    does not know has none.
+    """
+    import holidays
+
+    try:
+        return holidays.country_holidays(country, years=range(year, year + 2))
+    except NotImplementedError:
+        return holidays.HolidayBase()

@@ -52,6 +52,14 @@ from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules.automation_triggers import Fire, evaluate, left_open_text, reason_text
+from maxcore.rules.marketing import (
+    QUIET_CHANNELS,
+    QuietTime,
+    allowed_hours,
+    is_marketing,
+    quiet_time,
+    recipient,
+)
 from maxcore.rules.send_window import (
     Window,
     describe,
@@ -378,6 +386,9 @@ class AutomationRunner:
                 occurrence, claim.token, now, "in_sequence", next_hourly_run(now), {"campaign": campaign.name}
             )
         if self.tenant.mode is Mode.AUTO:
+            quiet = self._quiet(occurrence, now)
+            if quiet is not None:
+                return self._defer(occurrence, claim.token, now, quiet.code, quiet.until, quiet.values)
             return self.sending.send(send)
         return self._propose(occurrence, claim.token, now)
 
@@ -443,6 +454,15 @@ class AutomationRunner:
         if not occurrence.armed.automation.skip_leads_in_sequence:
             return None
         return self.sequences.of(occurrence.lead.id)
+
+    def _quiet(self, occurrence: Occurrence, now: datetime) -> QuietTime | None:
+        """The recipient's quiet time, if a marketing SMS or WhatsApp would reach it now."""
+        armed, lead = occurrence.armed, occurrence.lead
+        if armed.channel not in QUIET_CHANNELS or not is_marketing(armed.template.category):
+            return None
+        tenant = self.tenant
+        who = recipient(lead.phone, lead.timezone, tenant.timezone, tenant.default_country)
+        return quiet_time(who, now, allowed_hours(tenant.marketing_hours))
 
     # --- advise and assisted: something for the user --------------------------------------------
     def _propose(self, occurrence: Occurrence, token: str, now: datetime) -> Outcome | None:

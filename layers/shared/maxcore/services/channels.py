@@ -94,6 +94,10 @@ class ChannelService:
             except ValueError as exc:
                 field = [{"field": "inbound_address", "message": str(exc)}]
                 raise InvalidInputError(str(exc), field) from exc
+        if changes.get("opt_out_number") is not None and channel is not Channel.SMS:
+            raise InvalidInputError(
+                "opt_out_number is for SMS only", [{"field": "opt_out_number", "message": "SMS only"}]
+            )
         if changes.get("bot_name") is not None and channel is not Channel.TELEGRAM:
             raise InvalidInputError(
                 "bot_name is for Telegram only", [{"field": "bot_name", "message": "Telegram only"}]
@@ -177,6 +181,7 @@ class ChannelService:
             sender_name=settings.sender_name,
             inbound_address=settings.inbound_address,
             bot_name=settings.bot_name,
+            opt_out_number=settings.opt_out_number,
             daily_cap=settings.daily_cap,
             provider=provider,
             credentials={name: value is not None for name, value in found.items()},

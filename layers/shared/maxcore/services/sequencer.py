@@ -47,11 +47,13 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
     SentStep,
+    StepChannel,
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.email_threads import Thread, thread_for_step
+from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
 from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
@@ -256,8 +258,16 @@ class Sequencer:
             mode=self.tenant.mode,
             blacklisted=blacklisted,
             refusal=self._refusal(lead, step, now),
+            recipient=self._recipient(lead, campaign),
+            marketing_hours=allowed_hours(self.tenant.marketing_hours),
         )
         return StepContext(facts, campaign, scenario, step, lead)
+
+    def _recipient(self, lead: Lead | None, campaign: Campaign) -> Recipient | None:
+        """Whose clock and calendar a text to ``lead`` keeps: its own, its number's, the campaign's."""
+        if lead is None:
+            return None
+        return recipient(lead.phone, lead.timezone, campaign.timezone, self.tenant.default_country)
 
     def apply_reply(self, lead_id: str) -> int:
         """AP15: what the lead's messages do to its running sequences, as soon as one comes in.
@@ -486,10 +496,17 @@ class Sequencer:
 
     # --- helpers ------------------------------------------------------------------------------
     def compose(self, context: StepContext, history: list[str]) -> Composed:
-        """The step's message for the lead; a same-thread e-mail takes the thread's ``Re:`` subject."""
+        """The step's message for the lead.
+
+        A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
+        the thread's ``Re:`` subject.
+        """
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
         composed = self.composer.compose(context.step, context.lead, history)
+        if context.step.channel is StepChannel.SMS:
+            number = self.run.channels.settings()[Channel.SMS].opt_out_number
+            return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
         thread = context.thread
         if thread is None or not thread.subject:
             return composed

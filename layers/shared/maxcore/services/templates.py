@@ -13,6 +13,7 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.errors import ConflictError, InvalidInputError, UnsafeHtmlError
@@ -41,6 +42,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import html as html_rules
 from maxcore.rules import sms as sms_rules
 from maxcore.rules import templates as rules
+from maxcore.rules.marketing import is_marketing, with_opt_out
 from maxcore.services.tenants import tenant_settings
 
 __all__ = [
@@ -302,7 +304,11 @@ class TemplateService:
 
     # --- rendering ----------------------------------------------------------------------------
     def render(self, template_id: str, request: RenderRequest) -> RenderResponse:
-        """Fill a template for a lead and/or explicit values; say what fell back or is missing."""
+        """Fill a template for a lead and/or explicit values; say what fell back or is missing.
+
+        A marketing SMS (any category but the transactional ones) ends with the opt-out mention in
+        the template's language, counted in the segments shown.
+        """
         template = self.repository.get(template_id)
         number = request.version or template.version
         if number == template.version:
@@ -322,13 +328,19 @@ class TemplateService:
                     f"a variable's value makes the HTML unsafe: {html_rules.describe(unsafe)}",
                     {"problems": [{"kind": p.kind, "detail": p.detail, "line": p.line} for p in unsafe]},
                 )
-        sms = rules.sms_info(sms_rules.analyse(rendered.body)) if template.channel is Channel.SMS else None
+        body = rendered.body
+        sms = None
+        if template.channel is Channel.SMS:
+            if is_marketing(template.category):
+                opt_out = ChannelRepository(self.tenant_id).get(Channel.SMS).opt_out_number
+                body = with_opt_out(body, template.locale.value, opt_out)
+            sms = rules.sms_info(sms_rules.analyse(body))
         return RenderResponse(
             template_id=template_id,
             version=number,
             channel=template.channel,
             subject=rendered.subject,
-            body=rendered.body,
+            body=body,
             html=rendered.html,
             fallbacks=rendered.fallbacks,
             missing=rendered.missing,

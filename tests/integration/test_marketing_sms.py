@@ -1,0 +1,240 @@
+"""French practice for marketing SMS, through the handlers: quiet Sundays and the STOP mention.
+
+The scheduler's worker and the Messaging API run on moto; the real Twilio SDK talks to the fake
+Twilio of tests/support, which records the bodies it receives.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.dal.keys import due_shard
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.models.tenant import Mode, Tenant
+from maxcore.settings import reset_settings
+from tests.support.api import ApiClient
+from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+
+pytestmark = pytest.mark.integration
+
+ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
+AUTH_TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+SMS_SENDER = "+33757000003"
+PHONE = "+33612345679"
+MENTION = "Répondez STOP pour vous désinscrire"
+
+SUNDAY_1100_PARIS = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+MONDAY_0800_PARIS = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)
+EVERY_DAY = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "07:00", "end": "21:00"}
+
+
+@pytest.fixture(autouse=True)
+def twilio(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """The fake Twilio, checking the tenant's token, and the SDK pointed at it."""
+    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
+        monkeypatch.setenv("TWILIO_API_URL", fake.url)
+        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+@pytest.fixture
+def tenant(tenant_id: str) -> str:
+    """An auto-mode tenant whose SMS go through Twilio."""
+    now = datetime.now(UTC)
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
+    )
+    channel = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT",
+        "/channels/sms",
+        json_body={
+            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
+            "sender": SMS_SENDER,
+        },
+    )
+    assert channel.status == 200, channel.body
+    return tenant_id
+
+
+def _created(client: ApiClient, path: str, body: dict[str, Any]) -> str:
+    response = client.post(path, body)
+    assert response.status == 201, response.body
+    return str(response.body["id"])
+
+
+def _hourly_run(tenant_id: str, shard: int) -> None:
+    """The worker's run of the prospect's shard, as the hourly schedule queues it."""
+    job = {"job": "run_pending_actions", "tenant_id": tenant_id, "scheduled_at": "2026-12-06T10:00:00Z"}
+    event = sqs_event([("m-1", json.dumps({**job, "shard": shard}))])
+    result = load_handler("functions/scheduler/", "worker.lambda_handler")(event, LocalContext())
+    assert result["batchItemFailures"] == []
+
+
+def _deferred_by_the_hourly_run(
+    tenant: str, twilio: FakeTwilio, campaign_id: str, lead_id: str
+) -> dict[str, Any]:
+    """Run the prospect's shard; check nothing left and the step was deferred; its last decision."""
+    _hourly_run(tenant, due_shard(campaign_id, lead_id))
+    assert twilio.sent == []
+    prospection = ApiClient("functions/prospection/", tenant)
+    last = dict(prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"])
+    assert last["outcome"] == "deferred", last
+    return last
+
+
+def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_stop_mention(
+    tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a campaign open every day 07:00-21:00 Paris, of one SMS step, and a French lead
+    # enrolled on Sunday at 11:00 Paris
+    time_machine.move_to(SUNDAY_1100_PARIS, tick=False)
+    prospection = ApiClient("functions/prospection/", tenant)
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+    campaign_id = _one_sms_campaign(prospection, lead_id)
+    shard = due_shard(campaign_id, lead_id)
+
+    # When the hourly run comes on Sunday
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
+    # Then nothing is sent: the step waits for Monday 08:00 in Paris, saying why
+    assert last["code"] == "quiet_sunday"
+    assert datetime.fromisoformat(last["until"]) == MONDAY_0800_PARIS
+    prospect = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body
+    assert datetime.fromisoformat(prospect["next_action_at"]) == MONDAY_0800_PARIS
+    assert "dimanche chez le destinataire" in last["reason"]
+    assert "lundi 7 décembre 08:00" in last["reason"], last["reason"]
+
+    # When the hourly run comes on Monday at 08:00 Paris
+    time_machine.move_to(MONDAY_0800_PARIS, tick=False)
+    _hourly_run(tenant, shard)
+    # Then Twilio got the SMS once, ending with the opt-out mention
+    (sent,) = twilio.sent
+    assert sent["to"] == PHONE
+    assert sent["body"].endswith("\n" + MENTION)
+    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
+    assert (last["outcome"], last["code"]) == ("sent", "mode_auto")
+
+
+def _one_sms_campaign(prospection: ApiClient, lead_id: str) -> str:
+    """A campaign open every day 07:00-21:00 Paris, of one SMS step, with the lead enrolled; its id."""
+    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
+    scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
+    campaign_id = _created(
+        prospection,
+        "/campaigns",
+        {"name": "Noël", "scenario_id": scenario_id, "send_window": EVERY_DAY, "timezone": "Europe/Paris"},
+    )
+    enrolled = prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]})
+    assert enrolled.status == 200, enrolled.body
+    return campaign_id
+
+
+def test_a_tenant_narrows_the_marketing_hours_but_cannot_widen_them(
+    tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given an admin who tries 07:00-20:00, then sets 10:00-19:00
+    admin = ApiClient("functions/tenants/", tenant, role="admin", sub="admin-1")
+    wider = admin.patch("/tenant", {"marketing_hours": {"start": "07:00", "end": "20:00"}})
+    assert wider.status == 422, wider.body
+    narrower = admin.patch("/tenant", {"marketing_hours": {"start": "10:00", "end": "19:00"}})
+    assert narrower.status == 200, narrower.body
+    assert narrower.body["marketing_hours"] == {"start": "10:00", "end": "19:00"}
+    # And a French lead enrolled on Monday at 08:00 Paris
+    time_machine.move_to(MONDAY_0800_PARIS, tick=False)
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
+
+    # When the hourly run comes, Then the SMS waits for 10:00 in Paris
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
+    assert last["code"] == "quiet_hours"
+    assert datetime.fromisoformat(last["until"]) == MONDAY_0800_PARIS + timedelta(hours=2)
+    assert "hors 10:00-19:00 chez le destinataire" in last["reason"], last["reason"]
+
+
+def test_a_lead_s_own_timezone_sets_the_quiet_hours(
+    tenant: str, twilio: FakeTwilio, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a French number whose owner lives in La Réunion (UTC+4), and a bad zone refused
+    leads = ApiClient("functions/leads/", tenant)
+    refused = leads.post("/leads", {"first_name": "Léa", "phone": PHONE, "timezone": "Mars/Olympus"})
+    assert refused.status == 422, refused.body
+    lead = {"first_name": "Léa", "phone": PHONE, "timezone": "Indian/Reunion"}
+    lead_id = _created(leads, "/leads", lead)
+    assert leads.get(f"/leads/{lead_id}").body["timezone"] == "Indian/Reunion"
+    # And a one-SMS campaign open 07:00-21:00 Paris, the lead enrolled on Monday at 18:00 Paris
+    time_machine.move_to(MONDAY_0800_PARIS + timedelta(hours=10), tick=False)
+    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
+
+    # When the hourly run comes (21:00 in Saint-Denis), Then the SMS waits for Tuesday 08:00 there
+    last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
+    assert last["code"] == "quiet_hours"
+    assert datetime.fromisoformat(last["until"]) == datetime(2026, 12, 8, 4, 0, tzinfo=UTC)
+    assert "hors 08:00-20:00 chez le destinataire" in last["reason"], last["reason"]
+
+
+def test_a_transactional_template_goes_without_a_mention_and_a_marketing_one_with_it(
+    tenant: str, twilio: FakeTwilio
+) -> None:
+    # Given a lead, a confirmation template and a follow-up template, both active
+    templates = ApiClient("functions/templates/", tenant)
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+
+    def active(category: str, body: str) -> str:
+        template_id = _created(
+            templates, "/templates", {"channel": "sms", "name": category, "category": category, "body": body}
+        )
+        assert templates.post(f"/templates/{template_id}/activate").status == 200
+        return template_id
+
+    confirmation = active("appointment_confirmation", "Votre rendez-vous est confirmé.")
+    follow_up = active("follow_up", "Une place s'est libérée cette semaine !")
+
+    # When both are sent with POST /messages
+    messages = ApiClient("functions/messaging/", tenant)
+    for template_id in (confirmation, follow_up):
+        response = messages.post(
+            "/messages", {"lead_id": lead_id, "channel": "sms", "template_id": template_id}
+        )
+        assert response.status == 201, response.body
+
+    # Then the confirmation goes as written, the follow-up with the mention
+    assert [s["body"] for s in twilio.sent] == [
+        "Votre rendez-vous est confirmé.",
+        "Une place s'est libérée cette semaine !\n" + MENTION,
+    ]
+    # And the preview counts the segments of the text that goes: the mention makes it UCS-2 and longer
+    preview = templates.post(f"/templates/{follow_up}/render", {"lead_id": lead_id})
+    assert preview.status == 200, preview.body
+    assert preview.body["body"].endswith(MENTION)
+    assert preview.body["sms"]["units"] == len("Une place s'est libérée cette semaine !\n" + MENTION)
+
+
+def test_the_channel_s_opt_out_number_is_named_in_the_mention(tenant: str, twilio: FakeTwilio) -> None:
+    # Given the SMS channel's STOP short number (WhatsApp has none)
+    messages = ApiClient("functions/messaging/", tenant)
+    whatsapp = messages.request("PUT", "/channels/whatsapp", json_body={"opt_out_number": "36180"})
+    assert whatsapp.status == 422, whatsapp.body
+    sms = messages.request("PUT", "/channels/sms", json_body={"opt_out_number": "36180"})
+    assert sms.status == 200, sms.body
+    assert sms.body["opt_out_number"] == "36180"
+    lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
+
+    # When a text is sent as a marketing template
+    templates = ApiClient("functions/templates/", tenant)
+    body = {"channel": "sms", "name": "Offre", "category": "follow_up", "body": "-20 % cette semaine."}
+    template_id = _created(templates, "/templates", body)
+    assert templates.post(f"/templates/{template_id}/activate").status == 200
+    sent = messages.post("/messages", {"lead_id": lead_id, "channel": "sms", "template_id": template_id})
+    assert sent.status == 201, sent.body
+
+    # Then it ends with "STOP au" the number
+    assert [s["body"] for s in twilio.sent] == ["-20 % cette semaine.\nSTOP au 36180"]
