@@ -33,6 +33,7 @@ from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
+from maxcore.services.templates import library_template_id, seed_library
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter
 
@@ -73,6 +74,8 @@ def _tenant(tenant_id: str) -> str:
             id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=created, updated_at=created
         )
     )
+    # The built-in library: the steps name its templates by key.
+    seed_library(tenant_id, created, fresh=True)
     return tenant_id
 
 
@@ -124,9 +127,21 @@ def played(ssm_endpoint: str) -> Played:
             "objective": "Se présenter",
             "template_id": template_id,
         },
-        {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
+        {
+            "order": 2,
+            "delay_days": 2,
+            "channel": "sms",
+            "objective": "Relancer",
+            "template_key": "relance_agressive_4",
+        },
         # Never reached here: the replies below answer steps 1 and 2 of running sequences.
-        {"order": 3, "delay_days": 7, "channel": "sms", "objective": "Dernier message"},
+        {
+            "order": 3,
+            "delay_days": 7,
+            "channel": "sms",
+            "objective": "Dernier message",
+            "template_key": "relance_agressive_4",
+        },
     ]
     scenario_id = _ok(api.post("/scenarios", {"name": "Trois SMS", "steps": steps}), 201)["id"]
     campaign = {"scenario_id": scenario_id, "send_window": PARIS_WINDOW, "timezone": "Europe/Paris"}
@@ -281,9 +296,10 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "opted_out": 0,
         },
     ]
-    # And the template's messages and the default ones are counted apart
-    assert report["templates"] == [
-        {"template_id": None, "source": "default", "sent": 2, "replied": 1, "reply_rate": 0.5},
+    # And the step's own template and the library template of step 2 are counted apart
+    library_id = library_template_id(played.tenant_id, "relance_agressive_4", "fr")
+    templates = [
+        {"template_id": library_id, "source": "template", "sent": 2, "replied": 1, "reply_rate": 0.5},
         {
             "template_id": played.template_id,
             "source": "template",
@@ -292,6 +308,7 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "reply_rate": 0.25,
         },
     ]
+    assert report["templates"] == sorted(templates, key=lambda row: str(row["template_id"]))
 
 
 def test_steps_by_campaign_name_the_campaign(played: Played) -> None:
@@ -315,14 +332,22 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     # When the threshold is 2 sends
     counter.operations.clear()
     top = _get(played.api, "/analytics/top-messages", min_sent="2")
-    # Then the default message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
+    # Then the library message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
     # each with its step's objective
     assert top["min_sent"] == 2
     assert [
         (m["step"], m["source"], m["template_id"], m["objective"], m["sent"], m["replied"], m["reply_rate"])
         for m in top["items"]
     ] == [
-        (2, "default", None, "Relancer", 2, 1, 0.5),
+        (
+            2,
+            "template",
+            library_template_id(played.tenant_id, "relance_agressive_4", "fr"),
+            "Relancer",
+            2,
+            1,
+            0.5,
+        ),
         (1, "template", played.template_id, "Se présenter", 4, 1, 0.25),
     ]
     assert {(m["scenario_id"], m["scenario_version"], m["channel"]) for m in top["items"]} == {

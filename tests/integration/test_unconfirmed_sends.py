@@ -195,7 +195,13 @@ def test_another_tenant_cannot_use_a_reference_to_touch_the_message(
 def _enrolled(tenant_id: str, lead_id: str) -> tuple[ApiClient, str]:
     """The lead enrolled on a one-step SMS scenario (the built-in text: no model configured)."""
     api = ApiClient("functions/prospection/", tenant_id)
-    step = {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Proposer un rendez-vous"}
+    step = {
+        "order": 1,
+        "delay_days": 0,
+        "channel": "sms",
+        "objective": "Proposer un rendez-vous",
+        "template_key": "relance_agressive_4",
+    }
     scenario = api.post("/scenarios", {"name": "Relance", "steps": [step]})
     assert scenario.status == 201, scenario.body
     campaign = api.post(

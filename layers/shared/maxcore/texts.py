@@ -435,21 +435,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Prospect removed from the campaign.",
     },
     # --- prospection: the built-in messages (the last level of the fallback) -------------------
-    "prospection.default.subject": {
-        "fr": "{objective}",
-        "en": "{objective}",
-    },
-    "prospection.default.body": {
-        "fr": "Bonjour {first_name},\n\n{objective}\n\n{cta}\n\nBelle journée,\n{company}",
-        "en": "Hello {first_name},\n\n{objective}\n\n{cta}\n\nHave a great day,\n{company}",
-    },
-    "prospection.default.short": {
-        "fr": "Bonjour {first_name}, {objective} {cta} — {company}",
-        "en": "Hello {first_name}, {objective} {cta} — {company}",
-    },
-    "prospection.default.cta": {
-        "fr": "Auriez-vous 15 minutes cette semaine pour en parler ?",
-        "en": "Would you have 15 minutes this week to talk about it?",
+    "prospection.no_message": {
+        "fr": "Étape {step} : aucun modèle ni texte pour cette étape : rédigez le message.",
+        "en": "Step {step}: no template and no text for this step: write the message yourself.",
     },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {

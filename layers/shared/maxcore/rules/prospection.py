@@ -49,6 +49,8 @@ class StepFacts:
     blacklisted: bool = False
     refusal: Refusal | None = None
     """Why the step's channel cannot reach the lead (consent, address, suppression), if it cannot."""
+    writable: bool = True
+    """Whether a language model or the step's template can write its message (else: a task)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,10 @@ def away(lead: Lead, window: Window, now: datetime) -> Verdict | None:
     return Verdict(Outcome.PAUSED, REASON_CODES[ReplyKind.OUT_OF_OFFICE], until=resume)
 
 
+NO_MESSAGE = Verdict(Outcome.TASK_CREATED, "no_message")
+"""Neither a language model nor a template can write the step: the user writes it, as a task."""
+
+
 def decide_step(facts: StepFacts) -> Verdict:
     """Decide what happens to a due step now.
 
@@ -146,6 +152,8 @@ def decide_step(facts: StepFacts) -> Verdict:
         return Verdict(Outcome.TASK_CREATED, f"manual_{step.channel.value}")
     if facts.refusal is not None:
         return Verdict(Outcome.SKIPPED, facts.refusal.code, {"channel": step.channel.value})
+    if not facts.writable:
+        return NO_MESSAGE
     if facts.mode is Mode.ADVISE:
         return Verdict(Outcome.RECOMMENDED, "mode_advise")
     if facts.mode is Mode.ASSISTED:
@@ -153,13 +161,13 @@ def decide_step(facts: StepFacts) -> Verdict:
     return Verdict(Outcome.SENT, "mode_auto")
 
 
-def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource:
-    """The first source of the seed's fallback that can write this step: AI, template, default."""
+def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource | None:
+    """The first source that can write this step: AI, then its template; ``None`` when neither can."""
     if step.ai_prompt and ai_available:
         return MessageSource.AI
-    if step.template_id and template_usable:
+    if template_usable:
         return MessageSource.TEMPLATE
-    return MessageSource.DEFAULT
+    return None
 
 
 def reason_text(verdict: Verdict, locale: str, timezone: str, step: ScenarioStep | None = None) -> str:

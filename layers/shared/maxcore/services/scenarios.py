@@ -44,6 +44,7 @@ def predefined_scenario(scenario_id: str) -> Scenario | None:
                 ai_prompt=s.ai_prompt,
                 cta=s.cta,
                 thread=ThreadMode(s.thread),
+                template_key=s.template,
             )
             for s in found.steps
         ],
