@@ -332,6 +332,7 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     # When the threshold is 2 sends
     counter.operations.clear()
     top = _get(played.api, "/analytics/top-messages", min_sent="2")
+    library_id = library_template_id(played.tenant_id, "relance_agressive_4", "fr")
     # Then the library message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
     # each with its step's objective
     assert top["min_sent"] == 2
@@ -339,15 +340,7 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
         (m["step"], m["source"], m["template_id"], m["objective"], m["sent"], m["replied"], m["reply_rate"])
         for m in top["items"]
     ] == [
-        (
-            2,
-            "template",
-            library_template_id(played.tenant_id, "relance_agressive_4", "fr"),
-            "Relancer",
-            2,
-            1,
-            0.5,
-        ),
+        (2, "template", library_id, "Relancer", 2, 1, 0.5),
         (1, "template", played.template_id, "Se présenter", 4, 1, 0.25),
     ]
     assert {(m["scenario_id"], m["scenario_version"], m["channel"]) for m in top["items"]} == {

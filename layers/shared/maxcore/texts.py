@@ -436,8 +436,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- prospection: the built-in messages (the last level of the fallback) -------------------
     "prospection.no_message": {
-        "fr": "Étape {step} : aucun modèle ni texte pour cette étape : rédigez le message.",
-        "en": "Step {step}: no template and no text for this step: write the message yourself.",
+        "fr": "Aucun modèle ni texte pour cette étape : rédigez le message.",
+        "en": "No template and no text for this step: write the message yourself.",
     },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {
