@@ -17,10 +17,10 @@ from maxcore.models.template import RenderRequest, TemplateStatus
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
 from maxcore.rules.prospection import message_source
+from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
 from maxcore.services.templates import TemplateService, library_template_id
 
-MAX_BODY = 4000
 SHORT_CHANNELS = {"sms", "whatsapp", "telegram"}
 
 
@@ -82,7 +82,7 @@ class Composer:
     def compose(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
         """The step's message for ``lead``: AI, else template; ``None`` when neither can write it."""
         if step.ai_prompt and self._ai:
-            written = self._by_ai(step, lead, history)
+            written = self._checked(step, self._by_ai(step, lead, history))
             if written is not None:
                 return written
         template_id = self.template_id(step)
@@ -102,12 +102,27 @@ class Composer:
                 extra={"template_id": template_id, "missing": rendered.missing},
             )
             return None
-        return Composed(
-            body=rendered.body[:MAX_BODY],
+        composed = Composed(
+            body=rendered.body,
             subject=rendered.subject,
             source=MessageSource.TEMPLATE,
             template_id=template_id,
         )
+        return self._checked(step, composed)
+
+    def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | None:
+        """``composed`` if it may go on the step's channel as it is, else ``None`` (and why, in the log)."""
+        channel = step.channel.channel
+        if composed is None or channel is None:
+            return None
+        problem = unsendable(channel, composed.body, composed.subject)
+        if problem is None:
+            return composed
+        logger.info(
+            "written message may not go",
+            extra={"step": step.order, "source": composed.source.value, "problem": problem},
+        )
+        return None
 
     def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
         # Any failure (no tokens, the model down, an empty answer) falls back to the template.
@@ -136,7 +151,7 @@ class Composer:
                 logger.info("AI e-mail without a subject, falling back", extra={"step": step.order})
                 return None
             subject, text = first.split(":", 1)[1].strip()[:200], rest.strip()
-        return Composed(body=text[:MAX_BODY], subject=subject, source=MessageSource.AI)
+        return Composed(body=text, subject=subject, source=MessageSource.AI)
 
     def _prompt(self, step: ScenarioStep, lead: Lead, history: list[str]) -> list[dict[str, str]]:
         language = "English" if self.tenant.locale.value == "en" else "French"
