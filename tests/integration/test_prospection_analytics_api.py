@@ -350,7 +350,7 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     assert counter.operations == ["Query", "Query", "Query", "GetItem"]
     # When fewer are asked for, or a higher threshold, Then the ranking is cut accordingly
     one = _get(played.api, "/analytics/top-messages", min_sent="2", limit="1")
-    assert [(m["step"], m["source"]) for m in one["items"]] == [(2, "default")]
+    assert [(m["step"], m["source"]) for m in one["items"]] == [(2, "template")]
     three = _get(played.api, "/analytics/top-messages", min_sent="3")
     assert [(m["step"], m["source"]) for m in three["items"]] == [(1, "template")]
     # And campaign B has nothing to rank
