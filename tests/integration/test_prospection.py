@@ -54,6 +54,7 @@ from maxcore.services.tenants import TenantService
 from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient
 from tests.support.logs import captured_logs
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -66,20 +67,8 @@ FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
 FRI_1800_PARIS = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 MON_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 TWO_SMS_STEPS = [
-    {
-        "order": 1,
-        "delay_days": 0,
-        "channel": "sms",
-        "objective": "Se présenter",
-        "template_key": "relance_agressive_4",
-    },
-    {
-        "order": 2,
-        "delay_days": 2,
-        "channel": "sms",
-        "objective": "Relancer",
-        "template_key": "relance_agressive_4",
-    },
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
 ]
 
 

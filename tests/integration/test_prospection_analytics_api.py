@@ -36,6 +36,7 @@ from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import library_template_id, seed_library
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter
+from tests.support.prospection import LIBRARY_SMS, sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -127,21 +128,9 @@ def played(ssm_endpoint: str) -> Played:
             "objective": "Se présenter",
             "template_id": template_id,
         },
-        {
-            "order": 2,
-            "delay_days": 2,
-            "channel": "sms",
-            "objective": "Relancer",
-            "template_key": "relance_agressive_4",
-        },
+        sms_step(2, 2, "Relancer"),
         # Never reached here: the replies below answer steps 1 and 2 of running sequences.
-        {
-            "order": 3,
-            "delay_days": 7,
-            "channel": "sms",
-            "objective": "Dernier message",
-            "template_key": "relance_agressive_4",
-        },
+        sms_step(3, 7, "Dernier message"),
     ]
     scenario_id = _ok(api.post("/scenarios", {"name": "Trois SMS", "steps": steps}), 201)["id"]
     campaign = {"scenario_id": scenario_id, "send_window": PARIS_WINDOW, "timezone": "Europe/Paris"}
@@ -297,7 +286,7 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
         },
     ]
     # And the step's own template and the library template of step 2 are counted apart
-    library_id = library_template_id(played.tenant_id, "relance_agressive_4", "fr")
+    library_id = library_template_id(played.tenant_id, LIBRARY_SMS, "fr")
     templates = [
         {"template_id": library_id, "source": "template", "sent": 2, "replied": 1, "reply_rate": 0.5},
         {
@@ -332,7 +321,7 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     # When the threshold is 2 sends
     counter.operations.clear()
     top = _get(played.api, "/analytics/top-messages", min_sent="2")
-    library_id = library_template_id(played.tenant_id, "relance_agressive_4", "fr")
+    library_id = library_template_id(played.tenant_id, LIBRARY_SMS, "fr")
     # Then the library message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
     # each with its step's objective
     assert top["min_sent"] == 2

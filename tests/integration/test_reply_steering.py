@@ -32,32 +32,15 @@ from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
 from tests.support.api import ApiClient
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
 PROSPECTION = "functions/prospection/"
 THREE_SMS_STEPS = [
-    {
-        "order": 1,
-        "delay_days": 0,
-        "channel": "sms",
-        "objective": "Se présenter",
-        "template_key": "relance_agressive_4",
-    },
-    {
-        "order": 2,
-        "delay_days": 2,
-        "channel": "sms",
-        "objective": "Relancer",
-        "template_key": "relance_agressive_4",
-    },
-    {
-        "order": 3,
-        "delay_days": 2,
-        "channel": "sms",
-        "objective": "Dernier message",
-        "template_key": "relance_agressive_4",
-    },
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
+    sms_step(3, 2, "Dernier message"),
 ]
 MON_23_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

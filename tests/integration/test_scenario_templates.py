@@ -8,15 +8,11 @@ SDK to the fake Resend.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
-from devserver.events import LocalContext, sqs_event
-from devserver.functions import load_handler
-from maxcore.dal.keys import due_shard
 from maxcore.library.scenarios import predefined
 from maxcore.models.tenant import Locale, Mode
 from maxcore.services.composer import ai_configured
@@ -24,7 +20,7 @@ from maxcore.services.tenants import provision_tenant
 from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend
-from tests.support.prospection import enrolled_campaign
+from tests.support.prospection import enrolled_campaign, run_prospect_shard
 
 pytestmark = pytest.mark.integration
 
@@ -62,23 +58,6 @@ def _enrolled(tenant_id: str, scenario_id: str, lead_id: str) -> str:
         return enrolled_campaign(ApiClient(PROSPECTION, tenant_id), "Relance", scenario_id, lead_id)
 
 
-def _hourly_run(tenant_id: str, campaign_id: str, lead_id: str) -> None:
-    """The scheduler's worker takes the hourly message of the prospect's shard on Monday 10:00 Paris."""
-    body = json.dumps(
-        {
-            "job": "run_pending_actions",
-            "tenant_id": tenant_id,
-            "scheduled_at": MON_1000_PARIS.isoformat(),
-            "shard": due_shard(campaign_id, lead_id),
-        }
-    )
-    with time_machine.travel(MON_1000_PARIS, tick=False):
-        result = load_handler("functions/scheduler/", "worker.lambda_handler")(
-            sqs_event([("m-1", body)]), LocalContext()
-        )
-    assert result["batchItemFailures"] == []
-
-
 @pytest.mark.parametrize("locale", [Locale.FR, Locale.EN])
 def test_a_predefined_scenario_sends_its_template_not_its_objective(
     tenant_id: str, resend: FakeResend, locale: Locale
@@ -87,7 +66,7 @@ def test_a_predefined_scenario_sends_its_template_not_its_objective(
     lead_id = _fresh_tenant_with_a_lead(tenant_id, locale)
     campaign_id = _enrolled(tenant_id, "relance-agressive", lead_id)
     # When the hourly run takes its first step (an e-mail)
-    _hourly_run(tenant_id, campaign_id, lead_id)
+    run_prospect_shard(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
     # Then Resend received the step's template in the tenant's language, filled in for the lead
     [sent] = resend.sent
     assert sent["subject"] == SUBJECTS[locale]
@@ -115,7 +94,7 @@ def test_a_step_with_no_template_and_no_model_becomes_a_task_with_its_reason(
     assert scenario.status == 201, scenario.body
     campaign_id = _enrolled(tenant_id, str(scenario.body["id"]), lead_id)
     # When the hourly run takes the step
-    _hourly_run(tenant_id, campaign_id, lead_id)
+    run_prospect_shard(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
     # Then nothing is sent: the user has a task saying why
     assert resend.sent == []
     [task] = api.get("/approvals", query={"kind": "task", "status": "pending"}).body["items"]

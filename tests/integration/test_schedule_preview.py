@@ -30,6 +30,7 @@ from maxcore.services.templates import seed_library
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -44,20 +45,8 @@ FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
 MON_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 TUE_0900_PARIS = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 TWO_SMS_STEPS = [
-    {
-        "order": 1,
-        "delay_days": 0,
-        "channel": "sms",
-        "objective": "Se présenter",
-        "template_key": "relance_agressive_4",
-    },
-    {
-        "order": 2,
-        "delay_days": 2,
-        "channel": "sms",
-        "objective": "Relancer",
-        "template_key": "relance_agressive_4",
-    },
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
 ]
 
 
