@@ -434,7 +434,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Prospect retiré de la campagne.",
         "en": "Prospect removed from the campaign.",
     },
-    # --- prospection: the built-in messages (the last level of the fallback) -------------------
+    # --- prospection: when nothing can write a step's message --------------------------------
     "prospection.no_message": {
         "fr": "Aucun modèle ni texte pour cette étape : rédigez le message.",
         "en": "No template and no text for this step: write the message yourself.",

@@ -318,11 +318,12 @@ class Outcome(StrEnum):
 
 
 class MessageSource(StrEnum):
-    """Where a step's message came from (the seed's triple fallback)."""
+    """Where a step's message came from: the model, else the step's template."""
 
     AI = "ai"
     TEMPLATE = "template"
     DEFAULT = "default"
+    """No longer written (a step nothing can write becomes a task): read on older decisions."""
 
 
 class Decision(LazyModel):
