@@ -55,9 +55,11 @@ from maxcore.models.prospection import (
     ScenarioStep,
     StepChannel,
 )
+from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Locale, Mode, SendWindow, Tenant
 from maxcore.rules.send_window import describe
 from maxcore.services.channels import ChannelService
+from maxcore.services.templates import TemplateService
 from maxcore.texts import render
 
 NOW = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
@@ -147,16 +149,21 @@ class TenantPlan:
     created_at: datetime
     prospects: tuple[ProspectPlan, ...]
 
-    def scenario(self, index: int) -> Scenario:
-        """The tenant's scenario of :data:`SCENARIOS` ``index`` (version 1)."""
+    def scenario(self, index: int, template_ids: list[str]) -> Scenario:
+        """The tenant's scenario of :data:`SCENARIOS` ``index`` (version 1), each step written by its
+        template in ``template_ids``."""
         name, steps = SCENARIOS[index]
         return Scenario(
             id=self.scenario_ids[index],
             version=1,
             name=name,
             steps=[
-                ScenarioStep(order=n, delay_days=delay, channel=channel, objective=objective)
-                for n, (channel, delay, objective) in enumerate(steps, start=1)
+                ScenarioStep(
+                    order=n, delay_days=delay, channel=channel, objective=objective, template_id=template_id
+                )
+                for n, ((channel, delay, objective), template_id) in enumerate(
+                    zip(steps, template_ids, strict=True), start=1
+                )
             ],
             created_at=self.created_at,
         )
@@ -307,6 +314,19 @@ def _ulid(rng: random.Random, at: datetime) -> str:
 
 
 # --- storage -------------------------------------------------------------------------------------
+def _step_template(templates: TemplateService, channel: StepChannel, objective: str) -> str:
+    """An active template of the tenant that quotes the step's objective (how a message's step is told
+    apart: no model writes in the bench, and a step nothing can write would be a task, not a send)."""
+    email = channel is StepChannel.EMAIL
+    request = CreateTemplateRequest(
+        channel=Channel(channel.value),
+        name=objective[:80],
+        subject="Offre de printemps" if email else None,
+        body="Bonjour {{firstName|}}, " + objective,
+    )
+    return templates.activate(templates.create(request).id).id
+
+
 def provision(tenant_id: str, plan: TenantPlan) -> None:
     """The tenant's profile, channels and credentials, scenarios, campaigns and blacklist."""
     created = plan.created_at
@@ -336,8 +356,12 @@ def provision(tenant_id: str, plan: TenantPlan) -> None:
         "bench",
     )
     scenarios, campaigns = ScenarioRepository(tenant_id), CampaignRepository(tenant_id)
+    templates = TemplateService(tenant_id, actor="bench", clock=lambda: created)
     for index in range(len(SCENARIOS)):
-        scenarios.add_version(plan.scenario(index))
+        template_ids = [
+            _step_template(templates, channel, objective) for channel, _, objective in SCENARIOS[index][1]
+        ]
+        scenarios.add_version(plan.scenario(index, template_ids))
         campaigns.save(plan.campaign(index), new=True)
     blacklist = BlacklistRepository(tenant_id)
     for prospect in plan.prospects:

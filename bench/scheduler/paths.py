@@ -285,6 +285,7 @@ class _NaiveTenant:
             f"step {s.step} ({s.channel.value}): {scenario_objective(scenario, s.step)}" for s in e.sent
         ]
         composed = self.composer.compose(step, lead, history)
+        assert composed is not None, "every bench step has a library template"
         request = SendMessageRequest(
             lead_id=lead.id,
             channel=ChannelChoice(channel.value),

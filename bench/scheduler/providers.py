@@ -187,7 +187,7 @@ class StepNames:
             return None
         campaign_id, lead_id, scenario = found
         text = str(message.get("body", ""))
-        # The default message quotes the step's objective, and each objective is its campaign's own.
+        # The step's template quotes its objective (dataset._step_template), each its campaign's own.
         orders = [
             n for n, (_, _, objective) in enumerate(SCENARIOS[scenario][1], start=1) if objective in text
         ]

@@ -7,18 +7,14 @@ e-mails through the real resend SDK to the fake Resend, which records what it re
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import time_machine
 
-from devserver.events import LocalContext, sqs_event
-from devserver.functions import load_handler
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.budget import BudgetRepository
-from maxcore.dal.keys import due_shard
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.activity import Activity, Direction
@@ -33,7 +29,7 @@ from maxcore.services.messaging import MessagingService
 from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend
-from tests.support.prospection import enrolled_campaign
+from tests.support.prospection import enrolled_campaign, run_prospect_shard
 
 pytestmark = pytest.mark.integration
 
@@ -112,28 +108,11 @@ def _sequence(tenant_id: str, second_thread: str | None, mode: Mode = Mode.AUTO)
         return enrolled_campaign(api, "Atelier", str(scenario.body["id"]), lead_id), lead_id
 
 
-def _run_steps(tenant_id: str, campaign_id: str, lead_id: str, at: datetime) -> None:
-    """The scheduler's worker takes the hourly message of the prospect's shard at ``at``."""
-    body = json.dumps(
-        {
-            "job": "run_pending_actions",
-            "tenant_id": tenant_id,
-            "scheduled_at": at.isoformat(),
-            "shard": due_shard(campaign_id, lead_id),
-        }
-    )
-    with time_machine.travel(at, tick=False):
-        result = load_handler("functions/scheduler/", "worker.lambda_handler")(
-            sqs_event([("m-1", body)]), LocalContext()
-        )
-    assert result["batchItemFailures"] == []
-
-
 def _both_steps_sent(tenant_id: str, second_thread: str | None) -> tuple[str, str]:
     """The sequence of :func:`_sequence`, its two steps run by the scheduler on Monday and Wednesday."""
     campaign_id, lead_id = _sequence(tenant_id, second_thread)
-    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
-    _run_steps(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
+    run_prospect_shard(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
+    run_prospect_shard(tenant_id, campaign_id, lead_id, WED_1000_PARIS)
     return campaign_id, lead_id
 
 
@@ -194,7 +173,7 @@ def test_an_approved_same_thread_draft_answers_the_first_approved_email(
     drafts = []
     # When each step's draft is approved minutes after the run that wrote it
     for run in (MON_1000_PARIS, WED_1000_PARIS + timedelta(hours=1)):
-        _run_steps(tenant_id, campaign_id, lead_id, run)
+        run_prospect_shard(tenant_id, campaign_id, lead_id, run)
         with time_machine.travel(run + timedelta(minutes=5), tick=False):
             [draft] = api.get("/approvals", query={"kind": "draft", "status": "pending"}).body["items"]
             approved = api.post(f"/approvals/{draft['id']}", {"decision": "approve"})
@@ -331,7 +310,7 @@ def test_a_reply_whose_in_reply_to_is_foreign_is_found_by_its_references(
 ) -> None:
     # Given a sequence whose first e-mail left
     campaign_id, lead_id = _sequence(tenant_id, None)
-    _run_steps(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
+    run_prospect_shard(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
     [email] = resend.sent
     sent_id = _bare(email["headers"]["Message-ID"])
     # When a reply to a forward of it comes from an unknown address

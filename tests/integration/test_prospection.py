@@ -51,10 +51,12 @@ from maxcore.services.job_queue import sqs_client
 from maxcore.services.prospects import ProspectService
 from maxcore.services.queueing import fan_out
 from maxcore.services.sequencer import LEASE, Sequencer
+from maxcore.services.templates import seed_library
 from maxcore.services.tenants import TenantService
 from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.logs import captured_logs
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -67,8 +69,8 @@ FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
 FRI_1800_PARIS = datetime(2026, 11, 20, 17, 0, tzinfo=UTC)
 MON_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 TWO_SMS_STEPS = [
-    {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Se présenter"},
-    {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
 ]
 
 
@@ -84,6 +86,8 @@ def _tenant(tenant_id: str, mode: Mode) -> str:
     TenantProfileRepository(tenant_id).create_if_absent(
         Tenant(id=tenant_id, name="Institut Belle Peau", mode=mode, created_at=now, updated_at=now)
     )
+    # The built-in library: the steps name its templates by key.
+    seed_library(tenant_id, now, fresh=True)
     return tenant_id
 
 
@@ -568,7 +572,7 @@ def test_a_step_outside_the_window_waits_for_monday_then_a_reply_stops_the_seque
         "sent",
         "mode_auto",
         1,
-        "default",
+        "template",
     )
     sent = _outbound(tenant_id, lead_id)
     assert [(a.channel, a.id) for a in sent] == [(ActivityChannel.SMS, last["activity_id"])]
@@ -607,7 +611,7 @@ def _enrolled_on_monday(api: ApiClient, leads: ApiClient, tenant_id: str) -> tup
     return campaign_id, lead_id
 
 
-def test_a_template_whose_filled_html_is_refused_gives_way_to_the_default_message(
+def test_a_template_whose_filled_html_is_refused_turns_the_step_into_a_task_for_the_user(
     api: ApiClient, leads: ApiClient, tenant_id: str
 ) -> None:
     # Given an active e-mail template whose link falls back to an http URL (refused once filled in)
@@ -633,10 +637,12 @@ def test_a_template_whose_filled_html_is_refused_gives_way_to_the_default_messag
         campaign_id, EnrollRequest(lead_ids=[lead_id])
     )
     # When its step is due
-    assert _run(tenant_id, MON_0900_PARIS + timedelta(minutes=5)) == {"sent": 1}
-    # Then the built-in message went instead, and the decision says so
+    assert _run(tenant_id, MON_0900_PARIS + timedelta(minutes=5)) == {"task_created": 1}
+    # Then nothing is sent (no model, no usable template): the user is asked to write it, and why
     last = _prospect(api, campaign_id, lead_id)["last_decision"]
-    assert (last["outcome"], last["source"]) == ("sent", "default")
+    assert (last["outcome"], last["code"], last["source"]) == ("task_created", "no_message", None)
+    assert "rédigez le message" in last["reason"], last["reason"]
+    assert _outbound(tenant_id, lead_id) == []
 
 
 def test_a_due_step_is_sent_once_whatever_the_number_of_workers(

@@ -33,8 +33,10 @@ from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.activities import ActivityService
 from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
+from maxcore.services.templates import library_template_id, seed_library
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter
+from tests.support.prospection import LIBRARY_SMS, sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -73,6 +75,8 @@ def _tenant(tenant_id: str) -> str:
             id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=created, updated_at=created
         )
     )
+    # The built-in library: the steps name its templates by key.
+    seed_library(tenant_id, created, fresh=True)
     return tenant_id
 
 
@@ -124,9 +128,9 @@ def played(ssm_endpoint: str) -> Played:
             "objective": "Se présenter",
             "template_id": template_id,
         },
-        {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
+        sms_step(2, 2, "Relancer"),
         # Never reached here: the replies below answer steps 1 and 2 of running sequences.
-        {"order": 3, "delay_days": 7, "channel": "sms", "objective": "Dernier message"},
+        sms_step(3, 7, "Dernier message"),
     ]
     scenario_id = _ok(api.post("/scenarios", {"name": "Trois SMS", "steps": steps}), 201)["id"]
     campaign = {"scenario_id": scenario_id, "send_window": PARIS_WINDOW, "timezone": "Europe/Paris"}
@@ -281,9 +285,10 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "opted_out": 0,
         },
     ]
-    # And the template's messages and the default ones are counted apart
-    assert report["templates"] == [
-        {"template_id": None, "source": "default", "sent": 2, "replied": 1, "reply_rate": 0.5},
+    # And the step's own template and the library template of step 2 are counted apart
+    library_id = library_template_id(played.tenant_id, LIBRARY_SMS, "fr")
+    templates = [
+        {"template_id": library_id, "source": "template", "sent": 2, "replied": 1, "reply_rate": 0.5},
         {
             "template_id": played.template_id,
             "source": "template",
@@ -292,6 +297,7 @@ def test_steps_give_the_reply_rate_of_each_step_and_each_template(played: Played
             "reply_rate": 0.25,
         },
     ]
+    assert report["templates"] == sorted(templates, key=lambda row: str(row["template_id"]))
 
 
 def test_steps_by_campaign_name_the_campaign(played: Played) -> None:
@@ -315,14 +321,15 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     # When the threshold is 2 sends
     counter.operations.clear()
     top = _get(played.api, "/analytics/top-messages", min_sent="2")
-    # Then the default message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
+    library_id = library_template_id(played.tenant_id, LIBRARY_SMS, "fr")
+    # Then the library message of step 2 (1 reply in 2) comes before the template of step 1 (1 in 4),
     # each with its step's objective
     assert top["min_sent"] == 2
     assert [
         (m["step"], m["source"], m["template_id"], m["objective"], m["sent"], m["replied"], m["reply_rate"])
         for m in top["items"]
     ] == [
-        (2, "default", None, "Relancer", 2, 1, 0.5),
+        (2, "template", library_id, "Relancer", 2, 1, 0.5),
         (1, "template", played.template_id, "Se présenter", 4, 1, 0.25),
     ]
     assert {(m["scenario_id"], m["scenario_version"], m["channel"]) for m in top["items"]} == {
@@ -332,7 +339,7 @@ def test_top_messages_rank_by_reply_rate_the_messages_sent_often_enough(
     assert counter.operations == ["Query", "Query", "Query", "GetItem"]
     # When fewer are asked for, or a higher threshold, Then the ranking is cut accordingly
     one = _get(played.api, "/analytics/top-messages", min_sent="2", limit="1")
-    assert [(m["step"], m["source"]) for m in one["items"]] == [(2, "default")]
+    assert [(m["step"], m["source"]) for m in one["items"]] == [(2, "template")]
     three = _get(played.api, "/analytics/top-messages", min_sent="3")
     assert [(m["step"], m["source"]) for m in three["items"]] == [(1, "template")]
     # And campaign B has nothing to rank

@@ -30,15 +30,17 @@ from maxcore.models.webhook import InboundMessage
 from maxcore.services.inbound import InboundService
 from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
+from maxcore.services.templates import seed_library
 from tests.support.api import ApiClient
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
 PROSPECTION = "functions/prospection/"
 THREE_SMS_STEPS = [
-    {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Se présenter"},
-    {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
-    {"order": 3, "delay_days": 2, "channel": "sms", "objective": "Dernier message"},
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
+    sms_step(3, 2, "Dernier message"),
 ]
 MON_23_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -67,6 +69,8 @@ class Sequence:
             id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now
         )
         TenantProfileRepository(tenant_id).create_if_absent(self.tenant)
+        # The built-in library: the steps name its templates by key.
+        seed_library(tenant_id, self.tenant.created_at, fresh=True)
         self.tenant_id = tenant_id
         self.api = ApiClient(PROSPECTION, tenant_id)
         self.leads = ApiClient("functions/leads/", tenant_id)

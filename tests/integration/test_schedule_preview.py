@@ -26,9 +26,11 @@ from maxcore.models.tenant import Locale, Mode, Tenant
 from maxcore.services.prospects import ProspectService
 from maxcore.services.schedule_preview import SchedulePreviewService
 from maxcore.services.sequencer import Sequencer
+from maxcore.services.templates import seed_library
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
+from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
 
@@ -43,8 +45,8 @@ FRI_1750_PARIS = datetime(2026, 11, 20, 16, 50, tzinfo=UTC)
 MON_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 TUE_0900_PARIS = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 TWO_SMS_STEPS = [
-    {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Se présenter"},
-    {"order": 2, "delay_days": 2, "channel": "sms", "objective": "Relancer"},
+    sms_step(1, 0, "Se présenter"),
+    sms_step(2, 2, "Relancer"),
 ]
 
 
@@ -62,6 +64,8 @@ def _tenant(tenant_id: str, mode: Mode = Mode.AUTO, locale: Locale = Locale.FR) 
             id=tenant_id, name="Institut Belle Peau", mode=mode, locale=locale, created_at=now, updated_at=now
         )
     )
+    # The built-in library: the steps name its templates by key.
+    seed_library(tenant_id, now, fresh=True)
     return tenant_id
 
 
@@ -185,7 +189,7 @@ def test_a_step_due_friday_evening_shows_deferred_on_friday_and_sent_on_monday_a
         "mode_auto",
         "2026-11-23T09:00:00+01:00",
     )
-    assert (item.channel, item.source, item.at) == ("sms", "default", MON_0900_PARIS)
+    assert (item.channel, item.source, item.at) == ("sms", "template", MON_0900_PARIS)
     assert item.reason == "Étape 1 envoyée par sms (mode Automatique)."
     # And the weekend in between has nothing: the step was deferred on Friday evening
     assert _preview(tenant_id, FRI_1750_PARIS, SATURDAY).items == []
@@ -272,7 +276,7 @@ def test_assisted_mode_shows_drafts_in_the_tenants_language(tenant_id: str, lead
         "drafted",
         "mode_assisted",
         "sms",
-        "default",
+        "template",
     )
     assert item.reason == "Step 1: sms draft ready and waiting for your approval (assisted mode)."
 
@@ -417,7 +421,7 @@ def test_the_route_previews_a_day_of_the_callers_tenant_only(
         "lead_id": lead_id,
         "step": 1,
         "channel": "sms",
-        "source": "default",
+        "source": "template",
         "outcome": "sent",
         "code": "mode_auto",
     }

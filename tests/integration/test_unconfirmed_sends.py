@@ -48,6 +48,7 @@ from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio, delayed, running_fake_twilio
+from tests.support.prospection import sms_step
 from tests.support.webhook_samples import twilio_event, twilio_status_params
 
 pytestmark = pytest.mark.integration
@@ -195,7 +196,7 @@ def test_another_tenant_cannot_use_a_reference_to_touch_the_message(
 def _enrolled(tenant_id: str, lead_id: str) -> tuple[ApiClient, str]:
     """The lead enrolled on a one-step SMS scenario (the built-in text: no model configured)."""
     api = ApiClient("functions/prospection/", tenant_id)
-    step = {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Proposer un rendez-vous"}
+    step = sms_step(1, 0, "Proposer un rendez-vous")
     scenario = api.post("/scenarios", {"name": "Relance", "steps": [step]})
     assert scenario.status == 201, scenario.body
     campaign = api.post(

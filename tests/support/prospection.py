@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from typing import Any
 
+import time_machine
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.dal.keys import due_shard
 from tests.support.api import ApiClient
 
 WORKING_HOURS = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
 """A send window of Monday to Friday, 09:00 to 18:00."""
+
+LIBRARY_SMS = "relance_agressive_4"
+"""A built-in SMS template (seeded with the tenant's library) that a test's SMS step can name."""
+
+
+def sms_step(order: int, delay_days: int, objective: str) -> dict[str, Any]:
+    """An SMS step written by the built-in SMS template :data:`LIBRARY_SMS` (no model in tests)."""
+    return {
+        "order": order,
+        "delay_days": delay_days,
+        "channel": "sms",
+        "objective": objective,
+        "template_key": LIBRARY_SMS,
+    }
 
 
 def enrolled_campaign(
@@ -23,3 +44,20 @@ def enrolled_campaign(
     assert enrolled.status == 200, enrolled.body
     assert len(enrolled.body["accepted"]) == 1, enrolled.body
     return str(campaign.body["id"])
+
+
+def run_prospect_shard(tenant_id: str, campaign_id: str, lead_id: str, at: datetime) -> None:
+    """The scheduler's worker takes the hourly message of the prospect's shard at ``at``."""
+    body = json.dumps(
+        {
+            "job": "run_pending_actions",
+            "tenant_id": tenant_id,
+            "scheduled_at": at.isoformat(),
+            "shard": due_shard(campaign_id, lead_id),
+        }
+    )
+    with time_machine.travel(at, tick=False):
+        result = load_handler("functions/scheduler/", "worker.lambda_handler")(
+            sqs_event([("m-1", body)]), LocalContext()
+        )
+    assert result["batchItemFailures"] == []

@@ -19,6 +19,7 @@ from maxcore.rules.templates import (
     render,
     sms_estimate,
     tenant_values,
+    unsendable,
 )
 
 
@@ -320,3 +321,29 @@ def test_nested_css_blocks_in_email_html_are_not_taken_for_placeholders() -> Non
     assert content_problems(Channel.EMAIL, content) == []
     # The same closing braces in a text body are still a stray fragment
     assert malformed_placeholders("Bonjour }} a bientot") == ["}}"]
+
+
+# --- what may leave ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("channel", "body", "subject", "problem"),
+    [
+        (Channel.SMS, "Bonjour Camille, un appel demain ?", None, None),
+        (Channel.EMAIL, "Bonjour Camille,\n\nÀ bientôt", "Une proposition claire", None),
+        (Channel.SMS, "Bonjour {{firstName}}, un appel demain ?", None, "placeholder_left"),
+        (Channel.EMAIL, "Bonjour Camille", "Votre devis {{quoteReference}}", "placeholder_left"),
+        (Channel.TELEGRAM, "Bonjour }} Camille", None, "placeholder_left"),
+        (Channel.EMAIL, "Bonjour Camille", None, "subject"),
+        (Channel.EMAIL, "Bonjour Camille", "x" * 201, "subject"),
+        (Channel.SMS, "a" * 153 * 11, None, "too_many_segments"),
+        (Channel.WHATSAPP, "a" * 4097, None, "too_long"),
+        (Channel.EMAIL, "a" * 4001, "Objet", "too_long"),
+    ],
+)
+def test_a_written_message_goes_only_when_complete_and_within_its_channel(
+    channel: Channel, body: str, subject: str | None, problem: str | None
+) -> None:
+    assert unsendable(channel, body, subject) == problem
+
+
+def test_an_sms_of_the_most_segments_allowed_may_go() -> None:
+    assert unsendable(Channel.SMS, "a" * 153 * 10, None) is None

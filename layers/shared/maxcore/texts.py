@@ -571,22 +571,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Prospect retiré de la campagne.",
         "en": "Prospect removed from the campaign.",
     },
-    # --- prospection: the built-in messages (the last level of the fallback) -------------------
-    "prospection.default.subject": {
-        "fr": "{objective}",
-        "en": "{objective}",
-    },
-    "prospection.default.body": {
-        "fr": "Bonjour {first_name},\n\n{objective}\n\n{cta}\n\nBelle journée,\n{company}",
-        "en": "Hello {first_name},\n\n{objective}\n\n{cta}\n\nHave a great day,\n{company}",
-    },
-    "prospection.default.short": {
-        "fr": "Bonjour {first_name}, {objective} {cta} — {company}",
-        "en": "Hello {first_name}, {objective} {cta} — {company}",
-    },
-    "prospection.default.cta": {
-        "fr": "Auriez-vous 15 minutes cette semaine pour en parler ?",
-        "en": "Would you have 15 minutes this week to talk about it?",
+    # --- prospection: when nothing can write a step's message --------------------------------
+    "prospection.no_message": {
+        "fr": "Aucun modèle ni texte pour cette étape : rédigez le message.",
+        "en": "No template and no text for this step: write the message yourself.",
     },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {

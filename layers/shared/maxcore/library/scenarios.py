@@ -46,6 +46,9 @@ class PredefinedStep:
     """The call to action the message (or the task) ends on."""
     thread: str = "same"
     """One of :data:`THREADS`: e-mail follow-ups continue the first e-mail's thread."""
+    template: str | None = None
+    """The key of the step's template in the built-in library (:mod:`maxcore.library.templates`),
+    written when no language model is configured; ``None`` for the manual steps (LinkedIn, call)."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ _CONNEXION_DOUCE = PredefinedScenario(
             order=1,
             delay_days=0,
             channel="email",
+            template="connexion_douce_1",
             objective="Se présenter et ouvrir la conversation",
             ai_prompt=(
                 "Écris un premier e-mail court (80 à 120 mots) et chaleureux, au vouvoiement. Présente "
@@ -103,6 +107,7 @@ _CONNEXION_DOUCE = PredefinedScenario(
             order=3,
             delay_days=5,
             channel="email",
+            template="connexion_douce_3",
             objective="Apporter de la valeur sans rien demander",
             ai_prompt=(
                 "Écris un e-mail de 100 à 150 mots qui apporte quelque chose d'utile au prospect : "
@@ -116,6 +121,7 @@ _CONNEXION_DOUCE = PredefinedScenario(
             order=4,
             delay_days=6,
             channel="email",
+            template="connexion_douce_4",
             objective="Proposer un premier échange",
             ai_prompt=(
                 "Écris un e-mail court (60 à 90 mots) qui propose un échange de 15 minutes. Résume en "
@@ -129,6 +135,7 @@ _CONNEXION_DOUCE = PredefinedScenario(
             order=5,
             delay_days=7,
             channel="email",
+            template="connexion_douce_5",
             objective="Clore poliment en laissant la porte ouverte",
             ai_prompt=(
                 "Écris un dernier e-mail très court (40 à 70 mots). Dis simplement que tu ne veux pas "
@@ -153,6 +160,7 @@ _RELANCE_DOUCE = PredefinedScenario(
             order=1,
             delay_days=0,
             channel="email",
+            template="relance_douce_1",
             objective="Relancer avec tact après un premier échange",
             ai_prompt=(
                 "Écris une relance courte (60 à 100 mots) qui rappelle en une phrase le dernier "
@@ -166,6 +174,7 @@ _RELANCE_DOUCE = PredefinedScenario(
             order=2,
             delay_days=4,
             channel="email",
+            template="relance_douce_2",
             objective="Redonner envie avec un exemple concret",
             ai_prompt=(
                 "Écris un e-mail de 90 à 130 mots qui partage un exemple concret et chiffré de "
@@ -191,6 +200,7 @@ _RELANCE_DOUCE = PredefinedScenario(
             order=4,
             delay_days=5,
             channel="email",
+            template="relance_douce_4",
             objective="Lever un frein possible",
             ai_prompt=(
                 "Écris un e-mail de 70 à 110 mots qui anticipe la raison la plus probable du silence "
@@ -204,6 +214,7 @@ _RELANCE_DOUCE = PredefinedScenario(
             order=5,
             delay_days=7,
             channel="email",
+            template="relance_douce_5",
             objective="Dernier message pour savoir où en est le prospect",
             ai_prompt=(
                 "Écris un e-mail de clôture très court (40 à 60 mots). Propose trois réponses en un "
@@ -227,6 +238,7 @@ _RELANCE_AGRESSIVE = PredefinedScenario(
             order=1,
             delay_days=0,
             channel="email",
+            template="relance_agressive_1",
             objective="Relancer franchement avec une proposition claire",
             ai_prompt=(
                 "Écris un e-mail direct de 70 à 100 mots. Rappelle en une phrase le besoin ou "
@@ -253,6 +265,7 @@ _RELANCE_AGRESSIVE = PredefinedScenario(
             order=3,
             delay_days=3,
             channel="email",
+            template="relance_agressive_3",
             objective="Donner une raison d'agir maintenant",
             ai_prompt=(
                 "Écris un e-mail de 60 à 90 mots qui donne une raison concrète et honnête d'avancer "
@@ -266,6 +279,7 @@ _RELANCE_AGRESSIVE = PredefinedScenario(
             order=4,
             delay_days=4,
             channel="sms",
+            template="relance_agressive_4",
             objective="Un rappel bref par SMS",
             ai_prompt=(
                 "Écris un SMS de moins de 160 caractères, au vouvoiement, qui se présente (prénom et "
@@ -278,6 +292,7 @@ _RELANCE_AGRESSIVE = PredefinedScenario(
             order=5,
             delay_days=5,
             channel="email",
+            template="relance_agressive_5",
             objective="Dernière relance et clôture nette",
             ai_prompt=(
                 "Écris un dernier e-mail de 40 à 70 mots : tu clôtures le dossier de ton côté faute de "
@@ -301,6 +316,7 @@ _NURTURING_LONG_TERME = PredefinedScenario(
             order=1,
             delay_days=0,
             channel="email",
+            template="nurturing_long_terme_1",
             objective="Partager un contenu utile",
             ai_prompt=(
                 "Écris un e-mail de 100 à 150 mots qui partage un conseil pratique ou une ressource "
@@ -313,6 +329,7 @@ _NURTURING_LONG_TERME = PredefinedScenario(
             order=2,
             delay_days=10,
             channel="email",
+            template="nurturing_long_terme_2",
             objective="Montrer un retour d'expérience",
             ai_prompt=(
                 "Écris un e-mail de 120 à 170 mots qui raconte brièvement un retour d'expérience : "
@@ -338,6 +355,7 @@ _NURTURING_LONG_TERME = PredefinedScenario(
             order=4,
             delay_days=12,
             channel="email",
+            template="nurturing_long_terme_4",
             objective="Prendre des nouvelles et proposer une ressource",
             ai_prompt=(
                 "Écris un e-mail de 80 à 120 mots qui prend des nouvelles de ses projets du moment et "
@@ -350,6 +368,7 @@ _NURTURING_LONG_TERME = PredefinedScenario(
             order=5,
             delay_days=13,
             channel="email",
+            template="nurturing_long_terme_5",
             objective="Proposer un échange sans engagement",
             ai_prompt=(
                 "Écris un e-mail de 70 à 100 mots qui fait le lien avec les messages précédents et "
@@ -385,6 +404,7 @@ _APPROCHE_PREMIUM = PredefinedScenario(
             order=2,
             delay_days=3,
             channel="email",
+            template="approche_premium_2",
             objective="Ouvrir la conversation avec une observation personnalisée",
             ai_prompt=(
                 "Écris un e-mail soigné de 120 à 160 mots, au vouvoiement. Ouvre sur une observation "
@@ -411,6 +431,7 @@ _APPROCHE_PREMIUM = PredefinedScenario(
             order=4,
             delay_days=8,
             channel="email",
+            template="approche_premium_4",
             objective="Proposer une analyse sur mesure",
             ai_prompt=(
                 "Écris un e-mail de 100 à 140 mots qui propose une analyse personnalisée et offerte "
@@ -424,6 +445,7 @@ _APPROCHE_PREMIUM = PredefinedScenario(
             order=5,
             delay_days=12,
             channel="email",
+            template="approche_premium_5",
             objective="Conclure avec élégance",
             ai_prompt=(
                 "Écris un dernier e-mail de 50 à 80 mots, élégant : remercie le prospect pour son "

@@ -216,7 +216,7 @@ OPT_OUT_EMAIL_EN = "Rather not receive our news? Just reply to this email and we
 
 
 # --- the library ------------------------------------------------------------------------------
-TEMPLATES: tuple[LibraryTemplate, ...] = (
+_GENERAL: tuple[LibraryTemplate, ...] = (
     # 1. Gentle follow-up, three days after a first message.
     _email(
         "follow_up_d3",
@@ -720,6 +720,438 @@ TEMPLATES: tuple[LibraryTemplate, ...] = (
         "The {{companyName}} team",
     ),
 )
+
+# --- the predefined scenarios' steps ------------------------------------------------------------
+# One template per message step of each predefined scenario (library/scenarios.py names them), so a
+# tenant without a language model still sends a real message. Keys: ``<scenario>_<step order>``.
+_SIGN_OFF = {
+    "fr": "Bien cordialement,\nL'équipe {{companyName}}",
+    "en": "Best regards,\nThe {{companyName}} team",
+}
+_HELLO = {"fr": HELLO_FR, "en": HELLO_EN}
+_STEP_NAME = {"fr": "{scenario}, étape {order} ({channel})", "en": "{scenario}, step {order} ({channel})"}
+_CHANNEL_NAME = {"fr": {"email": "e-mail", "sms": "SMS"}, "en": {"email": "email", "sms": "SMS"}}
+
+
+def _step_name(locale: str, key: str, channel: str) -> str:
+    scenario, _, order = key.rpartition("_")
+    title = scenario.replace("_", " ").title()
+    return _STEP_NAME[locale].format(scenario=title, order=order, channel=_CHANNEL_NAME[locale][channel])
+
+
+def _step_email(key: str, locale: str, subject: str, paragraphs: tuple[str, ...]) -> LibraryTemplate:
+    """A prospection e-mail: the greeting, the paragraphs, the team's sign-off."""
+    blocks = (_p(_HELLO[locale]), *(_p(text) for text in paragraphs), _p(_SIGN_OFF[locale]))
+    return _email(key, locale, "follow_up", _step_name(locale, key, "email"), subject, blocks)
+
+
+def _step_sms(key: str, locale: str, body: str) -> LibraryTemplate:
+    return _message(key, locale, "sms", "follow_up", _step_name(locale, key, "sms"), body)
+
+
+SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = (
+    # Connexion Douce: introduce, bring value, offer a call, close gently.
+    _step_email(
+        "connexion_douce_1",
+        "fr",
+        "Une question pour {{company|votre entreprise}}",
+        (
+            "Je vous écris de la part de {{companyName}}. Nous accompagnons des entreprises comme "
+            "{{company|votre entreprise}} et je pense que nous pourrions vous être utiles, sans "
+            "bouleverser votre organisation.",
+            "Plutôt qu'une longue présentation, une simple question : est-ce un sujet qui vous parle "
+            "en ce moment ? Une ligne de réponse me suffit.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_1",
+        "en",
+        "A quick question for {{company|your company}}",
+        (
+            "I'm writing on behalf of {{companyName}}. We work with businesses like "
+            "{{company|your company}} and I believe we could be useful to you, without turning your "
+            "way of working upside down.",
+            "Rather than a long introduction, one simple question: is this something on your mind at "
+            "the moment? A one-line reply is plenty.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_3",
+        "fr",
+        "Une idée qui fait gagner du temps",
+        (
+            "Une idée qui fonctionne bien chez nos clients : noter chaque semaine les trois demandes "
+            "les plus fréquentes de vos clients et y répondre une bonne fois pour toutes, sur votre "
+            "site ou dans un message prêt à l'emploi. Le temps gagné se compte vite en heures.",
+            "Chez {{companyName}}, c'est exactement ce genre de gain que nous aidons à obtenir. Si "
+            "l'idée vous intéresse, je vous en dis plus en quelques lignes.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_3",
+        "en",
+        "An idea that saves time",
+        (
+            "One idea that works well for our clients: each week, note the three questions your "
+            "customers ask most and answer them once and for all, on your website or in a ready-made "
+            "message. The time saved quickly adds up to hours.",
+            "At {{companyName}}, that is exactly the kind of gain we help with. If the idea appeals to "
+            "you, I'm happy to tell you more in a few lines.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_4",
+        "fr",
+        "15 minutes pour en parler ?",
+        (
+            "Je vous propose un échange de 15 minutes, par téléphone ou en visio, pour voir ensemble "
+            "ce que {{companyName}} pourrait concrètement apporter à {{company|votre entreprise}}.",
+            "Dites-moi simplement le jour et l'heure qui vous arrangent cette semaine ou la suivante, "
+            "je m'adapte.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_4",
+        "en",
+        "15 minutes to talk it over?",
+        (
+            "How about a 15-minute call, by phone or video, to see together what {{companyName}} "
+            "could concretely bring to {{company|your company}}?",
+            "Just tell me which day and time suit you this week or next, and I'll fit in.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_5",
+        "fr",
+        "Je m'arrête là",
+        (
+            "Je ne veux pas encombrer votre boîte de réception : ce sera mon dernier message sur ce sujet.",
+            "La porte reste grande ouverte. Un simple « plus tard » me suffit pour revenir vers vous "
+            "au bon moment.",
+        ),
+    ),
+    _step_email(
+        "connexion_douce_5",
+        "en",
+        "I'll leave it there",
+        (
+            "I don't want to clutter your inbox, so this will be my last message on the subject.",
+            'The door stays wide open. A simple "later" is enough for me to get back to you at the '
+            "right time.",
+        ),
+    ),
+    # Relance Douce: a tactful nudge, an example, an easy way in, a one-word close.
+    _step_email(
+        "relance_douce_1",
+        "fr",
+        "Suite à notre dernier échange",
+        (
+            "Je reviens vers vous suite à notre dernier échange, sans vouloir vous presser.",
+            "Est-ce toujours d'actualité de votre côté ? Si les priorités ont changé, dites-le-moi "
+            "simplement, je comprendrai très bien.",
+        ),
+    ),
+    _step_email(
+        "relance_douce_1",
+        "en",
+        "Following our last conversation",
+        (
+            "I'm getting back to you after our last exchange, with no wish to rush you.",
+            "Is this still on the agenda on your side? If priorities have changed, just let me know, "
+            "I'll completely understand.",
+        ),
+    ),
+    _step_email(
+        "relance_douce_2",
+        "fr",
+        "Un exemple concret",
+        (
+            "Un exemple récent : une entreprise d'une taille proche de {{company|la vôtre}} a "
+            "travaillé avec {{companyName}} pendant trois mois. Elle a gagné plusieurs heures par "
+            "semaine et répond désormais à ses clients le jour même.",
+            "Voulez-vous que je vous montre comment cela s'appliquerait chez vous ?",
+        ),
+    ),
+    _step_email(
+        "relance_douce_2",
+        "en",
+        "A concrete example",
+        (
+            "A recent example: a business about the size of {{company|yours}} worked with "
+            "{{companyName}} for three months. It saved several hours a week and now answers its "
+            "customers the same day.",
+            "Would you like me to show you how this would work for you?",
+        ),
+    ),
+    _step_email(
+        "relance_douce_4",
+        "fr",
+        "Le bon moment",
+        (
+            "Je me doute que le temps vous manque, ou que le moment n'est peut-être pas idéal.",
+            "C'est pourquoi nous pouvons démarrer très simplement, par une première étape légère, ou "
+            "tout à fait reporter à plus tard. Le bon moment serait-il plutôt ce trimestre ou le "
+            "prochain ?",
+        ),
+    ),
+    _step_email(
+        "relance_douce_4",
+        "en",
+        "The right time",
+        (
+            "I imagine time is short, or perhaps the moment isn't ideal.",
+            "That's why we can start very simply, with a light first step, or leave it until later. "
+            "Would the right time be this quarter or the next?",
+        ),
+    ),
+    _step_email(
+        "relance_douce_5",
+        "fr",
+        "Oui, plus tard ou non merci ?",
+        (
+            "Pour vous faire gagner du temps, répondez simplement « oui », « plus tard » ou « non merci ».",
+            "Merci d'avance pour ces deux secondes, et merci pour votre attention.",
+        ),
+    ),
+    _step_email(
+        "relance_douce_5",
+        "en",
+        "Yes, later or no thanks?",
+        (
+            'To save you time, just reply "yes", "later" or "no thanks".',
+            "Thank you in advance for those two seconds, and for your attention.",
+        ),
+    ),
+    # Relance Agressive: a clear proposal, a reason to act, an SMS, a clean close.
+    _step_email(
+        "relance_agressive_1",
+        "fr",
+        "Une proposition claire",
+        (
+            "Je reviens vers vous avec une proposition simple : un échange de 20 minutes pour voir "
+            "comment {{companyName}} peut répondre au besoin de {{company|votre entreprise}}, et "
+            "repartir avec des pistes concrètes.",
+            "Quel créneau vous arrange cette semaine pour en parler 20 minutes ?",
+        ),
+    ),
+    _step_email(
+        "relance_agressive_1",
+        "en",
+        "A clear proposal",
+        (
+            "I'm getting back to you with a simple proposal: a 20-minute call to see how "
+            "{{companyName}} can meet the needs of {{company|your company}}, and leave with concrete "
+            "next steps.",
+            "Which slot suits you this week for a 20-minute chat?",
+        ),
+    ),
+    _step_email(
+        "relance_agressive_3",
+        "fr",
+        "Pourquoi avancer maintenant",
+        (
+            "Une mise en place prend en général quelques semaines. En commençant maintenant, vous "
+            "êtes prêt avant votre prochaine période chargée, plutôt qu'en plein milieu.",
+            "On bloque un créneau cette semaine ?",
+        ),
+    ),
+    _step_email(
+        "relance_agressive_3",
+        "en",
+        "Why move now",
+        (
+            "Getting set up usually takes a few weeks. Starting now means you're ready before your next "
+            "busy period, rather than in the middle of it.",
+            "Shall we book a slot this week?",
+        ),
+    ),
+    _step_sms(
+        "relance_agressive_4",
+        "fr",
+        "Bonjour {{firstName|Madame, Monsieur}}, ici {{companyName}} suite à mes e-mails : un appel de "
+        "10 min demain vous irait ? Répondez STOP pour ne plus recevoir de SMS.",
+    ),
+    _step_sms(
+        "relance_agressive_4",
+        "en",
+        "Hi {{firstName|there}}, {{companyName}} here following up on my emails: would a 10-min call "
+        "tomorrow suit you? Reply STOP to opt out.",
+    ),
+    _step_email(
+        "relance_agressive_5",
+        "fr",
+        "Je clôture de mon côté",
+        (
+            "Sans réponse de votre part, je clôture ce dossier de mon côté, sans aucun souci.",
+            "Si le sujet revient, répondez simplement à cet e-mail : je serai ravi d'en reparler.",
+        ),
+    ),
+    _step_email(
+        "relance_agressive_5",
+        "en",
+        "Closing the file on my side",
+        (
+            "As I haven't heard back, I'm closing this file on my side, no hard feelings.",
+            "If the subject comes up again, simply reply to this email: I'll be glad to pick it up.",
+        ),
+    ),
+    # Nurturing Long Terme: useful content, a story, news and a resource, then a call.
+    _step_email(
+        "nurturing_long_terme_1",
+        "fr",
+        "Un conseil pratique",
+        (
+            "Je suis de l'équipe {{companyName}} et je partage avec vous un conseil simple qui rend "
+            "service à beaucoup de nos clients : bloquer chaque semaine une demi-heure pour relancer "
+            "les contacts restés sans réponse. C'est souvent là que se cachent les meilleures "
+            "opportunités.",
+            "Dites-moi si ce genre de conseil vous est utile.",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_1",
+        "en",
+        "A practical tip",
+        (
+            "I'm with the {{companyName}} team and wanted to share a simple tip that helps many of our "
+            "clients: block half an hour every week to follow up with the contacts who never answered. "
+            "That is often where the best opportunities hide.",
+            "Let me know if this kind of tip is useful to you.",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_2",
+        "fr",
+        "Un retour d'expérience",
+        (
+            "Un de nos clients, au profil proche de {{company|votre entreprise}}, perdait beaucoup de "
+            "temps à suivre ses demandes à la main. Nous avons mis en place avec lui un suivi simple "
+            "et régulier : en deux mois, il répondait deux fois plus vite, et ses clients l'ont "
+            "remarqué.",
+            "Curieux de savoir si vous vivez une situation similaire.",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_2",
+        "en",
+        "A story from one of our clients",
+        (
+            "One of our clients, with a profile close to {{company|your company}}, spent a lot of time "
+            "tracking requests by hand. Together we set up a simple, regular follow-up: within two "
+            "months it was answering twice as fast, and its customers noticed.",
+            "I'd be curious to know whether you face something similar.",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_4",
+        "fr",
+        "Des nouvelles de vos projets ?",
+        (
+            "Comment avancent vos projets en ce moment ?",
+            "Nous avons préparé chez {{companyName}} une grille simple pour faire le point sur son "
+            "organisation en dix minutes. Voulez-vous que je vous l'envoie ?",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_4",
+        "en",
+        "How are your projects going?",
+        (
+            "How are your projects coming along at the moment?",
+            "At {{companyName}} we've put together a simple checklist to review your organisation in "
+            "ten minutes. Would you like me to send it to you?",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_5",
+        "fr",
+        "Un échange sans engagement ?",
+        (
+            "Depuis quelques semaines, je vous partage des idées et des retours d'expérience. Si "
+            "vous le souhaitez, nous pouvons prendre 20 minutes, sans engagement, pour faire le point "
+            "sur vos priorités.",
+            "Un échange de 20 minutes quand cela vous arrange ?",
+        ),
+    ),
+    _step_email(
+        "nurturing_long_terme_5",
+        "en",
+        "A no-strings chat?",
+        (
+            "Over the past few weeks I've shared a few ideas and client stories. If you like, we can "
+            "take 20 minutes, with no commitment, to go over your priorities.",
+            "A 20-minute chat whenever suits you?",
+        ),
+    ),
+    # Approche Premium: a personal opening, a tailored analysis, an elegant close.
+    _step_email(
+        "approche_premium_2",
+        "fr",
+        "Une observation sur {{company|votre entreprise}}",
+        (
+            "En m'intéressant à {{company|votre entreprise}}, une question m'est venue : comment "
+            "faites-vous aujourd'hui pour concilier croissance et qualité du suivi de vos clients ? "
+            "C'est souvent là que les entreprises comparables ont le plus à gagner.",
+            "Chez {{companyName}}, nous les aidons à le faire de façon simple et mesurable. Seriez-vous "
+            "ouvert à un échange de 20 minutes pour confronter ce point de vue ?",
+        ),
+    ),
+    _step_email(
+        "approche_premium_2",
+        "en",
+        "A thought about {{company|your company}}",
+        (
+            "Looking into {{company|your company}}, one question came to mind: how do you currently "
+            "balance growth with the quality of your customer follow-up? That is often where "
+            "comparable businesses have the most to gain.",
+            "At {{companyName}}, we help them do it in a simple, measurable way. Would you be open to a "
+            "20-minute conversation to compare notes?",
+        ),
+    ),
+    _step_email(
+        "approche_premium_4",
+        "fr",
+        "Une analyse sur mesure, offerte",
+        (
+            "Je vous propose une analyse sur mesure, offerte : nous examinons votre situation et vous "
+            "remettons des recommandations écrites, concrètes et directement applicables.",
+            "De votre côté, il suffit d'un échange de 30 minutes. Je vous prépare cette analyse ?",
+        ),
+    ),
+    _step_email(
+        "approche_premium_4",
+        "en",
+        "A tailored analysis, on us",
+        (
+            "I'd like to offer you a free, tailored analysis: we look at your situation and send you "
+            "written recommendations, concrete and ready to act on.",
+            "All it takes on your side is a 30-minute conversation. Shall I prepare it for you?",
+        ),
+    ),
+    _step_email(
+        "approche_premium_5",
+        "fr",
+        "Merci pour votre attention",
+        (
+            "Merci pour l'attention que vous avez portée à mes messages. {{companyName}} peut vous "
+            "aider à gagner du temps et en sérénité, et je serai heureux d'en reparler le moment venu.",
+            "Quel serait le bon moment pour en reparler ?",
+        ),
+    ),
+    _step_email(
+        "approche_premium_5",
+        "en",
+        "Thank you for your time",
+        (
+            "Thank you for the attention you've given my messages. {{companyName}} can help you save "
+            "time and gain peace of mind, and I'd be glad to talk again when the time is right.",
+            "When would be a good time to pick this up again?",
+        ),
+    ),
+)
+
+TEMPLATES: tuple[LibraryTemplate, ...] = (*_GENERAL, *SEQUENCE_TEMPLATES)
+"""The whole library: the general templates, then the predefined scenarios' steps."""
 
 _BY_LOCALE: dict[str, tuple[LibraryTemplate, ...]] = {
     locale: tuple(t for t in TEMPLATES if t.locale == locale) for locale in LOCALES

@@ -87,6 +87,11 @@ class ScenarioStep(StrictModel):
     channel: StepChannel
     objective: ShortText
     template_id: Ulid | None = Field(default=None, description="An active template of the tenant.")
+    template_key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,60}$")] | None = Field(
+        default=None,
+        description="A template of the built-in library, by its key, in the tenant's language: the "
+        "predefined scenarios name theirs. Used when `template_id` is not set.",
+    )
     ai_prompt: Prompt | None = Field(
         default=None, description="What M.A.X. should write; used first when AI is available."
     )
@@ -324,11 +329,12 @@ class Outcome(StrEnum):
 
 
 class MessageSource(StrEnum):
-    """Where a step's message came from (the seed's triple fallback)."""
+    """Where a step's message came from: the model, else the step's template."""
 
     AI = "ai"
     TEMPLATE = "template"
     DEFAULT = "default"
+    """No longer written (a step nothing can write becomes a task): read on older decisions."""
 
 
 class Decision(LazyModel):

@@ -79,6 +79,8 @@ class StepFacts:
     """The lead's clock and calendar, which an SMS or WhatsApp step's quiet time is read on."""
     marketing_hours: tuple[time, time] = (LEGAL_START, LEGAL_END)
     """The tenant's hours for marketing texts on that clock (``marketing.allowed_hours``)."""
+    writable: bool = True
+    """Whether a language model or the step's template can write its message (else: a task)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,10 @@ def away(lead: Lead, window: Window, now: datetime) -> Verdict | None:
     return Verdict(Outcome.PAUSED, REASON_CODES[ReplyKind.OUT_OF_OFFICE], until=resume)
 
 
+NO_MESSAGE = Verdict(Outcome.TASK_CREATED, "no_message")
+"""Neither a language model nor a template can write the step: the user writes it, as a task."""
+
+
 def decide_step(facts: StepFacts) -> Verdict:
     """Decide what happens to a due step now.
 
@@ -179,6 +185,8 @@ def decide_step(facts: StepFacts) -> Verdict:
         return Verdict(Outcome.TASK_CREATED, f"manual_{step.channel.value}")
     if facts.refusal is not None:
         return Verdict(Outcome.SKIPPED, facts.refusal.code, {"channel": step.channel.value})
+    if not facts.writable:
+        return NO_MESSAGE
     if facts.mode is Mode.ADVISE:
         return Verdict(Outcome.RECOMMENDED, "mode_advise")
     if facts.mode is Mode.ASSISTED:
@@ -196,13 +204,13 @@ def _quiet(step: ScenarioStep, facts: StepFacts) -> Verdict | None:
     return Verdict(Outcome.DEFERRED, quiet.code, quiet.values, until=quiet.until)
 
 
-def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource:
-    """The first source of the seed's fallback that can write this step: AI, template, default."""
+def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool) -> MessageSource | None:
+    """The first source that can write this step: AI, then its template; ``None`` when neither can."""
     if step.ai_prompt and ai_available:
         return MessageSource.AI
-    if step.template_id and template_usable:
+    if template_usable:
         return MessageSource.TEMPLATE
-    return MessageSource.DEFAULT
+    return None
 
 
 def reason_text(verdict: Verdict, locale: str, timezone: str, step: ScenarioStep | None = None) -> str:

@@ -237,6 +237,41 @@ def activation_problems(channel: Channel, content: TemplateContent) -> list[Prob
     return problems
 
 
+# --- what may leave -----------------------------------------------------------------------------
+SUBJECT_MAX = 200
+"""The longest e-mail subject a message may carry (what a send request accepts)."""
+BODY_MAX = 4000
+"""The longest body a send request carries, whatever the channel allows."""
+
+
+def unsendable(channel: Channel, body: str, subject: str | None) -> str | None:
+    """Why a written message may not go as it is, or ``None`` when it may.
+
+    Parameters
+    ----------
+    channel
+        The channel it would go on.
+    body, subject
+        The message as written (filled in, or from the model); ``subject`` for e-mail only.
+
+    Returns
+    -------
+    str | None
+        ``placeholder_left`` (a ``{{`` or ``}}`` still in it), ``subject`` (an e-mail without one, or
+        one too long), ``too_many_segments`` (an SMS over :data:`maxcore.rules.sms.MAX_SEGMENTS`),
+        ``too_long`` (over the channel's hard limit or :data:`BODY_MAX`); ``None`` when none of these.
+    """
+    if any(text and ("{{" in text or "}}" in text) for text in (subject, body)):
+        return "placeholder_left"
+    if channel is Channel.EMAIL and (not subject or len(subject) > SUBJECT_MAX):
+        return "subject"
+    if channel is Channel.SMS and sms_rules.analyse(body).segments > sms_rules.MAX_SEGMENTS:
+        return "too_many_segments"
+    if len(body) > min(HARD_LIMITS[channel], BODY_MAX):
+        return "too_long"
+    return None
+
+
 # --- rendering ----------------------------------------------------------------------------------
 @dataclass
 class Rendered:

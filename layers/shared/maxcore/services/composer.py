@@ -1,7 +1,8 @@
-"""Writing a step's message: AI first, then the step's template, then a built-in default.
+"""Writing a step's message: AI first, then the step's template; else no message at all.
 
-This is the seed's triple fallback. The source that wrote the message is returned with it and
-recorded on the step's decision, so the team can see how many messages the AI actually wrote.
+When neither can write, the step becomes a task for the user (the sequencer decides it), never a
+message made of the step's internal objective. The source that wrote the message is returned with
+it and recorded on the step's decision, so the team can see how many messages the AI actually wrote.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from maxcore.models.template import RenderRequest, TemplateStatus
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
 from maxcore.rules.prospection import message_source
+from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
-from maxcore.services.templates import TemplateService
-from maxcore.texts import render
+from maxcore.services.templates import TemplateService, library_template_id
 
-MAX_BODY = 4000
 SHORT_CHANNELS = {"sms", "whatsapp", "telegram"}
 
 
@@ -48,74 +48,84 @@ class Composer:
         self.tenant = tenant
         self.templates = TemplateService(tenant.id)
         self._ai = ai_configured() if ai_available is None else ai_available
+        self._usable: dict[tuple[str, str], bool] = {}
+
+    def template_id(self, step: ScenarioStep) -> str | None:
+        """The step's template: its own, else the tenant's copy of the library template it names."""
+        if step.template_id is not None:
+            return step.template_id
+        if step.template_key is not None:
+            return library_template_id(self.tenant.id, step.template_key, self.tenant.locale.value)
+        return None
 
     def template_usable(self, step: ScenarioStep) -> bool:
         """Whether the step's template exists, is active and is written for the step's channel."""
-        if step.template_id is None:
+        template_id = self.template_id(step)
+        if template_id is None:
             return False
-        try:
-            template = self.templates.get(step.template_id)
-        except MaxError:
-            return False
-        return template.status is TemplateStatus.ACTIVE and template.channel.value == step.channel.value
+        key = (template_id, step.channel.value)
+        if key not in self._usable:  # read once per run: every due step of a scenario asks
+            try:
+                template = self.templates.get(template_id)
+            except MaxError:
+                self._usable[key] = False
+            else:
+                self._usable[key] = (
+                    template.status is TemplateStatus.ACTIVE and template.channel.value == step.channel.value
+                )
+        return self._usable[key]
 
-    def planned_source(self, step: ScenarioStep) -> MessageSource:
-        """The source that would write the step, without writing it (the schedule preview)."""
+    def planned_source(self, step: ScenarioStep) -> MessageSource | None:
+        """The source that would write the step, without writing it (``None``: the step becomes a task)."""
         return message_source(step, self._ai, self.template_usable(step))
 
-    def compose(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed:
-        """The step's message for ``lead``: AI, else template, else the built-in default."""
+    def compose(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
+        """The step's message for ``lead``: AI, else template; ``None`` when neither can write it."""
         if step.ai_prompt and self._ai:
-            written = self._by_ai(step, lead, history)
+            written = self._checked(step, self._by_ai(step, lead, history))
             if written is not None:
                 return written
-        if step.template_id is not None and self.template_usable(step):
-            try:
-                rendered = self.templates.render(step.template_id, RenderRequest(lead_id=lead.id))
-            except InvalidInputError as exc:
-                # Filled in, its HTML is refused (a value puts an http: or script URL in a link):
-                # the step must still go, with the built-in message, rather than fail every hour.
-                logger.warning(
-                    "template refused once filled in, default message instead",
-                    extra={"template_id": step.template_id, "reason": exc.message},
-                )
-                return self.default(step, lead)
-            if not rendered.missing and rendered.body:
-                return Composed(
-                    body=rendered.body[:MAX_BODY],
-                    subject=rendered.subject,
-                    source=MessageSource.TEMPLATE,
-                    template_id=step.template_id,
-                )
-            logger.info(
-                "template cannot be used for the step, default message instead",
-                extra={"template_id": step.template_id, "missing": rendered.missing},
+        template_id = self.template_id(step)
+        if template_id is None or not self.template_usable(step):
+            return None
+        try:
+            rendered = self.templates.render(template_id, RenderRequest(lead_id=lead.id))
+        except InvalidInputError as exc:
+            # Filled in, its HTML is refused (a value puts an http: or script URL in a link).
+            logger.warning(
+                "template refused once filled in", extra={"template_id": template_id, "reason": exc.message}
             )
-        return self.default(step, lead)
+            return None
+        if rendered.missing or not rendered.body:
+            logger.info(
+                "template cannot be used for the step",
+                extra={"template_id": template_id, "missing": rendered.missing},
+            )
+            return None
+        composed = Composed(
+            body=rendered.body,
+            subject=rendered.subject,
+            source=MessageSource.TEMPLATE,
+            template_id=template_id,
+        )
+        return self._checked(step, composed)
 
-    def default(self, step: ScenarioStep, lead: Lead) -> Composed:
-        """The built-in message: warm, short, in the tenant's language."""
-        locale = self.tenant.locale.value
-        cta = step.cta or render("prospection.default.cta", locale)
-        values = {
-            "first_name": lead.first_name or "",
-            "objective": step.objective,
-            "cta": cta,
-            "company": self.tenant.name,
-        }
-        key = (
-            "prospection.default.short"
-            if step.channel.value in SHORT_CHANNELS
-            else "prospection.default.body"
+    def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | None:
+        """``composed`` if it may go on the step's channel as it is, else ``None`` (and why, in the log)."""
+        channel = step.channel.channel
+        if composed is None or channel is None:
+            return None
+        problem = unsendable(channel, composed.body, composed.subject)
+        if problem is None:
+            return composed
+        logger.info(
+            "written message may not go",
+            extra={"step": step.order, "source": composed.source.value, "problem": problem},
         )
-        body = render(key, locale, **values).replace(" ,", ",").replace("  ", " ")
-        subject = (
-            render("prospection.default.subject", locale, **values) if step.channel.value == "email" else None
-        )
-        return Composed(body=body[:MAX_BODY], subject=subject, source=MessageSource.DEFAULT)
+        return None
 
     def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
-        # Any failure (no tokens, the model down, an empty answer) falls back: the step still goes.
+        # Any failure (no tokens, the model down, an empty answer) falls back to the template.
         from maxcore.ai.llm import chat_model
 
         try:
@@ -136,11 +146,12 @@ class Composer:
         subject = None
         if step.channel.value == "email":
             first, _, rest = text.partition("\n")
-            if first.lower().startswith(("objet:", "objet :", "subject:")) and rest.strip():
-                subject, text = first.split(":", 1)[1].strip()[:200], rest.strip()
-            else:
-                subject = step.objective[:200]
-        return Composed(body=text[:MAX_BODY], subject=subject, source=MessageSource.AI)
+            if not (first.lower().startswith(("objet:", "objet :", "subject:")) and rest.strip()):
+                # No subject of its own: the step's objective is no subject to send, the template's is.
+                logger.info("AI e-mail without a subject, falling back", extra={"step": step.order})
+                return None
+            subject, text = first.split(":", 1)[1].strip()[:200], rest.strip()
+        return Composed(body=text, subject=subject, source=MessageSource.AI)
 
     def _prompt(self, step: ScenarioStep, lead: Lead, history: list[str]) -> list[dict[str, str]]:
         language = "English" if self.tenant.locale.value == "en" else "French"

@@ -44,6 +44,7 @@ def predefined_scenario(scenario_id: str) -> Scenario | None:
                 ai_prompt=s.ai_prompt,
                 cta=s.cta,
                 thread=ThreadMode(s.thread),
+                template_key=s.template,
             )
             for s in found.steps
         ],
@@ -122,8 +123,8 @@ class ScenarioService:
     def _check_templates(self, steps: Sequence[ScenarioStep]) -> None:
         """Every step's template is one of the tenant's, written for the step's channel; else a 422.
 
-        A draft is accepted (it can be validated before the step runs; until then the step falls back
-        to its default message), a template of another tenant or of nothing is not.
+        A draft is accepted (it can be validated before the step runs; until then the model writes the
+        step, or it becomes a task for the user), a template of another tenant or of nothing is not.
         """
         templates = TemplateService(self.tenant_id)
         problems: builtins.list[dict[str, str]] = []

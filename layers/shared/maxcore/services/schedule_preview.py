@@ -85,7 +85,7 @@ class SchedulePreviewService:
         self.enrollments = EnrollmentRepository(tenant_id)
         self.sequencer = Sequencer(tenant_id, clock, tenant=self.tenant)
         self._clock = clock
-        self._sources: dict[tuple[str, int, int], MessageSource] = {}
+        self._sources: dict[tuple[str, int, int], MessageSource | None] = {}
         self._channel_caps: dict[Channel, int | None] | None = None
 
     def preview(self, day: date) -> SchedulePreview:
@@ -228,7 +228,7 @@ class SchedulePreviewService:
             until=decision.until,
         )
 
-    def _source(self, scenario: Scenario, step: ScenarioStep) -> MessageSource:
+    def _source(self, scenario: Scenario, step: ScenarioStep) -> MessageSource | None:
         """The source that would write the step (no AI call, no token), once per scenario step."""
         key = (scenario.id, scenario.version, step.order)
         if key not in self._sources:

@@ -25,7 +25,7 @@ from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import NotFoundError, RateLimitedError
+from maxcore.errors import ConflictError, NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
 from maxcore.models.intent import ReplyKind
@@ -54,7 +54,15 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
-from maxcore.rules.prospection import StepFacts, Verdict, away, decide_step, reply_stop, to_decision
+from maxcore.rules.prospection import (
+    NO_MESSAGE,
+    StepFacts,
+    Verdict,
+    away,
+    decide_step,
+    reply_stop,
+    to_decision,
+)
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
 from maxcore.services.channels import Reachability
@@ -260,6 +268,7 @@ class Sequencer:
             refusal=self._refusal(lead, step, now),
             recipient=self._recipient(lead, campaign),
             marketing_hours=allowed_hours(self.tenant.marketing_hours),
+            writable=step is None or step.channel.is_manual or self.composer.planned_source(step) is not None,
         )
         return StepContext(facts, campaign, scenario, step, lead)
 
@@ -336,8 +345,14 @@ class Sequencer:
 
     # --- decisions that write no message --------------------------------------------------------
     def _settle_without_message(
-        self, due: DueEnrollment, context: StepContext, verdict: Verdict, now: datetime
+        self,
+        due: DueEnrollment,
+        context: StepContext,
+        verdict: Verdict,
+        now: datetime,
+        guard: Guard | None = None,
     ) -> Outcome | None:
+        """Write a decision that sends nothing, conditional on the due key as read (or on ``guard``)."""
         e, step, lead = due.enrollment, context.step, context.lead
         approval_id = new_id() if verdict.outcome is Outcome.TASK_CREATED else None
         decision = self._decision(verdict, context.campaign, step, now, approval_id=approval_id)
@@ -365,7 +380,7 @@ class Sequencer:
             after = self.advance(e, context.scenario, context.campaign, now)
         done = self.repository.transition(
             after.model_copy(update={"updated_at": now}),
-            Guard(due_key=due.due_key),
+            guard or Guard(due_key=due.due_key),
             decision,
             _interaction(e, decision),
             approval,
@@ -398,11 +413,15 @@ class Sequencer:
         if verdict.outcome is Outcome.SENT:
             # Composed first: the claim and the note of the message are then one write.
             composed = self.compose(context, history)
+            if composed is None:
+                return self._settle_without_message(due, context, NO_MESSAGE, now)
             return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
         composed = self.compose(context, history)
+        if composed is None:
+            return self._settle_without_message(due, context, NO_MESSAGE, now, Guard(claim_token=claim.token))
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
         decision = self._decision(
             verdict, context.campaign, step, now, source=composed.source, approval_id=new_id()
@@ -495,8 +514,8 @@ class Sequencer:
         return self._logged(e, decision, done)
 
     # --- helpers ------------------------------------------------------------------------------
-    def compose(self, context: StepContext, history: list[str]) -> Composed:
-        """The step's message for the lead.
+    def compose(self, context: StepContext, history: list[str]) -> Composed | None:
+        """The step's message for the lead (``None``: nothing can write it).
 
         A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
         the thread's ``Re:`` subject.
@@ -504,11 +523,11 @@ class Sequencer:
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
         composed = self.composer.compose(context.step, context.lead, history)
-        if context.step.channel is StepChannel.SMS:
+        if composed is not None and context.step.channel is StepChannel.SMS:
             number = self.run.channels.settings()[Channel.SMS].opt_out_number
             return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
         thread = context.thread
-        if thread is None or not thread.subject:
+        if composed is None or thread is None or not thread.subject:
             return composed
         return replace(composed, subject=thread.reply_subject)
 
@@ -703,7 +722,13 @@ class StepSend:
         """The noted message (written again if the marker kept none: an older marker), to the lead
         as the run just read it."""
         if self.noted is None:
-            self.noted = _noted(self.sequencer.compose(self.context, []))
+            composed = self.sequencer.compose(self.context, [])
+            if composed is None:
+                raise ConflictError(
+                    "no model or template can write this step's message any more",
+                    {"lead_id": self.lead.id, "step": self.step.order},
+                )
+            self.noted = _noted(composed)
         request = SendMessageRequest(
             lead_id=self.lead.id,
             channel=ChannelChoice(self.channel.value),

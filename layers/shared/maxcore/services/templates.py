@@ -48,6 +48,7 @@ from maxcore.services.tenants import tenant_settings
 __all__ = [
     "TemplateFilter",
     "TemplateService",
+    "library_template_id",
     "readiness",
     "seed_library",
     "to_response",
@@ -357,6 +358,26 @@ class TemplateService:
         return {"name": tenant.name}
 
 
+def library_template_id(tenant_id: str, key: str, locale: str) -> str:
+    """The id of the tenant's copy of the built-in template ``key`` in ``locale`` (stable: seeding reuses it).
+
+    Parameters
+    ----------
+    tenant_id
+        The tenant the library was seeded for.
+    key
+        The template's library key (``follow_up_d3``, ``relance_agressive_1``).
+    locale
+        ``fr`` or ``en``.
+
+    Returns
+    -------
+    str
+        A ULID; the template may not exist (an unknown key, or a copy the tenant deleted).
+    """
+    return stable_id(library.RELEASED_AT, tenant_id, str(library.LIBRARY_VERSION), key, locale)
+
+
 def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     """Give a tenant the built-in templates (both locales, active), once; return whether it happened now.
 
@@ -375,9 +396,7 @@ def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
         if problems:  # a broken built-in is a bug of ours: fail loudly rather than seed it
             raise ValueError(f"built-in template {entry.key}/{entry.locale} is invalid: {problems}")
         template = Template(
-            id=stable_id(
-                library.RELEASED_AT, tenant_id, str(library.LIBRARY_VERSION), entry.key, entry.locale
-            ),
+            id=library_template_id(tenant_id, entry.key, entry.locale),
             channel=channel,
             name=entry.name,
             category=TemplateCategory(entry.category),
