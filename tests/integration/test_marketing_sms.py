@@ -100,7 +100,7 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     time_machine.move_to(SUNDAY_1100_PARIS, tick=False)
     prospection = ApiClient("functions/prospection/", tenant)
     lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
-    campaign_id = _one_sms_campaign(prospection, lead_id)
+    campaign_id = _one_sms_campaign(tenant, lead_id)
     shard = due_shard(campaign_id, lead_id)
 
     # When the hourly run comes on Sunday
@@ -124,9 +124,23 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     assert (last["outcome"], last["code"]) == ("sent", "mode_auto")
 
 
-def _one_sms_campaign(prospection: ApiClient, lead_id: str) -> str:
-    """A campaign open every day 07:00-21:00 Paris, of one SMS step, with the lead enrolled; its id."""
-    steps = [{"order": 1, "delay_days": 0, "channel": "sms", "objective": "Présenter l'offre"}]
+def _one_sms_campaign(tenant: str, lead_id: str) -> str:
+    """A campaign open every day 07:00-21:00 Paris, of one SMS step written by a template of the tenant
+    (no STOP mention of its own), with the lead enrolled; its id."""
+    prospection = ApiClient("functions/prospection/", tenant)
+    templates = ApiClient("functions/templates/", tenant)
+    body = "Bonjour {{firstName|}}, -20 % sur nos soins jusqu'à Noël : réservez au salon !"
+    template_id = _created(templates, "/templates", {"channel": "sms", "name": "Noël", "body": body})
+    assert templates.post(f"/templates/{template_id}/activate").status == 200
+    steps = [
+        {
+            "order": 1,
+            "delay_days": 0,
+            "channel": "sms",
+            "objective": "Présenter l'offre",
+            "template_id": template_id,
+        }
+    ]
     scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS", "steps": steps})
     campaign_id = _created(
         prospection,
@@ -151,7 +165,7 @@ def test_a_tenant_narrows_the_marketing_hours_but_cannot_widen_them(
     # And a French lead enrolled on Monday at 08:00 Paris
     time_machine.move_to(MONDAY_0800_PARIS, tick=False)
     lead_id = _created(ApiClient("functions/leads/", tenant), "/leads", {"first_name": "Léa", "phone": PHONE})
-    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
+    campaign_id = _one_sms_campaign(tenant, lead_id)
 
     # When the hourly run comes, Then the SMS waits for 10:00 in Paris
     last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
@@ -172,7 +186,7 @@ def test_a_lead_s_own_timezone_sets_the_quiet_hours(
     assert leads.get(f"/leads/{lead_id}").body["timezone"] == "Indian/Reunion"
     # And a one-SMS campaign open 07:00-21:00 Paris, the lead enrolled on Monday at 18:00 Paris
     time_machine.move_to(MONDAY_0800_PARIS + timedelta(hours=10), tick=False)
-    campaign_id = _one_sms_campaign(ApiClient("functions/prospection/", tenant), lead_id)
+    campaign_id = _one_sms_campaign(tenant, lead_id)
 
     # When the hourly run comes (21:00 in Saint-Denis), Then the SMS waits for Tuesday 08:00 there
     last = _deferred_by_the_hourly_run(tenant, twilio, campaign_id, lead_id)
