@@ -56,6 +56,14 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
     assert body["alert_thresholds"]["no_reply_days"] == 3
     assert body["send_window"] == {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
     assert body["marketing_hours"] == {"start": "08:00", "end": "20:00"}
+    assert body["business_profile"] == {
+        "offer": None,
+        "audience": None,
+        "value": None,
+        "tone": None,
+        "signature": None,
+        "website": None,
+    }
     assert body["auto_mode_confirmed_at"] is None
     assert body["version"] == 1
     assert set(body) == {
@@ -68,6 +76,7 @@ def test_get_returns_the_settings_with_their_defaults(tenant: str, member: ApiCl
         "default_country",
         "alert_thresholds",
         "marketing_hours",
+        "business_profile",
         "send_window",
         "auto_mode_confirmed_at",
         "auto_mode_confirmed_by",
@@ -296,3 +305,27 @@ def test_ap6_update_never_writes_the_plan(tenant: str) -> None:
     assert after.plan is Plan.PRO
     assert after.name == "Renamed"
     assert repository.get() == after
+
+
+def test_the_business_profile_is_replaced_whole_and_checked(admin: ApiClient) -> None:
+    profile = {
+        "offer": "Soins du visage et épilation laser",
+        "audience": "Femmes actives de 25 à 55 ans à Lyon",
+        "value": "Des résultats visibles dès la première séance",
+        "tone": "chaleureux, vouvoiement",
+        "signature": "Camille Martin\nInstitut Belle Peau",
+        "website": "https://belle-peau.example",
+    }
+    first = admin.patch("/tenant", {"business_profile": profile})
+    assert first.status == 200, first.body
+    assert first.body["business_profile"] == profile
+
+    second = admin.patch("/tenant", {"business_profile": {"offer": "  Épilation laser  "}})
+    assert second.status == 200, second.body
+    assert second.body["business_profile"]["offer"] == "Épilation laser"
+    assert second.body["business_profile"]["signature"] is None
+
+    for bad in ({"website": "javascript:alert(1)"}, {"tone": "a\nb"}, {"slogan": "x"}, {"offer": "x" * 1001}):
+        refused = admin.patch("/tenant", {"business_profile": bad})
+        assert refused.status == 422, (bad, refused.body)
+    assert admin.get("/tenant").body["business_profile"]["offer"] == "Épilation laser"

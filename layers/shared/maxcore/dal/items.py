@@ -95,6 +95,7 @@ class TenantItem(BaseItem, discriminator="Tenant"):
     alert_thresholds = MapAttribute[str, Any](default=dict)
     send_window = MapAttribute[str, Any](default=dict)
     marketing_hours = MapAttribute[str, Any](null=True)
+    business_profile = MapAttribute[str, Any](null=True)
     auto_mode_confirmed_at = IsoDateTimeAttribute(null=True)
     auto_mode_confirmed_by = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()

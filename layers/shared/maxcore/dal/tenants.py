@@ -47,6 +47,7 @@ class TenantProfileRepository(TenantRepository):
             alert_thresholds=tenant.alert_thresholds.model_dump(),
             send_window=tenant.send_window.model_dump(),
             marketing_hours=tenant.marketing_hours.model_dump(),
+            business_profile=tenant.business_profile.model_dump(exclude_none=True),
             auto_mode_confirmed_at=tenant.auto_mode_confirmed_at,
             auto_mode_confirmed_by=tenant.auto_mode_confirmed_by,
             created_at=tenant.created_at,
@@ -105,6 +106,7 @@ def _settings_actions(tenant: Tenant) -> list[Action]:
         TenantItem.alert_thresholds.set(tenant.alert_thresholds.model_dump()),
         TenantItem.send_window.set(tenant.send_window.model_dump()),
         TenantItem.marketing_hours.set(tenant.marketing_hours.model_dump()),
+        TenantItem.business_profile.set(tenant.business_profile.model_dump(exclude_none=True)),
         TenantItem.updated_at.set(tenant.updated_at),
     ]
     # The auto-mode confirmation is written once and never cleared.
@@ -129,6 +131,7 @@ def _to_tenant(item: TenantItem) -> Tenant:
             "send_window": plain(item.send_window),
             # Profiles saved before marketing hours existed have the legal default.
             "marketing_hours": plain(item.marketing_hours) if item.marketing_hours else {},
+            "business_profile": plain(item.business_profile) if item.business_profile else {},
             "auto_mode_confirmed_at": item.auto_mode_confirmed_at,
             "auto_mode_confirmed_by": item.auto_mode_confirmed_by,
             "created_at": item.created_at,

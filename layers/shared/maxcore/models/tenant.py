@@ -21,7 +21,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue, SkipJsonSchema
 from pydantic_core import CoreSchema
 
-from maxcore.models.common import LazyModel, Line, SchemaHint, StrictModel, TenantId, partial_change
+from maxcore.models.common import LazyModel, Line, SchemaHint, StrictModel, TenantId, Text, partial_change
 from maxcore.models.contact import DEFAULT_COUNTRY, check_country, known_countries
 
 
@@ -198,6 +198,52 @@ class MarketingHours(LazyModel):
         return self
 
 
+ProfileLine = Annotated[Line, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ProfileText = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Signature = Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Website = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=300, pattern=r"^https?://[^\s/$.?#][^\s]*$")
+]
+
+
+class BusinessProfile(LazyModel):
+    """What the tenant sells and how it speaks: the assistant writes every message from it.
+
+    Every field is optional: a tenant fills what it knows, and the prompt leaves out what is missing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    offer: ProfileText | None = Field(
+        default=None,
+        description="What the business sells.",
+        examples=["Soins du visage et épilation laser"],
+    )
+    audience: ProfileText | None = Field(
+        default=None, description="To whom it sells.", examples=["Femmes actives de 25 à 55 ans à Lyon"]
+    )
+    value: ProfileText | None = Field(
+        default=None,
+        description="The value it brings its customers.",
+        examples=["Des résultats visibles dès la première séance"],
+    )
+    tone: ProfileLine | None = Field(
+        default=None,
+        description="The tone of its messages.",
+        examples=["chaleureux, vouvoiement"],
+    )
+    signature: Signature | None = Field(
+        default=None,
+        description="The sender's signature, appended to every e-mail.",
+        examples=["Camille Martin\nInstitut Belle Peau\n04 78 00 00 00"],
+    )
+    website: Website | None = Field(default=None, description="Its website (http or https).")
+
+    def is_empty(self) -> bool:
+        """Whether no field is filled."""
+        return not any(self.model_dump().values())
+
+
 class Tenant(LazyModel):
     """A tenant as the domain sees it."""
 
@@ -211,6 +257,7 @@ class Tenant(LazyModel):
     alert_thresholds: AlertThresholds = Field(default_factory=AlertThresholds)
     send_window: SendWindow = Field(default_factory=SendWindow)
     marketing_hours: MarketingHours = Field(default_factory=MarketingHours)
+    business_profile: BusinessProfile = Field(default_factory=BusinessProfile)
     auto_mode_confirmed_at: datetime | None = None
     auto_mode_confirmed_by: str | None = None
     created_at: datetime
@@ -284,12 +331,19 @@ _NOT_NULLABLE = (
     "alert_thresholds",
     "send_window",
     "marketing_hours",
+    "business_profile",
 )
 
 
 MARKETING_HOURS_DESCRIPTION = (
     "When marketing SMS and WhatsApp may reach a recipient, on the recipient's clock, Monday to "
     "Saturday except public holidays: 08:00-20:00 at most, narrower if the tenant wishes."
+)
+
+
+BUSINESS_PROFILE_DESCRIPTION = (
+    "What the business sells, to whom, the value it brings, its tone, the sender's signature and its "
+    "website: the assistant writes from it. A change replaces the whole profile (unsent fields are cleared)."
 )
 
 
@@ -315,6 +369,7 @@ class UpdateTenantRequest(StrictModel):
     alert_thresholds: AlertThresholdsChange | None = None
     send_window: SendWindowChange | None = None
     marketing_hours: MarketingHours | None = Field(default=None, description=MARKETING_HOURS_DESCRIPTION)
+    business_profile: BusinessProfile | None = Field(default=None, description=BUSINESS_PROFILE_DESCRIPTION)
     confirm_auto_mode: bool = Field(
         default=False,
         description='Required with "mode": "auto" the first time the tenant switches to auto mode.',
@@ -368,6 +423,7 @@ class TenantResponse(LazyModel):
     alert_thresholds: AlertThresholds
     send_window: SendWindow
     marketing_hours: MarketingHours = Field(description=MARKETING_HOURS_DESCRIPTION)
+    business_profile: BusinessProfile = Field(description=BUSINESS_PROFILE_DESCRIPTION)
     auto_mode_confirmed_at: datetime | None = Field(
         description="When a user first confirmed auto mode; null until then."
     )
