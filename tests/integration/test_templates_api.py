@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from maxcore.dal.templates import TemplateRepository, VersionWrite
 from maxcore.errors import ConflictError
 from maxcore.library import templates as library
 from maxcore.models.tenant import Mode, UpdateTenantRequest
+from maxcore.services.templates import release_pairs
 from maxcore.services.tenants import TenantService, provision_tenant
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.tenants import settings_only
@@ -636,6 +638,25 @@ def test_a_tenant_made_before_the_library_gets_it_once_next_to_its_own_templates
     assert len(templates) == BUILTINS + 1
     assert Counter(t["builtin"] for t in templates) == {True: BUILTINS, False: 1}
     assert api.get(f"/templates/{own['id']}").body == own
+
+
+def test_a_tenant_seeded_with_the_first_release_gets_only_what_later_releases_added(
+    api: ApiClient, tenant: str
+) -> None:
+    # Given a tenant seeded before the step templates existed, who then deleted a built-in
+    seeded_at = datetime(2026, 11, 22, tzinfo=UTC)
+    assert TemplateRepository(tenant).seed_library(1, release_pairs(tenant, 1, seeded_at), seeded_at)
+    first_release = _listed(api)
+    assert len(first_release) == len(library.released_in(1)) < BUILTINS
+    assert api.delete(f"/templates/{first_release[0]['id']}").status == 204
+    # When the tenant is provisioned again (the next deploy's run)
+    provision_tenant(tenant, "Institut Belle Peau")
+    # Then it has the step templates of the second release, and the deleted built-in stays deleted
+    templates = _listed(api)
+    assert len(templates) == BUILTINS - 1
+    added = {t["name"] for t in templates} - {t["name"] for t in first_release}
+    assert added == {entry.name for entry in library.released_in(2)}
+    assert first_release[0]["id"] not in {t["id"] for t in templates}
 
 
 def test_a_built_in_is_edited_like_any_other(library_api: ApiClient) -> None:

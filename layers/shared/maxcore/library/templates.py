@@ -15,14 +15,16 @@ Stdlib only: this module imports nothing else from maxcore.
 from __future__ import annotations
 
 import html as html_lib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-LIBRARY_VERSION = 1
-"""Bumped whenever the library's content changes, so seeded tenants can be told apart."""
+LIBRARY_VERSION = 2
+"""The latest release of the library. A release only adds templates (each names its :attr:`since`):
+version 1, the general templates; version 2, the predefined scenarios' step templates. A tenant seeded
+with an older release gets the newer templates at the next provisioning run, and nothing else."""
 
 RELEASED_AT = datetime(2026, 11, 21, tzinfo=UTC)
-"""When this library version was released: the time part of the built-ins' stable ids."""
+"""When the first release came out: the time part of every built-in's stable id (ids never change)."""
 
 LOCALES: tuple[str, ...] = ("fr", "en")
 CHANNELS: tuple[str, ...] = ("sms", "whatsapp", "email", "telegram")
@@ -63,6 +65,8 @@ class LibraryTemplate:
     """E-mail only."""
     variables: tuple[str, ...] = ()
     """The custom variables the template uses (not the built-in ones), sorted."""
+    since: int = 1
+    """The library release that added it (see :data:`LIBRARY_VERSION`)."""
 
 
 # --- e-mail building blocks ---------------------------------------------------------------------
@@ -749,7 +753,7 @@ def _step_sms(key: str, locale: str, body: str) -> LibraryTemplate:
     return _message(key, locale, "sms", "follow_up", _step_name(locale, key, "sms"), body)
 
 
-SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = (
+_SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = (
     # Connexion Douce: introduce, bring value, offer a call, close gently.
     _step_email(
         "connexion_douce_1",
@@ -1150,6 +1154,9 @@ SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = (
     ),
 )
 
+SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = tuple(replace(t, since=2) for t in _SEQUENCE_TEMPLATES)
+"""The predefined scenarios' step templates, added by release 2."""
+
 TEMPLATES: tuple[LibraryTemplate, ...] = (*_GENERAL, *SEQUENCE_TEMPLATES)
 """The whole library: the general templates, then the predefined scenarios' steps."""
 
@@ -1167,3 +1174,8 @@ def for_locale(locale: str) -> tuple[LibraryTemplate, ...]:
         return _BY_LOCALE[locale]
     except KeyError:
         raise ValueError(f"no template library for locale {locale!r}; expected one of {LOCALES}") from None
+
+
+def released_in(version: int) -> tuple[LibraryTemplate, ...]:
+    """The templates release ``version`` added, in library order."""
+    return tuple(t for t in TEMPLATES if t.since == version)

@@ -50,6 +50,7 @@ __all__ = [
     "TemplateService",
     "library_template_id",
     "readiness",
+    "release_pairs",
     "seed_library",
     "to_response",
     "version_response",
@@ -375,56 +376,70 @@ def library_template_id(tenant_id: str, key: str, locale: str) -> str:
     str
         A ULID; the template may not exist (an unknown key, or a copy the tenant deleted).
     """
-    return stable_id(library.RELEASED_AT, tenant_id, str(library.LIBRARY_VERSION), key, locale)
+    # The first release's number stays in the seed whatever the release: ids never change.
+    return stable_id(library.RELEASED_AT, tenant_id, "1", key, locale)
 
 
 def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
-    """Give a tenant the built-in templates (both locales, active), once; return whether it happened now.
+    """Give a tenant the built-in templates (both locales, active), once per release; return whether any
+    release was seeded now.
 
-    Idempotent: the built-ins have stable ids and are written before a marker; once the marker exists
-    nothing is written again, so a rerun changes nothing and a template the tenant deleted does not
-    come back (see :meth:`TemplateRepository.seed_library`).
+    Idempotent: each release's built-ins have stable ids and are written before that release's marker;
+    once a marker exists its release is never written again, so a rerun changes nothing and a template
+    the tenant deleted does not come back (see :meth:`TemplateRepository.seed_library`). A tenant seeded
+    with an older release gets only the templates the newer releases added.
     """
     repository = TemplateRepository(tenant_id)
-    pairs: list[tuple[Template, TemplateVersion]] = []
-    for entry in library.TEMPLATES:
-        channel = Channel(entry.channel)
-        content = TemplateContent(
-            subject=entry.subject, body=entry.body, html=entry.html, variables=list(entry.variables)
-        )
-        problems = rules.activation_problems(channel, content)
-        if problems:  # a broken built-in is a bug of ours: fail loudly rather than seed it
-            raise ValueError(f"built-in template {entry.key}/{entry.locale} is invalid: {problems}")
-        template = Template(
-            id=library_template_id(tenant_id, entry.key, entry.locale),
-            channel=channel,
-            name=entry.name,
-            category=TemplateCategory(entry.category),
-            locale=Locale(entry.locale),
-            status=TemplateStatus.ACTIVE,
-            generated_by=GeneratedBy.USER,
-            builtin_key=entry.key,
-            content=content,
-            created_by=LIBRARY_ACTOR,
-            validated_by=LIBRARY_ACTOR,
-            validated_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        version = TemplateVersion(
-            template_id=template.id,
-            number=1,
-            state=VersionState.ACTIVE,
-            content=content,
-            generated_by=GeneratedBy.USER,
-            created_by=LIBRARY_ACTOR,
-            validated_by=LIBRARY_ACTOR,
-            validated_at=now,
-            created_at=now,
-            updated_at=now,
-        )
-        pairs.append((template, version))
-    seeded = repository.seed_library(library.LIBRARY_VERSION, pairs, now, fresh=fresh)
-    if seeded:
-        logger.info("template library seeded", extra={"tenant_id": tenant_id, "templates": len(pairs)})
-    return seeded
+    seeded_now: list[int] = []
+    for release in range(1, library.LIBRARY_VERSION + 1):
+        if repository.seed_library(release, release_pairs(tenant_id, release, now), now, fresh=fresh):
+            seeded_now.append(release)
+    if seeded_now:
+        logger.info("template library seeded", extra={"tenant_id": tenant_id, "releases": seeded_now})
+    return bool(seeded_now)
+
+
+def release_pairs(tenant_id: str, release: int, now: datetime) -> list[tuple[Template, TemplateVersion]]:
+    """The tenant's copies of the built-ins library ``release`` added: each head with its first version."""
+    return [_library_pair(tenant_id, entry, now) for entry in library.released_in(release)]
+
+
+def _library_pair(
+    tenant_id: str, entry: library.LibraryTemplate, now: datetime
+) -> tuple[Template, TemplateVersion]:
+    channel = Channel(entry.channel)
+    content = TemplateContent(
+        subject=entry.subject, body=entry.body, html=entry.html, variables=list(entry.variables)
+    )
+    problems = rules.activation_problems(channel, content)
+    if problems:  # a broken built-in is a bug of ours: fail loudly rather than seed it
+        raise ValueError(f"built-in template {entry.key}/{entry.locale} is invalid: {problems}")
+    template = Template(
+        id=library_template_id(tenant_id, entry.key, entry.locale),
+        channel=channel,
+        name=entry.name,
+        category=TemplateCategory(entry.category),
+        locale=Locale(entry.locale),
+        status=TemplateStatus.ACTIVE,
+        generated_by=GeneratedBy.USER,
+        builtin_key=entry.key,
+        content=content,
+        created_by=LIBRARY_ACTOR,
+        validated_by=LIBRARY_ACTOR,
+        validated_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    version = TemplateVersion(
+        template_id=template.id,
+        number=1,
+        state=VersionState.ACTIVE,
+        content=content,
+        generated_by=GeneratedBy.USER,
+        created_by=LIBRARY_ACTOR,
+        validated_by=LIBRARY_ACTOR,
+        validated_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    return template, version
