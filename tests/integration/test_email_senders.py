@@ -240,20 +240,28 @@ def test_a_resumed_send_keeps_its_sender_and_counts_once(tenant_id: str, resend:
     assert SenderRepository(tenant_id).sent_on("2026-11-23", [CLAIRE, MARC]) == {CLAIRE: 1}
 
 
-def test_a_same_thread_follow_up_keeps_the_sender_of_the_first_email(
-    tenant_id: str, resend: FakeResend
-) -> None:
-    # Given two senders and a two-step same-thread sequence whose first e-mail went from Claire
-    _tenant(tenant_id, [{"address": CLAIRE, "daily_limit": 2}, {"address": MARC}])
+def _thread_started_then_its_sender_used(tenant_id: str, claire_limit: int) -> tuple[str, str]:
+    """Claire (``claire_limit`` a day) and Marc; a two-step same-thread sequence whose first e-mail
+    went from Claire on Monday; on Wednesday, before the follow-up, an e-mail to another lead from
+    Claire (first in turn). The prospect's id and the campaign's."""
+    _tenant(tenant_id, [{"address": CLAIRE, "daily_limit": claire_limit}, {"address": MARC}])
     sophie, lucas = _lead(tenant_id, "Sophie"), _lead(tenant_id, "Lucas")
     steps = [_email_step(tenant_id, 1, 0, "Votre atelier"), _email_step(tenant_id, 2, 2, "Relance")]
     campaign_id = _campaign(tenant_id, steps, [sophie])
     run_prospect_shard(tenant_id, campaign_id, sophie, MON_1000_PARIS)
-    # And on Wednesday an e-mail to another lead that takes Claire's first turn of the day
     request = SendMessageRequest(
         lead_id=lucas, channel=ChannelChoice.EMAIL, subject="Bonjour", body="Bonjour"
     )
     MessagingService(tenant_id, lambda: WED_1000_PARIS).send(request, "user:u1", None)
+    return sophie, campaign_id
+
+
+def test_a_same_thread_follow_up_keeps_the_sender_of_the_first_email(
+    tenant_id: str, resend: FakeResend
+) -> None:
+    # Given two senders and a two-step same-thread sequence whose first e-mail went from Claire, and
+    # on Wednesday an e-mail to another lead that takes Claire's first turn of the day
+    sophie, campaign_id = _thread_started_then_its_sender_used(tenant_id, claire_limit=2)
     # When the follow-up runs, when the rotation alone would give Marc
     run_prospect_shard(tenant_id, campaign_id, sophie, WED_1000_PARIS)
     # Then it goes from Claire, in the first e-mail's thread
@@ -266,15 +274,7 @@ def test_a_follow_up_whose_sender_is_full_waits_rather_than_switch(
     tenant_id: str, resend: FakeResend
 ) -> None:
     # Given a same-thread follow-up due on Wednesday, whose thread's sender used its one e-mail already
-    _tenant(tenant_id, [{"address": CLAIRE, "daily_limit": 1}, {"address": MARC}])
-    sophie, lucas = _lead(tenant_id, "Sophie"), _lead(tenant_id, "Lucas")
-    steps = [_email_step(tenant_id, 1, 0, "Votre atelier"), _email_step(tenant_id, 2, 2, "Relance")]
-    campaign_id = _campaign(tenant_id, steps, [sophie])
-    run_prospect_shard(tenant_id, campaign_id, sophie, MON_1000_PARIS)
-    request = SendMessageRequest(
-        lead_id=lucas, channel=ChannelChoice.EMAIL, subject="Bonjour", body="Bonjour"
-    )
-    MessagingService(tenant_id, lambda: WED_1000_PARIS).send(request, "user:u1", None)
+    sophie, campaign_id = _thread_started_then_its_sender_used(tenant_id, claire_limit=1)
     # When the follow-up runs
     run_prospect_shard(tenant_id, campaign_id, sophie, WED_1000_PARIS)
     # Then it is not sent from Marc: it waits for Claire's next day

@@ -209,7 +209,8 @@ class MessagingService:
         if self._timezone is None:
             self._timezone = tenant_settings(self.tenant_id).timezone
         pinned = None if thread is None else thread.sender
-        return SenderRotation(self.tenant_id).hold(senders, key, now, self._timezone, pinned)
+        rotation = SenderRotation(self.tenant_id)
+        return SenderHold(rotation, key, rotation.take(senders, key, now, self._timezone, pinned))
 
     def _template(self, request: SendMessageRequest) -> tuple[Template | None, Channel | None]:
         """The template asked for (active, of the channel asked for) and the channel it settles."""

@@ -91,17 +91,6 @@ class SenderRotation:
         if turn.counted:
             self.repository.give_back(send_key, turn.slot)
 
-    def hold(
-        self,
-        senders: Sequence[EmailSender],
-        send_key: str,
-        now: datetime,
-        timezone: str,
-        pinned: str | None = None,
-    ) -> SenderHold:
-        """:meth:`take`, as a hold the send gives back if it does not leave."""
-        return SenderHold(self, send_key, self.take(senders, send_key, now, timezone, pinned))
-
     def _taken(self, senders: Sequence[EmailSender], send_key: str) -> SenderTurn | None:
         picked = self.repository.picked(send_key)
         if picked is None:
