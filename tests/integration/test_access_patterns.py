@@ -18,6 +18,7 @@ from maxcore.dal.items import LeadItem
 from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.secrets import SecretRepository
+from maxcore.dal.senders import SenderRepository, SenderTakenError
 from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.dal.tenants import TenantDirectory, TenantProfileRepository
@@ -31,7 +32,7 @@ from maxcore.errors import (
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.alert import AlertState, AlertType, PointerState
-from maxcore.models.channel import ChannelSettings, OutboxEntry
+from maxcore.models.channel import ChannelSettings, OutboxEntry, SenderSlot
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind, Decision, Outcome
@@ -610,6 +611,38 @@ def test_ap26_the_daily_cap_holds_under_concurrent_sends(tenant_id: str) -> None
     assert channels.sent_on(Channel.SMS, "2026-03-10") == 3
     channels.give_back_send_slot(Channel.SMS, "2026-03-10")
     assert take() is True
+
+
+def test_ap26b_a_sender_slot_is_taken_once_per_send_and_never_over_its_limit(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    senders = SenderRepository(tenant_id)
+    slot = SenderSlot(address="claire@bellepeau.fr", day="2026-03-10")
+
+    def take(key: str) -> bool:
+        return senders.take(key, slot, 3, NOW)
+
+    # When ten sends race for a sender allowed three a day
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        taken = list(pool.map(take, [f"send-{i}" for i in range(10)]))
+    # Then three win, and each winner's pick names the sender
+    assert taken.count(True) == 3
+    assert senders.sent_on("2026-03-10", [slot.address, "marc@bellepeau.fr"]) == {slot.address: 3}
+    winner = f"send-{taken.index(True)}"
+    assert senders.picked(winner) == slot
+    assert senders.picked(f"send-{taken.index(False)}") is None
+    # And a winner taking again is told its pick exists, counting nothing
+    with pytest.raises(SenderTakenError):
+        senders.take(winner, slot.model_copy(update={"address": "marc@bellepeau.fr"}), 3, NOW)
+    # When a winner gives its slot back, its pick goes and another send can take the slot
+    senders.give_back(winner, slot)
+    senders.give_back(winner, slot)  # twice: the second frees nothing
+    assert senders.picked(winner) is None
+    assert senders.sent_on("2026-03-10", [slot.address]) == {slot.address: 2}
+    assert take("send-late") is True
+    # And another tenant sees none of it
+    assert SenderRepository(other_tenant_id).sent_on("2026-03-10", [slot.address]) == {}
+    assert SenderRepository(other_tenant_id).picked(winner) is None
 
 
 def test_ap27_suppression_keeps_its_first_reason(tenant_id: str, other_tenant_id: str) -> None:

@@ -152,3 +152,23 @@ def test_an_email_sent_without_a_message_id_is_in_no_thread() -> None:
     older = SentStep(step=1, channel=StepChannel.EMAIL, at=AT)
     # Then the next step starts its own thread
     assert current_thread([older], scenario) is None
+
+
+def test_a_thread_keeps_the_sender_of_its_first_email() -> None:
+    # Given a thread whose first e-mail went from one sender and its follow-up from another
+    scenario = _scenario(
+        (StepChannel.EMAIL, ThreadMode.SAME),
+        (StepChannel.EMAIL, ThreadMode.SAME),
+        (StepChannel.EMAIL, ThreadMode.NEW),
+    )
+    first = _sent(1).model_copy(update={"sender": "claire@bellepeau.fr"})
+    second = _sent(2).model_copy(update={"sender": "marc@bellepeau.fr"})
+    # Then the thread's sender is the first e-mail's
+    thread = current_thread([first, second], scenario)
+    assert thread is not None
+    assert thread.sender == "claire@bellepeau.fr"
+    # And a new thread takes its own first e-mail's sender
+    third = _sent(3).model_copy(update={"sender": "marc@bellepeau.fr"})
+    new_thread = current_thread([first, second, third], scenario)
+    assert new_thread is not None
+    assert new_thread.sender == "marc@bellepeau.fr"

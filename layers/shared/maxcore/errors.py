@@ -136,6 +136,12 @@ class RateLimitedError(MaxError):
     code = "rate_limited"
 
 
+class SenderLimitError(RateLimitedError):
+    """Every e-mail sender the send may go from is at its daily limit (the tenant's day)."""
+
+    code = "daily_sender_limit"
+
+
 class InvalidSignatureError(ForbiddenError):
     """A webhook that does not prove it comes from the provider: nothing is written."""
 

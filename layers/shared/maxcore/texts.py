@@ -431,6 +431,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": "Step {step} deferred: the daily cap of {cap} {channel} messages is reached, resuming {until}.",
     },
+    "prospection.daily_sender_limit": {
+        "fr": (
+            "Étape {step} reportée : chaque adresse d'envoi a atteint sa limite d'e-mails du jour, "
+            "reprise {until}."
+        ),
+        "en": (
+            "Step {step} deferred: every sending address has reached its daily e-mail limit, "
+            "resuming {until}."
+        ),
+    },
     "prospection.provider_unavailable": {
         "fr": "Étape {step} reportée : le fournisseur {channel} ne répond pas, nouvel essai {until}.",
         "en": "Step {step} deferred: the {channel} provider is not answering, trying again {until}.",
@@ -696,6 +706,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "automation.detail.daily_cap": {
         "fr": "le plafond quotidien de messages {channel} est atteint.",
         "en": "the daily cap of {channel} messages is reached.",
+    },
+    "automation.detail.daily_sender_limit": {
+        "fr": "chaque adresse d'envoi a atteint sa limite d'e-mails du jour.",
+        "en": "every sending address has reached its daily e-mail limit.",
     },
     "automation.detail.quiet_sunday": {
         "fr": "c'est dimanche chez le destinataire, et le dimanche on ne lui écrit pas pour vendre.",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -11,7 +12,7 @@ from maxcore.dal.base import TenantRepository
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ChannelSettingsItem, SendCounterItem
 from maxcore.errors import ConflictError, RateLimitedError
-from maxcore.models.channel import ChannelSettings
+from maxcore.models.channel import ChannelSettings, EmailSender
 from maxcore.models.common import Channel
 
 COUNTER_TTL_SECONDS = 3 * 24 * 3600
@@ -53,6 +54,7 @@ class ChannelRepository(TenantRepository):
             enabled=settings.enabled,
             sender=settings.sender,
             sender_name=settings.sender_name,
+            senders=_senders_json(settings.senders),
             inbound_address=settings.inbound_address,
             bot_name=settings.bot_name,
             opt_out_number=settings.opt_out_number,
@@ -150,6 +152,7 @@ def _settings(item: ChannelSettingsItem) -> ChannelSettings:
         enabled=bool(item.enabled),
         sender=item.sender,
         sender_name=item.sender_name,
+        senders=[EmailSender.model_validate(s) for s in json.loads(item.senders or "[]")],
         inbound_address=item.inbound_address,
         bot_name=item.bot_name,
         opt_out_number=item.opt_out_number,
@@ -158,3 +161,7 @@ def _settings(item: ChannelSettingsItem) -> ChannelSettings:
         updated_by=item.updated_by,
         version=item.version,
     )
+
+
+def _senders_json(senders: list[EmailSender]) -> str | None:
+    return json.dumps([s.model_dump(mode="json") for s in senders]) if senders else None

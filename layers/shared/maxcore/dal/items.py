@@ -450,6 +450,8 @@ class ChannelSettingsItem(BaseItem, discriminator="ChannelSettings"):
     enabled = BooleanAttribute(default=True)
     sender = UnicodeAttribute(null=True)
     sender_name = UnicodeAttribute(null=True)
+    senders = UnicodeAttribute(null=True)
+    """E-mail: the senders used in turn, as JSON; absent when only ``sender`` was set."""
     inbound_address = UnicodeAttribute(null=True)
     bot_name = UnicodeAttribute(null=True)
     opt_out_number = UnicodeAttribute(null=True)
@@ -473,6 +475,13 @@ class SendCounterItem(BaseItem, discriminator="SendCounter"):
     """Messages sent on one channel one day (``TENANT#t#SENDCOUNT`` / ``<day>#<channel>``), TTL'd."""
 
     sent = NumberAttribute(default=0)
+
+
+class SenderPickItem(BaseItem, discriminator="SenderPick"):
+    """The e-mail sender one send took a slot of (``TENANT#t#SENDCOUNT`` / ``PICK#<key>``), TTL'd."""
+
+    address = UnicodeAttribute()
+    day = UnicodeAttribute()
 
 
 class OutboxItem(BaseItem, discriminator="Outbox"):
@@ -516,5 +525,6 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     ChannelSettingsItem,
     SuppressionItem,
     SendCounterItem,
+    SenderPickItem,
     OutboxItem,
 )

@@ -154,6 +154,21 @@ def send_counter_sk(day: str, channel: str) -> str:
     return f"{day}#{channel}"
 
 
+def sender_counter_sk(day: str, address: str) -> str:
+    """Sort key of one day's counter of one e-mail sender (``2026-03-10#sender:a@b.fr``)."""
+    return send_counter_sk(day, f"sender:{address}")
+
+
+def sender_counters_prefix(day: str) -> str:
+    """Prefix of every e-mail sender's counter of one day."""
+    return sender_counter_sk(day, "")
+
+
+def sender_pick_sk(send_key: str) -> str:
+    """Sort key of the sender a send took a slot of, in the counters' partition (``PICK#<key>``)."""
+    return f"PICK#{send_key}"
+
+
 def outbox_pk(tenant_id: str) -> str:
     """Partition of the local outbox: what would have been sent on channels without credentials."""
     return f"{_tenant(tenant_id)}#OUTBOX"

@@ -11,6 +11,34 @@ from maxcore.models.common import Channel, LazyModel, StrictModel, Ulid, partial
 
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=512)]
 BotName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{2,29}[Bb][Oo][Tt]$")]
+SenderName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r'^[^"<>\\\r\n]+$')]
+
+DEFAULT_SENDER_DAILY_LIMIT = 50
+"""E-mails per sender per day unless set: a new domain's warm-up pace (see the README)."""
+MAX_SENDERS = 10
+
+
+class EmailSender(StrictModel):
+    """One address the tenant's e-mails go out from, used in turn with the others."""
+
+    address: Annotated[str, StringConstraints(min_length=3, max_length=254)] = Field(
+        description="The sending address, on a domain verified at Resend."
+    )
+    name: SenderName | None = Field(default=None, description="The name shown before the address.")
+    daily_limit: int = Field(
+        default=DEFAULT_SENDER_DAILY_LIMIT,
+        ge=1,
+        le=10_000,
+        description="E-mails this address sends per day at most (the tenant's day, in its time zone).",
+    )
+    active: bool = Field(default=True, description="An inactive sender is skipped by the rotation.")
+
+
+class SenderSlot(LazyModel):
+    """The sender one send took a slot of, on the tenant's day it counted."""
+
+    address: str
+    day: str
 
 
 class ChannelSettings(LazyModel):
@@ -20,6 +48,8 @@ class ChannelSettings(LazyModel):
     enabled: bool = True
     sender: str | None = None
     sender_name: str | None = None
+    senders: list[EmailSender] = Field(default_factory=list)
+    """E-mail: the addresses used in turn; empty when the channel was set with ``sender`` alone."""
     inbound_address: str | None = None
     """E-mail: where replies are received (every e-mail's Reply-To); the sender's address when unset."""
     bot_name: str | None = None
@@ -30,6 +60,12 @@ class ChannelSettings(LazyModel):
     updated_by: str | None = None
     version: int | None = None
     """``None`` while the channel runs on defaults (never saved)."""
+
+    def email_senders(self) -> list[EmailSender]:
+        """The e-mail senders: the list, or the single ``sender`` (set before lists existed) as one."""
+        if self.senders or self.channel is not Channel.EMAIL or not self.sender:
+            return list(self.senders)
+        return [EmailSender(address=self.sender, name=self.sender_name)]
 
 
 OPT_OUT_NUMBER_DESCRIPTION = (
@@ -52,9 +88,17 @@ class UpdateChannelRequest(StrictModel):
         description="SMS: E.164 number or an alphanumeric sender id; WhatsApp: the E.164 WhatsApp number; "
         "e-mail: the sending address. Not used by Telegram.",
     )
-    sender_name: (
-        Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r'^[^"<>\\\r\n]+$')] | None
-    ) = Field(default=None, description="E-mail only: the name shown before the address.")
+    sender_name: SenderName | None = Field(
+        default=None, description="E-mail only: the name shown before the address."
+    )
+    senders: list[EmailSender] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=MAX_SENDERS,
+        description="E-mail only: 1 to 10 sending addresses, used in turn, each within its daily limit "
+        f"(default {DEFAULT_SENDER_DAILY_LIMIT}). Replaces the list; `sender` and `sender_name` then "
+        "show the first. A same-thread follow-up keeps its thread's sender.",
+    )
     inbound_address: Annotated[str, StringConstraints(min_length=3, max_length=254)] | None = Field(
         default=None,
         description="E-mail only: the address Resend receives this tenant's replies on (e.g. "
@@ -91,6 +135,9 @@ class ChannelResponse(LazyModel):
     enabled: bool
     sender: str | None
     sender_name: str | None
+    senders: list[EmailSender] = Field(
+        description="E-mail: the addresses used in turn (one when set with `sender` alone)."
+    )
     inbound_address: str | None = Field(
         description="E-mail: the Reply-To of every e-mail; `null`: replies go to the sender's address."
     )

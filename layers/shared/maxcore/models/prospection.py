@@ -366,6 +366,8 @@ class SentStep(LazyModel):
     """E-mail: the Message-ID it was sent with (bare), which a same-thread follow-up answers."""
     subject: str | None = None
     """E-mail: the subject it was sent with (a thread's first subject starts its follow-ups')."""
+    sender: str | None = None
+    """E-mail: the address it went from (a same-thread follow-up goes from it too)."""
 
 
 class PendingSend(LazyModel):

@@ -78,6 +78,8 @@ class Thread:
     """The first e-mail's subject."""
     message_ids: tuple[str, ...]
     """Oldest first: ``References``; the last one is ``In-Reply-To``."""
+    sender: str | None = None
+    """The address the first e-mail went from (a follow-up keeps it), when it was recorded."""
 
     @property
     def reply_subject(self) -> str:
@@ -106,9 +108,9 @@ def current_thread(sent: Iterable[SentStep], scenario: Scenario) -> Thread | Non
             continue
         step = scenario.step(s.step)
         if thread is None or step is None or step.thread is ThreadMode.NEW:
-            thread = Thread(s.subject or "", (s.message_id,))
+            thread = Thread(s.subject or "", (s.message_id,), s.sender)
         else:
-            thread = Thread(thread.subject, (*thread.message_ids, s.message_id))
+            thread = Thread(thread.subject, (*thread.message_ids, s.message_id), thread.sender)
     return thread
 
 

@@ -204,6 +204,7 @@ class ApprovalService:
                 source=approval.source,
                 at=now,
                 message_id=written.get("message_id"),
+                sender=written.get("from_address"),
                 subject=written.get("subject"),
             )
         after = sequencer.advance(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast
 
 from maxcore.channels.base import ChannelAdapter, OutboundMessage, SendReceipt
 from maxcore.clock import utcnow
@@ -18,11 +18,18 @@ from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
-from maxcore.models.channel import ChannelResponse, ChannelSettings, OutboxEntry, UpdateChannelRequest
+from maxcore.models.channel import (
+    ChannelResponse,
+    ChannelSettings,
+    EmailSender,
+    OutboxEntry,
+    UpdateChannelRequest,
+)
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
+from maxcore.rules import senders as sender_rules
 from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 
@@ -88,6 +95,8 @@ class ChannelService:
             raise InvalidInputError(
                 "sender_name is for e-mail only", [{"field": "sender_name", "message": "e-mail only"}]
             )
+        if "senders" in changes or (channel is Channel.EMAIL and before.senders):
+            changes.update(_sender_list_change(channel, changes, before))
         if changes.get("inbound_address") is not None:
             try:
                 changes["inbound_address"] = rules.check_inbound_address(channel, changes["inbound_address"])
@@ -179,6 +188,7 @@ class ChannelService:
             enabled=settings.enabled,
             sender=settings.sender,
             sender_name=settings.sender_name,
+            senders=settings.email_senders(),
             inbound_address=settings.inbound_address,
             bot_name=settings.bot_name,
             opt_out_number=settings.opt_out_number,
@@ -191,6 +201,35 @@ class ChannelService:
             updated_at=settings.updated_at,
             version=settings.version,
         )
+
+
+def _sender_list_change(
+    channel: Channel, changes: dict[str, object], before: ChannelSettings
+) -> dict[str, object]:
+    """The e-mail channel's new list of senders, with ``sender`` and ``sender_name`` its first's.
+
+    Once a channel has a list, its senders change through ``senders`` only: a lone ``sender`` would
+    leave it unclear which of them it replaces.
+    """
+    if channel is not Channel.EMAIL:
+        raise InvalidInputError(
+            "senders is for e-mail only", [{"field": "senders", "message": "e-mail only"}]
+        )
+    for field in ("sender", "sender_name"):
+        if field in changes:
+            why = "this channel has a list of senders: change `senders`"
+            raise InvalidInputError(why, [{"field": field, "message": why}])
+    if "senders" not in changes:
+        return {}
+    if changes["senders"] is None:
+        why = "send the new list of senders (1 to 10)"
+        raise InvalidInputError(why, [{"field": "senders", "message": why}])
+    try:
+        senders = sender_rules.checked_senders(cast(list[EmailSender], changes["senders"]))
+    except sender_rules.SenderListError as exc:
+        where = [{"field": f"senders.{exc.index}.address", "message": exc.reason}]
+        raise InvalidInputError(exc.reason, where) from exc
+    return {"senders": senders, "sender": senders[0].address, "sender_name": senders[0].name}
 
 
 class SendFacts(Protocol):

@@ -38,6 +38,7 @@ from maxcore.errors import (
     InvalidInputError,
     NotFoundError,
     RateLimitedError,
+    SenderLimitError,
     UnsafeHtmlError,
     UpstreamError,
 )
@@ -104,6 +105,8 @@ class Recorded:
     at: datetime
     message_id: str | None = None
     """An e-mail's Message-ID (a follow-up in its thread answers it)."""
+    sender: str | None = None
+    """The address an e-mail went from (a follow-up in its thread goes from it too)."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +114,9 @@ class SendResult:
     """What one send came to, before the job writes it down in its own words.
 
     ``code`` is ``None`` for a message sent and answered; otherwise why: :data:`UNANSWERED`,
-    :data:`INTERRUPTED`, ``daily_cap``, ``provider_unavailable``, the refusal's code (``opted_out``,
-    ``invalid_address``, ``provider_refused``...) or the template's (``template_unsafe``,
-    ``template_incomplete``, ``template_not_active``).
+    :data:`INTERRUPTED`, ``daily_cap``, ``daily_sender_limit``, ``provider_unavailable``, the
+    refusal's code (``opted_out``, ``invalid_address``, ``provider_refused``...) or the template's
+    (``template_unsafe``, ``template_incomplete``, ``template_not_active``).
     """
 
     outcome: Outcome
@@ -199,11 +202,20 @@ def deferred(job: SendJob, code: str, values: Mapping[str, str | int] | None = N
     return SendResult(Outcome.DEFERRED, code, values or {}, until=until)
 
 
+def deferred_to(job: SendJob, code: str, at: datetime) -> SendResult:
+    """A send put off until the first window open from ``at`` (a sender's limit resets then)."""
+    return SendResult(Outcome.DEFERRED, code, until=next_open(job.window, max(at, job.now)))
+
+
 def of_record(activity: Activity | ActivityResponse) -> SendResult:
     """The result a recorded message stands for: sent, or unconfirmed when its answer never came."""
-    message_id = activity.metadata.get("message_id")
+    message_id, sender = activity.metadata.get("message_id"), activity.metadata.get("from_address")
     recorded = Recorded(
-        activity.id, activity.preview, activity.occurred_at, None if message_id is None else str(message_id)
+        activity.id,
+        activity.preview,
+        activity.occurred_at,
+        None if message_id is None else str(message_id),
+        None if sender is None else str(sender),
     )
     if activity.status is ActivityStatus.UNCONFIRMED:
         return SendResult(Outcome.UNCONFIRMED, UNANSWERED, recorded=recorded)
@@ -279,6 +291,8 @@ class ExactlyOnce:
                 lead=message.lead,
                 thread=message.thread,
             )
+        except SenderLimitError as exc:
+            return deferred_to(job, "daily_sender_limit", datetime.fromisoformat(exc.details["resets_at"]))
         except RateLimitedError as exc:
             return deferred(job, "daily_cap", {"cap": exc.details.get("daily_cap", "?")})
         except UpstreamError:

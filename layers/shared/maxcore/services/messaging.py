@@ -44,7 +44,9 @@ from maxcore.rules.email_threads import Thread
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService, SendFacts
 from maxcore.services.idempotency import run_once
+from maxcore.services.senders import SenderHold, SenderRotation
 from maxcore.services.templates import TemplateService
+from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 
 UNKEYED_PROVIDERS = frozenset({"twilio"})
@@ -72,6 +74,8 @@ class MessagingService:
         self.facts: SendFacts = facts or self.channels
         self._clock = clock
         self._sleep = sleep
+        self._timezone: str | None = None
+        """The tenant's, whose day the senders' limits count (read at the first e-mail)."""
 
     def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
@@ -165,11 +169,12 @@ class MessagingService:
         settings = self.facts.settings()
         choice = self._channel(lead, request, requested, template, settings, now)
         written = self._written(request, template, lead, choice.channel)
+        held = self._sender_hold(settings[choice.channel], key, thread, now)
         draft = _Draft(
             lead,
             choice,
             written,
-            settings[choice.channel],
+            _from(settings[choice.channel], held),
             template,
             sent_by,
             key,
@@ -177,10 +182,15 @@ class MessagingService:
             thread,
             message_key,
         )
-        outgoing = self._outgoing(draft, now)
-        slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed)
-        if slot.taken:
-            self.channels.repository.take_send_slot(choice.channel, slot.day, outgoing.daily_cap, now)
+        slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed, sender=held)
+        try:
+            outgoing = self._outgoing(draft, now)
+            if slot.taken:
+                self.channels.repository.take_send_slot(choice.channel, slot.day, outgoing.daily_cap, now)
+        except Exception:
+            if held is not None:
+                held.release()  # refused before it left: the sender's turn goes to the next send
+            raise
         try:
             done = self._call_provider(outgoing, slot)
         except UnconfirmedSendError as exc:
@@ -189,6 +199,19 @@ class MessagingService:
         return self._record(outgoing, done, evaluate=evaluate, resumed=resumed)
 
     # --- the named steps of a send ------------------------------------------------------------
+    def _sender_hold(
+        self, settings: ChannelSettings, key: str, thread: Thread | None, now: datetime
+    ) -> SenderHold | None:
+        """An e-mail's turn of one of the tenant's senders (:mod:`maxcore.services.senders`)."""
+        senders = settings.email_senders()
+        if not senders:
+            return None
+        if self._timezone is None:
+            self._timezone = tenant_settings(self.tenant_id).timezone
+        pinned = None if thread is None else thread.sender
+        rotation = SenderRotation(self.tenant_id)
+        return SenderHold(rotation, key, rotation.take(senders, key, now, self._timezone, pinned))
+
     def _template(self, request: SendMessageRequest) -> tuple[Template | None, Channel | None]:
         """The template asked for (active, of the channel asked for) and the channel it settles."""
         requested = None if request.channel is ChannelChoice.AUTO else Channel(request.channel.value)
@@ -290,6 +313,7 @@ class MessagingService:
                 "sent_by": draft.sent_by,
                 "channel_reason": draft.choice.reason,
                 **({"message_id": headers.message_id} if headers.message_id else {}),
+                **({"from_address": draft.settings.sender} if headers.message_id else {}),
                 **draft.metadata,
             },
         )
@@ -574,6 +598,8 @@ class _SendSlot:
     now: datetime
     taken: bool
     """A resumed send takes none: its first try took one."""
+    sender: SenderHold | None = None
+    """An e-mail's turn of its sender, given back with the slot."""
 
     @property
     def day(self) -> str:
@@ -585,9 +611,19 @@ class _SendSlot:
         if self.taken:
             self.repository.give_back_send_slot(self.channel, self.day)
             self.taken = False
+        if self.sender is not None:
+            self.sender.release()
 
 
 _SPECIALS = frozenset('()<>[]:;@\\,."')
+
+
+def _from(settings: ChannelSettings, held: SenderHold | None) -> ChannelSettings:
+    """The channel's settings with the sender of this send's turn as its ``sender``."""
+    if held is None:
+        return settings
+    chosen = held.turn.sender
+    return settings.model_copy(update={"sender": chosen.address, "sender_name": chosen.name})
 
 
 def _sender(settings: ChannelSettings) -> str | None:

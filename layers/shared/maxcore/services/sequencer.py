@@ -493,6 +493,7 @@ class Sequencer:
                 template_id=None if noted is None else noted.template_id,
                 at=now if recorded is None else recorded.at,
                 message_id=None if recorded is None else recorded.message_id,
+                sender=None if recorded is None else recorded.sender,
                 subject=None if noted is None else noted.subject,
             )
             after = self.advance(e, context.scenario, context.campaign, now, sent_step)
