@@ -6,6 +6,7 @@ values; :func:`render` picks the tenant's language.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -83,12 +84,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "C'est fait. Autre chose pour vous aider ?",
         "en": "Done. Anything else I can help with?",
     },
-    # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
+    # --- counts and durations (counted(), days_text(), duration_text() below) -------------------
     "duration.days.one": {"fr": "{n} jour", "en": "{n} day"},
     "duration.days.other": {"fr": "{n} jours", "en": "{n} days"},
     "duration.hours.one": {"fr": "{n} heure", "en": "{n} hour"},
     "duration.hours.other": {"fr": "{n} heures", "en": "{n} hours"},
     "duration.hours.less_than_one": {"fr": "moins d'une heure", "en": "less than an hour"},
+    # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
     "channel.whatsapp.via": {"fr": "par WhatsApp", "en": "on WhatsApp"},
     "channel.email.via": {"fr": "par e-mail", "en": "by e-mail"},
     "channel.sms.via": {"fr": "par SMS", "en": "by SMS"},
@@ -216,12 +218,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "reco.change_channel.reason": {
         "fr": (
-            "{name} n'a toujours pas ouvert votre {message}, délivré il y a {days}. "
+            "{name} n'a toujours pas ouvert votre {message}, délivré il y a {ago}. "
             "Un autre canal fera peut-être mouche."
         ),
         "en": (
-            "{name} still hasn't opened your {message}, delivered {days} ago. "
-            "Another channel may land better."
+            "{name} still hasn't opened your {message}, delivered {ago} ago. Another channel may land better."
         ),
     },
     # --- Keyword replies on messaging channels (rules/keywords.py); SMS-length with the company ---
@@ -578,20 +579,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {
-        "fr": "« {name} » : aucune réponse depuis {days} jours après votre dernier message.",
-        "en": '"{name}": no answer for {days} days after your last message.',
+        "fr": "« {name} » : aucune réponse depuis {days} après votre dernier message.",
+        "en": '"{name}": no answer for {days} after your last message.',
     },
     "automation.opened_no_reply": {
-        "fr": "« {name} » : e-mail ouvert il y a {hours} h, sans suite.",
-        "en": '"{name}": e-mail opened {hours} h ago, no answer.',
+        "fr": "« {name} » : e-mail ouvert il y a {hours}, sans suite.",
+        "en": '"{name}": e-mail opened {hours} ago, no answer.',
     },
     "automation.not_opened": {
-        "fr": "« {name} » : e-mail délivré il y a {hours} h et jamais ouvert.",
-        "en": '"{name}": e-mail delivered {hours} h ago and never opened.',
+        "fr": "« {name} » : e-mail délivré il y a {hours} et jamais ouvert.",
+        "en": '"{name}": e-mail delivered {hours} ago and never opened.',
     },
     "automation.never_contacted": {
-        "fr": "« {name} » : lead créé il y a {days} jours et jamais contacté.",
-        "en": '"{name}": lead created {days} days ago and never contacted.',
+        "fr": "« {name} » : lead créé il y a {days} et jamais contacté.",
+        "en": '"{name}": lead created {days} ago and never contacted.',
     },
     "automation.inbound_intent": {
         "fr": "« {name} » : le lead a répondu ({intent}) et attend une suite.",
@@ -716,7 +717,69 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+HOURS_SHOWN_UNTIL = 48
+"""Below this many hours an elapsed time reads in hours ("5 heures"); from it on, in days ("6 jours")."""
+
+
 def render(key: str, locale: str, **values: Any) -> str:
     """The text ``key`` in ``locale`` (French when the locale has no text), with ``values`` filled in."""
     texts = CATALOGUE[key]
     return texts.get(locale, texts["fr"]).format(**values)
+
+
+def is_singular(count: int, locale: str) -> bool:
+    """Whether ``count`` takes the singular: 0 and 1 in French ("0 message"), only 1 in English."""
+    if locale == "en":
+        return count == 1
+    return abs(count) < 2
+
+
+def counted(key: str, count: int, locale: str, **values: Any) -> str:
+    """The text ``<key>.one`` or ``<key>.other`` that agrees with ``count`` (given to it as ``n``).
+
+    Parameters
+    ----------
+    key
+        The catalogue key without its ``.one`` / ``.other`` suffix, for instance ``duration.days``.
+    count
+        The number the text shows.
+    locale
+        ``fr`` or ``en`` (French rules otherwise).
+    values
+        Any other value the text needs.
+
+    Returns
+    -------
+    str
+        For instance "1 jour", "0 jour", "2 jours"; "1 day", "0 days".
+    """
+    form = "one" if is_singular(count, locale) else "other"
+    return render(f"{key}.{form}", locale, n=count, **values)
+
+
+def days_text(days: int, locale: str) -> str:
+    """``days`` as words: "1 jour", "3 jours", "3 days"."""
+    return counted("duration.days", days, locale)
+
+
+def duration_text(hours: float, locale: str) -> str:
+    """An elapsed (or remaining) time as words, rounded down: hours below 48 hours, days from then on.
+
+    Parameters
+    ----------
+    hours
+        The time in hours (negative counts as none).
+    locale
+        ``fr`` or ``en`` (French otherwise).
+
+    Returns
+    -------
+    str
+        "moins d'une heure", "1 heure", "47 heures", then "2 jours", "6 jours" (never "140 heures").
+    """
+    whole = math.floor(max(hours, 0.0))
+    if whole < 1:
+        return render("duration.hours.less_than_one", locale)
+    if whole < HOURS_SHOWN_UNTIL:
+        return counted("duration.hours", whole, locale)
+    return days_text(whole // 24, locale)

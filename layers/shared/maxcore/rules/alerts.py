@@ -48,7 +48,6 @@ for ``PreferredChannel``.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,7 +67,7 @@ from maxcore.rules.preferred_channel import (
     preferred_channel,
     suggested_channel,
 )
-from maxcore.texts import render
+from maxcore.texts import days_text, duration_text, render
 
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST})
 """Statuses that end the follow-ups."""
@@ -142,19 +141,6 @@ def has_replied(lead: Lead) -> bool:
 
 
 # --- texts shared with the recommendations -----------------------------------------------------
-
-
-def days_text(days: int, locale: str) -> str:
-    """``days`` as words: "1 jour", "3 jours", "3 days"."""
-    return render("duration.days.one" if days == 1 else "duration.days.other", locale, n=days)
-
-
-def hours_text(hours: float, locale: str) -> str:
-    """Elapsed ``hours`` as words, rounded down: "moins d'une heure", "1 hour", "26 heures"."""
-    whole = math.floor(max(hours, 0.0))
-    if whole < 1:
-        return render("duration.hours.less_than_one", locale)
-    return render("duration.hours.one" if whole == 1 else "duration.hours.other", locale, n=whole)
 
 
 def via_text(channel: ActivityChannel, locale: str) -> str:
@@ -512,7 +498,7 @@ class _HotLead(_AlertRule):
             f"{key}.message{_with_channel(channel)}",
             locale,
             name=lead.display_name,
-            ago=hours_text(hit.hours, locale),
+            ago=duration_text(hit.hours, locale),
             intent=render(f"{key}.intent.{hit.metadata['intent']}", locale),
             via=via,
         )
