@@ -176,7 +176,7 @@ def test_a_user_resolve_is_kept_and_the_same_episode_does_not_reopen(
     assert resolved.status == 200, resolved.body
     assert resolved.body["state"] == "resolved"
     assert resolved.body["resolved_by"] == "rep-1"
-    assert "appelé, rappelle lundi" in resolved.body["resolution"]
+    assert resolved.body["resolution"] == "Marquée comme traitée : appelé, rappelle lundi"
 
     # Generation runs again: the same unanswered message does not reopen it
     assert admin.post("/alerts/generate").body["opened"] == 1  # the never-contacted lead only
@@ -219,7 +219,7 @@ def test_a_reply_resolves_no_reply_at_once_with_the_reason(
     alert = member.get(f"/alerts/{waiting['id']}").body
     assert alert["state"] == "resolved"
     assert alert["resolved_by"] == "system"
-    assert "replied" in alert["resolution"]
+    assert alert["resolution"].startswith("Le lead a répondu le ")
     assert all(a["type"] != "NoReply3d" for a in _alerts(member))
     # The timeline shows the alert among the lead's activities
     timeline = member.get(f"/leads/{histories['waiting']}/timeline").body["items"]
@@ -236,7 +236,7 @@ def test_converting_a_lead_resolves_its_follow_up_alerts_at_once(
     assert response.status == 200, response.body
     alert = member.get(f"/alerts/{waiting['id']}").body
     assert alert["state"] == "resolved"
-    assert alert["resolution"] == "the lead is converted: no more follow-ups"
+    assert alert["resolution"] == "Le lead est converti : plus de relance."
 
 
 def test_deleting_a_lead_resolves_its_open_alerts(
@@ -247,7 +247,7 @@ def test_deleting_a_lead_resolves_its_open_alerts(
     assert all(a["lead_id"] != histories["hot"] for a in _alerts(member))
     alert = member.get(f"/alerts/{hot['id']}").body
     assert alert["state"] == "resolved"
-    assert alert["resolution"] == "the lead was deleted"
+    assert alert["resolution"] == "Le lead a été supprimé."
 
 
 def test_another_tenants_alerts_are_invisible(

@@ -182,6 +182,114 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alert.cta.draftMessage": {"fr": "Préparer un message", "en": "Draft a message"},
     "alert.cta.archiveLead": {"fr": "Archiver", "en": "Archive"},
     "alert.cta.resolveAlert": {"fr": "Marquer comme traité", "en": "Mark as done"},
+    # --- why an alert resolved itself, or was resolved (rules/alerts.py, services/alerts.py) ---
+    "alert.resolved.still_holds": {"fr": "L'alerte tient toujours.", "en": "the alert still holds"},
+    "alert.resolved.replaced": {
+        "fr": "Une nouvelle occurrence la remplace (épisode {episode}).",
+        "en": "a new occurrence replaces it (episode {episode})",
+    },
+    "alert.resolved.closed.converted": {
+        "fr": "Le lead est converti : plus de relance.",
+        "en": "the lead is converted: no more follow-ups",
+    },
+    "alert.resolved.closed.lost": {
+        "fr": "Le lead est marqué perdu : plus de relance.",
+        "en": "the lead is lost: no more follow-ups",
+    },
+    "alert.resolved.out_of_office": {
+        "fr": "Le lead est absent jusqu'au {date}.",
+        "en": "the lead is out of office until {date}",
+    },
+    "alert.resolved.superseded.NoContact7d": {
+        "fr": "Remplacée par l'alerte « premier contact » : le lead n'a jamais été contacté.",
+        "en": "superseded by NoContact7d: the lead was never contacted",
+    },
+    "alert.resolved.superseded.NoReply3d": {
+        "fr": (
+            "Remplacée par l'alerte « sans réponse » : le dernier échange est notre message "
+            "resté sans réponse."
+        ),
+        "en": "superseded by NoReply3d: the last contact is our unanswered message",
+    },
+    "alert.resolved.superseded.StaleLead30d": {
+        "fr": "Remplacée par l'alerte « lead endormi » : aucune activité depuis {days}.",
+        "en": "superseded by StaleLead30d: no activity for {days}",
+    },
+    "alert.resolved.message_sent": {
+        "fr": "Un message lui a été envoyé le {date}.",
+        "en": "a message was sent on {date}",
+    },
+    "alert.resolved.new_message_sent": {
+        "fr": "Un nouveau message lui a été envoyé le {date}.",
+        "en": "a new message was sent on {date}",
+    },
+    "alert.resolved.lead_replied": {"fr": "Le lead a répondu le {date}.", "en": "the lead replied on {date}"},
+    "alert.resolved.reply_sent": {
+        "fr": "Une réponse lui a été envoyée le {date}.",
+        "en": "a reply was sent on {date}",
+    },
+    "alert.resolved.contact_took_place": {
+        "fr": "Un échange a eu lieu le {date}.",
+        "en": "a contact took place on {date}",
+    },
+    "alert.resolved.activity_resumed": {
+        "fr": "L'activité a repris le {date}.",
+        "en": "activity resumed on {date}",
+    },
+    "alert.resolved.nothing_sent": {
+        "fr": "Aucun message ne lui a été envoyé.",
+        "en": "no message was sent to the lead",
+    },
+    "alert.resolved.nothing_received": {
+        "fr": "Le lead n'a envoyé aucun message.",
+        "en": "the lead sent no message",
+    },
+    "alert.resolved.no_contact": {
+        "fr": "Aucun échange avec le lead n'est enregistré.",
+        "en": "no contact with the lead was recorded",
+    },
+    "alert.resolved.hot_message_old": {
+        "fr": "Le dernier message du lead date de plus de {hours}.",
+        "en": "the lead's last message is more than {hours} old",
+    },
+    "alert.resolved.no_hot_intent": {
+        "fr": "Le dernier message du lead ne montre pas d'intérêt marqué.",
+        "en": "the lead's last message shows no hot intent",
+    },
+    "alert.resolved.under.created": {
+        "fr": "Le lead a été créé il y a {days}, en deçà du seuil de {threshold}.",
+        "en": "the lead was created {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_message": {
+        "fr": "Le dernier message est parti il y a {days}, en deçà du seuil de {threshold}.",
+        "en": "the last message was sent {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_contact": {
+        "fr": "Le dernier échange remonte à {days}, en deçà du seuil de {threshold}.",
+        "en": "the last contact was {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_activity": {
+        "fr": "La dernière activité remonte à {days}, en deçà du seuil de {threshold}.",
+        "en": "the last activity was {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.no_channel_enough": {
+        "fr": "Plus aucun canal n'a assez de messages envoyés sur la période.",
+        "en": "no channel has enough messages sent in the window any more",
+    },
+    "alert.resolved.only_channel": {
+        "fr": "Seul {channel} a assez de messages envoyés pour comparer.",
+        "en": "only {channel} has enough messages sent to compare",
+    },
+    "alert.resolved.channel_not_standing_out": {
+        "fr": "{channel} ne se démarque plus : {rate} % contre {runner_up_rate} % pour {runner_up}.",
+        "en": "{channel} no longer stands out: {rate}% vs {runner_up_rate}% on {runner_up}",
+    },
+    "alert.resolved.by_user": {"fr": "Marquée comme traitée.", "en": "resolved by a user"},
+    "alert.resolved.by_user_note": {
+        "fr": "Marquée comme traitée : {note}",
+        "en": "resolved by a user: {note}",
+    },
+    "alert.resolved.lead_deleted": {"fr": "Le lead a été supprimé.", "en": "the lead was deleted"},
     "reco.follow_up_silence.action": {"fr": "Relancer", "en": "Follow up"},
     "reco.follow_up_silence.action_channel": {"fr": "Relancer {via}", "en": "Follow up {via}"},
     "reco.follow_up_silence.reason": {
