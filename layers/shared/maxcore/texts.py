@@ -90,6 +90,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "duration.hours.one": {"fr": "{n} heure", "en": "{n} hour"},
     "duration.hours.other": {"fr": "{n} heures", "en": "{n} hours"},
     "duration.hours.less_than_one": {"fr": "moins d'une heure", "en": "less than an hour"},
+    "count.messages.one": {"fr": "{n} message", "en": "{n} message"},
+    "count.messages.other": {"fr": "{n} messages", "en": "{n} messages"},
     # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
     "channel.whatsapp.via": {"fr": "par WhatsApp", "en": "on WhatsApp"},
     "channel.email.via": {"fr": "par e-mail", "en": "by e-mail"},
@@ -536,9 +538,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "prospection.daily_cap": {
         "fr": (
-            "Étape {step} reportée : plafond de {cap} messages {channel} par jour atteint, reprise {until}."
+            "Étape {step} reportée : plafond de {cap} par jour atteint pour le canal {channel}, "
+            "reprise {until}."
         ),
-        "en": "Step {step} deferred: the daily cap of {cap} {channel} messages is reached, resuming {until}.",
+        "en": "Step {step} deferred: the daily cap of {cap} on {channel} is reached, resuming {until}.",
     },
     "prospection.provider_unavailable": {
         "fr": "Étape {step} reportée : le fournisseur {channel} ne répond pas, nouvel essai {until}.",
@@ -673,8 +676,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Prospect paused.",
     },
     "prospection.resumed_by_user": {
-        "fr": "Prospect relancé : prochaine étape {until}.",
-        "en": "Prospect resumed: next step {until}.",
+        "fr": "Séquence reprise : prochaine étape {until}.",
+        "en": "Sequence resumed: next step {until}.",
+    },
+    "prospection.resumed_after_absence": {
+        "fr": "Séquence reprise, le prospect est de retour. {reason}",
+        "en": "Sequence resumed, the prospect is back. {reason}",
     },
     "prospection.removed_by_user": {
         "fr": "Prospect retiré de la campagne.",
