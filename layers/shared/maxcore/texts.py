@@ -92,6 +92,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "duration.hours.less_than_one": {"fr": "moins d'une heure", "en": "less than an hour"},
     "count.messages.one": {"fr": "{n} message", "en": "{n} message"},
     "count.messages.other": {"fr": "{n} messages", "en": "{n} messages"},
+    # --- what a lead's reply means (alerts' and automations' reasons) ---------------------------
+    "intent.interested": {"fr": "intérêt marqué", "en": "clear interest"},
+    "intent.meeting_request": {"fr": "demande de rendez-vous", "en": "meeting request"},
+    "intent.question": {"fr": "question posée", "en": "a question asked"},
+    "intent.not_interested": {"fr": "pas intéressé", "en": "not interested"},
+    "intent.unsubscribe": {"fr": "demande de désinscription", "en": "asked to unsubscribe"},
+    "intent.out_of_office": {"fr": "absent", "en": "out of office"},
+    "intent.neutral": {"fr": "réponse neutre", "en": "neutral reply"},
     # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
     "channel.whatsapp.via": {"fr": "par WhatsApp", "en": "on WhatsApp"},
     "channel.email.via": {"fr": "par e-mail", "en": "by e-mail"},
@@ -154,9 +162,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Lead chaud ! {name} a répondu il y a {ago} ({intent}). On répond {via} sans tarder ?",
         "en": "Hot lead! {name} replied {ago} ago ({intent}). Shall we answer {via} right away?",
     },
-    "alert.HotLead24h.intent.interested": {"fr": "intérêt marqué", "en": "clear interest"},
-    "alert.HotLead24h.intent.meeting_request": {"fr": "demande de rendez-vous", "en": "meeting request"},
-    "alert.HotLead24h.intent.question": {"fr": "question posée", "en": "a question asked"},
     "alert.HotLead24h.action": {"fr": "Répondre maintenant", "en": "Reply now"},
     "alert.HotLead24h.action_channel": {"fr": "Répondre maintenant {via}", "en": "Reply now {via}"},
     "alert.StaleLead30d.message": {

@@ -517,7 +517,7 @@ class _HotLead(_AlertRule):
             locale,
             name=lead.display_name,
             ago=duration_text(hit.hours, locale),
-            intent=render(f"{key}.intent.{hit.metadata['intent']}", locale),
+            intent=render(f"intent.{hit.metadata['intent']}", locale),
             via=via,
         )
         reply = [channel_cta("reply", channel, lead, locale)] if channel is not None else []

@@ -249,8 +249,10 @@ def left_open_text(name: str, outcome: Outcome, locale: str) -> str:
 
 
 def _worded(values: Mapping[str, str | int], locale: str) -> dict[str, str | int]:
-    """A trigger's values with its elapsed ``days`` or ``hours`` written as words, plural agreed."""
+    """A trigger's values as words: its elapsed ``days`` or ``hours`` (plural agreed), its ``intent``."""
     worded = dict(values)
+    if isinstance(intent := values.get("intent"), str):
+        worded["intent"] = render(f"intent.{intent}", locale)
     if isinstance(days := values.get("days"), int):
         worded["days"] = days_text(days, locale)
     if isinstance(hours := values.get("hours"), int):
