@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from maxcore.library.templates import for_locale
 from maxcore.texts import CATALOGUE, counted, days_text, duration_text, is_singular
 
 # English words a French text has no reason to hold. "lead" is missing on purpose: the product's
@@ -53,6 +54,12 @@ ENGLISH_WORDS = (
 )
 _ENGLISH = re.compile(r"\b(" + "|".join(ENGLISH_WORDS) + r")\b", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+_TEMPLATE_VARIABLE = re.compile(r"\{\{[^{}]*\}\}")
+
+
+def _english_words(text: str, placeholder: re.Pattern[str]) -> list[str]:
+    """The English words of ``text``, its placeholders left out (they are filled in later)."""
+    return sorted({m.lower() for m in _ENGLISH.findall(placeholder.sub(" ", text))})
 
 
 @pytest.mark.parametrize(
@@ -121,10 +128,19 @@ def test_every_text_has_french_and_english_with_the_same_values() -> None:
 
 
 def test_no_french_text_holds_english_words() -> None:
-    # Given every French text of the catalogue, its placeholders left out (they are filled in later)
+    # Given every French text of the catalogue
+    found = {key: _english_words(texts["fr"], _PLACEHOLDER) for key, texts in CATALOGUE.items()}
+    # Then none holds a common English word
+    assert {key: words for key, words in found.items() if words} == {}
+
+
+def test_no_french_built_in_template_holds_english_words() -> None:
+    # Given the built-in library's French templates: their names, subjects and bodies
     found = {
-        key: sorted({m.lower() for m in _ENGLISH.findall(_PLACEHOLDER.sub(" ", texts["fr"]))})
-        for key, texts in CATALOGUE.items()
+        f"{template.key}.{field}": _english_words(text, _TEMPLATE_VARIABLE)
+        for template in for_locale("fr")
+        for field in ("name", "subject", "body")
+        if (text := getattr(template, field))
     }
     # Then none holds a common English word
     assert {key: words for key, words in found.items() if words} == {}
