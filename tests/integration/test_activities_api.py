@@ -138,7 +138,7 @@ def test_the_timeline_merges_activities_and_alerts_newest_first_and_pages_withou
     alerts = [e["alert"] for e in entries[:5]]
     assert [a["state"] for a in alerts] == ["open"] + ["resolved"] * 4
     assert {a["type"] for a in alerts} == {"NoReply3d"}
-    assert all("new occurrence" in a["resolution"] for a in alerts[1:])
+    assert all("nouvelle occurrence" in a["resolution"] for a in alerts[1:])
     # And the activities follow, newest first, none missing nor repeated across pages
     assert [e["activity"]["id"] for e in entries[5:]] == [a["id"] for a in reversed(logged)]
     assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)

@@ -176,7 +176,7 @@ def test_a_user_resolve_is_kept_and_the_same_episode_does_not_reopen(
     assert resolved.status == 200, resolved.body
     assert resolved.body["state"] == "resolved"
     assert resolved.body["resolved_by"] == "rep-1"
-    assert "appelé, rappelle lundi" in resolved.body["resolution"]
+    assert resolved.body["resolution"] == "Marquée comme traitée : appelé, rappelle lundi"
 
     # Generation runs again: the same unanswered message does not reopen it
     assert admin.post("/alerts/generate").body["opened"] == 1  # the never-contacted lead only
@@ -219,7 +219,7 @@ def test_a_reply_resolves_no_reply_at_once_with_the_reason(
     alert = member.get(f"/alerts/{waiting['id']}").body
     assert alert["state"] == "resolved"
     assert alert["resolved_by"] == "system"
-    assert "replied" in alert["resolution"]
+    assert alert["resolution"].startswith("Le lead a répondu le ")
     assert all(a["type"] != "NoReply3d" for a in _alerts(member))
     # The timeline shows the alert among the lead's activities
     timeline = member.get(f"/leads/{histories['waiting']}/timeline").body["items"]
@@ -236,7 +236,7 @@ def test_converting_a_lead_resolves_its_follow_up_alerts_at_once(
     assert response.status == 200, response.body
     alert = member.get(f"/alerts/{waiting['id']}").body
     assert alert["state"] == "resolved"
-    assert alert["resolution"] == "the lead is converted: no more follow-ups"
+    assert alert["resolution"] == "Le lead est converti : plus de relance."
 
 
 def test_deleting_a_lead_resolves_its_open_alerts(
@@ -247,7 +247,33 @@ def test_deleting_a_lead_resolves_its_open_alerts(
     assert all(a["lead_id"] != histories["hot"] for a in _alerts(member))
     alert = member.get(f"/alerts/{hot['id']}").body
     assert alert["state"] == "resolved"
-    assert alert["resolution"] == "the lead was deleted"
+    assert alert["resolution"] == "Le lead a été supprimé."
+
+
+@pytest.mark.parametrize(
+    ("locale", "waiting_for", "resolution"),
+    [
+        ("fr", "n'a pas répondu depuis 1 jour.", "Le lead est converti : plus de relance."),
+        ("en", "hasn't replied in 1 day.", "the lead is converted: no more follow-ups"),
+    ],
+)
+def test_an_alert_reads_in_the_tenant_s_language_with_its_count_agreeing(
+    tenant_id: str, member: ApiClient, locale: str, waiting_for: str, resolution: str
+) -> None:
+    # Given a tenant in ``locale`` that follows up after 1 day without reply
+    tenants = ApiClient("functions/tenants/", tenant_id, role="admin")
+    settings = {"locale": locale, "alert_thresholds": {"no_reply_days": 1}}
+    assert tenants.patch("/tenant", settings).status == 200
+    # When a message to a lead stays unanswered for a day
+    lead_id = _lead(tenant_id, timedelta(days=5), first_name="Jean", phone="0611111111")
+    _log(tenant_id, lead_id, timedelta(days=1, hours=1), channel="whatsapp", direction="out")
+    # Then its alert says "1 jour" / "1 day", in the tenant's language
+    (alert,) = [a for a in _alerts(member) if a["lead_id"] == lead_id]
+    assert waiting_for in alert["message"], alert["message"]
+    # And converting the lead resolves it, saying why in that language too
+    leads = ApiClient("functions/leads/", tenant_id, role="member", sub="rep-1")
+    assert leads.request("PATCH", f"/leads/{lead_id}", json_body={"status": "converted"}).status == 200
+    assert member.get(f"/alerts/{alert['id']}").body["resolution"] == resolution
 
 
 def test_another_tenants_alerts_are_invisible(

@@ -855,6 +855,7 @@ def test_a_paused_campaign_holds_its_prospects_until_it_resumes(
     assert api.patch(f"/campaigns/{campaign_id}", {"status": "active"}).status == 200
     prospect = _prospect(api, campaign_id, lead_id)
     assert prospect["last_decision"]["code"] == "resumed_by_user"
+    assert prospect["last_decision"]["reason"].startswith("Séquence reprise : prochaine étape ")
     assert _run(tenant_id, datetime.fromisoformat(prospect["next_action_at"])) == {"sent": 1}
     assert len(_outbound(tenant_id, lead_id)) == 1
 
@@ -883,6 +884,30 @@ def test_a_prospect_can_be_paused_resumed_and_removed(
     assert _run(tenant_id, due + timedelta(days=30)) == {}
     assert _outbox(tenant_id) == []
     assert api.patch(path, {"status": "active"}).status == 409
+
+
+@pytest.mark.parametrize(
+    ("locale", "paused", "resumed"),
+    [
+        ("fr", "Prospect mis en pause.", "Séquence reprise : prochaine étape "),
+        ("en", "Prospect paused.", "Sequence resumed: next step "),
+    ],
+)
+def test_a_resumed_prospect_says_the_sequence_resumed_in_the_tenant_s_language(
+    api: ApiClient, leads: ApiClient, tenant_id: str, locale: str, paused: str, resumed: str
+) -> None:
+    # Given a tenant in ``locale`` and an enrolled prospect
+    tenants = ApiClient("functions/tenants/", tenant_id, role="admin")
+    assert tenants.patch("/tenant", {"locale": locale}).status == 200
+    campaign_id = _campaign(api, _scenario(api))
+    lead_id = _lead(leads)
+    _enroll(api, campaign_id, lead_id)
+    path = f"/campaigns/{campaign_id}/prospects/{lead_id}"
+    # When a user pauses it, then resumes it
+    assert api.patch(path, {"status": "paused"}).body["last_decision"]["reason"] == paused
+    reason = api.patch(path, {"status": "active"}).body["last_decision"]["reason"]
+    # Then its reason says the sequence resumed, in the tenant's language
+    assert reason.startswith(resumed), reason
 
 
 def test_a_blacklisted_address_is_removed_by_its_percent_encoded_path(api: ApiClient) -> None:

@@ -180,6 +180,9 @@ def test_an_out_of_office_reply_pauses_the_sequence_until_the_lead_is_back(seque
     prospect = sequence.prospect()
     assert (prospect["status"], prospect["current_step"], prospect["resume_at"]) == ("active", 3, None)
     assert sequence.sent() == 2
+    # And its reason says the sequence resumed, before what the step did
+    reason = prospect["last_decision"]["reason"]
+    assert reason.startswith("Séquence reprise, le prospect est de retour. Étape 2 envoyée"), reason
     # And analytics count an absence, no reply
     overview = sequence.overview()
     assert (overview["replied"], overview["reply_rate"], overview["out_of_office"]) == (0, 0.0, 1)

@@ -314,7 +314,10 @@ def test_a_daily_cap_of_one_defers_the_second_send_as_the_scheduler_then_does(
     ]
     capped = preview.items[1]
     assert capped.until == TUE_0900_PARIS
-    assert "plafond de 1 messages sms par jour atteint, reprise mardi 24 novembre 09:00" in capped.reason
+    assert (
+        "plafond de 1 message par jour atteint pour le canal sms, reprise mardi 24 novembre 09:00"
+        in capped.reason
+    )
     # And the scheduler's run at 09:00 does just that (the preview took none of the cap)
     outcomes: dict[str, int] = {}
     sequencer = Sequencer(tenant_id, clock=_at(MON_0900_PARIS))

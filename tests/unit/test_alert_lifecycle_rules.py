@@ -118,11 +118,11 @@ def test_with_the_real_rules_a_reply_resolves_no_reply_with_the_reason() -> None
 
     def why(alert_type: AlertType, pointer: AlertPointer) -> str:
         return alert_rules.reason_resolved(
-            alert_type, answered, NOW, thresholds, "Europe/Paris", pointer.episode
+            alert_type, answered, NOW, thresholds, "Europe/Paris", pointer.episode, locale="fr"
         )
 
     # Then the plan resolves the alert, saying the lead replied
     changes = plan(alert_rules.evaluate(answered, thresholds, NOW, "Europe/Paris", "fr"), pointers, why)
     assert len(changes) == 1
     assert isinstance(changes[0], CloseAlert)
-    assert "replied" in changes[0].reason
+    assert "a répondu" in changes[0].reason

@@ -252,7 +252,7 @@ def test_no_followup_when_the_leads_message_waits_seven_days(age: timedelta, fir
 def test_no_reply_supersedes_no_followup() -> None:
     lead = _sent(NOW - timedelta(days=8))
     assert _types(lead) == {AlertType.NO_REPLY_3D}
-    assert reason_resolved(AlertType.NO_FOLLOWUP_7D, lead, NOW, DEFAULTS, TZ).startswith(
+    assert reason_resolved(AlertType.NO_FOLLOWUP_7D, lead, NOW, DEFAULTS, TZ, locale="en").startswith(
         "superseded by NoReply3d"
     )
 
@@ -310,7 +310,8 @@ def test_an_answered_hot_message_is_no_longer_an_alert() -> None:
     lead = lead.model_copy(update={"summary": answered})
     assert AlertType.HOT_LEAD_24H not in _types(lead)
     assert (
-        reason_resolved(AlertType.HOT_LEAD_24H, lead, NOW, DEFAULTS, TZ) == "a reply was sent on 2026-03-10"
+        reason_resolved(AlertType.HOT_LEAD_24H, lead, NOW, DEFAULTS, TZ, locale="en")
+        == "a reply was sent on 2026-03-10"
     )
 
 
@@ -383,7 +384,7 @@ def test_stale_supersedes_no_reply_and_no_followup() -> None:
         "Ça fait 32 jours sans nouvelles de Sophie Martin... Dernier essai avant d'archiver ?"
     )
     assert [c.action for c in drafts[0].ctas] == ["draftMessage", "archiveLead", "resolveAlert"]
-    assert reason_resolved(AlertType.NO_REPLY_3D, lead, NOW, DEFAULTS, TZ) == (
+    assert reason_resolved(AlertType.NO_REPLY_3D, lead, NOW, DEFAULTS, TZ, locale="en") == (
         "superseded by StaleLead30d: no activity for 32 days"
     )
 
@@ -391,7 +392,7 @@ def test_stale_supersedes_no_reply_and_no_followup() -> None:
 def test_a_lead_never_contacted_gets_no_contact_not_stale() -> None:
     lead = _lead(created_at=NOW - timedelta(days=40), status=LeadStatus.NEW)
     assert _types(lead) == {AlertType.NO_CONTACT_7D}
-    assert reason_resolved(AlertType.STALE_LEAD_30D, lead, NOW, DEFAULTS, TZ).startswith(
+    assert reason_resolved(AlertType.STALE_LEAD_30D, lead, NOW, DEFAULTS, TZ, locale="en").startswith(
         "superseded by NoContact7d"
     )
 
@@ -420,7 +421,7 @@ def test_stale_counts_from_creation_when_nothing_ever_happened() -> None:
 def test_closed_leads_get_no_follow_up_alert(status: LeadStatus) -> None:
     quiet = _sent(NOW - timedelta(days=40)).model_copy(update={"status": status})
     assert evaluate(quiet, DEFAULTS, NOW, TZ, "fr") == []
-    assert reason_resolved(AlertType.STALE_LEAD_30D, quiet, NOW, DEFAULTS, TZ) == (
+    assert reason_resolved(AlertType.STALE_LEAD_30D, quiet, NOW, DEFAULTS, TZ, locale="en") == (
         f"the lead is {status.value}: no more follow-ups"
     )
 
@@ -442,7 +443,7 @@ def test_out_of_office_silences_the_waiting_alerts_until_its_end(until: datetime
     if silenced:
         assert _types(waiting) == set()
         assert _types(stale) == set()
-        assert reason_resolved(AlertType.NO_REPLY_3D, waiting, NOW, DEFAULTS, TZ) == (
+        assert reason_resolved(AlertType.NO_REPLY_3D, waiting, NOW, DEFAULTS, TZ, locale="en") == (
             "the lead is out of office until 2026-03-12"
         )
     else:
@@ -495,7 +496,7 @@ def test_every_alert_type_has_a_severity_and_says_why_it_does_not_hold(alert_typ
     lead = _lead(status=LeadStatus.NEW)
     # Then every type, including one added later, has its severity and its own reason
     assert alert_type in SEVERITIES
-    reason = reason_resolved(alert_type, lead, NOW, DEFAULTS, TZ)
+    reason = reason_resolved(alert_type, lead, NOW, DEFAULTS, TZ, locale="en")
     assert reason not in {"", "the alert still holds"}
 
 
@@ -518,21 +519,68 @@ def test_reasons_say_what_changed() -> None:
     replied = _received(datetime(2026, 3, 9, 23, 30, tzinfo=UTC), sent_at=NOW - timedelta(days=5))
     # 23:30 UTC is already the 10th in Paris.
     assert (
-        reason_resolved(AlertType.NO_REPLY_3D, replied, NOW, DEFAULTS, TZ) == "the lead replied on 2026-03-10"
+        reason_resolved(AlertType.NO_REPLY_3D, replied, NOW, DEFAULTS, TZ, locale="en")
+        == "the lead replied on 2026-03-10"
     )
     contacted = _sent(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
-    assert reason_resolved(AlertType.NO_CONTACT_7D, contacted, NOW, DEFAULTS, TZ) == (
+    assert reason_resolved(AlertType.NO_CONTACT_7D, contacted, NOW, DEFAULTS, TZ, locale="en") == (
         "a message was sent on 2026-03-09"
     )
     assert reason_resolved(
-        AlertType.NO_REPLY_3D, contacted, NOW, DEFAULTS, TZ, episode="2026-03-01T08:00:00.000000Z"
+        AlertType.NO_REPLY_3D,
+        contacted,
+        NOW,
+        DEFAULTS,
+        TZ,
+        episode="2026-03-01T08:00:00.000000Z",
+        locale="en",
     ) == ("a new message was sent on 2026-03-09")
     fresh = _received(NOW - timedelta(days=1))
-    assert reason_resolved(AlertType.STALE_LEAD_30D, fresh, NOW, DEFAULTS, TZ, episode="old") == (
-        "activity resumed on 2026-03-09"
-    )
-    assert reason_resolved(AlertType.PREFERRED_CHANNEL, fresh, NOW, DEFAULTS, TZ) == (
+    assert reason_resolved(
+        AlertType.STALE_LEAD_30D, fresh, NOW, DEFAULTS, TZ, episode="old", locale="en"
+    ) == ("activity resumed on 2026-03-09")
+    assert reason_resolved(AlertType.PREFERRED_CHANNEL, fresh, NOW, DEFAULTS, TZ, locale="en") == (
         "no channel has enough messages sent in the window any more"
     )
     waiting = _sent(NOW - timedelta(days=4))
-    assert reason_resolved(AlertType.NO_REPLY_3D, waiting, NOW, DEFAULTS, TZ) == "the alert still holds"
+    assert (
+        reason_resolved(AlertType.NO_REPLY_3D, waiting, NOW, DEFAULTS, TZ, locale="en")
+        == "the alert still holds"
+    )
+
+
+def test_reasons_follow_the_tenant_locale_with_local_dates_and_agreeing_counts() -> None:
+    # Given a lead that replied on the 10th (Paris), and one whose last message is a day old
+    replied = _received(datetime(2026, 3, 9, 23, 30, tzinfo=UTC), sent_at=NOW - timedelta(days=5))
+    recent = _sent(NOW - timedelta(days=1))
+    # When a French tenant asks why the alerts no longer hold
+    # Then it reads French, with dates as a rep writes them
+    assert reason_resolved(AlertType.NO_REPLY_3D, replied, NOW, DEFAULTS, TZ, locale="fr") == (
+        "Le lead a répondu le 10/03/2026."
+    )
+    assert reason_resolved(AlertType.NO_REPLY_3D, recent, NOW, DEFAULTS, TZ, locale="fr") == (
+        "Le dernier message est parti il y a 1 jour, en deçà du seuil de 3 jours."
+    )
+    # And an English tenant reads English, with the same agreement
+    assert reason_resolved(AlertType.NO_REPLY_3D, recent, NOW, DEFAULTS, TZ, locale="en") == (
+        "the last message was sent 1 day ago, under the threshold of 3 days"
+    )
+
+
+def test_a_superseded_alert_says_so_in_french_with_its_days() -> None:
+    lead = _sent(NOW - timedelta(days=32))
+    assert reason_resolved(AlertType.NO_REPLY_3D, lead, NOW, DEFAULTS, TZ, locale="fr") == (
+        "Remplacée par l'alerte « lead endormi » : aucune activité depuis 32 jours."
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [
+        (LeadStatus.CONVERTED, "Le lead est converti : plus de relance."),
+        (LeadStatus.LOST, "Le lead est marqué perdu : plus de relance."),
+    ],
+)
+def test_a_closed_lead_ends_its_follow_ups_in_french(status: LeadStatus, reason: str) -> None:
+    quiet = _sent(NOW - timedelta(days=40)).model_copy(update={"status": status})
+    assert reason_resolved(AlertType.STALE_LEAD_30D, quiet, NOW, DEFAULTS, TZ, locale="fr") == reason

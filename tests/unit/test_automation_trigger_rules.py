@@ -399,7 +399,7 @@ def test_the_reason_names_the_automation_its_trigger_and_what_was_done(
 def test_the_reason_is_in_english_for_an_english_tenant() -> None:
     fire = Fire("intent:2026-03-10T08:00:00.000000Z", "inbound_intent", {"intent": "interested"})
     assert reason_text("Hot", fire, Outcome.RECOMMENDED, "en") == (
-        '"Hot": the lead replied (interested) and is waiting to hear back. '
+        '"Hot": the lead replied (clear interest) and is waiting to hear back. '
         "M.A.X. suggests a follow-up; nothing is sent (advise mode)."
     )
 
@@ -435,3 +435,25 @@ def test_an_occurrence_left_open_says_how_it_was_closed(outcome: Outcome, locale
 def test_an_occurrence_left_open_is_never_closed_as_deferred_drafted_or_failed(outcome: Outcome) -> None:
     with pytest.raises(ValueError, match="left open"):
         left_open_text("Relance", outcome, "fr")
+
+
+@pytest.mark.parametrize(
+    ("fire", "locale", "trigger"),
+    [
+        (Fire("silence:x", "silence", {"days": 1}), "fr", "« A » : aucune réponse depuis 1 jour après"),
+        (Fire("silence:x", "silence", {"days": 1}), "en", '"A": no answer for 1 day after'),
+        (Fire("opened:x", "opened_no_reply", {"hours": 47}), "fr", "« A » : e-mail ouvert il y a 47 heures,"),
+        (Fire("opened:x", "opened_no_reply", {"hours": 140}), "fr", "« A » : e-mail ouvert il y a 5 jours,"),
+        (Fire("sent:x", "not_opened", {"hours": 140}), "en", '"A": e-mail delivered 5 days ago and'),
+        (Fire("never", "never_contacted", {"days": 0}), "fr", "« A » : lead créé il y a 0 jour et"),
+        (
+            Fire("intent:x", "inbound_intent", {"intent": "meeting_request"}),
+            "fr",
+            "« A » : le lead a répondu (demande de rendez-vous)",
+        ),
+    ],
+)
+def test_a_trigger_reads_its_counts_durations_and_intent_as_words(
+    fire: Fire, locale: str, trigger: str
+) -> None:
+    assert reason_text("A", fire, Outcome.SENT, locale).startswith(trigger)

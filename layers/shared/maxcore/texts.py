@@ -6,6 +6,7 @@ values; :func:`render` picks the tenant's language.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -83,12 +84,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "C'est fait. Autre chose pour vous aider ?",
         "en": "Done. Anything else I can help with?",
     },
-    # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
+    # --- counts and durations (counted(), days_text(), duration_text() below) -------------------
     "duration.days.one": {"fr": "{n} jour", "en": "{n} day"},
     "duration.days.other": {"fr": "{n} jours", "en": "{n} days"},
     "duration.hours.one": {"fr": "{n} heure", "en": "{n} hour"},
     "duration.hours.other": {"fr": "{n} heures", "en": "{n} hours"},
     "duration.hours.less_than_one": {"fr": "moins d'une heure", "en": "less than an hour"},
+    "count.messages.one": {"fr": "{n} message", "en": "{n} message"},
+    "count.messages.other": {"fr": "{n} messages", "en": "{n} messages"},
+    # --- what a lead's reply means (alerts' and automations' reasons) ---------------------------
+    "intent.interested": {"fr": "intérêt marqué", "en": "clear interest"},
+    "intent.meeting_request": {"fr": "demande de rendez-vous", "en": "meeting request"},
+    "intent.question": {"fr": "question posée", "en": "a question asked"},
+    "intent.not_interested": {"fr": "pas intéressé", "en": "not interested"},
+    "intent.unsubscribe": {"fr": "demande de désinscription", "en": "asked to unsubscribe"},
+    "intent.out_of_office": {"fr": "absent", "en": "out of office"},
+    "intent.neutral": {"fr": "réponse neutre", "en": "neutral reply"},
+    # --- Living alerts and follow-up recommendations (rules/alerts.py, rules/recommendations.py) ---
     "channel.whatsapp.via": {"fr": "par WhatsApp", "en": "on WhatsApp"},
     "channel.email.via": {"fr": "par e-mail", "en": "by e-mail"},
     "channel.sms.via": {"fr": "par SMS", "en": "by SMS"},
@@ -150,9 +162,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Lead chaud ! {name} a répondu il y a {ago} ({intent}). On répond {via} sans tarder ?",
         "en": "Hot lead! {name} replied {ago} ago ({intent}). Shall we answer {via} right away?",
     },
-    "alert.HotLead24h.intent.interested": {"fr": "intérêt marqué", "en": "clear interest"},
-    "alert.HotLead24h.intent.meeting_request": {"fr": "demande de rendez-vous", "en": "meeting request"},
-    "alert.HotLead24h.intent.question": {"fr": "question posée", "en": "a question asked"},
     "alert.HotLead24h.action": {"fr": "Répondre maintenant", "en": "Reply now"},
     "alert.HotLead24h.action_channel": {"fr": "Répondre maintenant {via}", "en": "Reply now {via}"},
     "alert.StaleLead30d.message": {
@@ -180,6 +189,114 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alert.cta.draftMessage": {"fr": "Préparer un message", "en": "Draft a message"},
     "alert.cta.archiveLead": {"fr": "Archiver", "en": "Archive"},
     "alert.cta.resolveAlert": {"fr": "Marquer comme traité", "en": "Mark as done"},
+    # --- why an alert resolved itself, or was resolved (rules/alerts.py, services/alerts.py) ---
+    "alert.resolved.still_holds": {"fr": "L'alerte tient toujours.", "en": "the alert still holds"},
+    "alert.resolved.replaced": {
+        "fr": "Une nouvelle occurrence la remplace (épisode {episode}).",
+        "en": "a new occurrence replaces it (episode {episode})",
+    },
+    "alert.resolved.closed.converted": {
+        "fr": "Le lead est converti : plus de relance.",
+        "en": "the lead is converted: no more follow-ups",
+    },
+    "alert.resolved.closed.lost": {
+        "fr": "Le lead est marqué perdu : plus de relance.",
+        "en": "the lead is lost: no more follow-ups",
+    },
+    "alert.resolved.out_of_office": {
+        "fr": "Le lead est absent jusqu'au {date}.",
+        "en": "the lead is out of office until {date}",
+    },
+    "alert.resolved.superseded.NoContact7d": {
+        "fr": "Remplacée par l'alerte « premier contact » : le lead n'a jamais été contacté.",
+        "en": "superseded by NoContact7d: the lead was never contacted",
+    },
+    "alert.resolved.superseded.NoReply3d": {
+        "fr": (
+            "Remplacée par l'alerte « sans réponse » : le dernier échange est notre message "
+            "resté sans réponse."
+        ),
+        "en": "superseded by NoReply3d: the last contact is our unanswered message",
+    },
+    "alert.resolved.superseded.StaleLead30d": {
+        "fr": "Remplacée par l'alerte « lead endormi » : aucune activité depuis {days}.",
+        "en": "superseded by StaleLead30d: no activity for {days}",
+    },
+    "alert.resolved.message_sent": {
+        "fr": "Un message lui a été envoyé le {date}.",
+        "en": "a message was sent on {date}",
+    },
+    "alert.resolved.new_message_sent": {
+        "fr": "Un nouveau message lui a été envoyé le {date}.",
+        "en": "a new message was sent on {date}",
+    },
+    "alert.resolved.lead_replied": {"fr": "Le lead a répondu le {date}.", "en": "the lead replied on {date}"},
+    "alert.resolved.reply_sent": {
+        "fr": "Une réponse lui a été envoyée le {date}.",
+        "en": "a reply was sent on {date}",
+    },
+    "alert.resolved.contact_took_place": {
+        "fr": "Un échange a eu lieu le {date}.",
+        "en": "a contact took place on {date}",
+    },
+    "alert.resolved.activity_resumed": {
+        "fr": "L'activité a repris le {date}.",
+        "en": "activity resumed on {date}",
+    },
+    "alert.resolved.nothing_sent": {
+        "fr": "Aucun message ne lui a été envoyé.",
+        "en": "no message was sent to the lead",
+    },
+    "alert.resolved.nothing_received": {
+        "fr": "Le lead n'a envoyé aucun message.",
+        "en": "the lead sent no message",
+    },
+    "alert.resolved.no_contact": {
+        "fr": "Aucun échange avec le lead n'est enregistré.",
+        "en": "no contact with the lead was recorded",
+    },
+    "alert.resolved.hot_message_old": {
+        "fr": "Le dernier message du lead date de plus de {hours}.",
+        "en": "the lead's last message is more than {hours} old",
+    },
+    "alert.resolved.no_hot_intent": {
+        "fr": "Le dernier message du lead ne montre pas d'intérêt marqué.",
+        "en": "the lead's last message shows no hot intent",
+    },
+    "alert.resolved.under.created": {
+        "fr": "Le lead a été créé il y a {days}, en deçà du seuil de {threshold}.",
+        "en": "the lead was created {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_message": {
+        "fr": "Le dernier message est parti il y a {days}, en deçà du seuil de {threshold}.",
+        "en": "the last message was sent {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_contact": {
+        "fr": "Le dernier échange remonte à {days}, en deçà du seuil de {threshold}.",
+        "en": "the last contact was {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.under.last_activity": {
+        "fr": "La dernière activité remonte à {days}, en deçà du seuil de {threshold}.",
+        "en": "the last activity was {days} ago, under the threshold of {threshold}",
+    },
+    "alert.resolved.no_channel_enough": {
+        "fr": "Plus aucun canal n'a assez de messages envoyés sur la période.",
+        "en": "no channel has enough messages sent in the window any more",
+    },
+    "alert.resolved.only_channel": {
+        "fr": "Seul {channel} a assez de messages envoyés pour comparer.",
+        "en": "only {channel} has enough messages sent to compare",
+    },
+    "alert.resolved.channel_not_standing_out": {
+        "fr": "{channel} ne se démarque plus : {rate} % contre {runner_up_rate} % pour {runner_up}.",
+        "en": "{channel} no longer stands out: {rate}% vs {runner_up_rate}% on {runner_up}",
+    },
+    "alert.resolved.by_user": {"fr": "Marquée comme traitée.", "en": "resolved by a user"},
+    "alert.resolved.by_user_note": {
+        "fr": "Marquée comme traitée : {note}",
+        "en": "resolved by a user: {note}",
+    },
+    "alert.resolved.lead_deleted": {"fr": "Le lead a été supprimé.", "en": "the lead was deleted"},
     "reco.follow_up_silence.action": {"fr": "Relancer", "en": "Follow up"},
     "reco.follow_up_silence.action_channel": {"fr": "Relancer {via}", "en": "Follow up {via}"},
     "reco.follow_up_silence.reason": {
@@ -216,12 +333,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "reco.change_channel.reason": {
         "fr": (
-            "{name} n'a toujours pas ouvert votre {message}, délivré il y a {days}. "
+            "{name} n'a toujours pas ouvert votre {message}, délivré il y a {ago}. "
             "Un autre canal fera peut-être mouche."
         ),
         "en": (
-            "{name} still hasn't opened your {message}, delivered {days} ago. "
-            "Another channel may land better."
+            "{name} still hasn't opened your {message}, delivered {ago} ago. Another channel may land better."
         ),
     },
     # --- Keyword replies on messaging channels (rules/keywords.py); SMS-length with the company ---
@@ -427,9 +543,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "prospection.daily_cap": {
         "fr": (
-            "Étape {step} reportée : plafond de {cap} messages {channel} par jour atteint, reprise {until}."
+            "Étape {step} reportée : plafond de {cap} par jour atteint pour le canal {channel}, "
+            "reprise {until}."
         ),
-        "en": "Step {step} deferred: the daily cap of {cap} {channel} messages is reached, resuming {until}.",
+        "en": "Step {step} deferred: the daily cap of {cap} on {channel} is reached, resuming {until}.",
     },
     "prospection.daily_sender_limit": {
         "fr": (
@@ -574,8 +691,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Prospect paused.",
     },
     "prospection.resumed_by_user": {
-        "fr": "Prospect relancé : prochaine étape {until}.",
-        "en": "Prospect resumed: next step {until}.",
+        "fr": "Séquence reprise : prochaine étape {until}.",
+        "en": "Sequence resumed: next step {until}.",
+    },
+    "prospection.resumed_after_absence": {
+        "fr": "Séquence reprise, le prospect est de retour. {reason}",
+        "en": "Sequence resumed, the prospect is back. {reason}",
     },
     "prospection.removed_by_user": {
         "fr": "Prospect retiré de la campagne.",
@@ -588,20 +709,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {
-        "fr": "« {name} » : aucune réponse depuis {days} jours après votre dernier message.",
-        "en": '"{name}": no answer for {days} days after your last message.',
+        "fr": "« {name} » : aucune réponse depuis {days} après votre dernier message.",
+        "en": '"{name}": no answer for {days} after your last message.',
     },
     "automation.opened_no_reply": {
-        "fr": "« {name} » : e-mail ouvert il y a {hours} h, sans suite.",
-        "en": '"{name}": e-mail opened {hours} h ago, no answer.',
+        "fr": "« {name} » : e-mail ouvert il y a {hours}, sans suite.",
+        "en": '"{name}": e-mail opened {hours} ago, no answer.',
     },
     "automation.not_opened": {
-        "fr": "« {name} » : e-mail délivré il y a {hours} h et jamais ouvert.",
-        "en": '"{name}": e-mail delivered {hours} h ago and never opened.',
+        "fr": "« {name} » : e-mail délivré il y a {hours} et jamais ouvert.",
+        "en": '"{name}": e-mail delivered {hours} ago and never opened.',
     },
     "automation.never_contacted": {
-        "fr": "« {name} » : lead créé il y a {days} jours et jamais contacté.",
-        "en": '"{name}": lead created {days} days ago and never contacted.',
+        "fr": "« {name} » : lead créé il y a {days} et jamais contacté.",
+        "en": '"{name}": lead created {days} ago and never contacted.',
     },
     "automation.inbound_intent": {
         "fr": "« {name} » : le lead a répondu ({intent}) et attend une suite.",
@@ -730,7 +851,69 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+HOURS_SHOWN_UNTIL = 48
+"""Below this many hours an elapsed time reads in hours ("5 heures"); from it on, in days ("6 jours")."""
+
+
 def render(key: str, locale: str, **values: Any) -> str:
     """The text ``key`` in ``locale`` (French when the locale has no text), with ``values`` filled in."""
     texts = CATALOGUE[key]
     return texts.get(locale, texts["fr"]).format(**values)
+
+
+def is_singular(count: int, locale: str) -> bool:
+    """Whether ``count`` takes the singular: 0 and 1 in French ("0 message"), only 1 in English."""
+    if locale == "en":
+        return count == 1
+    return abs(count) < 2
+
+
+def counted(key: str, count: int, locale: str, **values: Any) -> str:
+    """The text ``<key>.one`` or ``<key>.other`` that agrees with ``count`` (given to it as ``n``).
+
+    Parameters
+    ----------
+    key
+        The catalogue key without its ``.one`` / ``.other`` suffix, for instance ``duration.days``.
+    count
+        The number the text shows.
+    locale
+        ``fr`` or ``en`` (French rules otherwise).
+    values
+        Any other value the text needs.
+
+    Returns
+    -------
+    str
+        For instance "1 jour", "0 jour", "2 jours"; "1 day", "0 days".
+    """
+    form = "one" if is_singular(count, locale) else "other"
+    return render(f"{key}.{form}", locale, n=count, **values)
+
+
+def days_text(days: int, locale: str) -> str:
+    """``days`` as words: "1 jour", "3 jours", "3 days"."""
+    return counted("duration.days", days, locale)
+
+
+def duration_text(hours: float, locale: str) -> str:
+    """An elapsed (or remaining) time as words, rounded down: hours below 48 hours, days from then on.
+
+    Parameters
+    ----------
+    hours
+        The time in hours (negative counts as none).
+    locale
+        ``fr`` or ``en`` (French otherwise).
+
+    Returns
+    -------
+    str
+        "moins d'une heure", "1 heure", "47 heures", then "2 jours", "6 jours" (never "140 heures").
+    """
+    whole = math.floor(max(hours, 0.0))
+    if whole < 1:
+        return render("duration.hours.less_than_one", locale)
+    if whole < HOURS_SHOWN_UNTIL:
+        return counted("duration.hours", whole, locale)
+    return days_text(whole // 24, locale)

@@ -48,7 +48,6 @@ for ``PreferredChannel``.
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -68,7 +67,7 @@ from maxcore.rules.preferred_channel import (
     preferred_channel,
     suggested_channel,
 )
-from maxcore.texts import render
+from maxcore.texts import days_text, duration_text, render
 
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST})
 """Statuses that end the follow-ups."""
@@ -144,19 +143,6 @@ def has_replied(lead: Lead) -> bool:
 # --- texts shared with the recommendations -----------------------------------------------------
 
 
-def days_text(days: int, locale: str) -> str:
-    """``days`` as words: "1 jour", "3 jours", "3 days"."""
-    return render("duration.days.one" if days == 1 else "duration.days.other", locale, n=days)
-
-
-def hours_text(hours: float, locale: str) -> str:
-    """Elapsed ``hours`` as words, rounded down: "moins d'une heure", "1 hour", "26 heures"."""
-    whole = math.floor(max(hours, 0.0))
-    if whole < 1:
-        return render("duration.hours.less_than_one", locale)
-    return render("duration.hours.one" if whole == 1 else "duration.hours.other", locale, n=whole)
-
-
 def via_text(channel: ActivityChannel, locale: str) -> str:
     """How a channel reads after a verb: "par WhatsApp", "by e-mail"."""
     return render(f"channel.{channel.value}.via", locale)
@@ -208,15 +194,20 @@ class _Moment:
     """The channel the alerts' buttons suggest writing on."""
     preferred: PreferredChannel | None
     """The channel the lead answers best on, over the thresholds' window."""
+    locale: str
+    """The language reasons are written in."""
 
     @classmethod
-    def of(cls, lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str) -> _Moment:
+    def of(
+        cls, lead: Lead, thresholds: AlertThresholds, now: datetime, timezone: str, locale: str
+    ) -> _Moment:
         window, min_sent = thresholds.preferred_channel_window_days, thresholds.preferred_channel_min_sent
         return cls(
             lead,
             thresholds,
             now,
             timezone,
+            locale=locale,
             channel=suggested_channel(lead, now, timezone, window, min_sent),
             preferred=preferred_channel(
                 lead.summary, now, timezone, window, min_sent, thresholds.preferred_channel_min_gap_points
@@ -228,12 +219,25 @@ class _Moment:
         return local_days_between(at, self.now, self.timezone)
 
     def on(self, at: datetime) -> str:
-        """The local date of ``at``, as reasons write it."""
-        return _local_date(at, self.timezone)
+        """The local date of ``at``, as reasons write it: 10/03/2026 in French, 2026-03-10 in English."""
+        day = _aware(at).astimezone(ZoneInfo(self.timezone)).date()
+        return day.isoformat() if self.locale == "en" else f"{day:%d/%m/%Y}"
+
+    def reason(self, key: str, **values: Any) -> str:
+        """The reason ``alert.resolved.<key>`` in the tenant's language."""
+        return render(f"alert.resolved.{key}", self.locale, **values)
+
+    def on_day(self, key: str, at: datetime) -> str:
+        """The reason ``key``, which happened on the local date of ``at``."""
+        return self.reason(key, date=self.on(at))
 
     def under(self, at: datetime, threshold: int, what: str) -> str:
-        """Why a day threshold counted from ``at`` is not reached."""
-        return f"{what} {self.days_since(at)} days ago, under the {threshold}-day threshold"
+        """Why a day threshold counted from ``at`` is not reached (``what``: the event counted from)."""
+        return self.reason(
+            f"under.{what}",
+            days=days_text(self.days_since(at), self.locale),
+            threshold=days_text(threshold, self.locale),
+        )
 
 
 @dataclass(frozen=True)
@@ -272,7 +276,7 @@ class _AlertRule(ABC):
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         """The alert's texts and buttons in ``locale``."""
 
-    def superseding_reason(self, hit: _Hit) -> str:
+    def superseding_reason(self, hit: _Hit, at: _Moment) -> str:
         """Why the alerts of :attr:`supersedes` are left out while this one holds."""
         raise NotImplementedError(f"{self.type.value} supersedes nothing")
 
@@ -356,11 +360,11 @@ class _NoContact(_AlertRule):
     def why_not(self, at: _Moment, episode: str | None) -> str:
         sent_at = at.lead.summary.last_outbound_at
         if sent_at is not None:
-            return f"a message was sent on {at.on(sent_at)}"
-        return at.under(at.lead.created_at, at.thresholds.no_contact_days, "the lead was created")
+            return at.on_day("message_sent", sent_at)
+        return at.under(at.lead.created_at, at.thresholds.no_contact_days, "created")
 
-    def superseding_reason(self, hit: _Hit) -> str:
-        return "superseded by NoContact7d: the lead was never contacted"
+    def superseding_reason(self, hit: _Hit, at: _Moment) -> str:
+        return at.reason("superseded.NoContact7d")
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         return _follow_up_wording(hit, lead, locale)
@@ -393,15 +397,15 @@ class _NoReply(_AlertRule):
         summary = at.lead.summary
         sent_at = summary.last_outbound_at
         if sent_at is None:
-            return "no message was sent to the lead"
+            return at.reason("nothing_sent")
         if has_replied(at.lead) and summary.last_inbound_at is not None:
-            return f"the lead replied on {at.on(summary.last_inbound_at)}"
+            return at.on_day("lead_replied", summary.last_inbound_at)
         if episode is not None and episode != iso(sent_at):
-            return f"a new message was sent on {at.on(sent_at)}"
-        return at.under(sent_at, at.thresholds.no_reply_days, "the last message was sent")
+            return at.on_day("new_message_sent", sent_at)
+        return at.under(sent_at, at.thresholds.no_reply_days, "last_message")
 
-    def superseding_reason(self, hit: _Hit) -> str:
-        return "superseded by NoReply3d: the last contact is our unanswered message"
+    def superseding_reason(self, hit: _Hit, at: _Moment) -> str:
+        return at.reason("superseded.NoReply3d")
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         key, channel, via = f"alert.{hit.type.value}", hit.channel, _via(hit.channel, locale)
@@ -409,7 +413,7 @@ class _NoReply(_AlertRule):
         variant = ""
         if channel is not None:
             variant = "_channel" if channel.value == hit.metadata["last_outbound_channel"] else "_switch"
-        channel_name = render(f"channel.{channel.value}.name", locale) if channel is not None else ""
+        channel_name = _channel_name(channel, locale) if channel is not None else ""
         message = render(
             f"{key}.message{variant}",
             locale,
@@ -448,10 +452,10 @@ class _NoFollowUp(_AlertRule):
     def why_not(self, at: _Moment, episode: str | None) -> str:
         contact_at = at.lead.summary.last_contact_at
         if contact_at is None:
-            return "no contact with the lead was recorded"
+            return at.reason("no_contact")
         if episode is not None and episode != iso(contact_at):
-            return f"a contact took place on {at.on(contact_at)}"
-        return at.under(contact_at, at.thresholds.no_followup_days, "the last contact was")
+            return at.on_day("contact_took_place", contact_at)
+        return at.under(contact_at, at.thresholds.no_followup_days, "last_contact")
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         return _follow_up_wording(hit, lead, locale)
@@ -499,12 +503,12 @@ class _HotLead(_AlertRule):
         summary, hours = at.lead.summary, at.thresholds.hot_lead_hours
         inbound_at = summary.last_inbound_at
         if inbound_at is None:
-            return "the lead sent no message"
+            return at.reason("nothing_received")
         if summary.last_outbound_at is not None and summary.last_outbound_at >= inbound_at:
-            return f"a reply was sent on {at.on(summary.last_outbound_at)}"
+            return at.on_day("reply_sent", summary.last_outbound_at)
         if elapsed_hours(inbound_at, at.now) >= hours:
-            return f"the lead's last message is more than {hours} hours old"
-        return f"the lead's last message shows no hot intent (intent: {summary.last_intent or 'none'})"
+            return at.reason("hot_message_old", hours=duration_text(hours, at.locale))
+        return at.reason("no_hot_intent")
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         key, channel, via = f"alert.{hit.type.value}", hit.channel, _via(hit.channel, locale)
@@ -512,8 +516,8 @@ class _HotLead(_AlertRule):
             f"{key}.message{_with_channel(channel)}",
             locale,
             name=lead.display_name,
-            ago=hours_text(hit.hours, locale),
-            intent=render(f"{key}.intent.{hit.metadata['intent']}", locale),
+            ago=duration_text(hit.hours, locale),
+            intent=render(f"intent.{hit.metadata['intent']}", locale),
             via=via,
         )
         reply = [channel_cta("reply", channel, lead, locale)] if channel is not None else []
@@ -549,11 +553,11 @@ class _StaleLead(_AlertRule):
     def why_not(self, at: _Moment, episode: str | None) -> str:
         last = self._last_activity(at.lead)
         if episode is not None and episode != iso(last):
-            return f"activity resumed on {at.on(last)}"
-        return at.under(last, at.thresholds.stale_lead_days, "the last activity was")
+            return at.on_day("activity_resumed", last)
+        return at.under(last, at.thresholds.stale_lead_days, "last_activity")
 
-    def superseding_reason(self, hit: _Hit) -> str:
-        return f"superseded by StaleLead30d: no activity for {hit.days} days"
+    def superseding_reason(self, hit: _Hit, at: _Moment) -> str:
+        return at.reason("superseded.StaleLead30d", days=days_text(hit.days, at.locale))
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
         key = f"alert.{hit.type.value}"
@@ -602,12 +606,16 @@ class _PreferredChannel(_AlertRule):
     def why_not(self, at: _Moment, episode: str | None) -> str:
         preferred = at.preferred
         if preferred is None:
-            return "no channel has enough messages sent in the window any more"
+            return at.reason("no_channel_enough")
+        channel = _channel_name(preferred.channel, at.locale)
         if preferred.runner_up is None:
-            return f"only {preferred.channel.value} has enough messages sent to compare"
-        return (
-            f"{preferred.channel.value} no longer stands out: {percent(preferred.rate)}% vs "
-            f"{percent(preferred.runner_up_rate or 0.0)}% on {preferred.runner_up.value}"
+            return at.reason("only_channel", channel=channel)
+        return at.reason(
+            "channel_not_standing_out",
+            channel=channel,
+            rate=percent(preferred.rate),
+            runner_up=_channel_name(preferred.runner_up, at.locale),
+            runner_up_rate=percent(preferred.runner_up_rate or 0.0),
         )
 
     def wording(self, hit: _Hit, lead: Lead, locale: str) -> _Wording:
@@ -625,7 +633,7 @@ class _PreferredChannel(_AlertRule):
         opener = _open_ctas(channel, lead, locale) if is_reachable(lead, channel) else []
         return _Wording(
             message=message,
-            action=render(f"{key}.action", locale, channel=render(f"channel.{channel.value}.name", locale)),
+            action=render(f"{key}.action", locale, channel=_channel_name(channel, locale)),
             ctas=[*opener, _resolve_cta(lead, locale)],
         )
 
@@ -691,7 +699,7 @@ def evaluate(
         At most one draft per type, sorted by severity (urgent first), then in the order of
         :data:`SEVERITIES`. Empty when nothing needs attention.
     """
-    kept, _ = _assess(_Moment.of(lead, thresholds, now, timezone))
+    kept, _ = _assess(_Moment.of(lead, thresholds, now, timezone, locale))
     drafts = [_draft(hit, lead, locale) for hit in kept.values()]
     return sorted(drafts, key=lambda d: (SEVERITY_RANK[d.severity], _TYPE_ORDER.index(d.type)))
 
@@ -703,8 +711,10 @@ def reason_resolved(
     thresholds: AlertThresholds,
     timezone: str,
     episode: str | None = None,
+    *,
+    locale: str,
 ) -> str:
-    """Why an open alert no longer holds, in English, for the logs and the API.
+    """Why an open alert no longer holds, in the tenant's language, as the API shows it.
 
     Parameters
     ----------
@@ -720,21 +730,23 @@ def reason_resolved(
         The tenant's IANA timezone; dates in the reason are local dates.
     episode
         The open alert's episode, to tell a new occurrence of the condition from the old one.
+    locale
+        ``fr`` or ``en`` (French otherwise).
 
     Returns
     -------
     str
-        For instance ``"the lead replied on 2026-03-11"``; ``"the alert still holds"`` when it does
+        For instance ``"le lead a répondu le 2026-03-11"``; "l'alerte tient toujours" when it does
         (same episode), which the caller is not expected to ask.
     """
-    moment = _Moment.of(lead, thresholds, now, timezone)
+    moment = _Moment.of(lead, thresholds, now, timezone, locale)
     kept, dropped = _assess(moment)
     if alert_type in dropped:
         return dropped[alert_type]
     if alert_type in kept:
         if episode is None or kept[alert_type].episode == episode:
-            return "the alert still holds"
-        return f"a new occurrence replaces it (episode {kept[alert_type].episode})"
+            return moment.reason("still_holds")
+        return moment.reason("replaced", episode=kept[alert_type].episode)
     return _RULE_OF[alert_type].why_not(moment, episode)
 
 
@@ -750,16 +762,16 @@ def _assess(at: _Moment) -> tuple[dict[AlertType, _Hit], dict[AlertType, str]]:
     lead = at.lead
     if is_closed(lead):
         for alert_type in _ENDED_BY_CLOSING:
-            drop(alert_type, f"the lead is {lead.status.value}: no more follow-ups")
+            drop(alert_type, at.reason(f"closed.{lead.status.value}"))
     if is_out_of_office(lead, at.now):
-        until = at.on(lead.summary.out_of_office_until or at.now)
+        away = at.on_day("out_of_office", lead.summary.out_of_office_until or at.now)
         for alert_type in _WAITING_WHILE_AWAY:
-            drop(alert_type, f"the lead is out of office until {until}")
+            drop(alert_type, away)
     for rule in _SUPERSEDING:
         hit = hits.get(rule.type)
         if hit is not None:
             for superseded in rule.supersedes:
-                drop(superseded, rule.superseding_reason(hit))
+                drop(superseded, rule.superseding_reason(hit, at))
     kept = {t: hit for t, hit in hits.items() if t not in dropped}
     return kept, dropped
 
@@ -782,8 +794,8 @@ def _aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
-def _local_date(at: datetime, timezone: str) -> str:
-    return _aware(at).astimezone(ZoneInfo(timezone)).date().isoformat()
+def _channel_name(channel: ActivityChannel, locale: str) -> str:
+    return render(f"channel.{channel.value}.name", locale)
 
 
 def _value(channel: ActivityChannel | None) -> str | None:

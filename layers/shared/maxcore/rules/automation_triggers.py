@@ -40,7 +40,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import Outcome
 from maxcore.rules.alerts import is_out_of_office, iso
-from maxcore.texts import render
+from maxcore.texts import days_text, duration_text, render
 
 STOP_ORDER: tuple[StopCondition, ...] = (
     StopCondition.STATUS_CONVERTED,
@@ -248,6 +248,18 @@ def left_open_text(name: str, outcome: Outcome, locale: str) -> str:
     return render(f"automation.left_open.{outcome.value}", locale, name=name)
 
 
+def _worded(values: Mapping[str, str | int], locale: str) -> dict[str, str | int]:
+    """A trigger's values as words: its elapsed ``days`` or ``hours`` (plural agreed), its ``intent``."""
+    worded = dict(values)
+    if isinstance(intent := values.get("intent"), str):
+        worded["intent"] = render(f"intent.{intent}", locale)
+    if isinstance(days := values.get("days"), int):
+        worded["days"] = days_text(days, locale)
+    if isinstance(hours := values.get("hours"), int):
+        worded["hours"] = duration_text(hours, locale)
+    return worded
+
+
 def reason_text(
     name: str,
     fire: Fire,
@@ -280,7 +292,7 @@ def reason_text(
     """
     if outcome not in _OUTCOME_TEXT:
         raise ValueError(f"an automation does not end in {outcome.value}")
-    trigger = render(f"automation.{fire.code}", locale, name=name, **fire.values)
+    trigger = render(f"automation.{fire.code}", locale, name=name, **_worded(fire.values, locale))
     detail = (
         "" if detail_code is None else render(f"automation.detail.{detail_code}", locale, **(values or {}))
     )

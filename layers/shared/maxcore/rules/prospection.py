@@ -35,7 +35,7 @@ from maxcore.rules.channels import Refusal
 from maxcore.rules.marketing import LEGAL_END, LEGAL_START, QUIET_CHANNELS, Recipient, quiet_time
 from maxcore.rules.replies import REASON_CODES
 from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
-from maxcore.texts import render
+from maxcore.texts import counted, render
 
 RUNNING_STATUSES = frozenset(
     {EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL}
@@ -213,16 +213,23 @@ def message_source(step: ScenarioStep, ai_available: bool, template_usable: bool
     return None
 
 
-def reason_text(verdict: Verdict, locale: str, timezone: str, step: ScenarioStep | None = None) -> str:
-    """The verdict's reason in the tenant's language (the ``prospection.<code>`` catalogue text)."""
+def reason_text(
+    verdict: Verdict, locale: str, timezone: str, step: ScenarioStep | None = None, *, resumed: bool = False
+) -> str:
+    """The verdict's reason in the tenant's language (the ``prospection.<code>`` catalogue text).
+
+    ``resumed``: the step comes back after an out-of-office pause, which the reason says first.
+    """
     values: dict[str, str | int] = dict(verdict.values)
+    if isinstance(cap := values.get("cap"), int):
+        values["cap"] = counted("count.messages", cap, locale)
     if verdict.until is not None:
         values["until"] = describe(verdict.until, timezone, locale)
     if step is not None:
         values.setdefault("step", step.order)
         values.setdefault("channel", step.channel.value)
-    key = f"prospection.{verdict.code}"
-    return render(key, locale, **values)
+    reason = render(f"prospection.{verdict.code}", locale, **values)
+    return render("prospection.resumed_after_absence", locale, reason=reason) if resumed else reason
 
 
 def to_decision(
@@ -235,12 +242,13 @@ def to_decision(
     source: MessageSource | None = None,
     activity_id: str | None = None,
     approval_id: str | None = None,
+    resumed: bool = False,
 ) -> Decision:
-    """The decision recorded for ``verdict``."""
+    """The decision recorded for ``verdict`` (``resumed``: after an out-of-office pause)."""
     return Decision(
         outcome=verdict.outcome,
         code=verdict.code,
-        reason=reason_text(verdict, locale, timezone, step),
+        reason=reason_text(verdict, locale, timezone, step, resumed=resumed),
         step=None if step is None else step.order,
         channel=None if step is None else step.channel,
         source=source,

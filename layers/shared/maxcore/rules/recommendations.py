@@ -38,10 +38,8 @@ from maxcore.models.lead import Lead
 from maxcore.models.template import TemplateCategory
 from maxcore.models.tenant import AlertThresholds
 from maxcore.rules.alerts import (
-    days_text,
     elapsed_hours,
     has_replied,
-    hours_text,
     is_closed,
     is_out_of_office,
     iso,
@@ -49,7 +47,7 @@ from maxcore.rules.alerts import (
     via_text,
 )
 from maxcore.rules.preferred_channel import is_reachable, latest_channel, suggested_channel
-from maxcore.texts import render
+from maxcore.texts import days_text, duration_text, render
 
 OPENED_HOURS = 24
 """Hours after an opened message without reply before following up."""
@@ -122,7 +120,11 @@ def recommend(
         if hours >= opened_hours:
             channel = suggested_channel(lead, now, timezone, window, min_sent)
             reason = render(
-                "reco.follow_up_opened.reason", locale, name=name, message=noun, ago=hours_text(hours, locale)
+                "reco.follow_up_opened.reason",
+                locale,
+                name=name,
+                message=noun,
+                ago=duration_text(hours, locale),
             )
             metadata = {
                 **base,
@@ -143,7 +145,7 @@ def recommend(
                 locale,
                 name=name,
                 message=noun,
-                days=days_text(int(hours // 24), locale),
+                ago=duration_text(hours, locale),
             )
             metadata = {
                 **base,

@@ -39,6 +39,7 @@ from maxcore.rules import alerts as alert_rules
 from maxcore.rules.alert_lifecycle import CloseAlert, OpenAlert, plan
 from maxcore.rules.preferred_channel import preferred_channel
 from maxcore.services.tenants import tenant_settings
+from maxcore.texts import render
 
 ATTEMPTS = 3
 """Tries on one lead when another writer changed its alerts between our read and our write."""
@@ -163,7 +164,9 @@ class AlertService:
         drafts = alert_rules.evaluate(lead, thresholds, now, timezone, tenant.locale.value)
 
         def why(alert_type: AlertType, pointer: AlertPointer) -> str:
-            return alert_rules.reason_resolved(alert_type, lead, now, thresholds, timezone, pointer.episode)
+            return alert_rules.reason_resolved(
+                alert_type, lead, now, thresholds, timezone, pointer.episode, locale=tenant.locale.value
+            )
 
         writes: list[PointerWrite] = []
         for change in plan(drafts, state.pointers, why):
@@ -283,7 +286,12 @@ class AlertService:
             if alert.state is AlertState.RESOLVED:
                 return alert
             now = self._clock()
-            resolution = f"resolved by a user: {note}" if note else "resolved by a user"
+            locale = tenant_settings(self.tenant_id).locale.value
+            resolution = (
+                render("alert.resolved.by_user_note", locale, note=note)
+                if note
+                else render("alert.resolved.by_user", locale)
+            )
             try:
                 self.repository.resolve_by_user(alert, user, resolution, now)
             except ConflictError:
@@ -308,10 +316,11 @@ class AlertService:
         """Resolve the open alerts of a lead that was just deleted; return how many."""
         closed = 0
         now = self._clock()
+        reason = render("alert.resolved.lead_deleted", tenant_settings(self.tenant_id).locale.value)
         for alert in self.repository.for_lead(lead_id):
             if alert.state is AlertState.OPEN:
                 try:
-                    self.repository.resolve_alone(alert, SYSTEM, "the lead was deleted", now)
+                    self.repository.resolve_alone(alert, SYSTEM, reason, now)
                 except ConflictError:
                     continue
                 closed += 1

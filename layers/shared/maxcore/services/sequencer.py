@@ -94,6 +94,8 @@ class StepContext:
     scenario: Scenario
     step: ScenarioStep | None
     lead: Lead | None
+    resumed: bool = False
+    """Whether the step resumes a sequence an out-of-office reply had paused (its reason says so)."""
 
     @property
     def thread(self) -> Thread | None:
@@ -211,7 +213,8 @@ class Sequencer:
         An enrollment paused by an out-of-office reply is decided as an active one: the rule pauses
         it again while the lead is away, and whatever else it decides resumes it.
         """
-        if due.enrollment.paused_until_return:
+        was_away = due.enrollment.paused_until_return
+        if was_away:
             resumed = due.enrollment.model_copy(update={"status": EnrollmentStatus.ACTIVE, "resume_at": None})
             due = replace(due, enrollment=resumed)
         e = due.enrollment
@@ -222,6 +225,8 @@ class Sequencer:
         if context.interrupted:
             return self._resume_interrupted(due, context, now)
         verdict = decide_step(context.facts)
+        if was_away and verdict.outcome is not Outcome.PAUSED:
+            context = replace(context, resumed=True)
         if verdict.acts and context.step is not None and context.lead is not None:
             return self._act(due, context, verdict, now)
         return self._settle_without_message(due, context, verdict, now)
@@ -355,7 +360,9 @@ class Sequencer:
         """Write a decision that sends nothing, conditional on the due key as read (or on ``guard``)."""
         e, step, lead = due.enrollment, context.step, context.lead
         approval_id = new_id() if verdict.outcome is Outcome.TASK_CREATED else None
-        decision = self._decision(verdict, context.campaign, step, now, approval_id=approval_id)
+        decision = self._decision(
+            verdict, context.campaign, step, now, approval_id=approval_id, resumed=context.resumed
+        )
         approval = None
         if verdict.outcome is Outcome.STOPPED:
             after = self._stopped(e, lead, verdict, now)
@@ -424,7 +431,13 @@ class Sequencer:
             return self._settle_without_message(due, context, NO_MESSAGE, now, Guard(claim_token=claim.token))
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
         decision = self._decision(
-            verdict, context.campaign, step, now, source=composed.source, approval_id=new_id()
+            verdict,
+            context.campaign,
+            step,
+            now,
+            source=composed.source,
+            approval_id=new_id(),
+            resumed=context.resumed,
         )
         approval = self._approval(kind, context, composed, decision)
         if kind is ApprovalKind.DRAFT:
@@ -473,7 +486,7 @@ class Sequencer:
         recorded = result.recorded
         if result.outcome is Outcome.DEFERRED:
             verdict = Verdict(Outcome.DEFERRED, str(result.code), dict(result.values), until=result.until)
-            decision = self._decision(verdict, context.campaign, send.step, now)
+            decision = self._decision(verdict, context.campaign, send.step, now, resumed=context.resumed)
             after, preview = e.model_copy(update={"next_action_at": result.until}), None
         elif result.left:
             # An unanswered message counts as done, never sent again: its status callback settles it.
@@ -485,6 +498,7 @@ class Sequencer:
                 now,
                 source=source,
                 activity_id=None if recorded is None else recorded.activity_id,
+                resumed=context.resumed,
             )
             sent_step = SentStep(
                 step=send.step.order,
@@ -501,7 +515,9 @@ class Sequencer:
         else:
             code = "provider_refused" if result.code == "invalid_address" else str(result.code)
             verdict = Verdict(result.outcome, code, dict(result.values))
-            decision = self._decision(verdict, context.campaign, send.step, now, source=source)
+            decision = self._decision(
+                verdict, context.campaign, send.step, now, source=source, resumed=context.resumed
+            )
             after = self.advance(e, context.scenario, context.campaign, now)
             preview = None if noted is None else noted.body
         done = self.repository.transition(
@@ -563,6 +579,7 @@ class Sequencer:
         source: MessageSource | None = None,
         activity_id: str | None = None,
         approval_id: str | None = None,
+        resumed: bool = False,
     ) -> Decision:
         return to_decision(
             verdict,
@@ -573,6 +590,7 @@ class Sequencer:
             source=source,
             activity_id=activity_id,
             approval_id=approval_id,
+            resumed=resumed,
         )
 
     def _approval(
