@@ -15,7 +15,6 @@ from aws_lambda_powertools.metrics import MetricUnit
 from maxcore.clock import utcnow
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
-from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
 from maxcore.errors import (
     ChannelUnavailableError,
@@ -343,7 +342,9 @@ class TemplateService:
         UpstreamError
             Twilio did not answer (502); nothing is written.
         """
+        # Only this path reads credentials and talks to Twilio: the other routes import neither.
         from maxcore.channels.twilio import ContentLookupError, whatsapp_approval
+        from maxcore.dal.secrets import SecretRepository
 
         template = self._whatsapp_template(template_id)
         if template.whatsapp is None:
