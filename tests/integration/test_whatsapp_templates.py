@@ -282,3 +282,158 @@ def test_the_fake_twilio_refuses_free_text_out_of_the_window_as_twilio_does(twil
     twilio.whatsapp_sessions = {f"whatsapp:{PHONE}"}
     adapter.send(message)
     assert twilio.sent[-1]["body"] == "Bonjour"
+
+
+# --- the schedule preview and the scheduler agree ------------------------------------------------------
+def _whatsapp_campaign(tenant_id: str, lead_id: str) -> str:
+    """A one-step WhatsApp scenario written by the built-in thank-you, with ``lead_id`` enrolled."""
+    api = ApiClient(PROSPECTION, tenant_id)
+    step = {
+        "order": 1,
+        "delay_days": 0,
+        "channel": "whatsapp",
+        "objective": "Remercier",
+        "template_key": THANK_YOU,
+    }
+    scenario = api.post("/scenarios", {"name": "Merci WhatsApp", "steps": [step]})
+    assert scenario.status == 201, scenario.body
+    with time_machine.travel(MON_0700_PARIS, tick=False):
+        return enrolled_campaign(api, "Merci", str(scenario.body["id"]), lead_id)
+
+
+@pytest.mark.parametrize(
+    ("state", "wrote", "outcome", "code", "content_sid"),
+    [
+        (None, False, "skipped", "whatsapp_window_closed", None),
+        ("pending", False, "skipped", "whatsapp_template_pending", None),
+        ("rejected", False, "skipped", "whatsapp_template_rejected", None),
+        ("approved", False, "sent", "mode_auto", SID),
+        (None, True, "sent", "mode_auto", None),
+        ("rejected", True, "sent", "mode_auto", None),
+    ],
+)
+def test_the_preview_says_what_the_scheduler_then_does_with_a_whatsapp_step(
+    tenant: str,
+    templates: ApiClient,
+    twilio: FakeTwilio,
+    state: str | None,
+    wrote: bool,
+    outcome: str,
+    code: str,
+    content_sid: str | None,
+) -> None:
+    # Given a WhatsApp step whose template is in ``state``, to a lead who wrote (or not) this morning
+    _twilio_on(tenant, "whatsapp")
+    if state is not None:
+        twilio.contents[SID] = (state, None)
+        _set(templates, _thank_you(tenant), content_sid=SID, state=state)
+    lead_id = _lead(tenant)
+    if wrote:
+        twilio.whatsapp_sessions = {f"whatsapp:{PHONE}"}
+        inbound = {"lead_id": lead_id, "channel": "whatsapp", "direction": "in", "preview": "Bonjour !"}
+        with time_machine.travel(MON_0630_PARIS, tick=False):
+            logged = ApiClient(ALERTS, tenant).post(
+                "/activities", {**inbound, "occurred_at": MON_0630_PARIS.isoformat()}
+            )
+        assert logged.status == 201, logged.body
+    campaign_id = _whatsapp_campaign(tenant, lead_id)
+    # When the day is previewed, then the scheduler runs at the time the preview gives
+    preview = SchedulePreviewService(tenant, clock=lambda: MON_0700_PARIS).preview(MON_0700_PARIS.date())
+    [item] = preview.items
+    run_prospect_shard(tenant, campaign_id, lead_id, item.at)
+    # Then both took the same decision, for the same reason
+    [prospect] = ApiClient(PROSPECTION, tenant).get(f"/campaigns/{campaign_id}/prospects").body["items"]
+    decided = prospect["last_decision"]
+    assert (item.outcome.value, item.code) == (decided["outcome"], decided["code"]) == (outcome, code)
+    assert item.reason == decided["reason"]
+    if outcome == "skipped":
+        assert "WhatsApp" in item.reason
+        assert twilio.sent == []
+        return
+    # And what was sent is the template's Content out of the window, its text inside it
+    [sent] = twilio.sent
+    assert sent["content_sid"] == content_sid
+    assert item.source is not None and item.source.value == "template"
+    if content_sid is None:
+        assert sent["body"].startswith("Bonjour Camille")
+
+
+# --- done when: a fresh tenant's sequence sends on every channel, WhatsApp as its Content ----------------
+def test_without_a_model_a_four_channel_sequence_sends_real_messages_on_every_channel(
+    tenant: str,
+    templates: ApiClient,
+    twilio: FakeTwilio,
+    telegram: FakeTelegram,
+    resend_for_sends: FakeResend,
+) -> None:
+    # Given a fresh tenant without a model, its channels on the providers, and its built-in WhatsApp
+    # template approved by Meta, as the refresh from Twilio reads it
+    _twilio_on(tenant, "whatsapp", "sms")
+    api = ApiClient(MESSAGING, tenant)
+    for channel, body in (
+        ("email", {"credentials": {"api_key": RESEND_LIVE_KEY}, "sender": "contact@atelier-lumiere.fr"}),
+        ("telegram", {"credentials": {"bot_token": BOT_TOKEN}}),
+    ):
+        assert api.request("PUT", f"/channels/{channel}", json_body=body).status == 200
+    template_id = _thank_you(tenant)
+    _set(templates, template_id, content_sid=SID)
+    twilio.contents[SID] = ("approved", None)
+    assert (
+        templates.post(f"/templates/{template_id}/whatsapp/refresh").body["whatsapp"]["state"] == "approved"
+    )
+    # And a lead with a phone, an e-mail and a Telegram chat, enrolled in a sequence of the library's
+    # templates on the four channels, one a day
+    lead_id = _lead(tenant, email="camille@example.fr", telegram_chat_id="123456789")
+    steps = [
+        {
+            "order": 1,
+            "delay_days": 0,
+            "channel": "email",
+            "objective": "Ouvrir",
+            "template_key": "relance_agressive_1",
+        },
+        {
+            "order": 2,
+            "delay_days": 1,
+            "channel": "whatsapp",
+            "objective": "Remercier",
+            "template_key": THANK_YOU,
+        },
+        {
+            "order": 3,
+            "delay_days": 1,
+            "channel": "sms",
+            "objective": "Relancer",
+            "template_key": "relance_agressive_4",
+        },
+        {
+            "order": 4,
+            "delay_days": 1,
+            "channel": "telegram",
+            "objective": "Suivre",
+            "template_key": "telegram_follow_up",
+        },
+    ]
+    prospection = ApiClient(PROSPECTION, tenant)
+    scenario = prospection.post("/scenarios", {"name": "Quatre canaux", "steps": steps})
+    assert scenario.status == 201, scenario.body
+    with time_machine.travel(SUN_1000_PARIS, tick=False):
+        campaign_id = enrolled_campaign(prospection, "Quatre canaux", str(scenario.body["id"]), lead_id)
+    # When the scheduler's worker runs on four mornings
+    for day in range(4):
+        run_prospect_shard(tenant, campaign_id, lead_id, MON_1000_PARIS + timedelta(days=day))
+    # Then each channel's provider received a real message, never a step's objective
+    [email] = resend_for_sends.sent
+    assert "Camille" in email["text"] and "{{" not in email["text"]
+    whatsapp, sms = twilio.sent
+    assert (whatsapp["to"], whatsapp["content_sid"]) == (f"whatsapp:{PHONE}", SID)
+    assert json.loads(whatsapp["content_variables"]) == {"1": "Camille", "2": TENANT_NAME}
+    assert sms["to"] == PHONE and "Camille" in sms["body"] and "STOP" in sms["body"]
+    [chat] = telegram.sent
+    assert "Camille" in chat["text"] and "{{" not in chat["text"]
+    for text in (email["text"], sms["body"], chat["text"]):
+        assert not any(step["objective"] in text for step in steps)
+    [prospect] = prospection.get(f"/campaigns/{campaign_id}/prospects").body["items"]
+    assert prospect["status"] == "completed"
+    sent_steps = sorted(d["step"] for d in prospect["decisions"] if d["outcome"] == "sent")
+    assert sent_steps == [1, 2, 3, 4], prospect["decisions"]
