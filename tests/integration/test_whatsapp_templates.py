@@ -353,7 +353,8 @@ def test_the_preview_says_what_the_scheduler_then_does_with_a_whatsapp_step(
     # And what was sent is the template's Content out of the window, its text inside it
     [sent] = twilio.sent
     assert sent["content_sid"] == content_sid
-    assert item.source is not None and item.source.value == "template"
+    assert item.source is not None
+    assert item.source.value == "template"
     if content_sid is None:
         assert sent["body"].startswith("Bonjour Camille")
 
@@ -424,13 +425,17 @@ def test_without_a_model_a_four_channel_sequence_sends_real_messages_on_every_ch
         run_prospect_shard(tenant, campaign_id, lead_id, MON_1000_PARIS + timedelta(days=day))
     # Then each channel's provider received a real message, never a step's objective
     [email] = resend_for_sends.sent
-    assert "Camille" in email["text"] and "{{" not in email["text"]
+    assert "Camille" in email["text"]
+    assert "{{" not in email["text"]
     whatsapp, sms = twilio.sent
     assert (whatsapp["to"], whatsapp["content_sid"]) == (f"whatsapp:{PHONE}", SID)
     assert json.loads(whatsapp["content_variables"]) == {"1": "Camille", "2": TENANT_NAME}
-    assert sms["to"] == PHONE and "Camille" in sms["body"] and "STOP" in sms["body"]
+    assert sms["to"] == PHONE
+    assert "Camille" in sms["body"]
+    assert "STOP" in sms["body"]
     [chat] = telegram.sent
-    assert "Camille" in chat["text"] and "{{" not in chat["text"]
+    assert "Camille" in chat["text"]
+    assert "{{" not in chat["text"]
     for text in (email["text"], sms["body"], chat["text"]):
         assert not any(step["objective"] in text for step in steps)
     [prospect] = prospection.get(f"/campaigns/{campaign_id}/prospects").body["items"]
