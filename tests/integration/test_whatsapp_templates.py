@@ -442,3 +442,18 @@ def test_without_a_model_a_four_channel_sequence_sends_real_messages_on_every_ch
     assert prospect["status"] == "completed"
     sent_steps = sorted(d["step"] for d in prospect["decisions"] if d["outcome"] == "sent")
     assert sent_steps == [1, 2, 3, 4], prospect["decisions"]
+
+
+def test_a_new_text_activated_drops_the_content_registered_for_the_old_one(
+    templates: ApiClient, tenant: str
+) -> None:
+    # Given an approved WhatsApp template
+    template_id = _thank_you(tenant)
+    _set(templates, template_id, content_sid=SID, state="approved")
+    # When a new text of it is activated
+    edited = templates.patch(f"/templates/{template_id}", {"body": "Merci {{firstName|à vous}} !"})
+    assert edited.status == 200, edited.body
+    activated = templates.post(f"/templates/{template_id}/activate")
+    assert activated.status == 200, activated.body
+    # Then its Content is no longer registered: the old Content says another text
+    assert activated.body["whatsapp"] is None

@@ -302,12 +302,15 @@ class TemplateService:
                     VersionWrite.REPLACE,
                 )
             )
+        # A Twilio Content cannot change: a new WhatsApp text needs a new Content, registered again.
+        same_text = candidate.content.body == template.content.body
         head = template.model_copy(
             update={
                 "status": TemplateStatus.ACTIVE,
                 "version": candidate.number,
                 "draft_version": None,
                 "content": candidate.content,
+                "whatsapp": template.whatsapp if same_text else None,
                 **validated,
             }
         )
