@@ -26,6 +26,7 @@ from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
 from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
+from tests.support.fake_llm import fake_chat_completions
 from tests.support.fake_providers import (
     FakeResend,
     FakeTelegram,
@@ -285,7 +286,7 @@ def test_the_fake_twilio_refuses_free_text_out_of_the_window_as_twilio_does(twil
 
 
 # --- the schedule preview and the scheduler agree ------------------------------------------------------
-def _whatsapp_campaign(tenant_id: str, lead_id: str) -> str:
+def _whatsapp_campaign(tenant_id: str, lead_id: str, **extra: str) -> str:
     """A one-step WhatsApp scenario written by the built-in thank-you, with ``lead_id`` enrolled."""
     api = ApiClient(PROSPECTION, tenant_id)
     step = {
@@ -294,6 +295,7 @@ def _whatsapp_campaign(tenant_id: str, lead_id: str) -> str:
         "channel": "whatsapp",
         "objective": "Remercier",
         "template_key": THANK_YOU,
+        **extra,
     }
     scenario = api.post("/scenarios", {"name": "Merci WhatsApp", "steps": [step]})
     assert scenario.status == 201, scenario.body
@@ -357,6 +359,33 @@ def test_the_preview_says_what_the_scheduler_then_does_with_a_whatsapp_step(
     assert item.source.value == "template"
     if content_sid is None:
         assert sent["body"].startswith("Bonjour Camille")
+
+
+def test_out_of_the_window_a_model_does_not_write_the_step_its_approved_template_goes(
+    tenant: str, templates: ApiClient, twilio: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a language model configured, a WhatsApp step it could write, and the step's template approved
+    with fake_chat_completions() as llm:
+        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
+        monkeypatch.setenv("ASSISTANT_BASE_URL", llm.url)
+        reset_settings()
+        _twilio_on(tenant, "whatsapp")
+        twilio.contents[SID] = ("approved", None)
+        _set(templates, _thank_you(tenant), content_sid=SID, state="approved")
+        lead_id = _lead(tenant)
+        campaign_id = _whatsapp_campaign(tenant, lead_id, ai_prompt="Remercie en une phrase.")
+        # When the day is previewed and the scheduler runs
+        preview = SchedulePreviewService(tenant, clock=lambda: MON_0700_PARIS).preview(MON_0700_PARIS.date())
+        [item] = preview.items
+        run_prospect_shard(tenant, campaign_id, lead_id, item.at)
+    # Then both say the template writes it, the model was never asked, and its Content went
+    assert item.source is not None
+    assert item.source.value == "template"
+    [prospect] = ApiClient(PROSPECTION, tenant).get(f"/campaigns/{campaign_id}/prospects").body["items"]
+    assert (prospect["last_decision"]["outcome"], prospect["last_decision"]["source"]) == ("sent", "template")
+    assert llm.requests == []
+    [sent] = twilio.sent
+    assert sent["content_sid"] == SID
 
 
 # --- done when: a fresh tenant's sequence sends on every channel, WhatsApp as its Content ----------------
