@@ -101,7 +101,7 @@ class StepContext:
     @property
     def template_only(self) -> bool:
         """Whether the step's message must be its template as registered (WhatsApp out of the window)."""
-        return self.whatsapp is not None and self.whatsapp.route is Route.TEMPLATE
+        return _template_only(self.whatsapp)
 
     @property
     def thread(self) -> Thread | None:
@@ -265,7 +265,7 @@ class Sequencer:
             lead = self._lead(e.lead_id)
             blacklisted = lead is not None and bool(self.blacklist.matches(lead.email, lead.phone))
         whatsapp = self._whatsapp(lead, step, now)
-        template_only = whatsapp is not None and whatsapp.route is Route.TEMPLATE
+        template_only = _template_only(whatsapp)
         facts = StepFacts(
             now=now,
             enrollment=e,
@@ -806,6 +806,10 @@ def _paused(e: Enrollment, verdict: Verdict, now: datetime) -> Enrollment:
             "out_of_office_at": e.out_of_office_at or now,
         }
     )
+
+
+def _template_only(whatsapp: WhatsAppRoute | None) -> bool:
+    return whatsapp is not None and whatsapp.route is Route.TEMPLATE
 
 
 def _noted(composed: Composed) -> PendingSend:
