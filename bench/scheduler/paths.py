@@ -264,7 +264,7 @@ class _NaiveTenant:
             channel_rules.ChannelFacts(
                 enabled=enabled,
                 suppressed=suppressed,
-                approved_whatsapp_template=step.template_id is not None,
+                whatsapp_template=self.composer.whatsapp_template(step),
             ),
             self.now,
         )

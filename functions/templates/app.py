@@ -15,6 +15,7 @@ from maxcore.models.template import (
     GeneratedBy,
     RenderRequest,
     RenderResponse,
+    SetWhatsAppContentRequest,
     TemplateCategory,
     TemplatePage,
     TemplateResponse,
@@ -168,6 +169,48 @@ def activate_template(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
 def archive_template(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
     """Take a template out of use; it stays readable and can be activated again."""
     return to_response(_service().archive(template_id))
+
+
+@app.put(
+    "/templates/<template_id>/whatsapp",
+    operation_id="setTemplateWhatsAppContent",
+    responses=responses(200, "The template, with its Twilio Content and approval.", 403, 404, 409),
+    security=JWT_SECURITY,
+    tags=["templates"],
+    summary="Register a WhatsApp template's Twilio Content (admin)",
+)
+def set_whatsapp_content(
+    template_id: Annotated[Ulid, Path()], body: Annotated[SetWhatsAppContentRequest, Body()]
+) -> TemplateResponse:
+    """Register the Twilio Content SID a WhatsApp template was submitted as, and its approval state.
+
+    Outside WhatsApp's 24-hour window only an approved template is sent, as its Content with its
+    placeholders' values as Content variables (``1``, ``2``... in order of appearance). Admins only;
+    a template of another channel is a 422.
+    """
+    caller = principal(app)
+    caller.require_admin()
+    return to_response(_service().set_whatsapp(template_id, body))
+
+
+@app.post(
+    "/templates/<template_id>/whatsapp/refresh",
+    operation_id="refreshTemplateWhatsAppApproval",
+    responses=responses(200, "The template, with the approval Twilio gives.", 403, 404, 409, 502),
+    security=JWT_SECURITY,
+    tags=["templates"],
+    summary="Read a WhatsApp template's approval from Twilio (admin)",
+)
+def refresh_whatsapp_approval(template_id: Annotated[Ulid, Path()]) -> TemplateResponse:
+    """Ask Twilio's Content API how Meta stands on the template's Content, and keep the answer.
+
+    Admins only. 409 ``content_sid_missing`` before a Content SID is registered, 409
+    ``twilio_credentials_missing`` without the account's Twilio credentials; 502 when Twilio does
+    not answer (nothing is written).
+    """
+    caller = principal(app)
+    caller.require_admin()
+    return to_response(_service().refresh_whatsapp(template_id))
 
 
 @app.post(

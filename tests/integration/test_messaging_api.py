@@ -612,7 +612,7 @@ def test_auto_with_nothing_reachable_is_a_409_no_channel(api: ApiClient, leads: 
 
 
 # --- WhatsApp -----------------------------------------------------------------------------------
-def test_whatsapp_outside_the_window_needs_an_active_whatsapp_template(
+def test_whatsapp_outside_the_window_needs_an_approved_whatsapp_template(
     api: ApiClient, leads: ApiClient, templates: ApiClient, fakes: Fakes
 ) -> None:
     # Given WhatsApp set up on Twilio and a lead who never wrote on WhatsApp
@@ -621,18 +621,30 @@ def test_whatsapp_outside_the_window_needs_an_active_whatsapp_template(
 
     # A free text is refused: the 24-hour window is closed
     _refused(_send(api, lead_id=lead_id, channel="whatsapp", body="Bonjour"), "whatsapp_window_closed")
-    assert fakes.requests == 0
-
-    # An active WhatsApp template is allowed, and goes to the whatsapp: addresses
+    # So is an active WhatsApp template that is no approved Twilio Content
     template_id = _template(
         templates, channel="whatsapp", name="Relance WA", body="Bonjour {{firstName|Madame}}, on en parle ?"
     )
+    _refused(
+        _send(api, lead_id=lead_id, channel="whatsapp", template_id=template_id), "whatsapp_window_closed"
+    )
+    assert fakes.requests == 0
+
+    # Once approved, it goes as its Content to the whatsapp: addresses
+    content_sid = "HX" + "5" * 32
+    registered = templates.request(
+        "PUT",
+        f"/templates/{template_id}/whatsapp",
+        json_body={"content_sid": content_sid, "state": "approved"},
+    )
+    assert registered.status == 200, registered.body
     sent = _sent(api, lead_id=lead_id, channel="whatsapp", template_id=template_id)
     assert sent["channel"] == "whatsapp"
     (request,) = fakes.twilio.requests
     assert request.body["To"] == f"whatsapp:{PHONE}"
     assert request.body["From"] == f"whatsapp:{WHATSAPP_SENDER}"
-    assert request.body["Body"] == "Bonjour Sophie, on en parle ?"
+    assert request.body["ContentSid"] == content_sid
+    assert json.loads(request.body["ContentVariables"]) == {"1": "Sophie"}
 
 
 def test_whatsapp_free_text_goes_once_the_lead_wrote_within_24_hours(

@@ -135,34 +135,47 @@ class _FakeProvider:
 # --- Twilio -------------------------------------------------------------------------------------
 @dataclass
 class FakeTwilio(_FakeProvider):
-    """Twilio's ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form-encoded)."""
+    """Twilio's ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form-encoded) and its
+    Content API's ``GET /v1/Content/{sid}/ApprovalRequests`` (point ``TWILIO_CONTENT_API_URL`` here).
+
+    A message is a ``Body`` or a ``ContentSid`` with ``ContentVariables``; ``sent`` records both.
+    """
 
     auth_token: str | None = None
     """When set, Basic auth must be (the path's AccountSid, this token), or a 401 code 20003."""
+    contents: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """Content SID -> (WhatsApp approval status, rejection reason), as the test sets them."""
+    whatsapp_sessions: set[str] | None = None
+    """When set, the WhatsApp numbers (``whatsapp:+33...``) whose 24-hour window is open: a free-form
+    body to any other is refused with 63016, as Twilio does; a Content must be approved."""
 
     def handle(self, request: RecordedRequest) -> Reply:
+        if request.path.startswith("/v1/Content/"):
+            return self._approval(request)
         parts = request.path.strip("/").split("/")
         if len(parts) != 4 or parts[:2] != ["2010-04-01", "Accounts"] or parts[3] != "Messages.json":
             return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
         account_sid = parts[2]
-        if self.auth_token is not None and request.headers.get("authorization") != _basic(
-            account_sid, self.auth_token
-        ):
+        if not self._authorized(request, account_sid):
             return twilio_error(401, 20003, "Authenticate")
         form = request.body
         for required, code, text in (
             ("To", 21604, "A 'To' phone number is required."),
             ("From", 21603, "A 'From' phone number is required."),
-            ("Body", 21602, "Message body is required."),
         ):
             if not form.get(required):
                 return twilio_error(400, code, text)
+        if not form.get("Body") and not form.get("ContentSid"):
+            return twilio_error(400, 21602, "Message body is required.")
+        refused = self._whatsapp_refusal(form)
+        if refused is not None:
+            return refused
         now = format_datetime(datetime.now(UTC), usegmt=True)
         sid = "SM" + secrets.token_hex(16)
         resource = {
             "account_sid": account_sid,
             "api_version": "2010-04-01",
-            "body": form["Body"],
+            "body": form.get("Body", ""),
             "date_created": now,
             "date_sent": None,
             "date_updated": now,
@@ -183,9 +196,66 @@ class FakeTwilio(_FakeProvider):
             "to": form["To"],
             "uri": f"/2010-04-01/Accounts/{account_sid}/Messages/{sid}.json",
         }
+        content = {"content_sid": form.get("ContentSid"), "content_variables": form.get("ContentVariables")}
         with self.lock:
-            self.sent.append({**resource, "status_callback": form.get("StatusCallback")})
+            self.sent.append({**resource, **content, "status_callback": form.get("StatusCallback")})
         return Reply(201, resource)
+
+    def _authorized(self, request: RecordedRequest, account_sid: str) -> bool:
+        return self.auth_token is None or request.headers.get("authorization") == _basic(
+            account_sid, self.auth_token
+        )
+
+    def _whatsapp_refusal(self, form: dict[str, Any]) -> Reply | None:
+        """Twilio's refusals of a WhatsApp message the fake can know: free text out of the window,
+        a Content that is not approved."""
+        if self.whatsapp_sessions is None or not str(form["To"]).startswith("whatsapp:"):
+            return None
+        content_sid = form.get("ContentSid")
+        if content_sid is None and form["To"] not in self.whatsapp_sessions:
+            return twilio_error(
+                400, 63016, "Failed to send freeform message because you are outside the allowed window."
+            )
+        if content_sid is not None and self.contents.get(content_sid, ("unknown", None))[0] != "approved":
+            return twilio_error(400, 63016, f"Content {content_sid} is not an approved WhatsApp template.")
+        return None
+
+    def _approval(self, request: RecordedRequest) -> Reply:
+        """``GET /v1/Content/{sid}/ApprovalRequests``: the WhatsApp approval the test set for the SID."""
+        parts = request.path.strip("/").split("/")
+        if request.method != "GET" or len(parts) != 4 or parts[3] != "ApprovalRequests":
+            return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        account_sid = next((a for a in _basic_users(request) if self._authorized(request, a)), None)
+        if account_sid is None:
+            return twilio_error(401, 20003, "Authenticate")
+        sid = parts[2]
+        if sid not in self.contents:
+            return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+        status, reason = self.contents[sid]
+        whatsapp = {
+            "type": "whatsapp",
+            "name": f"template_{sid[-6:]}",
+            "category": "MARKETING",
+            "content_type": "twilio/text",
+            "status": status,
+            "rejection_reason": reason or "",
+            "allow_category_change": True,
+        }
+        body = {
+            "sid": sid,
+            "account_sid": account_sid,
+            "whatsapp": whatsapp,
+            "url": f"{self.url}{request.path}",
+        }
+        return Reply(200, body)
+
+
+def _basic_users(request: RecordedRequest) -> list[str]:
+    """The user of the request's Basic authorization, if any (the account SID of a Twilio request)."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Basic "):
+        return []
+    return [base64.b64decode(header.removeprefix("Basic ")).decode().partition(":")[0]]
 
 
 def _basic(user: str, password: str) -> str:

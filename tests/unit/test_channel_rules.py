@@ -10,6 +10,7 @@ import pytest
 from maxcore.models.activity import ActivityChannel
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
+from maxcore.models.template import WhatsAppApproval, WhatsAppContent
 from maxcore.rules.channels import (
     AUTO_ORDER,
     ChannelFacts,
@@ -19,13 +20,14 @@ from maxcore.rules.channels import (
     check_sender,
     choose,
     refusal,
-    whatsapp_window_open,
 )
+from maxcore.rules.whatsapp import whatsapp_window_open
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ALL = frozenset(Channel)
 EVERYTHING = ChannelFacts(enabled=ALL)
 SMS, WHATSAPP, EMAIL, TELEGRAM = Channel.SMS, Channel.WHATSAPP, Channel.EMAIL, Channel.TELEGRAM
+APPROVED = WhatsAppContent(content_sid="HX" + "0" * 32, state=WhatsAppApproval.APPROVED, updated_at=NOW)
 
 
 def _lead(
@@ -177,7 +179,7 @@ def test_only_a_message_on_whatsapp_opens_the_window() -> None:
 
 
 def test_an_approved_whatsapp_template_goes_outside_the_window_but_not_past_an_opt_out() -> None:
-    facts = ChannelFacts(enabled=ALL, approved_whatsapp_template=True)
+    facts = ChannelFacts(enabled=ALL, whatsapp_template=APPROVED)
     assert _channel(choose(_lead(), WHATSAPP, facts, NOW)) is WHATSAPP
     assert _channel(choose(_lead(wrote_on_whatsapp=timedelta(days=30)), WHATSAPP, facts, NOW)) is WHATSAPP
     assert _code(choose(_lead(consent={WHATSAPP: False}), WHATSAPP, facts, NOW)) == "opted_out"
@@ -187,7 +189,7 @@ def test_an_approved_whatsapp_template_goes_outside_the_window_but_not_past_an_o
             choose(
                 _lead(),
                 WHATSAPP,
-                ChannelFacts(enabled=ALL - {WHATSAPP}, approved_whatsapp_template=True),
+                ChannelFacts(enabled=ALL - {WHATSAPP}, whatsapp_template=APPROVED),
                 NOW,
             )
         )

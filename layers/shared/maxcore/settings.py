@@ -52,6 +52,9 @@ class Settings(BaseModel):
         "signs. Without it, the URL is rebuilt from the request's domain name.",
     )
     twilio_api_url: str | None = None
+    twilio_content_api_url: str | None = Field(
+        default=None, description="Replaces https://content.twilio.com (WhatsApp templates' approvals)."
+    )
     resend_api_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     provider_timeout_seconds: float = Field(default=8.0, gt=0)
@@ -102,6 +105,7 @@ def get_settings() -> Settings:
         "ssm_endpoint": "SSM_ENDPOINT",
         "public_api_url": "PUBLIC_API_URL",
         "twilio_api_url": "TWILIO_API_URL",
+        "twilio_content_api_url": "TWILIO_CONTENT_API_URL",
         "resend_api_url": "RESEND_API_URL",
         "telegram_api_url": "TELEGRAM_API_URL",
         "provider_timeout_seconds": "PROVIDER_TIMEOUT_SECONDS",

@@ -644,6 +644,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "prospect's last message; use an approved template."
         ),
     },
+    "prospection.whatsapp_template_pending": {
+        "fr": (
+            "Étape {step} sautée : hors de la fenêtre de 24 h, WhatsApp n'accepte qu'un template "
+            "validé, et celui de l'étape attend encore la validation de Meta."
+        ),
+        "en": (
+            "Step {step} skipped: outside the 24-hour window WhatsApp takes only an approved "
+            "template, and the step's is still waiting for Meta's approval."
+        ),
+    },
+    "prospection.whatsapp_template_rejected": {
+        "fr": (
+            "Étape {step} sautée : hors de la fenêtre de 24 h, WhatsApp n'accepte qu'un template "
+            "validé, et celui de l'étape a été refusé par Meta."
+        ),
+        "en": (
+            "Step {step} skipped: outside the 24-hour window WhatsApp takes only an approved "
+            "template, and Meta rejected the step's."
+        ),
+    },
     "prospection.channel_disabled": {
         "fr": "Étape {step} sautée : le canal {channel} est désactivé pour votre équipe.",
         "en": "Step {step} skipped: the {channel} channel is turned off for your team.",
@@ -795,6 +815,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "automation.detail.whatsapp_window_closed": {
         "fr": "WhatsApp n'autorise un message libre que 24 h après le dernier message du lead.",
         "en": "WhatsApp allows a free-form message only within 24 h of the lead's last message.",
+    },
+    "automation.detail.whatsapp_template_pending": {
+        "fr": "hors de la fenêtre de 24 h, le template WhatsApp attend encore la validation de Meta.",
+        "en": "outside the 24-hour window, the WhatsApp template is still waiting for Meta's approval.",
+    },
+    "automation.detail.whatsapp_template_rejected": {
+        "fr": "hors de la fenêtre de 24 h, le template WhatsApp a été refusé par Meta.",
+        "en": "outside the 24-hour window, the WhatsApp template was rejected by Meta.",
     },
     "automation.detail.channel_disabled": {
         "fr": "le canal {channel} est désactivé pour votre équipe.",

@@ -45,6 +45,11 @@ class OutboundMessage:
     """E-mail: the Message-ID of the e-mail this one follows in its thread, bare."""
     references: tuple[str, ...] = ()
     """E-mail: the thread's Message-IDs, oldest first, bare."""
+    content_sid: str | None = None
+    """WhatsApp outside the 24-hour window: the approved template's Twilio Content SID, sent instead
+    of ``body``."""
+    content_variables: dict[str, str] | None = None
+    """With ``content_sid``: the values of the Content's variables (``"1"``, ``"2"``...)."""
 
 
 @dataclass(frozen=True)

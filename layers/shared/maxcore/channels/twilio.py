@@ -10,6 +10,7 @@ the message's status callback (its URL carries our reference) settles it.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -77,12 +78,18 @@ class TwilioAdapter:
         options: dict[str, str] = {}
         if message.status_callback_url:
             options["status_callback"] = message.status_callback_url
+        if message.content_sid:
+            # A WhatsApp template: Twilio sends the approved Content with these values, not a body.
+            options["content_sid"] = message.content_sid
+            options["content_variables"] = json.dumps(message.content_variables or {}, ensure_ascii=False)
+        else:
+            options["body"] = message.body
 
         from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 
         client = self._client_once()
         try:
-            created = client.messages.create(to=to, from_=sender, body=message.body, **options)
+            created = client.messages.create(to=to, from_=sender, **options)
         except (TwilioRestException, TwilioServiceException) as error:
             raise _classify(error, self._http.last_headers) from error
         except TwilioException as error:
@@ -116,6 +123,46 @@ class TwilioAdapter:
                 client.region = None
             self._client = client
         return self._client
+
+
+class ContentLookupError(Exception):
+    """Twilio's Content API did not say how a Content's WhatsApp approval stands."""
+
+    def __init__(self, reason: str, *, not_found: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.not_found = not_found
+        """Twilio has no Content with this SID in the account."""
+
+
+def whatsapp_approval(
+    account_sid: str, auth_token: str, content_sid: str, base_url: str | None = None, timeout: float = 10.0
+) -> tuple[str, str | None]:
+    """Twilio's word for a Content's WhatsApp approval and its rejection reason, if any.
+
+    ``GET https://content.twilio.com/v1/Content/{sid}/ApprovalRequests`` through the SDK; ``base_url``
+    replaces the Content API's host (a local fake in tests). Raises :class:`ContentLookupError`.
+    """
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
+    if base_url is not None:
+        client.content.base_url = base_url.rstrip("/")
+        client.edge = None
+        client.region = None
+    try:
+        found = client.content.v1.contents(content_sid).approval_fetch().fetch()
+    except TwilioRestException as error:
+        raise ContentLookupError(
+            f"Twilio {error.code or error.status}: {error.msg}", not_found=error.status == 404
+        ) from error
+    except (TwilioException, OSError) as error:
+        raise ContentLookupError(f"Twilio's Content API did not answer: {type(error).__name__}") from error
+    whatsapp = found.whatsapp or {}
+    reason = whatsapp.get("rejection_reason")
+    return str(whatsapp.get("status") or ""), str(reason) if reason else None
 
 
 def _never_left(error: OSError) -> bool:

@@ -23,6 +23,7 @@ from maxcore.models.template import (
     TemplateContent,
     TemplateStatus,
     TemplateVersion,
+    WhatsAppContent,
 )
 
 
@@ -296,6 +297,7 @@ def _to_item(tenant_id: str, template: Template) -> TemplateItem:
         body=template.content.body,
         html=template.content.html,
         variables=list(template.content.variables),
+        **_whatsapp_attributes(template.whatsapp),
         created_by=template.created_by,
         validated_by=template.validated_by,
         validated_at=template.validated_at,
@@ -324,6 +326,7 @@ def _to_template(item: TemplateItem) -> Template:
                 "html": item.html,
                 "variables": list(item.variables or []),
             },
+            "whatsapp": _whatsapp(item),
             "created_by": item.created_by,
             "validated_by": item.validated_by,
             "validated_at": item.validated_at,
@@ -332,6 +335,28 @@ def _to_template(item: TemplateItem) -> Template:
             "revision": item.version or 1,
         }
     )
+
+
+def _whatsapp_attributes(whatsapp: WhatsAppContent | None) -> dict[str, Any]:
+    if whatsapp is None:
+        return {}
+    return {
+        "whatsapp_content_sid": whatsapp.content_sid,
+        "whatsapp_state": whatsapp.state.value,
+        "whatsapp_rejection_reason": whatsapp.rejection_reason,
+        "whatsapp_updated_at": whatsapp.updated_at,
+    }
+
+
+def _whatsapp(item: TemplateItem) -> dict[str, Any] | None:
+    if item.whatsapp_content_sid is None:
+        return None
+    return {
+        "content_sid": item.whatsapp_content_sid,
+        "state": item.whatsapp_state,
+        "rejection_reason": item.whatsapp_rejection_reason,
+        "updated_at": item.whatsapp_updated_at,
+    }
 
 
 def _to_version_item(tenant_id: str, version: TemplateVersion) -> TemplateVersionItem:

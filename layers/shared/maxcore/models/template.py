@@ -50,6 +50,29 @@ class VersionState(StrEnum):
     SUPERSEDED = "superseded"
 
 
+class WhatsAppApproval(StrEnum):
+    """Where Meta stands on a WhatsApp template's Twilio Content: only ``approved`` goes outside the
+    24-hour window."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+CONTENT_SID_PATTERN = r"^HX[0-9a-f]{32}$"
+ContentSid = Annotated[str, StringConstraints(pattern=CONTENT_SID_PATTERN)]
+"""A Twilio Content resource's SID (``HX`` and 32 hexadecimal digits)."""
+
+
+class WhatsAppContent(LazyModel):
+    """The Twilio Content a WhatsApp template is registered as, and its approval."""
+
+    content_sid: str
+    state: WhatsAppApproval
+    rejection_reason: str | None = None
+    updated_at: datetime
+
+
 class GeneratedBy(StrEnum):
     """Who wrote a template: a user, or M.A.X. (always as a draft)."""
 
@@ -92,6 +115,8 @@ class Template(LazyModel):
     latest_version: int = 1
     draft_version: int | None = None
     content: TemplateContent
+    whatsapp: WhatsAppContent | None = None
+    """WhatsApp only: its Twilio Content and approval, once an admin registered it."""
     created_by: str | None = None
     validated_by: str | None = None
     validated_at: datetime | None = None
@@ -214,6 +239,18 @@ class DraftFromChatRequest(StrictModel):
         )
 
 
+class SetWhatsAppContentRequest(StrictModel):
+    """The Twilio Content a WhatsApp template was registered as, and where its approval stands."""
+
+    content_sid: ContentSid = Field(description="The Content resource's SID (`HX` + 32 hex digits).")
+    state: WhatsAppApproval = Field(
+        default=WhatsAppApproval.PENDING, description="Only `approved` is sent outside the 24-hour window."
+    )
+    rejection_reason: Annotated[Line, StringConstraints(max_length=500)] | None = Field(
+        default=None, description="Why Meta rejected it, when `rejected`."
+    )
+
+
 class RenderRequest(StrictModel):
     """What to fill the placeholders with: a lead's fields, explicit values, or both."""
 
@@ -292,6 +329,18 @@ class VersionResponse(LazyModel):
         )
 
 
+class WhatsAppContentResponse(LazyModel):
+    """A WhatsApp template's Twilio Content, its approval, and how its placeholders map to it."""
+
+    content_sid: str
+    state: WhatsAppApproval
+    rejection_reason: str | None
+    variables: dict[str, str] = Field(
+        description="Content variable (`1`, `2`...) to placeholder, in order of appearance in the body."
+    )
+    updated_at: datetime
+
+
 class TemplateResponse(LazyModel):
     """A template as the API returns it: the serving content, and the draft waiting, if any."""
 
@@ -314,6 +363,9 @@ class TemplateResponse(LazyModel):
     readiness: Readiness = Field(description="Whether the content shown would activate now.")
     draft: VersionResponse | None = Field(
         default=None, description="On a single read: the draft waiting for activation, if any."
+    )
+    whatsapp: WhatsAppContentResponse | None = Field(
+        default=None, description="WhatsApp only: its Twilio Content, once registered."
     )
     created_by: str | None
     validated_by: str | None
@@ -348,6 +400,10 @@ class RenderResponse(LazyModel):
     missing: list[str] = Field(description="Variables that had no value and no fallback (left empty).")
     complete: bool = Field(description="True when nothing is missing.")
     sms: SmsInfo | None = None
+    content_variables: dict[str, str] | None = Field(
+        default=None,
+        description="WhatsApp with a Twilio Content: the value of each Content variable (`1`, `2`...).",
+    )
 
 
 class DraftCreated(LazyModel):

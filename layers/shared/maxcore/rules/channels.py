@@ -4,25 +4,24 @@ The orchestrator of the product documents: the channel asked for, or for ``auto`
 preferred channel, then the first available in the order SMS, e-mail, WhatsApp, Telegram (the
 product's priorities). Available means: the tenant has the channel on, the lead has an address for
 it, the lead has not opted out of it, the address is not suppressed, and for WhatsApp, the lead wrote
-within 24 hours or the message is an approved template.
+within 24 hours or the message is an approved template (:func:`maxcore.rules.whatsapp.whatsapp_route`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from maxcore.models.common import Channel
 from maxcore.models.contact import DEFAULT_COUNTRY, ContactFormatError, normalize_email
 from maxcore.models.lead import Lead
+from maxcore.models.template import WhatsAppContent
 from maxcore.rules.contact import normalize_phone
+from maxcore.rules.whatsapp import Route, whatsapp_route
 
 AUTO_ORDER: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM)
 """The product's channel priorities (omnichannel architecture: SMS 1, e-mail 2, WhatsApp 3, Telegram 4)."""
-
-WHATSAPP_SESSION = timedelta(hours=24)
-"""WhatsApp's customer-service window: free-form messages only within 24 h of the lead's last message."""
 
 PROVIDERS: dict[Channel, str] = {
     Channel.SMS: "twilio",
@@ -104,11 +103,6 @@ def check_inbound_address(channel: Channel, address: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def whatsapp_window_open(last_inbound: datetime | None, now: datetime) -> bool:
-    """True when the lead wrote on WhatsApp within the last 24 hours."""
-    return last_inbound is not None and now - last_inbound < WHATSAPP_SESSION
-
-
 @dataclass(frozen=True)
 class Refusal:
     """Why a message cannot go out on a channel: a stable code and a sentence."""
@@ -124,8 +118,9 @@ class ChannelFacts:
     enabled: frozenset[Channel]
     suppressed: frozenset[Channel] = frozenset()
     """Channels whose address of this lead is on the tenant's suppression list."""
-    approved_whatsapp_template: bool = False
-    """The message is an active WhatsApp template, allowed outside the 24-hour window."""
+    whatsapp_template: WhatsAppContent | None = None
+    """The Twilio Content of the active WhatsApp template the message is written from, if any: an
+    approved one may go outside the 24-hour window."""
 
 
 def refusal(lead: Lead, channel: Channel, facts: ChannelFacts, now: datetime) -> Refusal | None:
@@ -142,16 +137,12 @@ def refusal(lead: Lead, channel: Channel, facts: ChannelFacts, now: datetime) ->
         return Refusal(
             "address_suppressed", "the lead's e-mail address bounced or complained; it is suppressed"
         )
-    if (
-        channel is Channel.WHATSAPP
-        and not facts.approved_whatsapp_template
-        and not whatsapp_window_open(lead.summary.last_inbound_by_channel.get("whatsapp"), now)
-    ):
-        return Refusal(
-            "whatsapp_window_closed",
-            "the lead has not written on WhatsApp in the last 24 hours: only an approved (active) "
-            "WhatsApp template can be sent",
+    if channel is Channel.WHATSAPP:
+        route = whatsapp_route(
+            lead.summary.last_inbound_by_channel.get("whatsapp"), now, facts.whatsapp_template
         )
+        if route.route is Route.SKIP:
+            return Refusal(str(route.code), str(route.message))
     return None
 
 

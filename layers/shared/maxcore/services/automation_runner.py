@@ -89,6 +89,8 @@ _DETAIL_CODES = frozenset(
         "no_address",
         "address_suppressed",
         "whatsapp_window_closed",
+        "whatsapp_template_pending",
+        "whatsapp_template_rejected",
         "channel_disabled",
         "no_channel",
         "sender_missing",
@@ -446,7 +448,7 @@ class AutomationRunner:
         armed, lead = occurrence.armed, occurrence.lead
         if self.blacklist.matches(lead.email, lead.phone):
             return "blacklisted"
-        refusal = self.reach.refusal(lead, armed.channel, now, armed.channel is Channel.WHATSAPP)
+        refusal = self.reach.refusal(lead, armed.channel, now, armed.template.whatsapp)
         return None if refusal is None else _detail(refusal.code)
 
     def _sequence_of(self, occurrence: Occurrence) -> Campaign | None:

@@ -27,6 +27,7 @@ from maxcore.models.channel import (
 )
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
+from maxcore.models.template import WhatsAppContent
 from maxcore.observability import logger
 from maxcore.rules import channels as rules
 from maxcore.rules import senders as sender_rules
@@ -296,16 +297,19 @@ class Reachability:
         self._enabled: frozenset[Channel] | None = None
 
     def refusal(
-        self, lead: Lead, channel: Channel, now: datetime, approved_whatsapp_template: bool = False
+        self, lead: Lead, channel: Channel, now: datetime, whatsapp_template: WhatsAppContent | None = None
     ) -> rules.Refusal | None:
-        """Why ``lead`` cannot get a message on ``channel`` now, or ``None`` when it can."""
+        """Why ``lead`` cannot get a message on ``channel`` now, or ``None`` when it can.
+
+        ``whatsapp_template``: the Twilio Content of the WhatsApp template the message is written from.
+        """
         suppressed: frozenset[Channel] = frozenset()
         if channel is Channel.EMAIL and lead.email and self.facts.suppressed(lead.email):
             suppressed = frozenset({Channel.EMAIL})
         facts = rules.ChannelFacts(
             enabled=self.enabled(),
             suppressed=suppressed,
-            approved_whatsapp_template=approved_whatsapp_template,
+            whatsapp_template=whatsapp_template,
         )
         found = rules.choose(lead, channel, facts, now)
         return found if isinstance(found, rules.Refusal) else None

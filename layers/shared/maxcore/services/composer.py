@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from maxcore.errors import InvalidInputError, MaxError
 from maxcore.models.budget import TokenAction
+from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
-from maxcore.models.template import RenderRequest, TemplateStatus
+from maxcore.models.template import RenderRequest, Template, TemplateStatus, WhatsAppContent
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
 from maxcore.rules.prospection import message_source
@@ -48,7 +49,7 @@ class Composer:
         self.tenant = tenant
         self.templates = TemplateService(tenant.id)
         self._ai = ai_configured() if ai_available is None else ai_available
-        self._usable: dict[tuple[str, str], bool] = {}
+        self._templates: dict[str, Template | None] = {}
 
     def template_id(self, step: ScenarioStep) -> str | None:
         """The step's template: its own, else the tenant's copy of the library template it names."""
@@ -60,28 +61,40 @@ class Composer:
 
     def template_usable(self, step: ScenarioStep) -> bool:
         """Whether the step's template exists, is active and is written for the step's channel."""
+        return self._usable_template(step) is not None
+
+    def whatsapp_template(self, step: ScenarioStep) -> WhatsAppContent | None:
+        """The Twilio Content of a WhatsApp step's usable template, if it was registered as one."""
+        template = self._usable_template(step)
+        return None if template is None or template.channel is not Channel.WHATSAPP else template.whatsapp
+
+    def _usable_template(self, step: ScenarioStep) -> Template | None:
+        """The step's template if it exists, is active and is written for the step's channel."""
         template_id = self.template_id(step)
         if template_id is None:
-            return False
-        key = (template_id, step.channel.value)
-        if key not in self._usable:  # read once per run: every due step of a scenario asks
+            return None
+        if template_id not in self._templates:  # read once per run: every due step of a scenario asks
             try:
-                template = self.templates.get(template_id)
+                self._templates[template_id] = self.templates.get(template_id)
             except MaxError:
-                self._usable[key] = False
-            else:
-                self._usable[key] = (
-                    template.status is TemplateStatus.ACTIVE and template.channel.value == step.channel.value
-                )
-        return self._usable[key]
+                self._templates[template_id] = None
+        template = self._templates[template_id]
+        if template is None or template.status is not TemplateStatus.ACTIVE:
+            return None
+        return template if template.channel.value == step.channel.value else None
 
-    def planned_source(self, step: ScenarioStep) -> MessageSource | None:
+    def planned_source(self, step: ScenarioStep, *, template_only: bool = False) -> MessageSource | None:
         """The source that would write the step, without writing it (``None``: the step becomes a task)."""
-        return message_source(step, self._ai, self.template_usable(step))
+        return message_source(step, self._ai and not template_only, self.template_usable(step))
 
-    def compose(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
-        """The step's message for ``lead``: AI, else template; ``None`` when neither can write it."""
-        if step.ai_prompt and self._ai:
+    def compose(
+        self, step: ScenarioStep, lead: Lead, history: list[str], *, template_only: bool = False
+    ) -> Composed | None:
+        """The step's message for ``lead``: AI, else template; ``None`` when neither can write it.
+
+        ``template_only``: the message must be the template (a WhatsApp one outside the 24-hour window).
+        """
+        if step.ai_prompt and self._ai and not template_only:
             written = self._checked(step, self._by_ai(step, lead, history))
             if written is not None:
                 return written

@@ -41,6 +41,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules import email_threads
 from maxcore.rules.email_threads import Thread
+from maxcore.rules.whatsapp import whatsapp_route
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService, SendFacts
 from maxcore.services.idempotency import run_once
@@ -86,7 +87,8 @@ class MessagingService:
             Unknown lead or template (another tenant's included).
         ChannelUnavailableError
             409 with a code: ``opted_out``, ``no_address``, ``address_suppressed``,
-            ``whatsapp_window_closed``, ``channel_disabled``, ``no_channel``, ``sender_missing``,
+            ``whatsapp_window_closed``, ``whatsapp_template_pending``, ``whatsapp_template_rejected``,
+            ``channel_disabled``, ``no_channel``, ``sender_missing``,
             ``template_not_active``; from the provider's answer: ``opted_out``, ``invalid_address``,
             ``provider_refused``, and ``already_sent`` (another message already left under the key).
         RateLimitedError
@@ -247,7 +249,7 @@ class MessagingService:
         facts = channel_rules.ChannelFacts(
             enabled=frozenset(c for c, s in settings.items() if s.enabled),
             suppressed=suppressed,
-            approved_whatsapp_template=template is not None and template.channel is Channel.WHATSAPP,
+            whatsapp_template=None if template is None else template.whatsapp,
         )
         choice = channel_rules.choose(lead, requested, facts, now)
         if isinstance(choice, channel_rules.Refusal):
@@ -273,7 +275,9 @@ class MessagingService:
                         for name in rendered.missing
                     ],
                 )
-            written = _Written(rendered.subject, rendered.body, rendered.html, rendered.version)
+            written = _Written(
+                rendered.subject, rendered.body, rendered.html, rendered.version, rendered.content_variables
+            )
         if channel is Channel.EMAIL and not written.subject:
             raise InvalidInputError(
                 "an e-mail needs a subject", [{"field": "subject", "message": "required for e-mail"}]
@@ -317,10 +321,13 @@ class MessagingService:
                 **draft.metadata,
             },
         )
+        content_sid = self._content_sid(draft, now)
         message = OutboundMessage(
             channel=channel,
             to=str(getattr(lead, channel_rules.ADDRESS_FIELD[channel])),
             body=written.body,
+            content_sid=content_sid,
+            content_variables=written.content_variables if content_sid else None,
             idempotency_key=idempotency_key,
             sender=_sender(draft.settings),
             subject=written.subject,
@@ -335,6 +342,15 @@ class MessagingService:
         return _Outgoing(
             lead, draft.choice, adapter, pending, message, draft.settings.daily_cap, draft.sent_by
         )
+
+    @staticmethod
+    def _content_sid(draft: _Draft, now: datetime) -> str | None:
+        """The Twilio Content SID a WhatsApp message goes as (out of the 24-hour window), else ``None``."""
+        if draft.choice.channel is not Channel.WHATSAPP:
+            return None
+        last_inbound = draft.lead.summary.last_inbound_by_channel.get("whatsapp")
+        template = None if draft.template is None else draft.template.whatsapp
+        return whatsapp_route(last_inbound, now, template).content_sid
 
     def _call_provider(self, outgoing: _Outgoing, slot: _SendSlot) -> SendAttempts:
         """One send through the adapter, retrying what certainly did not reach the provider.
@@ -512,6 +528,8 @@ class _Written:
     body: str
     html: str | None = None
     template_version: int | None = None
+    content_variables: dict[str, str] | None = None
+    """A WhatsApp template registered as a Twilio Content: the values of its variables."""
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,6 @@ from maxcore.models.prospection import (
     PreviewDate,
     PreviewItem,
     PreviewKind,
-    Scenario,
-    ScenarioStep,
     SchedulePreview,
 )
 from maxcore.models.tenant import Tenant
@@ -85,7 +83,7 @@ class SchedulePreviewService:
         self.enrollments = EnrollmentRepository(tenant_id)
         self.sequencer = Sequencer(tenant_id, clock, tenant=self.tenant)
         self._clock = clock
-        self._sources: dict[tuple[str, int, int], MessageSource | None] = {}
+        self._sources: dict[tuple[str, int, int, bool], MessageSource | None] = {}
         self._channel_caps: dict[Channel, int | None] | None = None
 
     def preview(self, day: date) -> SchedulePreview:
@@ -203,7 +201,7 @@ class SchedulePreviewService:
 
     def _item(self, run: _Run) -> PreviewItem:
         context, verdict, step = run.context, run.verdict, run.context.step
-        source = self._source(context.scenario, step) if verdict.acts and step is not None else None
+        source = self._source(context) if verdict.acts and step is not None else None
         campaign = context.campaign
         decision = to_decision(
             verdict,
@@ -228,11 +226,14 @@ class SchedulePreviewService:
             until=decision.until,
         )
 
-    def _source(self, scenario: Scenario, step: ScenarioStep) -> MessageSource | None:
-        """The source that would write the step (no AI call, no token), once per scenario step."""
-        key = (scenario.id, scenario.version, step.order)
+    def _source(self, context: StepContext) -> MessageSource | None:
+        """The source that would write the step (no AI call, no token), once per scenario step and
+        way (a WhatsApp step out of the window is written by its template only)."""
+        scenario, step, template_only = context.scenario, context.step, context.template_only
+        assert step is not None  # a source is asked for a step that acts
+        key = (scenario.id, scenario.version, step.order, template_only)
         if key not in self._sources:
-            self._sources[key] = self.sequencer.composer.planned_source(step)
+            self._sources[key] = self.sequencer.composer.planned_source(step, template_only=template_only)
         return self._sources[key]
 
 

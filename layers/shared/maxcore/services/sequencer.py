@@ -65,6 +65,7 @@ from maxcore.rules.prospection import (
 )
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
+from maxcore.rules.whatsapp import Route, WhatsAppRoute, whatsapp_route
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer
 from maxcore.services.exactly_once import (
@@ -96,6 +97,13 @@ class StepContext:
     lead: Lead | None
     resumed: bool = False
     """Whether the step resumes a sequence an out-of-office reply had paused (its reason says so)."""
+    whatsapp: WhatsAppRoute | None = None
+    """A WhatsApp step: how its message may go now (free text, its approved template, or not at all)."""
+
+    @property
+    def template_only(self) -> bool:
+        """Whether the step's message must be its template as registered (WhatsApp out of the window)."""
+        return _template_only(self.whatsapp)
 
     @property
     def thread(self) -> Thread | None:
@@ -261,6 +269,8 @@ class Sequencer:
         else:
             lead = self._lead(e.lead_id)
             blacklisted = lead is not None and bool(self.blacklist.matches(lead.email, lead.phone))
+        whatsapp = self._whatsapp(lead, step, now)
+        template_only = _template_only(whatsapp)
         facts = StepFacts(
             now=now,
             enrollment=e,
@@ -273,9 +283,18 @@ class Sequencer:
             refusal=self._refusal(lead, step, now),
             recipient=self._recipient(lead, campaign),
             marketing_hours=allowed_hours(self.tenant.marketing_hours),
-            writable=step is None or step.channel.is_manual or self.composer.planned_source(step) is not None,
+            writable=step is None
+            or step.channel.is_manual
+            or self.composer.planned_source(step, template_only=template_only) is not None,
         )
-        return StepContext(facts, campaign, scenario, step, lead)
+        return StepContext(facts, campaign, scenario, step, lead, whatsapp=whatsapp)
+
+    def _whatsapp(self, lead: Lead | None, step: ScenarioStep | None, now: datetime) -> WhatsAppRoute | None:
+        """How a WhatsApp step's message may go to ``lead`` now (:func:`whatsapp_route`)."""
+        if lead is None or step is None or step.channel.channel is not Channel.WHATSAPP:
+            return None
+        last_inbound = lead.summary.last_inbound_by_channel.get("whatsapp")
+        return whatsapp_route(last_inbound, now, self.composer.whatsapp_template(step))
 
     def _recipient(self, lead: Lead | None, campaign: Campaign) -> Recipient | None:
         """Whose clock and calendar a text to ``lead`` keeps: its own, its number's, the campaign's."""
@@ -539,7 +558,9 @@ class Sequencer:
         """
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
-        composed = self.composer.compose(context.step, context.lead, history)
+        composed = self.composer.compose(
+            context.step, context.lead, history, template_only=context.template_only
+        )
         if composed is not None and context.step.channel is StepChannel.SMS:
             number = self.run.channels.settings()[Channel.SMS].opt_out_number
             return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
@@ -621,7 +642,7 @@ class Sequencer:
     ) -> channel_rules.Refusal | None:
         if lead is None or step is None or step.channel.channel is None:
             return None
-        return self.reach.refusal(lead, step.channel.channel, now, step.template_id is not None)
+        return self.reach.refusal(lead, step.channel.channel, now, self.composer.whatsapp_template(step))
 
     def _campaign(self, campaign_id: str) -> Campaign | None:
         return self.run.campaign(campaign_id)
@@ -748,12 +769,17 @@ class StepSend:
                     {"lead_id": self.lead.id, "step": self.step.order},
                 )
             self.noted = _noted(composed)
-        request = SendMessageRequest(
-            lead_id=self.lead.id,
-            channel=ChannelChoice(self.channel.value),
-            body=self.noted.body,
-            subject=self.noted.subject,
-        )
+        # A WhatsApp step written by its template is sent as the template: outside the 24-hour
+        # window it goes as the template's Twilio Content.
+        channel = ChannelChoice(self.channel.value)
+        if self.channel is Channel.WHATSAPP and self.noted.source is MessageSource.TEMPLATE:
+            request = SendMessageRequest(
+                lead_id=self.lead.id, channel=channel, template_id=self.noted.template_id
+            )
+        else:
+            request = SendMessageRequest(
+                lead_id=self.lead.id, channel=channel, body=self.noted.body, subject=self.noted.subject
+            )
         return Message(request, {"message_source": self.noted.source.value}, self.lead, self.context.thread)
 
     def note_sending(self) -> bool:
@@ -799,6 +825,10 @@ def _paused(e: Enrollment, verdict: Verdict, now: datetime) -> Enrollment:
             "out_of_office_at": e.out_of_office_at or now,
         }
     )
+
+
+def _template_only(whatsapp: WhatsAppRoute | None) -> bool:
+    return whatsapp is not None and whatsapp.route is Route.TEMPLATE
 
 
 def _noted(composed: Composed) -> PendingSend:

@@ -16,7 +16,13 @@ from maxcore.clock import utcnow
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateFilter, TemplateRepository, VersionWrite
-from maxcore.errors import ConflictError, InvalidInputError, UnsafeHtmlError
+from maxcore.errors import (
+    ChannelUnavailableError,
+    ConflictError,
+    InvalidInputError,
+    UnsafeHtmlError,
+    UpstreamError,
+)
 from maxcore.ids import new_id, stable_id
 from maxcore.library import templates as library
 from maxcore.models.common import Channel
@@ -27,6 +33,7 @@ from maxcore.models.template import (
     Readiness,
     RenderRequest,
     RenderResponse,
+    SetWhatsAppContentRequest,
     Template,
     TemplateCategory,
     TemplateContent,
@@ -36,14 +43,19 @@ from maxcore.models.template import (
     UpdateTemplateRequest,
     VersionResponse,
     VersionState,
+    WhatsAppApproval,
+    WhatsAppContent,
+    WhatsAppContentResponse,
 )
 from maxcore.models.tenant import Locale
 from maxcore.observability import logger, metrics
 from maxcore.rules import html as html_rules
 from maxcore.rules import sms as sms_rules
 from maxcore.rules import templates as rules
+from maxcore.rules import whatsapp as whatsapp_rules
 from maxcore.rules.marketing import is_marketing, with_opt_out
 from maxcore.services.tenants import tenant_settings
+from maxcore.settings import get_settings
 
 __all__ = [
     "TemplateFilter",
@@ -93,11 +105,25 @@ def to_response(template: Template, draft: TemplateVersion | None = None) -> Tem
         placeholders=rules.placeholder_names(content),
         readiness=readiness(template.channel, content),
         draft=None if draft is None else version_response(template.channel, draft),
+        whatsapp=_whatsapp_response(template),
         created_by=template.created_by,
         validated_by=template.validated_by,
         validated_at=template.validated_at,
         created_at=template.created_at,
         updated_at=template.updated_at,
+    )
+
+
+def _whatsapp_response(template: Template) -> WhatsAppContentResponse | None:
+    whatsapp = template.whatsapp
+    if whatsapp is None:
+        return None
+    return WhatsAppContentResponse(
+        content_sid=whatsapp.content_sid,
+        state=whatsapp.state,
+        rejection_reason=whatsapp.rejection_reason,
+        variables=whatsapp_rules.content_variable_names(template.content.body),
+        updated_at=whatsapp.updated_at,
     )
 
 
@@ -277,12 +303,15 @@ class TemplateService:
                     VersionWrite.REPLACE,
                 )
             )
+        # A Twilio Content cannot change: a new WhatsApp text needs a new Content, registered again.
+        same_text = candidate.content.body == template.content.body
         head = template.model_copy(
             update={
                 "status": TemplateStatus.ACTIVE,
                 "version": candidate.number,
                 "draft_version": None,
                 "content": candidate.content,
+                "whatsapp": template.whatsapp if same_text else None,
                 **validated,
             }
         )
@@ -290,6 +319,98 @@ class TemplateService:
         metrics.add_metric(name="TemplateActivated", unit=MetricUnit.Count, value=1)
         logger.info("template activated", extra={"template_id": template_id, "version": candidate.number})
         return activated
+
+    # --- WhatsApp: the Twilio Content a template goes as out of the 24-hour window ---------------
+    def set_whatsapp(self, template_id: str, request: SetWhatsAppContentRequest) -> Template:
+        """Register a WhatsApp template's Twilio Content SID and its approval state (an admin's call)."""
+        template = self._whatsapp_template(template_id)
+        rejected = request.state is WhatsAppApproval.REJECTED
+        whatsapp = WhatsAppContent(
+            content_sid=request.content_sid,
+            state=request.state,
+            rejection_reason=request.rejection_reason if rejected else None,
+            updated_at=self._clock(),
+        )
+        return self._save_whatsapp(template, whatsapp)
+
+    def refresh_whatsapp(self, template_id: str) -> Template:
+        """Read the approval of a WhatsApp template's Content from Twilio and keep it.
+
+        Raises
+        ------
+        ConflictError
+            No Content SID registered yet (409 ``content_sid_missing``), or no Twilio credentials
+            (409 ``twilio_credentials_missing``).
+        InvalidInputError
+            Twilio has no Content with the registered SID (422).
+        UpstreamError
+            Twilio did not answer (502); nothing is written.
+        """
+        # Only this path reads credentials and talks to Twilio: the other routes import neither.
+        from maxcore.channels.twilio import ContentLookupError, whatsapp_approval
+        from maxcore.dal.secrets import SecretRepository
+
+        template = self._whatsapp_template(template_id)
+        if template.whatsapp is None:
+            raise ChannelUnavailableError(
+                "content_sid_missing",
+                f"register the template's Twilio Content SID first (PUT /templates/{template_id}/whatsapp)",
+                {"template_id": template_id},
+            )
+        credentials = SecretRepository(self.tenant_id).get_all("twilio", ("account_sid", "auth_token"))
+        if credentials["account_sid"] is None or credentials["auth_token"] is None:
+            raise ChannelUnavailableError(
+                "twilio_credentials_missing",
+                "the account has no Twilio credentials to ask about the template: set them with "
+                "PUT /channels/whatsapp, or set the approval state by hand",
+                {"template_id": template_id},
+            )
+        settings = get_settings()
+        try:
+            status, reason = whatsapp_approval(
+                credentials["account_sid"],
+                credentials["auth_token"],
+                template.whatsapp.content_sid,
+                settings.twilio_content_api_url,
+                settings.provider_timeout_seconds,
+            )
+        except ContentLookupError as exc:
+            details = {"template_id": template_id, "content_sid": template.whatsapp.content_sid}
+            if exc.not_found:
+                raise InvalidInputError(
+                    f"Twilio has no Content {template.whatsapp.content_sid} in this account",
+                    [{"field": "content_sid", "message": exc.reason}],
+                ) from exc
+            raise UpstreamError(
+                f"Twilio did not say how the template stands ({exc.reason}); nothing changed", details
+            ) from exc
+        state = whatsapp_rules.approval_state(status)
+        whatsapp = template.whatsapp.model_copy(
+            update={
+                "state": state,
+                "rejection_reason": reason if state is WhatsAppApproval.REJECTED else None,
+                "updated_at": self._clock(),
+            }
+        )
+        return self._save_whatsapp(template, whatsapp)
+
+    def _whatsapp_template(self, template_id: str) -> Template:
+        template = self.repository.get(template_id)
+        if template.channel is not Channel.WHATSAPP:
+            raise InvalidInputError(
+                f"only a WhatsApp template has a Twilio Content; this one is for {template.channel.value}",
+                [{"field": "template_id", "message": "not a WhatsApp template"}],
+            )
+        return template
+
+    def _save_whatsapp(self, template: Template, whatsapp: WhatsAppContent) -> Template:
+        head = template.model_copy(update={"whatsapp": whatsapp})
+        saved = self.repository.commit(head, expected_revision=template.revision)
+        logger.info(
+            "whatsapp template state",
+            extra={"template_id": template.id, "content_sid": whatsapp.content_sid, "state": whatsapp.state},
+        )
+        return saved
 
     def archive(self, template_id: str) -> Template:
         """Take a template out of use; its versions stay readable (archiving twice is a no-op)."""
@@ -337,7 +458,11 @@ class TemplateService:
                 opt_out = ChannelRepository(self.tenant_id).get(Channel.SMS).opt_out_number
                 body = with_opt_out(body, template.locale.value, opt_out)
             sms = rules.sms_info(sms_rules.analyse(body))
+        content_variables = None
+        if template.whatsapp is not None:
+            content_variables = whatsapp_rules.content_variables(content.body, values)
         return RenderResponse(
+            content_variables=content_variables,
             template_id=template_id,
             version=number,
             channel=template.channel,
