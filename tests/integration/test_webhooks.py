@@ -58,6 +58,11 @@ def webhook(event: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
     """A provisioned tenant with Twilio, Resend and Telegram webhook secrets; an empty queue."""
+    return webhook_tenant(tenant_id, fanout_queue)
+
+
+def webhook_tenant(tenant_id: str, fanout_queue: str) -> str:
+    """Provision ``tenant_id`` with the providers' webhook secrets; empty the queue."""
     provision_tenant(tenant_id, "Atelier Lumière")
     secrets = SecretRepository(tenant_id)
     secrets.put("twilio", "auth_token", AUTH_TOKEN)
@@ -70,6 +75,11 @@ def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
 
 @pytest.fixture
 def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    yield from twilio_for_tenants(monkeypatch)
+
+
+def twilio_for_tenants(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """A fake Twilio the SDK is pointed at, for the tenants' own account."""
     with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
         monkeypatch.setenv("TWILIO_API_URL", fake.url)
         reset_settings()
