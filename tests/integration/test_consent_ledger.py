@@ -27,6 +27,7 @@ from tests.integration.test_webhooks import (
     LEAD_PHONE,
     OUR_NUMBER,
     _email_lead_with_message,
+    hard_bounce,
     inbound,
     leads,
     messaging,
@@ -37,7 +38,6 @@ from tests.integration.test_webhooks import (
 )
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio
-from tests.support.webhook_samples import resend_payload
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("ssm_endpoint")]
 
@@ -142,13 +142,7 @@ def test_start_and_a_users_explicit_grant_write_the_address_back_in(
 def test_a_bounce_is_kept_for_the_address_and_a_new_lead_with_it_starts_revoked(tenant: str) -> None:
     # Given an e-mail that bounced for good
     lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
-    bounced = resend_payload(
-        "email.bounced",
-        email_id,
-        "ancienne@example.fr",
-        datetime.now(UTC),
-        bounce={"message": "No such mailbox", "subType": "General", "type": "Permanent"},
-    )
+    bounced = hard_bounce(email_id, "ancienne@example.fr")
     assert resend(tenant, bounced, "msg_bounce_ledger")["statusCode"] == 200
     # When the lead is deleted and created again with the address typed in capitals
     assert leads(tenant).delete(f"/leads/{lead_id}").status == 204

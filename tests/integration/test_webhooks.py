@@ -467,12 +467,12 @@ def test_resend_events_move_the_email_forward_and_the_same_delivery_counts_once(
     assert leads(tenant).get(f"/leads/{lead_id}").body["summary"]["last_opened_at"] is not None
 
 
-def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> None:
-    lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
-    bounced = resend_payload(
+def hard_bounce(email_id: str, address: str) -> dict[str, Any]:
+    """Resend's event for an e-mail that bounced for good (the mailbox does not exist)."""
+    return resend_payload(
         "email.bounced",
         email_id,
-        "ancienne@example.fr",
+        address,
         datetime.now(UTC),
         bounce={
             "message": "The recipient's mailbox does not exist",
@@ -480,6 +480,11 @@ def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> Non
             "type": "Permanent",
         },
     )
+
+
+def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
+    bounced = hard_bounce(email_id, "ancienne@example.fr")
 
     assert resend(tenant, bounced, "msg_bounce_1")["statusCode"] == 200
 

@@ -531,6 +531,8 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     MessageRefItem,
     ChannelSettingsItem,
     SuppressionItem,
+    ConsentStateItem,
+    ConsentEntryItem,
     SendCounterItem,
     OutboxItem,
 )
