@@ -1,21 +1,25 @@
-"""Leads API: create, list, read, change and delete the caller's tenant's leads."""
+"""Leads API: create, list, read, change and delete the caller's tenant's leads; their consent ledger."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
 from maxcore.models.common import Ulid
+from maxcore.models.consent import LeadConsentResponse
 from maxcore.models.lead import CreateLeadRequest, LeadPage, LeadResponse, LeadStatus, UpdateLeadRequest
+from maxcore.services.consent import ConsentService
 from maxcore.services.leads import LeadService
 
 app = create_app("M.A.X. leads")
 
 
 def _service() -> LeadService:
-    return LeadService(principal(app).tenant_id)
+    caller = principal(app)
+    return LeadService(caller.tenant_id, actor=caller.subject or None)
 
 
 @app.post(
@@ -90,6 +94,44 @@ def update_lead(lead_id: Annotated[Ulid, Path()], body: Annotated[UpdateLeadRequ
 def delete_lead(lead_id: Annotated[Ulid, Path()]) -> None:
     """Delete a lead and free its phone, e-mail and chat id."""
     _service().delete(lead_id)
+
+
+@app.get(
+    "/leads/<lead_id>/consent",
+    operation_id="getLeadConsent",
+    responses=responses(200, "The consent history of each of the lead's addresses.", 404),
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="A lead's consent history",
+)
+def get_lead_consent(lead_id: Annotated[Ulid, Path()]) -> LeadConsentResponse:
+    """Each address of the lead on each channel: where its consent stands and its latest 50 changes."""
+    return ConsentService(principal(app).tenant_id).lead_history(lead_id)
+
+
+_EXPORT_RESPONSES = responses(200, "The consent ledger as CSV.")
+_EXPORT_RESPONSES[200]["content"] = {"text/csv": {"schema": {"type": "string"}}}
+
+
+@app.get(
+    "/consent/export",
+    operation_id="exportConsent",
+    responses=_EXPORT_RESPONSES,
+    security=JWT_SECURITY,
+    tags=["leads"],
+    summary="Export the consent ledger (admin)",
+)
+def export_consent() -> Response[str]:
+    """Every change of consent of every address of the tenant, as CSV (``;`` for a French tenant)."""
+    caller = principal(app)
+    caller.require_admin()
+    body = "".join(ConsentService(caller.tenant_id).export_csv())
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=body,
+        headers={"Content-Disposition": 'attachment; filename="consent-ledger.csv"'},
+    )
 
 
 lambda_handler = make_handler(app)

@@ -58,6 +58,11 @@ def webhook(event: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
     """A provisioned tenant with Twilio, Resend and Telegram webhook secrets; an empty queue."""
+    return webhook_tenant(tenant_id, fanout_queue)
+
+
+def webhook_tenant(tenant_id: str, fanout_queue: str) -> str:
+    """Provision ``tenant_id`` with the providers' webhook secrets; empty the queue."""
     provision_tenant(tenant_id, "Atelier Lumière")
     secrets = SecretRepository(tenant_id)
     secrets.put("twilio", "auth_token", AUTH_TOKEN)
@@ -70,6 +75,11 @@ def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
 
 @pytest.fixture
 def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    yield from twilio_for_tenants(monkeypatch)
+
+
+def twilio_for_tenants(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """A fake Twilio the SDK is pointed at, for the tenants' own account."""
     with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
         monkeypatch.setenv("TWILIO_API_URL", fake.url)
         reset_settings()
@@ -457,12 +467,12 @@ def test_resend_events_move_the_email_forward_and_the_same_delivery_counts_once(
     assert leads(tenant).get(f"/leads/{lead_id}").body["summary"]["last_opened_at"] is not None
 
 
-def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> None:
-    lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
-    bounced = resend_payload(
+def hard_bounce(email_id: str, address: str) -> dict[str, Any]:
+    """Resend's event for an e-mail that bounced for good (the mailbox does not exist)."""
+    return resend_payload(
         "email.bounced",
         email_id,
-        "ancienne@example.fr",
+        address,
         datetime.now(UTC),
         bounce={
             "message": "The recipient's mailbox does not exist",
@@ -470,6 +480,11 @@ def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> Non
             "type": "Permanent",
         },
     )
+
+
+def test_a_hard_bounce_suppresses_the_address_for_the_tenant(tenant: str) -> None:
+    lead_id, email_id = _email_lead_with_message(tenant, "ancienne@example.fr")
+    bounced = hard_bounce(email_id, "ancienne@example.fr")
 
     assert resend(tenant, bounced, "msg_bounce_1")["statusCode"] == 200
 

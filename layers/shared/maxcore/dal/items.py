@@ -475,6 +475,22 @@ class SuppressionItem(BaseItem, discriminator="Suppression"):
     created_at = IsoDateTimeAttribute()
 
 
+class ConsentStateItem(BaseItem, discriminator="ConsentState"):
+    """An address's current consent on one channel (``TENANT#t#CONSENT`` / ``<channel>#<address>``)."""
+
+    channel = UnicodeAttribute()
+    address = UnicodeAttribute()
+    granted = BooleanAttribute()
+    at = IsoDateTimeAttribute()
+    source = UnicodeAttribute()
+    proof = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(default="")
+
+
+class ConsentEntryItem(ConsentStateItem, discriminator="ConsentEntry"):
+    """One change of an address's consent, kept forever (``<channel>#<address>#<at>#<ulid>``)."""
+
+
 class SendCounterItem(BaseItem, discriminator="SendCounter"):
     """Messages sent on one channel one day (``TENANT#t#SENDCOUNT`` / ``<day>#<channel>``), TTL'd."""
 
@@ -528,6 +544,8 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     MessageRefItem,
     ChannelSettingsItem,
     SuppressionItem,
+    ConsentStateItem,
+    ConsentEntryItem,
     SendCounterItem,
     SenderPickItem,
     OutboxItem,

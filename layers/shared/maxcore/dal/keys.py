@@ -144,6 +144,26 @@ def suppression_sk(kind: str, value: str) -> str:
     return f"{kind.upper()}#{value}"
 
 
+def consent_pk(tenant_id: str) -> str:
+    """Partition of the consent ledger: each address's current state and its history."""
+    return f"{_tenant(tenant_id)}#CONSENT"
+
+
+def consent_state_sk(channel: str, address: str) -> str:
+    """Sort key of an address's current consent on one channel, e.g. ``sms#+33612345678``."""
+    return f"{channel}#{address}"
+
+
+def consent_history_prefix(channel: str, address: str) -> str:
+    """Prefix of the history entries under an address's state (``sms#+33612345678#``)."""
+    return f"{consent_state_sk(channel, address)}#"
+
+
+def consent_entry_sk(channel: str, address: str, at_iso: str, entry_id: str) -> str:
+    """Sort key of one history entry, in time order under its address's state."""
+    return f"{consent_history_prefix(channel, address)}{at_iso}#{entry_id}"
+
+
 def send_counter_pk(tenant_id: str) -> str:
     """Partition of the per-day, per-channel send counters that enforce the daily caps."""
     return f"{_tenant(tenant_id)}#SENDCOUNT"

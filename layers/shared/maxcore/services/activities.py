@@ -11,7 +11,7 @@ records the day the lead is back, an automatic message is marked and moves nothi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +46,7 @@ from maxcore.models.activity import (
 from maxcore.models.alert import Alert
 from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
+from maxcore.models.consent import ConsentSource
 from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.intent import HOT_INTENTS, Intent
 from maxcore.models.lead import ConsentState, Lead
@@ -55,6 +56,7 @@ from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
 from maxcore.services.budget import BudgetService
+from maxcore.services.consent import ConsentService
 from maxcore.services.tenants import tenant_settings
 
 if TYPE_CHECKING:
@@ -230,6 +232,8 @@ class ActivityService:
                 if attempt == ATTEMPTS:
                     raise
                 continue
+            if effect is not None and effect.revoke_channels:
+                self._record_opt_out(lead, activity, effect.revoke_channels, consent_updates or {})
             updated = lead.model_copy(
                 update={
                     "summary": summary,
@@ -259,6 +263,23 @@ class ActivityService:
             )
             return activity, updated
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record_opt_out(
+        self,
+        lead: Lead,
+        activity: Activity,
+        channels: tuple[Channel, ...],
+        decided: Mapping[Channel, ConsentState],
+    ) -> None:
+        """Write a written opt-out to the ledger; the channels ``decided`` by the caller are its to write."""
+        changes = {channel: False for channel in channels if channel not in decided}
+        ConsentService(self.tenant_id, self._clock).record_lead_changes(
+            lead,
+            changes,
+            ConsentSource.REPLY,
+            activity.provider_message_id or activity.id,
+            f"opt-out reply: {(activity.preview or '')[:80]}",
+        )
 
     def _reply_effect(self, activity: Activity, verdict: Classification | None) -> ReplyEffect:
         """What an inbound activity does; the tenant's country is read only for an absence notice."""

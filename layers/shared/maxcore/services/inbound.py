@@ -25,6 +25,7 @@ from maxcore.models.activity import (
     Direction,
 )
 from maxcore.models.common import Channel
+from maxcore.models.consent import ConsentSource
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
@@ -32,6 +33,7 @@ from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.keywords import Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
+from maxcore.services.consent import ConsentService
 from maxcore.services.email_threads import find_answered
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.texts import render
@@ -81,13 +83,7 @@ class InboundService:
                 keyword = None
         consent = None
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-            consent = {
-                message.channel: ConsentState(
-                    granted=keyword is Keyword.OPT_IN,
-                    updated_at=now,
-                    reason=f"{message.text.strip()[:40]!r} received on {message.channel.value}",
-                )
-            }
+            consent = {message.channel: self._keyword_consent(message, keyword is Keyword.OPT_IN, now)}
         activity = Activity(
             id=new_id(),
             lead_id=lead_id,
@@ -125,6 +121,20 @@ class InboundService:
         key = answer_key(message.channel, keyword, command)
         return outcome, None if key is None else render(key, tenant.locale.value, company=tenant.name)
 
+    def _keyword_consent(self, message: InboundMessage, granted: bool, now: datetime) -> ConsentState:
+        """Write the sender's STOP or START to the ledger (the message as proof); the lead's new state."""
+        reason = f"{message.text.strip()[:40]!r} received on {message.channel.value}"
+        ConsentService(self.tenant_id, self._clock).record(
+            message.channel,
+            message.sender,
+            granted=granted,
+            source=ConsentSource.KEYWORD,
+            proof=message.provider_message_id,
+            reason=reason,
+            at=now,
+        )
+        return ConsentState(granted=granted, updated_at=now, reason=reason)
+
     def _lead_for(self, message: InboundMessage, now: datetime) -> str:
         leads = LeadRepository(self.tenant_id)
         field = ADDRESS_FIELD[message.channel]
@@ -144,7 +154,8 @@ class InboundService:
             }
         )
         try:
-            leads.create(lead)
+            # A sender who opted out before (as another lead, since deleted) stays opted out.
+            leads.create(ConsentService(self.tenant_id, self._clock).held(lead))
         except ConflictError:
             # Another delivery from the same new sender created the lead first.
             again = leads.find_by_contact(field, message.sender)

@@ -12,26 +12,39 @@ from maxcore.dal.leads import LeadFilter, LeadRepository
 from maxcore.errors import InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
+from maxcore.models.consent import ConsentSource
 from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.lead import ConsentState, CreateLeadRequest, Lead, LeadStatus, UpdateLeadRequest
 from maxcore.observability import logger, metrics
 from maxcore.rules.contact import PhoneNumberError, normalize_phone, phone_query
 from maxcore.services.alerts import AlertService
+from maxcore.services.consent import ConsentService
 from maxcore.services.tenants import tenant_settings
 
 MAX_PAGE_SIZE = 100
+CONTACT_FIELDS = ("phone", "email", "telegram_chat_id")
 
 
 class LeadService:
     """The leads of one tenant, as the API and the other services use them."""
 
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, tenant_id: str, clock: Callable[[], datetime] = utcnow, actor: str | None = None
+    ) -> None:
+        """``actor``: the user acting (the JWT subject), kept as the proof of the consent they change."""
         self.tenant_id = tenant_id
         self.repository = LeadRepository(tenant_id)
+        self.consent = ConsentService(tenant_id, clock)
         self._clock = clock
+        self._actor = actor
 
     def create(self, request: CreateLeadRequest) -> Lead:
-        """Store a new lead; a phone, e-mail or chat id already used in the tenant is a 409."""
+        """Store a new lead; a phone, e-mail or chat id already used in the tenant is a 409.
+
+        The lead starts with every opt-out the consent ledger holds for its addresses, whatever the
+        request grants: re-creating (or re-importing) a lead never writes an opted-out address back
+        in. The channels the request refuses are written to the ledger.
+        """
         now = self._clock()
         data = request.model_dump(exclude={"consent"})
         if request.phone is not None:
@@ -43,7 +56,9 @@ class LeadService:
             updated_at=now,
             **data,
         )
-        created = self.repository.create(lead)
+        created = self.repository.create(self.consent.held(lead))
+        refused = {channel: False for channel, granted in request.consent.items() if not granted}
+        self._record_consent(created, refused, "refused when the lead was created")
         metrics.add_metric(name="LeadCreated", unit=MetricUnit.Count, value=1)
         logger.info("lead created", extra={"lead_id": lead.id, "source": lead.source})
         return created
@@ -69,24 +84,38 @@ class LeadService:
         return self.repository.list_leads(filters, min(limit, MAX_PAGE_SIZE), cursor)
 
     def update(self, lead_id: str, request: UpdateLeadRequest) -> Lead:
-        """Apply the fields the client sent; contacts stay unique, concurrent edits are a 409."""
+        """Apply the fields the client sent; contacts stay unique, concurrent edits are a 409.
+
+        A new address starts with the opt-outs the ledger holds for it; the consent the user sends
+        wins over them (an explicit grant, kept in the ledger with the user as proof).
+        """
         changes = request.changes()
         if changes.get("phone") is not None:
             changes["phone"] = self.read_phone(changes["phone"])
         before = self.repository.get(lead_id)
         now = self._clock()
-        if "consent" in changes:
-            consent = dict(before.consent)
-            consent.update(_consent(changes.pop("consent"), now, "changed by a user"))
-            changes["consent"] = consent
+        requested: dict[Channel, bool] = changes.pop("consent", None) or {}
         after = before.model_copy(update={**changes, "updated_at": now})
+        if any(field in changes for field in CONTACT_FIELDS):
+            after = self.consent.held(after)
+        if requested:
+            consent = {**after.consent, **_consent(requested, now, "changed by a user")}
+            after = after.model_copy(update={"consent": consent})
         updated = self.repository.update(before, after)
+        self._record_consent(updated, requested, "changed by a user")
         logger.info("lead updated", extra={"lead_id": lead_id, "fields": sorted(request.model_fields_set)})
         if after.status is not before.status:
             # A lead converted or lost stops its follow-up alerts now, not at the next daily run.
             AlertService(self.tenant_id, self._clock).evaluate_lead(lead_id)
             return self.repository.get(lead_id)
         return updated
+
+    def _record_consent(self, lead: Lead, changes: dict[Channel, bool], reason: str) -> None:
+        """Write the consent a user (or an import) set on ``lead`` to the ledger."""
+        if not changes:
+            return
+        source = ConsentSource.IMPORT if lead.source == "csv" else ConsentSource.USER
+        self.consent.record_lead_changes(lead, changes, source, self._actor, reason)
 
     def default_country(self) -> str:
         """The region the tenant's national phone numbers are read in."""

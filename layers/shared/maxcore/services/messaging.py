@@ -34,6 +34,7 @@ from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityResponse, ActivityStatus, Direction
 from maxcore.models.channel import ChannelSettings
 from maxcore.models.common import Channel
+from maxcore.models.consent import ConsentSource
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
@@ -44,6 +45,7 @@ from maxcore.rules.email_threads import Thread
 from maxcore.rules.whatsapp import whatsapp_route
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService, SendFacts
+from maxcore.services.consent import ConsentService
 from maxcore.services.idempotency import run_once
 from maxcore.services.senders import SenderHold, SenderRotation
 from maxcore.services.templates import TemplateService
@@ -498,11 +500,11 @@ class MessagingService:
         now, message = outgoing.pending.occurred_at, outgoing.message
         consent = None
         if exc.opted_out:
-            consent = {
-                message.channel: ConsentState(
-                    granted=False, updated_at=now, reason=f"the provider refused: {exc.reason}"[:200]
-                )
-            }
+            reason = f"the provider refused: {exc.reason}"[:200]
+            consent = {message.channel: ConsentState(granted=False, updated_at=now, reason=reason)}
+            ConsentService(self.tenant_id, self._clock).record_lead_changes(
+                outgoing.lead, {message.channel: False}, ConsentSource.PROVIDER, exc.code, reason
+            )
         activity = Activity(
             id=new_id(),
             lead_id=outgoing.lead.id,

@@ -44,6 +44,7 @@ from maxcore.errors import (
 )
 from maxcore.models.activity import Direction
 from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
+from maxcore.models.consent import ConsentSource
 from maxcore.models.lead import ConsentState
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import (
@@ -51,15 +52,18 @@ from maxcore.models.webhook import (
     IgnoredEvent,
     InboundEmailNotice,
     InboundMessage,
+    SuppressionReason,
     WebhookEvent,
 )
 from maxcore.observability import logger, metrics
 from maxcore.rules import delivery as delivery_rules
 from maxcore.rules import webhook_auth
+from maxcore.rules.consent import lead_addresses
 from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.rules.summary import apply_delivery
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
+from maxcore.services.consent import ConsentService
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound import Enqueue, InboundService
 from maxcore.services.queueing import enqueue_email_reading, enqueue_lead_evaluation
@@ -267,6 +271,19 @@ class WebhookService:
             SuppressionRepository(self.tenant_id).suppress(
                 update.recipient, update.suppress.value, update.error_message, update.provider_message_id, now
             )
+        revoke = None
+        if update.opted_out or update.suppress is not None:
+            if update.suppress is None:
+                why = f"opted out at the provider ({update.error_code})"
+            else:
+                why = "complained (spam)" if update.suppress.value == "complained" else "hard bounce"
+            revoke = ConsentState(
+                granted=False, updated_at=now, reason=f"{why} on {update.occurred_at.date().isoformat()}"
+            )
+        if revoke is not None and update.recipient:
+            # The address opts out even when no lead holds it (any more): a lead given it later
+            # starts opted out.
+            self._record_opt_out(update, update.recipient, revoke.reason)
         activities = ActivityRepository(self.tenant_id)
         leads = LeadRepository(self.tenant_id)
         ref = activities.find_by_provider_id(update.provider_message_id)
@@ -277,20 +294,13 @@ class WebhookService:
             lead_id = leads.find_by_contact("email", update.recipient)
         if lead_id is None:
             return "ignored: unknown message"
-        revoke = None
-        if update.opted_out or update.suppress is not None:
-            if update.suppress is None:
-                why = f"opted out at the provider ({update.error_code})"
-            else:
-                why = "complained (spam)" if update.suppress.value == "complained" else "hard bounce"
-            revoke = ConsentState(
-                granted=False, updated_at=now, reason=f"{why} on {update.occurred_at.date().isoformat()}"
-            )
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 lead = leads.get(lead_id)
             except NotFoundError:
                 return "ignored: lead deleted"
+            if revoke is not None and attempt == 1 and not update.recipient:
+                self._record_opt_out(update, lead_addresses(lead).get(update.channel), revoke.reason)
             consent = None if revoke is None else {**lead.consent, update.channel: revoke}
             try:
                 allowed_from = (
@@ -325,6 +335,24 @@ class WebhookService:
             self._enqueue(self.tenant_id, lead_id, now)
             return f"status: {update.status.value}"
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record_opt_out(self, update: DeliveryUpdate, address: str | None, reason: str) -> None:
+        """Write a bounce, a complaint or a provider's opt-out to the consent ledger."""
+        if address is None:
+            return
+        source = ConsentSource.PROVIDER
+        if update.suppress is not None:
+            complained = update.suppress is SuppressionReason.COMPLAINED
+            source = ConsentSource.COMPLAINT if complained else ConsentSource.BOUNCE
+        ConsentService(self.tenant_id, self._clock).record(
+            update.channel,
+            address,
+            granted=False,
+            source=source,
+            proof=update.provider_message_id,
+            reason=reason,
+            at=update.occurred_at,
+        )
 
 
 def _refuse_deep(body: bytes) -> None:
