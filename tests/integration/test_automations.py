@@ -447,7 +447,7 @@ def test_an_opted_out_lead_is_skipped_with_its_reason_or_stopped_before_anything
     assert _runs(api, with_stop["id"]) == []
     [run] = _runs(api, without_stop["id"])
     assert run["decision"]["code"] == "opted_out"
-    assert run["decision"]["reason"].endswith("Rien n'est parti : le lead s'est désinscrit du canal sms.")
+    assert run["decision"]["reason"].endswith("Rien n'est parti : le lead s'est désinscrit du canal SMS.")
     assert _outbox(tenant_id) == []
 
 

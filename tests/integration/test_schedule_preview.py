@@ -190,7 +190,7 @@ def test_a_step_due_friday_evening_shows_deferred_on_friday_and_sent_on_monday_a
         "2026-11-23T09:00:00+01:00",
     )
     assert (item.channel, item.source, item.at) == ("sms", "template", MON_0900_PARIS)
-    assert item.reason == "Étape 1 envoyée par sms (mode Automatique)."
+    assert item.reason == "Étape 1 envoyée par SMS (mode Automatique)."
     # And the weekend in between has nothing: the step was deferred on Friday evening
     assert _preview(tenant_id, FRI_1750_PARIS, SATURDAY).items == []
 
@@ -244,7 +244,7 @@ def test_blacklisted_and_opted_out_prospects_show_what_stops_them(
     assert (
         by_lead[blacklisted].reason == "Séquence arrêtée : l'adresse du prospect est sur votre liste noire."
     )
-    assert by_lead[opted_out].reason == "Étape 1 sautée : le prospect s'est désinscrit du canal sms."
+    assert by_lead[opted_out].reason == "Étape 1 sautée : le prospect s'est désinscrit du canal SMS."
     assert (by_lead[blacklisted].source, by_lead[opted_out].source) == (None, None)
 
 
@@ -315,7 +315,7 @@ def test_a_daily_cap_of_one_defers_the_second_send_as_the_scheduler_then_does(
     capped = preview.items[1]
     assert capped.until == TUE_0900_PARIS
     assert (
-        "plafond de 1 message par jour atteint pour le canal sms, reprise mardi 24 novembre 09:00"
+        "plafond de 1 message par jour atteint pour le canal SMS, reprise mardi 24 novembre 09:00"
         in capped.reason
     )
     # And the scheduler's run at 09:00 does just that (the preview took none of the cap)

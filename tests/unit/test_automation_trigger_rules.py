@@ -363,20 +363,20 @@ SILENCE = Fire("silence:2026-03-06T12:00:00.000000Z", "silence", {"days": 4})
     [
         (Outcome.SENT, None, {}, None, "Message envoyé (mode Automatique)."),
         (Outcome.DRAFTED, None, {}, None, "Brouillon prêt, il attend votre validation (mode Assisté)."),
-        (Outcome.SKIPPED, "opted_out", {"channel": "sms"}, None, "le lead s'est désinscrit du canal sms."),
+        (Outcome.SKIPPED, "opted_out", {"channel": "sms"}, None, "le lead s'est désinscrit du canal SMS."),
         (
             Outcome.FAILED,
             "provider_refused",
             {"channel": "sms"},
             None,
-            "le fournisseur sms a refusé le message.",
+            "le fournisseur SMS a refusé le message.",
         ),
         (
             Outcome.DEFERRED,
             "daily_cap",
             {"channel": "email"},
             "mercredi 11 mars à 09:00",
-            "Reporté : le plafond quotidien de messages email est atteint. "
+            "Reporté : le plafond quotidien de messages e-mail est atteint. "
             "Nouvel essai mercredi 11 mars à 09:00.",
         ),
         (

@@ -26,8 +26,8 @@ def _reason(verdict: Verdict, locale: str, *, resumed: bool = False) -> str:
     [
         (1, "fr", "plafond de 1 message par jour"),
         (2, "fr", "plafond de 2 messages par jour"),
-        (1, "en", "daily cap of 1 message on sms"),
-        (5, "en", "daily cap of 5 messages on sms"),
+        (1, "en", "daily cap of 1 message on SMS"),
+        (5, "en", "daily cap of 5 messages on SMS"),
     ],
 )
 def test_a_daily_cap_counts_its_messages_in_the_locale(cap: int, locale: str, words: str) -> None:
@@ -40,13 +40,13 @@ def test_a_step_after_an_absence_says_the_sequence_resumed_then_what_it_did() ->
     sent = Verdict(Outcome.SENT, "mode_auto")
     # Then its reason says so first, in French by default and in English when asked
     assert _reason(sent, "fr", resumed=True) == (
-        "Séquence reprise, le prospect est de retour. Étape 2 envoyée par sms (mode Automatique)."
+        "Séquence reprise, le prospect est de retour. Étape 2 envoyée par SMS (mode Automatique)."
     )
     assert _reason(sent, "en", resumed=True) == (
-        "Sequence resumed, the prospect is back. Step 2 sent by sms (auto mode)."
+        "Sequence resumed, the prospect is back. Step 2 sent by SMS (auto mode)."
     )
     # And a step that was never paused says only what it did
-    assert _reason(sent, "fr") == "Étape 2 envoyée par sms (mode Automatique)."
+    assert _reason(sent, "fr") == "Étape 2 envoyée par SMS (mode Automatique)."
 
 
 def test_a_user_resume_reads_sequence_resumed() -> None:

@@ -106,6 +106,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "channel.sms.via": {"fr": "par SMS", "en": "by SMS"},
     "channel.telegram.via": {"fr": "sur Telegram", "en": "on Telegram"},
     "channel.call.via": {"fr": "par téléphone", "en": "by phone"},
+    # A channel's bare label, as a step or a cap names it ("envoyée par e-mail", "le canal SMS").
+    "channel.email.label": {"fr": "e-mail", "en": "email"},
+    "channel.sms.label": {"fr": "SMS", "en": "SMS"},
+    "channel.whatsapp.label": {"fr": "WhatsApp", "en": "WhatsApp"},
+    "channel.telegram.label": {"fr": "Telegram", "en": "Telegram"},
+    "channel.linkedin.label": {"fr": "LinkedIn", "en": "LinkedIn"},
+    "channel.call.label": {"fr": "appel", "en": "call"},
     "channel.whatsapp.name": {"fr": "WhatsApp", "en": "WhatsApp"},
     "channel.email.name": {"fr": "l'e-mail", "en": "e-mail"},
     "channel.sms.name": {"fr": "le SMS", "en": "SMS"},
@@ -887,6 +894,14 @@ def render(key: str, locale: str, **values: Any) -> str:
     """The text ``key`` in ``locale`` (French when the locale has no text), with ``values`` filled in."""
     texts = CATALOGUE[key]
     return texts.get(locale, texts["fr"]).format(**values)
+
+
+def with_channel_label(values: dict[str, Any], locale: str) -> dict[str, Any]:
+    """``values`` with the channel code under ``channel`` as its label ("sms" reads "SMS")."""
+    channel = values.get("channel")
+    if isinstance(channel, str) and f"channel.{channel}.label" in CATALOGUE:
+        return {**values, "channel": render(f"channel.{channel}.label", locale)}
+    return values
 
 
 def is_singular(count: int, locale: str) -> bool:

@@ -40,7 +40,7 @@ from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import Outcome
 from maxcore.rules.alerts import is_out_of_office, iso
-from maxcore.texts import days_text, duration_text, render
+from maxcore.texts import days_text, duration_text, render, with_channel_label
 
 STOP_ORDER: tuple[StopCondition, ...] = (
     StopCondition.STATUS_CONVERTED,
@@ -294,6 +294,8 @@ def reason_text(
         raise ValueError(f"an automation does not end in {outcome.value}")
     trigger = render(f"automation.{fire.code}", locale, name=name, **_worded(fire.values, locale))
     detail = (
-        "" if detail_code is None else render(f"automation.detail.{detail_code}", locale, **(values or {}))
+        ""
+        if detail_code is None
+        else render(f"automation.detail.{detail_code}", locale, **with_channel_label(values or {}, locale))
     )
     return render(_OUTCOME_TEXT[outcome], locale, trigger=trigger, detail=detail, until=until or "")

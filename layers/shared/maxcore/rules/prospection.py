@@ -35,7 +35,7 @@ from maxcore.rules.channels import Refusal
 from maxcore.rules.marketing import LEGAL_END, LEGAL_START, QUIET_CHANNELS, Recipient, quiet_time
 from maxcore.rules.replies import REASON_CODES
 from maxcore.rules.send_window import Window, day_bounds, describe, is_open, next_open
-from maxcore.texts import counted, render
+from maxcore.texts import counted, render, with_channel_label
 
 RUNNING_STATUSES = frozenset(
     {EnrollmentStatus.ACTIVE, EnrollmentStatus.PAUSED, EnrollmentStatus.AWAITING_APPROVAL}
@@ -228,7 +228,7 @@ def reason_text(
     if step is not None:
         values.setdefault("step", step.order)
         values.setdefault("channel", step.channel.value)
-    reason = render(f"prospection.{verdict.code}", locale, **values)
+    reason = render(f"prospection.{verdict.code}", locale, **with_channel_label(values, locale))
     return render("prospection.resumed_after_absence", locale, reason=reason) if resumed else reason
 
 
