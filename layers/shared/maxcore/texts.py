@@ -576,6 +576,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Aucun modèle ni texte pour cette étape : rédigez le message.",
         "en": "No template and no text for this step: write the message yourself.",
     },
+    # The message written for the step failed the check of what may leave (rules/templates.py).
+    "prospection.message_placeholder_left": {
+        "fr": "Le message prévu contient encore un champ à compléter : rédigez le message.",
+        "en": "The message written still has a blank to fill in: write the message yourself.",
+    },
+    "prospection.message_subject": {
+        "fr": "Le message prévu n'a pas d'objet utilisable : rédigez le message.",
+        "en": "The message written has no usable subject: write the message yourself.",
+    },
+    "prospection.message_too_many_segments": {
+        "fr": "Le message prévu dépasse 10 SMS : rédigez-en un plus court.",
+        "en": "The message written takes more than 10 SMS: write a shorter one.",
+    },
+    "prospection.message_too_long": {
+        "fr": "Le message prévu est trop long pour le canal {channel} : rédigez-en un plus court.",
+        "en": "The message written is too long for {channel}: write a shorter one.",
+    },
+    "prospection.message_wrong_language": {
+        "fr": "Le message prévu n'est pas rédigé en français : rédigez le message.",
+        "en": "The message written is not in English: write the message yourself.",
+    },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {
         "fr": "« {name} » : aucune réponse depuis {days} jours après votre dernier message.",
