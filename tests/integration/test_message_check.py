@@ -8,7 +8,6 @@ resend SDK to the fake Resend.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,10 +16,9 @@ import time_machine
 
 from maxcore.models.tenant import Locale, Mode
 from maxcore.services.tenants import provision_tenant
-from maxcore.settings import reset_settings
-from tests.integration.conftest import RESEND_LIVE_KEY
+from tests.integration.conftest import email_through_resend
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, answer
 from tests.support.fake_providers import FakeResend
 from tests.support.prospection import enrolled_campaign, run_prospect_shard
 
@@ -48,18 +46,6 @@ def resend(resend_for_sends: FakeResend) -> FakeResend:
     return resend_for_sends
 
 
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
-    """The language model, configured; each test scripts its answer."""
-    with fake_chat_completions() as fake:
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
-        yield fake
-    reset_settings()
-
-
 def _tenant_with_a_lead(tenant_id: str, locale: Locale) -> str:
     """A tenant provisioned the day before (auto mode, e-mail through Resend, a business profile) and a
     lead; the lead's id."""
@@ -70,12 +56,7 @@ def _tenant_with_a_lead(tenant_id: str, locale: Locale) -> str:
             {"business_profile": {"offer": OFFER, "tone": "chaleureux", "signature": "Léa, Atelier Lumière"}},
         )
         assert profile.status == 200, profile.body
-        channel = ApiClient("functions/messaging/", tenant_id).request(
-            "PUT",
-            "/channels/email",
-            json_body={"credentials": {"api_key": RESEND_LIVE_KEY}, "sender": "contact@atelier-lumiere.fr"},
-        )
-        assert channel.status == 200, channel.body
+        email_through_resend(tenant_id, "contact@atelier-lumiere.fr")
         lead = ApiClient("functions/leads/", tenant_id).post(
             "/leads", {"first_name": "Camille", "email": "camille@example.fr"}
         )
