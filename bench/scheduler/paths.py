@@ -59,7 +59,7 @@ from maxcore.rules import channels as channel_rules
 from maxcore.rules.prospection import StepFacts, Verdict, decide_step, to_decision
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, next_open
-from maxcore.services.composer import Composer
+from maxcore.services.composer import Composed, Composer
 from maxcore.services.exactly_once import RETRY_AFTER_UPSTREAM
 from maxcore.services.job_queue import SQS_BATCH
 from maxcore.services.messaging import MessagingService
@@ -285,7 +285,7 @@ class _NaiveTenant:
             f"step {s.step} ({s.channel.value}): {scenario_objective(scenario, s.step)}" for s in e.sent
         ]
         composed = self.composer.compose(step, lead, history)
-        assert composed is not None, "every bench step has a library template"
+        assert isinstance(composed, Composed), "every bench step has a library template"
         request = SendMessageRequest(
             lead_id=lead.id,
             channel=ChannelChoice(channel.value),

@@ -18,7 +18,9 @@ from devserver.moto import AtomicMotoServer
 from devserver.template import create_tables, load_template
 from maxcore.dal import table
 from maxcore.settings import reset_settings
+from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter, counting_requests
+from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
 from tests.support.fake_providers import FakeResend, running_fake_resend
 
 
@@ -119,6 +121,26 @@ def resend_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     """A fake Resend taking :data:`RESEND_LIVE_KEY`, where every e-mail the process sends goes."""
     with running_fake_resend(api_key=RESEND_LIVE_KEY) as fake:
         monkeypatch.setenv("RESEND_API_URL", fake.url)
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+def email_through_resend(tenant_id: str, sender: str) -> None:
+    """Turn on the tenant's e-mail channel, sending as ``sender`` with :data:`RESEND_LIVE_KEY`."""
+    response = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT", "/channels/email", json_body={"credentials": {"api_key": RESEND_LIVE_KEY}, "sender": sender}
+    )
+    assert response.status == 200, response.body
+
+
+@pytest.fixture
+def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
+    """A language model configured: the fake chat-completions server, which records every request."""
+    with fake_chat_completions() as fake:
+        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
+        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
+        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
         reset_settings()
         yield fake
     reset_settings()

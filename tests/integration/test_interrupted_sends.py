@@ -9,7 +9,7 @@ Resend. Then the scheduler (or the automations' run) goes after the lease.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,10 +44,9 @@ from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.sequencer import LEASE, Sequencer, step_key
 from maxcore.services.templates import TemplateService
-from maxcore.settings import reset_settings
 from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, answer
 from tests.support.fake_providers import FakeResend
 from tests.support.prospection import enrolled_campaign
 
@@ -68,17 +67,11 @@ def resend(resend_for_sends: FakeResend) -> FakeResend:
 
 
 @pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
+def llm(llm: FakeChatCompletions) -> FakeChatCompletions:
     """The language model writes FIRST_TEXT once, then something else every time it is asked."""
-    with fake_chat_completions() as fake:
-        fake.script = [answer(FIRST_TEXT)]
-        fake.default = answer(SECOND_TEXT)
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
-        yield fake
-    reset_settings()
+    llm.script = [answer(FIRST_TEXT)]
+    llm.default = answer(SECOND_TEXT)
+    return llm
 
 
 def _at(t: datetime) -> Callable[[], datetime]:

@@ -17,7 +17,7 @@ from maxcore.library.scenarios import predefined
 from maxcore.models.tenant import Locale, Mode
 from maxcore.services.composer import ai_configured
 from maxcore.services.tenants import provision_tenant
-from tests.integration.conftest import RESEND_LIVE_KEY
+from tests.integration.conftest import email_through_resend
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend
 from tests.support.prospection import enrolled_campaign, run_prospect_shard
@@ -39,12 +39,7 @@ def _fresh_tenant_with_a_lead(tenant_id: str, locale: Locale) -> str:
     assert not ai_configured(), "these tests are about a tenant without a language model"
     with time_machine.travel(MON_1000_PARIS - timedelta(days=1), tick=False):
         provision_tenant(tenant_id, "Atelier Lumière", mode=Mode.AUTO, locale=locale)
-        channel = ApiClient("functions/messaging/", tenant_id).request(
-            "PUT",
-            "/channels/email",
-            json_body={"credentials": {"api_key": RESEND_LIVE_KEY}, "sender": "contact@atelier-lumiere.fr"},
-        )
-        assert channel.status == 200, channel.body
+        email_through_resend(tenant_id, "contact@atelier-lumiere.fr")
         lead = ApiClient("functions/leads/", tenant_id).post(
             "/leads",
             {"first_name": "Camille", "email": "camille@example.fr", "company": "Boulangerie Durand"},

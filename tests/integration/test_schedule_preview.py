@@ -9,7 +9,7 @@ Tenants get their settings only (no built-in template library), to keep the modu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,9 +27,8 @@ from maxcore.services.prospects import ProspectService
 from maxcore.services.schedule_preview import SchedulePreviewService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
-from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions
 from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
@@ -137,18 +136,6 @@ def snapshot(tables: dict[str, str], aws_endpoint: str) -> Callable[[str], list[
         return sorted(found, key=lambda i: (i["PK"]["S"], i["SK"]["S"]))
 
     return take
-
-
-@pytest.fixture
-def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
-    """A language model configured (a local fake that records every request it gets)."""
-    with fake_chat_completions() as fake:
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
-        yield fake
-    reset_settings()
 
 
 # --- the send window -------------------------------------------------------------------------------

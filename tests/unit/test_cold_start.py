@@ -25,6 +25,7 @@ NEVER_AT_IMPORT = {
     "nh3": "the HTML sanitiser, loaded by the first e-mail HTML checked",
     "aws_lambda_powertools.event_handler.openapi.models": "the OpenAPI document's models, for documents",
     "maxcore.rules.intent": "the reply classifier (its patterns compile on import), loaded by a first reply",
+    "guess_language": "the language guess of a written message, loaded by the first message checked",
 }
 """Modules no function needs before a request reaches the code path that uses them."""
 

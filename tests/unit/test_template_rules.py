@@ -342,8 +342,8 @@ def test_nested_css_blocks_in_email_html_are_not_taken_for_placeholders() -> Non
 def test_a_written_message_goes_only_when_complete_and_within_its_channel(
     channel: Channel, body: str, subject: str | None, problem: str | None
 ) -> None:
-    assert unsendable(channel, body, subject) == problem
+    assert unsendable(channel, body, subject, locale="fr") == problem
 
 
 def test_an_sms_of_the_most_segments_allowed_may_go() -> None:
-    assert unsendable(Channel.SMS, "a" * 153 * 10, None) is None
+    assert unsendable(Channel.SMS, "a" * 153 * 10, None, locale="fr") is None

@@ -7,6 +7,7 @@ values; :func:`render` picks the tenant's language.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -734,6 +735,27 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Aucun modèle ni texte pour cette étape : rédigez le message.",
         "en": "No template and no text for this step: write the message yourself.",
     },
+    # The message written for the step failed the check of what may leave (rules/templates.py).
+    "prospection.message_placeholder_left": {
+        "fr": "Le message prévu contient encore un champ à compléter : rédigez le message.",
+        "en": "The message written still has a blank to fill in: write the message yourself.",
+    },
+    "prospection.message_subject": {
+        "fr": "Le message prévu n'a pas d'objet utilisable : rédigez le message.",
+        "en": "The message written has no usable subject: write the message yourself.",
+    },
+    "prospection.message_too_many_segments": {
+        "fr": "Le message prévu dépasse 10 SMS : rédigez-en un plus court.",
+        "en": "The message written takes more than 10 SMS: write a shorter one.",
+    },
+    "prospection.message_too_long": {
+        "fr": "Le message prévu est trop long pour le canal {channel} : rédigez-en un plus court.",
+        "en": "The message written is too long for {channel}: write a shorter one.",
+    },
+    "prospection.message_wrong_language": {
+        "fr": "Le message prévu n'est pas rédigé en français : rédigez le message.",
+        "en": "The message written is not in English: write the message yourself.",
+    },
     # --- automations ------------------------------------------------------------------------
     "automation.silence": {
         "fr": "« {name} » : aucune réponse depuis {days} après votre dernier message.",
@@ -896,12 +918,12 @@ def render(key: str, locale: str, **values: Any) -> str:
     return texts.get(locale, texts["fr"]).format(**values)
 
 
-def with_channel_label(values: dict[str, Any], locale: str) -> dict[str, Any]:
+def with_channel_label(values: Mapping[str, Any], locale: str) -> dict[str, Any]:
     """``values`` with the channel code under ``channel`` as its label ("sms" reads "SMS")."""
     channel = values.get("channel")
     if isinstance(channel, str) and f"channel.{channel}.label" in CATALOGUE:
         return {**values, "channel": render(f"channel.{channel}.label", locale)}
-    return values
+    return dict(values)
 
 
 def is_singular(count: int, locale: str) -> bool:

@@ -2,18 +2,164 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
+from maxcore.models.lead import Lead
+from maxcore.models.prospection import ScenarioStep
+from maxcore.models.tenant import BusinessProfile
+
 LANGUAGES = {"fr": "French", "en": "English"}
+
+SHORT_CHANNELS = frozenset({"sms", "whatsapp", "telegram"})
+"""Channels read on a phone: a step's message there is a few lines."""
+
+PROFILE_LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "offer": "Ce qu'elle vend",
+        "audience": "Sa clientèle",
+        "value": "Ce qu'elle apporte",
+        "tone": "Ton",
+        "website": "Site web",
+    },
+    "en": {
+        "offer": "What it sells",
+        "audience": "Its customers",
+        "value": "The value it brings",
+        "tone": "Tone",
+        "website": "Website",
+    },
+}
+"""The business profile's fields a prompt shows, by locale. The signature is not one of them: it is
+appended to e-mails when they are sent, so the model must not write one."""
+
+STEP_PROMPT: dict[str, dict[str, str]] = {
+    "fr": {
+        "system": "Tu écris un message de prospection pour {tenant}, en français, chaleureux, direct et "
+        "humain. Canal : {channel}.",
+        "subject": "Commence par « Objet : ... » sur la première ligne.",
+        "short": "300 caractères au plus.",
+        "long": "120 mots au plus.",
+        "rules": "Écris seulement le message, prêt à partir : aucun champ à compléter ([Prénom], "
+        "{{...}}), aucune signature (elle est ajoutée à l'envoi).",
+        "business": "L'entreprise :",
+        "step": "Étape {order}. Objectif : {objective}.",
+        "cta": "Appel à l'action suggéré : {cta}.",
+        "instructions": "Consignes : {instructions}.",
+        "lead": "Le prospect :",
+        "name": "Nom",
+        "company": "Société",
+        "status": "Statut",
+        "last_reply": "Sa dernière réponse",
+        "history": "Déjà envoyé",
+    },
+    "en": {
+        "system": "You write one prospection message for {tenant}, in English, warm, direct and human. "
+        "Channel: {channel}.",
+        "subject": "Start with 'Subject: ...' on the first line.",
+        "short": "At most 300 characters.",
+        "long": "At most 120 words.",
+        "rules": "Write only the message, ready to go: nothing left to fill in ([First name], "
+        "{{...}}), no signature (it is added when the message is sent).",
+        "business": "The business:",
+        "step": "Step {order}. Objective: {objective}.",
+        "cta": "Suggested call to action: {cta}.",
+        "instructions": "Instructions: {instructions}.",
+        "lead": "The lead:",
+        "name": "Name",
+        "company": "Company",
+        "status": "Status",
+        "last_reply": "Their last reply",
+        "history": "Already sent",
+    },
+}
+"""A scenario step's prompt, written in the tenant's language: the model answers in the language it
+is spoken to."""
+
+
+def profile_lines(profile: BusinessProfile, locale: str) -> list[str]:
+    """The profile's filled fields as ``- label: value`` lines, in ``locale``; empty ones left out."""
+    return _lines(PROFILE_LABELS.get(locale, PROFILE_LABELS["fr"]), profile.model_dump(), locale)
+
+
+def _lines(labels: Mapping[str, str], values: Mapping[str, Any], locale: str) -> list[str]:
+    # French puts a space before the colon.
+    separator = " : " if locale == "fr" else ": "
+    return [f"- {label}{separator}{values[key]}" for key, label in labels.items() if values.get(key)]
+
+
+def step_prompt(
+    *,
+    tenant_name: str,
+    locale: str,
+    profile: BusinessProfile,
+    step: ScenarioStep,
+    lead: Lead,
+    history: list[str],
+) -> list[dict[str, str]]:
+    """The messages asking the model to write one scenario step's message to ``lead``.
+
+    Parameters
+    ----------
+    tenant_name, locale, profile
+        The tenant: who writes, in which language, and what it sells, to whom, how (empty fields of
+        the profile are left out, and so is the signature).
+    step
+        The step: its channel, objective, call to action and instructions.
+    lead
+        The lead: name, company, status and the kind of its last reply, when known.
+    history
+        The steps already sent to the lead, oldest first (the last three are shown).
+
+    Returns
+    -------
+    list[dict[str, str]]
+        A system and a user message, both in ``locale``.
+    """
+    text = STEP_PROMPT.get(locale, STEP_PROMPT["fr"])
+    channel = step.channel.value
+    system = [
+        text["system"].format(tenant=tenant_name, channel=channel),
+        *([text["subject"]] if channel == "email" else []),
+        text["short"] if channel in SHORT_CHANNELS else text["long"],
+        text["rules"],
+    ]
+    business = profile_lines(profile, locale)
+    if business:
+        system += ["", text["business"], *business]
+    user = [text["step"].format(order=step.order, objective=step.objective)]
+    if step.cta:
+        user.append(text["cta"].format(cta=step.cta))
+    if step.ai_prompt:
+        user.append(text["instructions"].format(instructions=step.ai_prompt))
+    facts = {
+        "name": " ".join(filter(None, (lead.first_name, lead.last_name))),
+        "company": lead.company,
+        "status": lead.status.value,
+        "last_reply": None if lead.summary.last_reply_kind is None else lead.summary.last_reply_kind.value,
+        "history": "; ".join(history[-3:]),
+    }
+    user += ["", text["lead"], *_lines({k: text[k] for k in facts}, facts, locale)]
+    return [
+        {"role": "system", "content": "\n".join(system)},
+        {"role": "user", "content": "\n".join(user)},
+    ]
 
 
 def system_prompt(
-    *, tenant_name: str, locale: str, mode: str, builtin_variables: list[str], categories: list[str]
+    *,
+    tenant_name: str,
+    locale: str,
+    mode: str,
+    builtin_variables: list[str],
+    categories: list[str],
+    profile: BusinessProfile,
 ) -> str:
     """The system message of every chat turn (never stored with the conversation)."""
     language = LANGUAGES.get(locale, "French")
+    business = profile_lines(profile, "en")
     return (
         f"You are M.A.X., the AI sales assistant of {tenant_name}'s CRM. You help the sales team write "
         "message templates for SMS, WhatsApp, e-mail and Telegram, warm, human and to the point.\n"
@@ -26,8 +172,10 @@ def system_prompt(
         "- SMS: short (ideally one segment, at most 10); WhatsApp: at most 1024 characters; "
         "e-mail: a subject, a text body, optional simple HTML without scripts.\n"
         f"- Categories: {', '.join(categories)}.\n"
+        "- Never write a signature: the sender's signature is appended to e-mails when they are sent.\n"
         "- If a tool answers with an error, fix the arguments and try again, or explain the problem.\n"
         f"The tenant's autonomy mode is '{mode}'."
+        + ("\nThe business, to write from:\n" + "\n".join(business) if business else "")
     )
 
 

@@ -142,6 +142,13 @@ NO_MESSAGE = Verdict(Outcome.TASK_CREATED, "no_message")
 """Neither a language model nor a template can write the step: the user writes it, as a task."""
 
 
+def unwritten(problem: str | None) -> Verdict:
+    """The task for a step no message can be sent for: ``no_message`` when nothing wrote one, else
+    ``message_<problem>`` with the problem the check of what may leave found in the last one written
+    (:func:`maxcore.rules.templates.unsendable`)."""
+    return NO_MESSAGE if problem is None else Verdict(Outcome.TASK_CREATED, f"message_{problem}")
+
+
 def decide_step(facts: StepFacts) -> Verdict:
     """Decide what happens to a due step now.
 

@@ -25,6 +25,7 @@ from maxcore.models.common import Channel
 from maxcore.models.template import Problem, SmsInfo, TemplateContent
 from maxcore.rules import html as html_rules
 from maxcore.rules import sms as sms_rules
+from maxcore.rules.language import language_of
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]{0,39})\s*(?:\|([^{}]*))?\}\}")
 """``{{name}}`` or ``{{name|fallback}}``; spaces around the name are tolerated."""
@@ -242,10 +243,23 @@ SUBJECT_MAX = 200
 """The longest e-mail subject a message may carry (what a send request accepts)."""
 BODY_MAX = 4000
 """The longest body a send request carries, whatever the channel allows."""
+TWILIO_BODY_MAX = 1600
+"""Twilio refuses a message body over 1600 characters, WhatsApp's included."""
+
+LEFTOVER = re.compile(
+    r"\{\{|\}\}"  # a placeholder not filled in, or a stray half of one
+    r"|\[[^\W\d_][^\[\]\d\n:/]{0,39}\](?!\()"  # a model's blank to fill: [Prénom], [Your name]
+    r"|\blorem\b",  # filler text
+    re.IGNORECASE,
+)
+"""What a finished message never holds; a Markdown link's ``[text](url)`` is not a blank."""
 
 
-def unsendable(channel: Channel, body: str, subject: str | None) -> str | None:
+def unsendable(channel: Channel, body: str, subject: str | None, *, locale: str) -> str | None:
     """Why a written message may not go as it is, or ``None`` when it may.
+
+    The one check every written message passes before it leaves, whoever wrote it (a model, a
+    template filled in).
 
     Parameters
     ----------
@@ -253,23 +267,37 @@ def unsendable(channel: Channel, body: str, subject: str | None) -> str | None:
         The channel it would go on.
     body, subject
         The message as written (filled in, or from the model); ``subject`` for e-mail only.
+    locale
+        The language it must be written in (the tenant's, ``fr`` or ``en``).
 
     Returns
     -------
     str | None
-        ``placeholder_left`` (a ``{{`` or ``}}`` still in it), ``subject`` (an e-mail without one, or
-        one too long), ``too_many_segments`` (an SMS over :data:`maxcore.rules.sms.MAX_SEGMENTS`),
-        ``too_long`` (over the channel's hard limit or :data:`BODY_MAX`); ``None`` when none of these.
+        ``placeholder_left`` (a ``{{`` or ``}}``, a bracketed blank such as ``[Prénom]``, or "lorem"
+        still in it), ``subject`` (an e-mail without one, or one too long), ``too_many_segments``
+        (an SMS over :data:`maxcore.rules.sms.MAX_SEGMENTS`), ``too_long`` (over the channel's
+        limit: Twilio's 1600 characters for WhatsApp, else the channel's hard limit or
+        :data:`BODY_MAX`), ``wrong_language`` (French where English is expected, or the other way
+        round; see :mod:`maxcore.rules.language`); ``None`` when none of these.
     """
-    if any(text and ("{{" in text or "}}" in text) for text in (subject, body)):
+    if any(text and LEFTOVER.search(text) for text in (subject, body)):
         return "placeholder_left"
     if channel is Channel.EMAIL and (not subject or len(subject) > SUBJECT_MAX):
         return "subject"
     if channel is Channel.SMS and sms_rules.analyse(body).segments > sms_rules.MAX_SEGMENTS:
         return "too_many_segments"
-    if len(body) > min(HARD_LIMITS[channel], BODY_MAX):
+    if len(body) > _sendable_length(channel):
         return "too_long"
+    written_in = language_of(f"{subject}\n{body}" if subject else body)
+    if written_in is not None and written_in != locale:
+        return "wrong_language"
     return None
+
+
+def _sendable_length(channel: Channel) -> int:
+    """The longest body a message on ``channel`` may have."""
+    provider = TWILIO_BODY_MAX if channel in (Channel.SMS, Channel.WHATSAPP) else HARD_LIMITS[channel]
+    return min(provider, BODY_MAX)
 
 
 # --- rendering ----------------------------------------------------------------------------------

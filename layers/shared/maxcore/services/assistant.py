@@ -351,6 +351,7 @@ class AssistantService:
                 mode=tenant.mode.value,
                 builtin_variables=sorted(template_rules.BUILTIN_VARIABLES),
                 categories=[c.value for c in TemplateCategory],
+                profile=tenant.business_profile,
             ),
         }
 

@@ -1,14 +1,18 @@
 """Writing a step's message: AI first, then the step's template; else no message at all.
 
-When neither can write, the step becomes a task for the user (the sequencer decides it), never a
-message made of the step's internal objective. The source that wrote the message is returned with
-it and recorded on the step's decision, so the team can see how many messages the AI actually wrote.
+Whatever writes it, a message goes only if it passes the one check of what may leave
+(:func:`maxcore.rules.templates.unsendable`: length for the channel, nothing left to fill in, the
+tenant's language). A model's message that fails it gives way to the step's template; when neither
+can write, the step becomes a task for the user (the sequencer decides it) with the check's problem,
+never a message made of the step's internal objective. The source that wrote the message is returned
+with it and recorded on the step's decision, so the team can see how many messages the AI wrote.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from maxcore.ai import prompts
 from maxcore.errors import InvalidInputError, MaxError
 from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
@@ -22,8 +26,6 @@ from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
 from maxcore.services.templates import TemplateService, library_template_id
 
-SHORT_CHANNELS = {"sms", "whatsapp", "telegram"}
-
 
 @dataclass(frozen=True)
 class Composed:
@@ -33,6 +35,14 @@ class Composed:
     subject: str | None
     source: MessageSource
     template_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Unwritten:
+    """No message for the step, and why."""
+
+    problem: str | None = None
+    """What the check found in the last message written (``None``: nothing could write one)."""
 
 
 def ai_configured() -> bool:
@@ -89,18 +99,20 @@ class Composer:
 
     def compose(
         self, step: ScenarioStep, lead: Lead, history: list[str], *, template_only: bool = False
-    ) -> Composed | None:
-        """The step's message for ``lead``: AI, else template; ``None`` when neither can write it.
+    ) -> Composed | Unwritten:
+        """The step's message for ``lead``: AI, else template; :class:`Unwritten` when neither can.
 
         ``template_only``: the message must be the template (a WhatsApp one outside the 24-hour window).
         """
+        refused = Unwritten()
         if step.ai_prompt and self._ai and not template_only:
             written = self._checked(step, self._by_ai(step, lead, history))
-            if written is not None:
+            if isinstance(written, Composed):
                 return written
+            refused = written
         template_id = self.template_id(step)
         if template_id is None or not self.template_usable(step):
-            return None
+            return refused
         try:
             rendered = self.templates.render(template_id, RenderRequest(lead_id=lead.id))
         except InvalidInputError as exc:
@@ -108,13 +120,13 @@ class Composer:
             logger.warning(
                 "template refused once filled in", extra={"template_id": template_id, "reason": exc.message}
             )
-            return None
+            return refused
         if rendered.missing or not rendered.body:
             logger.info(
                 "template cannot be used for the step",
                 extra={"template_id": template_id, "missing": rendered.missing},
             )
-            return None
+            return refused
         composed = Composed(
             body=rendered.body,
             subject=rendered.subject,
@@ -123,19 +135,19 @@ class Composer:
         )
         return self._checked(step, composed)
 
-    def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | None:
-        """``composed`` if it may go on the step's channel as it is, else ``None`` (and why, in the log)."""
+    def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | Unwritten:
+        """``composed`` if it may go on the step's channel as it is, else why not (logged too)."""
         channel = step.channel.channel
         if composed is None or channel is None:
-            return None
-        problem = unsendable(channel, composed.body, composed.subject)
+            return Unwritten()
+        problem = unsendable(channel, composed.body, composed.subject, locale=self.tenant.locale.value)
         if problem is None:
             return composed
         logger.info(
             "written message may not go",
             extra={"step": step.order, "source": composed.source.value, "problem": problem},
         )
-        return None
+        return Unwritten(problem)
 
     def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
         # Any failure (no tokens, the model down, an empty answer) falls back to the template.
@@ -147,7 +159,15 @@ class Composer:
                 reason=f"prospection step {step.order}: {step.objective}"[:200],
                 mode=self.tenant.mode,
             ):
-                completion = chat_model().complete(self._prompt(step, lead, history), tools=[])
+                prompt = prompts.step_prompt(
+                    tenant_name=self.tenant.name,
+                    locale=self.tenant.locale.value,
+                    profile=self.tenant.business_profile,
+                    step=step,
+                    lead=lead,
+                    history=history,
+                )
+                completion = chat_model().complete(prompt, tools=[])
                 text = (completion.content or "").strip()
                 if not text:
                     raise ValueError("the model wrote nothing")
@@ -165,26 +185,3 @@ class Composer:
                 return None
             subject, text = first.split(":", 1)[1].strip()[:200], rest.strip()
         return Composed(body=text, subject=subject, source=MessageSource.AI)
-
-    def _prompt(self, step: ScenarioStep, lead: Lead, history: list[str]) -> list[dict[str, str]]:
-        language = "English" if self.tenant.locale.value == "en" else "French"
-        system = (
-            f"You write one prospection message for {self.tenant.name}, in {language}, warm, direct and "
-            f"human. Channel: {step.channel.value}. "
-            + ("Start with 'Subject: ...' on the first line. " if step.channel.value == "email" else "")
-            + ("At most 300 characters. " if step.channel.value in SHORT_CHANNELS else "At most 120 words. ")
-            + "Write only the message, no placeholders."
-        )
-        context = {
-            "first_name": lead.first_name,
-            "last_name": lead.last_name,
-            "company": lead.company,
-            "status": lead.status.value,
-            "last_intent": lead.summary.last_intent,
-            "previous_steps": history[-3:],
-        }
-        user = (
-            f"Step {step.order}. Objective: {step.objective}. "
-            f"Suggested call to action: {step.cta or '-'}. Instructions: {step.ai_prompt}. Lead: {context}"
-        )
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]

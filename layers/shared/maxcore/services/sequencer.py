@@ -55,19 +55,19 @@ from maxcore.rules import channels as channel_rules
 from maxcore.rules.email_threads import Thread, thread_for_step
 from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
 from maxcore.rules.prospection import (
-    NO_MESSAGE,
     StepFacts,
     Verdict,
     away,
     decide_step,
     reply_stop,
     to_decision,
+    unwritten,
 )
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
 from maxcore.rules.whatsapp import Route, WhatsAppRoute, whatsapp_route
 from maxcore.services.channels import Reachability
-from maxcore.services.composer import Composed, Composer
+from maxcore.services.composer import Composed, Composer, Unwritten
 from maxcore.services.exactly_once import (
     LEASE,
     Claim,
@@ -439,15 +439,16 @@ class Sequencer:
         if verdict.outcome is Outcome.SENT:
             # Composed first: the claim and the note of the message are then one write.
             composed = self.compose(context, history)
-            if composed is None:
-                return self._settle_without_message(due, context, NO_MESSAGE, now)
+            if isinstance(composed, Unwritten):
+                return self._settle_without_message(due, context, unwritten(composed.problem), now)
             return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
         composed = self.compose(context, history)
-        if composed is None:
-            return self._settle_without_message(due, context, NO_MESSAGE, now, Guard(claim_token=claim.token))
+        if isinstance(composed, Unwritten):
+            task = unwritten(composed.problem)
+            return self._settle_without_message(due, context, task, now, Guard(claim_token=claim.token))
         kind = ApprovalKind.DRAFT if verdict.outcome is Outcome.DRAFTED else ApprovalKind.RECOMMENDATION
         decision = self._decision(
             verdict,
@@ -550,8 +551,8 @@ class Sequencer:
         return self._logged(e, decision, done)
 
     # --- helpers ------------------------------------------------------------------------------
-    def compose(self, context: StepContext, history: list[str]) -> Composed | None:
-        """The step's message for the lead (``None``: nothing can write it).
+    def compose(self, context: StepContext, history: list[str]) -> Composed | Unwritten:
+        """The step's message for the lead (:class:`Unwritten`: nothing can write it, and why).
 
         A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
         the thread's ``Re:`` subject.
@@ -561,11 +562,13 @@ class Sequencer:
         composed = self.composer.compose(
             context.step, context.lead, history, template_only=context.template_only
         )
-        if composed is not None and context.step.channel is StepChannel.SMS:
+        if isinstance(composed, Unwritten):
+            return composed
+        if context.step.channel is StepChannel.SMS:
             number = self.run.channels.settings()[Channel.SMS].opt_out_number
             return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
         thread = context.thread
-        if composed is None or thread is None or not thread.subject:
+        if thread is None or not thread.subject:
             return composed
         return replace(composed, subject=thread.reply_subject)
 
@@ -763,7 +766,7 @@ class StepSend:
         as the run just read it."""
         if self.noted is None:
             composed = self.sequencer.compose(self.context, [])
-            if composed is None:
+            if isinstance(composed, Unwritten):
                 raise ConflictError(
                     "no model or template can write this step's message any more",
                     {"lead_id": self.lead.id, "step": self.step.order},
