@@ -45,6 +45,8 @@ class OutboundMessage:
     """E-mail: the Message-ID of the e-mail this one follows in its thread, bare."""
     references: tuple[str, ...] = ()
     """E-mail: the thread's Message-IDs, oldest first, bare."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    """E-mail: further headers, sent as given (``List-Unsubscribe`` and ``List-Unsubscribe-Post``)."""
 
 
 @dataclass(frozen=True)
