@@ -155,12 +155,12 @@ class Page:
 def confirmation_page(locale: str, company: str, address: str) -> Page:
     """GET: what the link does, and the button that does it (a POST: a GET never unsubscribes, so a
     link scanner opening every URL of an e-mail unsubscribes nobody)."""
-    values = {"company": escape(company), "address": escape(masked(address))}
+    values = {"company": _text(company), "address": _text(masked(address))}
     content = (
-        f"<h1>{escape(render('unsubscribe.page.title', locale))}</h1>"
+        f"<h1>{_text(render('unsubscribe.page.title', locale))}</h1>"
         f"<p>{render('unsubscribe.page.ask', locale, **values)}</p>"
         f'<form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click">'
-        f'<button type="submit">{escape(render("unsubscribe.page.confirm", locale))}</button></form>'
+        f'<button type="submit">{_text(render("unsubscribe.page.confirm", locale))}</button></form>'
     )
     return Page(200, _document(locale, render("unsubscribe.page.title", locale), content))
 
@@ -168,8 +168,8 @@ def confirmation_page(locale: str, company: str, address: str) -> Page:
 def done_page(locale: str, company: str, address: str) -> Page:
     """POST: the opt-out is recorded."""
     title = render("unsubscribe.page.done_title", locale)
-    values = {"company": escape(company), "address": escape(masked(address))}
-    content = f"<h1>{escape(title)}</h1><p>{render('unsubscribe.page.done', locale, **values)}</p>"
+    values = {"company": _text(company), "address": _text(masked(address))}
+    content = f"<h1>{_text(title)}</h1><p>{render('unsubscribe.page.done', locale, **values)}</p>"
     return Page(200, _document(locale, title, content))
 
 
@@ -177,8 +177,8 @@ def invalid_page(status: int) -> Page:
     """A link that proves nothing (forged, expired, of a tenant that is gone): said in French and
     English, since nothing trustworthy names the tenant's language."""
     content = "".join(
-        f'<section lang="{locale}"><h1>{escape(render("unsubscribe.page.invalid_title", locale))}</h1>'
-        f"<p>{escape(render('unsubscribe.page.invalid', locale))}</p></section>"
+        f'<section lang="{locale}"><h1>{_text(render("unsubscribe.page.invalid_title", locale))}</h1>'
+        f"<p>{_text(render('unsubscribe.page.invalid', locale))}</p></section>"
         for locale in ("fr", "en")
     )
     return Page(status, _document("fr", render("unsubscribe.page.invalid_title", "fr"), content))
@@ -189,6 +189,11 @@ def _document(locale: str, title: str, content: str) -> str:
         f'<!DOCTYPE html><html lang="{escape(locale)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="robots" content="noindex">'
-        f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
+        f"<title>{_text(title)}</title><style>{_STYLE}</style></head>"
         f"<body><main>{content}</main></body></html>"
     )
+
+
+def _text(value: str) -> str:
+    """``value`` escaped for an element's text (quotes and apostrophes stay as they are)."""
+    return escape(value, quote=False)
