@@ -41,7 +41,7 @@ INBOUND = "replies@bellepeau.inbound.example"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WED_1000_PARIS = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ONE_CLICK_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
-"""A prospection e-mail's unsubscribe headers (tests/integration/test_unsubscribe.py), besides its thread's."""
+"""A prospection e-mail's unsubscribe headers (see test_unsubscribe.py), besides its thread's."""
 
 
 @pytest.fixture(autouse=True)
