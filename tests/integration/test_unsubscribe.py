@@ -19,12 +19,19 @@ from devserver.events import LocalContext, http_event, sqs_event
 from devserver.functions import load_handler
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.budget import BudgetRepository
+from maxcore.dal.outbox import OutboxRepository
 from maxcore.dal.suppressions import SuppressionRepository
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.models.activity import Direction
+from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
 from maxcore.models.common import Channel
+from maxcore.models.lead import CreateLeadRequest
+from maxcore.models.template import CreateTemplateRequest, TemplateCategory
 from maxcore.models.tenant import BusinessProfile, Locale, Mode, Tenant
 from maxcore.rules.unsubscribe_token import UnsubscribeClaim, issue
+from maxcore.services.activities import ActivityService
+from maxcore.services.automation_runner import AutomationRunner
+from maxcore.services.leads import LeadService
+from maxcore.services.templates import TemplateService
 from tests.integration.conftest import RESEND_LIVE_KEY, drain
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend
@@ -250,3 +257,43 @@ def test_the_link_of_a_deleted_lead_still_unsubscribes_its_address(
     )
     assert refused.status == 409
     assert refused.body["error"]["code"] == "address_suppressed"
+
+
+@pytest.mark.parametrize(
+    ("category", "footed"),
+    [(TemplateCategory.CUSTOM, True), (TemplateCategory.APPOINTMENT_REMINDER, False)],
+    ids=["marketing", "transactional"],
+)
+def test_an_automation_email_has_the_footer_unless_its_template_is_transactional(
+    tenant_id: str, ssm_endpoint: str, category: TemplateCategory, footed: bool
+) -> None:
+    # Given an automatic tenant without e-mail credentials (its e-mails land in its outbox) and a
+    # lead silent for four days, whom an e-mail automation of the template's category writes to
+    now = MON_1000_PARIS + timedelta(days=1)
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
+    )
+    templates = TemplateService(tenant_id, actor="user-1")
+    template = templates.create(
+        CreateTemplateRequest(
+            channel=Channel.EMAIL, name="Relance", subject="Des nouvelles", body="Bonjour,", category=category
+        )
+    )
+    templates.activate(template.id)
+    automation = {"name": "Relance", "trigger_type": "silence", "trigger_config": {"days": 3}}
+    automation |= {"enabled": True, "template_id": template.id}
+    _ok(ApiClient(PROSPECTION, tenant_id).post("/automations", automation), 201)
+    lead = LeadService(tenant_id, clock=lambda: now - timedelta(days=10)).create(
+        CreateLeadRequest(first_name="Sophie", email=ADDRESS)
+    )
+    sent_at = now - timedelta(days=4)
+    ActivityService(tenant_id, lambda: sent_at).log(
+        CreateActivityRequest(
+            lead_id=lead.id, channel=ActivityChannel.EMAIL, direction=Direction.OUT, occurred_at=sent_at
+        )
+    )
+    # When the automations run
+    assert AutomationRunner(tenant_id, clock=lambda: now).run().outcomes == {"sent": 1}
+    # Then the e-mail ends with the unsubscribe link only when it is marketing
+    [entry] = OutboxRepository(tenant_id).page(10, None)[0]
+    assert ("Se désinscrire : https://api.max.test/u/" in entry.body) is footed
