@@ -35,6 +35,7 @@ FUNCTION_IDS = (
     "MessagingFunction",
     "ProspectionFunction",
     "WebhooksFunction",
+    "UnsubscribeFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -167,6 +168,11 @@ def test_function_globals_carry_runtime_layer_and_environment(template: dict[str
         "DYNAMODB_ENDPOINT": "",
         "SQS_ENDPOINT": "",
         "SSM_ENDPOINT": "",
+        # The unsubscribe links: under the public URL, signed with the stack's secret (a local key
+        # in UNSUBSCRIBE_SECRET for `sam local`, empty in AWS).
+        "UNSUBSCRIBE_BASE_URL": {"Ref": "PublicApiUrl"},
+        "UNSUBSCRIBE_SECRET_ARN": {"Ref": "UnsubscribeSecret"},
+        "UNSUBSCRIBE_SECRET": "",
     }
 
 
