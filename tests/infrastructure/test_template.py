@@ -427,6 +427,10 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
                 # Providers cannot carry our JWT: they prove themselves with their signature instead.
                 assert props.get("Auth") == {"Authorizer": "NONE"}, (function_id, name)
                 assert function_id == "WebhooksFunction"
+            elif props["Path"].startswith("/u/"):
+                # A lead's unsubscribe link: the signed token in the path is the proof.
+                assert props.get("Auth") == {"Authorizer": "NONE"}, (function_id, name)
+                assert function_id == "UnsubscribeFunction"
             else:
                 assert "Auth" not in props, f"{function_id}.{name} must not override the JWT authorizer"
             routes.add((props["Method"].upper(), props["Path"]))

@@ -32,6 +32,7 @@ from maxcore.services.activities import ActivityService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.leads import LeadService
 from maxcore.services.templates import TemplateService
+from maxcore.settings import reset_settings
 from tests.integration.conftest import RESEND_LIVE_KEY, drain
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend
@@ -103,6 +104,8 @@ class Sent:
             scenario = _ok(self.api.post("/scenarios", {"name": "Atelier", "steps": steps}), 201)
             self.campaign_id = enrolled_campaign(self.api, "Atelier", str(scenario["id"]), self.lead_id)
         run_prospect_shard(tenant_id, self.campaign_id, self.lead_id, MON_1000_PARIS)
+        if not resend.sent:
+            return
         [self.email] = resend.sent
         self.url = self.email["headers"]["List-Unsubscribe"].split(">")[0].removeprefix("<")
         self.token = self.url.rsplit("/u/", 1)[1]
@@ -113,6 +116,24 @@ class Sent:
     def link_activities(self) -> list[Any]:
         found = ActivityRepository(self.tenant_id).page_for_lead(self.lead_id, None, 50)
         return [a for a in found if a.direction is Direction.IN and a.metadata.get("source") == "link"]
+
+
+def test_without_a_public_url_no_prospection_email_leaves_and_the_step_says_why(
+    tenant_id: str, resend: FakeResend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a stack with no public URL for unsubscribe links
+    # When the sequence's e-mail step comes due
+    with monkeypatch.context() as patched:
+        patched.delenv("UNSUBSCRIBE_BASE_URL")
+        reset_settings()
+        sent = Sent(tenant_id, resend)
+    reset_settings()
+    # Then nothing reaches Resend, and the step is skipped with its reason
+    assert resend.sent == []
+    prospect = _ok(sent.api.get(f"/campaigns/{sent.campaign_id}/prospects/{sent.lead_id}"))
+    decision = prospect["last_decision"]
+    assert (decision["outcome"], decision["code"]) == ("skipped", "unsubscribe_unavailable")
+    assert "lien de désinscription" in decision["reason"]
 
 
 def _page(method: str, token: str, body: str | None = None) -> tuple[int, dict[str, str], str]:

@@ -560,6 +560,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Étape {step} sautée : aucun expéditeur {channel} n'est configuré.",
         "en": "Step {step} skipped: no {channel} sender is set up.",
     },
+    "prospection.unsubscribe_unavailable": {
+        "fr": (
+            "Étape {step} sautée : un e-mail de prospection porte toujours un lien de désinscription, "
+            "et l'adresse publique de l'API n'est pas encore configurée."
+        ),
+        "en": (
+            "Step {step} skipped: a prospection e-mail always carries an unsubscribe link, and the "
+            "API's public address isn't set up yet."
+        ),
+    },
     "prospection.provider_refused": {
         "fr": "Étape {step} non envoyée : le fournisseur {channel} a refusé le message ({detail}).",
         "en": "Step {step} not sent: the {channel} provider refused the message ({detail}).",
