@@ -2,18 +2,30 @@
 
 No JWT: the signed token in the path is the proof (:mod:`maxcore.rules.unsubscribe_token`). GET
 shows the confirmation page and writes nothing; POST (the page's button, or a mailbox provider's
-RFC 8058 one-click with ``List-Unsubscribe=One-Click``) records the opt-out. Both answer HTML, so
-they are left out of the OpenAPI document.
+RFC 8058 one-click with ``List-Unsubscribe=One-Click``) records the opt-out. Both answer an HTML
+page, whatever happened: a person reads it.
 """
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from maxcore.api import create_app, make_handler
 from maxcore.services.unsubscribe import CONTENT_SECURITY_POLICY, Page, UnsubscribeService
 
 app = create_app("M.A.X. unsubscribe page")
+
+
+def _page(description: str) -> OpenAPIResponse:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+PAGE_RESPONSES: dict[int, OpenAPIResponse] = {
+    403: _page("The link was changed or signed with another key: nothing written."),
+    404: _page("Not a link of ours, or its tenant is gone: nothing written."),
+    410: _page("The link has expired (60 days after its e-mail): nothing written."),
+}
 
 
 def _html(page: Page) -> Response[str]:
@@ -30,13 +42,25 @@ def _html(page: Page) -> Response[str]:
     )
 
 
-@app.get("/u/<token>", include_in_schema=False)
+@app.get(
+    "/u/<token>",
+    operation_id="showUnsubscribePage",
+    responses={200: _page("The confirmation page, in the tenant's language."), **PAGE_RESPONSES},
+    tags=["unsubscribe"],
+    summary="The unsubscribe page of a marketing e-mail's link (no JWT: the signed token)",
+)
 def show(token: str) -> Response[str]:
     """The confirmation page in the tenant's language (or the page of a link no longer valid)."""
     return _html(UnsubscribeService().show(token))
 
 
-@app.post("/u/<token>", include_in_schema=False)
+@app.post(
+    "/u/<token>",
+    operation_id="unsubscribeByLink",
+    responses={200: _page("Unsubscribed (now, or already by this link)."), **PAGE_RESPONSES},
+    tags=["unsubscribe"],
+    summary="Unsubscribe: the page's button, or the mailbox's RFC 8058 one-click",
+)
 def unsubscribe(token: str) -> Response[str]:
     """Record the opt-out, once per link, and say it is done."""
     return _html(UnsubscribeService().unsubscribe(token))
