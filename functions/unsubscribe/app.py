@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from maxcore.api import create_app, make_handler
+from maxcore.models.common import ErrorResponse
 from maxcore.services.unsubscribe import CONTENT_SECURITY_POLICY, Page, UnsubscribeService
 
 app = create_app("M.A.X. unsubscribe page")
@@ -23,7 +24,14 @@ def _page(description: str) -> OpenAPIResponse:
 
 PAGE_RESPONSES: dict[int, OpenAPIResponse] = {
     403: _page("The link was changed or signed with another key: nothing written."),
-    404: _page("Not a link of ours, or its tenant is gone: nothing written."),
+    404: {
+        "description": "Not a link of ours, or its tenant is gone: nothing written (a path no route takes, "
+        "such as one with a NUL, gets the API's JSON error).",
+        "content": {
+            "text/html": {"schema": {"type": "string"}},
+            "application/json": {"model": ErrorResponse},
+        },
+    },
     410: _page("The link has expired (60 days after its e-mail): nothing written."),
 }
 
