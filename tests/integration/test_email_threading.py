@@ -40,6 +40,8 @@ TEMPLATES = "functions/templates/"
 INBOUND = "replies@bellepeau.inbound.example"
 MON_1000_PARIS = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 WED_1000_PARIS = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+ONE_CLICK_HEADERS = ("List-Unsubscribe", "List-Unsubscribe-Post")
+"""A prospection e-mail's unsubscribe headers (see test_unsubscribe.py), besides its thread's."""
 
 
 @pytest.fixture(autouse=True)
@@ -136,7 +138,7 @@ def test_a_same_thread_follow_up_answers_the_first_email_under_its_subject(
     # Then the first e-mail started a thread with its own subject and our Message-ID
     first, second = resend.sent
     assert first["subject"] == "Votre planning atelier"
-    assert set(first["headers"]) == {"Message-ID"}
+    assert set(first["headers"]) == {"Message-ID", *ONE_CLICK_HEADERS}
     first_id = _bare(first["headers"]["Message-ID"])
     # And the second answers it: In-Reply-To and References name it, the subject is "Re: " once
     assert second["subject"] == "Re: Votre planning atelier"
@@ -161,7 +163,7 @@ def test_a_new_thread_step_starts_its_own_thread_with_its_own_subject(
     # Then the second e-mail answers nothing and keeps its template's subject
     _, second = resend.sent
     assert second["subject"] == "Une autre idée pour vous"
-    assert set(second["headers"]) == {"Message-ID"}
+    assert set(second["headers"]) == {"Message-ID", *ONE_CLICK_HEADERS}
 
 
 def test_an_approved_same_thread_draft_answers_the_first_approved_email(

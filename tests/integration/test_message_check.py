@@ -105,7 +105,7 @@ def test_a_model_message_in_the_wrong_language_gives_way_to_the_steps_template(
     [
         (Locale.FR, ENGLISH, "message_wrong_language", "Le message prévu n'est pas rédigé en français"),
         (Locale.EN, FRENCH, "message_wrong_language", "The message written is not in English"),
-        (Locale.FR, TOO_LONG, "message_too_long", "trop long pour le canal email"),
+        (Locale.FR, TOO_LONG, "message_too_long", "trop long pour le canal e-mail"),
         (Locale.FR, BLANK, "message_placeholder_left", "contient encore un champ à compléter"),
     ],
     ids=["english-for-fr", "french-for-en", "too-long", "blank-left"],

@@ -265,7 +265,7 @@ def test_assisted_mode_shows_drafts_in_the_tenants_language(tenant_id: str, lead
         "sms",
         "template",
     )
-    assert item.reason == "Step 1: sms draft ready and waiting for your approval (assisted mode)."
+    assert item.reason == "Step 1: SMS draft ready and waiting for your approval (assisted mode)."
 
 
 def test_a_manual_call_step_shows_as_a_task(api: ApiClient, leads: ApiClient, tenant_id: str) -> None:

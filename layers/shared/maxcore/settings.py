@@ -51,6 +51,17 @@ class Settings(BaseModel):
         description="The API's public base URL (custom domain): status-callback URLs and the URL Twilio "
         "signs. Without it, the URL is rebuilt from the request's domain name.",
     )
+    unsubscribe_base_url: str | None = Field(
+        default=None,
+        description="Where the unsubscribe links of marketing e-mails point (/u/<token> under it): the API's "
+        "public URL in AWS, the dev server locally. Without it no marketing e-mail is sent.",
+    )
+    unsubscribe_secret: str | None = Field(
+        default=None, repr=False, description="Local runs and tests: the links' signing secret itself."
+    )
+    unsubscribe_secret_arn: str | None = Field(
+        default=None, description="In AWS: the Secrets Manager secret the links are signed with."
+    )
     twilio_api_url: str | None = None
     twilio_content_api_url: str | None = Field(
         default=None, description="Replaces https://content.twilio.com (WhatsApp templates' approvals)."
@@ -104,6 +115,8 @@ def get_settings() -> Settings:
         "conversation_ttl_hours": "CONVERSATION_TTL_HOURS",
         "ssm_endpoint": "SSM_ENDPOINT",
         "public_api_url": "PUBLIC_API_URL",
+        "unsubscribe_base_url": "UNSUBSCRIBE_BASE_URL",
+        "unsubscribe_secret_arn": "UNSUBSCRIBE_SECRET_ARN",
         "twilio_api_url": "TWILIO_API_URL",
         "twilio_content_api_url": "TWILIO_CONTENT_API_URL",
         "resend_api_url": "RESEND_API_URL",
@@ -115,6 +128,7 @@ def get_settings() -> Settings:
         if value := _env(variable):
             values[field_name] = value
     values["assistant_api_key"] = _env("ASSISTANT_API_KEY") or _env("OPENAI_API_KEY")
+    values["unsubscribe_secret"] = _env("UNSUBSCRIBE_SECRET")
     return Settings.model_validate(values)
 
 

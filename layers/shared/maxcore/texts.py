@@ -591,6 +591,41 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "withdrawn; M.A.X. won't write to them."
         ),
     },
+    # --- unsubscribe: the footer of marketing e-mails and the page its link opens -------------
+    "unsubscribe.footer": {
+        "fr": "Vous ne souhaitez plus recevoir nos e-mails ?",
+        "en": "Don't want to receive our e-mails any more?",
+    },
+    "unsubscribe.link": {"fr": "Se désinscrire", "en": "Unsubscribe"},
+    "unsubscribe.footer_text": {
+        "fr": "Vous ne souhaitez plus recevoir nos e-mails ? Se désinscrire : {url}",
+        "en": "Don't want to receive our e-mails any more? Unsubscribe: {url}",
+    },
+    "unsubscribe.page.title": {"fr": "Désinscription", "en": "Unsubscribe"},
+    "unsubscribe.page.ask": {
+        "fr": "Vous ne recevrez plus d'e-mails de {company} à l'adresse {address}.",
+        "en": "You will no longer receive e-mails from {company} at {address}.",
+    },
+    "unsubscribe.page.confirm": {"fr": "Confirmer la désinscription", "en": "Confirm unsubscribing"},
+    "unsubscribe.page.done_title": {"fr": "Vous êtes désinscrit(e)", "en": "You are unsubscribed"},
+    "unsubscribe.page.done": {
+        "fr": "C'est noté : {company} ne vous écrira plus par e-mail à l'adresse {address}.",
+        "en": "Done: {company} won't e-mail you at {address} again.",
+    },
+    "unsubscribe.page.invalid_title": {
+        "fr": "Ce lien n'est plus valide",
+        "en": "This link is no longer valid",
+    },
+    "unsubscribe.page.invalid": {
+        "fr": (
+            "Le lien de désinscription a expiré ou n'est pas complet. Pour ne plus recevoir nos e-mails, "
+            "répondez simplement « STOP » à l'un d'eux."
+        ),
+        "en": (
+            "The unsubscribe link has expired or is incomplete. To stop receiving our e-mails, just "
+            'reply "STOP" to one of them.'
+        ),
+    },
     "prospection.out_of_office": {
         "fr": (
             "Séquence en pause : le prospect est absent (réponse d'absence). "
@@ -679,6 +714,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "prospection.sender_missing": {
         "fr": "Étape {step} sautée : aucun expéditeur {channel} n'est configuré.",
         "en": "Step {step} skipped: no {channel} sender is set up.",
+    },
+    "prospection.unsubscribe_unavailable": {
+        "fr": (
+            "Étape {step} sautée : un e-mail de prospection porte toujours un lien de désinscription, "
+            "et l'adresse publique de l'API n'est pas encore configurée."
+        ),
+        "en": (
+            "Step {step} skipped: a prospection e-mail always carries an unsubscribe link, and the "
+            "API's public address isn't set up yet."
+        ),
     },
     "prospection.provider_refused": {
         "fr": "Étape {step} non envoyée : le fournisseur {channel} a refusé le message ({detail}).",

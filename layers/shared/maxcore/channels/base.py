@@ -50,6 +50,8 @@ class OutboundMessage:
     of ``body``."""
     content_variables: dict[str, str] | None = None
     """With ``content_sid``: the values of the Content's variables (``"1"``, ``"2"``...)."""
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    """E-mail: further headers, sent as given (``List-Unsubscribe`` and ``List-Unsubscribe-Post``)."""
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ class ResendAdapter(_ResendClient):
             params["html"] = message.html
         if message.reply_to:
             params["reply_to"] = message.reply_to
-        headers = _thread_headers(message)
+        headers = {**_thread_headers(message), **message.extra_headers}
         if headers:
             params["headers"] = headers
         tags = _tags(message.tags)

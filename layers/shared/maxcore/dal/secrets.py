@@ -67,3 +67,21 @@ class SecretRepository:
         name = self.name(provider, credential)
         _client().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
         _provider().clear_cache()  # type: ignore[no-untyped-call]
+
+
+class MissingSecretError(RuntimeError):
+    """A secret of the stack is configured nowhere: a deployment fault, not a client's."""
+
+
+def unsubscribe_secret() -> bytes:
+    """The key unsubscribe links are signed with: ``UNSUBSCRIBE_SECRET`` in local runs and tests, else
+    the Secrets Manager secret the stack generates (``UNSUBSCRIBE_SECRET_ARN``), cached five minutes."""
+    settings = get_settings()
+    if settings.unsubscribe_secret:
+        return settings.unsubscribe_secret.encode("utf-8")
+    if not settings.unsubscribe_secret_arn:
+        raise MissingSecretError("set UNSUBSCRIBE_SECRET (local runs) or UNSUBSCRIBE_SECRET_ARN (AWS)")
+    from aws_lambda_powertools.utilities import parameters
+
+    value = parameters.get_secret(settings.unsubscribe_secret_arn, max_age=CACHE_SECONDS)
+    return str(value).encode("utf-8")

@@ -66,6 +66,7 @@ from maxcore.rules.send_window import (
     is_open,
     next_hourly_run,
 )
+from maxcore.rules.unsubscribe import marketing_email
 from maxcore.services.channels import Reachability
 from maxcore.services.exactly_once import (
     Claim,
@@ -682,7 +683,12 @@ class OccurrenceSend:
             channel=ChannelChoice(self.channel.value),
             template_id=self.occurrence.armed.template.id,
         )
-        return Message(request, {"trigger": self.occurrence.fire.code})
+        marketing = is_marketing(self.occurrence.armed.template.category)
+        return Message(
+            request,
+            {"trigger": self.occurrence.fire.code},
+            marketing=marketing_email(self.runner.tenant) if marketing else None,
+        )
 
     def note_sending(self) -> bool:
         """AP38: the occurrence is ``sending``, conditional on the claim."""

@@ -105,6 +105,11 @@ class ConsentService:
                     channel, addresses[channel], granted=granted, source=source, proof=proof, reason=reason
                 )
 
+    def is_revoked(self, channel: Channel, address: str) -> bool:
+        """Whether the ledger's current state of ``address`` on ``channel`` is an opt-out (AP46)."""
+        latest = self.repository.latest({channel: ledger_address(channel, address)}).get(channel)
+        return latest is not None and not latest.granted
+
     def revoke(
         self, channel: Channel, address: str, *, source: ConsentSource, proof: str | None, reason: str = ""
     ) -> ConsentEntry:

@@ -51,6 +51,7 @@ from maxcore.models.prospection import Outcome
 from maxcore.observability import logger
 from maxcore.rules.email_threads import Thread
 from maxcore.rules.send_window import Window, day_bounds, local_day, next_open
+from maxcore.rules.unsubscribe import MarketingEmail
 from maxcore.services.messaging import MessagingService
 
 LEASE = timedelta(minutes=15)
@@ -143,6 +144,8 @@ class Message:
     metadata: dict[str, object]
     lead: Lead | None = None
     thread: Thread | None = None
+    marketing: MarketingEmail | None = None
+    """Set for a prospection or marketing automation message: an e-mail carries the unsubscribe link."""
 
 
 class SendJob(Protocol):
@@ -290,6 +293,7 @@ class ExactlyOnce:
                 resumed=resumed,
                 lead=message.lead,
                 thread=message.thread,
+                marketing=message.marketing,
             )
         except SenderLimitError as exc:
             return deferred_to(job, "daily_sender_limit", datetime.fromisoformat(exc.details["resets_at"]))

@@ -42,6 +42,8 @@ from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules import email_threads
 from maxcore.rules.email_threads import Thread
+from maxcore.rules.unsubscribe import Footed, MarketingEmail
+from maxcore.rules.unsubscribe_token import UnsubscribeClaim
 from maxcore.rules.whatsapp import whatsapp_route
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService, SendFacts
@@ -50,6 +52,7 @@ from maxcore.services.idempotency import run_once
 from maxcore.services.senders import SenderHold, SenderRotation
 from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
+from maxcore.services.unsubscribe import footed
 from maxcore.settings import get_settings
 
 UNKEYED_PROVIDERS = frozenset({"twilio"})
@@ -126,6 +129,7 @@ class MessagingService:
         resumed: bool = False,
         lead: Lead | None = None,
         thread: Thread | None = None,
+        marketing: MarketingEmail | None = None,
     ) -> SentMessage:
         """Send once under ``key``, a key the caller already holds exclusively (a claimed step).
 
@@ -142,6 +146,9 @@ class MessagingService:
         its record is conditional on that version, and read again if the lead changed meanwhile.
 
         ``thread``: an e-mail that follows up the thread's earlier e-mails (In-Reply-To, References).
+
+        ``marketing``: a prospection or automation message; an e-mail then carries the signature,
+        the unsubscribe link and the List-Unsubscribe headers (:mod:`maxcore.services.unsubscribe`).
         """
         return self._send(
             request,
@@ -152,6 +159,7 @@ class MessagingService:
             resumed=resumed,
             lead=lead,
             thread=thread,
+            marketing=marketing,
         )
 
     def _send(
@@ -166,6 +174,7 @@ class MessagingService:
         lead: Lead | None = None,
         thread: Thread | None = None,
         message_key: str | None = None,
+        marketing: MarketingEmail | None = None,
     ) -> SentMessage:
         now = self._clock()
         lead = lead or self.leads.get(request.lead_id)
@@ -185,6 +194,7 @@ class MessagingService:
             metadata or {},
             thread,
             message_key,
+            marketing,
         )
         slot = _SendSlot(self.channels.repository, choice.channel, now, taken=not resumed, sender=held)
         try:
@@ -324,16 +334,19 @@ class MessagingService:
             },
         )
         content_sid = self._content_sid(draft, now)
+        to = str(getattr(lead, channel_rules.ADDRESS_FIELD[channel]))
+        sent = _with_unsubscribe(self.tenant_id, draft, to, now)
         message = OutboundMessage(
             channel=channel,
-            to=str(getattr(lead, channel_rules.ADDRESS_FIELD[channel])),
-            body=written.body,
+            to=to,
+            body=sent.body,
             content_sid=content_sid,
             content_variables=written.content_variables if content_sid else None,
             idempotency_key=idempotency_key,
             sender=_sender(draft.settings),
             subject=written.subject,
-            html=written.html,
+            html=sent.html,
+            extra_headers=sent.headers,
             status_callback_url=self._status_callback(channel, pending.id),
             tags={"tenant": self.tenant_id, "lead": lead.id},
             message_id=headers.message_id,
@@ -550,6 +563,8 @@ class _Draft:
     message_key: str | None = None
     """What the e-mail's Message-ID is drawn from, when not the send's key (which a claimed job's
     resumed send repeats, and so repeats the Message-ID)."""
+    marketing: MarketingEmail | None = None
+    """A marketing message: an e-mail gets the signature and the unsubscribe link."""
 
 
 @dataclass(frozen=True)
@@ -575,6 +590,15 @@ def _email_headers(draft: _Draft, message_key: str) -> _EmailHeaders:
         in_reply_to=None if thread is None else thread.message_ids[-1],
         references=() if thread is None else thread.message_ids,
     )
+
+
+def _with_unsubscribe(tenant_id: str, draft: _Draft, to: str, now: datetime) -> Footed:
+    """A marketing e-mail with its footer and List-Unsubscribe headers; any other message as written."""
+    written = draft.written
+    if draft.marketing is None or draft.choice.channel is not Channel.EMAIL:
+        return Footed(written.body, written.html, {})
+    claim = UnsubscribeClaim(tenant_id, draft.lead.id, to, Channel.EMAIL, now)
+    return footed(claim, written.body, written.html, draft.marketing, draft.settings.inbound_address)
 
 
 @dataclass(frozen=True)

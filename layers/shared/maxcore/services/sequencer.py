@@ -65,6 +65,7 @@ from maxcore.rules.prospection import (
 )
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
+from maxcore.rules.unsubscribe import marketing_email
 from maxcore.rules.whatsapp import Route, WhatsAppRoute, whatsapp_route
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer, Unwritten
@@ -783,7 +784,13 @@ class StepSend:
             request = SendMessageRequest(
                 lead_id=self.lead.id, channel=channel, body=self.noted.body, subject=self.noted.subject
             )
-        return Message(request, {"message_source": self.noted.source.value}, self.lead, self.context.thread)
+        return Message(
+            request,
+            {"message_source": self.noted.source.value},
+            self.lead,
+            self.context.thread,
+            marketing_email(self.sequencer.tenant),
+        )
 
     def note_sending(self) -> bool:
         """AP32: a first send claims the step and notes its message in one write; a resent one
