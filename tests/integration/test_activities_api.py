@@ -14,7 +14,7 @@ from maxcore.services.leads import LeadService
 from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions, tool_call
+from tests.support.fake_llm import FakeChatCompletions, configured_model, tool_call
 from tests.support.fake_llm import answer as fake_answer
 from tests.support.fake_llm import error as fake_error
 from tests.support.tenants import settings_only
@@ -229,13 +229,8 @@ def test_classify_refuses_an_empty_text(api: ApiClient) -> None:
 # --- the language model's second opinion -------------------------------------------------------------
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
-    with fake_chat_completions() as fake:
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
+    with configured_model(monkeypatch) as fake:
         yield fake
-    reset_settings()
 
 
 AMBIGUOUS = "Jeudi 14h ça vous irait pour en parler de vive voix ?"

@@ -44,10 +44,9 @@ from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.sequencer import LEASE, Sequencer, step_key
 from maxcore.services.templates import TemplateService
-from maxcore.settings import reset_settings
 from tests.integration.conftest import RESEND_LIVE_KEY
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, answer, configured_model
 from tests.support.fake_providers import FakeResend
 from tests.support.prospection import enrolled_campaign
 
@@ -70,15 +69,10 @@ def resend(resend_for_sends: FakeResend) -> FakeResend:
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
     """The language model writes FIRST_TEXT once, then something else every time it is asked."""
-    with fake_chat_completions() as fake:
+    with configured_model(monkeypatch) as fake:
         fake.script = [answer(FIRST_TEXT)]
         fake.default = answer(SECOND_TEXT)
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
         yield fake
-    reset_settings()
 
 
 def _at(t: datetime) -> Callable[[], datetime]:
@@ -201,6 +195,25 @@ def test_a_send_resumed_before_the_provider_call_sends_the_text_noted_not_a_new_
     assert activity.metadata["message_source"] == "ai"
     prospect = _prospect(api, campaign_id, lead_id)
     assert (prospect["status"], prospect["last_decision"]["outcome"]) == ("completed", "sent")
+
+
+def test_a_resumed_ai_send_is_charged_once(
+    tenant_id: str, resend: FakeResend, llm: FakeChatCompletions
+) -> None:
+    # Given a worker that had the model write the e-mail (charged), noted the send, and died
+    _, campaign_id, lead_id = _setup(tenant_id)
+    now = MON_1000_PARIS
+    _start_the_send(tenant_id, campaign_id, lead_id, now)
+    assert BudgetRepository(tenant_id).get().balance == 98
+    # When the scheduler resumes the send after the lease
+    later = now + LEASE + timedelta(minutes=1)
+    assert _run(tenant_id, later) == {"sent": 1}
+    # Then the message noted is sent without a second charge: one reservation, committed
+    assert len(resend.sent) == 1
+    assert BudgetRepository(tenant_id).get().balance == 98
+    ledger = list(BudgetRepository(tenant_id).ledger("2026-11"))
+    charges = [(e.kind.value, e.action, e.amount) for e in ledger if e.reservation_id]
+    assert charges == [("reserve", "scheduled_ai_message", -2), ("commit", "scheduled_ai_message", -2)]
 
 
 def test_a_worker_dead_after_recording_the_send_leaves_one_email_one_activity_and_a_settled_step(

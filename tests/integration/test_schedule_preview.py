@@ -27,9 +27,8 @@ from maxcore.services.prospects import ProspectService
 from maxcore.services.schedule_preview import SchedulePreviewService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
-from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
-from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, configured_model
 from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
@@ -142,13 +141,8 @@ def snapshot(tables: dict[str, str], aws_endpoint: str) -> Callable[[str], list[
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
     """A language model configured (a local fake that records every request it gets)."""
-    with fake_chat_completions() as fake:
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
+    with configured_model(monkeypatch) as fake:
         yield fake
-    reset_settings()
 
 
 # --- the send window -------------------------------------------------------------------------------

@@ -36,16 +36,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "would see you through the month."
         ),
     },
-    "budget.reco.calls_heavy": {
-        "fr": (
-            "Les appels IA représentent {percent} % de vos dépenses. Les e-mails et WhatsApp coûtent bien "
-            "moins cher : priorisez-les pour les relances."
-        ),
-        "en": (
-            "AI calls make up {percent}% of your spending. E-mail and WhatsApp cost far less: "
-            "prefer them for follow-ups."
-        ),
-    },
     "budget.reco.idle": {
         "fr": "Aucun token dépensé ce mois-ci : M.A.X. peut analyser vos leads pour 2 tokens seulement.",
         "en": "No tokens spent this month: M.A.X. can analyse your leads for just 2 tokens.",

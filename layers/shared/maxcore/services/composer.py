@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from maxcore.errors import InvalidInputError, MaxError
-from maxcore.models.budget import TokenAction
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
 from maxcore.models.template import RenderRequest, TemplateStatus
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
+from maxcore.rules.budget import ai_message_action
 from maxcore.rules.prospection import message_source
 from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
@@ -130,7 +130,7 @@ class Composer:
 
         try:
             with BudgetService(self.tenant.id).spend(
-                TokenAction.SCHEDULED_AI_MESSAGE,
+                ai_message_action(step.channel),
                 reason=f"prospection step {step.order}: {step.objective}"[:200],
                 mode=self.tenant.mode,
             ):
