@@ -15,7 +15,7 @@ from maxcore.models.prospection import (
     ScenarioStep,
     StepChannel,
 )
-from maxcore.models.tenant import SendWindow
+from maxcore.models.tenant import Mode, SendWindow
 from maxcore.rules.campaign_cost import COST_HORIZON, cost_by_step, steps_due, unit_cost
 from maxcore.rules.send_window import Window
 
@@ -82,28 +82,45 @@ def test_a_prospect_not_running_reaches_nothing(status: EnrollmentStatus) -> Non
     assert _orders(_prospect(1, MON_1000_PARIS, status), _scenario(0, 1)) == []
 
 
-def test_only_a_message_the_model_writes_costs_tokens_at_its_channels_price() -> None:
+def test_in_assisted_mode_only_a_message_the_model_writes_costs_tokens_at_its_channels_price() -> None:
+    # Given drafts a user approves (no automatic follow-up), the model's writing is all that costs
     whatsapp = DEFAULT_PRICES[TokenAction.WHATSAPP_MESSAGE].cost
     other = DEFAULT_PRICES[TokenAction.SCHEDULED_AI_MESSAGE].cost
-    assert unit_cost(StepChannel.WHATSAPP, MessageSource.AI, DEFAULT_PRICES) == whatsapp
-    assert unit_cost(StepChannel.EMAIL, MessageSource.AI, DEFAULT_PRICES) == other
-    assert unit_cost(StepChannel.WHATSAPP, MessageSource.TEMPLATE, DEFAULT_PRICES) == 0
-    assert unit_cost(StepChannel.SMS, MessageSource.DEFAULT, DEFAULT_PRICES) == 0
-    assert unit_cost(StepChannel.CALL, MessageSource.AI, DEFAULT_PRICES) == 0
+    assisted = Mode.ASSISTED
+    assert unit_cost(StepChannel.WHATSAPP, MessageSource.AI, assisted, DEFAULT_PRICES) == whatsapp
+    assert unit_cost(StepChannel.EMAIL, MessageSource.AI, assisted, DEFAULT_PRICES) == other
+    assert unit_cost(StepChannel.WHATSAPP, MessageSource.TEMPLATE, assisted, DEFAULT_PRICES) == 0
+    assert unit_cost(StepChannel.CALL, MessageSource.AI, assisted, DEFAULT_PRICES) == 0
+
+
+def test_in_auto_mode_every_message_sent_costs_the_automatic_follow_up_too() -> None:
+    follow_up = DEFAULT_PRICES[TokenAction.AUTO_FOLLOWUP].cost
+    whatsapp = DEFAULT_PRICES[TokenAction.WHATSAPP_MESSAGE].cost
+    auto = Mode.AUTO
+    assert unit_cost(StepChannel.WHATSAPP, MessageSource.AI, auto, DEFAULT_PRICES) == whatsapp + follow_up
+    assert unit_cost(StepChannel.SMS, MessageSource.TEMPLATE, auto, DEFAULT_PRICES) == follow_up
+    # A step nothing can write, or a manual one, becomes a task: no message, no tokens
+    assert unit_cost(StepChannel.SMS, None, auto, DEFAULT_PRICES) == 0
+    assert unit_cost(StepChannel.LINKEDIN, MessageSource.TEMPLATE, auto, DEFAULT_PRICES) == 0
 
 
 def test_the_cost_is_counted_per_step_channel_and_source_in_step_order() -> None:
-    # Given three prospects at an AI WhatsApp step 2 and two at a template e-mail step 1
+    # Given three prospects at an AI WhatsApp step 2, two at a template e-mail step 1, one at a step
+    # nothing can write, in auto mode
     ai_whatsapp = ScenarioStep(
         order=2, delay_days=1, channel=StepChannel.WHATSAPP, objective="x", ai_prompt="y"
     )
     template_email = ScenarioStep(order=1, delay_days=0, channel=StepChannel.EMAIL, objective="x")
-    planned = [(ai_whatsapp, MessageSource.AI)] * 3 + [(template_email, MessageSource.TEMPLATE)] * 2
+    unwritable = ScenarioStep(order=3, delay_days=1, channel=StepChannel.SMS, objective="x")
+    planned: list[tuple[ScenarioStep, MessageSource | None]] = [(ai_whatsapp, MessageSource.AI)] * 3
+    planned += [(template_email, MessageSource.TEMPLATE)] * 2 + [(unwritable, None)]
     # When it is priced
-    lines = cost_by_step(planned, DEFAULT_PRICES)
+    lines = cost_by_step(planned, Mode.AUTO, DEFAULT_PRICES)
     # Then each line says how many reach the step, what one costs, and what they cost together
-    each = unit_cost(StepChannel.WHATSAPP, MessageSource.AI, DEFAULT_PRICES)
+    ai = unit_cost(StepChannel.WHATSAPP, MessageSource.AI, Mode.AUTO, DEFAULT_PRICES)
+    sent = unit_cost(StepChannel.EMAIL, MessageSource.TEMPLATE, Mode.AUTO, DEFAULT_PRICES)
     assert [(x.step, x.channel, x.source, x.due, x.unit_cost, x.cost) for x in lines] == [
-        (1, StepChannel.EMAIL, MessageSource.TEMPLATE, 2, 0, 0),
-        (2, StepChannel.WHATSAPP, MessageSource.AI, 3, each, 3 * each),
+        (1, StepChannel.EMAIL, MessageSource.TEMPLATE, 2, sent, 2 * sent),
+        (2, StepChannel.WHATSAPP, MessageSource.AI, 3, ai, 3 * ai),
+        (3, StepChannel.SMS, None, 1, 0, 0),
     ]

@@ -23,6 +23,7 @@ class SpendCategory(StrEnum):
     """How spending is broken down on the budget page."""
 
     MESSAGING = "messaging"
+    AUTOMATION = "automation"
     ANALYSIS = "analysis"
     ASSISTANT = "assistant"
 
@@ -32,6 +33,10 @@ class TokenAction(StrEnum):
 
     WHATSAPP_MESSAGE = "whatsapp_message"
     """A WhatsApp message written by the model (a prospection step on WhatsApp)."""
+    AUTOMATION_SETUP = "automation_setup"
+    """An automation set up (created), once per automation."""
+    AUTO_FOLLOWUP = "auto_followup"
+    """A follow-up the product sends on its own: a sequence step or an automation's send in auto mode."""
     LEAD_ANALYSIS = "lead_analysis"
     """The model's second opinion on a reply's intent."""
     ASSISTANT_CHAT = "assistant_chat"
@@ -50,6 +55,8 @@ class ActionPrice(LazyModel):
 DEFAULT_PRICES: dict[TokenAction, ActionPrice] = {
     # The product vision's MVP costs, for the actions of its list that this back end performs.
     TokenAction.WHATSAPP_MESSAGE: ActionPrice(cost=5, category=SpendCategory.MESSAGING),
+    TokenAction.AUTOMATION_SETUP: ActionPrice(cost=8, category=SpendCategory.AUTOMATION),
+    TokenAction.AUTO_FOLLOWUP: ActionPrice(cost=15, category=SpendCategory.AUTOMATION),
     TokenAction.LEAD_ANALYSIS: ActionPrice(cost=2, category=SpendCategory.ANALYSIS),
     # Ours: one assistant turn, one AI-written prospection message on another channel than WhatsApp.
     TokenAction.ASSISTANT_CHAT: ActionPrice(cost=3, category=SpendCategory.ASSISTANT),
@@ -78,7 +85,7 @@ class ReservationState(StrEnum):
 class Reservation(LazyModel):
     """Tokens set aside for one action before it runs."""
 
-    id: Ulid
+    id: str = Field(description="A ULID, or `<action>:<key>` for an action charged once per key.")
     action: TokenAction
     category: SpendCategory
     cost: int
@@ -129,9 +136,14 @@ class StepCost(LazyModel):
 
     step: int
     channel: StepChannel
-    source: MessageSource = Field(description="Where its message would come from; only `ai` costs tokens.")
+    source: MessageSource | None = Field(
+        description="Where its message would come from (null: nothing can write it, it becomes a task)."
+    )
     due: int = Field(description="Prospects that reach the step in the period.")
-    unit_cost: int = Field(description="Tokens one prospect's step costs.")
+    unit_cost: int = Field(
+        description="Tokens one prospect's step costs: the model writing it, plus the automatic follow-up "
+        "in auto mode."
+    )
     cost: int
 
 

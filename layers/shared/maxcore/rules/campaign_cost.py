@@ -3,8 +3,9 @@
 A running prospect reaches its current step when it is due (at once when overdue), then each next
 step ``delay_days`` later, at the campaign's next open time, as the sequencer schedules them. Every
 step reached is counted as if it went: a reply, an opt-out or a refusal on the way only lowers the
-cost. A step costs tokens only when the model writes its message; a template or the built-in
-message costs nothing, and a manual step (a call, LinkedIn) becomes a task with no message.
+cost. A step that sends a message costs what the model charges for writing it (a template costs
+nothing), plus the automatic follow-up when the tenant's mode sends it on its own (auto); a step
+nothing can write, or a manual one (a call, LinkedIn), becomes a task and costs nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from maxcore.models.prospection import (
     ScenarioStep,
     StepChannel,
 )
+from maxcore.models.tenant import Mode
 from maxcore.rules.budget import ai_message_action
 from maxcore.rules.send_window import Window, add_local_days, next_open
 
@@ -46,22 +48,37 @@ def steps_due(
     return reached
 
 
-def unit_cost(channel: StepChannel, source: MessageSource, prices: Mapping[TokenAction, ActionPrice]) -> int:
-    """Tokens one prospect's step on ``channel`` costs when its message comes from ``source``."""
-    if source is not MessageSource.AI or channel.is_manual:
+def unit_cost(
+    channel: StepChannel,
+    source: MessageSource | None,
+    mode: Mode,
+    prices: Mapping[TokenAction, ActionPrice],
+) -> int:
+    """Tokens one prospect's step on ``channel`` costs when its message comes from ``source``
+    (``None``: nothing can write it) in ``mode``."""
+    if source is None or channel.is_manual:
         return 0
-    return prices[ai_message_action(channel)].cost
+    written = prices[ai_message_action(channel)].cost if source is MessageSource.AI else 0
+    sent_on_its_own = prices[TokenAction.AUTO_FOLLOWUP].cost if mode is Mode.AUTO else 0
+    return written + sent_on_its_own
 
 
 def cost_by_step(
-    planned: Iterable[tuple[ScenarioStep, MessageSource]], prices: Mapping[TokenAction, ActionPrice]
+    planned: Iterable[tuple[ScenarioStep, MessageSource | None]],
+    mode: Mode,
+    prices: Mapping[TokenAction, ActionPrice],
 ) -> list[StepCost]:
     """The planned steps counted and priced per step, channel and source, in step order."""
     counts = Counter((step.order, step.channel, source) for step, source in planned)
     lines = []
-    for (order, channel, source), due in sorted(counts.items()):
-        each = unit_cost(channel, source, prices)
+    for (order, channel, source), due in sorted(counts.items(), key=_step_order):
+        each = unit_cost(channel, source, mode, prices)
         lines.append(
             StepCost(step=order, channel=channel, source=source, due=due, unit_cost=each, cost=each * due)
         )
     return lines
+
+
+def _step_order(line: tuple[tuple[int, StepChannel, MessageSource | None], int]) -> tuple[int, str, str]:
+    (order, channel, source), _ = line
+    return order, channel.value, "" if source is None else source.value

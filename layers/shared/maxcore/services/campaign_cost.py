@@ -29,7 +29,7 @@ class CampaignCostService:
         self.composer = Composer(tenant_settings(tenant_id))
         self.budget = BudgetService(tenant_id, clock)
         self._clock = clock
-        self._sources: dict[tuple[str, int], dict[int, MessageSource]] = {}
+        self._sources: dict[tuple[str, int], dict[int, MessageSource | None]] = {}
 
     def week(self, campaign_id: str) -> CampaignCost:
         """The steps its running prospects reach in the next 7 days, priced, with the balance (404 for
@@ -38,13 +38,13 @@ class CampaignCostService:
         now = self._clock()
         until = now + COST_HORIZON
         window = Window.of(campaign.send_window, campaign.timezone)
-        planned: list[tuple[ScenarioStep, MessageSource]] = []
+        planned: list[tuple[ScenarioStep, MessageSource | None]] = []
         for e in self.enrollments.iter_campaign(campaign.id):  # AP31
             scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
             sources = self._sources_of(scenario)
             due = steps_due(e, scenario, window, campaign.timezone, now, until)
             planned += [(step, sources[step.order]) for step in due]
-        lines = cost_by_step(planned, self.budget.prices)
+        lines = cost_by_step(planned, self.composer.tenant.mode, self.budget.prices)
         cost = sum(line.cost for line in lines)
         balance = self.budget.open().balance
         return CampaignCost(
@@ -57,8 +57,9 @@ class CampaignCostService:
             affordable=balance >= cost,
         )
 
-    def _sources_of(self, scenario: Scenario) -> dict[int, MessageSource]:
-        """Where each step's message would come from (no AI call), read once per scenario version."""
+    def _sources_of(self, scenario: Scenario) -> dict[int, MessageSource | None]:
+        """Where each step's message would come from (no AI call; ``None``: it becomes a task), read once
+        per scenario version."""
         key = (scenario.id, scenario.version)
         if key not in self._sources:
             self._sources[key] = {step.order: self.composer.planned_source(step) for step in scenario.steps}

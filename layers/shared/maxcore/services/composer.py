@@ -7,9 +7,10 @@ it and recorded on the step's decision, so the team can see how many messages th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from maxcore.errors import InvalidInputError, MaxError
+from maxcore.errors import InsufficientTokensError, InvalidInputError, MaxError
+from maxcore.models.budget import Reservation
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
 from maxcore.models.template import RenderRequest, TemplateStatus
@@ -32,6 +33,8 @@ class Composed:
     subject: str | None
     source: MessageSource
     template_id: str | None = None
+    charge: Reservation | None = None
+    """The model's tokens for writing it, reserved until the caller settles them (:meth:`Composer.settle`)."""
 
 
 def ai_configured() -> bool:
@@ -47,6 +50,7 @@ class Composer:
     def __init__(self, tenant: Tenant, ai_available: bool | None = None) -> None:
         self.tenant = tenant
         self.templates = TemplateService(tenant.id)
+        self.budget = BudgetService(tenant.id)
         self._ai = ai_configured() if ai_available is None else ai_available
         self._usable: dict[tuple[str, str], bool] = {}
 
@@ -80,9 +84,17 @@ class Composer:
         return message_source(step, self._ai, self.template_usable(step))
 
     def compose(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
-        """The step's message for ``lead``: AI, else template; ``None`` when neither can write it."""
+        """The step's message for ``lead``: AI (its tokens spent), else template; ``None`` when neither
+        can write it."""
+        composed = self.compose_held(step, lead, history)
+        self.settle(composed, used=True)
+        return composed
+
+    def compose_held(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
+        """:meth:`compose` with the model's tokens only reserved (``charge``): the caller spends them
+        once the message is its to send, and gives them back when another worker had the step."""
         if step.ai_prompt and self._ai:
-            written = self._checked(step, self._by_ai(step, lead, history))
+            written = self._by_ai(step, lead, history)
             if written is not None:
                 return written
         template_id = self.template_id(step)
@@ -110,6 +122,15 @@ class Composer:
         )
         return self._checked(step, composed)
 
+    def settle(self, composed: Composed | None, *, used: bool, outcome: str = "succeeded") -> None:
+        """Spend the tokens the model's message reserved (``used``), or give them back."""
+        if composed is None or composed.charge is None:
+            return
+        if used:
+            self.budget.commit(composed.charge, outcome)
+        else:
+            self.budget.refund(composed.charge, outcome)
+
     def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | None:
         """``composed`` if it may go on the step's channel as it is, else ``None`` (and why, in the log)."""
         channel = step.channel.channel
@@ -125,24 +146,37 @@ class Composer:
         return None
 
     def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
-        # Any failure (no tokens, the model down, an empty answer) falls back to the template.
-        from maxcore.ai.llm import chat_model
-
+        """The model's message, its tokens reserved; any failure (no tokens, the model down, a message
+        that may not go) gives them back and falls back to the template."""
         try:
-            with BudgetService(self.tenant.id).spend(
+            charge = self.budget.reserve(
                 ai_message_action(step.channel),
                 reason=f"prospection step {step.order}: {step.objective}"[:200],
                 mode=self.tenant.mode,
-            ):
-                completion = chat_model().complete(self._prompt(step, lead, history), tools=[])
-                text = (completion.content or "").strip()
-                if not text:
-                    raise ValueError("the model wrote nothing")
+            )
+        except InsufficientTokensError:
+            logger.info("AI message failed, falling back", extra={"step": step.order, "error": "no_tokens"})
+            return None
+        try:
+            written = self._checked(step, self._written_by_ai(step, lead, history))
         except Exception as exc:
+            self.budget.refund(charge, f"failed: {type(exc).__name__}")
             logger.info(
                 "AI message failed, falling back", extra={"step": step.order, "error": type(exc).__name__}
             )
             return None
+        if written is None:
+            self.budget.refund(charge, "not usable")
+            return None
+        return replace(written, charge=charge)
+
+    def _written_by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
+        from maxcore.ai.llm import chat_model
+
+        completion = chat_model().complete(self._prompt(step, lead, history), tools=[])
+        text = (completion.content or "").strip()
+        if not text:
+            raise ValueError("the model wrote nothing")
         subject = None
         if step.channel.value == "email":
             first, _, rest = text.partition("\n")
