@@ -294,9 +294,9 @@ def test_setting_an_automation_up_is_charged_once(tenant_id: str) -> None:
 
 
 def test_an_automation_the_balance_cannot_set_up_is_a_402_and_nothing_is_saved(tenant_id: str) -> None:
-    # Given a tenant left with 7 tokens, one fewer than a set-up costs
+    # Given a tenant left with 6 tokens, fewer than a set-up costs
     template_id = _automation_tenant(tenant_id)
-    _spend_down_to(tenant_id, 7)
+    _spend_down_to(tenant_id, 6)
     # When an automation is created
     response = _create_automation(tenant_id, template_id)
     # Then it is refused with the cost and the balance, and neither an automation nor a charge is written
@@ -305,11 +305,11 @@ def test_an_automation_the_balance_cannot_set_up_is_a_402_and_nothing_is_saved(t
     assert (error["code"], error["details"]["cost"], error["details"]["balance"]) == (
         "insufficient_tokens",
         8,
-        7,
+        6,
     )
     assert ApiClient(PROSPECTION, tenant_id).get("/automations").body["items"] == []
     assert _charges(tenant_id, TokenAction.AUTOMATION_SETUP) == []
-    assert _balance(tenant_id) == 7
+    assert _balance(tenant_id) == 6
 
 
 def _run_automations(tenant_id: str) -> None:
@@ -381,24 +381,25 @@ FOUR_STEPS = [
 def test_the_campaign_shows_its_next_7_days_cost_against_the_balance_and_spends_nothing(
     tenant: str, llm: FakeChatCompletions
 ) -> None:
-    # Given two prospects enrolled now on AI SMS (day 0), AI WhatsApp (day 2), a built-in e-mail (day 3)
-    # and an AI WhatsApp on day 13, and a tenant left with 10 tokens
+    # Given two prospects enrolled now on AI SMS (day 0), AI WhatsApp (day 2), an e-mail nothing can
+    # write (day 3: a task) and an AI WhatsApp on day 13, and an automatic tenant left with 10 tokens
     campaign_id = _campaign(tenant, FOUR_STEPS, _lead(tenant, 1), _lead(tenant, 2))
     _spend_down_to(tenant, 10)
     # When the campaign's cost is asked for
     response = ApiClient(PROSPECTION, tenant).get(f"/campaigns/{campaign_id}/cost")
-    # Then the week's three steps are priced by who writes them, and the balance does not cover them
+    # Then the week's three steps are priced by who writes them plus the automatic follow-up of each
+    # message sent, and the balance does not cover them
     assert response.status == 200, response.body
     cost = response.body
     lines = [
         (s["step"], s["channel"], s["source"], s["due"], s["unit_cost"], s["cost"]) for s in cost["steps"]
     ]
     assert lines == [
-        (1, "sms", "ai", 2, 2, 4),
-        (2, "whatsapp", "ai", 2, 5, 10),
-        (3, "email", "default", 2, 0, 0),
+        (1, "sms", "ai", 2, 2 + 15, 34),
+        (2, "whatsapp", "ai", 2, 5 + 15, 40),
+        (3, "email", None, 2, 0, 0),
     ]
-    assert (cost["cost"], cost["balance"], cost["affordable"]) == (14, 10, False)
+    assert (cost["cost"], cost["balance"], cost["affordable"]) == (74, 10, False)
     assert datetime.fromisoformat(cost["until"]) - datetime.fromisoformat(cost["since"]) == COST_HORIZON
     # And nothing was written by the model or spent
     assert llm.requests == []

@@ -9,7 +9,10 @@ reopens in, and how it notes and settles on its own items. :class:`ExactlyOnce` 
    :class:`Claim`) before anything is written or sent; a second worker, or a second run, loses;
 2. **note**: the job notes, on the claimed item and before any provider call, that its send started
    (:meth:`SendJob.note_sending`; the sequencer notes it in the claim's own write);
-3. **deliver**: :meth:`~maxcore.services.messaging.MessagingService.deliver` under the job's key,
+3. **deliver**: (its automatic follow-up's tokens reserved first under the job's key when the sender
+   charges one, :mod:`maxcore.services.followup_charge`, and settled on the outcome; a balance that
+   does not cover them defers the send with ``insufficient_tokens``)
+   :meth:`~maxcore.services.messaging.MessagingService.deliver` under the job's key,
    which the provider gets as its idempotency key where it takes one;
 4. **outcome**: the provider's answer, or the error it raised, becomes a :class:`SendResult`: sent,
    unconfirmed (the answer never came, or an earlier try under the key had already left), deferred
