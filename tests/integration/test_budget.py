@@ -115,6 +115,28 @@ def test_a_reservation_settles_once(budget: BudgetService) -> None:
     assert budget.open().balance == 98
 
 
+def test_an_action_held_for_a_key_is_charged_once_and_reserved_again_only_once_refunded(
+    budget: BudgetService,
+) -> None:
+    # Given a follow-up's tokens held for its send's key
+    first = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert first is not None
+    # When it is held again (a resumed send), Then the same reservation comes back, nothing more is taken
+    resumed = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert resumed is not None
+    assert (resumed.id, resumed.state) == (first.id, first.state)
+    assert budget.open().balance == 85
+    # When it was refunded (the send put off) and is held again, Then it is reserved anew
+    budget.refund(first, "deferred")
+    again = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert again is not None
+    assert budget.open().balance == 85
+    # When it was spent, Then holding it again takes nothing and leaves nothing to settle
+    budget.commit(again)
+    assert budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO) is None
+    assert budget.open().balance == 85
+
+
 def test_quote_shows_the_cost_before_running(budget: BudgetService) -> None:
     quote = budget.quote(TokenAction.WHATSAPP_MESSAGE)
     assert (quote.cost, quote.balance, quote.balance_after, quote.affordable) == (5, 100, 95, True)

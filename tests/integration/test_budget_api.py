@@ -31,6 +31,8 @@ def test_budget_report_of_a_new_tenant(admin: ApiClient) -> None:
     # Only what the code charges is on the list
     assert report["prices"] == {
         "whatsapp_message": {"cost": 5, "category": "messaging"},
+        "automation_setup": {"cost": 8, "category": "automation"},
+        "auto_followup": {"cost": 15, "category": "automation"},
         "lead_analysis": {"cost": 2, "category": "analysis"},
         "assistant_chat": {"cost": 3, "category": "assistant"},
         "scheduled_ai_message": {"cost": 2, "category": "messaging"},
