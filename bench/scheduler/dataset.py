@@ -41,6 +41,7 @@ from maxcore.dal.items import EnrollmentItem, LeadItem
 from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.scenarios import ScenarioRepository
 from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.models.budget import DEFAULT_PRICES, PACK_SIZE, TokenAction
 from maxcore.models.channel import UpdateChannelRequest
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
@@ -58,6 +59,7 @@ from maxcore.models.prospection import (
 from maxcore.models.template import CreateTemplateRequest
 from maxcore.models.tenant import Locale, Mode, SendWindow, Tenant
 from maxcore.rules.send_window import describe
+from maxcore.services.budget import BudgetService
 from maxcore.services.channels import ChannelService
 from maxcore.services.templates import TemplateService
 from maxcore.texts import render
@@ -342,6 +344,9 @@ def provision(tenant_id: str, plan: TenantPlan) -> None:
             updated_at=created,
         )
     )
+    # Every step the hour sends is an automatic follow-up, charged: enough packs that none waits for tokens.
+    follow_ups = len(plan.prospects) * DEFAULT_PRICES[TokenAction.AUTO_FOLLOWUP].cost
+    BudgetService(tenant_id, clock=lambda: created).add_packs(follow_ups // PACK_SIZE + 1, "bench")
     channels = ChannelService(tenant_id, clock=lambda: created)
     channels.update(
         Channel.SMS,

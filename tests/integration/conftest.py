@@ -20,7 +20,7 @@ from maxcore.dal import table
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter, counting_requests
-from tests.support.fake_llm import FakeChatCompletions, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, configured_model
 from tests.support.fake_providers import FakeResend, running_fake_resend
 
 
@@ -137,13 +137,8 @@ def email_through_resend(tenant_id: str, sender: str) -> None:
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
     """A language model configured: the fake chat-completions server, which records every request."""
-    with fake_chat_completions() as fake:
-        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
-        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
-        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
-        reset_settings()
+    with configured_model(monkeypatch) as fake:
         yield fake
-    reset_settings()
 
 
 def drain(queue_url: str) -> list[str]:

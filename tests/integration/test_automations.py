@@ -35,6 +35,7 @@ from maxcore.models.tenant import Mode, Tenant
 from maxcore.rules.alerts import iso
 from maxcore.services.activities import ActivityService
 from maxcore.services.automation_runner import AutomationReport, AutomationRunner
+from maxcore.services.budget import BudgetService
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.leads import LeadService
 from maxcore.services.schedule_preview import SchedulePreviewService
@@ -634,6 +635,8 @@ def _twin_tenant(tenant_id: str) -> tuple[list[str], list[str]]:
     """
     always = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "00:00", "end": "23:59"}
     _tenant(tenant_id, Mode.AUTO, send_window=always, timezone="UTC")
+    # (two set-ups and six automatic follow-ups cost more than the plan's 100 tokens: a pack pays)
+    BudgetService(tenant_id).add_packs(1, "two automations and their follow-ups")
     api = ApiClient(PROSPECTION, tenant_id)
     never_contacted = {"trigger_type": "never_contacted", "trigger_config": {"days": 0}}
     automations = [_automation(api, _template(tenant_id), **never_contacted)["id"] for _ in range(2)]

@@ -75,32 +75,36 @@ def test_fifty_concurrent_reservations_against_a_balance_of_twenty(tenant_id: st
 
 
 def test_a_failed_action_gets_its_tokens_back_visibly(budget: BudgetService, tenant_id: str) -> None:
-    with pytest.raises(RuntimeError), budget.spend(TokenAction.AI_CALL, reason="call Sophie", mode=Mode.AUTO):
+    with (
+        pytest.raises(RuntimeError),
+        budget.spend(TokenAction.WHATSAPP_MESSAGE, reason="write to Sophie", mode=Mode.AUTO),
+    ):
         raise RuntimeError("provider down")
     assert budget.open().balance == 100
     ledger = list(BudgetRepository(tenant_id).ledger("2026-03"))
     kinds = [(e.kind, e.amount, e.outcome) for e in ledger if e.reservation_id]
     assert kinds == [
-        (LedgerKind.RESERVE, -100, "reserved"),
-        (LedgerKind.REFUND, 100, "failed: RuntimeError"),
+        (LedgerKind.RESERVE, -5, "reserved"),
+        (LedgerKind.REFUND, 5, "failed: RuntimeError"),
     ]
-    assert all(e.mode == "auto" and e.reason == "call Sophie" for e in ledger if e.reservation_id)
+    assert all(e.mode == "auto" and e.reason == "write to Sophie" for e in ledger if e.reservation_id)
 
 
 def test_insufficient_balance_is_a_402_naming_cost_and_balance_and_nothing_runs(
     budget: BudgetService,
 ) -> None:
     ran = []
-    with budget.spend(TokenAction.AI_CALL, reason="first", mode=Mode.AUTO):
+    _spend(budget, TokenAction.WHATSAPP_MESSAGE, 19)
+    with budget.spend(TokenAction.ASSISTANT_CHAT, reason="first", mode=Mode.AUTO):
         ran.append("first")
     with (
         pytest.raises(InsufficientTokensError) as refused,
-        budget.spend(TokenAction.NEWSLETTER_CREATION, reason="second", mode=Mode.ASSISTED),
+        budget.spend(TokenAction.WHATSAPP_MESSAGE, reason="second", mode=Mode.ASSISTED),
     ):
         ran.append("second")
     assert ran == ["first"]
     assert refused.value.status == 402
-    assert refused.value.details == {"action": "newsletter_creation", "cost": 10, "balance": 0}
+    assert refused.value.details == {"action": "whatsapp_message", "cost": 5, "balance": 2}
 
 
 def test_a_reservation_settles_once(budget: BudgetService) -> None:
@@ -111,16 +115,37 @@ def test_a_reservation_settles_once(budget: BudgetService) -> None:
     assert budget.open().balance == 98
 
 
+def test_an_action_held_for_a_key_is_charged_once_and_reserved_again_only_once_refunded(
+    budget: BudgetService,
+) -> None:
+    # Given a follow-up's tokens held for its send's key
+    first = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert first is not None
+    # When it is held again (a resumed send), Then the same reservation comes back, nothing more is taken
+    resumed = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert resumed is not None
+    assert (resumed.id, resumed.state) == (first.id, first.state)
+    assert budget.open().balance == 85
+    # When it was refunded (the send put off) and is held again, Then it is reserved anew
+    budget.refund(first, "deferred")
+    again = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    assert again is not None
+    assert budget.open().balance == 85
+    # When it was spent, Then holding it again takes nothing and leaves nothing to settle
+    budget.commit(again)
+    assert budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO) is None
+    assert budget.open().balance == 85
+
+
 def test_quote_shows_the_cost_before_running(budget: BudgetService) -> None:
-    quote = budget.quote(TokenAction.AUTO_FOLLOWUP)
-    assert (quote.cost, quote.balance, quote.balance_after, quote.affordable) == (15, 100, 85, True)
+    quote = budget.quote(TokenAction.WHATSAPP_MESSAGE)
+    assert (quote.cost, quote.balance, quote.balance_after, quote.affordable) == (5, 100, 95, True)
     assert budget.open().balance == 100
 
 
 def test_packs_carry_over_a_monthly_reset_but_plan_tokens_do_not(budget: BudgetService, clock: Clock) -> None:
     budget.add_packs(1, "pack bought")
-    with budget.spend(TokenAction.AI_CALL, reason="spend the plan first", mode=Mode.AUTO):
-        pass
+    _spend(budget, TokenAction.WHATSAPP_MESSAGE, 20)  # the plan's 100 tokens go first
     assert budget.open().balance == 500
     clock.now = datetime(2026, 4, 1, 0, 5, tzinfo=UTC)
     assert budget.reset_month() is True
@@ -130,29 +155,24 @@ def test_packs_carry_over_a_monthly_reset_but_plan_tokens_do_not(budget: BudgetS
 
 
 def test_report_counts_spending_and_raises_the_80_percent_alert(budget: BudgetService, clock: Clock) -> None:
-    for _ in range(4):
-        with budget.spend(TokenAction.AUTO_FOLLOWUP, reason="relance", mode=Mode.AUTO):
-            pass
+    _spend(budget, TokenAction.WHATSAPP_MESSAGE, 12)
     clock.now = NOW + timedelta(days=1)
-    with budget.spend(TokenAction.NEWSLETTER_CREATION, reason="newsletter", mode=Mode.ASSISTED):
-        pass
-    with budget.spend(TokenAction.LEAD_ANALYSIS, reason="analyse", mode=Mode.ADVISE):
-        pass
+    _spend(budget, TokenAction.ASSISTANT_CHAT, 3)
+    _spend(budget, TokenAction.LEAD_ANALYSIS, 1)
     report = budget.report("fr")
-    assert report.spent_this_period == 72
-    assert report.spent_by_category == {"automation": 60, "creation": 10, "analysis": 2}
-    assert report.balance == 28
+    assert report.spent_this_period == 71
+    assert report.spent_by_category == {"messaging": 60, "assistant": 9, "analysis": 2}
+    assert report.balance == 29
     assert report.usage_level is UsageLevel.OK
-    assert sum(week.spent for week in report.weekly_usage) == 72
+    assert sum(week.spent for week in report.weekly_usage) == 71
     assert report.forecast_exhaustion_date is not None
     assert report.forecast_exhaustion_date < datetime(2026, 4, 1, tzinfo=UTC).date()
     assert "épuisés le" in report.recommendation
-    with budget.spend(TokenAction.AUTO_FOLLOWUP, reason="relance", mode=Mode.AUTO):
-        pass
+    _spend(budget, TokenAction.WHATSAPP_MESSAGE, 3)
     warned = budget.report("en")
     assert warned.usage_level is UsageLevel.WARNING
     assert warned.usage_alert is not None
-    assert "87%" in warned.usage_alert
+    assert "86%" in warned.usage_alert
 
 
 def test_cross_tenant_budget_repository(budget: BudgetService, other_tenant_id: str) -> None:
@@ -160,6 +180,12 @@ def test_cross_tenant_budget_repository(budget: BudgetService, other_tenant_id: 
     with pytest.raises(NotFoundError):
         BudgetRepository(other_tenant_id).get()
     assert list(BudgetRepository(other_tenant_id).ledger("2026-03")) == []
+
+
+def _spend(budget: BudgetService, action: TokenAction, times: int) -> None:
+    for _ in range(times):
+        with budget.spend(action, reason=action.value, mode=Mode.AUTO):
+            pass
 
 
 def _price(cost: int) -> ActionPrice:

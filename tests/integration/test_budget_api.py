@@ -28,7 +28,15 @@ def test_budget_report_of_a_new_tenant(admin: ApiClient) -> None:
     assert (report["balance"], report["allowance"], report["spent_this_period"]) == (500, 500, 0)
     assert report["usage_level"] == "ok"
     assert report["usage_alert"] is None
-    assert report["prices"]["ai_call"] == {"cost": 100, "category": "calls"}
+    # Only what the code charges is on the list
+    assert report["prices"] == {
+        "whatsapp_message": {"cost": 5, "category": "messaging"},
+        "automation_setup": {"cost": 8, "category": "automation"},
+        "auto_followup": {"cost": 15, "category": "automation"},
+        "lead_analysis": {"cost": 2, "category": "analysis"},
+        "assistant_chat": {"cost": 3, "category": "assistant"},
+        "scheduled_ai_message": {"cost": 2, "category": "messaging"},
+    }
     assert "No tokens spent" in report["recommendation"]
     assert len(report["weekly_usage"]) == 8
 
@@ -36,27 +44,29 @@ def test_budget_report_of_a_new_tenant(admin: ApiClient) -> None:
 def test_report_reflects_spending_in_the_tenants_language(admin: ApiClient, tenant_id: str) -> None:
     service = BudgetService(tenant_id)
     for _ in range(3):
-        with service.spend(TokenAction.AI_CALL, reason="appel", mode=Mode.AUTO):
+        with service.spend(TokenAction.WHATSAPP_MESSAGE, reason="message", mode=Mode.AUTO):
             pass
     report = admin.get("/budget").body
-    assert report["spent_by_category"] == {"calls": 300}
-    assert "AI calls make up 100%" in report["recommendation"]
+    assert report["spent_by_category"] == {"messaging": 15}
+    assert "lasts until the end of the month" in report["recommendation"]
 
 
 def test_quote_is_a_dry_run(admin: ApiClient) -> None:
-    response = admin.post("/budget/quote", {"action": "newsletter_creation"})
+    response = admin.post("/budget/quote", {"action": "whatsapp_message"})
     assert response.status == 200
     assert response.body == {
-        "action": "newsletter_creation",
-        "cost": 10,
+        "action": "whatsapp_message",
+        "cost": 5,
         "balance": 500,
-        "balance_after": 490,
+        "balance_after": 495,
         "affordable": True,
     }
     assert admin.get("/budget").body["balance"] == 500
 
 
-@pytest.mark.parametrize("body", [{}, {"action": "teleport"}, {"action": "ai_call", "extra": 1}])
+@pytest.mark.parametrize(
+    "body", [{}, {"action": "teleport"}, {"action": "ai_call"}, {"action": "whatsapp_message", "extra": 1}]
+)
 def test_bad_quote_is_422(admin: ApiClient, body: dict[str, object]) -> None:
     assert admin.post("/budget/quote", body).status == 422
 

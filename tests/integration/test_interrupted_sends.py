@@ -39,6 +39,7 @@ from maxcore.services.activities import ActivityService
 from maxcore.services.automation_runner import AutomationRunner, run_key
 from maxcore.services.channels import ChannelService
 from maxcore.services.composer import Composed, Composer
+from maxcore.services.followup_charge import FollowUpCharge
 from maxcore.services.leads import LeadService
 from maxcore.services.messaging import MessagingService
 from maxcore.services.scenarios import ScenarioService
@@ -196,6 +197,33 @@ def test_a_send_resumed_before_the_provider_call_sends_the_text_noted_not_a_new_
     assert activity.metadata["message_source"] == "ai"
     prospect = _prospect(api, campaign_id, lead_id)
     assert (prospect["status"], prospect["last_decision"]["outcome"]) == ("completed", "sent")
+
+
+def test_a_resumed_ai_send_is_charged_once(
+    tenant_id: str, resend: FakeResend, llm: FakeChatCompletions
+) -> None:
+    # Given a worker that had the model write the e-mail (charged), noted the send, reserved its
+    # automatic follow-up, and died before Resend answered
+    _, campaign_id, lead_id = _setup(tenant_id)
+    now = MON_1000_PARIS
+    _start_the_send(tenant_id, campaign_id, lead_id, now)
+    key, sender = step_key(campaign_id, lead_id, 1), f"max:campaign:{campaign_id}"
+    FollowUpCharge(tenant_id, Mode.AUTO, _at(now)).reserve(key, sender)
+    assert BudgetRepository(tenant_id).get().balance == 100 - 2 - 15
+    # When the scheduler resumes the send after the lease
+    later = now + LEASE + timedelta(minutes=1)
+    assert _run(tenant_id, later) == {"sent": 1}
+    # Then the message noted is sent without a second charge: each reservation once, committed
+    assert len(resend.sent) == 1
+    assert BudgetRepository(tenant_id).get().balance == 100 - 2 - 15
+    ledger = list(BudgetRepository(tenant_id).ledger("2026-11"))
+    charges = [(e.kind.value, e.action, e.amount) for e in ledger if e.reservation_id]
+    assert charges == [
+        ("reserve", "scheduled_ai_message", -2),
+        ("commit", "scheduled_ai_message", -2),
+        ("reserve", "auto_followup", -15),
+        ("commit", "auto_followup", -15),
+    ]
 
 
 def test_a_worker_dead_after_recording_the_send_leaves_one_email_one_activity_and_a_settled_step(

@@ -47,6 +47,7 @@ from maxcore.models.prospection import (
 )
 from maxcore.models.tenant import Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
+from maxcore.services.budget import BudgetService
 from maxcore.services.job_queue import sqs_client
 from maxcore.services.prospects import ProspectService
 from maxcore.services.queueing import fan_out
@@ -1064,6 +1065,8 @@ def test_a_shard_run_out_of_time_continues_where_it_stopped_and_takes_every_step
     campaign_id = _campaign(api, _scenario(api), send_window=always, timezone=zone)
     lead_ids = [_lead(leads) for _ in range(17)]
     ProspectService(tenant_id, clock=_at(a_minute_ago)).enroll(campaign_id, EnrollRequest(lead_ids=lead_ids))
+    # (seventeen automatic follow-ups cost more than the plan's 100 tokens: a pack pays for them)
+    BudgetService(tenant_id).add_packs(1, "seventeen follow-ups")
     # And the hourly run queued for the tenant
     drain(fanout_queue)
     fan_out(Job.RUN_PENDING_ACTIONS, a_minute_ago, [tenant_id], sqs_client(), fanout_queue)

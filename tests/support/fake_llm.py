@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
+from maxcore.settings import reset_settings
+
 Reply = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -139,3 +143,15 @@ def fake_chat_completions() -> Iterator[FakeChatCompletions]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def configured_model(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
+    """A language model configured for the code under test: the fake, with the settings pointing at it."""
+    with fake_chat_completions() as fake:
+        monkeypatch.setenv("ASSISTANT_API_KEY", "sk-test-local")
+        monkeypatch.setenv("ASSISTANT_BASE_URL", fake.url)
+        monkeypatch.setenv("ASSISTANT_MAX_RETRIES", "0")
+        reset_settings()
+        yield fake
+    reset_settings()

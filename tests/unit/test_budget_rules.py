@@ -77,9 +77,5 @@ def test_weekly_usage_buckets_by_iso_week_oldest_first() -> None:
 def test_advice() -> None:
     end = date(2026, 4, 1)
     assert rules.recommendation({}, None, end)[0] == "budget.reco.idle"
-    assert rules.recommendation({"calls": 200, "messaging": 20}, None, end) == (
-        "budget.reco.calls_heavy",
-        {"percent": 91},
-    )
     assert rules.recommendation({"messaging": 20}, date(2026, 3, 20), end)[0] == "budget.reco.runs_out"
     assert rules.recommendation({"messaging": 20}, date(2026, 4, 20), end)[0] == "budget.reco.pace_ok"

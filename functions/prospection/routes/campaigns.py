@@ -7,6 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from maxcore.api import JWT_SECURITY, create_router, principal, responses
+from maxcore.models.budget import CampaignCost
 from maxcore.models.common import Ulid
 from maxcore.models.prospection import (
     CampaignPage,
@@ -14,6 +15,7 @@ from maxcore.models.prospection import (
     CreateCampaignRequest,
     UpdateCampaignRequest,
 )
+from maxcore.services.campaign_cost import CampaignCostService
 from maxcore.services.campaigns import CampaignService
 
 router = create_router()
@@ -60,6 +62,20 @@ def get_campaign(campaign_id: Annotated[Ulid, Path()]) -> CampaignResponse:
     """One campaign; another tenant's is a 404."""
     service = CampaignService(principal(router).tenant_id)
     return service.response(service.get(campaign_id))
+
+
+@router.get(
+    "/campaigns/<campaign_id>/cost",
+    operation_id="getCampaignCost",
+    responses=responses(200, "The AI token cost of the campaign's next 7 days and the balance.", 404),
+    security=JWT_SECURITY,
+    tags=["prospection"],
+    summary="Estimate a campaign's token cost",
+)
+def get_campaign_cost(campaign_id: Annotated[Ulid, Path()]) -> CampaignCost:
+    """The steps its running prospects reach in the next 7 days, what the model would charge for them,
+    and whether the balance covers it; nothing is sent or spent."""
+    return CampaignCostService(principal(router).tenant_id).week(campaign_id)
 
 
 @router.patch(

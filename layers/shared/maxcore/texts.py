@@ -38,16 +38,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
             "would see you through the month."
         ),
     },
-    "budget.reco.calls_heavy": {
-        "fr": (
-            "Les appels IA représentent {percent} % de vos dépenses. Les e-mails et WhatsApp coûtent bien "
-            "moins cher : priorisez-les pour les relances."
-        ),
-        "en": (
-            "AI calls make up {percent}% of your spending. E-mail and WhatsApp cost far less: "
-            "prefer them for follow-ups."
-        ),
-    },
     "budget.reco.idle": {
         "fr": "Aucun token dépensé ce mois-ci : M.A.X. peut analyser vos leads pour 2 tokens seulement.",
         "en": "No tokens spent this month: M.A.X. can analyse your leads for just 2 tokens.",
@@ -570,6 +560,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Étape {step} reportée : le fournisseur {channel} ne répond pas, nouvel essai {until}.",
         "en": "Step {step} deferred: the {channel} provider is not answering, trying again {until}.",
     },
+    "prospection.insufficient_tokens": {
+        "fr": (
+            "Étape {step} en attente : une relance automatique coûte {cost} tokens et il en reste {balance}. "
+            "Ajoutez un pack ou attendez le mois prochain ; nouvel essai {until}."
+        ),
+        "en": (
+            "Step {step} on hold: an automatic follow-up costs {cost} tokens and {balance} are left. "
+            "Add a pack or wait for next month; trying again {until}."
+        ),
+    },
     "prospection.replied": {
         "fr": "Séquence arrêtée : le prospect a répondu. À vous de jouer !",
         "en": "Sequence stopped: the prospect replied. Over to you!",
@@ -945,6 +945,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "automation.detail.quiet_hours": {
         "fr": "il est hors {start}-{end} chez le destinataire.",
         "en": "it is outside {start}-{end} where the recipient lives.",
+    },
+    "automation.detail.insufficient_tokens": {
+        "fr": "une relance automatique coûte {cost} tokens et il en reste {balance}.",
+        "en": "an automatic follow-up costs {cost} tokens and {balance} are left.",
     },
     "automation.detail.provider_unavailable": {
         "fr": "le fournisseur {channel} ne répond pas.",

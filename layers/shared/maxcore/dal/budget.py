@@ -54,7 +54,7 @@ class BudgetRepository(TenantRepository):
         """AP18: one reservation."""
         try:
             item = ReservationItem.get(
-                keys.reservation_pk(self.tenant_id), keys.reservation_sk(reservation_id)
+                keys.reservation_pk(self.tenant_id), keys.reservation_sk(reservation_id), consistent_read=True
             )
         except DoesNotExist as exc:
             raise NotFoundError(f"reservation {reservation_id} not found") from exc
@@ -126,8 +126,12 @@ class BudgetRepository(TenantRepository):
             raise
         return True
 
-    def reserve(self, reservation: Reservation) -> None:
-        """AP17: take ``cost`` from the balance into ``reserved``, only if the balance covers it."""
+    def reserve(self, reservation: Reservation, *, after_refund: bool = False) -> None:
+        """AP17: take ``cost`` from the balance into ``reserved``, only if the balance covers it.
+
+        A reservation id is reserved once; ``after_refund`` lets a refunded one be reserved again (an
+        action charged once per key that was put off and is tried again).
+        """
         budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
         item = ReservationItem(
             keys.reservation_pk(self.tenant_id),
@@ -141,6 +145,9 @@ class BudgetRepository(TenantRepository):
             state=ReservationState.RESERVED.value,
             created_at=reservation.created_at,
         )
+        new = ReservationItem.PK.does_not_exist()
+        if after_refund:
+            new = new | (ReservationItem.state == ReservationState.REFUNDED.value)
 
         def write() -> None:
             with self._transaction() as tx:
@@ -153,7 +160,7 @@ class BudgetRepository(TenantRepository):
                     ],
                     condition=BudgetItem.balance >= reservation.cost,
                 )
-                tx.save(item, condition=ReservationItem.PK.does_not_exist())
+                tx.save(item, condition=new)
                 tx.save(
                     self._entry(
                         LedgerKind.RESERVE, reservation, -reservation.cost, "reserved", reservation.created_at

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from maxcore.models.common import LazyModel, Line, StrictModel, Ulid
+from maxcore.models.prospection import MessageSource, StepChannel
 from maxcore.models.tenant import Mode, Plan
 
 PLAN_ALLOWANCE: dict[Plan, int] = {Plan.STANDARD: 100, Plan.PRO: 500, Plan.STUDIO: 1500}
@@ -21,25 +22,27 @@ PACK_SIZE = 500
 class SpendCategory(StrEnum):
     """How spending is broken down on the budget page."""
 
-    CREATION = "creation"
     MESSAGING = "messaging"
     AUTOMATION = "automation"
-    CALLS = "calls"
     ANALYSIS = "analysis"
     ASSISTANT = "assistant"
 
 
 class TokenAction(StrEnum):
-    """An AI action that spends tokens."""
+    """An AI action that spends tokens: only what the code charges where it happens (README)."""
 
-    NEWSLETTER_CREATION = "newsletter_creation"
     WHATSAPP_MESSAGE = "whatsapp_message"
+    """A WhatsApp message written by the model (a prospection step on WhatsApp)."""
     AUTOMATION_SETUP = "automation_setup"
+    """An automation set up (created), once per automation."""
     AUTO_FOLLOWUP = "auto_followup"
-    AI_CALL = "ai_call"
+    """A follow-up the product sends on its own: a sequence step or an automation's send in auto mode."""
     LEAD_ANALYSIS = "lead_analysis"
+    """The model's second opinion on a reply's intent."""
     ASSISTANT_CHAT = "assistant_chat"
+    """One turn of the assistant."""
     SCHEDULED_AI_MESSAGE = "scheduled_ai_message"
+    """A prospection message on another channel written by the model."""
 
 
 class ActionPrice(LazyModel):
@@ -50,14 +53,12 @@ class ActionPrice(LazyModel):
 
 
 DEFAULT_PRICES: dict[TokenAction, ActionPrice] = {
-    # The product vision's MVP costs.
-    TokenAction.NEWSLETTER_CREATION: ActionPrice(cost=10, category=SpendCategory.CREATION),
+    # The product vision's MVP costs, for the actions of its list that this back end performs.
     TokenAction.WHATSAPP_MESSAGE: ActionPrice(cost=5, category=SpendCategory.MESSAGING),
     TokenAction.AUTOMATION_SETUP: ActionPrice(cost=8, category=SpendCategory.AUTOMATION),
     TokenAction.AUTO_FOLLOWUP: ActionPrice(cost=15, category=SpendCategory.AUTOMATION),
-    TokenAction.AI_CALL: ActionPrice(cost=100, category=SpendCategory.CALLS),
     TokenAction.LEAD_ANALYSIS: ActionPrice(cost=2, category=SpendCategory.ANALYSIS),
-    # Ours: one assistant turn, one AI-written prospection message.
+    # Ours: one assistant turn, one AI-written prospection message on another channel than WhatsApp.
     TokenAction.ASSISTANT_CHAT: ActionPrice(cost=3, category=SpendCategory.ASSISTANT),
     TokenAction.SCHEDULED_AI_MESSAGE: ActionPrice(cost=2, category=SpendCategory.MESSAGING),
 }
@@ -84,7 +85,7 @@ class ReservationState(StrEnum):
 class Reservation(LazyModel):
     """Tokens set aside for one action before it runs."""
 
-    id: Ulid
+    id: str = Field(description="A ULID, or `<action>:<key>` for an action charged once per key.")
     action: TokenAction
     category: SpendCategory
     cost: int
@@ -128,6 +129,34 @@ class CostQuote(LazyModel):
     balance: int
     balance_after: int
     affordable: bool
+
+
+class StepCost(LazyModel):
+    """What one step of a campaign costs over the coming days."""
+
+    step: int
+    channel: StepChannel
+    source: MessageSource | None = Field(
+        description="Where its message would come from (null: nothing can write it, it becomes a task)."
+    )
+    due: int = Field(description="Prospects that reach the step in the period.")
+    unit_cost: int = Field(
+        description="Tokens one prospect's step costs: the model writing it, plus the automatic follow-up "
+        "in auto mode."
+    )
+    cost: int
+
+
+class CampaignCost(LazyModel):
+    """A campaign's AI token cost over its next 7 days, against the balance, before it runs."""
+
+    campaign_id: str
+    since: datetime
+    until: datetime
+    steps: list[StepCost] = Field(description="Per step, channel and message source, in step order.")
+    cost: int = Field(description="Tokens the period's steps would spend.")
+    balance: int
+    affordable: bool = Field(description="Whether the balance covers the cost.")
 
 
 class QuoteRequest(StrictModel):

@@ -7,9 +7,21 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from maxcore.models.budget import LedgerEntry, LedgerKind, SpendCategory, UsageLevel, WeeklyUsage
+from maxcore.models.budget import LedgerEntry, LedgerKind, TokenAction, UsageLevel, WeeklyUsage
+from maxcore.models.prospection import StepChannel
 
 WARNING_RATIO = 0.8
+
+
+def ai_message_action(channel: StepChannel) -> TokenAction:
+    """The priced action of a message the model writes for a step on ``channel``.
+
+    The price list names the WhatsApp message; a message on any other channel is the cheaper
+    AI-written prospection message.
+    """
+    return (
+        TokenAction.WHATSAPP_MESSAGE if channel is StepChannel.WHATSAPP else TokenAction.SCHEDULED_AI_MESSAGE
+    )
 
 
 def spent(entries: Iterable[LedgerEntry]) -> int:
@@ -71,9 +83,6 @@ def recommendation(
     total = sum(by_category.values())
     if total == 0:
         return "budget.reco.idle", {}
-    calls = by_category.get(SpendCategory.CALLS.value, 0)
-    if calls * 2 > total:
-        return "budget.reco.calls_heavy", {"percent": round(100 * calls / total)}
     if exhaustion is not None and exhaustion < period_end:
         return "budget.reco.runs_out", {"date": exhaustion.isoformat()}
     return "budget.reco.pace_ok", {}

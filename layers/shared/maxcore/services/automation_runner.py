@@ -76,6 +76,7 @@ from maxcore.services.exactly_once import (
     SendResult,
     of_record,
 )
+from maxcore.services.followup_charge import FollowUpCharge
 from maxcore.services.messaging import MessagingService
 from maxcore.services.prospects import RunningSequences
 from maxcore.services.templates import TemplateService
@@ -185,7 +186,9 @@ class AutomationRunner:
         self.blacklist = BlacklistRepository(tenant_id)
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
-        self.sending = ExactlyOnce(MessagingService(tenant_id, clock, sleep))
+        self.sending = ExactlyOnce(
+            MessagingService(tenant_id, clock, sleep), FollowUpCharge(tenant_id, self.tenant.mode, clock)
+        )
         self.sequences = RunningSequences(tenant_id)
         self._clock = clock
 
@@ -508,7 +511,7 @@ class AutomationRunner:
         occurrence, token, now = send.occurrence, send.token, send.now
         if result.outcome is Outcome.DEFERRED:
             assert result.until is not None  # a deferral says until when
-            return self._defer(occurrence, token, now, str(result.code), result.until)
+            return self._defer(occurrence, token, now, str(result.code), result.until, result.values)
         if result.left:
             # An unanswered message is done, never sent again: its status callback settles it.
             recorded = result.recorded

@@ -23,9 +23,12 @@ from maxcore.models.automation import (
     check_compatible,
     check_trigger_config,
 )
+from maxcore.models.budget import TokenAction
 from maxcore.models.template import Template, TemplateStatus
 from maxcore.observability import logger
+from maxcore.services.budget import BudgetService
 from maxcore.services.templates import TemplateService
+from maxcore.services.tenants import tenant_settings
 
 
 class AutomationService:
@@ -35,6 +38,7 @@ class AutomationService:
         self.tenant_id = tenant_id
         self.repository = AutomationRepository(tenant_id)
         self.templates = TemplateService(tenant_id)
+        self.budget = BudgetService(tenant_id, clock)
         self._clock = clock
 
     def list(self) -> list[Automation]:
@@ -46,7 +50,11 @@ class AutomationService:
         return self.repository.get(automation_id)
 
     def create(self, request: CreateAutomationRequest) -> Automation:
-        """A new automation (off unless ``enabled``); its template must be one of the tenant's."""
+        """A new automation (off unless ``enabled``); its template must be one of the tenant's.
+
+        Its set-up costs the price list's ``automation_setup`` tokens, once: a 402
+        ``insufficient_tokens`` when the balance is short, and nothing is saved.
+        """
         self._template(request.template_id, turning_on=request.enabled)
         now = self._clock()
         automation = Automation(
@@ -61,7 +69,14 @@ class AutomationService:
             created_at=now,
             updated_at=now,
         )
-        saved = self.repository.save(automation, new=True)
+        # Its set-up is priced: reserved first (a 402 saves nothing), refunded if the save fails.
+        with self.budget.spend_once(
+            TokenAction.AUTOMATION_SETUP,
+            automation.id,
+            reason=f"automation set-up: {automation.name}"[:200],
+            mode=tenant_settings(self.tenant_id).mode,
+        ):
+            saved = self.repository.save(automation, new=True)
         logger.info(
             "automation created",
             extra={"automation_id": saved.id, "trigger": saved.trigger_type.value, "enabled": saved.enabled},

@@ -76,6 +76,11 @@ def configured_prices() -> dict[TokenAction, ActionPrice]:
     return prices
 
 
+def keyed_reservation_id(action: TokenAction, key: str) -> str:
+    """The id of the one reservation of ``action`` for ``key`` (an automation, a send)."""
+    return f"{action.value}:{key}"
+
+
 class BudgetService:
     """The tokens of one tenant."""
 
@@ -115,10 +120,42 @@ class BudgetService:
     # --- spending -----------------------------------------------------------------------------
     def reserve(self, action: TokenAction, *, reason: str, mode: Mode) -> Reservation:
         """Set the action's cost aside, or raise a 402 naming the cost and the balance."""
+        reservation = self._reservation(new_id(), action, reason, mode)
+        try:
+            self.repository.reserve(reservation)
+        except InsufficientBalanceError as exc:
+            raise self._refused(action) from exc
+        return reservation
+
+    def hold(self, action: TokenAction, key: str, *, reason: str, mode: Mode) -> Reservation | None:
+        """Set the action's cost aside once for ``key``, or raise a 402 naming the cost and the balance.
+
+        An action retried or resumed under the same key is charged once: the reservation an earlier
+        try left reserved is returned to be settled, and nothing (``None``) when that try's tokens
+        were already spent. A refunded try (put off) is reserved again.
+        """
+        reservation = self._reservation(keyed_reservation_id(action, key), action, reason, mode)
+        try:
+            self.repository.reserve(reservation, after_refund=True)
+        except InsufficientBalanceError as exc:
+            earlier = self.held(action, key)
+            if earlier is None or earlier.state is ReservationState.REFUNDED:
+                raise self._refused(action) from exc
+            return earlier if earlier.state is ReservationState.RESERVED else None
+        return reservation
+
+    def held(self, action: TokenAction, key: str) -> Reservation | None:
+        """AP18: the reservation of ``action`` for ``key``, in whatever state, if there is one."""
+        try:
+            return self.repository.get_reservation(keyed_reservation_id(action, key))
+        except NotFoundError:
+            return None
+
+    def _reservation(self, reservation_id: str, action: TokenAction, reason: str, mode: Mode) -> Reservation:
         self.open()
         price = self.prices[action]
-        reservation = Reservation(
-            id=new_id(),
+        return Reservation(
+            id=reservation_id,
             action=action,
             category=price.category,
             cost=price.cost,
@@ -127,16 +164,15 @@ class BudgetService:
             state=ReservationState.RESERVED,
             created_at=self._clock(),
         )
-        try:
-            self.repository.reserve(reservation)
-        except InsufficientBalanceError as exc:
-            balance = self.repository.get().balance
-            metrics.add_metric(name="TokensRefused", unit=MetricUnit.Count, value=1)
-            raise InsufficientTokensError(
-                f"{action.value} costs {price.cost} tokens and the balance is {balance}",
-                {"action": action.value, "cost": price.cost, "balance": balance},
-            ) from exc
-        return reservation
+
+    def _refused(self, action: TokenAction) -> InsufficientTokensError:
+        cost = self.prices[action].cost
+        balance = self.repository.get().balance
+        metrics.add_metric(name="TokensRefused", unit=MetricUnit.Count, value=1)
+        return InsufficientTokensError(
+            f"{action.value} costs {cost} tokens and the balance is {balance}",
+            {"action": action.value, "cost": cost, "balance": balance},
+        )
 
     def commit(self, reservation: Reservation, outcome: str = "succeeded") -> None:
         """The action succeeded: its tokens are spent."""
@@ -152,12 +188,26 @@ class BudgetService:
     def spend(self, action: TokenAction, *, reason: str, mode: Mode) -> Iterator[Reservation]:
         """Reserve, run the block, then commit; refund if the block raises (and re-raise)."""
         reservation = self.reserve(action, reason=reason, mode=mode)
-        try:
+        with self._settled(reservation):
             yield reservation
+
+    @contextmanager
+    def spend_once(self, action: TokenAction, key: str, *, reason: str, mode: Mode) -> Iterator[None]:
+        """:meth:`spend` charged once for ``key`` (:meth:`hold`): run again after its tokens were
+        spent, the block costs nothing more."""
+        with self._settled(self.hold(action, key, reason=reason, mode=mode)):
+            yield
+
+    @contextmanager
+    def _settled(self, reservation: Reservation | None) -> Iterator[None]:
+        try:
+            yield
         except BaseException as exc:
-            self.refund(reservation, f"failed: {type(exc).__name__}")
+            if reservation is not None:
+                self.refund(reservation, f"failed: {type(exc).__name__}")
             raise
-        self.commit(reservation)
+        if reservation is not None:
+            self.commit(reservation)
 
     # --- admin and schedule -------------------------------------------------------------------
     def add_packs(self, packs: int, reason: str) -> Budget:

@@ -10,17 +10,18 @@ with it and recorded on the step's decision, so the team can see how many messag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from maxcore.ai import prompts
-from maxcore.errors import InvalidInputError, MaxError
-from maxcore.models.budget import TokenAction
+from maxcore.errors import InsufficientTokensError, InvalidInputError, MaxError
+from maxcore.models.budget import Reservation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
 from maxcore.models.template import RenderRequest, Template, TemplateStatus, WhatsAppContent
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
+from maxcore.rules.budget import ai_message_action
 from maxcore.rules.prospection import message_source
 from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
@@ -35,6 +36,8 @@ class Composed:
     subject: str | None
     source: MessageSource
     template_id: str | None = None
+    charge: Reservation | None = None
+    """The model's tokens for writing it, reserved until the caller settles them (:meth:`Composer.settle`)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Composer:
     def __init__(self, tenant: Tenant, ai_available: bool | None = None) -> None:
         self.tenant = tenant
         self.templates = TemplateService(tenant.id)
+        self.budget = BudgetService(tenant.id)
         self._ai = ai_configured() if ai_available is None else ai_available
         self._templates: dict[str, Template | None] = {}
 
@@ -100,13 +104,23 @@ class Composer:
     def compose(
         self, step: ScenarioStep, lead: Lead, history: list[str], *, template_only: bool = False
     ) -> Composed | Unwritten:
-        """The step's message for ``lead``: AI, else template; :class:`Unwritten` when neither can.
+        """The step's message for ``lead``: AI (its tokens spent), else template; :class:`Unwritten` when
+        neither can.
 
         ``template_only``: the message must be the template (a WhatsApp one outside the 24-hour window).
         """
+        composed = self.compose_held(step, lead, history, template_only=template_only)
+        self.settle(composed, used=True)
+        return composed
+
+    def compose_held(
+        self, step: ScenarioStep, lead: Lead, history: list[str], *, template_only: bool = False
+    ) -> Composed | Unwritten:
+        """:meth:`compose` with the model's tokens only reserved (``charge``): the caller spends them
+        once the message is its to send, and gives them back when another worker had the step."""
         refused = Unwritten()
         if step.ai_prompt and self._ai and not template_only:
-            written = self._checked(step, self._by_ai(step, lead, history))
+            written = self._by_ai(step, lead, history)
             if isinstance(written, Composed):
                 return written
             refused = written
@@ -135,6 +149,15 @@ class Composer:
         )
         return self._checked(step, composed)
 
+    def settle(self, composed: Composed | Unwritten, *, used: bool, outcome: str = "succeeded") -> None:
+        """Spend the tokens the model's message reserved (``used``), or give them back."""
+        if not isinstance(composed, Composed) or composed.charge is None:
+            return
+        if used:
+            self.budget.commit(composed.charge, outcome)
+        else:
+            self.budget.refund(composed.charge, outcome)
+
     def _checked(self, step: ScenarioStep, composed: Composed | None) -> Composed | Unwritten:
         """``composed`` if it may go on the step's channel as it is, else why not (logged too)."""
         channel = step.channel.channel
@@ -149,33 +172,46 @@ class Composer:
         )
         return Unwritten(problem)
 
-    def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
-        # Any failure (no tokens, the model down, an empty answer) falls back to the template.
-        from maxcore.ai.llm import chat_model
-
+    def _by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | Unwritten:
+        """The model's message, checked, its tokens reserved; any failure (no tokens, the model down, a
+        message that may not go) gives them back and falls back to the template."""
         try:
-            with BudgetService(self.tenant.id).spend(
-                TokenAction.SCHEDULED_AI_MESSAGE,
+            charge = self.budget.reserve(
+                ai_message_action(step.channel),
                 reason=f"prospection step {step.order}: {step.objective}"[:200],
                 mode=self.tenant.mode,
-            ):
-                prompt = prompts.step_prompt(
-                    tenant_name=self.tenant.name,
-                    locale=self.tenant.locale.value,
-                    profile=self.tenant.business_profile,
-                    step=step,
-                    lead=lead,
-                    history=history,
-                )
-                completion = chat_model().complete(prompt, tools=[])
-                text = (completion.content or "").strip()
-                if not text:
-                    raise ValueError("the model wrote nothing")
+            )
+        except InsufficientTokensError:
+            logger.info("AI message failed, falling back", extra={"step": step.order, "error": "no_tokens"})
+            return Unwritten()
+        try:
+            written = self._checked(step, self._written_by_ai(step, lead, history))
         except Exception as exc:
+            self.budget.refund(charge, f"failed: {type(exc).__name__}")
             logger.info(
                 "AI message failed, falling back", extra={"step": step.order, "error": type(exc).__name__}
             )
-            return None
+            return Unwritten()
+        if isinstance(written, Unwritten):
+            self.budget.refund(charge, "not usable")
+            return written
+        return replace(written, charge=charge)
+
+    def _written_by_ai(self, step: ScenarioStep, lead: Lead, history: list[str]) -> Composed | None:
+        from maxcore.ai.llm import chat_model
+
+        prompt = prompts.step_prompt(
+            tenant_name=self.tenant.name,
+            locale=self.tenant.locale.value,
+            profile=self.tenant.business_profile,
+            step=step,
+            lead=lead,
+            history=history,
+        )
+        completion = chat_model().complete(prompt, tools=[])
+        text = (completion.content or "").strip()
+        if not text:
+            raise ValueError("the model wrote nothing")
         subject = None
         if step.channel.value == "email":
             first, _, rest = text.partition("\n")

@@ -9,7 +9,10 @@ reopens in, and how it notes and settles on its own items. :class:`ExactlyOnce` 
    :class:`Claim`) before anything is written or sent; a second worker, or a second run, loses;
 2. **note**: the job notes, on the claimed item and before any provider call, that its send started
    (:meth:`SendJob.note_sending`; the sequencer notes it in the claim's own write);
-3. **deliver**: :meth:`~maxcore.services.messaging.MessagingService.deliver` under the job's key,
+3. **deliver**: (its automatic follow-up's tokens reserved first under the job's key when the sender
+   charges one, :mod:`maxcore.services.followup_charge`, and settled on the outcome; a balance that
+   does not cover them defers the send with ``insufficient_tokens``)
+   :meth:`~maxcore.services.messaging.MessagingService.deliver` under the job's key,
    which the provider gets as its idempotency key where it takes one;
 4. **outcome**: the provider's answer, or the error it raised, becomes a :class:`SendResult`: sent,
    unconfirmed (the answer never came, or an earlier try under the key had already left), deferred
@@ -27,7 +30,7 @@ and the work ends settled once, with a decision, whatever worker dies where.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -35,6 +38,7 @@ from typing import Protocol
 from maxcore.dal.activities import ActivityRepository
 from maxcore.errors import (
     ChannelUnavailableError,
+    InsufficientTokensError,
     InvalidInputError,
     NotFoundError,
     RateLimitedError,
@@ -52,6 +56,7 @@ from maxcore.observability import logger
 from maxcore.rules.email_threads import Thread
 from maxcore.rules.send_window import Window, day_bounds, local_day, next_open
 from maxcore.rules.unsubscribe import MarketingEmail
+from maxcore.services.followup_charge import FollowUpCharge
 from maxcore.services.messaging import MessagingService
 
 LEASE = timedelta(minutes=15)
@@ -245,12 +250,24 @@ def template_refused(exc: InvalidInputError | NotFoundError) -> SendResult:
     return SendResult(Outcome.SKIPPED, "template_not_active")  # deleted meanwhile
 
 
+def _tokens(exc: InsufficientTokensError) -> dict[str, str | int]:
+    """What a deferral for tokens tells the user: the cost and the balance."""
+    return {name: exc.details[name] for name in ("cost", "balance")}
+
+
+def _ledger_outcome(result: SendResult) -> str:
+    """How the ledger names what a charged send came to."""
+    return result.outcome.value if result.code is None else f"{result.outcome.value}: {result.code}"
+
+
 class ExactlyOnce:
     """Runs the send jobs of one tenant: note, deliver, outcome, settle, and resume."""
 
-    def __init__(self, messaging: MessagingService) -> None:
+    def __init__(self, messaging: MessagingService, charge: FollowUpCharge | None = None) -> None:
         self.messaging = messaging
         self.activities = ActivityRepository(messaging.tenant_id)
+        self.charge = charge
+        """Charges each send as an automatic follow-up, when the sender's sends are ones."""
 
     def send(self, job: SendJob) -> Outcome | None:
         """Send a job for the first time; ``None`` when its claim was lost (or another worker's)."""
@@ -265,12 +282,12 @@ class ExactlyOnce:
         """
         found = self.recorded(job.lead_id, job.marker)
         if found is not None:
-            return job.settle(of_record(found))
+            return job.settle(self._left_over_charged(job, of_record(found)))
         provider = self.messaging.channels.adapter(job.channel).provider
         if may_send_again and provider in IDEMPOTENT_PROVIDERS:
             logger.info("resending an interrupted send under the same key", extra={"provider": provider})
             return self._noted_and_delivered(job, resumed=True)
-        return job.settle(SendResult(Outcome.UNCONFIRMED, INTERRUPTED))
+        return job.settle(self._left_over_charged(job, SendResult(Outcome.UNCONFIRMED, INTERRUPTED)))
 
     def recorded(self, lead_id: str, marker: Mapping[str, object]) -> Activity | None:
         """AP9: the message a send recorded, among the lead's latest activities (one Query)."""
@@ -280,7 +297,28 @@ class ExactlyOnce:
         message = job.message()
         if not job.note_sending():
             return None
-        return job.settle(self._deliver(job, message, resumed=resumed))
+        return job.settle(self._charged(job, lambda: self._deliver(job, message, resumed=resumed)))
+
+    # --- the follow-up's tokens (the price list's automatic follow-up) ----------------------------
+    def _charged(self, job: SendJob, send: Callable[[], SendResult]) -> SendResult:
+        """``send``, its tokens reserved first under the job's key and settled on its result; put off
+        with ``insufficient_tokens`` (never sent for free) when the balance does not cover them."""
+        if self.charge is None:
+            return send()
+        try:
+            reservation = self.charge.reserve(job.key, job.sent_by)
+        except InsufficientTokensError as exc:
+            return deferred(job, "insufficient_tokens", _tokens(exc))
+        result = send()
+        self.charge.settle(reservation, left=result.left, outcome=_ledger_outcome(result))
+        return result
+
+    def _left_over_charged(self, job: SendJob, result: SendResult) -> SendResult:
+        """``result`` of a resumed send, settling the tokens its first try reserved (never reserving)."""
+        if self.charge is not None:
+            reservation = self.charge.left_reserved(job.key)
+            self.charge.settle(reservation, left=result.left, outcome=_ledger_outcome(result))
+        return result
 
     def _deliver(self, job: SendJob, message: Message, *, resumed: bool) -> SendResult:
         request = message.request

@@ -78,6 +78,7 @@ from maxcore.services.exactly_once import (
     SendResult,
     deferred,
 )
+from maxcore.services.followup_charge import FollowUpCharge
 from maxcore.services.messaging import MessagingService
 from maxcore.services.run_cache import TenantRun
 
@@ -181,7 +182,7 @@ class Sequencer:
         self.scenarios = self.run.scenarios
         self.channel_settings = ChannelRepository(tenant_id)
         self.messaging = MessagingService(tenant_id, clock, sleep, facts=self.run.channels)
-        self.sending = ExactlyOnce(self.messaging)
+        self.sending = ExactlyOnce(self.messaging, FollowUpCharge(tenant_id, self.tenant.mode, clock))
         self._clock = clock
         self.reach = Reachability(tenant_id, self.run.channels)
         self._composer: Composer | None = None
@@ -438,11 +439,15 @@ class Sequencer:
         scenario = context.scenario
         history = [f"step {s.step} ({s.channel.value}): {_objective(scenario, s.step)}" for s in e.sent]
         if verdict.outcome is Outcome.SENT:
-            # Composed first: the claim and the note of the message are then one write.
-            composed = self.compose(context, history)
+            # Composed first: the claim and the note of the message are then one write. The model's
+            # tokens stay reserved until the claim is won, and come back if another worker won it.
+            composed = self.compose(context, history, held=True)
             if isinstance(composed, Unwritten):
                 return self._settle_without_message(due, context, unwritten(composed.problem), now)
-            return self._send(StepSend(self, due, context, now, code=verdict.code, noted=_noted(composed)))
+            send = StepSend(
+                self, due, context, now, code=verdict.code, noted=_noted(composed), written=composed
+            )
+            return self._send(send)
         claim = Claim.new(now)
         if not self.repository.claim(due, claim.token, claim.lease_until, now):
             return None
@@ -552,17 +557,19 @@ class Sequencer:
         return self._logged(e, decision, done)
 
     # --- helpers ------------------------------------------------------------------------------
-    def compose(self, context: StepContext, history: list[str]) -> Composed | Unwritten:
-        """The step's message for the lead (:class:`Unwritten`: nothing can write it, and why).
+    def compose(
+        self, context: StepContext, history: list[str], *, held: bool = False
+    ) -> Composed | Unwritten:
+        """The step's message for the lead (:class:`Unwritten`: nothing can write it, and why);
+        ``held``: the model's tokens only reserved (:meth:`Composer.compose_held`).
 
         A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
         the thread's ``Re:`` subject.
         """
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
-        composed = self.composer.compose(
-            context.step, context.lead, history, template_only=context.template_only
-        )
+        write = self.composer.compose_held if held else self.composer.compose
+        composed = write(context.step, context.lead, history, template_only=context.template_only)
         if isinstance(composed, Unwritten):
             return composed
         if context.step.channel is StepChannel.SMS:
@@ -700,6 +707,8 @@ class StepSend:
     """The message noted before the provider call (written again on a resume if none was kept)."""
     counted: bool = False
     """Whether a slot of the campaign's own daily cap is taken for it."""
+    written: Composed | None = None
+    """The message as composed for a first send, while the model's tokens for it are only reserved."""
 
     @property
     def enrollment(self) -> Enrollment:
@@ -805,13 +814,21 @@ class StepSend:
             noted = repository.mark_sending(
                 self.enrollment, self.claim.token, self.step.order, self.noted, self.now
             )
+        self.pay_for_writing(used=noted, outcome="noted" if noted else "another worker had the step")
         if not noted:
             self.give_back()
         return noted
 
     def settle(self, result: SendResult) -> Outcome | None:
         """AP33: the step's decision, conditional on the claim."""
+        self.pay_for_writing(used=False, outcome=f"not noted: {result.code}")
         return self.sequencer.settle_send(self, result)
+
+    def pay_for_writing(self, *, used: bool, outcome: str) -> None:
+        """Settle the model's tokens for the message once it is noted, or given up before it was."""
+        if self.written is not None:
+            self.sequencer.composer.settle(self.written, used=used, outcome=outcome)
+            self.written = None
 
     def give_back(self) -> None:
         """Return the campaign's cap slot of a message that did not leave."""
