@@ -24,7 +24,7 @@ from maxcore.models.prospection import MessageSource, ScenarioStep, StepChannel
 from maxcore.models.tenant import Mode
 from maxcore.rules.campaign_cost import COST_HORIZON
 from maxcore.services.budget import BudgetService, month_of
-from maxcore.services.composer import Composer
+from maxcore.services.composer import Composer, Unwritten
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.tenants import provision_tenant
 from tests.integration.conftest import RESEND_LIVE_KEY
@@ -112,7 +112,7 @@ def test_without_the_tokens_the_model_does_not_write_and_nothing_is_charged(
     # When the step's message is written
     composed = Composer(TenantProfileRepository(tenant).get()).compose(AI_WHATSAPP, lead, [])
     # Then the model is not asked, nothing can write it (the step will be a task), nothing is charged
-    assert (composed, llm.requests) == (None, [])
+    assert (composed, llm.requests) == (Unwritten(), [])
     assert _balance(tenant) == 4
     assert _charges(tenant, TokenAction.WHATSAPP_MESSAGE) == []
 
@@ -124,7 +124,7 @@ def test_a_model_that_fails_gives_the_tokens_back(tenant: str, llm: FakeChatComp
     # When it is asked for the step's message
     composed = Composer(TenantProfileRepository(tenant).get()).compose(AI_WHATSAPP, lead, [])
     # Then no message comes of it and the reservation is refunded
-    assert composed is None
+    assert composed == Unwritten()
     assert _balance(tenant) == 100
     assert _charges(tenant, TokenAction.WHATSAPP_MESSAGE) == [("reserve", -5), ("refund", 5)]
 
