@@ -118,7 +118,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
         "l'étape de ce prospect est en cours d'exécution : réessayez dans une minute"
     ),
     # --- Duplicates and states ------------------------------------------------------------------------
-    "another lead of this account already has this {field}": ("un autre lead de ce compte a déjà ce {field}"),
+    "another lead of this account already has this {field}": (
+        "un autre lead de ce compte a déjà la même valeur pour {field}"
+    ),
     "{entry} is already blacklisted": "{entry} est déjà sur la liste noire",
     "{value} is not blacklisted": "{value} n'est pas sur la liste noire",
     "this provider message is already recorded": "ce message du fournisseur est déjà enregistré",
