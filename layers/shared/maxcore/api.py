@@ -123,10 +123,12 @@ def _domain_envelope(exc: MaxError, locale: str) -> dict[str, Any]:
 
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response[Any]:
     """The ``{"error": {"code", "message", "details"}}`` answer."""
+    return _json_response(status, _envelope(code, message, details))
+
+
+def _json_response(status: int, envelope: dict[str, Any]) -> Response[Any]:
     return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(_envelope(code, message, details)),
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(envelope)
     )
 
 
@@ -197,11 +199,7 @@ def create_app(title: str, *, localized_errors: bool = True) -> MaxResolver:
 
     @app.exception_handler(MaxError)
     def _domain_error(exc: MaxError) -> Response[Any]:
-        return Response(
-            status_code=exc.status,
-            content_type=content_types.APPLICATION_JSON,
-            body=json.dumps(_domain_envelope(exc, locale())),
-        )
+        return _json_response(exc.status, _domain_envelope(exc, locale()))
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
