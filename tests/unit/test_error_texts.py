@@ -104,9 +104,20 @@ def _messages(call: ast.Call, position: int) -> list[str]:
     return [p for p in map(_pattern, found) if p is not None]
 
 
+def _detail_messages(node: ast.Dict) -> list[str]:
+    """The ``message`` of an error's detail (a dict with a ``field`` and a ``message``), if it is one."""
+    entries = {
+        key.value: value
+        for key, value in zip(node.keys, node.values, strict=True)
+        if isinstance(key, ast.Constant)
+    }
+    found = _pattern(entries["message"]) if {"field", "message"} <= entries.keys() else None
+    return [found] if found is not None else []
+
+
 def _sites() -> list[Site]:
-    """Every English error message the code writes (a value passed on, such as ``str(exc)``, is
-    scanned where it was written)."""
+    """Every English error message the code writes, and every error detail's (a value passed on, such
+    as ``str(exc)``, is scanned where it was written)."""
     trees = {path: ast.parse(path.read_text(), filename=str(path)) for path in SCANNED}
     domain = _error_classes(trees, {"MaxError"})
     plain = _error_classes(trees, {"ValueError"})
@@ -117,7 +128,9 @@ def _sites() -> list[Site]:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in classes:
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 sites += [Site(where, m) for m in _messages(node, classes[node.func.id])]
-    return sites
+            elif isinstance(node, ast.Dict):
+                sites += [Site(f"{path.relative_to(ROOT)}:{node.lineno}", m) for m in _detail_messages(node)]
+    return sorted(set(sites), key=lambda site: site.where)
 
 
 COMPOSED = {
@@ -125,8 +138,12 @@ COMPOSED = {
         "services/templates.py joins what failed and the template's problems: each of its 'what' has "
         "its own entry ('the template cannot be saved: {problems}')"
     ),
+    "{} takes {}": (
+        "services/channels.py names the provider's credentials: each provider has its own entry "
+        "('twilio takes {expected}'), a pattern this general would take other messages for its own"
+    ),
 }
-"""Messages the scan sees as values only, with where their texts are translated."""
+"""Messages built at their site from parts one pattern cannot match, with where their texts are."""
 
 SITES = [site for site in _sites() if site.pattern not in COMPOSED]
 TRANSLATED = {placeholders_as_wildcards(english) for english in DOMAIN_MESSAGES}
@@ -140,6 +157,7 @@ def test_the_scan_reads_the_raise_sites() -> None:
     assert "send either email or phone" in patterns  # a validator's ValueError
     assert "{} is too short to be a phone number" in patterns  # a message at its argument's place
     assert "required for e-mail" in patterns  # a detail's message
+    assert "the template is written for {}, the step is a {} step" in patterns  # a detail built apart
 
 
 @pytest.mark.parametrize("site", SITES, ids=lambda site: site.where)

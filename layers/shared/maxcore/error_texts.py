@@ -156,6 +156,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "the template is written for {written_for}, not {requested}": (
         "le template est écrit pour {written_for}, pas pour {requested}"
     ),
+    "the template is written for {written_for}, the step is a {step_channel} step": (
+        "le template est écrit pour {written_for}, l'étape est une étape {step_channel}"
+    ),
     "use {channel} or auto": "utilisez {channel} ou auto",
     "only an active template can be sent: have it validated and activated first": (
         "seul un template actif peut être envoyé : faites-le valider et activer d'abord"
@@ -243,6 +246,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Settings, channels and credentials -----------------------------------------------------------
     "some credentials are not valid": "certains identifiants ne sont pas valides",
     "unknown credential": "identifiant inconnu",
+    "twilio takes {expected}": "twilio attend {expected}",
+    "resend takes {expected}": "resend attend {expected}",
+    "telegram takes {expected}": "telegram attend {expected}",
     "not a valid {credential}": "{credential} non valide",
     "Telegram sends as the bot: set bot_name, not sender": (
         "Telegram envoie au nom du bot : renseignez bot_name, pas sender"
