@@ -17,7 +17,7 @@ from maxcore.models.common import TENANT_ID_PATTERN, ErrorResponse
 from maxcore.services.webhooks import WebhookReply, WebhookService
 from maxcore.settings import get_settings
 
-app = create_app("M.A.X. provider webhooks")
+app = create_app("M.A.X. provider webhooks", localized_errors=False)
 
 
 def _error(description: str) -> OpenAPIResponse:

@@ -266,7 +266,7 @@ def test_without_a_key_the_chat_is_503_and_the_rest_works(
 
     assert response.status == 503, response.body
     assert response.body["error"]["code"] == "service_unavailable"
-    assert "no API key" in response.body["error"]["message"]
+    assert "aucune clé d'API" in response.body["error"]["message"]
     assert _balance(tenant) == balance
     assert templates.get("/templates").status == 200
     created = templates.post("/templates", {"channel": "sms", "name": "Rappel", "body": "A demain !"})

@@ -49,14 +49,14 @@ def _ids(api: ApiClient, path: str) -> list[str]:
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("first_name", "Ana\x00", "control character (U+0000) at position 3"),
-        ("last_name", "Du\x1bpont", "control character (U+001B) at position 2"),
-        ("company", "Bella\x7f", "control character (U+007F) at position 5"),
-        ("company", "Bella\u0085Shop", "control character (U+0085) at position 5"),
-        ("first_name", "Ana\nMarie", "single line: line break (U+000A) at position 3"),
-        ("last_name", "Du\rpont", "single line: line break (U+000D) at position 2"),
-        ("notes", "Rappeler\x00 lundi", "control character (U+0000) at position 8"),
-        ("notes", "ligne\x0bverticale", "control character (U+000B) at position 5"),
+        ("first_name", "Ana\x00", "caractère de contrôle (U+0000) à la position 3"),
+        ("last_name", "Du\x1bpont", "caractère de contrôle (U+001B) à la position 2"),
+        ("company", "Bella\x7f", "caractère de contrôle (U+007F) à la position 5"),
+        ("company", "Bella\u0085Shop", "caractère de contrôle (U+0085) à la position 5"),
+        ("first_name", "Ana\nMarie", "une seule ligne : saut de ligne (U+000A) à la position 3"),
+        ("last_name", "Du\rpont", "une seule ligne : saut de ligne (U+000D) à la position 2"),
+        ("notes", "Rappeler\x00 lundi", "caractère de contrôle (U+0000) à la position 8"),
+        ("notes", "ligne\x0bverticale", "caractère de contrôle (U+000B) à la position 5"),
     ],
 )
 def test_a_lead_with_a_control_character_is_422_naming_the_field_and_not_written(

@@ -100,14 +100,14 @@ def test_duplicate_email_is_409(api: ApiClient) -> None:
 @pytest.mark.parametrize(
     ("body", "field", "words"),
     [
-        ({"first_name": "A", "favourite_colour": "blue"}, "favourite_colour", "Extra inputs"),
-        ({"first_name": "A", "phone": "12345"}, "phone", "too few digits"),
-        ({"first_name": "A", "phone": "+12"}, "phone", "not a phone number"),
-        ({"first_name": "A", "email": "not-an-email"}, "email", "e-mail"),
-        ({"first_name": "A", "status": "sleeping"}, "status", "Input should be"),
-        ({"first_name": "A", "tags": ["a,b"]}, "tags.0", "pattern"),
-        ({}, "body", "a lead needs a name"),
-        ({"first_name": ""}, "first_name", "at least 1"),
+        ({"first_name": "A", "favourite_colour": "blue"}, "favourite_colour", "Champ non autorisé"),
+        ({"first_name": "A", "phone": "12345"}, "phone", "trop peu de chiffres"),
+        ({"first_name": "A", "phone": "+12"}, "phone", "n'est pas un numéro de téléphone"),
+        ({"first_name": "A", "email": "not-an-email"}, "email", "n'est pas une adresse e-mail valide"),
+        ({"first_name": "A", "status": "sleeping"}, "status", "Doit valoir 'new', "),
+        ({"first_name": "A", "tags": ["a,b"]}, "tags.0", "Doit respecter le format"),
+        ({}, "body", "un lead doit avoir un nom"),
+        ({"first_name": ""}, "first_name", "Doit contenir au moins 1 caractère"),
     ],
 )
 def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
@@ -125,13 +125,13 @@ def test_invalid_lead_is_422_naming_the_field_and_writes_nothing(
     ("phone", "reason", "words"),
     [
         # A British mobile typed nationally, read as French (the old rule stored +337911123456)
-        ("07911 123456", "TOO_LONG", "read as a national number of FR"),
+        ("07911 123456", "TOO_LONG", "lu comme un numéro national de FR"),
         # A French mobile one digit short, and a country code that does not exist
-        ("+33 6 12 34 56 7", "TOO_SHORT", "too few digits"),
-        ("+999 12345678", "INVALID_COUNTRY_CODE", "country calling code"),
+        ("+33 6 12 34 56 7", "TOO_SHORT", "trop peu de chiffres"),
+        ("+999 12345678", "INVALID_COUNTRY_CODE", "indicatif de pays existant"),
         # The right length in a range France has not opened
-        ("07 00 00 00 01", "INVALID_NUMBER", "not a valid number for its country"),
-        ("06 12 ab 56 78", "NOT_A_NUMBER", "not a phone number"),
+        ("07 00 00 00 01", "INVALID_NUMBER", "n'est pas un numéro valide pour son pays"),
+        ("06 12 ab 56 78", "NOT_A_NUMBER", "n'est pas un numéro de téléphone"),
     ],
 )
 def test_an_invalid_phone_is_422_naming_the_field_with_the_library_reason_and_writes_nothing(
@@ -178,7 +178,7 @@ def test_a_belgian_tenant_reads_national_numbers_as_belgian(tenant_id: str, api:
     # And a French number must now carry its country code
     refused = api.post("/leads", {"first_name": "Hélène", "phone": "06 12 34 56 78"})
     assert refused.status == 422
-    assert "read as a national number of BE" in refused.body["error"]["message"]
+    assert "lu comme un numéro national de BE" in refused.body["error"]["message"]
     french = api.post("/leads", {"first_name": "Hélène", "phone": "+33 4 70 12 34 56"})
     assert french.status == 201, french.body
     # When a member searches the Belgian number as it is typed in Belgium

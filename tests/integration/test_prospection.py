@@ -281,7 +281,7 @@ def test_a_step_names_only_a_template_of_the_tenant_for_its_channel(
     # Then each is a 422 naming the step's field, and nothing is written
     for response, message in zip(
         refusals,
-        ["no such template for this tenant", "no such template for this tenant", "written for sms"],
+        ["ce template n'existe pas dans ce compte"] * 2 + ["écrit pour sms"],
         strict=True,
     ):
         assert response.status == 422, response.body

@@ -11,7 +11,7 @@ import pytest
 from maxcore.dal import keys
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import ConflictError
-from maxcore.models.tenant import Mode, Plan, UpdateTenantRequest
+from maxcore.models.tenant import Locale, Mode, Plan, UpdateTenantRequest
 from maxcore.services.tenants import TenantService, provision_tenant
 from tests.support.api import ApiClient
 
@@ -34,6 +34,13 @@ def admin(tenant: str) -> ApiClient:
 @pytest.fixture
 def member(tenant: str) -> ApiClient:
     return ApiClient(TENANTS, tenant, role="member", sub="member-1")
+
+
+@pytest.fixture
+def english_admin(tenant_id: str) -> ApiClient:
+    """An admin of a tenant that reads English: its errors read as pydantic and the code write them."""
+    provision_tenant(tenant_id, "Institut Belle Peau", plan=Plan.PRO, locale=Locale.EN)
+    return ApiClient(TENANTS, tenant_id, role="admin", sub="admin-1")
 
 
 def _error_fields(body: dict[str, Any]) -> dict[str, str]:
@@ -196,16 +203,16 @@ def test_member_cannot_patch(admin: ApiClient, member: ApiClient) -> None:
     ],
 )
 def test_invalid_patch_is_422_naming_the_field_and_changes_nothing(
-    admin: ApiClient, body: dict[str, Any], field: str, words: str
+    english_admin: ApiClient, body: dict[str, Any], field: str, words: str
 ) -> None:
-    before = admin.get("/tenant").body
-    response = admin.patch("/tenant", body)
+    before = english_admin.get("/tenant").body
+    response = english_admin.patch("/tenant", body)
     assert response.status == 422, response.body
     assert response.body["error"]["code"] == "validation_error"
     fields = _error_fields(response.body)
     assert field in fields, fields
     assert words in fields[field], fields
-    assert admin.get("/tenant").body == before
+    assert english_admin.get("/tenant").body == before
 
 
 @pytest.mark.parametrize(
@@ -228,7 +235,7 @@ def test_first_switch_to_auto_without_confirmation_is_422_and_the_mode_stays(adm
     assert response.status == 422, response.body
     error = response.body["error"]
     assert error["code"] == "validation_error"
-    assert "without asking anyone for approval" in error["message"]
+    assert "sans demander de validation à personne" in error["message"]
     assert error["details"][0]["field"] == "confirm_auto_mode"
     assert error["details"][0]["type"] == "confirmation_required"
     assert admin.get("/tenant").body == before

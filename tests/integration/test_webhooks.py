@@ -162,6 +162,10 @@ def test_a_forged_or_unsigned_webhook_is_refused_and_writes_nothing(
     # Then each is a 403 in the error envelope, and the tenant has no conversation at all
     assert [r["statusCode"] for r in results] == [403, 403, 403, 403]
     assert {json.loads(r["body"])["error"]["code"] for r in results} == {"invalid_signature"}
+    # And in English whatever the tenant's locale: providers read these, no user does
+    assert {json.loads(r["body"])["error"]["message"] for r in results} == {
+        "the webhook's signature cannot be verified"
+    }
     assert messaging(tenant).get("/conversations").body["items"] == []
 
 

@@ -11,7 +11,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
@@ -24,6 +24,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from maxcore.error_texts import ENGLISH, FRENCH, localize, localize_details, localize_validation
 from maxcore.errors import (
     BadRequestError,
     BodyTooDeepError,
@@ -115,24 +116,53 @@ def _envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "details": details if details is not None else {}}}
 
 
+def _domain_envelope(exc: MaxError, locale: str) -> dict[str, Any]:
+    """The envelope of a domain error, its message and its details' messages in ``locale``."""
+    return _envelope(exc.code, localize(exc.message, locale), localize_details(exc.details, locale))
+
+
 def error_response(status: int, code: str, message: str, details: Any = None) -> Response[Any]:
     """The ``{"error": {"code", "message", "details"}}`` answer."""
+    return _json_response(status, _envelope(code, message, details))
+
+
+def _json_response(status: int, envelope: dict[str, Any]) -> Response[Any]:
     return Response(
-        status_code=status,
-        content_type=content_types.APPLICATION_JSON,
-        body=json.dumps(_envelope(code, message, details)),
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(envelope)
     )
 
 
-def _validation_details(errors: Any) -> list[dict[str, Any]]:
+def reader_locale(claims: Mapping[str, Any]) -> str:
+    """The locale an error is written in: the caller's tenant's, or French when it cannot be told.
+
+    Called on the error path only, once per invocation (a request answers one error), so a request
+    that succeeds reads nothing more. French, the product's default, answers a request without a
+    valid tenant and a tenant that was never provisioned.
+    """
+    tenant_id = str(claims.get("tenant_id", ""))
+    if not _TENANT_ID.match(tenant_id):
+        return FRENCH
+    from maxcore.services.tenants import tenant_settings
+
+    try:
+        return tenant_settings(tenant_id).locale.value
+    except MaxError:
+        return FRENCH
+    except Exception:  # an error must still be answered when its reader's language cannot be read
+        logger.exception("tenant locale unreadable; the error is answered in French")
+        return FRENCH
+
+
+def _validation_details(errors: Any, locale: str) -> list[dict[str, Any]]:
     details = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ()) if part != "body"]
-        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+        message = localize_validation(error, locale)
         if error.get("type") == "string_pattern_mismatch" and isinstance(error.get("input"), str):
             # "should match pattern '^[^\x00-...]*$'" tells a user nothing: say which character and where.
             pattern = str((error.get("ctx") or {}).get("pattern", ""))
-            message = control_character_problem(error["input"], pattern) or message
+            problem = control_character_problem(error["input"], pattern)
+            message = localize(problem, locale) if problem is not None else message
         details.append(
             {
                 "field": ".".join(location) or "body",
@@ -143,31 +173,57 @@ def _validation_details(errors: Any) -> list[dict[str, Any]]:
     return details
 
 
-def create_app(title: str) -> APIGatewayHttpResolver:
-    """Return a resolver with validation on and every error answered in the project's envelope."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+class MaxResolver(APIGatewayHttpResolver):
+    """The resolver of an HTTP function, knowing in which language its errors are read."""
+
+    def __init__(self, localized_errors: bool) -> None:
+        super().__init__(enable_validation=True)
+        self.localized_errors = localized_errors
+
+    def error_locale(self, claims: Mapping[str, Any]) -> str:
+        """The locale of this request's error: the tenant's, or English for the providers' webhooks."""
+        return reader_locale(claims) if self.localized_errors else ENGLISH
+
+
+def create_app(title: str, *, localized_errors: bool = True) -> MaxResolver:
+    """Return a resolver with validation on and every error answered in the project's envelope.
+
+    Errors are written in the calling tenant's language; ``localized_errors=False`` keeps them in
+    English for a function only providers call (their webhooks carry no user to read them).
+    """
+    app = MaxResolver(localized_errors)
     app.configure_openapi(title=title, version="1.0.0")
+
+    def locale() -> str:
+        return app.error_locale(app.current_event.request_context.authorizer.jwt_claim or {})
 
     @app.exception_handler(MaxError)
     def _domain_error(exc: MaxError) -> Response[Any]:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        return _json_response(exc.status, _domain_envelope(exc, locale()))
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
-        errors = exc.errors()
+        errors, language = exc.errors(), locale()
         if any(e.get("type") == "json_invalid" for e in errors):
             return error_response(
-                400, "invalid_json", "the body is not valid JSON", _validation_details(errors)
+                400,
+                "invalid_json",
+                localize("the body is not valid JSON", language),
+                _validation_details(errors, language),
             )
         if any(e.get("type") == "unsupported_content_type" for e in errors):
-            return error_response(415, "unsupported_media_type", "send the body as application/json")
+            message = localize("send the body as application/json", language)
+            return error_response(415, "unsupported_media_type", message)
         return error_response(
-            422, "validation_error", "some fields are missing or invalid", _validation_details(errors)
+            422,
+            "validation_error",
+            localize("some fields are missing or invalid", language),
+            _validation_details(errors, language),
         )
 
     @app.exception_handler(RouteNotFoundError)
     def _no_route(_: RouteNotFoundError) -> Response[Any]:
-        return error_response(404, "not_found", "no such route")
+        return error_response(404, "not_found", localize("no such route", locale()))
 
     return app
 
@@ -240,7 +296,7 @@ def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
     event["body"], event["isBase64Encoded"] = text, False
 
 
-def make_handler(app: APIGatewayHttpResolver, json_only: bool = True) -> Handler:
+def make_handler(app: MaxResolver, json_only: bool = True) -> Handler:
     """The Lambda entry point of an HTTP function: checks, logging context, metrics, tracing.
 
     ``json_only=False`` lets other bodies through (the providers' form-encoded webhooks).
@@ -261,7 +317,7 @@ def make_handler(app: APIGatewayHttpResolver, json_only: bool = True) -> Handler
             return {
                 "statusCode": exc.status,
                 "headers": {"Content-Type": content_types.APPLICATION_JSON},
-                "body": json.dumps(_envelope(exc.code, exc.message, exc.details)),
+                "body": json.dumps(_domain_envelope(exc, app.error_locale(claims))),
                 "isBase64Encoded": False,
             }
         return _without_body_when_bodiless(app.resolve(event, context))

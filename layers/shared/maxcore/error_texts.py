@@ -1,0 +1,539 @@
+"""The error messages a user reads, in the tenant's language (French by default, English on request).
+
+The code raises its errors in English (readable in the code and the logs; the ``code`` of an error
+never changes). This catalogue maps each English message, written as a pattern whose ``{name}``
+placeholders stand for the values the raise site puts in, to its French text. The API layer
+(:mod:`maxcore.api`) translates a message only when it answers, so the ~170 raise sites stay as they
+are and a new one only needs a line here (tests/unit/test_error_texts.py scans the code and fails on
+a message with no French). Pydantic's validation errors are translated by their stable ``type``
+with their ``ctx`` values, and our validators' own ``ValueError`` messages through the same patterns.
+
+A message the catalogue does not know (a library's text, a value built at run time) is answered as
+it is rather than lost.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+FRENCH = "fr"
+ENGLISH = "en"
+
+DOMAIN_MESSAGES: dict[str, str] = {
+    # --- The request itself (maxcore/api.py) ---------------------------------------------------------
+    "the body is not valid base64": "le corps de la requête n'est pas du base64 valide",
+    "the body is not UTF-8 text": "le corps de la requête n'est pas un texte UTF-8",
+    "the body is over {limit} bytes": "le corps de la requête dépasse {limit} octets",
+    "the body nests more than {depth} arrays or objects": (
+        "le corps de la requête imbrique plus de {depth} tableaux ou objets"
+    ),
+    "send the body as application/json": "envoyez le corps de la requête en application/json",
+    "the body is not valid JSON": "le corps de la requête n'est pas du JSON valide",
+    "some fields are missing or invalid": "des champs manquent ou ne sont pas valides",
+    "no such route": "cette route n'existe pas",
+    "the token carries no valid tenant": "le jeton ne désigne aucun compte valide",
+    "the token's role is not known": "le rôle indiqué par le jeton est inconnu",
+    "this action needs the admin role": "cette action est réservée aux administrateurs",
+    "the cursor is not valid; start again without it": (
+        "le curseur n'est pas valide : recommencez sans curseur"
+    ),
+    "the items could not all be read in time; try again in a moment": (
+        "tous les éléments n'ont pas pu être lus à temps : réessayez dans un instant"
+    ),
+    "the same request is being processed; retry in a moment": (
+        "la même requête est déjà en cours de traitement : réessayez dans un instant"
+    ),
+    "this idempotency key was already used for a different request; use a new key": (
+        "cette clé d'idempotence a déjà servi pour une autre requête : utilisez-en une nouvelle"
+    ),
+    # --- Objects that do not exist for the tenant -----------------------------------------------------
+    "alert {alert_id} not found": "alerte {alert_id} introuvable",
+    "approval {approval_id} not found": "validation {approval_id} introuvable",
+    "automation {automation_id} not found": "automatisation {automation_id} introuvable",
+    "campaign {campaign_id} not found": "campagne {campaign_id} introuvable",
+    "lead {lead_id} not found": "lead {lead_id} introuvable",
+    "lead {lead_id} is not in campaign {campaign_id}": (
+        "le lead {lead_id} n'est pas dans la campagne {campaign_id}"
+    ),
+    "reservation {reservation_id} not found": "réservation {reservation_id} introuvable",
+    "reservation {reservation_id} is already settled": "la réservation {reservation_id} est déjà réglée",
+    "conversation {conversation_id} not found (it may have expired)": (
+        "conversation {conversation_id} introuvable (elle a peut-être expiré)"
+    ),
+    "scenario {scenario_id} not found": "scénario {scenario_id} introuvable",
+    "scenario {scenario_id} has no version {version}": (
+        "le scénario {scenario_id} n'a pas de version {version}"
+    ),
+    "template {template_id} not found": "template {template_id} introuvable",
+    "template {template_id} has no version {version}": (
+        "le template {template_id} n'a pas de version {version}"
+    ),
+    "tenant {tenant_id} not found": "compte {tenant_id} introuvable",
+    "tenant {tenant_id} is not provisioned: provision it before acting for it": (
+        "le compte {tenant_id} n'est pas encore créé : créez-le avant d'agir pour lui"
+    ),
+    "no such scenario for this tenant": "ce scénario n'existe pas dans ce compte",
+    "no such template for this tenant": "ce template n'existe pas dans ce compte",
+    "unknown scenario {scenario_id}": "scénario inconnu : {scenario_id}",
+    "unknown template {template_id}": "template inconnu : {template_id}",
+    "the lead is gone": "ce lead a été supprimé",
+    # --- Concurrent changes ---------------------------------------------------------------------------
+    "the alert changed meanwhile; read it again": "l'alerte a changé entre-temps : relisez-la",
+    "the automation changed meanwhile; read it again": "l'automatisation a changé entre-temps : relisez-la",
+    "the campaign changed meanwhile; read it again": "la campagne a changé entre-temps : relisez-la",
+    "the scenario changed meanwhile; read it again": "le scénario a changé entre-temps : relisez-le",
+    "the channel's settings changed meanwhile; read them again": (
+        "les réglages du canal ont changé entre-temps : relisez-les"
+    ),
+    "the lead's alerts changed meanwhile; read them again": (
+        "les alertes du lead ont changé entre-temps : relisez-les"
+    ),
+    "the lead changed meanwhile; retry": "le lead a changé entre-temps : réessayez",
+    "the lead changed while it was being deleted; read it again and retry": (
+        "le lead a changé pendant sa suppression : relisez-le et réessayez"
+    ),
+    "the lead changed while it was being saved; read it again and retry": (
+        "le lead a changé pendant son enregistrement : relisez-le et réessayez"
+    ),
+    "the template changed while it was being deleted; read it again and retry": (
+        "le template a changé pendant sa suppression : relisez-le et réessayez"
+    ),
+    "the template changed while this change was being saved; read it again and retry": (
+        "le template a changé pendant l'enregistrement de cette modification : relisez-le et réessayez"
+    ),
+    "the tenant's settings changed while they were being saved; read them again and retry": (
+        "les réglages du compte ont changé pendant leur enregistrement : relisez-les et réessayez"
+    ),
+    "the budget changed during the reset; run it again": (
+        "le budget a changé pendant la remise à zéro : relancez-la"
+    ),
+    "the conversation changed meanwhile (another message was being answered); send it again": (
+        "la conversation a changé entre-temps (une autre réponse était en cours) : renvoyez le message"
+    ),
+    "the prospect's step is running right now; try again in a minute": (
+        "l'étape de ce prospect est en cours d'exécution : réessayez dans une minute"
+    ),
+    # --- Duplicates and states ------------------------------------------------------------------------
+    "another lead of this account already has this {field}": (
+        "un autre lead de ce compte a déjà la même valeur pour {field}"
+    ),
+    "{entry} is already blacklisted": "{entry} est déjà sur la liste noire",
+    "{value} is not blacklisted": "{value} n'est pas sur la liste noire",
+    "this provider message is already recorded": "ce message du fournisseur est déjà enregistré",
+    "this item was already decided": "cet élément a déjà été traité",
+    "this {kind} was already {status}": "cet élément ({kind}) est déjà à l'état {status}",
+    "the prospect is {current} and cannot be {wanted} now": (
+        "le prospect est à l'état {current} : il ne peut pas passer à l'état {wanted} maintenant"
+    ),
+    "a completed campaign cannot be reopened; create a new one": (
+        "une campagne terminée ne peut pas être rouverte : créez-en une nouvelle"
+    ),
+    "the campaign is completed: enroll prospects in an active or paused campaign": (
+        "la campagne est terminée : inscrivez les prospects dans une campagne active ou en pause"
+    ),
+    "predefined scenarios cannot be changed: create your own scenario from its steps": (
+        "les scénarios prédéfinis ne se modifient pas : créez votre propre scénario à partir de leurs étapes"
+    ),
+    "a step names a template it cannot use": "une étape désigne un template qu'elle ne peut pas utiliser",
+    "a manual step has nothing to send": "une étape manuelle n'a rien à envoyer",
+    "no model or template can write this step's message any more": (
+        "ni le modèle ni un template ne peuvent plus rédiger le message de cette étape"
+    ),
+    "only a draft's text can be edited": "seul le texte d'un brouillon peut être modifié",
+    "not for a task": "ne s'applique pas à une tâche",
+    "the template is archived": "le template est archivé",
+    "the template is archived; activate it again before changing it": (
+        "le template est archivé : réactivez-le avant de le modifier"
+    ),
+    "the template is already active and has no draft waiting for activation": (
+        "le template est déjà actif et aucun brouillon n'attend d'être activé"
+    ),
+    "the template is {status}, not active": "le template est à l'état {status}, il n'est pas actif",
+    "the template is written for {written_for}, not {requested}": (
+        "le template est écrit pour {written_for}, pas pour {requested}"
+    ),
+    "the template is written for {written_for}, the step is a {step_channel} step": (
+        "le template est écrit pour {written_for}, l'étape est une étape {step_channel}"
+    ),
+    "use {channel} or auto": "utilisez {channel} ou auto",
+    "only an active template can be sent: have it validated and activated first": (
+        "seul un template actif peut être envoyé : faites-le valider et activer d'abord"
+    ),
+    "choose a template that is not archived": "choisissez un template qui n'est pas archivé",
+    "an automation is turned on only with an active template: have it validated first": (
+        "une automatisation ne s'active qu'avec un template actif : faites-le valider d'abord"
+    ),
+    "the template cannot be saved: {problems}": "le template ne peut pas être enregistré : {problems}",
+    "the template cannot be activated: {problems}": "le template ne peut pas être activé : {problems}",
+    "a variable's value makes the HTML unsafe: {problem}": (
+        "la valeur d'une variable rend le HTML dangereux : {problem}"
+    ),
+    # --- Sending --------------------------------------------------------------------------------------
+    "an e-mail needs a subject": "un e-mail doit avoir un objet",
+    "required for e-mail": "obligatoire pour un e-mail",
+    "the template needs values for: {names}": "le template a besoin de valeurs pour : {names}",
+    "no value and no fallback": "aucune valeur et aucune valeur par défaut",
+    "set the {channel} channel's sender (PUT /channels/{channel_again}) before sending": (
+        "renseignez l'expéditeur du canal {channel} (PUT /channels/{channel_again}) avant d'envoyer"
+    ),
+    "the {channel} channel is turned off for this account": "le canal {channel} est désactivé pour ce compte",
+    "the lead has no phone number for {channel}": "le lead n'a pas de numéro de téléphone pour {channel}",
+    "the lead has no e-mail address for {channel}": "le lead n'a pas d'adresse e-mail pour {channel}",
+    "the lead has no Telegram chat for {channel}": "le lead n'a pas de conversation Telegram pour {channel}",
+    "the lead opted out of {channel} ({reason})": "le lead s'est désinscrit de {channel} ({reason})",
+    "the lead opted out of {channel} at {provider}; their consent is now revoked": (
+        "le lead s'est désinscrit de {channel} auprès de {provider} : son consentement est retiré"
+    ),
+    "{provider} says the lead's {channel} address cannot receive messages": (
+        "d'après {provider}, l'adresse {channel} du lead ne peut pas recevoir de messages"
+    ),
+    "{provider} refused the message: {reason}": "{provider} a refusé le message : {reason}",
+    "the lead's e-mail address bounced or complained; it is suppressed": (
+        "l'adresse e-mail du lead a rejeté un message ou s'est plainte : elle est bloquée"
+    ),
+    "the lead has not written on WhatsApp in the last 24 hours: only an approved (active) "
+    "WhatsApp template can be sent": (
+        "le lead n'a pas écrit sur WhatsApp depuis 24 heures : seul un template WhatsApp approuvé "
+        "(actif) peut être envoyé"
+    ),
+    "no channel can reach this lead now ({refusals})": (
+        "aucun canal ne peut joindre ce lead maintenant ({refusals})"
+    ),
+    "the daily cap of {cap} {channel} messages is reached; it resets at midnight UTC": (
+        "le plafond quotidien de {cap} messages {channel} est atteint : il repart à zéro à minuit UTC"
+    ),
+    "the campaign's daily cap of {cap} {channel} messages is reached": (
+        "le plafond quotidien de la campagne ({cap} messages {channel}) est atteint"
+    ),
+    "{provider} already sent another message under this key; nothing more was sent": (
+        "{provider} a déjà envoyé un autre message sous cette clé : rien de plus n'est parti"
+    ),
+    "{provider} is not taking messages right now ({reason}); nothing was sent, try again later": (
+        "{provider} n'accepte pas de messages en ce moment ({reason}) : rien n'est parti, réessayez plus tard"
+    ),
+    # --- Modes, tokens and the assistant --------------------------------------------------------------
+    "the tenant's {mode} mode does not allow this {action} action": (
+        "le mode {mode} du compte n'autorise pas cette action ({action})"
+    ),
+    "{action} costs {cost} tokens and the balance is {balance}": (
+        "{action} coûte {cost} tokens et le solde est de {balance}"
+    ),
+    "this account has no token budget yet": "ce compte n'a pas encore de budget de tokens",
+    "the M.A.X. assistant is not configured: no API key for its language model (set ASSISTANT_API_KEY "
+    "locally, or the SSM parameter named by ASSISTANT_API_KEY_PARAMETER)": (
+        "l'assistant M.A.X. n'est pas configuré : aucune clé d'API pour son modèle de langage "
+        "(définissez ASSISTANT_API_KEY en local, ou le paramètre SSM nommé par ASSISTANT_API_KEY_PARAMETER)"
+    ),
+    "the assistant's model answered with an error (HTTP {status}); try again shortly": (
+        "le modèle de l'assistant a répondu par une erreur (HTTP {status}) : réessayez dans un instant"
+    ),
+    "the assistant's model could not be reached; try again shortly": (
+        "le modèle de l'assistant est injoignable : réessayez dans un instant"
+    ),
+    "the assistant's model returned no answer": "le modèle de l'assistant n'a rien répondu",
+    "the language model gave no usable intent": "le modèle de langage n'a donné aucune intention exploitable",
+    "switching to auto mode needs an explicit confirmation: in auto mode M.A.X. sends messages and runs "
+    'automations on its own, without asking anyone for approval; send "confirm_auto_mode": true with '
+    '"mode": "auto" to confirm': (
+        "passer en mode automatique demande une confirmation explicite : dans ce mode, M.A.X. envoie "
+        "des messages et lance des automatisations tout seul, sans demander de validation à personne ; "
+        'envoyez "confirm_auto_mode": true avec "mode": "auto" pour confirmer'
+    ),
+    # --- Settings, channels and credentials -----------------------------------------------------------
+    "some credentials are not valid": "certains identifiants ne sont pas valides",
+    "unknown credential": "identifiant inconnu",
+    "twilio takes {expected}": "twilio attend {expected}",
+    "resend takes {expected}": "resend attend {expected}",
+    "telegram takes {expected}": "telegram attend {expected}",
+    "not a valid {credential}": "{credential} non valide",
+    "Telegram sends as the bot: set bot_name, not sender": (
+        "Telegram envoie au nom du bot : renseignez bot_name, pas sender"
+    ),
+    "inbound_address is for e-mail only": "inbound_address ne concerne que l'e-mail",
+    "bot_name is for Telegram only": "bot_name ne concerne que Telegram",
+    "sender_name is for e-mail only": "sender_name ne concerne que l'e-mail",
+    "opt_out_number is for SMS only": "opt_out_number ne concerne que les SMS",
+    "SMS only": "SMS uniquement",
+    "Telegram only": "Telegram uniquement",
+    "e-mail only": "e-mail uniquement",
+    "{problem}; expected {expected}": "{problem} ; attendu : {expected}",
+    "an E.164 number or an alphanumeric sender id (up to 11 letters and digits)": (
+        "un numéro E.164 ou un nom d'expéditeur alphanumérique (11 lettres et chiffres au plus)"
+    ),
+    "an E.164 number": "un numéro E.164",
+    "unknown timezone {name}: use an IANA name such as Europe/Paris": (
+        "fuseau horaire inconnu : {name} ; utilisez un nom IANA comme Europe/Paris"
+    ),
+    "unknown country {code}: use an ISO 3166 alpha-2 code in capitals, such as FR, BE or GB": (
+        "pays inconnu : {code} ; utilisez un code ISO 3166 alpha-2 en majuscules, comme FR, BE ou GB"
+    ),
+    "days must not repeat": "les jours ne doivent pas se répéter",
+    "start ({start}) must be before end ({end})": "le début ({start}) doit précéder la fin ({end})",
+    "marketing hours can only narrow {legal_start}-{legal_end}, got {start}-{end}": (
+        "les heures de prospection peuvent seulement réduire la plage {legal_start}-{legal_end}, "
+        "reçu : {start}-{end}"
+    ),
+    "plan cannot be changed here: it follows the subscription (billing)": (
+        "l'offre ne se change pas ici : elle suit l'abonnement (facturation)"
+    ),
+    'confirm_auto_mode goes with "mode": "auto"': 'confirm_auto_mode va avec "mode": "auto"',
+    # --- Leads, contacts and phone numbers ------------------------------------------------------------
+    "a lead needs a name, a company, a phone, an e-mail or a Telegram chat id": (
+        "un lead doit avoir un nom, une société, un téléphone, un e-mail ou un identifiant de conversation "
+        "Telegram"
+    ),
+    "'{raw}' is not a valid e-mail address": "'{raw}' n'est pas une adresse e-mail valide",
+    "{problem}; it was read as a national number of {country}: write + and the country code for a "
+    "number of another country": (
+        "{problem} ; il a été lu comme un numéro national de {country} : écrivez + et l'indicatif du pays "
+        "pour un numéro d'un autre pays"
+    ),
+    "{raw} is not stored in E.164 (no leading +)": "{raw} n'est pas enregistré en E.164 (pas de + au début)",
+    "{raw} is not in E.164: it is {normalised}": "{raw} n'est pas en E.164 : sa forme E.164 est {normalised}",
+    "{raw} is not a phone number: write digits, with spaces, dots or dashes if you like, "
+    "and + before a country code": (
+        "{raw} n'est pas un numéro de téléphone : écrivez des chiffres, avec des espaces, points ou "
+        "tirets si vous voulez, et + devant un indicatif de pays"
+    ),
+    "{raw} is not a phone number": "{raw} n'est pas un numéro de téléphone",
+    "{raw} is not a valid number for its country ({region}): no number there is numbered this way": (
+        "{raw} n'est pas un numéro valide pour son pays ({region}) : aucun numéro n'y est formé ainsi"
+    ),
+    "{raw} does not start with a country calling code that exists "
+    "(write + and the country code, such as +33 for France)": (
+        "{raw} ne commence pas par un indicatif de pays existant "
+        "(écrivez + et l'indicatif, comme +33 pour la France)"
+    ),
+    "{raw} is too short to be a phone number": "{raw} est trop court pour être un numéro de téléphone",
+    "{raw} is too long to be a phone number": "{raw} est trop long pour être un numéro de téléphone",
+    "{raw} has too many digits for a number of {region}": (
+        "{raw} a trop de chiffres pour un numéro de {region}"
+    ),
+    "{raw} has a number of digits that no number of {region} has": (
+        "{raw} n'a le nombre de chiffres d'aucun numéro de {region}"
+    ),
+    "{raw} has too few digits for a number of {region}": (
+        "{raw} a trop peu de chiffres pour un numéro de {region}"
+    ),
+    "occurred_at needs a timezone (e.g. 2026-03-10T08:30:00Z)": (
+        "occurred_at doit indiquer un fuseau horaire (par ex. 2026-03-10T08:30:00Z)"
+    ),
+    "occurred_at is in the future; log what has happened": (
+        "occurred_at est dans le futur : enregistrez ce qui s'est déjà passé"
+    ),
+    # --- Changes (PATCH) and request shapes -----------------------------------------------------------
+    "nothing to change: send at least one field": "rien à modifier : envoyez au moins un champ",
+    "{field} cannot be null": "{field} ne peut pas être null",
+    "enabled cannot be null": "enabled ne peut pas être null",
+    "name cannot be null": "name ne peut pas être null",
+    "steps cannot be null": "steps ne peut pas être null",
+    "send either a template_id or a body": "envoyez soit un template_id, soit un body",
+    "send either email or phone": "envoyez soit email, soit phone",
+    "send exactly one of lead_ids, csv and csv_file": "envoyez un seul champ parmi lead_ids, csv et csv_file",
+    "csv_file is not base64": "csv_file n'est pas du base64",
+    "a new campaign is active or paused": "une nouvelle campagne est active ou en pause",
+    "a prospect is paused or resumed (active); remove it with DELETE": (
+        "un prospect se met en pause ou reprend (active) ; retirez-le avec DELETE"
+    ),
+    "steps must be numbered 1 to {count} in order, got {orders}": (
+        "les étapes doivent être numérotées de 1 à {count} dans l'ordre, reçu : {orders}"
+    ),
+    "stop_conditions must not repeat": "stop_conditions ne doit pas se répéter",
+    "stop_conditions: an inbound_intent automation answers replies, so it cannot stop on `replied`": (
+        "stop_conditions : une automatisation inbound_intent répond aux réponses, "
+        "elle ne peut donc pas s'arrêter sur `replied`"
+    ),
+    "trigger_config.{where}: {problem} (for a {trigger} trigger)": (
+        "trigger_config.{where} : {problem} (pour un déclencheur {trigger})"
+    ),
+    "after_due names a place in one shard: the message needs its shard": (
+        "after_due désigne une position dans une partition : le message doit indiquer sa partition"
+    ),
+    "the day is past: preview today ({today}) or a later day": (
+        "ce jour est passé : prévisualisez aujourd'hui ({today}) ou un jour suivant"
+    ),
+    "preview at most {days} days ahead (until {last})": (
+        "prévisualisez au plus {days} jours à l'avance (jusqu'au {last})"
+    ),
+    "must be a single line: line break (U+{code}) at position {position}": (
+        "doit tenir sur une seule ligne : saut de ligne (U+{code}) à la position {position}"
+    ),
+    "contains a control character (U+{code}) at position {position}": (
+        "contient un caractère de contrôle (U+{code}) à la position {position}"
+    ),
+    # --- Provider webhooks (answered in English, translated for completeness) -------------------------
+    "unknown tenant": "compte inconnu",
+    "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",
+    "the delivery carries no event id": "la livraison ne porte aucun identifiant d'événement",
+    "the event cannot be read: {problem}": "l'événement est illisible : {problem}",
+    "the update cannot be read: {problem}": "la mise à jour est illisible : {problem}",
+}
+"""English message pattern -> French text; ``{name}`` placeholders carry the raise site's values."""
+
+VALIDATION_MESSAGES: dict[str, str] = {
+    "missing": "Champ obligatoire",
+    "extra_forbidden": "Champ non autorisé",
+    "string_type": "Doit être une chaîne de caractères",
+    "string_too_short": "Doit contenir au moins {min_length} caractères",
+    "string_too_long": "Doit contenir au plus {max_length} caractères",
+    "string_pattern_mismatch": "Doit respecter le format {pattern}",
+    "string_unicode": "Doit être un texte Unicode valide",
+    "int_type": "Doit être un nombre entier",
+    "int_parsing": "Doit être un nombre entier",
+    "int_from_float": "Doit être un nombre entier, sans décimales",
+    "float_type": "Doit être un nombre",
+    "float_parsing": "Doit être un nombre",
+    "decimal_parsing": "Doit être un nombre décimal",
+    "bool_type": "Doit être un booléen (true ou false)",
+    "bool_parsing": "Doit être un booléen (true ou false)",
+    "greater_than": "Doit être supérieur à {gt}",
+    "greater_than_equal": "Doit être supérieur ou égal à {ge}",
+    "less_than": "Doit être inférieur à {lt}",
+    "less_than_equal": "Doit être inférieur ou égal à {le}",
+    "multiple_of": "Doit être un multiple de {multiple_of}",
+    "finite_number": "Doit être un nombre fini",
+    "enum": "Doit valoir {expected}",
+    "literal_error": "Doit valoir {expected}",
+    "json_invalid": "JSON non valide",
+    "json_type": "Doit être du JSON",
+    "list_type": "Doit être une liste",
+    "set_type": "Doit être un ensemble de valeurs distinctes",
+    "dict_type": "Doit être un objet",
+    "model_type": "Doit être un objet",
+    "model_attributes_type": "Doit être un objet",
+    "too_short": "Doit contenir au moins {min_length} éléments",
+    "too_long": "Doit contenir au plus {max_length} éléments",
+    "date_type": "Doit être une date (AAAA-MM-JJ)",
+    "date_parsing": "Doit être une date (AAAA-MM-JJ)",
+    "date_from_datetime_parsing": "Doit être une date (AAAA-MM-JJ)",
+    "date_from_datetime_inexact": "Doit être une date sans heure",
+    "datetime_type": "Doit être une date et une heure ISO 8601",
+    "datetime_parsing": "Doit être une date et une heure ISO 8601",
+    "datetime_from_date_parsing": "Doit être une date et une heure ISO 8601",
+    "time_type": "Doit être une heure (HH:MM)",
+    "time_parsing": "Doit être une heure (HH:MM)",
+    "timezone_aware": "Doit indiquer un fuseau horaire",
+    "timezone_naive": "Ne doit pas indiquer de fuseau horaire",
+    "url_type": "Doit être une URL",
+    "url_parsing": "Doit être une URL valide",
+    "url_scheme": "L'URL doit commencer par {expected_schemes}",
+    "url_too_long": "L'URL doit contenir au plus {max_length} caractères",
+    "uuid_type": "Doit être un UUID",
+    "uuid_parsing": "Doit être un UUID valide",
+    "none_required": "Doit être null",
+    "union_tag_invalid": "{tag} n'est pas un type reconnu : attendu {expected_tags}",
+    "union_tag_not_found": "Le champ {discriminator} est obligatoire",
+    "value_error": "Valeur non valide",
+    "assertion_error": "Valeur non valide",
+}
+"""French text of a pydantic validation error, by its ``type``; placeholders are the error's ``ctx``."""
+
+_ONE_FOR_COUNTS = {
+    "string_too_short": "Doit contenir au moins 1 caractère",
+    "string_too_long": "Doit contenir au plus 1 caractère",
+    "too_short": "Doit contenir au moins 1 élément",
+    "too_long": "Doit contenir au plus 1 élément",
+}
+"""The singular of the counted texts above, when their count is 1 ("1 caractère", not "1 caractères")."""
+
+_UNKNOWN_VALIDATION = "Valeur non valide"
+_VALUE_ERROR_PREFIX = "Value error, "
+
+
+def localize(message: str, locale: str) -> str:
+    """Return ``message`` (an English error message) in ``locale``.
+
+    Parameters
+    ----------
+    message
+        The message as raised, in English.
+    locale
+        The reader's locale (``fr`` or ``en``).
+
+    Returns
+    -------
+    str
+        The French text with the message's values put back in; the message itself in English or when
+        the catalogue has no pattern for it.
+    """
+    if locale == ENGLISH:
+        return message
+    for pattern, french in _compiled():
+        found = pattern.fullmatch(message)
+        if found is not None:
+            # A value may be a message itself ("{problem}; expected {expected}"): it reads French too.
+            return french.format_map(
+                {name: localize(value, locale) for name, value in found.groupdict().items()}
+            )
+    return message
+
+
+def localize_validation(error: Mapping[str, Any], locale: str) -> str:
+    """The message of one pydantic validation error in ``locale``.
+
+    Our validators' ``ValueError`` texts go through :func:`localize`; pydantic's own errors are told
+    by their ``type`` and ``ctx``; a type the catalogue does not know reads "Valeur non valide".
+    """
+    message = str(error.get("msg", "invalid value")).removeprefix(_VALUE_ERROR_PREFIX)
+    kind = str(error.get("type", "value_error"))
+    if locale == ENGLISH or kind == "value_error":
+        return localize(message, locale)
+    ctx = {name: _french_value(value) for name, value in (error.get("ctx") or {}).items()}
+    counted = ctx.get("min_length", ctx.get("max_length"))
+    template = _ONE_FOR_COUNTS.get(kind) if counted == "1" else None
+    template = template or VALIDATION_MESSAGES.get(kind, _UNKNOWN_VALIDATION)
+    try:
+        return template.format_map(ctx)
+    except KeyError:  # a ctx without the value the text names: say less rather than fail
+        return _UNKNOWN_VALIDATION
+
+
+def localize_details(details: Any, locale: str) -> Any:
+    """``details`` with the ``message`` of each of its entries in ``locale`` (other keys unchanged)."""
+    if locale == ENGLISH or not isinstance(details, list):
+        return details
+    return [
+        {**entry, "message": localize(entry["message"], locale)}
+        if isinstance(entry, dict) and isinstance(entry.get("message"), str)
+        else entry
+        for entry in details
+    ]
+
+
+def placeholders_as_wildcards(pattern: str) -> str:
+    """``pattern`` with every placeholder written ``{}``: two patterns that differ only by names meet."""
+    return "".join(
+        literal.replace("{", "{{").replace("}", "}}") + ("{}" if name is not None else "")
+        for literal, name, _, _ in string.Formatter().parse(pattern)
+    )
+
+
+def _french_value(value: Any) -> str:
+    """A ctx value as a French reader reads it (pydantic lists choices as "'a', 'b' or 'c'")."""
+    return str(value).replace(" or ", " ou ")
+
+
+@cache
+def _compiled() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each pattern as an anchored regular expression, the most literal first (exact before general)."""
+    by_literal_length = sorted(DOMAIN_MESSAGES.items(), key=lambda entry: -_literal_length(entry[0]))
+    return tuple((_regex(english), french) for english, french in by_literal_length)
+
+
+def _literal_length(pattern: str) -> int:
+    """How many characters of ``pattern`` are fixed text (its placeholders left out)."""
+    return sum(len(literal) for literal, _, _, _ in string.Formatter().parse(pattern))
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    """``pattern`` as a regular expression whose named groups catch its placeholders' values."""
+    parts = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        parts.append(re.escape(literal))
+        if name is not None:
+            parts.append(f"(?P<{name}>.+?)")
+    return re.compile("".join(parts), re.DOTALL)
