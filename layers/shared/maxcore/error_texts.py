@@ -24,6 +24,33 @@ FRENCH = "fr"
 ENGLISH = "en"
 
 DOMAIN_MESSAGES: dict[str, str] = {
+    # --- E-mail senders, WhatsApp Content templates, unsubscribe links ------------------------------
+    "senders is for e-mail only": "senders ne concerne que l'e-mail",
+    "every e-mail sender has reached its daily limit; sending resumes tomorrow": (
+        "chaque adresse d'envoi a atteint sa limite d'e-mails du jour ; l'envoi reprend demain"
+    ),
+    "register the template's Twilio Content SID first (PUT /templates/{template_id}/whatsapp)": (
+        "enregistrez d'abord le Content SID Twilio du modèle (PUT /templates/{template_id}/whatsapp)"
+    ),
+    "the account has no Twilio credentials to ask about the template: set them with PUT /channels/whatsapp, "
+    "or set the approval state by hand": (
+        "le compte n'a pas d'identifiants Twilio pour interroger Twilio sur ce modèle : renseignez-les avec "
+        "PUT /channels/whatsapp, ou indiquez l'état de validation à la main"
+    ),
+    "Twilio has no Content {content_sid} in this account": (
+        "Twilio n'a pas de Content {content_sid} sur ce compte"
+    ),
+    "Twilio did not say how the template stands ({reason}); nothing changed": (
+        "Twilio n'a pas indiqué où en est le modèle ({reason}) ; rien n'a changé"
+    ),
+    "not a WhatsApp template": "ce n'est pas un modèle WhatsApp",
+    "only a WhatsApp template has a Twilio Content; this one is for {channel}": (
+        "seul un modèle WhatsApp a un Content Twilio ; celui-ci est pour le canal {channel}"
+    ),
+    "marketing e-mails need an unsubscribe link: set the API's public URL (PublicApiUrl) first": (
+        "les e-mails marketing ont besoin d'un lien de désinscription : renseignez d'abord l'URL publique "
+        "de l'API (PublicApiUrl)"
+    ),
     # --- The request itself (maxcore/api.py) ---------------------------------------------------------
     "the body is not valid base64": "le corps de la requête n'est pas du base64 valide",
     "the body is not UTF-8 text": "le corps de la requête n'est pas un texte UTF-8",
