@@ -200,22 +200,24 @@ def test_two_senders_take_turns_and_the_third_email_waits_for_the_next_day(
     )
     leads = [_lead(tenant_id, name) for name in ("Sophie", "Lucas", "Emma")]
     campaign_id = _campaign(tenant_id, [_email_step(tenant_id, 1, 0, "Votre atelier")], leads)
-    # When Monday's run takes each prospect's step
+    # When Monday's run takes each prospect's step (a shard's run takes every due prospect of the
+    # shard, so which prospect comes third is not fixed)
     for lead_id in leads:
         run_prospect_shard(tenant_id, campaign_id, lead_id, MON_1000_PARIS)
     # Then the first two e-mails go from each sender in turn
     assert [e["from"] for e in resend.sent] == [f"Claire <{CLAIRE}>", MARC]
     # And the third is put off to Tuesday's window, with why, in French
-    *_, deferral = _decisions(tenant_id, campaign_id, leads[2])
-    assert deferral["outcome"] == "deferred"
+    last = {lead_id: _decisions(tenant_id, campaign_id, lead_id)[-1] for lead_id in leads}
+    [waiting] = [lead_id for lead_id, decision in last.items() if decision["outcome"] == "deferred"]
+    deferral = last[waiting]
     assert deferral["code"] == "daily_sender_limit"
     assert "limite d'e-mails du jour" in deferral["reason"]
     # When Tuesday's run comes
-    run_prospect_shard(tenant_id, campaign_id, leads[2], TUE_1000_PARIS)
-    # Then it goes, from the first sender, whose day started again
+    run_prospect_shard(tenant_id, campaign_id, waiting, TUE_1000_PARIS)
+    # Then it goes, from the first sender, whose day started again, to the prospect who waited
     assert len(resend.sent) == 3
     assert resend.sent[2]["from"] == f"Claire <{CLAIRE}>"
-    assert resend.sent[2]["to"] == ["emma@example.fr"]
+    assert resend.sent[2]["to"] not in [e["to"] for e in resend.sent[:2]]
 
 
 def test_a_resumed_send_keeps_its_sender_and_counts_once(tenant_id: str, resend: FakeResend) -> None:
