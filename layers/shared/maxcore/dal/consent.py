@@ -93,8 +93,8 @@ def _item(model: type[_State], pk: str, sk: str, entry: ConsentEntry) -> _State:
         granted=entry.granted,
         at=entry.at,
         source=entry.source.value,
-        proof=entry.proof,
-        reason=entry.reason,
+        proof=entry.proof or None,
+        reason=entry.reason or None,
     )
 
 
@@ -106,5 +106,5 @@ def _entry(item: ConsentStateItem) -> ConsentEntry:
         at=item.at,
         source=ConsentSource(item.source),
         proof=item.proof,
-        reason=item.reason,
+        reason=item.reason or "",
     )

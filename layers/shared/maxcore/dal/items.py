@@ -484,7 +484,8 @@ class ConsentStateItem(BaseItem, discriminator="ConsentState"):
     at = IsoDateTimeAttribute()
     source = UnicodeAttribute()
     proof = UnicodeAttribute(null=True)
-    reason = UnicodeAttribute(default="")
+    # Empty when none: written as absent (DynamoDB Local refuses an empty string).
+    reason = UnicodeAttribute(null=True)
 
 
 class ConsentEntryItem(ConsentStateItem, discriminator="ConsentEntry"):
