@@ -187,7 +187,8 @@ class AutomationRunner:
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
         self.sending = ExactlyOnce(
-            MessagingService(tenant_id, clock, sleep), FollowUpCharge(tenant_id, self.tenant.mode, clock)
+            MessagingService(tenant_id, clock, sleep, timezone=self.tenant.timezone),
+            FollowUpCharge(tenant_id, self.tenant.mode, clock),
         )
         self.sequences = RunningSequences(tenant_id)
         self._clock = clock

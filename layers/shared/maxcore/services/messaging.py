@@ -71,17 +71,19 @@ class MessagingService:
         clock: Callable[[], datetime] = utcnow,
         sleep: Callable[[float], None] = time.sleep,
         facts: SendFacts | None = None,
+        timezone: str | None = None,
     ) -> None:
         """``facts``: how the tenant's channel settings, suppressions and adapters are read; by
-        default at each send, once for the run when a scheduled run passes its own."""
+        default at each send, once for the run when a scheduled run passes its own. ``timezone``: the
+        tenant's, when the caller has read the tenant already (else read at the first e-mail)."""
         self.tenant_id = tenant_id
         self.leads = LeadRepository(tenant_id)
         self.channels = ChannelService(tenant_id, clock)
         self.facts: SendFacts = facts or self.channels
         self._clock = clock
         self._sleep = sleep
-        self._timezone: str | None = None
-        """The tenant's, whose day the senders' limits count (read at the first e-mail)."""
+        self._timezone = timezone
+        """The tenant's, whose day the senders' limits count."""
 
     def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.

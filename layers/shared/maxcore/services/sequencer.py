@@ -181,7 +181,9 @@ class Sequencer:
         self.blacklist = BlacklistRepository(tenant_id)
         self.scenarios = self.run.scenarios
         self.channel_settings = ChannelRepository(tenant_id)
-        self.messaging = MessagingService(tenant_id, clock, sleep, facts=self.run.channels)
+        self.messaging = MessagingService(
+            tenant_id, clock, sleep, facts=self.run.channels, timezone=self.tenant.timezone
+        )
         self.sending = ExactlyOnce(self.messaging, FollowUpCharge(tenant_id, self.tenant.mode, clock))
         self._clock = clock
         self.reach = Reachability(tenant_id, self.run.channels)
