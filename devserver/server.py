@@ -206,6 +206,10 @@ class LocalBackend:
         _reset_layer_settings()
 
 
+LOCAL_TIMER_ROLE_ARN = "arn:aws:iam::123456789012:role/max-local-timers"
+"""The role a local timer names (moto checks nothing about it)."""
+
+
 def _reset_layer_settings() -> None:
     from maxcore.settings import reset_settings
 
@@ -326,6 +330,14 @@ def _configure_functions(
             environment.set(variable, backend.table_names[logical_id])
     if "FanoutQueue" in backend.queue_urls:
         environment.set("FANOUT_QUEUE_URL", backend.queue_urls["FanoutQueue"])
+        # One-time timers are moto's schedules too: moto keeps them without firing them.
+        queue_arn = backend.sqs().get_queue_attributes(
+            QueueUrl=backend.queue_urls["FanoutQueue"], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        environment.set("SCHEDULER_ENDPOINT", backend.sqs_endpoint)
+        environment.set("TIMER_TARGET_ARN", queue_arn)
+        environment.set("TIMER_ROLE_ARN", LOCAL_TIMER_ROLE_ARN)
+        environment.set("TIMER_GROUP", "default")
     _reset_layer_settings()
 
 

@@ -164,10 +164,14 @@ def test_function_globals_carry_runtime_layer_and_environment(template: dict[str
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "STAGE": {"Ref": "Stage"},
         "FANOUT_QUEUE_URL": {"Ref": "FanoutQueue"},
+        "TIMER_TARGET_ARN": {"Fn::GetAtt": ["FanoutQueue", "Arn"]},
+        "TIMER_ROLE_ARN": {"Fn::GetAtt": ["TimerRole", "Arn"]},
+        "TIMER_GROUP": {"Ref": "TimerGroup"},
         # Empty in AWS; declared so `sam local --env-vars env.json` may point them at local services.
         "DYNAMODB_ENDPOINT": "",
         "SQS_ENDPOINT": "",
         "SSM_ENDPOINT": "",
+        "SCHEDULER_ENDPOINT": "",
         # The unsubscribe links: under the public URL, signed with the stack's secret (a local key
         # in UNSUBSCRIBE_SECRET for `sam local`, empty in AWS).
         "UNSUBSCRIBE_BASE_URL": {"Ref": "PublicApiUrl"},

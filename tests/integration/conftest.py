@@ -105,6 +105,29 @@ def fanout_queue(moto_endpoint: str) -> str:
 
 
 @pytest.fixture(scope="session")
+def timers(moto_endpoint: str, fanout_queue: str) -> str:
+    """One-time timers on moto's EventBridge Scheduler, aimed at the fan-out queue (moto never fires them).
+
+    Returns the endpoint; a test lists the schedules set there, or fires one by putting its input on
+    the fan-out queue.
+    """
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="eu-west-3")
+    queue_arn = sqs.get_queue_attributes(QueueUrl=fanout_queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    os.environ.update(
+        {
+            "SCHEDULER_ENDPOINT": moto_endpoint,
+            "TIMER_TARGET_ARN": queue_arn,
+            "TIMER_ROLE_ARN": "arn:aws:iam::123456789012:role/max-test-timers",
+            "TIMER_GROUP": "default",
+        }
+    )
+    reset_settings()
+    return moto_endpoint
+
+
+@pytest.fixture(scope="session")
 def ssm_endpoint(moto_endpoint: str) -> str:
     """SSM Parameter Store (the tenants' provider credentials) on the moto server."""
     os.environ["SSM_ENDPOINT"] = moto_endpoint

@@ -392,6 +392,12 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "contains a control character (U+{code}) at position {position}": (
         "contient un caractère de contrôle (U+{code}) à la position {position}"
     ),
+    # --- A/B variants -----------------------------------------------------------------------------------
+    # --- Scheduled sends --------------------------------------------------------------------------------
+    # --- Bulk sends -------------------------------------------------------------------------------------
+    # --- Per-channel analytics and the reporting overview -----------------------------------------------
+    # --- Exports ----------------------------------------------------------------------------------------
+    # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",

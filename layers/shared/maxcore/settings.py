@@ -24,6 +24,14 @@ class Settings(BaseModel):
     dynamodb_endpoint: str | None = None
     fanout_queue_url: str | None = None
     sqs_endpoint: str | None = None
+    timer_target_arn: str | None = Field(
+        default=None, description="The queue a one-time timer (EventBridge Scheduler) delivers to."
+    )
+    timer_role_arn: str | None = Field(
+        default=None, description="The role EventBridge Scheduler takes to deliver a timer's message."
+    )
+    timer_group: str = "default"
+    scheduler_endpoint: str | None = None
     stage: str = "dev"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     token_prices: dict[str, int] = Field(
@@ -123,6 +131,10 @@ def get_settings() -> Settings:
         "telegram_api_url": "TELEGRAM_API_URL",
         "provider_timeout_seconds": "PROVIDER_TIMEOUT_SECONDS",
         "sweep_segment_min_leads": "SWEEP_SEGMENT_MIN_LEADS",
+        "timer_target_arn": "TIMER_TARGET_ARN",
+        "timer_role_arn": "TIMER_ROLE_ARN",
+        "timer_group": "TIMER_GROUP",
+        "scheduler_endpoint": "SCHEDULER_ENDPOINT",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

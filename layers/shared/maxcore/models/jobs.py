@@ -55,6 +55,8 @@ class TenantJobMessage(LazyModel):
     """The lead of an ``evaluate_lead`` job."""
     email: InboundEmailNotice | None = None
     """The e-mail of a ``read_email`` job, as Resend's webhook announced it."""
+    item_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"^[0-9A-Za-z#:._-]+$")
+    """The item a timer's job is about (services/timers.py): its owner reads it and acts if it still holds."""
     shard: int | None = Field(default=None, ge=0, le=7)
     """The due-index shard of a ``run_pending_actions`` message (all shards when absent)."""
     correlation_id: str | None = Field(default=None, min_length=1, max_length=CORRELATION_ID_MAX)
