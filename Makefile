@@ -83,7 +83,9 @@ integration: install chromium ## Handlers with real events on an embedded moto s
 # The suites again with the system clock moved 400 days ahead (libfaketime): every test runs at a known
 # instant (tests/conftest.py), so what passes today passes on any date. `make test` runs the moto
 # integration suite this way and the DynamoDB Local one on the real clock.
-AHEAD := faketime -f '+400d'
+# -m: libfaketime's thread-safe variant. The integration tests run threaded fake servers, and the
+# default variant, which is not thread-safe, crashed one of them (a segfault in a request thread).
+AHEAD := faketime -m -f '+400d'
 
 faketime:
 	@./scripts/install_faketime.sh
