@@ -360,7 +360,9 @@ def test_html_off_the_allowlist_is_refused_naming_what_would_be_removed(api: Api
     response = api.post("/templates", EMAIL | {"html": html})
     assert response.status == 422, response.body
     [problem] = _problems(response)
-    assert problem["message"].startswith("html has what e-mail does not allow; the sanitiser would remove: ")
+    assert problem["message"].startswith(
+        "le html contient ce que l'e-mail n'autorise pas ; le nettoyage retirerait : "
+    )
     assert [(p["kind"], p["detail"], p["line"]) for p in problem["details"]["problems"]] == [
         (
             "not_allowed",

@@ -208,10 +208,10 @@ def test_validation_texts_name_real_pydantic_error_types() -> None:
 def test_a_message_reads_french_with_its_values_put_back() -> None:
     assert localize("lead 01JD2XQ not found", "fr") == "lead 01JD2XQ introuvable"
     assert localize("the body is over 262144 bytes", "fr") == "le corps de la requête dépasse 262144 octets"
-    # A message composed at its raise site (COMPOSED) reads French by its composed form; the
-    # template rules' problems it lists are not in the catalogue yet and read as they are
+    # A message composed at its raise site (COMPOSED) reads French by its composed form, and so do
+    # the template rules' problems it lists
     assert localize("the template cannot be saved: an e-mail template needs a subject", "fr") == (
-        "le template ne peut pas être enregistré : an e-mail template needs a subject"
+        "le template ne peut pas être enregistré : un template e-mail doit avoir un objet"
     )
 
 
@@ -310,3 +310,73 @@ def test_pydantic_errors_read_english_as_pydantic_writes_them() -> None:
 def test_an_unknown_validation_type_still_reads_french() -> None:
     error = {"type": "some_future_type", "msg": "Something new went wrong", "ctx": {}}
     assert localize_validation(error, "fr") == "Valeur non valide"
+
+
+# --- Why a template cannot be saved or activated ----------------------------------------------------
+
+UNFIT_CONTENTS = [
+    (Channel.SMS, {"body": "Bonjour {{prenom}} {{x " + "é" * 1700, "subject": "Hi", "html": "<p>x</p>"}),
+    (Channel.SMS, {"body": "Bonjour {{firstName}}", "variables": ["firstName"]}),
+    (Channel.SMS, {"body": "Bonjour " + "a" * 1590}),
+    (Channel.WHATSAPP, {"body": "Bonjour " + "a" * 1600}),
+    (Channel.EMAIL, {"body": "Bonjour"}),
+    (
+        Channel.EMAIL,
+        {
+            "body": "Bonjour",
+            "subject": "Offre",
+            "html": (
+                '<p onclick="x">a</p><script>b</script><div style="x:expression(1)"><p>'
+                '<meta http-equiv="refresh" content="0"><a href="javascript:x">j</a>'
+            ),
+        },
+    ),
+    (
+        Channel.EMAIL,
+        {
+            "body": "Bonjour",
+            "subject": "Offre",
+            "html": (
+                '<a href="http://x">l</a><img src="http://i"><p style="background:url(http://x)">'
+                '<p foo="1"><meta http-equiv="x-other" content="1">'
+                "<style>a{background:url(http://x)}</style>"
+            ),
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("channel", "fields"), UNFIT_CONTENTS)
+def test_every_problem_of_a_template_reads_french_alone_and_listed(
+    channel: Channel, fields: dict[str, object]
+) -> None:
+    from maxcore.models.template import TemplateContent
+    from maxcore.rules.templates import activation_problems
+
+    # Given a content the rules refuse for several reasons
+    problems = activation_problems(channel, TemplateContent.model_validate(fields))
+    assert problems
+
+    # Then each reason, the refusal that lists them and the details read French
+    for problem in problems:
+        assert not _words(localize(problem.message, "fr")) & ENGLISH_WORDS, problem.message
+    listed = "the template cannot be activated: " + "; ".join(p.message for p in problems)
+    assert not _words(localize(listed, "fr")) & ENGLISH_WORDS, listed
+    details = localize_details({"problems": [p.model_dump() for p in problems]}, "fr")
+    for entry in details["problems"]:
+        assert not _words(entry["message"]) & ENGLISH_WORDS, entry["message"]
+    # And English readers get them as written
+    assert localize(listed, "en") == listed
+
+
+def test_a_list_of_messages_reads_french_only_when_every_one_is_known() -> None:
+    known = "an e-mail template needs a subject"
+    assert localize(f"{known}; {known}", "fr") == (
+        "un template e-mail doit avoir un objet ; un template e-mail doit avoir un objet"
+    )
+    # A message holding "; " itself is read whole before it is cut
+    assert localize("this SMS takes 12 GSM-7 segments; the limit is 10", "fr") == (
+        "ce SMS prend 12 segments GSM-7 ; la limite est de 10"
+    )
+    # One unknown part: the whole list stays as it was, never half translated
+    assert localize(f"{known}; something else entirely", "fr") == f"{known}; something else entirely"

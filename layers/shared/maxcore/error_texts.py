@@ -398,6 +398,60 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
     # --- Appointments and surveys -----------------------------------------------------------------------
+    # --- Why a template cannot be saved or activated (rules/templates.py, rules/html.py) -------------
+    "{fragment} is not a placeholder; write {{{{name}}}} or {{{{name|fallback}}}}": (
+        "{fragment} n'est pas une variable ; écrivez {{{{nom}}}} ou {{{{nom|valeur par défaut}}}}"
+    ),
+    "unknown variable {{{{{name}}}}}: use a lead or tenant field ({fields}) or declare it in variables": (
+        "variable inconnue {{{{{name}}}}} : utilisez un champ du lead ou du compte ({fields}) ou "
+        "déclarez-la dans variables"
+    ),
+    "{variables} already come from the lead or the tenant; do not declare them": (
+        "{variables} viennent déjà du lead ou du compte ; ne les déclarez pas"
+    ),
+    "{a_channel} template has no {field}; only e-mail templates do": (
+        "un template {a_channel} n'a pas de champ {field} ; seuls les templates e-mail en ont"
+    ),
+    "the body is {length} characters; {a_channel} body is at most {limit}": (
+        "le corps fait {length} caractères ; un corps {a_channel} en fait au plus {limit}"
+    ),
+    "an SMS": "SMS",
+    "a WhatsApp": "WhatsApp",
+    "a Telegram": "Telegram",
+    "an e-mail": "e-mail",
+    "an e-mail template needs a subject": "un template e-mail doit avoir un objet",
+    "this SMS takes {segments} {encoding} segments; the limit is {limit}": (
+        "ce SMS prend {segments} segments {encoding} ; la limite est de {limit}"
+    ),
+    "a WhatsApp template body is at most {limit} characters; this one has {length}": (
+        "le corps d'un template WhatsApp fait au plus {limit} caractères ; celui-ci en a {length}"
+    ),
+    "html contains no unsafe content": "le html ne contient rien de dangereux",
+    "html has what e-mail does not allow; the sanitiser would remove: {problems}": (
+        "le html contient ce que l'e-mail n'autorise pas ; le nettoyage retirerait : {problems}"
+    ),
+    "html contains {problems}": "le html contient {problems}",
+    "{item} (line {line})": "{item} (ligne {line})",
+    "{attribute} on <{tag}> ({why})": "{attribute} sur <{tag}> ({why})",
+    "{attribute} on <{tag}>": "{attribute} sur <{tag}>",
+    "{what} in <style>": "{what} dans <style>",
+    "{what} in <style> (images must use https)": "{what} dans <style> (les images doivent utiliser https)",
+    "{what} in {attribute} of <{tag}>": "{what} dans {attribute} de <{tag}>",
+    "{what} in style of <{tag}>": "{what} dans le style de <{tag}>",
+    "unreadable markup {snippet}": "balisage illisible {snippet}",
+    "unclosed <{tag}>": "<{tag}> non fermé",
+    "unterminated markup at end of input {snippet}": "balisage inachevé en fin de texte {snippet}",
+    "unreadable tag {snippet}": "balise illisible {snippet}",
+    "images must use https": "les images doivent utiliser https",
+    "links must use https, mailto or tel": "les liens doivent utiliser https, mailto ou tel",
+    "only Content-Type and X-UA-Compatible are allowed": (
+        "seuls Content-Type et X-UA-Compatible sont autorisés"
+    ),
+    "not allowed in e-mail": "interdit dans un e-mail",
+    "removed by the sanitiser": "retiré par le nettoyage",
+    "no url(), expression(), @import, behavior or -moz-binding in a style attribute": (
+        "pas de url(), expression(), @import, behavior ni -moz-binding dans un attribut style"
+    ),
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",
@@ -495,6 +549,14 @@ def localize(message: str, locale: str) -> str:
     """
     if locale == ENGLISH:
         return message
+    french = _match(message, locale)
+    if french is None:
+        french = _match_joined(message, locale)
+    return message if french is None else french
+
+
+def _match(message: str, locale: str) -> str | None:
+    """``message`` in French when one pattern reads the whole of it, else ``None``."""
     for pattern, french in _compiled():
         found = pattern.fullmatch(message)
         if found is not None:
@@ -502,7 +564,34 @@ def localize(message: str, locale: str) -> str:
             return french.format_map(
                 {name: localize(value, locale) for name, value in found.groupdict().items()}
             )
-    return message
+    return None
+
+
+JOINED_MAX = 40
+"""Messages joined by "; " read one by one, at most this many (a list of problems is shorter)."""
+
+
+def _match_joined(message: str, locale: str) -> str | None:
+    """``message``, several messages joined by "; ", in French; ``None`` unless every one is known.
+
+    A message may hold "; " itself ("the body is 900 characters; an SMS body is at most 800"), so
+    the cut is searched for: each message ends where the shortest run of parts that one pattern
+    reads ends (a pattern's placeholder could otherwise swallow the messages after it).
+    """
+    parts = message.split("; ")
+    if not 1 < len(parts) <= JOINED_MAX:
+        return None
+    read: dict[int, list[str]] = {0: []}
+    for end in range(1, len(parts) + 1):
+        for start in range(end - 1, -1, -1):
+            if start not in read:
+                continue
+            french = _match("; ".join(parts[start:end]), locale)
+            if french is not None:
+                read[end] = [*read[start], french]
+                break
+    whole = read.get(len(parts))
+    return None if whole is None else " ; ".join(whole)
 
 
 def localize_validation(error: Mapping[str, Any], locale: str) -> str:
@@ -526,8 +615,19 @@ def localize_validation(error: Mapping[str, Any], locale: str) -> str:
 
 
 def localize_details(details: Any, locale: str) -> Any:
-    """``details`` with the ``message`` of each of its entries in ``locale`` (other keys unchanged)."""
-    if locale == ENGLISH or not isinstance(details, list):
+    """``details`` with the ``message`` of each of its entries in ``locale`` (other keys unchanged).
+
+    The entries are a list (the invalid fields), or a list under a key of a dict (a template's
+    ``problems``).
+    """
+    if locale == ENGLISH:
+        return details
+    if isinstance(details, dict):
+        return {
+            key: localize_details(value, locale) if isinstance(value, list) else value
+            for key, value in details.items()
+        }
+    if not isinstance(details, list):
         return details
     return [
         {**entry, "message": localize(entry["message"], locale)}
@@ -562,11 +662,29 @@ def _literal_length(pattern: str) -> int:
     return sum(len(literal) for literal, _, _, _ in string.Formatter().parse(pattern))
 
 
+NARROW_PLACEHOLDERS = {
+    "tag": r"[^\s;<>]+",
+    "attribute": r'[^\s;<>]+(?: "[^"]*")?',
+    "line": r"\d+",
+    "field": r"[^\s;]+",
+    "length": r"\d+",
+    "limit": r"\d+",
+    "segments": r"\d+",
+    "encoding": r"[\w-]+",
+    "a_channel": r"an? [\w-]+",
+    "item": r"[^;]+",
+    "what": r"[^;]+",
+    "why": r"(?!line \d+\)$)(?:(?!\) \(line \d)[^;])+",
+}
+"""Placeholders that catch one word, a number or a phrase without "; ": the parts of a list of
+problems joined by "; " must not be read as one ("onclick on <p> (line 1); <script> (line 2)")."""
+
+
 def _regex(pattern: str) -> re.Pattern[str]:
     """``pattern`` as a regular expression whose named groups catch its placeholders' values."""
     parts = []
     for literal, name, _, _ in string.Formatter().parse(pattern):
         parts.append(re.escape(literal))
         if name is not None:
-            parts.append(f"(?P<{name}>.+?)")
+            parts.append(f"(?P<{name}>{NARROW_PLACEHOLDERS.get(name, '.+?')})")
     return re.compile("".join(parts), re.DOTALL)
