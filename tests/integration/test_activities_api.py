@@ -81,7 +81,7 @@ def test_stop_revokes_consent_on_that_channel_only_and_says_why(
 
     lead = LeadService(tenant_id).get(lead_id)
     assert lead.consent["sms"].granted is False
-    assert "opt-out" in lead.consent["sms"].reason
+    assert lead.consent["sms"].reason.startswith("réponse de désinscription le ")
     assert "whatsapp" not in lead.consent
 
 
@@ -260,9 +260,12 @@ def test_the_model_refines_an_intent_for_two_tokens(
 @pytest.mark.parametrize(
     ("reply", "reason"),
     [
-        (fake_error(500), "failed"),
-        (tool_call("report_intent", {"intent": "enthusiastic", "reason": "?"}), "no usable intent"),
-        (fake_answer("je ne sais pas"), "no usable intent"),
+        (fake_error(500), "le modèle de langage n'a pas répondu"),
+        (
+            tool_call("report_intent", {"intent": "enthusiastic", "reason": "?"}),
+            "aucune intention exploitable",
+        ),
+        (fake_answer("je ne sais pas"), "aucune intention exploitable"),
     ],
     ids=["model-error", "unknown-intent", "no-tool-call"],
 )
@@ -297,5 +300,5 @@ def test_without_a_model_the_rules_answer_stands(
         "used": False,
         "rules_intent": "unsubscribe",
         "model_intent": None,
-        "reason": "no language model is configured",
+        "reason": "aucun modèle de langage n'est configuré",
     }

@@ -106,14 +106,16 @@ def test_a_stop_by_sms_outlives_the_lead_deleted_and_created_again(
     )
     assert third.status == 201, third.body
     assert third.body["consent"]["sms"]["granted"] is False
+    # saying why in the tenant's French
+    assert third.body["consent"]["sms"]["reason"].endswith("(mot-clé) ; la désinscription tient toujours")
     assert _send_sms(tenant, third.body["id"]).body["error"]["code"] == "opted_out"
     assert fake_twilio.requests == []
 
     # And its consent history shows the STOP, with the keyword as source and the message as proof
     history = _consent(tenant, third.body["id"])
     assert history["sms"]["granted"] is False
-    assert [(e["granted"], e["source"], e["proof"]) for e in history["sms"]["entries"]] == [
-        (False, "keyword", stop_sid)
+    assert [(e["granted"], e["source"], e["proof"], e["reason"]) for e in history["sms"]["entries"]] == [
+        (False, "keyword", stop_sid, "« STOP » reçu par SMS")
     ]
     assert history["whatsapp"]["entries"] == []
 
@@ -198,9 +200,12 @@ def test_an_admin_exports_the_ledger_as_csv_and_a_member_may_not(tenant: str) ->
     text = exported["body"]
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
-    assert sorted((r["channel"], r["address"], r["granted"], r["source"], r["proof"]) for r in rows) == [
-        ("email", "lea@example.fr", "revoked", "user", "user-1"),
-        ("sms", LEAD_PHONE, "revoked", "user", "user-1"),
+    # with its header and its words in French
+    assert sorted(
+        (r["canal"], r["adresse"], r["consentement"], r["source"], r["preuve"], r["motif"]) for r in rows
+    ) == [
+        ("email", "lea@example.fr", "retiré", "utilisateur", "user-1", "modifié par un utilisateur"),
+        ("sms", LEAD_PHONE, "retiré", "utilisateur", "user-1", "modifié par un utilisateur"),
     ]
     # And a member is refused
     assert _export(tenant, "member")["statusCode"] == 403

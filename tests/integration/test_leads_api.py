@@ -376,7 +376,8 @@ def test_consent_is_recorded_per_channel_with_its_reason(api: ApiClient) -> None
     changed = api.patch(f"/leads/{lead['id']}", {"consent": {"email": True}}).body
     assert changed["consent"]["sms"]["granted"] is False
     assert changed["consent"]["email"]["granted"] is True
-    assert changed["consent"]["email"]["reason"] == "changed by a user"
+    assert changed["consent"]["email"]["reason"] == "modifié par un utilisateur"
+    assert changed["consent"]["sms"]["reason"] == "choisi à la création du lead"
 
 
 def test_delete_removes_the_lead_and_frees_its_contacts(api: ApiClient) -> None:

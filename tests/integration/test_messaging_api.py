@@ -573,8 +573,8 @@ def test_auto_reaches_a_lead_with_only_an_email_by_email_which_needs_a_subject(
     sent = _sent(api, lead_id=lead_id, body="Bonjour Sophie", subject="Votre devis")
     assert sent["channel"] == "email"
     assert sent["to"] == EMAIL
-    assert "email is the first channel available" in sent["channel_reason"]
-    assert "sms: no_address" in sent["channel_reason"]
+    assert sent["channel_reason"].startswith("e-mail est le premier canal disponible (")
+    assert "SMS : pas d'adresse SMS pour ce lead" in sent["channel_reason"]
     (entry,) = _outbox(api)
     assert (entry["channel"], entry["to"], entry["subject"]) == ("email", EMAIL, "Votre devis")
     assert sent["activity"]["metadata"]["subject"] == "Votre devis"
@@ -591,7 +591,7 @@ def test_auto_skips_sms_for_a_lead_who_opted_out_of_it(api: ApiClient, leads: Ap
 
     # Then it goes by e-mail, and the reason says SMS was skipped for the opt-out
     assert sent["channel"] == "email"
-    assert "sms: opted_out" in sent["channel_reason"]
+    assert "SMS : le lead s'est désinscrit du canal SMS" in sent["channel_reason"]
     assert sent["activity"]["metadata"]["channel_reason"] == sent["channel_reason"]
     # And asking SMS outright is refused
     _refused(_send(api, lead_id=lead_id, channel="sms", body="Bonjour"), "opted_out")
@@ -893,7 +893,7 @@ def test_a_suppressed_email_address_is_refused_and_skipped_by_auto(
     )
     sent = _sent(api, lead_id=lead_id, body="Bonjour", subject="Info")
     assert sent["channel"] == "telegram"
-    assert "email: address_suppressed" in sent["channel_reason"]
+    assert "e-mail : l'adresse e-mail est bloquée (rebond ou plainte)" in sent["channel_reason"]
 
     # And another tenant's lead with the same address is not concerned
     other_api = ApiClient(MESSAGING, _tenant(other_tenant_id))
@@ -912,7 +912,7 @@ def test_a_disabled_channel_is_refused_and_skipped_by_auto(api: ApiClient, leads
     _refused(_send(api, lead_id=lead_id, channel="sms", body="Bonjour"), "channel_disabled")
     sent = _sent(api, lead_id=lead_id, body="Bonjour", subject="Info")
     assert sent["channel"] == "email"
-    assert "sms: channel_disabled" in sent["channel_reason"]
+    assert "SMS : le canal SMS est désactivé pour votre équipe" in sent["channel_reason"]
 
     # Turned on again, SMS goes
     _channel(api, "sms", enabled=True)

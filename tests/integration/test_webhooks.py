@@ -509,7 +509,7 @@ def test_a_complaint_revokes_the_email_consent(tenant: str) -> None:
 
     consent = leads(tenant).get(f"/leads/{lead_id}").body["consent"]["email"]
     assert consent["granted"] is False
-    assert "complained" in consent["reason"]
+    assert consent["reason"].startswith("signalé comme spam le ")
 
 
 def test_a_stale_or_forged_resend_delivery_is_refused(tenant: str) -> None:

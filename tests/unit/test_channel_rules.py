@@ -22,6 +22,7 @@ from maxcore.rules.channels import (
     refusal,
 )
 from maxcore.rules.whatsapp import whatsapp_window_open
+from maxcore.texts import render
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 ALL = frozenset(Channel)
@@ -69,9 +70,17 @@ def _channel(result: Choice | Refusal) -> Channel:
     return result.channel
 
 
+def _label(channel: str, locale: str = "en") -> str:
+    return render(f"channel.{channel}.label", locale)
+
+
+def _detail(code: str, channel: str, locale: str = "en") -> str:
+    return render(f"automation.detail.{code}", locale, channel=_label(channel, locale)).rstrip(".")
+
+
 # --- the channel asked for ----------------------------------------------------------------------
 def test_the_channel_asked_for_is_used_when_it_can_reach_the_lead() -> None:
-    result = choose(_lead(), EMAIL, EVERYTHING, NOW)
+    result = choose(_lead(), EMAIL, EVERYTHING, NOW, "en")
     assert result == Choice(EMAIL, "email was asked for")
 
 
@@ -121,31 +130,31 @@ def test_the_channel_asked_for_is_used_when_it_can_reach_the_lead() -> None:
 def test_the_channel_asked_for_is_refused_with_the_first_reason_that_holds(
     channel: Channel, lead: Lead, facts: ChannelFacts, code: str
 ) -> None:
-    assert _code(choose(lead, channel, facts, NOW)) == code
+    assert _code(choose(lead, channel, facts, NOW, "en")) == code
 
 
 def test_a_refusal_says_why_in_a_sentence() -> None:
-    opted_out = choose(_lead(consent={SMS: False}), SMS, EVERYTHING, NOW)
+    opted_out = choose(_lead(consent={SMS: False}), SMS, EVERYTHING, NOW, "en")
     assert isinstance(opted_out, Refusal)
     assert "STOP reply" in opted_out.message
-    no_address = choose(_lead(telegram_chat_id=None), TELEGRAM, EVERYTHING, NOW)
+    no_address = choose(_lead(telegram_chat_id=None), TELEGRAM, EVERYTHING, NOW, "en")
     assert isinstance(no_address, Refusal)
     assert "Telegram chat" in no_address.message
 
 
 def test_consent_granted_explicitly_is_no_refusal() -> None:
-    assert _channel(choose(_lead(consent={SMS: True}), SMS, EVERYTHING, NOW)) is SMS
+    assert _channel(choose(_lead(consent={SMS: True}), SMS, EVERYTHING, NOW, "en")) is SMS
 
 
 def test_an_asked_channel_is_not_replaced_by_another_when_refused() -> None:
     # SMS refused: the answer is the refusal, not the e-mail auto would pick
-    assert _code(choose(_lead(phone=None), SMS, EVERYTHING, NOW)) == "no_address"
+    assert _code(choose(_lead(phone=None), SMS, EVERYTHING, NOW, "en")) == "no_address"
 
 
 def test_suppression_is_only_about_the_channel_it_names() -> None:
     facts = ChannelFacts(enabled=ALL, suppressed=frozenset({EMAIL}))
-    assert _channel(choose(_lead(), SMS, facts, NOW)) is SMS
-    assert _code(choose(_lead(), EMAIL, facts, NOW)) == "address_suppressed"
+    assert _channel(choose(_lead(), SMS, facts, NOW, "en")) is SMS
+    assert _code(choose(_lead(), EMAIL, facts, NOW, "en")) == "address_suppressed"
 
 
 # --- WhatsApp's 24-hour window ------------------------------------------------------------------
@@ -165,7 +174,7 @@ def test_the_whatsapp_window_is_open_for_less_than_24_hours_after_the_leads_mess
 ) -> None:
     lead = _lead(wrote_on_whatsapp=wrote)
     assert whatsapp_window_open(lead.summary.last_inbound_by_channel.get("whatsapp"), NOW) is open_
-    result = choose(lead, WHATSAPP, EVERYTHING, NOW)
+    result = choose(lead, WHATSAPP, EVERYTHING, NOW, "en")
     if open_:
         assert _channel(result) is WHATSAPP
     else:
@@ -175,15 +184,17 @@ def test_the_whatsapp_window_is_open_for_less_than_24_hours_after_the_leads_mess
 def test_only_a_message_on_whatsapp_opens_the_window() -> None:
     lead = _lead()
     lead.summary.last_inbound_by_channel["sms"] = NOW - timedelta(minutes=5)
-    assert _code(choose(lead, WHATSAPP, EVERYTHING, NOW)) == "whatsapp_window_closed"
+    assert _code(choose(lead, WHATSAPP, EVERYTHING, NOW, "en")) == "whatsapp_window_closed"
 
 
 def test_an_approved_whatsapp_template_goes_outside_the_window_but_not_past_an_opt_out() -> None:
     facts = ChannelFacts(enabled=ALL, whatsapp_template=APPROVED)
-    assert _channel(choose(_lead(), WHATSAPP, facts, NOW)) is WHATSAPP
-    assert _channel(choose(_lead(wrote_on_whatsapp=timedelta(days=30)), WHATSAPP, facts, NOW)) is WHATSAPP
-    assert _code(choose(_lead(consent={WHATSAPP: False}), WHATSAPP, facts, NOW)) == "opted_out"
-    assert _code(choose(_lead(phone=None), WHATSAPP, facts, NOW)) == "no_address"
+    assert _channel(choose(_lead(), WHATSAPP, facts, NOW, "en")) is WHATSAPP
+    assert (
+        _channel(choose(_lead(wrote_on_whatsapp=timedelta(days=30)), WHATSAPP, facts, NOW, "en")) is WHATSAPP
+    )
+    assert _code(choose(_lead(consent={WHATSAPP: False}), WHATSAPP, facts, NOW, "en")) == "opted_out"
+    assert _code(choose(_lead(phone=None), WHATSAPP, facts, NOW, "en")) == "no_address"
     assert (
         _code(
             choose(
@@ -191,6 +202,7 @@ def test_an_approved_whatsapp_template_goes_outside_the_window_but_not_past_an_o
                 WHATSAPP,
                 ChannelFacts(enabled=ALL - {WHATSAPP}, whatsapp_template=APPROVED),
                 NOW,
+                "en",
             )
         )
         == "channel_disabled"
@@ -203,8 +215,8 @@ def test_the_auto_order_is_sms_email_whatsapp_telegram() -> None:
 
 
 def test_auto_takes_sms_first_for_a_lead_reachable_everywhere() -> None:
-    result = choose(_lead(wrote_on_whatsapp=timedelta(hours=1)), None, EVERYTHING, NOW)
-    assert result == Choice(SMS, "sms is the first channel available")
+    result = choose(_lead(wrote_on_whatsapp=timedelta(hours=1)), None, EVERYTHING, NOW, "en")
+    assert result == Choice(SMS, "SMS is the first channel available")
 
 
 @pytest.mark.parametrize(
@@ -236,42 +248,47 @@ def test_auto_takes_sms_first_for_a_lead_reachable_everywhere() -> None:
 def test_auto_takes_the_first_channel_available_and_says_what_it_skipped(
     lead: Lead, facts: ChannelFacts, expected: Channel, skipped: list[str]
 ) -> None:
-    result = choose(lead, None, facts, NOW)
+    result = choose(lead, None, facts, NOW, "en")
     assert _channel(result) is expected
     assert isinstance(result, Choice)
-    assert result.reason == f"{expected.value} is the first channel available ({'; '.join(skipped)})"
+    said = [f"{_label(c)}: {_detail(code, c)}" for c, code in (entry.split(": ") for entry in skipped)]
+    assert result.reason == f"{_label(expected.value)} is the first channel available ({'; '.join(said)})"
 
 
 @pytest.mark.parametrize("preferred", [EMAIL, TELEGRAM, WHATSAPP])
 def test_auto_takes_the_preferred_channel_first(preferred: Channel) -> None:
     lead = _lead(preferred=ActivityChannel(preferred.value), wrote_on_whatsapp=timedelta(hours=1))
-    result = choose(lead, None, EVERYTHING, NOW)
-    assert result == Choice(preferred, f"{preferred.value} is the lead's preferred channel")
+    result = choose(lead, None, EVERYTHING, NOW, "en")
+    assert result == Choice(preferred, f"{_label(preferred.value)} is the lead's preferred channel")
 
 
 def test_an_unavailable_preferred_channel_falls_back_to_the_order() -> None:
     # Preferred WhatsApp, but the window is closed: SMS, in the usual order, with the reason
     lead = _lead(preferred=ActivityChannel.WHATSAPP)
-    result = choose(lead, None, EVERYTHING, NOW)
-    assert result == Choice(SMS, "sms is the first channel available (whatsapp: whatsapp_window_closed)")
+    result = choose(lead, None, EVERYTHING, NOW, "en")
+    assert result == Choice(
+        SMS,
+        "SMS is the first channel available (WhatsApp: WhatsApp allows a free-form message only within "
+        "24 h of the lead's last message)",
+    )
     # And the preferred channel is not tried twice
     nothing = _lead(preferred=ActivityChannel.WHATSAPP, phone=None, email=None, telegram_chat_id=None)
-    refused = choose(nothing, None, EVERYTHING, NOW)
+    refused = choose(nothing, None, EVERYTHING, NOW, "en")
     assert isinstance(refused, Refusal)
     assert refused.message.count("whatsapp:") == 1
 
 
 @pytest.mark.parametrize("preferred", [ActivityChannel.CALL, ActivityChannel.MANUAL])
 def test_a_preferred_channel_that_sends_no_messages_is_ignored(preferred: ActivityChannel) -> None:
-    result = choose(_lead(preferred=preferred), None, EVERYTHING, NOW)
-    assert result == Choice(SMS, "sms is the first channel available")
+    result = choose(_lead(preferred=preferred), None, EVERYTHING, NOW, "en")
+    assert result == Choice(SMS, "SMS is the first channel available")
 
 
 def test_auto_with_nothing_available_is_no_channel_naming_each_reason_in_order() -> None:
     lead = _lead(consent={SMS: False}, email=None, telegram_chat_id=None)
     facts = ChannelFacts(enabled=ALL - {TELEGRAM})
 
-    result = choose(lead, None, facts, NOW)
+    result = choose(lead, None, facts, NOW, "en")
 
     assert isinstance(result, Refusal)
     assert result.code == "no_channel"
@@ -282,7 +299,7 @@ def test_auto_with_nothing_available_is_no_channel_naming_each_reason_in_order()
 
 
 def test_auto_with_no_channel_enabled_is_no_channel() -> None:
-    assert _code(choose(_lead(), None, ChannelFacts(enabled=frozenset()), NOW)) == "no_channel"
+    assert _code(choose(_lead(), None, ChannelFacts(enabled=frozenset()), NOW, "en")) == "no_channel"
 
 
 def test_refusal_is_none_when_the_lead_can_be_reached() -> None:
@@ -399,3 +416,27 @@ def test_an_unknown_credential_is_refused() -> None:
 )
 def test_a_secret_with_a_trailing_newline_is_refused(name: str, value: str) -> None:
     assert check_secret(name, value) is not None
+
+
+def test_the_reason_a_channel_was_chosen_reads_in_french_for_a_french_tenant() -> None:
+    # Given a lead whose WhatsApp window is closed and who has no preferred channel
+    lead = _lead(preferred=ActivityChannel.WHATSAPP)
+
+    # When auto chooses, and when the rep asks for e-mail
+    auto = choose(lead, None, EVERYTHING, NOW, "fr")
+    asked = choose(_lead(), EMAIL, EVERYTHING, NOW, "fr")
+
+    # Then both reasons are French, the channel passed over named with why
+    assert auto == Choice(
+        SMS,
+        "SMS est le premier canal disponible (WhatsApp : WhatsApp n'autorise un message libre que 24 h "
+        "après le dernier message du lead)",
+    )
+    both = choose(_lead(consent={SMS: False}, email=None), None, EVERYTHING, NOW, "fr")
+    assert both == Choice(
+        TELEGRAM,
+        "Telegram est le premier canal disponible (SMS : le lead s'est désinscrit du canal SMS ; "
+        "e-mail : pas d'adresse e-mail pour ce lead ; WhatsApp : WhatsApp n'autorise un message libre "
+        "que 24 h après le dernier message du lead)",
+    )
+    assert asked == Choice(EMAIL, "e-mail demandé")

@@ -7,7 +7,8 @@ values; :func:`render` picks the tenant's language.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 CATALOGUE: dict[str, dict[str, str]] = {
@@ -960,7 +961,87 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
     # --- Appointments and surveys -----------------------------------------------------------------------
-    # --- Consent and token ledger reasons ---------------------------------------------------------------
+    # --- Consent reasons, the channel a message goes on, the model's second opinion ----------------
+    "consent.reason.created": {"fr": "choisi à la création du lead", "en": "set when the lead was created"},
+    "consent.reason.refused_at_creation": {
+        "fr": "refusé à la création du lead",
+        "en": "refused when the lead was created",
+    },
+    "consent.reason.changed_by_user": {"fr": "modifié par un utilisateur", "en": "changed by a user"},
+    "consent.reason.keyword": {"fr": "« {keyword} » reçu {via}", "en": '"{keyword}" received {via}'},
+    "consent.reason.hard_bounce": {
+        "fr": "e-mail rejeté définitivement (hard bounce) le {date}",
+        "en": "hard bounce on {date}",
+    },
+    "consent.reason.complaint": {"fr": "signalé comme spam le {date}", "en": "marked as spam on {date}"},
+    "consent.reason.provider_opt_out": {
+        "fr": "désinscrit auprès du fournisseur (code {code}) le {date}",
+        "en": "opted out at the provider (code {code}) on {date}",
+    },
+    "consent.reason.provider_refused": {
+        "fr": "le fournisseur a refusé l'envoi : le destinataire s'est désinscrit (code {code})",
+        "en": "the provider refused the message: the recipient opted out (code {code})",
+    },
+    "consent.reason.opt_out_reply": {
+        "fr": "réponse de désinscription le {date} : {quote}",
+        "en": "opt-out reply on {date}: {quote}",
+    },
+    "consent.reason.link": {
+        "fr": "lien de désinscription d'un e-mail",
+        "en": "unsubscribe link in an e-mail",
+    },
+    "consent.reason.revoked": {"fr": "désinscrit ({source})", "en": "opted out ({source})"},
+    "consent.reason.held": {
+        "fr": "désinscrit le {date} ({source}) ; la désinscription tient toujours",
+        "en": "opted out on {date} ({source}); the opt-out holds",
+    },
+    "consent.source.keyword": {"fr": "mot-clé", "en": "keyword"},
+    "consent.source.reply": {"fr": "réponse", "en": "reply"},
+    "consent.source.link": {"fr": "lien de désinscription", "en": "unsubscribe link"},
+    "consent.source.bounce": {"fr": "rejet de l'e-mail", "en": "bounce"},
+    "consent.source.complaint": {"fr": "plainte pour spam", "en": "spam complaint"},
+    "consent.source.provider": {"fr": "fournisseur", "en": "provider"},
+    "consent.source.user": {"fr": "utilisateur", "en": "user"},
+    "consent.source.import": {"fr": "import", "en": "import"},
+    "consent.export.header.channel": {"fr": "canal", "en": "channel"},
+    "consent.export.header.address": {"fr": "adresse", "en": "address"},
+    "consent.export.header.granted": {"fr": "consentement", "en": "consent"},
+    "consent.export.header.at": {"fr": "date", "en": "at"},
+    "consent.export.header.source": {"fr": "source", "en": "source"},
+    "consent.export.header.proof": {"fr": "preuve", "en": "proof"},
+    "consent.export.header.reason": {"fr": "motif", "en": "reason"},
+    "consent.export.granted": {"fr": "accordé", "en": "granted"},
+    "consent.export.revoked": {"fr": "retiré", "en": "revoked"},
+    "channel.choice.asked": {"fr": "{channel} demandé", "en": "{channel} was asked for"},
+    "channel.choice.preferred": {
+        "fr": "{channel} est le canal préféré du lead",
+        "en": "{channel} is the lead's preferred channel",
+    },
+    "channel.choice.first_available": {
+        "fr": "{channel} est le premier canal disponible",
+        "en": "{channel} is the first channel available",
+    },
+    "channel.choice.first_available_after": {
+        "fr": "{channel} est le premier canal disponible ({skipped})",
+        "en": "{channel} is the first channel available ({skipped})",
+    },
+    "channel.choice.skipped": {"fr": "{channel} : {detail}", "en": "{channel}: {detail}"},
+    "refinement.no_model": {
+        "fr": "aucun modèle de langage n'est configuré",
+        "en": "no language model is configured",
+    },
+    "refinement.no_tokens": {
+        "fr": "pas assez de tokens pour le modèle de langage",
+        "en": "not enough tokens for the language model",
+    },
+    "refinement.unusable": {
+        "fr": "le modèle de langage n'a donné aucune intention exploitable ; ses tokens ont été rendus",
+        "en": "the language model gave no usable intent; its tokens were refunded",
+    },
+    "refinement.failed": {
+        "fr": "le modèle de langage n'a pas répondu ; ses tokens ont été rendus",
+        "en": "the language model failed; its tokens were refunded",
+    },
 }
 
 
@@ -1010,6 +1091,16 @@ def counted(key: str, count: int, locale: str, **values: Any) -> str:
     """
     form = "one" if is_singular(count, locale) else "other"
     return render(f"{key}.{form}", locale, n=count, **values)
+
+
+def listed(items: Iterable[str], locale: str) -> str:
+    """``items`` one after the other, as a reader of ``locale`` separates them: "a ; b", "a; b"."""
+    return ("; " if locale == "en" else " ; ").join(items)
+
+
+def date_text(day: date, locale: str) -> str:
+    """A date as reasons write it: 10/03/2026 in French, 2026-03-10 in English."""
+    return day.isoformat() if locale == "en" else f"{day:%d/%m/%Y}"
 
 
 def days_text(days: int, locale: str) -> str:

@@ -67,7 +67,7 @@ from maxcore.rules.preferred_channel import (
     preferred_channel,
     suggested_channel,
 )
-from maxcore.texts import days_text, duration_text, render
+from maxcore.texts import date_text, days_text, duration_text, render
 
 CLOSED_STATUSES = frozenset({LeadStatus.CONVERTED, LeadStatus.LOST})
 """Statuses that end the follow-ups."""
@@ -220,8 +220,7 @@ class _Moment:
 
     def on(self, at: datetime) -> str:
         """The local date of ``at``, as reasons write it: 10/03/2026 in French, 2026-03-10 in English."""
-        day = _aware(at).astimezone(ZoneInfo(self.timezone)).date()
-        return day.isoformat() if self.locale == "en" else f"{day:%d/%m/%Y}"
+        return date_text(_aware(at).astimezone(ZoneInfo(self.timezone)).date(), self.locale)
 
     def reason(self, key: str, **values: Any) -> str:
         """The reason ``alert.resolved.<key>`` in the tenant's language."""

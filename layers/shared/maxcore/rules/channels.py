@@ -19,6 +19,7 @@ from maxcore.models.lead import Lead
 from maxcore.models.template import WhatsAppContent
 from maxcore.rules.contact import normalize_phone
 from maxcore.rules.whatsapp import Route, whatsapp_route
+from maxcore.texts import listed, render
 
 AUTO_ORDER: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM)
 """The product's channel priorities (omnichannel architecture: SMS 1, e-mail 2, WhatsApp 3, Telegram 4)."""
@@ -146,6 +147,16 @@ def refusal(lead: Lead, channel: Channel, facts: ChannelFacts, now: datetime) ->
     return None
 
 
+def _label(channel: Channel, locale: str) -> str:
+    return render(f"channel.{channel.value}.label", locale)
+
+
+def _refusal_detail(refused: Refusal, channel: Channel, locale: str) -> str:
+    """Why ``channel`` was passed over, in words (the refusal's sentence, without its full stop)."""
+    text = render(f"automation.detail.{refused.code}", locale, channel=_label(channel, locale))
+    return text.rstrip(".")
+
+
 @dataclass(frozen=True)
 class Choice:
     """The channel a message goes out on, and why."""
@@ -154,7 +165,9 @@ class Choice:
     reason: str
 
 
-def choose(lead: Lead, requested: Channel | None, facts: ChannelFacts, now: datetime) -> Choice | Refusal:
+def choose(
+    lead: Lead, requested: Channel | None, facts: ChannelFacts, now: datetime, locale: str
+) -> Choice | Refusal:
     """The channel for a message to ``lead``: the one asked for, or the best available for ``auto``.
 
     Parameters
@@ -168,15 +181,21 @@ def choose(lead: Lead, requested: Channel | None, facts: ChannelFacts, now: date
         approved WhatsApp template.
     now
         The current time (the WhatsApp window).
+    locale
+        The language the choice's reason reads in (the tenant's).
 
     Returns
     -------
     Choice | Refusal
         The channel with the reason it was chosen, or why nothing can be sent.
     """
+
+    def why(key: str, channel: Channel, **values: str) -> str:
+        return render(f"channel.choice.{key}", locale, channel=_label(channel, locale), **values)
+
     if requested is not None:
         refused = refusal(lead, requested, facts, now)
-        return refused or Choice(requested, f"{requested.value} was asked for")
+        return refused or Choice(requested, why("asked", requested))
     preferred = lead.summary.preferred_channel
     order = list(AUTO_ORDER)
     if preferred is not None and preferred.value in {c.value for c in AUTO_ORDER}:
@@ -184,15 +203,15 @@ def choose(lead: Lead, requested: Channel | None, facts: ChannelFacts, now: date
         order.remove(first)
         order.insert(0, first)
     refusals: list[str] = []
+    skipped: list[str] = []
     for candidate in order:
         refused = refusal(lead, candidate, facts, now)
         if refused is None:
             if preferred is not None and candidate.value == preferred.value:
-                return Choice(candidate, f"{candidate.value} is the lead's preferred channel")
-            skipped = "; ".join(refusals)
-            return Choice(
-                candidate,
-                f"{candidate.value} is the first channel available" + (f" ({skipped})" if skipped else ""),
-            )
+                return Choice(candidate, why("preferred", candidate))
+            if not skipped:
+                return Choice(candidate, why("first_available", candidate))
+            return Choice(candidate, why("first_available_after", candidate, skipped=listed(skipped, locale)))
         refusals.append(f"{candidate.value}: {refused.code}")
+        skipped.append(why("skipped", candidate, detail=_refusal_detail(refused, candidate, locale)))
     return Refusal("no_channel", "no channel can reach this lead now (" + "; ".join(refusals) + ")")

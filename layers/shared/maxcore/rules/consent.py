@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from maxcore.models.common import Channel
-from maxcore.models.consent import ConsentEntry
+from maxcore.models.consent import ConsentEntry, ConsentSource
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.rules.channels import ADDRESS_FIELD
+from maxcore.texts import date_text, render
 
 
 def ledger_address(channel: Channel, raw: str) -> str:
@@ -45,12 +46,19 @@ def lead_addresses(lead: Lead) -> dict[Channel, str]:
     return found
 
 
-def held_consent(lead: Lead, latest: Mapping[Channel, ConsentEntry]) -> dict[Channel, ConsentState]:
+def source_label(source: ConsentSource, locale: str) -> str:
+    """What changed a consent, as a reader of ``locale`` names it ("mot-clé", "keyword")."""
+    return render(f"consent.source.{source.value}", locale)
+
+
+def held_consent(
+    lead: Lead, latest: Mapping[Channel, ConsentEntry], locale: str
+) -> dict[Channel, ConsentState]:
     """The lead's consent with every opt-out the ledger holds for its addresses kept.
 
     ``latest``: the ledger's current entry of each of the lead's channels (for its address). A
     revoked entry wins over what the lead says; a granted one changes nothing (a channel left out
-    of the lead's consent is granted already).
+    of the lead's consent is granted already). The reason reads in ``locale``.
     """
     consent = dict(lead.consent)
     for channel, entry in latest.items():
@@ -60,7 +68,12 @@ def held_consent(lead: Lead, latest: Mapping[Channel, ConsentEntry]) -> dict[Cha
         consent[channel] = ConsentState(
             granted=False,
             updated_at=entry.at,
-            reason=f"opted out on {entry.at.date().isoformat()} ({entry.source.value}); the opt-out holds",
+            reason=render(
+                "consent.reason.held",
+                locale,
+                date=date_text(entry.at.date(), locale),
+                source=source_label(entry.source, locale),
+            ),
         )
     return consent
 
@@ -77,14 +90,22 @@ def export_delimiter(locale: str) -> str:
     return ";" if locale == "fr" else ","
 
 
-def export_row(entry: ConsentEntry) -> tuple[str, ...]:
-    """One ledger entry as the cells of the CSV export (see :data:`EXPORT_COLUMNS`)."""
+def export_header(locale: str) -> tuple[str, ...]:
+    """The header of the ledger's CSV export in ``locale`` (see :data:`EXPORT_COLUMNS`)."""
+    return tuple(render(f"consent.export.header.{column}", locale) for column in EXPORT_COLUMNS)
+
+
+def export_row(entry: ConsentEntry, locale: str) -> tuple[str, ...]:
+    """One ledger entry as the cells of the CSV export, words in ``locale`` (see :data:`EXPORT_COLUMNS`).
+
+    The channel and the address stay as stored: they are identifiers a spreadsheet filters on.
+    """
     return (
         entry.channel.value,
         entry.address,
-        "granted" if entry.granted else "revoked",
+        render("consent.export.granted" if entry.granted else "consent.export.revoked", locale),
         entry.at.isoformat(),
-        entry.source.value,
+        source_label(entry.source, locale),
         entry.proof or "",
         entry.reason,
     )

@@ -58,6 +58,7 @@ from maxcore.services.answers import as_answer
 from maxcore.services.budget import BudgetService
 from maxcore.services.consent import ConsentService
 from maxcore.services.tenants import tenant_settings
+from maxcore.texts import date_text, render
 
 if TYPE_CHECKING:
     from maxcore.rules.intent import Classification
@@ -98,6 +99,9 @@ def classification(text: str, received_at: datetime | None = None) -> ClassifyRe
     )
 
 
+NO_USABLE_INTENT = "the language model gave no usable intent"
+
+
 def understand(
     tenant_id: str,
     request: ClassifyRequest,
@@ -112,26 +116,29 @@ def understand(
     if not request.refine:
         return verdict
 
-    def unrefined(reason: str) -> ClassifyResponse:
+    tenant = tenant_settings(tenant_id)
+
+    def unrefined(key: str) -> ClassifyResponse:
+        reason = render(f"refinement.{key}", tenant.locale.value)
         refinement = Refinement(used=False, rules_intent=verdict.intent, reason=reason)
         return verdict.model_copy(update={"refinement": refinement})
 
     try:
         model = model_factory()
     except ServiceUnavailableError:
-        return unrefined("no language model is configured")
-    mode = tenant_settings(tenant_id).mode
+        return unrefined("no_model")
     try:
         with BudgetService(tenant_id).spend(
-            TokenAction.LEAD_ANALYSIS, reason="second opinion on a reply's intent", mode=mode
+            TokenAction.LEAD_ANALYSIS, reason="second opinion on a reply's intent", mode=tenant.mode
         ):
             opinion = ask_intent(model, request.text, verdict.intent)
             if opinion is None:
-                raise UpstreamError("the language model gave no usable intent", {})
+                raise UpstreamError(NO_USABLE_INTENT, {})
     except InsufficientTokensError:
-        return unrefined("not enough tokens for the language model")
+        return unrefined("no_tokens")
     except UpstreamError as exc:
-        return unrefined(f"the language model failed ({exc.message}); its tokens were refunded")
+        logger.warning("intent refinement failed", extra={"error": exc.message})
+        return unrefined("unusable" if exc.message == NO_USABLE_INTENT else "failed")
     refinement = Refinement(
         used=True, rules_intent=verdict.intent, model_intent=opinion.intent, reason=opinion.reason
     )
@@ -215,13 +222,14 @@ class ActivityService:
             effect = self._reply_effect(activity, verdict)
             activity = activity.model_copy(update={"metadata": _marked(activity.metadata, effect, verdict)})
         known = lead if lead is not None and lead.id == activity.lead_id else None
+        ledger = ConsentService(self.tenant_id, self._clock)
         for attempt in range(1, ATTEMPTS + 1):
             lead = known or self.leads.get(activity.lead_id)
             known = None
             summary = apply_activity(lead.summary, activity, now, effect=effect)
             consent = None
             if effect is not None and effect.revoke_channels:
-                consent = _revoked(lead, activity, effect.revoke_channels, now)
+                consent = _revoked(lead, effect.revoke_channels, now, _opt_out_reason(ledger, activity))
             if consent_updates:
                 consent = {**(consent if consent is not None else lead.consent), **consent_updates}
             try:
@@ -233,7 +241,7 @@ class ActivityService:
                     raise
                 continue
             if effect is not None and effect.revoke_channels:
-                self._record_opt_out(lead, activity, effect.revoke_channels, consent_updates or {})
+                self._record_opt_out(ledger, lead, activity, effect.revoke_channels, consent_updates or {})
             updated = lead.model_copy(
                 update={
                     "summary": summary,
@@ -266,6 +274,7 @@ class ActivityService:
 
     def _record_opt_out(
         self,
+        ledger: ConsentService,
         lead: Lead,
         activity: Activity,
         channels: tuple[Channel, ...],
@@ -273,12 +282,12 @@ class ActivityService:
     ) -> None:
         """Write a written opt-out to the ledger; the channels ``decided`` by the caller are its to write."""
         changes = {channel: False for channel in channels if channel not in decided}
-        ConsentService(self.tenant_id, self._clock).record_lead_changes(
+        ledger.record_lead_changes(
             lead,
             changes,
             ConsentSource.REPLY,
             activity.provider_message_id or activity.id,
-            f"opt-out reply: {(activity.preview or '')[:80]}",
+            _opt_out_reason(ledger, activity),
         )
 
     def _reply_effect(self, activity: Activity, verdict: Classification | None) -> ReplyEffect:
@@ -308,12 +317,20 @@ class ActivityService:
         return [entry for _, entry in page], next_cursor
 
 
+def _opt_out_reason(ledger: ConsentService, activity: Activity) -> str:
+    """Why a written reply opted its sender out: the day and the message, quoted."""
+    return ledger.reason(
+        "opt_out_reply",
+        date=date_text(activity.occurred_at.date(), ledger.locale),
+        quote=(activity.preview or "")[:80],
+    )[:200]
+
+
 def _revoked(
-    lead: Lead, activity: Activity, channels: tuple[Channel, ...], now: datetime
+    lead: Lead, channels: tuple[Channel, ...], now: datetime, reason: str
 ) -> dict[Channel, ConsentState]:
-    """The lead's consent with ``channels`` revoked, the opt-out message quoted as the reason."""
+    """The lead's consent with ``channels`` revoked, for ``reason`` (the opt-out message quoted)."""
     consent = dict(lead.consent)
-    reason = f"opt-out reply on {activity.occurred_at.date().isoformat()}: {(activity.preview or '')[:80]}"
     for channel in channels:
         consent[channel] = ConsentState(granted=False, updated_at=now, reason=reason)
     return consent

@@ -187,7 +187,9 @@ class AutomationRunner:
         self.templates = TemplateService(tenant_id)
         self.reach = Reachability(tenant_id)
         self.sending = ExactlyOnce(
-            MessagingService(tenant_id, clock, sleep, timezone=self.tenant.timezone),
+            MessagingService(
+                tenant_id, clock, sleep, timezone=self.tenant.timezone, locale=self.tenant.locale.value
+            ),
             FollowUpCharge(tenant_id, self.tenant.mode, clock),
         )
         self.sequences = RunningSequences(tenant_id)

@@ -311,8 +311,7 @@ class Reachability:
             suppressed=suppressed,
             whatsapp_template=whatsapp_template,
         )
-        found = rules.choose(lead, channel, facts, now)
-        return found if isinstance(found, rules.Refusal) else None
+        return rules.refusal(lead, channel, facts, now)
 
     def enabled(self) -> frozenset[Channel]:
         """The channels the tenant turned on (read once)."""

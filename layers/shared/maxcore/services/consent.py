@@ -32,14 +32,16 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.consent import (
-    EXPORT_COLUMNS,
     export_delimiter,
+    export_header,
     export_row,
     held_consent,
     lead_addresses,
     ledger_address,
+    source_label,
 )
 from maxcore.services.tenants import tenant_settings
+from maxcore.texts import render
 
 HISTORY_LIMIT = 50
 """Entries of each address shown by ``GET /leads/{id}/consent``, newest first."""
@@ -49,10 +51,25 @@ ATTEMPTS = 3
 class ConsentService:
     """The consent ledger of one tenant."""
 
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, tenant_id: str, clock: Callable[[], datetime] = utcnow, locale: str | None = None
+    ) -> None:
+        """``locale``: the tenant's, when the caller has read it; else read when a reason needs it."""
         self.tenant_id = tenant_id
         self.repository = ConsentRepository(tenant_id)
         self._clock = clock
+        self._locale = locale
+
+    @property
+    def locale(self) -> str:
+        """The language the reasons this service writes read in (the tenant's, read once)."""
+        if self._locale is None:
+            self._locale = tenant_settings(self.tenant_id).locale.value
+        return self._locale
+
+    def reason(self, key: str, **values: str) -> str:
+        """The reason ``consent.reason.<key>`` in the tenant's language."""
+        return render(f"consent.reason.{key}", self.locale, **values)
 
     def record(
         self,
@@ -125,7 +142,9 @@ class ConsentService:
         if lead_id is None:
             return entry
         state = ConsentState(
-            granted=False, updated_at=entry.at, reason=(reason or f"opted out ({source.value})")[:200]
+            granted=False,
+            updated_at=entry.at,
+            reason=(reason or self.reason("revoked", source=source_label(source, self.locale)))[:200],
         )
         for attempt in range(1, ATTEMPTS + 1):
             try:
@@ -148,7 +167,9 @@ class ConsentService:
         if not addresses:
             return lead
         latest = self.repository.latest(addresses)
-        return lead.model_copy(update={"consent": held_consent(lead, latest)})
+        if all(entry.granted for entry in latest.values()):
+            return lead
+        return lead.model_copy(update={"consent": held_consent(lead, latest, self.locale)})
 
     def lead_history(self, lead_id: str) -> LeadConsentResponse:
         """The history of each of the lead's addresses, newest first (404 for an unknown lead)."""
@@ -173,13 +194,13 @@ class ConsentService:
         Cells are separated as the tenant's spreadsheet expects (``;`` in French); the text starts
         with a byte-order mark so that Excel reads it as UTF-8.
         """
-        delimiter = export_delimiter(tenant_settings(self.tenant_id).locale.value)
+        locale = self.locale
         buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(EXPORT_COLUMNS)
+        writer = csv.writer(buffer, delimiter=export_delimiter(locale), lineterminator="\r\n")
+        writer.writerow(export_header(locale))
         yield "\ufeff" + _drain(buffer)
         for entry in self.repository.iter_entries():
-            writer.writerow(export_row(entry))
+            writer.writerow(export_row(entry, locale))
             yield _drain(buffer)
 
 

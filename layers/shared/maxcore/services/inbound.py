@@ -83,7 +83,9 @@ class InboundService:
                 keyword = None
         consent = None
         if keyword in (Keyword.OPT_OUT, Keyword.OPT_IN):
-            consent = {message.channel: self._keyword_consent(message, keyword is Keyword.OPT_IN, now)}
+            consent = {
+                message.channel: self._keyword_consent(message, keyword is Keyword.OPT_IN, now, tenant)
+            }
         activity = Activity(
             id=new_id(),
             lead_id=lead_id,
@@ -121,10 +123,17 @@ class InboundService:
         key = answer_key(message.channel, keyword, command)
         return outcome, None if key is None else render(key, tenant.locale.value, company=tenant.name)
 
-    def _keyword_consent(self, message: InboundMessage, granted: bool, now: datetime) -> ConsentState:
+    def _keyword_consent(
+        self, message: InboundMessage, granted: bool, now: datetime, tenant: Tenant
+    ) -> ConsentState:
         """Write the sender's STOP or START to the ledger (the message as proof); the lead's new state."""
-        reason = f"{message.text.strip()[:40]!r} received on {message.channel.value}"
-        ConsentService(self.tenant_id, self._clock).record(
+        ledger = ConsentService(self.tenant_id, self._clock, tenant.locale.value)
+        reason = ledger.reason(
+            "keyword",
+            keyword=message.text.strip()[:40],
+            via=render(f"channel.{message.channel.value}.via", ledger.locale),
+        )
+        ledger.record(
             message.channel,
             message.sender,
             granted=granted,

@@ -51,14 +51,14 @@ class LeadService:
             data["phone"] = self.read_phone(request.phone)
         lead = Lead(
             id=new_id(),
-            consent=_consent(request.consent, now, "set when the lead was created"),
+            consent=_consent(request.consent, now, self.consent.reason("created")) if request.consent else {},
             created_at=now,
             updated_at=now,
             **data,
         )
         created = self.repository.create(self.consent.held(lead))
         refused = {channel: False for channel, granted in request.consent.items() if not granted}
-        self._record_consent(created, refused, "refused when the lead was created")
+        self._record_consent(created, refused, "refused_at_creation")
         metrics.add_metric(name="LeadCreated", unit=MetricUnit.Count, value=1)
         logger.info("lead created", extra={"lead_id": lead.id, "source": lead.source})
         return created
@@ -99,10 +99,10 @@ class LeadService:
         if any(field in changes for field in CONTACT_FIELDS):
             after = self.consent.held(after)
         if requested:
-            consent = {**after.consent, **_consent(requested, now, "changed by a user")}
+            consent = {**after.consent, **_consent(requested, now, self.consent.reason("changed_by_user"))}
             after = after.model_copy(update={"consent": consent})
         updated = self.repository.update(before, after)
-        self._record_consent(updated, requested, "changed by a user")
+        self._record_consent(updated, requested, "changed_by_user")
         logger.info("lead updated", extra={"lead_id": lead_id, "fields": sorted(request.model_fields_set)})
         if after.status is not before.status:
             # A lead converted or lost stops its follow-up alerts now, not at the next daily run.
@@ -111,11 +111,11 @@ class LeadService:
         return updated
 
     def _record_consent(self, lead: Lead, changes: dict[Channel, bool], reason: str) -> None:
-        """Write the consent a user (or an import) set on ``lead`` to the ledger."""
+        """Write the consent a user (or an import) set on ``lead`` to the ledger (``reason``: its key)."""
         if not changes:
             return
         source = ConsentSource.IMPORT if lead.source == "csv" else ConsentSource.USER
-        self.consent.record_lead_changes(lead, changes, source, self._actor, reason)
+        self.consent.record_lead_changes(lead, changes, source, self._actor, self.consent.reason(reason))
 
     def default_country(self) -> str:
         """The region the tenant's national phone numbers are read in."""

@@ -72,10 +72,12 @@ class MessagingService:
         sleep: Callable[[float], None] = time.sleep,
         facts: SendFacts | None = None,
         timezone: str | None = None,
+        locale: str | None = None,
     ) -> None:
         """``facts``: how the tenant's channel settings, suppressions and adapters are read; by
-        default at each send, once for the run when a scheduled run passes its own. ``timezone``: the
-        tenant's, when the caller has read the tenant already (else read at the first e-mail)."""
+        default at each send, once for the run when a scheduled run passes its own. ``timezone`` and
+        ``locale``: the tenant's, when the caller has read the tenant already (else read when first
+        needed: the senders' day of an e-mail, the words of the channel's choice)."""
         self.tenant_id = tenant_id
         self.leads = LeadRepository(tenant_id)
         self.channels = ChannelService(tenant_id, clock)
@@ -84,6 +86,8 @@ class MessagingService:
         self._sleep = sleep
         self._timezone = timezone
         """The tenant's, whose day the senders' limits count."""
+        self._locale = locale
+        """The tenant's, the language of the reason a channel was chosen."""
 
     def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
@@ -265,7 +269,9 @@ class MessagingService:
             suppressed=suppressed,
             whatsapp_template=None if template is None else template.whatsapp,
         )
-        choice = channel_rules.choose(lead, requested, facts, now)
+        if self._locale is None:
+            self._locale = tenant_settings(self.tenant_id).locale.value
+        choice = channel_rules.choose(lead, requested, facts, now, self._locale)
         if isinstance(choice, channel_rules.Refusal):
             raise ChannelUnavailableError(
                 choice.code, choice.message, {"lead_id": lead.id, "channel": request.channel.value}
@@ -515,9 +521,10 @@ class MessagingService:
         now, message = outgoing.pending.occurred_at, outgoing.message
         consent = None
         if exc.opted_out:
-            reason = f"the provider refused: {exc.reason}"[:200]
+            ledger = ConsentService(self.tenant_id, self._clock)
+            reason = ledger.reason("provider_refused", code=exc.code or "?")[:200]
             consent = {message.channel: ConsentState(granted=False, updated_at=now, reason=reason)}
-            ConsentService(self.tenant_id, self._clock).record_lead_changes(
+            ledger.record_lead_changes(
                 outgoing.lead, {message.channel: False}, ConsentSource.PROVIDER, exc.code, reason
             )
         activity = Activity(

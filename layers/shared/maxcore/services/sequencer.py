@@ -182,7 +182,12 @@ class Sequencer:
         self.scenarios = self.run.scenarios
         self.channel_settings = ChannelRepository(tenant_id)
         self.messaging = MessagingService(
-            tenant_id, clock, sleep, facts=self.run.channels, timezone=self.tenant.timezone
+            tenant_id,
+            clock,
+            sleep,
+            facts=self.run.channels,
+            timezone=self.tenant.timezone,
+            locale=self.tenant.locale.value,
         )
         self.sending = ExactlyOnce(self.messaging, FollowUpCharge(tenant_id, self.tenant.mode, clock))
         self._clock = clock

@@ -51,9 +51,6 @@ from maxcore.settings import get_settings
 
 SOURCE = ConsentSource.LINK.value
 """How the opt-out came, as its activity records it."""
-REASON = "unsubscribe link in an e-mail"
-"""The consent change's reason, on the lead and in the ledger."""
-
 INVALID_STATUS = {"forged": 403, "expired": 410, "malformed": 404}
 """The status of the page a link that proves nothing gets, by why."""
 
@@ -112,7 +109,7 @@ class UnsubscribeService:
         if isinstance(found, rules.Page):
             return found
         claim, tenant = found
-        self._opt_out(claim, proof(token))
+        self._opt_out(claim, proof(token), tenant.locale.value)
         return rules.done_page(tenant.locale.value, tenant.name, claim.address)
 
     def _verified(self, token: str) -> tuple[UnsubscribeClaim, Tenant] | rules.Page:
@@ -128,16 +125,17 @@ class UnsubscribeService:
             return rules.invalid_page(404)
         return claim, tenant
 
-    def _opt_out(self, claim: UnsubscribeClaim, token_proof: str) -> None:
+    def _opt_out(self, claim: UnsubscribeClaim, token_proof: str, locale: str) -> None:
         now = self._clock()
         lead = self._lead(claim)
-        ledger = ConsentService(claim.tenant_id, self._clock)
+        ledger = ConsentService(claim.tenant_id, self._clock, locale)
+        reason = ledger.reason("link")
         if lead is None:
             # The address opts out all the same: a lead created again with it starts opted out.
             if ledger.is_revoked(claim.channel, claim.address):
                 return
             ledger.revoke(
-                claim.channel, claim.address, source=ConsentSource.LINK, proof=token_proof, reason=REASON
+                claim.channel, claim.address, source=ConsentSource.LINK, proof=token_proof, reason=reason
             )
             logger.info("address opted out by an unsubscribe link", extra={"tenant_id": claim.tenant_id})
             return
@@ -156,7 +154,7 @@ class UnsubscribeService:
                 "sender": claim.address,
             },
         )
-        consent = {claim.channel: ConsentState(granted=False, updated_at=now, reason=REASON)}
+        consent = {claim.channel: ConsentState(granted=False, updated_at=now, reason=reason)}
         try:
             ActivityService(claim.tenant_id, self._clock).record(
                 activity, consent_updates=consent, evaluate=False, lead=lead
@@ -172,7 +170,7 @@ class UnsubscribeService:
             granted=False,
             source=ConsentSource.LINK,
             proof=token_proof,
-            reason=REASON,
+            reason=reason,
             at=now,
         )
         self._enqueue(claim.tenant_id, lead.id, now)

@@ -68,6 +68,7 @@ from maxcore.services.idempotency import run_once
 from maxcore.services.inbound import Enqueue, InboundService
 from maxcore.services.queueing import enqueue_email_reading, enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
+from maxcore.texts import date_text, render
 
 DELIVERY_EXPIRY_SECONDS = 72 * 3600
 """Deliveries are remembered 72 h: Resend retries for about 28 h, Twilio and Telegram for less."""
@@ -252,7 +253,7 @@ class WebhookService:
         if isinstance(event, IgnoredEvent):
             return reply(f"ignored: {event.kind}", None, None)
         if isinstance(event, DeliveryUpdate):
-            return reply(self._delivery(event, reference), None, None)
+            return reply(self._delivery(event, tenant.locale.value, reference), None, None)
         if isinstance(event, InboundEmailNotice):
             # Fetching and reading the body is the worker's: the provider gets its answer now.
             enqueue_email_reading(self.tenant_id, event)
@@ -260,7 +261,7 @@ class WebhookService:
         outcome, answer = InboundService(self.tenant_id, self._clock, self._enqueue).receive(event, tenant)
         return reply(outcome, answer, event)
 
-    def _delivery(self, update: DeliveryUpdate, reference: str | None = None) -> str:
+    def _delivery(self, update: DeliveryUpdate, locale: str, reference: str | None = None) -> str:
         """Move a sent message's status forward; suppress an address that bounced or complained.
 
         ``reference``: our id of the message, from the status callback URL (Twilio). It lets the
@@ -273,13 +274,7 @@ class WebhookService:
             )
         revoke = None
         if update.opted_out or update.suppress is not None:
-            if update.suppress is None:
-                why = f"opted out at the provider ({update.error_code})"
-            else:
-                why = "complained (spam)" if update.suppress.value == "complained" else "hard bounce"
-            revoke = ConsentState(
-                granted=False, updated_at=now, reason=f"{why} on {update.occurred_at.date().isoformat()}"
-            )
+            revoke = ConsentState(granted=False, updated_at=now, reason=_opt_out_reason(update, locale))
         if revoke is not None and update.recipient:
             # The address opts out even when no lead holds it (any more): a lead given it later
             # starts opted out.
@@ -353,6 +348,15 @@ class WebhookService:
             reason=reason,
             at=update.occurred_at,
         )
+
+
+def _opt_out_reason(update: DeliveryUpdate, locale: str) -> str:
+    """Why a delivery update opts its address out (a bounce, a complaint, the provider's opt-out)."""
+    day = date_text(update.occurred_at.date(), locale)
+    if update.suppress is None:
+        return render("consent.reason.provider_opt_out", locale, code=update.error_code or "?", date=day)
+    key = "complaint" if update.suppress is SuppressionReason.COMPLAINED else "hard_bounce"
+    return render(f"consent.reason.{key}", locale, date=day)
 
 
 def _refuse_deep(body: bytes) -> None:
