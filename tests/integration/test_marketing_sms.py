@@ -19,9 +19,12 @@ from devserver.functions import load_handler
 from maxcore.dal.keys import due_shard
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.tenant import Mode, Tenant
+from maxcore.services.tenants import provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
+from tests.support.fake_llm import FakeChatCompletions, answer
 from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.prospection import enrolled_campaign, run_prospect_shard
 
 pytestmark = pytest.mark.integration
 
@@ -124,12 +127,14 @@ def test_a_sunday_run_defers_the_sms_to_monday_8_local_and_monday_s_carries_the_
     assert (last["outcome"], last["code"]) == ("sent", "mode_auto")
 
 
-def _one_sms_campaign(tenant: str, lead_id: str) -> str:
+OFFER = "Bonjour {{firstName|}}, -20 % sur nos soins jusqu'à Noël : réservez au salon !"
+
+
+def _one_sms_campaign(tenant: str, lead_id: str, body: str = OFFER) -> str:
     """A campaign open every day 07:00-21:00 Paris, of one SMS step written by a template of the tenant
     (no STOP mention of its own), with the lead enrolled; its id."""
     prospection = ApiClient("functions/prospection/", tenant)
     templates = ApiClient("functions/templates/", tenant)
-    body = "Bonjour {{firstName|}}, -20 % sur nos soins jusqu'à Noël : réservez au salon !"
     template_id = _created(templates, "/templates", {"channel": "sms", "name": "Noël", "body": body})
     assert templates.post(f"/templates/{template_id}/activate").status == 200
     steps = [
@@ -252,3 +257,45 @@ def test_the_channel_s_opt_out_number_is_named_in_the_mention(tenant: str, twili
 
     # Then it ends with "STOP au" the number
     assert [s["body"] for s in twilio.sent] == ["-20 % cette semaine.\nSTOP au 36180"]
+
+
+def test_a_model_sms_the_stop_mention_would_take_past_ten_segments_becomes_a_task_unsent(
+    tenant_id: str, twilio: FakeTwilio, llm: FakeChatCompletions
+) -> None:
+    # Given an auto-mode tenant whose SMS step only the model writes, and a model that writes a text
+    # filling exactly the 10 segments an SMS may take, without the opt-out mention
+    with time_machine.travel(MONDAY_0800_PARIS - timedelta(days=1), tick=False):
+        provision_tenant(tenant_id, "Institut Belle Peau", mode=Mode.AUTO)
+        channel = ApiClient("functions/messaging/", tenant_id).request(
+            "PUT",
+            "/channels/sms",
+            json_body={
+                "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
+                "sender": SMS_SENDER,
+            },
+        )
+        assert channel.status == 200, channel.body
+        leads = ApiClient("functions/leads/", tenant_id)
+        lead_id = _created(leads, "/leads", {"first_name": "Léa", "phone": PHONE})
+        step = {
+            "order": 1,
+            "delay_days": 0,
+            "channel": "sms",
+            "objective": "Présenter l'offre du mois",
+            "ai_prompt": "Présente l'offre en quelques phrases.",
+        }
+        prospection = ApiClient("functions/prospection/", tenant_id)
+        scenario_id = _created(prospection, "/scenarios", {"name": "Un SMS écrit", "steps": [step]})
+        campaign_id = enrolled_campaign(prospection, "Offre", scenario_id, lead_id)
+    sentence = "Nos soins du visage sont offerts ce mois-ci pour toute réservation au salon. "
+    llm.script = [answer((sentence * 30)[: 10 * 153].rstrip())]
+
+    # When its step comes due
+    run_prospect_shard(tenant_id, campaign_id, lead_id, MONDAY_0800_PARIS + timedelta(hours=1))
+
+    # Then the model wrote it, but nothing went to Twilio: with the mention it would take 11 segments
+    assert len(llm.requests) == 1
+    assert twilio.sent == []
+    # And a person takes over, told why
+    last = prospection.get(f"/campaigns/{campaign_id}/prospects/{lead_id}").body["last_decision"]
+    assert (last["outcome"], last["code"]) == ("task_created", "message_too_many_segments"), last

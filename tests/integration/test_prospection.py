@@ -57,7 +57,7 @@ from maxcore.services.tenants import TenantService
 from tests.integration.conftest import drain, run_worker_until_idle
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.logs import captured_logs
-from tests.support.prospection import sms_step
+from tests.support.prospection import sms_step, unique_phone
 
 pytestmark = pytest.mark.integration
 
@@ -104,13 +104,10 @@ def leads(tenant_id: str) -> ApiClient:
 
 
 def _lead(leads: ApiClient, **fields: Any) -> str:
-    body = {"first_name": "Sophie", "phone": f"+3361{new_id()[-7:].translate(_DIGITS)}", **fields}
+    body = {"first_name": "Sophie", "phone": unique_phone(), **fields}
     response = leads.post("/leads", body)
     assert response.status == 201, response.body
     return str(response.body["id"])
-
-
-_DIGITS = str.maketrans("ABCDEFGHJKMNPQRSTVWXYZ", "0123456789012345678901")
 
 
 def _scenario(api: ApiClient, steps: list[dict[str, Any]] | None = None) -> str:

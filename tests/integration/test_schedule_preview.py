@@ -20,7 +20,6 @@ import pytest
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import InvalidInputError
-from maxcore.ids import new_id
 from maxcore.models.prospection import EnrollRequest, SchedulePreview
 from maxcore.models.tenant import Locale, Mode, Tenant
 from maxcore.services.prospects import ProspectService
@@ -29,7 +28,7 @@ from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions
-from tests.support.prospection import sms_step
+from tests.support.prospection import sms_step, unique_phone
 
 pytestmark = pytest.mark.integration
 
@@ -79,11 +78,8 @@ def leads(tenant_id: str) -> ApiClient:
     return ApiClient(LEADS, tenant_id)
 
 
-_DIGITS = str.maketrans("ABCDEFGHJKMNPQRSTVWXYZ", "0123456789012345678901")
-
-
 def _lead(leads: ApiClient, **fields: Any) -> str:
-    body = {"first_name": "Sophie", "phone": f"+3361{new_id()[-7:].translate(_DIGITS)}", **fields}
+    body = {"first_name": "Sophie", "phone": unique_phone(), **fields}
     response = leads.post("/leads", body)
     assert response.status == 201, response.body
     return str(response.body["id"])

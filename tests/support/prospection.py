@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import datetime
 from typing import Any
@@ -61,3 +62,15 @@ def run_prospect_shard(tenant_id: str, campaign_id: str, lead_id: str, at: datet
             sqs_event([("m-1", body)]), LocalContext()
         )
     assert result["batchItemFailures"] == []
+
+
+_PHONES = itertools.count(1)
+
+
+def unique_phone() -> str:
+    """A French mobile number no other call of this test process returns.
+
+    Derived from a ULID, two numbers could meet: with the clock frozen, the ULIDs of one millisecond
+    only differ by one, and their digits repeat every ten.
+    """
+    return f"+3361{next(_PHONES):07d}"

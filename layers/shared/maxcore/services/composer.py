@@ -10,6 +10,7 @@ with it and recorded on the step's decision, so the team can see how many messag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from maxcore.ai import prompts
@@ -22,6 +23,7 @@ from maxcore.models.template import RenderRequest, Template, TemplateStatus, Wha
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
 from maxcore.rules.budget import ai_message_action
+from maxcore.rules.marketing import with_opt_out
 from maxcore.rules.prospection import message_source
 from maxcore.rules.templates import unsendable
 from maxcore.services.budget import BudgetService
@@ -58,12 +60,21 @@ def ai_configured() -> bool:
 class Composer:
     """Writes the messages of one tenant's steps."""
 
-    def __init__(self, tenant: Tenant, ai_available: bool | None = None) -> None:
+    def __init__(
+        self,
+        tenant: Tenant,
+        ai_available: bool | None = None,
+        opt_out_number: Callable[[], str | None] | None = None,
+    ) -> None:
+        """``opt_out_number``: for a writer of messages that go (not a cost estimate), how to read the
+        number SMS opt-outs are sent to: an SMS then ends with the opt-out mention before it is
+        checked, so the mention counts in its segments."""
         self.tenant = tenant
         self.templates = TemplateService(tenant.id)
         self.budget = BudgetService(tenant.id)
         self._ai = ai_configured() if ai_available is None else ai_available
         self._templates: dict[str, Template | None] = {}
+        self._opt_out_number = opt_out_number
 
     def template_id(self, step: ScenarioStep) -> str | None:
         """The step's template: its own, else the tenant's copy of the library template it names."""
@@ -163,6 +174,10 @@ class Composer:
         channel = step.channel.channel
         if composed is None or channel is None:
             return Unwritten()
+        if channel is Channel.SMS and self._opt_out_number is not None:
+            # A prospection SMS is marketing: it ends with the opt-out mention, counted in its segments.
+            locale = self.tenant.locale.value
+            composed = replace(composed, body=with_opt_out(composed.body, locale, self._opt_out_number()))
         problem = unsendable(channel, composed.body, composed.subject, locale=self.tenant.locale.value)
         if problem is None:
             return composed

@@ -47,13 +47,12 @@ from maxcore.models.prospection import (
     Scenario,
     ScenarioStep,
     SentStep,
-    StepChannel,
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import channels as channel_rules
 from maxcore.rules.email_threads import Thread, thread_for_step
-from maxcore.rules.marketing import Recipient, allowed_hours, recipient, with_opt_out
+from maxcore.rules.marketing import Recipient, allowed_hours, recipient
 from maxcore.rules.prospection import (
     StepFacts,
     Verdict,
@@ -570,8 +569,8 @@ class Sequencer:
         """The step's message for the lead (:class:`Unwritten`: nothing can write it, and why);
         ``held``: the model's tokens only reserved (:meth:`Composer.compose_held`).
 
-        A prospection SMS is marketing: it ends with the opt-out mention. A same-thread e-mail takes
-        the thread's ``Re:`` subject.
+        A prospection SMS is marketing: the composer ends it with the opt-out mention before its
+        check. A same-thread e-mail takes the thread's ``Re:`` subject.
         """
         assert context.step is not None  # a message is written for a step and a lead
         assert context.lead is not None
@@ -579,9 +578,6 @@ class Sequencer:
         composed = write(context.step, context.lead, history, template_only=context.template_only)
         if isinstance(composed, Unwritten):
             return composed
-        if context.step.channel is StepChannel.SMS:
-            number = self.run.channels.settings()[Channel.SMS].opt_out_number
-            return replace(composed, body=with_opt_out(composed.body, self.tenant.locale.value, number))
         thread = context.thread
         if thread is None or not thread.subject:
             return composed
@@ -675,8 +671,12 @@ class Sequencer:
     def composer(self) -> Composer:
         """The message writer (built on first use: it checks whether AI is configured)."""
         if self._composer is None:
-            self._composer = Composer(self.tenant)
+            self._composer = Composer(self.tenant, opt_out_number=self._opt_out_number)
         return self._composer
+
+    def _opt_out_number(self) -> str | None:
+        """The number the tenant's SMS opt-outs go to, for the mention a prospection SMS ends with."""
+        return self.run.channels.settings()[Channel.SMS].opt_out_number
 
     def _logged(self, e: Enrollment, decision: Decision, done: bool) -> Outcome | None:
         # One structured line per decision: the support team reads why from the logs too.
