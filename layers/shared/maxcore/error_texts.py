@@ -400,9 +400,7 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Appointments and surveys -----------------------------------------------------------------------
     "appointment {appointment_id} not found": "rendez-vous {appointment_id} introuvable",
     "this appointment exists already": "ce rendez-vous existe déjà",
-    "the appointment changed meanwhile; read it again": (
-        "le rendez-vous a changé entre-temps ; relisez-le"
-    ),
+    "the appointment changed meanwhile; read it again": "le rendez-vous a changé entre-temps ; relisez-le",
     "send at least one field to change": "envoyez au moins un champ à modifier",
     "status can only be set to cancelled or done": "le statut ne peut passer qu'à cancelled ou done",
     "a field sent cannot be null": "un champ envoyé ne peut pas être null",

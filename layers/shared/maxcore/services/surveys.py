@@ -55,9 +55,8 @@ class SurveyService:
             raise InvalidInputError("from must not be after to", {"from": first, "to": last})
         start, end = date.fromisoformat(f"{first}-01"), date.fromisoformat(f"{last}-01")
         if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
-            raise InvalidInputError(
-                f"the period is at most {MAX_MONTHS} months", {"from": first, "to": last, "months": MAX_MONTHS}
-            )
+            period = {"from": first, "to": last, "months": MAX_MONTHS}
+            raise InvalidInputError(f"the period is at most {MAX_MONTHS} months", period)
         groups: dict[str, dict[str, tuple[int, int]]] = {ALL: {}, TEMPLATE: {}, CAMPAIGN: {}}
         for month, group, key, count, total in self.counters.between(first, last):
             name = month if group == ALL else key
