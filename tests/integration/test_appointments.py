@@ -9,7 +9,6 @@ answers through the signed Twilio webhook; the worker re-evaluates the lead from
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,35 +19,27 @@ from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
-from maxcore.models.appointment import ReminderKind
+from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
 from maxcore.services.appointments import reminder_timer
 from maxcore.services.templates import library_template_id, seed_library
-from maxcore.settings import reset_settings
-from tests.integration.conftest import drain, run_worker_until_idle
+from tests.integration.conftest import TWILIO_AUTH_TOKEN, drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.fake_providers import FakeTwilio
 from tests.support.tenants import settings_only
 from tests.support.webhook_samples import twilio_event, twilio_inbound_params
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("timers")]
 
-AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
-ACCOUNT_SID = "AC" + "5" * 32
 OUR_NUMBER = "+33757000019"
 LEAD_PHONE = "+33611220099"
 SCHEDULER = "functions/scheduler/"
 
 
 @pytest.fixture
-def twilio(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    """The fake Twilio, checking the tenant's token, and the SDK pointed at it."""
-    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
-        monkeypatch.setenv("TWILIO_API_URL", fake.url)
-        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
-        reset_settings()
-        yield fake
-    reset_settings()
+def twilio(twilio_for_sends: FakeTwilio) -> FakeTwilio:
+    """Where the tenant's SMS go."""
+    return twilio_for_sends
 
 
 @pytest.fixture
@@ -56,15 +47,7 @@ def tenant(tenant_id: str, twilio: FakeTwilio, fanout_queue: str) -> str:
     """A French tenant (Europe/Paris) with the built-in templates, sending SMS through Twilio."""
     settings_only(tenant_id, "Atelier Lumière")
     seed_library(tenant_id, utcnow(), fresh=True)
-    channel = ApiClient("functions/messaging/", tenant_id).request(
-        "PUT",
-        "/channels/sms",
-        json_body={
-            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": OUR_NUMBER,
-        },
-    )
-    assert channel.status == 200, channel.body
+    sms_through_twilio(tenant_id, OUR_NUMBER)
     drain(fanout_queue)
     return tenant_id
 
@@ -89,7 +72,8 @@ def _book(tenant: str, lead_id: str, at: str, **extra: Any) -> dict[str, Any]:
     body = {"at": at, "with": "Claire", "where": "12 rue de la Paix, Lyon", **extra}
     created = ApiClient("functions/leads/", tenant).post(f"/leads/{lead_id}/appointments", body)
     assert created.status == 201, created.body
-    return created.body
+    booked: dict[str, Any] = created.body
+    return booked
 
 
 def _appointments(tenant: str, lead_id: str) -> list[dict[str, Any]]:
@@ -106,15 +90,13 @@ def _schedule(
     client = boto3.client("scheduler", endpoint_url=endpoint, region_name="eu-west-3")
     name = reminder_timer(tenant, _as_model(appointment), kind)
     try:
-        found: dict[str, Any] = client.get_schedule(Name=name, GroupName="default")
+        found: dict[str, Any] = dict(client.get_schedule(Name=name, GroupName="default"))
     except client.exceptions.ResourceNotFoundException:
         return None
     return found
 
 
-def _as_model(appointment: dict[str, Any]) -> Any:
-    from maxcore.models.appointment import Appointment
-
+def _as_model(appointment: dict[str, Any]) -> Appointment:
     return Appointment(
         id=appointment["id"],
         lead_id=appointment["lead_id"],
@@ -136,7 +118,7 @@ def _fire(schedule: dict[str, Any], message_id: str) -> dict[str, Any]:
 def _answer(tenant: str, text: str, sid: str, fanout_queue: str) -> None:
     handler = load_handler("functions/webhooks/", "app.lambda_handler")
     params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, text, sid=sid)
-    assert handler(twilio_event(tenant, params, AUTH_TOKEN), LocalContext())["statusCode"] == 200
+    assert handler(twilio_event(tenant, params, TWILIO_AUTH_TOKEN), LocalContext())["statusCode"] == 200
     run_worker_until_idle(fanout_queue, timeout_ms=60_000)
 
 

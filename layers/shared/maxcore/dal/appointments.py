@@ -128,7 +128,8 @@ class AppointmentRepository(TenantRepository):
 
         Returns the reminder's state before the claim (``""`` for a fresh one, ``sending`` for a send
         a dead worker started), or ``None`` when it is not claimable: settled, held by a live lease,
-        the appointment cancelled, done or moved since it was read.
+        the appointment cancelled, done or moved since it was read (a confirmation meanwhile does not
+        matter: the reminder still goes).
         """
         previous = appointment.reminders.get(kind)
         if previous is not None and (
@@ -148,7 +149,7 @@ class AppointmentRepository(TenantRepository):
         )
         condition = (
             AppointmentItem.status.is_in(*(s.value for s in ACTIVE_STATUSES))
-            & (AppointmentItem.revision == appointment.version)
+            & (AppointmentItem.at == appointment.at)
             & held
         )
         if not self._update(appointment, [path.set(state)], condition):
