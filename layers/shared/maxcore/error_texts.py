@@ -407,6 +407,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "the appointment is {status} and can no longer change": (
         "le rendez-vous est {status} et ne peut plus changer"
     ),
+    "an appointment is booked at most {days} days ahead": (
+        "un rendez-vous se prend au plus {days} jours à l'avance"
+    ),
     "an appointment is booked ahead: at is in the past": (
         "un rendez-vous se prend à l'avance : cette date est passée"
     ),

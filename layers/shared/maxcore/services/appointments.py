@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -46,6 +46,9 @@ from maxcore.rules.appointments import in_utc, next_upcoming, reminder_plan
 from maxcore.services.tenants import tenant_settings
 from maxcore.services.timers import Timers, timer_name
 from maxcore.texts import render
+
+BOOKING_HORIZON = timedelta(days=730)
+"""How far ahead an appointment may be booked (two years: its reminders' timers stay reasonable)."""
 
 TOO_LATE = "too_late"
 """Why a reminder whose time had passed when the appointment was booked or moved is not sent."""
@@ -192,8 +195,17 @@ class AppointmentService:
 
     # --- helpers --------------------------------------------------------------------------------
     def _ahead(self, at: datetime, now: datetime) -> datetime:
-        """``at`` in UTC (the tenant's wall clock without an offset); 422 when it is not ahead."""
-        at_utc = in_utc(at, tenant_settings(self.tenant_id).timezone)
+        """``at`` in UTC (the tenant's wall clock without an offset); 422 unless it is ahead, within
+        :data:`BOOKING_HORIZON`."""
+        try:
+            at_utc = in_utc(at, tenant_settings(self.tenant_id).timezone)
+        except OverflowError:  # year 1 or 9999 moved by an offset
+            at_utc = None
+        if at_utc is None or at_utc > now + BOOKING_HORIZON:
+            raise InvalidInputError(
+                f"an appointment is booked at most {BOOKING_HORIZON.days} days ahead",
+                {"at": at.isoformat(), "days": BOOKING_HORIZON.days},
+            )
         if at_utc <= now:
             raise InvalidInputError(
                 "an appointment is booked ahead: at is in the past",
