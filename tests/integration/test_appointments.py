@@ -418,7 +418,14 @@ def test_ap63_a_survey_score_shows_in_the_averages(
 
 @pytest.mark.parametrize(
     "query",
-    ["", "from=2026-11", "from=2026-13&to=2026-12", "from=2026-11&to=2026-10", "from=2020-01&to=2026-01"],
+    [
+        "",
+        "from=2026-11",
+        "from=2026-13&to=2026-12",
+        "from=0000-01&to=0000-01",
+        "from=2026-11&to=2026-10",
+        "from=2020-01&to=2026-01",
+    ],
 )
 def test_survey_analytics_refuse_a_bad_period(tenant: str, query: str) -> None:
     answer = ApiClient("functions/prospection/", tenant).get("/analytics/surveys", query=query)

@@ -48,12 +48,9 @@ class SurveyService:
 
     def analytics(self, first: str, last: str) -> SurveyAnalytics:
         """Counts and averages per template, campaign and month from ``first`` to ``last`` (YYYY-MM)."""
-        for name, value in (("from", first), ("to", last)):
-            if not MONTH.match(value):
-                raise InvalidInputError(f"{name} must be a month, YYYY-MM", {name: value})
+        start, end = _month("from", first), _month("to", last)
         if first > last:
             raise InvalidInputError("from must not be after to", {"from": first, "to": last})
-        start, end = date.fromisoformat(f"{first}-01"), date.fromisoformat(f"{last}-01")
         if (end.year - start.year) * 12 + end.month - start.month >= MAX_MONTHS:
             period = {"from": first, "to": last, "months": MAX_MONTHS}
             raise InvalidInputError(f"the period is at most {MAX_MONTHS} months", period)
@@ -73,3 +70,13 @@ class SurveyService:
             by_campaign=survey_groups(groups[CAMPAIGN]),
             by_month=survey_groups(groups[ALL]),
         )
+
+
+def _month(name: str, value: str) -> date:
+    """The first day of the month ``value`` (``YYYY-MM``); 422 for anything else, year 0 included."""
+    try:
+        if MONTH.match(value):
+            return date.fromisoformat(f"{value}-01")
+    except ValueError:
+        pass
+    raise InvalidInputError(f"{name} must be a month, YYYY-MM", {name: value})
