@@ -6,8 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from maxcore.models.activity import ActivityChannel
+from maxcore.models.alert import AlertType, Severity
 from maxcore.models.appointment import Appointment, AppointmentStatus, ReminderKind
 from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
+from maxcore.models.tenant import AlertThresholds
+from maxcore.rules.alerts import appointment_cancelled, evaluate, reason_resolved
 from maxcore.rules.appointments import (
     average,
     in_utc,
@@ -140,3 +145,28 @@ def test_survey_groups_are_listed_by_key_with_their_counts_and_averages() -> Non
     groups = survey_groups({"2026-04": (1, 2), "2026-03": (2, 9)})
 
     assert [(g.key, g.count, g.average) for g in groups] == [("2026-03", 2, 4.5), ("2026-04", 1, 2.0)]
+
+
+# --- the cancellation's alert --------------------------------------------------------------------
+def test_a_cancellation_s_alert_is_high_names_the_appointment_and_offers_to_write_back() -> None:
+    lead = Lead(id=LEAD, first_name="Inès", phone="+33611223344", created_at=NOW, updated_at=NOW)
+
+    draft = appointment_cancelled(
+        lead, "01JAPPT0000000000000000001", "12/03/2026 15:00", ActivityChannel.SMS, "fr"
+    )
+
+    assert (draft.type, draft.severity) == (AlertType.APPOINTMENT_CANCELLED, Severity.HIGH)
+    assert draft.message == "Inès a annulé son rendez-vous du 12/03/2026 15:00 en répondant au rappel."
+    assert draft.episode == "01JAPPT0000000000000000001"
+    assert [c.action for c in draft.ctas][-2:] == ["draftMessage", "resolveAlert"]
+
+
+def test_a_cancellation_s_alert_is_never_closed_by_the_rules() -> None:
+    lead = Lead(id=LEAD, first_name="Inès", created_at=NOW, updated_at=NOW)
+
+    reason = reason_resolved(
+        AlertType.APPOINTMENT_CANCELLED, lead, NOW, AlertThresholds(), "Europe/Paris", locale="en"
+    )
+
+    assert reason == "this alert follows an event: it stays open until you resolve it"
+    assert evaluate(lead, AlertThresholds(), NOW, "Europe/Paris", "en") == []
