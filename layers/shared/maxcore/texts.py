@@ -988,7 +988,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Non envoyé : l'adresse du lead est sur la liste noire.",
         "en": "Not sent: the lead's address is blacklisted.",
     },
-    "appointment.reminder.no_template": {
+    "appointment.reminder.template_not_active": {
         "fr": "Non envoyé : le modèle de rappel intégré a été supprimé ou désactivé.",
         "en": "Not sent: the built-in reminder template was deleted or deactivated.",
     },
