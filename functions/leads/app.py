@@ -1,4 +1,5 @@
-"""Leads API: create, list, read, change and delete the caller's tenant's leads; their consent ledger."""
+"""Leads API: create, list, read, change and delete the caller's tenant's leads; their consent ledger;
+their appointments."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
+from maxcore.models.appointment import (
+    AppointmentList,
+    AppointmentResponse,
+    CreateAppointmentRequest,
+    MoveAppointmentRequest,
+)
 from maxcore.models.common import Ulid
 from maxcore.models.consent import LeadConsentResponse
 from maxcore.models.lead import CreateLeadRequest, LeadPage, LeadResponse, LeadStatus, UpdateLeadRequest
+from maxcore.services.appointments import AppointmentService
 from maxcore.services.consent import ConsentService
 from maxcore.services.leads import LeadService
 
@@ -132,6 +140,72 @@ def export_consent() -> Response[str]:
         body=body,
         headers={"Content-Disposition": 'attachment; filename="consent-ledger.csv"'},
     )
+
+
+# --- appointments ---------------------------------------------------------------------------------
+def _appointments() -> AppointmentService:
+    return AppointmentService(principal(app).tenant_id)
+
+
+@app.post(
+    "/leads/<lead_id>/appointments",
+    operation_id="createAppointment",
+    status_code=201,
+    responses=responses(201, "The appointment, booked, its reminders set.", 404),
+    security=JWT_SECURITY,
+    tags=["appointments"],
+    summary="Book an appointment",
+)
+def create_appointment(
+    lead_id: Annotated[Ulid, Path()], body: Annotated[CreateAppointmentRequest, Body()]
+) -> AppointmentResponse:
+    """Book an appointment; its reminders go 24 h and 1 h before (those already past are not sent)."""
+    return AppointmentResponse.of(_appointments().create(lead_id, body))
+
+
+@app.get(
+    "/leads/<lead_id>/appointments",
+    operation_id="listAppointments",
+    responses=responses(200, "The lead's appointments, soonest first.", 404),
+    security=JWT_SECURITY,
+    tags=["appointments"],
+    summary="A lead's appointments",
+)
+def list_appointments(lead_id: Annotated[Ulid, Path()]) -> AppointmentList:
+    """Every appointment of the lead, with what became of each reminder."""
+    return AppointmentList(items=[AppointmentResponse.of(a) for a in _appointments().list(lead_id)])
+
+
+@app.patch(
+    "/leads/<lead_id>/appointments/<appointment_id>",
+    operation_id="updateAppointment",
+    responses=responses(200, "The appointment, changed; its reminders follow a new time.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["appointments"],
+    summary="Move or change an appointment",
+)
+def update_appointment(
+    lead_id: Annotated[Ulid, Path()],
+    appointment_id: Annotated[Ulid, Path()],
+    body: Annotated[MoveAppointmentRequest, Body()],
+) -> AppointmentResponse:
+    """Move it (``at``), change who or where, cancel it or mark it done."""
+    return AppointmentResponse.of(_appointments().change(lead_id, appointment_id, body))
+
+
+@app.delete(
+    "/leads/<lead_id>/appointments/<appointment_id>",
+    operation_id="cancelAppointment",
+    responses=responses(200, "The appointment, cancelled with its reminders.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["appointments"],
+    summary="Cancel an appointment",
+)
+def cancel_appointment(
+    lead_id: Annotated[Ulid, Path()], appointment_id: Annotated[Ulid, Path()]
+) -> AppointmentResponse:
+    """Cancel the appointment: it stays in the list as cancelled, its reminders will not go."""
+    return AppointmentResponse.of(_appointments().cancel(lead_id, appointment_id))
 
 
 lambda_handler = make_handler(app)

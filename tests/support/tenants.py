@@ -12,7 +12,7 @@ def settings_only(tenant_id: str, name: str = "Institut Belle Peau") -> str:
     """Store the tenant's settings with the product's defaults, without budget or built-in templates.
 
     Nothing acts for a tenant without settings (``maxcore.services.tenants.tenant_settings``); a full
-    ``provision_tenant`` also seeds 64 templates, which would make every test's table, and every
+    ``provision_tenant`` also seeds 70 templates, which would make every test's table, and every
     transaction moto runs on it, needlessly large. A later ``provision_tenant`` keeps these settings.
     """
     now = datetime.now(UTC)

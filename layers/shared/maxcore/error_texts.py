@@ -452,6 +452,24 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "no url(), expression(), @import, behavior or -moz-binding in a style attribute": (
         "pas de url(), expression(), @import, behavior ni -moz-binding dans un attribut style"
     ),
+    "appointment {appointment_id} not found": "rendez-vous {appointment_id} introuvable",
+    "this appointment exists already": "ce rendez-vous existe déjà",
+    "the appointment changed meanwhile; read it again": "le rendez-vous a changé entre-temps ; relisez-le",
+    "send at least one field to change": "envoyez au moins un champ à modifier",
+    "status can only be set to cancelled or done": "le statut ne peut passer qu'à cancelled ou done",
+    "a field sent cannot be null": "un champ envoyé ne peut pas être null",
+    "the appointment is {status} and can no longer change": (
+        "le rendez-vous est {status} et ne peut plus changer"
+    ),
+    "an appointment is booked at most {days} days ahead": (
+        "un rendez-vous se prend au plus {days} jours à l'avance"
+    ),
+    "an appointment is booked ahead: at is in the past": (
+        "un rendez-vous se prend à l'avance : cette date est passée"
+    ),
+    "{name} must be a month, YYYY-MM": "{name} doit être un mois, AAAA-MM",
+    "from must not be after to": "le premier mois doit précéder le dernier",
+    "the period is at most {months} months": "la période fait au plus {months} mois",
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",

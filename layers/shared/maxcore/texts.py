@@ -1042,6 +1042,47 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le modèle de langage n'a pas répondu ; ses tokens ont été rendus",
         "en": "the language model failed; its tokens were refunded",
     },
+    "alert.resolved.event": {
+        "fr": "Cette alerte suit un événement : elle reste ouverte jusqu'à ce que vous la traitiez.",
+        "en": "this alert follows an event: it stays open until you resolve it",
+    },
+    "alert.AppointmentCancelled.message": {
+        "fr": "{name} a annulé son rendez-vous du {when} en répondant au rappel.",
+        "en": "{name} cancelled the appointment on {when} by answering the reminder.",
+    },
+    "alert.AppointmentCancelled.action": {
+        "fr": "Proposer un nouveau créneau",
+        "en": "Offer another time",
+    },
+    "appointment.answer.confirmed": {
+        "fr": "Rendez-vous du {when} confirmé par le lead.",
+        "en": "The lead confirmed the appointment on {when}.",
+    },
+    "appointment.answer.cancelled": {
+        "fr": "Rendez-vous du {when} annulé par le lead.",
+        "en": "The lead cancelled the appointment on {when}.",
+    },
+    "appointment.reminder.too_late": {
+        "fr": "Non envoyé : le rendez-vous a été pris après l'heure de ce rappel.",
+        "en": "Not sent: the appointment was booked after this reminder's time.",
+    },
+    "appointment.reminder.blacklisted": {
+        "fr": "Non envoyé : l'adresse du lead est sur la liste noire.",
+        "en": "Not sent: the lead's address is blacklisted.",
+    },
+    "appointment.reminder.template_not_active": {
+        "fr": "Non envoyé : le modèle de rappel intégré a été supprimé ou désactivé.",
+        "en": "Not sent: the built-in reminder template was deleted or deactivated.",
+    },
+    "appointment.reminder.no_channel": {
+        "fr": "Non envoyé : le lead n'a ni téléphone ni e-mail pour recevoir un rappel.",
+        "en": "Not sent: the lead has neither a phone nor an e-mail to receive a reminder.",
+    },
+    "appointment.reminder.refused": {
+        "fr": "Non envoyé ({code}) : {detail}",
+        "en": "Not sent ({code}): {detail}",
+    },
+    # --- Consent and token ledger reasons ---------------------------------------------------------------
 }
 
 

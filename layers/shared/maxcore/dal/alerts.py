@@ -332,27 +332,32 @@ class AlertRepository(TenantRepository):
         return AlertItem(keys.alert_pk(self.tenant_id), keys.alert_sk(alert_id))
 
     def _item(self, alert: Alert) -> AlertItem:
-        created = to_iso(alert.created_at)
-        return AlertItem(
-            keys.alert_pk(self.tenant_id),
-            keys.alert_sk(alert.id),
-            GSI1PK=keys.alert_state_gsi1pk(self.tenant_id, AlertState.OPEN.value),
-            GSI1SK=keys.open_alert_gsi1sk(SEVERITY_RANK[alert.severity], created, alert.id),
-            GSI2PK=keys.lead_alerts_gsi2pk(self.tenant_id, alert.lead_id),
-            GSI2SK=keys.lead_alert_gsi2sk(created, alert.id),
-            alert_id=alert.id,
-            lead_id=alert.lead_id,
-            lead_name=alert.lead_name,
-            alert_type=alert.type.value,
-            severity=alert.severity.value,
-            message=alert.message,
-            suggested_action=alert.suggested_action,
-            cta=[c.model_dump(mode="json") for c in alert.ctas],
-            metadata=alert.metadata,
-            episode=alert.episode,
-            state=AlertState.OPEN.value,
-            created_at=alert.created_at,
-        )
+        return alert_item(self.tenant_id, alert)
+
+
+def alert_item(tenant_id: str, alert: Alert) -> AlertItem:
+    """The stored item of a new open alert (also written inside an appointment's cancellation)."""
+    created = to_iso(alert.created_at)
+    return AlertItem(
+        keys.alert_pk(tenant_id),
+        keys.alert_sk(alert.id),
+        GSI1PK=keys.alert_state_gsi1pk(tenant_id, AlertState.OPEN.value),
+        GSI1SK=keys.open_alert_gsi1sk(SEVERITY_RANK[alert.severity], created, alert.id),
+        GSI2PK=keys.lead_alerts_gsi2pk(tenant_id, alert.lead_id),
+        GSI2SK=keys.lead_alert_gsi2sk(created, alert.id),
+        alert_id=alert.id,
+        lead_id=alert.lead_id,
+        lead_name=alert.lead_name,
+        alert_type=alert.type.value,
+        severity=alert.severity.value,
+        message=alert.message,
+        suggested_action=alert.suggested_action,
+        cta=[c.model_dump(mode="json") for c in alert.ctas],
+        metadata=alert.metadata,
+        episode=alert.episode,
+        state=AlertState.OPEN.value,
+        created_at=alert.created_at,
+    )
 
 
 def _lead_key(tenant_id: str, lead: Lead) -> LeadItem:

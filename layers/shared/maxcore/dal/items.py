@@ -551,3 +551,30 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     SenderPickItem,
     OutboxItem,
 )
+
+
+# --- Appointments and surveys -------------------------------------------------------------------
+class AppointmentItem(BaseItem, discriminator="Appointment"):
+    """A lead's appointment (``TENANT#t#APPOINTMENT`` / ``LEAD#lead#APPT#id``) with its reminders' states."""
+
+    appointment_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    at = IsoDateTimeAttribute()
+    with_whom = UnicodeAttribute()
+    where = UnicodeAttribute()
+    channel = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()
+    reminders = MapAttribute[str, Any](default=dict)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+    revision = NumberAttribute(default=1)
+
+
+class SurveyCounterItem(BaseItem, discriminator="SurveyCounter"):
+    """Scores of one month's survey sends, for one template, one campaign or all (``TENANT#t#SURVEY``)."""
+
+    month = UnicodeAttribute()
+    group = UnicodeAttribute()
+    key = UnicodeAttribute()
+    scores = NumberAttribute(default=0)
+    total = NumberAttribute(default=0)

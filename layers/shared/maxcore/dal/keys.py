@@ -437,3 +437,29 @@ def reservation_sk(reservation_id: str) -> str:
 def ledger_sk(entry_id: str) -> str:
     """Sort key of a ledger entry (ULID: in time order)."""
     return f"ENTRY#{entry_id}"
+
+
+# --- Appointments and surveys -------------------------------------------------------------------
+def appointment_pk(tenant_id: str) -> str:
+    """Partition of a tenant's appointments."""
+    return f"{_tenant(tenant_id)}#APPOINTMENT"
+
+
+def lead_appointments_prefix(lead_id: str) -> str:
+    """Sort-key prefix of one lead's appointments."""
+    return f"LEAD#{lead_id}#APPT#"
+
+
+def appointment_sk(lead_id: str, appointment_id: str) -> str:
+    """Sort key of one appointment, under its lead."""
+    return f"{lead_appointments_prefix(lead_id)}{appointment_id}"
+
+
+def survey_counter_pk(tenant_id: str) -> str:
+    """Partition of a tenant's survey score counters."""
+    return f"{_tenant(tenant_id)}#SURVEY"
+
+
+def survey_counter_sk(month: str, group: str, key: str) -> str:
+    """Sort key of one counter: the month first, so a period is one range of the partition."""
+    return f"{month}#{group}#{key}"

@@ -18,10 +18,12 @@ import html as html_lib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-LIBRARY_VERSION = 2
+LIBRARY_VERSION = 3
 """The latest release of the library. A release only adds templates (each names its :attr:`since`):
-version 1, the general templates; version 2, the predefined scenarios' step templates. A tenant seeded
-with an older release gets the newer templates at the next provisioning run, and nothing else."""
+version 1, the general templates; version 2, the predefined scenarios' step templates; version 3, the
+appointment reminders an appointment sends by itself (the hour-before SMS, and both by e-mail). A
+tenant seeded with an older release gets the newer templates at the next provisioning run, and
+nothing else."""
 
 RELEASED_AT = datetime(2026, 11, 21, tzinfo=UTC)
 """When the first release came out: the time part of every built-in's stable id (ids never change)."""
@@ -1155,10 +1157,89 @@ _SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = (
 )
 
 SEQUENCE_TEMPLATES: tuple[LibraryTemplate, ...] = tuple(replace(t, since=2) for t in _SEQUENCE_TEMPLATES)
+
+_REMINDER_VARIABLES = ("agentName", "appointmentDate", "appointmentPlace", "appointmentTime")
+
+
+def _reminder_email(key: str, locale: str, name: str, subject: str, opening: str) -> LibraryTemplate:
+    """An appointment reminder by e-mail: when, where, with whom, and how to answer (transactional)."""
+    labels = {
+        "fr": (
+            ("Date", "Heure", "Lieu", "Avec"),
+            "Répondez OUI pour confirmer ou NON si vous ne pouvez pas venir.",
+        ),
+        "en": (("Date", "Time", "Where", "With"), "Reply YES to confirm, or NO if you can't make it."),
+    }[locale]
+    values = ("{{appointmentDate}}", "{{appointmentTime}}", "{{appointmentPlace}}", "{{agentName}}")
+    blocks = (
+        _p(HELLO_FR if locale == "fr" else HELLO_EN),
+        _p(opening),
+        _details(locale, tuple(zip(labels[0], values, strict=True))),
+        _p(labels[1]),
+        _p(_SIGN_OFF[locale]),
+    )
+    return _email(key, locale, "appointment_reminder", name, subject, blocks, _REMINDER_VARIABLES)
+
+
+_REMINDERS: tuple[LibraryTemplate, ...] = (
+    # The hour before, by SMS (transactional: no STOP line).
+    _message(
+        "appointment_reminder_1h",
+        "fr",
+        "sms",
+        "appointment_reminder",
+        "Rappel de rendez-vous (dans une heure)",
+        "Bonjour {{firstName|Madame, Monsieur}}, votre rendez-vous avec {{companyName}} est dans une heure, "
+        "à {{appointmentTime}} ({{appointmentPlace}}). Répondez OUI pour confirmer ou NON si vous "
+        "ne pouvez pas venir. A tout de suite !",
+        ("appointmentPlace", "appointmentTime"),
+    ),
+    _message(
+        "appointment_reminder_1h",
+        "en",
+        "sms",
+        "appointment_reminder",
+        "Appointment reminder (in one hour)",
+        "Hi {{firstName|there}}, your appointment with {{companyName}} is in one hour, at "
+        "{{appointmentTime}} ({{appointmentPlace}}). Reply YES to confirm or NO if you can't make it. "
+        "See you soon!",
+        ("appointmentPlace", "appointmentTime"),
+    ),
+    _reminder_email(
+        "appointment_reminder_24h_email",
+        "fr",
+        "Rappel de rendez-vous par e-mail (veille)",
+        "Rappel : votre rendez-vous de demain, {{appointmentDate}}",
+        "Petit rappel : votre rendez-vous avec {{companyName}} a lieu demain. Voici le récapitulatif.",
+    ),
+    _reminder_email(
+        "appointment_reminder_24h_email",
+        "en",
+        "Appointment reminder by email (day before)",
+        "Reminder: your appointment tomorrow, {{appointmentDate}}",
+        "A quick reminder: your appointment with {{companyName}} is tomorrow. Here are the details.",
+    ),
+    _reminder_email(
+        "appointment_reminder_1h_email",
+        "fr",
+        "Rappel de rendez-vous par e-mail (dans une heure)",
+        "Votre rendez-vous est dans une heure",
+        "Votre rendez-vous avec {{companyName}} est dans une heure. Voici le récapitulatif.",
+    ),
+    _reminder_email(
+        "appointment_reminder_1h_email",
+        "en",
+        "Appointment reminder by email (in one hour)",
+        "Your appointment is in one hour",
+        "Your appointment with {{companyName}} is in one hour. Here are the details.",
+    ),
+)
+REMINDER_TEMPLATES: tuple[LibraryTemplate, ...] = tuple(replace(t, since=3) for t in _REMINDERS)
+"""The reminders an appointment sends by itself, by key: ``appointment_reminder_<24h|1h>[_email]``."""
 """The predefined scenarios' step templates, added by release 2."""
 
-TEMPLATES: tuple[LibraryTemplate, ...] = (*_GENERAL, *SEQUENCE_TEMPLATES)
-"""The whole library: the general templates, then the predefined scenarios' steps."""
+TEMPLATES: tuple[LibraryTemplate, ...] = (*_GENERAL, *SEQUENCE_TEMPLATES, *REMINDER_TEMPLATES)
+"""The whole library: the general templates, the predefined scenarios' steps, the appointment reminders."""
 
 _BY_LOCALE: dict[str, tuple[LibraryTemplate, ...]] = {
     locale: tuple(t for t in TEMPLATES if t.locale == locale) for locale in LOCALES

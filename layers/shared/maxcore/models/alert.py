@@ -18,7 +18,8 @@ from maxcore.models.template import TemplateCategory
 
 
 class AlertType(StrEnum):
-    """The six living alerts of the product document, named as the product names them."""
+    """The six living alerts of the product document, named as the product names them, and the alerts
+    an event opens (:data:`maxcore.rules.alerts.EVENT_SEVERITIES`): open until a user resolves them."""
 
     NO_CONTACT_7D = "NoContact7d"
     NO_REPLY_3D = "NoReply3d"
@@ -26,6 +27,8 @@ class AlertType(StrEnum):
     PREFERRED_CHANNEL = "PreferredChannel"
     HOT_LEAD_24H = "HotLead24h"
     STALE_LEAD_30D = "StaleLead30d"
+    APPOINTMENT_CANCELLED = "AppointmentCancelled"
+    """The lead cancelled a coming appointment by answering its reminder (an event, not a rule)."""
 
 
 class Severity(StrEnum):

@@ -30,6 +30,8 @@ class Job(StrEnum):
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
     READ_EMAIL = "read_email"
     """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
+    SEND_REMINDER = "send_reminder"
+    """At its time (a one-time timer): send an appointment's reminder, if the appointment still stands."""
 
 
 class ScheduledJobEvent(LazyModel):

@@ -670,6 +670,12 @@ severity are listed."""
 
 _TYPE_ORDER = tuple(SEVERITIES)
 
+EVENT_SEVERITIES: dict[AlertType, Severity] = {AlertType.APPOINTMENT_CANCELLED: Severity.HIGH}
+"""Alerts an event opens rather than a rule over the lead's summary: the lead keeps no pointer to
+them, so the sweep never closes them; they stay open until a user resolves them."""
+
+SEVERITIES.update(EVENT_SEVERITIES)
+
 
 # --- entry points --------------------------------------------------------------------------------
 
@@ -701,6 +707,41 @@ def evaluate(
     kept, _ = _assess(_Moment.of(lead, thresholds, now, timezone, locale))
     drafts = [_draft(hit, lead, locale) for hit in kept.values()]
     return sorted(drafts, key=lambda d: (SEVERITY_RANK[d.severity], _TYPE_ORDER.index(d.type)))
+
+
+def appointment_cancelled(
+    lead: Lead, appointment_id: str, when: str, channel: ActivityChannel | None, locale: str
+) -> AlertDraft:
+    """The alert a lead's cancellation of an appointment opens for the rep.
+
+    Parameters
+    ----------
+    lead
+        The lead who cancelled.
+    appointment_id
+        The appointment cancelled: the alert's episode (one alert per appointment).
+    when
+        The appointment's local date and time, as the tenant reads it.
+    channel
+        The channel the lead answered on: the buttons offer to write back on it.
+    locale
+        ``fr`` or ``en`` (French otherwise).
+
+    Returns
+    -------
+    AlertDraft
+        ``AppointmentCancelled``, high: write back, let M.A.X. draft a new time, or resolve.
+    """
+    alert_type = AlertType.APPOINTMENT_CANCELLED
+    return AlertDraft(
+        type=alert_type,
+        severity=EVENT_SEVERITIES[alert_type],
+        message=render(f"alert.{alert_type.value}.message", locale, name=lead.display_name, when=when),
+        suggested_action=render(f"alert.{alert_type.value}.action", locale),
+        ctas=_writing_ctas(channel, lead, locale),
+        metadata={"appointment_id": appointment_id, "appointment_at": when},
+        episode=appointment_id,
+    )
 
 
 def reason_resolved(
@@ -739,6 +780,8 @@ def reason_resolved(
         (same episode), which the caller is not expected to ask.
     """
     moment = _Moment.of(lead, thresholds, now, timezone, locale)
+    if alert_type in EVENT_SEVERITIES:
+        return moment.reason("event")
     kept, dropped = _assess(moment)
     if alert_type in dropped:
         return dropped[alert_type]

@@ -55,8 +55,10 @@ from maxcore.rules.replies import ReplyEffect, inbound_effect
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
+from maxcore.services.appointments import AnswerTarget, AppointmentService
 from maxcore.services.budget import BudgetService
 from maxcore.services.consent import ConsentService
+from maxcore.services.surveys import SurveyService
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import date_text, render
 
@@ -217,6 +219,10 @@ class ActivityService:
                 }
             )
             activity = as_answer(self.repository, activity, verdict)
+        appointment = self._appointment_answered(activity)
+        if appointment is not None:
+            said = {"appointment_id": appointment.appointment.id, "appointment_note": appointment.note}
+            activity = activity.model_copy(update={"metadata": {**activity.metadata, **said}})
         effect = None
         if activity.direction is Direction.IN:
             effect = self._reply_effect(activity, verdict)
@@ -250,6 +256,7 @@ class ActivityService:
                 }
             )
             metrics.add_metric(name="ActivityLogged", unit=MetricUnit.Count, value=1)
+            self._answered(activity, updated, appointment)
             report = None
             if evaluate:
                 # The same code path as the daily sweep: the lead's alerts follow its new summary now.
@@ -271,6 +278,20 @@ class ActivityService:
             )
             return activity, updated
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _appointment_answered(self, activity: Activity) -> AnswerTarget | None:
+        """The appointment an answer to a reminder confirms or cancels, before the answer is written."""
+        reading = activity.metadata.get("appointment")
+        if reading not in ("confirmed", "cancelled"):
+            return None
+        service = AppointmentService(self.tenant_id, self._clock)
+        return service.answer_target(activity.lead_id, reading == "confirmed", activity.occurred_at)
+
+    def _answered(self, activity: Activity, lead: Lead, appointment: AnswerTarget | None) -> None:
+        """What a recorded answer does: confirm or cancel its appointment, count its survey score."""
+        if appointment is not None:
+            AppointmentService(self.tenant_id, self._clock).apply_answer(lead, appointment, activity.channel)
+        SurveyService(self.tenant_id).record(activity)
 
     def _record_opt_out(
         self,

@@ -44,8 +44,9 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
     Returns
     -------
     Activity
-        With ``metadata`` ``survey_score`` or ``appointment``, ``answer_cues`` and ``answers`` (the
-        id of the message answered). When the intent rules read nothing but the answer itself ("OUI"
+        With ``metadata`` ``survey_score`` or ``appointment``, ``answer_cues``, ``answers`` (the
+        id of the message answered) and, when that message had them, ``answers_template_id`` and
+        ``answers_campaign_id``. When the intent rules read nothing but the answer itself ("OUI"
         is no buying signal) it is no sales reply: its intent becomes ``neutral`` and ``answer_to``
         names the category answered. A message that says more than its answer ("4/5, pouvez-vous me
         rappeler ?") keeps the intent read and is a reply like any other.
@@ -79,8 +80,14 @@ def as_answer(repository: ActivityRepository, activity: Activity, verdict: Class
     answer = read_answer(category, text)
     if answer is None:
         return activity
-    metadata = {**activity.metadata, **answer.metadata(), "answers": question.id}
+    metadata = {**activity.metadata, **answer.metadata(), "answers": question.id, **_asked_by(question)}
     if not answer.covers(c.matched for c in verdict.cues):
         return activity.model_copy(update={"metadata": metadata})
     metadata["answer_to"] = answer.answer_to
     return activity.model_copy(update={"intent": Intent.NEUTRAL.value, "metadata": metadata})
+
+
+def _asked_by(question: Activity) -> dict[str, object]:
+    """The template and the campaign the question was sent from: the survey its score counts for."""
+    named = {"answers_template_id": "template_id", "answers_campaign_id": "campaign_id"}
+    return {mine: question.metadata[key] for mine, key in named.items() if question.metadata.get(key)}

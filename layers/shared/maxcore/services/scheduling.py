@@ -14,6 +14,7 @@ from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
+from maxcore.services.reminders import ReminderService
 from maxcore.services.run_cache import RunCache
 from maxcore.services.sequencer import Sequencer
 
@@ -48,6 +49,13 @@ def _read_email(message: TenantJobMessage, last_delivery: bool) -> dict[str, Any
     return InboundEmailService(message.tenant_id).read(message.email, last_delivery)
 
 
+def _send_reminder(message: TenantJobMessage, *_: object) -> dict[str, Any]:
+    # Set by an appointment's timer: the reminder goes if the appointment still stands at that time.
+    if message.item_id is None:
+        raise ValueError("a send_reminder message needs its item_id")
+    return ReminderService(message.tenant_id).fire(message.item_id, message.scheduled_at)
+
+
 PART_KEY_SECONDS = 2 * 24 * 3600
 """How long a continuation's part is remembered: well past the visibility timeout of its retries."""
 
@@ -67,6 +75,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.RUN_AUTOMATIONS: run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
+    Job.SEND_REMINDER: _send_reminder,
 }
 
 
