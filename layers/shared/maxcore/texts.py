@@ -959,6 +959,43 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
+    "export.column.lead_id": {"fr": "Identifiant du lead", "en": "Lead ID"},
+    "export.column.first_name": {"fr": "Prénom", "en": "First name"},
+    "export.column.last_name": {"fr": "Nom", "en": "Last name"},
+    "export.column.company": {"fr": "Entreprise", "en": "Company"},
+    "export.column.email": {"fr": "E-mail", "en": "Email"},
+    "export.column.phone": {"fr": "Téléphone", "en": "Phone"},
+    "export.column.status": {"fr": "Statut", "en": "Status"},
+    "export.column.tags": {"fr": "Tags", "en": "Tags"},
+    "export.column.source": {"fr": "Source", "en": "Source"},
+    "export.column.created_at": {"fr": "Créé le", "en": "Created at"},
+    "export.column.last_contact_at": {"fr": "Dernier contact", "en": "Last contact"},
+    "export.column.last_reply_at": {"fr": "Dernière réponse", "en": "Last reply"},
+    "export.column.lead_name": {"fr": "Lead", "en": "Lead"},
+    "export.column.prospect_status": {"fr": "Statut du prospect", "en": "Prospect status"},
+    "export.column.step": {"fr": "Étape", "en": "Step"},
+    "export.column.steps_total": {"fr": "Nombre d'étapes", "en": "Steps"},
+    "export.column.next_action_at": {"fr": "Prochaine action", "en": "Next action"},
+    "export.column.reply_kind": {"fr": "Type de réponse", "en": "Reply kind"},
+    "export.column.last_decision": {"fr": "Dernière décision", "en": "Last decision"},
+    "export.column.enrolled_at": {"fr": "Inscrit le", "en": "Enrolled at"},
+    "export.column.occurred_at": {"fr": "Date", "en": "Date"},
+    "export.column.channel": {"fr": "Canal", "en": "Channel"},
+    "export.column.direction": {"fr": "Sens", "en": "Direction"},
+    "export.column.activity_status": {"fr": "Statut du message", "en": "Message status"},
+    "export.column.intent": {"fr": "Intention", "en": "Intent"},
+    "export.column.preview": {"fr": "Aperçu", "en": "Preview"},
+    "export.column.scenario_version": {"fr": "Version du scénario", "en": "Scenario version"},
+    "export.column.sent": {"fr": "Envoyés", "en": "Sent"},
+    "export.column.replied": {"fr": "Réponses", "en": "Replies"},
+    "export.column.reply_rate": {"fr": "Taux de réponse", "en": "Reply rate"},
+    "export.column.positive_replied": {"fr": "Réponses positives", "en": "Positive replies"},
+    "export.column.positive_reply_rate": {"fr": "Taux de réponses positives", "en": "Positive reply rate"},
+    "export.column.opted_out": {"fr": "Désinscriptions", "en": "Opt-outs"},
+    "export.error.campaign_not_found": {
+        "fr": "La campagne de cet export n'existe plus : rien n'a pu être exporté.",
+        "en": "This export's campaign no longer exists: there was nothing to export.",
+    },
     # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Consent and token ledger reasons ---------------------------------------------------------------
 }

@@ -30,6 +30,8 @@ class Job(StrEnum):
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
     READ_EMAIL = "read_email"
     """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
+    EXPORT = "export"
+    """On demand: write the CSV file of the export ``item_id`` (``POST /exports``; never scheduled)."""
 
 
 class ScheduledJobEvent(LazyModel):

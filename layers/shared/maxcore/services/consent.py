@@ -31,14 +31,8 @@ from maxcore.models.consent import (
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
-from maxcore.rules.consent import (
-    EXPORT_COLUMNS,
-    export_delimiter,
-    export_row,
-    held_consent,
-    lead_addresses,
-    ledger_address,
-)
+from maxcore.rules.consent import EXPORT_COLUMNS, export_row, held_consent, lead_addresses, ledger_address
+from maxcore.rules.csv_export import export_delimiter
 from maxcore.services.tenants import tenant_settings
 
 HISTORY_LIMIT = 50
