@@ -77,11 +77,12 @@ def _at(t: datetime) -> Callable[[], datetime]:
     return lambda: t
 
 
-def _worker(bodies: list[str], receive_count: int = 1) -> dict[str, Any]:
-    """The worker handler takes ``bodies`` as one SQS batch."""
+def _worker(bodies: list[str], receive_count: int = 1, timeout_ms: int = 300_000) -> dict[str, Any]:
+    """The worker handler takes ``bodies`` as one SQS batch, in an invocation of ``timeout_ms``."""
     worker = load_handler("functions/scheduler/", "worker.lambda_handler")
     event = sqs_event([(f"m-{i}", body) for i, body in enumerate(bodies)], receive_count=receive_count)
-    result: dict[str, Any] = worker(event, LocalContext(function_name="SchedulerWorkerFunction"))
+    context = LocalContext(function_name="SchedulerWorkerFunction", timeout_ms=timeout_ms)
+    result: dict[str, Any] = worker(event, context)
     return result
 
 
@@ -247,6 +248,32 @@ def test_an_export_whose_worker_died_half_way_starts_again_once_its_lease_ran_ou
     assert export["rows"] == 3
     assert ExportRepository(tenant_id).get(queued["id"]).attempt == 2
     assert len(_download(export)[1]) == 4
+
+
+def test_an_export_the_worker_never_has_time_for_fails_after_three_attempts(
+    french: ApiClient, fanout_queue: str, export_bucket: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given invocations with less time left than the worker's safety margin
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    jobs = _export_jobs(fanout_queue, tenant_id)
+
+    # When the first two deliveries run out of time, each is given back to SQS with nothing written
+    for delivery in (1, 2):
+        with pytest.raises(BatchProcessingError):
+            _worker(jobs, receive_count=delivery, timeout_ms=1_000)
+        assert _ok(french.get(f"/exports/{queued['id']}"))["state"] == "running"
+        time_machine.move_to(datetime.now(UTC) + LEASE + timedelta(seconds=1))
+    assert _objects(export_bucket, tenant_id) == []
+
+    # Then the third fails it for good, saying why, and frees its slot
+    assert _worker(jobs, receive_count=3, timeout_ms=1_000)["batchItemFailures"] == []
+    export = _ok(french.get(f"/exports/{queued['id']}"))
+    assert export["state"] == "failed"
+    assert export["error"].startswith("Cet export est trop volumineux")
+    for _ in range(3):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+    drain(fanout_queue)
 
 
 def test_a_file_past_its_seven_days_is_said_expired(

@@ -992,6 +992,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "export.column.positive_replied": {"fr": "Réponses positives", "en": "Positive replies"},
     "export.column.positive_reply_rate": {"fr": "Taux de réponses positives", "en": "Positive reply rate"},
     "export.column.opted_out": {"fr": "Désinscriptions", "en": "Opt-outs"},
+    "export.error.too_large": {
+        "fr": "Cet export est trop volumineux pour être préparé d'un coup : affinez ses filtres.",
+        "en": "This export is too large to prepare in one go: narrow its filters.",
+    },
     "export.error.campaign_not_found": {
         "fr": "La campagne de cet export n'existe plus : rien n'a pu être exporté.",
         "en": "This export's campaign no longer exists: there was nothing to export.",

@@ -11,6 +11,9 @@ as it reads, then uploads the file in one go and marks the export ready with its
   rather than adding one, and only the claimant of the latest attempt may mark the export done.
 - *Bounded*: a tenant has :data:`MAX_RUNNING` exports queued or running at most (slots, taken in the
   transaction that records the export); one more is a 429.
+- *Out of time*: a worker whose invocation is about to end stops writing and fails the job, so the
+  export is tried again, from the first row, in a later invocation; after :data:`MAX_ATTEMPTS`
+  attempts it fails for good (``too_large``) rather than go round until the dead-letter queue.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from maxcore.clock import utcnow
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.exports import ExportRepository
@@ -59,12 +62,19 @@ MAX_RUNNING = 3
 LEASE = timedelta(minutes=6)
 """How long a worker owns the export it claimed: more than the worker's timeout (300 s, template.yaml)."""
 
+MAX_ATTEMPTS = 3
+"""Invocations an export may run out of time in before it fails for good (the queue delivers 5 times)."""
+
 MEMBER_KINDS = frozenset(ExportKind) - ADMIN_KINDS
 """What a member may export and download (a campaign's prospects and figures)."""
 
 
 class ExportBusyError(RuntimeError):
     """Another worker is writing this export: the job fails so that SQS delivers it again later."""
+
+
+class ExportOutOfTimeError(RuntimeError):
+    """The invocation's time ran out before the file was written: a later delivery starts it again."""
 
 
 class ExportService:
@@ -137,13 +147,22 @@ class ExportService:
         )
 
     # --- the worker's side --------------------------------------------------------------------
-    def produce(self, export_id: str) -> dict[str, Any]:
+    def produce(self, export_id: str, budget: TimeBudget = UNLIMITED) -> dict[str, Any]:
         """Write the export's file and mark it ready, once; see the module's docstring for repeats.
+
+        Parameters
+        ----------
+        export_id
+            The export the job names.
+        budget
+            The invocation's time: the file is left unwritten when it runs out.
 
         Raises
         ------
         ExportBusyError
             When another worker holds the export under a live lease.
+        ExportOutOfTimeError
+            When the time ran out and the export has attempts left.
         """
         export = self.repository.claim(export_id, self._clock(), LEASE)
         if export is None:
@@ -152,12 +171,14 @@ class ExportService:
         with tempfile.TemporaryDirectory(prefix="export-") as directory:
             path = Path(directory) / f"{export.id}.csv"
             try:
-                rows = _write(path, export.kind, self._rows(export, tenant), tenant)
+                rows = _write(path, export.kind, self._rows(export, tenant), tenant, budget)
             except NotFoundError:
                 # The campaign was deleted since the export was asked for: nothing to retry.
-                return self._settled(
-                    export, self.repository.fail(export, self._clock(), "campaign_not_found")
-                )
+                return self._failed(export, "campaign_not_found")
+            except ExportOutOfTimeError:
+                if export.attempt < MAX_ATTEMPTS:
+                    raise
+                return self._failed(export, "too_large")
             self.files.upload(export.id, path, f"{export.kind.value}-{export.id}.csv")
         finished_at = self._clock()
         done = self.repository.finish(export, finished_at, rows, finished_at + FILE_LIFETIME)
@@ -171,6 +192,9 @@ class ExportService:
         if current.state is ExportState.RUNNING:
             raise ExportBusyError(f"export {export_id} is being written until {current.lease_until}")
         return {"export_id": export_id, "state": current.state.value, "repeat": True}
+
+    def _failed(self, export: Export, error: str) -> dict[str, Any]:
+        return {**self._settled(export, self.repository.fail(export, self._clock(), error)), "error": error}
 
     def _settled(self, export: Export, ours: bool) -> dict[str, Any]:
         if export.slot is not None:
@@ -231,20 +255,24 @@ def _may_read(kind: ExportKind, role: Role) -> None:
         raise ForbiddenError("this action needs the admin role", {"role": role.value})
 
 
-def _write(path: Path, kind: ExportKind, rows: Iterator[tuple[Cell, ...]], tenant: Tenant) -> int:
+def _write(
+    path: Path, kind: ExportKind, rows: Iterator[tuple[Cell, ...]], tenant: Tenant, budget: TimeBudget
+) -> int:
     """Write the BOM, the header and each row as it comes; return how many rows were written."""
     locale = tenant.locale.value
     count = 0
     with path.open("w", encoding="utf-8", newline="") as file:
         file.write(BOM + csv_line(header(kind, locale), export_delimiter(locale)))
         for row in rows:
+            if budget.exhausted():
+                raise ExportOutOfTimeError(f"the time ran out after {count} rows")
             file.write(csv_row(row, locale, tenant.timezone))
             count += 1
     return count
 
 
-def run_export(message: TenantJobMessage, *_: object) -> dict[str, Any]:
+def run_export(message: TenantJobMessage, budget: TimeBudget, *_: object) -> dict[str, Any]:
     """The worker's runner of an ``export`` job (``item_id``: the export)."""
     if message.item_id is None:
         raise ValueError("an export message needs its item_id")
-    return ExportService(message.tenant_id).produce(message.item_id)
+    return ExportService(message.tenant_id).produce(message.item_id, budget)
