@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from maxcore.models.common import LazyModel, StrictModel, Ulid
 from maxcore.models.lead import LeadStatus
@@ -51,12 +51,25 @@ _REQUIRED_OF_KIND: dict[ExportKind, frozenset[str]] = {
 }
 
 
-class CreateExportRequest(StrictModel):
-    """An export to produce: its kind and the filters of that kind (others are refused).
+def _one_kind_with_its_filters(schema: dict[str, Any]) -> None:
+    """``json_schema_extra``: each kind with its own filters only, the required ones not null."""
+    every = set().union(*_FIELDS_OF_KIND.values())
+    variants = []
+    for kind, fields in _FIELDS_OF_KIND.items():
+        required = sorted(_REQUIRED_OF_KIND.get(kind, ()))
+        properties: dict[str, Any] = {"kind": {"const": kind.value}}
+        properties.update({name: {"type": "null"} for name in sorted(every - fields)})
+        properties.update({name: {"not": {"type": "null"}} for name in required})
+        variants.append({"properties": properties, "required": ["kind", *required]})
+    schema["oneOf"] = variants
 
-    Every filter is validated even when left out (``validate_default``): a required one missing is
-    named in the 422 like a wrong one.
-    """
+
+# Every filter is validated even when left out (``validate_default``): a required one missing is named
+# in the 422 like a wrong one.
+class CreateExportRequest(StrictModel):
+    """An export to produce: its kind and the filters of that kind (others are refused)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_kind_with_its_filters)
 
     kind: ExportKind
     status: LeadStatus | None = Field(
