@@ -367,6 +367,30 @@ def test_a_fourth_export_while_three_are_being_prepared_is_a_429(
     drain(fanout_queue)
 
 
+def test_a_worker_that_died_right_after_settling_frees_the_slot_on_the_next_delivery(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # Given three exports queued, and a worker that marked the first ready and died before freeing its slot
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    first = _ok(french.post("/exports", {"kind": "leads"}), 202)["id"]
+    for _ in range(2):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+    (job,) = [body for body in _export_jobs(fanout_queue, tenant_id) if json.loads(body)["item_id"] == first]
+    repository, now = ExportRepository(tenant_id), datetime.now(UTC)
+    claimed = repository.claim(first, now, LEASE)
+    assert claimed is not None
+    assert repository.finish(claimed, now, 3, now + timedelta(days=7))
+    assert french.post("/exports", {"kind": "leads"}).status == 429
+
+    # When SQS delivers the first export's job again
+    assert _worker([job], receive_count=2)["batchItemFailures"] == []
+
+    # Then its slot is free, and the export is as the worker left it
+    _ok(french.post("/exports", {"kind": "leads"}), 202)
+    assert _ok(french.get(f"/exports/{first}"))["rows"] == 3
+    drain(fanout_queue)
+
+
 def test_ap58_exports_take_a_slot_and_settle_once(tenant_id: str) -> None:
     # Given a repository and two slots
     repository = ExportRepository(tenant_id)

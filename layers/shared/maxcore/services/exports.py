@@ -195,7 +195,8 @@ class ExportService:
             return {"export_id": export_id, "missing": True}
         if current.state is ExportState.RUNNING:
             raise ExportBusyError(f"export {export_id} is being written until {current.lease_until}")
-        return {"export_id": export_id, "state": current.state.value, "repeat": True}
+        # Settled already: a worker that died right after settling may not have freed its slot.
+        return {**self._settled(current, ours=False), "state": current.state.value, "repeat": True}
 
     def _failed(self, export: Export, error: str) -> dict[str, Any]:
         return {**self._settled(export, self.repository.fail(export, self._clock(), error)), "error": error}
