@@ -185,6 +185,7 @@ class LocalBackend:
     embedded_dynamodb: bool
     table_names: dict[str, str]
     queue_urls: dict[str, str]
+    bucket_names: dict[str, str]
     _moto: AtomicMotoServer | None = field(repr=False)
     _environment: _Environment = field(repr=False)
 
@@ -243,6 +244,8 @@ def start_backend(
         create_tables(dynamodb, names, template)
         sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=os.environ["AWS_REGION"])
         queue_urls = _create_queues(sqs, template)
+        s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name=os.environ["AWS_REGION"])
+        bucket_names = _create_buckets(s3, template)
     except BaseException:
         moto.stop()
         environment.restore()
@@ -253,6 +256,7 @@ def start_backend(
         embedded_dynamodb=dynamodb_endpoint is None,
         table_names=names,
         queue_urls=queue_urls,
+        bucket_names=bucket_names,
         _moto=moto,
         _environment=environment,
     )
@@ -297,6 +301,19 @@ def _create_queues(sqs: SQSClient, template: Mapping[str, Any]) -> dict[str, str
     return urls
 
 
+def _create_buckets(s3: Any, template: Mapping[str, Any]) -> dict[str, str]:
+    """Every S3 bucket of the template (the exports' files), on moto, named ``max-local-<name>``."""
+    names: dict[str, str] = {}
+    for logical_id, resource in (template.get("Resources") or {}).items():
+        if isinstance(resource, dict) and resource.get("Type") == "AWS::S3::Bucket":
+            names[logical_id] = f"max-local-{_kebab(logical_id)}"
+            s3.create_bucket(
+                Bucket=names[logical_id],
+                CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]},
+            )
+    return names
+
+
 def _configure_functions(
     template: Mapping[str, Any], backend: LocalBackend, environment: _Environment
 ) -> None:
@@ -312,17 +329,22 @@ def _configure_functions(
                 resolved = backend.table_names[ref]
             elif ref in backend.queue_urls:
                 resolved = backend.queue_urls[ref]
+            elif ref in backend.bucket_names:
+                resolved = backend.bucket_names[ref]
             elif isinstance(parameters.get(ref), dict) and "Default" in parameters[ref]:
                 resolved = str(parameters[ref]["Default"])
         if resolved is None:
             continue
         # Values the local run owns are forced; the rest (log level, stage...) stay overridable.
-        if isinstance(value, dict) and value.get("Ref") in {**backend.table_names, **backend.queue_urls}:
+        owned = {**backend.table_names, **backend.queue_urls, **backend.bucket_names}
+        if isinstance(value, dict) and value.get("Ref") in owned:
             environment.set(name, resolved)
         else:
             environment.setdefault(name, resolved)
     environment.set("DYNAMODB_ENDPOINT", backend.dynamodb_endpoint)
     environment.set("SQS_ENDPOINT", backend.sqs_endpoint)
+    # The exports' files: moto serves S3 too.
+    environment.set("S3_ENDPOINT", backend.sqs_endpoint)
     # Provider credentials live in SSM Parameter Store: moto serves it locally.
     environment.set("SSM_ENDPOINT", backend.sqs_endpoint)
     for logical_id, variable in (("MaxTable", "TABLE_NAME"), ("IdempotencyTable", "IDEMPOTENCY_TABLE_NAME")):

@@ -36,6 +36,7 @@ FUNCTION_IDS = (
     "ProspectionFunction",
     "WebhooksFunction",
     "UnsubscribeFunction",
+    "ExportsFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -912,3 +913,46 @@ def test_samconfig_deploys_dev_and_prod_without_secrets_or_an_issuer(template: d
     assert config["dev"]["deploy"]["parameters"]["confirm_changeset"] is False
     assert config["default"]["build"]["parameters"] == {"cached": True, "parallel": True}
     assert config["default"]["local_invoke"]["parameters"]["env_vars"] == "env.json"
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+def test_the_export_bucket_is_private_encrypted_and_forgets_files_after_their_lifetime(
+    resources: dict[str, Any],
+) -> None:
+    from maxcore.services.export_files import FILE_LIFETIME
+
+    bucket = resources["ExportBucket"]["Properties"]
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert len(bucket["PublicAccessBlockConfiguration"]) == 4
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["Prefix"]) == ("Enabled", "tenants/")
+    assert rule["ExpirationInDays"] == FILE_LIFETIME.days
+    assert "VersioningConfiguration" not in bucket
+
+
+def test_only_the_worker_writes_export_files_and_only_the_exports_function_reads_them(
+    resources: dict[str, Any],
+) -> None:
+    granted = {
+        function_id: {
+            action
+            for statement in _statements(resources[function_id])
+            if _references(statement["Resource"], "ExportBucket")
+            for action in _actions(statement)
+        }
+        for function_id in FUNCTION_IDS
+    }
+    prefix = {"Fn::Sub": "${ExportBucket.Arn}/tenants/*/exports/*"}
+
+    assert {f: a for f, a in granted.items() if a} == {
+        "SchedulerWorkerFunction": {"s3:PutObject", "s3:AbortMultipartUpload"},
+        "ExportsFunction": {"s3:GetObject"},
+    }
+    for function_id in ("SchedulerWorkerFunction", "ExportsFunction"):
+        for statement in _statements(resources[function_id]):
+            if _references(statement["Resource"], "ExportBucket"):
+                assert statement["Resource"] == [prefix], function_id

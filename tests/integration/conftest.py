@@ -235,3 +235,14 @@ def counter() -> Iterator[RequestCounter]:
     """The DynamoDB operations a test sends (for the access-pattern tests)."""
     with counting_requests() as counting:
         yield counting
+
+
+@pytest.fixture(scope="session")
+def export_bucket(moto_endpoint: str) -> str:
+    """The exports' S3 bucket on the moto server (DynamoDB Local has no S3, so moto serves it there too)."""
+    s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="eu-west-3")
+    name = f"exports-{uuid.uuid4().hex[:8]}"
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-3"})
+    os.environ.update({"EXPORT_BUCKET": name, "S3_ENDPOINT": moto_endpoint})
+    reset_settings()
+    return name

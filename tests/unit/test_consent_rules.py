@@ -10,13 +10,13 @@ from maxcore.models.common import Channel
 from maxcore.models.consent import ConsentEntry, ConsentSource
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.rules.consent import (
-    export_delimiter,
     export_header,
     export_row,
     held_consent,
     lead_addresses,
     ledger_address,
 )
+from maxcore.rules.csv_export import export_delimiter
 
 AT = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

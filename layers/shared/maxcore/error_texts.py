@@ -397,6 +397,14 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
+    "export {export_id} not found": "export {export_id} introuvable",
+    "{slots} exports are already being prepared: wait until one is ready": (
+        "{slots} exports sont déjà en préparation : attendez que l'un d'eux soit prêt"
+    ),
+    "required for an export of kind {kind}": "obligatoire pour un export de type {kind}",
+    "not a filter of an export of kind {kind}": "ce filtre ne s'applique pas à un export de type {kind}",
+    "the period ends before it starts": "la période se termine avant de commencer",
+    "the period is at most {days} days": "la période couvre au plus {days} jours",
     # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Why a template cannot be saved or activated (rules/templates.py, rules/html.py) -------------
     "{fragment} is not a placeholder; write {{{{name}}}} or {{{{name|fallback}}}}": (

@@ -32,6 +32,8 @@ class Settings(BaseModel):
     )
     timer_group: str = "default"
     scheduler_endpoint: str | None = None
+    export_bucket: str | None = Field(default=None, description="The S3 bucket of the CSV exports' files.")
+    s3_endpoint: str | None = None
     stage: str = "dev"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     token_prices: dict[str, int] = Field(
@@ -135,6 +137,8 @@ def get_settings() -> Settings:
         "timer_role_arn": "TIMER_ROLE_ARN",
         "timer_group": "TIMER_GROUP",
         "scheduler_endpoint": "SCHEDULER_ENDPOINT",
+        "export_bucket": "EXPORT_BUCKET",
+        "s3_endpoint": "S3_ENDPOINT",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

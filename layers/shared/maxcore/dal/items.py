@@ -519,6 +519,32 @@ class OutboxItem(BaseItem, discriminator="Outbox"):
     created_at = IsoDateTimeAttribute()
 
 
+class ExportItem(BaseItem, discriminator="Export"):
+    """A CSV export (``TENANT#t#EXPORT`` / ``EXPORT#id``), TTL'd a while after its file expires."""
+
+    export_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    state = UnicodeAttribute()
+    filters = MapAttribute[str, Any](default=dict)
+    created_by = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+    slot = NumberAttribute(null=True)
+    attempt = NumberAttribute(default=0)
+    lease_until = IsoDateTimeAttribute(null=True)
+    started_at = IsoDateTimeAttribute(null=True)
+    finished_at = IsoDateTimeAttribute(null=True)
+    rows = NumberAttribute(null=True)
+    file_expires_at = IsoDateTimeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+
+
+class ExportSlotItem(BaseItem, discriminator="ExportSlot"):
+    """One of the exports a tenant may have queued or running (``TENANT#t#EXPORT`` / ``SLOT#n``)."""
+
+    export_id = UnicodeAttribute()
+    held_until = IsoDateTimeAttribute()
+
+
 ALL_ITEMS: tuple[type[BaseItem], ...] = (
     BaseItem,
     TenantItem,
@@ -550,6 +576,8 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     SendCounterItem,
     SenderPickItem,
     OutboxItem,
+    ExportItem,
+    ExportSlotItem,
 )
 
 

@@ -463,3 +463,27 @@ def survey_counter_pk(tenant_id: str) -> str:
 def survey_counter_sk(month: str, group: str, key: str) -> str:
     """Sort key of one counter: the month first, so a period is one range of the partition."""
     return f"{month}#{group}#{key}"
+
+
+# --- exports ------------------------------------------------------------------------------------
+def export_pk(tenant_id: str) -> str:
+    """Partition of a tenant's exports and of the slots that bound how many run at once."""
+    return f"{_tenant(tenant_id)}#EXPORT"
+
+
+EXPORT_SK_PREFIX = "EXPORT#"
+
+
+def export_sk(export_id: str) -> str:
+    """Sort key of an export (ULID: newest last)."""
+    return f"{EXPORT_SK_PREFIX}{export_id}"
+
+
+def export_slot_sk(slot: int) -> str:
+    """Sort key of one of the tenant's export slots: a slot held is an export queued or running."""
+    return f"SLOT#{slot}"
+
+
+def export_object_key(tenant_id: str, export_id: str) -> str:
+    """The S3 key of an export's file, under the tenant's prefix (what the functions' IAM allows)."""
+    return f"tenants/{_tenant(tenant_id).removeprefix('TENANT#')}/exports/{export_id}.csv"

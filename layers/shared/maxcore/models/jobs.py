@@ -32,6 +32,8 @@ class Job(StrEnum):
     """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
     SEND_REMINDER = "send_reminder"
     """At its time (a one-time timer): send an appointment's reminder, if the appointment still stands."""
+    EXPORT = "export"
+    """On demand: write the CSV file of the export ``item_id`` (``POST /exports``; never scheduled)."""
 
 
 class ScheduledJobEvent(LazyModel):

@@ -82,14 +82,6 @@ EXPORT_COLUMNS = ("channel", "address", "granted", "at", "source", "proof", "rea
 """The columns of the ledger's CSV export, in order."""
 
 
-def export_delimiter(locale: str) -> str:
-    """The cell separator a spreadsheet of ``locale`` opens without asking: ``;`` in French, ``,`` else.
-
-    A French Excel reads ``,`` as the decimal separator, which is why its own CSV files use ``;``.
-    """
-    return ";" if locale == "fr" else ","
-
-
 def export_header(locale: str) -> tuple[str, ...]:
     """The header of the ledger's CSV export in ``locale`` (see :data:`EXPORT_COLUMNS`)."""
     return tuple(render(f"consent.export.header.{column}", locale) for column in EXPORT_COLUMNS)

@@ -32,7 +32,6 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.consent import (
-    export_delimiter,
     export_header,
     export_row,
     held_consent,
@@ -40,6 +39,7 @@ from maxcore.rules.consent import (
     ledger_address,
     source_label,
 )
+from maxcore.rules.csv_export import export_delimiter
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 

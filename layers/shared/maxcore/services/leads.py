@@ -77,11 +77,16 @@ class LeadService:
         cursor: str | None = None,
     ) -> tuple[list[Lead], str | None]:
         """A page of leads, newest first, and the cursor of the next page."""
+        return self.repository.list_leads(
+            self.filter_of(status, tag, text), min(limit, MAX_PAGE_SIZE), cursor
+        )
+
+    def filter_of(self, status: LeadStatus | None, tag: str | None, text: str | None) -> LeadFilter:
+        """What a list of leads is narrowed by (``GET /leads``, the leads export)."""
         if text and (number := phone_query(text, self.default_country())):
             # A whole number finds the lead with that number, read in the tenant's country.
             text = number
-        filters = LeadFilter(status=status, tag=tag or None, text=text or None)
-        return self.repository.list_leads(filters, min(limit, MAX_PAGE_SIZE), cursor)
+        return LeadFilter(status=status, tag=tag or None, text=text or None)
 
     def update(self, lead_id: str, request: UpdateLeadRequest) -> Lead:
         """Apply the fields the client sent; contacts stay unique, concurrent edits are a 409.

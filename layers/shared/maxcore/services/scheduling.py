@@ -12,6 +12,7 @@ from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
+from maxcore.services.exports import run_export
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.reminders import ReminderService
@@ -76,6 +77,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
     Job.SEND_REMINDER: _send_reminder,
+    Job.EXPORT: run_export,
 }
 
 

@@ -1,0 +1,194 @@
+"""The export repository: a tenant's CSV exports and the slots that bound how many run at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
+
+from maxcore.dal import keys
+from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
+from maxcore.dal.conditions import condition_failed
+from maxcore.dal.items import ExportItem, ExportSlotItem
+from maxcore.errors import NotFoundError, RateLimitedError
+from maxcore.models.export import Export, ExportKind, ExportState
+
+SLOT_HOLD = timedelta(hours=1)
+"""How long a slot stays taken without its export finishing: a worker that died for good frees it then."""
+
+RECORD_KEPT = timedelta(days=30)
+"""How long an export's record outlives its file (the table's TTL), so the API can say it expired."""
+
+
+class ExportRepository(TenantRepository):
+    """Exports of one tenant."""
+
+    def create(self, export: Export, slots: int, now: datetime) -> Export:
+        """AP58: write a queued export with one of the tenant's ``slots`` free, in one transaction.
+
+        Raises
+        ------
+        RateLimitedError
+            When every slot is held by an export queued or running (a 429).
+        """
+        pk = keys.export_pk(self.tenant_id)
+        held = {
+            item.SK
+            for item in ExportSlotItem.query(pk, ExportSlotItem.SK.startswith("SLOT#"), consistent_read=True)
+            if isinstance(item, ExportSlotItem) and item.held_until > now
+        }
+        for slot in range(slots):
+            sk = keys.export_slot_sk(slot)
+            if sk in held:
+                continue
+            slot_item = ExportSlotItem(pk, sk, export_id=export.id, held_until=now + SLOT_HOLD)
+            free = ExportSlotItem.PK.does_not_exist() | (ExportSlotItem.held_until <= now)
+            try:
+                with self._transaction() as transaction:
+                    transaction.save(self._item(export, slot), condition=ExportItem.PK.does_not_exist())
+                    transaction.save(slot_item, condition=free)
+            except TransactWriteError as exc:
+                if not condition_failed(exc):
+                    raise
+                continue  # another request took this slot first: try the next one
+            return export
+        raise RateLimitedError(
+            f"{slots} exports are already being prepared: wait until one is ready", {"slots": slots}
+        )
+
+    def get(self, export_id: str) -> Export:
+        """AP58: one export (consistent); 404 when unknown, also for another tenant's."""
+        try:
+            item = ExportItem.get(
+                keys.export_pk(self.tenant_id), keys.export_sk(export_id), consistent_read=True
+            )
+        except DoesNotExist as exc:
+            raise NotFoundError(f"export {export_id} not found", {"export_id": export_id}) from exc
+        return _export(item)
+
+    def page(
+        self, limit: int, cursor: str | None, kinds: frozenset[ExportKind] | None = None
+    ) -> tuple[list[Export], str | None]:
+        """AP58: exports newest first, optionally of some kinds only; the cursor resumes after an id."""
+        condition: Condition = ExportItem.SK.startswith(keys.EXPORT_SK_PREFIX)
+        bound = None
+        if cursor is not None:
+            bound = keys.export_sk(decode_cursor(cursor))
+            condition = ExportItem.SK.between(keys.EXPORT_SK_PREFIX, bound)
+        filters = None if kinds is None else ExportItem.kind.is_in(*(k.value for k in kinds))
+        found: list[Export] = []
+        for item in ExportItem.query(
+            keys.export_pk(self.tenant_id),
+            condition,
+            filter_condition=filters,
+            scan_index_forward=False,
+            page_size=max(limit + 1, 25),
+        ):
+            if not isinstance(item, ExportItem) or bound == item.SK:
+                continue
+            if len(found) == limit:
+                return found, encode_cursor(found[-1].id)
+            found.append(_export(item))
+        return found, None
+
+    def claim(self, export_id: str, now: datetime, lease: timedelta) -> Export | None:
+        """AP58: take a queued export, or a running one whose worker's lease ran out; None if neither.
+
+        Each claim counts an attempt: a worker finishing after another claimed the export again is
+        no longer its owner, and its writes are refused.
+        """
+        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export_id))
+        claimable = (ExportItem.state == ExportState.QUEUED.value) | (
+            (ExportItem.state == ExportState.RUNNING.value) & (ExportItem.lease_until <= now)
+        )
+        try:
+            item.update(
+                actions=[
+                    ExportItem.state.set(ExportState.RUNNING.value),
+                    ExportItem.attempt.add(1),
+                    ExportItem.lease_until.set(now + lease),
+                    ExportItem.started_at.set(now),
+                ],
+                condition=ExportItem.PK.exists() & claimable,
+            )
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return None
+            raise
+        return _export(item)
+
+    def finish(self, export: Export, now: datetime, rows: int, file_expires_at: datetime) -> bool:
+        """AP58: mark the claimed export ready with its row count, once; False if it is no longer ours."""
+        return self._settle(
+            export,
+            ExportItem.state.set(ExportState.READY.value),
+            ExportItem.rows.set(rows),
+            ExportItem.finished_at.set(now),
+            ExportItem.file_expires_at.set(file_expires_at),
+            ExportItem.expires_at.set(int((file_expires_at + RECORD_KEPT).timestamp())),
+            ExportItem.lease_until.remove(),
+        )
+
+    def fail(self, export: Export, now: datetime, error: str) -> bool:
+        """AP58: mark the claimed export failed with why (a code), once; False if it is no longer ours."""
+        return self._settle(
+            export,
+            ExportItem.state.set(ExportState.FAILED.value),
+            ExportItem.error.set(error),
+            ExportItem.finished_at.set(now),
+            ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
+            ExportItem.lease_until.remove(),
+        )
+
+    def release_slot(self, export: Export, slot: int) -> None:
+        """AP58: free the export's slot, unless another export took it since (its hold ran out)."""
+        item = ExportSlotItem(keys.export_pk(self.tenant_id), keys.export_slot_sk(slot))
+        try:
+            item.delete(condition=ExportSlotItem.export_id == export.id)
+        except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
+
+    def _settle(self, export: Export, *actions: object) -> bool:
+        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export.id))
+        still_ours = (ExportItem.state == ExportState.RUNNING.value) & (ExportItem.attempt == export.attempt)
+        try:
+            item.update(actions=list(actions), condition=still_ours)  # type: ignore[arg-type]
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+    def _item(self, export: Export, slot: int) -> ExportItem:
+        return ExportItem(
+            keys.export_pk(self.tenant_id),
+            keys.export_sk(export.id),
+            export_id=export.id,
+            kind=export.kind.value,
+            state=export.state.value,
+            filters=export.filters,
+            created_by=export.created_by,
+            created_at=export.created_at,
+            slot=slot,
+        )
+
+
+def _export(item: ExportItem) -> Export:
+    return Export(
+        id=item.export_id,
+        kind=ExportKind(item.kind),
+        state=ExportState(item.state),
+        filters={k: str(v) for k, v in plain(item.filters).items()},
+        created_by=item.created_by,
+        created_at=item.created_at,
+        attempt=int(item.attempt or 0),
+        lease_until=item.lease_until,
+        started_at=item.started_at,
+        finished_at=item.finished_at,
+        rows=None if item.rows is None else int(item.rows),
+        file_expires_at=item.file_expires_at,
+        error=item.error,
+        slot=None if item.slot is None else int(item.slot),
+    )

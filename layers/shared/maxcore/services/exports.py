@@ -1,0 +1,280 @@
+"""CSV exports: asked for through the API, written by the worker, fetched from a signed link.
+
+The route records a queued export and queues an ``export`` job; the worker claims the export, reads
+its records page by page (never the whole table in memory) and writes each row to a temporary file
+as it reads, then uploads the file in one go and marks the export ready with its row count.
+
+- *Redelivered or crashed*: the claim is a conditional write. A redelivered job finds the export
+  ready (or failed) and does nothing; one that finds it running under a live lease fails, so SQS
+  retries it later; one that finds the lease run out (its worker died half-way) claims it again
+  and starts from the first row. The file has one key per export, so a second run replaces it
+  rather than adding one, and only the claimant of the latest attempt may mark the export done.
+- *Bounded*: a tenant has :data:`MAX_RUNNING` exports queued or running at most (slots, taken in the
+  transaction that records the export); one more is a 429.
+- *Out of time*: a worker whose invocation is about to end stops writing and fails the job, so the
+  export is tried again, from the first row, in a later invocation; after :data:`MAX_ATTEMPTS`
+  attempts it fails for good (``too_large``) rather than go round until the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from maxcore.clock import UNLIMITED, TimeBudget, utcnow
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.campaigns import CampaignRepository
+from maxcore.dal.exports import ExportRepository
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import ForbiddenError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.common import Role
+from maxcore.models.export import (
+    ADMIN_KINDS,
+    CreateExportRequest,
+    Export,
+    ExportKind,
+    ExportPage,
+    ExportResponse,
+    ExportState,
+)
+from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.models.lead import LeadStatus
+from maxcore.models.tenant import Tenant
+from maxcore.observability import logger
+from maxcore.rules.csv_export import BOM, Cell, csv_line, csv_row, export_delimiter
+from maxcore.rules.exports import analytics_row, header, interaction_row, lead_row, prospect_row
+from maxcore.services.analytics import AnalyticsService
+from maxcore.services.export_files import FILE_LIFETIME, ExportFiles
+from maxcore.services.job_queue import queue_messages
+from maxcore.services.leads import LeadService
+from maxcore.services.prospects import ProspectService
+from maxcore.services.tenants import tenant_settings
+from maxcore.texts import render
+
+MAX_RUNNING = 3
+"""Exports a tenant may have queued or running at once."""
+
+LEASE = timedelta(minutes=6)
+"""How long a worker owns the export it claimed: more than the worker's timeout (300 s, template.yaml)."""
+
+PAGE = 1000
+"""Leads or prospects read per page (DynamoDB stops a Query at 1 MB first): ten times fewer requests
+than the API's pages of 100, and one page is all the memory an export holds."""
+
+MAX_ATTEMPTS = 3
+"""Invocations an export may run out of time in before it fails for good (the queue delivers 5 times)."""
+
+MEMBER_KINDS = frozenset(ExportKind) - ADMIN_KINDS
+"""What a member may export and download (a campaign's prospects and figures)."""
+
+
+class ExportBusyError(RuntimeError):
+    """Another worker is writing this export: the job fails so that SQS delivers it again later."""
+
+
+class ExportOutOfTimeError(RuntimeError):
+    """The invocation's time ran out before the file was written: a later delivery starts it again."""
+
+
+class ExportService:
+    """The exports of one tenant."""
+
+    def __init__(
+        self, tenant_id: str, clock: Callable[[], datetime] = utcnow, files: ExportFiles | None = None
+    ) -> None:
+        self.tenant_id = tenant_id
+        self._clock = clock
+        self.repository = ExportRepository(tenant_id)
+        self.files = files or ExportFiles(tenant_id)
+
+    # --- the API's side -----------------------------------------------------------------------
+    def create(self, request: CreateExportRequest, role: Role, subject: str) -> ExportResponse:
+        """Record a queued export and queue its job; 403, 404 (campaign) or 429 before anything is written."""
+        _may_read(request.kind, role)
+        tenant = tenant_settings(self.tenant_id)
+        if request.campaign_id is not None:
+            CampaignRepository(self.tenant_id).get(request.campaign_id)
+        now = self._clock()
+        export = Export(
+            id=new_id(),
+            kind=request.kind,
+            state=ExportState.QUEUED,
+            filters=request.filters(),
+            created_by=subject,
+            created_at=now,
+        )
+        self.repository.create(export, MAX_RUNNING, now)
+        job = TenantJobMessage(job=Job.EXPORT, tenant_id=self.tenant_id, scheduled_at=now, item_id=export.id)
+        queue_messages([job])
+        logger.info("export queued", extra={"export_id": export.id, "kind": export.kind.value})
+        return self._response(export, tenant, now)
+
+    def get(self, export_id: str, role: Role) -> ExportResponse:
+        """One export, with a new signed link while its file is there; 403 for a kind the role may not see."""
+        export = self.repository.get(export_id)
+        _may_read(export.kind, role)
+        return self._response(export, tenant_settings(self.tenant_id), self._clock())
+
+    def page(self, role: Role, limit: int, cursor: str | None) -> ExportPage:
+        """Exports newest first; a member sees only the kinds a member may export."""
+        kinds = None if role is Role.ADMIN else MEMBER_KINDS
+        found, next_cursor = self.repository.page(limit, cursor, kinds)
+        tenant, now = tenant_settings(self.tenant_id), self._clock()
+        return ExportPage(items=[self._response(e, tenant, now) for e in found], next_cursor=next_cursor)
+
+    def _response(self, export: Export, tenant: Tenant, now: datetime) -> ExportResponse:
+        state, url, url_expires_at = export.state, None, None
+        if state is ExportState.READY and export.file_expires_at is not None:
+            if now >= export.file_expires_at:
+                state = ExportState.EXPIRED
+            else:
+                url, url_expires_at = self.files.link(export.id, now)
+        error = None if export.error is None else render(f"export.error.{export.error}", tenant.locale.value)
+        return ExportResponse(
+            id=export.id,
+            kind=export.kind,
+            state=state,
+            filters=export.filters,
+            created_at=export.created_at,
+            started_at=export.started_at,
+            finished_at=export.finished_at,
+            rows=export.rows,
+            file_expires_at=export.file_expires_at,
+            download_url=url,
+            download_url_expires_at=url_expires_at,
+            error=error,
+        )
+
+    # --- the worker's side --------------------------------------------------------------------
+    def produce(self, export_id: str, budget: TimeBudget = UNLIMITED) -> dict[str, Any]:
+        """Write the export's file and mark it ready, once; see the module's docstring for repeats.
+
+        Parameters
+        ----------
+        export_id
+            The export the job names.
+        budget
+            The invocation's time: the file is left unwritten when it runs out.
+
+        Raises
+        ------
+        ExportBusyError
+            When another worker holds the export under a live lease.
+        ExportOutOfTimeError
+            When the time ran out and the export has attempts left.
+        """
+        export = self.repository.claim(export_id, self._clock(), LEASE)
+        if export is None:
+            return self._unclaimed(export_id)
+        tenant = tenant_settings(self.tenant_id)
+        with tempfile.TemporaryDirectory(prefix="export-") as directory:
+            path = Path(directory) / f"{export.id}.csv"
+            try:
+                rows = _write(path, export.kind, self._rows(export, tenant), tenant, budget)
+            except NotFoundError:
+                # The campaign was deleted since the export was asked for: nothing to retry.
+                return self._failed(export, "campaign_not_found")
+            except ExportOutOfTimeError:
+                if export.attempt < MAX_ATTEMPTS:
+                    raise
+                return self._failed(export, "too_large")
+            self.files.upload(export.id, path, f"{export.kind.value}-{export.id}.csv")
+        finished_at = self._clock()
+        done = self.repository.finish(export, finished_at, rows, finished_at + FILE_LIFETIME)
+        return {**self._settled(export, done), "rows": rows}
+
+    def _unclaimed(self, export_id: str) -> dict[str, Any]:
+        try:
+            current = self.repository.get(export_id)
+        except NotFoundError:
+            return {"export_id": export_id, "missing": True}
+        if current.state is ExportState.RUNNING:
+            raise ExportBusyError(f"export {export_id} is being written until {current.lease_until}")
+        # Settled already: a worker that died right after settling may not have freed its slot.
+        return {**self._settled(current, ours=False), "state": current.state.value, "repeat": True}
+
+    def _failed(self, export: Export, error: str) -> dict[str, Any]:
+        return {**self._settled(export, self.repository.fail(export, self._clock(), error)), "error": error}
+
+    def _settled(self, export: Export, ours: bool) -> dict[str, Any]:
+        if export.slot is not None:
+            self.repository.release_slot(export, export.slot)
+        return {"export_id": export.id, "attempt": export.attempt, "settled": ours}
+
+    def _rows(self, export: Export, tenant: Tenant) -> Iterator[tuple[Cell, ...]]:
+        filters = export.filters
+        if export.kind is ExportKind.LEADS:
+            return self._leads(filters)
+        if export.kind is ExportKind.PROSPECTS:
+            return self._prospects(filters["campaign_id"])
+        if export.kind is ExportKind.INTERACTIONS:
+            zone = ZoneInfo(tenant.timezone)
+            start = datetime.combine(date.fromisoformat(filters["since"]), time.min, tzinfo=zone)
+            end = datetime.combine(date.fromisoformat(filters["until"]) + timedelta(days=1), time.min, zone)
+            return self._interactions(start, end)
+        stats = AnalyticsService(self.tenant_id).steps(filters["campaign_id"]).steps
+        return (analytics_row(stat) for stat in stats)
+
+    def _leads(self, filters: dict[str, str]) -> Iterator[tuple[Cell, ...]]:
+        """AP3/AP4 with ``GET /leads``' filters, in pages of :data:`PAGE` (1 MB at most each)."""
+        status = LeadStatus(filters["status"]) if "status" in filters else None
+        wanted = LeadService(self.tenant_id, self._clock).filter_of(
+            status, filters.get("tag"), filters.get("q")
+        )
+        leads = LeadRepository(self.tenant_id)
+        cursor: str | None = None
+        while True:
+            page, cursor = leads.list_leads(wanted, PAGE, cursor)
+            yield from (lead_row(lead) for lead in page)
+            if cursor is None:
+                return
+
+    def _prospects(self, campaign_id: str) -> Iterator[tuple[Cell, ...]]:
+        """AP31, in pages of :data:`PAGE`, with each prospect's name."""
+        service = ProspectService(self.tenant_id, self._clock)
+        cursor: str | None = None
+        while True:
+            prospects, cursor = service.page(campaign_id, PAGE, cursor)
+            yield from (prospect_row(prospect) for prospect in prospects)
+            if cursor is None:
+                return
+
+    def _interactions(self, start: datetime, end: datetime) -> Iterator[tuple[Cell, ...]]:
+        """AP3 in 1 MB pages, and AP59 for each lead: lead by lead, each lead's in time order."""
+        activities = ActivityRepository(self.tenant_id)
+        for lead in LeadRepository(self.tenant_id).iter_all():
+            for activity in activities.between(lead.id, start, end):
+                yield interaction_row(activity, lead.display_name)
+
+
+def _may_read(kind: ExportKind, role: Role) -> None:
+    if role is not Role.ADMIN and kind in ADMIN_KINDS:
+        raise ForbiddenError("this action needs the admin role", {"role": role.value})
+
+
+def _write(
+    path: Path, kind: ExportKind, rows: Iterator[tuple[Cell, ...]], tenant: Tenant, budget: TimeBudget
+) -> int:
+    """Write the BOM, the header and each row as it comes; return how many rows were written."""
+    locale = tenant.locale.value
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as file:
+        file.write(BOM + csv_line(header(kind, locale), export_delimiter(locale)))
+        for row in rows:
+            if budget.exhausted():
+                raise ExportOutOfTimeError(f"the time ran out after {count} rows")
+            file.write(csv_row(row, locale, tenant.timezone))
+            count += 1
+    return count
+
+
+def run_export(message: TenantJobMessage, budget: TimeBudget, *_: object) -> dict[str, Any]:
+    """The worker's runner of an ``export`` job (``item_id``: the export)."""
+    if message.item_id is None:
+        raise ValueError("an export message needs its item_id")
+    return ExportService(message.tenant_id).produce(message.item_id, budget)

@@ -1,0 +1,589 @@
+"""CSV exports through the exports handler and the worker, with the files on moto's S3.
+
+Each export is asked for with ``POST /exports``, its job taken from the fan-out queue and run by the
+worker handler as Lambda would, and its file fetched from the signed link with ``requests``, as a
+browser would, then parsed as a spreadsheet reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+import requests
+import time_machine
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.exports import ExportRepository
+from maxcore.dal.keys import DUE_SHARDS
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import RateLimitedError
+from maxcore.ids import new_id
+from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
+from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.prospection import EnrollRequest
+from maxcore.models.tenant import Locale, Mode, Tenant
+from maxcore.services.activities import ActivityService
+from maxcore.services.exports import LEASE
+from maxcore.services.prospects import ProspectService
+from maxcore.services.sequencer import Sequencer
+from maxcore.services.templates import seed_library
+from tests.integration.conftest import drain
+from tests.support.api import ApiClient, ApiResponse
+from tests.support.prospection import sms_step
+
+pytestmark = pytest.mark.integration
+
+EXPORTS = "functions/exports/"
+LEADS = "functions/leads/"
+PROSPECTION = "functions/prospection/"
+
+MON_0900_PARIS = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+"""When the module's prospection sends its first step (a week after the session's instant)."""
+PARIS_WINDOW = {"days": [0, 1, 2, 3, 4], "start": "09:00", "end": "18:00"}
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+def _ok(response: ApiResponse, status: int = 200) -> Any:
+    assert response.status == status, response.body
+    return response.body
+
+
+def _tenant(tenant_id: str, locale: Locale = Locale.FR, mode: Mode = Mode.ASSISTED) -> str:
+    created = MON_0900_PARIS - timedelta(days=30)
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant(
+            id=tenant_id,
+            name="Institut Belle Peau",
+            locale=locale,
+            mode=mode,
+            created_at=created,
+            updated_at=created,
+        )
+    )
+    return tenant_id
+
+
+def _at(t: datetime) -> Callable[[], datetime]:
+    return lambda: t
+
+
+def _worker(bodies: list[str], receive_count: int = 1, timeout_ms: int = 300_000) -> dict[str, Any]:
+    """The worker handler takes ``bodies`` as one SQS batch, in an invocation of ``timeout_ms``."""
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    event = sqs_event([(f"m-{i}", body) for i, body in enumerate(bodies)], receive_count=receive_count)
+    context = LocalContext(function_name="SchedulerWorkerFunction", timeout_ms=timeout_ms)
+    result: dict[str, Any] = worker(event, context)
+    return result
+
+
+def _export_jobs(queue_url: str, tenant_id: str) -> list[str]:
+    """The export jobs of ``tenant_id`` waiting on the fan-out queue (the queue is left empty)."""
+    return [
+        body
+        for body in drain(queue_url)
+        if json.loads(body)["job"] == "export" and json.loads(body)["tenant_id"] == tenant_id
+    ]
+
+
+def _produce(api: ApiClient, queue_url: str, request: dict[str, Any]) -> dict[str, Any]:
+    """Ask for an export, let the worker run its job, and read the export back."""
+    queued = _ok(api.post("/exports", request), 202)
+    assert queued["state"] == "queued"
+    jobs = _export_jobs(queue_url, str(api.claims and api.claims["tenant_id"]))
+    assert len(jobs) == 1
+    assert json.loads(jobs[0])["item_id"] == queued["id"]
+    assert _worker(jobs)["batchItemFailures"] == []
+    export: dict[str, Any] = _ok(api.get(f"/exports/{queued['id']}"))
+    return export
+
+
+def _download(export: dict[str, Any]) -> tuple[str, list[list[str]]]:
+    """The export's file, fetched from its signed link: its text, and its rows as a spreadsheet reads them."""
+    assert export["state"] == "ready", export
+    response = requests.get(export["download_url"], timeout=10)
+    assert response.status_code == 200
+    text = response.content.decode("utf-8")
+    delimiter = ";" if text.splitlines()[0].count(";") > text.splitlines()[0].count(",") else ","
+    rows = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""), delimiter=delimiter))
+    return text, rows
+
+
+def _objects(bucket: str, tenant_id: str) -> list[dict[str, Any]]:
+    s3 = boto3.client("s3", endpoint_url=_endpoint(), region_name="eu-west-3")
+    listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"tenants/{tenant_id}/")
+    return list(listed.get("Contents", []))
+
+
+def _endpoint() -> str:
+    from maxcore.settings import get_settings
+
+    endpoint = get_settings().s3_endpoint
+    assert endpoint
+    return endpoint
+
+
+# --- leads -------------------------------------------------------------------------------------------
+@pytest.fixture
+def french(tenant_id: str, fanout_queue: str, export_bucket: str) -> ApiClient:
+    """A French tenant's admin, with three leads: two tagged ``vip``, one named like a formula."""
+    _tenant(tenant_id)
+    leads = ApiClient(LEADS, tenant_id)
+    _ok(
+        leads.post(
+            "/leads", {"first_name": "Léa", "last_name": "Martin", "email": "lea@example.fr", "tags": ["vip"]}
+        ),
+        201,
+    )
+    _ok(
+        leads.post(
+            "/leads",
+            {"first_name": "Marc", "company": "Dupont; fils", "phone": "06 12 34 56 78", "tags": ["vip"]},
+        ),
+        201,
+    )
+    _ok(leads.post("/leads", {"first_name": '=HYPERLINK("http://x")', "email": "x@example.fr"}), 201)
+    return ApiClient(EXPORTS, tenant_id)
+
+
+def test_a_french_tenants_leads_export_is_read_by_excel_with_semicolons(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # When the admin exports every lead
+    export = _produce(french, fanout_queue, {"kind": "leads"})
+
+    # Then the file is UTF-8 with a BOM, `;` between cells, French headers, and one row per lead
+    text, rows = _download(export)
+    assert text.startswith("\ufeffIdentifiant du lead;Prénom;Nom;Entreprise;E-mail;Téléphone;Statut")
+    assert export["rows"] == 3
+    assert len(rows) == 4
+    by_name = {row[1]: row for row in rows[1:]}
+    # A cell holding the delimiter is quoted; a phone stays a number; a formula is made inert
+    assert by_name["Marc"][3] == "Dupont; fils"
+    assert '"Dupont; fils"' in text
+    assert by_name["Marc"][5] == "+33612345678"
+    assert '\'=HYPERLINK("http://x")' in by_name
+    assert by_name["Léa"][7] == "vip"
+    assert export["download_url_expires_at"] is not None
+
+
+def test_an_english_tenants_leads_export_uses_commas_and_the_filters_of_the_leads_list(
+    other_tenant_id: str, fanout_queue: str, export_bucket: str
+) -> None:
+    # Given an English tenant with a vip lead and another
+    _tenant(other_tenant_id, Locale.EN)
+    leads = ApiClient(LEADS, other_tenant_id)
+    _ok(
+        leads.post(
+            "/leads",
+            {
+                "first_name": "Ann",
+                "company": "Smith, Jones & Co",
+                "email": "ann@example.com",
+                "tags": ["vip"],
+            },
+        ),
+        201,
+    )
+    _ok(leads.post("/leads", {"first_name": "Bob", "email": "bob@example.com"}), 201)
+
+    # When the vip leads are exported
+    export = _produce(ApiClient(EXPORTS, other_tenant_id), fanout_queue, {"kind": "leads", "tag": "vip"})
+
+    # Then only Ann is in it, with `,` between cells and English headers
+    text, rows = _download(export)
+    assert text.startswith("\ufeffLead ID,First name,Last name,Company,Email,Phone,Status")
+    assert export["filters"] == {"tag": "vip"}
+    assert [row[1] for row in rows[1:]] == ["Ann"]
+    assert rows[1][3] == "Smith, Jones & Co"
+
+
+def test_a_redelivered_job_changes_nothing(french: ApiClient, fanout_queue: str, export_bucket: str) -> None:
+    # Given an export the worker produced
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    jobs = _export_jobs(fanout_queue, french.claims["tenant_id"])  # type: ignore[index]
+    assert _worker(jobs)["batchItemFailures"] == []
+    first = _ok(french.get(f"/exports/{queued['id']}"))
+    (stored,) = _objects(export_bucket, french.claims["tenant_id"])  # type: ignore[index]
+
+    # When SQS delivers its job again
+    assert _worker(jobs, receive_count=2)["batchItemFailures"] == []
+
+    # Then the export and its one file are as they were
+    again = _ok(french.get(f"/exports/{queued['id']}"))
+    assert {k: again[k] for k in ("state", "rows", "finished_at")} == {
+        k: first[k] for k in ("state", "rows", "finished_at")
+    }
+    assert _objects(export_bucket, french.claims["tenant_id"]) == [stored]  # type: ignore[index]
+
+
+def test_an_export_whose_worker_died_half_way_starts_again_once_its_lease_ran_out(
+    french: ApiClient, fanout_queue: str, export_bucket: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a worker that claimed the export and died before writing anything
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    jobs = _export_jobs(fanout_queue, tenant_id)
+    assert ExportRepository(tenant_id).claim(queued["id"], datetime.now(UTC), LEASE) is not None
+
+    # When the job comes again while the lease holds, it fails (SQS retries it later)
+    with pytest.raises(BatchProcessingError):
+        _worker(jobs, receive_count=2)
+    assert _ok(french.get(f"/exports/{queued['id']}"))["state"] == "running"
+
+    # And once the lease ran out, the next delivery writes the whole file, once
+    time_machine.move_to(datetime.now(UTC) + LEASE + timedelta(seconds=1))
+    assert _worker(jobs, receive_count=3)["batchItemFailures"] == []
+    export = _ok(french.get(f"/exports/{queued['id']}"))
+    assert export["state"] == "ready"
+    assert export["rows"] == 3
+    assert ExportRepository(tenant_id).get(queued["id"]).attempt == 2
+    assert len(_download(export)[1]) == 4
+
+
+def test_an_export_the_worker_never_has_time_for_fails_after_three_attempts(
+    french: ApiClient, fanout_queue: str, export_bucket: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given invocations with less time left than the worker's safety margin
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    jobs = _export_jobs(fanout_queue, tenant_id)
+
+    # When the first two deliveries run out of time, each is given back to SQS with nothing written
+    for delivery in (1, 2):
+        with pytest.raises(BatchProcessingError):
+            _worker(jobs, receive_count=delivery, timeout_ms=1_000)
+        assert _ok(french.get(f"/exports/{queued['id']}"))["state"] == "running"
+        time_machine.move_to(datetime.now(UTC) + LEASE + timedelta(seconds=1))
+    assert _objects(export_bucket, tenant_id) == []
+
+    # Then the third fails it for good, saying why, and frees its slot
+    assert _worker(jobs, receive_count=3, timeout_ms=1_000)["batchItemFailures"] == []
+    export = _ok(french.get(f"/exports/{queued['id']}"))
+    assert export["state"] == "failed"
+    assert export["error"].startswith("Cet export est trop volumineux")
+    for _ in range(3):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+    drain(fanout_queue)
+
+
+def test_a_file_past_its_seven_days_is_said_expired(
+    french: ApiClient, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    export = _produce(french, fanout_queue, {"kind": "leads"})
+
+    time_machine.move_to(datetime.now(UTC) + timedelta(days=7, minutes=1))
+
+    expired = _ok(french.get(f"/exports/{export['id']}"))
+    assert expired["state"] == "expired"
+    assert expired["download_url"] is None
+    assert expired["rows"] == 3
+
+
+# --- who may read what --------------------------------------------------------------------------------
+def test_another_tenants_export_is_a_404(french: ApiClient, other_tenant_id: str, fanout_queue: str) -> None:
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    _tenant(other_tenant_id)
+
+    response = ApiClient(EXPORTS, other_tenant_id).get(f"/exports/{queued['id']}")
+
+    assert response.status == 404
+    assert _ok(ApiClient(EXPORTS, other_tenant_id).get("/exports"))["items"] == []
+    drain(fanout_queue)
+
+
+def test_a_member_may_not_export_or_read_leads_and_interactions(french: ApiClient, fanout_queue: str) -> None:
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    member = ApiClient(EXPORTS, tenant_id, role="member", sub="user-2")
+    queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
+
+    assert member.post("/exports", {"kind": "leads"}).status == 403
+    assert (
+        member.post("/exports", {"kind": "interactions", "since": "2026-11-01", "until": "2026-11-30"}).status
+        == 403
+    )
+    assert member.get(f"/exports/{queued['id']}").status == 403
+    assert _ok(member.get("/exports"))["items"] == []
+    assert [e["id"] for e in _ok(french.get("/exports"))["items"]] == [queued["id"]]
+    drain(fanout_queue)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "prospects"}, "campaign_id"),
+        ({"kind": "analytics"}, "campaign_id"),
+        ({"kind": "interactions", "since": "2026-11-01"}, "until"),
+        ({"kind": "interactions", "since": "2026-11-10", "until": "2026-11-01"}, "until"),
+        ({"kind": "interactions", "since": "2025-01-01", "until": "2026-11-01"}, "until"),
+        ({"kind": "leads", "campaign_id": "01JFVENTS0DEMA0000000000SM"}, "campaign_id"),
+        ({"kind": "prospects", "campaign_id": "01JFVENTS0DEMA0000000000SM", "tag": "vip"}, "tag"),
+        ({"kind": "everything"}, "kind"),
+        ({"kind": "leads", "format": "xlsx"}, "format"),
+    ],
+)
+def test_a_bad_request_is_a_422_naming_the_field_and_writes_nothing(
+    french: ApiClient, fanout_queue: str, body: dict[str, Any], field: str
+) -> None:
+    response = french.post("/exports", body)
+
+    assert response.status == 422, response.body
+    assert field in json.dumps(response.body["error"]["details"])
+    assert _ok(french.get("/exports"))["items"] == []
+    assert _export_jobs(fanout_queue, french.claims["tenant_id"]) == []  # type: ignore[index]
+
+
+def test_an_unknown_campaign_is_a_404(french: ApiClient, fanout_queue: str) -> None:
+    response = french.post("/exports", {"kind": "prospects", "campaign_id": new_id()})
+
+    assert response.status == 404
+    assert _export_jobs(fanout_queue, french.claims["tenant_id"]) == []  # type: ignore[index]
+
+
+def test_a_fourth_export_while_three_are_being_prepared_is_a_429(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # Given three exports queued
+    for _ in range(3):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+
+    # Then a fourth is refused, in the tenant's language
+    refused = french.post("/exports", {"kind": "leads"})
+    assert refused.status == 429
+    assert "exports sont déjà en préparation" in refused.body["error"]["message"]
+
+    # And once the worker finished them, a new one is accepted
+    assert _worker(_export_jobs(fanout_queue, french.claims["tenant_id"]))["batchItemFailures"] == []  # type: ignore[index]
+    _ok(french.post("/exports", {"kind": "leads"}), 202)
+    drain(fanout_queue)
+
+
+def test_a_worker_that_died_right_after_settling_frees_the_slot_on_the_next_delivery(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # Given three exports queued, and a worker that marked the first ready and died before freeing its slot
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    first = _ok(french.post("/exports", {"kind": "leads"}), 202)["id"]
+    for _ in range(2):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+    (job,) = [body for body in _export_jobs(fanout_queue, tenant_id) if json.loads(body)["item_id"] == first]
+    repository, now = ExportRepository(tenant_id), datetime.now(UTC)
+    claimed = repository.claim(first, now, LEASE)
+    assert claimed is not None
+    assert repository.finish(claimed, now, 3, now + timedelta(days=7))
+    assert french.post("/exports", {"kind": "leads"}).status == 429
+
+    # When SQS delivers the first export's job again
+    assert _worker([job], receive_count=2)["batchItemFailures"] == []
+
+    # Then its slot is free, and the export is as the worker left it
+    _ok(french.post("/exports", {"kind": "leads"}), 202)
+    assert _ok(french.get(f"/exports/{first}"))["rows"] == 3
+    drain(fanout_queue)
+
+
+def test_ap58_exports_take_a_slot_and_settle_once(tenant_id: str) -> None:
+    # Given a repository and two slots
+    repository = ExportRepository(tenant_id)
+    now = datetime.now(UTC)
+
+    def queued() -> Export:
+        export = Export(
+            id=new_id(), kind=ExportKind.LEADS, state=ExportState.QUEUED, created_by="u", created_at=now
+        )
+        return repository.create(export, 2, now)
+
+    first, second = queued(), queued()
+    with pytest.raises(RateLimitedError):
+        queued()
+
+    # When the first is claimed and settled twice
+    claimed = repository.claim(first.id, now, LEASE)
+    assert claimed is not None
+    assert claimed.attempt == 1
+    assert claimed.slot is not None
+    assert repository.claim(first.id, now, LEASE) is None
+    assert repository.finish(claimed, now, 12, now + timedelta(days=7)) is True
+    assert repository.finish(claimed, now, 99, now + timedelta(days=7)) is False
+    repository.release_slot(claimed, claimed.slot)
+
+    # Then it is ready with its first count, its slot is free again, and the list is newest first
+    assert repository.get(first.id).rows == 12
+    third = queued()
+    assert [e.id for e in repository.page(10, None)[0]] == [third.id, second.id, first.id]
+    page, cursor = repository.page(2, None)
+    assert [e.id for e in page] == [third.id, second.id]
+    assert cursor is not None
+    assert [e.id for e in repository.page(2, cursor)[0]] == [first.id]
+
+
+# --- prospects, interactions and analytics of a played campaign --------------------------------------
+@pytest.fixture(scope="module")
+def played(ssm_endpoint: str, fanout_queue: str, export_bucket: str) -> dict[str, str]:
+    """A French tenant in auto mode: Léa and Marc enrolled on Monday, step 1 sent to both, Léa replied."""
+    tenant_id = _tenant(f"t-{new_id().lower()[-12:]}", mode=Mode.AUTO)
+    seed_library(tenant_id, MON_0900_PARIS - timedelta(days=30), fresh=True)
+    leads = ApiClient(LEADS, tenant_id)
+    prospection = ApiClient(PROSPECTION, tenant_id)
+    scenario = _ok(
+        prospection.post(
+            "/scenarios",
+            {"name": "Deux SMS", "steps": [sms_step(1, 0, "Se présenter"), sms_step(2, 2, "Relancer")]},
+        ),
+        201,
+    )
+    campaign = _ok(
+        prospection.post(
+            "/campaigns",
+            {
+                "name": "Rentrée",
+                "scenario_id": scenario["id"],
+                "send_window": PARIS_WINDOW,
+                "timezone": "Europe/Paris",
+            },
+        ),
+        201,
+    )
+    ids = {
+        name: _ok(leads.post("/leads", {"first_name": name, "phone": phone}), 201)["id"]
+        for name, phone in (("Léa", "+33612345601"), ("Marc", "+33612345602"))
+    }
+    enrolled = ProspectService(tenant_id, clock=_at(MON_0900_PARIS)).enroll(
+        campaign["id"], EnrollRequest(lead_ids=list(ids.values()))
+    )
+    assert len(enrolled.accepted) == 2
+    sequencer = Sequencer(tenant_id, clock=_at(MON_0900_PARIS))
+    sent = sum(sequencer.run_shard(shard).outcomes.get("sent", 0) for shard in range(DUE_SHARDS))
+    assert sent == 2
+    replied_at = MON_0900_PARIS + timedelta(hours=1)
+    ActivityService(tenant_id, clock=_at(replied_at)).log(
+        CreateActivityRequest(
+            lead_id=ids["Léa"],
+            channel=ActivityChannel.SMS,
+            direction=Direction.IN,
+            preview="Oui, avec plaisir !",
+        )
+    )
+    assert Sequencer(tenant_id, clock=_at(replied_at)).apply_reply(ids["Léa"]) == 1
+    # An interaction outside the period the tests export (the Friday before)
+    ActivityService(tenant_id, clock=_at(MON_0900_PARIS)).log(
+        CreateActivityRequest(
+            lead_id=ids["Marc"],
+            channel=ActivityChannel.CALL,
+            direction=Direction.OUT,
+            preview="Appel de présentation",
+            occurred_at=MON_0900_PARIS - timedelta(days=3),
+        )
+    )
+    drain(fanout_queue)
+    return {"tenant_id": tenant_id, "campaign_id": campaign["id"], **ids}
+
+
+def test_a_campaigns_prospects_export_gives_each_status_step_and_last_reply(
+    played: dict[str, str], fanout_queue: str
+) -> None:
+    api = ApiClient(EXPORTS, played["tenant_id"], role="member")
+
+    export = _produce(api, fanout_queue, {"kind": "prospects", "campaign_id": played["campaign_id"]})
+
+    _, rows = _download(export)
+    assert rows[0][:4] == ["Identifiant du lead", "Lead", "Statut du prospect", "Étape"]
+    by_name = {row[1]: row for row in rows[1:]}
+    assert set(by_name) == {"Léa", "Marc"}
+    assert export["rows"] == 2
+    assert (by_name["Léa"][2], by_name["Léa"][6], by_name["Léa"][7]) == (
+        "stopped",
+        "2026-11-23 10:00:00",
+        "hot",
+    )
+    assert (by_name["Marc"][2], by_name["Marc"][3], by_name["Marc"][6]) == ("active", "2", "")
+
+
+def test_an_interactions_export_holds_the_activities_of_the_period_in_the_tenants_time(
+    played: dict[str, str], fanout_queue: str
+) -> None:
+    api = ApiClient(EXPORTS, played["tenant_id"])
+
+    export = _produce(
+        api, fanout_queue, {"kind": "interactions", "since": "2026-11-23", "until": "2026-11-23"}
+    )
+
+    _, rows = _download(export)
+    assert rows[0] == [
+        "Date",
+        "Identifiant du lead",
+        "Lead",
+        "Canal",
+        "Sens",
+        "Statut du message",
+        "Intention",
+        "Aperçu",
+    ]
+    found = sorted((row[2], row[4], row[0]) for row in rows[1:])
+    # Two steps sent at 09:00 Paris and Léa's reply at 10:00; Marc's call of the Friday before is out
+    assert found == [
+        ("Léa", "in", "2026-11-23 10:00:00"),
+        ("Léa", "out", "2026-11-23 09:00:00"),
+        ("Marc", "out", "2026-11-23 09:00:00"),
+    ]
+
+
+def test_an_analytics_export_gives_the_campaigns_figures_per_step_with_french_decimals(
+    played: dict[str, str], fanout_queue: str
+) -> None:
+    api = ApiClient(EXPORTS, played["tenant_id"], role="member")
+
+    export = _produce(api, fanout_queue, {"kind": "analytics", "campaign_id": played["campaign_id"]})
+
+    _, rows = _download(export)
+    assert rows[0][:6] == ["Version du scénario", "Étape", "Canal", "Envoyés", "Réponses", "Taux de réponse"]
+    step_1 = next(row for row in rows[1:] if row[1] == "1")
+    assert step_1[2:6] == ["sms", "2", "1", "0,5"]
+
+
+def test_a_campaign_deleted_before_the_worker_ran_fails_the_export_with_a_reason(
+    played: dict[str, str], fanout_queue: str
+) -> None:
+    # Given a campaign of its own, exported, then deleted before the job runs
+    tenant_id = played["tenant_id"]
+    prospection = ApiClient(PROSPECTION, tenant_id)
+    campaigns = _ok(prospection.get(f"/campaigns/{played['campaign_id']}"))
+    other = _ok(
+        prospection.post("/campaigns", {"name": "Éphémère", "scenario_id": campaigns["scenario_id"]}), 201
+    )
+    api = ApiClient(EXPORTS, tenant_id)
+    queued = _ok(api.post("/exports", {"kind": "prospects", "campaign_id": other["id"]}), 202)
+    _ok(prospection.delete(f"/campaigns/{other['id']}"), 204)
+
+    # When the worker runs it
+    assert _worker(_export_jobs(fanout_queue, tenant_id))["batchItemFailures"] == []
+
+    # Then it failed for good, saying why in French
+    export = _ok(api.get(f"/exports/{queued['id']}"))
+    assert export["state"] == "failed"
+    assert export["download_url"] is None
+    assert export["error"].startswith("La campagne de cet export n'existe plus")
+
+
+def test_ap59_a_leads_activities_over_a_period(played: dict[str, str]) -> None:
+    activities = ActivityRepository(played["tenant_id"])
+    monday = MON_0900_PARIS.replace(hour=0)
+
+    in_week = list(activities.between(played["Marc"], monday, monday + timedelta(days=7)))
+    week_before = list(activities.between(played["Marc"], monday - timedelta(days=7), monday))
+
+    assert [a.channel for a in in_week] == [ActivityChannel.SMS]
+    assert [a.channel for a in week_before] == [ActivityChannel.CALL]
+    assert (
+        list(ActivityRepository("o-someone-else").between(played["Marc"], monday, monday + timedelta(days=7)))
+        == []
+    )
