@@ -8,10 +8,30 @@ from __future__ import annotations
 
 from maxcore.api import create_app, make_handler
 
-from routes import analytics, approvals, automations, blacklist, campaigns, preview, prospects, scenarios
+from routes import (
+    analytics,
+    approvals,
+    automations,
+    blacklist,
+    campaigns,
+    preview,
+    prospects,
+    scenarios,
+    variants,
+)
 
 app = create_app("M.A.X. prospection")
-for resource in (scenarios, campaigns, prospects, automations, blacklist, analytics, approvals, preview):
+for resource in (
+    scenarios,
+    campaigns,
+    prospects,
+    automations,
+    blacklist,
+    analytics,
+    approvals,
+    preview,
+    variants,
+):
     app.include_router(resource.router)
 
 lambda_handler = make_handler(app)

@@ -961,7 +961,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": (
             "Pas encore de verdict : il faut au moins {min} envois par variante, encore {sends} au total."
         ),
-        "en": "No verdict yet: each variant needs at least {min} sends, {sends} more in all.",
+        "en": "No verdict yet: each variant needs at least {min} sends; {sends} still missing in all.",
     },
     "variants.significant": {
         "fr": (
@@ -980,7 +980,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
         "en": (
             "Not significant yet: {leader} at {leader_rate} positive replies, {other} at {other_rate} "
-            "(z = {z}, p = {p}). About {sends} more are needed to tell."
+            "(z = {z}, p = {p}). Roughly {sends} still needed to tell."
         ),
     },
     "variants.tied": {

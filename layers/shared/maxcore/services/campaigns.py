@@ -69,6 +69,7 @@ class CampaignService:
             send_window=request.send_window or tenant.send_window,
             timezone=request.timezone or tenant.timezone,
             daily_caps=request.daily_caps,
+            auto_winner=request.auto_winner,
             created_at=now,
             updated_at=now,
         )

@@ -135,24 +135,29 @@ class ScenarioService:
                 for n, variant in enumerate(step.variants or [])
             ]
             for field, template_id in named:
-                if template_id is not None:
-                    problem = _template_problem(templates, template_id, step)
-                    if problem is not None:
-                        problems.append({"field": field, "message": problem})
+                problem = (
+                    None if template_id is None else _template_problem(templates, template_id, step, field)
+                )
+                if problem is not None:
+                    problems.append(problem)
         if problems:
             raise InvalidInputError("a step names a template it cannot use", problems)
 
 
-def _template_problem(templates: TemplateService, template_id: str, step: ScenarioStep) -> str | None:
+def _template_problem(
+    templates: TemplateService, template_id: str, step: ScenarioStep, field: str
+) -> dict[str, str] | None:
     """Why ``step`` cannot use the template ``template_id`` (none of the tenant's, another channel's)."""
     try:
         template = templates.get(template_id)
     except NotFoundError:
-        return "no such template for this tenant"
+        return {"field": field, "message": "no such template for this tenant"}
     if template.channel.value != step.channel.value:
-        return (
-            f"the template is written for {template.channel.value}, the step is a {step.channel.value} step"
-        )
+        return {
+            "field": field,
+            "message": f"the template is written for {template.channel.value}, "
+            f"the step is a {step.channel.value} step",
+        }
     return None
 
 

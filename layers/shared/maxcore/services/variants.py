@@ -83,10 +83,11 @@ class VariantService:
                 "no variant of this step is significantly better yet; name the variant to send",
                 {"step": order, "status": verdict.status.value},
             )
-        if chosen not in VARIANT_LETTERS[: len(step.variants)]:
+        letters = VARIANT_LETTERS[: len(step.variants)]
+        if chosen not in letters:
             raise InvalidInputError(
                 f"step {order} has no variant {chosen}",
-                [{"field": "variant", "message": f"one of {VARIANT_LETTERS[: len(step.variants)]}"}],
+                [{"field": "variant", "message": f"the step's variants are {', '.join(letters)}"}],
             )
         saved = self._chosen(campaign, step, chosen, user, rules.reason(verdict, locale), locale)
         return _step_report(saved, step, figures, locale)
