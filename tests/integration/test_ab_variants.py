@@ -271,6 +271,11 @@ def test_a_winner_chosen_by_a_user_goes_to_new_prospects_and_the_others_keep_the
     assert {_sent(tenant, campaign_id, lead)[0] for lead in second_wave} == {(1, "B")}
     assert {lead: _sent(tenant, campaign_id, lead) for lead in first_wave} == before
 
+    # When the campaign moves to another version of its scenario, Then the new one is tested afresh
+    moved = api.patch(f"/campaigns/{campaign_id}", {"scenario_id": scenario_id})
+    assert moved.status == 200, moved.body
+    assert moved.body["winners"] == {}
+
 
 def test_auto_winner_sends_the_significant_winner_by_itself_with_its_reason(
     tenant: str, api: ApiClient, fake_twilio: FakeTwilio

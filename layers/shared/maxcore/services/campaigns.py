@@ -91,6 +91,8 @@ class CampaignService:
         if "scenario_id" in changes:
             scenario = self._scenario(changes["scenario_id"])
             changes["scenario_id"], changes["scenario_version"] = scenario.id, scenario.version
+            # The A/B winners name variants of the old version's steps: the new one is tested afresh.
+            changes["winners"] = {}
         after = before.model_copy(update={**changes, "updated_at": self._clock()})
         saved = self.repository.save(Campaign.model_validate(after.model_dump()))
         if before.status is CampaignStatus.PAUSED and saved.status is CampaignStatus.ACTIVE:
