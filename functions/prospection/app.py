@@ -18,10 +18,22 @@ from routes import (
     prospects,
     scenarios,
     surveys,
+    variants,
 )
 
 app = create_app("M.A.X. prospection")
-ROUTERS = (scenarios, campaigns, prospects, automations, blacklist, analytics, approvals, preview, surveys)
+ROUTERS = (
+    scenarios,
+    campaigns,
+    prospects,
+    automations,
+    blacklist,
+    analytics,
+    approvals,
+    preview,
+    surveys,
+    variants,
+)
 for resource in ROUTERS:
     app.include_router(resource.router)
 

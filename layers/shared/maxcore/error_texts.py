@@ -393,6 +393,19 @@ DOMAIN_MESSAGES: dict[str, str] = {
         "contient un caractère de contrôle (U+{code}) à la position {position}"
     ),
     # --- A/B variants -----------------------------------------------------------------------------------
+    "a variant has either a template_id or instructions": (
+        "une variante a soit un template_id, soit des instructions"
+    ),
+    "a {channel} step is done by a person: it has no variants": (
+        "une étape {channel} est faite par une personne : elle n'a pas de variantes"
+    ),
+    "step {step} of this campaign has no variants": "l'étape {step} de cette campagne n'a pas de variantes",
+    "no variant of this step is significantly better yet; name the variant to send": (
+        "aucune variante de cette étape n'est encore significativement meilleure ; "
+        "indiquez la variante à envoyer"
+    ),
+    "step {step} has no variant {variant}": "l'étape {step} n'a pas de variante {variant}",
+    "the step's variants are {letters}": "les variantes de l'étape sont {letters}",
     # --- Scheduled sends --------------------------------------------------------------------------------
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------

@@ -956,6 +956,52 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "the {channel} provider is not answering.",
     },
     # --- A/B variants -----------------------------------------------------------------------------------
+    "variants.count.sends.one": {"fr": "{n} envoi", "en": "{n} send"},
+    "variants.count.sends.other": {"fr": "{n} envois", "en": "{n} sends"},
+    "variants.collecting": {
+        "fr": (
+            "Pas encore de verdict : il faut au moins {min} envois par variante, encore {sends} au total."
+        ),
+        "en": "No verdict yet: each variant needs at least {min} sends; {sends} still missing in all.",
+    },
+    "variants.significant": {
+        "fr": (
+            "La variante {leader} l'emporte : {leader_rate} de réponses positives contre {other_rate} "
+            "pour la variante {other} (z = {z}, p = {p}), une différence significative à 95 %."
+        ),
+        "en": (
+            "Variant {leader} wins: {leader_rate} positive replies against {other_rate} for {other} "
+            "(z = {z}, p = {p}), a significant difference at 95%."
+        ),
+    },
+    "variants.not_significant": {
+        "fr": (
+            "Pas encore significatif : {leader} à {leader_rate} de réponses positives, {other} à "
+            "{other_rate} (z = {z}, p = {p}). Encore environ {sends} pour trancher."
+        ),
+        "en": (
+            "Not significant yet: {leader} at {leader_rate} positive replies, {other} at {other_rate} "
+            "(z = {z}, p = {p}). Roughly {sends} still needed to tell."
+        ),
+    },
+    "variants.tied": {
+        "fr": (
+            "Égalité pour l'instant : {leader} et {other} ont le même taux de réponses positives "
+            "({leader_rate}). Aucun volume ne les départagera tant que ça ne bouge pas."
+        ),
+        "en": (
+            "A tie so far: {leader} and {other} have the same positive-reply rate ({leader_rate}). "
+            "No volume will separate them unless that changes."
+        ),
+    },
+    "variants.chosen_by_user": {
+        "fr": "Variante {variant} choisie par un utilisateur pour tous les nouveaux prospects. {verdict}",
+        "en": "Variant {variant} chosen by a user for every new prospect. {verdict}",
+    },
+    "variants.chosen_automatically": {
+        "fr": "Variante {variant} choisie automatiquement pour tous les nouveaux prospects. {verdict}",
+        "en": "Variant {variant} chosen automatically for every new prospect. {verdict}",
+    },
     # --- Scheduled sends --------------------------------------------------------------------------------
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------

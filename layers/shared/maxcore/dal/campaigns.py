@@ -12,6 +12,7 @@ from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
 from maxcore.models.prospection import Campaign, CampaignStatus
 from maxcore.models.tenant import SendWindow
+from maxcore.models.variants import ChosenVariant
 
 
 class CampaignRepository(TenantRepository):
@@ -53,6 +54,8 @@ class CampaignRepository(TenantRepository):
             send_window=campaign.send_window.model_dump(),
             timezone=campaign.timezone,
             daily_caps={c.value: n for c, n in campaign.daily_caps.items()},
+            auto_winner=campaign.auto_winner,
+            winners={str(step): chosen.model_dump(mode="json") for step, chosen in campaign.winners.items()},
             created_at=campaign.created_at,
             updated_at=campaign.updated_at,
         )
@@ -93,6 +96,10 @@ def _campaign(item: CampaignItem) -> Campaign:
         send_window=SendWindow.model_validate(plain(item.send_window)),
         timezone=item.timezone,
         daily_caps={Channel(c): int(n) for c, n in plain(item.daily_caps).items()},
+        auto_winner=bool(item.auto_winner),
+        winners={
+            int(step): ChosenVariant.model_validate(chosen) for step, chosen in plain(item.winners).items()
+        },
         created_at=item.created_at,
         updated_at=item.updated_at,
         version=int(item.version or 1),

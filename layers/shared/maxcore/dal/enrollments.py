@@ -26,6 +26,7 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, decode_position, encode_position, from_index, timeline_position
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import EnrollmentItem, InteractionItem, SequenceGuardItem
+from maxcore.dal.variants import VariantCount, counter_update
 from maxcore.errors import NotFoundError
 from maxcore.models.intent import ReplyKind
 from maxcore.models.prospection import (
@@ -285,12 +286,14 @@ class EnrollmentRepository(TenantRepository):
         decision: Decision,
         interaction: Interaction | None = None,
         approval: Approval | None = None,
+        counted: VariantCount | None = None,
     ) -> bool:
         """AP33: move an enrollment to ``after`` with its decision, interaction and approval, at once.
 
         One transaction: the enrollment's update (conditional on ``guard``), the interaction and the
-        approval it creates. ``False`` when the guard no longer holds (another worker or user won);
-        nothing is written then.
+        approval it creates, and what the change adds to an A/B variant's figures (AP49: a step sent,
+        a reply). ``False`` when the guard no longer holds (another worker or user won); nothing is
+        written then.
         """
         decisions = [*after.decisions, decision][-KEEP_DECISIONS:]
         after = after.model_copy(update={"decisions": decisions, "claim_token": None, "lease_until": None})
@@ -308,6 +311,9 @@ class EnrollmentRepository(TenantRepository):
                     tx.save(
                         approval_item(self.tenant_id, approval), condition=InteractionItem.PK.does_not_exist()
                     )
+                if counted is not None:
+                    counter, actions = counter_update(self.tenant_id, counted)
+                    tx.update(counter, actions=actions)
         except TransactWriteError as exc:
             if exc.cause_response_code == "TransactionCanceledException":
                 return False

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     VersionAttribute,
 )
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
@@ -178,6 +179,8 @@ class ActivityItem(BaseItem, discriminator="Activity"):
     status_updated_at = IsoDateTimeAttribute(null=True)
     error_code = UnicodeAttribute(null=True)
     error_message = UnicodeAttribute(null=True)
+    variant_counted = UnicodeSetAttribute(null=True)
+    """A/B variants: the figures (delivered, opened) this message already added to its variant's."""
 
 
 class AlertItem(BaseItem, discriminator="Alert"):
@@ -325,6 +328,9 @@ class CampaignItem(BaseItem, discriminator="Campaign"):
     send_window = MapAttribute[str, Any](default=dict)
     timezone = UnicodeAttribute()
     daily_caps = MapAttribute[str, Any](default=dict)
+    auto_winner = BooleanAttribute(default=False)
+    winners = MapAttribute[str, Any](default=dict)
+    """A/B variants: by step number, the variant chosen for new prospects, when and why."""
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
     version = VersionAttribute()
@@ -380,6 +386,19 @@ class InteractionItem(BaseItem, discriminator="Interaction"):
     decision = UnicodeAttribute()
     """The decision as JSON."""
     preview = UnicodeAttribute(null=True)
+
+
+class VariantCounterItem(BaseItem, discriminator="VariantCounter"):
+    """One A/B variant's figures (``TENANT#t#CAMPAIGN#c`` / ``VARIANT#<step>#<letter>``), kept by ADDs."""
+
+    step = NumberAttribute()
+    variant = UnicodeAttribute()
+    sent = NumberAttribute(default=0)
+    delivered = NumberAttribute(default=0)
+    opened = NumberAttribute(default=0)
+    replies = NumberAttribute(default=0)
+    positive_replies = NumberAttribute(default=0)
+    unsubscribes = NumberAttribute(default=0)
 
 
 class BlacklistItem(BaseItem, discriminator="Blacklist"):
@@ -565,6 +584,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     EnrollmentItem,
     SequenceGuardItem,
     InteractionItem,
+    VariantCounterItem,
     BlacklistItem,
     ApprovalItem,
     LedgerEntryItem,

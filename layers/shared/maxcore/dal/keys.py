@@ -349,6 +349,14 @@ def sequence_guard_pk(tenant_id: str, lead_id: str) -> str:
 SEQUENCE_GUARD_SK = "GUARD"
 
 ENROLLMENT_SK_PREFIX = "ENROLL#"
+VARIANT_SK_PREFIX = "VARIANT#"
+
+
+def variant_sk(step: int, variant: str) -> str:
+    """Sort key of one A/B variant's counters, next to its campaign's enrollments (AP48, AP49)."""
+    return f"{VARIANT_SK_PREFIX}{step:02d}#{variant}"
+
+
 INTERACTION_SK_PREFIX = "INTER#"
 
 

@@ -30,6 +30,13 @@ from maxcore.models.common import (
 from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import PHONE_DESCRIPTION, PHONE_EXAMPLES
 from maxcore.models.tenant import SendWindow, Timezone
+from maxcore.models.variants import (
+    MAX_VARIANTS,
+    MIN_VARIANTS,
+    VARIANT_LETTERS,
+    ChosenVariant,
+    StepVariant,
+)
 
 CSV_DESCRIPTION = (
     "Cells separated by `;`, `,` or tabs (read from the header row). Headers are matched without case "
@@ -104,6 +111,31 @@ class ScenarioStep(StrictModel):
         "thread, with the subject `Re: <first subject>`; `new` starts a new thread with the step's own "
         "subject. The first e-mail of a sequence always starts a thread. Ignored on other channels.",
     )
+    variants: list[StepVariant] | None = Field(
+        default=None,
+        min_length=MIN_VARIANTS,
+        max_length=MAX_VARIANTS,
+        description="A/B test: 2 to 4 variants, named A, B, C, D in this order. Each prospect always "
+        "gets the same one, in proportion to their weights; its template or instructions then write "
+        "the step instead of the step's own `template_id` and `ai_prompt`.",
+    )
+
+    @model_validator(mode="after")
+    def _variants_on_messages(self) -> Self:
+        if self.variants and self.channel.is_manual:
+            raise ValueError(f"a {self.channel.value} step is done by a person: it has no variants")
+        return self
+
+    def variant(self, letter: str) -> ScenarioStep:
+        """The step as variant ``letter`` writes it: its template alone, or its instructions for the
+        model with the step's template as the fallback."""
+        assert self.variants is not None  # a variant is asked of a step that has some
+        chosen = self.variants[VARIANT_LETTERS.index(letter)]
+        if chosen.template_id is not None:
+            changes = {"template_id": chosen.template_id, "template_key": None, "ai_prompt": None}
+        else:
+            changes = {"ai_prompt": chosen.instructions}
+        return self.model_copy(update={**changes, "variants": None})
 
 
 def _check_steps(steps: list[ScenarioStep]) -> list[ScenarioStep]:
@@ -229,6 +261,15 @@ class Campaign(LazyModel):
     send_window: SendWindow = Field(default_factory=SendWindow)
     timezone: str = "Europe/Paris"
     daily_caps: dict[Channel, int] = Field(default_factory=dict)
+    auto_winner: bool = Field(
+        default=False,
+        description="A/B variants: once a step's test is significant, the run sends its winner to every "
+        "new prospect by itself (the reason is kept on the step's `winners` entry).",
+    )
+    winners: dict[int, ChosenVariant] = Field(
+        default_factory=dict,
+        description="A/B variants: by step number, the variant every prospect not yet sent the step gets.",
+    )
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -262,6 +303,9 @@ class CreateCampaignRequest(StrictModel):
     )
     timezone: Timezone | None = Field(default=None, description="IANA name; the tenant's by default.")
     daily_caps: DailyCaps = Field(default_factory=dict, description="Most messages per channel per day.")
+    auto_winner: bool = Field(
+        default=False, description="Send a step's A/B winner to new prospects as soon as it is significant."
+    )
 
     @field_validator("status")
     @classmethod
@@ -271,7 +315,15 @@ class CreateCampaignRequest(StrictModel):
         return status
 
 
-_CAMPAIGN_NOT_NULL = ("name", "scenario_id", "status", "send_window", "timezone", "daily_caps")
+_CAMPAIGN_NOT_NULL = (
+    "name",
+    "scenario_id",
+    "status",
+    "send_window",
+    "timezone",
+    "daily_caps",
+    "auto_winner",
+)
 
 
 class UpdateCampaignRequest(StrictModel):
@@ -286,6 +338,7 @@ class UpdateCampaignRequest(StrictModel):
     send_window: SendWindow | None = None
     timezone: Timezone | None = None
     daily_caps: DailyCaps | None = None
+    auto_winner: bool | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Self:
@@ -346,6 +399,7 @@ class Decision(LazyModel):
     step: int | None = None
     channel: StepChannel | None = None
     source: MessageSource | None = None
+    variant: str | None = Field(default=None, description="The A/B variant of the step written, if any.")
     until: datetime | None = Field(
         default=None, description="When a deferred step runs next, or when a paused sequence resumes."
     )
@@ -361,6 +415,8 @@ class SentStep(LazyModel):
     channel: StepChannel
     source: MessageSource | None = None
     template_id: str | None = None
+    variant: str | None = None
+    """The A/B variant the lead was sent (its replies count for it)."""
     at: datetime
     message_id: str | None = None
     """E-mail: the Message-ID it was sent with (bare), which a same-thread follow-up answers."""
@@ -381,6 +437,7 @@ class PendingSend(LazyModel):
     subject: str | None = None
     source: MessageSource
     template_id: str | None = None
+    variant: str | None = None
 
 
 class Enrollment(LazyModel):
@@ -713,6 +770,7 @@ class PreviewItem(LazyModel):
     source: MessageSource | None = Field(
         default=None, description="Where the message would come from, for a send, draft or suggestion."
     )
+    variant: str | None = Field(default=None, description="The A/B variant the prospect would get.")
     outcome: Outcome
     code: str = Field(description="Stable reason code, as in the prospects' decisions.")
     reason: str = Field(description="Why, in a sentence for the user.")

@@ -250,8 +250,10 @@ def to_decision(
     activity_id: str | None = None,
     approval_id: str | None = None,
     resumed: bool = False,
+    variant: str | None = None,
 ) -> Decision:
-    """The decision recorded for ``verdict`` (``resumed``: after an out-of-office pause)."""
+    """The decision recorded for ``verdict`` (``resumed``: after an out-of-office pause; ``variant``:
+    the A/B variant of the step written)."""
     return Decision(
         outcome=verdict.outcome,
         code=verdict.code,
@@ -259,6 +261,7 @@ def to_decision(
         step=None if step is None else step.order,
         channel=None if step is None else step.channel,
         source=source,
+        variant=variant,
         until=verdict.until,
         activity_id=activity_id,
         approval_id=approval_id,

@@ -69,6 +69,7 @@ class CampaignService:
             send_window=request.send_window or tenant.send_window,
             timezone=request.timezone or tenant.timezone,
             daily_caps=request.daily_caps,
+            auto_winner=request.auto_winner,
             created_at=now,
             updated_at=now,
         )
@@ -90,6 +91,8 @@ class CampaignService:
         if "scenario_id" in changes:
             scenario = self._scenario(changes["scenario_id"])
             changes["scenario_id"], changes["scenario_version"] = scenario.id, scenario.version
+            # The A/B winners name variants of the old version's steps: the new one is tested afresh.
+            changes["winners"] = {}
         after = before.model_copy(update={**changes, "updated_at": self._clock()})
         saved = self.repository.save(Campaign.model_validate(after.model_dump()))
         if before.status is CampaignStatus.PAUSED and saved.status is CampaignStatus.ACTIVE:

@@ -52,6 +52,10 @@ class TenantRun:
                 self._found[campaign_id] = None
         return self._found[campaign_id]
 
+    def remember(self, campaign: Campaign) -> None:
+        """Keep ``campaign`` as this run changed it (an A/B winner chosen), for the rest of the run."""
+        self._found[campaign.id] = campaign
+
 
 class RunCache:
     """The reads of one run over one or more tenants (a worker invocation)."""

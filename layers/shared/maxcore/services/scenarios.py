@@ -129,24 +129,36 @@ class ScenarioService:
         templates = TemplateService(self.tenant_id)
         problems: builtins.list[dict[str, str]] = []
         for index, step in enumerate(steps):
-            if step.template_id is None:
-                continue
-            field = f"steps.{index}.template_id"
-            try:
-                template = templates.get(step.template_id)
-            except NotFoundError:
-                problems.append({"field": field, "message": "no such template for this tenant"})
-                continue
-            if template.channel.value != step.channel.value:
-                problems.append(
-                    {
-                        "field": field,
-                        "message": f"the template is written for {template.channel.value}, "
-                        f"the step is a {step.channel.value} step",
-                    }
+            named = [(f"steps.{index}.template_id", step.template_id)]
+            named += [
+                (f"steps.{index}.variants.{n}.template_id", variant.template_id)
+                for n, variant in enumerate(step.variants or [])
+            ]
+            for field, template_id in named:
+                problem = (
+                    None if template_id is None else _template_problem(templates, template_id, step, field)
                 )
+                if problem is not None:
+                    problems.append(problem)
         if problems:
             raise InvalidInputError("a step names a template it cannot use", problems)
+
+
+def _template_problem(
+    templates: TemplateService, template_id: str, step: ScenarioStep, field: str
+) -> dict[str, str] | None:
+    """Why ``step`` cannot use the template ``template_id`` (none of the tenant's, another channel's)."""
+    try:
+        template = templates.get(template_id)
+    except NotFoundError:
+        return {"field": field, "message": "no such template for this tenant"}
+    if template.channel.value != step.channel.value:
+        return {
+            "field": field,
+            "message": f"the template is written for {template.channel.value}, "
+            f"the step is a {step.channel.value} step",
+        }
+    return None
 
 
 def _description(text: str | None) -> str | None:

@@ -83,7 +83,7 @@ class SchedulePreviewService:
         self.enrollments = EnrollmentRepository(tenant_id)
         self.sequencer = Sequencer(tenant_id, clock, tenant=self.tenant)
         self._clock = clock
-        self._sources: dict[tuple[str, int, int, bool], MessageSource | None] = {}
+        self._sources: dict[tuple[str, int, int, str | None, bool], MessageSource | None] = {}
         self._channel_caps: dict[Channel, int | None] | None = None
 
     def preview(self, day: date) -> SchedulePreview:
@@ -220,6 +220,7 @@ class SchedulePreviewService:
             local_time=run.at.astimezone(ZoneInfo(campaign.timezone)).isoformat(),
             channel=decision.channel,
             source=decision.source,
+            variant=context.variant,
             outcome=decision.outcome,
             code=decision.code,
             reason=decision.reason,
@@ -231,7 +232,7 @@ class SchedulePreviewService:
         way (a WhatsApp step out of the window is written by its template only)."""
         scenario, step, template_only = context.scenario, context.step, context.template_only
         assert step is not None  # a source is asked for a step that acts
-        key = (scenario.id, scenario.version, step.order, template_only)
+        key = (scenario.id, scenario.version, step.order, context.variant, template_only)
         if key not in self._sources:
             self._sources[key] = self.sequencer.composer.planned_source(step, template_only=template_only)
         return self._sources[key]

@@ -25,6 +25,7 @@ from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.channels import ChannelRepository
 from maxcore.dal.enrollments import DueEnrollment, EnrollmentRepository, Guard
 from maxcore.dal.leads import LeadRepository
+from maxcore.dal.variants import VariantCount
 from maxcore.errors import ConflictError, NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.common import Channel
@@ -65,6 +66,7 @@ from maxcore.rules.prospection import (
 from maxcore.rules.replies import ENDING_CODES
 from maxcore.rules.send_window import Window, add_local_days, local_day, next_open
 from maxcore.rules.unsubscribe import marketing_email
+from maxcore.rules.variants import reply_figures, variant_for
 from maxcore.rules.whatsapp import Route, WhatsAppRoute, whatsapp_route
 from maxcore.services.channels import Reachability
 from maxcore.services.composer import Composed, Composer, Unwritten
@@ -80,6 +82,7 @@ from maxcore.services.exactly_once import (
 from maxcore.services.followup_charge import FollowUpCharge
 from maxcore.services.messaging import MessagingService
 from maxcore.services.run_cache import TenantRun
+from maxcore.services.variants import VariantService
 
 
 def step_key(campaign_id: str, lead_id: str, step: int) -> str:
@@ -100,6 +103,8 @@ class StepContext:
     """Whether the step resumes a sequence an out-of-office reply had paused (its reason says so)."""
     whatsapp: WhatsAppRoute | None = None
     """A WhatsApp step: how its message may go now (free text, its approved template, or not at all)."""
+    variant: str | None = None
+    """The A/B variant the lead gets at this step (``step`` is then the step as that variant writes it)."""
 
     @property
     def template_only(self) -> bool:
@@ -193,6 +198,7 @@ class Sequencer:
         self.reach = Reachability(tenant_id, self.run.channels)
         self._composer: Composer | None = None
         self._prefetched: _Prefetched | None = None
+        self._winners_checked: set[str] = set()
 
     # --- the run ------------------------------------------------------------------------------
     def run_shard(self, shard: int, budget: TimeBudget = UNLIMITED, after: str | None = None) -> RunReport:
@@ -235,6 +241,7 @@ class Sequencer:
             due = replace(due, enrollment=resumed)
         e = due.enrollment
         now = self._clock()
+        self._choose_winners(e.campaign_id)
         context = self.facts(e, now)
         if context is None:  # the campaign was deleted while its enrollments are being removed
             return None
@@ -270,6 +277,9 @@ class Sequencer:
             return None
         scenario = self.scenarios.version(e.scenario_id, e.scenario_version)
         step = scenario.step(e.current_step)
+        variant = variant_for(campaign, e.lead_id, step)
+        if step is not None and variant is not None:
+            step = step.variant(variant)
         prefetched = self._prefetched
         if prefetched is not None and e.lead_id in prefetched.leads:
             lead = prefetched.leads[e.lead_id]
@@ -295,7 +305,16 @@ class Sequencer:
             or step.channel.is_manual
             or self.composer.planned_source(step, template_only=template_only) is not None,
         )
-        return StepContext(facts, campaign, scenario, step, lead, whatsapp=whatsapp)
+        return StepContext(facts, campaign, scenario, step, lead, whatsapp=whatsapp, variant=variant)
+
+    def _choose_winners(self, campaign_id: str) -> None:
+        """Once per run and campaign that says ``auto_winner``: choose the winners its tests found."""
+        if campaign_id in self._winners_checked:
+            return
+        self._winners_checked.add(campaign_id)
+        campaign = self._campaign(campaign_id)
+        if campaign is not None and campaign.auto_winner:
+            self.run.remember(VariantService(self.tenant_id, self._clock).choose_automatically(campaign))
 
     def _whatsapp(self, lead: Lead | None, step: ScenarioStep | None, now: datetime) -> WhatsAppRoute | None:
         """How a WhatsApp step's message may go to ``lead`` now (:func:`whatsapp_route`)."""
@@ -347,6 +366,7 @@ class Sequencer:
                 Guard(statuses=_RUNNING, step=e.current_step),
                 decision,
                 _interaction(e, decision),
+                counted=_reply_counted(e, after),
             ):
                 changed += 1
                 self._logged(e, decision, True)
@@ -370,6 +390,7 @@ class Sequencer:
             Guard(statuses=(EnrollmentStatus.COMPLETED,), step=e.current_step),
             decision,
             _interaction(e, decision),
+            counted=_reply_counted(e, after),
         )
         if done:
             self._logged(e, decision, True)
@@ -418,6 +439,7 @@ class Sequencer:
             decision,
             _interaction(e, decision),
             approval,
+            counted=_reply_counted(e, after),
         )
         return self._logged(e, decision, done)
 
@@ -451,7 +473,13 @@ class Sequencer:
             if isinstance(composed, Unwritten):
                 return self._settle_without_message(due, context, unwritten(composed.problem), now)
             send = StepSend(
-                self, due, context, now, code=verdict.code, noted=_noted(composed), written=composed
+                self,
+                due,
+                context,
+                now,
+                code=verdict.code,
+                noted=_noted(composed, context.variant),
+                written=composed,
             )
             return self._send(send)
         claim = Claim.new(now)
@@ -470,6 +498,7 @@ class Sequencer:
             source=composed.source,
             approval_id=new_id(),
             resumed=context.resumed,
+            variant=context.variant,
         )
         approval = self._approval(kind, context, composed, decision)
         if kind is ApprovalKind.DRAFT:
@@ -515,6 +544,8 @@ class Sequencer:
             send.give_back()
         e, context, now, noted = send.enrollment, send.context, send.now, send.noted
         source = None if noted is None else noted.source
+        variant = None if noted is None else noted.variant
+        counted = None
         recorded = result.recorded
         if result.outcome is Outcome.DEFERRED:
             verdict = Verdict(Outcome.DEFERRED, str(result.code), dict(result.values), until=result.until)
@@ -531,18 +562,22 @@ class Sequencer:
                 source=source,
                 activity_id=None if recorded is None else recorded.activity_id,
                 resumed=context.resumed,
+                variant=variant,
             )
             sent_step = SentStep(
                 step=send.step.order,
                 channel=send.step.channel,
                 source=source,
                 template_id=None if noted is None else noted.template_id,
+                variant=variant,
                 at=now if recorded is None else recorded.at,
                 message_id=None if recorded is None else recorded.message_id,
                 sender=None if recorded is None else recorded.sender,
                 subject=None if noted is None else noted.subject,
             )
             after = self.advance(e, context.scenario, context.campaign, now, sent_step)
+            if variant is not None:
+                counted = VariantCount(context.campaign.id, send.step.order, variant, {"sent": 1})
             preview = recorded.preview if recorded is not None else None if noted is None else noted.body
         else:
             code = "provider_refused" if result.code == "invalid_address" else str(result.code)
@@ -557,6 +592,7 @@ class Sequencer:
             send.guard,
             decision,
             _interaction(e, decision, preview),
+            counted=counted,
         )
         if done and result.outcome is Outcome.SENT:
             metrics.add_metric(name="ProspectionStepSent", unit=MetricUnit.Count, value=1)
@@ -615,6 +651,7 @@ class Sequencer:
         activity_id: str | None = None,
         approval_id: str | None = None,
         resumed: bool = False,
+        variant: str | None = None,
     ) -> Decision:
         return to_decision(
             verdict,
@@ -626,6 +663,7 @@ class Sequencer:
             activity_id=activity_id,
             approval_id=approval_id,
             resumed=resumed,
+            variant=variant,
         )
 
     def _approval(
@@ -788,7 +826,7 @@ class StepSend:
                     "no model or template can write this step's message any more",
                     {"lead_id": self.lead.id, "step": self.step.order},
                 )
-            self.noted = _noted(composed)
+            self.noted = _noted(composed, self.context.variant)
         # A WhatsApp step written by its template is sent as the template: outside the 24-hour
         # window it goes as the template's Twilio Content.
         channel = ChannelChoice(self.channel.value)
@@ -800,9 +838,12 @@ class StepSend:
             request = SendMessageRequest(
                 lead_id=self.lead.id, channel=channel, body=self.noted.body, subject=self.noted.subject
             )
+        metadata: dict[str, object] = {"message_source": self.noted.source.value}
+        if self.noted.variant is not None:
+            metadata["variant"] = self.noted.variant
         return Message(
             request,
-            {"message_source": self.noted.source.value},
+            metadata,
             self.lead,
             self.context.thread,
             marketing_email(self.sequencer.tenant),
@@ -865,13 +906,26 @@ def _template_only(whatsapp: WhatsAppRoute | None) -> bool:
     return whatsapp is not None and whatsapp.route is Route.TEMPLATE
 
 
-def _noted(composed: Composed) -> PendingSend:
+def _noted(composed: Composed, variant: str | None) -> PendingSend:
     return PendingSend(
         body=composed.body,
         subject=composed.subject,
         source=composed.source,
         template_id=composed.template_id,
+        variant=variant,
     )
+
+
+def _reply_counted(before: Enrollment, after: Enrollment) -> VariantCount | None:
+    """What a reply that ``after`` records for the first time adds to the figures of the A/B variant
+    of the step it answered (``None``: no new reply, or a step without variants)."""
+    if before.replied_at is not None or after.replied_at is None or after.replied_step is None:
+        return None
+    answered = [sent for sent in after.sent if sent.step == after.replied_step]
+    variant = answered[-1].variant if answered else None
+    if variant is None:
+        return None
+    return VariantCount(after.campaign_id, after.replied_step, variant, reply_figures(after.reply_kind))
 
 
 def _objective(scenario: Scenario, order: int) -> str:

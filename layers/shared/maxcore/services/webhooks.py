@@ -68,6 +68,7 @@ from maxcore.services.idempotency import run_once
 from maxcore.services.inbound import Enqueue, InboundService
 from maxcore.services.queueing import enqueue_email_reading, enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
+from maxcore.services.variants import VariantService
 from maxcore.texts import date_text, render
 
 DELIVERY_EXPIRY_SECONDS = 72 * 3600
@@ -327,6 +328,7 @@ class WebhookService:
                 continue
             if not moved:
                 return "unchanged: the status is already further"
+            VariantService(self.tenant_id, self._clock).count_delivery(ref, update.status)
             self._enqueue(self.tenant_id, lead_id, now)
             return f"status: {update.status.value}"
         raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,405 @@
+"""A/B variants of a scenario step (issue 19 §1), through the handlers on the table.
+
+Prospects are enrolled through the API, the scheduler sends through the real Twilio SDK against the
+fake Twilio, status callbacks and replies come through the webhooks handler signed with the tenant's
+secret, and the replies' evaluation through the worker: the variants' counters move with each.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.enrollments import EnrollmentRepository
+from maxcore.dal.keys import DUE_SHARDS
+from maxcore.dal.variants import VariantCount, VariantRepository, counter_update
+from maxcore.ids import new_id
+from maxcore.models.activity import Direction
+from maxcore.models.tenant import Mode
+from maxcore.rules.variants import MIN_SAMPLE, assign
+from maxcore.services.budget import BudgetService
+from maxcore.services.schedule_preview import SchedulePreviewService
+from maxcore.services.sequencer import Sequencer
+from tests.integration.conftest import run_worker_until_idle
+from tests.integration.test_prospection import PROSPECTION, TEMPLATES, _campaign
+from tests.integration.test_prospection import _tenant as _prospection_tenant
+from tests.integration.test_webhooks import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    OUR_NUMBER,
+    inbound,
+    leads,
+    messaging,
+    twilio_for_tenants,
+    webhook,
+    webhook_tenant,
+)
+from tests.support.api import ApiClient
+from tests.support.fake_providers import FakeTwilio
+from tests.support.webhook_samples import twilio_event, twilio_status_params
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("ssm_endpoint")]
+
+TODAY = date(2026, 11, 16)
+"""The session's Monday (tests/conftest.py), inside the campaigns' Monday-Friday 09:00-18:00 window."""
+
+
+@pytest.fixture
+def tenant(tenant_id: str, fanout_queue: str) -> str:
+    """An automatic tenant whose SMS go through Twilio and whose webhooks are signed with its secrets."""
+    _prospection_tenant(tenant_id, Mode.AUTO)
+    webhook_tenant(tenant_id, fanout_queue)
+    BudgetService(tenant_id).add_packs(1, "the campaigns' follow-ups")
+    return tenant_id
+
+
+@pytest.fixture
+def fake_twilio(monkeypatch: pytest.MonkeyPatch, tenant: str) -> Iterator[FakeTwilio]:
+    for fake in twilio_for_tenants(monkeypatch):
+        channel = messaging(tenant).request(
+            "PUT",
+            "/channels/sms",
+            json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}},
+        )
+        assert channel.status == 200, channel.body
+        yield fake
+
+
+@pytest.fixture
+def api(tenant: str) -> ApiClient:
+    return ApiClient(PROSPECTION, tenant)
+
+
+def _template(tenant_id: str, body: str, channel: str = "sms") -> str:
+    templates = ApiClient(TEMPLATES, tenant_id)
+    fields = {"subject": "Bonjour"} if channel == "email" else {}
+    created = templates.post("/templates", {"channel": channel, "name": body[:40], "body": body, **fields})
+    assert created.status == 201, created.body
+    activated = templates.post(f"/templates/{created.body['id']}/activate")
+    assert activated.status == 200, activated.body
+    return str(created.body["id"])
+
+
+def _ab_scenario(api: ApiClient, tenant_id: str, **variant_b: Any) -> tuple[str, dict[str, str]]:
+    """A scenario whose first SMS step tests two templates (A and B), then a plain second step."""
+    bodies = {
+        "A": "Bonjour {{firstName|}}, -20 % sur votre premier soin cette semaine !",
+        "B": "Bonjour {{firstName|}}, un diagnostic de peau offert : on vous le réserve ?",
+    }
+    ids = {letter: _template(tenant_id, body) for letter, body in bodies.items()}
+    first = {
+        "order": 1,
+        "delay_days": 0,
+        "channel": "sms",
+        "objective": "Se présenter",
+        "variants": [{"template_id": ids["A"]}, {"template_id": ids["B"], **variant_b}],
+    }
+    second = {"order": 2, "delay_days": 3, "channel": "sms", "objective": "Relancer", "template_id": ids["A"]}
+    response = api.post("/scenarios", {"name": "Test A/B", "steps": [first, second]})
+    assert response.status == 201, response.body
+    return str(response.body["id"]), bodies
+
+
+def _leads(tenant_id: str, count: int, first: int = 0) -> dict[str, str]:
+    """``count`` new leads with a mobile number each (numbered from ``first``): their ids to their numbers."""
+    found = {}
+    for n in range(first, first + count):
+        phone = f"+336112{n:05d}"
+        created = leads(tenant_id).post("/leads", {"first_name": f"Léa{n}", "phone": phone})
+        assert created.status == 201, created.body
+        found[str(created.body["id"])] = phone
+    return found
+
+
+def _enroll(api: ApiClient, campaign_id: str, lead_ids: list[str]) -> None:
+    response = api.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": lead_ids})
+    assert response.status == 200, response.body
+    assert response.body["rejected"] == [], response.body
+
+
+def _run(tenant_id: str) -> Counter[str]:
+    sequencer, outcomes = Sequencer(tenant_id), Counter[str]()
+    for shard in range(DUE_SHARDS):
+        outcomes.update(sequencer.run_shard(shard).outcomes)
+    return outcomes
+
+
+def _previewed(tenant_id: str, campaign_id: str) -> dict[str, str | None]:
+    """The variant the schedule preview says each prospect of the campaign gets today."""
+    preview = SchedulePreviewService(tenant_id).preview(TODAY)
+    return {i.lead_id: i.variant for i in preview.items if i.campaign_id == campaign_id}
+
+
+def _sent(tenant_id: str, campaign_id: str, lead_id: str) -> list[tuple[int, str | None]]:
+    enrollment = EnrollmentRepository(tenant_id).get(campaign_id, lead_id)
+    return [(s.step, s.variant) for s in enrollment.sent]
+
+
+def _message(tenant_id: str, lead_id: str) -> Any:
+    (activity,) = [
+        a
+        for a in ActivityRepository(tenant_id).page_for_lead(lead_id, None, 20)
+        if a.direction is Direction.OUT
+    ]
+    return activity
+
+
+def _figures(api: ApiClient, campaign_id: str) -> dict[str, Any]:
+    response = api.get(f"/campaigns/{campaign_id}/variants")
+    assert response.status == 200, response.body
+    (step,) = response.body["steps"]
+    return dict(step)
+
+
+def _counts(step: dict[str, Any]) -> dict[str, dict[str, int]]:
+    return {v["variant"]: v["counts"] for v in step["variants"]}
+
+
+def _status(tenant_id: str, sid: str, phone: str, status: str) -> None:
+    params = twilio_status_params(sid, status, phone, OUR_NUMBER, account_sid=ACCOUNT_SID)
+    assert webhook(twilio_event(tenant_id, params, AUTH_TOKEN))["statusCode"] == 200
+
+
+# --- sends, the same variant every time, and the counters ----------------------------------------
+def test_prospects_keep_their_variant_and_the_counters_follow_sends_deliveries_and_replies(
+    tenant: str, api: ApiClient, fake_twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given a campaign whose first SMS step tests two templates, and ten prospects enrolled
+    scenario_id, bodies = _ab_scenario(api, tenant)
+    campaign_id = _campaign(api, scenario_id)
+    phones = _leads(tenant, 10)
+    _enroll(api, campaign_id, list(phones))
+    expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
+
+    # When the day is previewed, twice, Then each prospect is shown its variant, the same each time
+    assert _previewed(tenant, campaign_id) == expected
+    assert _previewed(tenant, campaign_id) == expected
+
+    # When the scheduler runs, and runs again
+    assert _run(tenant) == {"sent": 10}
+    assert _run(tenant) == {}
+    # Then each prospect was sent the variant it was shown: its template, recorded on the step, the
+    # decision and the message
+    for lead, letter in expected.items():
+        assert _sent(tenant, campaign_id, lead) == [(1, letter)]
+        message = _message(tenant, lead)
+        assert message.metadata["variant"] == letter
+        assert bodies[letter].split("}}")[1][:25] in message.preview
+        prospect = api.get(f"/campaigns/{campaign_id}/prospects/{lead}").body
+        assert prospect["last_decision"]["variant"] == letter
+    # And the counters say how many each variant sent, without reading a prospect
+    step = _figures(api, campaign_id)
+    split = Counter(expected.values())
+    assert {v: c["sent"] for v, c in _counts(step).items()} == {"A": split["A"], "B": split["B"]}
+    assert step["verdict"]["status"] == "collecting"
+    assert step["verdict"]["sends_needed"] == 2 * MIN_SAMPLE - 10
+
+    # When Twilio reports one message delivered (twice, then a late "sent"), another undelivered
+    first, second, third = list(phones)[:3]
+    _status(tenant, _message(tenant, first).provider_message_id, phones[first], "delivered")
+    _status(tenant, _message(tenant, first).provider_message_id, phones[first], "delivered")
+    _status(tenant, _message(tenant, first).provider_message_id, phones[first], "sent")
+    _status(tenant, _message(tenant, second).provider_message_id, phones[second], "undelivered")
+    # And the first lead answers with interest, the third says STOP (the worker takes the replies)
+    assert (
+        webhook(inbound(tenant, "Oui ça m'intéresse, appelez-moi", "SM" + "b1" * 16, phone=phones[first]))[
+            "statusCode"
+        ]
+        == 200
+    )
+    assert webhook(inbound(tenant, "STOP", "SM" + "b2" * 16, phone=phones[third]))["statusCode"] == 200
+    run_worker_until_idle(fanout_queue, timeout_ms=60_000)
+
+    # Then the delivery counts once for the first lead's variant, the reply as a positive one, and the
+    # STOP as an unsubscribe of the third lead's variant; nothing else moved
+    moved: dict[str, Counter[str]] = {"A": Counter(), "B": Counter()}
+    moved[expected[first]].update(delivered=1, replies=1, positive_replies=1)
+    moved[expected[third]].update(unsubscribes=1)
+    counts = _counts(_figures(api, campaign_id))
+    for letter in "AB":
+        assert {k: v for k, v in counts[letter].items() if k != "sent" and v} == dict(moved[letter])
+    rates = {v["variant"]: v["rates"] for v in _figures(api, campaign_id)["variants"]}
+    assert rates[expected[first]]["positive_replies"] == round(1 / split[expected[first]], 4)
+
+    # When the replies are evaluated again (a redelivered message), Then nothing is counted twice
+    assert Sequencer(tenant).apply_reply(first) == 0
+    assert Sequencer(tenant).apply_reply(third) == 0
+    assert _counts(_figures(api, campaign_id)) == counts
+
+
+def test_a_winner_chosen_by_a_user_goes_to_new_prospects_and_the_others_keep_theirs(
+    tenant: str, api: ApiClient, fake_twilio: FakeTwilio
+) -> None:
+    # Given a campaign testing two variants whose prospects were sent theirs
+    scenario_id, _ = _ab_scenario(api, tenant)
+    campaign_id = _campaign(api, scenario_id)
+    first_wave = _leads(tenant, 6)
+    _enroll(api, campaign_id, list(first_wave))
+    assert _run(tenant) == {"sent": 6}
+    before = {lead: _sent(tenant, campaign_id, lead) for lead in first_wave}
+
+    # When the test's winner is asked for before any verdict, Then it is refused (409) and nothing changes
+    refused = api.post(f"/campaigns/{campaign_id}/steps/1/winner", {})
+    assert refused.status == 409, refused.body
+    assert "significativement" in refused.body["error"]["message"]
+    # And a variant the step does not have, or a step without variants, is refused too
+    assert api.post(f"/campaigns/{campaign_id}/steps/1/winner", {"variant": "C"}).status == 422
+    assert api.post(f"/campaigns/{campaign_id}/steps/1/winner", {"variant": "E"}).status == 422
+    assert api.post(f"/campaigns/{campaign_id}/steps/2/winner", {"variant": "A"}).status == 404
+    assert api.get(f"/campaigns/{campaign_id}").body["winners"] == {}
+
+    # When a member sends B to every new prospect
+    member = ApiClient(PROSPECTION, tenant, role="member", sub="user-7")
+    chosen = member.post(f"/campaigns/{campaign_id}/steps/1/winner", {"variant": "B"})
+    # Then the step says so, with who and why
+    assert chosen.status == 200, chosen.body
+    assert (chosen.body["winner"]["variant"], chosen.body["winner"]["chosen_by"]) == ("B", "user-7")
+    assert chosen.body["winner"]["reason"].startswith("Variante B choisie par un utilisateur")
+    assert _figures(api, campaign_id)["winner"]["variant"] == "B"
+
+    # When new prospects are enrolled and the scheduler runs
+    second_wave = _leads(tenant, 4, first=len(first_wave))
+    _enroll(api, campaign_id, list(second_wave))
+    assert set(_previewed(tenant, campaign_id).values()) == {"B"}
+    assert _run(tenant) == {"sent": 4}
+    # Then every new prospect got B, and those sent before keep the variant they had
+    assert {_sent(tenant, campaign_id, lead)[0] for lead in second_wave} == {(1, "B")}
+    assert {lead: _sent(tenant, campaign_id, lead) for lead in first_wave} == before
+
+    # When the campaign moves to another version of its scenario, Then the new one is tested afresh
+    moved = api.patch(f"/campaigns/{campaign_id}", {"scenario_id": scenario_id})
+    assert moved.status == 200, moved.body
+    assert moved.body["winners"] == {}
+
+
+def test_auto_winner_sends_the_significant_winner_by_itself_with_its_reason(
+    tenant: str, api: ApiClient, fake_twilio: FakeTwilio
+) -> None:
+    # Given an auto_winner campaign whose variants have sent 200 each: B 15 % positive, A 7.5 %
+    scenario_id, _ = _ab_scenario(api, tenant)
+    campaign_id = _campaign(api, scenario_id, auto_winner=True)
+    for letter, positive in (("A", 15), ("B", 30)):
+        item, actions = counter_update(
+            tenant, VariantCount(campaign_id, 1, letter, {"sent": 200, "positive_replies": positive})
+        )
+        item.update(actions=actions)
+    step = _figures(api, campaign_id)
+    assert (step["verdict"]["status"], step["verdict"]["leader"], step["winner"]) == (
+        "significant",
+        "B",
+        None,
+    )
+
+    # When a new prospect comes due and the scheduler runs
+    lead_ids = list(_leads(tenant, 3))
+    _enroll(api, campaign_id, lead_ids)
+    assert _run(tenant) == {"sent": 3}
+
+    # Then the run chose B by itself, saying why with the figures, and every prospect got B
+    winner = api.get(f"/campaigns/{campaign_id}").body["winners"]["1"]
+    assert (winner["variant"], winner["chosen_by"]) == ("B", "auto")
+    assert "choisie automatiquement" in winner["reason"]
+    assert "15,0\u00a0%" in winner["reason"]
+    assert "p = 0,018" in winner["reason"]
+    assert {_sent(tenant, campaign_id, lead)[0] for lead in lead_ids} == {(1, "B")}
+
+
+# --- what the API refuses -------------------------------------------------------------------------
+def test_another_tenants_campaign_has_no_variants_to_show_or_choose(
+    tenant: str, api: ApiClient, other_tenant_id: str
+) -> None:
+    campaign_id = _campaign(api, _ab_scenario(api, tenant)[0])
+    other = ApiClient(PROSPECTION, other_tenant_id)
+    assert other.get(f"/campaigns/{campaign_id}/variants").status == 404
+    assert other.post(f"/campaigns/{campaign_id}/steps/1/winner", {"variant": "A"}).status == 404
+    assert api.get(f"/campaigns/{new_id()}/variants").status == 404
+
+
+@pytest.mark.parametrize(
+    ("variants", "field"),
+    [
+        ([{"instructions": "Présente l'offre"}], "variants"),
+        ([{"instructions": f"Version {n}"} for n in range(5)], "variants"),
+        ([{"instructions": "a", "weight": 0}, {"instructions": "b"}], "weight"),
+        ([{"instructions": "a"}, {"instructions": "b", "template_id": new_id()}], "variants"),
+    ],
+    ids=["one", "five", "weight-0", "two-sources"],
+)
+def test_a_step_with_bad_variants_is_a_422_and_saves_nothing(
+    api: ApiClient, variants: list[dict[str, Any]], field: str
+) -> None:
+    step = {"order": 1, "delay_days": 0, "channel": "sms", "objective": "Se présenter", "variants": variants}
+    response = api.post("/scenarios", {"name": "Test", "steps": [step]})
+    assert response.status == 422, response.body
+    assert field in str(response.body["error"]["details"])
+    assert len(api.get("/scenarios").body["items"]) == len(
+        [s for s in api.get("/scenarios").body["items"] if s["predefined"]]
+    )
+
+
+def test_a_variant_naming_a_template_of_another_channel_or_tenant_is_a_422(
+    tenant: str, api: ApiClient, other_tenant_id: str
+) -> None:
+    email = _template(tenant, "Bonjour {{firstName|}}, voici notre offre.", channel="email")
+    _prospection_tenant(other_tenant_id, Mode.AUTO)
+    elsewhere = _template(other_tenant_id, "Bonjour {{firstName|}} !")
+    sms = _template(tenant, "Bonjour {{firstName|}} !")
+    step = {
+        "order": 1,
+        "delay_days": 0,
+        "channel": "sms",
+        "objective": "Se présenter",
+        "variants": [{"template_id": sms}, {"template_id": email}, {"template_id": elsewhere}],
+    }
+    response = api.post("/scenarios", {"name": "Test", "steps": [step]})
+    assert response.status == 422, response.body
+    assert [(d["field"], d["message"]) for d in response.body["error"]["details"]] == [
+        ("steps.0.variants.1.template_id", "le template est écrit pour email, l'étape est une étape sms"),
+        ("steps.0.variants.2.template_id", "ce template n'existe pas dans ce compte"),
+    ]
+
+
+# --- access patterns ------------------------------------------------------------------------------
+def test_ap48_the_figures_are_read_from_the_campaigns_own_counters(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given counters of two steps of a campaign, and of the same campaign id in another tenant
+    campaign_id = new_id()
+    for tenant, step, letter in ((tenant_id, 1, "A"), (tenant_id, 3, "B"), (other_tenant_id, 1, "A")):
+        item, actions = counter_update(
+            tenant, VariantCount(campaign_id, step, letter, {"sent": 2, "opened": 1})
+        )
+        item.update(actions=actions)
+    # When the tenant's figures are read, Then they are its own, by step and letter
+    figures = VariantRepository(tenant_id).figures(campaign_id)
+    assert sorted(figures) == [(1, "A"), (3, "B")]
+    assert (figures[(3, "B")].sent, figures[(3, "B")].opened, figures[(3, "B")].replies) == (2, 1, 0)
+    assert VariantRepository(tenant_id).figures(new_id()) == {}
+
+
+def test_ap49_a_figure_is_added_once_per_message(
+    tenant: str, fake_twilio: FakeTwilio, api: ApiClient
+) -> None:
+    # Given a message a campaign sent as variant A
+    scenario_id, _ = _ab_scenario(api, tenant, weight=1)
+    campaign_id = _campaign(api, scenario_id)
+    lead_id = next(iter(_leads(tenant, 1)))
+    _enroll(api, campaign_id, [lead_id])
+    _run(tenant)
+    ref = ActivityRepository(tenant).find_by_provider_id(_message(tenant, lead_id).provider_message_id)
+    assert ref is not None
+    letter = _sent(tenant, campaign_id, lead_id)[0][1]
+    assert letter is not None
+    repository = VariantRepository(tenant)
+    count = VariantCount(campaign_id, 1, letter, {"delivered": 1, "opened": 1})
+    # When its delivery and open are counted, then counted again
+    assert repository.count_once(ref, count) == ["delivered", "opened"]
+    assert repository.count_once(ref, count) == []
+    # Then each was added once, next to the send
+    figures = repository.figures(campaign_id)[(1, letter)]
+    assert (figures.sent, figures.delivered, figures.opened) == (1, 1, 1)
