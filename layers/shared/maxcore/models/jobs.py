@@ -30,6 +30,8 @@ class Job(StrEnum):
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
     READ_EMAIL = "read_email"
     """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
+    SEND_SCHEDULED = "send_scheduled"
+    """A scheduled message's timer: send the message ``item_id`` names if it is still due."""
 
 
 class ScheduledJobEvent(LazyModel):

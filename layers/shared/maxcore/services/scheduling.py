@@ -15,6 +15,7 @@ from maxcore.services.continuations import run_automations, run_due_steps, sweep
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.run_cache import RunCache
+from maxcore.services.scheduled_messages import run_scheduled
 from maxcore.services.sequencer import Sequencer
 
 
@@ -48,6 +49,13 @@ def _read_email(message: TenantJobMessage, last_delivery: bool) -> dict[str, Any
     return InboundEmailService(message.tenant_id).read(message.email, last_delivery)
 
 
+def _send_scheduled(message: TenantJobMessage, budget: TimeBudget, run: RunCache) -> dict[str, Any]:
+    # Set by the scheduled message's timer; the claim makes a second delivery do nothing.
+    if message.item_id is None:
+        raise ValueError("a send_scheduled message needs the item_id of its scheduled message")
+    return run_scheduled(message.tenant_id, message.item_id, budget, run.tenant(message.tenant_id).tenant)
+
+
 PART_KEY_SECONDS = 2 * 24 * 3600
 """How long a continuation's part is remembered: well past the visibility timeout of its retries."""
 
@@ -67,6 +75,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.RUN_AUTOMATIONS: run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
+    Job.SEND_SCHEDULED: _send_scheduled,
 }
 
 
