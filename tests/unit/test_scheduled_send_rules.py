@@ -10,6 +10,7 @@ from maxcore.rules.scheduled_sends import (
     SendAtProblem,
     outcome_reason,
     overdue_bound,
+    scheduled_instant,
     send_at_problem,
     send_instant,
 )
@@ -70,6 +71,24 @@ def test_a_send_at_is_refused_in_the_past_and_over_a_year_ahead(
     at: datetime, problem: SendAtProblem | None
 ) -> None:
     assert send_at_problem(at, NOW) is problem
+
+
+@pytest.mark.parametrize(
+    ("written", "problem"),
+    [(datetime(1, 1, 1), SendAtProblem.PAST), (datetime(9999, 12, 31, 23, 59), SendAtProblem.TOO_FAR)],
+)
+def test_a_time_at_the_ends_of_the_calendar_is_refused_without_overflowing(
+    written: datetime, problem: SendAtProblem
+) -> None:
+    assert scheduled_instant(written, "Pacific/Kiritimati", NOW) is problem
+    assert scheduled_instant(written.replace(tzinfo=UTC), "Pacific/Pago_Pago", NOW) is problem
+
+
+def test_a_time_within_bounds_resolves_to_its_instant() -> None:
+    assert scheduled_instant(datetime(2026, 11, 16, 14, 30), "Europe/Paris", NOW) == datetime(
+        2026, 11, 16, 13, 30, tzinfo=UTC
+    )
+    assert scheduled_instant(datetime(2026, 11, 16, 8, 0), "Europe/Paris", NOW) is SendAtProblem.PAST
 
 
 def test_the_sweep_leaves_the_last_minutes_to_the_timers() -> None:

@@ -54,6 +54,25 @@ def send_at_problem(at: datetime, now: datetime) -> SendAtProblem | None:
     return None
 
 
+_OFFSETS_SPAN = timedelta(days=2)
+"""More than any UTC offset: a wall-clock time this far outside the bounds is outside them anywhere."""
+
+
+def scheduled_instant(send_at: datetime, timezone: str, now: datetime) -> datetime | SendAtProblem:
+    """The UTC instant of ``send_at`` (:func:`send_instant`), or why it cannot be a message's time.
+
+    A time far outside the bounds (year 1, year 9999) is refused before any conversion, which could
+    overflow the calendar.
+    """
+    wall, naive_now = send_at.replace(tzinfo=None), now.astimezone(UTC).replace(tzinfo=None)
+    if wall < naive_now - _OFFSETS_SPAN:
+        return SendAtProblem.PAST
+    if wall > naive_now + HORIZON + _OFFSETS_SPAN:
+        return SendAtProblem.TOO_FAR
+    at = send_instant(send_at, timezone)
+    return send_at_problem(at, now) or at
+
+
 def overdue_bound(now: datetime) -> datetime:
     """The latest due time the hourly sweep takes at ``now``: those later are left to their timers."""
     return now - SWEEP_GRACE

@@ -42,13 +42,7 @@ from maxcore.models.scheduled_message import (
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
-from maxcore.rules.scheduled_sends import (
-    SendAtProblem,
-    outcome_reason,
-    overdue_bound,
-    send_at_problem,
-    send_instant,
-)
+from maxcore.rules.scheduled_sends import SendAtProblem, outcome_reason, overdue_bound, scheduled_instant
 from maxcore.rules.send_window import Window, describe
 from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, OutcomeTally, SendResult
 from maxcore.services.messaging import MessagingService
@@ -168,18 +162,18 @@ class ScheduledMessageService:
         return message
 
     def _instant(self, send_at: datetime, now: datetime) -> datetime:
-        at = send_instant(send_at, tenant_settings(self.tenant_id).timezone)
-        problem = send_at_problem(at, now)
-        if problem is SendAtProblem.PAST:
+        at = scheduled_instant(send_at, tenant_settings(self.tenant_id).timezone, now)
+        if at is SendAtProblem.PAST:
             raise InvalidInputError(
                 "send_at is in the past: pick a time to come",
                 [{"field": "send_at", "message": "in the past"}],
             )
-        if problem is SendAtProblem.TOO_FAR:
+        if at is SendAtProblem.TOO_FAR:
             raise InvalidInputError(
                 "send_at is more than a year ahead",
                 [{"field": "send_at", "message": "at most a year ahead"}],
             )
+        assert isinstance(at, datetime)
         return at
 
     def _set_timer(self, message_id: str, at: datetime) -> None:
