@@ -21,7 +21,7 @@ from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter, counting_requests
 from tests.support.fake_llm import FakeChatCompletions, configured_model
-from tests.support.fake_providers import FakeResend, running_fake_resend
+from tests.support.fake_providers import FakeResend, FakeTwilio, running_fake_resend, running_fake_twilio
 
 
 def _start_backend(stack: ExitStack) -> str:
@@ -147,6 +147,32 @@ def resend_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iter
         reset_settings()
         yield fake
     reset_settings()
+
+
+TWILIO_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
+TWILIO_AUTH_TOKEN = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
+"""The Twilio credentials of the tenants whose SMS :func:`twilio_for_sends` receives."""
+
+
+@pytest.fixture
+def twilio_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """A fake Twilio taking :data:`TWILIO_AUTH_TOKEN`, where every SMS the process sends goes (no
+    status callbacks: no public URL)."""
+    with running_fake_twilio(auth_token=TWILIO_AUTH_TOKEN) as fake:
+        monkeypatch.setenv("TWILIO_API_URL", fake.url)
+        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+def sms_through_twilio(tenant_id: str, sender: str) -> None:
+    """Turn on the tenant's SMS channel, sending as ``sender`` with the Twilio credentials above."""
+    credentials = {"account_sid": TWILIO_ACCOUNT_SID, "auth_token": TWILIO_AUTH_TOKEN}
+    response = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT", "/channels/sms", json_body={"credentials": credentials, "sender": sender}
+    )
+    assert response.status == 200, response.body
 
 
 def email_through_resend(tenant_id: str, sender: str) -> None:

@@ -10,7 +10,6 @@ a test fires one by handing its input to the worker, after moving the clock past
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,44 +24,31 @@ from maxcore.dal.scheduled_messages import ScheduledMessageRepository, Settlemen
 from maxcore.models.scheduled_message import ScheduledState
 from maxcore.services.tenants import provision_tenant
 from maxcore.services.timers import timer_name
-from maxcore.settings import reset_settings
-from tests.integration.conftest import drain
+from tests.integration.conftest import drain, sms_through_twilio
 from tests.support.api import ApiClient, ApiResponse
-from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.fake_providers import FakeTwilio
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("timers")]
 
 MESSAGING = "functions/messaging/"
-ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6"
 SMS_SENDER = "+33757000001"
 PARIS = ZoneInfo("Europe/Paris")
 
 
 # --- fixtures -----------------------------------------------------------------------------------
 @pytest.fixture
-def twilio(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+def twilio(twilio_for_sends: FakeTwilio) -> FakeTwilio:
     """The fake Twilio, where every SMS of the process goes."""
-    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
-        monkeypatch.setenv("TWILIO_API_URL", fake.url)
-        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
-        reset_settings()
-        yield fake
-    reset_settings()
+    return twilio_for_sends
 
 
 @pytest.fixture
 def api(tenant_id: str, twilio: FakeTwilio, fanout_queue: str) -> ApiClient:
     """A rep of a tenant in Paris whose SMS channel sends through Twilio."""
     provision_tenant(tenant_id, "Institut Belle Peau")
-    client = ApiClient(MESSAGING, tenant_id, role="admin", sub="rep-1")
-    credentials = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
-    response = client.request(
-        "PUT", "/channels/sms", json_body={"credentials": credentials, "sender": SMS_SENDER}
-    )
-    assert response.status == 200, response.body
+    sms_through_twilio(tenant_id, SMS_SENDER)
     drain(fanout_queue)
-    return client
+    return ApiClient(MESSAGING, tenant_id, role="admin", sub="rep-1")
 
 
 @pytest.fixture
@@ -72,6 +58,13 @@ def lead_id(tenant_id: str, api: ApiClient) -> str:
     )
     assert response.status == 201, response.body
     return str(response.body["id"])
+
+
+@pytest.fixture
+def in_ten_minutes(api: ApiClient, lead_id: str, timers: str, tenant_id: str) -> tuple[dict[str, Any], str]:
+    """A message scheduled in ten minutes, and what its timer will deliver."""
+    scheduled = _schedule(api, lead_id, _wall_clock(_now() + timedelta(minutes=10)))
+    return scheduled, _timer_input(timers, tenant_id, scheduled["id"])
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -283,13 +276,12 @@ def test_a_timer_delivered_twice_sends_once_and_the_message_is_then_locked(
     api: ApiClient,
     lead_id: str,
     twilio: FakeTwilio,
-    timers: str,
+    in_ten_minutes: tuple[dict[str, Any], str],
     tenant_id: str,
     time_machine: time_machine.TimeMachineFixture,
 ) -> None:
     # Given a message scheduled in ten minutes, and its timer's message
-    scheduled = _schedule(api, lead_id, _wall_clock(_now() + timedelta(minutes=10)))
-    timer = _timer_input(timers, tenant_id, scheduled["id"])
+    scheduled, timer = in_ten_minutes
     # When its time comes and the timer's message reaches the worker twice, then the hourly sweep runs
     time_machine.move_to(_now() + timedelta(minutes=30))
     assert _worker(timer, timer) == {"batchItemFailures": []}
@@ -338,14 +330,12 @@ def test_the_hourly_sweep_sends_an_overdue_message_whose_timer_never_fired(
 
 def test_a_lead_blacklisted_meanwhile_ends_failed_with_the_reason(
     api: ApiClient,
-    lead_id: str,
     twilio: FakeTwilio,
-    timers: str,
+    in_ten_minutes: tuple[dict[str, Any], str],
     tenant_id: str,
     time_machine: time_machine.TimeMachineFixture,
 ) -> None:
-    scheduled = _schedule(api, lead_id, _wall_clock(_now() + timedelta(minutes=10)))
-    timer = _timer_input(timers, tenant_id, scheduled["id"])
+    scheduled, timer = in_ten_minutes
     blacklisted = ApiClient("functions/prospection/", tenant_id).post(
         "/blacklist", {"phone": "+33612345678", "reason": "asked us to stop"}
     )
@@ -361,6 +351,32 @@ def test_a_lead_blacklisted_meanwhile_ends_failed_with_the_reason(
         == "Le message programmé n'est pas parti : l'adresse du lead est sur votre liste noire."
     )
     assert twilio.requests == []
+
+
+def test_a_send_whose_sender_died_is_settled_and_never_sent_twice(
+    api: ApiClient,
+    twilio: FakeTwilio,
+    in_ten_minutes: tuple[dict[str, Any], str],
+    tenant_id: str,
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    # Given a sender that claimed the message when it was due, then died before Twilio answered
+    scheduled, timer = in_ten_minutes
+    time_machine.move_to(_now() + timedelta(minutes=11))
+    now = _now()
+    claimed = ScheduledMessageRepository(tenant_id).claim(
+        scheduled["id"], "dead-worker", now + timedelta(minutes=15), now, now
+    )
+    assert claimed is not None
+    # When its timer comes again after the dead sender's lease
+    time_machine.move_to(now + timedelta(minutes=20))
+    assert _worker(timer) == {"batchItemFailures": []}
+
+    # Then Twilio (which takes no idempotency key) gets nothing more: the message may have left
+    assert twilio.requests == []
+    settled = api.get(f"/messages/scheduled/{scheduled['id']}").body
+    assert (settled["state"], settled["code"]) == ("sent", "send_interrupted")
+    assert "pas l'envoyer deux fois" in settled["reason"]
 
 
 def test_a_message_due_within_a_minute_is_queued_at_once_and_sent(

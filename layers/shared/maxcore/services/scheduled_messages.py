@@ -243,13 +243,13 @@ class ScheduledSender:
         claimed = self.repository.claim(message_id, claim.token, claim.lease_until, now, now + SOON)
         if claimed is None:
             return None
-        job = ScheduledSend(self, claimed.message, claim.token, now)
-        if claimed.previous is ScheduledState.SENDING:
-            return self.sending.resume(job)
         lead, blocked = self._lead(claimed.message)
+        job = ScheduledSend(self, claimed.message, claim.token, now, lead)
+        if claimed.previous is ScheduledState.SENDING and lead is not None:
+            # Its sender died mid-send: settled on what the lead's timeline holds, never sent twice.
+            return self.sending.resume(job)
         if blocked is not None:
             return job.settle(SendResult(Outcome.FAILED, blocked))
-        job.lead = lead
         return self.sending.send(job)
 
     def sweep(self, budget: TimeBudget = UNLIMITED) -> SweepReport:
