@@ -70,7 +70,7 @@ def send_message(
     body: Annotated[SendMessageRequest, Body()],
     idempotency_key: Annotated[
         IdempotencyKey | None,
-        Header(alias="idempotency-key", description="Retrying with the same key sends once."),
+        Header(alias="idempotency-key", description="Retrying with the same key sends (or schedules) once."),
     ] = None,
 ) -> Response[SentMessage | ScheduledMessage]:
     """Send a template or a text on a channel, or on the best available one (`auto`). A lead who opted
@@ -79,7 +79,7 @@ def send_message(
     message waits for its time (202); a `send_at` in the past or over a year ahead is a 422."""
     caller = principal(app)
     if body.send_at is not None:
-        scheduled = ScheduledMessageService(caller.tenant_id).schedule(body, caller.subject)
+        scheduled = ScheduledMessageService(caller.tenant_id).schedule(body, caller.subject, idempotency_key)
         return _json(202, scheduled)
     return _json(201, MessagingService(caller.tenant_id).send(body, caller.subject, idempotency_key))
 

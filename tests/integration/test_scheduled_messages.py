@@ -144,6 +144,22 @@ def test_a_message_scheduled_in_the_tenants_time_waits_with_its_timer_set(
     assert api.get("/messages/scheduled", query={"state": "sent"}).body["items"] == []
 
 
+def test_a_retried_request_with_its_idempotency_key_schedules_once(api: ApiClient, lead_id: str) -> None:
+    body = {
+        "lead_id": lead_id,
+        "channel": "sms",
+        "body": "À demain !",
+        "send_at": _wall_clock(_now() + timedelta(hours=3)),
+    }
+
+    first = api.post("/messages", body, headers={"idempotency-key": "retry-0001-abcd"})
+    again = api.post("/messages", body, headers={"idempotency-key": "retry-0001-abcd"})
+
+    assert first.status == again.status == 202
+    assert again.body == first.body
+    assert [m["id"] for m in api.get("/messages/scheduled").body["items"]] == [first.body["id"]]
+
+
 def test_an_offset_is_honoured(api: ApiClient, lead_id: str) -> None:
     scheduled = _schedule(api, lead_id, "2027-01-11T09:00:00-05:00")
 

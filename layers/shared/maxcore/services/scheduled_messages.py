@@ -45,7 +45,8 @@ from maxcore.observability import logger
 from maxcore.rules.scheduled_sends import SendAtProblem, outcome_reason, overdue_bound, scheduled_instant
 from maxcore.rules.send_window import Window, describe
 from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, OutcomeTally, SendResult
-from maxcore.services.messaging import MessagingService
+from maxcore.services.idempotency import run_once
+from maxcore.services.messaging import SEND_KEY_EXPIRY_SECONDS, MessagingService
 from maxcore.services.tenants import tenant_settings
 from maxcore.services.timers import SOON, Timers, timer_name
 from maxcore.texts import render
@@ -71,8 +72,12 @@ class ScheduledMessageService:
         self.timers = timers or Timers(clock)
         self._clock = clock
 
-    def schedule(self, request: SendMessageRequest, created_by: str) -> ScheduledMessage:
+    def schedule(
+        self, request: SendMessageRequest, created_by: str, idempotency_key: str | None = None
+    ) -> ScheduledMessage:
         """Check the message as a send would, keep it until ``request.send_at``, and set its timer.
+
+        With ``idempotency_key``, a retried request answers the message the first one scheduled.
 
         Raises
         ------
@@ -81,6 +86,18 @@ class ScheduledMessageService:
         NotFoundError, ChannelUnavailableError
             As :meth:`MessagingService.send` (unknown lead or template, no consent, no address...).
         """
+        if idempotency_key is None:
+            return self._schedule(request, created_by)
+        answer = run_once(
+            "scheduled-messages",
+            f"{self.tenant_id}:{idempotency_key}",
+            lambda: self._schedule(request, created_by).model_dump(mode="json"),
+            expires_after_seconds=SEND_KEY_EXPIRY_SECONDS,
+            payload=request.model_dump(mode="json"),
+        )
+        return ScheduledMessage.model_validate(answer)
+
+    def _schedule(self, request: SendMessageRequest, created_by: str) -> ScheduledMessage:
         assert request.send_at is not None
         now = self._clock()
         at = self._instant(request.send_at, now)
