@@ -703,6 +703,38 @@ def _substitute(value: Any, attributes: Mapping[str, str]) -> Any:
     return value
 
 
+_AT_EXPRESSION = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+def fire_due_timers(template: Mapping[str, Any], backend: LocalBackend) -> dict[str, Any]:
+    """Deliver the one-time timers that are due as EventBridge Scheduler would, then drain the queues.
+
+    moto keeps the ``at()`` schedules that :mod:`maxcore.services.timers` sets but never fires them:
+    each one due now has its input put on its target queue and is deleted (its ``ActionAfterCompletion``
+    is ``DELETE``); those still to come stay. Then the queues go to their consumers, as a schedule's
+    firing does.
+    """
+    started = time.monotonic()
+    region = os.environ["AWS_REGION"]
+    scheduler = boto3.client("scheduler", endpoint_url=backend.sqs_endpoint, region_name=region)
+    sqs = backend.sqs()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    fired: list[str] = []
+    for summary in scheduler.list_schedules()["Schedules"]:
+        name, group = summary["Name"], summary.get("GroupName", "default")
+        schedule = scheduler.get_schedule(Name=name, GroupName=group)
+        at = _AT_EXPRESSION.match(schedule["ScheduleExpression"])
+        if at is None or datetime.fromisoformat(at.group(1)) > now:
+            continue
+        target = schedule["Target"]
+        queue_url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=queue_url, MessageBody=target.get("Input", "{}"))
+        scheduler.delete_schedule(Name=name, GroupName=group)
+        fired.append(name)
+    consumers = drain_queues(template, backend)
+    return {"fired": fired, "consumers": consumers, "duration_ms": round((time.monotonic() - started) * 1000)}
+
+
 @dataclass
 class _ConsumerRun:
     consumer: SqsConsumer
@@ -1024,6 +1056,12 @@ class DevServer:
             raise RuntimeError("the dev server is not started")
         return fire_schedule(name, self.template, self.backend)
 
+    def fire_timers(self) -> dict[str, Any]:
+        """Fire the one-time timers that are due (a scheduled message's...), then drain the queues."""
+        if self.backend is None:
+            raise RuntimeError("the dev server is not started")
+        return fire_due_timers(self.template, self.backend)
+
     def health(self) -> dict[str, Any]:
         """What ``GET /_local/health`` answers."""
         backend = self.backend
@@ -1103,6 +1141,12 @@ class DevServer:
                     405, "method_not_allowed", "fire a schedule with POST", headers=[("Allow", "POST")]
                 )
             return self._fire_reply(unquote(path.removeprefix("/_local/schedules/")))
+        if path == "/_local/timers/fire":
+            if method != "POST":
+                return _error_reply(
+                    405, "method_not_allowed", "fire the due timers with POST", headers=[("Allow", "POST")]
+                )
+            return _json_reply(200, self.fire_timers())
         reply: _Reply | None = None
         if path == "/_local/health":
             reply = _json_reply(200, self.health())
@@ -1277,6 +1321,7 @@ def banner(server: DevServer, tenant_id: str = "demo") -> str:
         f"  Docs {server.url}/docs   OpenAPI {server.url}/openapi.json   Health {server.url}/_local/health",
         f"  Schedules: GET {server.url}/_local/schedules; fire one with",
         f"  curl -s -X POST {server.url}/_local/schedules/<EventName>",
+        f"  Due one-time timers (scheduled messages): curl -s -X POST {server.url}/_local/timers/fire",
         "  Ctrl-C to stop.",
     ]
     return "\n".join(lines)

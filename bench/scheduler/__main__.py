@@ -54,6 +54,10 @@ def _environment() -> None:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "MAX",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
+            # A prospection e-mail carries an unsubscribe link; without where it points and its
+            # signing key, every e-mail step is skipped (``unsubscribe_unavailable``).
+            "UNSUBSCRIBE_BASE_URL": "https://api.bench.example.com",
+            "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
         }
     )
     os.environ.pop("PUBLIC_API_URL", None)  # no status-callback URL on the messages

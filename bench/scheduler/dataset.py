@@ -42,7 +42,7 @@ from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own c
 from maxcore.dal.scenarios import ScenarioRepository
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.budget import DEFAULT_PRICES, PACK_SIZE, TokenAction
-from maxcore.models.channel import UpdateChannelRequest
+from maxcore.models.channel import EmailSender, UpdateChannelRequest
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadStatus, LeadSummary
 from maxcore.models.prospection import (
@@ -75,6 +75,8 @@ AUTH_TOKEN = "benchTwilioAuthToken0123456789ab"  # noqa: S105 - a fake provider'
 RESEND_KEY = "re_bench_fake_key_0123456789"
 SMS_SENDER = "+33757000001"  # an open French mobile range: a sender must be a real number
 EMAIL_SENDER = "prospection@bench.example.com"
+BENCH_SENDER_DAILY_LIMIT = 10_000
+"""The sender's daily limit: the most a sender may have, above any tenant's hour here."""
 
 SCENARIOS: tuple[tuple[str, tuple[tuple[StepChannel, int, str], ...]], ...] = (
     (
@@ -357,7 +359,12 @@ def provision(tenant_id: str, plan: TenantPlan) -> None:
     )
     channels.update(
         Channel.EMAIL,
-        UpdateChannelRequest(sender=EMAIL_SENDER, sender_name=plan.name, credentials={"api_key": RESEND_KEY}),
+        # The hour sends up to hundreds of e-mails a tenant: far over a new domain's default warm-up
+        # limit of a sender, which would put most off to tomorrow (the naive loop does not know it).
+        UpdateChannelRequest(
+            senders=[EmailSender(address=EMAIL_SENDER, name=plan.name, daily_limit=BENCH_SENDER_DAILY_LIMIT)],
+            credentials={"api_key": RESEND_KEY},
+        ),
         "bench",
     )
     scenarios, campaigns = ScenarioRepository(tenant_id), CampaignRepository(tenant_id)

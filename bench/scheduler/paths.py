@@ -258,7 +258,7 @@ class _NaiveTenant:
             and SuppressionRepository(self.tenant_id).is_suppressed(lead.email)
         ):
             suppressed = frozenset({Channel.EMAIL})
-        found = channel_rules.choose(
+        return channel_rules.refusal(
             lead,
             channel,
             channel_rules.ChannelFacts(
@@ -268,7 +268,6 @@ class _NaiveTenant:
             ),
             self.now,
         )
-        return found if isinstance(found, channel_rules.Refusal) else None
 
     def _send(
         self,

@@ -24,12 +24,13 @@ import os
 import signal
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.scheduler.dataset import AUTH_TOKEN, RESEND_KEY, SCENARIOS, TenantPlan, account_sid
+from maxcore.settings import reset_settings
 from tests.support.fake_providers import (
     FakeResend,
     FakeTwilio,
@@ -118,6 +119,23 @@ class Fakes:
     def accepted(self) -> int:
         """Messages the fakes accepted so far (a replayed Resend key is not a new one)."""
         return len(self.twilio.sent) + len(self.resend.sent)
+
+
+@contextmanager
+def pointed_at(variables: Mapping[str, str]) -> Iterator[None]:
+    """The product's settings read with ``variables`` set, for the block (the environment restored after)."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    reset_settings()
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_settings()
 
 
 @contextmanager

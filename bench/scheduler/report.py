@@ -8,6 +8,7 @@ from collections.abc import Callable
 from bench.scheduler.crash import CrashRound
 from bench.scheduler.paths import PathRun
 from bench.scheduler.run import Result, checks, goals
+from bench.scheduler.scheduled import ScheduledRound
 
 _WIDTH = 58
 _COLUMN = 14
@@ -23,6 +24,9 @@ def render(result: Result) -> list[str]:
     lines.append("")
     for crash in result.crash:
         lines += _crash(crash)
+        lines.append("")
+    if result.scheduled is not None:
+        lines += _scheduled(result.scheduled)
         lines.append("")
     lines.append("checks")
     lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in checks(result)]
@@ -138,6 +142,18 @@ def _crash(crash: CrashRound) -> list[str]:
         f"unconfirmed with the message gone out: {crash.unconfirmed_delivered}",
     ]
     return lines
+
+
+def _scheduled(scheduled: ScheduledRound) -> list[str]:
+    return [
+        f"scheduled messages over {scheduled.tenants} tenants ({scheduled.seconds:.1f} s): "
+        f"{_counts(scheduled.messages)}",
+        f"  {scheduled.deliveries} timer deliveries (each due timer twice, by two threads at once), "
+        f"the hourly sweep racing them sent {scheduled.sweep_sent}",
+        f"  {scheduled.accepted} messages accepted by Twilio: {scheduled.duplicates} duplicate sends, "
+        f"{scheduled.unnamed} unnamed; {scheduled.lost} lost",
+        f"  ended: {_counts(scheduled.final)}",
+    ]
 
 
 def _label_order(label: str) -> tuple[int, str]:

@@ -17,10 +17,8 @@ benchmark never talks to AWS).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -28,10 +26,11 @@ from bench.scheduler.counting import READS, SchedulerCounter, Stats
 from bench.scheduler.crash import CrashRound, run_crash_round
 from bench.scheduler.dataset import NOW, Scale, Tally, TenantPlan, copies, load, plan_tenants
 from bench.scheduler.paths import PathRun, State, due_now, run_naive, run_project, states
-from bench.scheduler.providers import Fakes, StepNames, duplicates, running_fakes
+from bench.scheduler.providers import Fakes, StepNames, duplicates, pointed_at, running_fakes
+from bench.scheduler.scheduled import ScheduledRound, run_scheduled_round
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.services.composer import ai_configured
-from maxcore.settings import get_settings, reset_settings
+from maxcore.settings import get_settings
 
 WARM_UP = Scale(tenants=2, steps=16, seed=1)
 CRASH_CHANNELS = ("sms", "email")
@@ -63,6 +62,8 @@ class Result:
     different: int
     crash: list[CrashRound] = field(default_factory=list)
     crash_scale: Scale | None = None
+    scheduled: ScheduledRound | None = None
+    """Scheduled messages, on the crash rounds' scale: timers delivered twice, the sweep racing them."""
 
     def paths(self) -> list[PathRun]:
         return [self.naive, self.project]
@@ -84,7 +85,7 @@ def run_benchmark(
         raise RuntimeError("unset ASSISTANT_API_KEY / OPENAI_API_KEY: the benchmark never calls a model")
     plans = plan_tenants(scale, now)
     naive_tenants, project_tenants = copies(f"{prefix}-n", plans), copies(f"{prefix}-p", plans)
-    with running_fakes() as fakes, _pointed_at(fakes):
+    with running_fakes() as fakes, pointed_at(fakes.environment()):
         naive_tally = load(naive_tenants, progress, "load naive copy")
         tally = load(project_tenants, progress, "load project copy")
         counter = SchedulerCounter().attach()
@@ -123,24 +124,8 @@ def run_benchmark(
             result.crash.append(
                 run_crash_round(channel, result.crash_scale, f"{prefix}-c", now, fakes, progress)
             )
+        result.scheduled = run_scheduled_round(result.crash_scale, prefix, now, fakes, progress)
     return result
-
-
-@contextmanager
-def _pointed_at(fakes: Fakes) -> Iterator[None]:
-    """The product's SDKs pointed at the fakes for the block (the environment restored after)."""
-    before = {name: os.environ.get(name) for name in fakes.environment()}
-    os.environ.update(fakes.environment())
-    reset_settings()
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
 
 
 def _warm_up(
@@ -269,7 +254,20 @@ def checks(result: Result) -> list[Check]:
     )
     for crash in result.crash:
         found += crash_checks(crash)
+    if result.scheduled is not None:
+        found.append(scheduled_check(result.scheduled))
     return found
+
+
+def scheduled_check(scheduled: ScheduledRound) -> Check:
+    """Scheduled messages: each due one sent once, whatever delivered it; none lost, none early."""
+    return Check(
+        "scheduled messages: duplicate sends = 0, lost = 0",
+        scheduled.ok,
+        f"{sum(scheduled.messages.values())} scheduled, {scheduled.deliveries} timer deliveries, "
+        f"{scheduled.sweep_sent} sent by the sweep, {scheduled.accepted} messages accepted: "
+        f"{scheduled.duplicates} duplicates, {scheduled.unnamed} unnamed, {scheduled.lost} lost",
+    )
 
 
 def crash_checks(crash: CrashRound) -> list[Check]:
@@ -350,8 +348,10 @@ def goals(result: Result) -> list[Check]:
 
 
 def exit_status(result: Result) -> int:
-    """0 when every crash round crashed for real and counted no duplicate and no lost step."""
-    return 0 if all(c.ok for c in result.crash) else 1
+    """0 when every crash round crashed for real and counted no duplicate and no lost step, and the
+    scheduled messages none either."""
+    scheduled_ok = result.scheduled is None or result.scheduled.ok
+    return 0 if scheduled_ok and all(c.ok for c in result.crash) else 1
 
 
 def _counts(counter: Counter[str]) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from maxcore.api import (
     JWT_SECURITY,
@@ -26,43 +28,125 @@ from maxcore.models.message import (
     SendMessageRequest,
     SentMessage,
 )
+from maxcore.models.scheduled_message import (
+    ScheduledMessage,
+    ScheduledMessagePage,
+    ScheduledState,
+    UpdateScheduledMessageRequest,
+)
 from maxcore.services.channels import ChannelService
 from maxcore.services.inbox import InboxService
 from maxcore.services.messaging import MessagingService
 from maxcore.services.outbox import OutboxService
+from maxcore.services.scheduled_messages import ScheduledMessageService
 
 app = create_app("M.A.X. messaging and inbox")
+
+_SENT = (
+    "Sent (or recorded in the outbox) and logged on the lead's timeline; `activity.status` is "
+    "`unconfirmed` when the provider's answer never came (not retried; its status callback settles it)."
+)
+
+
+def _documented(description: str, model: type[SentMessage | ScheduledMessage]) -> OpenAPIResponse:
+    return {"description": description, "content": {content_types.APPLICATION_JSON: {"model": model}}}
 
 
 @app.post(
     "/messages",
     operation_id="sendMessage",
     status_code=201,
-    responses=responses(
-        201,
-        "Sent (or recorded in the outbox) and logged on the lead's timeline; `activity.status` is "
-        "`unconfirmed` when the provider's answer never came (not retried; its status callback settles it).",
-        404,
-        409,
-        429,
-        502,
-    ),
+    responses={
+        **responses(201, _SENT, 404, 409, 429, 502),
+        # One success each: the return type says either, each status says which.
+        201: _documented(_SENT, SentMessage),
+        202: _documented("With `send_at`: checked and scheduled; it goes once then.", ScheduledMessage),
+    },
     security=JWT_SECURITY,
     tags=["messaging"],
-    summary="Send a message to a lead",
+    summary="Send a message to a lead, now or later",
 )
 def send_message(
     body: Annotated[SendMessageRequest, Body()],
     idempotency_key: Annotated[
         IdempotencyKey | None,
-        Header(alias="idempotency-key", description="Retrying with the same key sends once."),
+        Header(alias="idempotency-key", description="Retrying with the same key sends (or schedules) once."),
     ] = None,
-) -> SentMessage:
+) -> Response[SentMessage | ScheduledMessage]:
     """Send a template or a text on a channel, or on the best available one (`auto`). A lead who opted
     out, has no address, or (WhatsApp) has not written within 24 hours without an approved template is a
-    409 saying which; the channel's daily cap is a 429."""
+    409 saying which; the channel's daily cap is a 429. With `send_at`, the same checks run now and the
+    message waits for its time (202); a `send_at` in the past or over a year ahead is a 422."""
     caller = principal(app)
-    return MessagingService(caller.tenant_id).send(body, caller.subject, idempotency_key)
+    if body.send_at is not None:
+        scheduled = ScheduledMessageService(caller.tenant_id).schedule(body, caller.subject, idempotency_key)
+        return _json(202, scheduled)
+    return _json(201, MessagingService(caller.tenant_id).send(body, caller.subject, idempotency_key))
+
+
+def _json(status: int, model: SentMessage | ScheduledMessage) -> Response[SentMessage | ScheduledMessage]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=model)
+
+
+@app.get(
+    "/messages/scheduled",
+    operation_id="listScheduledMessages",
+    responses=responses(200, "A page of scheduled messages, newest first."),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Scheduled messages",
+)
+def list_scheduled(
+    lead_id: Annotated[Ulid | None, Query()] = None,
+    state: Annotated[ScheduledState | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: CursorQuery = None,
+) -> ScheduledMessagePage:
+    """The messages scheduled with `send_at`, waiting or done; `lead_id` and `state` narrow the list."""
+    items, next_cursor = ScheduledMessageService(principal(app).tenant_id).page(limit, cursor, lead_id, state)
+    return ScheduledMessagePage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/messages/scheduled/<message_id>",
+    operation_id="getScheduledMessage",
+    responses=responses(200, "The scheduled message, with its state and, when it did not go, why.", 404),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="A scheduled message",
+)
+def get_scheduled(message_id: Annotated[Ulid, Path()]) -> ScheduledMessage:
+    """A scheduled message: `scheduled`, `sending`, `sent`, `cancelled` or `failed` (with the reason)."""
+    return ScheduledMessageService(principal(app).tenant_id).get(message_id)
+
+
+@app.patch(
+    "/messages/scheduled/<message_id>",
+    operation_id="updateScheduledMessage",
+    responses=responses(200, "The changed message; a new `send_at` moves its timer.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Change a scheduled message",
+)
+def update_scheduled(
+    message_id: Annotated[Ulid, Path()], body: Annotated[UpdateScheduledMessageRequest, Body()]
+) -> ScheduledMessage:
+    """Change the text (a text message only) or the time of a message still waiting; once it is
+    sending or done, a 409."""
+    return ScheduledMessageService(principal(app).tenant_id).change(message_id, body)
+
+
+@app.delete(
+    "/messages/scheduled/<message_id>",
+    operation_id="cancelScheduledMessage",
+    responses=responses(200, "The message, cancelled: it will not go.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["messaging"],
+    summary="Cancel a scheduled message",
+)
+def cancel_scheduled(message_id: Annotated[Ulid, Path()]) -> ScheduledMessage:
+    """Cancel a message still waiting; once it is sending or done, a 409."""
+    return ScheduledMessageService(principal(app).tenant_id).cancel(message_id)
 
 
 @app.get(

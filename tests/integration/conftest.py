@@ -136,9 +136,10 @@ def ssm_endpoint(moto_endpoint: str) -> str:
 
 
 RESEND_LIVE_KEY = "re_live_Key_0123456789"
+"""The Resend API key of the tenants whose e-mails :func:`resend_for_sends` receives."""
 TWILIO_ACCOUNT_SID = "AC" + "5" * 32
 TWILIO_AUTH_TOKEN = "tenanttwiliotoken0123456789abcd"
-"""The Resend API key of the tenants whose e-mails :func:`resend_for_sends` receives."""
+"""The Twilio credentials of the tenants whose SMS :func:`twilio_for_sends` receives."""
 
 
 @pytest.fixture

@@ -99,3 +99,15 @@ def test_the_data_are_deterministic_and_spread_as_asked() -> None:
     assert sum(len(p.prospects) for p in first) == 50
     assert all(len(p.prospects) >= 1 for p in first)
     assert sum(shares(random.Random(1), 10_000, 50)) == 10_000
+
+
+def test_scheduled_messages_go_once_whatever_delivers_them_and_none_is_lost(result: Result) -> None:
+    scheduled = result.scheduled
+    assert scheduled is not None
+    due = scheduled.messages["due"] + scheduled.messages["timer_lost"]
+    assert due > 0
+    assert scheduled.duplicates == scheduled.unnamed == scheduled.lost == 0
+    # Each due message went once; the cancelled and later ones, whose timers came too, did not
+    assert scheduled.accepted == due
+    assert scheduled.final["cancelled:cancelled"] == scheduled.messages["cancelled"]
+    assert scheduled.final["later:scheduled"] == scheduled.messages["later"]

@@ -7,16 +7,19 @@ import re
 import socket
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
 import requests
+import time_machine
 
 from devserver.seed import DEMO_TENANT_ID, PEOPLE, seed_demo
 from devserver.server import DevServer, banner, running_dev_server
 from devserver.template import http_routes, load_template
 from devserver.token import sign_dev_token
+from maxcore.services.timers import timer_name
 
 pytestmark = pytest.mark.integration
 
@@ -255,6 +258,42 @@ def test_a_message_the_worker_fails_on_stays_queued_for_the_next_firing(server: 
         assert [m["message_id"] for m in retried] == [m["message_id"] for m in failed]
     finally:
         sqs.purge_queue(QueueUrl=queue_url)
+
+
+def test_firing_the_due_timers_sends_a_scheduled_message_once(
+    server: DevServer, admin_token: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a message to a demo lead scheduled in two minutes: its timer waits on moto
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    send_at = (datetime.now(UTC) + timedelta(minutes=2)).isoformat()
+    scheduled = None
+    for lead in _all_leads(server, admin_token):
+        body = {"lead_id": lead["id"], "body": "Un appel jeudi ?", "subject": "Appel", "send_at": send_at}
+        response = requests.post(f"{server.url}/messages", json=body, headers=auth, timeout=TIMEOUT)
+        if response.status_code == 202:
+            scheduled = response.json()
+            break
+    assert scheduled is not None, "some demo lead can be written to"
+    timer = timer_name(DEMO_TENANT_ID, "scheduled-message", scheduled["id"])
+    # When the timers are fired before its time, it stays
+    early = requests.post(f"{server.url}/_local/timers/fire", timeout=TIMEOUT).json()
+    assert timer not in early["fired"]
+    # When they are fired once its time has come
+    time_machine.move_to(datetime.now(UTC) + timedelta(minutes=5))
+    fired = requests.post(f"{server.url}/_local/timers/fire", timeout=TIMEOUT).json()
+    # Then its timer was delivered to the worker, which sent the message
+    assert timer in fired["fired"]
+    [worker] = fired["consumers"]
+    assert worker["failed"] == 0
+    assert {"job": "send_scheduled", "item_id": scheduled["id"]} in [
+        {"job": m["body"]["job"], "item_id": m["body"].get("item_id")} for m in worker["messages"]
+    ]
+    sent = _get(server, f"/messages/scheduled/{scheduled['id']}", admin_token).json()
+    assert sent["state"] == "sent"
+    # And the timer is gone: firing again delivers nothing of it
+    again = requests.post(f"{server.url}/_local/timers/fire", timeout=TIMEOUT).json()
+    assert timer not in again["fired"]
+    assert requests.get(f"{server.url}/_local/timers/fire", timeout=TIMEOUT).status_code == 405
 
 
 def test_a_delete_then_a_get_on_one_kept_alive_connection_both_read_cleanly(

@@ -407,6 +407,21 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "step {step} has no variant {variant}": "l'étape {step} n'a pas de variante {variant}",
     "the step's variants are {letters}": "les variantes de l'étape sont {letters}",
     # --- Scheduled sends --------------------------------------------------------------------------------
+    "scheduled message {message_id} not found": "message programmé introuvable : {message_id}",
+    "the scheduled message is {state} already: it can no longer change": (
+        "le message programmé est déjà {state} : il ne peut plus être modifié ni annulé"
+    ),
+    "the scheduled message changed meanwhile; read it again": (
+        "le message programmé a changé entre-temps : relisez-le"
+    ),
+    "a template message takes its text from its template: schedule a new one instead": (
+        "un message fait à partir d'un template prend son texte du template : programmez-en un nouveau"
+    ),
+    "send_at is in the past: pick a time to come": "send_at est dans le passé : choisissez un moment à venir",
+    "send_at is more than a year ahead": "send_at est à plus d'un an",
+    "only a text message's body and subject change": "seuls le texte et l'objet d'un message libre changent",
+    "in the past": "dans le passé",
+    "at most a year ahead": "au plus un an à l'avance",
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------

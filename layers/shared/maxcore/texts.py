@@ -1003,6 +1003,34 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Variant {variant} chosen automatically for every new prospect. {verdict}",
     },
     # --- Scheduled sends --------------------------------------------------------------------------------
+    "scheduled.cancelled": {
+        "fr": "Annulé avant son envoi : il ne partira pas.",
+        "en": "Cancelled before it went: it will not be sent.",
+    },
+    "scheduled.failed": {
+        "fr": "Le message programmé n'est pas parti : {detail}",
+        "en": "The scheduled message did not go: {detail}",
+    },
+    "scheduled.deferred": {
+        "fr": "Le message programmé attend encore : {detail} Nouvel essai {until}.",
+        "en": "The scheduled message is waiting: {detail} Next try {until}.",
+    },
+    "scheduled.unconfirmed": {
+        "fr": "Le message est parti, mais {detail} On ne le renvoie pas, pour ne pas l'envoyer deux fois.",
+        "en": "The message went out, but {detail} It is not sent again, so it never goes twice.",
+    },
+    "scheduled.detail.lead_deleted": {
+        "fr": "le lead a été supprimé entre-temps.",
+        "en": "the lead was deleted meanwhile.",
+    },
+    "scheduled.detail.send_unanswered": {
+        "fr": "le fournisseur n'a pas confirmé sa réception.",
+        "en": "the provider did not confirm receiving it.",
+    },
+    "scheduled.detail.send_interrupted": {
+        "fr": "l'envoi a été interrompu avant la réponse du fournisseur.",
+        "en": "the send was interrupted before the provider answered.",
+    },
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------

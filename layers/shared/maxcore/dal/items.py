@@ -304,6 +304,32 @@ class AutomationRunItem(BaseItem, discriminator="AutomationRun"):
     updated_at = IsoDateTimeAttribute()
 
 
+class ScheduledMessageItem(BaseItem, discriminator="ScheduledMessage"):
+    """A message a rep scheduled (``TENANT#t#SCHEDMSG`` / ``SCHEDMSG#id``); on GSI1 while not settled."""
+
+    message_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    template_id = UnicodeAttribute(null=True)
+    variables = MapAttribute[str, Any](null=True)
+    body = UnicodeAttribute(null=True)
+    subject = UnicodeAttribute(null=True)
+    send_at = IsoDateTimeAttribute()
+    due_at = IsoDateTimeAttribute()
+    """When it is next tried: ``send_at``, later when a daily cap put it off."""
+    state = UnicodeAttribute()
+    code = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    activity_id = UnicodeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    created_by = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+    version = NumberAttribute(default=1)
+    """Counted by hand (every write is a conditional Update): a change names the version it read."""
+
+
 class ScenarioItem(BaseItem, discriminator="Scenario"):
     """One version of a scenario with its ordered steps (``TENANT#t#SCENARIO``)."""
 

@@ -415,6 +415,30 @@ def campaign_cap_channel(campaign_id: str, channel: str) -> str:
     return f"campaign#{campaign_id}#{channel}"
 
 
+# --- scheduled messages -------------------------------------------------------------------------
+def scheduled_message_pk(tenant_id: str) -> str:
+    """Partition of a tenant's scheduled messages (AP50)."""
+    return f"{_tenant(tenant_id)}#SCHEDMSG"
+
+
+def scheduled_message_sk(message_id: str) -> str:
+    """Sort key of a scheduled message: its ULID, so the partition is in creation order."""
+    return f"{SCHEDULED_MESSAGE_PREFIX}{message_id}"
+
+
+SCHEDULED_MESSAGE_PREFIX = "SCHEDMSG#"
+
+
+def scheduled_due_gsi1pk(tenant_id: str) -> str:
+    """GSI1 partition of the scheduled messages not settled yet (waiting or sending): sparse (AP51)."""
+    return f"{_tenant(tenant_id)}#SCHEDMSG#DUE"
+
+
+def scheduled_due_gsi1sk(due_iso: str, message_id: str) -> str:
+    """GSI1 sort key: when it is due (or its sender's lease ends) first, so "overdue" is one condition."""
+    return f"{due_iso}#{message_id}"
+
+
 # --- assistant ----------------------------------------------------------------------------------
 def conversation_pk(tenant_id: str) -> str:
     """Partition of a tenant's assistant conversations (each expires through the table's TTL)."""

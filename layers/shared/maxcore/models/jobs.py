@@ -34,6 +34,8 @@ class Job(StrEnum):
     """At its time (a one-time timer): send an appointment's reminder, if the appointment still stands."""
     EXPORT = "export"
     """On demand: write the CSV file of the export ``item_id`` (``POST /exports``; never scheduled)."""
+    SEND_SCHEDULED = "send_scheduled"
+    """A scheduled message's timer: send the message ``item_id`` names if it is still due."""
 
 
 class ScheduledJobEvent(LazyModel):

@@ -40,6 +40,12 @@ class SendMessageRequest(StrictModel):
     subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="E-mail without a template: the subject (required then)."
     )
+    send_at: datetime | None = Field(
+        default=None,
+        description="Send later, at this instant: ISO-8601, with an offset, or without one on the tenant's "
+        "wall clock; at least now and at most a year ahead. The message is checked now, answered 202 as "
+        "a scheduled message, and goes once at that time.",
+    )
 
     @model_validator(mode="after")
     def _content(self) -> Self:

@@ -143,6 +143,15 @@ def _resolve(local: datetime, zone: ZoneInfo) -> datetime:
     return after.replace(microsecond=0)
 
 
+def wall_clock_instant(local: datetime, timezone: str) -> datetime:
+    """The UTC instant of the wall-clock time ``local`` (naive) in ``timezone``.
+
+    A time that happens twice (the autumn change) is its first occurrence; one that does not exist
+    (the spring gap) is the first real instant after the gap.
+    """
+    return _resolve(local.replace(tzinfo=None), ZoneInfo(timezone))
+
+
 def is_open(window: Window, at: datetime) -> bool:
     """Whether messages may leave at ``at``.
 

@@ -27,6 +27,7 @@ from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
+from maxcore.services.scheduled_messages import run_scheduled
 from maxcore.services.sequencer import Sequencer
 from maxcore.settings import get_settings
 
@@ -155,6 +156,10 @@ def run_due_steps(
     ``run``: what the invocation already read about the tenant for its other shards.
     """
     sequencer = Sequencer(message.tenant_id, run=(run or RunCache()).tenant(message.tenant_id))
+    # The hourly run also sends the scheduled messages whose timer never came: once per tenant, first.
+    overdue: dict[str, Any] = {}
+    if message.part == 0 and message.shard in (None, 0):
+        overdue = run_scheduled(message.tenant_id, None, budget, sequencer.tenant)
     shards = list(range(DUE_SHARDS)) if message.shard is None else [message.shard]
     due, outcomes, lost = 0, Counter[str](), 0
     after, stopped_after = message.after_due, None
@@ -174,6 +179,7 @@ def run_due_steps(
             break
         after = None
     return {
+        **overdue,
         "shard": message.shard,
         "due_steps": due,
         "outcomes": dict(outcomes),

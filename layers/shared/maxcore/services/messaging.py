@@ -183,11 +183,7 @@ class MessagingService:
         marketing: MarketingEmail | None = None,
     ) -> SentMessage:
         now = self._clock()
-        lead = lead or self.leads.get(request.lead_id)
-        template, requested = self._template(request)
-        settings = self.facts.settings()
-        choice = self._channel(lead, request, requested, template, settings, now)
-        written = self._written(request, template, lead, choice.channel)
+        lead, template, settings, choice, written = self._checked(request, lead, now)
         held = self._sender_hold(settings[choice.channel], key, thread, now)
         draft = _Draft(
             lead,
@@ -218,7 +214,25 @@ class MessagingService:
             return self._unconfirmed(outgoing, exc, evaluate)
         return self._record(outgoing, done, evaluate=evaluate, resumed=resumed)
 
+    def check(self, request: SendMessageRequest) -> Channel:
+        """Check a message as :meth:`send` would, sending nothing: the channel it would go out on now.
+
+        Raises as :meth:`send` does before the provider call, except for the daily cap and the
+        senders' limits, which count the day a message leaves.
+        """
+        return self._checked(request, None, self._clock())[3].channel
+
     # --- the named steps of a send ------------------------------------------------------------
+    def _checked(
+        self, request: SendMessageRequest, lead: Lead | None, now: datetime
+    ) -> tuple[Lead, Template | None, dict[Channel, ChannelSettings], channel_rules.Choice, _Written]:
+        """The lead, the template, the channels' settings, the channel chosen and the text written."""
+        lead = lead or self.leads.get(request.lead_id)
+        template, requested = self._template(request)
+        settings = self.facts.settings()
+        choice = self._channel(lead, request, requested, template, settings, now)
+        return lead, template, settings, choice, self._written(request, template, lead, choice.channel)
+
     def _sender_hold(
         self, settings: ChannelSettings, key: str, thread: Thread | None, now: datetime
     ) -> SenderHold | None:

@@ -17,6 +17,7 @@ from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.reminders import ReminderService
 from maxcore.services.run_cache import RunCache
+from maxcore.services.scheduled_messages import run_scheduled
 from maxcore.services.sequencer import Sequencer
 
 
@@ -57,6 +58,13 @@ def _send_reminder(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     return ReminderService(message.tenant_id).fire(message.item_id, message.scheduled_at)
 
 
+def _send_scheduled(message: TenantJobMessage, budget: TimeBudget, run: RunCache) -> dict[str, Any]:
+    # Set by the scheduled message's timer; the claim makes a second delivery do nothing.
+    if message.item_id is None:
+        raise ValueError("a send_scheduled message needs the item_id of its scheduled message")
+    return run_scheduled(message.tenant_id, message.item_id, budget, run.tenant(message.tenant_id).tenant)
+
+
 PART_KEY_SECONDS = 2 * 24 * 3600
 """How long a continuation's part is remembered: well past the visibility timeout of its retries."""
 
@@ -78,6 +86,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.EVALUATE_LEAD: _evaluate_lead,
     Job.SEND_REMINDER: _send_reminder,
     Job.EXPORT: run_export,
+    Job.SEND_SCHEDULED: _send_scheduled,
 }
 
 
