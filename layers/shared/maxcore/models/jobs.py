@@ -30,6 +30,9 @@ class Job(StrEnum):
     """Hourly, queued by ``run_pending_actions``' fan-out: one tenant's automations over its leads."""
     READ_EMAIL = "read_email"
     """On demand: fetch and record an inbound e-mail that Resend announced (never scheduled)."""
+    RUN_BULK_SEND = "run_bulk_send"
+    """On demand: one run of a bulk send (``item_id``), queued when it is accepted, by its timers and
+    by its own continuations."""
 
 
 class ScheduledJobEvent(LazyModel):

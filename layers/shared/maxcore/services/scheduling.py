@@ -11,7 +11,7 @@ from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
-from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
+from maxcore.services.continuations import run_automations, run_bulk_send, run_due_steps, sweep_alerts
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.run_cache import RunCache
@@ -58,7 +58,9 @@ def _part_key(message: TenantJobMessage) -> str:
     run = f"{message.tenant_id}#{message.job.value}#{message.scheduled_at.isoformat()}"
     shard = "" if message.shard is None else message.shard
     segment = "" if message.segment is None else message.segment
-    return f"{run}#{shard}#{segment}#{message.part}"
+    # Runs of two items (two bulk sends) may share their instant: the item tells their parts apart.
+    item = "" if message.item_id is None else f"#{message.item_id}"
+    return f"{run}#{shard}#{segment}#{message.part}{item}"
 
 
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[str, Any]]] = {
@@ -67,6 +69,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.RUN_AUTOMATIONS: run_automations,
     Job.RESET_TOKENS: _reset_tokens,
     Job.EVALUATE_LEAD: _evaluate_lead,
+    Job.RUN_BULK_SEND: run_bulk_send,
 }
 
 
