@@ -36,6 +36,7 @@ FUNCTION_IDS = (
     "ProspectionFunction",
     "WebhooksFunction",
     "UnsubscribeFunction",
+    "BulkSendsFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 

@@ -101,6 +101,18 @@ def test_recipients_put_off_each_wake_a_run_at_their_time_inside_the_window() ->
     assert wakes == [at_eleven, WED_0900_PARIS]
 
 
+def test_a_send_left_with_recipients_held_by_another_worker_wakes_after_their_lease() -> None:
+    # Given a run that ends with nothing due, but the send not over (another worker holds claims)
+    lease_end = TUE_1000_PARIS + timedelta(minutes=16)
+    # Then a run goes when the leases have ended, unless something else wakes the send already
+    assert wake_ups(TUE_1000_PARIS, OFFICE, more_due=False, held_until=lease_end) == [lease_end]
+    assert wake_ups(TUE_1900_PARIS, OFFICE, more_due=False, held_until=TUE_1900_PARIS) == [WED_0900_PARIS]
+    at_eleven = TUE_1000_PARIS + timedelta(hours=1)
+    assert wake_ups(
+        TUE_1000_PARIS, OFFICE, more_due=False, deferred_until=[at_eleven], held_until=lease_end
+    ) == [at_eleven]
+
+
 # --- the counters ------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("was_put_off", "to", "changes"),

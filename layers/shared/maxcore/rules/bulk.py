@@ -51,6 +51,7 @@ def wake_ups(
     more_due: bool,
     capped_until: datetime | None = None,
     deferred_until: Iterable[datetime] = (),
+    held_until: datetime | None = None,
 ) -> list[datetime]:
     """When the next runs of a bulk send go, so that it spreads within the window and the caps.
 
@@ -66,6 +67,10 @@ def wake_ups(
         A daily cap stopped the run: nothing goes before it resets (this instant).
     deferred_until
         When the recipients this run put off (quiet hours, provider down) may be tried.
+    held_until
+        The send is not over, yet nothing above wakes it: recipients are held by other workers'
+        claims, and this is when the claims' leases have ended (a worker that died holding one
+        leaves it to the run then).
 
     Returns
     -------
@@ -78,6 +83,8 @@ def wake_ups(
         wanted.add(capped_until)
     elif more_due:
         wanted.add(now)
+    if not wanted and held_until is not None:
+        wanted.add(held_until)
     at_open = {at if is_open(window, at) else next_open(window, at) for at in wanted}
     if capped_until is not None:
         # A cap holds until it resets: what was put off to earlier waits for the reset too.

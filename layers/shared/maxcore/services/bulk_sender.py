@@ -25,13 +25,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import islice
 
 from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.blacklist import BlacklistRepository
-from maxcore.dal.bulk_sends import BulkSendRepository, Recipient, Settlement
+from maxcore.dal.bulk_sends import RECIPIENTS_PER_WRITE, BulkSendRepository, Recipient, Settlement
 from maxcore.dal.leads import LeadRepository
 from maxcore.models.bulk import MAX_RECIPIENTS, BulkSend, BulkSendState, RecipientStatus
 from maxcore.models.common import Channel
@@ -52,7 +52,7 @@ from maxcore.rules.marketing import (
 from maxcore.rules.send_window import Window, describe, is_open
 from maxcore.rules.unsubscribe import marketing_email
 from maxcore.services.bulk_sends import run_message
-from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, OutcomeTally, SendResult
+from maxcore.services.exactly_once import LEASE, Claim, ExactlyOnce, Message, OutcomeTally, SendResult
 from maxcore.services.messaging import MessagingService
 from maxcore.services.tenants import tenant_settings
 from maxcore.services.timers import Timers, timer_name
@@ -62,6 +62,8 @@ DUE_PAGE = 50
 """Due recipients whose leads are read together (one BatchGetItem)."""
 SCAN_FLUSH = 1000
 """Leads read past without a match before the cursor is written anyway (sparse segments)."""
+HELD_MARGIN = timedelta(minutes=1)
+"""After another worker's lease ends, the run that takes over what it held left behind."""
 CAPS = frozenset({"daily_cap", "daily_sender_limit"})
 """Deferrals that hold for every recipient: the run stops there."""
 
@@ -116,13 +118,17 @@ class BulkSender:
             self.repository.change_state(
                 bulk_id, BulkSendState.RUNNING, [BulkSendState.QUEUED], self._clock()
             )
-        if not bulk.resolved and not self._resolve(bulk, cursor, budget, report):
-            return report
+        if not bulk.resolved:
+            self._resolve(bulk, cursor, budget, report)
+            if report.stopped:
+                return report  # the continuation resolves the rest before anything is sent
+        # A run that lost the resolution to another worker sends what is written down already.
         if is_open(self.window, self._clock()):
             self._send_due(bulk, budget, report)
         else:
             report.window_closed = True
-        self._plan(bulk, report)
+        if report.state != BulkSendState.CANCELLED.value:
+            self._plan(bulk, report)
         return report
 
     # --- 1. resolve ---------------------------------------------------------------------------
@@ -136,8 +142,9 @@ class BulkSender:
         for lead in self.leads.segment_facts(cursor):
             yield lead.lead_id, in_segment(bulk.segment, lead)
 
-    def _resolve(self, bulk: BulkSend, cursor: str | None, budget: TimeBudget, report: BulkRunReport) -> bool:
-        """Write the segment's recipients down; ``False`` when this run stops before the end."""
+    def _resolve(self, bulk: BulkSend, cursor: str | None, budget: TimeBudget, report: BulkRunReport) -> None:
+        """Write the segment's recipients down, until the end, the budget (``report.stopped``), or a
+        write lost to another worker resolving it (or to a cancel)."""
         room = MAX_RECIPIENTS - bulk.progress.recipients
         batch: list[str] = []
         past, last, scanned = cursor, cursor, 0
@@ -149,22 +156,22 @@ class BulkSender:
             last, scanned = lead_id, scanned + 1
             if matched:
                 batch.append(lead_id)
-            if len(batch) == 25 or scanned == SCAN_FLUSH:
+            if len(batch) == RECIPIENTS_PER_WRITE or scanned == SCAN_FLUSH:
                 if not self.repository.add_recipients(bulk.id, batch, lead_id, past, self._clock()):
-                    return False  # another worker resolves it, or it was cancelled
+                    return  # another worker resolves it, or it was cancelled
                 report.recipients_added += len(batch)
                 room -= len(batch)
                 past, batch, scanned = lead_id, [], 0
                 if budget.exhausted():
                     report.stopped = True
-                    return False
+                    return
         if last != past:
             assert last is not None
             if not self.repository.add_recipients(bulk.id, batch, last, past, self._clock()):
-                return False
+                return
             report.recipients_added += len(batch)
             past = last
-        return self.repository.mark_resolved(bulk.id, past, self._clock())
+        self.repository.mark_resolved(bulk.id, past, self._clock())
 
     # --- 2. send ------------------------------------------------------------------------------
     def _send_due(self, bulk: BulkSend, budget: TimeBudget, report: BulkRunReport) -> None:
@@ -175,9 +182,17 @@ class BulkSender:
                 if budget.exhausted():
                     report.stopped = True
                     return
-                report.count(self._send_one(bulk, stored, leads.get(stored.lead_id), report))
+                outcome = self._send_one(bulk, stored, leads.get(stored.lead_id), report)
+                report.count(outcome)
+                if outcome is None and self._cancelled(bulk.id):
+                    report.state = BulkSendState.CANCELLED.value
+                    return
                 if report.capped_until is not None:
                     return  # the cap holds for every recipient until it resets
+
+    def _cancelled(self, bulk_id: str) -> bool:
+        """Whether a claim was lost to a cancel (rather than to another worker)."""
+        return self.repository.get(bulk_id)[0].state is BulkSendState.CANCELLED
 
     def _send_one(
         self, bulk: BulkSend, stored: Recipient, lead: Lead | None, report: BulkRunReport
@@ -255,13 +270,19 @@ class BulkSender:
 
     # --- 3. plan ------------------------------------------------------------------------------
     def _plan(self, bulk: BulkSend, report: BulkRunReport) -> None:
+        """Finish the send when nobody is left, else set the timers of its next runs."""
         now = self._clock()
+        if not report.stopped and self.repository.finish(bulk.id, now):
+            report.state = BulkSendState.DONE.value
+            logger.info("bulk send done", extra={"bulk_send_id": bulk.id})
+            return
         wakes = wake_ups(
             now,
             self.window,
             more_due=report.stopped or report.window_closed,
             capped_until=report.capped_until,
             deferred_until=report.deferred_until,
+            held_until=None if report.stopped else now + LEASE + HELD_MARGIN,
         )
         later = [at for at in wakes if at > now]
         for at in later:
@@ -272,9 +293,6 @@ class BulkSender:
             )
         report.timers = later
         self.repository.plan(bulk.id, later[0] if later else None, now)
-        if not report.stopped and self.repository.finish(bulk.id, now):
-            report.state = BulkSendState.DONE.value
-            logger.info("bulk send done", extra={"bulk_send_id": bulk.id})
 
 
 @dataclass

@@ -7,7 +7,7 @@ it (:mod:`maxcore.services.bulk_sender`). Progress is read from counters the wor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from maxcore.clock import utcnow
@@ -41,10 +41,17 @@ from maxcore.texts import render
 class BulkSendService:
     """The bulk sends of one tenant, as the API sees them."""
 
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        queue: Callable[[Sequence[TenantJobMessage]], None] = queue_messages,
+    ) -> None:
+        """``queue``: where the first run's message goes (the fan-out queue; a benchmark keeps it)."""
         self.tenant_id = tenant_id
         self.repository = BulkSendRepository(tenant_id)
         self._clock = clock
+        self._queue = queue
 
     def create(self, request: CreateBulkSendRequest, created_by: str) -> BulkSend:
         """Accept a bulk send and queue its first run.
@@ -85,7 +92,7 @@ class BulkSendService:
             updated_at=now,
         )
         self.repository.create(bulk, lead_ids)
-        queue_messages([run_message(self.tenant_id, bulk.id, now)])
+        self._queue([run_message(self.tenant_id, bulk.id, now)])
         logger.info("bulk send accepted", extra={"bulk_send_id": bulk.id, "matched": matched})
         return bulk
 
