@@ -69,8 +69,36 @@ class Worker:
         return self.returncode == -signal.SIGKILL
 
 
+class TwoWorkers:
+    """A round of two worker processes on the same work, the victim killed mid-send."""
+
+    workers: list[Worker]
+    victim_accepted: int
+    kill_after: int
+    duplicates: int
+    lost: int
+
+    @property
+    def victim(self) -> Worker | None:
+        return next((w for w in self.workers if w.role == "victim"), None)
+
+    @property
+    def survivor(self) -> Worker | None:
+        return next((w for w in self.workers if w.role == "survivor"), None)
+
+    @property
+    def crashed(self) -> bool:
+        """The victim died of the SIGKILL, with a message accepted."""
+        victim = self.victim
+        return victim is not None and victim.killed and self.victim_accepted >= self.kill_after
+
+    @property
+    def ok(self) -> bool:
+        return self.duplicates == 0 and self.lost == 0 and self.crashed
+
+
 @dataclass
-class CrashRound:
+class CrashRound(TwoWorkers):
     """One round: the workers, the run after the lease, and the count."""
 
     channel: str
@@ -101,24 +129,6 @@ class CrashRound:
     """Steps a provider accepted a message for, recorded as neither sent nor unconfirmed."""
     seconds: float = 0.0
 
-    @property
-    def victim(self) -> Worker | None:
-        return next((w for w in self.workers if w.role == "victim"), None)
-
-    @property
-    def survivor(self) -> Worker | None:
-        return next((w for w in self.workers if w.role == "survivor"), None)
-
-    @property
-    def crashed(self) -> bool:
-        """The victim died of the SIGKILL, with a message accepted."""
-        victim = self.victim
-        return victim is not None and victim.killed and self.victim_accepted >= self.kill_after
-
-    @property
-    def ok(self) -> bool:
-        return self.duplicates == 0 and self.lost == 0 and self.crashed
-
 
 def run_crash_round(
     channel: str,
@@ -148,7 +158,7 @@ def run_crash_round(
     )
     tripwire = Tripwire(channel, kill_after)
     with tripping_fakes(fakes, tripwire) as victim_fakes:
-        result.workers = _two_workers(tenant_ids, now, fakes, victim_fakes, tripwire)
+        result.workers = two_workers(tenant_ids, now, fakes, victim_fakes, tripwire)
     result.victim_accepted = tripwire.accepted
 
     after = now + LEASE + timedelta(minutes=1)
@@ -230,9 +240,16 @@ def _count_steps(
             result.final["(lost)"] += 1
 
 
-def _two_workers(
-    tenant_ids: list[str], now: datetime, fakes: Fakes, victim_fakes: Fakes, tripwire: Tripwire
+def two_workers(
+    tenant_ids: list[str],
+    now: datetime,
+    fakes: Fakes,
+    victim_fakes: Fakes,
+    tripwire: Tripwire,
+    bulk: list[tuple[str, str]] | None = None,
 ) -> list[Worker]:
+    """Two worker processes on the same messages, the victim reaching the providers through
+    ``victim_fakes``; ``bulk``: the (tenant, bulk send) runs they do after the shards."""
     base = {k: v for k, v in os.environ.items() if k not in _NEVER_PASSED}
     base["PYTHONPATH"] = os.pathsep.join(
         [str(LAYER), str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
@@ -240,6 +257,7 @@ def _two_workers(
     roles = (("survivor", fakes), ("victim", victim_fakes))
     command = [sys.executable, "-m", "bench.scheduler.worker"]
     command += ["--tenants", ",".join(tenant_ids), "--now", now.isoformat()]
+    command += ["--bulk", ",".join(f"{tenant_id}:{bulk_id}" for tenant_id, bulk_id in bulk or [])]
     with contextlib.ExitStack() as stack:
         processes: list[tuple[str, subprocess.Popen[str], IO[str]]] = []
         for role, target in roles:
