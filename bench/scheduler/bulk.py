@@ -22,7 +22,6 @@ queued):
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -32,14 +31,14 @@ from datetime import datetime, timedelta
 from bench.scheduler.crash import TwoWorkers, Worker, two_workers
 from bench.scheduler.dataset import Scale, TenantPlan, account_sid, copies, load, plan_tenants
 from bench.scheduler.paths import Printed
-from bench.scheduler.providers import Fakes, Tripwire, mark, tripping_fakes
+from bench.scheduler.providers import Fakes, Tripwire, environment, mark, tripping_fakes
 from maxcore.dal.bulk_sends import BulkSendRepository, Recipient
 from maxcore.models.bulk import CreateBulkSendRequest, Segment
 from maxcore.models.common import Channel
 from maxcore.services.bulk_sender import BulkSender
 from maxcore.services.bulk_sends import BulkSendService
 from maxcore.services.exactly_once import LEASE
-from maxcore.settings import get_settings, reset_settings
+from maxcore.settings import get_settings
 
 TEXT = "Offre groupée : -20 % sur les soins d'hiver, cette semaine seulement."
 SUBJECT = "Nos soins d'hiver"
@@ -123,28 +122,15 @@ def _accepted(tenant_id: str, plan: TenantPlan, channel: str, now: datetime) -> 
     return BulkSendService(tenant_id, clock=lambda: now, queue=lambda _: None).create(request, "bench").id
 
 
-@contextlib.contextmanager
-def _timers_on_moto() -> Iterator[None]:
+def _timers_on_moto() -> contextlib.AbstractContextManager[None]:
     """One-time timers set on the benchmark's moto server (SSM's), for the workers and the rerun."""
-    names = ("SCHEDULER_ENDPOINT", "TIMER_TARGET_ARN", "TIMER_ROLE_ARN")
-    before = {name: os.environ.get(name) for name in names}
-    os.environ.update(
+    return environment(
         {
             "SCHEDULER_ENDPOINT": str(get_settings().ssm_endpoint),
             "TIMER_TARGET_ARN": "arn:aws:sqs:eu-west-3:123456789012:bench-fanout",
             "TIMER_ROLE_ARN": "arn:aws:iam::123456789012:role/bench-timers",
         }
     )
-    reset_settings()
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
 
 
 def _messages(

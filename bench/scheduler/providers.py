@@ -121,6 +121,26 @@ class Fakes:
 
 
 @contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """``values`` set in the process's environment for the block (the settings read again), then
+    the environment as it was."""
+    from maxcore.settings import reset_settings
+
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    reset_settings()
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        reset_settings()
+
+
+@contextmanager
 def running_fakes() -> Iterator[Fakes]:
     """A fake Twilio and a fake Resend on free loopback ports, checking the benchmark's credentials."""
     with (

@@ -19,10 +19,8 @@ benchmark never talks to AWS).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -31,10 +29,10 @@ from bench.scheduler.counting import READS, SchedulerCounter, Stats
 from bench.scheduler.crash import CrashRound, TwoWorkers, run_crash_round
 from bench.scheduler.dataset import NOW, Scale, Tally, TenantPlan, copies, load, plan_tenants
 from bench.scheduler.paths import PathRun, State, due_now, run_naive, run_project, states
-from bench.scheduler.providers import Fakes, StepNames, duplicates, running_fakes
+from bench.scheduler.providers import Fakes, StepNames, duplicates, environment, running_fakes
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.services.composer import ai_configured
-from maxcore.settings import get_settings, reset_settings
+from maxcore.settings import get_settings
 
 WARM_UP = Scale(tenants=2, steps=16, seed=1)
 CRASH_CHANNELS = ("sms", "email")
@@ -88,7 +86,7 @@ def run_benchmark(
         raise RuntimeError("unset ASSISTANT_API_KEY / OPENAI_API_KEY: the benchmark never calls a model")
     plans = plan_tenants(scale, now)
     naive_tenants, project_tenants = copies(f"{prefix}-n", plans), copies(f"{prefix}-p", plans)
-    with running_fakes() as fakes, _pointed_at(fakes):
+    with running_fakes() as fakes, environment(fakes.environment()):
         naive_tally = load(naive_tenants, progress, "load naive copy")
         tally = load(project_tenants, progress, "load project copy")
         counter = SchedulerCounter().attach()
@@ -138,27 +136,10 @@ def run_bulk_rounds(
     prefix: str, scale: Scale, now: datetime = NOW, progress: Callable[[str], None] = print
 ) -> list[BulkRound]:
     """The bulk rounds alone (``--bulk-only``), with fake providers of their own."""
-    with running_fakes() as fakes, _pointed_at(fakes):
+    with running_fakes() as fakes, environment(fakes.environment()):
         return [
             run_bulk_round(channel, scale, f"{prefix}-c", now, fakes, progress) for channel in CRASH_CHANNELS
         ]
-
-
-@contextmanager
-def _pointed_at(fakes: Fakes) -> Iterator[None]:
-    """The product's SDKs pointed at the fakes for the block (the environment restored after)."""
-    before = {name: os.environ.get(name) for name in fakes.environment()}
-    os.environ.update(fakes.environment())
-    reset_settings()
-    try:
-        yield
-    finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        reset_settings()
 
 
 def _warm_up(

@@ -157,6 +157,16 @@ def email_through_resend(tenant_id: str, sender: str) -> None:
     assert response.status == 200, response.body
 
 
+def sms_through_twilio(tenant_id: str, account_sid: str, auth_token: str, sender: str) -> None:
+    """Turn on the tenant's SMS channel, sending as ``sender`` through the Twilio account given."""
+    response = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT",
+        "/channels/sms",
+        json_body={"credentials": {"account_sid": account_sid, "auth_token": auth_token}, "sender": sender},
+    )
+    assert response.status == 200, response.body
+
+
 @pytest.fixture
 def llm(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatCompletions]:
     """A language model configured: the fake chat-completions server, which records every request."""

@@ -30,7 +30,7 @@ from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.tenant import Mode, SendWindow, Tenant
 from maxcore.services.bulk_sender import BulkSender
 from maxcore.settings import reset_settings
-from tests.integration.conftest import drain, run_worker_until_idle
+from tests.integration.conftest import drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio, running_fake_twilio
 
@@ -76,15 +76,7 @@ def _tenant(tenant_id: str, window: SendWindow | None = None) -> str:
     if window is not None:
         tenant = tenant.model_copy(update={"send_window": window})
     TenantProfileRepository(tenant_id).create_if_absent(tenant)
-    channel = ApiClient("functions/messaging/", tenant_id).request(
-        "PUT",
-        "/channels/sms",
-        json_body={
-            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": SMS_SENDER,
-        },
-    )
-    assert channel.status == 200, channel.body
+    sms_through_twilio(tenant_id, ACCOUNT_SID, AUTH_TOKEN, SMS_SENDER)
     return tenant_id
 
 

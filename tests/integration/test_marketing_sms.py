@@ -20,6 +20,7 @@ from maxcore.dal.keys import due_shard
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.settings import reset_settings
+from tests.integration.conftest import sms_through_twilio
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio, running_fake_twilio
 
@@ -54,15 +55,7 @@ def tenant(tenant_id: str) -> str:
     TenantProfileRepository(tenant_id).create_if_absent(
         Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
     )
-    channel = ApiClient("functions/messaging/", tenant_id).request(
-        "PUT",
-        "/channels/sms",
-        json_body={
-            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": SMS_SENDER,
-        },
-    )
-    assert channel.status == 200, channel.body
+    sms_through_twilio(tenant_id, ACCOUNT_SID, AUTH_TOKEN, SMS_SENDER)
     return tenant_id
 
 
