@@ -57,6 +57,9 @@ def _environment() -> None:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "MAX",
             "POWERTOOLS_LOG_LEVEL": "WARNING",
+            # A marketing e-mail carries its signed unsubscribe link: without these it is refused.
+            "UNSUBSCRIBE_SECRET": "bench-unsubscribe-secret",
+            "UNSUBSCRIBE_BASE_URL": "https://api.max.bench",
         }
     )
     os.environ.pop("PUBLIC_API_URL", None)  # no status-callback URL on the messages

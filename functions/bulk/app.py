@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from maxcore.api import JWT_SECURITY, CursorQuery, LimitQuery, create_app, make_handler, principal, responses
 from maxcore.models.bulk import (
@@ -15,6 +15,7 @@ from maxcore.models.bulk import (
     RecipientStatus,
 )
 from maxcore.models.common import Ulid
+from maxcore.models.message import IdempotencyKey
 from maxcore.services.bulk_sends import BulkSendService
 
 app = create_app("M.A.X. bulk sends")
@@ -29,12 +30,18 @@ app = create_app("M.A.X. bulk sends")
     tags=["bulk sends"],
     summary="Send one message to a segment of leads (admin)",
 )
-def create_bulk_send(body: Annotated[CreateBulkSendRequest, Body()]) -> BulkSend:
+def create_bulk_send(
+    body: Annotated[CreateBulkSendRequest, Body()],
+    idempotency_key: Annotated[
+        IdempotencyKey | None,
+        Header(alias="idempotency-key", description="Retrying with the same key accepts one bulk send."),
+    ] = None,
+) -> BulkSend:
     """One template or text, on one channel, to leads by status, tag and search, or to a list of ids
     (at most 10,000). An empty segment, a bigger one, or an unknown template is a 422."""
     caller = principal(app)
     caller.require_admin()
-    return BulkSendService(caller.tenant_id).create(body, caller.subject)
+    return BulkSendService(caller.tenant_id).create(body, caller.subject, idempotency_key)
 
 
 @app.get(

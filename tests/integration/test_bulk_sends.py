@@ -450,3 +450,21 @@ def test_a_segment_over_ten_thousand_leads_is_a_422_that_names_its_size(
         "un envoi groupé touche au plus 10000 destinataires : ce segment en compte 10001"
     )
     assert drain(fanout_queue) == []
+
+
+def test_a_retried_request_with_its_idempotency_key_accepts_one_bulk_send(
+    tenant_id: str, fanout_queue: str
+) -> None:
+    # Given a lead, and a client that sends the same request twice with its key (a timeout, a retry)
+    _lead(_tenant(tenant_id), 0, ["vip"], phone=_phone(0))
+    api, body = ApiClient(BULK, tenant_id), {"channel": "sms", "body": TEXT, "segment": {"tag": "vip"}}
+    headers = {"idempotency-key": "retry-0001"}
+
+    first = api.post("/bulk-sends", body, headers=headers)
+    again = api.post("/bulk-sends", body, headers=headers)
+
+    # Then both answers are the same bulk send; one is stored, one run is queued
+    assert (first.status, again.status) == (202, 202)
+    assert again.body["id"] == first.body["id"]
+    assert [b["id"] for b in api.get("/bulk-sends").body["items"]] == [first.body["id"]]
+    assert len(drain(fanout_queue)) == 1

@@ -37,6 +37,9 @@ from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
+KEY_EXPIRY_SECONDS = 24 * 3600
+"""A client's idempotency key answers the same bulk send for a day."""
+
 
 class BulkSendService:
     """The bulk sends of one tenant, as the API sees them."""
@@ -53,8 +56,11 @@ class BulkSendService:
         self._clock = clock
         self._queue = queue
 
-    def create(self, request: CreateBulkSendRequest, created_by: str) -> BulkSend:
-        """Accept a bulk send and queue its first run.
+    def create(
+        self, request: CreateBulkSendRequest, created_by: str, idempotency_key: str | None = None
+    ) -> BulkSend:
+        """Accept a bulk send and queue its first run; with ``idempotency_key``, a repeat of the
+        request (a client retrying after a timeout) answers the first one's bulk send, never a second.
 
         Raises
         ------
@@ -62,6 +68,21 @@ class BulkSendService:
             422: an unknown or inactive template, a channel the template is not written for, an
             empty segment, or one over :data:`~maxcore.models.bulk.MAX_RECIPIENTS` (naming its size).
         """
+        if idempotency_key is None:
+            return self._accepted(request, created_by)
+        # Imported here: only a request that carries a key needs the idempotency records.
+        from maxcore.services.idempotency import run_once
+
+        answer = run_once(
+            "bulk-sends",
+            f"{self.tenant_id}:{idempotency_key}",
+            lambda: self._accepted(request, created_by).model_dump(mode="json"),
+            expires_after_seconds=KEY_EXPIRY_SECONDS,
+            payload=request.model_dump(mode="json"),
+        )
+        return BulkSend.model_validate(answer)
+
+    def _accepted(self, request: CreateBulkSendRequest, created_by: str) -> BulkSend:
         channel = self._channel(request)
         segment = request.segment
         lead_ids = sorted(set(segment.lead_ids or ()))
