@@ -16,7 +16,8 @@ queued):
    as that timer would run it;
 4. the count: the bulk messages the fakes accepted per recipient (duplicates: more than one), and
    every recipient's state (lost: a lead of the segment with no recipient, or a recipient neither
-   sent nor refused nor put off to a later run), the progress counters against the recipients.
+   sent nor refused nor put off to a later run, nor queued behind a cap with the send's next run
+   planned), the progress counters against the recipients.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from bench.scheduler.dataset import Scale, TenantPlan, account_sid, copies, load
 from bench.scheduler.paths import Printed
 from bench.scheduler.providers import Fakes, Tripwire, environment, mark, tripping_fakes
 from maxcore.dal.bulk_sends import BulkSendRepository, Recipient
-from maxcore.models.bulk import CreateBulkSendRequest, Segment
+from maxcore.models.bulk import BulkSendState, CreateBulkSendRequest, Segment
 from maxcore.models.common import Channel
 from maxcore.services.bulk_sender import BulkSender
 from maxcore.services.bulk_sends import BulkSendService
@@ -167,6 +168,9 @@ def _count(
 ) -> None:
     repository = BulkSendRepository(tenant_id)
     recipients = {r.lead_id: r for r in _recipients(repository, bulk_id)}
+    bulk, _ = repository.get(bulk_id)
+    # A cap (an e-mail sender's daily limit) stops the run: the rest waits for the run planned then.
+    planned = bulk.state is BulkSendState.RUNNING and bulk.next_run_at is not None
     for lead_id in leads:
         recipient = recipients.get(lead_id)
         messages = per_lead[(tenant_id, lead_id)]
@@ -174,12 +178,13 @@ def _count(
             result.lost += 1
             result.final["(missing)"] += 1
             continue
-        result.final[recipient.state + ("" if recipient.code is None else f":{recipient.code}")] += 1
-        pending = recipient.state == "deferred" and recipient.not_before is not None
-        result.lost += recipient.state not in SETTLED and not pending
+        waits = " (next run planned)" if recipient.state == "queued" and planned else ""
+        result.final[recipient.state + ("" if recipient.code is None else f":{recipient.code}") + waits] += 1
+        put_off = recipient.state == "deferred" and recipient.not_before is not None
+        waiting = recipient.state == "queued" and planned
+        result.lost += recipient.state not in SETTLED and not put_off and not waiting
         result.phantom += recipient.state == "sent" and recipient.code is None and messages == 0
         result.silent += messages > 0 and recipient.state != "sent"
-    bulk, _ = repository.get(bulk_id)
     states = Counter(r.state for r in recipients.values())
     progress = bulk.progress
     result.miscounted += (progress.recipients, progress.sent, progress.refused, progress.pending) != (
