@@ -275,14 +275,14 @@ class BulkSendRepository(TenantRepository):
     # --- AP54: claiming and settling one recipient -----------------------------------------------
     def due(self, bulk_id: str, now: datetime) -> Iterator[Recipient]:
         """AP54: the recipients to try now, by lead id: queued, put off until now or earlier, or
-        left ``sending`` by a worker whose lease ran out (1 MB pages of the recipients' partition)."""
-        queued = BulkRecipientItem.state == "queued"
+        ``sending`` (1 MB pages of the recipients' partition). One another worker holds is among
+        them: its claim fails while the lease lasts, which tells the run to come back after it."""
+        queued = BulkRecipientItem.state.is_in("queued", "sending")
         deferred = (BulkRecipientItem.state == "deferred") & (BulkRecipientItem.not_before <= now)
-        abandoned = (BulkRecipientItem.state == "sending") & (BulkRecipientItem.lease_until < now)
         for item in BulkRecipientItem.query(
             keys.bulk_recipients_pk(self.tenant_id, bulk_id),
             BulkRecipientItem.SK.startswith(keys.RECIPIENT_SK_PREFIX),
-            filter_condition=queued | deferred | abandoned,
+            filter_condition=queued | deferred,
         ):
             yield _recipient(item)
 

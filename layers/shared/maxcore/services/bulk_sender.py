@@ -282,7 +282,8 @@ class BulkSender:
             more_due=report.stopped or report.window_closed,
             capped_until=report.capped_until,
             deferred_until=report.deferred_until,
-            held_until=None if report.stopped else now + LEASE + HELD_MARGIN,
+            # A claim lost to another worker: if that worker dies, its lease ends before anyone retries.
+            held_until=now + LEASE + HELD_MARGIN if report.lost_races and not report.stopped else None,
         )
         later = [at for at in wakes if at > now]
         for at in later:
