@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bench.scheduler.crash import TwoWorkers, Worker, two_workers
+from bench.scheduler.crash import TwoWorkers, two_workers
 from bench.scheduler.dataset import Scale, TenantPlan, account_sid, copies, load, plan_tenants
 from bench.scheduler.paths import Printed
 from bench.scheduler.providers import Fakes, Tripwire, environment, mark, tripping_fakes
@@ -55,22 +55,11 @@ class BulkRound(TwoWorkers):
     tenants: int
     recipients: int
     load_seconds: float
-    kill_after: int
-    workers: list[Worker] = field(default_factory=list)
-    victim_accepted: int = 0
     messages: int = 0
-    duplicates: int = 0
-    unnamed: int = 0
     final: Counter[str] = field(default_factory=Counter)
     """Each recipient's end: its state, and its code when it has one (``sent:send_interrupted``)."""
-    lost: int = 0
-    phantom: int = 0
-    """Recipients recorded sent (and answered) whose message no provider accepted."""
-    silent: int = 0
-    """Recipients a provider accepted a message for, recorded otherwise than sent."""
     miscounted: int = 0
     """Bulk sends whose progress counters disagree with their recipients."""
-    seconds: float = 0.0
 
 
 def run_bulk_round(
@@ -88,7 +77,7 @@ def run_bulk_round(
     bulks = [(tenant_id, _accepted(tenant_id, plan, channel, now)) for tenant_id, plan in tenants]
     # The victim dies a sixth of the way into its half of the messages.
     kill_after = max(1, tally.steps // 12)
-    result = BulkRound(channel, len(tenants), tally.steps, tally.seconds, kill_after)
+    result = BulkRound(channel, len(tenants), tally.steps, tally.seconds, kill_after=kill_after)
     progress(
         f"bulk round '{channel}': {len(bulks)} bulk sends to {tally.steps:,} leads, loaded in "
         f"{tally.seconds:.1f} s; two workers, the victim killed at its message #{kill_after}"

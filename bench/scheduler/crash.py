@@ -69,14 +69,22 @@ class Worker:
         return self.returncode == -signal.SIGKILL
 
 
+@dataclass(kw_only=True)
 class TwoWorkers:
-    """A round of two worker processes on the same work, the victim killed mid-send."""
+    """A round of two worker processes on the same work, the victim killed mid-send, and what the
+    providers' records and the table say after it."""
 
-    workers: list[Worker]
-    victim_accepted: int
     kill_after: int
-    duplicates: int
-    lost: int
+    workers: list[Worker] = field(default_factory=list)
+    victim_accepted: int = 0
+    duplicates: int = 0
+    unnamed: int = 0
+    lost: int = 0
+    phantom: int = 0
+    """Work recorded as sent whose message no provider accepted."""
+    silent: int = 0
+    """Work a provider accepted a message for, recorded as neither sent nor unconfirmed."""
+    seconds: float = 0.0
 
     @property
     def victim(self) -> Worker | None:
@@ -105,9 +113,6 @@ class CrashRound(TwoWorkers):
     tenants: int
     steps: int
     load_seconds: float
-    kill_after: int
-    workers: list[Worker] = field(default_factory=list)
-    victim_accepted: int = 0
     due_after_lease: int = 0
     claimed_after_crash: int = 0
     sending_after_crash: int = 0
@@ -115,19 +120,11 @@ class CrashRound(TwoWorkers):
     rerun_outcomes: Counter[str] = field(default_factory=Counter)
     rerun_lost_races: int = 0
     sends: list[Send] = field(default_factory=list)
-    duplicates: int = 0
-    unnamed: int = 0
     final: Counter[str] = field(default_factory=Counter)
     """The outcome each due step ended with (``due`` when still properly due)."""
     still_due: int = 0
-    lost: int = 0
     settled_twice: int = 0
     unconfirmed_delivered: int = 0
-    phantom: int = 0
-    """Steps recorded as sent whose message no provider accepted."""
-    silent: int = 0
-    """Steps a provider accepted a message for, recorded as neither sent nor unconfirmed."""
-    seconds: float = 0.0
 
 
 def run_crash_round(
@@ -149,7 +146,7 @@ def run_crash_round(
     )
     # The victim sends about half of them: it dies a sixth of the way in, mid-run.
     kill_after = max(1, expected // 12)
-    result = CrashRound(channel, len(tenants), tally.steps, tally.seconds, kill_after)
+    result = CrashRound(channel, len(tenants), tally.steps, tally.seconds, kill_after=kill_after)
     names, since = StepNames(tenants), mark(fakes)
     tenant_ids = [t for t, _ in tenants]
     progress(

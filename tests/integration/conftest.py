@@ -21,7 +21,7 @@ from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter, counting_requests
 from tests.support.fake_llm import FakeChatCompletions, configured_model
-from tests.support.fake_providers import FakeResend, running_fake_resend
+from tests.support.fake_providers import FakeResend, FakeTwilio, running_fake_resend, running_fake_twilio
 
 
 def _start_backend(stack: ExitStack) -> str:
@@ -157,12 +157,27 @@ def email_through_resend(tenant_id: str, sender: str) -> None:
     assert response.status == 200, response.body
 
 
-def sms_through_twilio(tenant_id: str, account_sid: str, auth_token: str, sender: str) -> None:
+TWILIO_AUTH_TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+"""The Twilio auth token of the tenants whose texts :func:`twilio_for_sends` receives."""
+
+
+@pytest.fixture
+def twilio_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
+    """A fake Twilio taking :data:`TWILIO_AUTH_TOKEN`, where every text the process sends goes
+    (no status callback URL on the messages)."""
+    with running_fake_twilio(auth_token=TWILIO_AUTH_TOKEN) as fake:
+        monkeypatch.setenv("TWILIO_API_URL", fake.url)
+        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
+        reset_settings()
+        yield fake
+    reset_settings()
+
+
+def sms_through_twilio(tenant_id: str, account_sid: str, sender: str) -> None:
     """Turn on the tenant's SMS channel, sending as ``sender`` through the Twilio account given."""
+    credentials = {"account_sid": account_sid, "auth_token": TWILIO_AUTH_TOKEN}
     response = ApiClient("functions/messaging/", tenant_id).request(
-        "PUT",
-        "/channels/sms",
-        json_body={"credentials": {"account_sid": account_sid, "auth_token": auth_token}, "sender": sender},
+        "PUT", "/channels/sms", json_body={"credentials": credentials, "sender": sender}
     )
     assert response.status == 200, response.body
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,17 +28,15 @@ from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.tenant import Mode, SendWindow, Tenant
 from maxcore.services.bulk_sender import BulkSender
-from maxcore.settings import reset_settings
 from tests.integration.conftest import drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.fake_providers import FakeTwilio
 
 pytestmark = pytest.mark.integration
 
 BULK = "functions/bulk/"
 LEADS = "functions/leads/"
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
-AUTH_TOKEN = "1f2e3d4c5b6a79889786a5b4c3d2e1f0"
 SMS_SENDER = "+33757000009"
 MENTION = "Répondez STOP pour vous désinscrire"
 TEXT = "Nos soins d'hiver arrivent : -20 % cette semaine à l'institut."
@@ -52,14 +49,8 @@ WORKER_MS = 300_000
 
 
 @pytest.fixture(autouse=True)
-def twilio(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    """The fake Twilio, checking the tenant's token, and the SDK pointed at it."""
-    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
-        monkeypatch.setenv("TWILIO_API_URL", fake.url)
-        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
-        reset_settings()
-        yield fake
-    reset_settings()
+def twilio(twilio_for_sends: FakeTwilio) -> FakeTwilio:
+    return twilio_for_sends
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +67,7 @@ def _tenant(tenant_id: str, window: SendWindow | None = None) -> str:
     if window is not None:
         tenant = tenant.model_copy(update={"send_window": window})
     TenantProfileRepository(tenant_id).create_if_absent(tenant)
-    sms_through_twilio(tenant_id, ACCOUNT_SID, AUTH_TOKEN, SMS_SENDER)
+    sms_through_twilio(tenant_id, ACCOUNT_SID, SMS_SENDER)
     return tenant_id
 
 
