@@ -35,6 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--backend", choices=("local", "moto"), default="local", help="default: local")
     parser.add_argument("--seed", type=int, default=7, help="seed of the data (default 7)")
+    parser.add_argument(
+        "--bulk-only", action="store_true", help="only the bulk rounds, at the crash rounds' size"
+    )
     return parser
 
 
@@ -102,8 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     _environment()
     from bench.scheduler.dataset import Scale
-    from bench.scheduler.report import render
-    from bench.scheduler.run import exit_status, run_benchmark
+    from bench.scheduler.report import render, render_bulk
+    from bench.scheduler.run import crash_scale, exit_status, run_benchmark, run_bulk_rounds
 
     scale = Scale(tenants=arguments.tenants, steps=arguments.steps, seed=arguments.seed)
     out = sys.stdout  # the measured phases send Powertools' metric lines elsewhere
@@ -121,6 +124,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     with _backend(arguments.backend) as (endpoint, ssm):
         name = _create_table(endpoint, ssm)
         say(f"table {name} on {endpoint}, SSM on {ssm}")
+        if arguments.bulk_only:
+            rounds = run_bulk_rounds("bench", crash_scale(scale), progress=say)
+            say("")
+            for line in render_bulk(rounds):
+                say(line)
+            say(f"\nwhole run: {time.perf_counter() - started:.1f} s")
+            return 0 if all(r.ok for r in rounds) else 1
         result = run_benchmark("bench", scale, progress=say)
         say("")
         for line in render(result):

@@ -69,36 +69,21 @@ class Worker:
         return self.returncode == -signal.SIGKILL
 
 
-@dataclass
-class CrashRound:
-    """One round: the workers, the run after the lease, and the count."""
+@dataclass(kw_only=True)
+class TwoWorkers:
+    """A round of two worker processes on the same work, the victim killed mid-send, and what the
+    providers' records and the table say after it."""
 
-    channel: str
-    tenants: int
-    steps: int
-    load_seconds: float
     kill_after: int
     workers: list[Worker] = field(default_factory=list)
     victim_accepted: int = 0
-    due_after_lease: int = 0
-    claimed_after_crash: int = 0
-    sending_after_crash: int = 0
-    rerun_due: int = 0
-    rerun_outcomes: Counter[str] = field(default_factory=Counter)
-    rerun_lost_races: int = 0
-    sends: list[Send] = field(default_factory=list)
     duplicates: int = 0
     unnamed: int = 0
-    final: Counter[str] = field(default_factory=Counter)
-    """The outcome each due step ended with (``due`` when still properly due)."""
-    still_due: int = 0
     lost: int = 0
-    settled_twice: int = 0
-    unconfirmed_delivered: int = 0
     phantom: int = 0
-    """Steps recorded as sent whose message no provider accepted."""
+    """Work recorded as sent whose message no provider accepted."""
     silent: int = 0
-    """Steps a provider accepted a message for, recorded as neither sent nor unconfirmed."""
+    """Work a provider accepted a message for, recorded as neither sent nor unconfirmed."""
     seconds: float = 0.0
 
     @property
@@ -120,6 +105,28 @@ class CrashRound:
         return self.duplicates == 0 and self.lost == 0 and self.crashed
 
 
+@dataclass
+class CrashRound(TwoWorkers):
+    """One round: the workers, the run after the lease, and the count."""
+
+    channel: str
+    tenants: int
+    steps: int
+    load_seconds: float
+    due_after_lease: int = 0
+    claimed_after_crash: int = 0
+    sending_after_crash: int = 0
+    rerun_due: int = 0
+    rerun_outcomes: Counter[str] = field(default_factory=Counter)
+    rerun_lost_races: int = 0
+    sends: list[Send] = field(default_factory=list)
+    final: Counter[str] = field(default_factory=Counter)
+    """The outcome each due step ended with (``due`` when still properly due)."""
+    still_due: int = 0
+    settled_twice: int = 0
+    unconfirmed_delivered: int = 0
+
+
 def run_crash_round(
     channel: str,
     scale: Scale,
@@ -139,7 +146,7 @@ def run_crash_round(
     )
     # The victim sends about half of them: it dies a sixth of the way in, mid-run.
     kill_after = max(1, expected // 12)
-    result = CrashRound(channel, len(tenants), tally.steps, tally.seconds, kill_after)
+    result = CrashRound(channel, len(tenants), tally.steps, tally.seconds, kill_after=kill_after)
     names, since = StepNames(tenants), mark(fakes)
     tenant_ids = [t for t, _ in tenants]
     progress(
@@ -148,7 +155,7 @@ def run_crash_round(
     )
     tripwire = Tripwire(channel, kill_after)
     with tripping_fakes(fakes, tripwire) as victim_fakes:
-        result.workers = _two_workers(tenant_ids, now, fakes, victim_fakes, tripwire)
+        result.workers = two_workers(tenant_ids, now, fakes, victim_fakes, tripwire)
     result.victim_accepted = tripwire.accepted
 
     after = now + LEASE + timedelta(minutes=1)
@@ -230,9 +237,16 @@ def _count_steps(
             result.final["(lost)"] += 1
 
 
-def _two_workers(
-    tenant_ids: list[str], now: datetime, fakes: Fakes, victim_fakes: Fakes, tripwire: Tripwire
+def two_workers(
+    tenant_ids: list[str],
+    now: datetime,
+    fakes: Fakes,
+    victim_fakes: Fakes,
+    tripwire: Tripwire,
+    bulk: list[tuple[str, str]] | None = None,
 ) -> list[Worker]:
+    """Two worker processes on the same messages, the victim reaching the providers through
+    ``victim_fakes``; ``bulk``: the (tenant, bulk send) runs they do after the shards."""
     base = {k: v for k, v in os.environ.items() if k not in _NEVER_PASSED}
     base["PYTHONPATH"] = os.pathsep.join(
         [str(LAYER), str(REPO_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
@@ -240,6 +254,7 @@ def _two_workers(
     roles = (("survivor", fakes), ("victim", victim_fakes))
     command = [sys.executable, "-m", "bench.scheduler.worker"]
     command += ["--tenants", ",".join(tenant_ids), "--now", now.isoformat()]
+    command += ["--bulk", ",".join(f"{tenant_id}:{bulk_id}" for tenant_id, bulk_id in bulk or [])]
     with contextlib.ExitStack() as stack:
         processes: list[tuple[str, subprocess.Popen[str], IO[str]]] = []
         for role, target in roles:

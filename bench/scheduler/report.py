@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from bench.scheduler.crash import CrashRound
+from bench.scheduler.bulk import BulkRound
+from bench.scheduler.crash import CrashRound, Worker
 from bench.scheduler.paths import PathRun
-from bench.scheduler.run import Result, checks, goals
+from bench.scheduler.run import Result, bulk_checks, checks, goals
 from bench.scheduler.scheduled import ScheduledRound
 
 _WIDTH = 58
@@ -27,11 +28,23 @@ def render(result: Result) -> list[str]:
         lines.append("")
     if result.scheduled is not None:
         lines += _scheduled(result.scheduled)
+    for bulk in result.bulk:
+        lines += _bulk(bulk)
         lines.append("")
     lines.append("checks")
     lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for c in checks(result)]
     lines += ["", "goals (issue 16: the scheduler's bill)"]
     lines += [f"  {'MET' if g.ok else 'NOT MET'}  {g.name}: {g.detail}" for g in goals(result)]
+    return lines
+
+
+def render_bulk(rounds: list[BulkRound]) -> list[str]:
+    """The bulk rounds' figures and checks (``--bulk-only``), as lines to print."""
+    lines = []
+    for bulk in rounds:
+        lines += [*_bulk(bulk), ""]
+    lines.append("checks")
+    lines += [f"  {'PASS' if c.ok else 'FAIL'}  {c.name}: {c.detail}" for b in rounds for c in bulk_checks(b)]
     return lines
 
 
@@ -114,10 +127,42 @@ def _crash(crash: CrashRound) -> list[str]:
         f"crash round '{crash.channel}': {crash.steps:,} due steps over {crash.tenants} tenants "
         f"(loaded in {crash.load_seconds:.1f} s), {crash.seconds:.1f} s in all"
     ]
-    for worker in crash.workers:
+    lines += _workers(crash.workers, crash.channel, crash.victim_accepted)
+    lines += [
+        f"  after the crash: {crash.claimed_after_crash} step(s) still claimed "
+        f"({crash.sending_after_crash} with a send started), "
+        f"{crash.due_after_lease} due again at now + LEASE + 1 min",
+        f"  run after the lease: {crash.rerun_due} due, outcomes {_counts(crash.rerun_outcomes)}, "
+        f"{crash.rerun_lost_races} lost races",
+        f"  messages accepted by the providers: {len(crash.sends):,}; steps ended: {_counts(crash.final)}",
+        f"  duplicate sends: {crash.duplicates}; lost steps: {crash.lost}; still due: {crash.still_due}; "
+        f"unconfirmed with the message gone out: {crash.unconfirmed_delivered}",
+    ]
+    return lines
+
+
+def _bulk(bulk: BulkRound) -> list[str]:
+    lines = [
+        f"bulk round '{bulk.channel}': {bulk.tenants} bulk sends to {bulk.recipients:,} leads "
+        f"(loaded in {bulk.load_seconds:.1f} s), {bulk.seconds:.1f} s in all"
+    ]
+    lines += _workers(bulk.workers, bulk.channel, bulk.victim_accepted)
+    lines += [
+        f"  bulk messages accepted by the providers: {bulk.messages:,} ({bulk.unnamed} unnamed); "
+        f"recipients ended: {_counts(bulk.final)}",
+        f"  duplicate sends: {bulk.duplicates}; lost recipients: {bulk.lost}; recorded sent without a "
+        f"message: {bulk.phantom}; with a message recorded otherwise: {bulk.silent}; bulk sends whose "
+        f"counters disagree: {bulk.miscounted}",
+    ]
+    return lines
+
+
+def _workers(workers: list[Worker], channel: str, victim_accepted: int) -> list[str]:
+    lines = []
+    for worker in workers:
         summary = worker.summary or {}
         what = (
-            f"killed by SIGKILL (exit {worker.returncode}) after {crash.victim_accepted} {crash.channel} "
+            f"killed by SIGKILL (exit {worker.returncode}) after {victim_accepted} {channel} "
             f"message(s) accepted, the last one unanswered"
             if worker.killed
             else f"exit {worker.returncode}, {summary.get('due', '?')} due read, outcomes "
@@ -131,16 +176,6 @@ def _crash(crash: CrashRound) -> list[str]:
             lines.append(f"    error x{n}: {error}")
         if worker.returncode not in (0, -9) and worker.stderr:
             lines.append(f"    stderr: {worker.stderr[-600:]}")
-    lines += [
-        f"  after the crash: {crash.claimed_after_crash} step(s) still claimed "
-        f"({crash.sending_after_crash} with a send started), "
-        f"{crash.due_after_lease} due again at now + LEASE + 1 min",
-        f"  run after the lease: {crash.rerun_due} due, outcomes {_counts(crash.rerun_outcomes)}, "
-        f"{crash.rerun_lost_races} lost races",
-        f"  messages accepted by the providers: {len(crash.sends):,}; steps ended: {_counts(crash.final)}",
-        f"  duplicate sends: {crash.duplicates}; lost steps: {crash.lost}; still due: {crash.still_due}; "
-        f"unconfirmed with the message gone out: {crash.unconfirmed_delivered}",
-    ]
     return lines
 
 

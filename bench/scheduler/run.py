@@ -8,7 +8,9 @@
 4. the project's path (the hourly job, tenant x shard) over its copy, measured;
 5. both copies read back (not counted): nothing left due, the same state for every prospect;
 6. the crash rounds (:mod:`bench.scheduler.crash`): fresh tenants, two concurrent worker processes,
-   one killed mid-send, the run after the lease, duplicate sends and lost steps counted.
+   one killed mid-send, the run after the lease, duplicate sends and lost steps counted;
+7. the bulk rounds (:mod:`bench.scheduler.bulk`): the same with a bulk send per tenant, duplicate
+   sends and lost recipients counted.
 
 The fake providers run for the whole benchmark; the product reaches them through ``TWILIO_API_URL``,
 ``RESEND_API_URL`` and the tenants' credentials in SSM (``SSM_ENDPOINT``, which must be set: the
@@ -22,8 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bench.scheduler.bulk import BulkRound, run_bulk_round
 from bench.scheduler.counting import READS, SchedulerCounter, Stats
-from bench.scheduler.crash import CrashRound, run_crash_round
+from bench.scheduler.crash import CrashRound, TwoWorkers, run_crash_round
 from bench.scheduler.dataset import NOW, Scale, Tally, TenantPlan, copies, load, plan_tenants
 from bench.scheduler.paths import PathRun, State, due_now, run_naive, run_project, states
 from bench.scheduler.providers import Fakes, StepNames, duplicates, pointed_at, running_fakes
@@ -64,6 +67,7 @@ class Result:
     crash_scale: Scale | None = None
     scheduled: ScheduledRound | None = None
     """Scheduled messages, on the crash rounds' scale: timers delivered twice, the sweep racing them."""
+    bulk: list[BulkRound] = field(default_factory=list)
 
     def paths(self) -> list[PathRun]:
         return [self.naive, self.project]
@@ -125,7 +129,21 @@ def run_benchmark(
                 run_crash_round(channel, result.crash_scale, f"{prefix}-c", now, fakes, progress)
             )
         result.scheduled = run_scheduled_round(result.crash_scale, prefix, now, fakes, progress)
+        for channel in crash_channels:
+            result.bulk.append(
+                run_bulk_round(channel, result.crash_scale, f"{prefix}-c", now, fakes, progress)
+            )
     return result
+
+
+def run_bulk_rounds(
+    prefix: str, scale: Scale, now: datetime = NOW, progress: Callable[[str], None] = print
+) -> list[BulkRound]:
+    """The bulk rounds alone (``--bulk-only``), with fake providers of their own."""
+    with running_fakes() as fakes, pointed_at(fakes.environment()):
+        return [
+            run_bulk_round(channel, scale, f"{prefix}-c", now, fakes, progress) for channel in CRASH_CHANNELS
+        ]
 
 
 def _warm_up(
@@ -256,6 +274,8 @@ def checks(result: Result) -> list[Check]:
         found += crash_checks(crash)
     if result.scheduled is not None:
         found.append(scheduled_check(result.scheduled))
+    for bulk in result.bulk:
+        found += bulk_checks(bulk)
     return found
 
 
@@ -273,21 +293,8 @@ def scheduled_check(scheduled: ScheduledRound) -> Check:
 def crash_checks(crash: CrashRound) -> list[Check]:
     """The crash round's properties: a real crash, no duplicate send, no lost step."""
     name = f"crash round '{crash.channel}'"
-    victim, survivor = crash.victim, crash.survivor
-    summary = (survivor.summary if survivor is not None else None) or {}
     return [
-        Check(
-            f"{name}: the victim died of SIGKILL with a message accepted, the survivor finished",
-            crash.crashed
-            and survivor is not None
-            and survivor.returncode == 0
-            and not summary.get("dead_lettered", 1),
-            f"victim exit {None if victim is None else victim.returncode} after {crash.victim_accepted} "
-            f"{crash.channel} message(s) accepted; survivor exit "
-            f"{None if survivor is None else survivor.returncode}, "
-            f"{summary.get('redelivered', '?')} redelivered, "
-            f"{summary.get('dead_lettered', '?')} dead-lettered",
-        ),
+        _survived(name, crash, crash.channel),
         Check(
             f"{name}: duplicate sends = 0",
             crash.duplicates == 0 and crash.unnamed == 0,
@@ -306,6 +313,48 @@ def crash_checks(crash: CrashRound) -> list[Check]:
             "step(s) whose message did leave",
         ),
     ]
+
+
+def bulk_checks(bulk: BulkRound) -> list[Check]:
+    """The bulk round's properties: a real crash, no duplicate send, no lost recipient."""
+    name = f"bulk round '{bulk.channel}'"
+    return [
+        _survived(name, bulk, bulk.channel),
+        Check(
+            f"{name}: duplicate sends = 0",
+            bulk.duplicates == 0 and bulk.unnamed == 0,
+            f"{bulk.duplicates} duplicates among {bulk.messages:,} messages ({bulk.unnamed} unnamed)",
+        ),
+        Check(
+            f"{name}: lost recipients = 0",
+            bulk.lost == 0,
+            f"{bulk.lost} lost of {bulk.recipients:,} leads; ended {_counts(bulk.final)}",
+        ),
+        Check(
+            f"{name}: every record matches the providers and the counters",
+            bulk.phantom == bulk.silent == bulk.miscounted == 0,
+            f"{bulk.phantom} recorded sent without a message, {bulk.silent} with a message recorded "
+            f"otherwise, {bulk.miscounted} bulk send(s) whose counters disagree",
+        ),
+    ]
+
+
+def _survived(name: str, round_: TwoWorkers, channel: str) -> Check:
+    """The round's victim died of SIGKILL with a message accepted; the survivor finished its work."""
+    victim, survivor = round_.victim, round_.survivor
+    summary = (survivor.summary if survivor is not None else None) or {}
+    return Check(
+        f"{name}: the victim died of SIGKILL with a message accepted, the survivor finished",
+        round_.crashed
+        and survivor is not None
+        and survivor.returncode == 0
+        and not summary.get("dead_lettered", 1),
+        f"victim exit {None if victim is None else victim.returncode} after {round_.victim_accepted} "
+        f"{channel} message(s) accepted; survivor exit "
+        f"{None if survivor is None else survivor.returncode}, "
+        f"{summary.get('redelivered', '?')} redelivered, "
+        f"{summary.get('dead_lettered', '?')} dead-lettered",
+    )
 
 
 MAX_REQUESTS_PER_STEP = 4.0
@@ -348,14 +397,25 @@ def goals(result: Result) -> list[Check]:
 
 
 def exit_status(result: Result) -> int:
-    """0 when every crash round crashed for real and counted no duplicate and no lost step, and the
-    scheduled messages none either."""
+    """0 when every crash and bulk round crashed for real and counted no duplicate and nothing lost,
+    and the scheduled messages none either."""
     scheduled_ok = result.scheduled is None or result.scheduled.ok
-    return 0 if scheduled_ok and all(c.ok for c in result.crash) else 1
+    return 0 if scheduled_ok and all(c.ok for c in [*result.crash, *result.bulk]) else 1
 
 
 def _counts(counter: Counter[str]) -> str:
     return ", ".join(f"{k} {v:,}" for k, v in counter.most_common()) or "none"
 
 
-__all__ = ["Check", "Result", "Stats", "checks", "crash_scale", "exit_status", "goals", "run_benchmark"]
+__all__ = [
+    "Check",
+    "Result",
+    "Stats",
+    "bulk_checks",
+    "checks",
+    "crash_scale",
+    "exit_status",
+    "goals",
+    "run_benchmark",
+    "run_bulk_rounds",
+]

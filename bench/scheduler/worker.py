@@ -2,7 +2,8 @@
 
 It runs the hourly job's messages for the tenants given (one per tenant and due-index shard, as the
 fan-out queues them), each through a fresh :class:`~maxcore.services.sequencer.Sequencer` with the
-fixed clock, as the production worker does. A message that fails is run again, as SQS would
+fixed clock, as the production worker does; then the bulk sends given, each a run of a fresh
+:class:`~maxcore.services.bulk_sender.BulkSender`. A message that fails is run again, as SQS would
 redeliver it, up to ``--redeliveries`` times. Its environment (table, endpoints, the providers' URLs)
 comes from the benchmark that starts it.
 
@@ -31,7 +32,10 @@ READY = "ready"
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.scheduler.worker")
-    parser.add_argument("--tenants", required=True, help="tenant ids, comma-separated")
+    parser.add_argument("--tenants", default="", help="tenant ids, comma-separated")
+    parser.add_argument(
+        "--bulk", default="", help="bulk sends to run, <tenant id>:<bulk send id>, comma-separated"
+    )
     parser.add_argument("--now", required=True, help="the fixed clock, ISO 8601")
     parser.add_argument("--redeliveries", type=int, default=3)
     arguments = parser.parse_args(argv)
@@ -41,6 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bench.scheduler.paths import worker_batches
     from maxcore.dal import table
+    from maxcore.services.bulk_sender import BulkSender
     from maxcore.services.run_cache import RunCache
     from maxcore.services.sequencer import Sequencer
 
@@ -59,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     due = lost = redelivered = dead_lettered = 0
     errors: Counter[str] = Counter()
     with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-        for batch in worker_batches(arguments.tenants.split(",")):
+        for batch in worker_batches([t for t in arguments.tenants.split(",") if t]):
             cache = RunCache(lambda: now)
             for tenant_id, shard in batch:
                 for attempt in range(1 + arguments.redeliveries):
@@ -76,6 +81,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                     break
                 else:
                     dead_lettered += 1
+        for pair in filter(None, arguments.bulk.split(",")):
+            tenant_id, bulk_id = pair.split(":")
+            for attempt in range(1 + arguments.redeliveries):
+                redelivered += attempt > 0
+                try:
+                    bulk = BulkSender(tenant_id, clock=lambda: now).run(bulk_id)
+                except Exception as exc:  # the message fails; SQS would deliver it again
+                    errors[f"{type(exc).__name__}: {str(exc)[:200]}"] += 1
+                    continue
+                outcomes.update(bulk.outcomes)
+                lost += bulk.lost_races
+                break
+            else:
+                dead_lettered += 1
     summary = {
         "pid": os.getpid(),
         "due": due,

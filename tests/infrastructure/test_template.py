@@ -37,6 +37,7 @@ FUNCTION_IDS = (
     "WebhooksFunction",
     "UnsubscribeFunction",
     "ExportsFunction",
+    "BulkSendsFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 

@@ -163,9 +163,10 @@ def twilio_for_sends(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iter
     reset_settings()
 
 
-def sms_through_twilio(tenant_id: str, sender: str) -> None:
-    """Turn on the tenant's SMS channel, sending from ``sender`` with :data:`TWILIO_AUTH_TOKEN`."""
-    credentials = {"account_sid": TWILIO_ACCOUNT_SID, "auth_token": TWILIO_AUTH_TOKEN}
+def sms_through_twilio(tenant_id: str, sender: str, account_sid: str = TWILIO_ACCOUNT_SID) -> None:
+    """Turn on the tenant's SMS channel, sending from ``sender`` through the Twilio account given,
+    with :data:`TWILIO_AUTH_TOKEN`."""
+    credentials = {"account_sid": account_sid, "auth_token": TWILIO_AUTH_TOKEN}
     response = ApiClient("functions/messaging/", tenant_id).request(
         "PUT", "/channels/sms", json_body={"credentials": credentials, "sender": sender}
     )

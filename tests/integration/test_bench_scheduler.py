@@ -66,6 +66,17 @@ def test_project_path_makes_fewer_requests_than_the_naive_one(result: Result) ->
     assert result.project.stats.read_requests < result.naive.stats.read_requests
 
 
+def test_bulk_rounds_send_nothing_twice_and_lose_no_recipient(result: Result) -> None:
+    assert [b.channel for b in result.bulk] == ["sms", "email"]
+    for bulk in result.bulk:
+        assert bulk.crashed, bulk.workers
+        assert bulk.messages > 0
+        assert bulk.duplicates == bulk.unnamed == 0
+        assert bulk.lost == 0
+        assert bulk.phantom == bulk.silent == bulk.miscounted == 0
+        assert sum(bulk.final.values()) == bulk.recipients == CRASH.steps
+
+
 def test_crash_rounds_send_nothing_twice_and_lose_nothing(result: Result) -> None:
     assert [c.channel for c in result.crash] == ["sms", "email"]
     for crash in result.crash:

@@ -7,7 +7,6 @@ Twilio of tests/support, which records the bodies it receives.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,16 +19,15 @@ from maxcore.dal.keys import due_shard
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.tenant import Mode, Tenant
 from maxcore.services.tenants import provision_tenant
-from maxcore.settings import reset_settings
+from tests.integration.conftest import sms_through_twilio
 from tests.support.api import ApiClient
 from tests.support.fake_llm import FakeChatCompletions, answer
-from tests.support.fake_providers import FakeTwilio, running_fake_twilio
+from tests.support.fake_providers import FakeTwilio
 from tests.support.prospection import enrolled_campaign, run_prospect_shard
 
 pytestmark = pytest.mark.integration
 
 ACCOUNT_SID = "AC" + "fedcba9876543210" * 2
-AUTH_TOKEN = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 SMS_SENDER = "+33757000003"
 PHONE = "+33612345679"
 MENTION = "Répondez STOP pour vous désinscrire"
@@ -40,14 +38,8 @@ EVERY_DAY = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "07:00", "end": "21:00"}
 
 
 @pytest.fixture(autouse=True)
-def twilio(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    """The fake Twilio, checking the tenant's token, and the SDK pointed at it."""
-    with running_fake_twilio(auth_token=AUTH_TOKEN) as fake:
-        monkeypatch.setenv("TWILIO_API_URL", fake.url)
-        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
-        reset_settings()
-        yield fake
-    reset_settings()
+def twilio(twilio_for_sends: FakeTwilio) -> FakeTwilio:
+    return twilio_for_sends
 
 
 @pytest.fixture
@@ -57,15 +49,7 @@ def tenant(tenant_id: str) -> str:
     TenantProfileRepository(tenant_id).create_if_absent(
         Tenant(id=tenant_id, name="Institut Belle Peau", mode=Mode.AUTO, created_at=now, updated_at=now)
     )
-    channel = ApiClient("functions/messaging/", tenant_id).request(
-        "PUT",
-        "/channels/sms",
-        json_body={
-            "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-            "sender": SMS_SENDER,
-        },
-    )
-    assert channel.status == 200, channel.body
+    sms_through_twilio(tenant_id, SMS_SENDER, ACCOUNT_SID)
     return tenant_id
 
 
@@ -266,15 +250,7 @@ def test_a_model_sms_the_stop_mention_would_take_past_ten_segments_becomes_a_tas
     # filling exactly the 10 segments an SMS may take, without the opt-out mention
     with time_machine.travel(MONDAY_0800_PARIS - timedelta(days=1), tick=False):
         provision_tenant(tenant_id, "Institut Belle Peau", mode=Mode.AUTO)
-        channel = ApiClient("functions/messaging/", tenant_id).request(
-            "PUT",
-            "/channels/sms",
-            json_body={
-                "credentials": {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN},
-                "sender": SMS_SENDER,
-            },
-        )
-        assert channel.status == 200, channel.body
+        sms_through_twilio(tenant_id, SMS_SENDER, ACCOUNT_SID)
         leads = ApiClient("functions/leads/", tenant_id)
         lead_id = _created(leads, "/leads", {"first_name": "Léa", "phone": PHONE})
         step = {

@@ -423,6 +423,29 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "in the past": "dans le passé",
     "at most a year ahead": "au plus un an à l'avance",
     # --- Bulk sends -------------------------------------------------------------------------------------
+    "bulk send {bulk_id} not found": "envoi groupé {bulk_id} introuvable",
+    "the segment holds no lead: nobody would receive this message": (
+        "le segment ne contient aucun lead : personne ne recevrait ce message"
+    ),
+    "a bulk send reaches at most {limit} recipients: this segment holds {count}": (
+        "un envoi groupé touche au plus {limit} destinataires : ce segment en compte {count}"
+    ),
+    "unknown template: {template_id}": "modèle inconnu : {template_id}",
+    "this bulk send is over ({state}): there is nothing left to cancel": (
+        "cet envoi groupé est terminé ({state}) : il n'y a plus rien à annuler"
+    ),
+    "a segment is either a list of lead ids or filters, not both": (
+        "un segment est soit une liste de leads, soit des filtres, pas les deux"
+    ),
+    "a segment needs a status, a tag, a search or lead ids": (
+        "un segment a besoin d'un statut, d'un tag, d'une recherche ou d'une liste de leads"
+    ),
+    "a body needs its channel": "un texte a besoin de son canal",
+    "no such template": "ce modèle n'existe pas",
+    "the template is {status}": "le modèle est {status}",
+    "written for {channel}": "écrit pour {channel}",
+    "no lead matches": "aucun lead ne correspond",
+    "{count} recipients": "{count} destinataires",
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
     "export {export_id} not found": "export {export_id} introuvable",

@@ -1032,6 +1032,26 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "the send was interrupted before the provider answered.",
     },
     # --- Bulk sends -------------------------------------------------------------------------------------
+    "bulk.refused": {"fr": "Non envoyé : {detail}", "en": "Not sent: {detail}"},
+    "bulk.put_off": {"fr": "Reporté à {until} : {detail}", "en": "Put off until {until}: {detail}"},
+    "bulk.unconfirmed": {
+        "fr": (
+            "Parti sans confirmation du fournisseur : il n'est pas renvoyé, pour ne jamais partir deux fois."
+        ),
+        "en": "Left without the provider's confirmation: it is not sent again, so it never goes twice.",
+    },
+    "bulk.cancelled": {
+        "fr": "Non envoyé : l'envoi groupé a été annulé avant son tour.",
+        "en": "Not sent: the bulk send was cancelled before its turn.",
+    },
+    "bulk.detail.lead_not_found": {
+        "fr": "ce lead n'existe plus.",
+        "en": "this lead no longer exists.",
+    },
+    "bulk.detail.invalid_address": {
+        "fr": "le fournisseur {channel} refuse l'adresse de ce lead.",
+        "en": "the {channel} provider refuses this lead's address.",
+    },
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     # --- Exports ----------------------------------------------------------------------------------------
     "export.column.lead_id": {"fr": "Identifiant du lead", "en": "Lead ID"},

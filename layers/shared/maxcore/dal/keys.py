@@ -439,6 +439,37 @@ def scheduled_due_gsi1sk(due_iso: str, message_id: str) -> str:
     return f"{due_iso}#{message_id}"
 
 
+# --- bulk sends ---------------------------------------------------------------------------------
+BULK_SK_PREFIX = "BULK#"
+RECIPIENT_SK_PREFIX = "RCPT#"
+LEAD_LIST_SK_PREFIX = "LIST#"
+
+
+def bulk_pk(tenant_id: str) -> str:
+    """Partition of a tenant's bulk sends (newest last: ULID sort keys)."""
+    return f"{_tenant(tenant_id)}#BULK"
+
+
+def bulk_sk(bulk_id: str) -> str:
+    """Sort key of one bulk send."""
+    return f"{BULK_SK_PREFIX}{bulk_id}"
+
+
+def bulk_recipients_pk(tenant_id: str, bulk_id: str) -> str:
+    """Partition of one bulk send's recipients and the chunks of its list of lead ids."""
+    return f"{_tenant(tenant_id)}#BULK#{bulk_id}"
+
+
+def recipient_sk(lead_id: str) -> str:
+    """Sort key of one recipient (one per lead: writing it twice is refused by its condition)."""
+    return f"{RECIPIENT_SK_PREFIX}{lead_id}"
+
+
+def lead_list_sk(chunk: int) -> str:
+    """Sort key of one chunk of a list segment's lead ids, in order."""
+    return f"{LEAD_LIST_SK_PREFIX}{chunk:05d}"
+
+
 # --- assistant ----------------------------------------------------------------------------------
 def conversation_pk(tenant_id: str) -> str:
     """Partition of a tenant's assistant conversations (each expires through the table's TTL)."""

@@ -20,6 +20,7 @@ from maxcore.dal.items import ContactItem, LeadItem
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
+from maxcore.rules.bulk import LeadFacts
 from maxcore.rules.contact import fold, search_text
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
@@ -133,6 +134,18 @@ class LeadRepository(TenantRepository):
             last_evaluated_key=start,
         ):
             yield lead_from_item(item)
+
+    def segment_facts(self, after: str | None = None) -> Iterator[LeadFacts]:
+        """AP53: what a bulk send's segment reads of each lead (status, tags, search text), in id
+        order, 1 MB pages of the lead partition; ``after``: past this lead id, where a part stopped."""
+        start = None if after is None else self._start_key(after, None)
+        for item in LeadItem.query(
+            keys.lead_pk(self.tenant_id),
+            LeadItem.SK.startswith(keys.LEAD_SK_PREFIX),
+            last_evaluated_key=start,
+            attributes_to_get=["entity", "lead_id", "status", "tags", "search_text"],
+        ):
+            yield LeadFacts(item.lead_id, item.status, frozenset(item.tags or ()), item.search_text or "")
 
     def conversations(
         self, channel: Channel | None, limit: int, before: str | None

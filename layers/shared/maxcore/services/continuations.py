@@ -25,6 +25,7 @@ from maxcore.models.jobs import TenantJobMessage
 from maxcore.observability import logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
+from maxcore.services.bulk_sender import BulkSender
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
 from maxcore.services.scheduled_messages import run_scheduled
@@ -186,4 +187,28 @@ def run_due_steps(
         "lost_races": lost,
         "part": message.part,
         "stopped_after": stopped_after,
+    }
+
+
+def run_bulk_send(
+    message: TenantJobMessage, budget: TimeBudget, run: RunCache | None = None
+) -> dict[str, Any]:
+    """Run one part of a bulk send (``item_id``): resolve, send, then plan its next runs."""
+    if message.item_id is None:
+        raise ValueError("a run_bulk_send message needs the bulk send's item_id")
+    tenant = (run or RunCache()).tenant(message.tenant_id).tenant
+    report = BulkSender(message.tenant_id, tenant=tenant).run(message.item_id, budget)
+    if report.stopped:
+        # Where it stopped is on the bulk send and its recipients: the continuation just runs again.
+        queue_messages([_next_part(message)])
+    return {
+        "bulk_send_id": message.item_id,
+        "state": report.state,
+        "recipients_added": report.recipients_added,
+        "outcomes": report.outcomes,
+        "lost_races": report.lost_races,
+        "window_closed": report.window_closed,
+        "timers": [at.isoformat() for at in report.timers],
+        "part": message.part,
+        "stopped": report.stopped,
     }

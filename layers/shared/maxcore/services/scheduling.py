@@ -11,7 +11,7 @@ from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
-from maxcore.services.continuations import run_automations, run_due_steps, sweep_alerts
+from maxcore.services.continuations import run_automations, run_bulk_send, run_due_steps, sweep_alerts
 from maxcore.services.exports import run_export
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
@@ -75,7 +75,9 @@ def _part_key(message: TenantJobMessage) -> str:
     run = f"{message.tenant_id}#{message.job.value}#{message.scheduled_at.isoformat()}"
     shard = "" if message.shard is None else message.shard
     segment = "" if message.segment is None else message.segment
-    return f"{run}#{shard}#{segment}#{message.part}"
+    # Runs of two items (two bulk sends) may share their instant: the item tells their parts apart.
+    item = "" if message.item_id is None else f"#{message.item_id}"
+    return f"{run}#{shard}#{segment}#{message.part}{item}"
 
 
 JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[str, Any]]] = {
@@ -87,6 +89,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.SEND_REMINDER: _send_reminder,
     Job.EXPORT: run_export,
     Job.SEND_SCHEDULED: _send_scheduled,
+    Job.RUN_BULK_SEND: run_bulk_send,
 }
 
 
