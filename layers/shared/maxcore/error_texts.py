@@ -396,6 +396,12 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Scheduled sends --------------------------------------------------------------------------------
     # --- Bulk sends -------------------------------------------------------------------------------------
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
+    "the period ends on {last} before it begins on {first}": (
+        "la période se termine le {last}, avant de commencer le {first}"
+    ),
+    "the period covers {days} days; a report covers at most {limit}": (
+        "la période couvre {days} jours ; un rapport en couvre au plus {limit}"
+    ),
     # --- Exports ----------------------------------------------------------------------------------------
     # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------

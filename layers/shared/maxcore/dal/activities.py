@@ -15,10 +15,12 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
+from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
+from maxcore.rules.reporting import NOTHING, Counts
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class MessageRef:
         """The activity's id, the last part of its sort key."""
         return self.activity_sk.rsplit("#", 1)[-1]
 
+    @property
+    def occurred_at(self) -> datetime:
+        """When the message was sent, the time in its activity's sort key."""
+        return datetime.fromisoformat(self.activity_sk.split("#")[1])
+
 
 class ActivityRepository(TenantRepository):
     """Activities of one tenant's leads."""
@@ -46,6 +53,7 @@ class ActivityRepository(TenantRepository):
         activity: Activity,
         summary: LeadSummary,
         consent: dict[Channel, ConsentState] | None = None,
+        counts: Counts = NOTHING,
     ) -> None:
         """AP8: put the activity and set the lead's new summary (and consent) in one transaction.
 
@@ -53,7 +61,8 @@ class ActivityRepository(TenantRepository):
         once for one lead cannot overwrite each other's summary: the loser gets a ConflictError and
         the service reads again and retries. An activity with a provider message id also puts the
         message's reference (AP10), on condition that it does not exist: the same provider message
-        recorded twice raises :class:`DuplicateMessageError` and writes nothing.
+        recorded twice raises :class:`DuplicateMessageError` and writes nothing. ``counts``: what the
+        activity adds to the reporting counters (AP55, AP56), in the same transaction.
         """
         item = activity_item(self.tenant_id, activity)
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
@@ -87,6 +96,7 @@ class ActivityRepository(TenantRepository):
                 if ref is not None:
                     tx.save(ref, condition=MessageRefItem.PK.does_not_exist())
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
+                add_to_transaction(tx, self.tenant_id, counts)
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             # Puts come before updates in the request: [activity, ref?, lead]. The activity itself
@@ -189,12 +199,14 @@ class ActivityRepository(TenantRepository):
         update: StatusChange,
         summary: LeadSummary,
         consent: dict[Channel, ConsentState] | None = None,
+        counts: Counts = NOTHING,
     ) -> bool:
         """AP10: move a message's status forward, with the lead's summary, in one transaction.
 
         The activity update holds only while its status is one of ``update.allowed_from``: a late
         or repeated report never moves a status back. Returns ``False`` when it did not hold (the
-        status stays); raises ConflictError when the lead changed meanwhile (read again, retry).
+        status stays, nothing is counted); raises ConflictError when the lead changed meanwhile
+        (read again, retry). ``counts``: what the move adds to the reporting counters (AP55).
         """
         activity = ActivityItem(keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk)
         activity_actions: list[Action] = [
@@ -220,6 +232,7 @@ class ActivityRepository(TenantRepository):
                     condition=ActivityItem.PK.exists() & ActivityItem.status.is_in(*update.allowed_from),
                 )
                 tx.update(lead_item, actions=lead_actions, condition=LeadItem.PK.exists())
+                add_to_transaction(tx, self.tenant_id, counts)
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             if codes and codes[0] == "ConditionalCheckFailed":

@@ -111,6 +111,8 @@ class BudgetItem(BaseItem, discriminator="Budget"):
     allowance = NumberAttribute(default=0)
     pack_tokens = NumberAttribute(default=0)
     period = UnicodeAttribute()
+    # Tokens committed since the period began: the reporting overview reads it with the balance.
+    spent = NumberAttribute(default=0)
     updated_at = IsoDateTimeAttribute()
 
 
@@ -496,6 +498,15 @@ class SendCounterItem(BaseItem, discriminator="SendCounter"):
     """Messages sent on one channel one day (``TENANT#t#SENDCOUNT`` / ``<day>#<channel>``), TTL'd."""
 
     sent = NumberAttribute(default=0)
+
+
+class StatsItem(BaseItem, discriminator="Stats"):
+    """A reporting counter (``TENANT#t#STATS``): one channel's day, or one template's month.
+
+    Each fact is a number attribute the write paths ADD to (:mod:`maxcore.rules.reporting`); the
+    time-to-reply histogram's buckets are the attributes ``rt0`` ... ``rt13``. A counter is created
+    by its first ADD, so it holds only the facts that happened.
+    """
 
 
 class SenderPickItem(BaseItem, discriminator="SenderPick"):

@@ -104,7 +104,7 @@ class InboundService:
             },
         )
         try:
-            ActivityService(self.tenant_id, self._clock).record(
+            ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:
