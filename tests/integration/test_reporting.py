@@ -13,8 +13,11 @@ from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.stats import StatsRepository, add_to_transaction
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.alert import AlertType
 from maxcore.rules import reporting as rules
+from maxcore.services.activities import ActivityService
 from maxcore.services.tenants import provision_tenant, tenant_settings
 from tests.integration.conftest import drain
 from tests.integration.test_webhooks import (
@@ -38,6 +41,8 @@ from tests.support.fake_providers import FakeTwilio
 from tests.support.webhook_samples import resend_payload, twilio_event, twilio_status_params
 
 pytestmark = pytest.mark.integration
+
+CAMPAIGN = "01JFVENTS0DEMA0000000000CA"
 
 
 @pytest.fixture
@@ -321,3 +326,31 @@ def test_ap57_open_alerts_of_some_types_are_counted_in_one_query(tenant: str, fa
     assert requests.operations == ["Query", "BatchGetItem"]
     assert counts == {AlertType.HOT_LEAD_24H: 3, AlertType.NO_REPLY_3D: 0}
     assert [a.type for a in shown] == [AlertType.HOT_LEAD_24H] * 2
+
+
+def test_ap56_a_campaign_messages_opening_counts_for_the_campaign_through_the_webhook(tenant: str) -> None:
+    # Given an e-mail a campaign sent (recorded with its campaign, as the sequencer records it)
+    lead = leads(tenant).post("/leads", {"first_name": "Nina", "email": "nina@example.fr"}).body
+    now = datetime.now(UTC)
+    sent = Activity(
+        id=new_id(),
+        lead_id=lead["id"],
+        channel=ActivityChannel.EMAIL,
+        direction=Direction.OUT,
+        status=ActivityStatus.SENT,
+        provider_message_id="email-of-a-campaign",
+        occurred_at=now,
+        metadata={"campaign_id": CAMPAIGN, "step": 1},
+    )
+    ActivityService(tenant).record(sent, evaluate=False)
+
+    # When Resend reports it delivered, opened, and opened again under another id
+    for kind, svix_id in (("email.delivered", "c1"), ("email.opened", "c2"), ("email.opened", "c3")):
+        payload = resend_payload(kind, "email-of-a-campaign", "nina@example.fr", now)
+        assert resend(tenant, payload, svix_id)["statusCode"] == 200
+
+    # Then the campaign's counter holds one delivery and one open, read with one Query
+    with counting_requests() as requests:
+        campaigns = StatsRepository(tenant).campaigns()
+    assert requests.operations == ["Query"]
+    assert campaigns == {CAMPAIGN: {"delivered": 1, "read": 1}}

@@ -32,6 +32,8 @@ class MessageRef:
     activity_sk: str
     channel: str
     direction: str
+    campaign_id: str | None = None
+    """The campaign that sent the message, whose counters its delivery reports move (AP56)."""
 
     @property
     def activity_id(self) -> str:
@@ -87,6 +89,7 @@ class ActivityRepository(TenantRepository):
                 activity_sk=item.SK,
                 channel=activity.channel.value,
                 direction=activity.direction.value,
+                campaign_id=campaign_of(activity),
                 created_at=activity.occurred_at,
                 expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
             )
@@ -138,6 +141,7 @@ class ActivityRepository(TenantRepository):
             activity_sk=item.SK,
             channel=activity.channel.value,
             direction=activity.direction.value,
+            campaign_id=campaign_of(activity),
             created_at=activity.occurred_at,
             expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
             pending=activity.model_dump_json(),
@@ -167,6 +171,7 @@ class ActivityRepository(TenantRepository):
             activity_sk=ref.activity_sk,
             channel=ref.channel,
             direction=ref.direction,
+            campaign_id=ref.campaign_id,
             created_at=at,
             expires_at=int(at.timestamp()) + REF_TTL_SECONDS,
         )
@@ -357,6 +362,12 @@ def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
     )
 
 
+def campaign_of(activity: Activity) -> str | None:
+    """The campaign that sent ``activity``, when a sequence did."""
+    campaign = activity.metadata.get("campaign_id")
+    return campaign if isinstance(campaign, str) else None
+
+
 def _consent_map(consent: dict[Channel, ConsentState]) -> dict[str, Any]:
     return {c.value: state.model_dump(mode="json") for c, state in consent.items()}
 
@@ -388,4 +399,5 @@ def _message_ref(item: MessageRefItem) -> MessageRef:
         activity_sk=item.activity_sk,
         channel=item.channel,
         direction=item.direction,
+        campaign_id=item.campaign_id,
     )

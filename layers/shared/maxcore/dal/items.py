@@ -442,6 +442,7 @@ class MessageRefItem(BaseItem, discriminator="MessageRef"):
     activity_sk = UnicodeAttribute()
     channel = UnicodeAttribute()
     direction = UnicodeAttribute()
+    campaign_id = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     pending = UnicodeAttribute(null=True)
     """On our own reference (``PMSG#ref:<activity id>``), put before a provider call that takes no

@@ -210,6 +210,15 @@ def stats_templates_prefix(month: str) -> str:
     return f"TPL#{month}#"
 
 
+CAMPAIGN_STATS_PREFIX = "CAMP#"
+"""Prefix of every campaign's counter."""
+
+
+def stats_campaign_sk(campaign_id: str) -> str:
+    """Sort key of one campaign's counter (``CAMP#<campaign id>``)."""
+    return f"{CAMPAIGN_STATS_PREFIX}{campaign_id}"
+
+
 def sender_pick_sk(send_key: str) -> str:
     """Sort key of the sender a send took a slot of, in the counters' partition (``PICK#<key>``)."""
     return f"PICK#{send_key}"

@@ -39,6 +39,8 @@ def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[StatsItem, list[Ac
     for template in counts.templates:
         sk = keys.stats_template_sk(template.month, template.template_id)
         yield StatsItem(pk, sk), _actions(template.facts)
+    for campaign in counts.campaigns:
+        yield StatsItem(pk, keys.stats_campaign_sk(campaign.campaign_id)), _actions(campaign.facts)
 
 
 def add_to_transaction(tx: TransactWrite, tenant_id: str, counts: Counts) -> None:
@@ -73,6 +75,12 @@ class StatsRepository(TenantRepository):
             TemplateMonth(sk.removeprefix(prefix), counters.get("sent", 0), counters.get("positive", 0))
             for sk, counters in self._query(prefix, prefix + "~")
         ]
+
+    def campaigns(self) -> dict[str, dict[str, int]]:
+        """AP56: what became of each campaign's messages (delivered, read, bounced), by campaign:
+        one Query."""
+        prefix = keys.CAMPAIGN_STATS_PREFIX
+        return {sk.removeprefix(prefix): counters for sk, counters in self._query(prefix, prefix + "~")}
 
     def _query(self, low: str, high: str) -> Iterator[tuple[str, dict[str, int]]]:
         """The counters whose sort key is between ``low`` and ``high``, page after page: each sort

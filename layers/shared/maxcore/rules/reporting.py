@@ -114,14 +114,23 @@ class TemplateCount:
 
 
 @dataclass(frozen=True)
+class CampaignCount:
+    """Additions to one campaign's counter (what became of its messages: delivered, read, bounced)."""
+
+    campaign_id: str
+    facts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
 class Counts:
-    """What one write adds to the counters: nothing, or a day's channel and a template's month."""
+    """What one write adds to the counters: a day's channel, a template's month, a campaign's."""
 
     days: tuple[DayCount, ...] = ()
     templates: tuple[TemplateCount, ...] = ()
+    campaigns: tuple[CampaignCount, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.templates)
+        return bool(self.days or self.templates or self.campaigns)
 
 
 NOTHING = Counts()
@@ -161,12 +170,20 @@ def outbound_counts(activity: Activity, timezone: str) -> Counts:
     if activity.direction is not Direction.OUT or not is_counted(activity, None):
         return NOTHING
     day = tenant_day(activity.occurred_at, timezone)
-    facts = {SENT: 1, **dict.fromkeys(status_facts(activity.status), 1)}
+    reached = dict.fromkeys(status_facts(activity.status), 1)
     template_id = activity.metadata.get("template_id")
     templates: tuple[TemplateCount, ...] = ()
     if isinstance(template_id, str) and template_id:
         templates = (TemplateCount(day.strftime("%Y-%m"), template_id, {SENT: 1}),)
-    return Counts((DayCount(day, activity.channel.value, facts),), templates)
+    days = (DayCount(day, activity.channel.value, {SENT: 1, **reached}),)
+    return Counts(days, templates, _campaign(activity.metadata.get("campaign_id"), reached))
+
+
+def _campaign(campaign_id: object, facts: Mapping[str, int]) -> tuple[CampaignCount, ...]:
+    """The campaign's share of ``facts``, when a campaign sent the message and there is any."""
+    if not isinstance(campaign_id, str) or not facts:
+        return ()
+    return (CampaignCount(campaign_id, facts),)
 
 
 def inbound_counts(
@@ -244,11 +261,17 @@ def status_steps(target: ActivityStatus, allowed_from: Iterable[str]) -> list[St
     return [StatusStep(tuple(statuses), facts) for facts, statuses in ordered]
 
 
-def status_counts(facts: frozenset[str], sent_at: datetime, channel: str, timezone: str) -> Counts:
-    """The facts a status change established, on the day the message was sent."""
+def status_counts(
+    facts: frozenset[str], sent_at: datetime, channel: str, timezone: str, campaign_id: str | None = None
+) -> Counts:
+    """The facts a status change established, on the day the message was sent (and for the campaign
+    that sent it)."""
     if not facts or channel not in MESSAGE_CHANNELS:
         return NOTHING
-    return Counts((DayCount(tenant_day(sent_at, timezone), channel, dict.fromkeys(facts, 1)),))
+    added = dict.fromkeys(facts, 1)
+    return Counts(
+        (DayCount(tenant_day(sent_at, timezone), channel, added),), (), _campaign(campaign_id, added)
+    )
 
 
 # --- reading the counters back -------------------------------------------------------------------

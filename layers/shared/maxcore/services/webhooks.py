@@ -378,7 +378,9 @@ def _advance(
             error_code=update.error_code,
             error_message=update.error_message,
         )
-        counts = reporting_rules.status_counts(step.facts, ref.occurred_at, ref.channel, timezone)
+        counts = reporting_rules.status_counts(
+            step.facts, ref.occurred_at, ref.channel, timezone, ref.campaign_id
+        )
         if activities.advance_status(lead, ref, change, summary, consent, counts):
             return True
     return False
