@@ -3,14 +3,14 @@
 python -m bench.reporting [--messages 400] [--backend local|moto]
 
 A message's life is written twice: its activity (AP8, a transaction with the lead's summary and the
-provider reference) and its status moved forward by the provider's report (AP10, a transaction with
-the lead's summary). The counters add one item to each transaction (two for a message sent from a
-template: its channel's day and its template's month). Half the messages are written without the
-counters (the baseline, the same repository calls with nothing to count), half with them, each to
-its own lead, and the figures are printed side by side with their ratio: requests, items written,
-wall and CPU time. Capacity units are not printed: DynamoDB Local reports a flat 4 units for any
-TransactWriteItems, whatever its items, and moto none; on AWS a transaction costs 2 write units per
-item of up to 1 KB, so each counter item (about 100 bytes) adds 2. The table is created from
+provider reference) and its status moved forward by the provider's report (AP10, a transaction with the
+lead's summary). The counters add one item to each transaction (two for a message sent from a template:
+its channel's day and its template's month). Half the messages are written without the counters (the
+baseline, the same repository calls with nothing to count), half with them, each to its own lead, the
+two alternating message by message, and the figures are printed side by side with their ratio: requests,
+items written, wall and CPU time. Capacity units are not printed: DynamoDB Local reports a flat 4 units
+for any TransactWriteItems, whatever its items, and moto none; on AWS a transaction costs 2 write units
+per item of up to 1 KB, so each counter item (about 100 bytes) adds 2. The table is created from
 template.yaml on a DynamoDB the benchmark starts and stops itself; fake credentials, never AWS.
 """
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def run(messages: int, say: Callable[[str], None]) -> None:
     """Write ``messages`` messages, half without the counters and half with them, and print both."""
-    from bench.alerts.counting import RequestCounter
+    from bench.alerts.counting import RequestCounter, Stats
     from maxcore.dal.activities import ActivityRepository, StatusChange
     from maxcore.dal.leads import LeadRepository
     from maxcore.ids import new_id
@@ -60,9 +61,9 @@ def run(messages: int, say: Callable[[str], None]) -> None:
     counter = RequestCounter().attach()
     numbers = itertools.count()
 
-    def write(counted: bool) -> None:
+    def write(counted: bool, stats: Stats) -> None:
         """One message sent from a template to a new lead, then reported delivered; only the two
-        writes are counted."""
+        writes are counted into ``stats``, with their time."""
         index = next(numbers)
         now = NOW + timedelta(seconds=index)
         with counter.paused():
@@ -78,9 +79,8 @@ def run(messages: int, say: Callable[[str], None]) -> None:
             metadata={"template_id": TEMPLATE},
         )
         summary = apply_activity(lead.summary, sent, now)
-        activities.record(
-            lead, sent, summary, None, rules.outbound_counts(sent, timezone) if counted else rules.NOTHING
-        )
+        counts = rules.outbound_counts(sent, timezone) if counted else rules.NOTHING
+        timed(stats, lambda: activities.record(lead, sent, summary, None, counts))
         lead = lead.model_copy(update={"summary": summary, "version": lead.version + 1})
         with counter.paused():
             ref = activities.find_by_provider_id(sent.provider_message_id or "")
@@ -90,23 +90,29 @@ def run(messages: int, say: Callable[[str], None]) -> None:
         change = StatusChange(status=status.value, at=now, allowed_from=step.from_statuses)
         delivered = apply_delivery(lead.summary, sent.id, status, now)
         moved = rules.status_counts(step.facts, now, "email", timezone) if counted else rules.NOTHING
-        activities.advance_status(lead, ref, change, delivered, None, moved)
+        timed(stats, lambda: activities.advance_status(lead, ref, change, delivered, None, moved))
 
-    def phase(counted: bool, count: int) -> Stats:
-        with counter.measure() as stats:
-            for _ in range(count):
-                write(counted)
-        return stats
+    def timed(stats: Stats, action: Callable[[], object]) -> None:
+        """Run ``action`` with its requests and its time counted into ``stats``."""
+        counter.stats = stats
+        wall, cpu = time.perf_counter(), time.thread_time()
+        action()
+        stats.wall_seconds += time.perf_counter() - wall
+        stats.thread_cpu_seconds += time.thread_time() - cpu
+        counter.stats = Stats()
 
-    half = messages // 2
+    # The two ways alternate message by message, so that the machine's load weighs on both alike.
+    baseline, with_counters, ignored = Stats(), Stats(), Stats()
     try:
-        with counter.paused():  # imports, connections and the counters' first items, not counted
-            for counted in (False, True):
-                phase(counted, WARM_UP)
-        baseline, with_counters = phase(False, half), phase(True, half)
+        for _ in range(WARM_UP):  # imports, connections and the counters' first items
+            write(False, ignored)
+            write(True, ignored)
+        for _ in range(messages // 2):
+            write(False, baseline)
+            write(True, with_counters)
     finally:
         counter.detach()
-    for line in _render(baseline, with_counters, half):
+    for line in _render(baseline, with_counters, messages // 2):
         say(line)
 
 
