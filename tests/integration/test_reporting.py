@@ -19,22 +19,8 @@ from maxcore.models.alert import AlertType
 from maxcore.rules import reporting as rules
 from maxcore.services.activities import ActivityService
 from maxcore.services.tenants import provision_tenant, tenant_settings
+from tests.integration import test_webhooks as hooks
 from tests.integration.conftest import drain
-from tests.integration.test_webhooks import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
-    LEAD_PHONE,
-    OUR_NUMBER,
-    _email_lead_with_message,
-    hard_bounce,
-    inbound,
-    leads,
-    messaging,
-    resend,
-    twilio_for_tenants,
-    webhook,
-    webhook_tenant,
-)
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.dynamodb_requests import counting_requests
 from tests.support.fake_providers import FakeTwilio
@@ -48,12 +34,12 @@ CAMPAIGN = "01JFVENTS0DEMA0000000000CA"
 @pytest.fixture
 def tenant(tenant_id: str, ssm_endpoint: str, fanout_queue: str) -> str:
     """A provisioned tenant with the providers' webhook secrets; an empty queue."""
-    return webhook_tenant(tenant_id, fanout_queue)
+    return hooks.webhook_tenant(tenant_id, fanout_queue)
 
 
 @pytest.fixture
 def fake_twilio(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilio]:
-    yield from twilio_for_tenants(monkeypatch)
+    yield from hooks.twilio_for_tenants(monkeypatch)
 
 
 def reports(tenant_id: str) -> ApiClient:
@@ -76,8 +62,10 @@ def by_channel(response: ApiResponse) -> dict[str, dict[str, Any]]:
 
 
 def twilio_status(tenant_id: str, sid: str, status: str) -> None:
-    params = twilio_status_params(sid, status, LEAD_PHONE, OUR_NUMBER, account_sid=ACCOUNT_SID)
-    assert webhook(twilio_event(tenant_id, params, AUTH_TOKEN))["statusCode"] == 200
+    params = twilio_status_params(
+        sid, status, hooks.LEAD_PHONE, hooks.OUR_NUMBER, account_sid=hooks.ACCOUNT_SID
+    )
+    assert hooks.webhook(twilio_event(tenant_id, params, hooks.AUTH_TOKEN))["statusCode"] == 200
 
 
 def run_queued_evaluations(fanout_queue: str) -> None:
@@ -90,12 +78,16 @@ def run_queued_evaluations(fanout_queue: str) -> None:
 
 def sms_lead_with_message(tenant_id: str) -> tuple[str, str]:
     """A lead reachable by SMS and one SMS sent to it through Twilio: its id and the message's sid."""
-    channel = messaging(tenant_id).request(
-        "PUT", "/channels/sms", json_body={"sender": OUR_NUMBER, "credentials": {"account_sid": ACCOUNT_SID}}
+    channel = hooks.messaging(tenant_id).request(
+        "PUT",
+        "/channels/sms",
+        json_body={"sender": hooks.OUR_NUMBER, "credentials": {"account_sid": hooks.ACCOUNT_SID}},
     )
     assert channel.status == 200, channel.body
-    lead = leads(tenant_id).post("/leads", {"first_name": "Léa", "last_name": "Martin", "phone": LEAD_PHONE})
-    sent = messaging(tenant_id).post(
+    lead = hooks.leads(tenant_id).post(
+        "/leads", {"first_name": "Léa", "last_name": "Martin", "phone": hooks.LEAD_PHONE}
+    )
+    sent = hooks.messaging(tenant_id).post(
         "/messages", {"lead_id": lead.body["id"], "channel": "sms", "body": "Bonjour"}
     )
     assert sent.status == 201, sent.body
@@ -111,30 +103,33 @@ def test_sends_deliveries_replies_and_a_conversion_show_per_channel_once_each(
         twilio_status(tenant, sid, status)
     # And an interested reply to it, and the lead converted (then saved as converted again)
     assert (
-        webhook(inbound(tenant, "Oui ça m'intéresse, vous pouvez m'appeler ?", "SM" + "e1" * 16))[
+        hooks.webhook(hooks.inbound(tenant, "Oui ça m'intéresse, vous pouvez m'appeler ?", "SM" + "e1" * 16))[
             "statusCode"
         ]
         == 200
     )
     for _ in range(2):
-        converted = leads(tenant).patch(f"/leads/{sms_lead}", {"status": "converted"})
+        converted = hooks.leads(tenant).patch(f"/leads/{sms_lead}", {"status": "converted"})
         assert converted.status == 200, converted.body
     # And an e-mail delivered (Resend delivers the event three times, then again under another id),
     # opened, then a late "delivered"; and another e-mail that bounced
-    _, email_id = _email_lead_with_message(tenant, "manon@example.fr")
+    _, email_id = hooks._email_lead_with_message(tenant, "manon@example.fr")
     now = datetime.now(UTC)
     delivered = resend_payload("email.delivered", email_id, "manon@example.fr", now)
     for svix_id in ("msg_d1", "msg_d1", "msg_d1", "msg_d2"):
-        assert resend(tenant, delivered, svix_id)["statusCode"] == 200
+        assert hooks.resend(tenant, delivered, svix_id)["statusCode"] == 200
     assert (
-        resend(tenant, resend_payload("email.opened", email_id, "manon@example.fr", now), "msg_o1")[
+        hooks.resend(tenant, resend_payload("email.opened", email_id, "manon@example.fr", now), "msg_o1")[
             "statusCode"
         ]
         == 200
     )
-    assert resend(tenant, delivered, "msg_d3")["statusCode"] == 200
-    _, bounced_id = _email_lead_with_message(tenant, "ancienne@example.fr")
-    assert resend(tenant, hard_bounce(bounced_id, "ancienne@example.fr"), "msg_b1")["statusCode"] == 200
+    assert hooks.resend(tenant, delivered, "msg_d3")["statusCode"] == 200
+    _, bounced_id = hooks._email_lead_with_message(tenant, "ancienne@example.fr")
+    assert (
+        hooks.resend(tenant, hooks.hard_bounce(bounced_id, "ancienne@example.fr"), "msg_b1")["statusCode"]
+        == 200
+    )
 
     # When today's per-channel analytics are read
     today = today_of(tenant)
@@ -169,7 +164,11 @@ def test_the_overview_counts_leads_not_followed_up_in_the_tenants_language_and_w
     api = ApiClient("functions/alerts/", tenant)
     four_days_ago = datetime.now(UTC) - timedelta(days=4)
     for name in ("Inès", "Chloé"):
-        lead = leads(tenant).post("/leads", {"first_name": name, "email": f"{name.lower()}@example.fr"}).body
+        lead = (
+            hooks.leads(tenant)
+            .post("/leads", {"first_name": name, "email": f"{name.lower()}@example.fr"})
+            .body
+        )
         logged = api.post(
             "/activities",
             {
@@ -207,13 +206,13 @@ def test_the_overview_counts_leads_not_followed_up_in_the_tenants_language_and_w
 
 def test_the_overview_costs_the_same_few_requests_whatever_the_number_of_leads(tenant: str) -> None:
     # Given a tenant with one lead and one e-mail sent
-    _email_lead_with_message(tenant, "premier@example.fr")
+    hooks._email_lead_with_message(tenant, "premier@example.fr")
     with counting_requests() as first:
         assert reports(tenant).get("/reporting/overview").status == 200
 
     # When it has six more, each sent an e-mail, and the overview is read again
     for n in range(6):
-        _email_lead_with_message(tenant, f"lead{n}@example.fr")
+        hooks._email_lead_with_message(tenant, f"lead{n}@example.fr")
     with counting_requests() as again:
         overview = reports(tenant).get("/reporting/overview")
 
@@ -309,9 +308,9 @@ def test_ap57_open_alerts_of_some_types_are_counted_in_one_query(tenant: str, fa
     for n in range(3):
         phone = f"+3361122334{n}"
         assert (
-            webhook(inbound(tenant, "Je suis intéressé, rappelez-moi", "SM" + f"f{n}" * 16, phone=phone))[
-                "statusCode"
-            ]
+            hooks.webhook(
+                hooks.inbound(tenant, "Je suis intéressé, rappelez-moi", "SM" + f"f{n}" * 16, phone=phone)
+            )["statusCode"]
             == 200
         )
     run_queued_evaluations(fanout_queue)
@@ -330,7 +329,7 @@ def test_ap57_open_alerts_of_some_types_are_counted_in_one_query(tenant: str, fa
 
 def test_ap56_a_campaign_messages_opening_counts_for_the_campaign_through_the_webhook(tenant: str) -> None:
     # Given an e-mail a campaign sent (recorded with its campaign, as the sequencer records it)
-    lead = leads(tenant).post("/leads", {"first_name": "Nina", "email": "nina@example.fr"}).body
+    lead = hooks.leads(tenant).post("/leads", {"first_name": "Nina", "email": "nina@example.fr"}).body
     now = datetime.now(UTC)
     sent = Activity(
         id=new_id(),
@@ -347,7 +346,7 @@ def test_ap56_a_campaign_messages_opening_counts_for_the_campaign_through_the_we
     # When Resend reports it delivered, opened, and opened again under another id
     for kind, svix_id in (("email.delivered", "c1"), ("email.opened", "c2"), ("email.opened", "c3")):
         payload = resend_payload(kind, "email-of-a-campaign", "nina@example.fr", now)
-        assert resend(tenant, payload, svix_id)["statusCode"] == 200
+        assert hooks.resend(tenant, payload, svix_id)["statusCode"] == 200
 
     # Then the campaign's counter holds one delivery and one open, read with one Query
     with counting_requests() as requests:

@@ -562,4 +562,5 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     SendCounterItem,
     SenderPickItem,
     OutboxItem,
+    StatsItem,
 )
