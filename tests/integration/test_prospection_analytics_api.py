@@ -183,6 +183,8 @@ def test_the_overview_counts_prospects_interactions_replies_and_active_campaigns
         "declined": 0,
         "opted_out": 0,
         "out_of_office": 0,
+        "opened": 0,
+        "bounced": 0,
         "active_campaigns": 1,
     }
 
@@ -203,6 +205,8 @@ def test_the_overview_of_one_campaign_counts_that_campaign_only(played: Played) 
         "declined": 0,
         "opted_out": 0,
         "out_of_office": 0,
+        "opened": 0,
+        "bounced": 0,
         "active_campaigns": 1,
     }
     assert of_b == {
@@ -216,6 +220,8 @@ def test_the_overview_of_one_campaign_counts_that_campaign_only(played: Played) 
         "declined": 0,
         "opted_out": 0,
         "out_of_office": 0,
+        "opened": 0,
+        "bounced": 0,
         "active_campaigns": 0,
     }
 
@@ -397,6 +403,8 @@ def test_a_tenant_without_prospection_gets_zeros_everywhere(tenant_id: str) -> N
         "declined": 0,
         "opted_out": 0,
         "out_of_office": 0,
+        "opened": 0,
+        "bounced": 0,
         "active_campaigns": 0,
     }
     stages = _get(api, "/analytics/funnel")["stages"]

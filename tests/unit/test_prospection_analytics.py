@@ -152,8 +152,26 @@ def test_an_empty_overview_is_all_zeros() -> None:
         "declined": 0,
         "opted_out": 0,
         "out_of_office": 0,
+        "opened": 0,
+        "bounced": 0,
         "active_campaigns": 0,
     }
+
+
+def test_opens_and_bounces_are_the_providers_reports_of_the_campaigns_in_scope() -> None:
+    # Given two campaigns whose messages were opened and bounced, and a third not in scope
+    spring, autumn, other = (_campaign(CampaignStatus.ACTIVE) for _ in range(3))
+    deliveries = {
+        spring.id: {"delivered": 9, "read": 4, "bounced": 1},
+        autumn.id: {"read": 2},
+        other.id: {"read": 50, "bounced": 50},
+    }
+
+    # When the overview covers the first two
+    result = overview([], [spring, autumn], deliveries)
+
+    # Then their opens and bounces are added up, apart from the replies
+    assert (result.opened, result.bounced) == (6, 1)
 
 
 # --- funnel --------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
-"""Prospection analytics: overview, funnel, reply rate per step and template, best messages."""
+"""Analytics: the prospection's (overview, funnel, steps, best messages), per channel, and the
+dashboard's reporting overview."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -9,7 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from maxcore.api import JWT_SECURITY, create_router, principal, responses
 from maxcore.models.analytics import Funnel, Overview, StepsReport, TopMessages
 from maxcore.models.common import Ulid
+from maxcore.models.reporting import ChannelReport, ReportingOverview
 from maxcore.services.analytics import AnalyticsService
+from maxcore.services.reporting import ReportingService
 
 router = create_router()
 
@@ -76,3 +80,37 @@ def analytics_top_messages(
 ) -> TopMessages:
     """Step messages (a step written by one template, the AI or the default) by reply rate."""
     return AnalyticsService(principal(router).tenant_id).top_messages(campaign_id, min_sent, limit)
+
+
+@router.get(
+    "/analytics/channels",
+    operation_id="getChannelAnalytics",
+    responses=responses(
+        200,
+        "Per channel: sent, delivered, read, replies, reply rate, median time to reply, conversions.",
+        404,
+        422,
+    ),
+    security=JWT_SECURITY,
+    tags=["reporting"],
+    summary="Per-channel analytics over a period",
+)
+def analytics_channels(
+    start: Annotated[date, Query(alias="from", description="First day, in the tenant's time zone.")],
+    end: Annotated[date, Query(alias="to", description="Last day, included; at most 366 days after `from`.")],
+) -> ChannelReport:
+    """Every channel's facts over the tenant's days `from` to `to`, read from the day counters."""
+    return ReportingService(principal(router).tenant_id).channels(start, end)
+
+
+@router.get(
+    "/reporting/overview",
+    operation_id="getReportingOverview",
+    responses=responses(200, "The dashboard's figures.", 404),
+    security=JWT_SECURITY,
+    tags=["reporting"],
+    summary="Reporting overview for the dashboard",
+)
+def reporting_overview() -> ReportingOverview:
+    """Leads not followed up, hot leads waiting, messages this week against last, tokens, best template."""
+    return ReportingService(principal(router).tenant_id).overview()

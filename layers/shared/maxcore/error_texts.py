@@ -447,6 +447,12 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "no lead matches": "aucun lead ne correspond",
     "{count} recipients": "{count} destinataires",
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
+    "the period ends on {last} before it begins on {first}": (
+        "la période se termine le {last}, avant de commencer le {first}"
+    ),
+    "the period covers {days} days; a report covers at most {limit}": (
+        "la période couvre {days} jours ; un rapport en couvre au plus {limit}"
+    ),
     # --- Exports ----------------------------------------------------------------------------------------
     "export {export_id} not found": "export {export_id} introuvable",
     "{slots} exports are already being prepared: wait until one is ready": (

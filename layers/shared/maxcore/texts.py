@@ -1053,6 +1053,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "the {channel} provider refuses this lead's address.",
     },
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
+    "reporting.not_followed_up.one": {"fr": "{n} lead non relancé", "en": "{n} lead not followed up"},
+    "reporting.not_followed_up.other": {"fr": "{n} leads non relancés", "en": "{n} leads not followed up"},
+    "reporting.hot_leads_waiting.one": {
+        "fr": "{n} lead chaud attend votre réponse",
+        "en": "{n} hot lead is waiting for your answer",
+    },
+    "reporting.hot_leads_waiting.other": {
+        "fr": "{n} leads chauds attendent votre réponse",
+        "en": "{n} hot leads are waiting for your answer",
+    },
     # --- Exports ----------------------------------------------------------------------------------------
     "export.column.lead_id": {"fr": "Identifiant du lead", "en": "Lead ID"},
     "export.column.first_name": {"fr": "Prénom", "en": "First name"},

@@ -16,10 +16,12 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
+from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
+from maxcore.rules.reporting import NOTHING, Counts
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,18 @@ class MessageRef:
     activity_sk: str
     channel: str
     direction: str
+    campaign_id: str | None = None
+    """The campaign that sent the message, whose counters its delivery reports move (AP56)."""
 
     @property
     def activity_id(self) -> str:
         """The activity's id, the last part of its sort key."""
         return self.activity_sk.rsplit("#", 1)[-1]
+
+    @property
+    def occurred_at(self) -> datetime:
+        """When the message was sent, the time in its activity's sort key."""
+        return datetime.fromisoformat(self.activity_sk.split("#")[1])
 
 
 class ActivityRepository(TenantRepository):
@@ -47,6 +56,7 @@ class ActivityRepository(TenantRepository):
         activity: Activity,
         summary: LeadSummary,
         consent: dict[Channel, ConsentState] | None = None,
+        counts: Counts = NOTHING,
     ) -> None:
         """AP8: put the activity and set the lead's new summary (and consent) in one transaction.
 
@@ -54,7 +64,8 @@ class ActivityRepository(TenantRepository):
         once for one lead cannot overwrite each other's summary: the loser gets a ConflictError and
         the service reads again and retries. An activity with a provider message id also puts the
         message's reference (AP10), on condition that it does not exist: the same provider message
-        recorded twice raises :class:`DuplicateMessageError` and writes nothing.
+        recorded twice raises :class:`DuplicateMessageError` and writes nothing. ``counts``: what the
+        activity adds to the reporting counters (AP55, AP56), in the same transaction.
         """
         item = activity_item(self.tenant_id, activity)
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
@@ -79,6 +90,7 @@ class ActivityRepository(TenantRepository):
                 activity_sk=item.SK,
                 channel=activity.channel.value,
                 direction=activity.direction.value,
+                campaign_id=campaign_of(activity),
                 created_at=activity.occurred_at,
                 expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
             )
@@ -88,6 +100,7 @@ class ActivityRepository(TenantRepository):
                 if ref is not None:
                     tx.save(ref, condition=MessageRefItem.PK.does_not_exist())
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
+                add_to_transaction(tx, self.tenant_id, counts)
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             # Puts come before updates in the request: [activity, ref?, lead]. The activity itself
@@ -129,6 +142,7 @@ class ActivityRepository(TenantRepository):
             activity_sk=item.SK,
             channel=activity.channel.value,
             direction=activity.direction.value,
+            campaign_id=campaign_of(activity),
             created_at=activity.occurred_at,
             expires_at=int(activity.occurred_at.timestamp()) + REF_TTL_SECONDS,
             pending=activity.model_dump_json(),
@@ -158,6 +172,7 @@ class ActivityRepository(TenantRepository):
             activity_sk=ref.activity_sk,
             channel=ref.channel,
             direction=ref.direction,
+            campaign_id=ref.campaign_id,
             created_at=at,
             expires_at=int(at.timestamp()) + REF_TTL_SECONDS,
         )
@@ -190,12 +205,14 @@ class ActivityRepository(TenantRepository):
         update: StatusChange,
         summary: LeadSummary,
         consent: dict[Channel, ConsentState] | None = None,
+        counts: Counts = NOTHING,
     ) -> bool:
         """AP10: move a message's status forward, with the lead's summary, in one transaction.
 
         The activity update holds only while its status is one of ``update.allowed_from``: a late
         or repeated report never moves a status back. Returns ``False`` when it did not hold (the
-        status stays); raises ConflictError when the lead changed meanwhile (read again, retry).
+        status stays, nothing is counted); raises ConflictError when the lead changed meanwhile
+        (read again, retry). ``counts``: what the move adds to the reporting counters (AP55).
         """
         activity = ActivityItem(keys.lead_activity_pk(self.tenant_id, ref.lead_id), ref.activity_sk)
         activity_actions: list[Action] = [
@@ -221,6 +238,7 @@ class ActivityRepository(TenantRepository):
                     condition=ActivityItem.PK.exists() & ActivityItem.status.is_in(*update.allowed_from),
                 )
                 tx.update(lead_item, actions=lead_actions, condition=LeadItem.PK.exists())
+                add_to_transaction(tx, self.tenant_id, counts)
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             if codes and codes[0] == "ConditionalCheckFailed":
@@ -355,6 +373,12 @@ def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
     )
 
 
+def campaign_of(activity: Activity) -> str | None:
+    """The campaign that sent ``activity``, when a sequence did."""
+    campaign = activity.metadata.get("campaign_id")
+    return campaign if isinstance(campaign, str) else None
+
+
 def _consent_map(consent: dict[Channel, ConsentState]) -> dict[str, Any]:
     return {c.value: state.model_dump(mode="json") for c, state in consent.items()}
 
@@ -386,4 +410,5 @@ def _message_ref(item: MessageRefItem) -> MessageRef:
         activity_sk=item.activity_sk,
         channel=item.channel,
         direction=item.direction,
+        campaign_id=item.campaign_id,
     )

@@ -10,7 +10,7 @@ writes only what changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -277,6 +277,29 @@ class AlertRepository(TenantRepository):
             alert_type = AlertType(item.alert_type)
             counts[alert_type] = counts.get(alert_type, 0) + 1
         return counts
+
+    def open_of_types(
+        self, types: Collection[AlertType], first: int
+    ) -> tuple[dict[AlertType, int], list[Alert]]:
+        """AP57: how many alerts of each of ``types`` are open, and the first ``first`` of each type.
+
+        One Query of the open alerts on GSI1 (keys and type: what the index projects), filtered on
+        the types, in the index's order (most severe, then oldest); then one BatchGetItem of the
+        alerts shown. A lead has at most one open alert of a type, so a count is a count of leads.
+        """
+        counts = dict.fromkeys(types, 0)
+        shown: list[AlertItem] = []
+        query = AlertItem.gsi1.query(
+            keys.alert_state_gsi1pk(self.tenant_id, AlertState.OPEN.value),
+            filter_condition=AlertItem.alert_type.is_in(*(t.value for t in types)),
+        )
+        for item in _alerts(query):
+            alert_type = AlertType(item.alert_type)
+            counts[alert_type] += 1
+            if counts[alert_type] <= first:
+                shown.append(item)
+        alerts = [_to_alert(i) for i in from_index(AlertItem, shown) if i.state == AlertState.OPEN.value]
+        return counts, alerts
 
     # --- resolutions ----------------------------------------------------------------------------
     def resolve_by_user(self, alert: Alert, user: str, resolution: str, now: datetime) -> None:

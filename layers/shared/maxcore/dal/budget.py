@@ -48,6 +48,7 @@ class BudgetRepository(TenantRepository):
             allowance=int(item.allowance),
             pack_tokens=int(item.pack_tokens),
             period=item.period,
+            spent=int(item.spent),
         )
 
     def get_reservation(self, reservation_id: str) -> Reservation:
@@ -178,6 +179,8 @@ class BudgetRepository(TenantRepository):
         actions: list[Action] = [BudgetItem.reserved.add(-reservation.cost), BudgetItem.updated_at.set(now)]
         if refund:
             actions.append(BudgetItem.balance.add(reservation.cost))
+        else:
+            actions.append(BudgetItem.spent.add(reservation.cost))
 
         def write() -> None:
             with self._transaction() as tx:
@@ -239,6 +242,7 @@ class BudgetRepository(TenantRepository):
                         BudgetItem.allowance.set(allowance),
                         BudgetItem.pack_tokens.set(carried),
                         BudgetItem.period.set(period),
+                        BudgetItem.spent.set(0),
                         BudgetItem.updated_at.set(now),
                     ],
                     # Nobody reserved or reset meanwhile: the balance read above is still the one reset.

@@ -112,6 +112,8 @@ class BudgetItem(BaseItem, discriminator="Budget"):
     allowance = NumberAttribute(default=0)
     pack_tokens = NumberAttribute(default=0)
     period = UnicodeAttribute()
+    # Tokens committed since the period began: the reporting overview reads it with the balance.
+    spent = NumberAttribute(default=0)
     updated_at = IsoDateTimeAttribute()
 
 
@@ -485,6 +487,7 @@ class MessageRefItem(BaseItem, discriminator="MessageRef"):
     activity_sk = UnicodeAttribute()
     channel = UnicodeAttribute()
     direction = UnicodeAttribute()
+    campaign_id = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     pending = UnicodeAttribute(null=True)
     """On our own reference (``PMSG#ref:<activity id>``), put before a provider call that takes no
@@ -541,6 +544,15 @@ class SendCounterItem(BaseItem, discriminator="SendCounter"):
     """Messages sent on one channel one day (``TENANT#t#SENDCOUNT`` / ``<day>#<channel>``), TTL'd."""
 
     sent = NumberAttribute(default=0)
+
+
+class StatsItem(BaseItem, discriminator="Stats"):
+    """A reporting counter (``TENANT#t#STATS``): one channel's day, or one template's month.
+
+    Each fact is a number attribute the write paths ADD to (:mod:`maxcore.rules.reporting`); the
+    time-to-reply histogram's buckets are the attributes ``rt0`` ... ``rt13``. A counter is created
+    by its first ADD, so it holds only the facts that happened.
+    """
 
 
 class SenderPickItem(BaseItem, discriminator="SenderPick"):
@@ -624,6 +636,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     OutboxItem,
     ExportItem,
     ExportSlotItem,
+    StatsItem,
 )
 
 

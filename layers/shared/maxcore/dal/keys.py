@@ -184,6 +184,41 @@ def sender_counters_prefix(day: str) -> str:
     return sender_counter_sk(day, "")
 
 
+# --- reporting counters (AP55, AP56) ---------------------------------------------------------------
+def stats_pk(tenant_id: str) -> str:
+    """Partition of a tenant's reporting counters: per day and channel, per month and template."""
+    return f"{_tenant(tenant_id)}#STATS"
+
+
+def stats_day_sk(day: str, channel: str) -> str:
+    """Sort key of one channel's counter of one of the tenant's days (``DAY#2026-03-10#sms``)."""
+    return f"DAY#{day}#{channel}"
+
+
+def stats_days_range(first: str, last: str) -> tuple[str, str]:
+    """The sort keys between which lie the counters of the days ``first`` to ``last``, both included."""
+    return f"DAY#{first}#", f"DAY#{last}#~"
+
+
+def stats_template_sk(month: str, template_id: str) -> str:
+    """Sort key of one template's counter of one month (``TPL#2026-03#<template id>``)."""
+    return f"TPL#{month}#{template_id}"
+
+
+def stats_templates_prefix(month: str) -> str:
+    """Prefix of every template's counter of one month."""
+    return f"TPL#{month}#"
+
+
+CAMPAIGN_STATS_PREFIX = "CAMP#"
+"""Prefix of every campaign's counter."""
+
+
+def stats_campaign_sk(campaign_id: str) -> str:
+    """Sort key of one campaign's counter (``CAMP#<campaign id>``)."""
+    return f"{CAMPAIGN_STATS_PREFIX}{campaign_id}"
+
+
 def sender_pick_sk(send_key: str) -> str:
     """Sort key of the sender a send took a slot of, in the counters' partition (``PICK#<key>``)."""
     return f"PICK#{send_key}"

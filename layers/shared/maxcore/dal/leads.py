@@ -17,11 +17,13 @@ from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, batch_get, decode_cursor, encode_cursor, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ContactItem, LeadItem
+from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.rules.bulk import LeadFacts
 from maxcore.rules.contact import fold, search_text
+from maxcore.rules.reporting import NOTHING, Counts
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
 """Lead fields that identify a lead within its tenant, and their guard kind."""
@@ -204,8 +206,12 @@ class LeadRepository(TenantRepository):
             self._raise_duplicate(with_contacts, exc)
         return lead.model_copy(update={"version": item.version})
 
-    def update(self, before: Lead, after: Lead) -> Lead:
-        """AP1: write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards."""
+    def update(self, before: Lead, after: Lead, counts: Counts = NOTHING) -> Lead:
+        """AP1: write ``after`` over ``before`` if nobody changed it meanwhile; move contact guards.
+
+        ``counts``: what the change adds to the reporting counters (AP55: a conversion), written in
+        the same transaction, so a change that loses its race counts nothing.
+        """
         item = _to_item(self.tenant_id, after)
         item.version = before.version
         old, new = _contacts(before), _contacts(after)
@@ -219,6 +225,7 @@ class LeadRepository(TenantRepository):
                     tx.save(self._guard(field, value, after.id), condition=ContactItem.PK.does_not_exist())
                 for field, value in removed.items():
                     tx.delete(self._guard(field, value, after.id), condition=ContactItem.lead_id == after.id)
+                add_to_transaction(tx, self.tenant_id, counts)
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise

@@ -26,6 +26,10 @@ class Overview(LazyModel):
     declined: int = Field(description="Prospects who declined (counted in `replied`).")
     opted_out: int = Field(description="Prospects who asked to hear no more (not counted in `replied`).")
     out_of_office: int = Field(description="Prospects whose absence notice paused their sequence.")
+    opened: int = Field(
+        description="The campaigns' messages opened (e-mail) or read (WhatsApp, Telegram), as reported."
+    )
+    bounced: int = Field(description="The campaigns' messages bounced or undelivered, as reported.")
     active_campaigns: int
 
 

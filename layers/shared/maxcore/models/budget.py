@@ -119,6 +119,7 @@ class Budget(LazyModel):
     allowance: int = Field(description="Tokens the plan grants each month.")
     pack_tokens: int = Field(default=0, description="Tokens left from packs; they carry over a reset.")
     period: str = Field(description="The month the balance belongs to, YYYY-MM.")
+    spent: int = Field(default=0, description="Tokens committed since the period began.")
 
 
 class CostQuote(LazyModel):

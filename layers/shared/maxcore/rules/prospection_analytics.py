@@ -47,6 +47,7 @@ from maxcore.models.prospection import (
     Scenario,
     SentStep,
 )
+from maxcore.rules.reporting import BOUNCED, READ, rate
 
 MEETING_INTENT = Intent.MEETING_REQUEST
 """The reply intent that counts as a meeting asked for."""
@@ -55,11 +56,6 @@ MEETING_STATUSES = frozenset({LeadStatus.QUALIFIED, LeadStatus.PROPOSAL, LeadSta
 """Lead statuses that mean the conversation went past a first reply (a meeting at least)."""
 
 FUNNEL_STAGES: tuple[str, ...] = ("enrolled", "contacted", "replied", "meeting", "converted")
-
-
-def rate(part: int, whole: int) -> float:
-    """``part / whole`` rounded to four decimals, 0.0 when ``whole`` is 0."""
-    return round(part / whole, 4) if whole else 0.0
 
 
 def _is_prospect(enrollment: Enrollment) -> bool:
@@ -94,7 +90,11 @@ def _replied_after(enrollment: Enrollment) -> SentStep | None:
     return max(pool, key=lambda s: s.at) if pool else None
 
 
-def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -> Overview:
+def overview(
+    enrollments: Iterable[Enrollment],
+    campaigns: Iterable[Campaign],
+    deliveries: Mapping[str, Mapping[str, int]] | None = None,
+) -> Overview:
     """The headline numbers of the prospection.
 
     Parameters
@@ -102,7 +102,10 @@ def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -
     enrollments
         The enrollments to count (removed ones are left out of every number).
     campaigns
-        The campaigns, for the count of active ones.
+        The campaigns, for the count of active ones and of their messages' opens and bounces.
+    deliveries
+        What the providers reported of each campaign's messages, by campaign id (the reporting
+        counters: ``read``, ``bounced``); a campaign absent had none.
 
     Returns
     -------
@@ -113,9 +116,13 @@ def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -
         answered (a reply to a LinkedIn or call step alone counts in ``replied`` but not in the
         rate, which stays between 0 and 1); ``positive_replied`` and ``positive_reply_rate``: the
         same for hot replies; ``declined``, ``opted_out`` and ``out_of_office``: prospects who
-        declined, asked to hear no more, or sent an absence notice; ``active_campaigns``: campaigns
-        with status ``active``.
+        declined, asked to hear no more, or sent an absence notice; ``opened`` and ``bounced``:
+        the campaigns' messages opened (e-mail) or read (WhatsApp, Telegram), and bounced or
+        undelivered, as the providers reported them; ``active_campaigns``: campaigns with status
+        ``active``.
     """
+    campaigns = list(campaigns)
+    deliveries = deliveries or {}
     prospects = [e for e in enrollments if _is_prospect(e)]
     contacted = [e for e in prospects if _was_contacted(e)]
     return Overview(
@@ -129,6 +136,8 @@ def overview(enrollments: Iterable[Enrollment], campaigns: Iterable[Campaign]) -
         declined=sum(1 for e in prospects if e.replied_at is not None and e.reply_kind is ReplyKind.DECLINE),
         opted_out=sum(1 for e in prospects if _opted_out(e)),
         out_of_office=sum(1 for e in prospects if e.out_of_office_at is not None),
+        opened=sum(deliveries.get(c.id, {}).get(READ, 0) for c in campaigns),
+        bounced=sum(deliveries.get(c.id, {}).get(BOUNCED, 0) for c in campaigns),
         active_campaigns=sum(1 for c in campaigns if c.status is CampaignStatus.ACTIVE),
     )
 

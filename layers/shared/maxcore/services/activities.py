@@ -12,7 +12,7 @@ records the day the lead is back, an automatic message is marked and moves nothi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -48,10 +48,11 @@ from maxcore.models.budget import TokenAction
 from maxcore.models.common import Channel
 from maxcore.models.consent import ConsentSource
 from maxcore.models.contact import DEFAULT_COUNTRY
-from maxcore.models.intent import HOT_INTENTS, Intent
+from maxcore.models.intent import HOT_INTENTS, Intent, ReplyKind
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.replies import ReplyEffect, inbound_effect
+from maxcore.rules.reporting import NOTHING, Counts, inbound_counts, is_counted, outbound_counts
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
@@ -67,6 +68,9 @@ if TYPE_CHECKING:
 
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
+
+ANSWERED_WITHIN = timedelta(days=30)
+"""How far back a positive reply looks for the message, and its template, it answers."""
 
 FUTURE_TOLERANCE_SECONDS = 60
 """Clock skew allowed between the caller and us before a timestamp counts as in the future."""
@@ -157,11 +161,16 @@ def understand(
 class ActivityService:
     """The activities of one tenant's leads."""
 
-    def __init__(self, tenant_id: str, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self, tenant_id: str, clock: Callable[[], datetime] = utcnow, timezone: str | None = None
+    ) -> None:
+        """``timezone``: the tenant's, when the caller read the tenant already; else it is read when
+        a first message is counted (the reporting counters count on the tenant's day)."""
         self.tenant_id = tenant_id
         self.leads = LeadRepository(tenant_id)
         self.repository = ActivityRepository(tenant_id)
         self._clock = clock
+        self._timezone = timezone
 
     def log(self, request: CreateActivityRequest) -> tuple[Activity, Lead]:
         """Record an interaction on a lead (404 for an unknown lead, 422 for a future time)."""
@@ -227,6 +236,9 @@ class ActivityService:
         if activity.direction is Direction.IN:
             effect = self._reply_effect(activity, verdict)
             activity = activity.model_copy(update={"metadata": _marked(activity.metadata, effect, verdict)})
+        kind = None if effect is None else effect.kind
+        counted = is_counted(activity, kind)
+        answered = self._answered_template(activity) if counted and kind is ReplyKind.HOT else None
         known = lead if lead is not None and lead.id == activity.lead_id else None
         ledger = ConsentService(self.tenant_id, self._clock)
         for attempt in range(1, ATTEMPTS + 1):
@@ -238,8 +250,9 @@ class ActivityService:
                 consent = _revoked(lead, effect.revoke_channels, now, _opt_out_reason(ledger, activity))
             if consent_updates:
                 consent = {**(consent if consent is not None else lead.consent), **consent_updates}
+            counts = self._counts(activity, kind, lead, answered) if counted else NOTHING
             try:
-                self.repository.record(lead, activity, summary, consent)
+                self.repository.record(lead, activity, summary, consent, counts)
             except DuplicateMessageError:
                 raise
             except ConflictError:
@@ -292,6 +305,25 @@ class ActivityService:
         if appointment is not None:
             AppointmentService(self.tenant_id, self._clock).apply_answer(lead, appointment, activity.channel)
         SurveyService(self.tenant_id).record(activity)
+
+    def _counts(self, activity: Activity, kind: ReplyKind | None, lead: Lead, answered: str | None) -> Counts:
+        """What recording ``activity`` adds to the reporting counters, on the tenant's day."""
+        if self._timezone is None:
+            self._timezone = tenant_settings(self.tenant_id).timezone
+        if activity.direction is Direction.OUT or kind is None:
+            return outbound_counts(activity, self._timezone)
+        last_sent = lead.summary.last_outbound_by_channel.get(activity.channel.value)
+        return inbound_counts(activity, kind, last_sent, self._timezone, answered)
+
+    def _answered_template(self, activity: Activity) -> str | None:
+        """AP9b: the template of our latest message on the reply's channel, which a positive reply
+        counts for (one Query, for positive replies only)."""
+        at = activity.occurred_at
+        answered = self.repository.latest_sent_on(
+            activity.lead_id, Channel(activity.channel.value), at - ANSWERED_WITHIN, at
+        )
+        template_id = None if answered is None else answered.metadata.get("template_id")
+        return template_id if isinstance(template_id, str) else None
 
     def _record_opt_out(
         self,

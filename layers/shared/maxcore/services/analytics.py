@@ -5,6 +5,8 @@ service reads what they need, and nothing more:
 
 - the campaigns with one Query (AP30), or the one campaign asked for with a GetItem (AP30: another
   tenant's or an unknown campaign is a 404);
+- what providers reported of the campaigns' messages (opens, bounces), from the reporting counters
+  with one Query (AP56);
 - the enrollments campaign by campaign, each partition in 1 MB pages (AP31); never a Scan;
 - for the funnel, the leads of the prospects who replied, 100 keys per BatchGetItem (AP2): only a
   prospect who replied can reach the ``meeting`` stage, the one stage that looks at the lead;
@@ -19,6 +21,7 @@ from collections.abc import Iterator, Mapping
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.enrollments import EnrollmentRepository
 from maxcore.dal.leads import LeadRepository
+from maxcore.dal.stats import StatsRepository
 from maxcore.errors import NotFoundError
 from maxcore.models.analytics import Funnel, Overview, StepsReport, TopMessages
 from maxcore.models.prospection import Campaign, Enrollment, Scenario
@@ -48,7 +51,9 @@ class AnalyticsService:
             One campaign only (404 when the tenant has no such campaign); all of them by default.
         """
         campaigns = self._campaigns(campaign_id)
-        return rules.overview(self._enrollments(campaigns), campaigns)
+        return rules.overview(
+            self._enrollments(campaigns), campaigns, StatsRepository(self.tenant_id).campaigns()
+        )
 
     def funnel(self, campaign_id: str | None = None) -> Funnel:
         """Enrolled, contacted, replied, meeting, converted (see :func:`rules.funnel`).

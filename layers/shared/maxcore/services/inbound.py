@@ -106,7 +106,7 @@ class InboundService:
             },
         )
         try:
-            ActivityService(self.tenant_id, self._clock).record(
+            ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:

@@ -17,6 +17,7 @@ from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.lead import ConsentState, CreateLeadRequest, Lead, LeadStatus, UpdateLeadRequest
 from maxcore.observability import logger, metrics
 from maxcore.rules.contact import PhoneNumberError, normalize_phone, phone_query
+from maxcore.rules.reporting import NOTHING, Counts, conversion_counts
 from maxcore.services.alerts import AlertService
 from maxcore.services.consent import ConsentService
 from maxcore.services.tenants import tenant_settings
@@ -106,7 +107,7 @@ class LeadService:
         if requested:
             consent = {**after.consent, **_consent(requested, now, self.consent.reason("changed_by_user"))}
             after = after.model_copy(update={"consent": consent})
-        updated = self.repository.update(before, after)
+        updated = self.repository.update(before, after, self._conversion(before, after, now))
         self._record_consent(updated, requested, "changed_by_user")
         logger.info("lead updated", extra={"lead_id": lead_id, "fields": sorted(request.model_fields_set)})
         if after.status is not before.status:
@@ -114,6 +115,15 @@ class LeadService:
             AlertService(self.tenant_id, self._clock).evaluate_lead(lead_id)
             return self.repository.get(lead_id)
         return updated
+
+    def _conversion(self, before: Lead, after: Lead, now: datetime) -> Counts:
+        """The conversion a change counts (AP55): a lead moved to ``converted``, on the channel of its
+        latest message and the tenant's day; nothing for any other change."""
+        if after.status is not LeadStatus.CONVERTED or before.status is LeadStatus.CONVERTED:
+            return NOTHING
+        last = before.summary.last_message
+        channel = None if last is None else last.channel.value
+        return conversion_counts(channel, now, tenant_settings(self.tenant_id).timezone)
 
     def _record_consent(self, lead: Lead, changes: dict[Channel, bool], reason: str) -> None:
         """Write the consent a user (or an import) set on ``lead`` to the ledger (``reason``: its key)."""

@@ -240,11 +240,15 @@ class MessagingService:
         senders = settings.email_senders()
         if not senders:
             return None
-        if self._timezone is None:
-            self._timezone = tenant_settings(self.tenant_id).timezone
         pinned = None if thread is None else thread.sender
         rotation = SenderRotation(self.tenant_id)
-        return SenderHold(rotation, key, rotation.take(senders, key, now, self._timezone, pinned))
+        return SenderHold(rotation, key, rotation.take(senders, key, now, self._tenant_timezone(), pinned))
+
+    def _tenant_timezone(self) -> str:
+        """The tenant's time zone, read once (unless the caller gave it)."""
+        if self._timezone is None:
+            self._timezone = tenant_settings(self.tenant_id).timezone
+        return self._timezone
 
     def _template(self, request: SendMessageRequest) -> tuple[Template | None, Channel | None]:
         """The template asked for (active, of the channel asked for) and the channel it settles."""
@@ -449,7 +453,7 @@ class MessagingService:
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+            recorded, _ = ActivityService(self.tenant_id, self._clock, self._tenant_timezone()).record(
                 activity, evaluate=evaluate, lead=outgoing.lead
             )
         except DuplicateMessageError:
@@ -505,7 +509,7 @@ class MessagingService:
             }
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock).record(
+            recorded, _ = ActivityService(self.tenant_id, self._clock, self._tenant_timezone()).record(
                 activity, evaluate=evaluate, lead=outgoing.lead
             )
         except DuplicateMessageError:

@@ -34,7 +34,7 @@ from maxcore.models.variants import (
 )
 from maxcore.observability import logger, metrics
 from maxcore.rules import variants as rules
-from maxcore.rules.prospection_analytics import rate
+from maxcore.rules.reporting import rate
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render

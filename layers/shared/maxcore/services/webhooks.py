@@ -42,10 +42,10 @@ from maxcore.errors import (
     InvalidSignatureError,
     NotFoundError,
 )
-from maxcore.models.activity import Direction
-from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN
+from maxcore.models.activity import ActivityStatus, Direction
+from maxcore.models.common import TENANT_ID_PATTERN, ULID_PATTERN, Channel
 from maxcore.models.consent import ConsentSource
-from maxcore.models.lead import ConsentState
+from maxcore.models.lead import ConsentState, Lead, LeadSummary
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import (
     DeliveryUpdate,
@@ -57,6 +57,7 @@ from maxcore.models.webhook import (
 )
 from maxcore.observability import logger, metrics
 from maxcore.rules import delivery as delivery_rules
+from maxcore.rules import reporting as reporting_rules
 from maxcore.rules import webhook_auth
 from maxcore.rules.consent import lead_addresses
 from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
@@ -254,7 +255,7 @@ class WebhookService:
         if isinstance(event, IgnoredEvent):
             return reply(f"ignored: {event.kind}", None, None)
         if isinstance(event, DeliveryUpdate):
-            return reply(self._delivery(event, tenant.locale.value, reference), None, None)
+            return reply(self._delivery(event, tenant.locale.value, tenant.timezone, reference), None, None)
         if isinstance(event, InboundEmailNotice):
             # Fetching and reading the body is the worker's: the provider gets its answer now.
             enqueue_email_reading(self.tenant_id, event)
@@ -262,11 +263,14 @@ class WebhookService:
         outcome, answer = InboundService(self.tenant_id, self._clock, self._enqueue).receive(event, tenant)
         return reply(outcome, answer, event)
 
-    def _delivery(self, update: DeliveryUpdate, locale: str, reference: str | None = None) -> str:
+    def _delivery(
+        self, update: DeliveryUpdate, locale: str, timezone: str, reference: str | None = None
+    ) -> str:
         """Move a sent message's status forward; suppress an address that bounced or complained.
 
-        ``reference``: our id of the message, from the status callback URL (Twilio). It lets the
-        callback of a message whose provider answer was lost give it its provider id.
+        ``timezone``: the tenant's, whose days the reporting counters count on. ``reference``: our
+        id of the message, from the status callback URL (Twilio). It lets the callback of a message
+        whose provider answer was lost give it its provider id.
         """
         now = self._clock()
         if update.suppress is not None and update.recipient:
@@ -313,15 +317,10 @@ class WebhookService:
                         return "unchanged: the status is already further"
                     leads.update(lead, lead.model_copy(update={"consent": consent, "updated_at": now}))
                     return "consent revoked"
-                change = StatusChange(
-                    status=update.status.value,
-                    at=update.occurred_at,
-                    allowed_from=allowed_from,
-                    error_code=update.error_code,
-                    error_message=update.error_message,
-                )
                 summary = apply_delivery(lead.summary, ref.activity_id, update.status, update.occurred_at)
-                moved = activities.advance_status(lead, ref, change, summary, consent)
+                moved = _advance(
+                    activities, lead, ref, update, update.status, allowed_from, summary, consent, timezone
+                )
             except ConflictError:
                 if attempt == ATTEMPTS:
                     raise
@@ -359,6 +358,40 @@ def _opt_out_reason(update: DeliveryUpdate, locale: str) -> str:
         return render("consent.reason.provider_opt_out", locale, code=update.error_code or "?", date=day)
     key = "complaint" if update.suppress is SuppressionReason.COMPLAINED else "hard_bounce"
     return render(f"consent.reason.{key}", locale, date=day)
+
+
+def _advance(
+    activities: ActivityRepository,
+    lead: Lead,
+    ref: MessageRef,
+    update: DeliveryUpdate,
+    status: ActivityStatus,
+    allowed_from: tuple[str, ...],
+    summary: LeadSummary,
+    consent: dict[Channel, ConsentState] | None,
+    timezone: str,
+) -> bool:
+    """Move the message's status, counting what the move establishes (delivered, read, bounced).
+
+    The statuses it may move from are tried in groups that count the same facts, the group that
+    counts the most first (:func:`~maxcore.rules.reporting.status_steps`): the one conditional
+    write that holds counts its own facts, so a fact is counted once whatever the order of the
+    reports. Returns False when no group held (the status is already further).
+    """
+    for step in reporting_rules.status_steps(status, allowed_from):
+        change = StatusChange(
+            status=status.value,
+            at=update.occurred_at,
+            allowed_from=step.from_statuses,
+            error_code=update.error_code,
+            error_message=update.error_message,
+        )
+        counts = reporting_rules.status_counts(
+            step.facts, ref.occurred_at, ref.channel, timezone, ref.campaign_id
+        )
+        if activities.advance_status(lead, ref, change, summary, consent, counts):
+            return True
+    return False
 
 
 def _refuse_deep(body: bytes) -> None:
