@@ -462,7 +462,6 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "not a filter of an export of kind {kind}": "ce filtre ne s'applique pas à un export de type {kind}",
     "the period ends before it starts": "la période se termine avant de commencer",
     "the period is at most {days} days": "la période couvre au plus {days} jours",
-    # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Why a template cannot be saved or activated (rules/templates.py, rules/html.py) -------------
     "{fragment} is not a placeholder; write {{{{name}}}} or {{{{name|fallback}}}}": (
         "{fragment} n'est pas une variable ; écrivez {{{{nom}}}} ou {{{{nom|valeur par défaut}}}}"
@@ -517,6 +516,7 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "no url(), expression(), @import, behavior or -moz-binding in a style attribute": (
         "pas de url(), expression(), @import, behavior ni -moz-binding dans un attribut style"
     ),
+    # --- Appointments and surveys -----------------------------------------------------------------------
     "appointment {appointment_id} not found": "rendez-vous {appointment_id} introuvable",
     "this appointment exists already": "ce rendez-vous existe déjà",
     "the appointment changed meanwhile; read it again": "le rendez-vous a changé entre-temps ; relisez-le",

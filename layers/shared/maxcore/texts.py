@@ -1105,7 +1105,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "La campagne de cet export n'existe plus : rien n'a pu être exporté.",
         "en": "This export's campaign no longer exists: there was nothing to export.",
     },
-    # --- Appointments and surveys -----------------------------------------------------------------------
     # --- Consent reasons, the channel a message goes on, the model's second opinion ----------------
     "consent.reason.created": {"fr": "choisi à la création du lead", "en": "set when the lead was created"},
     "consent.reason.refused_at_creation": {
@@ -1187,6 +1186,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le modèle de langage n'a pas répondu ; ses tokens ont été rendus",
         "en": "the language model failed; its tokens were refunded",
     },
+    # --- Appointments and surveys -----------------------------------------------------------------------
     "alert.resolved.event": {
         "fr": "Cette alerte suit un événement : elle reste ouverte jusqu'à ce que vous la traitiez.",
         "en": "this alert follows an event: it stays open until you resolve it",
@@ -1227,7 +1227,6 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Non envoyé ({code}) : {detail}",
         "en": "Not sent ({code}): {detail}",
     },
-    # --- Consent and token ledger reasons ---------------------------------------------------------------
 }
 
 
