@@ -719,6 +719,12 @@ def fire_due_timers(template: Mapping[str, Any], backend: LocalBackend) -> dict[
     scheduler = boto3.client("scheduler", endpoint_url=backend.sqs_endpoint, region_name=region)
     sqs = backend.sqs()
     now = datetime.now(UTC).replace(tzinfo=None)
+    # Only timers aimed at this run's queues: a moto server shared with other runs (the tests')
+    # holds theirs too, aimed at queues this run does not have.
+    ours = {
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]: url
+        for url in backend.queue_urls.values()
+    }
     fired: list[str] = []
     for summary in scheduler.list_schedules()["Schedules"]:
         name, group = summary["Name"], summary.get("GroupName", "default")
@@ -727,7 +733,9 @@ def fire_due_timers(template: Mapping[str, Any], backend: LocalBackend) -> dict[
         if at is None or datetime.fromisoformat(at.group(1)) > now:
             continue
         target = schedule["Target"]
-        queue_url = sqs.get_queue_url(QueueName=target["Arn"].rsplit(":", 1)[-1])["QueueUrl"]
+        queue_url = ours.get(target["Arn"])
+        if queue_url is None:
+            continue
         sqs.send_message(QueueUrl=queue_url, MessageBody=target.get("Input", "{}"))
         scheduler.delete_schedule(Name=name, GroupName=group)
         fired.append(name)
