@@ -535,6 +535,7 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "{name} must be a month, YYYY-MM": "{name} doit être un mois, AAAA-MM",
     "from must not be after to": "le premier mois doit précéder le dernier",
     "the period is at most {months} months": "la période fait au plus {months} mois",
+    # --- Outbound events ----------------------------------------------------------------------------
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",

@@ -1227,6 +1227,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Non envoyé ({code}) : {detail}",
         "en": "Not sent ({code}): {detail}",
     },
+    # --- Outbound events ----------------------------------------------------------------------------
 }
 
 
