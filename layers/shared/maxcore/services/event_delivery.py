@@ -1,0 +1,240 @@
+"""Outbound events: fanned out to the subscribed endpoints, then delivered at least once, signed, retried.
+
+- *Produced*: the table's stream hands each change of an item to :meth:`EventPublisher.publish`; the
+  pure rule :func:`~maxcore.rules.outbound_events.events_of_change` says which events it makes, with
+  ids derived from the change, so a stream batch read twice gives the same ids.
+- *Fanned out once*: one delivery item per (event, endpoint), written with a conditional put, and a
+  ``deliver_event`` job on the fan-out queue for it. A change read twice queues its jobs again, which
+  the claim below makes harmless.
+- *Delivered at least once*: the worker claims the pending delivery (a conditional write, so two
+  copies of a message make one request), re-reads the endpoint (disabled or deleted: dropped), checks
+  its URL again after DNS resolution, and POSTs the stored body to the checked address, signed as
+  Standard Webhooks says, with the event id as ``webhook-id`` every time. A 2xx is delivered; anything
+  else is recorded and retried after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` through a
+  one-time timer, then failed. An endpoint failing every attempt for five days is disabled.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from maxcore.channels import webhook_http
+from maxcore.clock import utcnow
+from maxcore.dal.attributes import to_iso
+from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
+from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
+from maxcore.errors import InvalidInputError
+from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.models.outbound_event import (
+    Delivery,
+    DeliveryAttempt,
+    DeliveryPage,
+    DeliveryState,
+    ErrorKind,
+    OutboundEvent,
+    WebhookEndpoint,
+)
+from maxcore.observability import logger
+from maxcore.rules.outbound_events import (
+    Image,
+    events_of_change,
+    retry_delay,
+    should_disable,
+    signature,
+    tenant_of,
+)
+from maxcore.services.job_queue import queue_messages
+from maxcore.services.timers import Timers, timer_name
+from maxcore.services.webhook_endpoints import Resolver, checked_target, endpoint_secret, resolve_host
+
+LEASE = timedelta(minutes=2)
+"""How long a worker holds a delivery it claimed: far beyond one request's timeout."""
+
+TIMEOUT_SECONDS = 5.0
+"""How long an endpoint has to answer (connect and respond)."""
+
+DISABLED_REASON = "outbound.endpoint.disabled"
+"""The catalogue key of why an endpoint was disabled."""
+
+Poster = Callable[..., webhook_http.PostResult]
+
+
+def event_body(event: OutboundEvent) -> str:
+    """The JSON body of an event, as the specification shapes it: type, timestamp and data."""
+    body = {"type": event.type.value, "timestamp": to_iso(event.occurred_at), "data": event.data}
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def delivery_message(tenant_id: str, endpoint_id: str, event_id: str, at: datetime) -> TenantJobMessage:
+    """The fan-out job that delivers one event to one endpoint."""
+    return TenantJobMessage(
+        job=Job.DELIVER_EVENT, tenant_id=tenant_id, scheduled_at=at, item_id=f"{endpoint_id}#{event_id}"
+    )
+
+
+class EventPublisher:
+    """Turns the table's changes into deliveries for the endpoints subscribed to them."""
+
+    def __init__(self) -> None:
+        self._endpoints: dict[str, list[WebhookEndpoint]] = {}
+
+    def publish(self, change_id: str, at: datetime, old: Image | None, new: Image | None) -> int:
+        """Record and queue the deliveries of one change's events; returns how many were queued."""
+        events = events_of_change(change_id, at, old, new)
+        tenant_id = None if new is None else tenant_of(new)
+        if not events or tenant_id is None:
+            return 0
+        messages = []
+        for event in events:
+            payload = event_body(event)
+            for endpoint in self._subscribed(tenant_id):
+                if event.type not in endpoint.event_types:
+                    continue
+                delivery = Delivery(
+                    id=event.id,
+                    endpoint_id=endpoint.id,
+                    event_type=event.type,
+                    state=DeliveryState.PENDING,
+                    payload=payload,
+                    created_at=at,
+                )
+                WebhookDeliveryRepository(tenant_id, endpoint.id).create_once(delivery)
+                # Queued even when the delivery existed: a crash may have come between the two.
+                messages.append(delivery_message(tenant_id, endpoint.id, event.id, at))
+        queue_messages(messages)
+        return len(messages)
+
+    def _subscribed(self, tenant_id: str) -> list[WebhookEndpoint]:
+        # A stream batch holds many changes of few tenants: their endpoints are read once per batch.
+        if tenant_id not in self._endpoints:
+            found = WebhookEndpointRepository(tenant_id).every()
+            self._endpoints[tenant_id] = [e for e in found if e.enabled]
+        return self._endpoints[tenant_id]
+
+
+class EventDelivery:
+    """Deliveries of one tenant's events: the worker's attempts and the API's history and replays."""
+
+    def __init__(
+        self,
+        tenant_id: str,
+        clock: Callable[[], datetime] = utcnow,
+        timers: Timers | None = None,
+        resolve: Resolver = resolve_host,
+        post: Poster = webhook_http.post,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self._clock = clock
+        self._timers = timers or Timers(clock)
+        self._resolve = resolve
+        self._post = post
+        self.endpoints = WebhookEndpointRepository(tenant_id)
+
+    # --- the API's side ---------------------------------------------------------------------------
+    def page(self, endpoint_id: str, limit: int, cursor: str | None) -> DeliveryPage:
+        """The endpoint's deliveries newest first, with their attempts; 404 for an unknown endpoint."""
+        self.endpoints.get(endpoint_id)
+        found, next_cursor = WebhookDeliveryRepository(self.tenant_id, endpoint_id).page(limit, cursor)
+        return DeliveryPage(items=found, next_cursor=next_cursor)
+
+    def replay(self, endpoint_id: str, event_id: str) -> Delivery:
+        """Send a delivery again (whatever its state), with the same ``webhook-id``; 404 when unknown."""
+        self.endpoints.get(endpoint_id)
+        delivery = WebhookDeliveryRepository(self.tenant_id, endpoint_id).replay(event_id)
+        queue_messages([delivery_message(self.tenant_id, endpoint_id, event_id, self._clock())])
+        return delivery
+
+    # --- the worker's side ------------------------------------------------------------------------
+    def deliver(self, endpoint_id: str, event_id: str) -> dict[str, Any]:
+        """Make one attempt at a pending delivery, if no other worker holds it."""
+        now = self._clock()
+        deliveries = WebhookDeliveryRepository(self.tenant_id, endpoint_id)
+        claimed = deliveries.claim(event_id, now, LEASE)
+        if claimed is None:
+            return {"event_id": event_id, "outcome": "not_pending"}
+        token, delivery = claimed
+        endpoint = self.endpoints.find(endpoint_id)
+        secret = None if endpoint is None else endpoint_secret(self.tenant_id, endpoint_id)
+        if endpoint is None or not endpoint.enabled or secret is None:
+            # Deleted or disabled since: nothing is sent; a replay after enabling it sends it.
+            deliveries.settle(event_id, token, None, DeliveryState.FAILED, None)
+            return {"event_id": event_id, "outcome": "endpoint_gone_or_disabled"}
+        attempt = self._attempt(endpoint, delivery, secret)
+        if attempt.error_kind is None:
+            deliveries.settle(event_id, token, attempt, DeliveryState.DELIVERED, None)
+            if endpoint.failing_since is not None:
+                self.endpoints.note_success(endpoint_id)
+            return {"event_id": event_id, "outcome": "delivered", "status_code": attempt.status_code}
+        return self._failed(endpoint, delivery, token, attempt)
+
+    def _failed(
+        self, endpoint: WebhookEndpoint, delivery: Delivery, token: str, attempt: DeliveryAttempt
+    ) -> dict[str, Any]:
+        now = attempt.at
+        delay = retry_delay(delivery.failures + 1)
+        next_at = None if delay is None else now + delay
+        state = DeliveryState.FAILED if next_at is None else DeliveryState.PENDING
+        settled = WebhookDeliveryRepository(self.tenant_id, endpoint.id).settle(
+            delivery.id, token, attempt, state, next_at
+        )
+        failing = self.endpoints.note_failure(endpoint.id, now)
+        if failing is not None and should_disable(failing.failing_since, now):
+            if self.endpoints.disable(endpoint.id, DISABLED_REASON, now):
+                logger.warning("webhook endpoint disabled", extra={"endpoint_id": endpoint.id})
+        elif settled is not None and next_at is not None:
+            name = timer_name(
+                self.tenant_id, "webhook-delivery", endpoint.id, delivery.id, str(settled.failures)
+            )
+            self._timers.set(
+                name, next_at, delivery_message(self.tenant_id, endpoint.id, delivery.id, next_at)
+            )
+        outcome = {"event_id": delivery.id, "outcome": state.value, "error_kind": attempt.error_kind}
+        return {**outcome, "status_code": attempt.status_code, "retry_at": next_at}
+
+    def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secret: str) -> DeliveryAttempt:
+        started = self._clock()
+        try:
+            target, addresses = checked_target(endpoint.url, self._resolve)
+        except InvalidInputError:
+            return DeliveryAttempt(at=started, duration_ms=0, error_kind=ErrorKind.BLOCKED_ADDRESS)
+        timestamp = int(started.timestamp())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "MAX-Webhooks/1.0",
+            "webhook-id": delivery.id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": signature(secret, delivery.id, timestamp, delivery.payload),
+        }
+        began = time.monotonic()
+        try:
+            result = self._post(target, addresses[0], headers, delivery.payload.encode(), TIMEOUT_SECONDS)
+        except OSError:
+            result = None
+        duration_ms = int((time.monotonic() - began) * 1000)
+        return DeliveryAttempt(
+            at=started,
+            status_code=None if result is None else result.status_code,
+            duration_ms=duration_ms,
+            error_kind=_error_kind(result),
+        )
+
+
+def _error_kind(result: webhook_http.PostResult | None) -> ErrorKind | None:
+    if result is None:
+        return ErrorKind.CONNECTION
+    if result.timed_out:
+        return ErrorKind.TIMEOUT
+    status = result.status_code
+    return None if status is not None and 200 <= status < 300 else ErrorKind.HTTP_STATUS
+
+
+def run_delivery(message: TenantJobMessage, *_: object) -> dict[str, Any]:
+    """The worker's runner of a ``deliver_event`` job (``item_id``: ``<endpoint>#<event>``)."""
+    if message.item_id is None or "#" not in message.item_id:
+        raise ValueError("a deliver_event message needs its item_id, <endpoint>#<event>")
+    endpoint_id, event_id = message.item_id.split("#", 1)
+    return EventDelivery(message.tenant_id).deliver(endpoint_id, event_id)
