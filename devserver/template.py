@@ -147,6 +147,10 @@ def table_definitions(template: Mapping[str, Any]) -> dict[str, TableDefinition]
                     _index_kwargs(index, f"{logical_id}.{index_kind}[{position}]")
                     for position, index in enumerate(indexes)
                 ]
+        stream = _mapping(properties.get("StreamSpecification"), f"{logical_id}.StreamSpecification")
+        if stream:
+            # The outbound events' tests read the changes from the local table's stream, as Lambda would.
+            create_kwargs["StreamSpecification"] = {"StreamEnabled": True, **stream}
         ttl_attribute: str | None = None
         ttl = _mapping(properties.get("TimeToLiveSpecification"), f"{logical_id}.TimeToLiveSpecification")
         if ttl and not _is_false(ttl.get("Enabled", True)):

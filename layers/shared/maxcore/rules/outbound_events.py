@@ -25,7 +25,7 @@ SECRET_BYTES = 32
 """Random bytes in a signing secret (the Standard Webhooks specification asks for 24 to 64)."""
 
 RETRY_DELAYS = (
-    timedelta(minutes=1),
+    timedelta(seconds=5),
     timedelta(minutes=5),
     timedelta(minutes=30),
     timedelta(hours=2),
@@ -33,9 +33,7 @@ RETRY_DELAYS = (
     timedelta(hours=10),
     timedelta(hours=10),
 )
-"""The wait after each failed attempt (about 27.6 hours in all); after the last, the delivery fails.
-
-The first is a minute, not seconds: a shorter wait would be queued at once (services/timers.py)."""
+"""The wait after each failed attempt (about 27.6 hours in all); after the last, the delivery fails."""
 
 DISABLE_AFTER = timedelta(days=5)
 """An endpoint whose every attempt failed for this long is disabled."""

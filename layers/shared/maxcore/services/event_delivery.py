@@ -10,13 +10,15 @@
   copies of a message make one request), re-reads the endpoint (disabled or deleted: dropped), checks
   its URL again after DNS resolution, and POSTs the stored body to the checked address, signed as
   Standard Webhooks says, with the event id as ``webhook-id`` every time. A 2xx is delivered; anything
-  else is recorded and retried after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` through a
-  one-time timer, then failed. An endpoint failing every attempt for five days is disabled.
+  else is recorded and retried after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` (an SQS
+  delay up to 15 minutes, a one-time timer beyond), then failed. An endpoint failing every attempt
+  for five days is disabled.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -47,7 +49,7 @@ from maxcore.rules.outbound_events import (
     signature,
     tenant_of,
 )
-from maxcore.services.job_queue import queue_messages
+from maxcore.services.job_queue import fanout_queue_url, queue_messages, sqs_client
 from maxcore.services.timers import Timers, timer_name
 from maxcore.services.webhook_endpoints import Resolver, checked_target, endpoint_secret, resolve_host
 
@@ -56,6 +58,9 @@ LEASE = timedelta(minutes=2)
 
 TIMEOUT_SECONDS = 5.0
 """How long an endpoint has to answer (connect and respond)."""
+
+SQS_MAX_DELAY_SECONDS = 900
+"""The longest delay SQS gives a message (15 minutes)."""
 
 DISABLED_REASON = "outbound.endpoint.disabled"
 """The catalogue key of why an endpoint was disabled."""
@@ -186,14 +191,21 @@ class EventDelivery:
             if self.endpoints.disable(endpoint.id, DISABLED_REASON, now):
                 logger.warning("webhook endpoint disabled", extra={"endpoint_id": endpoint.id})
         elif settled is not None and next_at is not None:
-            name = timer_name(
-                self.tenant_id, "webhook-delivery", endpoint.id, delivery.id, str(settled.failures)
-            )
-            self._timers.set(
-                name, next_at, delivery_message(self.tenant_id, endpoint.id, delivery.id, next_at)
-            )
+            self._retry(endpoint.id, delivery.id, settled.failures, next_at, now)
         outcome = {"event_id": delivery.id, "outcome": state.value, "error_kind": attempt.error_kind}
         return {**outcome, "status_code": attempt.status_code, "retry_at": next_at}
+
+    def _retry(self, endpoint_id: str, event_id: str, failures: int, at: datetime, now: datetime) -> None:
+        # Up to SQS's longest delay the message waits in the queue; beyond, a one-time timer holds it.
+        message = delivery_message(self.tenant_id, endpoint_id, event_id, at)
+        wait = math.ceil((at - now).total_seconds())
+        if wait <= SQS_MAX_DELAY_SECONDS:
+            sqs_client().send_message(
+                QueueUrl=fanout_queue_url(), MessageBody=message.model_dump_json(), DelaySeconds=max(wait, 0)
+            )
+            return
+        name = timer_name(self.tenant_id, "webhook-delivery", endpoint_id, event_id, str(failures))
+        self._timers.set(name, at, message)
 
     def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secret: str) -> DeliveryAttempt:
         started = self._clock()
