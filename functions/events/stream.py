@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from maxcore.observability import logger, metrics, tracer
-from maxcore.services.event_delivery import EventPublisher
+from maxcore.services.event_publisher import EventPublisher
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

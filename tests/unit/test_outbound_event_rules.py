@@ -1,4 +1,4 @@
-"""The outbound events' pure rules: which addresses may be called, the signature, the retries, the events."""
+"""The outbound events' rules: which addresses may be called, the signature, the retries, the events."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from itertools import pairwise
 
 import pytest
 
-from maxcore.errors import InvalidInputError
 from maxcore.models.outbound_event import EventType
 from maxcore.rules.outbound_events import (
     DISABLE_AFTER,
     RETRY_DELAYS,
+    UnsafeUrlError,
     address_kind,
     check_addresses,
     events_of_change,
@@ -22,6 +22,7 @@ from maxcore.rules.outbound_events import (
     should_disable,
     signature,
 )
+from maxcore.services.event_publisher import outbound_events
 
 AT = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
@@ -64,13 +65,13 @@ def test_a_host_answering_one_private_address_among_public_ones_is_refused() -> 
     answer = ["93.184.215.14", "10.1.2.3"]
 
     # When it is checked, Then the private one is named and nothing passes
-    with pytest.raises(InvalidInputError) as refused:
+    with pytest.raises(UnsafeUrlError) as refused:
         check_addresses("hooks.example.com", answer)
     assert refused.value.details == {"host": "hooks.example.com", "address": "10.1.2.3", "kind": "private"}
 
 
 def test_a_host_that_resolves_to_nothing_is_refused() -> None:
-    with pytest.raises(InvalidInputError, match="does not resolve"):
+    with pytest.raises(UnsafeUrlError, match="does not resolve"):
         check_addresses("nowhere.example", [])
 
 
@@ -79,9 +80,9 @@ def test_loopback_passes_only_with_the_local_setting_and_nothing_else_does() -> 
         "127.0.0.1",
         "::1",
     ]
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(UnsafeUrlError):
         check_addresses("localhost", ["127.0.0.1"])
-    with pytest.raises(InvalidInputError):
+    with pytest.raises(UnsafeUrlError):
         check_addresses("intranet", ["10.0.0.1"], allow_local=True)
 
 
@@ -110,7 +111,7 @@ def test_an_https_url_gives_its_host_port_and_path() -> None:
     ],
 )
 def test_a_url_that_is_not_plain_https_is_refused_with_what_is_wrong(url: str, problem: str) -> None:
-    with pytest.raises(InvalidInputError, match=problem):
+    with pytest.raises(UnsafeUrlError, match=problem):
         parse_target(url)
 
 
@@ -168,22 +169,24 @@ MESSAGE = {
 
 
 def _types(old: dict[str, object] | None, new: dict[str, object] | None) -> list[EventType]:
-    return [e.type for e in events_of_change("change-1", AT, old, new)]
+    return [event_type for event_type, _ in events_of_change(old, new)]
 
 
 def test_a_new_lead_is_lead_created_and_its_update_nothing() -> None:
-    (created,) = events_of_change("change-1", AT, None, LEAD)
-    assert created.type is EventType.LEAD_CREATED
-    assert created.data == {"lead_id": "01J", "status": "new", "source": "api"}
+    assert events_of_change(None, LEAD) == [
+        (EventType.LEAD_CREATED, {"lead_id": "01J", "status": "new", "source": "api"})
+    ]
     assert _types(LEAD, {**LEAD, "status": "contacted"}) == []
 
 
 def test_the_same_change_read_twice_gives_the_same_ids_and_another_change_others() -> None:
-    first = events_of_change("change-1", AT, None, LEAD)
-    again = events_of_change("change-1", AT, None, LEAD)
-    other = events_of_change("change-2", AT, None, LEAD)
+    first = outbound_events("change-1", AT, None, LEAD)
+    again = outbound_events("change-1", AT, None, LEAD)
+    other = outbound_events("change-2", AT, None, LEAD)
     assert [e.id for e in first] == [e.id for e in again]
     assert first[0].id != other[0].id
+    # The id is a ULID of the change's time: deliveries list newest first by it
+    assert first[0].id[:10] == outbound_events("change-3", AT, None, LEAD)[0].id[:10]
 
 
 def test_a_message_is_sent_delivered_and_failed_once_each_as_its_status_moves() -> None:
@@ -199,9 +202,9 @@ def test_a_message_is_sent_delivered_and_failed_once_each_as_its_status_moves() 
 
 def test_an_inbound_message_is_lead_replied_with_its_intent() -> None:
     inbound = {**MESSAGE, "direction": "in", "status": "received", "intent": "interested"}
-    (replied,) = events_of_change("c", AT, None, inbound)
-    assert replied.type is EventType.LEAD_REPLIED
-    assert replied.data["intent"] == "interested"
+    ((replied, data),) = events_of_change(None, inbound)
+    assert replied is EventType.LEAD_REPLIED
+    assert data["intent"] == "interested"
     assert _types(inbound, {**inbound, "intent": "question"}) == []
 
 

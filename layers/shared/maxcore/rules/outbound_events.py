@@ -16,9 +16,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
-from maxcore.errors import InvalidInputError
-from maxcore.ids import stable_id
-from maxcore.models.outbound_event import EventType, OutboundEvent
+from maxcore.models.outbound_event import EventType
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the specification's prefix, not a secret)
 SECRET_BYTES = 32
@@ -39,6 +37,14 @@ DISABLE_AFTER = timedelta(days=5)
 """An endpoint whose every attempt failed for this long is disabled."""
 
 Address = IPv4Address | IPv6Address
+
+
+class UnsafeUrlError(ValueError):
+    """An endpoint URL that may not be called, with what is wrong (the API answers it as a 422)."""
+
+    def __init__(self, message: str, details: dict[str, str]) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 @dataclass(frozen=True)
@@ -86,23 +92,23 @@ def parse_target(url: str, allow_local: bool = False) -> Target:
 
     Raises
     ------
-    InvalidInputError
+    UnsafeUrlError
         Naming what is wrong with the URL (a 422).
     """
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise InvalidInputError("the endpoint URL cannot be read", {"url": url}) from exc
+        raise UnsafeUrlError("the endpoint URL cannot be read", {"url": url}) from exc
     schemes = ("https", "http") if allow_local else ("https",)
     if parts.scheme not in schemes:
-        raise InvalidInputError("the endpoint URL must use https", {"url": url})
+        raise UnsafeUrlError("the endpoint URL must use https", {"url": url})
     if parts.username is not None or parts.password is not None:
-        raise InvalidInputError("the endpoint URL must not carry a user name or password", {"url": url})
+        raise UnsafeUrlError("the endpoint URL must not carry a user name or password", {"url": url})
     if not parts.hostname:
-        raise InvalidInputError("the endpoint URL needs a host name", {"url": url})
+        raise UnsafeUrlError("the endpoint URL needs a host name", {"url": url})
     if parts.fragment:
-        raise InvalidInputError("the endpoint URL must not have a fragment (#...)", {"url": url})
+        raise UnsafeUrlError("the endpoint URL must not have a fragment (#...)", {"url": url})
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if parts.scheme == "https" else 80
     return Target(parts.scheme, parts.hostname, port or default_port, path)
@@ -115,17 +121,17 @@ def check_addresses(host: str, addresses: Iterable[str], allow_local: bool = Fal
 
     Raises
     ------
-    InvalidInputError
+    UnsafeUrlError
         When the host resolved to nothing, or to any address that is not public.
     """
     checked = [ip_address(a.split("%", 1)[0]) for a in addresses]
     if not checked:
-        raise InvalidInputError("the host {host} does not resolve to any address", {"host": host})
+        raise UnsafeUrlError(f"the host {host} does not resolve to any address", {"host": host})
     for address in checked:
         kind = address_kind(address)
         if kind is None or (allow_local and _loopback(address)):
             continue
-        raise InvalidInputError(
+        raise UnsafeUrlError(
             f"the host {host} resolves to {address}, which is not a public address (see details.kind)",
             {"host": host, "address": str(address), "kind": kind},
         )
@@ -170,6 +176,10 @@ DELIVERED = frozenset({"delivered", "opened", "clicked", "read", "replied"})
 FAILED = frozenset({"failed", "undelivered", "bounced"})
 
 Image = Mapping[str, Any]
+"""An item as the stream shows it, in plain values."""
+
+Event = tuple[EventType, dict[str, Any]]
+"""An event's type and data, before it is given its id and time."""
 
 
 def tenant_of(image: Image) -> str | None:
@@ -186,20 +196,20 @@ def _entered(old: Image | None, new: Image, field: str, values: frozenset[str]) 
     return new.get(field) in values and before not in values
 
 
-def _lead_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _lead_events(old: Image | None, new: Image) -> list[Event]:
     if old is not None:
         return []
     data = {"lead_id": new["lead_id"], "status": new.get("status"), "source": new.get("source")}
     return [(EventType.LEAD_CREATED, data)]
 
 
-def _activity_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _activity_events(old: Image | None, new: Image) -> list[Event]:
     if new.get("channel") not in MESSAGE_CHANNELS:
         return []
     data = {"message_id": new["activity_id"], "lead_id": new["lead_id"], "channel": new["channel"]}
     if new.get("direction") == "in":
         return [] if old is not None else [(EventType.LEAD_REPLIED, {**data, "intent": new.get("intent")})]
-    events: list[tuple[EventType, dict[str, Any]]] = []
+    events: list[Event] = []
     if _entered(old, new, "status", SENT):
         events.append((EventType.MESSAGE_SENT, data))
     if _entered(old, new, "status", DELIVERED):
@@ -210,7 +220,7 @@ def _activity_events(old: Image | None, new: Image) -> list[tuple[EventType, dic
     return events
 
 
-def _alert_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _alert_events(old: Image | None, new: Image) -> list[Event]:
     data = {
         "alert_id": new["alert_id"],
         "lead_id": new["lead_id"],
@@ -224,13 +234,13 @@ def _alert_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[s
     return []
 
 
-def _enrollment_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _enrollment_events(old: Image | None, new: Image) -> list[Event]:
     if not _entered(old, new, "status", frozenset({"completed"})):
         return []
     return [(EventType.PROSPECT_COMPLETED, {"campaign_id": new["campaign_id"], "lead_id": new["lead_id"]})]
 
 
-def _approval_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _approval_events(old: Image | None, new: Image) -> list[Event]:
     if not _entered(old, new, "status", frozenset({"pending"})):
         return []
     data = {
@@ -242,7 +252,7 @@ def _approval_events(old: Image | None, new: Image) -> list[tuple[EventType, dic
     return [(EventType.APPROVAL_PENDING, data)]
 
 
-def _consent_events(old: Image | None, new: Image) -> list[tuple[EventType, dict[str, Any]]]:
+def _consent_events(old: Image | None, new: Image) -> list[Event]:
     withdrawn = new.get("granted") is False and (old is None or old.get("granted") is not False)
     if not withdrawn:
         return []
@@ -260,29 +270,12 @@ _BY_ENTITY = {
 }
 
 
-def events_of_change(
-    change_id: str, at: datetime, old: Image | None, new: Image | None
-) -> list[OutboundEvent]:
-    """The events one change of an item makes (a deletion makes none).
+def events_of_change(old: Image | None, new: Image | None) -> list[Event]:
+    """The events one change of an item makes: from ``old`` to ``new`` (``None`` when absent).
 
-    Parameters
-    ----------
-    change_id
-        What identifies the change for good (the stream record's ``eventID``): reading the same
-        change twice gives the same event ids, which the deliveries are keyed on.
-    at
-        When the change happened; the events' time and their ids' time part.
-    old, new
-        The item before and after, as plain values (``None`` when it did not exist).
+    A deletion makes none; nor does an item of an entity no event is about.
     """
     if new is None:
         return []
     produce = _BY_ENTITY.get(str(new.get("entity")))
-    if produce is None:
-        return []
-    return [
-        OutboundEvent(
-            id=stable_id(at, change_id, event_type.value), type=event_type, occurred_at=at, data=data
-        )
-        for event_type, data in produce(old, new)
-    ]
+    return [] if produce is None else produce(old, new)

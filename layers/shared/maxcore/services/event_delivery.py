@@ -1,23 +1,15 @@
-"""Outbound events: fanned out to the subscribed endpoints, then delivered at least once, signed, retried.
+"""Outbound events delivered at least once, signed, retried, with the history and replays of the API.
 
-- *Produced*: the table's stream hands each change of an item to :meth:`EventPublisher.publish`; the
-  pure rule :func:`~maxcore.rules.outbound_events.events_of_change` says which events it makes, with
-  ids derived from the change, so a stream batch read twice gives the same ids.
-- *Fanned out once*: one delivery item per (event, endpoint), written with a conditional put, and a
-  ``deliver_event`` job on the fan-out queue for it. A change read twice queues its jobs again, which
-  the claim below makes harmless.
-- *Delivered at least once*: the worker claims the pending delivery (a conditional write, so two
-  copies of a message make one request), re-reads the endpoint (disabled or deleted: dropped), checks
-  its URL again after DNS resolution, and POSTs the stored body to the checked address, signed as
-  Standard Webhooks says, with the event id as ``webhook-id`` every time. A 2xx is delivered; anything
-  else is recorded and retried after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` (an SQS
-  delay up to 15 minutes, a one-time timer beyond), then failed. An endpoint failing every attempt
-  for five days is disabled.
+The worker claims a pending delivery (a conditional write, so two copies of a message make one
+request), re-reads the endpoint (disabled or deleted: dropped), checks its URL again after DNS
+resolution, and POSTs the stored body to the checked address, signed as Standard Webhooks says, with
+the event id as ``webhook-id`` every time. A 2xx is delivered; anything else is recorded and retried
+after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` (an SQS delay up to 15 minutes, a one-time
+timer beyond), then failed. An endpoint failing every attempt for five days is disabled.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -26,29 +18,25 @@ from typing import Any
 
 from maxcore.channels import webhook_http
 from maxcore.clock import utcnow
-from maxcore.dal.attributes import to_iso
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
 from maxcore.errors import InvalidInputError
-from maxcore.models.jobs import Job, TenantJobMessage
+from maxcore.models.jobs import TenantJobMessage
 from maxcore.models.outbound_event import (
     Delivery,
     DeliveryAttempt,
     DeliveryPage,
     DeliveryState,
     ErrorKind,
-    OutboundEvent,
     WebhookEndpoint,
 )
 from maxcore.observability import logger
 from maxcore.rules.outbound_events import (
-    Image,
-    events_of_change,
     retry_delay,
     should_disable,
     signature,
-    tenant_of,
 )
+from maxcore.services.event_publisher import delivery_message
 from maxcore.services.job_queue import fanout_queue_url, queue_messages, sqs_client
 from maxcore.services.timers import Timers, timer_name
 from maxcore.services.webhook_endpoints import Resolver, checked_target, endpoint_secret, resolve_host
@@ -66,59 +54,6 @@ DISABLED_REASON = "outbound.endpoint.disabled"
 """The catalogue key of why an endpoint was disabled."""
 
 Poster = Callable[..., webhook_http.PostResult]
-
-
-def event_body(event: OutboundEvent) -> str:
-    """The JSON body of an event, as the specification shapes it: type, timestamp and data."""
-    body = {"type": event.type.value, "timestamp": to_iso(event.occurred_at), "data": event.data}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def delivery_message(tenant_id: str, endpoint_id: str, event_id: str, at: datetime) -> TenantJobMessage:
-    """The fan-out job that delivers one event to one endpoint."""
-    return TenantJobMessage(
-        job=Job.DELIVER_EVENT, tenant_id=tenant_id, scheduled_at=at, item_id=f"{endpoint_id}#{event_id}"
-    )
-
-
-class EventPublisher:
-    """Turns the table's changes into deliveries for the endpoints subscribed to them."""
-
-    def __init__(self) -> None:
-        self._endpoints: dict[str, list[WebhookEndpoint]] = {}
-
-    def publish(self, change_id: str, at: datetime, old: Image | None, new: Image | None) -> int:
-        """Record and queue the deliveries of one change's events; returns how many were queued."""
-        events = events_of_change(change_id, at, old, new)
-        tenant_id = None if new is None else tenant_of(new)
-        if not events or tenant_id is None:
-            return 0
-        messages = []
-        for event in events:
-            payload = event_body(event)
-            for endpoint in self._subscribed(tenant_id):
-                if event.type not in endpoint.event_types:
-                    continue
-                delivery = Delivery(
-                    id=event.id,
-                    endpoint_id=endpoint.id,
-                    event_type=event.type,
-                    state=DeliveryState.PENDING,
-                    payload=payload,
-                    created_at=at,
-                )
-                WebhookDeliveryRepository(tenant_id, endpoint.id).create_once(delivery)
-                # Queued even when the delivery existed: a crash may have come between the two.
-                messages.append(delivery_message(tenant_id, endpoint.id, event.id, at))
-        queue_messages(messages)
-        return len(messages)
-
-    def _subscribed(self, tenant_id: str) -> list[WebhookEndpoint]:
-        # A stream batch holds many changes of few tenants: their endpoints are read once per batch.
-        if tenant_id not in self._endpoints:
-            found = WebhookEndpointRepository(tenant_id).every()
-            self._endpoints[tenant_id] = [e for e in found if e.enabled]
-        return self._endpoints[tenant_id]
 
 
 class EventDelivery:

@@ -30,6 +30,7 @@ from maxcore.rules.outbound_events import (
     SECRET_BYTES,
     Address,
     Target,
+    UnsafeUrlError,
     check_addresses,
     new_secret,
     parse_target,
@@ -63,8 +64,11 @@ def checked_target(url: str, resolve: Resolver = resolve_host) -> tuple[Target, 
         address that is not public (loopback too, unless the local test setting allows it).
     """
     allow_local = get_settings().outbound_events_allow_local
-    target = parse_target(url, allow_local)
-    return target, check_addresses(target.host, resolve(target.host, target.port), allow_local)
+    try:
+        target = parse_target(url, allow_local)
+        return target, check_addresses(target.host, resolve(target.host, target.port), allow_local)
+    except UnsafeUrlError as exc:
+        raise InvalidInputError(str(exc), exc.details) from exc
 
 
 def endpoint_secret(tenant_id: str, endpoint_id: str) -> str | None:
