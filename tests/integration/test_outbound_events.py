@@ -75,10 +75,9 @@ def _register(tenant_id: str, url: str, *event_types: str) -> dict[str, Any]:
 
 
 def _publish(stream: TableStream) -> dict[str, Any]:
-    """Hand the stream's new records to the stream handler; the same event is returned for a replay."""
+    """Hand the stream's new records to the stream handler; the event is returned to hand over again."""
     event = stream.event()
-    handler = load_handler(EVENTS, "stream.lambda_handler")
-    assert handler(event, LocalContext(function_name="EventsStreamFunction"))["batchItemFailures"] == []
+    _publish_again(event)
     return event
 
 
@@ -109,6 +108,20 @@ def _lead(tenant_id: str, number: int = 0) -> str:
     body = {"first_name": "Ana", "phone": f"+33 6 11 22 33 {number:02d}"}
     created = ApiClient(LEADS, tenant_id).post("/leads", body)
     return str(_ok(created, 201)["id"])
+
+
+def _endpoint_and_a_new_lead(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, locale: Locale = Locale.FR
+) -> tuple[dict[str, Any], TableStream]:
+    """A tenant with an endpoint for new leads, and a lead created and read from the stream (not yet
+    delivered); the stream, to read the next changes from."""
+    _tenant(tenant_id, locale)
+    endpoint = _register(tenant_id, receiver.url, "lead.created")
+    drain(fanout_queue)
+    stream = TableStream()
+    _lead(tenant_id)
+    _publish(stream)
+    return endpoint, stream
 
 
 def _fire_timers() -> int:
@@ -180,17 +193,12 @@ def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_a
     tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, time_machine: TimeMachineFixture
 ) -> None:
     # Given an endpoint whose receiver fails three times, then answers
-    _tenant(tenant_id)
-    endpoint = _register(tenant_id, receiver.url, "lead.created")
     receiver.answer(500, 502, 500, 200)
-    drain(fanout_queue)
     _fire_timers()  # none of another test's
-    stream = TableStream()
-    deliveries = f"/webhook-endpoints/{endpoint['id']}/deliveries"
 
     # When a lead is created: the first attempt fails and the retry waits 5 seconds in the queue
-    _lead(tenant_id)
-    _publish(stream)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    deliveries = f"/webhook-endpoints/{endpoint['id']}/deliveries"
     _deliver(fanout_queue)
     (pending,) = _ok(ApiClient(EVENTS, tenant_id).get(deliveries))["items"]
     assert pending["state"] == "pending"
@@ -224,12 +232,7 @@ def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
     tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
 ) -> None:
     # Given an event delivered
-    _tenant(tenant_id)
-    endpoint = _register(tenant_id, receiver.url, "lead.created")
-    drain(fanout_queue)
-    stream = TableStream()
-    _lead(tenant_id)
-    _publish(stream)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
     _deliver(fanout_queue)
     (delivery,) = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))[
         "items"
@@ -252,12 +255,7 @@ def test_a_disabled_endpoint_receives_nothing(
     tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
 ) -> None:
     # Given an endpoint with a delivery waiting, then disabled
-    _tenant(tenant_id)
-    endpoint = _register(tenant_id, receiver.url, "lead.created")
-    drain(fanout_queue)
-    stream = TableStream()
-    _lead(tenant_id)
-    _publish(stream)
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
     api = ApiClient(EVENTS, tenant_id)
     assert (
         _ok(api.request("PATCH", f"/webhook-endpoints/{endpoint['id']}", json_body={"enabled": False}))[
@@ -283,13 +281,8 @@ def test_ap73_an_endpoint_failing_for_five_days_is_disabled_and_says_why(
     tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
 ) -> None:
     # Given an endpoint whose receiver always fails, a first failure recorded now
-    _tenant(tenant_id, Locale.EN)
-    endpoint = _register(tenant_id, receiver.url, "lead.created")
     receiver.answer(503)
-    drain(fanout_queue)
-    stream = TableStream()
-    _lead(tenant_id)
-    _publish(stream)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue, Locale.EN)
     _deliver(fanout_queue)
     first = WebhookEndpointRepository(tenant_id).get(endpoint["id"])
     assert first.enabled
@@ -424,12 +417,7 @@ def test_a_delivery_already_delivered_is_not_sent_again_by_a_late_copy(
     tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
 ) -> None:
     # Given a delivered event
-    _tenant(tenant_id)
-    endpoint = _register(tenant_id, receiver.url, "lead.created")
-    drain(fanout_queue)
-    stream = TableStream()
-    _lead(tenant_id)
-    _publish(stream)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
     copies = drain(fanout_queue)
     worker = load_handler("functions/scheduler/", "worker.lambda_handler")
     first = sqs_event([("m-1", copies[0])])
