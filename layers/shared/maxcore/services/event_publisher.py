@@ -87,7 +87,8 @@ class EventPublisher:
                 WebhookDeliveryRepository(tenant_id, endpoint.id).create_once(delivery)
                 # Queued even when the delivery existed: a crash may have come between the two.
                 messages.append(delivery_message(tenant_id, endpoint.id, event.id, at))
-        queue_messages(messages)
+        if messages:
+            queue_messages(messages)
         return len(messages)
 
     def _subscribed(self, tenant_id: str) -> list[WebhookEndpoint]:
