@@ -35,6 +35,9 @@ from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver, run
 
 pytestmark = pytest.mark.integration
 
+TABLE_STREAMS = True
+"""This module's table has the stream the template declares (tests/integration/conftest.py)."""
+
 EVENTS = "functions/events/"
 LEADS = "functions/leads/"
 ALERTS = "functions/alerts/"  # POST /activities
