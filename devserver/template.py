@@ -115,11 +115,12 @@ def _is_false(value: Any) -> bool:
 
 @dataclass(frozen=True)
 class TableDefinition:
-    """A table of the template, as `create_table` arguments plus the TTL attribute set apart."""
+    """A table of the template, as `create_table` arguments plus the TTL attribute and stream set apart."""
 
     logical_id: str
     create_kwargs: dict[str, Any]
     ttl_attribute: str | None
+    stream_view_type: str | None = None
 
 
 def _index_kwargs(index: Any, where: str) -> dict[str, Any]:
@@ -147,11 +148,13 @@ def table_definitions(template: Mapping[str, Any]) -> dict[str, TableDefinition]
                     _index_kwargs(index, f"{logical_id}.{index_kind}[{position}]")
                     for position, index in enumerate(indexes)
                 ]
+        stream = _mapping(properties.get("StreamSpecification"), f"{logical_id}.StreamSpecification")
+        stream_view_type = stream.get("StreamViewType")
         ttl_attribute: str | None = None
         ttl = _mapping(properties.get("TimeToLiveSpecification"), f"{logical_id}.TimeToLiveSpecification")
         if ttl and not _is_false(ttl.get("Enabled", True)):
             ttl_attribute = _string(ttl.get("AttributeName"), f"{logical_id}.TimeToLiveSpecification")
-        definitions[logical_id] = TableDefinition(logical_id, create_kwargs, ttl_attribute)
+        definitions[logical_id] = TableDefinition(logical_id, create_kwargs, ttl_attribute, stream_view_type)
     return definitions
 
 
@@ -159,16 +162,29 @@ def create_tables(
     client: DynamoDBClient,
     names: Mapping[str, str],
     template: Mapping[str, Any] | None = None,
+    *,
+    with_streams: bool = False,
 ) -> None:
-    """Create the tables named in `names` (logical id -> physical name); existing tables are left alone."""
+    """Create the tables named in `names` (logical id -> physical name); existing tables are left alone.
+
+    `with_streams`: give the tables the stream the template declares. Off by default: nothing local
+    reads a stream but the outbound events' tests, and moto copies a table's stream records with the
+    table at every transaction, which would slow every other test and bench as the stream grows.
+    """
     definitions = table_definitions(template if template is not None else load_template())
     unknown = sorted(set(names) - set(definitions))
     if unknown:
         raise TemplateError(f"no AWS::DynamoDB::Table named {', '.join(unknown)} in the template")
     for logical_id, table_name in names.items():
         definition = definitions[logical_id]
+        kwargs = dict(definition.create_kwargs)
+        if with_streams and definition.stream_view_type:
+            kwargs["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": definition.stream_view_type,
+            }
         try:
-            client.create_table(TableName=table_name, **definition.create_kwargs)
+            client.create_table(TableName=table_name, **kwargs)
         except ClientError as error:
             # Asking beats describing first: no race with a second process creating the same table.
             if error.response["Error"]["Code"] != "ResourceInUseException":

@@ -38,6 +38,8 @@ FUNCTION_IDS = (
     "UnsubscribeFunction",
     "ExportsFunction",
     "BulkSendsFunction",
+    "EventsFunction",
+    "EventsStreamFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -263,7 +265,8 @@ def test_max_table_is_retained_encrypted_recoverable_and_expires_items(resources
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     assert "TableName" not in props
-    assert "StreamSpecification" not in props
+    # The outbound events read every change with its before and after.
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
 
 
 def test_table_definitions_stay_plain_for_tests_and_the_dev_server(resources: dict[str, Any]) -> None:
@@ -610,8 +613,14 @@ def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(
         assert attribute == "QueueName"
         watched[queue] = alarm
 
-    # The fan-out's DLQ, the schedules' DLQ and the scheduler's on-failure destination: one message is news.
-    assert set(watched) == {"FanoutDeadLetterQueue", "ScheduleDeadLetterQueue", "SchedulerFailureQueue"}
+    # The fan-out's DLQ, the schedules' DLQ, the scheduler's and the events stream's on-failure
+    # destinations: one message is news.
+    assert set(watched) == {
+        "FanoutDeadLetterQueue",
+        "ScheduleDeadLetterQueue",
+        "SchedulerFailureQueue",
+        "EventsStreamFailureQueue",
+    }
     for alarm in watched.values():
         assert alarm["Statistic"] == "Maximum"
         assert alarm["Threshold"] == 0
@@ -824,6 +833,7 @@ def test_dashboard_body_is_json_and_shows_every_function_and_queue(resources: di
             "FanoutDeadLetterQueue",
             "ScheduleDeadLetterQueue",
             "SchedulerFailureQueue",
+            "EventsStreamFailureQueue",
         )
     }
     oldest = [dims for ns, name, dims in metrics if name == "ApproximateAgeOfOldestMessage"]

@@ -46,7 +46,7 @@ def aws_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def tables(aws_endpoint: str) -> dict[str, str]:
+def tables(aws_endpoint: str, request: pytest.FixtureRequest) -> dict[str, str]:
     """Create the template's tables under fresh names, for each test module, and point the code at them.
 
     One table per module keeps every table small: moto copies the whole table for each item of a
@@ -56,7 +56,10 @@ def tables(aws_endpoint: str) -> dict[str, str]:
     suffix = uuid.uuid4().hex[:8]
     names = {"MaxTable": f"max-{suffix}", "IdempotencyTable": f"max-idem-{suffix}"}
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="eu-west-3")
-    create_tables(client, names, load_template())
+    # A module that reads the table's stream says so (``TABLE_STREAMS = True``): the others go without.
+    create_tables(
+        client, names, load_template(), with_streams=getattr(request.module, "TABLE_STREAMS", False)
+    )
     os.environ.update(
         {
             "TABLE_NAME": names["MaxTable"],

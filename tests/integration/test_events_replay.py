@@ -67,6 +67,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, Any]]] = {
     "automations_create_invalid.json": ("functions/prospection/", "app.lambda_handler", {"statusCode": 422}),
     # Sent to the outbox: the events-demo tenant has no SMS credentials.
     "messaging_send.json": ("functions/messaging/", "app.lambda_handler", {"statusCode": 201}),
+    "events_create_endpoint_link_local.json": (
+        "functions/events/",
+        "app.lambda_handler",
+        {"statusCode": 422},
+    ),
+    # A new lead of a tenant without endpoints: read, nothing to deliver.
+    "events_stream_lead_created.json": (
+        "functions/events/",
+        "stream.lambda_handler",
+        {"batchItemFailures": []},
+    ),
     "scheduler_monthly_reset.json": ("functions/scheduler/", "app.lambda_handler", {"job": "reset_tokens"}),
     "scheduler_daily_alerts.json": ("functions/scheduler/", "app.lambda_handler", {"job": "generate_alerts"}),
     "scheduler_hourly_actions.json": (

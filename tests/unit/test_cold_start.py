@@ -35,8 +35,10 @@ _PROVIDER_FACING = {*_SENDERS, "WebhooksFunction"}
 ONLY_WHERE_USED = {
     # Exactly-once sends and provider deliveries.
     "aws_lambda_powertools.utilities.idempotency": _PROVIDER_FACING,
-    # The tenants' provider credentials, and the secret unsubscribe links are signed with.
-    "aws_lambda_powertools.utilities.parameters": _PROVIDER_FACING | {"UnsubscribeFunction"},
+    # The tenants' provider credentials, the secret unsubscribe links are signed with, and the webhook
+    # endpoints' signing secrets (written by the events API).
+    "aws_lambda_powertools.utilities.parameters": _PROVIDER_FACING
+    | {"UnsubscribeFunction", "EventsFunction"},
     "maxcore.services.messaging": _SENDERS,
     # Approvals send a sequence's step, the schedule preview runs the sequencer and automations dry.
     "maxcore.services.sequencer": {"ProspectionFunction", "SchedulerWorkerFunction"},

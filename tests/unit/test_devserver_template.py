@@ -205,6 +205,23 @@ def test_create_tables_twice_leaves_existing_tables_alone(template: dict[str, An
     assert client.ttl == {"main-test": "expires_at"}
 
 
+def test_create_tables_gives_the_template_s_stream_only_when_asked() -> None:
+    # Given the real template, whose MaxTable declares a stream
+    real = load_template()
+    plain, streaming = FakeDynamoDBClient(), FakeDynamoDBClient()
+
+    # When its table is created as usual, and with streams
+    create_tables(plain, {"MaxTable": "max-test"}, real)  # type: ignore[arg-type]
+    create_tables(streaming, {"MaxTable": "max-test"}, real, with_streams=True)  # type: ignore[arg-type]
+
+    # Then only the second has the stream, with the template's view
+    assert "StreamSpecification" not in plain.tables["max-test"]
+    assert streaming.tables["max-test"]["StreamSpecification"] == {
+        "StreamEnabled": True,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
+
+
 def test_create_tables_tolerates_an_emulator_without_ttl(template: dict[str, Any]) -> None:
     client = FakeDynamoDBClient(ttl_error_code="UnknownOperationException")
 

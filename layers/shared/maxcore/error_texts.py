@@ -536,6 +536,22 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "from must not be after to": "le premier mois doit précéder le dernier",
     "the period is at most {months} months": "la période fait au plus {months} mois",
     # --- Outbound events ----------------------------------------------------------------------------
+    "the endpoint URL cannot be read": "l'URL du point de réception est illisible",
+    "the endpoint URL must use https": "l'URL du point de réception doit être en https",
+    "the endpoint URL must not carry a user name or password": (
+        "l'URL du point de réception ne doit contenir ni identifiant ni mot de passe"
+    ),
+    "the endpoint URL needs a host name": "l'URL du point de réception doit nommer un hôte",
+    "the endpoint URL must not have a fragment (#...)": (
+        "l'URL du point de réception ne doit pas avoir de fragment (#...)"
+    ),
+    "the host {host} does not resolve to any address": "l'hôte {host} ne correspond à aucune adresse",
+    "the host {host} resolves to {address}, which is not a public address (see details.kind)": (
+        "l'hôte {host} correspond à {address}, qui n'est pas une adresse publique (voir details.kind)"
+    ),
+    "this endpoint exists already": "ce point de réception existe déjà",
+    "webhook endpoint {endpoint_id} not found": "point de réception {endpoint_id} introuvable",
+    "delivery {event_id} not found": "envoi {event_id} introuvable",
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",

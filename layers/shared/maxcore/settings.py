@@ -79,6 +79,11 @@ class Settings(BaseModel):
     resend_api_url: str | None = None
     telegram_api_url: str = "https://api.telegram.org"
     provider_timeout_seconds: float = Field(default=8.0, gt=0)
+    outbound_events_allow_local: bool = Field(
+        default=False,
+        description="Tests and local runs only (OUTBOUND_EVENTS_ALLOW_LOCAL=1): webhook endpoints may be "
+        "http and on loopback addresses. Never set in AWS.",
+    )
     sweep_segment_min_leads: int = Field(
         default=5_000,
         ge=1,
@@ -139,6 +144,7 @@ def get_settings() -> Settings:
         "scheduler_endpoint": "SCHEDULER_ENDPOINT",
         "export_bucket": "EXPORT_BUCKET",
         "s3_endpoint": "S3_ENDPOINT",
+        "outbound_events_allow_local": "OUTBOUND_EVENTS_ALLOW_LOCAL",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

@@ -1228,6 +1228,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Not sent ({code}): {detail}",
     },
     # --- Outbound events ----------------------------------------------------------------------------
+    "outbound.endpoint.disabled": {
+        "fr": (
+            "Désactivé : chaque envoi vers cette adresse échoue depuis 5 jours. Vérifiez-la, puis "
+            "réactivez-la et relancez les événements manqués depuis leur historique."
+        ),
+        "en": (
+            "Disabled: every delivery to this address has failed for 5 days. Check it, then enable it "
+            "again and replay the missed events from their history."
+        ),
+    },
 }
 
 

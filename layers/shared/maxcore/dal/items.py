@@ -665,3 +665,34 @@ class SurveyCounterItem(BaseItem, discriminator="SurveyCounter"):
     key = UnicodeAttribute()
     scores = NumberAttribute(default=0)
     total = NumberAttribute(default=0)
+
+
+# --- Outbound events ------------------------------------------------------------------------------
+class WebhookEndpointItem(BaseItem, discriminator="WebhookEndpoint"):
+    """An endpoint events are posted to (``TENANT#t#WEBHOOK`` / ``ENDPOINT#id``); its secret is in SSM."""
+
+    endpoint_id = UnicodeAttribute()
+    url = UnicodeAttribute()
+    event_types = ListAttribute[str](default=list)
+    description = UnicodeAttribute(null=True)
+    enabled = BooleanAttribute(default=True)
+    disabled_reason = UnicodeAttribute(null=True)
+    failing_since = IsoDateTimeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    updated_at = IsoDateTimeAttribute()
+
+
+class WebhookDeliveryItem(BaseItem, discriminator="WebhookDelivery"):
+    """One event for one endpoint (``TENANT#t#WEBHOOK#endpoint`` / ``DELIVERY#event``), TTL'd."""
+
+    event_id = UnicodeAttribute()
+    endpoint_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    state = UnicodeAttribute()
+    payload = UnicodeAttribute()
+    attempts = ListAttribute[Any](default=list)
+    failures = NumberAttribute(default=0)
+    next_attempt_at = IsoDateTimeAttribute(null=True)
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()

@@ -585,3 +585,30 @@ def export_slot_sk(slot: int) -> str:
 def export_object_key(tenant_id: str, export_id: str) -> str:
     """The S3 key of an export's file, under the tenant's prefix (what the functions' IAM allows)."""
     return f"tenants/{_tenant(tenant_id).removeprefix('TENANT#')}/exports/{export_id}.csv"
+
+
+# --- outbound events -----------------------------------------------------------------------------
+def webhook_endpoint_pk(tenant_id: str) -> str:
+    """Partition of a tenant's webhook endpoints (a handful: read whole to fan an event out)."""
+    return f"{_tenant(tenant_id)}#WEBHOOK"
+
+
+WEBHOOK_ENDPOINT_SK_PREFIX = "ENDPOINT#"
+
+
+def webhook_endpoint_sk(endpoint_id: str) -> str:
+    """Sort key of a webhook endpoint (ULID: oldest first)."""
+    return f"{WEBHOOK_ENDPOINT_SK_PREFIX}{endpoint_id}"
+
+
+def webhook_delivery_pk(tenant_id: str, endpoint_id: str) -> str:
+    """Partition of one endpoint's deliveries."""
+    return f"{_tenant(tenant_id)}#WEBHOOK#{endpoint_id}"
+
+
+WEBHOOK_DELIVERY_SK_PREFIX = "DELIVERY#"
+
+
+def webhook_delivery_sk(event_id: str) -> str:
+    """Sort key of the delivery of one event (the event's ULID carries its time: newest last)."""
+    return f"{WEBHOOK_DELIVERY_SK_PREFIX}{event_id}"

@@ -7,6 +7,7 @@ this repository drops the cached value at once. Values never leave the services 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from functools import cache
 from typing import Any
@@ -66,6 +67,13 @@ class SecretRepository:
         """AP24: set one credential (SecureString, overwriting) and forget its cached value."""
         name = self.name(provider, credential)
         _client().put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=True)
+        _provider().clear_cache()  # type: ignore[no-untyped-call]
+
+    def delete(self, provider: str, credential: str) -> None:
+        """AP24: delete one credential (one never set is not an error) and forget its cached value."""
+        client = _client()
+        with contextlib.suppress(client.exceptions.ParameterNotFound):
+            client.delete_parameter(Name=self.name(provider, credential))
         _provider().clear_cache()  # type: ignore[no-untyped-call]
 
 

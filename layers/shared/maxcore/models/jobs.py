@@ -39,6 +39,9 @@ class Job(StrEnum):
     RUN_BULK_SEND = "run_bulk_send"
     """On demand: one run of a bulk send (``item_id``), queued when it is accepted, by its timers and
     by its own continuations."""
+    DELIVER_EVENT = "deliver_event"
+    """On demand: one attempt at delivering an outbound event to an endpoint (``item_id``:
+    ``<endpoint>#<event>``), queued by the table's stream, by its retry timers and by a replay."""
 
 
 class ScheduledJobEvent(LazyModel):

@@ -12,6 +12,7 @@ from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import run_automations, run_bulk_send, run_due_steps, sweep_alerts
+from maxcore.services.event_delivery import run_delivery
 from maxcore.services.exports import run_export
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
@@ -90,6 +91,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.EXPORT: run_export,
     Job.SEND_SCHEDULED: _send_scheduled,
     Job.RUN_BULK_SEND: run_bulk_send,
+    Job.DELIVER_EVENT: run_delivery,
 }
 
 

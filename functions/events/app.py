@@ -1,0 +1,144 @@
+"""Outbound events API: the webhook endpoints a tenant registers, their deliveries and replays (admin)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from maxcore.api import JWT_SECURITY, CursorQuery, LimitQuery, create_app, make_handler, principal, responses
+from maxcore.models.common import Ulid
+from maxcore.models.outbound_event import (
+    CreateWebhookEndpointRequest,
+    Delivery,
+    DeliveryPage,
+    UpdateWebhookEndpointRequest,
+    WebhookEndpoint,
+    WebhookEndpointCreated,
+    WebhookEndpointPage,
+)
+from maxcore.services.event_delivery import EventDelivery
+from maxcore.services.webhook_endpoints import WebhookEndpointService
+
+app = create_app("M.A.X. outbound events")
+TAGS = ["outbound events"]
+
+
+def _admin_tenant() -> str:
+    caller = principal(app)
+    caller.require_admin()
+    return caller.tenant_id
+
+
+@app.post(
+    "/webhook-endpoints",
+    operation_id="createWebhookEndpoint",
+    status_code=201,
+    responses=responses(201, "Registered; the secret is shown this once.", 422),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="Register a webhook endpoint (admin)",
+)
+def create_endpoint(body: Annotated[CreateWebhookEndpointRequest, Body()]) -> WebhookEndpointCreated:
+    """An https URL whose host resolves to public addresses only, and the events it wants."""
+    return WebhookEndpointService(_admin_tenant()).create(body)
+
+
+@app.get(
+    "/webhook-endpoints",
+    operation_id="listWebhookEndpoints",
+    responses=responses(200, "The endpoints, oldest first."),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="List the webhook endpoints (admin)",
+)
+def list_endpoints() -> WebhookEndpointPage:
+    """Every endpoint, with whether it is enabled and why not."""
+    return WebhookEndpointService(_admin_tenant()).page()
+
+
+@app.get(
+    "/webhook-endpoints/<endpoint_id>",
+    operation_id="getWebhookEndpoint",
+    responses=responses(200, "The endpoint (never its secret).", 404),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="A webhook endpoint (admin)",
+)
+def get_endpoint(endpoint_id: Annotated[Ulid, Path()]) -> WebhookEndpoint:
+    """Its URL, events, state and since when it fails, if it does."""
+    return WebhookEndpointService(_admin_tenant()).get(endpoint_id)
+
+
+@app.patch(
+    "/webhook-endpoints/<endpoint_id>",
+    operation_id="updateWebhookEndpoint",
+    responses=responses(200, "The endpoint as changed.", 404, 422),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="Change a webhook endpoint (admin)",
+)
+def update_endpoint(
+    endpoint_id: Annotated[Ulid, Path()], body: Annotated[UpdateWebhookEndpointRequest, Body()]
+) -> WebhookEndpoint:
+    """URL (checked again), events, description, or `enabled` (enabling forgets its failures)."""
+    return WebhookEndpointService(_admin_tenant()).change(endpoint_id, body)
+
+
+@app.delete(
+    "/webhook-endpoints/<endpoint_id>",
+    operation_id="deleteWebhookEndpoint",
+    status_code=204,
+    responses=responses(204, "Deleted, with its secret; nothing more is sent to it.", 404),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="Delete a webhook endpoint (admin)",
+)
+def delete_endpoint(endpoint_id: Annotated[Ulid, Path()]) -> None:
+    """Its deliveries not yet made are dropped."""
+    WebhookEndpointService(_admin_tenant()).delete(endpoint_id)
+
+
+@app.post(
+    "/webhook-endpoints/<endpoint_id>/rotate-secret",
+    operation_id="rotateWebhookEndpointSecret",
+    responses=responses(200, "The endpoint with its new secret, shown this once.", 404),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="Replace an endpoint's signing secret (admin)",
+)
+def rotate_secret(endpoint_id: Annotated[Ulid, Path()]) -> WebhookEndpointCreated:
+    """The old secret stops signing (within the few minutes the workers cache it)."""
+    return WebhookEndpointService(_admin_tenant()).rotate_secret(endpoint_id)
+
+
+@app.get(
+    "/webhook-endpoints/<endpoint_id>/deliveries",
+    operation_id="listWebhookDeliveries",
+    responses=responses(200, "A page of deliveries, newest first, with their attempts.", 404),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="An endpoint's deliveries (admin)",
+)
+def list_deliveries(
+    endpoint_id: Annotated[Ulid, Path()], limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> DeliveryPage:
+    """Each event sent or to send, its state, attempts (status code, duration, error) and next try."""
+    return EventDelivery(_admin_tenant()).page(endpoint_id, limit, cursor)
+
+
+@app.post(
+    "/webhook-endpoints/<endpoint_id>/deliveries/<delivery_id>/replay",
+    operation_id="replayWebhookDelivery",
+    status_code=202,
+    responses=responses(202, "Queued again, with the same webhook-id.", 404),
+    security=JWT_SECURITY,
+    tags=TAGS,
+    summary="Send a delivery again (admin)",
+)
+def replay_delivery(endpoint_id: Annotated[Ulid, Path()], delivery_id: Annotated[Ulid, Path()]) -> Delivery:
+    """Whatever its state; the consumer recognises the event by its unchanged `webhook-id`."""
+    return EventDelivery(_admin_tenant()).replay(endpoint_id, delivery_id)
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,436 @@
+"""Outbound events through the handlers: endpoints registered, table changes read from the stream,
+deliveries made by the worker to a local receiver, signed, retried, replayed.
+
+The stream is moto's (or DynamoDB Local's) stream of the test table, handed to the stream handler as
+Lambda would; the worker runs the ``deliver_event`` jobs from the fan-out queue; signatures are checked
+with the Resend SDK's own Svix verifier, an implementation of the same specification that is not ours.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+import resend
+from time_machine import TimeMachineFixture
+
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
+from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
+from maxcore.models.outbound_event import DeliveryState
+from maxcore.models.tenant import Locale, Tenant
+from maxcore.rules.outbound_events import DISABLE_AFTER
+from maxcore.services.event_delivery import EventDelivery
+from maxcore.settings import reset_settings
+from tests.integration.conftest import drain, run_worker_until_idle
+from tests.support.api import ApiClient, ApiResponse
+from tests.support.table_stream import TableStream
+from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver, running_webhook_receiver
+
+pytestmark = pytest.mark.integration
+
+TABLE_STREAMS = True
+"""This module's table has the stream the template declares (tests/integration/conftest.py)."""
+
+EVENTS = "functions/events/"
+LEADS = "functions/leads/"
+ALERTS = "functions/alerts/"  # POST /activities
+
+
+# --- fixtures and helpers ---------------------------------------------------------------------------
+@pytest.fixture
+def local_receivers(monkeypatch: pytest.MonkeyPatch, ssm_endpoint: str, timers: str) -> Iterator[None]:
+    """The tests' setting that lets endpoints be http on loopback (never set outside tests)."""
+    monkeypatch.setenv("OUTBOUND_EVENTS_ALLOW_LOCAL", "1")
+    reset_settings()
+    yield
+    monkeypatch.delenv("OUTBOUND_EVENTS_ALLOW_LOCAL")
+    reset_settings()
+
+
+@pytest.fixture
+def receiver(local_receivers: None) -> Iterator[WebhookReceiver]:
+    with running_webhook_receiver() as running:
+        yield running
+
+
+def _tenant(tenant_id: str, locale: Locale = Locale.FR) -> str:
+    now = datetime.now(UTC)
+    tenant = Tenant(id=tenant_id, name="Institut Belle Peau", locale=locale, created_at=now, updated_at=now)
+    TenantProfileRepository(tenant_id).create_if_absent(tenant)
+    return tenant_id
+
+
+def _ok(response: ApiResponse, status: int = 200) -> Any:
+    assert response.status == status, response.body
+    return response.body
+
+
+def _register(tenant_id: str, url: str, *event_types: str) -> dict[str, Any]:
+    body = {"url": url, "event_types": list(event_types), "description": "n8n"}
+    return dict(_ok(ApiClient(EVENTS, tenant_id).post("/webhook-endpoints", body), 201))
+
+
+def _publish(stream: TableStream) -> dict[str, Any]:
+    """Hand the stream's new records to the stream handler; the event is returned to hand over again."""
+    event = stream.event()
+    _publish_again(event)
+    return event
+
+
+def _publish_again(event: dict[str, Any]) -> None:
+    handler = load_handler(EVENTS, "stream.lambda_handler")
+    assert handler(event, LocalContext(function_name="EventsStreamFunction"))["batchItemFailures"] == []
+
+
+def _deliver(fanout_queue: str) -> None:
+    run_worker_until_idle(fanout_queue, timeout_ms=300_000)
+
+
+def _verified(requests: list[ReceivedRequest], secret: str) -> list[dict[str, Any]]:
+    """Each request, checked by an independent verifier of its signature (5 minutes' tolerance)."""
+    bodies = []
+    for request in requests:
+        headers = {
+            "id": request.headers["webhook-id"],
+            "timestamp": request.headers["webhook-timestamp"],
+            "signature": request.headers["webhook-signature"],
+        }
+        resend.Webhooks.verify({"payload": request.body, "headers": headers, "webhook_secret": secret})
+        bodies.append(json.loads(request.body))
+    return bodies
+
+
+def _lead(tenant_id: str, number: int = 0) -> str:
+    body = {"first_name": "Ana", "phone": f"+33 6 11 22 33 {number:02d}"}
+    created = ApiClient(LEADS, tenant_id).post("/leads", body)
+    return str(_ok(created, 201)["id"])
+
+
+def _endpoint_and_a_new_lead(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, locale: Locale = Locale.FR
+) -> tuple[dict[str, Any], TableStream]:
+    """A tenant with an endpoint for new leads, and a lead created and read from the stream (not yet
+    delivered); the stream, to read the next changes from."""
+    _tenant(tenant_id, locale)
+    endpoint = _register(tenant_id, receiver.url, "lead.created")
+    drain(fanout_queue)
+    stream = TableStream()
+    _lead(tenant_id)
+    _publish(stream)
+    return endpoint, stream
+
+
+def _fire_timers() -> int:
+    """Fire every timer set (moto never does) as Scheduler would: its input on the fan-out queue."""
+    scheduler = boto3.client(
+        "scheduler", endpoint_url=_settings().scheduler_endpoint, region_name="eu-west-3"
+    )
+    fired = 0
+    for summary in scheduler.list_schedules(GroupName="default", NamePrefix="max-")["Schedules"]:
+        schedule = scheduler.get_schedule(Name=summary["Name"], GroupName="default")
+        worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+        event = sqs_event([(f"timer-{fired}", schedule["Target"]["Input"])])
+        assert worker(event, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+        scheduler.delete_schedule(Name=summary["Name"], GroupName="default")
+        fired += 1
+    return fired
+
+
+def _settings() -> Any:
+    from maxcore.settings import get_settings
+
+    return get_settings()
+
+
+# --- tests --------------------------------------------------------------------------------------------
+def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_each(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+) -> None:
+    # Given an endpoint subscribed to new leads and sent messages
+    _tenant(tenant_id)
+    endpoint = _register(tenant_id, receiver.url, "lead.created", "message.sent")
+    assert endpoint["secret"].startswith("whsec_")
+    drain(fanout_queue)
+    stream = TableStream()
+
+    # When a lead is created and a message to it logged as sent, and the stream and the worker run
+    lead_id = _lead(tenant_id)
+    logged = ApiClient(ALERTS, tenant_id).post(
+        "/activities", {"lead_id": lead_id, "channel": "sms", "direction": "out", "preview": "Bonjour Ana"}
+    )
+    _ok(logged, 201)
+    changes = _publish(stream)
+    _deliver(fanout_queue)
+
+    # Then each event reached the receiver once, signed with the endpoint's secret
+    bodies = _verified(receiver.received, endpoint["secret"])
+    assert sorted(b["type"] for b in bodies) == ["lead.created", "message.sent"]
+    by_type = {b["type"]: b for b in bodies}
+    assert by_type["lead.created"]["data"]["lead_id"] == lead_id
+    assert by_type["message.sent"]["data"]["lead_id"] == lead_id
+    assert by_type["message.sent"]["data"]["channel"] == "sms"
+    assert len(set(receiver.ids())) == 2
+
+    # And the same stream batch read again, and the worker run again, send nothing more
+    _publish_again(changes)
+    _deliver(fanout_queue)
+    assert len(receiver.received) == 2
+
+    # And the history shows both deliveries, newest first, each delivered with its attempt
+    page = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))
+    assert {d["state"] for d in page["items"]} == {"delivered"}
+    assert [d["id"] for d in page["items"]] == sorted((d["id"] for d in page["items"]), reverse=True)
+    assert all(d["attempts"][0]["status_code"] == 200 for d in page["items"])
+    # And the secret is never shown again
+    assert "secret" not in _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}"))
+
+
+def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_answers(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, time_machine: TimeMachineFixture
+) -> None:
+    # Given an endpoint whose receiver fails three times, then answers
+    receiver.answer(500, 502, 500, 200)
+    _fire_timers()  # none of another test's
+
+    # When a lead is created: the first attempt fails and the retry waits 5 seconds in the queue
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    deliveries = f"/webhook-endpoints/{endpoint['id']}/deliveries"
+    _deliver(fanout_queue)
+    (pending,) = _ok(ApiClient(EVENTS, tenant_id).get(deliveries))["items"]
+    assert pending["state"] == "pending"
+    assert pending["attempts"][0]["status_code"] == 500
+    assert pending["attempts"][0]["error_kind"] == "http_status"
+    assert len(receiver.received) == 1
+
+    # And the retries come: 5 seconds later (fails), 5 minutes later (fails), then 30 minutes later
+    # from a one-time timer
+    time_machine.move_to(datetime.now(UTC) + timedelta(seconds=6), tick=True)
+    _deliver(fanout_queue)
+    time_machine.move_to(datetime.now(UTC) + timedelta(minutes=5, seconds=1), tick=True)
+    _deliver(fanout_queue)
+    assert len(receiver.received) == 3
+    assert _fire_timers() == 1
+
+    # Then the receiver got the event four times with one webhook-id, and the delivery is delivered
+    assert len(receiver.received) == 4
+    assert len(set(receiver.ids())) == 1
+    _verified(receiver.received[-1:], endpoint["secret"])  # signed anew at each attempt
+    (delivery,) = _ok(ApiClient(EVENTS, tenant_id).get(deliveries))["items"]
+    assert delivery["state"] == "delivered"
+    assert [a["status_code"] for a in delivery["attempts"]] == [500, 502, 500, 200]
+    # And the endpoint no longer counts as failing
+    assert (
+        _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}"))["failing_since"] is None
+    )
+
+
+def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+) -> None:
+    # Given an event delivered
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    _deliver(fanout_queue)
+    (delivery,) = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))[
+        "items"
+    ]
+
+    # When an admin replays it
+    replayed = ApiClient(EVENTS, tenant_id).post(
+        f"/webhook-endpoints/{endpoint['id']}/deliveries/{delivery['id']}/replay"
+    )
+    _deliver(fanout_queue)
+
+    # Then the receiver gets it a second time, with the same id and body
+    assert _ok(replayed, 202)["state"] == "pending"
+    assert receiver.ids() == [delivery["id"], delivery["id"]]
+    assert receiver.received[0].body == receiver.received[1].body
+    _verified(receiver.received, endpoint["secret"])
+
+
+def test_a_disabled_endpoint_receives_nothing(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+) -> None:
+    # Given an endpoint with a delivery waiting, then disabled
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    api = ApiClient(EVENTS, tenant_id)
+    assert (
+        _ok(api.request("PATCH", f"/webhook-endpoints/{endpoint['id']}", json_body={"enabled": False}))[
+            "enabled"
+        ]
+        is False
+    )
+
+    # When the worker runs, and another lead is created
+    _deliver(fanout_queue)
+    _lead(tenant_id, 1)
+    _publish(stream)
+    _deliver(fanout_queue)
+
+    # Then nothing reached the receiver; the waiting delivery is failed, the new lead made none
+    assert receiver.received == []
+    (dropped,) = _ok(api.get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))["items"]
+    assert dropped["state"] == "failed"
+    assert dropped["attempts"] == []
+
+
+def test_ap73_an_endpoint_failing_for_five_days_is_disabled_and_says_why(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+) -> None:
+    # Given an endpoint whose receiver always fails, a first failure recorded now
+    receiver.answer(503)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue, Locale.EN)
+    _deliver(fanout_queue)
+    first = WebhookEndpointRepository(tenant_id).get(endpoint["id"])
+    assert first.enabled
+    assert first.failing_since is not None
+    (delivery,) = WebhookDeliveryRepository(tenant_id, endpoint["id"]).page(10, None)[0]
+
+    # When an attempt fails again five days later (the delivery replayed then)
+    later = first.failing_since + DISABLE_AFTER
+    WebhookDeliveryRepository(tenant_id, endpoint["id"]).replay(delivery.id)
+    EventDelivery(tenant_id, clock=lambda: later).deliver(endpoint["id"], delivery.id)
+
+    # Then the endpoint is disabled, and the tenant reads why in its language
+    shown = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}"))
+    assert shown["enabled"] is False
+    assert shown["disabled_reason"].startswith(
+        "Disabled: every delivery to this address has failed for 5 days"
+    )
+    # And enabling it again forgets its failures
+    enabled = ApiClient(EVENTS, tenant_id).request(
+        "PATCH", f"/webhook-endpoints/{endpoint['id']}", json_body={"enabled": True}
+    )
+    assert _ok(enabled)["enabled"] is True
+    assert enabled.body["disabled_reason"] is None
+    assert enabled.body["failing_since"] is None
+
+
+def test_ap72_an_endpoint_is_registered_listed_changed_rotated_and_deleted(
+    tenant_id: str, receiver: WebhookReceiver
+) -> None:
+    # Given a registered endpoint
+    _tenant(tenant_id)
+    api = ApiClient(EVENTS, tenant_id)
+    endpoint = _register(tenant_id, receiver.url, "lead.created", "lead.created", "alert.opened")
+
+    # When it is listed, changed and its secret rotated
+    listed = _ok(api.get("/webhook-endpoints"))["items"]
+    changed = _ok(
+        api.request(
+            "PATCH",
+            f"/webhook-endpoints/{endpoint['id']}",
+            json_body={"event_types": ["message.failed"], "description": "Zapier"},
+        )
+    )
+    rotated = _ok(api.post(f"/webhook-endpoints/{endpoint['id']}/rotate-secret"))
+
+    # Then the list holds it (its events once each), the change shows, the new secret differs
+    assert [e["id"] for e in listed] == [endpoint["id"]]
+    assert listed[0]["event_types"] == ["lead.created", "alert.opened"]
+    assert "secret" not in listed[0]
+    assert (changed["event_types"], changed["description"]) == (["message.failed"], "Zapier")
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != endpoint["secret"]
+
+    # And once deleted it is a 404, and its secret is gone from SSM
+    assert api.request("DELETE", f"/webhook-endpoints/{endpoint['id']}").status == 204
+    assert api.get(f"/webhook-endpoints/{endpoint['id']}").status == 404
+    assert _parameters_of(tenant_id) == []
+
+
+def _parameters_of(tenant_id: str) -> list[str]:
+    ssm = boto3.client("ssm", endpoint_url=_settings().ssm_endpoint, region_name="eu-west-3")
+    found = ssm.get_parameters_by_path(Path=f"/max/{_settings().stage}/tenants/{tenant_id}", Recursive=True)
+    return [p["Name"] for p in found["Parameters"]]
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://10.0.0.1/hooks", "10.0.0.1"),
+        ("https://169.254.169.254/latest/meta-data", "169.254.169.254"),
+        ("https://[::ffff:127.0.0.1]/hooks", "127.0.0.1"),
+        ("https://localhost:8443/hooks", "localhost"),
+        ("http://example.com/hooks", "https"),
+        ("https://admin:secret@example.com/hooks", "ni identifiant ni mot de passe"),
+    ],
+)
+def test_an_ssrf_attempt_is_refused_and_writes_nothing(
+    tenant_id: str, ssm_endpoint: str, url: str, problem: str
+) -> None:
+    # Given a tenant, without the tests' local setting
+    _tenant(tenant_id)
+    api = ApiClient(EVENTS, tenant_id)
+
+    # When an endpoint aimed at a private, link-local or loopback address, or over http, is registered
+    refused = api.post("/webhook-endpoints", {"url": url, "event_types": ["lead.created"]})
+
+    # Then it is a 422 naming what is wrong, and nothing was written
+    assert refused.status == 422, refused.body
+    assert problem in refused.body["error"]["message"] + json.dumps(refused.body["error"]["details"])
+    assert _ok(api.get("/webhook-endpoints"))["items"] == []
+    assert _parameters_of(tenant_id) == []
+
+
+def test_an_unknown_event_type_is_a_422_naming_it(tenant_id: str, ssm_endpoint: str) -> None:
+    _tenant(tenant_id)
+    refused = ApiClient(EVENTS, tenant_id).post(
+        "/webhook-endpoints", {"url": "https://example.com/hooks", "event_types": ["lead.deleted"]}
+    )
+    assert refused.status == 422
+    (problem,) = refused.body["error"]["details"]
+    assert problem["field"] == "event_types.0"
+    assert "lead.created" in problem["message"]
+
+
+def test_another_tenant_s_endpoint_is_a_404(
+    tenant_id: str, other_tenant_id: str, receiver: WebhookReceiver
+) -> None:
+    # Given an endpoint of another tenant
+    _tenant(tenant_id)
+    _tenant(other_tenant_id)
+    endpoint = _register(other_tenant_id, receiver.url, "lead.created")
+    api = ApiClient(EVENTS, tenant_id)
+
+    # Then every route answers 404 for it, and a member may not register one
+    path = f"/webhook-endpoints/{endpoint['id']}"
+    assert api.get(path).status == 404
+    assert api.request("PATCH", path, json_body={"enabled": False}).status == 404
+    assert api.post(f"{path}/rotate-secret").status == 404
+    assert api.get(f"{path}/deliveries").status == 404
+    assert api.post(f"{path}/deliveries/{endpoint['id']}/replay").status == 404
+    assert api.request("DELETE", path).status == 404
+    member = ApiClient(EVENTS, tenant_id, role="member")
+    assert (
+        member.post("/webhook-endpoints", {"url": receiver.url, "event_types": ["lead.created"]}).status
+        == 403
+    )
+    # And the other tenant's endpoint is untouched
+    assert _ok(ApiClient(EVENTS, other_tenant_id).get(path))["enabled"] is True
+
+
+def test_a_delivery_already_delivered_is_not_sent_again_by_a_late_copy(
+    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+) -> None:
+    # Given a delivered event
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    copies = drain(fanout_queue)
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    first = sqs_event([("m-1", copies[0])])
+    assert worker(first, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+
+    # When SQS delivers the same message again
+    again = sqs_event([("m-1", copies[0])], receive_count=2)
+    assert worker(again, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+
+    # Then one request went out
+    assert len(receiver.received) == 1
+    (delivery,) = WebhookDeliveryRepository(tenant_id, endpoint["id"]).page(10, None)[0]
+    assert delivery.state is DeliveryState.DELIVERED
