@@ -95,7 +95,12 @@ class BestTemplate(LazyModel):
     """The template with the best positive-reply rate of the month."""
 
     template_id: str
-    name: str | None = Field(description="The template's name; null when it was deleted since.")
+    name: str | None = Field(
+        description=(
+            "The template's name; a built-in deleted since keeps the library's name in the tenant's"
+            " language; null for a template of the tenant's own deleted since."
+        )
+    )
     sent: int
     positive_replied: int
     positive_reply_rate: float
