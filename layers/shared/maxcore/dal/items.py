@@ -125,7 +125,9 @@ class ReservationItem(BaseItem, discriminator="Reservation"):
     category = UnicodeAttribute()
     cost = NumberAttribute()
     mode = UnicodeAttribute()
-    reason = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    """The English sentence a reservation made before ``about`` was kept; never written now."""
+    about = MapAttribute[str, Any](default=dict)
     state = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
     settled_at = IsoDateTimeAttribute(null=True)
@@ -468,7 +470,10 @@ class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
     kind = UnicodeAttribute()
     amount = NumberAttribute()
     mode = UnicodeAttribute()
-    reason = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    """The English sentence an entry written before ``about`` was kept carries; never written now."""
+    about = MapAttribute[str, Any](default=dict)
+    """What the action was about (its key and ids): the reason is rendered from it when read."""
     outcome = UnicodeAttribute()
     reservation_id = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()

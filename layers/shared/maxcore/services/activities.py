@@ -134,9 +134,7 @@ def understand(
     except ServiceUnavailableError:
         return unrefined("no_model")
     try:
-        with BudgetService(tenant_id).spend(
-            TokenAction.LEAD_ANALYSIS, reason="second opinion on a reply's intent", mode=tenant.mode
-        ):
+        with BudgetService(tenant_id).spend(TokenAction.LEAD_ANALYSIS, mode=tenant.mode):
             opinion = ask_intent(model, request.text, verdict.intent)
             if opinion is None:
                 raise UpstreamError(NO_USABLE_INTENT, {})
