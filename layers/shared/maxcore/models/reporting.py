@@ -7,7 +7,7 @@ rounded to four decimals, 0.0 when nothing was sent.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -105,6 +105,16 @@ class BestTemplate(LazyModel):
     positive_replied: int
     positive_reply_rate: float
     min_sent: int = Field(description="Messages a template needs in the month to be ranked.")
+
+
+class BackfillState(LazyModel):
+    """Where the backfill of a tenant's counters stands."""
+
+    cutover: datetime = Field(description="Facts recorded before it are the backfill's to count.")
+    progress: str = Field(description="`start`, `<lead>:<n>` or `<lead>:done` (every lead before it done).")
+    leads: int = Field(description="Leads whose history was counted.")
+    started_at: datetime
+    finished_at: datetime | None = None
 
 
 class ReportingOverview(LazyModel):
