@@ -32,7 +32,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.operator_cli import tenant_id, use_layer
+from scripts.operator_cli import table_configured, tenant_id, use_layer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,15 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     use_layer()
     # stdout carries the JSON answer only: the layer's logs go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        from pydantic import ValidationError
-
         from maxcore.dal.tenants import TenantDirectory
-        from maxcore.settings import get_settings
 
-        try:
-            get_settings()
-        except ValidationError:
-            print("set TABLE_NAME (and DYNAMODB_ENDPOINT for a local DynamoDB)", file=sys.stderr)
+        if not table_configured():
             return 2
         tenants = sorted(TenantDirectory().tenant_ids()) if args.all_tenants else args.tenant
         reports = [check_tenant(tenant_id) for tenant_id in tenants]

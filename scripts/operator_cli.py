@@ -16,6 +16,21 @@ def use_layer() -> None:
         sys.path.insert(0, str(LAYER))
 
 
+def table_configured() -> bool:
+    """Whether the environment names the table (``TABLE_NAME``...); if not, say what to set on stderr."""
+    use_layer()
+    from pydantic import ValidationError
+
+    from maxcore.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError:
+        print("set TABLE_NAME (and DYNAMODB_ENDPOINT for a local DynamoDB)", file=sys.stderr)
+        return False
+    return True
+
+
 def tenant_id(value: str) -> str:
     """The ``--tenant`` argument type: a tenant id by the API's pattern (the repositories check it again)."""
     use_layer()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
-from maxcore.models.budget import AddPackRequest, Budget, BudgetReport, CostQuote, QuoteRequest
+from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
+from maxcore.models.budget import AddPackRequest, Budget, BudgetReport, CostQuote, LedgerPage, QuoteRequest
+from maxcore.models.common import MONTH_PATTERN
 from maxcore.services.budget import BudgetService
 
 app = create_app("M.A.X. budget")
@@ -24,6 +25,28 @@ app = create_app("M.A.X. budget")
 def get_budget() -> BudgetReport:
     """Balance, allowance, spending by category and week, exhaustion forecast, advice, 80/100 % alerts."""
     return BudgetService(principal(app).tenant_id).report()
+
+
+@app.get(
+    "/budget/ledger",
+    operation_id="listLedgerEntries",
+    responses=responses(200, "A page of the month's ledger, newest first.", 404),
+    security=JWT_SECURITY,
+    tags=["budget"],
+    summary="Token ledger of a month",
+)
+def get_ledger(
+    month: Annotated[
+        str | None, Query(pattern=MONTH_PATTERN, description="YYYY-MM (UTC); the current period if absent.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: CursorQuery = None,
+) -> LedgerPage:
+    """Every token movement of a month, newest first, with why in the tenant's language.
+
+    Open to members as to admins: it details the spending the budget page shows everyone.
+    """
+    return BudgetService(principal(app).tenant_id).ledger(month, limit, cursor)
 
 
 @app.post(

@@ -51,13 +51,13 @@ def test_fifty_concurrent_reservations_against_a_balance_of_twenty(tenant_id: st
     provision_tenant(tenant_id, "Concurrent", clock=clock)
     service = BudgetService(tenant_id, clock=clock, prices={TokenAction.LEAD_ANALYSIS: _price(1)})
     service.open()
-    BudgetRepository(tenant_id).add_tokens(-80, pack=False, reason="test: leave 20", now=NOW)
+    BudgetRepository(tenant_id).add_tokens(-80, pack=False, note="test: leave 20", now=NOW)
     assert service.open().balance == 20
 
     # When fifty workers reserve and commit at once
     def attempt(_: int) -> str:
         try:
-            with service.spend(TokenAction.LEAD_ANALYSIS, reason="concurrency test", mode=Mode.AUTO):
+            with service.spend(TokenAction.LEAD_ANALYSIS, mode=Mode.AUTO):
                 return "committed"
         except InsufficientTokensError:
             return "refused"
@@ -77,7 +77,7 @@ def test_fifty_concurrent_reservations_against_a_balance_of_twenty(tenant_id: st
 def test_a_failed_action_gets_its_tokens_back_visibly(budget: BudgetService, tenant_id: str) -> None:
     with (
         pytest.raises(RuntimeError),
-        budget.spend(TokenAction.WHATSAPP_MESSAGE, reason="write to Sophie", mode=Mode.AUTO),
+        budget.spend(TokenAction.WHATSAPP_MESSAGE, mode=Mode.AUTO, about={"step": "2"}),
     ):
         raise RuntimeError("provider down")
     assert budget.open().balance == 100
@@ -87,7 +87,7 @@ def test_a_failed_action_gets_its_tokens_back_visibly(budget: BudgetService, ten
         (LedgerKind.RESERVE, -5, "reserved"),
         (LedgerKind.REFUND, 5, "failed: RuntimeError"),
     ]
-    assert all(e.mode == "auto" and e.reason == "write to Sophie" for e in ledger if e.reservation_id)
+    assert all(e.mode == "auto" and e.about == {"step": "2"} for e in ledger if e.reservation_id)
 
 
 def test_insufficient_balance_is_a_402_naming_cost_and_balance_and_nothing_runs(
@@ -95,11 +95,11 @@ def test_insufficient_balance_is_a_402_naming_cost_and_balance_and_nothing_runs(
 ) -> None:
     ran = []
     _spend(budget, TokenAction.WHATSAPP_MESSAGE, 19)
-    with budget.spend(TokenAction.ASSISTANT_CHAT, reason="first", mode=Mode.AUTO):
+    with budget.spend(TokenAction.ASSISTANT_CHAT, mode=Mode.AUTO):
         ran.append("first")
     with (
         pytest.raises(InsufficientTokensError) as refused,
-        budget.spend(TokenAction.WHATSAPP_MESSAGE, reason="second", mode=Mode.ASSISTED),
+        budget.spend(TokenAction.WHATSAPP_MESSAGE, mode=Mode.ASSISTED),
     ):
         ran.append("second")
     assert ran == ["first"]
@@ -108,7 +108,7 @@ def test_insufficient_balance_is_a_402_naming_cost_and_balance_and_nothing_runs(
 
 
 def test_a_reservation_settles_once(budget: BudgetService) -> None:
-    reservation = budget.reserve(TokenAction.LEAD_ANALYSIS, reason="once", mode=Mode.ADVISE)
+    reservation = budget.reserve(TokenAction.LEAD_ANALYSIS, mode=Mode.ADVISE)
     budget.commit(reservation)
     with pytest.raises(ConflictError):
         budget.refund(reservation, "late failure")
@@ -119,21 +119,21 @@ def test_an_action_held_for_a_key_is_charged_once_and_reserved_again_only_once_r
     budget: BudgetService,
 ) -> None:
     # Given a follow-up's tokens held for its send's key
-    first = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    first = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", mode=Mode.AUTO)
     assert first is not None
     # When it is held again (a resumed send), Then the same reservation comes back, nothing more is taken
-    resumed = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    resumed = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", mode=Mode.AUTO)
     assert resumed is not None
     assert (resumed.id, resumed.state) == (first.id, first.state)
     assert budget.open().balance == 85
     # When it was refunded (the send put off) and is held again, Then it is reserved anew
     budget.refund(first, "deferred")
-    again = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO)
+    again = budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", mode=Mode.AUTO)
     assert again is not None
     assert budget.open().balance == 85
     # When it was spent, Then holding it again takes nothing and leaves nothing to settle
     budget.commit(again)
-    assert budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", reason="relance", mode=Mode.AUTO) is None
+    assert budget.hold(TokenAction.AUTO_FOLLOWUP, "step-1", mode=Mode.AUTO) is None
     assert budget.open().balance == 85
 
 
@@ -184,7 +184,7 @@ def test_cross_tenant_budget_repository(budget: BudgetService, other_tenant_id: 
 
 def _spend(budget: BudgetService, action: TokenAction, times: int) -> None:
     for _ in range(times):
-        with budget.spend(action, reason=action.value, mode=Mode.AUTO):
+        with budget.spend(action, mode=Mode.AUTO):
             pass
 
 

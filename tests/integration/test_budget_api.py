@@ -44,7 +44,7 @@ def test_budget_report_of_a_new_tenant(admin: ApiClient) -> None:
 def test_report_reflects_spending_in_the_tenants_language(admin: ApiClient, tenant_id: str) -> None:
     service = BudgetService(tenant_id)
     for _ in range(3):
-        with service.spend(TokenAction.WHATSAPP_MESSAGE, reason="message", mode=Mode.AUTO):
+        with service.spend(TokenAction.WHATSAPP_MESSAGE, mode=Mode.AUTO):
             pass
     report = admin.get("/budget").body
     assert report["spent_by_category"] == {"messaging": 15}

@@ -14,10 +14,12 @@ from devserver.functions import load_handler
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.stats import StatsRepository, add_to_transaction
 from maxcore.ids import new_id
+from maxcore.library import templates as library
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.alert import AlertType
 from maxcore.rules import reporting as rules
 from maxcore.services.activities import ActivityService
+from maxcore.services.templates import library_template_id
 from maxcore.services.tenants import provision_tenant, tenant_settings
 from tests.integration import test_webhooks as hooks
 from tests.integration.conftest import drain
@@ -221,6 +223,46 @@ def test_the_overview_costs_the_same_few_requests_whatever_the_number_of_leads(t
     assert again.operations == first.operations
     assert len(again.operations) <= 7, again.operations
     assert "Scan" not in again.operations
+
+
+def test_the_best_template_keeps_a_built_in_s_name_in_the_tenant_s_language_once_deleted(tenant: str) -> None:
+    # Given the tenant's French copy of a built-in e-mail template, best of the month, then deleted
+    entry = next(t for t in library.for_locale("fr") if t.channel == "email")
+    english = next(t for t in library.for_locale("en") if t.key == entry.key)
+    copy_id = library_template_id(tenant, entry.key, "fr")
+    month = today_of(tenant).strftime("%Y-%m")
+    _count(
+        tenant, rules.Counts(templates=(rules.TemplateCount(month, copy_id, {"sent": 25, "positive": 5}),))
+    )
+    before = reports(tenant).get("/reporting/overview").body["best_template_of_month"]
+    templates = ApiClient("functions/templates/", tenant)
+    assert templates.request("DELETE", f"/templates/{copy_id}").status == 204
+
+    # When the overview is read, in French then in English
+    french = reports(tenant).get("/reporting/overview").body["best_template_of_month"]
+    assert ApiClient("functions/tenants/", tenant).patch("/tenant", {"locale": "en"}).status == 200
+    in_english = reports(tenant).get("/reporting/overview").body["best_template_of_month"]
+
+    # Then the copy's name shows while it exists, and the library's name in the tenant's language after
+    assert before["name"] == entry.name
+    assert (french["template_id"], french["name"]) == (copy_id, entry.name)
+    assert in_english["name"] == english.name != entry.name
+    assert (french["sent"], french["positive_replied"]) == (25, 5)
+
+
+def test_a_deleted_template_of_the_tenant_s_own_has_no_name(tenant: str) -> None:
+    # Given a month's best template that is no built-in and no longer exists
+    month = today_of(tenant).strftime("%Y-%m")
+    _count(
+        tenant, rules.Counts(templates=(rules.TemplateCount(month, new_id(), {"sent": 20, "positive": 2}),))
+    )
+
+    # When the overview is read
+    best = reports(tenant).get("/reporting/overview").body["best_template_of_month"]
+
+    # Then it is ranked, nameless
+    assert best["sent"] == 20
+    assert best["name"] is None
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def _lead(tenant_id: str, n: int = 0) -> str:
 def _spend_down_to(tenant_id: str, balance: int) -> None:
     budget = BudgetService(tenant_id)
     while budget.open().balance > balance:
-        with budget.spend(TokenAction.LEAD_ANALYSIS, reason="earlier analyses", mode=Mode.AUTO):
+        with budget.spend(TokenAction.LEAD_ANALYSIS, mode=Mode.AUTO):
             pass
 
 

@@ -20,7 +20,6 @@ def _entry(kind: LedgerKind, amount: int, at: datetime, category: str = "messagi
         category=category,
         amount=amount,
         mode="auto",
-        reason="test",
         outcome="ok",
         created_at=at,
     )
@@ -79,3 +78,69 @@ def test_advice() -> None:
     assert rules.recommendation({}, None, end)[0] == "budget.reco.idle"
     assert rules.recommendation({"messaging": 20}, date(2026, 3, 20), end)[0] == "budget.reco.runs_out"
     assert rules.recommendation({"messaging": 20}, date(2026, 4, 20), end)[0] == "budget.reco.pace_ok"
+
+
+# --- the ledger's reasons, read from what each entry was about -----------------------------------
+@pytest.mark.parametrize(
+    ("action", "about", "french", "english"),
+    [
+        (
+            "auto_followup",
+            {"send_key": "step:C1:L1:2", "sent_by": "max:campaign:C1"},
+            "Relance automatique envoyée par une campagne de prospection",
+            "Automatic follow-up sent by a prospection campaign",
+        ),
+        (
+            "auto_followup",
+            {"send_key": "auto:A1:L1:e1", "sent_by": "max:automation:A1"},
+            "Relance automatique envoyée par une automatisation",
+            "Automatic follow-up sent by an automation",
+        ),
+        (
+            "whatsapp_message",
+            {"step": "2"},
+            "Message WhatsApp écrit par l'IA pour l'étape 2 de la prospection",
+            "WhatsApp message written by the AI for prospection step 2",
+        ),
+        (
+            "automation_setup",
+            {"automation_id": "A1", "name": "Relance silence"},
+            "Mise en place de l'automatisation « Relance silence »",
+            "The automation “Relance silence” set up",
+        ),
+        (
+            "monthly_reset",
+            {"period": "2026-04", "plan_tokens": "500", "carried": "120"},
+            "Nouveau mois (2026-04) : 500 tokens du forfait, 120 tokens de packs reportés",
+            "New month (2026-04): 500 plan tokens, 120 pack tokens carried over",
+        ),
+        ("pack", {"note": "salon de printemps"}, "Pack de tokens ajouté : salon de printemps", None),
+        ("lead_analysis", {}, "Deuxième avis de l'IA sur l'intention d'une réponse", None),
+    ],
+)
+def test_a_ledger_reason_says_what_the_entry_was_about_in_the_tenants_language(
+    action: str, about: dict[str, str], french: str, english: str | None
+) -> None:
+    assert rules.ledger_reason(action, about, "fr") == french
+    if english is not None:
+        assert rules.ledger_reason(action, about, "en") == english
+
+
+@pytest.mark.parametrize(
+    ("action", "about", "french"),
+    [
+        # Written before the ids were kept: the action alone says it
+        ("auto_followup", {}, "Relance automatique"),
+        ("monthly_reset", {}, "Nouveau mois : les tokens du forfait sont renouvelés"),
+        ("pack", {}, "Pack de tokens ajouté"),
+        # A sender the catalogue does not name, an id missing, an action it does not know
+        ("auto_followup", {"send_key": "k", "sent_by": "user-7"}, "Relance automatique"),
+        ("whatsapp_message", {"campaign_id": "C1"}, "Message WhatsApp écrit par l'IA"),
+        ("teleportation", {"step": "1"}, "Mouvement de tokens"),
+    ],
+)
+def test_a_ledger_entry_without_the_ids_its_sentence_needs_reads_as_its_action(
+    action: str, about: dict[str, str], french: str
+) -> None:
+    assert rules.ledger_reason(action, about, "fr") == french
+    assert rules.ledger_reason(action, about, "en") != french

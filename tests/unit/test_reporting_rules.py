@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from maxcore.dal.stats import in_transactions
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.intent import ReplyKind
 from maxcore.rules import reporting as rules
@@ -226,3 +227,83 @@ def test_the_best_template_has_the_best_positive_rate_among_those_sent_enough() 
     assert best is not None
     assert best.template_id == "C"
     assert rules.best_template(months[:1], min_sent=20) is None
+
+
+# --- counting a lead's history again (the backfill) ------------------------------------------------
+CUTOVER = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+
+def day_facts(counts: rules.Counts) -> dict[tuple[date, str], dict[str, int]]:
+    return {(d.day, d.channel): dict(d.facts) for d in counts.days}
+
+
+def test_a_history_counts_what_each_write_counted_a_reply_its_wait_and_template_a_conversion() -> None:
+    # Given an SMS from a template, delivered, a hot reply 20 minutes later, and the lead converted
+    sent_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    sent = message(Direction.OUT, sent_at, status=ActivityStatus.DELIVERED, template_id="T1")
+    sent = sent.model_copy(update={"status_updated_at": sent_at + timedelta(minutes=1)})
+    reply = message(Direction.IN, sent_at + timedelta(minutes=20)).model_copy(
+        update={"metadata": {"reply_kind": "hot"}}
+    )
+    converted_at = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
+
+    # When the history is counted back
+    counts = rules.history_counts([sent, reply], converted_at, CUTOVER, "Europe/Paris")
+
+    # Then it is what the writes counted, added up per counter
+    wait = rules.reply_time_field(rules.reply_time_bucket(20 * 60))
+    assert day_facts(counts) == {
+        (date(2026, 3, 2), "sms"): {"sent": 1, "delivered": 1, "replied": 1, "positive": 1, wait: 1},
+        (date(2026, 3, 4), "sms"): {"converted": 1},
+    }
+    assert [(t.month, t.template_id, dict(t.facts)) for t in counts.templates] == [
+        ("2026-03", "T1", {"sent": 1, "positive": 1})
+    ]
+
+
+def test_a_history_leaves_to_the_write_paths_what_they_counted_after_the_cutover() -> None:
+    # Given a message sent before the cut-over and delivered after it, and a lead converted (last
+    # changed) after it
+    sent_at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    delivered_later = message(Direction.OUT, sent_at, status=ActivityStatus.READ).model_copy(
+        update={"status_updated_at": CUTOVER + timedelta(hours=1)}
+    )
+
+    # When the history is counted back
+    counts = rules.history_counts([delivered_later], CUTOVER + timedelta(days=1), CUTOVER, "Europe/Paris")
+
+    # Then only the send counts: its rungs and the conversion are the write paths'
+    assert day_facts(counts) == {(date(2026, 3, 2), "sms"): {"sent": 1}}
+
+
+def test_a_positive_reply_a_month_after_our_message_counts_for_no_template() -> None:
+    sent_at = datetime(2026, 1, 2, 9, 0, tzinfo=UTC)
+    sent = message(Direction.OUT, sent_at, template_id="T1")
+    late = sent_at + rules.ANSWERED_WITHIN + timedelta(days=1)
+    reply = message(Direction.IN, late).model_copy(update={"metadata": {"reply_kind": "hot"}})
+
+    counts = rules.history_counts([sent, reply], None, CUTOVER, "Europe/Paris")
+
+    assert [(t.template_id, dict(t.facts)) for t in counts.templates] == [("T1", {"sent": 1})]
+
+
+def test_counts_add_up_per_counter_and_cut_into_transactions_in_a_stable_order() -> None:
+    # Given 30 days of one send each, a template's two sends and a campaign's delivery
+    first = date(2026, 3, 1)
+    parts = [
+        rules.Counts((rules.DayCount(first + timedelta(days=n), "sms", {"sent": 1}),)) for n in range(30)
+    ]
+    parts.append(rules.Counts((rules.DayCount(first, "sms", {"sent": 2, "delivered": 1}),)))
+    parts += [rules.Counts(templates=(rules.TemplateCount("2026-03", "T1", {"sent": 1}),))] * 2
+    parts.append(rules.Counts(campaigns=(rules.CampaignCount("C1", {"delivered": 1}),)))
+
+    # When they are added up, then cut into transactions of 24 counters
+    total = rules.merged(parts)
+    chunks = in_transactions(total)
+
+    # Then each counter appears once with its sum, and the chunks hold every counter once
+    assert len(total.days) == 30
+    assert dict(total.days[0].facts) == {"sent": 3, "delivered": 1}
+    assert [dict(t.facts) for t in total.templates] == [{"sent": 2}]
+    assert [len(c.days) + len(c.templates) + len(c.campaigns) for c in chunks] == [24, 8]
+    assert rules.merged(chunks) == total

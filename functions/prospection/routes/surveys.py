@@ -7,7 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from maxcore.api import JWT_SECURITY, create_router, principal, responses
-from maxcore.models.appointment import MONTH_PATTERN, SurveyAnalytics
+from maxcore.models.appointment import SurveyAnalytics
+from maxcore.models.common import MONTH_PATTERN
 from maxcore.services.surveys import SurveyService
 
 router = create_router()

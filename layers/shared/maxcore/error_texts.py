@@ -453,6 +453,7 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "the period covers {days} days; a report covers at most {limit}": (
         "la période couvre {days} jours ; un rapport en couvre au plus {limit}"
     ),
+    "no backfill was started for this tenant": "aucun rattrapage des compteurs n'a été lancé pour ce compte",
     # --- Exports ----------------------------------------------------------------------------------------
     "export {export_id} not found": "export {export_id} introuvable",
     "{slots} exports are already being prepared: wait until one is ready": (

@@ -13,6 +13,11 @@ def new_id() -> str:
     return str(ULID())
 
 
+def id_time(entity_id: str) -> datetime:
+    """When the ULID ``entity_id`` was made: its time part, to the millisecond (UTC)."""
+    return ULID.from_str(entity_id).datetime
+
+
 def stable_id(moment: datetime, *parts: str) -> str:
     """A ULID whose time is ``moment`` and whose random part is a hash of ``parts``.
 

@@ -1063,6 +1063,59 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "{n} leads chauds attendent votre réponse",
         "en": "{n} hot leads are waiting for your answer",
     },
+    # the token ledger's reasons (rules/budget.ledger_reason): the plain one, and the one that says
+    # what the entry was about, when the entry keeps it
+    "ledger.whatsapp_message": {
+        "fr": "Message WhatsApp écrit par l'IA",
+        "en": "WhatsApp message written by the AI",
+    },
+    "ledger.whatsapp_message.about": {
+        "fr": "Message WhatsApp écrit par l'IA pour l'étape {step} de la prospection",
+        "en": "WhatsApp message written by the AI for prospection step {step}",
+    },
+    "ledger.scheduled_ai_message": {
+        "fr": "Message de prospection écrit par l'IA",
+        "en": "Prospection message written by the AI",
+    },
+    "ledger.scheduled_ai_message.about": {
+        "fr": "Message de prospection écrit par l'IA pour l'étape {step}",
+        "en": "Prospection message written by the AI for step {step}",
+    },
+    "ledger.automation_setup": {"fr": "Mise en place d'une automatisation", "en": "An automation set up"},
+    "ledger.automation_setup.about": {
+        "fr": "Mise en place de l'automatisation « {name} »",
+        "en": "The automation “{name}” set up",
+    },
+    "ledger.auto_followup": {"fr": "Relance automatique", "en": "Automatic follow-up"},
+    "ledger.auto_followup.about": {
+        "fr": "Relance automatique envoyée {by}",
+        "en": "Automatic follow-up sent {by}",
+    },
+    "ledger.sent_by.campaign": {"fr": "par une campagne de prospection", "en": "by a prospection campaign"},
+    "ledger.sent_by.automation": {"fr": "par une automatisation", "en": "by an automation"},
+    "ledger.lead_analysis": {
+        "fr": "Deuxième avis de l'IA sur l'intention d'une réponse",
+        "en": "The AI's second opinion on what a reply means",
+    },
+    "ledger.assistant_chat": {
+        "fr": "Échange avec l'assistant M.A.X.",
+        "en": "A turn with the M.A.X. assistant",
+    },
+    "ledger.plan_allowance": {
+        "fr": "Tokens du forfait à l'ouverture du budget",
+        "en": "Plan tokens when the budget opened",
+    },
+    "ledger.monthly_reset": {
+        "fr": "Nouveau mois : les tokens du forfait sont renouvelés",
+        "en": "New month: the plan's tokens are renewed",
+    },
+    "ledger.monthly_reset.about": {
+        "fr": "Nouveau mois ({period}) : {plan_tokens} tokens du forfait, {carried} tokens de packs reportés",
+        "en": "New month ({period}): {plan_tokens} plan tokens, {carried} pack tokens carried over",
+    },
+    "ledger.pack": {"fr": "Pack de tokens ajouté", "en": "Token pack added"},
+    "ledger.pack.about": {"fr": "Pack de tokens ajouté : {note}", "en": "Token pack added: {note}"},
+    "ledger.other": {"fr": "Mouvement de tokens", "en": "Token movement"},
     # --- Exports ----------------------------------------------------------------------------------------
     "export.column.lead_id": {"fr": "Identifiant du lead", "en": "Lead ID"},
     "export.column.first_name": {"fr": "Prénom", "en": "First name"},

@@ -15,7 +15,7 @@ from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
-from maxcore.dal.base import TenantRepository
+from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import BudgetItem, LedgerEntryItem, ReservationItem
 from maxcore.errors import ConflictError, NotFoundError
@@ -66,7 +66,7 @@ class BudgetRepository(TenantRepository):
                 "category": item.category,
                 "cost": int(item.cost),
                 "mode": item.mode,
-                "reason": item.reason,
+                "about": plain(item.about) or {},
                 "state": item.state,
                 "created_at": item.created_at,
                 "settled_at": item.settled_at,
@@ -76,20 +76,21 @@ class BudgetRepository(TenantRepository):
     def ledger(self, month: str) -> Iterator[LedgerEntry]:
         """AP16: a month's ledger, oldest first."""
         for item in LedgerEntryItem.query(keys.ledger_pk(self.tenant_id, month)):
-            yield LedgerEntry.model_validate(
-                {
-                    "id": item.entry_id,
-                    "kind": item.kind,
-                    "action": item.action,
-                    "category": item.category,
-                    "amount": int(item.amount),
-                    "mode": item.mode,
-                    "reason": item.reason,
-                    "outcome": item.outcome,
-                    "reservation_id": item.reservation_id,
-                    "created_at": item.created_at,
-                }
-            )
+            yield _entry(item)
+
+    def ledger_page(self, month: str, limit: int, cursor: str | None) -> tuple[list[LedgerEntry], str | None]:
+        """AP70: a page of a month's ledger, newest first; the cursor resumes after an entry's id."""
+        condition = None
+        if cursor is not None:
+            condition = LedgerEntryItem.SK < keys.ledger_sk(decode_cursor(cursor))  # noqa: SIM300
+        found: list[LedgerEntry] = []
+        for item in LedgerEntryItem.query(
+            keys.ledger_pk(self.tenant_id, month), condition, scan_index_forward=False, limit=limit + 1
+        ):
+            if len(found) == limit:
+                return found, encode_cursor(found[-1].id)
+            found.append(_entry(item))
+        return found, None
 
     # --- writes -------------------------------------------------------------------------------
     def open(self, allowance: int, period: str, now: datetime) -> bool:
@@ -110,7 +111,7 @@ class BudgetRepository(TenantRepository):
             None,
             allowance,
             "system",
-            "budget opened",
+            {},
             "granted",
             None,
             now,
@@ -142,7 +143,7 @@ class BudgetRepository(TenantRepository):
             category=reservation.category.value,
             cost=reservation.cost,
             mode=reservation.mode.value,
-            reason=reservation.reason,
+            about=reservation.about,
             state=ReservationState.RESERVED.value,
             created_at=reservation.created_at,
         )
@@ -204,8 +205,9 @@ class BudgetRepository(TenantRepository):
 
         self._with_retries(write, on_condition=already_settled)
 
-    def add_tokens(self, tokens: int, *, pack: bool, reason: str, now: datetime) -> None:
-        """AP17: add a pack (carried over resets) to the balance, with its ledger entry."""
+    def add_tokens(self, tokens: int, *, pack: bool, note: str | None, now: datetime) -> None:
+        """AP17: add a pack (carried over resets) to the balance, with its ledger entry (and the admin's
+        ``note``)."""
         budget = BudgetItem(keys.tenant_pk(self.tenant_id), keys.BUDGET_SK)
         actions: list[Action] = [BudgetItem.balance.add(tokens), BudgetItem.updated_at.set(now)]
         if pack:
@@ -216,7 +218,15 @@ class BudgetRepository(TenantRepository):
                 tx.update(budget, actions=actions, condition=BudgetItem.PK.exists())
                 tx.save(
                     self._new_entry(
-                        LedgerKind.PACK, "pack", None, tokens, "admin", reason, "granted", None, now
+                        LedgerKind.PACK,
+                        "pack",
+                        None,
+                        tokens,
+                        "admin",
+                        {} if note is None else {"note": note},
+                        "granted",
+                        None,
+                        now,
                     )
                 )
 
@@ -255,7 +265,7 @@ class BudgetRepository(TenantRepository):
                         None,
                         allowance + carried - current.balance,
                         "system",
-                        f"new period {period}: {allowance} plan tokens, {carried} pack tokens carried over",
+                        {"period": period, "plan_tokens": str(allowance), "carried": str(carried)},
                         "granted",
                         None,
                         now,
@@ -277,7 +287,7 @@ class BudgetRepository(TenantRepository):
             reservation.category.value,
             amount,
             reservation.mode.value,
-            reservation.reason,
+            reservation.about,
             outcome,
             reservation.id,
             now,
@@ -290,7 +300,7 @@ class BudgetRepository(TenantRepository):
         category: str | None,
         amount: int,
         mode: str,
-        reason: str,
+        about: dict[str, str],
         outcome: str,
         reservation_id: str | None,
         now: datetime,
@@ -305,7 +315,7 @@ class BudgetRepository(TenantRepository):
             category=category,
             amount=amount,
             mode=mode,
-            reason=reason,
+            about=about,
             outcome=outcome,
             reservation_id=reservation_id,
             created_at=now,
@@ -330,3 +340,30 @@ class BudgetRepository(TenantRepository):
                     raise
                 # Full jitter: concurrent reservers spread out instead of colliding again.
                 time.sleep(random.uniform(0, min(0.5, 0.01 * 2**attempt)))  # noqa: S311
+
+
+LEGACY_PACK_NOTE = "pack purchased"
+"""The English words an admin's pack got when no note was given, before notes were optional."""
+
+
+def _entry(item: LedgerEntryItem) -> LedgerEntry:
+    """A ledger entry as the domain sees it.
+
+    An entry written before ``about`` was kept has only its English sentence: it reads from its
+    action alone, except a pack's, whose sentence was the admin's own note.
+    """
+    about: dict[str, str] = plain(item.about) or {}
+    if not about and item.kind == LedgerKind.PACK.value and item.reason and item.reason != LEGACY_PACK_NOTE:
+        about = {"note": item.reason}
+    return LedgerEntry(
+        id=item.entry_id,
+        kind=LedgerKind(item.kind),
+        action=item.action,
+        category=item.category,
+        amount=int(item.amount),
+        mode=item.mode,
+        about=about,
+        outcome=item.outcome,
+        reservation_id=item.reservation_id,
+        created_at=item.created_at,
+    )

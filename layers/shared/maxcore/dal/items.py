@@ -125,7 +125,9 @@ class ReservationItem(BaseItem, discriminator="Reservation"):
     category = UnicodeAttribute()
     cost = NumberAttribute()
     mode = UnicodeAttribute()
-    reason = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    """The English sentence a reservation made before ``about`` was kept; never written now."""
+    about = MapAttribute[str, Any](default=dict)
     state = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
     settled_at = IsoDateTimeAttribute(null=True)
@@ -468,7 +470,10 @@ class LedgerEntryItem(BaseItem, discriminator="LedgerEntry"):
     kind = UnicodeAttribute()
     amount = NumberAttribute()
     mode = UnicodeAttribute()
-    reason = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    """The English sentence an entry written before ``about`` was kept carries; never written now."""
+    about = MapAttribute[str, Any](default=dict)
+    """What the action was about (its key and ids): the reason is rendered from it when read."""
     outcome = UnicodeAttribute()
     reservation_id = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
@@ -555,6 +560,22 @@ class StatsItem(BaseItem, discriminator="Stats"):
     """
 
 
+class StatsBackfillItem(BaseItem, discriminator="StatsBackfill"):
+    """Where the backfill of a tenant's counters stands (``TENANT#t#STATS`` / ``BACKFILL``).
+
+    ``cutover``: the write paths count what is recorded from then on, the backfill what was recorded
+    before. ``progress``: ``start``, ``<lead>:<n>`` (n transactions of that lead's counts applied,
+    every lead before it done) or ``<lead>:done``; each transaction of counts moves it, conditioned
+    on the value read, so a lead is counted once whatever the retries.
+    """
+
+    cutover = IsoDateTimeAttribute()
+    progress = UnicodeAttribute()
+    leads = NumberAttribute()
+    started_at = IsoDateTimeAttribute()
+    finished_at = IsoDateTimeAttribute(null=True)
+
+
 class SenderPickItem(BaseItem, discriminator="SenderPick"):
     """The e-mail sender one send took a slot of (``TENANT#t#SENDCOUNT`` / ``PICK#<key>``), TTL'd."""
 
@@ -633,6 +654,7 @@ ALL_ITEMS: tuple[type[BaseItem], ...] = (
     ConsentEntryItem,
     SendCounterItem,
     SenderPickItem,
+    StatsBackfillItem,
     OutboxItem,
     ExportItem,
     ExportSlotItem,

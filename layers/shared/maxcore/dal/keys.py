@@ -219,6 +219,10 @@ def stats_campaign_sk(campaign_id: str) -> str:
     return f"{CAMPAIGN_STATS_PREFIX}{campaign_id}"
 
 
+STATS_BACKFILL_SK = "BACKFILL"
+"""Sort key of the state of a tenant's counter backfill (its cut-over and where it stands)."""
+
+
 def sender_pick_sk(send_key: str) -> str:
     """Sort key of the sender a send took a slot of, in the counters' partition (``PICK#<key>``)."""
     return f"PICK#{send_key}"

@@ -8,17 +8,30 @@ updated with ADD (created by the first one); a report reads a period's counters 
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterator, Mapping
-from datetime import date
+from datetime import date, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
-from maxcore.dal.items import StatsItem
+from maxcore.dal.conditions import condition_failed
+from maxcore.dal.items import StatsBackfillItem, StatsItem
+from maxcore.models.reporting import BackfillState
 from maxcore.rules.reporting import Counts, TemplateMonth
+
+COUNTERS_PER_TRANSACTION = 24
+"""Counter items one backfill transaction adds to, with the progress it moves (25 items in all, the
+smallest limit of the table's emulators)."""
+CONFLICT_ATTEMPTS = 6
+"""Tries of a backfill transaction that met a write path's transaction on the same counter."""
+START = "start"
+"""The progress of a backfill that counted no lead yet."""
 
 _ENTITY = UnicodeAttribute(attr_name="entity")
 _NOT_COUNTERS = frozenset({"PK", "SK", "entity", "expires_at"})
@@ -97,6 +110,98 @@ class StatsRepository(TenantRepository):
             start = page.get("LastEvaluatedKey")
             if not start:
                 return
+
+    # --- the backfill -------------------------------------------------------------------------------
+    def backfill(self) -> BackfillState | None:
+        """AP71: where the backfill of the tenant's counters stands (consistent), None before it starts."""
+        try:
+            item = StatsBackfillItem.get(
+                keys.stats_pk(self.tenant_id), keys.STATS_BACKFILL_SK, consistent_read=True
+            )
+        except DoesNotExist:
+            return None
+        return BackfillState(
+            cutover=item.cutover,
+            progress=item.progress,
+            leads=int(item.leads),
+            started_at=item.started_at,
+            finished_at=item.finished_at,
+        )
+
+    def start_backfill(self, cutover: datetime, now: datetime) -> BackfillState:
+        """AP71: record the backfill's cut-over unless one is recorded (the first one holds); its state."""
+        item = StatsBackfillItem(
+            keys.stats_pk(self.tenant_id),
+            keys.STATS_BACKFILL_SK,
+            cutover=cutover,
+            progress=START,
+            leads=0,
+            started_at=now,
+        )
+        try:
+            item.save(condition=StatsBackfillItem.PK.does_not_exist())
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+        state = self.backfill()
+        assert state is not None  # written above, or by the run that came first
+        return state
+
+    def add_backfilled(self, read: str, progress: str, counts: Counts, *, lead_done: bool) -> bool:
+        """AP71: add one transaction's share of a lead's counts and move the progress from ``read`` to
+        ``progress``, only if it still reads ``read``: False (nothing added) when another run moved it.
+
+        ``counts`` must fit one transaction (:data:`COUNTERS_PER_TRANSACTION` counter items).
+        """
+        state = StatsBackfillItem(keys.stats_pk(self.tenant_id), keys.STATS_BACKFILL_SK)
+        actions: list[Action] = [StatsBackfillItem.progress.set(progress)]
+        if lead_done:
+            actions.append(StatsBackfillItem.leads.add(1))
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                with self._transaction() as tx:
+                    tx.update(state, actions=actions, condition=StatsBackfillItem.progress == read)
+                    add_to_transaction(tx, self.tenant_id, counts)
+                return True
+            except TransactWriteError as exc:
+                codes = [r.code if r is not None else None for r in exc.cancellation_reasons or []]
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    return False
+                # A write path adding to the same counter at that instant: try again shortly.
+                if "TransactionConflict" not in codes or attempt == CONFLICT_ATTEMPTS - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))  # noqa: S311
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def finish_backfill(self, read: str, now: datetime) -> None:
+        """AP71: mark the backfill done, if its progress still reads ``read`` (another run's finish
+        is as good)."""
+        state = StatsBackfillItem(keys.stats_pk(self.tenant_id), keys.STATS_BACKFILL_SK)
+        try:
+            state.update(
+                actions=[StatsBackfillItem.finished_at.set(now)],
+                condition=(StatsBackfillItem.progress == read)
+                & StatsBackfillItem.finished_at.does_not_exist(),
+            )
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+
+
+def in_transactions(counts: Counts, size: int = COUNTERS_PER_TRANSACTION) -> list[Counts]:
+    """``counts`` cut into parts that each add to at most ``size`` counter items, in a stable order."""
+    single = [Counts(days=(d,)) for d in counts.days]
+    single += [Counts(templates=(t,)) for t in counts.templates]
+    single += [Counts(campaigns=(c,)) for c in counts.campaigns]
+    parts = [single[start : start + size] for start in range(0, len(single), size)]
+    return [
+        Counts(
+            tuple(d for one in part for d in one.days),
+            tuple(t for one in part for t in one.templates),
+            tuple(c for one in part for c in one.campaigns),
+        )
+        for part in parts
+    ]
 
 
 def _plain(raw: Mapping[str, Mapping[str, str]]) -> tuple[str, dict[str, int]]:

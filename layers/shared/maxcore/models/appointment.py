@@ -131,8 +131,6 @@ class AppointmentList(LazyModel):
 
 
 # --- satisfaction surveys ------------------------------------------------------------------------
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
-"""A month, ``YYYY-MM``: the periods of the survey analytics."""
 
 
 class SurveyGroup(LazyModel):

@@ -90,7 +90,10 @@ class Reservation(LazyModel):
     category: SpendCategory
     cost: int
     mode: Mode
-    reason: str
+    about: dict[str, str] = Field(
+        default_factory=dict,
+        description="What the action is about: its key and ids (the reason is read from them).",
+    )
     state: ReservationState
     created_at: datetime
     settled_at: datetime | None = None
@@ -105,10 +108,39 @@ class LedgerEntry(LazyModel):
     category: str | None = None
     amount: int = Field(description="Tokens moved: negative when taken from the balance.")
     mode: str
-    reason: str
+    about: dict[str, str] = Field(default_factory=dict)
+    """What the action was about (its key and ids); empty for an entry written before they were kept."""
     outcome: str
     reservation_id: str | None = None
     created_at: datetime
+
+
+class LedgerLine(LazyModel):
+    """One change of the budget as the ledger page shows it: why, in the tenant's language."""
+
+    id: Ulid
+    kind: LedgerKind
+    action: str = Field(description="What spent or granted the tokens (`auto_followup`, `pack`...).")
+    category: str | None = None
+    amount: int = Field(description="Tokens moved: negative when taken from the balance.")
+    mode: str
+    reason: str = Field(description="Why, in the tenant's language, read from what the entry is about.")
+    about: dict[str, str] = Field(description="What the action was about: its key and ids.")
+    outcome: str = Field(
+        description="What the action came to, as a code (`succeeded`, `sent`, `granted`...)."
+    )
+    reservation_id: str | None = None
+    created_at: datetime
+
+
+class LedgerPage(LazyModel):
+    """A month's ledger, newest first, one page."""
+
+    month: str = Field(description="YYYY-MM (UTC, like the budget's period).")
+    entries: list[LedgerLine]
+    next_cursor: str | None = Field(
+        description="Give it back as `cursor` for the next page; null on the last."
+    )
 
 
 class Budget(LazyModel):
@@ -170,7 +202,9 @@ class AddPackRequest(StrictModel):
     """Add packs of tokens (admin)."""
 
     packs: int = Field(default=1, ge=1, le=20)
-    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)] = "pack purchased"
+    reason: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
+        default=None, description="The admin's note, shown as written in the ledger."
+    )
 
 
 class UsageLevel(StrEnum):

@@ -41,6 +41,8 @@ DUE_CURSOR_PATTERN = rf"^{_ISO_TIME}#{_ULID_BODY}#{_ULID_BODY}$"
 TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 LINE_PATTERN = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*$"
 _LINE_BREAKS = "\n\r"
+MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+"""A month, ``YYYY-MM``: the periods of the survey analytics, a month of the token ledger."""
 
 Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 """Free text a user typed (notes, bodies, descriptions): no control character but tab and line breaks.

@@ -36,6 +36,9 @@ class Job(StrEnum):
     """On demand: write the CSV file of the export ``item_id`` (``POST /exports``; never scheduled)."""
     SEND_SCHEDULED = "send_scheduled"
     """A scheduled message's timer: send the message ``item_id`` names if it is still due."""
+    BACKFILL_STATS = "backfill_stats"
+    """On demand (scripts/backfill_stats.py): count a tenant's history before its cut-over into its
+    reporting counters, continuing until every lead is counted."""
     RUN_BULK_SEND = "run_bulk_send"
     """On demand: one run of a bulk send (``item_id``), queued when it is accepted, by its timers and
     by its own continuations."""

@@ -7,7 +7,7 @@ rounded to four decimals, 0.0 when nothing was sent.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -95,11 +95,26 @@ class BestTemplate(LazyModel):
     """The template with the best positive-reply rate of the month."""
 
     template_id: str
-    name: str | None = Field(description="The template's name; null when it was deleted since.")
+    name: str | None = Field(
+        description=(
+            "The template's name; a built-in deleted since keeps the library's name in the tenant's"
+            " language; null for a template of the tenant's own deleted since."
+        )
+    )
     sent: int
     positive_replied: int
     positive_reply_rate: float
     min_sent: int = Field(description="Messages a template needs in the month to be ranked.")
+
+
+class BackfillState(LazyModel):
+    """Where the backfill of a tenant's counters stands."""
+
+    cutover: datetime = Field(description="Facts recorded before it are the backfill's to count.")
+    progress: str = Field(description="`start`, `<lead>:<n>` or `<lead>:done` (every lead before it done).")
+    leads: int = Field(description="Leads whose history was counted.")
+    started_at: datetime
+    finished_at: datetime | None = None
 
 
 class ReportingOverview(LazyModel):

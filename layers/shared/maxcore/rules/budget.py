@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from maxcore.models.budget import LedgerEntry, LedgerKind, TokenAction, UsageLevel, WeeklyUsage
 from maxcore.models.prospection import StepChannel
+from maxcore.texts import CATALOGUE, render
 
 WARNING_RATIO = 0.8
 
@@ -22,6 +23,34 @@ def ai_message_action(channel: StepChannel) -> TokenAction:
     return (
         TokenAction.WHATSAPP_MESSAGE if channel is StepChannel.WHATSAPP else TokenAction.SCHEDULED_AI_MESSAGE
     )
+
+
+def ledger_reason(action: str, about: Mapping[str, str], locale: str) -> str:
+    """Why a ledger entry moved tokens, in ``locale``, read from its action and what it was about.
+
+    The entry keeps its key and ids, not a sentence: the reason says what they name when it can
+    (``ledger.<action>.about``), else what the action is (``ledger.<action>``): an entry written
+    before ``about`` was kept, or one whose ids name nothing to show, reads as its action.
+    """
+    key = f"ledger.{action}" if f"ledger.{action}" in CATALOGUE else "ledger.other"
+    values = dict(about)
+    sender = _sender_kind(about.get("sent_by", ""))
+    if sender is not None:
+        values["by"] = render(f"ledger.sent_by.{sender}", locale)
+    if f"{key}.about" in CATALOGUE:
+        try:
+            return render(f"{key}.about", locale, **values)
+        except KeyError:  # a value the sentence names was not kept: the action alone says it
+            pass
+    return render(key, locale)
+
+
+def _sender_kind(sent_by: str) -> str | None:
+    """What sent an automatic message (``max:campaign:<id>`` is a campaign), if the catalogue names it."""
+    parts = sent_by.split(":")
+    if len(parts) == 3 and parts[0] == "max" and f"ledger.sent_by.{parts[1]}" in CATALOGUE:
+        return parts[1]
+    return None
 
 
 def spent(entries: Iterable[LedgerEntry]) -> int:

@@ -19,6 +19,7 @@ which facts each write records and reads the counters back; :mod:`maxcore.dal.st
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from maxcore.models.activity import Activity, ActivityStatus, Direction
 from maxcore.models.intent import ReplyKind
 from maxcore.models.reporting import ChannelStats, WeekMessages
+from maxcore.rules.summary import FAILED_STATUSES
 
 SENT = "sent"
 DELIVERED = "delivered"
@@ -64,6 +66,9 @@ REPLY_TIME_BOUNDS: tuple[int, ...] = tuple(
 
 REPLY_TIME_BUCKETS = len(REPLY_TIME_BOUNDS) + 1
 """Buckets of the histogram, the last one open-ended."""
+
+ANSWERED_WITHIN = timedelta(days=30)
+"""How far back a positive reply looks for the message, and its template, it answers."""
 
 MAX_PERIOD_DAYS = 366
 """The longest period a per-channel report covers (a year, leap day included)."""
@@ -272,6 +277,117 @@ def status_counts(
     return Counts(
         (DayCount(tenant_day(sent_at, timezone), channel, added),), (), _campaign(campaign_id, added)
     )
+
+
+# --- counting a lead's history again (the backfill) ---------------------------------------------
+
+
+def merged(counts: Iterable[Counts]) -> Counts:
+    """``counts`` added up: one addition per day and channel, per template's month, per campaign."""
+    days: dict[tuple[date, str], Counter[str]] = {}
+    templates: dict[tuple[str, str], Counter[str]] = {}
+    campaigns: dict[str, Counter[str]] = {}
+    for count in counts:
+        for d in count.days:
+            days.setdefault((d.day, d.channel), Counter()).update(d.facts)
+        for t in count.templates:
+            templates.setdefault((t.month, t.template_id), Counter()).update(t.facts)
+        for c in count.campaigns:
+            campaigns.setdefault(c.campaign_id, Counter()).update(c.facts)
+    return Counts(
+        tuple(DayCount(day, channel, dict(facts)) for (day, channel), facts in sorted(days.items())),
+        tuple(TemplateCount(month, tid, dict(facts)) for (month, tid), facts in sorted(templates.items())),
+        tuple(CampaignCount(cid, dict(facts)) for cid, facts in sorted(campaigns.items())),
+    )
+
+
+def history_counts(
+    activities: Iterable[Activity], converted_at: datetime | None, cutover: datetime, timezone: str
+) -> Counts:
+    """What the write paths count for the facts of one lead recorded before ``cutover``, added up.
+
+    The backfill of a tenant whose history began before the counters did: the write paths count
+    what is recorded from ``cutover`` on, this what was recorded before it, so nothing counts twice.
+
+    Parameters
+    ----------
+    activities
+        The lead's activities recorded before ``cutover``, in time order (one logged after it with a
+        past time was counted by its write path).
+    converted_at
+        When the lead was last changed, if it is converted now: its conversion counts when that was
+        before ``cutover``, on that day (a conversion changed after the cut-over is left alone: its
+        write path may have counted it).
+    cutover
+        The instant the write paths began counting this tenant's facts.
+    timezone
+        The tenant's time zone.
+
+    Notes
+    -----
+    A message whose status a provider moved at or after ``cutover`` counts as sent only: its later
+    rungs were counted by the webhook that moved it, and which rungs it had before is not kept.
+    """
+    counts: list[Counts] = []
+    last_out: dict[str, Activity] = {}  # our latest message on each channel (a reply's template)
+    last_sent: dict[str, datetime] = {}  # ... that reached the lead's summary (a reply's wait)
+    last_message: Activity | None = None
+    for activity in activities:
+        if converted_at is not None and activity.occurred_at <= converted_at and _is_message(activity):
+            last_message = activity
+        if activity.direction is Direction.OUT:
+            counts.append(outbound_counts(_as_recorded(activity, cutover), timezone))
+            last_out[activity.channel.value] = activity
+            if _reached_lead_when_sent(activity):
+                last_sent[activity.channel.value] = activity.occurred_at
+            continue
+        kind = _reply_kind(activity)
+        if kind is None:
+            continue
+        answered = last_out.get(activity.channel.value)
+        template = None
+        if answered is not None and kind is ReplyKind.HOT:
+            template = _answered_template(answered, activity.occurred_at)
+        sent_at = last_sent.get(activity.channel.value)
+        counts.append(inbound_counts(activity, kind, sent_at, timezone, template))
+    if converted_at is not None and converted_at < cutover:
+        channel = None if last_message is None else last_message.channel.value
+        counts.append(conversion_counts(channel, converted_at, timezone))
+    return merged(counts)
+
+
+def _is_message(activity: Activity) -> bool:
+    return activity.channel.value in MESSAGE_CHANNELS
+
+
+def _as_recorded(activity: Activity, cutover: datetime) -> Activity:
+    """The message as its write path counted it: a status moved since the cut-over reads as sent."""
+    moved = activity.status_updated_at
+    if moved is None or moved < cutover:
+        return activity
+    return activity.model_copy(update={"status": ActivityStatus.SENT})
+
+
+def _reached_lead_when_sent(activity: Activity) -> bool:
+    """Whether a lead's summary took the message as our latest one when it was recorded (a message
+    that failed at once did not; one that bounced later had)."""
+    return _is_message(activity) and (
+        activity.status not in FAILED_STATUSES or activity.status_updated_at is not None
+    )
+
+
+def _reply_kind(activity: Activity) -> ReplyKind | None:
+    """What the inbound message did, as it was recorded (``metadata.reply_kind``)."""
+    kind = activity.metadata.get("reply_kind")
+    return ReplyKind(kind) if kind in {k.value for k in ReplyKind} else None
+
+
+def _answered_template(answered: Activity, replied_at: datetime) -> str | None:
+    """The template of the message a positive reply answers, when it went within the window."""
+    template_id = answered.metadata.get("template_id")
+    if answered.occurred_at < replied_at - ANSWERED_WITHIN or not isinstance(template_id, str):
+        return None
+    return template_id
 
 
 # --- reading the counters back -------------------------------------------------------------------

@@ -25,7 +25,7 @@ _DELIVERED = frozenset(
 )
 """Statuses of a message sent that prove it reached the lead (an opened message was delivered)."""
 
-_FAILED = frozenset(
+FAILED_STATUSES = frozenset(
     {ActivityStatus.FAILED, ActivityStatus.UNDELIVERED, ActivityStatus.BOUNCED, ActivityStatus.NO_ANSWER}
 )
 """Statuses of an interaction that did not reach the lead."""
@@ -75,7 +75,7 @@ def apply_activity(
     updated = summary.model_copy(deep=True)
     at = activity.occurred_at
     channel = activity.channel.value
-    failed = activity.status in _FAILED
+    failed = activity.status in FAILED_STATUSES
     inbound = activity.direction is Direction.IN
     person = not inbound or effect is None or effect.counts_as_reply
     if not failed and person:

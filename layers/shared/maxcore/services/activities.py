@@ -12,7 +12,7 @@ records the day the lead is back, an automatic message is marked and moves nothi
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -52,7 +52,14 @@ from maxcore.models.intent import HOT_INTENTS, Intent, ReplyKind
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
 from maxcore.rules.replies import ReplyEffect, inbound_effect
-from maxcore.rules.reporting import NOTHING, Counts, inbound_counts, is_counted, outbound_counts
+from maxcore.rules.reporting import (
+    ANSWERED_WITHIN,
+    NOTHING,
+    Counts,
+    inbound_counts,
+    is_counted,
+    outbound_counts,
+)
 from maxcore.rules.summary import apply_activity
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
@@ -69,8 +76,6 @@ if TYPE_CHECKING:
 ATTEMPTS = 3
 """Tries of the activity transaction when another write changed the lead meanwhile."""
 
-ANSWERED_WITHIN = timedelta(days=30)
-"""How far back a positive reply looks for the message, and its template, it answers."""
 
 FUTURE_TOLERANCE_SECONDS = 60
 """Clock skew allowed between the caller and us before a timestamp counts as in the future."""
@@ -134,9 +139,7 @@ def understand(
     except ServiceUnavailableError:
         return unrefined("no_model")
     try:
-        with BudgetService(tenant_id).spend(
-            TokenAction.LEAD_ANALYSIS, reason="second opinion on a reply's intent", mode=tenant.mode
-        ):
+        with BudgetService(tenant_id).spend(TokenAction.LEAD_ANALYSIS, mode=tenant.mode):
             opinion = ask_intent(model, request.text, verdict.intent)
             if opinion is None:
                 raise UpstreamError(NO_USABLE_INTENT, {})

@@ -159,9 +159,7 @@ class AssistantService:
         state = TurnState()
         tools = [tool.spec() for tool in TOOLS]
         reply: str | None = None
-        with self.budget.spend(
-            TokenAction.ASSISTANT_CHAT, reason="assistant chat turn", mode=tenant.mode
-        ) as reservation:
+        with self.budget.spend(TokenAction.ASSISTANT_CHAT, mode=tenant.mode) as reservation:
             for _ in range(settings.assistant_max_rounds):
                 completion = model.complete([self._system(tenant), *history], tools)
                 history.append(completion.to_message())

@@ -73,8 +73,8 @@ class AutomationService:
         with self.budget.spend_once(
             TokenAction.AUTOMATION_SETUP,
             automation.id,
-            reason=f"automation set-up: {automation.name}"[:200],
             mode=tenant_settings(self.tenant_id).mode,
+            about={"automation_id": automation.id, "name": automation.name},
         ):
             saved = self.repository.save(automation, new=True)
         logger.info(

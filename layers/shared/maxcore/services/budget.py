@@ -2,7 +2,7 @@
 
 The assistant, the sending paths and the scheduler spend through :meth:`BudgetService.spend`::
 
-    with budget.spend(TokenAction.ASSISTANT_CHAT, reason="chat turn", mode=tenant.mode):
+    with budget.spend(TokenAction.ASSISTANT_CHAT, mode=tenant.mode):
         call_the_llm()
 
 which reserves the cost (refused with a 402 when the balance does not cover it, and then nothing
@@ -29,6 +29,9 @@ from maxcore.models.budget import (
     Budget,
     BudgetReport,
     CostQuote,
+    LedgerEntry,
+    LedgerLine,
+    LedgerPage,
     Reservation,
     ReservationState,
     TokenAction,
@@ -118,23 +121,30 @@ class BudgetService:
         )
 
     # --- spending -----------------------------------------------------------------------------
-    def reserve(self, action: TokenAction, *, reason: str, mode: Mode) -> Reservation:
-        """Set the action's cost aside, or raise a 402 naming the cost and the balance."""
-        reservation = self._reservation(new_id(), action, reason, mode)
+    def reserve(
+        self, action: TokenAction, *, mode: Mode, about: Mapping[str, str] | None = None
+    ) -> Reservation:
+        """Set the action's cost aside, or raise a 402 naming the cost and the balance.
+
+        ``about``: what the action is about (its key and ids), from which the ledger reads its reason.
+        """
+        reservation = self._reservation(new_id(), action, about, mode)
         try:
             self.repository.reserve(reservation)
         except InsufficientBalanceError as exc:
             raise self._refused(action) from exc
         return reservation
 
-    def hold(self, action: TokenAction, key: str, *, reason: str, mode: Mode) -> Reservation | None:
+    def hold(
+        self, action: TokenAction, key: str, *, mode: Mode, about: Mapping[str, str] | None = None
+    ) -> Reservation | None:
         """Set the action's cost aside once for ``key``, or raise a 402 naming the cost and the balance.
 
         An action retried or resumed under the same key is charged once: the reservation an earlier
         try left reserved is returned to be settled, and nothing (``None``) when that try's tokens
         were already spent. A refunded try (put off) is reserved again.
         """
-        reservation = self._reservation(keyed_reservation_id(action, key), action, reason, mode)
+        reservation = self._reservation(keyed_reservation_id(action, key), action, about, mode)
         try:
             self.repository.reserve(reservation, after_refund=True)
         except InsufficientBalanceError as exc:
@@ -151,7 +161,9 @@ class BudgetService:
         except NotFoundError:
             return None
 
-    def _reservation(self, reservation_id: str, action: TokenAction, reason: str, mode: Mode) -> Reservation:
+    def _reservation(
+        self, reservation_id: str, action: TokenAction, about: Mapping[str, str] | None, mode: Mode
+    ) -> Reservation:
         self.open()
         price = self.prices[action]
         return Reservation(
@@ -160,7 +172,7 @@ class BudgetService:
             category=price.category,
             cost=price.cost,
             mode=mode,
-            reason=reason,
+            about=dict(about or {}),
             state=ReservationState.RESERVED,
             created_at=self._clock(),
         )
@@ -185,17 +197,21 @@ class BudgetService:
         metrics.add_metric(name="TokensRefunded", unit=MetricUnit.Count, value=reservation.cost)
 
     @contextmanager
-    def spend(self, action: TokenAction, *, reason: str, mode: Mode) -> Iterator[Reservation]:
+    def spend(
+        self, action: TokenAction, *, mode: Mode, about: Mapping[str, str] | None = None
+    ) -> Iterator[Reservation]:
         """Reserve, run the block, then commit; refund if the block raises (and re-raise)."""
-        reservation = self.reserve(action, reason=reason, mode=mode)
+        reservation = self.reserve(action, mode=mode, about=about)
         with self._settled(reservation):
             yield reservation
 
     @contextmanager
-    def spend_once(self, action: TokenAction, key: str, *, reason: str, mode: Mode) -> Iterator[None]:
+    def spend_once(
+        self, action: TokenAction, key: str, *, mode: Mode, about: Mapping[str, str] | None = None
+    ) -> Iterator[None]:
         """:meth:`spend` charged once for ``key`` (:meth:`hold`): run again after its tokens were
         spent, the block costs nothing more."""
-        with self._settled(self.hold(action, key, reason=reason, mode=mode)):
+        with self._settled(self.hold(action, key, mode=mode, about=about)):
             yield
 
     @contextmanager
@@ -210,10 +226,10 @@ class BudgetService:
             self.commit(reservation)
 
     # --- admin and schedule -------------------------------------------------------------------
-    def add_packs(self, packs: int, reason: str) -> Budget:
-        """Add ``packs`` packs of tokens at once."""
+    def add_packs(self, packs: int, note: str | None = None) -> Budget:
+        """Add ``packs`` packs of tokens at once (the admin's ``note`` shows in the ledger as written)."""
         self.open()
-        self.repository.add_tokens(packs * PACK_SIZE, pack=True, reason=reason, now=self._clock())
+        self.repository.add_tokens(packs * PACK_SIZE, pack=True, note=note, now=self._clock())
         logger.info("token packs added", extra={"packs": packs})
         return self.repository.get()
 
@@ -225,6 +241,19 @@ class BudgetService:
         if started:
             logger.info("token period reset", extra={"period": month_of(self._clock())})
         return started
+
+    # --- the ledger -----------------------------------------------------------------------------
+    def ledger(self, month: str | None, limit: int, cursor: str | None) -> LedgerPage:
+        """A page of a month's ledger (the current period by default), newest first, each entry's reason
+        in the tenant's language."""
+        month = month or month_of(self._clock())
+        entries, next_cursor = self.repository.ledger_page(month, limit, cursor)
+        locale = tenant_settings(self.tenant_id).locale.value
+        return LedgerPage(
+            month=month,
+            entries=[_line(entry, locale) for entry in entries],
+            next_cursor=next_cursor,
+        )
 
     # --- report -------------------------------------------------------------------------------
     def report(self, locale: str | None = None) -> BudgetReport:
@@ -269,3 +298,12 @@ class BudgetService:
             recommendation=render(key, locale, **values),
             prices={action.value: price for action, price in self.prices.items()},
         )
+
+
+def _line(entry: LedgerEntry, locale: str) -> LedgerLine:
+    """The ledger page's view of an entry: its reason read in ``locale``."""
+    return LedgerLine(
+        **entry.model_dump(exclude={"about"}),
+        about=entry.about,
+        reason=rules.ledger_reason(entry.action, entry.about, locale),
+    )

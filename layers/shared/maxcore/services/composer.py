@@ -193,8 +193,8 @@ class Composer:
         try:
             charge = self.budget.reserve(
                 ai_message_action(step.channel),
-                reason=f"prospection step {step.order}: {step.objective}"[:200],
                 mode=self.tenant.mode,
+                about={"step": str(step.order)},
             )
         except InsufficientTokensError:
             logger.info("AI message failed, falling back", extra={"step": step.order, "error": "no_tokens"})

@@ -30,6 +30,7 @@ from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
 from maxcore.services.scheduled_messages import run_scheduled
 from maxcore.services.sequencer import Sequencer
+from maxcore.services.stats_backfill import StatsBackfill
 from maxcore.settings import get_settings
 
 MAX_SEGMENTS = 16
@@ -212,3 +213,16 @@ def run_bulk_send(
         "part": message.part,
         "stopped": report.stopped,
     }
+
+
+def run_stats_backfill(
+    message: TenantJobMessage, budget: TimeBudget, _: RunCache | None = None
+) -> dict[str, Any]:
+    """Count one part of a tenant's history into its counters; continue while leads are left.
+
+    The backfill keeps where it stands itself (AP71): the continuation carries only the next part.
+    """
+    outcome = StatsBackfill(message.tenant_id).run(budget)
+    if outcome.get("stopped_after") is not None:
+        queue_messages([_next_part(message)])
+    return {**outcome, **_part(message)}

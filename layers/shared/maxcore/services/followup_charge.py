@@ -35,7 +35,7 @@ class FollowUpCharge:
             When the balance does not cover it: the send waits, it never goes for free.
         """
         return self.budget.hold(
-            TokenAction.AUTO_FOLLOWUP, key, reason=f"automatic follow-up by {sent_by}"[:200], mode=self.mode
+            TokenAction.AUTO_FOLLOWUP, key, mode=self.mode, about={"send_key": key, "sent_by": sent_by}
         )
 
     def left_reserved(self, key: str) -> Reservation | None:

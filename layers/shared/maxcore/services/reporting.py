@@ -7,7 +7,8 @@ Everything is read from what the write paths keep up to date, never from the lea
 - the overview: the tenant (AP6), the day counters of last week and this week (AP55), the open
   NoFollowup7d, NoReply3d and HotLead24h alerts (AP57: one Query of the open-alert index, one
   BatchGetItem of the first ones shown), the budget (AP17), the month's template counters (AP56)
-  and the best template's name (AP13): at most seven requests, whatever the number of leads.
+  and the best template's name (AP13; a deleted built-in's from the library): at most seven
+  requests, whatever the number of leads.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from maxcore.models.reporting import (
 )
 from maxcore.rules import reporting as rules
 from maxcore.services.budget import BudgetService
+from maxcore.services.templates import builtin_name
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import counted
 
@@ -100,25 +102,29 @@ class ReportingService:
             tokens=TokensSpent(
                 period=budget.period, spent=budget.spent, balance=budget.balance, allowance=budget.allowance
             ),
-            best_template_of_month=self._best_template(today.strftime("%Y-%m")),
+            best_template_of_month=self._best_template(today.strftime("%Y-%m"), locale),
         )
 
-    def _best_template(self, month: str) -> BestTemplate | None:
+    def _best_template(self, month: str, locale: str) -> BestTemplate | None:
         best = rules.best_template(self.stats.templates_of_month(month))
         if best is None:
             return None
-        try:
-            name: str | None = TemplateRepository(self.tenant_id).get(best.template_id).name
-        except NotFoundError:
-            name = None
         return BestTemplate(
             template_id=best.template_id,
-            name=name,
+            name=self._template_name(best.template_id, locale),
             sent=best.sent,
             positive_replied=best.positive,
             positive_reply_rate=rules.rate(best.positive, best.sent),
             min_sent=rules.MIN_TEMPLATE_SENT,
         )
+
+    def _template_name(self, template_id: str, locale: str) -> str | None:
+        """The template's name as the templates routes show it; a deleted built-in's from the library,
+        in ``locale``; None for a deleted template of the tenant's own."""
+        try:
+            return TemplateRepository(self.tenant_id).get(template_id).name
+        except NotFoundError:
+            return builtin_name(self.tenant_id, template_id, locale)
 
 
 def _waiting(

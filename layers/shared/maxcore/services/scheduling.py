@@ -11,7 +11,13 @@ from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
-from maxcore.services.continuations import run_automations, run_bulk_send, run_due_steps, sweep_alerts
+from maxcore.services.continuations import (
+    run_automations,
+    run_bulk_send,
+    run_due_steps,
+    run_stats_backfill,
+    sweep_alerts,
+)
 from maxcore.services.event_delivery import run_delivery
 from maxcore.services.exports import run_export
 from maxcore.services.idempotency import run_once
@@ -92,6 +98,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.SEND_SCHEDULED: _send_scheduled,
     Job.RUN_BULK_SEND: run_bulk_send,
     Job.DELIVER_EVENT: run_delivery,
+    Job.BACKFILL_STATS: run_stats_backfill,
 }
 
 

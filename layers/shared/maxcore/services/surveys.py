@@ -16,7 +16,8 @@ from datetime import date
 from maxcore.dal.surveys import ALL, CAMPAIGN, TEMPLATE, SurveyCounterRepository
 from maxcore.errors import InvalidInputError
 from maxcore.models.activity import Activity
-from maxcore.models.appointment import MONTH_PATTERN, SurveyAnalytics, month_of
+from maxcore.models.appointment import SurveyAnalytics, month_of
+from maxcore.models.common import MONTH_PATTERN
 from maxcore.rules.appointments import average, survey_groups
 
 MONTH = re.compile(MONTH_PATTERN)

@@ -505,6 +505,18 @@ def library_template_id(tenant_id: str, key: str, locale: str) -> str:
     return stable_id(library.RELEASED_AT, tenant_id, "1", key, locale)
 
 
+def builtin_name(tenant_id: str, template_id: str, locale: str) -> str | None:
+    """The library's name in ``locale`` of the built-in whose tenant copy has the id ``template_id``.
+
+    Found from the id alone (a copy's id is derived from its key and locale), so it still names a
+    built-in the tenant deleted. None when ``template_id`` is not a built-in's.
+    """
+    for entry in library.TEMPLATES:
+        if library_template_id(tenant_id, entry.key, entry.locale) == template_id:
+            return next(t.name for t in library.for_locale(locale) if t.key == entry.key)
+    return None
+
+
 def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     """Give a tenant the built-in templates (both locales, active), once per release; return whether any
     release was seeded now.
