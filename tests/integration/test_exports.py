@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from maxcore.services.exports import LEASE
 from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
+from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.prospection import sms_step
@@ -365,6 +367,43 @@ def test_a_fourth_export_while_three_are_being_prepared_is_a_429(
     assert _worker(_export_jobs(fanout_queue, french.claims["tenant_id"]))["batchItemFailures"] == []  # type: ignore[index]
     _ok(french.post("/exports", {"kind": "leads"}), 202)
     drain(fanout_queue)
+
+
+@contextmanager
+def _queue_gone(fanout_queue: str) -> Iterator[None]:
+    """Within the block, the fan-out queue's URL names a queue SQS does not have (deleted, say)."""
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("FANOUT_QUEUE_URL", fanout_queue.rsplit("/", 1)[0] + "/fanout-that-was-deleted")
+            reset_settings()
+            yield
+    finally:
+        reset_settings()
+
+
+def test_a_job_that_cannot_be_queued_is_a_503_that_fails_the_export_and_frees_its_slot(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # Given two exports queued
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    for _ in range(2):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+
+    # When a third is asked for while its job cannot reach the queue (SQS says the queue is gone)
+    with _queue_gone(fanout_queue):
+        refused = french.post("/exports", {"kind": "leads"})
+
+    # Then the request is a 503 saying, in French, to try again
+    assert refused.status == 503
+    assert refused.body["error"]["message"].startswith("l'export n'a pas pu être mis en file d'attente")
+    # And the export is failed, saying why, in the tenant's language
+    (failed,) = [e for e in _ok(french.get("/exports"))["items"] if e["state"] == "failed"]
+    assert failed["id"] == refused.body["error"]["details"]["export_id"]
+    assert failed["error"].startswith("Cet export n'a pas pu être lancé")
+
+    # And a retry is accepted at once: the slot was freed
+    retried = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    assert [json.loads(job)["item_id"] for job in _export_jobs(fanout_queue, tenant_id)][-1] == retried["id"]
 
 
 def test_a_worker_that_died_right_after_settling_frees_the_slot_on_the_next_delivery(

@@ -1105,6 +1105,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "La campagne de cet export n'existe plus : rien n'a pu être exporté.",
         "en": "This export's campaign no longer exists: there was nothing to export.",
     },
+    "export.error.not_queued": {
+        "fr": "Cet export n'a pas pu être lancé : demandez-le à nouveau dans un instant.",
+        "en": "This export could not be started: ask for it again in a moment.",
+    },
     # --- Consent reasons, the channel a message goes on, the model's second opinion ----------------
     "consent.reason.created": {"fr": "choisi à la création du lead", "en": "set when the lead was created"},
     "consent.reason.refused_at_creation": {

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
@@ -26,6 +27,8 @@ class ExportRepository(TenantRepository):
 
     def create(self, export: Export, slots: int, now: datetime) -> Export:
         """AP58: write a queued export with one of the tenant's ``slots`` free, in one transaction.
+
+        Returns the export with the slot it took.
 
         Raises
         ------
@@ -52,7 +55,7 @@ class ExportRepository(TenantRepository):
                 if not condition_failed(exc):
                     raise
                 continue  # another request took this slot first: try the next one
-            return export
+            return export.model_copy(update={"slot": slot})
         raise RateLimitedError(
             f"{slots} exports are already being prepared: wait until one is ready", {"slots": slots}
         )
@@ -132,14 +135,14 @@ class ExportRepository(TenantRepository):
 
     def fail(self, export: Export, now: datetime, error: str) -> bool:
         """AP58: mark the claimed export failed with why (a code), once; False if it is no longer ours."""
-        return self._settle(
-            export,
-            ExportItem.state.set(ExportState.FAILED.value),
-            ExportItem.error.set(error),
-            ExportItem.finished_at.set(now),
-            ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
-            ExportItem.lease_until.remove(),
-        )
+        return self._settle(export, *_failed(now, error))
+
+    def fail_queued(self, export: Export, now: datetime, error: str) -> bool:
+        """AP58: mark an export no worker claimed failed with why (its job never reached the queue).
+
+        False when a worker claimed it meanwhile: that worker settles it.
+        """
+        return self._update(export, ExportItem.state == ExportState.QUEUED.value, _failed(now, error))
 
     def release_slot(self, export: Export, slot: int) -> None:
         """AP58: free the export's slot, unless another export took it since (its hold ran out)."""
@@ -150,11 +153,14 @@ class ExportRepository(TenantRepository):
             if not condition_failed(exc):
                 raise
 
-    def _settle(self, export: Export, *actions: object) -> bool:
-        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export.id))
+    def _settle(self, export: Export, *actions: Action) -> bool:
         still_ours = (ExportItem.state == ExportState.RUNNING.value) & (ExportItem.attempt == export.attempt)
+        return self._update(export, still_ours, list(actions))
+
+    def _update(self, export: Export, condition: Condition, actions: list[Action]) -> bool:
+        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export.id))
         try:
-            item.update(actions=list(actions), condition=still_ours)  # type: ignore[arg-type]
+            item.update(actions=actions, condition=condition)
         except UpdateError as exc:
             if condition_failed(exc):
                 return False
@@ -173,6 +179,17 @@ class ExportRepository(TenantRepository):
             created_at=export.created_at,
             slot=slot,
         )
+
+
+def _failed(now: datetime, error: str) -> list[Action]:
+    """The writes that mark an export failed for good."""
+    return [
+        ExportItem.state.set(ExportState.FAILED.value),
+        ExportItem.error.set(error),
+        ExportItem.finished_at.set(now),
+        ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
+        ExportItem.lease_until.remove(),
+    ]
 
 
 def _export(item: ExportItem) -> Export:

@@ -22,15 +22,17 @@ import tempfile
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.exports import ExportRepository
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import ForbiddenError, NotFoundError
+from maxcore.errors import ForbiddenError, NotFoundError, ServiceUnavailableError
 from maxcore.ids import new_id
 from maxcore.models.common import Role
 from maxcore.models.export import (
@@ -108,11 +110,24 @@ class ExportService:
             created_by=subject,
             created_at=now,
         )
-        self.repository.create(export, MAX_RUNNING, now)
+        export = self.repository.create(export, MAX_RUNNING, now)
         job = TenantJobMessage(job=Job.EXPORT, tenant_id=self.tenant_id, scheduled_at=now, item_id=export.id)
-        queue_messages([job])
+        try:
+            queue_messages([job])
+        except (BotoCoreError, ClientError, RuntimeError) as exc:
+            self._not_queued(export, exc)
         logger.info("export queued", extra={"export_id": export.id, "kind": export.kind.value})
         return self._response(export, tenant, now)
+
+    def _not_queued(self, export: Export, cause: Exception) -> NoReturn:
+        """Fail an export whose job never reached the queue, then free its slot: a retry works at once."""
+        logger.error("export job not queued", extra={"export_id": export.id, "cause": repr(cause)})
+        self.repository.fail_queued(export, self._clock(), "not_queued")
+        if export.slot is not None:
+            self.repository.release_slot(export, export.slot)
+        raise ServiceUnavailableError(
+            "the export could not be queued: try again in a moment", {"export_id": export.id}
+        ) from cause
 
     def get(self, export_id: str, role: Role) -> ExportResponse:
         """One export, with a new signed link while its file is there; 403 for a kind the role may not see."""
