@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -23,14 +24,23 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
-from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.activities import ActivityRepository, activity_item
 from maxcore.dal.exports import ExportRepository
+from maxcore.dal.items import ActivityItem, LeadItem
 from maxcore.dal.keys import DUE_SHARDS
+from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import RateLimitedError
 from maxcore.ids import new_id
-from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
+from maxcore.models.activity import (
+    Activity,
+    ActivityChannel,
+    ActivityStatus,
+    CreateActivityRequest,
+    Direction,
+)
 from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.lead import Lead
 from maxcore.models.prospection import EnrollRequest
 from maxcore.models.tenant import Locale, Mode, Tenant
 from maxcore.services.activities import ActivityService
@@ -41,6 +51,7 @@ from maxcore.services.templates import seed_library
 from maxcore.settings import reset_settings
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient, ApiResponse
+from tests.support.dynamodb_requests import RequestCounter
 from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
@@ -613,16 +624,96 @@ def test_a_campaign_deleted_before_the_worker_ran_fails_the_export_with_a_reason
     assert export["error"].startswith("La campagne de cet export n'existe plus")
 
 
-def test_ap59_a_leads_activities_over_a_period(played: dict[str, str]) -> None:
-    activities = ActivityRepository(played["tenant_id"])
-    monday = MON_0900_PARIS.replace(hour=0)
+# --- interactions of a thousand leads ------------------------------------------------------------------
+MONTH_END_PARIS = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+"""Monday 30 November, 09:00 in Paris: the period below spans two UTC months of the index."""
 
-    in_week = list(activities.between(played["Marc"], monday, monday + timedelta(days=7)))
-    week_before = list(activities.between(played["Marc"], monday - timedelta(days=7), monday))
 
-    assert [a.channel for a in in_week] == [ActivityChannel.SMS]
-    assert [a.channel for a in week_before] == [ActivityChannel.CALL]
-    assert (
-        list(ActivityRepository("o-someone-else").between(played["Marc"], monday, monday + timedelta(days=7)))
-        == []
+def _activity(lead_id: str, at: datetime, n: int) -> Activity:
+    return Activity(
+        id=new_id(),
+        lead_id=lead_id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.OUT if n % 2 else Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview=f"Message {n}",
+        occurred_at=at,
     )
+
+
+def _leads_with_activities(tenant_id: str, leads: int, per_lead: int, start: datetime) -> list[str]:
+    """``leads`` leads with ``per_lead`` activities each, an hour apart from ``start``, written in batches."""
+    ids = []
+    with LeadItem.batch_write() as lead_batch, ActivityItem.batch_write() as activity_batch:
+        for n in range(leads):
+            lead = Lead(id=new_id(), first_name=f"Cliente {n}", created_at=start, updated_at=start)
+            item = lead_to_item(tenant_id, lead)
+            item.version = 1  # what a first save sets (a batch write does not)
+            lead_batch.save(item)
+            ids.append(lead.id)
+            for k in range(per_lead):
+                at = start + timedelta(hours=k, seconds=n)
+                activity_batch.save(activity_item(tenant_id, _activity(lead.id, at, k)))
+    return ids
+
+
+def test_an_interactions_export_of_a_thousand_leads_reads_the_period_not_each_lead(
+    tenant_id: str, fanout_queue: str, export_bucket: str, counter: RequestCounter
+) -> None:
+    # Given 1,000 leads with 3 activities each, from Sunday 29 November 23:00 Paris (22:00 UTC) on,
+    # across the end of the month, and one activity of the day before the period
+    _tenant(tenant_id)
+    ids = _leads_with_activities(tenant_id, 1000, 3, MONTH_END_PARIS - timedelta(hours=10))
+    with ActivityItem.batch_write() as batch:
+        batch.save(activity_item(tenant_id, _activity(ids[0], MONTH_END_PARIS - timedelta(days=2), 0)))
+    api = ApiClient(EXPORTS, tenant_id)
+    queued = _ok(
+        api.post("/exports", {"kind": "interactions", "since": "2026-11-29", "until": "2026-11-30"}), 202
+    )
+    jobs = _export_jobs(fanout_queue, tenant_id)
+
+    # When the worker writes it
+    counter.operations.clear()
+    assert _worker(jobs)["batchItemFailures"] == []
+    operations = Counter(counter.operations)
+
+    # Then it read the period's index in a few Queries (a page of 1,000 per month), not one per lead:
+    # 3,000 activities and 1,000 names in BatchGetItems of 100
+    assert operations["Query"] <= 5, operations
+    assert operations["BatchGetItem"] <= 3000 // 100 + 1000 // 100 + 4, operations
+    # And the file holds every activity of the period, oldest first, each with its lead's name
+    _, rows = _download(_ok(api.get(f"/exports/{queued['id']}")))
+    assert len(rows) == 1 + 3000
+    assert [row[0] for row in rows[1:]] == sorted(row[0] for row in rows[1:])
+    names = {row[1]: row[2] for row in rows[1:]}
+    assert names[ids[0]] == "Cliente 0"
+    assert names[ids[999]] == "Cliente 999"
+
+
+def test_ap66_a_tenants_activities_over_a_period_in_pages_from_where_they_stopped(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given 4 leads with 3 activities each, an hour apart, from the last evening of November (UTC)
+    start = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    _leads_with_activities(tenant_id, 4, 3, start)
+    activities = ActivityRepository(tenant_id)
+    end = start + timedelta(hours=3)
+
+    # When the period is read in pages of 5
+    pages = list(activities.of_period(start, end, page=5))
+
+    # Then every activity comes once, oldest first, across the two months
+    read = [a for page, _ in pages for a in page]
+    assert len(read) == 12
+    assert [a.occurred_at for a in read] == sorted(a.occurred_at for a in read)
+    assert {a.occurred_at.month for a in read} == {11, 12}
+    # And reading again after a page's position gives the rest, and a period's end is excluded
+    assert [
+        a.id for (a,) in [(a,) for page, _ in activities.of_period(start, end, pages[0][1], 5) for a in page]
+    ] == [a.id for a in read[5:]]
+    assert (
+        len([a for page, _ in activities.of_period(start, start + timedelta(hours=1), page=5) for a in page])
+        == 4
+    )
+    # And another tenant has none of them
+    assert list(ActivityRepository(other_tenant_id).of_period(start, end)) == []
