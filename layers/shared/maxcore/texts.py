@@ -1097,6 +1097,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "export.column.positive_replied": {"fr": "Réponses positives", "en": "Positive replies"},
     "export.column.positive_reply_rate": {"fr": "Taux de réponses positives", "en": "Positive reply rate"},
     "export.column.opted_out": {"fr": "Désinscriptions", "en": "Opt-outs"},
+    # No longer given (exports now continue across invocations): kept for the records that carry it.
     "export.error.too_large": {
         "fr": "Cet export est trop volumineux pour être préparé d'un coup : affinez ses filtres.",
         "en": "This export is too large to prepare in one go: narrow its filters.",

@@ -13,7 +13,7 @@ from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, pla
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ExportItem, ExportSlotItem
 from maxcore.errors import NotFoundError, RateLimitedError
-from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.export import Export, ExportKind, ExportState, Upload
 
 SLOT_HOLD = timedelta(hours=1)
 """How long a slot stays taken without its export finishing: a worker that died for good frees it then."""
@@ -130,8 +130,24 @@ class ExportRepository(TenantRepository):
             ExportItem.finished_at.set(now),
             ExportItem.file_expires_at.set(file_expires_at),
             ExportItem.expires_at.set(int((file_expires_at + RECORD_KEPT).timestamp())),
-            ExportItem.lease_until.remove(),
+            *_settled(),
         )
+
+    def checkpoint(self, export: Export, upload: Upload, hand_over_at: datetime | None = None) -> bool:
+        """AP67: keep what the claimed export's file holds so far; False if the export is no longer ours.
+
+        ``hand_over_at``: the worker stops there, and its lease ends then, so that its continuation
+        claims the export at once rather than wait for the lease to run out.
+        """
+        actions = [
+            ExportItem.upload_id.set(upload.id),
+            ExportItem.parts.set(upload.parts),
+            ExportItem.written.set(upload.written),
+            ExportItem.cursor.set(upload.cursor) if upload.cursor is not None else ExportItem.cursor.remove(),
+        ]
+        if hand_over_at is not None:
+            actions.append(ExportItem.lease_until.set(hand_over_at))
+        return self._settle(export, *actions)
 
     def fail(self, export: Export, now: datetime, error: str) -> bool:
         """AP58: mark the claimed export failed with why (a code), once; False if it is no longer ours."""
@@ -188,7 +204,18 @@ def _failed(now: datetime, error: str) -> list[Action]:
         ExportItem.error.set(error),
         ExportItem.finished_at.set(now),
         ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
+        *_settled(),
+    ]
+
+
+def _settled() -> list[Action]:
+    """What a settled export no longer needs: its worker's lease and its upload in progress."""
+    return [
         ExportItem.lease_until.remove(),
+        ExportItem.upload_id.remove(),
+        ExportItem.parts.remove(),
+        ExportItem.cursor.remove(),
+        ExportItem.written.remove(),
     ]
 
 
@@ -208,4 +235,14 @@ def _export(item: ExportItem) -> Export:
         file_expires_at=item.file_expires_at,
         error=item.error,
         slot=None if item.slot is None else int(item.slot),
+        upload=None if item.upload_id is None else _upload(item),
+    )
+
+
+def _upload(item: ExportItem) -> Upload:
+    return Upload(
+        id=item.upload_id,
+        parts=list(item.parts or []),
+        cursor=item.cursor,
+        written=int(item.written or 0),
     )

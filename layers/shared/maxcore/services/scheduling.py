@@ -11,8 +11,13 @@ from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.budget import BudgetService
-from maxcore.services.continuations import run_automations, run_bulk_send, run_due_steps, sweep_alerts
-from maxcore.services.exports import run_export
+from maxcore.services.continuations import (
+    run_automations,
+    run_bulk_send,
+    run_due_steps,
+    run_export,
+    sweep_alerts,
+)
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.reminders import ReminderService
