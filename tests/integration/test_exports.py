@@ -31,7 +31,7 @@ from maxcore.dal.items import ActivityItem, LeadItem
 from maxcore.dal.keys import DUE_SHARDS
 from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.errors import RateLimitedError
+from maxcore.errors import NotFoundError, RateLimitedError
 from maxcore.ids import new_id
 from maxcore.models.activity import (
     Activity,
@@ -40,7 +40,7 @@ from maxcore.models.activity import (
     CreateActivityRequest,
     Direction,
 )
-from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.export import Export, ExportKind, ExportState, Upload
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import EnrollRequest
 from maxcore.models.tenant import Locale, Mode, Tenant
@@ -475,6 +475,36 @@ def test_ap58_exports_take_a_slot_and_settle_once(tenant_id: str) -> None:
     assert [e.id for e in page] == [third.id, second.id]
     assert cursor is not None
     assert [e.id for e in repository.page(2, cursor)[0]] == [first.id]
+
+
+def test_ap67_an_exports_progress_is_kept_by_its_claimant_only(tenant_id: str) -> None:
+    # Given an export claimed by a worker
+    repository, now = ExportRepository(tenant_id), datetime.now(UTC)
+    export = Export(
+        id=new_id(), kind=ExportKind.LEADS, state=ExportState.QUEUED, created_by="u", created_at=now
+    )
+    repository.create(export, 3, now)
+    first = repository.claim(export.id, now, LEASE)
+    assert first is not None
+
+    # When it keeps its first part, then its second and hands the export over
+    upload = Upload(id="upload-1", parts=['"etag-1"'], cursor="c1", written=1000)
+    assert repository.checkpoint(first, upload) is True
+    upload = upload.model_copy(update={"parts": ['"etag-1"', '"etag-2"'], "cursor": "c2", "written": 2000})
+    assert repository.checkpoint(first, upload, hand_over_at=now) is True
+
+    # Then its continuation claims it at once and finds where it stopped
+    second = repository.claim(export.id, now, LEASE)
+    assert second is not None
+    assert second.upload == upload
+    # And the first worker, no longer its claimant, can keep nothing
+    assert repository.checkpoint(first, upload.model_copy(update={"cursor": "stale"})) is False
+    assert repository.get(export.id).upload == upload
+    # And once ready, the export keeps no upload in progress (nor does another tenant see it)
+    assert repository.finish(second, now, 2000, now + timedelta(days=7)) is True
+    assert repository.get(export.id).upload is None
+    with pytest.raises(NotFoundError):
+        ExportRepository("o-someone-else").get(export.id)
 
 
 # --- prospects, interactions and analytics of a played campaign --------------------------------------
