@@ -50,6 +50,7 @@ from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
 from maxcore.settings import reset_settings
+from scripts.index_activity_months import main as index_activity_months
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.dynamodb_requests import RequestCounter
@@ -138,7 +139,7 @@ def _objects(bucket: str, tenant_id: str) -> list[dict[str, Any]]:
     return list(listed.get("Contents", []))
 
 
-def _uploads_in_progress(tenant_id: str) -> list[dict[str, Any]]:
+def _uploads_in_progress(tenant_id: str) -> list[Any]:
     from maxcore.settings import get_settings
 
     s3 = boto3.client("s3", endpoint_url=_endpoint(), region_name="eu-west-3")
@@ -786,3 +787,29 @@ def test_a_big_export_continues_across_invocations_into_the_file_one_invocation_
     assert export["rows"] == 3000
     assert _download(export)[0] == whole
     assert _uploads_in_progress(tenant_id) == []
+
+
+def test_ap66_the_script_indexes_the_activities_recorded_before_once(
+    tenant_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a lead with one activity on the index, and two recorded before the index existed
+    start = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    (lead_id,) = _leads_with_activities(tenant_id, 1, 1, start)
+    with ActivityItem.batch_write() as batch:
+        for hours in (1, 2):
+            item = activity_item(tenant_id, _activity(lead_id, start + timedelta(hours=hours), hours))
+            item.GSI1PK = item.GSI1SK = None  # as an activity recorded before the index was
+            batch.save(item)
+    activities = ActivityRepository(tenant_id)
+    assert len([a for page, _ in activities.of_period(start, start + timedelta(hours=3)) for a in page]) == 1
+
+    # When the script runs for the tenant, twice
+    assert index_activity_months([f"--tenant={tenant_id}"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert index_activity_months([f"--tenant={tenant_id}"]) == 0
+    second = json.loads(capsys.readouterr().out)
+
+    # Then the first indexed the two, the second none, and the period holds all three
+    assert first["tenants"] == [{"tenant": tenant_id, "leads": 1, "activities_indexed": 2}]
+    assert second["tenants"][0]["activities_indexed"] == 0
+    assert len([a for page, _ in activities.of_period(start, start + timedelta(hours=3)) for a in page]) == 3

@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
@@ -345,6 +345,34 @@ class ActivityRepository(TenantRepository):
             while chunk := list(islice(fresh, page)):
                 found = [_to_activity(item) for item in from_index(ActivityItem, chunk)]
                 yield found, str(chunk[-1].GSI1SK)
+
+    def index_by_month(self, lead_id: str) -> int:
+        """AP66: put a lead's activities recorded before GSI1 held them on their month's keys.
+
+        One Query of the lead's partition (those without the keys only), then one conditional
+        update each. Returns how many it indexed; a second run finds none.
+        """
+        indexed = 0
+        for item in ActivityItem.query(
+            keys.lead_activity_pk(self.tenant_id, lead_id),
+            ActivityItem.SK.startswith(_ACT),
+            filter_condition=ActivityItem.GSI1PK.does_not_exist(),
+        ):
+            occurred_at = to_iso(item.occurred_at)
+            try:
+                item.update(
+                    actions=[
+                        ActivityItem.GSI1PK.set(keys.activity_month_gsi1pk(self.tenant_id, occurred_at)),
+                        ActivityItem.GSI1SK.set(keys.activity_gsi1sk(occurred_at, item.activity_id)),
+                    ],
+                    condition=ActivityItem.PK.exists() & ActivityItem.GSI1PK.does_not_exist(),
+                )
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+                continue  # deleted, or indexed by another run meanwhile
+            indexed += 1
+        return indexed
 
 
 def _months(low: str, high: str) -> Iterator[str]:
