@@ -21,7 +21,6 @@ The table and the endpoint come from the environment (``TABLE_NAME``, ``DYNAMODB
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -31,7 +30,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.operator_cli import tenant_id, use_layer
+from scripts.operator_cli import add_tenant_choice, per_tenant
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,9 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python scripts/index_activity_months.py",
         description="Put the activities recorded before on GSI1 by month, for the interactions export.",
     )
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tenant", type=tenant_id, action="append", help="tenant id (repeatable)")
-    which.add_argument("--all-tenants", action="store_true", help="every tenant of the directory")
+    add_tenant_choice(parser)
     return parser
 
 
@@ -60,22 +57,9 @@ def index_tenant(tenant_id: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print ``{"tenants": [{"tenant", "leads", "activities_indexed"}]}``."""
-    args = _parser().parse_args(argv)
-    use_layer()
-    # stdout carries the JSON answer only: the layer's logs go to stderr.
-    with contextlib.redirect_stdout(sys.stderr):
-        from pydantic import ValidationError
-
-        from maxcore.dal.tenants import TenantDirectory
-        from maxcore.settings import get_settings
-
-        try:
-            get_settings()
-        except ValidationError:
-            print("set TABLE_NAME (and DYNAMODB_ENDPOINT for a local DynamoDB)", file=sys.stderr)
-            return 2
-        tenants = sorted(TenantDirectory().tenant_ids()) if args.all_tenants else args.tenant
-        reports = [index_tenant(tenant_id) for tenant_id in tenants]
+    reports = per_tenant(_parser().parse_args(argv), index_tenant)
+    if reports is None:
+        return 2
     print(json.dumps({"tenants": reports}, indent=2))
     return 0
 

@@ -22,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.operator_cli import tenant_id, use_layer
+from scripts.operator_cli import table_configured, tenant_id, use_layer
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,17 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     use_layer()
     # stdout carries the JSON answer only: the layer's logs go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        from pydantic import ValidationError
-
+        if not table_configured():
+            return 2
         from maxcore.models.tenant import Locale, Plan, TenantResponse
         from maxcore.services.tenants import provision_tenant
-        from maxcore.settings import get_settings
 
-        try:
-            get_settings()
-        except ValidationError:
-            print("set TABLE_NAME (and DYNAMODB_ENDPOINT for a local DynamoDB)", file=sys.stderr)
-            return 2
         name = args.name.strip()
         if not name:
             print("--name must not be empty", file=sys.stderr)
