@@ -22,7 +22,6 @@ The table and the endpoint come from the environment (``TABLE_NAME``, ``DYNAMODB
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -32,7 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.operator_cli import table_configured, tenant_id, use_layer
+from scripts.operator_cli import add_tenant_choice, per_tenant
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -41,9 +40,7 @@ def _parser() -> argparse.ArgumentParser:
         description="List stored phone numbers (leads, blacklist, contact guards) that are not valid; "
         "change nothing.",
     )
-    which = parser.add_mutually_exclusive_group(required=True)
-    which.add_argument("--tenant", type=tenant_id, action="append", help="tenant id (repeatable)")
-    which.add_argument("--all-tenants", action="store_true", help="every tenant of the directory")
+    add_tenant_choice(parser)
     return parser
 
 
@@ -79,16 +76,9 @@ def check_tenant(tenant_id: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print ``{"tenants": [{"tenant", "checked", "invalid": [...]}]}``; 1 when a number is invalid."""
-    args = _parser().parse_args(argv)
-    use_layer()
-    # stdout carries the JSON answer only: the layer's logs go to stderr.
-    with contextlib.redirect_stdout(sys.stderr):
-        from maxcore.dal.tenants import TenantDirectory
-
-        if not table_configured():
-            return 2
-        tenants = sorted(TenantDirectory().tenant_ids()) if args.all_tenants else args.tenant
-        reports = [check_tenant(tenant_id) for tenant_id in tenants]
+    reports = per_tenant(_parser().parse_args(argv), check_tenant)
+    if reports is None:
+        return 2
     print(json.dumps({"tenants": reports}, indent=2, ensure_ascii=False))
     return 1 if any(report["invalid"] for report in reports) else 0
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 LAYER = Path(__file__).resolve().parent.parent / "layers" / "shared"
 
@@ -41,3 +44,25 @@ def tenant_id(value: str) -> str:
             f"{value!r} is not a tenant id: 2-63 lower-case letters, digits and dashes"
         )
     return value
+
+
+def add_tenant_choice(parser: argparse.ArgumentParser) -> None:
+    """``--tenant`` (repeatable) or ``--all-tenants``, one of them required."""
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--tenant", type=tenant_id, action="append", help="tenant id (repeatable)")
+    which.add_argument("--all-tenants", action="store_true", help="every tenant of the directory")
+
+
+def per_tenant(
+    args: argparse.Namespace, report: Callable[[str], dict[str, Any]]
+) -> list[dict[str, Any]] | None:
+    """``report`` of each tenant :func:`add_tenant_choice` chose (the directory read through its
+    shards, no Scan); None when the table is not configured. The layer's logs go to stderr, so that
+    stdout carries the caller's JSON answer only."""
+    with contextlib.redirect_stdout(sys.stderr):
+        if not table_configured():
+            return None
+        from maxcore.dal.tenants import TenantDirectory
+
+        tenants = sorted(TenantDirectory().tenant_ids()) if args.all_tenants else args.tenant
+        return [report(tenant) for tenant in tenants]

@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     use_layer()
     # stdout carries the JSON answer only: the layer's logs go to stderr.
     with contextlib.redirect_stdout(sys.stderr):
+        if not table_configured():
+            return 2
         from maxcore.models.tenant import Locale, Plan, TenantResponse
         from maxcore.services.tenants import provision_tenant
 
-        if not table_configured():
-            return 2
         name = args.name.strip()
         if not name:
             print("--name must not be empty", file=sys.stderr)

@@ -18,13 +18,13 @@ app = create_app("M.A.X. exports")
     "/exports",
     operation_id="createExport",
     status_code=202,
-    responses=responses(202, "The export, queued: read it until it is ready.", 403, 404, 429),
+    responses=responses(202, "The export, queued: read it until it is ready.", 403, 404, 429, 503),
     security=JWT_SECURITY,
     tags=["exports"],
     summary="Ask for a CSV export",
 )
 def create_export(body: Annotated[CreateExportRequest, Body()]) -> ExportResponse:
-    """Queue an export; leads and interactions are for admins; 429 while 3 exports are being prepared."""
+    """Queue an export (leads, interactions: admins); 429 while 3 are being prepared; 503 if not queued."""
     caller = principal(app)
     return ExportService(caller.tenant_id).create(body, caller.role, caller.subject)
 

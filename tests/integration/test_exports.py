@@ -10,11 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
+import moto.s3.models
 import pytest
 import requests
 import time_machine
@@ -22,14 +25,23 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
-from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.activities import ActivityRepository, activity_item
 from maxcore.dal.exports import ExportRepository
+from maxcore.dal.items import ActivityItem, LeadItem
 from maxcore.dal.keys import DUE_SHARDS
+from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.tenants import TenantProfileRepository
-from maxcore.errors import RateLimitedError
+from maxcore.errors import NotFoundError, RateLimitedError
 from maxcore.ids import new_id
-from maxcore.models.activity import ActivityChannel, CreateActivityRequest, Direction
-from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.activity import (
+    Activity,
+    ActivityChannel,
+    ActivityStatus,
+    CreateActivityRequest,
+    Direction,
+)
+from maxcore.models.export import Export, ExportKind, ExportState, Upload
+from maxcore.models.lead import Lead
 from maxcore.models.prospection import EnrollRequest
 from maxcore.models.tenant import Locale, Mode, Tenant
 from maxcore.services.activities import ActivityService
@@ -37,8 +49,11 @@ from maxcore.services.exports import LEASE
 from maxcore.services.prospects import ProspectService
 from maxcore.services.sequencer import Sequencer
 from maxcore.services.templates import seed_library
+from maxcore.settings import reset_settings
+from scripts.index_activity_months import main as index_activity_months
 from tests.integration.conftest import drain
 from tests.support.api import ApiClient, ApiResponse
+from tests.support.dynamodb_requests import RequestCounter
 from tests.support.prospection import sms_step
 
 pytestmark = pytest.mark.integration
@@ -122,6 +137,15 @@ def _objects(bucket: str, tenant_id: str) -> list[dict[str, Any]]:
     s3 = boto3.client("s3", endpoint_url=_endpoint(), region_name="eu-west-3")
     listed = s3.list_objects_v2(Bucket=bucket, Prefix=f"tenants/{tenant_id}/")
     return list(listed.get("Contents", []))
+
+
+def _uploads_in_progress(tenant_id: str) -> list[Any]:
+    from maxcore.settings import get_settings
+
+    s3 = boto3.client("s3", endpoint_url=_endpoint(), region_name="eu-west-3")
+    bucket = get_settings().export_bucket
+    listed = s3.list_multipart_uploads(Bucket=str(bucket), Prefix=f"tenants/{tenant_id}/")
+    return list(listed.get("Uploads", []))
 
 
 def _endpoint() -> str:
@@ -250,30 +274,21 @@ def test_an_export_whose_worker_died_half_way_starts_again_once_its_lease_ran_ou
     assert len(_download(export)[1]) == 4
 
 
-def test_an_export_the_worker_never_has_time_for_fails_after_three_attempts(
-    french: ApiClient, fanout_queue: str, export_bucket: str, time_machine: time_machine.TimeMachineFixture
+def test_an_export_the_worker_has_no_time_to_spare_for_is_still_written(
+    french: ApiClient, fanout_queue: str, export_bucket: str
 ) -> None:
-    # Given invocations with less time left than the worker's safety margin
+    # Given an invocation with less time left than the worker's safety margin
     tenant_id = french.claims["tenant_id"]  # type: ignore[index]
     queued = _ok(french.post("/exports", {"kind": "leads"}), 202)
-    jobs = _export_jobs(fanout_queue, tenant_id)
 
-    # When the first two deliveries run out of time, each is given back to SQS with nothing written
-    for delivery in (1, 2):
-        with pytest.raises(BatchProcessingError):
-            _worker(jobs, receive_count=delivery, timeout_ms=1_000)
-        assert _ok(french.get(f"/exports/{queued['id']}"))["state"] == "running"
-        time_machine.move_to(datetime.now(UTC) + LEASE + timedelta(seconds=1))
-    assert _objects(export_bucket, tenant_id) == []
+    # When it runs the export's job
+    assert _worker(_export_jobs(fanout_queue, tenant_id), timeout_ms=1_000)["batchItemFailures"] == []
 
-    # Then the third fails it for good, saying why, and frees its slot
-    assert _worker(jobs, receive_count=3, timeout_ms=1_000)["batchItemFailures"] == []
+    # Then it still wrote the file's one part (every invocation writes one at least): nothing is left
     export = _ok(french.get(f"/exports/{queued['id']}"))
-    assert export["state"] == "failed"
-    assert export["error"].startswith("Cet export est trop volumineux")
-    for _ in range(3):
-        _ok(french.post("/exports", {"kind": "leads"}), 202)
-    drain(fanout_queue)
+    assert export["rows"] == 3
+    assert len(_download(export)[1]) == 4
+    assert _export_jobs(fanout_queue, tenant_id) == []
 
 
 def test_a_file_past_its_seven_days_is_said_expired(
@@ -367,6 +382,43 @@ def test_a_fourth_export_while_three_are_being_prepared_is_a_429(
     drain(fanout_queue)
 
 
+@contextmanager
+def _setting(variable: str, value: str) -> Iterator[None]:
+    """Within the block, the environment variable ``variable`` is ``value`` (the settings read again)."""
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(variable, value)
+            reset_settings()
+            yield
+    finally:
+        reset_settings()
+
+
+def test_a_job_that_cannot_be_queued_is_a_503_that_fails_the_export_and_frees_its_slot(
+    french: ApiClient, fanout_queue: str
+) -> None:
+    # Given two exports queued
+    tenant_id = french.claims["tenant_id"]  # type: ignore[index]
+    for _ in range(2):
+        _ok(french.post("/exports", {"kind": "leads"}), 202)
+
+    # When a third is asked for while its job cannot reach the queue (SQS says the queue is gone)
+    with _setting("FANOUT_QUEUE_URL", fanout_queue.rsplit("/", 1)[0] + "/fanout-that-was-deleted"):
+        refused = french.post("/exports", {"kind": "leads"})
+
+    # Then the request is a 503 saying, in French, to try again
+    assert refused.status == 503
+    assert refused.body["error"]["message"].startswith("l'export n'a pas pu être mis en file d'attente")
+    # And the export is failed, saying why, in the tenant's language
+    (failed,) = [e for e in _ok(french.get("/exports"))["items"] if e["state"] == "failed"]
+    assert failed["id"] == refused.body["error"]["details"]["export_id"]
+    assert failed["error"].startswith("Cet export n'a pas pu être lancé")
+
+    # And a retry is accepted at once: the slot was freed
+    retried = _ok(french.post("/exports", {"kind": "leads"}), 202)
+    assert [json.loads(job)["item_id"] for job in _export_jobs(fanout_queue, tenant_id)][-1] == retried["id"]
+
+
 def test_a_worker_that_died_right_after_settling_frees_the_slot_on_the_next_delivery(
     french: ApiClient, fanout_queue: str
 ) -> None:
@@ -424,6 +476,36 @@ def test_ap58_exports_take_a_slot_and_settle_once(tenant_id: str) -> None:
     assert [e.id for e in page] == [third.id, second.id]
     assert cursor is not None
     assert [e.id for e in repository.page(2, cursor)[0]] == [first.id]
+
+
+def test_ap67_an_exports_progress_is_kept_by_its_claimant_only(tenant_id: str) -> None:
+    # Given an export claimed by a worker
+    repository, now = ExportRepository(tenant_id), datetime.now(UTC)
+    export = Export(
+        id=new_id(), kind=ExportKind.LEADS, state=ExportState.QUEUED, created_by="u", created_at=now
+    )
+    repository.create(export, 3, now)
+    first = repository.claim(export.id, now, LEASE)
+    assert first is not None
+
+    # When it keeps its first part, then its second and hands the export over
+    upload = Upload(id="upload-1", parts=['"etag-1"'], cursor="c1", written=1000)
+    assert repository.checkpoint(first, upload) is True
+    upload = upload.model_copy(update={"parts": ['"etag-1"', '"etag-2"'], "cursor": "c2", "written": 2000})
+    assert repository.checkpoint(first, upload, hand_over_at=now) is True
+
+    # Then its continuation claims it at once and finds where it stopped
+    second = repository.claim(export.id, now, LEASE)
+    assert second is not None
+    assert second.upload == upload
+    # And the first worker, no longer its claimant, can keep nothing
+    assert repository.checkpoint(first, upload.model_copy(update={"cursor": "stale"})) is False
+    assert repository.get(export.id).upload == upload
+    # And once ready, the export keeps no upload in progress (nor does another tenant see it)
+    assert repository.finish(second, now, 2000, now + timedelta(days=7)) is True
+    assert repository.get(export.id).upload is None
+    with pytest.raises(NotFoundError):
+        ExportRepository("o-someone-else").get(export.id)
 
 
 # --- prospects, interactions and analytics of a played campaign --------------------------------------
@@ -567,23 +649,167 @@ def test_a_campaign_deleted_before_the_worker_ran_fails_the_export_with_a_reason
     # When the worker runs it
     assert _worker(_export_jobs(fanout_queue, tenant_id))["batchItemFailures"] == []
 
-    # Then it failed for good, saying why in French
+    # Then it failed for good, saying why in French, and the upload it had begun is aborted
     export = _ok(api.get(f"/exports/{queued['id']}"))
     assert export["state"] == "failed"
     assert export["download_url"] is None
     assert export["error"].startswith("La campagne de cet export n'existe plus")
+    assert _uploads_in_progress(tenant_id) == []
 
 
-def test_ap59_a_leads_activities_over_a_period(played: dict[str, str]) -> None:
-    activities = ActivityRepository(played["tenant_id"])
-    monday = MON_0900_PARIS.replace(hour=0)
+# --- interactions of a thousand leads ------------------------------------------------------------------
+MONTH_END_PARIS = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+"""Monday 30 November, 09:00 in Paris: the period below spans two UTC months of the index."""
 
-    in_week = list(activities.between(played["Marc"], monday, monday + timedelta(days=7)))
-    week_before = list(activities.between(played["Marc"], monday - timedelta(days=7), monday))
 
-    assert [a.channel for a in in_week] == [ActivityChannel.SMS]
-    assert [a.channel for a in week_before] == [ActivityChannel.CALL]
-    assert (
-        list(ActivityRepository("o-someone-else").between(played["Marc"], monday, monday + timedelta(days=7)))
-        == []
+def _activity(lead_id: str, at: datetime, n: int) -> Activity:
+    return Activity(
+        id=new_id(),
+        lead_id=lead_id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.OUT if n % 2 else Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview=f"Message {n}",
+        occurred_at=at,
     )
+
+
+def _leads_with_activities(tenant_id: str, leads: int, per_lead: int, start: datetime) -> list[str]:
+    """``leads`` leads with ``per_lead`` activities each, an hour apart from ``start``, written in batches."""
+    ids = []
+    with LeadItem.batch_write() as lead_batch, ActivityItem.batch_write() as activity_batch:
+        for n in range(leads):
+            lead = Lead(id=new_id(), first_name=f"Cliente {n}", created_at=start, updated_at=start)
+            item = lead_to_item(tenant_id, lead)
+            item.version = 1  # what a first save sets (a batch write does not)
+            lead_batch.save(item)
+            ids.append(lead.id)
+            for k in range(per_lead):
+                at = start + timedelta(hours=k, seconds=n)
+                activity_batch.save(activity_item(tenant_id, _activity(lead.id, at, k)))
+    return ids
+
+
+@pytest.fixture(scope="module")
+def thousand(fanout_queue: str, export_bucket: str) -> tuple[str, list[str]]:
+    """A French tenant's 1,000 leads with 3 activities each, from Sunday 29 November 23:00 Paris
+    (22:00 UTC) on, across the end of the month, and one activity of the day before."""
+    tenant_id = _tenant(f"t-{new_id().lower()[-12:]}")
+    ids = _leads_with_activities(tenant_id, 1000, 3, MONTH_END_PARIS - timedelta(hours=10))
+    with ActivityItem.batch_write() as batch:
+        batch.save(activity_item(tenant_id, _activity(ids[0], MONTH_END_PARIS - timedelta(days=2), 0)))
+    return tenant_id, ids
+
+
+INTERACTIONS_AT_MONTH_END = {"kind": "interactions", "since": "2026-11-29", "until": "2026-11-30"}
+
+
+def test_an_interactions_export_of_a_thousand_leads_reads_the_period_not_each_lead(
+    thousand: tuple[str, list[str]], fanout_queue: str, counter: RequestCounter
+) -> None:
+    # Given the 1,000 leads' 3,000 activities of the period
+    tenant_id, ids = thousand
+    api = ApiClient(EXPORTS, tenant_id)
+    queued = _ok(api.post("/exports", INTERACTIONS_AT_MONTH_END), 202)
+    jobs = _export_jobs(fanout_queue, tenant_id)
+
+    # When the worker writes it
+    counter.operations.clear()
+    assert _worker(jobs)["batchItemFailures"] == []
+    operations = Counter(counter.operations)
+
+    # Then it read the period's index in a few Queries (a page of 1,000 per month), not one per lead:
+    # 3,000 activities and 1,000 names in BatchGetItems of 100
+    assert operations["Query"] <= 5, operations
+    assert operations["BatchGetItem"] <= 3000 // 100 + 1000 // 100 + 4, operations
+    # And the file holds every activity of the period, oldest first, each with its lead's name
+    _, rows = _download(_ok(api.get(f"/exports/{queued['id']}")))
+    assert len(rows) == 1 + 3000
+    assert [row[0] for row in rows[1:]] == sorted(row[0] for row in rows[1:])
+    names = {row[1]: row[2] for row in rows[1:]}
+    assert names[ids[0]] == "Cliente 0"
+    assert names[ids[999]] == "Cliente 999"
+
+
+def test_ap66_a_tenants_activities_over_a_period_in_pages_from_where_they_stopped(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    # Given 4 leads with 3 activities each, an hour apart, from the last evening of November (UTC)
+    start = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    _leads_with_activities(tenant_id, 4, 3, start)
+    activities = ActivityRepository(tenant_id)
+    end = start + timedelta(hours=3)
+
+    # When the period is read in pages of 5
+    pages = list(activities.of_period(start, end, page=5))
+
+    # Then every activity comes once, oldest first, across the two months
+    read = [a for page, _ in pages for a in page]
+    assert len(read) == 12
+    assert [a.occurred_at for a in read] == sorted(a.occurred_at for a in read)
+    assert {a.occurred_at.month for a in read} == {11, 12}
+    # And reading again after a page's position gives the rest, and a period's end is excluded
+    assert [
+        a.id for (a,) in [(a,) for page, _ in activities.of_period(start, end, pages[0][1], 5) for a in page]
+    ] == [a.id for a in read[5:]]
+    assert (
+        len([a for page, _ in activities.of_period(start, start + timedelta(hours=1), page=5) for a in page])
+        == 4
+    )
+    # And another tenant has none of them
+    assert list(ActivityRepository(other_tenant_id).of_period(start, end)) == []
+
+
+def test_a_big_export_continues_across_invocations_into_the_file_one_invocation_writes(
+    thousand: tuple[str, list[str]], fanout_queue: str, export_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the 1,000 leads' interactions exported by one invocation (one part of up to 8 MiB)
+    tenant_id, _ = thousand
+    api = ApiClient(EXPORTS, tenant_id)
+    whole, _ = _download(_produce(api, fanout_queue, INTERACTIONS_AT_MONTH_END))
+
+    # When parts are 64 KiB (S3 on moto told to take parts that small: the code path is the same)
+    # and each invocation has less time than the worker's safety margin
+    monkeypatch.setattr(moto.s3.models, "S3_UPLOAD_PART_MIN_SIZE", 64 * 1024)
+    with _setting("EXPORT_PART_BYTES", str(64 * 1024)):
+        queued = _ok(api.post("/exports", INTERACTIONS_AT_MONTH_END), 202)
+        jobs, invocations = _export_jobs(fanout_queue, tenant_id), 0
+        while jobs:
+            assert _worker(jobs, timeout_ms=1_000)["batchItemFailures"] == []
+            invocations, jobs = invocations + 1, _export_jobs(fanout_queue, tenant_id)
+            assert invocations <= 10
+
+    # Then it stopped after each part and its continuation carried on, until the file was complete:
+    # the same bytes as the one invocation's, every row once
+    export = _ok(api.get(f"/exports/{queued['id']}"))
+    assert invocations >= 3
+    assert ExportRepository(tenant_id).get(queued["id"]).attempt == invocations
+    assert export["rows"] == 3000
+    assert _download(export)[0] == whole
+    assert _uploads_in_progress(tenant_id) == []
+
+
+def test_ap66_the_script_indexes_the_activities_recorded_before_once(
+    tenant_id: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Given a lead with one activity on the index, and two recorded before the index existed
+    start = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
+    (lead_id,) = _leads_with_activities(tenant_id, 1, 1, start)
+    with ActivityItem.batch_write() as batch:
+        for hours in (1, 2):
+            item = activity_item(tenant_id, _activity(lead_id, start + timedelta(hours=hours), hours))
+            item.GSI1PK = item.GSI1SK = None  # as an activity recorded before the index was
+            batch.save(item)
+    activities = ActivityRepository(tenant_id)
+    assert len([a for page, _ in activities.of_period(start, start + timedelta(hours=3)) for a in page]) == 1
+
+    # When the script runs for the tenant, twice
+    assert index_activity_months([f"--tenant={tenant_id}"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert index_activity_months([f"--tenant={tenant_id}"]) == 0
+    second = json.loads(capsys.readouterr().out)
+
+    # Then the first indexed the two, the second none, and the period holds all three
+    assert first["tenants"] == [{"tenant": tenant_id, "leads": 1, "activities_indexed": 2}]
+    assert second["tenants"][0]["activities_indexed"] == 0
+    assert len([a for page, _ in activities.of_period(start, start + timedelta(hours=3)) for a in page]) == 3

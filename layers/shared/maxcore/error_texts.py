@@ -463,6 +463,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "not a filter of an export of kind {kind}": "ce filtre ne s'applique pas à un export de type {kind}",
     "the period ends before it starts": "la période se termine avant de commencer",
     "the period is at most {days} days": "la période couvre au plus {days} jours",
+    "the export could not be queued: try again in a moment": (
+        "l'export n'a pas pu être mis en file d'attente : réessayez dans un instant"
+    ),
     # --- Why a template cannot be saved or activated (rules/templates.py, rules/html.py) -------------
     "{fragment} is not a placeholder; write {{{{name}}}} or {{{{name|fallback}}}}": (
         "{fragment} n'est pas une variable ; écrivez {{{{nom}}}} ou {{{{nom|valeur par défaut}}}}"

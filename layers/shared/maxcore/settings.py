@@ -34,6 +34,11 @@ class Settings(BaseModel):
     scheduler_endpoint: str | None = None
     export_bucket: str | None = Field(default=None, description="The S3 bucket of the CSV exports' files.")
     s3_endpoint: str | None = None
+    export_part_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        gt=0,
+        description="The size of an export's file parts (S3 takes 5 MiB at least, but for the last).",
+    )
     stage: str = "dev"
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
     token_prices: dict[str, int] = Field(
@@ -145,6 +150,7 @@ def get_settings() -> Settings:
         "export_bucket": "EXPORT_BUCKET",
         "s3_endpoint": "S3_ENDPOINT",
         "outbound_events_allow_local": "OUTBOUND_EVENTS_ALLOW_LOCAL",
+        "export_part_bytes": "EXPORT_PART_BYTES",
     }
     for field_name, variable in optional.items():
         if value := _env(variable):

@@ -1150,6 +1150,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "export.column.positive_replied": {"fr": "Réponses positives", "en": "Positive replies"},
     "export.column.positive_reply_rate": {"fr": "Taux de réponses positives", "en": "Positive reply rate"},
     "export.column.opted_out": {"fr": "Désinscriptions", "en": "Opt-outs"},
+    # No longer given (exports now continue across invocations): kept for the records that carry it.
     "export.error.too_large": {
         "fr": "Cet export est trop volumineux pour être préparé d'un coup : affinez ses filtres.",
         "en": "This export is too large to prepare in one go: narrow its filters.",
@@ -1157,6 +1158,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "export.error.campaign_not_found": {
         "fr": "La campagne de cet export n'existe plus : rien n'a pu être exporté.",
         "en": "This export's campaign no longer exists: there was nothing to export.",
+    },
+    "export.error.not_queued": {
+        "fr": "Cet export n'a pas pu être lancé : demandez-le à nouveau dans un instant.",
+        "en": "This export could not be started: ask for it again in a moment.",
     },
     # --- Consent reasons, the channel a message goes on, the model's second opinion ----------------
     "consent.reason.created": {"fr": "choisi à la création du lead", "en": "set when the lead was created"},

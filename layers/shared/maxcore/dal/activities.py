@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
-from maxcore.dal.base import TenantRepository, plain
+from maxcore.dal.base import TenantRepository, from_index, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
 from maxcore.dal.stats import add_to_transaction
@@ -321,15 +322,65 @@ class ActivityRepository(TenantRepository):
         bound = None if before is None else f"{_ACT}{before}"
         return [_to_activity(i) for i in items if bound != i.SK][:limit]
 
-    def between(self, lead_id: str, start: datetime, end: datetime) -> Iterator[Activity]:
-        """AP59: a lead's activities with ``start <= occurred_at < end``, oldest first, in 1 MB pages."""
-        # An activity's key is ``ACT#<time>#<id>``: one at ``end`` sorts after ``ACT#<end>``, so the
-        # inclusive BETWEEN still leaves it to the next period.
-        low, high = f"{_ACT}{to_iso(start)}", f"{_ACT}{to_iso(end)}"
+    def of_period(
+        self, start: datetime, end: datetime, after: str | None = None, page: int = 1000
+    ) -> Iterator[tuple[list[Activity], str]]:
+        """AP66: the tenant's activities with ``start <= occurred_at < end``, oldest first, in pages.
+
+        Each page is one Query of GSI1 (keys: ``page`` entries, well under 1 MB) per month of the
+        period, then one BatchGetItem per 100 activities. Each comes with its position: pass the
+        last one as ``after`` to resume past it.
+        """
+        low, high = to_iso(start), to_iso(end)
+        if after is not None:
+            low = max(low, after)
+        for month in _months(low, high):
+            entries = ActivityItem.gsi1.query(
+                keys.activity_month_gsi1pk(self.tenant_id, month),
+                ActivityItem.GSI1SK.between(low, high),
+                page_size=page,
+            )
+            # ``after`` was the last one taken: BETWEEN includes its bound, so it is left out here.
+            fresh = (entry for entry in entries if after != entry.GSI1SK)
+            while chunk := list(islice(fresh, page)):
+                found = [_to_activity(item) for item in from_index(ActivityItem, chunk)]
+                yield found, str(chunk[-1].GSI1SK)
+
+    def index_by_month(self, lead_id: str) -> int:
+        """AP66: put a lead's activities recorded before GSI1 held them on their month's keys.
+
+        One Query of the lead's partition (those without the keys only), then one conditional
+        update each. Returns how many it indexed; a second run finds none.
+        """
+        indexed = 0
         for item in ActivityItem.query(
-            keys.lead_activity_pk(self.tenant_id, lead_id), ActivityItem.SK.between(low, high)
+            keys.lead_activity_pk(self.tenant_id, lead_id),
+            ActivityItem.SK.startswith(_ACT),
+            filter_condition=ActivityItem.GSI1PK.does_not_exist(),
         ):
-            yield _to_activity(item)
+            occurred_at = to_iso(item.occurred_at)
+            try:
+                item.update(
+                    actions=[
+                        ActivityItem.GSI1PK.set(keys.activity_month_gsi1pk(self.tenant_id, occurred_at)),
+                        ActivityItem.GSI1SK.set(keys.activity_gsi1sk(occurred_at, item.activity_id)),
+                    ],
+                    condition=ActivityItem.PK.exists() & ActivityItem.GSI1PK.does_not_exist(),
+                )
+            except UpdateError as exc:
+                if not condition_failed(exc):
+                    raise
+                continue  # deleted, or indexed by another run meanwhile
+            indexed += 1
+        return indexed
+
+
+def _months(low: str, high: str) -> Iterator[str]:
+    """The ``YYYY-MM`` of each UTC month from ``low``'s to ``high``'s (ISO times), in order."""
+    year, month = int(low[:4]), int(low[5:7])
+    while f"{year:04d}-{month:02d}" <= high[:7]:
+        yield f"{year:04d}-{month:02d}"
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 _ACT = "ACT#"
@@ -353,10 +404,13 @@ class StatusChange:
 
 
 def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
-    """The item of ``activity`` in its lead's partition."""
+    """The item of ``activity`` in its lead's partition, on GSI1 under its month (AP66)."""
+    occurred_at = to_iso(activity.occurred_at)
     return ActivityItem(
         keys.lead_activity_pk(tenant_id, activity.lead_id),
-        keys.activity_sk(to_iso(activity.occurred_at), activity.id),
+        keys.activity_sk(occurred_at, activity.id),
+        GSI1PK=keys.activity_month_gsi1pk(tenant_id, occurred_at),
+        GSI1SK=keys.activity_gsi1sk(occurred_at, activity.id),
         activity_id=activity.id,
         lead_id=activity.lead_id,
         channel=activity.channel.value,

@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, plain
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import ExportItem, ExportSlotItem
 from maxcore.errors import NotFoundError, RateLimitedError
-from maxcore.models.export import Export, ExportKind, ExportState
+from maxcore.models.export import Export, ExportKind, ExportState, Upload
 
 SLOT_HOLD = timedelta(hours=1)
 """How long a slot stays taken without its export finishing: a worker that died for good frees it then."""
@@ -26,6 +27,8 @@ class ExportRepository(TenantRepository):
 
     def create(self, export: Export, slots: int, now: datetime) -> Export:
         """AP58: write a queued export with one of the tenant's ``slots`` free, in one transaction.
+
+        Returns the export with the slot it took.
 
         Raises
         ------
@@ -52,7 +55,7 @@ class ExportRepository(TenantRepository):
                 if not condition_failed(exc):
                     raise
                 continue  # another request took this slot first: try the next one
-            return export
+            return export.model_copy(update={"slot": slot})
         raise RateLimitedError(
             f"{slots} exports are already being prepared: wait until one is ready", {"slots": slots}
         )
@@ -127,19 +130,35 @@ class ExportRepository(TenantRepository):
             ExportItem.finished_at.set(now),
             ExportItem.file_expires_at.set(file_expires_at),
             ExportItem.expires_at.set(int((file_expires_at + RECORD_KEPT).timestamp())),
-            ExportItem.lease_until.remove(),
+            *_settled(),
         )
+
+    def checkpoint(self, export: Export, upload: Upload, hand_over_at: datetime | None = None) -> bool:
+        """AP67: keep what the claimed export's file holds so far; False if the export is no longer ours.
+
+        ``hand_over_at``: the worker stops there, and its lease ends then, so that its continuation
+        claims the export at once rather than wait for the lease to run out.
+        """
+        actions = [
+            ExportItem.upload_id.set(upload.id),
+            ExportItem.parts.set(upload.parts),
+            ExportItem.written.set(upload.written),
+            ExportItem.cursor.set(upload.cursor) if upload.cursor is not None else ExportItem.cursor.remove(),
+        ]
+        if hand_over_at is not None:
+            actions.append(ExportItem.lease_until.set(hand_over_at))
+        return self._settle(export, *actions)
 
     def fail(self, export: Export, now: datetime, error: str) -> bool:
         """AP58: mark the claimed export failed with why (a code), once; False if it is no longer ours."""
-        return self._settle(
-            export,
-            ExportItem.state.set(ExportState.FAILED.value),
-            ExportItem.error.set(error),
-            ExportItem.finished_at.set(now),
-            ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
-            ExportItem.lease_until.remove(),
-        )
+        return self._settle(export, *_failed(now, error))
+
+    def fail_queued(self, export: Export, now: datetime, error: str) -> bool:
+        """AP58: mark an export no worker claimed failed with why (its job never reached the queue).
+
+        False when a worker claimed it meanwhile: that worker settles it.
+        """
+        return self._update(export, ExportItem.state == ExportState.QUEUED.value, _failed(now, error))
 
     def release_slot(self, export: Export, slot: int) -> None:
         """AP58: free the export's slot, unless another export took it since (its hold ran out)."""
@@ -150,11 +169,14 @@ class ExportRepository(TenantRepository):
             if not condition_failed(exc):
                 raise
 
-    def _settle(self, export: Export, *actions: object) -> bool:
-        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export.id))
+    def _settle(self, export: Export, *actions: Action) -> bool:
         still_ours = (ExportItem.state == ExportState.RUNNING.value) & (ExportItem.attempt == export.attempt)
+        return self._update(export, still_ours, list(actions))
+
+    def _update(self, export: Export, condition: Condition, actions: list[Action]) -> bool:
+        item = ExportItem(keys.export_pk(self.tenant_id), keys.export_sk(export.id))
         try:
-            item.update(actions=list(actions), condition=still_ours)  # type: ignore[arg-type]
+            item.update(actions=actions, condition=condition)
         except UpdateError as exc:
             if condition_failed(exc):
                 return False
@@ -175,6 +197,28 @@ class ExportRepository(TenantRepository):
         )
 
 
+def _failed(now: datetime, error: str) -> list[Action]:
+    """The writes that mark an export failed for good."""
+    return [
+        ExportItem.state.set(ExportState.FAILED.value),
+        ExportItem.error.set(error),
+        ExportItem.finished_at.set(now),
+        ExportItem.expires_at.set(int((now + RECORD_KEPT).timestamp())),
+        *_settled(),
+    ]
+
+
+def _settled() -> list[Action]:
+    """What a settled export no longer needs: its worker's lease and its upload in progress."""
+    return [
+        ExportItem.lease_until.remove(),
+        ExportItem.upload_id.remove(),
+        ExportItem.parts.remove(),
+        ExportItem.cursor.remove(),
+        ExportItem.written.remove(),
+    ]
+
+
 def _export(item: ExportItem) -> Export:
     return Export(
         id=item.export_id,
@@ -191,4 +235,14 @@ def _export(item: ExportItem) -> Export:
         file_expires_at=item.file_expires_at,
         error=item.error,
         slot=None if item.slot is None else int(item.slot),
+        upload=None if item.upload_id is None else _upload(item),
+    )
+
+
+def _upload(item: ExportItem) -> Upload:
+    return Upload(
+        id=item.upload_id,
+        parts=list(item.parts or []),
+        cursor=item.cursor,
+        written=int(item.written or 0),
     )

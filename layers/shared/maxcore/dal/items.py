@@ -614,6 +614,11 @@ class ExportItem(BaseItem, discriminator="Export"):
     rows = NumberAttribute(null=True)
     file_expires_at = IsoDateTimeAttribute(null=True)
     error = UnicodeAttribute(null=True)
+    upload_id = UnicodeAttribute(null=True)
+    """While running: the S3 multipart upload of its file, and what it holds so far (AP67)."""
+    parts = ListAttribute[str](null=True)
+    cursor = UnicodeAttribute(null=True)
+    written = NumberAttribute(null=True)
 
 
 class ExportSlotItem(BaseItem, discriminator="ExportSlot"):

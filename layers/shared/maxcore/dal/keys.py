@@ -96,6 +96,19 @@ def activity_sk(occurred_at_iso: str, activity_id: str) -> str:
     return f"ACT#{occurred_at_iso}#{activity_id}"
 
 
+def activity_month_gsi1pk(tenant_id: str, occurred_at_iso: str) -> str:
+    """GSI1 partition of a tenant's activities of one UTC month (``YYYY-MM``): the interactions export.
+
+    A month per partition keeps each index partition bounded, however long the tenant lives.
+    """
+    return f"{_tenant(tenant_id)}#ACTMONTH#{occurred_at_iso[:7]}"
+
+
+def activity_gsi1sk(occurred_at_iso: str, activity_id: str) -> str:
+    """GSI1 sort key of an activity in its month: time order, across the tenant's leads."""
+    return f"{occurred_at_iso}#{activity_id}"
+
+
 def inbox_gsi2pk(tenant_id: str) -> str:
     """GSI2 partition of a tenant's conversations: leads that have messages, by last message time."""
     return f"{_tenant(tenant_id)}#INBOX"

@@ -121,6 +121,19 @@ class CreateExportRequest(StrictModel):
         return {name: str(value) for name, value in values.items()}
 
 
+class Upload(LazyModel):
+    """An export's file as uploaded so far: the S3 multipart upload, and where its rows stopped."""
+
+    id: str
+    """The S3 upload id."""
+    parts: list[str] = Field(default_factory=list)
+    """The ETag of each part uploaded, part 1 first."""
+    cursor: str | None = None
+    """Where the rows of the next part start (the position after the last row uploaded)."""
+    written: int = 0
+    """Data rows in the parts uploaded."""
+
+
 class Export(LazyModel):
     """An export as the domain sees it."""
 
@@ -142,6 +155,8 @@ class Export(LazyModel):
     file_expires_at: datetime | None = None
     error: str | None = None
     """Why it failed: a code (``campaign_not_found``)."""
+    upload: Upload | None = None
+    """While running: the file's upload so far, where the next invocation carries on."""
 
 
 class ExportResponse(LazyModel):

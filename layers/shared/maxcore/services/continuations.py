@@ -1,10 +1,11 @@
-"""The scheduled jobs that may outgrow one invocation: a tenant's alert sweep, automation run, due steps.
+"""The jobs that may outgrow one invocation: a tenant's alert sweep, automation run, due steps, bulk
+sends and exports.
 
 Each runs until its :class:`~maxcore.time_budget.TimeBudget` is exhausted, always finishing the item
 in hand (a lead evaluated and written, a lead's occurrences acted on, a claimed step settled or
-released), then queues its
-continuation: the same message with the next ``part`` and where it stopped (the last lead evaluated,
-the due key of the last step taken). The continuation's Query starts past that key, so within a run
+released, an export's part uploaded), then queues its continuation: the same message with the next
+``part`` and where it stopped (the last lead evaluated, the due key of the last step taken; a bulk
+send and an export keep it on their own item). The continuation's Query starts past that key, so within a run
 no lead and no step is taken twice, and none is skipped.
 
 A sweep that did not finish in its first invocation belongs to a big tenant: its continuation first
@@ -26,6 +27,7 @@ from maxcore.observability import logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.bulk_sender import BulkSender
+from maxcore.services.exports import ExportService
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
 from maxcore.services.scheduled_messages import run_scheduled
@@ -226,3 +228,14 @@ def run_stats_backfill(
     if outcome.get("stopped_after") is not None:
         queue_messages([_next_part(message)])
     return {**outcome, **_part(message)}
+
+
+def run_export(message: TenantJobMessage, budget: TimeBudget, _: RunCache | None = None) -> dict[str, Any]:
+    """Write the next parts of an export's file (``item_id``), then queue the rest if time ran out."""
+    if message.item_id is None:
+        raise ValueError("an export message needs its item_id")
+    report = ExportService(message.tenant_id).produce(message.item_id, budget)
+    if report.get("stopped"):
+        # Where it stopped is on the export (its upload's parts and cursor): the continuation claims it again.
+        queue_messages([_next_part(message)])
+    return {**report, "part": message.part}

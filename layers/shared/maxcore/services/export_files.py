@@ -1,9 +1,8 @@
-"""The exports' files on S3: one upload of a finished file, and signed links to read it."""
+"""The exports' files on S3: uploaded in parts as they are written, and signed links to read them."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from maxcore.dal import keys
@@ -52,23 +51,54 @@ class ExportFiles:
             self._client = s3_client()
         return self._client
 
-    def upload(self, export_id: str, path: Path, filename: str) -> None:
-        """Put the finished file in one go: readers see the whole file or none (a retry replaces it)."""
-        self.client.upload_file(
-            str(path),
-            export_bucket(),
-            keys.export_object_key(self.tenant_id, export_id),
-            ExtraArgs={
-                "ContentType": "text/csv; charset=utf-8",
-                "ContentDisposition": f'attachment; filename="{filename}"',
-            },
+    def start(self, export_id: str, filename: str) -> str:
+        """Begin the multipart upload of an export's file; return its upload id.
+
+        Nothing is readable under the file's key until :meth:`complete`: a reader sees the whole
+        file or none, and an upload never completed is aborted by the bucket's lifecycle after a day.
+        """
+        answer = self.client.create_multipart_upload(
+            Bucket=export_bucket(),
+            Key=self._key(export_id),
+            ContentType="text/csv; charset=utf-8",
+            ContentDisposition=f'attachment; filename="{filename}"',
         )
+        return str(answer["UploadId"])
+
+    def put_part(self, export_id: str, upload_id: str, number: int, body: bytes) -> str:
+        """Upload part ``number`` (from 1; a part sent again under its number replaces it); its ETag."""
+        answer = self.client.upload_part(
+            Bucket=export_bucket(),
+            Key=self._key(export_id),
+            UploadId=upload_id,
+            PartNumber=number,
+            Body=body,
+        )
+        return str(answer["ETag"])
+
+    def complete(self, export_id: str, upload_id: str, etags: list[str]) -> None:
+        """Make the parts, in order, the file."""
+        self.client.complete_multipart_upload(
+            Bucket=export_bucket(),
+            Key=self._key(export_id),
+            UploadId=upload_id,
+            MultipartUpload={"Parts": [{"PartNumber": n, "ETag": e} for n, e in enumerate(etags, 1)]},
+        )
+
+    def abort(self, export_id: str, upload_id: str) -> None:
+        """Drop an upload and the parts it holds (S3 stops charging for them)."""
+        self.client.abort_multipart_upload(
+            Bucket=export_bucket(), Key=self._key(export_id), UploadId=upload_id
+        )
+
+    def _key(self, export_id: str) -> str:
+        return keys.export_object_key(self.tenant_id, export_id)
 
     def link(self, export_id: str, now: datetime) -> tuple[str, datetime]:
         """A signed GET link to the file and when it stops working (computed locally: no request)."""
         url = self.client.generate_presigned_url(
             "get_object",
-            Params={"Bucket": export_bucket(), "Key": keys.export_object_key(self.tenant_id, export_id)},
+            Params={"Bucket": export_bucket(), "Key": self._key(export_id)},
             ExpiresIn=int(LINK_LIFETIME.total_seconds()),
         )
         return str(url), now + LINK_LIFETIME

@@ -1,36 +1,42 @@
 """CSV exports: asked for through the API, written by the worker, fetched from a signed link.
 
 The route records a queued export and queues an ``export`` job; the worker claims the export, reads
-its records page by page (never the whole table in memory) and writes each row to a temporary file
-as it reads, then uploads the file in one go and marks the export ready with its row count.
+its records page by page (never the whole table in memory) and uploads the file in parts of
+``export_part_bytes`` (8 MiB; S3's multipart upload, whose parts are 5 MiB at least but for the
+last) as the rows come, then completes the upload and marks the export ready with its row count.
 
+- *Any size*: after each part, the upload's id, the parts' ETags, the cursor past the last row
+  uploaded and the row count are kept on the export, conditional on the claim (AP67). A worker
+  whose invocation is about to end stops there, ends its lease and queues its continuation, which
+  claims the export again and carries on from the cursor: every invocation uploads one part at least.
 - *Redelivered or crashed*: the claim is a conditional write. A redelivered job finds the export
   ready (or failed) and does nothing; one that finds it running under a live lease fails, so SQS
   retries it later; one that finds the lease run out (its worker died half-way) claims it again
-  and starts from the first row. The file has one key per export, so a second run replaces it
-  rather than adding one, and only the claimant of the latest attempt may mark the export done.
+  and carries on from the last part kept (a part sent again under its number replaces it). Nothing
+  is readable under the file's key before the upload completes, and only the claimant of the latest
+  attempt may keep its progress or mark the export done.
+- *Failed*: an upload is aborted when its export fails (its campaign deleted); one a crash
+  abandoned is aborted by the bucket's lifecycle rule after a day.
 - *Bounded*: a tenant has :data:`MAX_RUNNING` exports queued or running at most (slots, taken in the
-  transaction that records the export); one more is a 429.
-- *Out of time*: a worker whose invocation is about to end stops writing and fails the job, so the
-  export is tried again, from the first row, in a later invocation; after :data:`MAX_ATTEMPTS`
-  attempts it fails for good (``too_large``) rather than go round until the dead-letter queue.
+  transaction that records the export); one more is a 429. A job that cannot be queued fails its
+  export and frees its slot before the request answers 503.
 """
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
+
+from botocore.exceptions import BotoCoreError, ClientError
 
 from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.exports import ExportRepository
 from maxcore.dal.leads import LeadRepository
-from maxcore.errors import ForbiddenError, NotFoundError
+from maxcore.errors import ForbiddenError, NotFoundError, ServiceUnavailableError
 from maxcore.ids import new_id
 from maxcore.models.common import Role
 from maxcore.models.export import (
@@ -41,6 +47,7 @@ from maxcore.models.export import (
     ExportPage,
     ExportResponse,
     ExportState,
+    Upload,
 )
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.lead import LeadStatus
@@ -54,6 +61,7 @@ from maxcore.services.job_queue import queue_messages
 from maxcore.services.leads import LeadService
 from maxcore.services.prospects import ProspectService
 from maxcore.services.tenants import tenant_settings
+from maxcore.settings import get_settings
 from maxcore.texts import render
 
 MAX_RUNNING = 3
@@ -66,8 +74,13 @@ PAGE = 1000
 """Leads or prospects read per page (DynamoDB stops a Query at 1 MB first): ten times fewer requests
 than the API's pages of 100, and one page is all the memory an export holds."""
 
-MAX_ATTEMPTS = 3
-"""Invocations an export may run out of time in before it fails for good (the queue delivers 5 times)."""
+NAMES_KEPT = 20_000
+"""Lead names an interactions export keeps between pages (about 2 MB): each lead is read once."""
+
+Page = tuple[list[tuple[Cell, ...]], str | None]
+"""A page of an export's rows, and the cursor its next page starts from (None: it was the last)."""
+
+T = TypeVar("T")
 
 MEMBER_KINDS = frozenset(ExportKind) - ADMIN_KINDS
 """What a member may export and download (a campaign's prospects and figures)."""
@@ -75,10 +88,6 @@ MEMBER_KINDS = frozenset(ExportKind) - ADMIN_KINDS
 
 class ExportBusyError(RuntimeError):
     """Another worker is writing this export: the job fails so that SQS delivers it again later."""
-
-
-class ExportOutOfTimeError(RuntimeError):
-    """The invocation's time ran out before the file was written: a later delivery starts it again."""
 
 
 class ExportService:
@@ -108,11 +117,24 @@ class ExportService:
             created_by=subject,
             created_at=now,
         )
-        self.repository.create(export, MAX_RUNNING, now)
+        export = self.repository.create(export, MAX_RUNNING, now)
         job = TenantJobMessage(job=Job.EXPORT, tenant_id=self.tenant_id, scheduled_at=now, item_id=export.id)
-        queue_messages([job])
+        try:
+            queue_messages([job])
+        except (BotoCoreError, ClientError, RuntimeError) as exc:
+            self._not_queued(export, exc)
         logger.info("export queued", extra={"export_id": export.id, "kind": export.kind.value})
         return self._response(export, tenant, now)
+
+    def _not_queued(self, export: Export, cause: Exception) -> NoReturn:
+        """Fail an export whose job never reached the queue, then free its slot: a retry works at once."""
+        logger.error("export job not queued", extra={"export_id": export.id, "cause": repr(cause)})
+        self.repository.fail_queued(export, self._clock(), "not_queued")
+        if export.slot is not None:
+            self.repository.release_slot(export, export.slot)
+        raise ServiceUnavailableError(
+            "the export could not be queued: try again in a moment", {"export_id": export.id}
+        ) from cause
 
     def get(self, export_id: str, role: Role) -> ExportResponse:
         """One export, with a new signed link while its file is there; 403 for a kind the role may not see."""
@@ -152,41 +174,76 @@ class ExportService:
 
     # --- the worker's side --------------------------------------------------------------------
     def produce(self, export_id: str, budget: TimeBudget = UNLIMITED) -> dict[str, Any]:
-        """Write the export's file and mark it ready, once; see the module's docstring for repeats.
+        """Write the export's next parts, and after the last mark it ready, once (see the module).
 
         Parameters
         ----------
         export_id
             The export the job names.
         budget
-            The invocation's time: the file is left unwritten when it runs out.
+            The invocation's time: once it runs out, the worker stops after the part in hand.
+
+        Returns
+        -------
+        dict
+            What was done; ``stopped`` when the time ran out first: the caller queues the
+            continuation, which carries on from the last part.
 
         Raises
         ------
         ExportBusyError
             When another worker holds the export under a live lease.
-        ExportOutOfTimeError
-            When the time ran out and the export has attempts left.
         """
         export = self.repository.claim(export_id, self._clock(), LEASE)
         if export is None:
             return self._unclaimed(export_id)
         tenant = tenant_settings(self.tenant_id)
-        with tempfile.TemporaryDirectory(prefix="export-") as directory:
-            path = Path(directory) / f"{export.id}.csv"
-            try:
-                rows = _write(path, export.kind, self._rows(export, tenant), tenant, budget)
-            except NotFoundError:
-                # The campaign was deleted since the export was asked for: nothing to retry.
-                return self._failed(export, "campaign_not_found")
-            except ExportOutOfTimeError:
-                if export.attempt < MAX_ATTEMPTS:
-                    raise
-                return self._failed(export, "too_large")
-            self.files.upload(export.id, path, f"{export.kind.value}-{export.id}.csv")
+        upload = export.upload or Upload(
+            id=self.files.start(export.id, f"{export.kind.value}-{export.id}.csv")
+        )
+        try:
+            return self._carry_on(export, tenant, upload, budget)
+        except NotFoundError:
+            # The campaign was deleted since the export was asked for: nothing to retry.
+            self.files.abort(export.id, upload.id)
+            return self._failed(export, "campaign_not_found")
+
+    def _carry_on(self, export: Export, tenant: Tenant, upload: Upload, budget: TimeBudget) -> dict[str, Any]:
+        """Write rows from where ``upload`` stopped, a part at a time; complete the file after the last."""
+        locale, part_size = tenant.locale.value, get_settings().export_part_bytes
+        part = bytearray()
+        if not upload.parts:
+            part += (BOM + csv_line(header(export.kind, locale), export_delimiter(locale))).encode()
+        written = upload.written
+        for rows, cursor in self._pages(export, tenant, upload.cursor):
+            for row in rows:
+                part += csv_row(row, locale, tenant.timezone).encode()
+            written += len(rows)
+            # A part ends with a page, so that the cursor says where the next one starts.
+            if cursor is None or len(part) < part_size:
+                continue
+            upload = self._put_part(export, upload, part, cursor, written)
+            part.clear()
+            stop = budget.exhausted()
+            if not self.repository.checkpoint(export, upload, self._clock() if stop else None):
+                # Claimed again meanwhile (this worker was thought dead): the new claimant carries on.
+                return {"export_id": export.id, "attempt": export.attempt, "settled": False}
+            if stop:
+                return {"export_id": export.id, "parts": len(upload.parts), "rows": written, "stopped": True}
+        if part or not upload.parts:
+            upload = self._put_part(export, upload, part, upload.cursor, written)
+        self.files.complete(export.id, upload.id, upload.parts)
         finished_at = self._clock()
-        done = self.repository.finish(export, finished_at, rows, finished_at + FILE_LIFETIME)
-        return {**self._settled(export, done), "rows": rows}
+        done = self.repository.finish(export, finished_at, written, finished_at + FILE_LIFETIME)
+        return {**self._settled(export, done), "rows": written, "parts": len(upload.parts)}
+
+    def _put_part(
+        self, export: Export, upload: Upload, body: bytearray, cursor: str | None, written: int
+    ) -> Upload:
+        etag = self.files.put_part(export.id, upload.id, len(upload.parts) + 1, bytes(body))
+        return upload.model_copy(
+            update={"parts": [*upload.parts, etag], "cursor": cursor, "written": written}
+        )
 
     def _unclaimed(self, export_id: str) -> dict[str, Any]:
         try:
@@ -206,50 +263,64 @@ class ExportService:
             self.repository.release_slot(export, export.slot)
         return {"export_id": export.id, "attempt": export.attempt, "settled": ours}
 
-    def _rows(self, export: Export, tenant: Tenant) -> Iterator[tuple[Cell, ...]]:
+    def _pages(self, export: Export, tenant: Tenant, after: str | None) -> Iterator[Page]:
+        """The export's rows in pages, from ``after`` (where the last part stopped) on."""
         filters = export.filters
         if export.kind is ExportKind.LEADS:
-            return self._leads(filters)
+            return self._leads(filters, after)
         if export.kind is ExportKind.PROSPECTS:
-            return self._prospects(filters["campaign_id"])
+            service = ProspectService(self.tenant_id, self._clock)
+            return _paged(
+                lambda cursor: service.page(filters["campaign_id"], PAGE, cursor), prospect_row, after
+            )
         if export.kind is ExportKind.INTERACTIONS:
             zone = ZoneInfo(tenant.timezone)
             start = datetime.combine(date.fromisoformat(filters["since"]), time.min, tzinfo=zone)
             end = datetime.combine(date.fromisoformat(filters["until"]) + timedelta(days=1), time.min, zone)
-            return self._interactions(start, end)
+            return self._interactions(start, end, after)
         stats = AnalyticsService(self.tenant_id).steps(filters["campaign_id"]).steps
-        return (analytics_row(stat) for stat in stats)
+        return iter([([analytics_row(stat) for stat in stats], None)])
 
-    def _leads(self, filters: dict[str, str]) -> Iterator[tuple[Cell, ...]]:
+    def _leads(self, filters: dict[str, str], after: str | None) -> Iterator[Page]:
         """AP3/AP4 with ``GET /leads``' filters, in pages of :data:`PAGE` (1 MB at most each)."""
         status = LeadStatus(filters["status"]) if "status" in filters else None
         wanted = LeadService(self.tenant_id, self._clock).filter_of(
             status, filters.get("tag"), filters.get("q")
         )
         leads = LeadRepository(self.tenant_id)
-        cursor: str | None = None
-        while True:
-            page, cursor = leads.list_leads(wanted, PAGE, cursor)
-            yield from (lead_row(lead) for lead in page)
-            if cursor is None:
-                return
+        return _paged(lambda cursor: leads.list_leads(wanted, PAGE, cursor), lead_row, after)
 
-    def _prospects(self, campaign_id: str) -> Iterator[tuple[Cell, ...]]:
-        """AP31, in pages of :data:`PAGE`, with each prospect's name."""
-        service = ProspectService(self.tenant_id, self._clock)
-        cursor: str | None = None
-        while True:
-            prospects, cursor = service.page(campaign_id, PAGE, cursor)
-            yield from (prospect_row(prospect) for prospect in prospects)
-            if cursor is None:
-                return
+    def _interactions(self, start: datetime, end: datetime, after: str | None) -> Iterator[Page]:
+        """AP66 in pages of :data:`PAGE`, oldest first across the tenant, each with its lead's name.
 
-    def _interactions(self, start: datetime, end: datetime) -> Iterator[tuple[Cell, ...]]:
-        """AP3 in 1 MB pages, and AP59 for each lead: lead by lead, each lead's in time order."""
-        activities = ActivityRepository(self.tenant_id)
-        for lead in LeadRepository(self.tenant_id).iter_all():
-            for activity in activities.between(lead.id, start, end):
-                yield interaction_row(activity, lead.display_name)
+        A deleted lead's activities stay in its partition: as when the export read lead after
+        lead, they are left out.
+        """
+        names = LeadNames(self.tenant_id)
+        for activities, position in ActivityRepository(self.tenant_id).of_period(start, end, after, PAGE):
+            known = names.of(activity.lead_id for activity in activities)
+            yield [interaction_row(a, known[a.lead_id]) for a in activities if a.lead_id in known], position
+
+
+class LeadNames:
+    """The display names of a tenant's leads, read 100 per BatchGetItem and kept for the next pages.
+
+    At most :data:`NAMES_KEPT` are kept (a lead gone counts as one): beyond, they are read again.
+    """
+
+    def __init__(self, tenant_id: str) -> None:
+        self._leads = LeadRepository(tenant_id)
+        self._names: dict[str, str | None] = {}
+
+    def of(self, lead_ids: Iterable[str]) -> dict[str, str]:
+        """The names of the leads of ``lead_ids`` that still exist."""
+        wanted = set(lead_ids)
+        missing = wanted - self._names.keys()
+        if missing and len(self._names) + len(missing) > NAMES_KEPT:
+            self._names = {i: self._names[i] for i in wanted - missing}
+        found = self._leads.get_many(missing)
+        self._names.update((i, found[i].display_name if i in found else None) for i in missing)
+        return {i: name for i in wanted if (name := self._names[i]) is not None}
 
 
 def _may_read(kind: ExportKind, role: Role) -> None:
@@ -257,24 +328,15 @@ def _may_read(kind: ExportKind, role: Role) -> None:
         raise ForbiddenError("this action needs the admin role", {"role": role.value})
 
 
-def _write(
-    path: Path, kind: ExportKind, rows: Iterator[tuple[Cell, ...]], tenant: Tenant, budget: TimeBudget
-) -> int:
-    """Write the BOM, the header and each row as it comes; return how many rows were written."""
-    locale = tenant.locale.value
-    count = 0
-    with path.open("w", encoding="utf-8", newline="") as file:
-        file.write(BOM + csv_line(header(kind, locale), export_delimiter(locale)))
-        for row in rows:
-            if budget.exhausted():
-                raise ExportOutOfTimeError(f"the time ran out after {count} rows")
-            file.write(csv_row(row, locale, tenant.timezone))
-            count += 1
-    return count
-
-
-def run_export(message: TenantJobMessage, budget: TimeBudget, *_: object) -> dict[str, Any]:
-    """The worker's runner of an ``export`` job (``item_id``: the export)."""
-    if message.item_id is None:
-        raise ValueError("an export message needs its item_id")
-    return ExportService(message.tenant_id).produce(message.item_id, budget)
+def _paged(
+    read: Callable[[str | None], tuple[list[T], str | None]],
+    row: Callable[[T], tuple[Cell, ...]],
+    after: str | None,
+) -> Iterator[Page]:
+    """The pages ``read`` gives from the cursor ``after`` on, as rows, each with the cursor past it."""
+    cursor = after
+    while True:
+        found, cursor = read(cursor)
+        yield [row(record) for record in found], cursor
+        if cursor is None:
+            return

@@ -15,11 +15,11 @@ from maxcore.services.continuations import (
     run_automations,
     run_bulk_send,
     run_due_steps,
+    run_export,
     run_stats_backfill,
     sweep_alerts,
 )
 from maxcore.services.event_delivery import run_delivery
-from maxcore.services.exports import run_export
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.reminders import ReminderService
