@@ -66,6 +66,41 @@ def test_project_path_makes_fewer_requests_than_the_naive_one(result: Result) ->
     assert result.project.stats.read_requests < result.naive.stats.read_requests
 
 
+SENT_SMS = "UpdateItem TENANT#<t>#SENDCOUNT <time>#sms"
+SENT_EMAIL = "UpdateItem TENANT#<t>#SENDCOUNT <time>#email"
+A_SENDS_OWN = 6
+"""Per sent step: the claim with its note, the channel's daily counter, the follow-up's tokens reserved
+and committed, the activity's transaction and the settle's (:mod:`maxcore.services.exactly_once`)."""
+AN_EMAILS_OWN = 2
+"""Per sent e-mail, besides: the senders' counters of the day and the sender's turn taken."""
+PER_SHARD = 5
+"""Per shard message: the due index, the enrollments behind it, the leads and their blacklist entries
+(one BatchGet each per 25 steps), the token budget (read once per sequencer: it is never deleted)."""
+PER_RUN = 12
+"""Per tenant and worker batch: profile, channel settings, suppression list, campaigns, scenario
+versions and templates (two scenarios of up to three steps each)."""
+
+
+def test_a_due_step_reads_nothing_of_its_own_and_writes_what_exactly_once_needs(result: Result) -> None:
+    requests = result.project.stats.requests
+    # What does not change within a run is read once per run, and the step's lead comes prefetched
+    per_step_reads = [
+        label
+        for label, n in requests.items()
+        if label.startswith("GetItem") and n > PER_RUN and "BUDGET" not in label
+    ]
+    assert per_step_reads == []
+    assert not [label for label in requests if "LEAD#<id>" in label and label.startswith("GetItem")]
+    assert not [label for label in requests if "PICK#" in label]  # the take's condition finds a pick
+    # And the whole run costs no more than each step's own writes on top of those reads
+    sent = result.project.outcomes["sent"]
+    assert requests[SENT_SMS] + requests[SENT_EMAIL] == sent
+    unsent = result.project.due - sent
+    bound = A_SENDS_OWN * sent + AN_EMAILS_OWN * requests[SENT_EMAIL] + unsent
+    bound += SCALE.tenants * (DUE_SHARDS * PER_SHARD + PER_RUN)
+    assert result.project.stats.total <= bound
+
+
 def test_bulk_rounds_send_nothing_twice_and_lose_no_recipient(result: Result) -> None:
     assert [b.channel for b in result.bulk] == ["sms", "email"]
     for bulk in result.bulk:

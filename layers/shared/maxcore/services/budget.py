@@ -97,6 +97,8 @@ class BudgetService:
         self.repository = BudgetRepository(tenant_id)
         self._clock = clock
         self.prices = dict(prices or configured_prices())
+        self._opened = False
+        """The budget is known to exist (it is never deleted): a reservation need not read it again."""
 
     # --- the budget ---------------------------------------------------------------------------
     def open(self) -> Budget:
@@ -164,7 +166,9 @@ class BudgetService:
     def _reservation(
         self, reservation_id: str, action: TokenAction, about: Mapping[str, str] | None, mode: Mode
     ) -> Reservation:
-        self.open()
+        if not self._opened:  # the reservation's own condition checks the balance: one read per service
+            self.open()
+            self._opened = True
         price = self.prices[action]
         return Reservation(
             id=reservation_id,

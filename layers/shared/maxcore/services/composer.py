@@ -19,7 +19,7 @@ from maxcore.models.budget import Reservation
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.prospection import MessageSource, ScenarioStep
-from maxcore.models.template import RenderRequest, Template, TemplateStatus, WhatsAppContent
+from maxcore.models.template import Template, TemplateStatus, WhatsAppContent
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
 from maxcore.rules.budget import ai_message_action
@@ -135,11 +135,14 @@ class Composer:
             if isinstance(written, Composed):
                 return written
             refused = written
-        template_id = self.template_id(step)
-        if template_id is None or not self.template_usable(step):
+        template = self._usable_template(step)
+        if template is None:
             return refused
+        template_id = template.id
         try:
-            rendered = self.templates.render(template_id, RenderRequest(lead_id=lead.id))
+            rendered = self.templates.fill(
+                template, self.tenant, lead, self._opt_out_number or self.templates.opt_out_number
+            )
         except InvalidInputError as exc:
             # Filled in, its HTML is refused (a value puts an http: or script URL in a link).
             logger.warning(

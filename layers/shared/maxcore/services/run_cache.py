@@ -3,7 +3,8 @@
 The worker builds a :class:`RunCache` for each invocation (a batch of queue messages, in which
 several shards of one tenant's hour travel together) and hands each sequencer it builds the
 tenant's :class:`TenantRun`. It keeps what does not change within a run: the tenant's profile, its
-channel settings, suppression list and provider adapters, its campaigns and scenario versions. It
+channel settings, suppression list and provider adapters, its campaigns and scenario versions, and the
+message writer with the templates it read. It
 is an object passed in, never a module global: a warm Lambda container would otherwise carry a
 tenant's settings into the next hour.
 """
@@ -16,9 +17,11 @@ from datetime import datetime
 from maxcore.clock import utcnow
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.errors import NotFoundError
+from maxcore.models.common import Channel
 from maxcore.models.prospection import Campaign
 from maxcore.models.tenant import Tenant
 from maxcore.services.channels import ChannelService, RunChannels
+from maxcore.services.composer import Composer
 from maxcore.services.scenarios import ScenarioService
 from maxcore.services.tenants import tenant_settings
 
@@ -35,6 +38,7 @@ class TenantRun:
         self._campaigns = CampaignRepository(tenant_id)
         self._found: dict[str, Campaign | None] = {}
         self._tenant = tenant
+        self._composer: Composer | None = None
 
     @property
     def tenant(self) -> Tenant:
@@ -42,6 +46,18 @@ class TenantRun:
         if self._tenant is None:
             self._tenant = tenant_settings(self.tenant_id)
         return self._tenant
+
+    @property
+    def composer(self) -> Composer:
+        """The message writer of the run's steps (built on first use: it checks whether AI is
+        configured); each template it fills is read once per run."""
+        if self._composer is None:
+            self._composer = Composer(self.tenant, opt_out_number=self._opt_out_number)
+        return self._composer
+
+    def _opt_out_number(self) -> str | None:
+        """The number the tenant's SMS opt-outs go to, for the mention a prospection SMS ends with."""
+        return self.channels.settings()[Channel.SMS].opt_out_number
 
     def campaign(self, campaign_id: str) -> Campaign | None:
         """AP30: a campaign, read once; ``None`` when it was deleted."""

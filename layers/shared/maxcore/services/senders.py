@@ -46,6 +46,9 @@ class SenderRotation:
     ) -> SenderTurn:
         """The sender of the send ``send_key``: the one it took already, else the next with room.
 
+        A first try costs the day's counters (one BatchGetItem) and the take (one transaction); the
+        pick of an earlier try is read only when the take's condition finds it, or no sender has room.
+
         Parameters
         ----------
         senders
@@ -65,9 +68,6 @@ class SenderRotation:
             Every sender the send may go from is full today; ``details["resets_at"]`` is when the
             next day starts.
         """
-        taken = self._taken(senders, send_key)
-        if taken is not None:
-            return taken
         day = local_day(now, timezone)
         sent_today = self.repository.sent_on(day, (s.address for s in senders))
         for sender in turn_order(senders, sent_today, pinned):
@@ -76,10 +76,15 @@ class SenderRotation:
                 if self.repository.take(send_key, slot, sender.daily_limit, now):
                     return SenderTurn(sender, slot, counted=True)
             except SenderTakenError:
-                # Another try of this very send took a turn meanwhile: it is this send's sender.
-                raced = self._taken(senders, send_key)
-                if raced is not None:
-                    return raced
+                # An earlier try of this very send took a turn (the take's condition says so, with
+                # no read before it): it is this send's sender.
+                taken = self._taken(senders, send_key)
+                if taken is not None:
+                    return taken
+        # No sender had room, or none may be tried: an earlier try's sender stays this send's.
+        taken = self._taken(senders, send_key)
+        if taken is not None:
+            return taken
         resets_at = day_bounds(date.fromisoformat(day) + timedelta(days=1), timezone)[0]
         raise SenderLimitError(
             "every e-mail sender has reached its daily limit; sending resumes tomorrow",

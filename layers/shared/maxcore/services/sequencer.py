@@ -196,7 +196,6 @@ class Sequencer:
         self.sending = ExactlyOnce(self.messaging, FollowUpCharge(tenant_id, self.tenant.mode, clock))
         self._clock = clock
         self.reach = Reachability(tenant_id, self.run.channels)
-        self._composer: Composer | None = None
         self._prefetched: _Prefetched | None = None
         self._winners_checked: set[str] = set()
 
@@ -707,14 +706,8 @@ class Sequencer:
 
     @property
     def composer(self) -> Composer:
-        """The message writer (built on first use: it checks whether AI is configured)."""
-        if self._composer is None:
-            self._composer = Composer(self.tenant, opt_out_number=self._opt_out_number)
-        return self._composer
-
-    def _opt_out_number(self) -> str | None:
-        """The number the tenant's SMS opt-outs go to, for the mention a prospection SMS ends with."""
-        return self.run.channels.settings()[Channel.SMS].opt_out_number
+        """The run's message writer (:attr:`TenantRun.composer`)."""
+        return self.run.composer
 
     def _logged(self, e: Enrollment, decision: Decision, done: bool) -> Outcome | None:
         # One structured line per decision: the support team reads why from the logs too.

@@ -26,6 +26,7 @@ from maxcore.errors import (
 from maxcore.ids import new_id, stable_id
 from maxcore.library import templates as library
 from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
 from maxcore.models.template import (
     CreateTemplateRequest,
     GeneratedBy,
@@ -47,7 +48,7 @@ from maxcore.models.template import (
     WhatsAppContent,
     WhatsAppContentResponse,
 )
-from maxcore.models.tenant import Locale
+from maxcore.models.tenant import Locale, Tenant
 from maxcore.observability import logger, metrics
 from maxcore.rules import html as html_rules
 from maxcore.rules import sms as sms_rules
@@ -438,11 +439,32 @@ class TemplateService:
             content = template.content
         else:
             content = self.repository.get_version(template_id, number).content
-        values = rules.tenant_values(self._tenant_fields())
+        values = _tenant_values(tenant_settings(self.tenant_id))
         if request.lead_id is not None:
             lead = LeadRepository(self.tenant_id).get(request.lead_id)
             values |= rules.lead_values(lead.model_dump())
         values |= request.variables
+        return self._filled(template, content, number, values, self.opt_out_number)
+
+    def fill(
+        self, template: Template, tenant: Tenant, lead: Lead, opt_out_number: Callable[[], str | None]
+    ) -> RenderResponse:
+        """:meth:`render` of the serving version for ``lead``, from what the caller already read.
+
+        A scheduled run holds the template, the tenant and the lead, and reads the SMS opt-out number
+        once (``opt_out_number``): filling a step's template then costs no request.
+        """
+        values = _tenant_values(tenant) | rules.lead_values(lead.model_dump())
+        return self._filled(template, template.content, template.version, values, opt_out_number)
+
+    def _filled(
+        self,
+        template: Template,
+        content: TemplateContent,
+        number: int,
+        values: dict[str, str],
+        opt_out_number: Callable[[], str | None],
+    ) -> RenderResponse:
         rendered = rules.render(content, values)
         if rendered.html is not None:
             unsafe = html_rules.check_html(rendered.html)
@@ -455,15 +477,14 @@ class TemplateService:
         sms = None
         if template.channel is Channel.SMS:
             if is_marketing(template.category):
-                opt_out = ChannelRepository(self.tenant_id).get(Channel.SMS).opt_out_number
-                body = with_opt_out(body, template.locale.value, opt_out)
+                body = with_opt_out(body, template.locale.value, opt_out_number())
             sms = rules.sms_info(sms_rules.analyse(body))
         content_variables = None
         if template.whatsapp is not None:
             content_variables = whatsapp_rules.content_variables(content.body, values)
         return RenderResponse(
             content_variables=content_variables,
-            template_id=template_id,
+            template_id=template.id,
             version=number,
             channel=template.channel,
             subject=rendered.subject,
@@ -479,9 +500,14 @@ class TemplateService:
     def _tenant_locale(self) -> Locale:
         return tenant_settings(self.tenant_id).locale
 
-    def _tenant_fields(self) -> dict[str, str]:
-        tenant = tenant_settings(self.tenant_id)
-        return {"name": tenant.name}
+    def opt_out_number(self) -> str | None:
+        """The number the tenant's SMS opt-outs are sent to (read from its SMS settings), for the mention."""
+        return ChannelRepository(self.tenant_id).get(Channel.SMS).opt_out_number
+
+
+def _tenant_values(tenant: Tenant) -> dict[str, str]:
+    """The placeholder values a tenant gives a template (its name)."""
+    return rules.tenant_values({"name": tenant.name})
 
 
 def library_template_id(tenant_id: str, key: str, locale: str) -> str:
