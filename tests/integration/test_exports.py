@@ -813,3 +813,18 @@ def test_ap66_the_script_indexes_the_activities_recorded_before_once(
     assert first["tenants"] == [{"tenant": tenant_id, "leads": 1, "activities_indexed": 2}]
     assert second["tenants"][0]["activities_indexed"] == 0
     assert len([a for page, _ in activities.of_period(start, start + timedelta(hours=3)) for a in page]) == 3
+
+
+def test_ap59_a_leads_activities_over_a_period(played: dict[str, str]) -> None:
+    activities = ActivityRepository(played["tenant_id"])
+    monday = MON_0900_PARIS.replace(hour=0)
+
+    in_week = list(activities.between(played["Marc"], monday, monday + timedelta(days=7)))
+    week_before = list(activities.between(played["Marc"], monday - timedelta(days=7), monday))
+
+    assert [a.channel for a in in_week] == [ActivityChannel.SMS]
+    assert [a.channel for a in week_before] == [ActivityChannel.CALL]
+    assert (
+        list(ActivityRepository("o-someone-else").between(played["Marc"], monday, monday + timedelta(days=7)))
+        == []
+    )

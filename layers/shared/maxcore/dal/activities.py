@@ -322,6 +322,16 @@ class ActivityRepository(TenantRepository):
         bound = None if before is None else f"{_ACT}{before}"
         return [_to_activity(i) for i in items if bound != i.SK][:limit]
 
+    def between(self, lead_id: str, start: datetime, end: datetime) -> Iterator[Activity]:
+        """AP59: a lead's activities with ``start <= occurred_at < end``, oldest first, in 1 MB pages."""
+        # An activity's key is ``ACT#<time>#<id>``: one at ``end`` sorts after ``ACT#<end>``, so the
+        # inclusive BETWEEN still leaves it to the next period.
+        low, high = f"{_ACT}{to_iso(start)}", f"{_ACT}{to_iso(end)}"
+        for item in ActivityItem.query(
+            keys.lead_activity_pk(self.tenant_id, lead_id), ActivityItem.SK.between(low, high)
+        ):
+            yield _to_activity(item)
+
     def of_period(
         self, start: datetime, end: datetime, after: str | None = None, page: int = 1000
     ) -> Iterator[tuple[list[Activity], str]]:
