@@ -50,9 +50,15 @@ TODAY = date(2026, 11, 16)
 
 
 @pytest.fixture
-def tenant(tenant_id: str, fanout_queue: str) -> str:
-    """An automatic tenant whose SMS go through Twilio and whose webhooks are signed with its secrets."""
-    _prospection_tenant(tenant_id, Mode.AUTO)
+def mode() -> Mode:
+    """The tenant's autonomy mode (a test parametrizes it to run assisted)."""
+    return Mode.AUTO
+
+
+@pytest.fixture
+def tenant(tenant_id: str, fanout_queue: str, mode: Mode) -> str:
+    """A tenant (automatic unless told) whose SMS go through Twilio and whose webhooks are signed."""
+    _prospection_tenant(tenant_id, mode)
     webhook_tenant(tenant_id, fanout_queue)
     BudgetService(tenant_id).add_packs(1, "the campaigns' follow-ups")
     return tenant_id
@@ -85,21 +91,25 @@ def _template(tenant_id: str, body: str, channel: str = "sms") -> str:
     return str(created.body["id"])
 
 
-def _ab_scenario(api: ApiClient, tenant_id: str, **variant_b: Any) -> tuple[str, dict[str, str]]:
-    """A scenario whose first SMS step tests two templates (A and B), then a plain second step."""
+def _ab_scenario(
+    api: ApiClient, tenant_id: str, channel: str = "sms", **variant_b: Any
+) -> tuple[str, dict[str, str]]:
+    """A scenario whose first step tests two templates (A and B), then a plain second step."""
     bodies = {
         "A": "Bonjour {{firstName|}}, -20 % sur votre premier soin cette semaine !",
         "B": "Bonjour {{firstName|}}, un diagnostic de peau offert : on vous le réserve ?",
     }
-    ids = {letter: _template(tenant_id, body) for letter, body in bodies.items()}
+    ids = {letter: _template(tenant_id, body, channel) for letter, body in bodies.items()}
     first = {
         "order": 1,
         "delay_days": 0,
-        "channel": "sms",
+        "channel": channel,
         "objective": "Se présenter",
         "variants": [{"template_id": ids["A"]}, {"template_id": ids["B"], **variant_b}],
     }
-    second = {"order": 2, "delay_days": 3, "channel": "sms", "objective": "Relancer", "template_id": ids["A"]}
+    second = {"order": 2, "delay_days": 3, "channel": channel, "objective": "Relancer"} | {
+        "template_id": ids["A"]
+    }
     response = api.post("/scenarios", {"name": "Test A/B", "steps": [first, second]})
     assert response.status == 201, response.body
     return str(response.body["id"]), bodies
@@ -160,8 +170,13 @@ def _counts(step: dict[str, Any]) -> dict[str, dict[str, int]]:
     return {v["variant"]: v["counts"] for v in step["variants"]}
 
 
-def _status(tenant_id: str, sid: str, phone: str, status: str) -> None:
-    params = twilio_status_params(sid, status, phone, OUR_NUMBER, account_sid=ACCOUNT_SID)
+def _moved(counts: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """Each variant's figures other than its sends, those at zero left out."""
+    return {letter: {k: v for k, v in c.items() if k != "sent" and v} for letter, c in counts.items()}
+
+
+def _status(tenant_id: str, sid: str, phone: str, status: str, error_code: str | None = None) -> None:
+    params = twilio_status_params(sid, status, phone, OUR_NUMBER, error_code, account_sid=ACCOUNT_SID)
     assert webhook(twilio_event(tenant_id, params, AUTH_TOKEN))["statusCode"] == 200
 
 
@@ -230,6 +245,66 @@ def test_prospects_keep_their_variant_and_the_counters_follow_sends_deliveries_a
     assert Sequencer(tenant).apply_reply(first) == 0
     assert Sequencer(tenant).apply_reply(third) == 0
     assert _counts(_figures(api, campaign_id)) == counts
+
+
+@pytest.mark.parametrize("mode", [Mode.ASSISTED])
+def test_approved_drafts_count_for_their_variant_like_automatic_sends(
+    tenant: str, api: ApiClient, fake_twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given an assisted tenant whose campaign tests two variants, and six prospects enrolled
+    scenario_id, bodies = _ab_scenario(api, tenant)
+    campaign_id = _campaign(api, scenario_id)
+    phones = _leads(tenant, 6)
+    _enroll(api, campaign_id, list(phones))
+    expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
+
+    # When the scheduler runs, Then each prospect waits on a draft written as its variant
+    assert _run(tenant) == {"drafted": 6}
+    drafts = {d["lead_id"]: d for d in api.get("/approvals", query={"kind": "draft"}).body["items"]}
+    assert {lead: d["origin"]["variant"] for lead, d in drafts.items()} == expected
+    for lead, draft in drafts.items():
+        assert bodies[expected[lead]].split("}}")[1][:25] in draft["body"]
+    assert {v: c["sent"] for v, c in _counts(_figures(api, campaign_id)).items()} == {"A": 0, "B": 0}
+
+    # When five drafts are approved (one twice) and the sixth rejected
+    *approved, rejected = list(phones)
+    for lead in approved:
+        decided = api.post(f"/approvals/{drafts[lead]['id']}", {"decision": "approve"})
+        assert decided.status == 200, decided.body
+    assert api.post(f"/approvals/{drafts[approved[0]]['id']}", {"decision": "approve"}).status == 409
+    assert api.post(f"/approvals/{drafts[rejected]['id']}", {"decision": "reject"}).status == 200
+    # Then each message that went counts once as sent for its prospect's variant, the rejected one not,
+    # and each is recorded as its variant on the step, the decision and the message
+    split = Counter(expected[lead] for lead in approved)
+    assert {v: c["sent"] for v, c in _counts(_figures(api, campaign_id)).items()} == {
+        "A": split["A"],
+        "B": split["B"],
+    }
+    for lead in approved:
+        assert _sent(tenant, campaign_id, lead) == [(1, expected[lead])]
+        assert _message(tenant, lead).metadata["variant"] == expected[lead]
+        prospect = api.get(f"/campaigns/{campaign_id}/prospects/{lead}").body
+        assert (prospect["last_decision"]["code"], prospect["last_decision"]["variant"]) == (
+            "draft_approved",
+            expected[lead],
+        )
+    assert _sent(tenant, campaign_id, rejected) == []
+
+    # When Twilio reports the first approved message delivered, the second prospect answers with
+    # interest and the third says STOP
+    first, second, third = approved[:3]
+    _status(tenant, _message(tenant, first).provider_message_id, phones[first], "delivered")
+    hot = inbound(tenant, "Oui ça m'intéresse, appelez-moi", "SM" + "c1" * 16, phone=phones[second])
+    assert webhook(hot)["statusCode"] == 200
+    assert webhook(inbound(tenant, "STOP", "SM" + "c2" * 16, phone=phones[third]))["statusCode"] == 200
+    run_worker_until_idle(fanout_queue, timeout_ms=60_000)
+
+    # Then each counts for the variant its prospect was sent, as an automatic send's would
+    moved: dict[str, Counter[str]] = {"A": Counter(), "B": Counter()}
+    moved[expected[first]].update(delivered=1)
+    moved[expected[second]].update(replies=1, positive_replies=1)
+    moved[expected[third]].update(unsubscribes=1)
+    assert _moved(_counts(_figures(api, campaign_id))) == {k: dict(v) for k, v in moved.items()}
 
 
 def test_a_winner_chosen_by_a_user_goes_to_new_prospects_and_the_others_keep_theirs(
