@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -136,6 +137,28 @@ def _enroll(api: ApiClient, campaign_id: str, lead_ids: list[str]) -> None:
     assert response.body["rejected"] == [], response.body
 
 
+@dataclass(frozen=True)
+class Tested:
+    """A campaign testing two SMS templates at its first step, with prospects enrolled."""
+
+    campaign_id: str
+    bodies: dict[str, str]
+    """Each variant's template body."""
+    phones: dict[str, str]
+    """The prospects' numbers, by lead id."""
+    expected: dict[str, str]
+    """The variant each prospect gets."""
+
+
+def _tested(api: ApiClient, tenant_id: str, prospects: int) -> Tested:
+    scenario_id, bodies = _ab_scenario(api, tenant_id)
+    campaign_id = _campaign(api, scenario_id)
+    phones = _leads(tenant_id, prospects)
+    _enroll(api, campaign_id, list(phones))
+    expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
+    return Tested(campaign_id, bodies, phones, expected)
+
+
 def _run(tenant_id: str, at: datetime | None = None) -> Counter[str]:
     """The scheduler's run over every shard, now or at ``at``."""
     sequencer = Sequencer(tenant_id) if at is None else Sequencer(tenant_id, lambda: at)
@@ -206,11 +229,8 @@ def test_prospects_keep_their_variant_and_the_counters_follow_sends_deliveries_a
     tenant: str, api: ApiClient, fake_twilio: FakeTwilio, fanout_queue: str
 ) -> None:
     # Given a campaign whose first SMS step tests two templates, and ten prospects enrolled
-    scenario_id, bodies = _ab_scenario(api, tenant)
-    campaign_id = _campaign(api, scenario_id)
-    phones = _leads(tenant, 10)
-    _enroll(api, campaign_id, list(phones))
-    expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
+    tested = _tested(api, tenant, 10)
+    campaign_id, bodies, phones, expected = tested.campaign_id, tested.bodies, tested.phones, tested.expected
 
     # When the day is previewed, twice, Then each prospect is shown its variant, the same each time
     assert _previewed(tenant, campaign_id) == expected
@@ -273,11 +293,8 @@ def test_approved_drafts_count_for_their_variant_like_automatic_sends(
     tenant: str, api: ApiClient, fake_twilio: FakeTwilio, fanout_queue: str
 ) -> None:
     # Given an assisted tenant whose campaign tests two variants, and six prospects enrolled
-    scenario_id, bodies = _ab_scenario(api, tenant)
-    campaign_id = _campaign(api, scenario_id)
-    phones = _leads(tenant, 6)
-    _enroll(api, campaign_id, list(phones))
-    expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
+    tested = _tested(api, tenant, 6)
+    campaign_id, bodies, phones, expected = tested.campaign_id, tested.bodies, tested.phones, tested.expected
 
     # When the scheduler runs, Then each prospect waits on a draft written as its variant
     assert _run(tenant) == {"drafted": 6}
@@ -333,10 +350,8 @@ def test_a_provider_opt_out_counts_once_for_the_variant_of_the_message_it_names(
     tenant: str, api: ApiClient, fake_twilio: FakeTwilio
 ) -> None:
     # Given a campaign whose two prospects were sent their variant by SMS
-    scenario_id, _ = _ab_scenario(api, tenant)
-    campaign_id = _campaign(api, scenario_id)
-    phones = _leads(tenant, 2)
-    _enroll(api, campaign_id, list(phones))
+    tested = _tested(api, tenant, 2)
+    campaign_id, phones = tested.campaign_id, tested.phones
     assert _run(tenant) == {"sent": 2}
     opted_out = next(iter(phones))
     sid = _message(tenant, opted_out).provider_message_id
@@ -348,9 +363,8 @@ def test_a_provider_opt_out_counts_once_for_the_variant_of_the_message_it_names(
     _status(tenant, sid, phones[opted_out], "undelivered", "21610")
 
     # Then one unsubscribe is counted, for that prospect's variant, and nothing for the other's
-    letter = assign(campaign_id, opted_out, 1, [1, 1])
     expected: dict[str, dict[str, int]] = {"A": {}, "B": {}}
-    expected[letter] = {"unsubscribes": 1}
+    expected[tested.expected[opted_out]] = {"unsubscribes": 1}
     assert _moved(_counts(_figures(api, campaign_id))) == expected
     assert leads(tenant).get(f"/leads/{opted_out}").body["consent"]["sms"]["granted"] is False
 
