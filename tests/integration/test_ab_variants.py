@@ -138,7 +138,7 @@ def _enroll(api: ApiClient, campaign_id: str, lead_ids: list[str]) -> None:
 
 
 @dataclass(frozen=True)
-class Tested:
+class AbCampaign:
     """A campaign testing two SMS templates at its first step, with prospects enrolled."""
 
     campaign_id: str
@@ -150,13 +150,13 @@ class Tested:
     """The variant each prospect gets."""
 
 
-def _tested(api: ApiClient, tenant_id: str, prospects: int) -> Tested:
+def _tested(api: ApiClient, tenant_id: str, prospects: int) -> AbCampaign:
     scenario_id, bodies = _ab_scenario(api, tenant_id)
     campaign_id = _campaign(api, scenario_id)
     phones = _leads(tenant_id, prospects)
     _enroll(api, campaign_id, list(phones))
     expected = {lead: assign(campaign_id, lead, 1, [1, 1]) for lead in phones}
-    return Tested(campaign_id, bodies, phones, expected)
+    return AbCampaign(campaign_id, bodies, phones, expected)
 
 
 def _run(tenant_id: str, at: datetime | None = None) -> Counter[str]:

@@ -374,7 +374,8 @@ def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
 
 
 def message_ref(activity: Activity) -> MessageRef:
-    """The reference of a message read from its lead's history, as its provider id would give it."""
+    """The reference of a message read from its lead's history, as its provider id would give it
+    (the provider id empty for a message whose provider's answer never came)."""
     return MessageRef(
         provider_message_id=activity.provider_message_id or "",
         lead_id=activity.lead_id,

@@ -97,13 +97,13 @@ class VariantService:
 
         Reads the figures once; a campaign changed meanwhile is left for the next run.
         """
+        found = self._significant(campaign)
+        if not found:
+            return campaign
         locale = self._locale()
-        for step, verdict in self._significant(campaign):
-            assert verdict.winner is not None  # a significant verdict has its winner
+        for step, winner, verdict in found:
             try:
-                campaign = self._chosen(
-                    campaign, step, verdict.winner, AUTO, rules.reason(verdict, locale), locale
-                )
+                campaign = self._chosen(campaign, step, winner, AUTO, rules.reason(verdict, locale), locale)
             except ConflictError:
                 logger.info("campaign changed while choosing a winner", extra={"campaign_id": campaign.id})
                 return campaign
@@ -112,28 +112,31 @@ class VariantService:
     def foresee(self, campaign: Campaign) -> Campaign:
         """The campaign as its next run will see it once ``auto_winner`` has chosen the winners its
         tests found, each with why; nothing is written (the schedule preview)."""
+        found = self._significant(campaign)
+        if not found:
+            return campaign
         locale = self._locale()
         winners = dict(campaign.winners)
-        for step, verdict in self._significant(campaign):
-            assert verdict.winner is not None  # a significant verdict has its winner
-            reason = rules.reason(verdict, locale)
+        for step, winner, verdict in found:
+            verdict_text = rules.reason(verdict, locale)
             winners[step.order] = ChosenVariant(
-                variant=verdict.winner,
+                variant=winner,
                 chosen_at=self._clock(),
                 chosen_by=AUTO,
-                reason=render("variants.foreseen", locale, variant=verdict.winner, verdict=reason),
+                reason=render("variants.foreseen", locale, variant=winner, verdict=verdict_text),
             )
         return campaign.model_copy(update={"winners": winners})
 
-    def _significant(self, campaign: Campaign) -> list[tuple[ScenarioStep, rules.Verdict]]:
+    def _significant(self, campaign: Campaign) -> list[tuple[ScenarioStep, str, rules.Verdict]]:
         """The tested steps of an ``auto_winner`` campaign still without a winner whose test found one,
-        with its verdict (the figures read once; nothing when the campaign does not choose)."""
+        with the winner and the verdict (the figures read once; nothing when the campaign does not
+        choose)."""
         pending = [s for s in self._tested_steps(campaign) if s.order not in campaign.winners]
         if not campaign.auto_winner or not pending:
             return []
         figures = self.counters.figures(campaign.id)
         verdicts = [(step, rules.decide(_arms(step, figures))) for step in pending]
-        return [(step, verdict) for step, verdict in verdicts if verdict.winner is not None]
+        return [(step, v.winner, v) for step, v in verdicts if v.winner is not None]
 
     def count_delivery(self, ref: MessageRef, status: ActivityStatus) -> list[str]:
         """AP49: what a message's new ``status`` adds to its A/B variant's figures, once per message;
