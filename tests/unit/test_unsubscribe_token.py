@@ -61,6 +61,16 @@ def test_a_valid_token_gives_back_its_recipient_issued_on_the_day_of_the_send() 
         Channel.EMAIL,
     )
     assert claim.issued_at == datetime(2026, 11, 16, tzinfo=UTC)
+    assert claim.message_id is None
+
+
+def test_a_token_names_the_email_it_was_in_and_that_name_is_signed() -> None:
+    # Given the token of a link in one e-mail
+    token = issue(_claim(message_id="k3x9q2.01JLEAD@bellepeau.fr"), SECRET)
+    # When it is verified, Then it names that e-mail
+    assert verify(token, SECRET, SENT_AT).message_id == "k3x9q2.01JLEAD@bellepeau.fr"
+    # And naming another e-mail breaks the signature
+    assert _reason(_with_payload(token, m="other.01JLEAD@bellepeau.fr")) == "forged"
 
 
 def test_a_token_is_url_safe_and_the_same_for_every_try_of_a_send_that_day() -> None:

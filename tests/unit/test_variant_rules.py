@@ -14,12 +14,15 @@ from maxcore.models.activity import ActivityStatus
 from maxcore.models.intent import ReplyKind
 from maxcore.models.prospection import Campaign, ScenarioStep
 from maxcore.models.variants import ChosenVariant, VerdictStatus
+from maxcore.models.webhook import DeliveryUpdate
 from maxcore.rules.variants import (
     MIN_SAMPLE,
     Arm,
     assign,
+    assignment_reason,
     decide,
     delivery_figures,
+    provider_opt_out,
     reason,
     reply_figures,
     variant_for,
@@ -129,13 +132,47 @@ def test_a_manual_step_has_no_variants() -> None:
         _step(channel="call", variants=[{"instructions": "a"}, {"instructions": "b"}])
 
 
+def test_the_reason_of_a_variant_is_its_share_of_the_split_until_a_winner_is_chosen() -> None:
+    # Given a step whose variant B weighs 1 against 3
+    step = _step(variants=[{"instructions": "a", "weight": 3}, {"instructions": "b"}])
+    # Then a prospect given B is told so with B's share, in French and in English
+    assert assignment_reason(_campaign(), step, "B", "fr") == (
+        "Variante B du test A/B, attribuée à ce prospect par la répartition (25,0\u00a0% des "
+        "prospects) : il recevra toujours la même."
+    )
+    assert "(75.0% of prospects)" in assignment_reason(_campaign(), step, "A", "en")
+    # And once B is chosen for every new prospect, the reason is the winner's
+    chosen = ChosenVariant(variant="B", chosen_at=AT, chosen_by="auto", reason="B l'emporte.")
+    assert assignment_reason(_campaign(winners={1: chosen}), step, "B", "fr") == "B l'emporte."
+
+
 # --- the figures a reply and a status add --------------------------------------------------------
 def test_a_reply_counts_by_its_kind() -> None:
     assert reply_figures(ReplyKind.HOT) == {"replies": 1, "positive_replies": 1}
     assert reply_figures(ReplyKind.NEUTRAL) == {"replies": 1}
     assert reply_figures(ReplyKind.DECLINE) == {"replies": 1}
     assert reply_figures(None) == {"replies": 1}  # a reply recorded before replies had a kind
-    assert reply_figures(ReplyKind.OPT_OUT) == {"unsubscribes": 1}
+    # An opt-out is counted for the message it concerns, whichever way it came, not by the sequence
+    assert reply_figures(ReplyKind.OPT_OUT) == {}
+
+
+@pytest.mark.parametrize(
+    ("report", "unsubscribed"),
+    [
+        ({"status": "failed", "error_code": "21610", "opted_out": True}, True),
+        ({"status": None, "suppress": "complained"}, True),
+        ({"status": "bounced", "suppress": "bounced"}, False),
+        ({"status": "undelivered", "error_code": "30003"}, False),
+    ],
+    ids=["twilio-21610", "complaint", "hard-bounce", "unreachable"],
+)
+def test_a_provider_report_is_an_opt_out_when_the_recipient_chose_it(
+    report: dict[str, Any], unsubscribed: bool
+) -> None:
+    update = DeliveryUpdate.model_validate(
+        {"channel": "sms", "provider_message_id": "SM1", "occurred_at": AT, **report}
+    )
+    assert provider_opt_out(update) is unsubscribed
 
 
 def test_a_status_counts_every_rung_it_reached() -> None:

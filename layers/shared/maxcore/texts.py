@@ -1002,6 +1002,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "Variante {variant} choisie automatiquement pour tous les nouveaux prospects. {verdict}",
         "en": "Variant {variant} chosen automatically for every new prospect. {verdict}",
     },
+    "variants.foreseen": {
+        "fr": "Variante {variant} : la campagne l'enverra d'elle-même à tous les nouveaux prospects à son "
+        "prochain passage (choix automatique du gagnant). {verdict}",
+        "en": "Variant {variant}: the campaign will send it to every new prospect from its next run on "
+        "(the winner chosen automatically). {verdict}",
+    },
+    "variants.assigned": {
+        "fr": "Variante {variant} du test A/B, attribuée à ce prospect par la répartition "
+        "({share} des prospects) : il recevra toujours la même.",
+        "en": "A/B test variant {variant}, assigned to this prospect by the split ({share} of "
+        "prospects): it always gets the same one.",
+    },
     # --- Scheduled sends --------------------------------------------------------------------------------
     "scheduled.cancelled": {
         "fr": "Annulé avant son envoi : il ne partira pas.",

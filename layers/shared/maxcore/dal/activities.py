@@ -437,6 +437,19 @@ def activity_item(tenant_id: str, activity: Activity) -> ActivityItem:
     )
 
 
+def message_ref(activity: Activity) -> MessageRef:
+    """The reference of a message read from its lead's history, as its provider id would give it
+    (the provider id empty for a message whose provider's answer never came)."""
+    return MessageRef(
+        provider_message_id=activity.provider_message_id or "",
+        lead_id=activity.lead_id,
+        activity_sk=keys.activity_sk(to_iso(activity.occurred_at), activity.id),
+        channel=activity.channel.value,
+        direction=activity.direction.value,
+        campaign_id=campaign_of(activity),
+    )
+
+
 def campaign_of(activity: Activity) -> str | None:
     """The campaign that sent ``activity``, when a sequence did."""
     campaign = activity.metadata.get("campaign_id")

@@ -17,6 +17,7 @@ from maxcore.dal import keys
 from maxcore.dal.activities import MessageRef
 from maxcore.dal.base import TenantRepository
 from maxcore.dal.items import ActivityItem, VariantCounterItem
+from maxcore.models.prospection import SentStep
 from maxcore.models.variants import VariantCounts
 
 FIGURES = tuple(VariantCounts.model_fields)
@@ -31,6 +32,13 @@ class VariantCount:
     step: int
     variant: str
     added: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of_sent(cls, campaign_id: str, sent: SentStep) -> VariantCount | None:
+        """A step's message that left, for the variant it was (``None``: a step without variants)."""
+        if sent.variant is None:
+            return None
+        return cls(campaign_id, sent.step, sent.variant, {"sent": 1})
 
 
 def counter_update(tenant_id: str, count: VariantCount) -> tuple[VariantCounterItem, list[Action]]:

@@ -698,6 +698,8 @@ class ApprovalOrigin(LazyModel):
 
     campaign_id: str | None = None
     step: int | None = None
+    variant: str | None = None
+    """The A/B variant of the step the draft was written as (the message counts for it once sent)."""
     automation_id: str | None = None
     run_key: str | None = None
 
@@ -771,6 +773,10 @@ class PreviewItem(LazyModel):
         default=None, description="Where the message would come from, for a send, draft or suggestion."
     )
     variant: str | None = Field(default=None, description="The A/B variant the prospect would get.")
+    variant_reason: str | None = Field(
+        default=None,
+        description="Why that variant: the split, or the winner chosen (or about to be, by `auto_winner`).",
+    )
     outcome: Outcome
     code: str = Field(description="Stable reason code, as in the prospects' decisions.")
     reason: str = Field(description="Why, in a sentence for the user.")

@@ -34,6 +34,9 @@ _SEPARATOR = "-- "
 
 _BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
+UNSUBSCRIBED_FROM = "unsubscribed_from"
+"""The opt-out activity of a link names there the Message-ID of the e-mail the link was in."""
+
 
 @dataclass(frozen=True)
 class UnsubscribeLink:

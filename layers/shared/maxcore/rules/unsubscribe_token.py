@@ -1,9 +1,10 @@
 """The signed token of an unsubscribe link: who may opt out, of what, since when (pure).
 
 The link in a marketing e-mail's footer and ``List-Unsubscribe`` header carries no session and no
-JWT: the token is the proof. It names the tenant, the lead, the address and the channel, and the
-day it was issued, signed with HMAC-SHA256 under the stack's secret. Changing any of them (another
-tenant, another lead) breaks the signature; the signature is compared in constant time.
+JWT: the token is the proof. It names the tenant, the lead, the address and the channel, the
+day it was issued and the e-mail it is in (its Message-ID: the opt-out counts for that message),
+signed with HMAC-SHA256 under the stack's secret. Changing any of them (another tenant, another
+lead) breaks the signature; the signature is compared in constant time.
 
 The token is issued at the start of the UTC day of the send, not at its instant: every try of one
 send (a resumed send repeats its request word for word, which Resend's idempotency key requires)
@@ -51,6 +52,8 @@ class UnsubscribeClaim:
     address: str
     channel: Channel
     issued_at: datetime
+    message_id: str | None = None
+    """The bare Message-ID of the e-mail the link is in: its opt-out counts for that message."""
 
     @property
     def expires_at(self) -> datetime:
@@ -68,6 +71,8 @@ def issue(claim: UnsubscribeClaim, secret: bytes) -> str:
         "c": claim.channel.value,
         "i": int(day.timestamp()),
     }
+    if claim.message_id is not None:
+        payload["m"] = claim.message_id
     body = _encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
     return f"{body}.{_encode(_signature(body, secret))}"
 
@@ -98,6 +103,7 @@ def verify(token: str, secret: bytes, now: datetime) -> UnsubscribeClaim:
             address=str(payload["a"]),
             channel=Channel(payload["c"]),
             issued_at=datetime.fromtimestamp(int(payload["i"]), UTC),
+            message_id=None if payload.get("m") is None else str(payload["m"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
         # Signed by us yet unreadable: only a future format could do that; nothing to act on.

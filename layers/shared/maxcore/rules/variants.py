@@ -26,6 +26,7 @@ from maxcore.models.activity import ActivityStatus
 from maxcore.models.intent import ReplyKind
 from maxcore.models.prospection import Campaign, ScenarioStep
 from maxcore.models.variants import VARIANT_LETTERS, VerdictStatus
+from maxcore.models.webhook import DeliveryUpdate, SuppressionReason
 from maxcore.texts import counted, render
 
 MIN_SAMPLE = 100
@@ -77,15 +78,37 @@ def variant_for(campaign: Campaign, lead_id: str, step: ScenarioStep | None) -> 
     return assign(campaign.id, lead_id, step.order, weights, None if chosen is None else chosen.variant)
 
 
+UNSUBSCRIBED = {"unsubscribes": 1}
+"""What an opt-out adds to the figures of the variant of the message it concerns."""
+
+
+def assignment_reason(campaign: Campaign, step: ScenarioStep, variant: str, locale: str) -> str:
+    """Why a prospect gets ``variant`` at ``step`` (the step with its variants): the winner's reason
+    once one is chosen, else the variant's share of the test's split."""
+    chosen = campaign.winners.get(step.order)
+    if chosen is not None and chosen.variant == variant:
+        return chosen.reason
+    weights = [v.weight for v in step.variants or []]
+    share = weights[VARIANT_LETTERS.index(variant)] / sum(weights)
+    return render("variants.assigned", locale, variant=variant, share=percent(share, locale))
+
+
 def reply_figures(kind: ReplyKind | None) -> dict[str, int]:
-    """What a reply that ended a sequence adds to the figures of the variant it answered: an opt-out
-    is an unsubscribe, any other a reply a person wrote, and a hot one a positive reply too (the
-    definitions of :mod:`maxcore.rules.prospection_analytics`)."""
+    """What a reply that ended a sequence adds to the figures of the variant it answered: a reply a
+    person wrote, and a hot one a positive reply too (the definitions of
+    :mod:`maxcore.rules.prospection_analytics`). An opt-out adds nothing here: it is counted for the
+    message it concerns, whichever way it came (:data:`UNSUBSCRIBED`)."""
     if kind is ReplyKind.OPT_OUT:
-        return {"unsubscribes": 1}
+        return {}
     if kind is ReplyKind.HOT:
         return {"replies": 1, "positive_replies": 1}
     return {"replies": 1}
+
+
+def provider_opt_out(update: DeliveryUpdate) -> bool:
+    """Whether a provider's report on a message says its recipient opted out: Twilio's 21610 or a spam
+    complaint (a bounce is no one's choice)."""
+    return update.opted_out or update.suppress is SuppressionReason.COMPLAINED
 
 
 _OPENED = frozenset(

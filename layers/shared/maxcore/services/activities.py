@@ -20,7 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from maxcore.ai.intent import ask_intent
 from maxcore.ai.llm import ChatModel, chat_model
 from maxcore.clock import utcnow
-from maxcore.dal.activities import ActivityRepository
+from maxcore.dal.activities import ActivityRepository, message_ref
 from maxcore.dal.alerts import AlertRepository
 from maxcore.dal.base import decode_position, encode_position, timeline_position
 from maxcore.dal.leads import LeadRepository
@@ -61,13 +61,16 @@ from maxcore.rules.reporting import (
     outbound_counts,
 )
 from maxcore.rules.summary import apply_activity
+from maxcore.rules.unsubscribe import UNSUBSCRIBED_FROM
 from maxcore.services.alerts import AlertService
 from maxcore.services.answers import as_answer
 from maxcore.services.appointments import AnswerTarget, AppointmentService
 from maxcore.services.budget import BudgetService
 from maxcore.services.consent import ConsentService
+from maxcore.services.email_threads import RECENT_ACTIVITIES
 from maxcore.services.surveys import SurveyService
 from maxcore.services.tenants import tenant_settings
+from maxcore.services.variants import VariantService
 from maxcore.texts import date_text, render
 
 if TYPE_CHECKING:
@@ -264,6 +267,8 @@ class ActivityService:
                 continue
             if effect is not None and effect.revoke_channels:
                 self._record_opt_out(ledger, lead, activity, effect.revoke_channels, consent_updates or {})
+            if kind is ReplyKind.OPT_OUT:
+                self._count_unsubscribe(activity)
             updated = lead.model_copy(
                 update={
                     "summary": summary,
@@ -327,6 +332,23 @@ class ActivityService:
         )
         template_id = None if answered is None else answered.metadata.get("template_id")
         return template_id if isinstance(template_id, str) else None
+
+    def _count_unsubscribe(self, opt_out: Activity) -> None:
+        """An opt-out counts against the A/B variant of the message it concerns (once per message)."""
+        message = self._opted_out_of(opt_out)
+        if message is not None:
+            VariantService(self.tenant_id, self._clock).count_unsubscribe(message_ref(message), message)
+
+    def _opted_out_of(self, opt_out: Activity) -> Activity | None:
+        """The message an opt-out concerns: the e-mail whose link was used (AP9), else our latest
+        message on the opt-out's channel, as a reply answers it (AP9b)."""
+        named = opt_out.metadata.get(UNSUBSCRIBED_FROM)
+        if isinstance(named, str):
+            return self.repository.recent_outbound_with(opt_out.lead_id, RECENT_ACTIVITIES, message_id=named)
+        at = opt_out.occurred_at
+        return self.repository.latest_sent_on(
+            opt_out.lead_id, Channel(opt_out.channel.value), at - ANSWERED_WITHIN, at
+        )
 
     def _record_opt_out(
         self,

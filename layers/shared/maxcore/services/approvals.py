@@ -15,6 +15,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.approvals import ApprovalRepository
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.enrollments import EnrollmentRepository, Guard
+from maxcore.dal.variants import VariantCount
 from maxcore.errors import (
     ChannelUnavailableError,
     ConflictError,
@@ -128,6 +129,9 @@ class ApprovalService:
         if origin.campaign_id and origin.step:
             key = step_key(origin.campaign_id, approval.lead_id, origin.step)
             metadata: dict[str, object] = {"campaign_id": origin.campaign_id, "step": origin.step}
+            if origin.variant is not None:
+                # Its delivery, opening and opt-outs count for the variant, as an automatic send's.
+                metadata["variant"] = origin.variant
         else:
             # An automation's draft goes out under its occurrence's key, as the send would have.
             key = origin.run_key or f"approval:{approval.id}"
@@ -202,6 +206,7 @@ class ApprovalService:
                 step=step.order,
                 channel=step.channel,
                 source=approval.source,
+                variant=origin.variant,
                 at=now,
                 message_id=written.get("message_id"),
                 sender=written.get("from_address"),
@@ -219,10 +224,12 @@ class ApprovalService:
             source=approval.source,
             activity_id=None if activity is None else activity.id,
             approval_id=approval.id,
+            variant=None if sent is None else origin.variant,
         )
         enrollments.transition(
             after.model_copy(update={"updated_at": now}),
             Guard(statuses=(EnrollmentStatus.AWAITING_APPROVAL,), step=origin.step),
             decision,
             Interaction(id=new_id(), campaign_id=campaign.id, lead_id=e.lead_id, decision=decision),
+            counted=None if sent is None else VariantCount.of_sent(campaign.id, sent),
         )

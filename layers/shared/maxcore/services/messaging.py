@@ -361,7 +361,7 @@ class MessagingService:
         )
         content_sid = self._content_sid(draft, now)
         to = str(getattr(lead, channel_rules.ADDRESS_FIELD[channel]))
-        sent = _with_unsubscribe(self.tenant_id, draft, to, now)
+        sent = _with_unsubscribe(self.tenant_id, draft, to, now, headers.message_id)
         message = OutboundMessage(
             channel=channel,
             to=to,
@@ -619,12 +619,15 @@ def _email_headers(draft: _Draft, message_key: str) -> _EmailHeaders:
     )
 
 
-def _with_unsubscribe(tenant_id: str, draft: _Draft, to: str, now: datetime) -> Footed:
-    """A marketing e-mail with its footer and List-Unsubscribe headers; any other message as written."""
+def _with_unsubscribe(
+    tenant_id: str, draft: _Draft, to: str, now: datetime, message_id: str | None
+) -> Footed:
+    """A marketing e-mail with its footer and List-Unsubscribe headers (the link names the e-mail
+    by its ``message_id``); any other message as written."""
     written = draft.written
     if draft.marketing is None or draft.choice.channel is not Channel.EMAIL:
         return Footed(written.body, written.html, {})
-    claim = UnsubscribeClaim(tenant_id, draft.lead.id, to, Channel.EMAIL, now)
+    claim = UnsubscribeClaim(tenant_id, draft.lead.id, to, Channel.EMAIL, now, message_id)
     return footed(claim, written.body, written.html, draft.marketing, draft.settings.inbound_address)
 
 

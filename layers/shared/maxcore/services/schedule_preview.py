@@ -41,6 +41,7 @@ from maxcore.observability import logger
 from maxcore.rules.prospection import Verdict, decide_step, to_decision
 from maxcore.rules.schedule_preview import CapTally, after_daily_cap, first_run, preview_day_problem
 from maxcore.rules.send_window import day_bounds, local_day, next_hourly_run
+from maxcore.rules.variants import assignment_reason
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.sequencer import Sequencer, StepContext
 from maxcore.services.tenants import tenant_settings
@@ -148,6 +149,7 @@ class SchedulePreviewService:
         if e.next_action_at is None:
             return None
         at = first_run(e.next_action_at, now)
+        self.sequencer.foresee_winners(e.campaign_id)
         last: _Run | None = None
         for _ in range(MAX_EVALUATIONS):
             if at >= end:
@@ -202,10 +204,10 @@ class SchedulePreviewService:
     def _item(self, run: _Run) -> PreviewItem:
         context, verdict, step = run.context, run.verdict, run.context.step
         source = self._source(context) if verdict.acts and step is not None else None
-        campaign = context.campaign
+        campaign, locale = context.campaign, self.tenant.locale.value
         decision = to_decision(
             verdict,
-            locale=self.tenant.locale.value,
+            locale=locale,
             timezone=campaign.timezone,
             now=run.at,
             step=step,
@@ -221,6 +223,7 @@ class SchedulePreviewService:
             channel=decision.channel,
             source=decision.source,
             variant=context.variant,
+            variant_reason=_variant_reason(context, locale),
             outcome=decision.outcome,
             code=decision.code,
             reason=decision.reason,
@@ -236,6 +239,14 @@ class SchedulePreviewService:
         if key not in self._sources:
             self._sources[key] = self.sequencer.composer.planned_source(step, template_only=template_only)
         return self._sources[key]
+
+
+def _variant_reason(context: StepContext, locale: str) -> str | None:
+    """Why the prospect would get its A/B variant (``None`` for a step without variants)."""
+    tested = None if context.step is None else context.scenario.step(context.step.order)
+    if context.variant is None or tested is None:
+        return None
+    return assignment_reason(context.campaign, tested, context.variant, locale)
 
 
 def _none() -> int:

@@ -306,14 +306,22 @@ class Sequencer:
         )
         return StepContext(facts, campaign, scenario, step, lead, whatsapp=whatsapp, variant=variant)
 
-    def _choose_winners(self, campaign_id: str) -> None:
-        """Once per run and campaign that says ``auto_winner``: choose the winners its tests found."""
+    def _choose_winners(self, campaign_id: str, *, foresee: bool = False) -> None:
+        """Once per run and campaign that says ``auto_winner``: choose the winners its tests found
+        (``foresee``: only as the campaign's next run will, writing nothing: the preview)."""
         if campaign_id in self._winners_checked:
             return
         self._winners_checked.add(campaign_id)
         campaign = self._campaign(campaign_id)
         if campaign is not None and campaign.auto_winner:
-            self.run.remember(VariantService(self.tenant_id, self._clock).choose_automatically(campaign))
+            variants = VariantService(self.tenant_id, self._clock)
+            chosen = variants.foresee(campaign) if foresee else variants.choose_automatically(campaign)
+            self.run.remember(chosen)
+
+    def foresee_winners(self, campaign_id: str) -> None:
+        """The winners ``auto_winner`` would choose for the campaign now, kept for this run's facts and
+        never written (the schedule preview shows what the run will send)."""
+        self._choose_winners(campaign_id, foresee=True)
 
     def _whatsapp(self, lead: Lead | None, step: ScenarioStep | None, now: datetime) -> WhatsAppRoute | None:
         """How a WhatsApp step's message may go to ``lead`` now (:func:`whatsapp_route`)."""
@@ -575,8 +583,7 @@ class Sequencer:
                 subject=None if noted is None else noted.subject,
             )
             after = self.advance(e, context.scenario, context.campaign, now, sent_step)
-            if variant is not None:
-                counted = VariantCount(context.campaign.id, send.step.order, variant, {"sent": 1})
+            counted = VariantCount.of_sent(context.campaign.id, sent_step)
             preview = recorded.preview if recorded is not None else None if noted is None else noted.body
         else:
             code = "provider_refused" if result.code == "invalid_address" else str(result.code)
@@ -684,7 +691,7 @@ class Sequencer:
             body=body,
             source=None if composed is None else composed.source,
             reason=decision.reason,
-            origin=ApprovalOrigin(campaign_id=context.campaign.id, step=step.order),
+            origin=ApprovalOrigin(campaign_id=context.campaign.id, step=step.order, variant=context.variant),
             created_at=decision.at,
         )
 
@@ -916,9 +923,10 @@ def _reply_counted(before: Enrollment, after: Enrollment) -> VariantCount | None
         return None
     answered = [sent for sent in after.sent if sent.step == after.replied_step]
     variant = answered[-1].variant if answered else None
-    if variant is None:
+    figures = reply_figures(after.reply_kind)
+    if variant is None or not figures:
         return None
-    return VariantCount(after.campaign_id, after.replied_step, variant, reply_figures(after.reply_kind))
+    return VariantCount(after.campaign_id, after.replied_step, variant, figures)
 
 
 def _objective(scenario: Scenario, order: int) -> str:

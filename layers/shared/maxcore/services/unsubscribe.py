@@ -8,8 +8,9 @@ writes nothing (a link scanner opening every URL of an e-mail unsubscribes nobod
 page's button, or a mailbox provider's RFC 8058 one-click) records the opt-out at once. It goes
 the way an inbound STOP does: an inbound activity marked as the opt-out keyword, with the consent of
 the e-mail channel revoked, then the lead's re-evaluation queued, which ends its running sequences
-``unsubscribed``. The activity's provider id is the token's hash, so a second POST of the same link
-records nothing more. Either way the opt-out goes in the tenant's consent ledger
+``unsubscribed``. The activity names the e-mail the link was in, whose A/B variant counts the
+unsubscribe. Its provider id is the token's hash, so a second POST of the same link records
+nothing more. Either way the opt-out goes in the tenant's consent ledger
 (:mod:`maxcore.services.consent`, source ``link``, the token's hash as proof): a link whose lead is
 gone (deleted, or its address changed since) opts the address out there alone, so a lead created
 again with it starts opted out.
@@ -34,6 +35,7 @@ from maxcore.observability import logger
 from maxcore.rules import unsubscribe as rules
 from maxcore.rules.keywords import Keyword
 from maxcore.rules.unsubscribe import CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY
+from maxcore.rules.unsubscribe import UNSUBSCRIBED_FROM
 from maxcore.rules.unsubscribe import Page as Page
 from maxcore.rules.unsubscribe_token import (
     InvalidUnsubscribeTokenError,
@@ -152,6 +154,7 @@ class UnsubscribeService:
                 "source": SOURCE,
                 "proof": token_proof,
                 "sender": claim.address,
+                **({UNSUBSCRIBED_FROM: claim.message_id} if claim.message_id else {}),
             },
         )
         consent = {claim.channel: ConsentState(granted=False, updated_at=now, reason=reason)}

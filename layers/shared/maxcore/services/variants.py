@@ -18,7 +18,7 @@ from maxcore.dal.activities import ActivityRepository, MessageRef
 from maxcore.dal.campaigns import CampaignRepository
 from maxcore.dal.variants import VariantCount, VariantRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
-from maxcore.models.activity import ActivityStatus
+from maxcore.models.activity import Activity, ActivityStatus
 from maxcore.models.prospection import Campaign, ScenarioStep
 from maxcore.models.variants import (
     VARIANT_LETTERS,
@@ -97,23 +97,46 @@ class VariantService:
 
         Reads the figures once; a campaign changed meanwhile is left for the next run.
         """
-        pending = [s for s in self._tested_steps(campaign) if s.order not in campaign.winners]
-        if not campaign.auto_winner or not pending:
+        found = self._significant(campaign)
+        if not found:
             return campaign
-        figures = self.counters.figures(campaign.id)
         locale = self._locale()
-        for step in pending:
-            verdict = rules.decide(_arms(step, figures))
-            if verdict.winner is None:
-                continue
+        for step, winner, verdict in found:
             try:
-                campaign = self._chosen(
-                    campaign, step, verdict.winner, AUTO, rules.reason(verdict, locale), locale
-                )
+                campaign = self._chosen(campaign, step, winner, AUTO, rules.reason(verdict, locale), locale)
             except ConflictError:
                 logger.info("campaign changed while choosing a winner", extra={"campaign_id": campaign.id})
                 return campaign
         return campaign
+
+    def foresee(self, campaign: Campaign) -> Campaign:
+        """The campaign as its next run will see it once ``auto_winner`` has chosen the winners its
+        tests found, each with why; nothing is written (the schedule preview)."""
+        found = self._significant(campaign)
+        if not found:
+            return campaign
+        locale = self._locale()
+        winners = dict(campaign.winners)
+        for step, winner, verdict in found:
+            verdict_text = rules.reason(verdict, locale)
+            winners[step.order] = ChosenVariant(
+                variant=winner,
+                chosen_at=self._clock(),
+                chosen_by=AUTO,
+                reason=render("variants.foreseen", locale, variant=winner, verdict=verdict_text),
+            )
+        return campaign.model_copy(update={"winners": winners})
+
+    def _significant(self, campaign: Campaign) -> list[tuple[ScenarioStep, str, rules.Verdict]]:
+        """The tested steps of an ``auto_winner`` campaign still without a winner whose test found one,
+        with the winner and the verdict (the figures read once; nothing when the campaign does not
+        choose)."""
+        pending = [s for s in self._tested_steps(campaign) if s.order not in campaign.winners]
+        if not campaign.auto_winner or not pending:
+            return []
+        figures = self.counters.figures(campaign.id)
+        verdicts = [(step, rules.decide(_arms(step, figures))) for step in pending]
+        return [(step, v.winner, v) for step, v in verdicts if v.winner is not None]
 
     def count_delivery(self, ref: MessageRef, status: ActivityStatus) -> list[str]:
         """AP49: what a message's new ``status`` adds to its A/B variant's figures, once per message;
@@ -121,8 +144,17 @@ class VariantService:
         figures = rules.delivery_figures(status)
         if not figures:
             return []
-        activity = ActivityRepository(self.tenant_id).get(ref)
-        marks = {} if activity is None else activity.metadata
+        return self._count_once(ref, ActivityRepository(self.tenant_id).get(ref), figures)
+
+    def count_unsubscribe(self, ref: MessageRef, message: Activity | None = None) -> list[str]:
+        """AP49: an opt-out about the message ``ref`` points to (a provider's report, a link, a STOP
+        answering it) as an unsubscribe of its A/B variant, once per message however often it is
+        reported. ``message``: the message, when the caller has read it already."""
+        found = message if message is not None else ActivityRepository(self.tenant_id).get(ref)
+        return self._count_once(ref, found, rules.UNSUBSCRIBED)
+
+    def _count_once(self, ref: MessageRef, message: Activity | None, figures: dict[str, int]) -> list[str]:
+        marks = {} if message is None else message.metadata
         campaign_id, step, variant = marks.get("campaign_id"), marks.get("step"), marks.get("variant")
         if not (isinstance(campaign_id, str) and isinstance(variant, str) and step is not None):
             return []

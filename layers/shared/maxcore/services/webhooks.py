@@ -62,6 +62,7 @@ from maxcore.rules import webhook_auth
 from maxcore.rules.consent import lead_addresses
 from maxcore.rules.json_depth import MAX_JSON_DEPTH, too_deep
 from maxcore.rules.summary import apply_delivery
+from maxcore.rules.variants import provider_opt_out
 from maxcore.services.activities import ActivityService
 from maxcore.services.channels import ChannelService
 from maxcore.services.consent import ConsentService
@@ -294,6 +295,9 @@ class WebhookService:
             lead_id = leads.find_by_contact("email", update.recipient)
         if lead_id is None:
             return "ignored: unknown message"
+        if ref is not None and provider_opt_out(update):
+            # The opt-out counts against the A/B variant of the message it was reported on.
+            VariantService(self.tenant_id, self._clock).count_unsubscribe(ref)
         for attempt in range(1, ATTEMPTS + 1):
             try:
                 lead = leads.get(lead_id)
