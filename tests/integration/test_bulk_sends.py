@@ -18,7 +18,7 @@ import time_machine
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.clock import TimeBudget
-from maxcore.dal.bulk_sends import BulkSendRepository, Settlement
+from maxcore.dal.bulk_sends import RECIPIENTS_PER_WRITE, BulkSendRepository, Settlement
 from maxcore.dal.items import LeadItem
 from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.tenants import TenantProfileRepository
@@ -385,7 +385,7 @@ def test_ap53_a_segment_resolves_once_into_recipients_and_counters(
     assert accepted["matched"] == 4
     bulk = _bulk(tenant_id, accepted["id"])
     assert bulk["progress"] == {"recipients": 4, "queued": 0, "pending": 0, "sent": 3, "refused": 1}
-    assert bulk["segment"]["listed"] == 4
+    assert (bulk["segment"]["listed"], bulk["segment"]["duplicates"]) == (4, 1)
     (refused,) = _report(tenant_id, accepted["id"], "refused")
     assert (refused["lead_id"], refused["code"]) == (unknown, "lead_not_found")
     assert len(twilio.sent) == 3
@@ -459,3 +459,52 @@ def test_a_retried_request_with_its_idempotency_key_accepts_one_bulk_send(
     assert again.body["id"] == first.body["id"]
     assert [b["id"] for b in api.get("/bulk-sends").body["items"]] == [first.body["id"]]
     assert len(drain(fanout_queue)) == 1
+
+
+def test_a_list_of_ten_thousand_ids_is_accepted_stored_in_pages_and_resolved_from_them(
+    tenant_id: str, fanout_queue: str
+) -> None:
+    # Given 3 leads, and a list of 10,000 ids: theirs, 9,995 ids of no lead, 2 given twice
+    known = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(3)]
+    unknown = [new_id() for _ in range(MAX_RECIPIENTS - len(known) - 2)]
+    ids = [*known, *unknown, known[0], unknown[0]]
+    assert len(ids) == MAX_RECIPIENTS
+
+    # When an admin sends to it (a body of about 290 kB, over the other routes' 64 KiB)
+    accepted = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})
+
+    # Then it is accepted with the distinct ids counted and the duplicates reported, its run queued
+    segment = accepted["segment"]
+    assert (accepted["matched"], segment["listed"], segment["duplicates"]) == (9_998, 9_998, 2)
+    assert len(drain(fanout_queue)) == 1
+    # And the distinct ids are kept in order, in pages under DynamoDB's item size
+    repository = BulkSendRepository(tenant_id)
+    distinct = sorted(set(ids))
+    assert list(repository.listed_lead_ids(accepted["id"])) == distinct
+    # And the worker writes them down as recipients from those pages, in order, part after part
+    # (the whole list is 1,111 transactions: minutes on moto, which copies the table for each item)
+    part = BulkSender(tenant_id).run(accepted["id"], _stopping_after(3))
+    first_writes = 3 * RECIPIENTS_PER_WRITE
+    assert (part.stopped, part.recipients_added) == (True, first_writes)
+    written, _ = repository.recipients(accepted["id"], None, 50, None)
+    assert [r.lead_id for r in written] == distinct[:first_writes]
+    assert _bulk(tenant_id, accepted["id"])["progress"]["queued"] == first_writes
+
+
+def test_a_list_over_ten_thousand_ids_is_a_422_naming_its_count_and_other_routes_keep_64_kib(
+    tenant_id: str, fanout_queue: str
+) -> None:
+    # Given a list of 10,001 ids, and a body over 64 KiB on another route of the function
+    _tenant(tenant_id)
+    api = ApiClient(BULK, tenant_id)
+    too_many = {"channel": "sms", "body": TEXT, "segment": {"lead_ids": [new_id() for _ in range(10_001)]}}
+
+    # When both are sent
+    response = api.post("/bulk-sends", too_many)
+    elsewhere = api.post(f"/bulk-sends/{new_id()}/cancel", {"padding": "x" * 70_000})
+
+    # Then the list is refused, naming its count; the other body is too large; nothing is queued
+    assert response.status == 422, response.body
+    assert "10001" in json.dumps(response.body["error"]["details"])
+    assert (elsewhere.status, elsewhere.body["error"]["code"]) == (413, "payload_too_large")
+    assert drain(fanout_queue) == []

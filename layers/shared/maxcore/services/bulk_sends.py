@@ -88,7 +88,9 @@ class BulkSendService:
         lead_ids = sorted(set(segment.lead_ids or ()))
         view = SegmentView(status=segment.status, tag=segment.tag, search=segment.search)
         if segment.lead_ids is not None:
-            view = SegmentView(listed=len(lead_ids))
+            # Duplicates and unknown ids do not stop a send: a duplicate is counted here, an
+            # unknown id is refused (lead_not_found) in the report when its turn comes.
+            view = SegmentView(listed=len(lead_ids), duplicates=len(segment.lead_ids) - len(lead_ids))
             matched = len(lead_ids)
         else:
             matched = sum(
