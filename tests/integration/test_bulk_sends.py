@@ -27,6 +27,7 @@ from maxcore.models.bulk import MAX_RECIPIENTS
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.tenant import Mode, SendWindow, Tenant
+from maxcore.rules.bulk import STALL_AFTER
 from maxcore.services.bulk_sender import BulkSender
 from tests.integration.conftest import drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
@@ -138,6 +139,14 @@ def _run(message: str) -> None:
     assert result["batchItemFailures"] == []
 
 
+def _hourly(tenant_id: str) -> str:
+    """The hourly run's message for the tenant's shard 0 (where the stalled bulk sends are swept)."""
+    at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return json.dumps(
+        {"job": "run_pending_actions", "tenant_id": tenant_id, "scheduled_at": at.isoformat(), "shard": 0}
+    )
+
+
 def _stopping_after(checks: int) -> TimeBudget:
     """An invocation's budget that runs out at its ``checks``-th look (a worker about to time out)."""
     left = iter(range(checks - 1, -1, -1))
@@ -183,8 +192,13 @@ def test_a_bulk_sms_reaches_its_segment_once_and_reports_every_refusal_with_its_
     assert ApiClient(BULK, tenant_id).post(f"/bulk-sends/{accepted['id']}/cancel").status == 409
 
 
+@pytest.mark.parametrize("taken_over_by", ["redelivery", "hourly_sweep"])
 def test_a_run_that_died_half_way_is_taken_over_without_a_second_message(
-    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+    tenant_id: str,
+    twilio: FakeTwilio,
+    fanout_queue: str,
+    time_machine: time_machine.TimeMachineFixture,
+    taken_over_by: str,
 ) -> None:
     # Given a bulk send to 30 leads, accepted (its first run queued)
     ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(30)]
@@ -210,9 +224,14 @@ def test_a_run_that_died_half_way_is_taken_over_without_a_second_message(
     )
     before = _sent_to(twilio)
 
-    # When SQS delivers the first run's message again after the dead worker's lease ran out
-    time_machine.move_to(TUE_1000_PARIS + timedelta(minutes=16), tick=False)
-    _run(first_run[0])
+    # When SQS delivers the first run's message again after the dead worker's lease ran out, or
+    # else the hourly run finds the send stalled
+    if taken_over_by == "redelivery":
+        time_machine.move_to(TUE_1000_PARIS + timedelta(minutes=16), tick=False)
+        _run(first_run[0])
+    else:
+        time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+        _run(_hourly(tenant_id))
     run_worker_until_idle(fanout_queue, WORKER_MS)
 
     # Then every lead got exactly one message: the one in flight was not sent again
@@ -508,3 +527,66 @@ def test_a_list_over_ten_thousand_ids_is_a_422_naming_its_count_and_other_routes
     assert "10001" in json.dumps(response.body["error"]["details"])
     assert (elsewhere.status, elsewhere.body["error"]["code"]) == (413, "payload_too_large")
     assert drain(fanout_queue) == []
+
+
+def test_ap64_only_the_bulk_sends_still_queued_or_running_are_on_the_active_index(
+    tenant_id: str, other_tenant_id: str, fanout_queue: str
+) -> None:
+    # Given three bulk sends: one done, one cancelled, one still queued
+    _lead(_tenant(tenant_id), 0, ["vip"], phone=_phone(0))
+    body = {"channel": "sms", "body": TEXT, "segment": {"tag": "vip"}}
+    done, cancelled, waiting = (_accepted(tenant_id, body)["id"] for _ in range(3))
+    BulkSender(tenant_id).run(done)
+    assert ApiClient(BULK, tenant_id).post(f"/bulk-sends/{cancelled}/cancel").status == 200
+
+    # When the active ones are read, for the tenant and for another
+    active = [bulk.id for bulk in BulkSendRepository(tenant_id).active()]
+    others = list(BulkSendRepository(_tenant(other_tenant_id)).active())
+
+    # Then only the queued one is there, and nothing of it for the other tenant
+    assert _bulk(tenant_id, done)["state"] == "done"
+    assert (active, others) == ([waiting], [])
+
+
+def test_ap65_a_bulk_send_whose_first_run_was_lost_is_resumed_once_by_racing_hourly_runs(
+    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a bulk send to 5 leads whose first run's message was lost
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    accepted = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})
+    drain(fanout_queue)
+
+    # When the hourly run comes before the stall delay: the send is left alone
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER - timedelta(minutes=1), tick=False)
+    _run(_hourly(tenant_id))
+    assert drain(fanout_queue) == []
+    # And when two hourly runs come after it, one after the other at the same instant (racing)
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+    _run(_hourly(tenant_id))
+    _run(_hourly(tenant_id))
+
+    # Then one run of the send is queued, and it sends each lead one message
+    (resumed,) = drain(fanout_queue)
+    assert json.loads(resumed)["item_id"] == accepted["id"]
+    _run(resumed)
+    assert _sent_to(twilio) == Counter({_phone(n): 1 for n in range(5)})
+    assert _bulk(tenant_id, accepted["id"])["state"] == "done"
+
+
+def test_ap65_two_sweeps_that_read_a_stalled_send_together_take_it_over_once(
+    tenant_id: str, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a bulk send whose first run's message was lost, read as stalled by two sweeps at once
+    _lead(_tenant(tenant_id), 0, ["vip"], phone=_phone(0))
+    _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"tag": "vip"}})
+    drain(fanout_queue)
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+    repository, now = BulkSendRepository(tenant_id), datetime.now(UTC)
+    (first,), (second,) = list(repository.active()), list(repository.active())
+
+    # When both take it over
+    taken = [repository.take_over(bulk.id, bulk.updated_at, now) for bulk in (first, second)]
+
+    # Then one does; and the send moved, so it is not stalled again until the delay has passed anew
+    assert taken == [True, False]
+    assert _bulk(tenant_id, first.id)["updated_at"] == now.isoformat().replace("+00:00", "Z")
