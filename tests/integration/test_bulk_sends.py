@@ -590,3 +590,47 @@ def test_ap65_two_sweeps_that_read_a_stalled_send_together_take_it_over_once(
     # Then one does; and the send moved, so it is not stalled again until the delay has passed anew
     assert taken == [True, False]
     assert _bulk(tenant_id, first.id)["updated_at"] == now.isoformat().replace("+00:00", "Z")
+
+
+def _bulk_preview(tenant_id: str, day: str) -> list[dict[str, Any]]:
+    response = ApiClient("functions/prospection/", tenant_id).get("/schedule/preview", query={"date": day})
+    assert response.status == 200, response.body
+    return [item for item in response.body["items"] if item["kind"] == "bulk_send"]
+
+
+def test_the_schedule_preview_shows_a_bulk_send_held_by_the_window_then_its_next_batch(
+    tenant_id: str,
+    fanout_queue: str,
+    timers: str,
+    twilio: FakeTwilio,
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    # Given a bulk send to 5 leads whose first run came on Tuesday evening, the window closed
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    time_machine.move_to(TUE_2030_PARIS, tick=False)
+    bulk_id = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})["id"]
+    (first_run,) = drain(fanout_queue)
+    _run(first_run)
+
+    # When the schedule of Tuesday, Wednesday and Thursday is previewed
+    tuesday, wednesday, thursday = (_bulk_preview(tenant_id, f"2026-11-{day}") for day in (24, 25, 26))
+
+    # Then Tuesday shows the send in one item, its 5 recipients held by the window until Wednesday
+    (held,) = tuesday
+    assert (held["bulk_send_id"], held["recipients"], held["outcome"]) == (bulk_id, 5, "deferred")
+    assert (held["code"], held["until"], held["lead_id"]) == ("outside_window", "2026-11-25T08:00:00Z", None)
+    assert held["reason"] == (
+        "Envoi groupé : 5 destinataires en attente, retenus jusqu'à mercredi 25 novembre 09:00 "
+        "(Europe/Paris) : la fenêtre d'envoi est fermée jusque-là."
+    )
+    # And Wednesday shows the batch going at the window's opening; Thursday nothing
+    (goes,) = wednesday
+    assert (goes["at"], goes["outcome"], goes["recipients"], goes["channel"]) == (
+        "2026-11-25T08:00:00Z",
+        "sent",
+        5,
+        "sms",
+    )
+    assert thursday == []
+    # And nothing was sent by previewing
+    assert twilio.sent == []

@@ -67,6 +67,8 @@ class BulkSendItem(BaseItem, discriminator="BulkSend"):
     sent = NumberAttribute(default=0)
     refused = NumberAttribute(default=0)
     next_run_at = IsoDateTimeAttribute(null=True)
+    held_by = UnicodeAttribute(null=True)
+    """What holds the send until its next run (a code; none when nothing does)."""
     created_by = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
@@ -187,15 +189,21 @@ class BulkSendRepository(TenantRepository):
             BulkSendItem.state.set(BulkSendState.DONE.value),
             BulkSendItem.updated_at.set(now),
             BulkSendItem.next_run_at.remove(),
+            BulkSendItem.held_by.remove(),
             *_off_active_index(),
         ]
         return _applied(item, actions, condition)
 
-    def plan(self, bulk_id: str, at: datetime | None, now: datetime) -> None:
-        """AP52: note when the next run goes (none: it continues at once or is over)."""
+    def plan(self, bulk_id: str, at: datetime | None, now: datetime, held_by: str | None = None) -> None:
+        """AP52: note when the next run goes (none: it continues at once or is over), and what holds
+        the send until then."""
         item = BulkSendItem(keys.bulk_pk(self.tenant_id), keys.bulk_sk(bulk_id))
-        planned = BulkSendItem.next_run_at.remove() if at is None else BulkSendItem.next_run_at.set(at)
-        _applied(item, [planned, BulkSendItem.updated_at.set(now)], BulkSendItem.PK.exists())
+        actions = [
+            _set_or_remove(BulkSendItem.next_run_at, at),
+            _set_or_remove(BulkSendItem.held_by, held_by),
+            BulkSendItem.updated_at.set(now),
+        ]
+        _applied(item, actions, BulkSendItem.PK.exists())
 
     # --- AP64-AP65: the hourly sweep of stalled bulk sends ----------------------------------------
     def active(self) -> Iterator[BulkSend]:
@@ -212,7 +220,11 @@ class BulkSendRepository(TenantRepository):
         run got there first. The planned run it waited for is forgotten: the taker runs it now."""
         item = BulkSendItem(keys.bulk_pk(self.tenant_id), keys.bulk_sk(bulk_id))
         still = BulkSendItem.state.is_in(*(s.value for s in ACTIVE)) & (BulkSendItem.updated_at == seen)
-        actions: list[Action] = [BulkSendItem.updated_at.set(now), BulkSendItem.next_run_at.remove()]
+        actions: list[Action] = [
+            BulkSendItem.updated_at.set(now),
+            BulkSendItem.next_run_at.remove(),
+            BulkSendItem.held_by.remove(),
+        ]
         return _applied(item, actions, still)
 
     # --- AP53: resolving the segment into recipients ---------------------------------------------
@@ -450,6 +462,7 @@ def _bulk(item: BulkSendItem) -> BulkSend:
         created_at=item.created_at,
         updated_at=item.updated_at,
         next_run_at=item.next_run_at,
+        held_by=item.held_by,
     )
 
 

@@ -143,6 +143,13 @@ class BulkSend(LazyModel):
     next_run_at: datetime | None = Field(
         default=None, description="When the next run is planned (window closed, cap reached, quiet hours)."
     )
+    held_by: str | None = Field(
+        default=None,
+        description=(
+            "What holds the send until `next_run_at`: `outside_window`, a cap (`daily_cap`, "
+            "`daily_sender_limit`), or `put_off` (the recipients left wait for their own hours)."
+        ),
+    )
 
 
 class BulkSendPage(LazyModel):

@@ -120,3 +120,30 @@ def is_stalled(bulk: BulkSend, now: datetime) -> bool:
         return False
     expected = max(bulk.updated_at, bulk.next_run_at or bulk.updated_at)
     return now - expected >= STALL_AFTER
+
+
+@dataclass(frozen=True)
+class NextBatch:
+    """When a bulk send's next batch goes, and what holds it until then (``None``: nothing does)."""
+
+    at: datetime
+    held_by: str | None
+
+
+def next_batch(bulk: BulkSend, window: Window, now: datetime) -> NextBatch:
+    """The next batch of a queued or running bulk send: its planned run (else now, as it runs or
+    continues), moved into the window; held by what its last run noted, or by the closed window."""
+    planned = bulk.next_run_at is not None and bulk.next_run_at > now
+    at = bulk.next_run_at if planned and bulk.next_run_at is not None else now
+    held = bulk.held_by if planned else None
+    if not is_open(window, at):
+        at, held = next_open(window, at), held or "outside_window"
+    return NextBatch(at, held)
+
+
+def recipients_left(bulk: BulkSend) -> int:
+    """Recipients not sent to or refused yet: those written down (queued or put off), and those of
+    the segment not written down yet."""
+    progress = bulk.progress
+    unresolved = 0 if bulk.resolved else max((bulk.matched or 0) - progress.recipients, 0)
+    return progress.queued + progress.pending + unresolved
