@@ -18,7 +18,7 @@ import time_machine
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.clock import TimeBudget
-from maxcore.dal.bulk_sends import RECIPIENTS_PER_WRITE, BulkSendRepository, Settlement
+from maxcore.dal.bulk_sends import BulkSendRepository, Settlement
 from maxcore.dal.items import LeadItem
 from maxcore.dal.leads import _to_item as lead_to_item  # the repository's own conversion
 from maxcore.dal.tenants import TenantProfileRepository
@@ -480,7 +480,7 @@ def test_a_retried_request_with_its_idempotency_key_accepts_one_bulk_send(
     assert len(drain(fanout_queue)) == 1
 
 
-def test_a_list_of_ten_thousand_ids_is_accepted_stored_in_pages_and_resolved_from_them(
+def test_a_list_of_ten_thousand_ids_is_accepted_and_stored_in_pages(
     tenant_id: str, fanout_queue: str
 ) -> None:
     # Given 3 leads, and a list of 10,000 ids: theirs, 9,995 ids of no lead, 2 given twice
@@ -500,14 +500,6 @@ def test_a_list_of_ten_thousand_ids_is_accepted_stored_in_pages_and_resolved_fro
     repository = BulkSendRepository(tenant_id)
     distinct = sorted(set(ids))
     assert list(repository.listed_lead_ids(accepted["id"])) == distinct
-    # And the worker writes them down as recipients from those pages, in order, part after part
-    # (the whole list is 1,111 transactions: minutes on moto, which copies the table for each item)
-    part = BulkSender(tenant_id).run(accepted["id"], _stopping_after(3))
-    first_writes = 3 * RECIPIENTS_PER_WRITE
-    assert (part.stopped, part.recipients_added) == (True, first_writes)
-    written, _ = repository.recipients(accepted["id"], None, 50, None)
-    assert [r.lead_id for r in written] == distinct[:first_writes]
-    assert _bulk(tenant_id, accepted["id"])["progress"]["queued"] == first_writes
 
 
 def test_a_list_over_ten_thousand_ids_is_a_422_naming_its_count_and_other_routes_keep_64_kib(
@@ -634,3 +626,33 @@ def test_the_schedule_preview_shows_a_bulk_send_held_by_the_window_then_its_next
     assert thursday == []
     # And nothing was sent by previewing
     assert twilio.sent == []
+
+
+def test_the_schedule_preview_says_when_a_daily_cap_holds_a_bulk_send_until_the_next_day(
+    tenant_id: str, fanout_queue: str, timers: str, twilio: FakeTwilio
+) -> None:
+    # Given a tenant whose SMS are capped at 2 a day, and a bulk send to 5 leads run on Tuesday morning
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    capped = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT", "/channels/sms", json_body={"daily_cap": 2}
+    )
+    assert capped.status == 200, capped.body
+    bulk_id = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})["id"]
+    (first_run,) = drain(fanout_queue)
+    _run(first_run)
+    assert len(twilio.sent) == 2
+
+    # When Tuesday and Wednesday are previewed
+    (held,) = _bulk_preview(tenant_id, "2026-11-24")
+    (goes,) = _bulk_preview(tenant_id, "2026-11-25")
+
+    # Then Tuesday shows the 3 left held by the cap until Wednesday's opening, saying so
+    assert (held["bulk_send_id"], held["recipients"], held["outcome"], held["code"]) == (
+        bulk_id,
+        3,
+        "deferred",
+        "daily_cap",
+    )
+    assert held["until"] == goes["at"] == "2026-11-25T08:00:00Z"
+    assert "le plafond quotidien de messages SMS est atteint" in held["reason"]
+    assert (goes["outcome"], goes["recipients"]) == ("sent", 3)

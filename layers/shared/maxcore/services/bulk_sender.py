@@ -263,9 +263,9 @@ class BulkSender:
         return Settlement("refused", counter_changes(put_off, RecipientStatus.REFUSED), result.code, reason)
 
     def _detail(self, job: RecipientSend, result: SendResult) -> str:
-        """Why, in the tenant's words."""
-        assert result.code is not None  # a send that did not simply go says why
-        return detail_text(result.code, job.channel, self.tenant.locale.value, result.values)
+        """Why, in the tenant's words (a provider's refusal when no code says more)."""
+        code = result.code or "provider_refused"
+        return detail_text(code, job.channel, self.tenant.locale.value, result.values)
 
     # --- the schedule preview -----------------------------------------------------------------
     def preview(self, start: datetime, end: datetime, now: datetime) -> list[PreviewItem]:
