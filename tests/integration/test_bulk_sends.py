@@ -27,6 +27,7 @@ from maxcore.models.bulk import MAX_RECIPIENTS
 from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.tenant import Mode, SendWindow, Tenant
+from maxcore.rules.bulk import STALL_AFTER
 from maxcore.services.bulk_sender import BulkSender
 from tests.integration.conftest import drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
@@ -138,6 +139,14 @@ def _run(message: str) -> None:
     assert result["batchItemFailures"] == []
 
 
+def _hourly(tenant_id: str) -> str:
+    """The hourly run's message for the tenant's shard 0 (where the stalled bulk sends are swept)."""
+    at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return json.dumps(
+        {"job": "run_pending_actions", "tenant_id": tenant_id, "scheduled_at": at.isoformat(), "shard": 0}
+    )
+
+
 def _stopping_after(checks: int) -> TimeBudget:
     """An invocation's budget that runs out at its ``checks``-th look (a worker about to time out)."""
     left = iter(range(checks - 1, -1, -1))
@@ -183,8 +192,13 @@ def test_a_bulk_sms_reaches_its_segment_once_and_reports_every_refusal_with_its_
     assert ApiClient(BULK, tenant_id).post(f"/bulk-sends/{accepted['id']}/cancel").status == 409
 
 
+@pytest.mark.parametrize("taken_over_by", ["redelivery", "hourly_sweep"])
 def test_a_run_that_died_half_way_is_taken_over_without_a_second_message(
-    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+    tenant_id: str,
+    twilio: FakeTwilio,
+    fanout_queue: str,
+    time_machine: time_machine.TimeMachineFixture,
+    taken_over_by: str,
 ) -> None:
     # Given a bulk send to 30 leads, accepted (its first run queued)
     ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(30)]
@@ -210,9 +224,14 @@ def test_a_run_that_died_half_way_is_taken_over_without_a_second_message(
     )
     before = _sent_to(twilio)
 
-    # When SQS delivers the first run's message again after the dead worker's lease ran out
-    time_machine.move_to(TUE_1000_PARIS + timedelta(minutes=16), tick=False)
-    _run(first_run[0])
+    # When SQS delivers the first run's message again after the dead worker's lease ran out, or
+    # else the hourly run finds the send stalled
+    if taken_over_by == "redelivery":
+        time_machine.move_to(TUE_1000_PARIS + timedelta(minutes=16), tick=False)
+        _run(first_run[0])
+    else:
+        time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+        _run(_hourly(tenant_id))
     run_worker_until_idle(fanout_queue, WORKER_MS)
 
     # Then every lead got exactly one message: the one in flight was not sent again
@@ -385,7 +404,7 @@ def test_ap53_a_segment_resolves_once_into_recipients_and_counters(
     assert accepted["matched"] == 4
     bulk = _bulk(tenant_id, accepted["id"])
     assert bulk["progress"] == {"recipients": 4, "queued": 0, "pending": 0, "sent": 3, "refused": 1}
-    assert bulk["segment"]["listed"] == 4
+    assert (bulk["segment"]["listed"], bulk["segment"]["duplicates"]) == (4, 1)
     (refused,) = _report(tenant_id, accepted["id"], "refused")
     assert (refused["lead_id"], refused["code"]) == (unknown, "lead_not_found")
     assert len(twilio.sent) == 3
@@ -459,3 +478,181 @@ def test_a_retried_request_with_its_idempotency_key_accepts_one_bulk_send(
     assert again.body["id"] == first.body["id"]
     assert [b["id"] for b in api.get("/bulk-sends").body["items"]] == [first.body["id"]]
     assert len(drain(fanout_queue)) == 1
+
+
+def test_a_list_of_ten_thousand_ids_is_accepted_and_stored_in_pages(
+    tenant_id: str, fanout_queue: str
+) -> None:
+    # Given 3 leads, and a list of 10,000 ids: theirs, 9,995 ids of no lead, 2 given twice
+    known = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(3)]
+    unknown = [new_id() for _ in range(MAX_RECIPIENTS - len(known) - 2)]
+    ids = [*known, *unknown, known[0], unknown[0]]
+    assert len(ids) == MAX_RECIPIENTS
+
+    # When an admin sends to it (a body of about 290 kB, over the other routes' 64 KiB)
+    accepted = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})
+
+    # Then it is accepted with the distinct ids counted and the duplicates reported, its run queued
+    segment = accepted["segment"]
+    assert (accepted["matched"], segment["listed"], segment["duplicates"]) == (9_998, 9_998, 2)
+    assert len(drain(fanout_queue)) == 1
+    # And the distinct ids are kept in order, in pages under DynamoDB's item size
+    repository = BulkSendRepository(tenant_id)
+    distinct = sorted(set(ids))
+    assert list(repository.listed_lead_ids(accepted["id"])) == distinct
+
+
+def test_a_list_over_ten_thousand_ids_is_a_422_naming_its_count_and_other_routes_keep_64_kib(
+    tenant_id: str, fanout_queue: str
+) -> None:
+    # Given a list of 10,001 ids, and a body over 64 KiB on another route of the function
+    _tenant(tenant_id)
+    api = ApiClient(BULK, tenant_id)
+    too_many = {"channel": "sms", "body": TEXT, "segment": {"lead_ids": [new_id() for _ in range(10_001)]}}
+
+    # When both are sent
+    response = api.post("/bulk-sends", too_many)
+    elsewhere = api.post(f"/bulk-sends/{new_id()}/cancel", {"padding": "x" * 70_000})
+
+    # Then the list is refused, naming its count; the other body is too large; nothing is queued
+    assert response.status == 422, response.body
+    assert "10001" in json.dumps(response.body["error"]["details"])
+    assert (elsewhere.status, elsewhere.body["error"]["code"]) == (413, "payload_too_large")
+    assert drain(fanout_queue) == []
+
+
+def test_ap64_only_the_bulk_sends_still_queued_or_running_are_on_the_active_index(
+    tenant_id: str, other_tenant_id: str, fanout_queue: str
+) -> None:
+    # Given three bulk sends: one done, one cancelled, one still queued
+    _lead(_tenant(tenant_id), 0, ["vip"], phone=_phone(0))
+    body = {"channel": "sms", "body": TEXT, "segment": {"tag": "vip"}}
+    done, cancelled, waiting = (_accepted(tenant_id, body)["id"] for _ in range(3))
+    BulkSender(tenant_id).run(done)
+    assert ApiClient(BULK, tenant_id).post(f"/bulk-sends/{cancelled}/cancel").status == 200
+
+    # When the active ones are read, for the tenant and for another
+    active = [bulk.id for bulk in BulkSendRepository(tenant_id).active()]
+    others = list(BulkSendRepository(_tenant(other_tenant_id)).active())
+
+    # Then only the queued one is there, and nothing of it for the other tenant
+    assert _bulk(tenant_id, done)["state"] == "done"
+    assert (active, others) == ([waiting], [])
+
+
+def test_ap65_a_bulk_send_whose_first_run_was_lost_is_resumed_once_by_racing_hourly_runs(
+    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a bulk send to 5 leads whose first run's message was lost
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    accepted = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})
+    drain(fanout_queue)
+
+    # When the hourly run comes before the stall delay: the send is left alone
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER - timedelta(minutes=1), tick=False)
+    _run(_hourly(tenant_id))
+    assert drain(fanout_queue) == []
+    # And when two hourly runs come after it, one after the other at the same instant (racing)
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+    _run(_hourly(tenant_id))
+    _run(_hourly(tenant_id))
+
+    # Then one run of the send is queued, and it sends each lead one message
+    (resumed,) = drain(fanout_queue)
+    assert json.loads(resumed)["item_id"] == accepted["id"]
+    _run(resumed)
+    assert _sent_to(twilio) == Counter({_phone(n): 1 for n in range(5)})
+    assert _bulk(tenant_id, accepted["id"])["state"] == "done"
+
+
+def test_ap65_two_sweeps_that_read_a_stalled_send_together_take_it_over_once(
+    tenant_id: str, fanout_queue: str, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    # Given a bulk send whose first run's message was lost, read as stalled by two sweeps at once
+    _lead(_tenant(tenant_id), 0, ["vip"], phone=_phone(0))
+    _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"tag": "vip"}})
+    drain(fanout_queue)
+    time_machine.move_to(TUE_1000_PARIS + STALL_AFTER, tick=False)
+    repository, now = BulkSendRepository(tenant_id), datetime.now(UTC)
+    (first,), (second,) = list(repository.active()), list(repository.active())
+
+    # When both take it over
+    taken = [repository.take_over(bulk.id, bulk.updated_at, now) for bulk in (first, second)]
+
+    # Then one does; and the send moved, so it is not stalled again until the delay has passed anew
+    assert taken == [True, False]
+    assert _bulk(tenant_id, first.id)["updated_at"] == now.isoformat().replace("+00:00", "Z")
+
+
+def _bulk_preview(tenant_id: str, day: str) -> list[dict[str, Any]]:
+    response = ApiClient("functions/prospection/", tenant_id).get("/schedule/preview", query={"date": day})
+    assert response.status == 200, response.body
+    return [item for item in response.body["items"] if item["kind"] == "bulk_send"]
+
+
+def test_the_schedule_preview_shows_a_bulk_send_held_by_the_window_then_its_next_batch(
+    tenant_id: str,
+    fanout_queue: str,
+    timers: str,
+    twilio: FakeTwilio,
+    time_machine: time_machine.TimeMachineFixture,
+) -> None:
+    # Given a bulk send to 5 leads whose first run came on Tuesday evening, the window closed
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    time_machine.move_to(TUE_2030_PARIS, tick=False)
+    bulk_id = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})["id"]
+    (first_run,) = drain(fanout_queue)
+    _run(first_run)
+
+    # When the schedule of Tuesday, Wednesday and Thursday is previewed
+    tuesday, wednesday, thursday = (_bulk_preview(tenant_id, f"2026-11-{day}") for day in (24, 25, 26))
+
+    # Then Tuesday shows the send in one item, its 5 recipients held by the window until Wednesday
+    (held,) = tuesday
+    assert (held["bulk_send_id"], held["recipients"], held["outcome"]) == (bulk_id, 5, "deferred")
+    assert (held["code"], held["until"], held["lead_id"]) == ("outside_window", "2026-11-25T08:00:00Z", None)
+    assert held["reason"] == (
+        "Envoi groupé : 5 destinataires en attente, retenus jusqu'à mercredi 25 novembre 09:00 "
+        "(Europe/Paris) : la fenêtre d'envoi est fermée jusque-là."
+    )
+    # And Wednesday shows the batch going at the window's opening; Thursday nothing
+    (goes,) = wednesday
+    assert (goes["at"], goes["outcome"], goes["recipients"], goes["channel"]) == (
+        "2026-11-25T08:00:00Z",
+        "sent",
+        5,
+        "sms",
+    )
+    assert thursday == []
+    # And nothing was sent by previewing
+    assert twilio.sent == []
+
+
+def test_the_schedule_preview_says_when_a_daily_cap_holds_a_bulk_send_until_the_next_day(
+    tenant_id: str, fanout_queue: str, timers: str, twilio: FakeTwilio
+) -> None:
+    # Given a tenant whose SMS are capped at 2 a day, and a bulk send to 5 leads run on Tuesday morning
+    ids = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(5)]
+    capped = ApiClient("functions/messaging/", tenant_id).request(
+        "PUT", "/channels/sms", json_body={"daily_cap": 2}
+    )
+    assert capped.status == 200, capped.body
+    bulk_id = _accepted(tenant_id, {"channel": "sms", "body": TEXT, "segment": {"lead_ids": ids}})["id"]
+    (first_run,) = drain(fanout_queue)
+    _run(first_run)
+    assert len(twilio.sent) == 2
+
+    # When Tuesday and Wednesday are previewed
+    (held,) = _bulk_preview(tenant_id, "2026-11-24")
+    (goes,) = _bulk_preview(tenant_id, "2026-11-25")
+
+    # Then Tuesday shows the 3 left held by the cap until Wednesday's opening, saying so
+    assert (held["bulk_send_id"], held["recipients"], held["outcome"], held["code"]) == (
+        bulk_id,
+        3,
+        "deferred",
+        "daily_cap",
+    )
+    assert held["until"] == goes["at"] == "2026-11-25T08:00:00Z"
+    assert "le plafond quotidien de messages SMS est atteint" in held["reason"]
+    assert (goes["outcome"], goes["recipients"]) == ("sent", 3)

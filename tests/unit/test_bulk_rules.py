@@ -6,13 +6,26 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from maxcore.models.bulk import MAX_RECIPIENTS, RecipientStatus, SegmentView
+from maxcore.models.bulk import (
+    MAX_RECIPIENTS,
+    BulkProgress,
+    BulkSend,
+    BulkSendState,
+    RecipientStatus,
+    SegmentView,
+)
+from maxcore.models.common import Channel
 from maxcore.models.lead import LeadStatus
 from maxcore.models.tenant import SendWindow
 from maxcore.rules.bulk import (
+    STALL_AFTER,
     LeadFacts,
+    NextBatch,
     counter_changes,
     in_segment,
+    is_stalled,
+    next_batch,
+    recipients_left,
     size_problem,
     wake_ups,
 )
@@ -137,3 +150,73 @@ def test_a_recipient_counts_once_wherever_it_goes(
 def test_a_recipient_is_never_settled_back_to_queued() -> None:
     with pytest.raises(ValueError, match="not settled as queued"):
         counter_changes(False, RecipientStatus.QUEUED)
+
+
+# --- stalled sends ----------------------------------------------------------------------------------
+def _bulk(state: BulkSendState, moved_at: datetime, next_run_at: datetime | None = None) -> BulkSend:
+    return BulkSend(
+        id="01JB0000000000000000000009",
+        state=state,
+        channel=Channel.SMS,
+        body="Bonjour",
+        segment=SegmentView(tag="vip"),
+        resolved=True,
+        progress=BulkProgress(recipients=10, queued=4, pending=0, sent=6, refused=0),
+        created_by="admin",
+        created_at=moved_at,
+        updated_at=moved_at,
+        next_run_at=next_run_at,
+    )
+
+
+@pytest.mark.parametrize("state", [BulkSendState.QUEUED, BulkSendState.RUNNING])
+def test_a_send_that_has_not_moved_for_the_stall_delay_is_stalled(state: BulkSendState) -> None:
+    bulk = _bulk(state, TUE_1000_PARIS)
+
+    assert not is_stalled(bulk, TUE_1000_PARIS + STALL_AFTER - timedelta(seconds=1))
+    assert is_stalled(bulk, TUE_1000_PARIS + STALL_AFTER)
+
+
+def test_a_send_waiting_for_its_planned_run_stalls_only_past_that_run() -> None:
+    # Given a send whose last run planned the next one at the window's opening tomorrow
+    bulk = _bulk(BulkSendState.RUNNING, TUE_1900_PARIS, next_run_at=WED_0900_PARIS)
+
+    # Then the night is not a stall; a timer that never came is, the delay after its time
+    assert not is_stalled(bulk, WED_0900_PARIS - timedelta(minutes=1))
+    assert not is_stalled(bulk, WED_0900_PARIS + STALL_AFTER - timedelta(seconds=1))
+    assert is_stalled(bulk, WED_0900_PARIS + STALL_AFTER)
+
+
+@pytest.mark.parametrize("state", [BulkSendState.DONE, BulkSendState.CANCELLED])
+def test_a_send_that_is_over_never_stalls(state: BulkSendState) -> None:
+    assert not is_stalled(_bulk(state, TUE_1000_PARIS), MON_0900_PARIS)
+
+
+# --- the schedule preview ---------------------------------------------------------------------------
+def test_a_running_send_s_next_batch_is_now_inside_the_window_and_held_by_nothing() -> None:
+    assert next_batch(_bulk(BulkSendState.RUNNING, TUE_1000_PARIS), OFFICE, TUE_1000_PARIS) == NextBatch(
+        TUE_1000_PARIS, None
+    )
+
+
+def test_a_send_found_after_the_window_closed_goes_at_its_next_opening() -> None:
+    bulk = _bulk(BulkSendState.QUEUED, FRI_1900_PARIS)
+
+    assert next_batch(bulk, OFFICE, FRI_1900_PARIS) == NextBatch(MON_0900_PARIS, "outside_window")
+
+
+def test_a_send_stopped_by_a_cap_is_held_by_it_until_its_planned_run() -> None:
+    bulk = _bulk(BulkSendState.RUNNING, TUE_1000_PARIS, next_run_at=WED_0900_PARIS)
+    capped = bulk.model_copy(update={"held_by": "daily_cap"})
+
+    assert next_batch(capped, OFFICE, TUE_1000_PARIS) == NextBatch(WED_0900_PARIS, "daily_cap")
+    # And once that run is due, nothing holds it any more
+    assert next_batch(capped, OFFICE, WED_0900_PARIS) == NextBatch(WED_0900_PARIS, None)
+
+
+def test_the_recipients_left_count_those_not_written_down_yet() -> None:
+    resolved = _bulk(BulkSendState.RUNNING, TUE_1000_PARIS)
+    progress = BulkProgress(recipients=10, queued=4, pending=2, sent=3, refused=1)
+    resolving = resolved.model_copy(update={"resolved": False, "matched": 25, "progress": progress})
+
+    assert (recipients_left(resolved), recipients_left(resolving)) == (4, 6 + 15)

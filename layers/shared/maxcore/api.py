@@ -264,12 +264,17 @@ def principal(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Principal:
     return Principal(tenant_id=tenant_id, role=role, subject=str(claims.get("sub", "")))
 
 
-def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
-    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8, too deep."""
+def _check_body(
+    event: dict[str, Any], json_only: bool = True, limits: Mapping[str, int] | None = None
+) -> None:
+    """Refuse bodies the resolver could only choke on: too large, bad base64, not UTF-8, too deep.
+
+    ``limits``: the routes (API Gateway's ``routeKey``) that take a bigger body than the setting.
+    """
     body = event.get("body")
     if body is None:
         return
-    limit = get_settings().max_body_bytes
+    limit = (limits or {}).get(str(event.get("routeKey")), get_settings().max_body_bytes)
     if len(body) > limit * 4 // 3 + 4:
         raise PayloadTooLargeError(f"the body is over {limit} bytes", {"limit_bytes": limit})
     raw = body.encode("utf-8", "surrogatepass")
@@ -296,10 +301,14 @@ def _check_body(event: dict[str, Any], json_only: bool = True) -> None:
     event["body"], event["isBase64Encoded"] = text, False
 
 
-def make_handler(app: MaxResolver, json_only: bool = True) -> Handler:
+def make_handler(
+    app: MaxResolver, json_only: bool = True, body_limits: Mapping[str, int] | None = None
+) -> Handler:
     """The Lambda entry point of an HTTP function: checks, logging context, metrics, tracing.
 
     ``json_only=False`` lets other bodies through (the providers' form-encoded webhooks).
+    ``body_limits``: bytes a body may hold on some routes (by ``routeKey``, ``"POST /bulk-sends"``),
+    when one route needs more than ``max_body_bytes``; every other route keeps the setting.
     """
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
@@ -312,7 +321,7 @@ def make_handler(app: MaxResolver, json_only: bool = True) -> Handler:
         if tenant := claims.get("tenant_id"):
             logger.append_keys(tenant_id=tenant)
         try:
-            _check_body(event, json_only)
+            _check_body(event, json_only, body_limits)
         except MaxError as exc:
             return {
                 "statusCode": exc.status,

@@ -1064,6 +1064,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "le fournisseur {channel} refuse l'adresse de ce lead.",
         "en": "the {channel} provider refuses this lead's address.",
     },
+    "bulk.detail.outside_window": {
+        "fr": "la fenêtre d'envoi est fermée jusque-là.",
+        "en": "the send window is closed until then.",
+    },
+    "bulk.detail.put_off": {
+        "fr": "les destinataires restants attendent leurs heures (dimanche, jour férié, soirée).",
+        "en": "the recipients left are waiting for their hours (Sunday, public holiday, evening).",
+    },
+    "bulk.preview.batch.one": {
+        "fr": "Envoi groupé : {n} destinataire en attente, le prochain lot part {at}.",
+        "en": "Bulk send: {n} recipient waiting, the next batch goes {at}.",
+    },
+    "bulk.preview.batch.other": {
+        "fr": "Envoi groupé : {n} destinataires en attente, le prochain lot part {at}.",
+        "en": "Bulk send: {n} recipients waiting, the next batch goes {at}.",
+    },
+    "bulk.preview.held.one": {
+        "fr": "Envoi groupé : {n} destinataire en attente, retenu jusqu'à {until} : {detail}",
+        "en": "Bulk send: {n} recipient waiting, held until {until}: {detail}",
+    },
+    "bulk.preview.held.other": {
+        "fr": "Envoi groupé : {n} destinataires en attente, retenus jusqu'à {until} : {detail}",
+        "en": "Bulk send: {n} recipients waiting, held until {until}: {detail}",
+    },
     # --- Per-channel analytics and the reporting overview -----------------------------------------------
     "reporting.not_followed_up.one": {"fr": "{n} lead non relancé", "en": "{n} lead not followed up"},
     "reporting.not_followed_up.other": {"fr": "{n} leads non relancés", "en": "{n} leads not followed up"},

@@ -4,8 +4,9 @@ A bulk send (``TENANT#t#BULK`` / ``BULK#id``) keeps its progress counters, moved
 transaction as the recipient write that changes them, so they are exact and readable while it runs.
 Its recipients live in a partition of their own (``TENANT#t#BULK#id`` / ``RCPT#<lead id>``): one
 item per lead, put once under a condition; the chunks of a list segment's ids sit there too
-(``LIST#00000``...). The items are declared here rather than in ``items.py``: no other aggregate
-reads them.
+(``LIST#00000``...). While it is queued or running, a bulk send is on GSI1 too
+(``TENANT#t#BULK#ACTIVE``): the hourly sweep looks for stalled ones there. The items are declared
+here rather than in ``items.py``: no other aggregate reads them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pynamodb.expressions.update import Action
 from maxcore.dal import keys
 from maxcore.dal.alerts import TRANSACTION_ITEMS
 from maxcore.dal.attributes import IsoDateTimeAttribute
-from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor
+from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor, from_index
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import BaseItem
 from maxcore.errors import NotFoundError
@@ -39,6 +40,9 @@ RECIPIENTS_PER_WRITE = TRANSACTION_ITEMS - 1
 """Recipients put in one transaction with the bulk send's update (the counters and the cursor)."""
 
 COUNTERS = ("recipients", "queued", "pending", "sent", "refused")
+
+ACTIVE = (BulkSendState.QUEUED, BulkSendState.RUNNING)
+"""The states a bulk send is on the active index in (GSI1)."""
 
 
 class BulkSendItem(BaseItem, discriminator="BulkSend"):
@@ -63,6 +67,8 @@ class BulkSendItem(BaseItem, discriminator="BulkSend"):
     sent = NumberAttribute(default=0)
     refused = NumberAttribute(default=0)
     next_run_at = IsoDateTimeAttribute(null=True)
+    held_by = UnicodeAttribute(null=True)
+    """What holds the send until its next run (a code; none when nothing does)."""
     created_by = UnicodeAttribute()
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
@@ -166,6 +172,8 @@ class BulkSendRepository(TenantRepository):
         item = BulkSendItem(keys.bulk_pk(self.tenant_id), keys.bulk_sk(bulk_id))
         allowed = BulkSendItem.state.is_in(*(s.value for s in from_states))
         actions: list[Action] = [BulkSendItem.state.set(to.value), BulkSendItem.updated_at.set(now)]
+        if to not in ACTIVE:
+            actions += _off_active_index()
         return _applied(item, actions, allowed)
 
     def finish(self, bulk_id: str, now: datetime) -> bool:
@@ -181,14 +189,43 @@ class BulkSendRepository(TenantRepository):
             BulkSendItem.state.set(BulkSendState.DONE.value),
             BulkSendItem.updated_at.set(now),
             BulkSendItem.next_run_at.remove(),
+            BulkSendItem.held_by.remove(),
+            *_off_active_index(),
         ]
         return _applied(item, actions, condition)
 
-    def plan(self, bulk_id: str, at: datetime | None, now: datetime) -> None:
-        """AP52: note when the next run goes (none: it continues at once or is over)."""
+    def plan(self, bulk_id: str, at: datetime | None, now: datetime, held_by: str | None = None) -> None:
+        """AP52: note when the next run goes (none: it continues at once or is over), and what holds
+        the send until then."""
         item = BulkSendItem(keys.bulk_pk(self.tenant_id), keys.bulk_sk(bulk_id))
-        planned = BulkSendItem.next_run_at.remove() if at is None else BulkSendItem.next_run_at.set(at)
-        _applied(item, [planned, BulkSendItem.updated_at.set(now)], BulkSendItem.PK.exists())
+        actions = [
+            _set_or_remove(BulkSendItem.next_run_at, at),
+            _set_or_remove(BulkSendItem.held_by, held_by),
+            BulkSendItem.updated_at.set(now),
+        ]
+        _applied(item, actions, BulkSendItem.PK.exists())
+
+    # --- AP64-AP65: the hourly sweep of stalled bulk sends ----------------------------------------
+    def active(self) -> Iterator[BulkSend]:
+        """AP64: the bulk sends still queued or running, oldest first (sparse GSI1, then the items
+        read consistently: one that ended since the index was read is left out)."""
+        entries = BulkSendItem.gsi1.query(keys.bulk_active_gsi1pk(self.tenant_id))
+        for item in from_index(BulkSendItem, entries, consistent=True):
+            if BulkSendState(item.state) in ACTIVE:
+                yield _bulk(item)
+
+    def take_over(self, bulk_id: str, seen: datetime, now: datetime) -> bool:
+        """AP65: take over a stalled bulk send, conditional on its not having moved since it was read
+        (``updated_at`` still ``seen``, still queued or running); ``False`` when another sweep or a
+        run got there first. The planned run it waited for is forgotten: the taker runs it now."""
+        item = BulkSendItem(keys.bulk_pk(self.tenant_id), keys.bulk_sk(bulk_id))
+        still = BulkSendItem.state.is_in(*(s.value for s in ACTIVE)) & (BulkSendItem.updated_at == seen)
+        actions: list[Action] = [
+            BulkSendItem.updated_at.set(now),
+            BulkSendItem.next_run_at.remove(),
+            BulkSendItem.held_by.remove(),
+        ]
+        return _applied(item, actions, still)
 
     # --- AP53: resolving the segment into recipients ---------------------------------------------
     def listed_lead_ids(self, bulk_id: str) -> Iterator[str]:
@@ -370,6 +407,11 @@ def _applied(item: BaseItem, actions: list[Action], condition: Condition) -> boo
     return True
 
 
+def _off_active_index() -> list[Action]:
+    """The actions that take a bulk send off the active index (it is done or cancelled)."""
+    return [BulkSendItem.GSI1PK.remove(), BulkSendItem.GSI1SK.remove()]
+
+
 def _set_or_remove(attribute: Attribute[Any], value: Any) -> Action:
     return attribute.remove() if value is None else attribute.set(value)
 
@@ -380,9 +422,12 @@ def _recipient_key(tenant_id: str, bulk_id: str, lead_id: str) -> BulkRecipientI
 
 def _bulk_item(tenant_id: str, bulk: BulkSend) -> BulkSendItem:
     progress = bulk.progress
+    active = bulk.state in ACTIVE
     return BulkSendItem(
         keys.bulk_pk(tenant_id),
         keys.bulk_sk(bulk.id),
+        GSI1PK=keys.bulk_active_gsi1pk(tenant_id) if active else None,
+        GSI1SK=keys.bulk_sk(bulk.id) if active else None,
         bulk_id=bulk.id,
         name=bulk.name,
         state=bulk.state.value,
@@ -417,6 +462,7 @@ def _bulk(item: BulkSendItem) -> BulkSend:
         created_at=item.created_at,
         updated_at=item.updated_at,
         next_run_at=item.next_run_at,
+        held_by=item.held_by,
     )
 
 

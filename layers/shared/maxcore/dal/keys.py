@@ -507,6 +507,11 @@ def bulk_sk(bulk_id: str) -> str:
     return f"{BULK_SK_PREFIX}{bulk_id}"
 
 
+def bulk_active_gsi1pk(tenant_id: str) -> str:
+    """GSI1 partition of the bulk sends still queued or running: sparse, read by the hourly sweep (AP64)."""
+    return f"{_tenant(tenant_id)}#BULK#ACTIVE"
+
+
 def bulk_recipients_pk(tenant_id: str, bulk_id: str) -> str:
     """Partition of one bulk send's recipients and the chunks of its list of lead ids."""
     return f"{_tenant(tenant_id)}#BULK#{bulk_id}"

@@ -14,6 +14,11 @@ from maxcore.models.lead import LeadStatus
 MAX_RECIPIENTS = 10_000
 """The most recipients one bulk send reaches (a bigger audience is several sends, or a campaign)."""
 
+MAX_REQUEST_BYTES = 512 * 1024
+"""The body ``POST /bulk-sends`` takes, above every other route's 64 KiB: 10,000 lead ids are 290 kB
+as compact JSON (a ULID in quotes and a comma) and about 370 kB one per indented line. A little over
+10,000 ids still parses, to be told its count in a 422 rather than a bare 413."""
+
 
 class BulkSendState(StrEnum):
     """Where a bulk send stands."""
@@ -48,7 +53,14 @@ class Segment(StrictModel):
     status: LeadStatus | None = None
     tag: Annotated[Line, StringConstraints(min_length=1, max_length=50)] | None = None
     search: Annotated[Line, StringConstraints(min_length=1, max_length=100)] | None = None
-    lead_ids: list[Ulid] | None = Field(default=None, min_length=1, max_length=MAX_RECIPIENTS)
+    lead_ids: list[Ulid] | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            f"At most {MAX_RECIPIENTS} distinct ids (a longer list is a 422 naming its count); an id "
+            "given twice is sent to once, and one that is no lead of the tenant is refused in the report."
+        ),
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Self:
@@ -67,6 +79,9 @@ class SegmentView(LazyModel):
     tag: str | None = None
     search: str | None = None
     listed: int | None = Field(default=None, description="A list segment: how many distinct lead ids.")
+    duplicates: int | None = Field(
+        default=None, description="A list segment: ids given more than once (each is sent to once)."
+    )
 
 
 class CreateBulkSendRequest(StrictModel):
@@ -127,6 +142,13 @@ class BulkSend(LazyModel):
     updated_at: datetime
     next_run_at: datetime | None = Field(
         default=None, description="When the next run is planned (window closed, cap reached, quiet hours)."
+    )
+    held_by: str | None = Field(
+        default=None,
+        description=(
+            "What holds the send until `next_run_at`: `outside_window`, a cap (`daily_cap`, "
+            "`daily_sender_limit`), or `put_off` (the recipients left wait for their own hours)."
+        ),
     )
 
 

@@ -756,15 +756,21 @@ class PreviewKind(StrEnum):
 
     CAMPAIGN_STEP = "campaign_step"
     AUTOMATION = "automation"
+    BULK_SEND = "bulk_send"
+    """A bulk send's recipients left, in one item: how many, and when its next batch goes."""
 
 
 class PreviewItem(LazyModel):
     """What the scheduler would do about one due step or automation on the day previewed."""
 
-    kind: PreviewKind = Field(description="`campaign_step` or `automation`.")
+    kind: PreviewKind = Field(description="`campaign_step`, `automation` or `bulk_send`.")
     campaign_id: str | None = None
     automation_id: str | None = None
-    lead_id: str
+    bulk_send_id: str | None = None
+    lead_id: str | None = Field(default=None, description="The lead; none for a bulk send's item.")
+    recipients: int | None = Field(
+        default=None, description="A bulk send: its recipients not sent to or refused yet."
+    )
     step: int | None = None
     at: datetime = Field(description="When it would run (UTC): the hourly run that takes it.")
     local_time: str = Field(description="When it would run, in the campaign's timezone (ISO 8601).")

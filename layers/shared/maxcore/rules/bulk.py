@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from maxcore.models.bulk import MAX_RECIPIENTS, RecipientStatus, SegmentView
+from maxcore.models.bulk import MAX_RECIPIENTS, BulkSend, BulkSendState, RecipientStatus, SegmentView
 from maxcore.rules.contact import fold
 from maxcore.rules.send_window import Window, is_open, next_open
+
+STALL_AFTER = timedelta(minutes=35)
+"""How long a queued or running bulk send may go without moving before the hourly sweep runs it
+again: a run writes at every recipient, so only a lost message or timer, or a dead worker, leaves it
+still this long. It is the fan-out queue's redelivery of a dead worker's message (30 minutes of
+visibility) plus one worker's run (5 minutes): the queue's own retry comes first. Resuming too early
+would only cost a second run; the claims and the send key keep every recipient to one message."""
 
 
 @dataclass(frozen=True)
@@ -104,3 +111,39 @@ def counter_changes(was_put_off: bool, to: RecipientStatus) -> dict[str, int]:
     if to in (RecipientStatus.SENT, RecipientStatus.REFUSED):
         return {origin: -1, to.value: 1}
     raise ValueError(f"a recipient is not settled as {to.value}")
+
+
+def is_stalled(bulk: BulkSend, now: datetime) -> bool:
+    """Whether ``bulk`` is queued or running yet has not moved for :data:`STALL_AFTER` past the later
+    of its last write and its planned next run (a timer that should have fired by then)."""
+    if bulk.state not in (BulkSendState.QUEUED, BulkSendState.RUNNING):
+        return False
+    expected = max(bulk.updated_at, bulk.next_run_at or bulk.updated_at)
+    return now - expected >= STALL_AFTER
+
+
+@dataclass(frozen=True)
+class NextBatch:
+    """When a bulk send's next batch goes, and what holds it until then (``None``: nothing does)."""
+
+    at: datetime
+    held_by: str | None
+
+
+def next_batch(bulk: BulkSend, window: Window, now: datetime) -> NextBatch:
+    """The next batch of a queued or running bulk send: its planned run (else now, as it runs or
+    continues), moved into the window; held by what its last run noted, or by the closed window."""
+    planned = bulk.next_run_at is not None and bulk.next_run_at > now
+    at = bulk.next_run_at if planned and bulk.next_run_at is not None else now
+    held = bulk.held_by if planned else None
+    if not is_open(window, at):
+        at, held = next_open(window, at), held or "outside_window"
+    return NextBatch(at, held)
+
+
+def recipients_left(bulk: BulkSend) -> int:
+    """Recipients not sent to or refused yet: those written down (queued or put off), and those of
+    the segment not written down yet."""
+    progress = bulk.progress
+    unresolved = 0 if bulk.resolved else max((bulk.matched or 0) - progress.recipients, 0)
+    return progress.queued + progress.pending + unresolved

@@ -23,11 +23,12 @@ SMS and WhatsApp keep the recipients' quiet days and hours. It charges no tokens
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 from maxcore.clock import UNLIMITED, TimeBudget, utcnow
 from maxcore.dal.blacklist import BlacklistRepository
@@ -37,10 +38,10 @@ from maxcore.models.bulk import MAX_RECIPIENTS, BulkSend, BulkSendState, Recipie
 from maxcore.models.common import Channel
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
-from maxcore.models.prospection import Outcome
+from maxcore.models.prospection import Outcome, PreviewItem, PreviewKind, StepChannel
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
-from maxcore.rules.bulk import counter_changes, in_segment, wake_ups
+from maxcore.rules.bulk import counter_changes, in_segment, next_batch, recipients_left, wake_ups
 from maxcore.rules.marketing import (
     QUIET_CHANNELS,
     QuietTime,
@@ -56,7 +57,7 @@ from maxcore.services.exactly_once import LEASE, Claim, ExactlyOnce, Message, Ou
 from maxcore.services.messaging import MessagingService
 from maxcore.services.tenants import tenant_settings
 from maxcore.services.timers import Timers, timer_name
-from maxcore.texts import CATALOGUE, render, with_channel_label
+from maxcore.texts import CATALOGUE, counted, render, with_channel_label
 
 DUE_PAGE = 50
 """Due recipients whose leads are read together (one BatchGetItem)."""
@@ -78,6 +79,8 @@ class BulkRunReport(OutcomeTally):
     """The invocation ran out of time: a continuation takes over at once."""
     window_closed: bool = False
     capped_until: datetime | None = None
+    capped_by: str | None = None
+    """The cap that stopped the run (``daily_cap``, ``daily_sender_limit``)."""
     deferred_until: list[datetime] = field(default_factory=list)
     timers: list[datetime] = field(default_factory=list)
 
@@ -229,7 +232,7 @@ class BulkSender:
         if done and settlement.not_before is not None:
             job.report.deferred_until.append(settlement.not_before)
             if result.code in CAPS:
-                job.report.capped_until = settlement.not_before
+                job.report.capped_until, job.report.capped_by = settlement.not_before, result.code
         logger.info(
             "bulk recipient settled" if done else "bulk recipient lost to another worker",
             extra={
@@ -260,13 +263,51 @@ class BulkSender:
         return Settlement("refused", counter_changes(put_off, RecipientStatus.REFUSED), result.code, reason)
 
     def _detail(self, job: RecipientSend, result: SendResult) -> str:
-        """Why, in the tenant's words: the send paths' shared texts, or a bulk send's own."""
-        locale = self.tenant.locale.value
-        values = with_channel_label({"channel": job.channel.value, **result.values}, locale)
-        for key in (f"bulk.detail.{result.code}", f"automation.detail.{result.code}"):
-            if key in CATALOGUE:
-                return render(key, locale, **values)
-        return render("automation.detail.provider_refused", locale, **values)
+        """Why, in the tenant's words (a provider's refusal when no code says more)."""
+        code = result.code or "provider_refused"
+        return detail_text(code, job.channel, self.tenant.locale.value, result.values)
+
+    # --- the schedule preview -----------------------------------------------------------------
+    def preview(self, start: datetime, end: datetime, now: datetime) -> list[PreviewItem]:
+        """The bulk sends' next batches that go between ``start`` and ``end``, writing nothing.
+
+        One item per send that has recipients left (AP64), counted rather than listed: at its next
+        batch when that falls in the period; when the period holds ``now`` and a cap, the closed
+        window or the recipients' hours hold the batch past it, at ``now``, deferred, saying why.
+        Only the next batch is foreseen: what a cap leaves for the days after is not.
+        """
+        items = []
+        for bulk in self.repository.active():
+            left, batch = recipients_left(bulk), next_batch(bulk, self.window, now)
+            goes = start <= batch.at < end
+            if left and (goes or (batch.held_by is not None and start <= now < end)):
+                items.append(
+                    self._preview_item(bulk, left, batch.at if goes else now, batch.at, batch.held_by)
+                )
+        return items
+
+    def _preview_item(
+        self, bulk: BulkSend, left: int, at: datetime, batch_at: datetime, held_by: str | None
+    ) -> PreviewItem:
+        locale, timezone = self.tenant.locale.value, self.tenant.timezone
+        when = describe(batch_at, timezone, locale)
+        if held_by is None:
+            reason = counted("bulk.preview.batch", left, locale, at=when)
+        else:
+            detail = detail_text(held_by, bulk.channel, locale)
+            reason = counted("bulk.preview.held", left, locale, until=when, detail=detail)
+        return PreviewItem(
+            kind=PreviewKind.BULK_SEND,
+            bulk_send_id=bulk.id,
+            recipients=left,
+            at=at,
+            local_time=at.astimezone(ZoneInfo(timezone)).isoformat(),
+            channel=StepChannel(bulk.channel.value),
+            outcome=Outcome.SENT if at == batch_at else Outcome.DEFERRED,
+            code=held_by or "bulk_batch",
+            reason=reason,
+            until=batch_at,
+        )
 
     # --- 3. plan ------------------------------------------------------------------------------
     def _plan(self, bulk: BulkSend, report: BulkRunReport) -> None:
@@ -293,7 +334,26 @@ class BulkSender:
                 run_message(self.tenant_id, bulk.id, at),
             )
         report.timers = later
-        self.repository.plan(bulk.id, later[0] if later else None, now)
+        self.repository.plan(bulk.id, later[0] if later else None, now, _held_by(report) if later else None)
+
+
+def _held_by(report: BulkRunReport) -> str:
+    """What holds a send whose next run is later: a cap, the closed window, or recipients put off."""
+    if report.capped_by is not None:
+        return report.capped_by
+    return "outside_window" if report.window_closed else "put_off"
+
+
+def detail_text(
+    code: str, channel: Channel, locale: str, values: Mapping[str, str | int] | None = None
+) -> str:
+    """Why a recipient or a batch did not go (yet), in the tenant's words: a bulk send's own text,
+    else the send paths' shared one."""
+    labelled = with_channel_label({"channel": channel.value, **(values or {})}, locale)
+    for key in (f"bulk.detail.{code}", f"automation.detail.{code}"):
+        if key in CATALOGUE:
+            return render(key, locale, **labelled)
+    return render("automation.detail.provider_refused", locale, **labelled)
 
 
 @dataclass

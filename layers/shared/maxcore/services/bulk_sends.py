@@ -31,7 +31,7 @@ from maxcore.models.common import Channel
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.template import TemplateStatus
 from maxcore.observability import logger
-from maxcore.rules.bulk import in_segment, size_problem
+from maxcore.rules.bulk import in_segment, is_stalled, size_problem
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.templates import TemplateService
 from maxcore.services.tenants import tenant_settings
@@ -88,7 +88,9 @@ class BulkSendService:
         lead_ids = sorted(set(segment.lead_ids or ()))
         view = SegmentView(status=segment.status, tag=segment.tag, search=segment.search)
         if segment.lead_ids is not None:
-            view = SegmentView(listed=len(lead_ids))
+            # Duplicates and unknown ids do not stop a send: a duplicate is counted here, an
+            # unknown id is refused (lead_not_found) in the report when its turn comes.
+            view = SegmentView(listed=len(lead_ids), duplicates=len(segment.lead_ids) - len(lead_ids))
             matched = len(lead_ids)
         else:
             matched = sum(
@@ -116,6 +118,21 @@ class BulkSendService:
         self._queue([run_message(self.tenant_id, bulk.id, now)])
         logger.info("bulk send accepted", extra={"bulk_send_id": bulk.id, "matched": matched})
         return bulk
+
+    def resume_stalled(self) -> list[str]:
+        """AP64-AP65: queue a run of each bulk send that stalled (its first message or a timer lost,
+        its worker dead before queuing its continuation), once however many sweeps race; the ids.
+
+        A run queued after the take-over and then lost is taken over again by a later sweep: the
+        take-over moved the send, so it stalls anew only if that run never comes.
+        """
+        now = self._clock()
+        stalled = [bulk for bulk in self.repository.active() if is_stalled(bulk, now)]
+        taken = [bulk.id for bulk in stalled if self.repository.take_over(bulk.id, bulk.updated_at, now)]
+        if taken:
+            self._queue([run_message(self.tenant_id, bulk_id, now) for bulk_id in taken])
+            logger.warning("stalled bulk sends resumed", extra={"bulk_send_ids": taken})
+        return taken
 
     def page(self, limit: int, cursor: str | None) -> BulkSendPage:
         """AP52: the tenant's bulk sends, newest first."""

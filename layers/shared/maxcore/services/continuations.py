@@ -27,6 +27,7 @@ from maxcore.observability import logger
 from maxcore.services.alerts import AlertService
 from maxcore.services.automation_runner import AutomationRunner
 from maxcore.services.bulk_sender import BulkSender
+from maxcore.services.bulk_sends import BulkSendService
 from maxcore.services.exports import ExportService
 from maxcore.services.job_queue import queue_messages
 from maxcore.services.run_cache import RunCache
@@ -160,10 +161,12 @@ def run_due_steps(
     ``run``: what the invocation already read about the tenant for its other shards.
     """
     sequencer = Sequencer(message.tenant_id, run=(run or RunCache()).tenant(message.tenant_id))
-    # The hourly run also sends the scheduled messages whose timer never came: once per tenant, first.
+    # The hourly run also sends the scheduled messages whose timer never came, and runs again the
+    # bulk sends that stalled: once per tenant, first.
     overdue: dict[str, Any] = {}
     if message.part == 0 and message.shard in (None, 0):
         overdue = run_scheduled(message.tenant_id, None, budget, sequencer.tenant)
+        overdue["bulk_sends_resumed"] = BulkSendService(message.tenant_id).resume_stalled()
     shards = list(range(DUE_SHARDS)) if message.shard is None else [message.shard]
     due, outcomes, lost = 0, Counter[str](), 0
     after, stopped_after = message.after_due, None

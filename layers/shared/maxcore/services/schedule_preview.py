@@ -13,7 +13,8 @@ Nothing is written: no claim, no decision, no send, no AI call, no token spent, 
 The facts are today's: a reply or a pause between now and the day previewed changes the answer, and
 a step that becomes due after another step runs (the next step of a sequence) is not shown. The
 tenant's active automations add the leads their triggers would act on that day
-(:meth:`AutomationRunner.preview`).
+(:meth:`AutomationRunner.preview`), and the running bulk sends their next batch, one item per send
+(:meth:`BulkSender.preview`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from maxcore.rules.schedule_preview import CapTally, after_daily_cap, first_run,
 from maxcore.rules.send_window import day_bounds, local_day, next_hourly_run
 from maxcore.rules.variants import assignment_reason
 from maxcore.services.automation_runner import AutomationRunner
+from maxcore.services.bulk_sender import BulkSender
 from maxcore.services.sequencer import Sequencer, StepContext
 from maxcore.services.tenants import tenant_settings
 
@@ -111,7 +113,12 @@ class SchedulePreviewService:
         start, end = day_bounds(day, self.tenant.timezone)
         # Each source of items gives them in run order; automations add theirs to this list.
         automations = AutomationRunner(self.tenant_id, self._clock, tenant=self.tenant)
-        items = [*self._campaign_items(start, end, now), *automations.preview(start, end, now)]
+        bulk_sends = BulkSender(self.tenant_id, self._clock, tenant=self.tenant)
+        items = [
+            *self._campaign_items(start, end, now),
+            *automations.preview(start, end, now),
+            *bulk_sends.preview(start, end, now),
+        ]
         items.sort(key=lambda item: item.at)  # stable: each source's order is kept at equal times
         logger.info("schedule previewed", extra={"date": day.isoformat(), "items": len(items)})
         return SchedulePreview(
