@@ -480,8 +480,8 @@ def test_a_retried_request_with_its_idempotency_key_accepts_one_bulk_send(
     assert len(drain(fanout_queue)) == 1
 
 
-def test_a_list_of_ten_thousand_ids_is_accepted_and_stored_in_pages(
-    tenant_id: str, fanout_queue: str
+def test_a_list_of_ten_thousand_ids_is_accepted_stored_in_pages_and_sent(
+    tenant_id: str, fanout_queue: str, twilio: FakeTwilio
 ) -> None:
     # Given 3 leads, and a list of 10,000 ids: theirs, 9,995 ids of no lead, 2 given twice
     known = [_lead(_tenant(tenant_id) if n == 0 else tenant_id, n, [], phone=_phone(n)) for n in range(3)]
@@ -500,6 +500,14 @@ def test_a_list_of_ten_thousand_ids_is_accepted_and_stored_in_pages(
     repository = BulkSendRepository(tenant_id)
     distinct = sorted(set(ids))
     assert list(repository.listed_lead_ids(accepted["id"])) == distinct
+
+    # When the worker runs it to the end
+    BulkSender(tenant_id).run(accepted["id"])
+
+    # Then every distinct id has its line: the 3 leads sent to, the 9,995 others refused as unknown
+    progress = _bulk(tenant_id, accepted["id"])["progress"]
+    assert progress == {"recipients": 9_998, "queued": 0, "pending": 0, "sent": 3, "refused": 9_995}
+    assert _sent_to(twilio) == Counter(_phone(n) for n in range(3))
 
 
 def test_a_list_over_ten_thousand_ids_is_a_422_naming_its_count_and_other_routes_keep_64_kib(
