@@ -19,8 +19,13 @@ from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
+from maxcore.dal.leads import LeadRepository
+from maxcore.errors import DuplicateMessageError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
+from maxcore.services.activities import ActivityService
 from maxcore.services.appointments import reminder_timer
 from maxcore.services.templates import library_template_id, seed_library
 from tests.integration.conftest import TWILIO_AUTH_TOKEN, drain, run_worker_until_idle, sms_through_twilio
@@ -391,29 +396,92 @@ def test_ap61_a_no_cancels_the_appointment_and_opens_its_alert_together(
 
 
 # --- surveys -------------------------------------------------------------------------------------
-def test_ap63_a_survey_score_shows_in_the_averages(
-    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
-) -> None:
-    # Given the built-in satisfaction survey sent to the lead
+def _survey_sent(tenant: str, lead_id: str) -> str:
+    """The built-in satisfaction survey sent to the lead by SMS; its template's id."""
     survey = library_template_id(tenant, "satisfaction_survey", "fr")
     sent = ApiClient("functions/messaging/", tenant).post(
         "/messages", {"lead_id": lead_id, "channel": "sms", "template_id": survey}
     )
     assert sent.status == 201, sent.body
+    return survey
+
+
+def _survey_analytics(tenant: str, first: str, last: str | None = None) -> dict[str, Any]:
+    analytics = ApiClient("functions/prospection/", tenant).get(
+        "/analytics/surveys", query={"from": first, "to": last or first}
+    )
+    assert analytics.status == 200, analytics.body
+    body: dict[str, Any] = analytics.body
+    return body
+
+
+def _inbound(lead_id: str, text: str, sid: str) -> Activity:
+    """A reply by SMS as the inbound path records it."""
+    return Activity(
+        id=new_id(),
+        lead_id=lead_id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview=text,
+        provider_message_id=sid,
+        occurred_at=utcnow(),
+    )
+
+
+def test_ap63_a_survey_score_shows_in_the_averages(
+    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given the built-in satisfaction survey sent to the lead
+    survey = _survey_sent(tenant, lead_id)
 
     # When the lead answers "4"
     _answer(tenant, "4", "SM" + "e1" * 16, fanout_queue)
 
     # Then the month's averages count it for the survey's template
     month = utcnow().strftime("%Y-%m")
-    analytics = ApiClient("functions/prospection/", tenant).get(
-        "/analytics/surveys", query={"from": month, "to": month}
-    )
-    assert analytics.status == 200, analytics.body
-    assert (analytics.body["count"], analytics.body["average"]) == (1, 4.0)
-    assert analytics.body["by_template"] == [{"key": survey, "count": 1, "average": 4.0}]
-    assert analytics.body["by_month"] == [{"key": month, "count": 1, "average": 4.0}]
-    assert analytics.body["by_campaign"] == []
+    analytics = _survey_analytics(tenant, month)
+    assert (analytics["count"], analytics["average"]) == (1, 4.0)
+    assert analytics["by_template"] == [{"key": survey, "count": 1, "average": 4.0}]
+    assert analytics["by_month"] == [{"key": month, "count": 1, "average": 4.0}]
+    assert analytics["by_campaign"] == []
+
+
+def test_a_survey_answer_delivered_twice_counts_once(
+    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given the survey sent to the lead
+    survey = _survey_sent(tenant, lead_id)
+
+    # When Twilio delivers the lead's "5" twice, and the same message reaches the recording again
+    # under another activity id (a retried worker)
+    sid = "SM" + "e2" * 16
+    _answer(tenant, "5", sid, fanout_queue)
+    _answer(tenant, "5", sid, fanout_queue)
+    with pytest.raises(DuplicateMessageError):
+        ActivityService(tenant).record(_inbound(lead_id, "5", sid))
+
+    # Then the score counts once, for the month and the template
+    analytics = _survey_analytics(tenant, utcnow().strftime("%Y-%m"))
+    assert (analytics["count"], analytics["average"]) == (1, 5.0)
+    assert analytics["by_template"] == [{"key": survey, "count": 1, "average": 5.0}]
+
+
+def test_an_answer_whose_recording_fails_counts_no_score(
+    tenant: str, lead_id: str, twilio: FakeTwilio
+) -> None:
+    # Given the survey sent, and the lead as the inbound path read it before it was deleted
+    _survey_sent(tenant, lead_id)
+    lead = LeadRepository(tenant).get(lead_id)
+    assert ApiClient("functions/leads/", tenant).request("DELETE", f"/leads/{lead_id}").status == 204
+
+    # When its answer "4" is recorded: the transaction fails on the deleted lead
+    with pytest.raises(NotFoundError):
+        ActivityService(tenant).record(_inbound(lead_id, "4", "SM" + "e3" * 16), lead=lead)
+
+    # Then no score was counted
+    analytics = _survey_analytics(tenant, utcnow().strftime("%Y-%m"))
+    assert (analytics["count"], analytics["by_template"], analytics["by_month"]) == (0, [], [])
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from pynamodb.transactions import TransactWrite
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
-from maxcore.dal.items import StatsItem
+from maxcore.dal.items import BaseItem, StatsItem
+from maxcore.dal.surveys import score_writes
 from maxcore.rules.reporting import Counts, TemplateMonth
 
 _ENTITY = UnicodeAttribute(attr_name="entity")
@@ -31,7 +32,7 @@ def _actions(facts: Mapping[str, int]) -> list[Action]:
     return actions
 
 
-def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[StatsItem, list[Action]]]:
+def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[BaseItem, list[Action]]]:
     """Each counter item ``counts`` adds to, with its actions."""
     pk = keys.stats_pk(tenant_id)
     for day in counts.days:
@@ -41,10 +42,12 @@ def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[StatsItem, list[Ac
         yield StatsItem(pk, sk), _actions(template.facts)
     for campaign in counts.campaigns:
         yield StatsItem(pk, keys.stats_campaign_sk(campaign.campaign_id)), _actions(campaign.facts)
+    for survey in counts.surveys:
+        yield from score_writes(tenant_id, survey)
 
 
 def add_to_transaction(tx: TransactWrite, tenant_id: str, counts: Counts) -> None:
-    """AP55, AP56: add ``counts`` to the tenant's counters within the caller's transaction.
+    """AP55, AP56, AP63: add ``counts`` to the tenant's counters within the caller's transaction.
 
     The caller's transaction puts its own items first, so the positions of their cancellation
     reasons do not move.
