@@ -360,13 +360,17 @@ def test_an_oui_through_the_twilio_webhook_confirms_the_appointment(
     assert answer["metadata"]["appointment_id"] == appointment["id"]
     day = (utcnow().date() + timedelta(days=2)).strftime("%d/%m/%Y")
     assert answer["metadata"]["appointment_note"] == f"Rendez-vous du {day} 15:00 confirmé par le lead."
+    # And the hour-before reminder still goes
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is not None
 
 
 def test_ap61_a_no_cancels_the_appointment_and_opens_its_alert_together(
     tenant: str, lead_id: str, timers: str, twilio: FakeTwilio, fanout_queue: str
 ) -> None:
-    # Given the day-before reminder sent
+    # Given the day-before reminder sent, and the hour-before timer set
     appointment = _reminded(tenant, lead_id, timers, twilio)
+    hour_before = _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE)
+    assert hour_before is not None
 
     # When the lead answers "NON"
     _answer(tenant, "Non", "SM" + "d1" * 16, fanout_queue)
@@ -388,11 +392,29 @@ def test_ap61_a_no_cancels_the_appointment_and_opens_its_alert_together(
     resolved = ApiClient("functions/alerts/", tenant).post(f"/alerts/{alert['id']}/resolve", {})
     assert resolved.status == 200, resolved.body
     assert resolved.body["state"] == "resolved"
-    # And the hour-before timer, still set, finds the appointment cancelled and sends nothing
-    hour_before = _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE)
-    assert hour_before is not None
+    # And the reminders' timers are gone
+    assert _schedule(timers, tenant, appointment, ReminderKind.DAY_BEFORE) is None
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is None
+    # And had the hour-before timer already left, the worker finds the appointment cancelled: no SMS
     assert _fire(hour_before, "m-1h")["batchItemFailures"] == []
     assert len(twilio.sent) == 1
+
+
+def test_a_no_logged_by_hand_cancels_the_appointment_and_its_timers(
+    tenant: str, lead_id: str, timers: str, twilio: FakeTwilio
+) -> None:
+    # Given the day-before reminder sent
+    appointment = _reminded(tenant, lead_id, timers, twilio)
+
+    # When the rep logs the lead's SMS "non" on the timeline
+    logged = ApiClient("functions/alerts/", tenant).post(
+        "/activities", {"lead_id": lead_id, "channel": "sms", "direction": "in", "preview": "non"}
+    )
+    assert logged.status == 201, logged.body
+
+    # Then the appointment is cancelled, and so are its reminders' timers
+    assert _appointments(tenant, lead_id)[0]["status"] == "cancelled"
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is None
 
 
 # --- surveys -------------------------------------------------------------------------------------
