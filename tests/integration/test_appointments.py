@@ -20,6 +20,7 @@ from devserver.functions import load_handler
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.leads import LeadRepository
+from maxcore.dal.templates import TemplateRepository
 from maxcore.errors import DuplicateMessageError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
@@ -27,7 +28,7 @@ from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
 from maxcore.services.activities import ActivityService
 from maxcore.services.appointments import reminder_timer
-from maxcore.services.templates import library_template_id, seed_library
+from maxcore.services.templates import library_template_id, release_pairs, seed_library
 from tests.integration.conftest import TWILIO_AUTH_TOKEN, drain, run_worker_until_idle, sms_through_twilio
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeTwilio
@@ -531,3 +532,44 @@ def test_a_tenant_sees_only_its_own_survey_scores(tenant: str, other_tenant_id: 
 
     assert answer.status == 200, answer.body
     assert (answer.body["count"], answer.body["average"], answer.body["by_template"]) == (0, None, [])
+
+
+# --- a tenant provisioned before the reminders' templates ----------------------------------------
+def test_a_tenant_provisioned_before_release_3_gets_its_hour_before_reminder(
+    tenant_id: str, twilio: FakeTwilio, timers: str, fanout_queue: str
+) -> None:
+    # Given a tenant whose library stopped at release 2 (no hour-before reminder template)
+    settings_only(tenant_id, "Atelier Lumière")
+    now = utcnow()
+    templates = TemplateRepository(tenant_id)
+    for release in (1, 2):
+        assert templates.seed_library(release, release_pairs(tenant_id, release, now), now, fresh=True)
+    sms_through_twilio(tenant_id, OUR_NUMBER)
+    drain(fanout_queue)
+    lead = ApiClient("functions/leads/", tenant_id).post(
+        "/leads", {"first_name": "Inès", "phone": LEAD_PHONE}
+    )
+    assert lead.status == 201, lead.body
+    appointment = _book(tenant_id, lead.body["id"], _local(2, 15))
+    schedule = _schedule(timers, tenant_id, appointment, ReminderKind.HOUR_BEFORE)
+    assert schedule is not None
+
+    # When its hour-before timer fires
+    assert _fire(schedule, "m-old-1h")["batchItemFailures"] == []
+
+    # Then the tenant's library was brought up to date, and the reminder went from its new template
+    assert templates.has_library(3)
+    (sent,) = twilio.sent
+    assert "dans une heure" in sent["body"]
+    reminder = _appointments(tenant_id, lead.body["id"])[0]["reminders"]["1h"]
+    assert (reminder["state"], reminder["outcome"]) == ("done", "sent")
+    activity = next(e["activity"] for e in _timeline(tenant_id, lead.body["id"]) if e["kind"] == "activity")
+    assert activity["metadata"]["template_id"] == library_template_id(
+        tenant_id, "appointment_reminder_1h", "fr"
+    )
+    # And the tenant sees the new built-ins among its templates, like a tenant provisioned today
+    api = ApiClient("functions/templates/", tenant_id)
+    for key in ("appointment_reminder_24h_email", "appointment_reminder_1h_email"):
+        for locale in ("fr", "en"):
+            shown = api.get(f"/templates/{library_template_id(tenant_id, key, locale)}")
+            assert (shown.status, shown.body.get("status")) == (200, "active"), shown.body
