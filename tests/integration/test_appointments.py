@@ -26,12 +26,20 @@ from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
+from maxcore.models.tenant import Locale, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
 from maxcore.services.appointments import reminder_timer
 from maxcore.services.templates import library_template_id, release_pairs, seed_library
-from tests.integration.conftest import TWILIO_AUTH_TOKEN, drain, run_worker_until_idle, sms_through_twilio
+from maxcore.services.tenants import TenantService
+from tests.integration.conftest import (
+    TWILIO_AUTH_TOKEN,
+    drain,
+    email_through_resend,
+    run_worker_until_idle,
+    sms_through_twilio,
+)
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTwilio
+from tests.support.fake_providers import FakeResend, FakeTwilio
 from tests.support.tenants import settings_only
 from tests.support.webhook_samples import twilio_event, twilio_inbound_params
 
@@ -121,9 +129,9 @@ def _fire(schedule: dict[str, Any], message_id: str) -> dict[str, Any]:
     return result
 
 
-def _answer(tenant: str, text: str, sid: str, fanout_queue: str) -> None:
+def _answer(tenant: str, text: str, sid: str, fanout_queue: str, phone: str = LEAD_PHONE) -> None:
     handler = load_handler("functions/webhooks/", "app.lambda_handler")
-    params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, text, sid=sid)
+    params = twilio_inbound_params(phone, OUR_NUMBER, text, sid=sid)
     assert handler(twilio_event(tenant, params, TWILIO_AUTH_TOKEN), LocalContext())["statusCode"] == 200
     run_worker_until_idle(fanout_queue, timeout_ms=60_000)
 
@@ -342,6 +350,74 @@ def test_a_blacklisted_lead_gets_no_reminder_and_the_appointment_says_why(
     reminder = _appointments(tenant, lead_id)[0]["reminders"]["24h"]
     assert (reminder["outcome"], reminder["code"]) == ("skipped", "blacklisted")
     assert reminder["reason"] == "Non envoyé : l'adresse du lead est sur la liste noire."
+
+
+EMAIL_SENDER = "rdv@atelier-lumiere.fr"
+LEAD_EMAIL = "ines.martin@example.fr"
+
+
+def _prefers_email(tenant: str, lead_id: str) -> None:
+    """The lead answered one of our two e-mails: e-mail becomes its preferred channel."""
+    log = ApiClient("functions/alerts/", tenant)
+    for direction, text in (("out", "Nos horaires"), ("out", "Nos tarifs"), ("in", "Merci, c'est noté")):
+        activity = {"lead_id": lead_id, "channel": "email", "direction": direction, "preview": text}
+        assert log.post("/activities", activity).status == 201
+    lead = ApiClient("functions/leads/", tenant).get(f"/leads/{lead_id}")
+    assert lead.body["summary"]["preferred_channel"] == "email", lead.body["summary"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "day_format", "answer_line"),
+    [
+        ("fr", "Rappel : votre rendez-vous de demain, ", "%d/%m/%Y", "Répondez OUI pour confirmer"),
+        ("en", "Reminder: your appointment tomorrow, ", "%Y-%m-%d", "Reply YES to confirm"),
+    ],
+)
+def test_an_email_reminder_goes_once_through_resend_in_the_tenant_s_language(
+    tenant_id: str,
+    resend_for_sends: FakeResend,
+    timers: str,
+    locale: str,
+    subject: str,
+    day_format: str,
+    answer_line: str,
+) -> None:
+    # Given a tenant in its language, with the built-in templates, sending e-mails through Resend
+    settings_only(tenant_id, "Atelier Lumière")
+    TenantService(tenant_id).update(UpdateTenantRequest(locale=Locale(locale)), actor="admin-1")
+    seed_library(tenant_id, utcnow(), fresh=True)
+    email_through_resend(tenant_id, EMAIL_SENDER)
+    # And a lead with a phone and an e-mail address, who prefers e-mail, booked two days ahead
+    created = ApiClient("functions/leads/", tenant_id).post(
+        "/leads", {"first_name": "Inès", "phone": LEAD_PHONE, "email": LEAD_EMAIL}
+    )
+    assert created.status == 201, created.body
+    lead_id = str(created.body["id"])
+    _prefers_email(tenant_id, lead_id)
+    appointment = _book(tenant_id, lead_id, _local(2, 15))
+    schedule = _schedule(timers, tenant_id, appointment, ReminderKind.DAY_BEFORE)
+    assert schedule is not None
+
+    # When its day-before timer is delivered twice
+    assert _fire(schedule, "m-mail-1")["batchItemFailures"] == []
+    assert _fire(schedule, "m-mail-2")["batchItemFailures"] == []
+
+    # Then one e-mail left through Resend: the built-in e-mail reminder, in the tenant's language
+    (sent,) = resend_for_sends.sent
+    day = (utcnow().date() + timedelta(days=2)).strftime(day_format)
+    assert sent["to"] == [LEAD_EMAIL]
+    assert sent["subject"] == subject + day
+    for detail in (day, "15:00", "12 rue de la Paix, Lyon", "Claire", answer_line):
+        assert detail in sent["text"]
+        assert detail in sent["html"]
+    # And the appointment says so, with the message's activity from that template
+    reminder = _appointments(tenant_id, lead_id)[0]["reminders"]["24h"]
+    assert (reminder["state"], reminder["outcome"]) == ("done", "sent")
+    activity = next(e["activity"] for e in _timeline(tenant_id, lead_id) if e["kind"] == "activity")
+    assert (activity["id"], activity["channel"]) == (reminder["activity_id"], "email")
+    assert activity["metadata"]["template_id"] == library_template_id(
+        tenant_id, "appointment_reminder_24h_email", locale
+    )
 
 
 # --- answers -------------------------------------------------------------------------------------
