@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+from time_machine import TimeMachineFixture
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
@@ -21,12 +22,13 @@ from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.dal.templates import TemplateRepository
+from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.errors import DuplicateMessageError, NotFoundError
 from maxcore.ids import new_id
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
-from maxcore.models.tenant import Locale, UpdateTenantRequest
+from maxcore.models.tenant import Locale, Mode, Tenant, UpdateTenantRequest
 from maxcore.services.activities import ActivityService
 from maxcore.services.appointments import reminder_timer
 from maxcore.services.templates import library_template_id, release_pairs, seed_library
@@ -40,6 +42,7 @@ from tests.integration.conftest import (
 )
 from tests.support.api import ApiClient
 from tests.support.fake_providers import FakeResend, FakeTwilio
+from tests.support.prospection import enrolled_campaign, run_prospect_shard
 from tests.support.tenants import settings_only
 from tests.support.webhook_samples import twilio_event, twilio_inbound_params
 
@@ -581,6 +584,81 @@ def test_an_answer_whose_recording_fails_counts_no_score(
     # Then no score was counted
     analytics = _survey_analytics(tenant, utcnow().strftime("%Y-%m"))
     assert (analytics["count"], analytics["by_template"], analytics["by_month"]) == (0, [], [])
+
+
+MONDAY_30_NOV_1000_PARIS = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+"""The surveys go on the last Monday of November; the answers come that day and the next, in December."""
+EVERY_DAY = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "07:00", "end": "21:00"}
+SURVEY_STEP = {
+    "order": 1,
+    "delay_days": 0,
+    "channel": "sms",
+    "objective": "Recueillir l'avis du client",
+    "template_key": "satisfaction_survey",
+}
+
+
+def _survey_campaign(tenant: str, name: str, *phones: str) -> tuple[str, list[str]]:
+    """A campaign whose one step is the built-in survey by SMS, sent now to a new lead per phone."""
+    prospection = ApiClient("functions/prospection/", tenant)
+    scenario = prospection.post("/scenarios", {"name": name, "steps": [SURVEY_STEP]})
+    assert scenario.status == 201, scenario.body
+    lead_ids = [_lead(tenant, phone) for phone in phones]
+    campaign_id = enrolled_campaign(prospection, name, str(scenario.body["id"]), lead_ids[0], EVERY_DAY)
+    for lead_id in lead_ids[1:]:
+        assert prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]}).status == 200
+    for lead_id in lead_ids:
+        run_prospect_shard(tenant, campaign_id, lead_id, utcnow() + timedelta(minutes=1))
+    return campaign_id, lead_ids
+
+
+def _lead(tenant: str, phone: str) -> str:
+    created = ApiClient("functions/leads/", tenant).post("/leads", {"first_name": "Client", "phone": phone})
+    assert created.status == 201, created.body
+    return str(created.body["id"])
+
+
+def test_survey_averages_per_campaign_template_and_month(
+    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: TimeMachineFixture
+) -> None:
+    # Given an automatic tenant whose survey goes on the last Monday of November: by two campaigns
+    # (two prospects, then one) and by hand, from the built-in template
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS, tick=False)
+    now = utcnow()
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant(id=tenant_id, name="Atelier Lumière", mode=Mode.AUTO, created_at=now, updated_at=now)
+    )
+    seed_library(tenant_id, now, fresh=True)
+    sms_through_twilio(tenant_id, OUR_NUMBER)
+    autumn, _ = _survey_campaign(tenant_id, "Soins d'automne", "+33611220001", "+33611220002")
+    winter, _ = _survey_campaign(tenant_id, "Soins d'hiver", "+33611220003")
+    survey = _survey_sent(tenant_id, _lead(tenant_id, "+33611220004"))
+    assert len(twilio.sent) == 4
+
+    # When they answer: two on Monday, two on Tuesday 1 December
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS + timedelta(minutes=30), tick=False)
+    _answer(tenant_id, "5", "SM" + "f1" * 16, fanout_queue, "+33611220001")
+    _answer(tenant_id, "2", "SM" + "f3" * 16, fanout_queue, "+33611220003")
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS + timedelta(days=1), tick=False)
+    _answer(tenant_id, "3", "SM" + "f2" * 16, fanout_queue, "+33611220002")
+    _answer(tenant_id, "5", "SM" + "f4" * 16, fanout_queue, "+33611220004")
+
+    # Then the two months read back each campaign, the template and each month
+    both = _survey_analytics(tenant_id, "2026-11", "2026-12")
+    assert (both["count"], both["average"]) == (4, 3.75)
+    assert both["by_campaign"] == sorted(
+        [{"key": autumn, "count": 2, "average": 4.0}, {"key": winter, "count": 1, "average": 2.0}],
+        key=lambda group: str(group["key"]),
+    )
+    assert both["by_template"] == [{"key": survey, "count": 4, "average": 3.75}]
+    assert both["by_month"] == [
+        {"key": "2026-11", "count": 2, "average": 3.5},
+        {"key": "2026-12", "count": 2, "average": 4.0},
+    ]
+    # And December alone holds its own answers only
+    december = _survey_analytics(tenant_id, "2026-12")
+    assert december["by_campaign"] == [{"key": autumn, "count": 1, "average": 3.0}]
+    assert december["by_template"] == [{"key": survey, "count": 2, "average": 4.0}]
 
 
 @pytest.mark.parametrize(
