@@ -385,6 +385,20 @@ def test_worker_reads_and_writes_idempotency_records(resources: dict[str, Any]) 
     }
 
 
+@pytest.mark.parametrize("function", ["WebhooksFunction", "AlertsFunction"])
+def test_a_function_recording_replies_may_only_delete_the_timers_of_max(
+    resources: dict[str, Any], function: str
+) -> None:
+    # A reply NON cancels an appointment and its reminders' timers; setting timers is not its business.
+    statements = [
+        s for s in _statements(resources[function]) if any(a.startswith("scheduler:") for a in _actions(s))
+    ]
+
+    assert [_actions(s) for s in statements] == [["scheduler:DeleteSchedule"]]
+    (resource,) = statements[0]["Resource"]
+    assert resource["Fn::Sub"].endswith(":schedule/${TimerGroup}/max-*")
+
+
 # --- HTTP API --------------------------------------------------------------------------------
 
 

@@ -14,18 +14,35 @@ from typing import Any
 
 import boto3
 import pytest
+from time_machine import TimeMachineFixture
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
 from maxcore.clock import utcnow
 from maxcore.dal.blacklist import BlacklistRepository
+from maxcore.dal.leads import LeadRepository
+from maxcore.dal.templates import TemplateRepository
+from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.errors import DuplicateMessageError, NotFoundError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.appointment import Appointment, ReminderKind
 from maxcore.models.prospection import BlacklistEntry, BlacklistKind
+from maxcore.models.tenant import Locale, Mode, Tenant, UpdateTenantRequest
+from maxcore.services.activities import ActivityService
 from maxcore.services.appointments import reminder_timer
-from maxcore.services.templates import library_template_id, seed_library
-from tests.integration.conftest import TWILIO_AUTH_TOKEN, drain, run_worker_until_idle, sms_through_twilio
+from maxcore.services.templates import library_template_id, release_pairs, seed_library
+from maxcore.services.tenants import TenantService
+from tests.integration.conftest import (
+    TWILIO_AUTH_TOKEN,
+    drain,
+    email_through_resend,
+    run_worker_until_idle,
+    sms_through_twilio,
+)
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTwilio
+from tests.support.fake_providers import FakeResend, FakeTwilio
+from tests.support.prospection import enrolled_campaign, run_prospect_shard
 from tests.support.tenants import settings_only
 from tests.support.webhook_samples import twilio_event, twilio_inbound_params
 
@@ -115,9 +132,9 @@ def _fire(schedule: dict[str, Any], message_id: str) -> dict[str, Any]:
     return result
 
 
-def _answer(tenant: str, text: str, sid: str, fanout_queue: str) -> None:
+def _answer(tenant: str, text: str, sid: str, fanout_queue: str, phone: str = LEAD_PHONE) -> None:
     handler = load_handler("functions/webhooks/", "app.lambda_handler")
-    params = twilio_inbound_params(LEAD_PHONE, OUR_NUMBER, text, sid=sid)
+    params = twilio_inbound_params(phone, OUR_NUMBER, text, sid=sid)
     assert handler(twilio_event(tenant, params, TWILIO_AUTH_TOKEN), LocalContext())["statusCode"] == 200
     run_worker_until_idle(fanout_queue, timeout_ms=60_000)
 
@@ -338,6 +355,74 @@ def test_a_blacklisted_lead_gets_no_reminder_and_the_appointment_says_why(
     assert reminder["reason"] == "Non envoyé : l'adresse du lead est sur la liste noire."
 
 
+EMAIL_SENDER = "rdv@atelier-lumiere.fr"
+LEAD_EMAIL = "ines.martin@example.fr"
+
+
+def _prefers_email(tenant: str, lead_id: str) -> None:
+    """The lead answered one of our two e-mails: e-mail becomes its preferred channel."""
+    log = ApiClient("functions/alerts/", tenant)
+    for direction, text in (("out", "Nos horaires"), ("out", "Nos tarifs"), ("in", "Merci, c'est noté")):
+        activity = {"lead_id": lead_id, "channel": "email", "direction": direction, "preview": text}
+        assert log.post("/activities", activity).status == 201
+    lead = ApiClient("functions/leads/", tenant).get(f"/leads/{lead_id}")
+    assert lead.body["summary"]["preferred_channel"] == "email", lead.body["summary"]
+
+
+@pytest.mark.parametrize(
+    ("locale", "subject", "day_format", "answer_line"),
+    [
+        ("fr", "Rappel : votre rendez-vous de demain, ", "%d/%m/%Y", "Répondez OUI pour confirmer"),
+        ("en", "Reminder: your appointment tomorrow, ", "%Y-%m-%d", "Reply YES to confirm"),
+    ],
+)
+def test_an_email_reminder_goes_once_through_resend_in_the_tenant_s_language(
+    tenant_id: str,
+    resend_for_sends: FakeResend,
+    timers: str,
+    locale: str,
+    subject: str,
+    day_format: str,
+    answer_line: str,
+) -> None:
+    # Given a tenant in its language, with the built-in templates, sending e-mails through Resend
+    settings_only(tenant_id, "Atelier Lumière")
+    TenantService(tenant_id).update(UpdateTenantRequest(locale=Locale(locale)), actor="admin-1")
+    seed_library(tenant_id, utcnow(), fresh=True)
+    email_through_resend(tenant_id, EMAIL_SENDER)
+    # And a lead with a phone and an e-mail address, who prefers e-mail, booked two days ahead
+    created = ApiClient("functions/leads/", tenant_id).post(
+        "/leads", {"first_name": "Inès", "phone": LEAD_PHONE, "email": LEAD_EMAIL}
+    )
+    assert created.status == 201, created.body
+    lead_id = str(created.body["id"])
+    _prefers_email(tenant_id, lead_id)
+    appointment = _book(tenant_id, lead_id, _local(2, 15))
+    schedule = _schedule(timers, tenant_id, appointment, ReminderKind.DAY_BEFORE)
+    assert schedule is not None
+
+    # When its day-before timer is delivered twice
+    assert _fire(schedule, "m-mail-1")["batchItemFailures"] == []
+    assert _fire(schedule, "m-mail-2")["batchItemFailures"] == []
+
+    # Then one e-mail left through Resend: the built-in e-mail reminder, in the tenant's language
+    (sent,) = resend_for_sends.sent
+    day = (utcnow().date() + timedelta(days=2)).strftime(day_format)
+    assert sent["to"] == [LEAD_EMAIL]
+    assert sent["subject"] == subject + day
+    for detail in (day, "15:00", "12 rue de la Paix, Lyon", "Claire", answer_line):
+        assert detail in sent["text"]
+        assert detail in sent["html"]
+    # And the appointment says so, with the message's activity from that template
+    reminder = _appointments(tenant_id, lead_id)[0]["reminders"]["24h"]
+    assert (reminder["state"], reminder["outcome"]) == ("done", "sent")
+    activity = next(e["activity"] for e in _timeline(tenant_id, lead_id) if e["kind"] == "activity")
+    assert (activity["id"], activity["channel"]) == (reminder["activity_id"], "email")
+    assert activity["metadata"]["template_id"] == library_template_id(
+        tenant_id, "appointment_reminder_24h_email", locale
+    )
+
+
 # --- answers -------------------------------------------------------------------------------------
 def test_an_oui_through_the_twilio_webhook_confirms_the_appointment(
     tenant: str, lead_id: str, timers: str, twilio: FakeTwilio, fanout_queue: str
@@ -355,13 +440,17 @@ def test_an_oui_through_the_twilio_webhook_confirms_the_appointment(
     assert answer["metadata"]["appointment_id"] == appointment["id"]
     day = (utcnow().date() + timedelta(days=2)).strftime("%d/%m/%Y")
     assert answer["metadata"]["appointment_note"] == f"Rendez-vous du {day} 15:00 confirmé par le lead."
+    # And the hour-before reminder still goes
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is not None
 
 
 def test_ap61_a_no_cancels_the_appointment_and_opens_its_alert_together(
     tenant: str, lead_id: str, timers: str, twilio: FakeTwilio, fanout_queue: str
 ) -> None:
-    # Given the day-before reminder sent
+    # Given the day-before reminder sent, and the hour-before timer set
     appointment = _reminded(tenant, lead_id, timers, twilio)
+    hour_before = _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE)
+    assert hour_before is not None
 
     # When the lead answers "NON"
     _answer(tenant, "Non", "SM" + "d1" * 16, fanout_queue)
@@ -383,37 +472,193 @@ def test_ap61_a_no_cancels_the_appointment_and_opens_its_alert_together(
     resolved = ApiClient("functions/alerts/", tenant).post(f"/alerts/{alert['id']}/resolve", {})
     assert resolved.status == 200, resolved.body
     assert resolved.body["state"] == "resolved"
-    # And the hour-before timer, still set, finds the appointment cancelled and sends nothing
-    hour_before = _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE)
-    assert hour_before is not None
+    # And the reminders' timers are gone
+    assert _schedule(timers, tenant, appointment, ReminderKind.DAY_BEFORE) is None
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is None
+    # And had the hour-before timer already left, the worker finds the appointment cancelled: no SMS
     assert _fire(hour_before, "m-1h")["batchItemFailures"] == []
     assert len(twilio.sent) == 1
 
 
-# --- surveys -------------------------------------------------------------------------------------
-def test_ap63_a_survey_score_shows_in_the_averages(
-    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
+def test_a_no_logged_by_hand_cancels_the_appointment_and_its_timers(
+    tenant: str, lead_id: str, timers: str, twilio: FakeTwilio
 ) -> None:
-    # Given the built-in satisfaction survey sent to the lead
+    # Given the day-before reminder sent
+    appointment = _reminded(tenant, lead_id, timers, twilio)
+
+    # When the rep logs the lead's SMS "non" on the timeline
+    logged = ApiClient("functions/alerts/", tenant).post(
+        "/activities", {"lead_id": lead_id, "channel": "sms", "direction": "in", "preview": "non"}
+    )
+    assert logged.status == 201, logged.body
+
+    # Then the appointment is cancelled, and so are its reminders' timers
+    assert _appointments(tenant, lead_id)[0]["status"] == "cancelled"
+    assert _schedule(timers, tenant, appointment, ReminderKind.HOUR_BEFORE) is None
+
+
+# --- surveys -------------------------------------------------------------------------------------
+def _survey_sent(tenant: str, lead_id: str) -> str:
+    """The built-in satisfaction survey sent to the lead by SMS; its template's id."""
     survey = library_template_id(tenant, "satisfaction_survey", "fr")
     sent = ApiClient("functions/messaging/", tenant).post(
         "/messages", {"lead_id": lead_id, "channel": "sms", "template_id": survey}
     )
     assert sent.status == 201, sent.body
+    return survey
+
+
+def _survey_analytics(tenant: str, first: str, last: str | None = None) -> dict[str, Any]:
+    analytics = ApiClient("functions/prospection/", tenant).get(
+        "/analytics/surveys", query={"from": first, "to": last or first}
+    )
+    assert analytics.status == 200, analytics.body
+    body: dict[str, Any] = analytics.body
+    return body
+
+
+def _inbound(lead_id: str, text: str, sid: str) -> Activity:
+    """A reply by SMS as the inbound path records it."""
+    return Activity(
+        id=new_id(),
+        lead_id=lead_id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview=text,
+        provider_message_id=sid,
+        occurred_at=utcnow(),
+    )
+
+
+def test_ap63_a_survey_score_shows_in_the_averages(
+    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given the built-in satisfaction survey sent to the lead
+    survey = _survey_sent(tenant, lead_id)
 
     # When the lead answers "4"
     _answer(tenant, "4", "SM" + "e1" * 16, fanout_queue)
 
     # Then the month's averages count it for the survey's template
     month = utcnow().strftime("%Y-%m")
-    analytics = ApiClient("functions/prospection/", tenant).get(
-        "/analytics/surveys", query={"from": month, "to": month}
+    analytics = _survey_analytics(tenant, month)
+    assert (analytics["count"], analytics["average"]) == (1, 4.0)
+    assert analytics["by_template"] == [{"key": survey, "count": 1, "average": 4.0}]
+    assert analytics["by_month"] == [{"key": month, "count": 1, "average": 4.0}]
+    assert analytics["by_campaign"] == []
+
+
+def test_a_survey_answer_delivered_twice_counts_once(
+    tenant: str, lead_id: str, twilio: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given the survey sent to the lead
+    survey = _survey_sent(tenant, lead_id)
+
+    # When Twilio delivers the lead's "5" twice, and the same message reaches the recording again
+    # under another activity id (a retried worker)
+    sid = "SM" + "e2" * 16
+    _answer(tenant, "5", sid, fanout_queue)
+    _answer(tenant, "5", sid, fanout_queue)
+    with pytest.raises(DuplicateMessageError):
+        ActivityService(tenant).record(_inbound(lead_id, "5", sid))
+
+    # Then the score counts once, for the month and the template
+    analytics = _survey_analytics(tenant, utcnow().strftime("%Y-%m"))
+    assert (analytics["count"], analytics["average"]) == (1, 5.0)
+    assert analytics["by_template"] == [{"key": survey, "count": 1, "average": 5.0}]
+
+
+def test_an_answer_whose_recording_fails_counts_no_score(
+    tenant: str, lead_id: str, twilio: FakeTwilio
+) -> None:
+    # Given the survey sent, and the lead as the inbound path read it before it was deleted
+    _survey_sent(tenant, lead_id)
+    lead = LeadRepository(tenant).get(lead_id)
+    assert ApiClient("functions/leads/", tenant).request("DELETE", f"/leads/{lead_id}").status == 204
+
+    # When its answer "4" is recorded: the transaction fails on the deleted lead
+    with pytest.raises(NotFoundError):
+        ActivityService(tenant).record(_inbound(lead_id, "4", "SM" + "e3" * 16), lead=lead)
+
+    # Then no score was counted
+    analytics = _survey_analytics(tenant, utcnow().strftime("%Y-%m"))
+    assert (analytics["count"], analytics["by_template"], analytics["by_month"]) == (0, [], [])
+
+
+MONDAY_30_NOV_1000_PARIS = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+"""The surveys go on the last Monday of November; the answers come that day and the next, in December."""
+EVERY_DAY = {"days": [0, 1, 2, 3, 4, 5, 6], "start": "07:00", "end": "21:00"}
+SURVEY_STEP = {
+    "order": 1,
+    "delay_days": 0,
+    "channel": "sms",
+    "objective": "Recueillir l'avis du client",
+    "template_key": "satisfaction_survey",
+}
+
+
+def _survey_campaign(tenant: str, name: str, *phones: str) -> tuple[str, list[str]]:
+    """A campaign whose one step is the built-in survey by SMS, sent now to a new lead per phone."""
+    prospection = ApiClient("functions/prospection/", tenant)
+    scenario = prospection.post("/scenarios", {"name": name, "steps": [SURVEY_STEP]})
+    assert scenario.status == 201, scenario.body
+    lead_ids = [_lead(tenant, phone) for phone in phones]
+    campaign_id = enrolled_campaign(prospection, name, str(scenario.body["id"]), lead_ids[0], EVERY_DAY)
+    for lead_id in lead_ids[1:]:
+        assert prospection.post(f"/campaigns/{campaign_id}/prospects", {"lead_ids": [lead_id]}).status == 200
+    for lead_id in lead_ids:
+        run_prospect_shard(tenant, campaign_id, lead_id, utcnow() + timedelta(minutes=1))
+    return campaign_id, lead_ids
+
+
+def _lead(tenant: str, phone: str) -> str:
+    created = ApiClient("functions/leads/", tenant).post("/leads", {"first_name": "Client", "phone": phone})
+    assert created.status == 201, created.body
+    return str(created.body["id"])
+
+
+def test_survey_averages_per_campaign_template_and_month(
+    tenant_id: str, twilio: FakeTwilio, fanout_queue: str, time_machine: TimeMachineFixture
+) -> None:
+    # Given an automatic tenant whose survey goes on the last Monday of November: by two campaigns
+    # (two prospects, then one) and by hand, from the built-in template
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS, tick=False)
+    now = utcnow()
+    TenantProfileRepository(tenant_id).create_if_absent(
+        Tenant(id=tenant_id, name="Atelier Lumière", mode=Mode.AUTO, created_at=now, updated_at=now)
     )
-    assert analytics.status == 200, analytics.body
-    assert (analytics.body["count"], analytics.body["average"]) == (1, 4.0)
-    assert analytics.body["by_template"] == [{"key": survey, "count": 1, "average": 4.0}]
-    assert analytics.body["by_month"] == [{"key": month, "count": 1, "average": 4.0}]
-    assert analytics.body["by_campaign"] == []
+    seed_library(tenant_id, now, fresh=True)
+    sms_through_twilio(tenant_id, OUR_NUMBER)
+    autumn, _ = _survey_campaign(tenant_id, "Soins d'automne", "+33611220001", "+33611220002")
+    winter, _ = _survey_campaign(tenant_id, "Soins d'hiver", "+33611220003")
+    survey = _survey_sent(tenant_id, _lead(tenant_id, "+33611220004"))
+    assert len(twilio.sent) == 4
+
+    # When they answer: two on Monday, two on Tuesday 1 December
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS + timedelta(minutes=30), tick=False)
+    _answer(tenant_id, "5", "SM" + "f1" * 16, fanout_queue, "+33611220001")
+    _answer(tenant_id, "2", "SM" + "f3" * 16, fanout_queue, "+33611220003")
+    time_machine.move_to(MONDAY_30_NOV_1000_PARIS + timedelta(days=1), tick=False)
+    _answer(tenant_id, "3", "SM" + "f2" * 16, fanout_queue, "+33611220002")
+    _answer(tenant_id, "5", "SM" + "f4" * 16, fanout_queue, "+33611220004")
+
+    # Then the two months read back each campaign, the template and each month
+    both = _survey_analytics(tenant_id, "2026-11", "2026-12")
+    assert (both["count"], both["average"]) == (4, 3.75)
+    assert both["by_campaign"] == sorted(
+        [{"key": autumn, "count": 2, "average": 4.0}, {"key": winter, "count": 1, "average": 2.0}],
+        key=lambda group: str(group["key"]),
+    )
+    assert both["by_template"] == [{"key": survey, "count": 4, "average": 3.75}]
+    assert both["by_month"] == [
+        {"key": "2026-11", "count": 2, "average": 3.5},
+        {"key": "2026-12", "count": 2, "average": 4.0},
+    ]
+    # And December alone holds its own answers only
+    december = _survey_analytics(tenant_id, "2026-12")
+    assert december["by_campaign"] == [{"key": autumn, "count": 1, "average": 3.0}]
+    assert december["by_template"] == [{"key": survey, "count": 2, "average": 4.0}]
 
 
 @pytest.mark.parametrize(
@@ -441,3 +686,44 @@ def test_a_tenant_sees_only_its_own_survey_scores(tenant: str, other_tenant_id: 
 
     assert answer.status == 200, answer.body
     assert (answer.body["count"], answer.body["average"], answer.body["by_template"]) == (0, None, [])
+
+
+# --- a tenant provisioned before the reminders' templates ----------------------------------------
+def test_a_tenant_provisioned_before_release_3_gets_its_hour_before_reminder(
+    tenant_id: str, twilio: FakeTwilio, timers: str, fanout_queue: str
+) -> None:
+    # Given a tenant whose library stopped at release 2 (no hour-before reminder template)
+    settings_only(tenant_id, "Atelier Lumière")
+    now = utcnow()
+    templates = TemplateRepository(tenant_id)
+    for release in (1, 2):
+        assert templates.seed_library(release, release_pairs(tenant_id, release, now), now, fresh=True)
+    sms_through_twilio(tenant_id, OUR_NUMBER)
+    drain(fanout_queue)
+    lead = ApiClient("functions/leads/", tenant_id).post(
+        "/leads", {"first_name": "Inès", "phone": LEAD_PHONE}
+    )
+    assert lead.status == 201, lead.body
+    appointment = _book(tenant_id, lead.body["id"], _local(2, 15))
+    schedule = _schedule(timers, tenant_id, appointment, ReminderKind.HOUR_BEFORE)
+    assert schedule is not None
+
+    # When its hour-before timer fires
+    assert _fire(schedule, "m-old-1h")["batchItemFailures"] == []
+
+    # Then the tenant's library was brought up to date, and the reminder went from its new template
+    assert templates.has_library(3)
+    (sent,) = twilio.sent
+    assert "dans une heure" in sent["body"]
+    reminder = _appointments(tenant_id, lead.body["id"])[0]["reminders"]["1h"]
+    assert (reminder["state"], reminder["outcome"]) == ("done", "sent")
+    activity = next(e["activity"] for e in _timeline(tenant_id, lead.body["id"]) if e["kind"] == "activity")
+    assert activity["metadata"]["template_id"] == library_template_id(
+        tenant_id, "appointment_reminder_1h", "fr"
+    )
+    # And the tenant sees the new built-ins among its templates, like a tenant provisioned today
+    api = ApiClient("functions/templates/", tenant_id)
+    for key in ("appointment_reminder_24h_email", "appointment_reminder_1h_email"):
+        for locale in ("fr", "en"):
+            shown = api.get(f"/templates/{library_template_id(tenant_id, key, locale)}")
+            assert (shown.status, shown.body.get("status")) == (200, "active"), shown.body

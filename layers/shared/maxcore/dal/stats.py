@@ -21,7 +21,8 @@ from pynamodb.transactions import TransactWrite
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
 from maxcore.dal.conditions import condition_failed
-from maxcore.dal.items import StatsBackfillItem, StatsItem
+from maxcore.dal.items import BaseItem, StatsBackfillItem, StatsItem
+from maxcore.dal.surveys import score_writes
 from maxcore.models.reporting import BackfillState
 from maxcore.rules.reporting import Counts, TemplateMonth
 
@@ -44,7 +45,7 @@ def _actions(facts: Mapping[str, int]) -> list[Action]:
     return actions
 
 
-def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[StatsItem, list[Action]]]:
+def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[BaseItem, list[Action]]]:
     """Each counter item ``counts`` adds to, with its actions."""
     pk = keys.stats_pk(tenant_id)
     for day in counts.days:
@@ -54,10 +55,12 @@ def _writes(tenant_id: str, counts: Counts) -> Iterator[tuple[StatsItem, list[Ac
         yield StatsItem(pk, sk), _actions(template.facts)
     for campaign in counts.campaigns:
         yield StatsItem(pk, keys.stats_campaign_sk(campaign.campaign_id)), _actions(campaign.facts)
+    for survey in counts.surveys:
+        yield from score_writes(tenant_id, survey)
 
 
 def add_to_transaction(tx: TransactWrite, tenant_id: str, counts: Counts) -> None:
-    """AP55, AP56: add ``counts`` to the tenant's counters within the caller's transaction.
+    """AP55, AP56, AP63: add ``counts`` to the tenant's counters within the caller's transaction.
 
     The caller's transaction puts its own items first, so the positions of their cancellation
     reasons do not move.

@@ -437,6 +437,8 @@ class PendingSend(LazyModel):
     subject: str | None = None
     source: MessageSource
     template_id: str | None = None
+    template_category: str | None = None
+    """The template's category (absent from the markers of older sends)."""
     variant: str | None = None
 
 

@@ -1,5 +1,5 @@
 """Appointments and surveys, read by rules (pure): when reminders go, which appointment a reply
-answers, what the survey counters average to.
+answers, which score a survey's answer counts and what the survey counters average to.
 
 A reminder goes a fixed time before its appointment (:data:`REMINDER_OFFSETS`). One whose instant has
 already passed when the appointment is booked or moved (booked 30 minutes ahead: no 24 h nor 1 h
@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from maxcore.models.appointment import ACTIVE_STATUSES, Appointment, ReminderKind, SurveyGroup
+from maxcore.models.activity import Activity
+from maxcore.models.appointment import ACTIVE_STATUSES, Appointment, ReminderKind, SurveyGroup, month_of
 from maxcore.models.common import Channel
+from maxcore.rules.reporting import SurveyCount
 
 REMINDER_OFFSETS: dict[ReminderKind, timedelta] = {
     ReminderKind.DAY_BEFORE: timedelta(hours=24),
@@ -105,6 +107,23 @@ def next_upcoming(appointments: Iterable[Appointment], now: datetime) -> Appoint
     """
     ahead = [a for a in appointments if a.status in ACTIVE_STATUSES and a.at > now]
     return min(ahead, key=lambda a: (a.at, a.id), default=None)
+
+
+def survey_counts(answer: Activity) -> tuple[SurveyCount, ...]:
+    """The survey score a recorded answer gives, in the month it came; none for any other activity."""
+    score = answer.metadata.get("survey_score")
+    if not isinstance(score, int) or "answers" not in answer.metadata:
+        return ()
+    template_id = answer.metadata.get("answers_template_id")
+    campaign_id = answer.metadata.get("answers_campaign_id")
+    return (
+        SurveyCount(
+            month_of(answer.occurred_at),
+            score,
+            None if template_id is None else str(template_id),
+            None if campaign_id is None else str(campaign_id),
+        ),
+    )
 
 
 def average(count: int, total: int) -> float | None:

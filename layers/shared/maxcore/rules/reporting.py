@@ -127,15 +127,27 @@ class CampaignCount:
 
 
 @dataclass(frozen=True)
+class SurveyCount:
+    """One survey score, counted in its month (``YYYY-MM``) for the survey's template and campaign."""
+
+    month: str
+    score: int
+    template_id: str | None
+    campaign_id: str | None
+
+
+@dataclass(frozen=True)
 class Counts:
-    """What one write adds to the counters: a day's channel, a template's month, a campaign's."""
+    """What one write adds to the counters: a day's channel, a template's month, a campaign's, and
+    the survey score an answer gives."""
 
     days: tuple[DayCount, ...] = ()
     templates: tuple[TemplateCount, ...] = ()
     campaigns: tuple[CampaignCount, ...] = ()
+    surveys: tuple[SurveyCount, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.days or self.templates or self.campaigns)
+        return bool(self.days or self.templates or self.campaigns or self.surveys)
 
 
 NOTHING = Counts()

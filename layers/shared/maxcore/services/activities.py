@@ -6,12 +6,15 @@ After the activity is written, the lead's alerts are evaluated on the sweep's ow
 Logging an activity writes, in one transaction, the activity and the lead's summary (what the alert
 rules read), and for an inbound message what it does (:mod:`maxcore.rules.replies`): an opt-out
 revokes the lead's consent on its channel or on all of them (with the reason), an out-of-office reply
-records the day the lead is back, an automatic message is marked and moves nothing.
+records the day the lead is back, an automatic message is marked and moves nothing. The same
+transaction adds what the activity counts to the reporting counters, and an answer to a survey's
+score to the survey counters: a reply recorded is counted, once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +54,7 @@ from maxcore.models.contact import DEFAULT_COUNTRY
 from maxcore.models.intent import HOT_INTENTS, Intent, ReplyKind
 from maxcore.models.lead import ConsentState, Lead
 from maxcore.observability import logger, metrics
+from maxcore.rules.appointments import survey_counts
 from maxcore.rules.replies import ReplyEffect, inbound_effect
 from maxcore.rules.reporting import (
     ANSWERED_WITHIN,
@@ -68,7 +72,6 @@ from maxcore.services.appointments import AnswerTarget, AppointmentService
 from maxcore.services.budget import BudgetService
 from maxcore.services.consent import ConsentService
 from maxcore.services.email_threads import RECENT_ACTIVITIES
-from maxcore.services.surveys import SurveyService
 from maxcore.services.tenants import tenant_settings
 from maxcore.services.variants import VariantService
 from maxcore.texts import date_text, render
@@ -245,6 +248,7 @@ class ActivityService:
         kind = None if effect is None else effect.kind
         counted = is_counted(activity, kind)
         answered = self._answered_template(activity) if counted and kind is ReplyKind.HOT else None
+        scores = survey_counts(activity)
         known = lead if lead is not None and lead.id == activity.lead_id else None
         ledger = ConsentService(self.tenant_id, self._clock)
         for attempt in range(1, ATTEMPTS + 1):
@@ -257,6 +261,7 @@ class ActivityService:
             if consent_updates:
                 consent = {**(consent if consent is not None else lead.consent), **consent_updates}
             counts = self._counts(activity, kind, lead, answered) if counted else NOTHING
+            counts = replace(counts, surveys=scores)
             try:
                 self.repository.record(lead, activity, summary, consent, counts)
             except DuplicateMessageError:
@@ -309,10 +314,9 @@ class ActivityService:
         return service.answer_target(activity.lead_id, reading == "confirmed", activity.occurred_at)
 
     def _answered(self, activity: Activity, lead: Lead, appointment: AnswerTarget | None) -> None:
-        """What a recorded answer does: confirm or cancel its appointment, count its survey score."""
+        """What a recorded answer to a reminder does: confirm or cancel its appointment."""
         if appointment is not None:
             AppointmentService(self.tenant_id, self._clock).apply_answer(lead, appointment, activity.channel)
-        SurveyService(self.tenant_id).record(activity)
 
     def _counts(self, activity: Activity, kind: ReplyKind | None, lead: Lead, answered: str | None) -> Counts:
         """What recording ``activity`` adds to the reporting counters, on the tenant's day."""

@@ -10,7 +10,8 @@ appointment keeps why.
 
 A reply read as an appointment answer (:mod:`maxcore.services.answers`) confirms or cancels the lead's
 next appointment still to come; the reply carries a sentence saying so on the lead's timeline, and a
-cancellation opens an ``AppointmentCancelled`` alert for the rep, in the same transaction.
+cancellation opens an ``AppointmentCancelled`` alert for the rep, in the same transaction, then
+cancels the reminders' timers (the functions that record replies may delete the ``max-*`` schedules).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.metrics import MetricUnit
+from botocore.exceptions import BotoCoreError, ClientError
 
 from maxcore.clock import utcnow
 from maxcore.dal.appointments import DONE, AppointmentRepository
@@ -191,6 +193,8 @@ class AppointmentService:
         )
         if applied and alert is not None:
             metrics.add_metric(name="AlertRaised", unit=MetricUnit.Count, value=1)
+        if applied and not target.confirmed:
+            self._drop_timers(appointment)
         return applied
 
     # --- helpers --------------------------------------------------------------------------------
@@ -242,3 +246,18 @@ class AppointmentService:
     def _cancel_timers(self, appointment: Appointment) -> None:
         for kind in ReminderKind:
             self.timers.cancel(reminder_timer(self.tenant_id, appointment, kind))
+
+    def _drop_timers(self, appointment: Appointment) -> None:
+        """Cancel the timers of an appointment a reply cancelled, without failing the reply.
+
+        The reply and the cancellation are recorded by then, and a provider's retry of the webhook
+        would be a duplicate that comes back to nothing: a timer this leaves behind fires later and
+        the worker drops it, the appointment being cancelled.
+        """
+        try:
+            self._cancel_timers(appointment)
+        except (BotoCoreError, ClientError) as exc:
+            logger.warning(
+                "the timers of an appointment cancelled by reply stay set",
+                extra={"appointment_id": appointment.id, "error": str(exc)},
+            )

@@ -38,6 +38,8 @@ class Composed:
     subject: str | None
     source: MessageSource
     template_id: str | None = None
+    template_category: str | None = None
+    """The template's category, when a template wrote it (a survey's answers count for the survey)."""
     charge: Reservation | None = None
     """The model's tokens for writing it, reserved until the caller settles them (:meth:`Composer.settle`)."""
 
@@ -160,6 +162,7 @@ class Composer:
             subject=rendered.subject,
             source=MessageSource.TEMPLATE,
             template_id=template_id,
+            template_category=template.category.value,
         )
         return self._checked(step, composed)
 

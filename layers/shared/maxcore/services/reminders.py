@@ -4,7 +4,9 @@ The timer's message names the lead, the appointment and the reminder's kind. The
 appointment and sends only if it still stands (scheduled or confirmed) at the time the timer was set
 for; then it claims the reminder on the appointment item and sends it through the one exactly-once
 protocol (:mod:`maxcore.services.exactly_once`), keyed on the appointment, the kind and the time. A
-timer delivered twice sends once: the second delivery finds the reminder claimed or settled.
+timer delivered twice sends once: the second delivery finds the reminder claimed or settled. A
+tenant provisioned before the library release that added a reminder's template is brought up to
+that release before the send (:func:`maxcore.services.templates.upgrade_library`).
 
 A reminder is a transactional message: no STOP line (its template's category is transactional), no
 marketing quiet hours nor send window (it goes at its time, or it is useless), but consent, the
@@ -37,7 +39,7 @@ from maxcore.rules.send_window import Window
 from maxcore.services.appointments import local_when
 from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, SendResult
 from maxcore.services.messaging import MessagingService
-from maxcore.services.templates import library_template_id
+from maxcore.services.templates import library_template_id, upgrade_library
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import CATALOGUE, render
 
@@ -91,9 +93,12 @@ class ReminderService:
         if previous == SENDING:
             # A worker died mid-send: settled on the recorded message, never sent twice by Twilio.
             outcome = sending.resume(job)
+        elif blocked := self._blocked(job.lead):
+            outcome = job.settle(SendResult(Outcome.SKIPPED, blocked))
         else:
-            blocked = self._blocked(job.lead)
-            outcome = job.settle(SendResult(Outcome.SKIPPED, blocked)) if blocked else sending.send(job)
+            # A tenant provisioned before the library had this reminder's template gets it now.
+            upgrade_library(self.tenant_id, now)
+            outcome = sending.send(job)
         return {"reminder": None if outcome is None else outcome.value, "kind": kind.value}
 
     def _blocked(self, lead: Lead) -> str | None:

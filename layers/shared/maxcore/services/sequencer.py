@@ -839,6 +839,11 @@ class StepSend:
                 lead_id=self.lead.id, channel=channel, body=self.noted.body, subject=self.noted.subject
             )
         metadata: dict[str, object] = {"message_source": self.noted.source.value}
+        if self.noted.source is MessageSource.TEMPLATE:
+            # Sent as a text, the message still names its template: a reply to a survey step is
+            # read as its answer and counted for the survey's template and campaign.
+            metadata["template_id"] = self.noted.template_id
+            metadata["template_category"] = self.noted.template_category
         if self.noted.variant is not None:
             metadata["variant"] = self.noted.variant
         return Message(
@@ -912,6 +917,7 @@ def _noted(composed: Composed, variant: str | None) -> PendingSend:
         subject=composed.subject,
         source=composed.source,
         template_id=composed.template_id,
+        template_category=composed.template_category,
         variant=variant,
     )
 

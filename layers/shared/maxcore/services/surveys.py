@@ -3,9 +3,10 @@
 A survey is any message sent from a template of the ``satisfaction_survey`` category (by ``POST
 /messages``, an automation or a campaign step): its activity keeps the template, the campaign if any
 and the category, and the lead's reply within the survey's window is read as its answer
-(:mod:`maxcore.services.answers`), which names the survey it answers. Recording that answer adds its
-score to the counters of the survey's template, campaign and month (the month the answer came); the
-analytics read those counters, never the activities.
+(:mod:`maxcore.services.answers`), which names the survey it answers. The transaction that records
+that answer adds its score to the counters of the survey's template, campaign and month (the month
+the answer came: :func:`maxcore.rules.appointments.survey_counts`); the analytics read those
+counters, never the activities.
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ from datetime import date
 
 from maxcore.dal.surveys import ALL, CAMPAIGN, TEMPLATE, SurveyCounterRepository
 from maxcore.errors import InvalidInputError
-from maxcore.models.activity import Activity
-from maxcore.models.appointment import SurveyAnalytics, month_of
+from maxcore.models.appointment import SurveyAnalytics
 from maxcore.models.common import MONTH_PATTERN
 from maxcore.rules.appointments import average, survey_groups
 
@@ -31,21 +31,6 @@ class SurveyService:
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self.counters = SurveyCounterRepository(tenant_id)
-
-    def record(self, answer: Activity) -> bool:
-        """Count the score of a recorded answer to a survey; ``False`` for any other activity."""
-        score = answer.metadata.get("survey_score")
-        if not isinstance(score, int) or "answers" not in answer.metadata:
-            return False
-        template_id = answer.metadata.get("answers_template_id")
-        campaign_id = answer.metadata.get("answers_campaign_id")
-        self.counters.add(
-            month_of(answer.occurred_at),
-            score,
-            None if template_id is None else str(template_id),
-            None if campaign_id is None else str(campaign_id),
-        )
-        return True
 
     def analytics(self, first: str, last: str) -> SurveyAnalytics:
         """Counts and averages per template, campaign and month from ``first`` to ``last`` (YYYY-MM)."""

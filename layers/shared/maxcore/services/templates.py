@@ -66,6 +66,7 @@ __all__ = [
     "release_pairs",
     "seed_library",
     "to_response",
+    "upgrade_library",
     "version_response",
 ]
 
@@ -560,6 +561,21 @@ def seed_library(tenant_id: str, now: datetime, *, fresh: bool = False) -> bool:
     if seeded_now:
         logger.info("template library seeded", extra={"tenant_id": tenant_id, "releases": seeded_now})
     return bool(seeded_now)
+
+
+def upgrade_library(tenant_id: str, now: datetime) -> bool:
+    """Give a tenant provisioned before the latest library release the templates it lacks; return whether
+    any release was seeded now.
+
+    For the built-ins a feature sends by itself (an appointment's reminder), which must not wait for
+    the tenant's next provisioning run: one strongly consistent GetItem of the latest release's marker
+    (AP20) when the tenant is up to date, else :func:`seed_library` (idempotent: two workers upgrading
+    at once write each template once, and a built-in the tenant deleted from a release it had does not
+    come back).
+    """
+    if TemplateRepository(tenant_id).has_library(library.LIBRARY_VERSION):
+        return False
+    return seed_library(tenant_id, now)
 
 
 def release_pairs(tenant_id: str, release: int, now: datetime) -> list[tuple[Template, TemplateVersion]]:
