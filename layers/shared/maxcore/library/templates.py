@@ -22,8 +22,8 @@ LIBRARY_VERSION = 3
 """The latest release of the library. A release only adds templates (each names its :attr:`since`):
 version 1, the general templates; version 2, the predefined scenarios' step templates; version 3, the
 appointment reminders an appointment sends by itself (the hour-before SMS, and both by e-mail). A
-tenant seeded with an older release gets the newer templates at the next provisioning run, and
-nothing else."""
+tenant seeded with an older release gets the newer templates at the next provisioning run (or when an
+appointment reminder is about to go: ``services.templates.upgrade_library``), and nothing else."""
 
 RELEASED_AT = datetime(2026, 11, 21, tzinfo=UTC)
 """When the first release came out: the time part of every built-in's stable id (ids never change)."""
