@@ -556,6 +556,11 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "this endpoint exists already": "ce point de réception existe déjà",
     "webhook endpoint {endpoint_id} not found": "point de réception {endpoint_id} introuvable",
     "delivery {event_id} not found": "envoi {event_id} introuvable",
+    # --- Team inbox ---------------------------------------------------------------------------------------
+    # --- Inbox replies across channels --------------------------------------------------------------------
+    # --- Suggested and automatic replies ------------------------------------------------------------------
+    # --- Telegram commands --------------------------------------------------------------------------------
+    # --- Outbound events follow-up ------------------------------------------------------------------------
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",
