@@ -323,6 +323,11 @@ def _configure_functions(
         resolved: str | None = None
         if isinstance(value, str | int | float | bool):
             resolved = str(value)
+        elif (queue_url := _queue_of_arn(value, backend)) is not None:
+            # `!GetAtt Queue.Arn` (the delivery queue's, a timer's target): the local queue's ARN.
+            resolved = _queue_arn(backend, queue_url)
+            environment.set(name, resolved)
+            continue
         elif isinstance(value, dict) and isinstance(value.get("Ref"), str):
             ref = value["Ref"]
             if ref in backend.table_names:
@@ -353,14 +358,24 @@ def _configure_functions(
     if "FanoutQueue" in backend.queue_urls:
         environment.set("FANOUT_QUEUE_URL", backend.queue_urls["FanoutQueue"])
         # One-time timers are moto's schedules too: moto keeps them without firing them.
-        queue_arn = backend.sqs().get_queue_attributes(
-            QueueUrl=backend.queue_urls["FanoutQueue"], AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
         environment.set("SCHEDULER_ENDPOINT", backend.sqs_endpoint)
-        environment.set("TIMER_TARGET_ARN", queue_arn)
+        environment.set("TIMER_TARGET_ARN", _queue_arn(backend, backend.queue_urls["FanoutQueue"]))
         environment.set("TIMER_ROLE_ARN", LOCAL_TIMER_ROLE_ARN)
         environment.set("TIMER_GROUP", "default")
     _reset_layer_settings()
+
+
+def _queue_of_arn(value: Any, backend: LocalBackend) -> str | None:
+    """The local URL of the queue whose ARN ``value`` names (``!GetAtt Queue.Arn``), if it is one."""
+    attribute = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+    if isinstance(attribute, list) and len(attribute) == 2 and attribute[1] == "Arn":
+        return backend.queue_urls.get(str(attribute[0]))
+    return None
+
+
+def _queue_arn(backend: LocalBackend, queue_url: str) -> str:
+    attributes = backend.sqs().get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]
 
 
 # ---------------------------------------------------------------------------------------------- routing
@@ -721,10 +736,7 @@ def fire_due_timers(template: Mapping[str, Any], backend: LocalBackend) -> dict[
     now = datetime.now(UTC).replace(tzinfo=None)
     # Only timers aimed at this run's queues: a moto server shared with other runs (the tests')
     # holds theirs too, aimed at queues this run does not have.
-    ours = {
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]: url
-        for url in backend.queue_urls.values()
-    }
+    ours = {_queue_arn(backend, url): url for url in backend.queue_urls.values()}
     fired: list[str] = []
     for summary in scheduler.list_schedules()["Schedules"]:
         name, group = summary["Name"], summary.get("GroupName", "default")

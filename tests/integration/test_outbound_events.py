@@ -2,8 +2,9 @@
 deliveries made by the worker to a local receiver, signed, retried, replayed.
 
 The stream is moto's (or DynamoDB Local's) stream of the test table, handed to the stream handler as
-Lambda would; the worker runs the ``deliver_event`` jobs from the fan-out queue; signatures are checked
-with the Resend SDK's own Svix verifier, an implementation of the same specification that is not ours.
+Lambda would; the delivery function runs the ``deliver_event`` jobs from the delivery queue; signatures
+are checked with the Resend SDK's own Svix verifier, an implementation of the same specification that
+is not ours.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from maxcore.models.tenant import Locale, Tenant
 from maxcore.rules.outbound_events import DISABLE_AFTER
 from maxcore.services.event_delivery import EventDelivery
 from maxcore.settings import reset_settings
-from tests.integration.conftest import drain, run_worker_until_idle
+from tests.integration.conftest import EVENT_DELIVERY, drain, run_worker_until_idle
 from tests.support.api import ApiClient, ApiResponse
 from tests.support.table_stream import TableStream
 from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver, running_webhook_receiver
@@ -89,8 +90,12 @@ def _publish_again(event: dict[str, Any]) -> None:
     assert handler(event, LocalContext(function_name="EventsStreamFunction"))["batchItemFailures"] == []
 
 
-def _deliver(fanout_queue: str) -> None:
-    run_worker_until_idle(fanout_queue, timeout_ms=300_000)
+def _deliver(delivery_queue: str) -> None:
+    run_worker_until_idle(delivery_queue, timeout_ms=90_000, consumer=EVENT_DELIVERY)
+
+
+def _delivery_function() -> Any:
+    return load_handler(EVENT_DELIVERY.code_uri, EVENT_DELIVERY.handler)
 
 
 def _verified(requests: list[ReceivedRequest], secret: str) -> list[dict[str, Any]]:
@@ -114,13 +119,13 @@ def _lead(tenant_id: str, number: int = 0) -> str:
 
 
 def _endpoint_and_a_new_lead(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, locale: Locale = Locale.FR
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, locale: Locale = Locale.FR
 ) -> tuple[dict[str, Any], TableStream]:
     """A tenant with an endpoint for new leads, and a lead created and read from the stream (not yet
     delivered); the stream, to read the next changes from."""
     _tenant(tenant_id, locale)
     endpoint = _register(tenant_id, receiver.url, "lead.created")
-    drain(fanout_queue)
+    drain(delivery_queue)
     stream = TableStream()
     _lead(tenant_id)
     _publish(stream)
@@ -128,16 +133,18 @@ def _endpoint_and_a_new_lead(
 
 
 def _fire_timers() -> int:
-    """Fire every timer set (moto never does) as Scheduler would: its input on the fan-out queue."""
+    """Fire every timer set (moto never does) as Scheduler would: its input to its target queue's
+    consumer (the delivery function's, for the deliveries' timers)."""
     scheduler = boto3.client(
         "scheduler", endpoint_url=_settings().scheduler_endpoint, region_name="eu-west-3"
     )
     fired = 0
     for summary in scheduler.list_schedules(GroupName="default", NamePrefix="max-")["Schedules"]:
         schedule = scheduler.get_schedule(Name=summary["Name"], GroupName="default")
-        worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+        assert schedule["Target"]["Arn"] == _settings().delivery_queue_arn
         event = sqs_event([(f"timer-{fired}", schedule["Target"]["Input"])])
-        assert worker(event, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+        context = LocalContext(function_name=EVENT_DELIVERY.function_name)
+        assert _delivery_function()(event, context)["batchItemFailures"] == []
         scheduler.delete_schedule(Name=summary["Name"], GroupName="default")
         fired += 1
     return fired
@@ -151,13 +158,13 @@ def _settings() -> Any:
 
 # --- tests --------------------------------------------------------------------------------------------
 def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_each(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint subscribed to new leads and sent messages
     _tenant(tenant_id)
     endpoint = _register(tenant_id, receiver.url, "lead.created", "message.sent")
     assert endpoint["secret"].startswith("whsec_")
-    drain(fanout_queue)
+    drain(delivery_queue)
     stream = TableStream()
 
     # When a lead is created and a message to it logged as sent, and the stream and the worker run
@@ -167,7 +174,7 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
     )
     _ok(logged, 201)
     changes = _publish(stream)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then each event reached the receiver once, signed with the endpoint's secret
     bodies = _verified(receiver.received, endpoint["secret"])
@@ -180,7 +187,7 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
 
     # And the same stream batch read again, and the worker run again, send nothing more
     _publish_again(changes)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     assert len(receiver.received) == 2
 
     # And the history shows both deliveries, newest first, each delivered with its attempt
@@ -193,16 +200,16 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
 
 
 def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_answers(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, time_machine: TimeMachineFixture
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, time_machine: TimeMachineFixture
 ) -> None:
     # Given an endpoint whose receiver fails three times, then answers
     receiver.answer(500, 502, 500, 200)
     _fire_timers()  # none of another test's
 
     # When a lead is created: the first attempt fails and the retry waits 5 seconds in the queue
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
     deliveries = f"/webhook-endpoints/{endpoint['id']}/deliveries"
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     (pending,) = _ok(ApiClient(EVENTS, tenant_id).get(deliveries))["items"]
     assert pending["state"] == "pending"
     assert pending["attempts"][0]["status_code"] == 500
@@ -212,9 +219,9 @@ def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_a
     # And the retries come: 5 seconds later (fails), 5 minutes later (fails), then 30 minutes later
     # from a one-time timer
     time_machine.move_to(datetime.now(UTC) + timedelta(seconds=6), tick=True)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     time_machine.move_to(datetime.now(UTC) + timedelta(minutes=5, seconds=1), tick=True)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     assert len(receiver.received) == 3
     assert _fire_timers() == 1
 
@@ -232,11 +239,11 @@ def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_a
 
 
 def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an event delivered
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
-    _deliver(fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    _deliver(delivery_queue)
     (delivery,) = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))[
         "items"
     ]
@@ -245,7 +252,7 @@ def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
     replayed = ApiClient(EVENTS, tenant_id).post(
         f"/webhook-endpoints/{endpoint['id']}/deliveries/{delivery['id']}/replay"
     )
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then the receiver gets it a second time, with the same id and body
     assert _ok(replayed, 202)["state"] == "pending"
@@ -255,10 +262,10 @@ def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
 
 
 def test_a_disabled_endpoint_receives_nothing(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint with a delivery waiting, then disabled
-    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
     api = ApiClient(EVENTS, tenant_id)
     assert (
         _ok(api.request("PATCH", f"/webhook-endpoints/{endpoint['id']}", json_body={"enabled": False}))[
@@ -268,10 +275,10 @@ def test_a_disabled_endpoint_receives_nothing(
     )
 
     # When the worker runs, and another lead is created
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     _lead(tenant_id, 1)
     _publish(stream)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then nothing reached the receiver; the waiting delivery is failed, the new lead made none
     assert receiver.received == []
@@ -281,12 +288,12 @@ def test_a_disabled_endpoint_receives_nothing(
 
 
 def test_ap73_an_endpoint_failing_for_five_days_is_disabled_and_says_why(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint whose receiver always fails, a first failure recorded now
     receiver.answer(503)
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue, Locale.EN)
-    _deliver(fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue, Locale.EN)
+    _deliver(delivery_queue)
     first = WebhookEndpointRepository(tenant_id).get(endpoint["id"])
     assert first.enabled
     assert first.failing_since is not None
@@ -417,20 +424,45 @@ def test_another_tenant_s_endpoint_is_a_404(
 
 
 def test_a_delivery_already_delivered_is_not_sent_again_by_a_late_copy(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given a delivered event
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
-    copies = drain(fanout_queue)
-    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
-    first = sqs_event([("m-1", copies[0])])
-    assert worker(first, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    copies = drain(delivery_queue)
+    deliver = _delivery_function()
+    context = LocalContext(function_name=EVENT_DELIVERY.function_name)
+    assert deliver(sqs_event([("m-1", copies[0])]), context)["batchItemFailures"] == []
 
     # When SQS delivers the same message again
     again = sqs_event([("m-1", copies[0])], receive_count=2)
-    assert worker(again, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+    assert deliver(again, context)["batchItemFailures"] == []
 
     # Then one request went out
     assert len(receiver.received) == 1
     (delivery,) = WebhookDeliveryRepository(tenant_id, endpoint["id"]).page(10, None)[0]
     assert delivery.state is DeliveryState.DELIVERED
+
+
+def test_deliveries_wait_on_their_own_queue_and_an_old_one_on_the_fanout_queue_is_passed_on(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, fanout_queue: str
+) -> None:
+    # Given a new lead's delivery, queued by the stream handler
+    drain(fanout_queue)
+    _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # Then it waits on the delivery queue, not on the fan-out queue the other jobs share
+    assert drain(fanout_queue) == []
+    (queued,) = drain(delivery_queue)
+    assert json.loads(queued)["job"] == "deliver_event"
+
+    # When the same job sits on the fan-out queue (queued there before the delivery queue existed)
+    boto3.client("sqs", endpoint_url=_settings().sqs_endpoint, region_name="eu-west-3").send_message(
+        QueueUrl=fanout_queue, MessageBody=queued
+    )
+    (forwarded,) = run_worker_until_idle(fanout_queue, timeout_ms=300_000)
+    assert receiver.received == []
+
+    # Then the worker passed it on, and the delivery function delivers it
+    _deliver(delivery_queue)
+    assert receiver.ids() == [json.loads(queued)["item_id"].split("#", 1)[1]]
+    assert forwarded == [queued]
