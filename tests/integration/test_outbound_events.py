@@ -24,9 +24,10 @@ from devserver.functions import load_handler
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
+from maxcore.errors import ConflictError
 from maxcore.models.outbound_event import DeliveryState
 from maxcore.models.tenant import Locale, Tenant
-from maxcore.rules.outbound_events import DISABLE_AFTER
+from maxcore.rules.outbound_events import DISABLE_AFTER, SECRET_OVERLAP
 from maxcore.services.event_delivery import EventDelivery
 from maxcore.settings import reset_settings
 from tests.integration.conftest import EVENT_DELIVERY, drain, run_worker_until_idle
@@ -466,3 +467,112 @@ def test_deliveries_wait_on_their_own_queue_and_an_old_one_on_the_fanout_queue_i
     _deliver(delivery_queue)
     assert receiver.ids() == [json.loads(queued)["item_id"].split("#", 1)[1]]
     assert forwarded == [queued]
+
+
+def _rotate(tenant_id: str, endpoint_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(
+        _ok(ApiClient(EVENTS, tenant_id).post(f"/webhook-endpoints/{endpoint_id}/rotate-secret", body))
+    )
+
+
+def _refused_by(secret: str, request: ReceivedRequest) -> None:
+    """The independent verifier refuses ``request`` with ``secret``."""
+    with pytest.raises(ValueError, match="no matching signature"):
+        _verified([request], secret)
+
+
+def test_ap90_a_replaced_secret_still_signs_for_24_hours_next_to_the_new_one(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, time_machine: TimeMachineFixture
+) -> None:
+    # Given an endpoint whose secret is rotated, its consumer still holding the replaced one
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    _deliver(delivery_queue)
+    rotated = _rotate(tenant_id, endpoint["id"])
+    overlap = datetime.fromisoformat(rotated["previous_secret_expires_at"]) - datetime.now(UTC)
+    assert timedelta(hours=23, minutes=59) < overlap <= SECRET_OVERLAP
+
+    # When a lead is created during the overlap
+    _lead(tenant_id, 1)
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then its event is signed with both secrets: a consumer holding either one verifies it
+    during = receiver.received[-1]
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    _verified([during], endpoint["secret"])
+    _verified([during], rotated["secret"])
+
+    # When a lead is created once the overlap is over
+    time_machine.move_to(datetime.now(UTC) + SECRET_OVERLAP + timedelta(minutes=1), tick=True)
+    _lead(tenant_id, 2)
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then only the new secret verifies it
+    after = receiver.received[-1]
+    assert len(receiver.received) == 3
+    _verified([after], rotated["secret"])
+    _refused_by(endpoint["secret"], after)
+
+
+def test_a_leaked_secret_stops_signing_at_once_and_leaves_ssm(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint with a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # When its secret is rotated with expire_previous_now, then the delivery made
+    rotated = _rotate(tenant_id, endpoint["id"], {"expire_previous_now": True})
+    _deliver(delivery_queue)
+
+    # Then the replaced secret no longer verifies it, and only the new secret is left in SSM
+    assert rotated["previous_secret_expires_at"] is None
+    (request,) = receiver.received
+    _verified([request], rotated["secret"])
+    _refused_by(endpoint["secret"], request)
+    assert len(_parameters_of(tenant_id)) == 1
+
+
+def test_a_second_rotation_forgets_the_secret_the_first_one_kept(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint rotated twice, a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    first = _rotate(tenant_id, endpoint["id"])
+    first_credential = WebhookEndpointRepository(tenant_id).get(endpoint["id"]).secret_credential
+    second = _rotate(tenant_id, endpoint["id"])
+
+    # When the delivery is made
+    _deliver(delivery_queue)
+
+    # Then it is signed with the last two secrets, the first one is gone from SSM
+    (request,) = receiver.received
+    _verified([request], second["secret"])
+    _verified([request], first["secret"])
+    _refused_by(endpoint["secret"], request)
+    assert len(_parameters_of(tenant_id)) == 2
+    # And a rotation that read the endpoint before the second one is refused
+    stale = WebhookEndpointRepository(tenant_id)
+    with pytest.raises(ConflictError):
+        stale.rotate_secret(
+            endpoint["id"], first_credential, f"{endpoint['id']}.late", None, datetime.now(UTC)
+        )
+
+
+def test_a_rotation_with_a_bad_body_is_a_422_and_changes_nothing(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint with a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # When a rotation is asked with a body that does not say yes or no
+    path = f"/webhook-endpoints/{endpoint['id']}/rotate-secret"
+    refused = ApiClient(EVENTS, tenant_id).post(path, {"expire_previous_now": "soon"})
+
+    # Then it is a 422, and the delivery is still signed with the one secret there is
+    assert refused.status == 422, refused.body
+    _deliver(delivery_queue)
+    (request,) = receiver.received
+    assert " " not in request.headers["webhook-signature"]
+    _verified([request], endpoint["secret"])
+    assert len(_parameters_of(tenant_id)) == 1

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from itertools import pairwise
 
 import pytest
+import resend
 
 from maxcore.models.outbound_event import EventType
 from maxcore.rules.outbound_events import (
     DISABLE_AFTER,
     RETRY_DELAYS,
+    SECRET_OVERLAP,
     UnsafeUrlError,
     address_kind,
     check_addresses,
     events_of_change,
     new_secret,
     parse_target,
+    previous_secret_signs,
     retry_delay,
     should_disable,
     signature,
+    signatures,
 )
 from maxcore.services.event_publisher import outbound_events
 
@@ -125,6 +130,48 @@ def test_the_signature_matches_the_specification_s_known_vector() -> None:
     secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     signed = signature(secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, '{"test": 2432232314}')
     assert signed == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+def _verifies(secret: str, header: str, timestamp: int, body: str) -> bool:
+    """Whether the Resend SDK's Svix verifier (not ours) accepts the header with ``secret``."""
+    headers = {"id": "msg_1", "timestamp": str(timestamp), "signature": header}
+    try:
+        resend.Webhooks.verify({"payload": body, "headers": headers, "webhook_secret": secret})
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_header_signed_with_two_secrets_verifies_with_either_and_not_with_a_third() -> None:
+    # Given the new secret and the one a rotation replaced
+    new, old, other = (new_secret(bytes([n]) * 32) for n in (1, 2, 3))
+    timestamp, body = int(time.time()), '{"type":"lead.created"}'  # the verifier checks its own clock
+
+    # When a delivery is signed with both
+    header = signatures([new, old], "msg_1", timestamp, body)
+
+    # Then the header holds two v1 signatures, space-separated; a consumer with either secret verifies
+    assert [part.split(",", 1)[0] for part in header.split(" ")] == ["v1", "v1"]
+    assert _verifies(new, header, timestamp, body)
+    assert _verifies(old, header, timestamp, body)
+    assert not _verifies(other, header, timestamp, body)
+    # And signed with one secret, the header is that secret's signature alone
+    assert signatures([new], "msg_1", timestamp, body) == signature(new, "msg_1", timestamp, body)
+    assert not _verifies(old, signatures([new], "msg_1", timestamp, body), timestamp, body)
+
+
+@pytest.mark.parametrize(
+    ("until", "signs"),
+    [
+        (None, False),
+        (AT + SECRET_OVERLAP, True),
+        (AT + timedelta(seconds=1), True),
+        (AT, False),
+        (AT - timedelta(hours=1), False),
+    ],
+)
+def test_the_replaced_secret_signs_until_its_overlap_ends(until: datetime | None, signs: bool) -> None:
+    assert previous_secret_signs(until, AT) is signs
 
 
 def test_a_secret_is_the_prefix_and_its_bytes_in_base64() -> None:

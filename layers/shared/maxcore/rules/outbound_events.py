@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -32,6 +32,9 @@ RETRY_DELAYS = (
     timedelta(hours=10),
 )
 """The wait after each failed attempt (about 27.6 hours in all); after the last, the delivery fails."""
+
+SECRET_OVERLAP = timedelta(hours=24)
+"""How long the secret a rotation replaced still signs, next to the new one."""
 
 DISABLE_AFTER = timedelta(days=5)
 """An endpoint whose every attempt failed for this long is disabled."""
@@ -154,6 +157,20 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     signed = f"{message_id}.{timestamp}.{body}".encode()
     digest = hmac.new(key, signed, hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def signatures(secrets: Sequence[str], message_id: str, timestamp: int, body: str) -> str:
+    """The ``webhook-signature`` header signed with each of ``secrets``, space-separated.
+
+    The specification lets a header carry several signatures: a consumer holding any one of the
+    secrets verifies the request (during a rotation's overlap, the new one and the one it replaced).
+    """
+    return " ".join(signature(secret, message_id, timestamp, body) for secret in secrets)
+
+
+def previous_secret_signs(previous_until: datetime | None, now: datetime) -> bool:
+    """Whether the secret a rotation replaced still signs at ``now`` (its overlap not yet over)."""
+    return previous_until is not None and now < previous_until
 
 
 # --- Retries ------------------------------------------------------------------------------------------

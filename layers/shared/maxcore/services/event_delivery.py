@@ -35,12 +35,12 @@ from maxcore.observability import logger
 from maxcore.rules.outbound_events import (
     retry_delay,
     should_disable,
-    signature,
+    signatures,
 )
 from maxcore.services.event_publisher import delivery_message
 from maxcore.services.job_queue import delivery_queue, queue_messages, sqs_client
 from maxcore.services.timers import Timers, timer_name
-from maxcore.services.webhook_endpoints import Resolver, checked_target, endpoint_secret, resolve_host
+from maxcore.services.webhook_endpoints import Resolver, checked_target, resolve_host, signing_secrets
 
 LEASE = timedelta(minutes=2)
 """How long a worker holds a delivery it claimed: far beyond one request's timeout."""
@@ -100,12 +100,12 @@ class EventDelivery:
             return {"event_id": event_id, "outcome": "not_pending"}
         token, delivery = claimed
         endpoint = self.endpoints.find(endpoint_id)
-        secret = None if endpoint is None else endpoint_secret(self.tenant_id, endpoint_id)
-        if endpoint is None or not endpoint.enabled or secret is None:
+        secrets = [] if endpoint is None else signing_secrets(self.tenant_id, endpoint, now)
+        if endpoint is None or not endpoint.enabled or not secrets:
             # Deleted or disabled since: nothing is sent; a replay after enabling it sends it.
             deliveries.settle(event_id, token, None, DeliveryState.FAILED, None)
             return {"event_id": event_id, "outcome": "endpoint_gone_or_disabled"}
-        attempt = self._attempt(endpoint, delivery, secret)
+        attempt = self._attempt(endpoint, delivery, secrets)
         if attempt.error_kind is None:
             deliveries.settle(event_id, token, attempt, DeliveryState.DELIVERED, None)
             if endpoint.failing_since is not None:
@@ -145,7 +145,7 @@ class EventDelivery:
         name = timer_name(self.tenant_id, "webhook-delivery", endpoint_id, event_id, str(failures))
         self._timers.set(name, at, message, queue)
 
-    def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secret: str) -> DeliveryAttempt:
+    def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secrets: list[str]) -> DeliveryAttempt:
         started = self._clock()
         try:
             target, addresses = checked_target(endpoint.url, self._resolve)
@@ -157,7 +157,7 @@ class EventDelivery:
             "user-agent": "MAX-Webhooks/1.0",
             "webhook-id": delivery.id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, delivery.id, timestamp, delivery.payload),
+            "webhook-signature": signatures(secrets, delivery.id, timestamp, delivery.payload),
         }
         began = time.monotonic()
         try:
