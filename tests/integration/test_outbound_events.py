@@ -21,6 +21,7 @@ from time_machine import TimeMachineFixture
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.dal.keys import lead_activity_pk
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
@@ -576,3 +577,58 @@ def test_a_rotation_with_a_bad_body_is_a_422_and_changes_nothing(
     assert " " not in request.headers["webhook-signature"]
     _verified([request], endpoint["secret"])
     assert len(_parameters_of(tenant_id)) == 1
+
+
+def _classify_later(tenant_id: str, lead_id: str, intent: str) -> None:
+    """What a classifier filling in a recorded reply's intent writes: the activity item's ``intent``."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=_settings().dynamodb_endpoint, region_name="eu-west-3")
+    (item,) = dynamodb.query(
+        TableName=_settings().table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :act)",
+        ExpressionAttributeValues={":pk": {"S": lead_activity_pk(tenant_id, lead_id)}, ":act": {"S": "ACT#"}},
+    )["Items"]
+    dynamodb.update_item(
+        TableName=_settings().table_name,
+        Key={"PK": item["PK"], "SK": item["SK"]},
+        UpdateExpression="SET intent = :intent",
+        ExpressionAttributeValues={":intent": {"S": intent}},
+    )
+
+
+def test_a_reply_is_lead_replied_at_once_and_lead_reply_classified_when_its_intent_lands(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint for replies and their intents, and a lead
+    _tenant(tenant_id)
+    endpoint = _register(tenant_id, receiver.url, "lead.replied", "lead.reply_classified")
+    lead_id = _lead(tenant_id)
+    stream = TableStream()
+
+    # When the lead replies with no text to read yet (a photo), and the stream and the deliveries run
+    reply = {"lead_id": lead_id, "channel": "whatsapp", "direction": "in", "status": "delivered"}
+    message_id = _ok(ApiClient(ALERTS, tenant_id).post("/activities", reply), 201)["id"]
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then lead.replied went at once, saying the intent is not known yet
+    (replied,) = _verified(receiver.received, endpoint["secret"])
+    assert replied["type"] == "lead.replied"
+    assert replied["data"] == {
+        "message_id": message_id,
+        "lead_id": lead_id,
+        "channel": "whatsapp",
+        "intent": None,
+    }
+
+    # When its intent is filled in afterwards
+    _classify_later(tenant_id, lead_id, "interested")
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then lead.reply_classified follows, with the intent, under an id of its own
+    classified = _verified(receiver.received[1:], endpoint["secret"])
+    assert [(b["type"], b["data"]["intent"], b["data"]["previous_intent"]) for b in classified] == [
+        ("lead.reply_classified", "interested", None)
+    ]
+    assert classified[0]["data"]["message_id"] == message_id
+    assert len(set(receiver.ids())) == 2

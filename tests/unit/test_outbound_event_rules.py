@@ -251,8 +251,41 @@ def test_an_inbound_message_is_lead_replied_with_its_intent() -> None:
     inbound = {**MESSAGE, "direction": "in", "status": "received", "intent": "interested"}
     ((replied, data),) = events_of_change(None, inbound)
     assert replied is EventType.LEAD_REPLIED
-    assert data["intent"] == "interested"
-    assert _types(inbound, {**inbound, "intent": "question"}) == []
+    assert data == {"message_id": "01K", "lead_id": "01J", "channel": "sms", "intent": "interested"}
+    # And a later change that leaves its intent as it was (its status, its metadata) makes no event
+    assert _types(inbound, {**inbound, "status": "read"}) == []
+
+
+def test_an_intent_filled_in_after_the_reply_is_lead_reply_classified_each_time_it_changes() -> None:
+    # Given a reply recorded before it had an intent: lead.replied says so with a null intent
+    unread = {**MESSAGE, "direction": "in", "status": "received"}
+    ((replied, data),) = events_of_change(None, unread)
+    assert (replied, data["intent"]) == (EventType.LEAD_REPLIED, None)
+
+    # When the classifier fills its intent in, then changes its mind
+    classified = {**unread, "intent": "question"}
+    changed = {**classified, "intent": "interested"}
+
+    # Then each is one lead.reply_classified with the intent before it, and no second lead.replied
+    assert events_of_change(unread, classified) == [
+        (
+            EventType.LEAD_REPLY_CLASSIFIED,
+            {
+                "message_id": "01K",
+                "lead_id": "01J",
+                "channel": "sms",
+                "intent": "question",
+                "previous_intent": None,
+            },
+        )
+    ]
+    ((again, changed_data),) = events_of_change(classified, changed)
+    assert (again, changed_data["previous_intent"]) == (EventType.LEAD_REPLY_CLASSIFIED, "question")
+    # And the same intent written again, or an intent removed, is no event
+    assert _types(changed, {**changed}) == []
+    assert _types(changed, unread) == []
+    # And an outbound message's intent is none of these events' business
+    assert _types({**MESSAGE, "status": "sent"}, {**MESSAGE, "status": "sent", "intent": "question"}) == []
 
 
 def test_a_call_logged_by_hand_is_no_message_event() -> None:

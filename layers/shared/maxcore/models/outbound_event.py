@@ -19,6 +19,7 @@ class EventType(StrEnum):
 
     LEAD_CREATED = "lead.created"
     LEAD_REPLIED = "lead.replied"
+    LEAD_REPLY_CLASSIFIED = "lead.reply_classified"
     LEAD_OPTED_OUT = "lead.opted_out"
     MESSAGE_SENT = "message.sent"
     MESSAGE_DELIVERED = "message.delivered"

@@ -225,7 +225,7 @@ def _activity_events(old: Image | None, new: Image) -> list[Event]:
         return []
     data = {"message_id": new["activity_id"], "lead_id": new["lead_id"], "channel": new["channel"]}
     if new.get("direction") == "in":
-        return [] if old is not None else [(EventType.LEAD_REPLIED, {**data, "intent": new.get("intent")})]
+        return _reply_events(old, new, data)
     events: list[Event] = []
     if _entered(old, new, "status", SENT):
         events.append((EventType.MESSAGE_SENT, data))
@@ -235,6 +235,18 @@ def _activity_events(old: Image | None, new: Image) -> list[Event]:
         failure = {"status": new["status"], "error_code": new.get("error_code")}
         events.append((EventType.MESSAGE_FAILED, {**data, **failure}))
     return events
+
+
+def _reply_events(old: Image | None, new: Image, data: dict[str, Any]) -> list[Event]:
+    """``lead.replied`` when an inbound message is recorded, with its intent if it has one by then
+    (``None`` otherwise); ``lead.reply_classified`` each time its intent is filled in or changed later."""
+    intent = new.get("intent")
+    if old is None:
+        return [(EventType.LEAD_REPLIED, {**data, "intent": intent})]
+    previous = old.get("intent")
+    if intent is None or intent == previous:
+        return []
+    return [(EventType.LEAD_REPLY_CLASSIFIED, {**data, "intent": intent, "previous_intent": previous})]
 
 
 def _alert_events(old: Image | None, new: Image) -> list[Event]:
