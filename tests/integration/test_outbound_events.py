@@ -21,6 +21,7 @@ from time_machine import TimeMachineFixture
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from devserver.streams import TableStream
 from maxcore.dal.keys import lead_activity_pk
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
@@ -33,7 +34,6 @@ from maxcore.services.event_delivery import EventDelivery
 from maxcore.settings import reset_settings
 from tests.integration.conftest import EVENT_DELIVERY, drain, run_worker_until_idle
 from tests.support.api import ApiClient, ApiResponse
-from tests.support.table_stream import TableStream
 from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver, running_webhook_receiver
 
 pytestmark = pytest.mark.integration
