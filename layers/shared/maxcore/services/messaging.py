@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from html import escape
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -89,8 +90,19 @@ class MessagingService:
         self._locale = locale
         """The tenant's, the language of the reason a channel was chosen."""
 
-    def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
+    def send(
+        self,
+        request: SendMessageRequest,
+        sent_by: str,
+        idempotency_key: str | None,
+        *,
+        metadata: dict[str, object] | None = None,
+        opening: str | None = None,
+    ) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
+
+        ``metadata``: what the activity carries besides the send's own (a reply's channel switch).
+        ``opening``: a paragraph the message opens with, before its text (a reply's transition).
 
         Raises
         ------
@@ -108,13 +120,14 @@ class MessagingService:
             502: the provider kept failing (nothing was sent, nothing recorded).
         """
         if idempotency_key is None:
-            return self._send(request, sent_by, new_id())
+            return self._send(request, sent_by, new_id(), metadata=metadata, opening=opening)
         key = idempotency_key
 
         def first_send() -> dict[str, object]:
             # A client may use its key again some day for another message: the e-mail's Message-ID is
             # drawn afresh (a repeat of this request gets the first answer, it is never sent again).
-            return self._send(request, sent_by, key, message_key=new_id()).model_dump(mode="json")
+            sent = self._send(request, sent_by, key, metadata=metadata, message_key=new_id(), opening=opening)
+            return sent.model_dump(mode="json")
 
         answer = run_once(
             "messages",
@@ -181,9 +194,11 @@ class MessagingService:
         thread: Thread | None = None,
         message_key: str | None = None,
         marketing: MarketingEmail | None = None,
+        opening: str | None = None,
     ) -> SentMessage:
         now = self._clock()
         lead, template, settings, choice, written = self._checked(request, lead, now)
+        written = written.opened_with(opening)
         held = self._sender_hold(settings[choice.channel], key, thread, now)
         draft = _Draft(
             lead,
@@ -572,6 +587,13 @@ class _Written:
     template_version: int | None = None
     content_variables: dict[str, str] | None = None
     """A WhatsApp template registered as a Twilio Content: the values of its variables."""
+
+    def opened_with(self, opening: str | None) -> _Written:
+        """The text with ``opening`` as its first paragraph (escaped into one of its own in HTML)."""
+        if not opening:
+            return self
+        html = None if self.html is None else f"<p>{escape(opening)}</p>\n{self.html}"
+        return replace(self, body=f"{opening}\n\n{self.body}", html=html)
 
 
 @dataclass(frozen=True)
