@@ -8,7 +8,6 @@ credentials go to SSM on the moto server. The lead's inbound messages are logged
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -17,16 +16,14 @@ import pytest
 
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.models.tenant import Locale, Tenant
-from maxcore.settings import reset_settings
-from tests.support.api import ApiClient, ApiResponse
-from tests.support.fake_providers import (
-    ACCEPT,
-    FakeResend,
-    FakeTwilio,
-    running_fake_resend,
-    running_fake_twilio,
-    twilio_error,
+from tests.integration.conftest import (
+    TWILIO_ACCOUNT_SID,
+    TWILIO_AUTH_TOKEN,
+    email_through_resend,
+    sms_through_twilio,
 )
+from tests.support.api import ApiClient, ApiResponse
+from tests.support.fake_providers import ACCEPT, FakeResend, FakeTwilio, twilio_error
 
 pytestmark = pytest.mark.integration
 
@@ -35,9 +32,6 @@ LEADS = "functions/leads/"
 TEMPLATES = "functions/templates/"
 ALERTS = "functions/alerts/"
 
-ACCOUNT_SID = "AC" + "2468ace013579bdf" * 2
-AUTH_TOKEN = "b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7"
-RESEND_KEY = "re_live_Reply_0123456789"
 SMS_SENDER = "+33757000011"
 WHATSAPP_SENDER = "+33757000012"
 EMAIL_SENDER = "contact@bellepeau.fr"
@@ -58,19 +52,9 @@ class Fakes:
 
 
 @pytest.fixture(autouse=True)
-def fakes(ssm_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fakes]:
-    """The fake Twilio (SMS, WhatsApp, Content API) and Resend, and the code pointed at them."""
-    with (
-        running_fake_twilio(auth_token=AUTH_TOKEN) as twilio,
-        running_fake_resend(api_key=RESEND_KEY) as resend,
-    ):
-        monkeypatch.setenv("TWILIO_API_URL", twilio.url)
-        monkeypatch.setenv("TWILIO_CONTENT_API_URL", twilio.url)
-        monkeypatch.setenv("RESEND_API_URL", resend.url)
-        monkeypatch.delenv("PUBLIC_API_URL", raising=False)
-        reset_settings()
-        yield Fakes(twilio, resend)
-    reset_settings()
+def fakes(twilio_for_sends: FakeTwilio, resend_for_sends: FakeResend) -> Fakes:
+    """The fake Twilio (SMS and WhatsApp) and Resend, where every message of these tests goes."""
+    return Fakes(twilio_for_sends, resend_for_sends)
 
 
 def _tenant(tenant_id: str, locale: Locale = Locale.FR) -> str:
@@ -79,15 +63,14 @@ def _tenant(tenant_id: str, locale: Locale = Locale.FR) -> str:
     TenantProfileRepository(tenant_id).create_if_absent(
         Tenant(id=tenant_id, name="Institut Belle Peau", locale=locale, created_at=now, updated_at=now)
     )
-    admin = ApiClient(MESSAGING, tenant_id, role="admin", sub="boss-1")
-    twilio = {"account_sid": ACCOUNT_SID, "auth_token": AUTH_TOKEN}
-    for channel, body in (
-        ("sms", {"credentials": twilio, "sender": SMS_SENDER}),
-        ("whatsapp", {"credentials": twilio, "sender": WHATSAPP_SENDER}),
-        ("email", {"credentials": {"api_key": RESEND_KEY}, "sender": EMAIL_SENDER}),
-    ):
-        response = admin.request("PUT", f"/channels/{channel}", json_body=body)
-        assert response.status == 200, response.body
+    sms_through_twilio(tenant_id, SMS_SENDER)
+    email_through_resend(tenant_id, EMAIL_SENDER)
+    whatsapp = {
+        "credentials": {"account_sid": TWILIO_ACCOUNT_SID, "auth_token": TWILIO_AUTH_TOKEN},
+        "sender": WHATSAPP_SENDER,
+    }
+    response = ApiClient(MESSAGING, tenant_id).request("PUT", "/channels/whatsapp", json_body=whatsapp)
+    assert response.status == 200, response.body
     return tenant_id
 
 
