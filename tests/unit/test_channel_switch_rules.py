@@ -9,7 +9,7 @@ import pytest
 
 from maxcore.models.common import Channel
 from maxcore.models.lead import LeadSummary
-from maxcore.rules.channel_switch import conversation_channel, transition
+from maxcore.rules.channel_switch import conversation_channel, opened, transition
 
 MORNING = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
@@ -89,4 +89,26 @@ def test_every_french_transition_is_french_only(origin: Channel, target: Channel
 def test_an_unknown_locale_reads_french() -> None:
     assert transition("Sophie", Channel.WHATSAPP, Channel.EMAIL, "de") == transition(
         "Sophie", Channel.WHATSAPP, Channel.EMAIL, "fr"
+    )
+
+
+# --- the transition opening an e-mail ----------------------------------------------------------------------
+OPENING = "Bonjour Sophie, je poursuis notre échange de WhatsApp par e-mail."
+
+
+def test_the_transition_is_the_first_paragraph_of_a_text_email() -> None:
+    assert opened("Voici le devis.", None, OPENING) == (f"{OPENING}\n\nVoici le devis.", None)
+
+
+def test_in_html_the_transition_is_an_escaped_paragraph_before_the_fragment() -> None:
+    _, html = opened("Voici le devis.", "<p>Voici le <b>devis</b>.</p>", "Bonjour <Sophie> & co")
+    assert html == "<p>Bonjour &lt;Sophie&gt; &amp; co</p><p>Voici le <b>devis</b>.</p>"
+
+
+def test_in_a_whole_html_document_the_transition_opens_the_body() -> None:
+    document = '<html><head><title>Devis</title></head><BODY style="margin:0"><p>Voici.</p></BODY></html>'
+    _, html = opened("Voici.", document, OPENING)
+    assert html == (
+        '<html><head><title>Devis</title></head><BODY style="margin:0">'
+        f"<p>{OPENING}</p><p>Voici.</p></BODY></html>"
     )

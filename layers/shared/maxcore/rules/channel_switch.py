@@ -7,11 +7,15 @@ one thread: the lead first reads a short transition naming where the conversatio
 
 from __future__ import annotations
 
+import re
+from html import escape
+
 from maxcore.models.common import Channel
 from maxcore.models.lead import LeadSummary
 from maxcore.texts import render
 
 _CHANNELS = frozenset(channel.value for channel in Channel)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 def conversation_channel(summary: LeadSummary) -> Channel | None:
@@ -49,3 +53,17 @@ def transition(first_name: str | None, origin: Channel, target: Channel, locale:
     if name:
         return render("inbox_reply.transition.named", locale, name=name, **values)
     return render("inbox_reply.transition", locale, **values)
+
+
+def opened(body: str, html: str | None, opening: str) -> tuple[str, str | None]:
+    """An e-mail's text and HTML with ``opening`` as their first paragraph.
+
+    In HTML the opening is escaped into a paragraph of its own, inside ``<body>`` when the HTML is a
+    whole document, else before everything.
+    """
+    text = f"{opening}\n\n{body}"
+    if html is None:
+        return text, None
+    start = _BODY_START.search(html)
+    at = 0 if start is None else start.end()
+    return text, f"{html[:at]}<p>{escape(opening)}</p>{html[at:]}"

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from html import escape
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -40,8 +39,8 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.observability import logger, metrics
+from maxcore.rules import channel_switch, email_threads
 from maxcore.rules import channels as channel_rules
-from maxcore.rules import email_threads
 from maxcore.rules.email_threads import Thread
 from maxcore.rules.unsubscribe import Footed, MarketingEmail
 from maxcore.rules.unsubscribe_token import UnsubscribeClaim
@@ -589,11 +588,11 @@ class _Written:
     """A WhatsApp template registered as a Twilio Content: the values of its variables."""
 
     def opened_with(self, opening: str | None) -> _Written:
-        """The text with ``opening`` as its first paragraph (escaped into one of its own in HTML)."""
+        """The text with ``opening`` as its first paragraph (:func:`maxcore.rules.channel_switch.opened`)."""
         if not opening:
             return self
-        html = None if self.html is None else f"<p>{escape(opening)}</p>\n{self.html}"
-        return replace(self, body=f"{opening}\n\n{self.body}", html=html)
+        body, html = channel_switch.opened(self.body, self.html, opening)
+        return replace(self, body=body, html=html)
 
 
 @dataclass(frozen=True)
