@@ -256,6 +256,37 @@ def test_a_switch_from_whatsapp_to_email_opens_the_one_email_with_the_transition
     assert len(fakes.resend.requests) == 1
 
 
+def test_a_template_reply_by_email_opens_its_text_and_its_html_with_the_transition(
+    member: ApiClient, tenant: str, fakes: Fakes
+) -> None:
+    # Given a lead who wrote on WhatsApp, and an active e-mail template with HTML
+    lead_id = _lead(tenant)
+    _wrote(tenant, lead_id, "whatsapp", timedelta(hours=1))
+    templates = ApiClient(TEMPLATES, tenant, role="admin")
+    created = templates.post(
+        "/templates",
+        {
+            "name": "Devis",
+            "channel": "email",
+            "subject": "Votre devis",
+            "body": "Voici votre devis, {{firstName}}.",
+            "html": "<p>Voici votre devis, {{firstName}}.</p>",
+        },
+    )
+    assert created.status == 201, created.body
+    assert templates.post(f"/templates/{created.body['id']}/activate").status == 200
+
+    # When a member replies by e-mail with it
+    _replied(member, lead_id, channel="email", template_id=created.body["id"])
+
+    # Then the one e-mail opens with the transition, in its text and in its HTML
+    opening = "Bonjour Sophie, je poursuis notre échange de WhatsApp par e-mail."
+    (request,) = fakes.resend.requests
+    assert request.body["subject"] == "Votre devis"
+    assert request.body["text"] == f"{opening}\n\nVoici votre devis, Sophie."
+    assert request.body["html"] == f"<p>{opening}</p><p>Voici votre devis, Sophie.</p>"
+
+
 def test_a_switch_from_email_to_sms_sends_the_transition_then_the_reply_once_each_across_a_retry(
     member: ApiClient, tenant: str, fakes: Fakes
 ) -> None:
