@@ -164,12 +164,18 @@ def create_tables(
     template: Mapping[str, Any] | None = None,
     *,
     with_streams: bool = False,
+    with_ttl: bool = True,
 ) -> None:
     """Create the tables named in `names` (logical id -> physical name); existing tables are left alone.
 
     `with_streams`: give the tables the stream the template declares. Off by default: nothing local
     reads a stream but the outbound events' tests, and moto copies a table's stream records with the
     table at every transaction, which would slow every other test and bench as the stream grows.
+
+    `with_ttl`: turn on the time to live the template declares. The tests turn it off: they run at a
+    known instant, while DynamoDB Local's TTL sweeper reads the machine's clock, for which an expiry
+    a day after that instant may be long past (an idempotency record deleted seconds after it is
+    written, and a repeated request run again).
     """
     definitions = table_definitions(template if template is not None else load_template())
     unknown = sorted(set(names) - set(definitions))
@@ -193,7 +199,7 @@ def create_tables(
         client.get_waiter("table_exists").wait(
             TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
-        if definition.ttl_attribute is not None:
+        if with_ttl and definition.ttl_attribute is not None:
             _enable_ttl(client, table_name, definition.ttl_attribute)
 
 

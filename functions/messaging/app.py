@@ -20,6 +20,7 @@ from maxcore.api import (
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.channel import ChannelList, ChannelResponse, OutboxPage, UpdateChannelRequest
 from maxcore.models.common import Channel, Ulid
+from maxcore.models.inbox_reply import InboxReply, ReplyRequest
 from maxcore.models.message import (
     IdempotencyKey,
     InboxPage,
@@ -36,6 +37,7 @@ from maxcore.models.scheduled_message import (
 )
 from maxcore.services.channels import ChannelService
 from maxcore.services.inbox import InboxService
+from maxcore.services.inbox_replies import InboxReplyService
 from maxcore.services.messaging import MessagingService
 from maxcore.services.outbox import OutboxService
 from maxcore.services.scheduled_messages import ScheduledMessageService
@@ -259,6 +261,36 @@ def lead_messages(
 def mark_read(lead_id: Annotated[Ulid, Path()]) -> ReadReceipt:
     """Every message of the lead read as of now: its unread count goes to 0."""
     return InboxService(principal(app).tenant_id).mark_read(lead_id)
+
+
+@app.post(
+    "/conversations/<lead_id>/replies",
+    operation_id="replyToConversation",
+    status_code=201,
+    responses=responses(
+        201, "Sent and logged on the lead's thread, after the transition on a switch.", 404, 409, 429, 502
+    ),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Reply to a conversation, on its channel or another",
+)
+def reply(
+    lead_id: Annotated[Ulid, Path()],
+    body: Annotated[ReplyRequest, Body()],
+    idempotency_key: Annotated[
+        IdempotencyKey | None,
+        Header(alias="idempotency-key", description="Retrying with the same key sends each message once."),
+    ] = None,
+) -> Response[InboxReply]:
+    """A text or an active template, on the conversation's channel (the one the lead last wrote on) or
+    on `channel`. Another channel keeps one thread: the lead first reads a short transition naming where
+    the conversation came from (it opens the e-mail; on SMS, WhatsApp or Telegram it goes just before),
+    and the reply's `activity.metadata.switched_from` names that channel. No `channel` while the lead
+    never wrote is a 422; the refusals are those of `POST /messages` (a WhatsApp refusal outside the
+    24-hour window lists the approved templates), and nothing leaves."""
+    caller = principal(app)
+    sent = InboxReplyService(caller.tenant_id).reply(lead_id, body, caller.subject, idempotency_key)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=sent)
 
 
 lambda_handler = make_handler(app)

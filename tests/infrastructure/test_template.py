@@ -500,6 +500,7 @@ def test_every_http_api_event_is_attached_to_the_api(resources: dict[str, Any]) 
         ("GET", "/conversations"),
         ("GET", "/leads/{id}/messages"),
         ("POST", "/conversations/{id}/read"),
+        ("POST", "/conversations/{id}/replies"),
         ("GET", "/scenarios"),
         ("POST", "/scenarios"),
         ("GET", "/scenarios/{scenario_id}"),

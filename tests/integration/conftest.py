@@ -58,8 +58,13 @@ def tables(aws_endpoint: str, request: pytest.FixtureRequest) -> dict[str, str]:
     names = {"MaxTable": f"max-{suffix}", "IdempotencyTable": f"max-idem-{suffix}"}
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="eu-west-3")
     # A module that reads the table's stream says so (``TABLE_STREAMS = True``): the others go without.
+    # No time to live: DynamoDB Local would expire items by the machine's clock, not the tests' instant.
     create_tables(
-        client, names, load_template(), with_streams=getattr(request.module, "TABLE_STREAMS", False)
+        client,
+        names,
+        load_template(),
+        with_streams=getattr(request.module, "TABLE_STREAMS", False),
+        with_ttl=False,
     )
     os.environ.update(
         {

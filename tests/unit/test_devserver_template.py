@@ -191,6 +191,18 @@ def test_create_tables_creates_the_named_tables_with_ttl(template: dict[str, Any
     assert client.ttl == {"main-test": "expires_at"}
 
 
+def test_create_tables_without_ttl_leaves_the_time_to_live_off(template: dict[str, Any]) -> None:
+    # Given
+    client = FakeDynamoDBClient()
+
+    # When the tests create the tables (their clock is not DynamoDB Local's)
+    create_tables(client, {"MainTable": "main-test"}, template, with_ttl=False)  # type: ignore[arg-type]
+
+    # Then the table is there, and nothing expires its items
+    assert set(client.tables) == {"main-test"}
+    assert client.ttl == {}
+
+
 def test_create_tables_twice_leaves_existing_tables_alone(template: dict[str, Any]) -> None:
     # Given tables already created, TTL included
     client = FakeDynamoDBClient()

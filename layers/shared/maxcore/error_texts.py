@@ -558,6 +558,12 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "delivery {event_id} not found": "envoi {event_id} introuvable",
     # --- Team inbox ---------------------------------------------------------------------------------------
     # --- Inbox replies across channels --------------------------------------------------------------------
+    "the lead has not written yet, so the conversation has no channel: choose the channel to reply on "
+    "(sms, whatsapp, email or telegram)": (
+        "le lead n'a pas encore écrit, la conversation n'a donc pas de canal : choisissez le canal de la "
+        "réponse (sms, whatsapp, email ou telegram)"
+    ),
+    "required while the lead has sent no message": "obligatoire tant que le lead n'a envoyé aucun message",
     # --- Suggested and automatic replies ------------------------------------------------------------------
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------

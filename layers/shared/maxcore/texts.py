@@ -1334,6 +1334,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- Team inbox ---------------------------------------------------------------------------------------
     # --- Inbox replies across channels --------------------------------------------------------------------
+    "inbox_reply.transition.named": {
+        "fr": "Bonjour {name}, je poursuis notre échange {origin} {via}.",
+        "en": "Hello {name}, I'm continuing our {origin} conversation {via}.",
+    },
+    "inbox_reply.transition": {
+        "fr": "Bonjour, je poursuis notre échange {origin} {via}.",
+        "en": "Hello, I'm continuing our {origin} conversation {via}.",
+    },
+    # Where the conversation came from, as the transition names it ("notre échange de WhatsApp").
+    "inbox_reply.origin.whatsapp": {"fr": "de WhatsApp", "en": "WhatsApp"},
+    "inbox_reply.origin.email": {"fr": "d'e-mails", "en": "e-mail"},
+    "inbox_reply.origin.sms": {"fr": "de SMS", "en": "SMS"},
+    "inbox_reply.origin.telegram": {"fr": "sur Telegram", "en": "Telegram"},
+    # The subject of a reply by e-mail written without a template or a subject of its own.
+    "inbox_reply.subject": {"fr": "Suite à notre échange", "en": "Following up on our conversation"},
     # --- Suggested and automatic replies ------------------------------------------------------------------
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------

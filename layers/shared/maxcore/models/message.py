@@ -27,24 +27,16 @@ IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:-]{8,1
 """A client's key for one logical send (a UUID is fine)."""
 
 
-class SendMessageRequest(StrictModel):
-    """A message to one lead: an active template with its variables, or a text."""
+class MessageContent(StrictModel):
+    """What a message says: an active template with its variables, or a text."""
 
     model_config = ConfigDict(json_schema_extra=exactly_one_of("template_id", "body"))
 
-    lead_id: Ulid
-    channel: ChannelChoice = ChannelChoice.AUTO
     template_id: Ulid | None = None
     variables: dict[VariableName, VariableValue] = Field(default_factory=dict, max_length=50)
     body: Annotated[Text, StringConstraints(min_length=1, max_length=4000)] | None = None
     subject: Annotated[Line, StringConstraints(min_length=1, max_length=200)] | None = Field(
         default=None, description="E-mail without a template: the subject (required then)."
-    )
-    send_at: datetime | None = Field(
-        default=None,
-        description="Send later, at this instant: ISO-8601, with an offset, or without one on the tenant's "
-        "wall clock; at least now and at most a year ahead. The message is checked now, answered 202 as "
-        "a scheduled message, and goes once at that time.",
     )
 
     @model_validator(mode="after")
@@ -52,6 +44,19 @@ class SendMessageRequest(StrictModel):
         if (self.template_id is None) == (self.body is None):
             raise ValueError("send either a template_id or a body")
         return self
+
+
+class SendMessageRequest(MessageContent):
+    """A message to one lead: an active template with its variables, or a text."""
+
+    lead_id: Ulid
+    channel: ChannelChoice = ChannelChoice.AUTO
+    send_at: datetime | None = Field(
+        default=None,
+        description="Send later, at this instant: ISO-8601, with an offset, or without one on the tenant's "
+        "wall clock; at least now and at most a year ahead. The message is checked now, answered 202 as "
+        "a scheduled message, and goes once at that time.",
+    )
 
 
 class SentMessage(LazyModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -39,8 +39,8 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
 from maxcore.models.template import RenderRequest, Template, TemplateStatus
 from maxcore.observability import logger, metrics
+from maxcore.rules import channel_switch, email_threads
 from maxcore.rules import channels as channel_rules
-from maxcore.rules import email_threads
 from maxcore.rules.email_threads import Thread
 from maxcore.rules.unsubscribe import Footed, MarketingEmail
 from maxcore.rules.unsubscribe_token import UnsubscribeClaim
@@ -89,8 +89,19 @@ class MessagingService:
         self._locale = locale
         """The tenant's, the language of the reason a channel was chosen."""
 
-    def send(self, request: SendMessageRequest, sent_by: str, idempotency_key: str | None) -> SentMessage:
+    def send(
+        self,
+        request: SendMessageRequest,
+        sent_by: str,
+        idempotency_key: str | None,
+        *,
+        metadata: dict[str, object] | None = None,
+        opening: str | None = None,
+    ) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
+
+        ``metadata``: what the activity carries besides the send's own (a reply's channel switch).
+        ``opening``: a paragraph the message opens with, before its text (a reply's transition).
 
         Raises
         ------
@@ -108,13 +119,14 @@ class MessagingService:
             502: the provider kept failing (nothing was sent, nothing recorded).
         """
         if idempotency_key is None:
-            return self._send(request, sent_by, new_id())
+            return self._send(request, sent_by, new_id(), metadata=metadata, opening=opening)
         key = idempotency_key
 
         def first_send() -> dict[str, object]:
             # A client may use its key again some day for another message: the e-mail's Message-ID is
             # drawn afresh (a repeat of this request gets the first answer, it is never sent again).
-            return self._send(request, sent_by, key, message_key=new_id()).model_dump(mode="json")
+            sent = self._send(request, sent_by, key, metadata=metadata, message_key=new_id(), opening=opening)
+            return sent.model_dump(mode="json")
 
         answer = run_once(
             "messages",
@@ -181,9 +193,11 @@ class MessagingService:
         thread: Thread | None = None,
         message_key: str | None = None,
         marketing: MarketingEmail | None = None,
+        opening: str | None = None,
     ) -> SentMessage:
         now = self._clock()
         lead, template, settings, choice, written = self._checked(request, lead, now)
+        written = written.opened_with(opening)
         held = self._sender_hold(settings[choice.channel], key, thread, now)
         draft = _Draft(
             lead,
@@ -572,6 +586,13 @@ class _Written:
     template_version: int | None = None
     content_variables: dict[str, str] | None = None
     """A WhatsApp template registered as a Twilio Content: the values of its variables."""
+
+    def opened_with(self, opening: str | None) -> _Written:
+        """The text with ``opening`` as its first paragraph (:func:`maxcore.rules.channel_switch.opened`)."""
+        if not opening:
+            return self
+        body, html = channel_switch.opened(self.body, self.html, opening)
+        return replace(self, body=body, html=html)
 
 
 @dataclass(frozen=True)
