@@ -71,7 +71,9 @@ def template(tenant_id: str, body: str, channel: str = "telegram", *, active: bo
 
 def set_command(api: ApiClient, name: str, template_id: str, description: str = "Nos tarifs") -> Any:
     return api.request(
-        "PUT", f"/telegram/commands/{name}", json_body={"template_id": template_id, "description": description}
+        "PUT",
+        f"/telegram/commands/{name}",
+        json_body={"template_id": template_id, "description": description},
     )
 
 
@@ -126,7 +128,7 @@ def test_a_command_answers_its_template_filled_for_the_lead_once_across_redelive
     assert (command["direction"], command["metadata"]["command"]) == ("in", "tarifs")
     assert (answer["direction"], answer["status"]) == ("out", "sent")
     assert answer["metadata"]["command_answer"] == "tarifs"
-    assert answer["metadata"]["answers"] == command["provider_message_id"]
+    assert answer["metadata"]["command_message"] == command["provider_message_id"]
 
 
 def test_ap89_a_command_answer_is_claimed_once_and_settled(tenant_id: str, bot: FakeTelegram) -> None:
@@ -290,7 +292,9 @@ def test_a_name_telegram_refuses_or_the_product_keeps_is_a_422_that_writes_nothi
     assert TelegramCommandRepository(tenant_id).menu().revision == 0
 
 
-def test_an_unusable_template_is_a_422_naming_why_and_writes_nothing(tenant_id: str, bot: FakeTelegram) -> None:
+def test_an_unusable_template_is_a_422_naming_why_and_writes_nothing(
+    tenant_id: str, bot: FakeTelegram
+) -> None:
     api = admin(tenant_id)
     draft = template(tenant_id, "Brouillon.", active=False)
     sms = template(tenant_id, "Un SMS.", channel="sms")

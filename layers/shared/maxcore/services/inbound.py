@@ -35,11 +35,11 @@ from maxcore.rules.keywords import PRODUCT_COMMANDS, Keyword, answer_key, keywor
 from maxcore.services.activities import ActivityService
 from maxcore.services.consent import ConsentService
 from maxcore.services.email_threads import find_answered
-from maxcore.services.queueing import Enqueue, enqueue_lead_evaluation
+from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.services.telegram_commands import TelegramCommandService
 from maxcore.texts import render
 
-__all__ = ["Enqueue", "InboundService"]
+Enqueue = Callable[[str, str, datetime], None]
 
 
 class InboundService:

@@ -7,7 +7,7 @@ runner and the services behind them at cold start. The queue itself is :mod:`max
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -132,10 +132,6 @@ def run_schedule(scheduled: ScheduledJobEvent, correlation_id: str | None = None
         "messages": queued.messages,
         "correlation_id": correlation_id,
     }
-
-
-Enqueue = Callable[[str, str, datetime], None]
-"""How a lead's evaluation is queued: (tenant id, lead id, now); tests pass their own."""
 
 
 def enqueue_lead_evaluation(

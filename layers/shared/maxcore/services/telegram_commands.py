@@ -2,9 +2,7 @@
 
 An admin maps a command (``/tarifs``) to an active Telegram template. A lead who sends it (also
 ``/tarifs@MaxBot`` in a group, or with words after it) gets that template filled for them, sent once
-through the exactly-once protocol (:mod:`maxcore.services.exactly_once`) under a key taken from the
-inbound message (its chat and message id): a webhook Telegram delivers again answers once. The
-answer is recorded on the lead's timeline next to the command, marked as a command's answer.
+(:mod:`maxcore.services.command_answers`).
 
 A command the tenant does not have, or whose template was deleted or deactivated since, answers a
 short help listing the commands that work, in the tenant's language; a tenant with none keeps the
@@ -14,15 +12,12 @@ product's own help (:func:`maxcore.rules.keywords.answer_key`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from maxcore.clock import utcnow
-from maxcore.dal.telegram_commands import SENDING, TelegramCommandRepository
+from maxcore.dal.telegram_commands import TelegramCommandRepository
 from maxcore.dal.templates import TemplateRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
-from maxcore.models.common import Channel
-from maxcore.models.message import ChannelChoice, SendMessageRequest
 from maxcore.models.prospection import Outcome
 from maxcore.models.telegram_command import (
     CommandMenu,
@@ -34,11 +29,7 @@ from maxcore.models.telegram_command import (
 from maxcore.models.template import Template
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
-from maxcore.observability import logger
-from maxcore.rules.send_window import Window
 from maxcore.rules.telegram_commands import MAX_COMMANDS, menu_lines, name_problem, template_problem
-from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, SendResult
-from maxcore.services.messaging import MessagingService
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
@@ -130,7 +121,10 @@ class TelegramCommandService:
         """
         usable = self._usable(self.repository.menu())
         if command in usable:
-            outcome = self._send(message, lead_id, usable[command], tenant)
+            # Loaded on the send path only: the templates API and the other webhooks never send.
+            from maxcore.services.command_answers import send_answer
+
+            outcome = send_answer(self.repository, self._clock, message, lead_id, usable[command], tenant)
             if outcome is None or outcome in (Outcome.SENT, Outcome.UNCONFIRMED):
                 return True, None
         if not usable:
@@ -146,128 +140,36 @@ class TelegramCommandService:
             if template_problem(self._template(command.template_id)) is None
         }
 
-    def _send(
-        self, message: InboundMessage, lead_id: str, command: TelegramCommand, tenant: Tenant
-    ) -> Outcome | None:
-        """Claim the answer to this message and send it; ``None`` when it was claimed before."""
-        now = self._clock()
-        claim = Claim.new(now)
-        update_key = message.provider_message_id
-        previous = self.repository.claim_answer(
-            update_key, command.name, (claim.token, claim.lease_until), now
-        )
-        if previous is None:
-            return None
-        job = CommandAnswerSend(self, tenant, lead_id, command, update_key, claim.token, now)
-        sending = ExactlyOnce(MessagingService(self.tenant_id, self._clock, timezone=tenant.timezone))
-        return sending.resume(job) if previous == SENDING else sending.send(job)
-
-    def settle(self, job: CommandAnswerSend, result: SendResult) -> Outcome | None:
-        """Write what the answer came to on its claim; ``None`` when another worker won."""
-        activity_id = None if result.recorded is None else result.recorded.activity_id
-        done = self.repository.settle_answer(
-            job.update_key, job.token, result.outcome.value, result.code, activity_id
-        )
-        logger.info(
-            "telegram command answered",
-            extra={
-                "command": job.command.name,
-                "lead_id": job.lead_id,
-                "outcome": result.outcome.value,
-                "code": result.code,
-                "applied": done,
-            },
-        )
-        return result.outcome if done else None
-
-
-@dataclass
-class CommandAnswerSend:
-    """The answer to one command, as the exactly-once protocol runs it (a ``SendJob``)."""
-
-    service: TelegramCommandService
-    tenant: Tenant
-    lead_id: str
-    command: TelegramCommand
-    update_key: str
-    token: str
-    now: datetime
-
-    @property
-    def key(self) -> str:
-        """The inbound message the answer answers: one answer per message, however often delivered."""
-        return f"telegram-command:{self.update_key}"
-
-    @property
-    def sent_by(self) -> str:
-        """The command, as the activity records the sender."""
-        return f"max:telegram_command:{self.command.name}"
-
-    @property
-    def channel(self) -> Channel:
-        """Telegram: a command is answered where it was sent."""
-        return Channel.TELEGRAM
-
-    @property
-    def marker(self) -> dict[str, object]:
-        """The command and the message it answers, on the answer's activity."""
-        return {"command_answer": self.command.name, "answers": self.update_key}
-
-    @property
-    def window(self) -> Window:
-        """The tenant's send window (only what a deferral would compute; an answer is never put off)."""
-        return Window.of(self.tenant.send_window, self.tenant.timezone)
-
-    @property
-    def timezone(self) -> str:
-        """The tenant's time zone."""
-        return self.tenant.timezone
-
-    def message(self) -> Message:
-        """The command's template, filled in for the lead."""
-        request = SendMessageRequest(
-            lead_id=self.lead_id, channel=ChannelChoice.TELEGRAM, template_id=self.command.template_id
-        )
-        return Message(request, {})
-
-    def note_sending(self) -> bool:
-        """AP89: the answer is ``sending``, conditional on the claim."""
-        return self.service.repository.note_answer_sending(self.update_key, self.token)
-
-    def settle(self, result: SendResult) -> Outcome | None:
-        """AP89: what the answer came to, conditional on the claim."""
-        return self.service.settle(self, result)
-
 
 def _check_name(name: str) -> None:
     problem = name_problem(name)
     if problem == "malformed":
         raise InvalidInputError(
             "a command name is 1 to 32 lowercase letters, digits or underscores, without the slash",
-            [{"field": "command", "message": "use a-z, 0-9 and _ only"}],
+            {"command": name, "problem": "malformed"},
         )
     if problem == "reserved":
         raise InvalidInputError(
             f"/{name} is answered by M.A.X. itself: /start, /stop, /help and the opt-out words are reserved",
-            [{"field": "command", "message": "reserved"}],
+            {"command": name, "problem": "reserved"},
         )
 
 
 def _check_template(template_id: str, template: Template | None) -> None:
     if template is None:
         raise InvalidInputError(
-            f"template {template_id} not found", [{"field": "template_id", "message": "template_missing"}]
+            f"template {template_id} not found", {"template_id": template_id, "problem": "template_missing"}
         )
     problem = template_problem(template)
     if problem == "template_not_active":
         raise InvalidInputError(
             f"only an active template can answer a command; this one is {template.status.value}",
-            [{"field": "template_id", "message": problem}],
+            {"template_id": template_id, "problem": problem},
         )
     if problem == "template_not_telegram":
         raise InvalidInputError(
             f"a command is answered on Telegram: the template is written for {template.channel.value}",
-            [{"field": "template_id", "message": problem}],
+            {"template_id": template_id, "problem": problem},
         )
 
 
@@ -275,7 +177,7 @@ def _with(menu: CommandMenu, command: TelegramCommand) -> CommandMenu:
     if command.name not in menu.commands and len(menu.commands) >= MAX_COMMANDS:
         raise InvalidInputError(
             f"a bot has at most {MAX_COMMANDS} commands: delete one first",
-            [{"field": "command", "message": "too_many_commands"}],
+            {"limit": MAX_COMMANDS, "problem": "too_many_commands"},
         )
     return menu.model_copy(update={"commands": {**menu.commands, command.name: command}})
 

@@ -46,7 +46,8 @@ from maxcore.rules.unsubscribe_token import (
 )
 from maxcore.services.activities import ActivityService
 from maxcore.services.consent import ConsentService
-from maxcore.services.queueing import Enqueue, enqueue_lead_evaluation
+from maxcore.services.inbound import Enqueue
+from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
 
