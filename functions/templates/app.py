@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, Principal, create_app, make_handler, principal, responses
 from maxcore.models.common import Channel, Ulid
 from maxcore.models.telegram_command import (
     SetTelegramCommandRequest,
@@ -40,6 +40,13 @@ app = create_app("M.A.X. templates")
 def _service() -> TemplateService:
     caller = principal(app)
     return TemplateService(caller.tenant_id, actor=caller.subject)
+
+
+def _admin() -> Principal:
+    """The caller, who must be an admin (403 otherwise)."""
+    caller = principal(app)
+    caller.require_admin()
+    return caller
 
 
 @app.get(
@@ -194,8 +201,7 @@ def set_whatsapp_content(
     placeholders' values as Content variables (``1``, ``2``... in order of appearance). Admins only;
     a template of another channel is a 422.
     """
-    caller = principal(app)
-    caller.require_admin()
+    _admin()
     return to_response(_service().set_whatsapp(template_id, body))
 
 
@@ -214,8 +220,7 @@ def refresh_whatsapp_approval(template_id: Annotated[Ulid, Path()]) -> TemplateR
     ``twilio_credentials_missing`` without the account's Twilio credentials; 502 when Twilio does
     not answer (nothing is written).
     """
-    caller = principal(app)
-    caller.require_admin()
+    _admin()
     return to_response(_service().refresh_whatsapp(template_id))
 
 
@@ -295,8 +300,7 @@ def set_telegram_command(
 ) -> TelegramCommandResponse:
     """A name Telegram accepts (1-32 lowercase letters, digits, underscores; not /start, /stop, /help
     nor an opt-out word) answered with an active Telegram template; at most 100 commands."""
-    caller = principal(app)
-    caller.require_admin()
+    caller = _admin()
     return TelegramCommandService(caller.tenant_id).set(command, body, caller.subject)
 
 
@@ -311,9 +315,7 @@ def set_telegram_command(
 )
 def delete_telegram_command(command: CommandName) -> None:
     """The command goes; its template stays."""
-    caller = principal(app)
-    caller.require_admin()
-    TelegramCommandService(caller.tenant_id).delete(command)
+    TelegramCommandService(_admin().tenant_id).delete(command)
 
 
 lambda_handler = make_handler(app)
