@@ -290,7 +290,8 @@ def list_telegram_commands() -> TelegramCommandList:
 @app.put(
     "/telegram/commands/<command>",
     operation_id="setTelegramCommand",
-    responses=responses(200, "The command as set.", 409, 422),
+    # 404: a path segment holding characters no route accepts (a slash, a dot...) matches no route.
+    responses=responses(200, "The command as set.", 404, 409, 422),
     security=JWT_SECURITY,
     tags=["telegram commands"],
     summary="Create or change a Telegram command (admin)",

@@ -21,7 +21,7 @@ from maxcore.models.tenant import Locale, UpdateTenantRequest
 from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
-from tests.support.fake_providers import FakeTelegram, running_fake_telegram
+from tests.support.fake_providers import FakeTelegram, running_fake_telegram, telegram_error
 from tests.support.webhook_samples import telegram_event, telegram_update
 
 pytestmark = pytest.mark.integration
@@ -135,10 +135,9 @@ def test_ap89_a_command_answer_is_claimed_once_and_settled(tenant_id: str, bot: 
     # Given a command and one lead's message that used it
     template_id = template(tenant_id, "Nos horaires : 9 h - 19 h.")
     set_command(admin(tenant_id), "horaires", template_id)
-    update = said(930101, "/horaires")
-    deliver(tenant_id, update)
+    deliver(tenant_id, said(930101, "/horaires"))
     repository = TelegramCommandRepository(tenant_id)
-    key = f"{CHAT_ID}:{930101 % 100_000}"
+    key = thread(tenant_id)[-1]["provider_message_id"]  # the command, the oldest message
     now = datetime.now(UTC)
 
     # When another worker tries to claim the same answer, even long after
@@ -213,6 +212,31 @@ def test_the_help_is_in_english_for_an_english_tenant_and_a_deleted_template_bre
     assert gone["problem"].startswith("Its template")
 
 
+def test_a_template_that_cannot_be_written_for_the_lead_leaves_the_answer_to_the_product(
+    tenant_id: str, bot: FakeTelegram
+) -> None:
+    # Given /code answered by a template that needs a value no lead has
+    api = admin(tenant_id)
+    created = api.post(
+        "/templates",
+        {
+            "channel": "telegram",
+            "name": "Code",
+            "body": "Votre code : {{promoCode}}",
+            "variables": ["promoCode"],
+        },
+    )
+    assert api.post(f"/templates/{created.body['id']}/activate").status == 200
+    assert set_command(api, "code", created.body["id"], "Votre code promo").status == 200
+
+    # When a lead sends /code
+    answer = deliver(tenant_id, said(930351, "/code"))
+
+    # Then nothing is sent and the product's help answers: the team reads the message
+    assert bot.sent == []
+    assert answer["text"].startswith("Bonjour, c'est Atelier Lumière !")
+
+
 def test_a_tenant_without_commands_keeps_the_products_help(tenant_id: str, bot: FakeTelegram) -> None:
     # When a lead sends a command to a tenant that set none
     answer = deliver(tenant_id, said(930401, "/tarifs"))
@@ -257,14 +281,59 @@ def test_ap88_commands_are_set_changed_listed_and_deleted(tenant_id: str, bot: F
     ]
     assert api.get("/telegram/commands").body["limit"] == 100
     assert TelegramCommandRepository(tenant_id).menu().revision == 3
+    # And the bot's menu shows them, as Telegram's app lists them to the leads
+    assert bot.menu == [
+        {"command": "rdv", "description": "Prendre rendez-vous"},
+        {"command": "tarifs", "description": "Les tarifs 2027"},
+    ]
 
     # When /rdv is deleted, then deleted again
     assert api.request("DELETE", "/telegram/commands/rdv").status == 204
     again = api.request("DELETE", "/telegram/commands/rdv")
 
-    # Then it is gone, and the second delete is a 404
+    # Then it is gone, from the bot's menu too, and the second delete is a 404
     assert [c["name"] for c in commands(api)] == ["tarifs"]
+    assert bot.menu == [{"command": "tarifs", "description": "Les tarifs 2027"}]
     assert again.status == 404
+
+
+def test_the_bots_menu_lists_only_the_commands_that_work_and_its_failure_fails_no_change(
+    tenant_id: str, bot: FakeTelegram
+) -> None:
+    # Given /promo whose template was archived since
+    api = admin(tenant_id)
+    archived = template(tenant_id, "Nos promotions.")
+    set_command(api, "promo", archived, "Nos promotions")
+    assert api.post(f"/templates/{archived}/archive").status == 200
+
+    # When /tarifs is set while the Bot API is down, then /rdv once it is back
+    bot.script.append(telegram_error(502, "Bad Gateway"))
+    down = set_command(api, "tarifs", template(tenant_id, "Nos tarifs."), "Nos tarifs")
+    set_command(api, "rdv", template(tenant_id, "Prenez rendez-vous."), "Prendre rendez-vous")
+
+    # Then both were set, and the menu shows the working commands only
+    assert down.status == 200, down.body
+    assert [c["name"] for c in commands(api)] == ["promo", "rdv", "tarifs"]
+    assert bot.menu == [
+        {"command": "rdv", "description": "Prendre rendez-vous"},
+        {"command": "tarifs", "description": "Nos tarifs"},
+    ]
+
+
+def test_a_tenant_without_a_bot_token_sets_commands_without_a_menu(
+    other_tenant_id: str, bot: FakeTelegram
+) -> None:
+    # Given a tenant whose Telegram channel has no bot token yet
+    provision_tenant(other_tenant_id, "Autre Salon")
+    api = admin(other_tenant_id)
+
+    # When it sets a command
+    response = set_command(api, "tarifs", template(other_tenant_id, "Nos tarifs."))
+
+    # Then the command is set and nothing was asked of Telegram
+    assert response.status == 200, response.body
+    assert [c["name"] for c in commands(api)] == ["tarifs"]
+    assert bot.requests == []
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from maxcore.channels.base import SendError
 from maxcore.clock import utcnow
 from maxcore.dal.telegram_commands import TelegramCommandRepository
 from maxcore.dal.templates import TemplateRepository
 from maxcore.errors import ConflictError, InvalidInputError, NotFoundError
+from maxcore.models.common import Channel
 from maxcore.models.prospection import Outcome
 from maxcore.models.telegram_command import (
     CommandMenu,
@@ -29,6 +31,7 @@ from maxcore.models.telegram_command import (
 from maxcore.models.template import Template
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
+from maxcore.observability import logger
 from maxcore.rules.telegram_commands import MAX_COMMANDS, menu_lines, name_problem, template_problem
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
@@ -68,24 +71,41 @@ class TelegramCommandService:
             updated_at=self._clock(),
             updated_by=updated_by or None,
         )
-        self._change(lambda menu: _with(menu, command))
+        self._publish(self._change(lambda menu: _with(menu, command)))
         return self._response(command, template, tenant_settings(self.tenant_id).locale.value)
 
     def delete(self, name: str) -> None:
         """Remove command ``name``; 404 when the tenant has no such command."""
-        self._change(lambda menu: _without(menu, name))
+        self._publish(self._change(lambda menu: _without(menu, name)))
 
-    def _change(self, change: Callable[[CommandMenu], CommandMenu]) -> None:
+    def _change(self, change: Callable[[CommandMenu], CommandMenu]) -> CommandMenu:
         """Apply ``change`` to the menu as read, written only if nobody changed it meanwhile."""
         for attempt in range(1, ATTEMPTS + 1):
-            menu = self.repository.menu()
             try:
-                self.repository.save_menu(change(menu))
+                return self.repository.save_menu(change(self.repository.menu()))
             except ConflictError:
                 if attempt == ATTEMPTS:
                     raise
-                continue
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _publish(self, menu: CommandMenu) -> None:
+        """Show the usable commands in the bot's menu (Bot API ``setMyCommands``), by name.
+
+        A tenant without a bot token has no menu to show them in; a Bot API that refuses or cannot be
+        reached leaves the menu as it was (logged): the commands work without it, typed or read in
+        the help.
+        """
+        # The secrets client is loaded on this path only: the templates API's other routes read none.
+        from maxcore.channels.telegram import TelegramAdapter
+        from maxcore.services.channels import ChannelService
+
+        bot = ChannelService(self.tenant_id, self._clock).adapter(Channel.TELEGRAM)
+        if not isinstance(bot, TelegramAdapter):
             return
+        try:
+            bot.set_commands(sorted((c.name, c.description) for c in self._usable(menu).values()))
+        except SendError as exc:
+            logger.warning("the bot's command menu was not updated", extra={"reason": str(exc)})
 
     def _response(
         self, command: TelegramCommand, template: Template | None, locale: str
@@ -116,17 +136,19 @@ class TelegramCommandService:
         Returns whether the tenant's commands answered it and the text to put in the webhook's reply.
         ``(True, None)``: the command's template went to the lead (or had gone: Telegram delivered
         the message again). ``(True, help)``: the tenant has no such usable command; the help lists
-        those that work. ``(False, None)``: the tenant has no usable command at all, the product's own
-        answer applies.
+        those that work. ``(False, None)``: the product's own answer applies: the tenant has no
+        usable command at all, or the template could not go to this lead (its reason is on the
+        answer's claim, AP89, and in the log).
         """
-        usable = self._usable(self.repository.menu())
-        if command in usable:
+        menu = self.repository.menu()
+        found = menu.commands.get(command)
+        if found is not None and template_problem(self._template(found.template_id)) is None:
             # Loaded on the send path only: the templates API and the other webhooks never send.
             from maxcore.services.command_answers import send_answer
 
-            outcome = send_answer(self.repository, self._clock, message, lead_id, usable[command], tenant)
-            if outcome is None or outcome in (Outcome.SENT, Outcome.UNCONFIRMED):
-                return True, None
+            outcome = send_answer(self.repository, self._clock, message, lead_id, found, tenant)
+            return outcome is None or outcome in (Outcome.SENT, Outcome.UNCONFIRMED), None
+        usable = self._usable(menu)
         if not usable:
             return False, None
         lines = menu_lines((c.name, c.description) for c in usable.values())
