@@ -6,8 +6,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, CursorQuery, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, Principal, create_app, make_handler, principal, responses
 from maxcore.models.common import Channel, Ulid
+from maxcore.models.telegram_command import (
+    SetTelegramCommandRequest,
+    TelegramCommandList,
+    TelegramCommandResponse,
+)
 from maxcore.models.template import (
     CreateTemplateRequest,
     DraftCreated,
@@ -26,6 +31,7 @@ from maxcore.models.template import (
 )
 from maxcore.models.tenant import Locale
 from maxcore.services.modes import ActionKind, ModeGuard
+from maxcore.services.telegram_commands import TelegramCommandService
 from maxcore.services.templates import TemplateFilter, TemplateService, to_response, version_response
 
 app = create_app("M.A.X. templates")
@@ -34,6 +40,13 @@ app = create_app("M.A.X. templates")
 def _service() -> TemplateService:
     caller = principal(app)
     return TemplateService(caller.tenant_id, actor=caller.subject)
+
+
+def _admin() -> Principal:
+    """The caller, who must be an admin (403 otherwise)."""
+    caller = principal(app)
+    caller.require_admin()
+    return caller
 
 
 @app.get(
@@ -188,8 +201,7 @@ def set_whatsapp_content(
     placeholders' values as Content variables (``1``, ``2``... in order of appearance). Admins only;
     a template of another channel is a 422.
     """
-    caller = principal(app)
-    caller.require_admin()
+    _admin()
     return to_response(_service().set_whatsapp(template_id, body))
 
 
@@ -208,8 +220,7 @@ def refresh_whatsapp_approval(template_id: Annotated[Ulid, Path()]) -> TemplateR
     ``twilio_credentials_missing`` without the account's Twilio credentials; 502 when Twilio does
     not answer (nothing is written).
     """
-    caller = principal(app)
-    caller.require_admin()
+    _admin()
     return to_response(_service().refresh_whatsapp(template_id))
 
 
@@ -256,6 +267,56 @@ def get_version(
     """One version of a template."""
     template, version = _service().version(template_id, number)
     return version_response(template.channel, version)
+
+
+# --- Telegram commands: the tenant's own bot commands, each answered with a template --------------------
+CommandName = Annotated[str, Path(max_length=64, description="The command's name, without the slash.")]
+
+
+@app.get(
+    "/telegram/commands",
+    operation_id="listTelegramCommands",
+    responses=responses(200, "The tenant's commands by name, each usable or broken (and why)."),
+    security=JWT_SECURITY,
+    tags=["telegram commands"],
+    summary="List the tenant's Telegram commands",
+)
+def list_telegram_commands() -> TelegramCommandList:
+    """Each command with its template; a command whose template was deleted, deactivated or is not
+    a Telegram template is `usable: false` and answers the help until it is fixed."""
+    return TelegramCommandService(principal(app).tenant_id).list()
+
+
+@app.put(
+    "/telegram/commands/<command>",
+    operation_id="setTelegramCommand",
+    # 404: a path segment holding characters no route accepts (a slash, a dot...) matches no route.
+    responses=responses(200, "The command as set.", 404, 409, 422),
+    security=JWT_SECURITY,
+    tags=["telegram commands"],
+    summary="Create or change a Telegram command (admin)",
+)
+def set_telegram_command(
+    command: CommandName, body: Annotated[SetTelegramCommandRequest, Body()]
+) -> TelegramCommandResponse:
+    """A name Telegram accepts (1-32 lowercase letters, digits, underscores; not /start, /stop, /help
+    nor an opt-out word) answered with an active Telegram template; at most 100 commands."""
+    caller = _admin()
+    return TelegramCommandService(caller.tenant_id).set(command, body, caller.subject)
+
+
+@app.delete(
+    "/telegram/commands/<command>",
+    operation_id="deleteTelegramCommand",
+    status_code=204,
+    responses=responses(204, "Deleted: the command answers the help from now on.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["telegram commands"],
+    summary="Delete a Telegram command (admin)",
+)
+def delete_telegram_command(command: CommandName) -> None:
+    """The command goes; its template stays."""
+    TelegramCommandService(_admin().tenant_id).delete(command)
 
 
 lambda_handler = make_handler(app)

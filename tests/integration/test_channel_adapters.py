@@ -483,6 +483,29 @@ def test_telegram_sends_to_the_bot_method_and_names_the_message_by_chat(telegram
     assert first.status == "sent"
 
 
+def test_telegram_sets_the_bots_command_menu(telegram: FakeTelegram) -> None:
+    _telegram(telegram).set_commands([("rdv", "Prendre rendez-vous"), ("tarifs", "Nos tarifs")])
+
+    [request] = telegram.requests
+    assert request.path == f"/bot{BOT_TOKEN}/setMyCommands"
+    assert telegram.menu == [
+        {"command": "rdv", "description": "Prendre rendez-vous"},
+        {"command": "tarifs", "description": "Nos tarifs"},
+    ]
+    assert telegram.sent == []
+
+
+def test_telegram_refusing_a_command_menu_is_permanent_and_keeps_the_old_one(telegram: FakeTelegram) -> None:
+    _telegram(telegram).set_commands([("tarifs", "Nos tarifs")])
+
+    with pytest.raises(PermanentSendError) as raised:
+        _telegram(telegram).set_commands([("Tarifs", "Nos tarifs")])
+
+    assert raised.value.http_status == 400
+    assert "BOT_COMMAND_INVALID" in raised.value.reason
+    assert telegram.menu == [{"command": "tarifs", "description": "Nos tarifs"}]
+
+
 def test_telegram_bot_blocked_is_an_opt_out_never_retried(telegram: FakeTelegram) -> None:
     telegram.script.append(telegram_error(403, "Forbidden: bot was blocked by the user"))
     sleeps = Sleeps()

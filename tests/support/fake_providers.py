@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import threading
 import time
@@ -375,18 +376,22 @@ class FakeResend(_FakeProvider):
 # --- Telegram -----------------------------------------------------------------------------------
 @dataclass
 class FakeTelegram(_FakeProvider):
-    """The Bot API's ``POST /bot<token>/sendMessage`` (JSON or form)."""
+    """The Bot API's ``POST /bot<token>/sendMessage`` (JSON or form) and ``setMyCommands`` (JSON)."""
 
     bot_token: str | None = None
     """When set, another token in the path gets a 401 Unauthorized."""
     next_message_id: dict[str, int] = field(default_factory=dict)
+    menu: list[dict[str, str]] | None = None
+    """The bot's command menu as the last ``setMyCommands`` set it (``None``: never set)."""
 
     def handle(self, request: RecordedRequest) -> Reply:
         prefix, _, method = request.path.strip("/").rpartition("/")
-        if not prefix.startswith("bot") or method != "sendMessage":
+        if not prefix.startswith("bot") or method not in ("sendMessage", "setMyCommands"):
             return telegram_error(404, "Not Found")
         if self.bot_token is not None and prefix != f"bot{self.bot_token}":
             return telegram_error(401, "Unauthorized")
+        if method == "setMyCommands":
+            return self._set_commands(request.body.get("commands"))
         chat_id, text = request.body.get("chat_id"), request.body.get("text")
         if chat_id in (None, ""):
             return telegram_error(400, "Bad Request: chat_id is empty")
@@ -405,6 +410,18 @@ class FakeTelegram(_FakeProvider):
             }
             self.sent.append(result)
         return Reply(200, {"ok": True, "result": result})
+
+    def _set_commands(self, commands: Any) -> Reply:
+        """Telegram checks each command's name and description before it replaces the menu."""
+        if not isinstance(commands, list) or len(commands) > 100:
+            return telegram_error(400, "Bad Request: commands must be a list of at most 100")
+        for command in commands:
+            name, description = str(command.get("command", "")), str(command.get("description", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(description) <= 256:
+                return telegram_error(400, "Bad Request: BOT_COMMAND_INVALID")
+        with self.lock:
+            self.menu = [{"command": c["command"], "description": c["description"]} for c in commands]
+        return Reply(200, {"ok": True, "result": True})
 
 
 # --- the server ---------------------------------------------------------------------------------

@@ -566,6 +566,26 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "required while the lead has sent no message": "obligatoire tant que le lead n'a envoyé aucun message",
     # --- Suggested and automatic replies ------------------------------------------------------------------
     # --- Telegram commands --------------------------------------------------------------------------------
+    "a command name is 1 to 32 lowercase letters, digits or underscores, without the slash": (
+        "un nom de commande fait de 1 à 32 caractères : lettres minuscules, chiffres ou _, sans la "
+        "barre oblique"
+    ),
+    "/{name} is answered by M.A.X. itself: /start, /stop, /help and the opt-out words are reserved": (
+        "M.A.X. répond lui-même à /{name} : /start, /stop, /help et les mots de désinscription sont réservés"
+    ),
+    "only an active template can answer a command; this one is {status}": (
+        "seul un modèle actif peut répondre à une commande ; celui-ci est {status}"
+    ),
+    "a command is answered on Telegram: the template is written for {channel}": (
+        "une commande reçoit sa réponse sur Telegram : ce modèle est écrit pour le canal {channel}"
+    ),
+    "a bot has at most {limit} commands: delete one first": (
+        "un bot a au plus {limit} commandes : supprimez-en une d'abord"
+    ),
+    "Telegram command /{name} not found": "commande Telegram /{name} introuvable",
+    "the Telegram commands changed meanwhile; read them again": (
+        "les commandes Telegram ont changé entre-temps ; relisez-les"
+    ),
     # --- Outbound events follow-up ------------------------------------------------------------------------
     "the endpoint's secret was changed meanwhile; try again": (
         "le secret du point de réception vient d'être changé ; réessayez"

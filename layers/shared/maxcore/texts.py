@@ -1351,6 +1351,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "inbox_reply.subject": {"fr": "Suite à notre échange", "en": "Following up on our conversation"},
     # --- Suggested and automatic replies ------------------------------------------------------------------
     # --- Telegram commands --------------------------------------------------------------------------------
+    "telegram.command.help": {
+        "fr": (
+            "Je ne connais pas cette commande. Voici ce que {company} vous propose :\n{commands}\n"
+            "Ou écrivez-nous simplement ici : une personne de l'équipe vous répond."
+        ),
+        "en": (
+            "I don't know that command. Here is what {company} offers:\n{commands}\n"
+            "Or just write to us here: someone from the team will answer."
+        ),
+    },
+    "telegram.command.template_missing": {
+        "fr": "Son modèle a été supprimé : la commande répond par l'aide. Choisissez-lui un autre modèle.",
+        "en": "Its template was deleted: the command answers with the help. Pick another template for it.",
+    },
+    "telegram.command.template_not_active": {
+        "fr": (
+            "Son modèle n'est plus actif : la commande répond par l'aide. Réactivez-le ou changez de modèle."
+        ),
+        "en": (
+            "Its template is no longer active: the command answers with the help. Activate it or pick "
+            "another."
+        ),
+    },
+    "telegram.command.template_not_telegram": {
+        "fr": (
+            "Son modèle n'est pas écrit pour Telegram : la commande répond par l'aide. Choisissez un "
+            "modèle Telegram."
+        ),
+        "en": (
+            "Its template is not written for Telegram: the command answers with the help. Pick a "
+            "Telegram template."
+        ),
+    },
     # --- Outbound events follow-up ------------------------------------------------------------------------
 }
 

@@ -1,4 +1,4 @@
-"""Telegram messages through the Bot API's sendMessage, over HTTPS with the standard library.
+"""Telegram through the Bot API, over HTTPS with the standard library: messages and the bot's menu.
 
 The bot token is part of every URL (``/bot<token>/sendMessage``), so nothing raised here carries
 the URL or the exception that holds it: errors are rebuilt from the Bot API's answer and chained
@@ -12,6 +12,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +35,7 @@ class TelegramAdapter:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
         # Quoted so that a malformed token cannot make an invalid URL whose error would quote it.
-        self._url = f"{base_url.rstrip('/')}/bot{urllib.parse.quote(bot_token, safe=':')}/sendMessage"
+        self._bot_url = f"{base_url.rstrip('/')}/bot{urllib.parse.quote(bot_token, safe=':')}"
         self._timeout = timeout
 
     def __repr__(self) -> str:
@@ -44,9 +45,30 @@ class TelegramAdapter:
         """Send one text message; raise TransientSendError or PermanentSendError."""
         if message.channel is not Channel.TELEGRAM:
             raise PermanentSendError(f"Telegram does not send {message.channel} messages")
+        answer = self._call("sendMessage", {"chat_id": message.to, "text": message.body})
+        try:
+            result = answer["result"]
+            chat_id = result.get("chat", {}).get("id", message.to)
+            message_id = result["message_id"]
+        except (KeyError, TypeError, AttributeError):
+            raise TransientSendError("Telegram answered something unreadable") from None
+        # Message ids count per chat: only the pair identifies a message.
+        return SendReceipt(
+            provider=self.provider, provider_message_id=f"{chat_id}:{message_id}", status="sent"
+        )
+
+    def set_commands(self, commands: Sequence[tuple[str, str]]) -> None:
+        """Replace the bot's command menu (Bot API ``setMyCommands``) with ``(name, description)`` pairs.
+
+        Raises TransientSendError or PermanentSendError as :meth:`send` does.
+        """
+        self._call("setMyCommands", {"commands": [{"command": n, "description": d} for n, d in commands]})
+
+    def _call(self, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """POST ``payload`` to Bot API ``method``; its JSON answer, or the error it stands for."""
         request = urllib.request.Request(  # noqa: S310 - the scheme is checked in __init__
-            self._url,
-            data=json.dumps({"chat_id": message.to, "text": message.body}).encode(),
+            f"{self._bot_url}/{method}",
+            data=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )
@@ -68,15 +90,11 @@ class TelegramAdapter:
             raise PermanentSendError("the Bot API URL is invalid (check the base URL)") from None
         try:
             answer = json.loads(raw)
-            result = answer["result"]
-            chat_id = result.get("chat", {}).get("id", message.to)
-            message_id = result["message_id"]
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except ValueError:
             raise TransientSendError("Telegram answered something unreadable") from None
-        # Message ids count per chat: only the pair identifies a message.
-        return SendReceipt(
-            provider=self.provider, provider_message_id=f"{chat_id}:{message_id}", status="sent"
-        )
+        if not isinstance(answer, dict):
+            raise TransientSendError("Telegram answered something unreadable")
+        return answer
 
 
 def _describe(reason: object) -> str:

@@ -728,3 +728,25 @@ class WebhookDeliveryItem(BaseItem, discriminator="WebhookDelivery"):
     claim_token = UnicodeAttribute(null=True)
     lease_until = IsoDateTimeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
+
+
+# --- Telegram commands ----------------------------------------------------------------------------
+class TelegramMenuItem(BaseItem, discriminator="TelegramMenu"):
+    """A tenant's Telegram commands (``TENANT#t#TELEGRAM`` / ``COMMANDS``): at most 100, one item."""
+
+    commands = MapAttribute[str, Any](default=dict)
+    """Name -> ``{template_id, description, updated_at, updated_by}``."""
+    revision = NumberAttribute(default=0)
+
+
+class TelegramAnswerItem(BaseItem, discriminator="TelegramAnswer"):
+    """The answer to one inbound command (``TENANT#t#TELEGRAM`` / ``ANSWER#chat:message``), TTL'd."""
+
+    command = UnicodeAttribute()
+    state = UnicodeAttribute()
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    outcome = UnicodeAttribute(null=True)
+    code = UnicodeAttribute(null=True)
+    activity_id = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()

@@ -634,3 +634,17 @@ WEBHOOK_DELIVERY_SK_PREFIX = "DELIVERY#"
 def webhook_delivery_sk(event_id: str) -> str:
     """Sort key of the delivery of one event (the event's ULID carries its time: newest last)."""
     return f"{WEBHOOK_DELIVERY_SK_PREFIX}{event_id}"
+
+
+# --- Telegram commands ---------------------------------------------------------------------------
+def telegram_pk(tenant_id: str) -> str:
+    """Partition of a tenant's Telegram bot: its command menu and the claims of command answers."""
+    return f"{_tenant(tenant_id)}#TELEGRAM"
+
+
+TELEGRAM_MENU_SK = "COMMANDS"
+
+
+def telegram_answer_sk(update_key: str) -> str:
+    """Sort key of the answer to one inbound command (the message's provider id: chat and message)."""
+    return f"ANSWER#{update_key}"

@@ -37,6 +37,7 @@ from maxcore.rules.contact import fold
 
 __all__ = [
     "OPT_OUT_WORDS",
+    "PRODUCT_COMMANDS",
     "Keyword",
     "OptOutWord",
     "answer_key",
@@ -104,6 +105,9 @@ _TELEGRAM_COMMANDS: dict[str, Keyword] = {
     "start": Keyword.OPT_IN,
     "help": Keyword.HELP,
 }
+
+PRODUCT_COMMANDS = frozenset(_TELEGRAM_COMMANDS)
+"""The bot commands the product answers itself (a tenant cannot give them another meaning)."""
 
 
 def keyword_of(text: str, channel: Channel) -> Keyword | None:

@@ -31,11 +31,12 @@ from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.observability import logger, metrics
 from maxcore.rules.channels import ADDRESS_FIELD
-from maxcore.rules.keywords import Keyword, answer_key, keyword_of, telegram_command
+from maxcore.rules.keywords import PRODUCT_COMMANDS, Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
 from maxcore.services.consent import ConsentService
 from maxcore.services.email_threads import find_answered
 from maxcore.services.queueing import enqueue_lead_evaluation
+from maxcore.services.telegram_commands import TelegramCommandService
 from maxcore.texts import render
 
 Enqueue = Callable[[str, str, datetime], None]
@@ -110,8 +111,10 @@ class InboundService:
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:
-            # Recorded by an earlier delivery; its follow-up may not have been queued.
+            # Recorded by an earlier delivery; its follow-up may not have been queued, nor a command
+            # answered (the answer's claim sends it at most once).
             self._enqueue(self.tenant_id, lead_id, now)
+            self._tenant_command(message, lead_id, keyword, command, tenant)
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
@@ -120,8 +123,31 @@ class InboundService:
             outcome = f"recorded: {keyword.value}"
         elif command is not None:
             outcome = f"recorded: /{command}"
+        handled, answer = self._tenant_command(message, lead_id, keyword, command, tenant)
+        if handled:
+            return outcome, answer
         key = answer_key(message.channel, keyword, command)
         return outcome, None if key is None else render(key, tenant.locale.value, company=tenant.name)
+
+    def _tenant_command(
+        self,
+        message: InboundMessage,
+        lead_id: str,
+        keyword: Keyword | None,
+        command: str | None,
+        tenant: Tenant,
+    ) -> tuple[bool, str | None]:
+        """The tenant's own answer to a Telegram command the product does not answer itself.
+
+        ``(False, None)`` leaves the answer to the product: a keyword, one of its commands, a chat
+        that opted out of Telegram (it only ever hears the product's rules), a tenant without commands.
+        """
+        if keyword is not None or command is None or command in PRODUCT_COMMANDS:
+            return False, None
+        consent = LeadRepository(self.tenant_id).get(lead_id).consent.get(Channel.TELEGRAM)
+        if consent is not None and not consent.granted:
+            return False, None
+        return TelegramCommandService(self.tenant_id, self._clock).answer(message, lead_id, command, tenant)
 
     def _keyword_consent(
         self, message: InboundMessage, granted: bool, now: datetime, tenant: Tenant
