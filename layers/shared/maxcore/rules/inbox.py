@@ -95,10 +95,9 @@ def changed(
     reason = None
     if request.status is not None:
         until = request.snoozed_until
-        update["status"], update["snoozed_until"] = (
-            request.status,
-            None if until is None else until.astimezone(UTC),
-        )
+        # Whole seconds: the inbox filter compares the stored time with now as text.
+        update["snoozed_until"] = None if until is None else until.astimezone(UTC).replace(microsecond=0)
+        update["status"] = request.status
         reason = RoutingReason(code=f"status_{request.status.value}", params={"by": actor})
     if request.unassign:
         update["owner"] = None
