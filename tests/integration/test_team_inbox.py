@@ -188,6 +188,18 @@ def counts(tenant_id: str, sub: str) -> dict[str, int]:
     return figures
 
 
+def figures(open_: int, snoozed: int, closed: int, unread: int, unassigned: int, mine: int) -> dict[str, int]:
+    """The counts expected, in the order the API lists them."""
+    return {
+        "open": open_,
+        "snoozed": snoozed,
+        "closed": closed,
+        "unread": unread,
+        "unassigned": unassigned,
+        "mine": mine,
+    }
+
+
 def change(tenant_id: str, lead_id: str, sub: str, **body: Any) -> dict[str, Any]:
     answer = inbox(tenant_id, sub).patch(f"/conversations/{lead_id}", body)
     assert answer.status == 200, answer.body
@@ -206,7 +218,7 @@ def test_ap79_counts_follow_every_transition(tenant: str) -> None:
     sms(tenant, "Bonjour", "e5", "+33611000005")
     sms(tenant, "Bonsoir", "f6", "+33611000006")
     first, second = lead_of(tenant, "+33611000005"), lead_of(tenant, "+33611000006")
-    expected = {"open": 2, "snoozed": 0, "closed": 0, "unread": 2, "unassigned": 0, "mine": 2}
+    expected = figures(2, 0, 0, 2, 0, 2)
     assert counts(tenant, ALICE) == expected
     assert counts(tenant, BOB) == {**expected, "mine": 0}
 
@@ -216,21 +228,14 @@ def test_ap79_counts_follow_every_transition(tenant: str) -> None:
     change(tenant, first, ALICE, status="closed")
 
     # Then the counts follow, without reading a conversation
-    expected = {"open": 1, "snoozed": 0, "closed": 1, "unread": 1, "unassigned": 0, "mine": 0}
+    expected = figures(1, 0, 1, 1, 0, 0)
     assert counts(tenant, ALICE) == expected
     assert counts(tenant, BOB) == {**expected, "mine": 1}
 
     # When Bob unassigns it and the first lead's lead is deleted, then they leave the counts
     change(tenant, second, BOB, unassign=True)
     assert ApiClient("functions/leads/", tenant).request("DELETE", f"/leads/{first}").status == 204
-    assert counts(tenant, BOB) == {
-        "open": 1,
-        "snoozed": 0,
-        "closed": 0,
-        "unread": 1,
-        "unassigned": 1,
-        "mine": 0,
-    }
+    assert counts(tenant, BOB) == figures(1, 0, 0, 1, 1, 0)
 
 
 def test_ap80_notes_are_kept_in_order_and_never_sent(tenant: str, other_tenant_id: str) -> None:
@@ -278,14 +283,7 @@ def test_a_rep_works_a_conversation_from_routing_to_closing(tenant: str) -> None
     assert mine[0]["conversation"]["reason"] == "nouveau message sur SMS, intention : question posée"
     assert ids(rows(tenant, ALICE, mine="true")) == [other]
     assert ids(rows(tenant, BOB, intent="question")) == [lead_id]
-    assert counts(tenant, BOB) == {
-        "open": 2,
-        "snoozed": 0,
-        "closed": 0,
-        "unread": 2,
-        "unassigned": 0,
-        "mine": 1,
-    }
+    assert counts(tenant, BOB) == figures(2, 0, 0, 2, 0, 1)
 
     # When Bob reads it, notes it and snoozes it until tomorrow
     assert inbox(tenant, BOB).post(f"/conversations/{lead_id}/read", {}).status == 200
@@ -301,40 +299,19 @@ def test_a_rep_works_a_conversation_from_routing_to_closing(tenant: str) -> None
     assert snoozed["reason"] == f"mise en attente par {BOB}"
     assert ids(rows(tenant, BOB, status="snoozed")) == [lead_id]
     assert ids(rows(tenant, BOB, status="open")) == [other]
-    assert counts(tenant, BOB) == {
-        "open": 1,
-        "snoozed": 1,
-        "closed": 0,
-        "unread": 1,
-        "unassigned": 0,
-        "mine": 1,
-    }
+    assert counts(tenant, BOB) == figures(1, 1, 0, 1, 0, 1)
 
     # When the lead writes again, then the conversation is open again, still Bob's, and unread
     sms(tenant, "Vous avez pu regarder ?", "j0", "+33611000009")
     row = rows(tenant, BOB, mine="true")[0]
     assert (row["conversation"]["status"], row["conversation"]["owner"], row["unread"]) == ("open", BOB, 1)
     assert row["conversation"]["reason"] == "rouverte par un nouveau message sur SMS"
-    assert counts(tenant, BOB) == {
-        "open": 2,
-        "snoozed": 0,
-        "closed": 0,
-        "unread": 2,
-        "unassigned": 0,
-        "mine": 1,
-    }
+    assert counts(tenant, BOB) == figures(2, 0, 0, 2, 0, 1)
 
     # When Bob closes it, then it leaves the open ones and his own open count
     change(tenant, lead_id, BOB, status="closed")
     assert ids(rows(tenant, BOB, status="closed")) == [lead_id]
-    assert counts(tenant, BOB) == {
-        "open": 1,
-        "snoozed": 0,
-        "closed": 1,
-        "unread": 2,
-        "unassigned": 0,
-        "mine": 0,
-    }
+    assert counts(tenant, BOB) == figures(1, 0, 1, 2, 0, 0)
     # And the note is there, never in the thread
     notes = inbox(tenant, ALICE).get(f"/conversations/{lead_id}/notes").body["items"]
     assert [(n["author"], n["text"]) for n in notes] == [(BOB, "Envoyer la grille")]
