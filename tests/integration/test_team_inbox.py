@@ -12,11 +12,15 @@ from typing import Any
 
 import pytest
 
+from maxcore.dal import keys
+from maxcore.dal.base import plain
 from maxcore.dal.inbox import InboxRepository
+from maxcore.dal.items import InboxCounterItem, LeadItem
 from maxcore.dal.leads import ConversationFilter, LeadRepository
 from maxcore.errors import ConflictError
 from maxcore.models.inbox import Assignment, ConversationStatus, InboxSettings, RoutingReason
 from maxcore.services.inbox import InboxService
+from scripts.count_inbox_conversations import main as count_inbox_conversations
 from tests.integration.test_webhooks import inbound, webhook, webhook_tenant
 from tests.support.api import ApiClient
 from tests.support.dynamodb_requests import RequestCounter
@@ -411,3 +415,31 @@ def test_a_change_decided_on_an_old_version_is_a_409(tenant: str) -> None:
     row = rows(tenant, ALICE)[0]["conversation"]
     assert (row["status"], row["owner"]) == ("open", ALICE)
     assert counts(tenant, ALICE)["closed"] == 0
+
+
+def test_conversations_stored_before_the_counters_join_them_once(tenant: str) -> None:
+    # Given a named lead whose conversation was stored before the team inbox: no state, no search words
+    sms(tenant, "Bonjour, avez-vous des disponibilités samedi ?", "s9", "+33611000018")
+    lead_id = lead_of(tenant, "+33611000018")
+    answer = ApiClient("functions/leads/", tenant).patch(f"/leads/{lead_id}", {"first_name": "Inès"})
+    assert answer.status == 200, answer.body
+    item = LeadItem.get(keys.lead_pk(tenant), keys.lead_sk(lead_id))
+    old = {
+        k: v
+        for k, v in plain(item.summary).items()
+        if k not in ("conversation", "contact_text", "recent_text")
+    }
+    item.update(actions=[LeadItem.summary.set(old)])
+    for name in InboxRepository(tenant).counters():
+        InboxCounterItem(keys.team_inbox_pk(tenant), keys.inbox_counter_sk(name)).delete()
+    assert counts(tenant, ALICE) == figures(0, 0, 0, 0, 0, 0)
+    assert rows(tenant, q="ines") == []
+
+    # When the operator runs the script, twice
+    assert count_inbox_conversations([f"--tenant={tenant}"]) == 0
+    assert count_inbox_conversations([f"--tenant={tenant}"]) == 0
+
+    # Then the conversation is counted once, and found by its name and its last message
+    assert counts(tenant, ALICE) == figures(1, 0, 0, 1, 1, 0)
+    assert ids(rows(tenant, q="ines")) == [lead_id]
+    assert ids(rows(tenant, q="disponibilites samedi")) == [lead_id]

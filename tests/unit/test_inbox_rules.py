@@ -23,6 +23,7 @@ from maxcore.rules.inbox import (
     counter_delta,
     counter_names,
     effective_status,
+    joined,
     needs_routing,
     pick_owner,
     reason_text,
@@ -244,3 +245,14 @@ def test_the_search_text_keeps_the_last_three_messages_folded() -> None:
 def test_an_inbound_message_joins_the_search_text() -> None:
     after = apply_activity(summary(), inbound("Un soin à Lyon ?"), NOW)
     assert after.recent_text.splitlines()[0] == "un soin a lyon ?"
+
+
+def test_a_conversation_from_before_joins_once_with_its_last_preview() -> None:
+    before = summary(ConversationState())
+    after = joined(before)
+    assert after is not None
+    assert after.conversation.counted
+    assert after.recent_text == "bonjour"
+    assert counter_delta(before, after) == {"open": 1, "unassigned": 1}
+    assert joined(after) is None
+    assert joined(LeadSummary()) is None

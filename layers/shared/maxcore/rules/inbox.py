@@ -146,6 +146,20 @@ def routed(
     )
 
 
+def joined(summary: LeadSummary) -> LeadSummary | None:
+    """The summary of a conversation stored before the counters, now counted and searchable by its
+    last message; None when it needs nothing (no message, or counted already)."""
+    last = summary.last_message
+    if last is None or summary.conversation.counted:
+        return None
+    return summary.model_copy(
+        update={
+            "conversation": summary.conversation.model_copy(update={"counted": True}),
+            "recent_text": summary.recent_text or with_recent_text("", last.preview or ""),
+        }
+    )
+
+
 def counter_names(summary: LeadSummary | None) -> frozenset[str]:
     """The inbox counters a lead's conversation adds 1 to (none for a lead without messages)."""
     if summary is None or summary.last_message is None or not summary.conversation.counted:

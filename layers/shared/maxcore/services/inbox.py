@@ -34,6 +34,7 @@ from maxcore.rules.inbox import (
     change_problem,
     changed,
     effective_status,
+    joined,
     needs_routing,
     pick_owner,
     reason_text,
@@ -198,6 +199,25 @@ class InboxService:
     def counts(self, subject: str) -> InboxCounts:
         """How many conversations are open, snoozed, closed, unread, unassigned and the caller's."""
         return tally(self.inbox.counters(), subject, self._clock())
+
+    def join_existing(self) -> int:
+        """Add the conversations stored before the counters to them (and to the search), once.
+
+        Reads the tenant's leads in 1 MB pages; each one joins in a write conditional on the version
+        read, with its counters. A lead written meanwhile is left out (a message joined it already;
+        a run again takes any other). Returns how many joined.
+        """
+        count = 0
+        for lead in self.leads.iter_all():
+            summary = joined(lead.summary)
+            if summary is None:
+                continue
+            try:
+                self.leads.set_summary(lead, summary)
+            except ConflictError:
+                continue
+            count += 1
+        return count
 
     def settings(self) -> InboxSettings:
         """The tenant's assignment rule."""
