@@ -4,7 +4,9 @@ It reads the HttpApi routes of template.yaml, authorizes each request with a dev
 authorizer would, turns it into an API Gateway HTTP API v2 event and calls the mapped handler in this
 process. DynamoDB and SQS come from an embedded moto server (DynamoDB can be DynamoDB Local or AWS
 instead), the tables are created from the template's own definitions, and the template's schedules
-can be fired by hand, fan-out queue and worker included.
+can be fired by hand, fan-out queue and worker included. The table's stream is polled every second:
+its changes go to the outbound events' stream function and the deliveries it queues are made, so an
+endpoint registered locally receives its events.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import boto3
 
 from devserver.events import LocalContext, http_event, scheduled_event, sqs_event
 from devserver.functions import load_handler, load_module
+from devserver.streams import TableStream
 from devserver.template import (
     HttpRoute,
     Schedule,
@@ -42,6 +45,7 @@ from devserver.template import (
     load_template,
     schedules,
     sqs_consumers,
+    stream_consumers,
     table_definitions,
 )
 from devserver.token import DevTokenError, sign_dev_token, verify_dev_token
@@ -207,6 +211,12 @@ class LocalBackend:
         _reset_layer_settings()
 
 
+STREAM_POLL_SECONDS = 1.0
+"""How often the dev server reads the table's stream and makes the deliveries due."""
+
+EVENT_QUEUES = frozenset({"DeliveryQueue"})
+"""The queues the poller drains: the outbound events' deliveries (the others wait for a firing)."""
+
 LOCAL_TIMER_ROLE_ARN = "arn:aws:iam::123456789012:role/max-local-timers"
 """The role a local timer names (moto checks nothing about it)."""
 
@@ -222,11 +232,12 @@ def start_backend(
     *,
     dynamodb_endpoint: str | None = None,
     table_names: Mapping[str, str] | None = None,
+    with_streams: bool = False,
 ) -> LocalBackend:
     """Start moto, create the template's tables and queues, and point the functions' environment at them.
 
     With ``dynamodb_endpoint`` (DynamoDB Local, or AWS) the tables live there; moto still serves SQS, which
-    neither of those provides.
+    neither of those provides. ``with_streams``: the tables get the streams the template declares.
     """
     from devserver.moto import AtomicMotoServer
 
@@ -241,7 +252,7 @@ def start_backend(
         endpoint = dynamodb_endpoint or moto_endpoint
         names = dict(table_names) if table_names is not None else default_table_names(template)
         dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name=os.environ["AWS_REGION"])
-        create_tables(dynamodb, names, template)
+        create_tables(dynamodb, names, template, with_streams=with_streams)
         sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name=os.environ["AWS_REGION"])
         queue_urls = _create_queues(sqs, template)
         s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name=os.environ["AWS_REGION"])
@@ -323,6 +334,11 @@ def _configure_functions(
         resolved: str | None = None
         if isinstance(value, str | int | float | bool):
             resolved = str(value)
+        elif (queue_url := _queue_of_arn(value, backend)) is not None:
+            # `!GetAtt Queue.Arn` (the delivery queue's, a timer's target): the local queue's ARN.
+            resolved = _queue_arn(backend, queue_url)
+            environment.set(name, resolved)
+            continue
         elif isinstance(value, dict) and isinstance(value.get("Ref"), str):
             ref = value["Ref"]
             if ref in backend.table_names:
@@ -353,14 +369,24 @@ def _configure_functions(
     if "FanoutQueue" in backend.queue_urls:
         environment.set("FANOUT_QUEUE_URL", backend.queue_urls["FanoutQueue"])
         # One-time timers are moto's schedules too: moto keeps them without firing them.
-        queue_arn = backend.sqs().get_queue_attributes(
-            QueueUrl=backend.queue_urls["FanoutQueue"], AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
         environment.set("SCHEDULER_ENDPOINT", backend.sqs_endpoint)
-        environment.set("TIMER_TARGET_ARN", queue_arn)
+        environment.set("TIMER_TARGET_ARN", _queue_arn(backend, backend.queue_urls["FanoutQueue"]))
         environment.set("TIMER_ROLE_ARN", LOCAL_TIMER_ROLE_ARN)
         environment.set("TIMER_GROUP", "default")
     _reset_layer_settings()
+
+
+def _queue_of_arn(value: Any, backend: LocalBackend) -> str | None:
+    """The local URL of the queue whose ARN ``value`` names (``!GetAtt Queue.Arn``), if it is one."""
+    attribute = value.get("Fn::GetAtt") if isinstance(value, dict) else None
+    if isinstance(attribute, list) and len(attribute) == 2 and attribute[1] == "Arn":
+        return backend.queue_urls.get(str(attribute[0]))
+    return None
+
+
+def _queue_arn(backend: LocalBackend, queue_url: str) -> str:
+    attributes = backend.sqs().get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return attributes["Attributes"]["QueueArn"]
 
 
 # ---------------------------------------------------------------------------------------------- routing
@@ -721,10 +747,7 @@ def fire_due_timers(template: Mapping[str, Any], backend: LocalBackend) -> dict[
     now = datetime.now(UTC).replace(tzinfo=None)
     # Only timers aimed at this run's queues: a moto server shared with other runs (the tests')
     # holds theirs too, aimed at queues this run does not have.
-    ours = {
-        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]: url
-        for url in backend.queue_urls.values()
-    }
+    ours = {_queue_arn(backend, url): url for url in backend.queue_urls.values()}
     fired: list[str] = []
     for summary in scheduler.list_schedules()["Schedules"]:
         name, group = summary["Name"], summary.get("GroupName", "default")
@@ -765,13 +788,20 @@ MAX_DRAIN_ROUNDS = 100
 """A consumer that keeps feeding its own queue would otherwise drain forever."""
 
 
-def drain_queues(template: Mapping[str, Any], backend: LocalBackend) -> list[dict[str, Any]]:
-    """Deliver every queued message to its consumer in batches, like Lambda's SQS event source mapping."""
+def drain_queues(
+    template: Mapping[str, Any], backend: LocalBackend, deliveries: bool = False
+) -> list[dict[str, Any]]:
+    """Deliver every queued message to its consumer in batches, like Lambda's SQS event source mapping.
+
+    The job queues, which schedules and timers feed; with ``deliveries``, the outbound events' delivery
+    queue instead, which the dev server's event poller drains.
+    """
     sqs = backend.sqs()
     runs = [
         _ConsumerRun(consumer)
         for consumer in sqs_consumers(template)
         if consumer.queue_logical_id in backend.queue_urls
+        and (consumer.queue_logical_id in EVENT_QUEUES) == deliveries
     ]
     failed: dict[str, list[str]] = {}
     for _ in range(MAX_DRAIN_ROUNDS):
@@ -965,6 +995,7 @@ class DevServer:
         template: Mapping[str, Any] | None = None,
         seed: bool = True,
         quiet: bool = False,
+        poll_events_every: float | None = STREAM_POLL_SECONDS,
     ) -> None:
         self.template = dict(template) if template is not None else load_template()
         self.router = Router(http_routes(self.template))
@@ -979,19 +1010,34 @@ class DevServer:
         self._http: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._openapi: dict[str, Any] | None = None
+        self._poll_every = poll_events_every
+        self._stream: TableStream | None = None
+        self._stream_lock = threading.Lock()
+        self._poller: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # --- lifecycle ------------------------------------------------------------------------------------
     def start(self) -> DevServer:
         """Start the backends, seed the demo tenant and bind the port (not serving yet)."""
         self.backend = start_backend(
-            self.template, dynamodb_endpoint=self._dynamodb_endpoint, table_names=self._table_names
+            self.template,
+            dynamodb_endpoint=self._dynamodb_endpoint,
+            table_names=self._table_names,
+            with_streams=True,
         )
         try:
+            # Endpoints on this machine (n8n on localhost, a request bin) receive the local events; set
+            # OUTBOUND_EVENTS_ALLOW_LOCAL=0 to check them as AWS does.
+            self.backend.default_variable("OUTBOUND_EVENTS_ALLOW_LOCAL", "1")
             preload_handlers(self.template)
             if self._seed:
                 from devserver.seed import seed_demo
 
                 self.seed_report = seed_demo()
+            # The stream is read from here on: the demo data makes no events.
+            self._stream = TableStream(
+                self.backend.table_names["MaxTable"], self.backend.dynamodb_endpoint, os.environ["AWS_REGION"]
+            )
             self._http = _HttpServer((HOST, self._requested_port), self)
             # The unsubscribe links of the e-mails sent locally open this server's page.
             self.backend.default_variable("UNSUBSCRIBE_BASE_URL", self.url)
@@ -1008,6 +1054,7 @@ class DevServer:
         assert self._http is not None
         self._thread = threading.Thread(target=self._http.serve_forever, name="devserver", daemon=True)
         self._thread.start()
+        self._start_polling()
         return self
 
     def serve_forever(self) -> None:
@@ -1015,10 +1062,15 @@ class DevServer:
         if self._http is None:
             self.start()
         assert self._http is not None
+        self._start_polling()
         self._http.serve_forever()
 
     def close(self) -> None:
-        """Stop serving, stop moto and restore the environment."""
+        """Stop serving and polling, stop moto and restore the environment."""
+        self._stopping.set()
+        if self._poller is not None:
+            self._poller.join(timeout=30)
+            self._poller = None
         if self._http is not None:
             if self._thread is not None:
                 self._http.shutdown()
@@ -1063,6 +1115,35 @@ class DevServer:
         if self.backend is None:
             raise RuntimeError("the dev server is not started")
         return fire_schedule(name, self.template, self.backend)
+
+    def poll_events(self) -> dict[str, Any]:
+        """Hand the table's new changes to its stream functions (outbound events), then make the
+        deliveries that are due, as Lambda's stream and SQS event sources would."""
+        if self.backend is None or self._stream is None:
+            raise RuntimeError("the dev server is not started")
+        with self._stream_lock:
+            event = self._stream.event()
+            consumers_of_changes = stream_consumers(self.template) if event["Records"] else []
+            results = [
+                _invoke(consumer.function_logical_id, consumer.code_uri, consumer.handler, event)
+                for consumer in consumers_of_changes
+            ]
+            consumers = drain_queues(self.template, self.backend, deliveries=True)
+        return {"records": len(event["Records"]), "results": results, "consumers": consumers}
+
+    def _start_polling(self) -> None:
+        if self._poll_every is None or self._poller is not None:
+            return
+        self._poller = threading.Thread(target=self._poll_until_closed, name="devserver-events", daemon=True)
+        self._poller.start()
+
+    def _poll_until_closed(self) -> None:
+        assert self._poll_every is not None
+        while not self._stopping.wait(self._poll_every):
+            try:
+                self.poll_events()
+            except Exception:  # a failed round is shown, and the next one goes on
+                traceback.print_exc()
 
     def fire_timers(self) -> dict[str, Any]:
         """Fire the one-time timers that are due (a scheduled message's...), then drain the queues."""
@@ -1330,6 +1411,7 @@ def banner(server: DevServer, tenant_id: str = "demo") -> str:
         f"  Schedules: GET {server.url}/_local/schedules; fire one with",
         f"  curl -s -X POST {server.url}/_local/schedules/<EventName>",
         f"  Due one-time timers (scheduled messages): curl -s -X POST {server.url}/_local/timers/fire",
+        "  Outbound events: the table's stream is read every second; registered endpoints get their events.",
         "  Ctrl-C to stop.",
     ]
     return "\n".join(lines)

@@ -178,22 +178,30 @@ def create_tables(
     for logical_id, table_name in names.items():
         definition = definitions[logical_id]
         kwargs = dict(definition.create_kwargs)
+        stream = None
         if with_streams and definition.stream_view_type:
-            kwargs["StreamSpecification"] = {
-                "StreamEnabled": True,
-                "StreamViewType": definition.stream_view_type,
-            }
+            stream = {"StreamEnabled": True, "StreamViewType": definition.stream_view_type}
+            kwargs["StreamSpecification"] = stream
         try:
             client.create_table(TableName=table_name, **kwargs)
         except ClientError as error:
             # Asking beats describing first: no race with a second process creating the same table.
             if error.response["Error"]["Code"] != "ResourceInUseException":
                 raise
+            if stream is not None:
+                _enable_stream(client, table_name, stream)
         client.get_waiter("table_exists").wait(
             TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
         if definition.ttl_attribute is not None:
             _enable_ttl(client, table_name, definition.ttl_attribute)
+
+
+def _enable_stream(client: DynamoDBClient, table_name: str, stream: Mapping[str, Any]) -> None:
+    """Give a table that exists already the stream asked for, unless it has one."""
+    if "LatestStreamArn" in client.describe_table(TableName=table_name)["Table"]:
+        return
+    client.update_table(TableName=table_name, StreamSpecification=stream)  # type: ignore[arg-type]
 
 
 def _enable_ttl(client: DynamoDBClient, table_name: str, attribute: str) -> None:
@@ -259,6 +267,15 @@ class SqsConsumer:
     code_uri: str
     handler: str
     batch_size: int
+
+
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A `DynamoDB` event: a function fed by the table's stream."""
+
+    function_logical_id: str
+    code_uri: str
+    handler: str
 
 
 def _function(template: Mapping[str, Any], function_logical_id: str) -> dict[str, Any]:
@@ -417,4 +434,13 @@ def sqs_consumers(template: Mapping[str, Any]) -> list[SqsConsumer]:
                 batch_size=batch_size,
             )
         )
+    return found
+
+
+def stream_consumers(template: Mapping[str, Any]) -> list[StreamConsumer]:
+    """Every `DynamoDB` event: the functions the table's stream feeds."""
+    found: list[StreamConsumer] = []
+    for function_logical_id, _, _ in _events(template, {"DynamoDB"}):
+        code = function_code(template, function_logical_id)
+        found.append(StreamConsumer(function_logical_id, code.code_uri, code.handler))
     return found

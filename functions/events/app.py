@@ -12,6 +12,7 @@ from maxcore.models.outbound_event import (
     CreateWebhookEndpointRequest,
     Delivery,
     DeliveryPage,
+    RotateSecretRequest,
     UpdateWebhookEndpointRequest,
     WebhookEndpoint,
     WebhookEndpointCreated,
@@ -102,14 +103,19 @@ def delete_endpoint(endpoint_id: Annotated[Ulid, Path()]) -> None:
 @app.post(
     "/webhook-endpoints/<endpoint_id>/rotate-secret",
     operation_id="rotateWebhookEndpointSecret",
-    responses=responses(200, "The endpoint with its new secret, shown this once.", 404),
+    responses=responses(200, "The endpoint with its new secret, shown this once.", 404, 409, 422),
     security=JWT_SECURITY,
     tags=TAGS,
     summary="Replace an endpoint's signing secret (admin)",
 )
-def rotate_secret(endpoint_id: Annotated[Ulid, Path()]) -> WebhookEndpointCreated:
-    """The old secret stops signing (within the few minutes the workers cache it)."""
-    return WebhookEndpointService(_admin_tenant()).rotate_secret(endpoint_id)
+def rotate_secret(
+    endpoint_id: Annotated[Ulid, Path()], body: Annotated[RotateSecretRequest | None, Body()] = None
+) -> WebhookEndpointCreated:
+    """For 24 hours every delivery is signed with both the new and the replaced secret
+    (`webhook-signature: v1,<new> v1,<replaced>`), so a consumer moves to the new one without losing an
+    event; `{"expire_previous_now": true}` (a leaked secret) stops the replaced one at once."""
+    request = body or RotateSecretRequest()
+    return WebhookEndpointService(_admin_tenant()).rotate_secret(endpoint_id, request)
 
 
 @app.get(

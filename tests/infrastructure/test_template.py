@@ -40,6 +40,7 @@ FUNCTION_IDS = (
     "BulkSendsFunction",
     "EventsFunction",
     "EventsStreamFunction",
+    "EventsDeliveryFunction",
 )
 LEADING_KEYS_CONDITION = {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TENANT#*"]}}
 
@@ -587,6 +588,52 @@ def test_fanout_queue_outlasts_the_worker_and_redrives_to_the_dlq(resources: dic
     assert dlq["MessageRetentionPeriod"] == 14 * 24 * 3600
 
 
+def test_deliveries_have_their_own_queue_and_a_bounded_consumer(resources: dict[str, Any]) -> None:
+    delivery = resources["EventsDeliveryFunction"]["Properties"]
+    (event,) = delivery["Events"].values()
+    queue = resources["DeliveryQueue"]["Properties"]
+
+    # Given its own queue, read in partial batches by at most five concurrent invocations
+    assert delivery["Handler"] == "deliver.lambda_handler"
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 5}
+    assert "ReservedConcurrentExecutions" not in delivery
+    # And the queue outlasts a batch, redrives to its DLQ, and keeps a message beyond a day of retries
+    assert queue["VisibilityTimeout"] >= 6 * delivery["Timeout"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["DeliveryDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["MessageRetentionPeriod"] > 28 * 3600
+
+
+def _send_targets(resources: dict[str, Any], function_id: str) -> list[Any]:
+    statements = resources[function_id]["Properties"]["Policies"][0]["Statement"]
+    return [
+        resource
+        for statement in statements
+        if "sqs:SendMessage" in statement["Action"]
+        for resource in statement["Resource"]
+    ]
+
+
+def test_the_events_functions_queue_deliveries_on_the_delivery_queue_only(resources: dict[str, Any]) -> None:
+    delivery_queue = {"Fn::GetAtt": ["DeliveryQueue", "Arn"]}
+    fanout_queue = {"Fn::GetAtt": ["FanoutQueue", "Arn"]}
+
+    for function_id in ("EventsFunction", "EventsStreamFunction", "EventsDeliveryFunction"):
+        targets = _send_targets(resources, function_id)
+        assert delivery_queue in targets, function_id
+        assert fanout_queue not in targets, function_id
+    # The worker passes on deliveries queued before the delivery queue existed
+    assert delivery_queue in _send_targets(resources, "SchedulerWorkerFunction")
+    # And the timers' role may deliver a late retry to the delivery queue
+    (timer_policy,) = resources["TimerRole"]["Properties"]["Policies"]
+    assert delivery_queue in timer_policy["PolicyDocument"]["Statement"][0]["Resource"]
+
+
 def test_the_worker_knows_the_fanout_queues_last_delivery(resources: dict[str, Any]) -> None:
     # A read_email job records its subject on the last delivery instead of failing into the DLQ.
     from maxcore.services.job_queue import FANOUT_MAX_RECEIVES
@@ -634,6 +681,7 @@ def test_every_dead_letter_queue_has_an_alarm_that_notifies_the_alarm_topic(
         "ScheduleDeadLetterQueue",
         "SchedulerFailureQueue",
         "EventsStreamFailureQueue",
+        "DeliveryDeadLetterQueue",
     }
     for alarm in watched.values():
         assert alarm["Statistic"] == "Maximum"
@@ -848,6 +896,7 @@ def test_dashboard_body_is_json_and_shows_every_function_and_queue(resources: di
             "ScheduleDeadLetterQueue",
             "SchedulerFailureQueue",
             "EventsStreamFailureQueue",
+            "DeliveryDeadLetterQueue",
         )
     }
     oldest = [dims for ns, name, dims in metrics if name == "ApproximateAgeOfOldestMessage"]

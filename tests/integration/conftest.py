@@ -10,6 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 
 import boto3
 import pytest
@@ -103,6 +104,17 @@ def fanout_queue(moto_endpoint: str) -> str:
     sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="eu-west-3")
     url = sqs.create_queue(QueueName=f"fanout-{uuid.uuid4().hex[:8]}")["QueueUrl"]
     os.environ.update({"FANOUT_QUEUE_URL": url, "SQS_ENDPOINT": moto_endpoint})
+    reset_settings()
+    return url
+
+
+@pytest.fixture(scope="session")
+def delivery_queue(moto_endpoint: str) -> str:
+    """The outbound events' delivery queue on the moto server, as the fan-out queue is made."""
+    sqs = boto3.client("sqs", endpoint_url=moto_endpoint, region_name="eu-west-3")
+    url = sqs.create_queue(QueueName=f"delivery-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    os.environ.update({"DELIVERY_QUEUE_URL": url, "DELIVERY_QUEUE_ARN": arn, "SQS_ENDPOINT": moto_endpoint})
     reset_settings()
     return url
 
@@ -207,8 +219,24 @@ def drain(queue_url: str) -> list[str]:
             client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> list[list[str]]:
-    """Hand the queue's messages to the worker handler as Lambda does, until the queue is empty.
+@dataclass(frozen=True)
+class QueueConsumer:
+    """A function an SQS queue feeds: where its handler is, and its name."""
+
+    code_uri: str
+    handler: str
+    function_name: str
+
+
+FANOUT_WORKER = QueueConsumer("functions/scheduler/", "worker.lambda_handler", "SchedulerWorkerFunction")
+EVENT_DELIVERY = QueueConsumer("functions/events/", "deliver.lambda_handler", "EventsDeliveryFunction")
+
+
+def run_worker_until_idle(
+    queue_url: str, timeout_ms: int, most: int = 200, consumer: QueueConsumer = FANOUT_WORKER
+) -> list[list[str]]:
+    """Hand the queue's messages to its consumer (the fan-out worker unless told) as Lambda does, until
+    the queue is empty.
 
     Each batch (ten messages at most) is one invocation whose timeout is ``timeout_ms``; its
     messages are deleted once it returns without failures, as the event source mapping does.
@@ -218,7 +246,7 @@ def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> l
     from devserver.functions import load_handler
     from maxcore.services.job_queue import sqs_client
 
-    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    worker = load_handler(consumer.code_uri, consumer.handler)
     client = sqs_client()
     batches: list[list[str]] = []
     for _ in range(most):
@@ -227,7 +255,7 @@ def run_worker_until_idle(queue_url: str, timeout_ms: int, most: int = 200) -> l
         if not messages:
             return batches
         event = sqs_event([(m["MessageId"], m["Body"]) for m in messages])
-        result = worker(event, LocalContext(function_name="SchedulerWorkerFunction", timeout_ms=timeout_ms))
+        result = worker(event, LocalContext(function_name=consumer.function_name, timeout_ms=timeout_ms))
         assert result["batchItemFailures"] == []
         for message in messages:
             client.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import jwt
 import pytest
 import requests
+import resend
 import time_machine
 
 from devserver.seed import DEMO_TENANT_ID, PEOPLE, seed_demo
@@ -20,6 +22,7 @@ from devserver.server import DevServer, banner, running_dev_server
 from devserver.template import http_routes, load_template
 from devserver.token import sign_dev_token
 from maxcore.services.timers import timer_name
+from tests.support.webhook_receiver import ReceivedRequest, running_webhook_receiver
 
 pytestmark = pytest.mark.integration
 
@@ -357,3 +360,41 @@ def test_a_percent_encoded_path_parameter_reaches_the_function_decoded(
     assert deleted.status_code == 204, deleted.text
     listed = _get(server, "/blacklist", admin_token).json()["items"]
     assert "encode@example.com" not in {entry["value"] for entry in listed}
+
+
+def test_an_endpoint_registered_on_the_dev_server_receives_a_new_lead_signed(
+    server: DevServer, admin_token: str
+) -> None:
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    with running_webhook_receiver() as receiver:
+        # Given an endpoint on this machine, registered through the dev server
+        registration = {"url": receiver.url, "event_types": ["lead.created"], "description": "local n8n"}
+        created = requests.post(
+            f"{server.url}/webhook-endpoints", json=registration, headers=auth, timeout=TIMEOUT
+        )
+        assert created.status_code == 201, created.text
+        secret = created.json()["secret"]
+
+        # When a lead is created through the dev server, and its event poller runs on its own
+        lead = {"first_name": "Inès", "phone": "+33 6 98 76 54 32"}
+        response = requests.post(f"{server.url}/leads", json=lead, headers=auth, timeout=TIMEOUT)
+        assert response.status_code == 201, response.text
+        lead_id = response.json()["id"]
+
+        def of_the_lead() -> list[ReceivedRequest]:
+            # Changes made by earlier tests may still be on their way: only this lead's are looked at.
+            return [r for r in receiver.received if json.loads(r.body)["data"].get("lead_id") == lead_id]
+
+        deadline = time.monotonic() + 60
+        while not of_the_lead() and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        # Then the endpoint received lead.created for that lead once, signed with its secret
+        (request,) = of_the_lead()
+        headers = {
+            "id": request.headers["webhook-id"],
+            "timestamp": request.headers["webhook-timestamp"],
+            "signature": request.headers["webhook-signature"],
+        }
+        resend.Webhooks.verify({"payload": request.body, "headers": headers, "webhook_secret": secret})
+        assert json.loads(request.body)["type"] == "lead.created"

@@ -2,8 +2,9 @@
 deliveries made by the worker to a local receiver, signed, retried, replayed.
 
 The stream is moto's (or DynamoDB Local's) stream of the test table, handed to the stream handler as
-Lambda would; the worker runs the ``deliver_event`` jobs from the fan-out queue; signatures are checked
-with the Resend SDK's own Svix verifier, an implementation of the same specification that is not ours.
+Lambda would; the delivery function runs the ``deliver_event`` jobs from the delivery queue; signatures
+are checked with the Resend SDK's own Svix verifier, an implementation of the same specification that
+is not ours.
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ from time_machine import TimeMachineFixture
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from devserver.streams import TableStream
+from maxcore.dal.keys import lead_activity_pk
 from maxcore.dal.tenants import TenantProfileRepository
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
+from maxcore.errors import ConflictError
 from maxcore.models.outbound_event import DeliveryState
 from maxcore.models.tenant import Locale, Tenant
-from maxcore.rules.outbound_events import DISABLE_AFTER
+from maxcore.rules.outbound_events import DISABLE_AFTER, SECRET_OVERLAP
 from maxcore.services.event_delivery import EventDelivery
 from maxcore.settings import reset_settings
-from tests.integration.conftest import drain, run_worker_until_idle
+from tests.integration.conftest import EVENT_DELIVERY, drain, run_worker_until_idle
 from tests.support.api import ApiClient, ApiResponse
-from tests.support.table_stream import TableStream
 from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver, running_webhook_receiver
 
 pytestmark = pytest.mark.integration
@@ -89,8 +92,12 @@ def _publish_again(event: dict[str, Any]) -> None:
     assert handler(event, LocalContext(function_name="EventsStreamFunction"))["batchItemFailures"] == []
 
 
-def _deliver(fanout_queue: str) -> None:
-    run_worker_until_idle(fanout_queue, timeout_ms=300_000)
+def _deliver(delivery_queue: str) -> None:
+    run_worker_until_idle(delivery_queue, timeout_ms=90_000, consumer=EVENT_DELIVERY)
+
+
+def _delivery_function() -> Any:
+    return load_handler(EVENT_DELIVERY.code_uri, EVENT_DELIVERY.handler)
 
 
 def _verified(requests: list[ReceivedRequest], secret: str) -> list[dict[str, Any]]:
@@ -114,13 +121,13 @@ def _lead(tenant_id: str, number: int = 0) -> str:
 
 
 def _endpoint_and_a_new_lead(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, locale: Locale = Locale.FR
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, locale: Locale = Locale.FR
 ) -> tuple[dict[str, Any], TableStream]:
     """A tenant with an endpoint for new leads, and a lead created and read from the stream (not yet
     delivered); the stream, to read the next changes from."""
     _tenant(tenant_id, locale)
     endpoint = _register(tenant_id, receiver.url, "lead.created")
-    drain(fanout_queue)
+    drain(delivery_queue)
     stream = TableStream()
     _lead(tenant_id)
     _publish(stream)
@@ -128,16 +135,18 @@ def _endpoint_and_a_new_lead(
 
 
 def _fire_timers() -> int:
-    """Fire every timer set (moto never does) as Scheduler would: its input on the fan-out queue."""
+    """Fire every timer set (moto never does) as Scheduler would: its input to its target queue's
+    consumer (the delivery function's, for the deliveries' timers)."""
     scheduler = boto3.client(
         "scheduler", endpoint_url=_settings().scheduler_endpoint, region_name="eu-west-3"
     )
     fired = 0
     for summary in scheduler.list_schedules(GroupName="default", NamePrefix="max-")["Schedules"]:
         schedule = scheduler.get_schedule(Name=summary["Name"], GroupName="default")
-        worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+        assert schedule["Target"]["Arn"] == _settings().delivery_queue_arn
         event = sqs_event([(f"timer-{fired}", schedule["Target"]["Input"])])
-        assert worker(event, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+        context = LocalContext(function_name=EVENT_DELIVERY.function_name)
+        assert _delivery_function()(event, context)["batchItemFailures"] == []
         scheduler.delete_schedule(Name=summary["Name"], GroupName="default")
         fired += 1
     return fired
@@ -151,13 +160,13 @@ def _settings() -> Any:
 
 # --- tests --------------------------------------------------------------------------------------------
 def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_each(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint subscribed to new leads and sent messages
     _tenant(tenant_id)
     endpoint = _register(tenant_id, receiver.url, "lead.created", "message.sent")
     assert endpoint["secret"].startswith("whsec_")
-    drain(fanout_queue)
+    drain(delivery_queue)
     stream = TableStream()
 
     # When a lead is created and a message to it logged as sent, and the stream and the worker run
@@ -167,7 +176,7 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
     )
     _ok(logged, 201)
     changes = _publish(stream)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then each event reached the receiver once, signed with the endpoint's secret
     bodies = _verified(receiver.received, endpoint["secret"])
@@ -180,7 +189,7 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
 
     # And the same stream batch read again, and the worker run again, send nothing more
     _publish_again(changes)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     assert len(receiver.received) == 2
 
     # And the history shows both deliveries, newest first, each delivered with its attempt
@@ -193,16 +202,16 @@ def test_ap74_a_lead_created_and_a_message_sent_reach_the_receiver_signed_once_e
 
 
 def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_answers(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str, time_machine: TimeMachineFixture
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, time_machine: TimeMachineFixture
 ) -> None:
     # Given an endpoint whose receiver fails three times, then answers
     receiver.answer(500, 502, 500, 200)
     _fire_timers()  # none of another test's
 
     # When a lead is created: the first attempt fails and the retry waits 5 seconds in the queue
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
     deliveries = f"/webhook-endpoints/{endpoint['id']}/deliveries"
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     (pending,) = _ok(ApiClient(EVENTS, tenant_id).get(deliveries))["items"]
     assert pending["state"] == "pending"
     assert pending["attempts"][0]["status_code"] == 500
@@ -212,9 +221,9 @@ def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_a
     # And the retries come: 5 seconds later (fails), 5 minutes later (fails), then 30 minutes later
     # from a one-time timer
     time_machine.move_to(datetime.now(UTC) + timedelta(seconds=6), tick=True)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     time_machine.move_to(datetime.now(UTC) + timedelta(minutes=5, seconds=1), tick=True)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     assert len(receiver.received) == 3
     assert _fire_timers() == 1
 
@@ -232,11 +241,11 @@ def test_ap75_a_receiver_failing_for_a_while_gets_the_same_webhook_id_until_it_a
 
 
 def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an event delivered
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
-    _deliver(fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    _deliver(delivery_queue)
     (delivery,) = _ok(ApiClient(EVENTS, tenant_id).get(f"/webhook-endpoints/{endpoint['id']}/deliveries"))[
         "items"
     ]
@@ -245,7 +254,7 @@ def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
     replayed = ApiClient(EVENTS, tenant_id).post(
         f"/webhook-endpoints/{endpoint['id']}/deliveries/{delivery['id']}/replay"
     )
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then the receiver gets it a second time, with the same id and body
     assert _ok(replayed, 202)["state"] == "pending"
@@ -255,10 +264,10 @@ def test_ap76_a_replay_sends_the_event_again_with_the_same_id(
 
 
 def test_a_disabled_endpoint_receives_nothing(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint with a delivery waiting, then disabled
-    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
     api = ApiClient(EVENTS, tenant_id)
     assert (
         _ok(api.request("PATCH", f"/webhook-endpoints/{endpoint['id']}", json_body={"enabled": False}))[
@@ -268,10 +277,10 @@ def test_a_disabled_endpoint_receives_nothing(
     )
 
     # When the worker runs, and another lead is created
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
     _lead(tenant_id, 1)
     _publish(stream)
-    _deliver(fanout_queue)
+    _deliver(delivery_queue)
 
     # Then nothing reached the receiver; the waiting delivery is failed, the new lead made none
     assert receiver.received == []
@@ -281,12 +290,12 @@ def test_a_disabled_endpoint_receives_nothing(
 
 
 def test_ap73_an_endpoint_failing_for_five_days_is_disabled_and_says_why(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given an endpoint whose receiver always fails, a first failure recorded now
     receiver.answer(503)
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue, Locale.EN)
-    _deliver(fanout_queue)
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue, Locale.EN)
+    _deliver(delivery_queue)
     first = WebhookEndpointRepository(tenant_id).get(endpoint["id"])
     assert first.enabled
     assert first.failing_since is not None
@@ -417,20 +426,209 @@ def test_another_tenant_s_endpoint_is_a_404(
 
 
 def test_a_delivery_already_delivered_is_not_sent_again_by_a_late_copy(
-    tenant_id: str, receiver: WebhookReceiver, fanout_queue: str
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
 ) -> None:
     # Given a delivered event
-    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, fanout_queue)
-    copies = drain(fanout_queue)
-    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
-    first = sqs_event([("m-1", copies[0])])
-    assert worker(first, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    copies = drain(delivery_queue)
+    deliver = _delivery_function()
+    context = LocalContext(function_name=EVENT_DELIVERY.function_name)
+    assert deliver(sqs_event([("m-1", copies[0])]), context)["batchItemFailures"] == []
 
     # When SQS delivers the same message again
     again = sqs_event([("m-1", copies[0])], receive_count=2)
-    assert worker(again, LocalContext(function_name="SchedulerWorkerFunction"))["batchItemFailures"] == []
+    assert deliver(again, context)["batchItemFailures"] == []
 
     # Then one request went out
     assert len(receiver.received) == 1
     (delivery,) = WebhookDeliveryRepository(tenant_id, endpoint["id"]).page(10, None)[0]
     assert delivery.state is DeliveryState.DELIVERED
+
+
+def test_deliveries_wait_on_their_own_queue_and_an_old_one_on_the_fanout_queue_is_passed_on(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, fanout_queue: str
+) -> None:
+    # Given a new lead's delivery, queued by the stream handler
+    drain(fanout_queue)
+    _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # Then it waits on the delivery queue, not on the fan-out queue the other jobs share
+    assert drain(fanout_queue) == []
+    (queued,) = drain(delivery_queue)
+    assert json.loads(queued)["job"] == "deliver_event"
+
+    # When the same job sits on the fan-out queue (queued there before the delivery queue existed)
+    boto3.client("sqs", endpoint_url=_settings().sqs_endpoint, region_name="eu-west-3").send_message(
+        QueueUrl=fanout_queue, MessageBody=queued
+    )
+    (forwarded,) = run_worker_until_idle(fanout_queue, timeout_ms=300_000)
+    assert receiver.received == []
+
+    # Then the worker passed it on, and the delivery function delivers it
+    _deliver(delivery_queue)
+    assert receiver.ids() == [json.loads(queued)["item_id"].split("#", 1)[1]]
+    assert forwarded == [queued]
+
+
+def _rotate(tenant_id: str, endpoint_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    return dict(
+        _ok(ApiClient(EVENTS, tenant_id).post(f"/webhook-endpoints/{endpoint_id}/rotate-secret", body))
+    )
+
+
+def _refused_by(secret: str, request: ReceivedRequest) -> None:
+    """The independent verifier refuses ``request`` with ``secret``."""
+    with pytest.raises(ValueError, match="no matching signature"):
+        _verified([request], secret)
+
+
+def test_ap90_a_replaced_secret_still_signs_for_24_hours_next_to_the_new_one(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str, time_machine: TimeMachineFixture
+) -> None:
+    # Given an endpoint whose secret is rotated, its consumer still holding the replaced one
+    endpoint, stream = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    _deliver(delivery_queue)
+    rotated = _rotate(tenant_id, endpoint["id"])
+    overlap = datetime.fromisoformat(rotated["previous_secret_expires_at"]) - datetime.now(UTC)
+    assert timedelta(hours=23, minutes=59) < overlap <= SECRET_OVERLAP
+
+    # When a lead is created during the overlap
+    _lead(tenant_id, 1)
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then its event is signed with both secrets: a consumer holding either one verifies it
+    during = receiver.received[-1]
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    _verified([during], endpoint["secret"])
+    _verified([during], rotated["secret"])
+
+    # When a lead is created once the overlap is over
+    time_machine.move_to(datetime.now(UTC) + SECRET_OVERLAP + timedelta(minutes=1), tick=True)
+    _lead(tenant_id, 2)
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then only the new secret verifies it
+    after = receiver.received[-1]
+    assert len(receiver.received) == 3
+    _verified([after], rotated["secret"])
+    _refused_by(endpoint["secret"], after)
+
+
+def test_a_leaked_secret_stops_signing_at_once_and_leaves_ssm(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint with a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # When its secret is rotated with expire_previous_now, then the delivery made
+    rotated = _rotate(tenant_id, endpoint["id"], {"expire_previous_now": True})
+    _deliver(delivery_queue)
+
+    # Then the replaced secret no longer verifies it, and only the new secret is left in SSM
+    assert rotated["previous_secret_expires_at"] is None
+    (request,) = receiver.received
+    _verified([request], rotated["secret"])
+    _refused_by(endpoint["secret"], request)
+    assert len(_parameters_of(tenant_id)) == 1
+
+
+def test_a_second_rotation_forgets_the_secret_the_first_one_kept(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint rotated twice, a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+    first = _rotate(tenant_id, endpoint["id"])
+    first_credential = WebhookEndpointRepository(tenant_id).get(endpoint["id"]).secret_credential
+    second = _rotate(tenant_id, endpoint["id"])
+
+    # When the delivery is made
+    _deliver(delivery_queue)
+
+    # Then it is signed with the last two secrets, the first one is gone from SSM
+    (request,) = receiver.received
+    _verified([request], second["secret"])
+    _verified([request], first["secret"])
+    _refused_by(endpoint["secret"], request)
+    assert len(_parameters_of(tenant_id)) == 2
+    # And a rotation that read the endpoint before the second one is refused
+    stale = WebhookEndpointRepository(tenant_id)
+    with pytest.raises(ConflictError):
+        stale.rotate_secret(
+            endpoint["id"], first_credential, f"{endpoint['id']}.late", None, datetime.now(UTC)
+        )
+
+
+def test_a_rotation_with_a_bad_body_is_a_422_and_changes_nothing(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint with a delivery waiting
+    endpoint, _ = _endpoint_and_a_new_lead(tenant_id, receiver, delivery_queue)
+
+    # When a rotation is asked with a body that does not say yes or no
+    path = f"/webhook-endpoints/{endpoint['id']}/rotate-secret"
+    refused = ApiClient(EVENTS, tenant_id).post(path, {"expire_previous_now": "soon"})
+
+    # Then it is a 422, and the delivery is still signed with the one secret there is
+    assert refused.status == 422, refused.body
+    _deliver(delivery_queue)
+    (request,) = receiver.received
+    assert " " not in request.headers["webhook-signature"]
+    _verified([request], endpoint["secret"])
+    assert len(_parameters_of(tenant_id)) == 1
+
+
+def _classify_later(tenant_id: str, lead_id: str, intent: str) -> None:
+    """What a classifier filling in a recorded reply's intent writes: the activity item's ``intent``."""
+    dynamodb = boto3.client("dynamodb", endpoint_url=_settings().dynamodb_endpoint, region_name="eu-west-3")
+    (item,) = dynamodb.query(
+        TableName=_settings().table_name,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :act)",
+        ExpressionAttributeValues={":pk": {"S": lead_activity_pk(tenant_id, lead_id)}, ":act": {"S": "ACT#"}},
+    )["Items"]
+    dynamodb.update_item(
+        TableName=_settings().table_name,
+        Key={"PK": item["PK"], "SK": item["SK"]},
+        UpdateExpression="SET intent = :intent",
+        ExpressionAttributeValues={":intent": {"S": intent}},
+    )
+
+
+def test_a_reply_is_lead_replied_at_once_and_lead_reply_classified_when_its_intent_lands(
+    tenant_id: str, receiver: WebhookReceiver, delivery_queue: str
+) -> None:
+    # Given an endpoint for replies and their intents, and a lead
+    _tenant(tenant_id)
+    endpoint = _register(tenant_id, receiver.url, "lead.replied", "lead.reply_classified")
+    lead_id = _lead(tenant_id)
+    stream = TableStream()
+
+    # When the lead replies with no text to read yet (a photo), and the stream and the deliveries run
+    reply = {"lead_id": lead_id, "channel": "whatsapp", "direction": "in", "status": "delivered"}
+    message_id = _ok(ApiClient(ALERTS, tenant_id).post("/activities", reply), 201)["id"]
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then lead.replied went at once, saying the intent is not known yet
+    (replied,) = _verified(receiver.received, endpoint["secret"])
+    assert replied["type"] == "lead.replied"
+    assert replied["data"] == {
+        "message_id": message_id,
+        "lead_id": lead_id,
+        "channel": "whatsapp",
+        "intent": None,
+    }
+
+    # When its intent is filled in afterwards
+    _classify_later(tenant_id, lead_id, "interested")
+    _publish(stream)
+    _deliver(delivery_queue)
+
+    # Then lead.reply_classified follows, with the intent, under an id of its own
+    classified = _verified(receiver.received[1:], endpoint["secret"])
+    assert [(b["type"], b["data"]["intent"], b["data"]["previous_intent"]) for b in classified] == [
+        ("lead.reply_classified", "interested", None)
+    ]
+    assert classified[0]["data"]["message_id"] == message_id
+    assert len(set(receiver.ids())) == 2

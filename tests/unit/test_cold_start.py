@@ -36,9 +36,9 @@ ONLY_WHERE_USED = {
     # Exactly-once sends and provider deliveries.
     "aws_lambda_powertools.utilities.idempotency": _PROVIDER_FACING,
     # The tenants' provider credentials, the secret unsubscribe links are signed with, and the webhook
-    # endpoints' signing secrets (written by the events API).
+    # endpoints' signing secrets (written by the events API, read by the deliveries).
     "aws_lambda_powertools.utilities.parameters": _PROVIDER_FACING
-    | {"UnsubscribeFunction", "EventsFunction"},
+    | {"UnsubscribeFunction", "EventsFunction", "EventsDeliveryFunction"},
     "maxcore.services.messaging": _SENDERS,
     # Approvals send a sequence's step, the schedule preview runs the sequencer and automations dry.
     "maxcore.services.sequencer": {"ProspectionFunction", "SchedulerWorkerFunction"},

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from ipaddress import ip_address
 from itertools import pairwise
 
 import pytest
+import resend
 
 from maxcore.models.outbound_event import EventType
 from maxcore.rules.outbound_events import (
     DISABLE_AFTER,
     RETRY_DELAYS,
+    SECRET_OVERLAP,
     UnsafeUrlError,
     address_kind,
     check_addresses,
     events_of_change,
     new_secret,
     parse_target,
+    previous_secret_signs,
     retry_delay,
     should_disable,
     signature,
+    signatures,
 )
 from maxcore.services.event_publisher import outbound_events
 
@@ -127,6 +132,48 @@ def test_the_signature_matches_the_specification_s_known_vector() -> None:
     assert signed == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
 
 
+def _verifies(secret: str, header: str, timestamp: int, body: str) -> bool:
+    """Whether the Resend SDK's Svix verifier (not ours) accepts the header with ``secret``."""
+    headers = {"id": "msg_1", "timestamp": str(timestamp), "signature": header}
+    try:
+        resend.Webhooks.verify({"payload": body, "headers": headers, "webhook_secret": secret})
+    except ValueError:
+        return False
+    return True
+
+
+def test_a_header_signed_with_two_secrets_verifies_with_either_and_not_with_a_third() -> None:
+    # Given the new secret and the one a rotation replaced
+    new, old, other = (new_secret(bytes([n]) * 32) for n in (1, 2, 3))
+    timestamp, body = int(time.time()), '{"type":"lead.created"}'  # the verifier checks its own clock
+
+    # When a delivery is signed with both
+    header = signatures([new, old], "msg_1", timestamp, body)
+
+    # Then the header holds two v1 signatures, space-separated; a consumer with either secret verifies
+    assert [part.split(",", 1)[0] for part in header.split(" ")] == ["v1", "v1"]
+    assert _verifies(new, header, timestamp, body)
+    assert _verifies(old, header, timestamp, body)
+    assert not _verifies(other, header, timestamp, body)
+    # And signed with one secret, the header is that secret's signature alone
+    assert signatures([new], "msg_1", timestamp, body) == signature(new, "msg_1", timestamp, body)
+    assert not _verifies(old, signatures([new], "msg_1", timestamp, body), timestamp, body)
+
+
+@pytest.mark.parametrize(
+    ("until", "signs"),
+    [
+        (None, False),
+        (AT + SECRET_OVERLAP, True),
+        (AT + timedelta(seconds=1), True),
+        (AT, False),
+        (AT - timedelta(hours=1), False),
+    ],
+)
+def test_the_replaced_secret_signs_until_its_overlap_ends(until: datetime | None, signs: bool) -> None:
+    assert previous_secret_signs(until, AT) is signs
+
+
 def test_a_secret_is_the_prefix_and_its_bytes_in_base64() -> None:
     assert new_secret(bytes(range(24))) == "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYX"
 
@@ -204,8 +251,41 @@ def test_an_inbound_message_is_lead_replied_with_its_intent() -> None:
     inbound = {**MESSAGE, "direction": "in", "status": "received", "intent": "interested"}
     ((replied, data),) = events_of_change(None, inbound)
     assert replied is EventType.LEAD_REPLIED
-    assert data["intent"] == "interested"
-    assert _types(inbound, {**inbound, "intent": "question"}) == []
+    assert data == {"message_id": "01K", "lead_id": "01J", "channel": "sms", "intent": "interested"}
+    # And a later change that leaves its intent as it was (its status, its metadata) makes no event
+    assert _types(inbound, {**inbound, "status": "read"}) == []
+
+
+def test_an_intent_filled_in_after_the_reply_is_lead_reply_classified_each_time_it_changes() -> None:
+    # Given a reply recorded before it had an intent: lead.replied says so with a null intent
+    unread = {**MESSAGE, "direction": "in", "status": "received"}
+    ((replied, data),) = events_of_change(None, unread)
+    assert (replied, data["intent"]) == (EventType.LEAD_REPLIED, None)
+
+    # When the classifier fills its intent in, then changes its mind
+    classified = {**unread, "intent": "question"}
+    changed = {**classified, "intent": "interested"}
+
+    # Then each is one lead.reply_classified with the intent before it, and no second lead.replied
+    assert events_of_change(unread, classified) == [
+        (
+            EventType.LEAD_REPLY_CLASSIFIED,
+            {
+                "message_id": "01K",
+                "lead_id": "01J",
+                "channel": "sms",
+                "intent": "question",
+                "previous_intent": None,
+            },
+        )
+    ]
+    ((again, changed_data),) = events_of_change(classified, changed)
+    assert (again, changed_data["previous_intent"]) == (EventType.LEAD_REPLY_CLASSIFIED, "question")
+    # And the same intent written again, or an intent removed, is no event
+    assert _types(changed, {**changed}) == []
+    assert _types(changed, unread) == []
+    # And an outbound message's intent is none of these events' business
+    assert _types({**MESSAGE, "status": "sent"}, {**MESSAGE, "status": "sent", "intent": "question"}) == []
 
 
 def test_a_call_logged_by_hand_is_no_message_event() -> None:

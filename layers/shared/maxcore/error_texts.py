@@ -577,6 +577,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Suggested and automatic replies ------------------------------------------------------------------
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------
+    "the endpoint's secret was changed meanwhile; try again": (
+        "le secret du point de réception vient d'être changé ; réessayez"
+    ),
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------
     "unknown tenant": "compte inconnu",
     "the webhook's signature cannot be verified": "la signature du webhook ne peut pas être vérifiée",

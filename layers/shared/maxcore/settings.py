@@ -23,6 +23,12 @@ class Settings(BaseModel):
     region: str = "eu-west-3"
     dynamodb_endpoint: str | None = None
     fanout_queue_url: str | None = None
+    delivery_queue_url: str | None = Field(
+        default=None, description="The queue of the outbound events' deliveries (their own workers)."
+    )
+    delivery_queue_arn: str | None = Field(
+        default=None, description="The same queue's ARN: where a delivery's late retry (a timer) goes."
+    )
     sqs_endpoint: str | None = None
     timer_target_arn: str | None = Field(
         default=None, description="The queue a one-time timer (EventBridge Scheduler) delivers to."
@@ -143,6 +149,8 @@ def get_settings() -> Settings:
         "telegram_api_url": "TELEGRAM_API_URL",
         "provider_timeout_seconds": "PROVIDER_TIMEOUT_SECONDS",
         "sweep_segment_min_leads": "SWEEP_SEGMENT_MIN_LEADS",
+        "delivery_queue_url": "DELIVERY_QUEUE_URL",
+        "delivery_queue_arn": "DELIVERY_QUEUE_ARN",
         "timer_target_arn": "TIMER_TARGET_ARN",
         "timer_role_arn": "TIMER_ROLE_ARN",
         "timer_group": "TIMER_GROUP",

@@ -734,6 +734,11 @@ class WebhookEndpointItem(BaseItem, discriminator="WebhookEndpoint"):
     failing_since = IsoDateTimeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
     updated_at = IsoDateTimeAttribute()
+    # The SSM credential names of its secrets (not the secrets): none on an endpoint never rotated,
+    # whose secret is named by its id; the one a rotation replaced, until its overlap ends.
+    secret_credential = UnicodeAttribute(null=True)
+    previous_secret_credential = UnicodeAttribute(null=True)
+    previous_secret_until = IsoDateTimeAttribute(null=True)
 
 
 class WebhookDeliveryItem(BaseItem, discriminator="WebhookDelivery"):

@@ -32,6 +32,7 @@ class WebhookEndpointRepository(TenantRepository):
             enabled=endpoint.enabled,
             created_at=endpoint.created_at,
             updated_at=endpoint.updated_at,
+            secret_credential=endpoint.secret_credential or None,
         )
         try:
             item.save(condition=WebhookEndpointItem.PK.does_not_exist())
@@ -93,6 +94,47 @@ class WebhookEndpointRepository(TenantRepository):
             if condition_failed(exc):
                 raise _not_found(endpoint_id) from exc
             raise
+
+    def rotate_secret(
+        self, endpoint_id: str, replaced: str, new: str, previous_until: datetime | None, now: datetime
+    ) -> WebhookEndpoint:
+        """AP90: sign with the secret named ``new`` from now on, if the current one is still ``replaced``.
+
+        The replaced secret still signs until ``previous_until`` (not at all when ``None``); the one an
+        earlier rotation kept is forgotten.
+
+        Raises
+        ------
+        ConflictError
+            When another rotation (or a deletion) came first.
+        """
+        still_current = WebhookEndpointItem.secret_credential == replaced
+        if replaced == endpoint_id:  # an endpoint never rotated names its secret by its id
+            still_current = still_current | WebhookEndpointItem.secret_credential.does_not_exist()
+        actions: list[Action] = [
+            WebhookEndpointItem.secret_credential.set(new),
+            WebhookEndpointItem.updated_at.set(now),
+        ]
+        if previous_until is None:
+            actions += [
+                WebhookEndpointItem.previous_secret_credential.remove(),
+                WebhookEndpointItem.previous_secret_until.remove(),
+            ]
+        else:
+            actions += [
+                WebhookEndpointItem.previous_secret_credential.set(replaced),
+                WebhookEndpointItem.previous_secret_until.set(previous_until),
+            ]
+        item = WebhookEndpointItem(*self._key(endpoint_id))
+        try:
+            item.update(actions=actions, condition=WebhookEndpointItem.PK.exists() & still_current)
+        except UpdateError as exc:
+            if condition_failed(exc):
+                raise ConflictError(
+                    "the endpoint's secret was changed meanwhile; try again", {"endpoint_id": endpoint_id}
+                ) from exc
+            raise
+        return _endpoint(item)
 
     def note_failure(self, endpoint_id: str, now: datetime) -> WebhookEndpoint | None:
         """AP73: remember since when the endpoint fails (the first failure in a row sets it)."""
@@ -157,6 +199,9 @@ def _endpoint(item: WebhookEndpointItem) -> WebhookEndpoint:
         enabled=item.enabled,
         disabled_reason=item.disabled_reason,
         failing_since=item.failing_since,
+        previous_secret_expires_at=item.previous_secret_until if item.previous_secret_credential else None,
         created_at=item.created_at,
         updated_at=item.updated_at,
+        secret_credential=item.secret_credential or item.endpoint_id,
+        previous_secret_credential=item.previous_secret_credential,
     )

@@ -19,6 +19,7 @@ class EventType(StrEnum):
 
     LEAD_CREATED = "lead.created"
     LEAD_REPLIED = "lead.replied"
+    LEAD_REPLY_CLASSIFIED = "lead.reply_classified"
     LEAD_OPTED_OUT = "lead.opted_out"
     MESSAGE_SENT = "message.sent"
     MESSAGE_DELIVERED = "message.delivered"
@@ -54,6 +55,15 @@ class UpdateWebhookEndpointRequest(StrictModel):
     )
 
 
+class RotateSecretRequest(StrictModel):
+    """How a secret is replaced: with a day's overlap, or at once (a leaked secret)."""
+
+    expire_previous_now: bool = Field(
+        default=False,
+        description="`true`: the replaced secret stops signing at once, rather than 24 hours later.",
+    )
+
+
 class WebhookEndpoint(LazyModel):
     """A registered endpoint; its secret is never part of it."""
 
@@ -68,8 +78,15 @@ class WebhookEndpoint(LazyModel):
     failing_since: datetime | None = Field(
         default=None, description="Since when every attempt failed (cleared by a success)."
     )
+    previous_secret_expires_at: datetime | None = Field(
+        default=None,
+        description="Until when the secret the last rotation replaced still signs, next to the new one.",
+    )
     created_at: datetime
     updated_at: datetime
+    # Where its secrets are in SSM (their credential names); never serialized.
+    secret_credential: str = Field(default="", exclude=True)
+    previous_secret_credential: str | None = Field(default=None, exclude=True)
 
 
 class WebhookEndpointCreated(WebhookEndpoint):

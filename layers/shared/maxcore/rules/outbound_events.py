@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address, ip_address
@@ -32,6 +32,9 @@ RETRY_DELAYS = (
     timedelta(hours=10),
 )
 """The wait after each failed attempt (about 27.6 hours in all); after the last, the delivery fails."""
+
+SECRET_OVERLAP = timedelta(hours=24)
+"""How long the secret a rotation replaced still signs, next to the new one."""
 
 DISABLE_AFTER = timedelta(days=5)
 """An endpoint whose every attempt failed for this long is disabled."""
@@ -156,6 +159,20 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 
+def signatures(secrets: Sequence[str], message_id: str, timestamp: int, body: str) -> str:
+    """The ``webhook-signature`` header signed with each of ``secrets``, space-separated.
+
+    The specification lets a header carry several signatures: a consumer holding any one of the
+    secrets verifies the request (during a rotation's overlap, the new one and the one it replaced).
+    """
+    return " ".join(signature(secret, message_id, timestamp, body) for secret in secrets)
+
+
+def previous_secret_signs(previous_until: datetime | None, now: datetime) -> bool:
+    """Whether the secret a rotation replaced still signs at ``now`` (its overlap not yet over)."""
+    return previous_until is not None and now < previous_until
+
+
 # --- Retries ------------------------------------------------------------------------------------------
 def retry_delay(failed_attempts: int) -> timedelta | None:
     """How long to wait after the ``failed_attempts``-th failure in a row; ``None`` once all are spent."""
@@ -208,7 +225,7 @@ def _activity_events(old: Image | None, new: Image) -> list[Event]:
         return []
     data = {"message_id": new["activity_id"], "lead_id": new["lead_id"], "channel": new["channel"]}
     if new.get("direction") == "in":
-        return [] if old is not None else [(EventType.LEAD_REPLIED, {**data, "intent": new.get("intent")})]
+        return _reply_events(old, new, data)
     events: list[Event] = []
     if _entered(old, new, "status", SENT):
         events.append((EventType.MESSAGE_SENT, data))
@@ -218,6 +235,18 @@ def _activity_events(old: Image | None, new: Image) -> list[Event]:
         failure = {"status": new["status"], "error_code": new.get("error_code")}
         events.append((EventType.MESSAGE_FAILED, {**data, **failure}))
     return events
+
+
+def _reply_events(old: Image | None, new: Image, data: dict[str, Any]) -> list[Event]:
+    """``lead.replied`` when an inbound message is recorded, with its intent if it has one by then
+    (``None`` otherwise); ``lead.reply_classified`` each time its intent is filled in or changed later."""
+    intent = new.get("intent")
+    if old is None:
+        return [(EventType.LEAD_REPLIED, {**data, "intent": intent})]
+    previous = old.get("intent")
+    if intent is None or intent == previous:
+        return []
+    return [(EventType.LEAD_REPLY_CLASSIFIED, {**data, "intent": intent, "previous_intent": previous})]
 
 
 def _alert_events(old: Image | None, new: Image) -> list[Event]:

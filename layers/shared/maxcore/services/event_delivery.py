@@ -5,7 +5,8 @@ request), re-reads the endpoint (disabled or deleted: dropped), checks its URL a
 resolution, and POSTs the stored body to the checked address, signed as Standard Webhooks says, with
 the event id as ``webhook-id`` every time. A 2xx is delivered; anything else is recorded and retried
 after :data:`~maxcore.rules.outbound_events.RETRY_DELAYS` (an SQS delay up to 15 minutes, a one-time
-timer beyond), then failed. An endpoint failing every attempt for five days is disabled.
+timer beyond, both on the delivery queue), then failed. An endpoint failing every attempt for five
+days is disabled.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from maxcore.clock import utcnow
 from maxcore.dal.webhook_deliveries import WebhookDeliveryRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
 from maxcore.errors import InvalidInputError
-from maxcore.models.jobs import TenantJobMessage
+from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.outbound_event import (
     Delivery,
     DeliveryAttempt,
@@ -34,12 +35,12 @@ from maxcore.observability import logger
 from maxcore.rules.outbound_events import (
     retry_delay,
     should_disable,
-    signature,
+    signatures,
 )
 from maxcore.services.event_publisher import delivery_message
-from maxcore.services.job_queue import fanout_queue_url, queue_messages, sqs_client
+from maxcore.services.job_queue import delivery_queue, queue_messages, sqs_client
 from maxcore.services.timers import Timers, timer_name
-from maxcore.services.webhook_endpoints import Resolver, checked_target, endpoint_secret, resolve_host
+from maxcore.services.webhook_endpoints import Resolver, checked_target, resolve_host, signing_secrets
 
 LEASE = timedelta(minutes=2)
 """How long a worker holds a delivery it claimed: far beyond one request's timeout."""
@@ -85,7 +86,8 @@ class EventDelivery:
         """Send a delivery again (whatever its state), with the same ``webhook-id``; 404 when unknown."""
         self.endpoints.get(endpoint_id)
         delivery = WebhookDeliveryRepository(self.tenant_id, endpoint_id).replay(event_id)
-        queue_messages([delivery_message(self.tenant_id, endpoint_id, event_id, self._clock())])
+        message = delivery_message(self.tenant_id, endpoint_id, event_id, self._clock())
+        queue_messages([message], delivery_queue().url)
         return delivery
 
     # --- the worker's side ------------------------------------------------------------------------
@@ -98,12 +100,12 @@ class EventDelivery:
             return {"event_id": event_id, "outcome": "not_pending"}
         token, delivery = claimed
         endpoint = self.endpoints.find(endpoint_id)
-        secret = None if endpoint is None else endpoint_secret(self.tenant_id, endpoint_id)
-        if endpoint is None or not endpoint.enabled or secret is None:
+        secrets = [] if endpoint is None else signing_secrets(self.tenant_id, endpoint, now)
+        if endpoint is None or not endpoint.enabled or not secrets:
             # Deleted or disabled since: nothing is sent; a replay after enabling it sends it.
             deliveries.settle(event_id, token, None, DeliveryState.FAILED, None)
             return {"event_id": event_id, "outcome": "endpoint_gone_or_disabled"}
-        attempt = self._attempt(endpoint, delivery, secret)
+        attempt = self._attempt(endpoint, delivery, secrets)
         if attempt.error_kind is None:
             deliveries.settle(event_id, token, attempt, DeliveryState.DELIVERED, None)
             if endpoint.failing_since is not None:
@@ -133,16 +135,17 @@ class EventDelivery:
     def _retry(self, endpoint_id: str, event_id: str, failures: int, at: datetime, now: datetime) -> None:
         # Up to SQS's longest delay the message waits in the queue; beyond, a one-time timer holds it.
         message = delivery_message(self.tenant_id, endpoint_id, event_id, at)
+        queue = delivery_queue()
         wait = math.ceil((at - now).total_seconds())
         if wait <= SQS_MAX_DELAY_SECONDS:
             sqs_client().send_message(
-                QueueUrl=fanout_queue_url(), MessageBody=message.model_dump_json(), DelaySeconds=max(wait, 0)
+                QueueUrl=queue.url, MessageBody=message.model_dump_json(), DelaySeconds=max(wait, 0)
             )
             return
         name = timer_name(self.tenant_id, "webhook-delivery", endpoint_id, event_id, str(failures))
-        self._timers.set(name, at, message)
+        self._timers.set(name, at, message, queue)
 
-    def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secret: str) -> DeliveryAttempt:
+    def _attempt(self, endpoint: WebhookEndpoint, delivery: Delivery, secrets: list[str]) -> DeliveryAttempt:
         started = self._clock()
         try:
             target, addresses = checked_target(endpoint.url, self._resolve)
@@ -154,7 +157,7 @@ class EventDelivery:
             "user-agent": "MAX-Webhooks/1.0",
             "webhook-id": delivery.id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": signature(secret, delivery.id, timestamp, delivery.payload),
+            "webhook-signature": signatures(secrets, delivery.id, timestamp, delivery.payload),
         }
         began = time.monotonic()
         try:
@@ -179,9 +182,21 @@ def _error_kind(result: webhook_http.PostResult | None) -> ErrorKind | None:
     return None if status is not None and 200 <= status < 300 else ErrorKind.HTTP_STATUS
 
 
-def run_delivery(message: TenantJobMessage, *_: object) -> dict[str, Any]:
-    """The worker's runner of a ``deliver_event`` job (``item_id``: ``<endpoint>#<event>``)."""
+def run_delivery(message: TenantJobMessage) -> dict[str, Any]:
+    """The delivery function's runner of a ``deliver_event`` job (``item_id``: ``<endpoint>#<event>``)."""
+    if message.job is not Job.DELIVER_EVENT:
+        raise ValueError(f"the delivery queue takes deliver_event jobs only, not {message.job.value}")
     if message.item_id is None or "#" not in message.item_id:
         raise ValueError("a deliver_event message needs its item_id, <endpoint>#<event>")
     endpoint_id, event_id = message.item_id.split("#", 1)
     return EventDelivery(message.tenant_id).deliver(endpoint_id, event_id)
+
+
+def forward_delivery(message: TenantJobMessage, *_: object) -> dict[str, Any]:
+    """The fan-out worker's runner of a ``deliver_event`` job: on to the delivery queue.
+
+    Deliveries queued, and retry timers set, before the delivery queue existed still name the fan-out
+    queue; they reach the delivery function this way instead of taking the worker's time.
+    """
+    queue_messages([message], delivery_queue().url)
+    return {"item_id": message.item_id, "outcome": "forwarded"}

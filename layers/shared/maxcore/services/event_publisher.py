@@ -4,8 +4,8 @@ The table's stream hands each change of an item to :meth:`EventPublisher.publish
 :func:`~maxcore.rules.outbound_events.events_of_change` says which events it makes; each gets an id
 derived from the change (the stream record's id, the event type) and its time, so a stream batch read
 twice gives the same ids. Each (event, endpoint) is one delivery item, written with a conditional put,
-and one ``deliver_event`` job on the fan-out queue, which the worker runs
-(:mod:`maxcore.services.event_delivery`).
+and one ``deliver_event`` job on the delivery queue, which the events' own delivery function runs
+(:mod:`maxcore.services.event_delivery`): a slow endpoint never holds up the fan-out queue's jobs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from maxcore.ids import stable_id
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.outbound_event import Delivery, DeliveryState, OutboundEvent, WebhookEndpoint
 from maxcore.rules.outbound_events import Image, events_of_change, tenant_of
-from maxcore.services.job_queue import queue_messages
+from maxcore.services.job_queue import delivery_queue, queue_messages
 
 
 def outbound_events(
@@ -52,7 +52,7 @@ def event_body(event: OutboundEvent) -> str:
 
 
 def delivery_message(tenant_id: str, endpoint_id: str, event_id: str, at: datetime) -> TenantJobMessage:
-    """The fan-out job that delivers one event to one endpoint."""
+    """The job (on the delivery queue) that delivers one event to one endpoint."""
     return TenantJobMessage(
         job=Job.DELIVER_EVENT, tenant_id=tenant_id, scheduled_at=at, item_id=f"{endpoint_id}#{event_id}"
     )
@@ -88,7 +88,7 @@ class EventPublisher:
                 # Queued even when the delivery existed: a crash may have come between the two.
                 messages.append(delivery_message(tenant_id, endpoint.id, event.id, at))
         if messages:
-            queue_messages(messages)
+            queue_messages(messages, delivery_queue().url)
         return len(messages)
 
     def _subscribed(self, tenant_id: str) -> list[WebhookEndpoint]:

@@ -1,8 +1,11 @@
-"""The fan-out queue: where the schedules, the webhooks and the continuations of long jobs queue work."""
+"""The job queues: the fan-out queue, where the schedules, the webhooks and the continuations of long
+jobs queue work, and the delivery queue, where the outbound events' deliveries wait for their own workers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from maxcore.models.jobs import TenantJobMessage
@@ -34,6 +37,22 @@ def fanout_queue_url() -> str:
     return queue_url
 
 
+@dataclass(frozen=True)
+class QueueTarget:
+    """A queue as both its senders know it: SQS by URL, EventBridge Scheduler (a timer) by ARN."""
+
+    url: str
+    arn: str
+
+
+def delivery_queue() -> QueueTarget:
+    """The delivery queue of the outbound events; a function deployed without it fails loudly."""
+    settings = get_settings()
+    if not settings.delivery_queue_url or not settings.delivery_queue_arn:
+        raise RuntimeError("DELIVERY_QUEUE_URL and DELIVERY_QUEUE_ARN are not set")
+    return QueueTarget(settings.delivery_queue_url, settings.delivery_queue_arn)
+
+
 def send_batch(client: Any, queue_url: str, messages: Sequence[TenantJobMessage]) -> None:
     """Send at most :data:`SQS_BATCH` messages in one request.
 
@@ -50,8 +69,8 @@ def send_batch(client: Any, queue_url: str, messages: Sequence[TenantJobMessage]
         raise RuntimeError(f"SQS refused {len(failed)} fan-out messages: {failed}")
 
 
-def queue_messages(messages: Sequence[TenantJobMessage]) -> None:
-    """Send ``messages`` to the fan-out queue, ten per request."""
-    client, queue_url = sqs_client(), fanout_queue_url()
+def queue_messages(messages: Sequence[TenantJobMessage], queue_url: str | None = None) -> None:
+    """Send ``messages`` to ``queue_url`` (the fan-out queue when not given), ten per request."""
+    client, queue_url = sqs_client(), queue_url or fanout_queue_url()
     for start in range(0, len(messages), SQS_BATCH):
         send_batch(client, queue_url, messages[start : start + SQS_BATCH])

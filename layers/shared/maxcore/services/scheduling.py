@@ -19,7 +19,7 @@ from maxcore.services.continuations import (
     run_stats_backfill,
     sweep_alerts,
 )
-from maxcore.services.event_delivery import run_delivery
+from maxcore.services.event_delivery import forward_delivery
 from maxcore.services.idempotency import run_once
 from maxcore.services.inbound_email import InboundEmailService
 from maxcore.services.reminders import ReminderService
@@ -97,7 +97,7 @@ JOB_RUNNERS: dict[Job, Callable[[TenantJobMessage, TimeBudget, RunCache], dict[s
     Job.EXPORT: run_export,
     Job.SEND_SCHEDULED: _send_scheduled,
     Job.RUN_BULK_SEND: run_bulk_send,
-    Job.DELIVER_EVENT: run_delivery,
+    Job.DELIVER_EVENT: forward_delivery,
     Job.BACKFILL_STATS: run_stats_backfill,
 }
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from maxcore.clock import utcnow
 from maxcore.models.jobs import TenantJobMessage
-from maxcore.services.job_queue import queue_messages
+from maxcore.services.job_queue import QueueTarget, queue_messages
 from maxcore.settings import get_settings
 
 if TYPE_CHECKING:
@@ -67,10 +67,13 @@ class Timers:
             self._client = scheduler_client()
         return self._client
 
-    def set(self, name: str, at: datetime, message: TenantJobMessage) -> None:
-        """Deliver ``message`` to the fan-out queue at ``at`` (at once when it is due within a minute).
+    def set(
+        self, name: str, at: datetime, message: TenantJobMessage, queue: QueueTarget | None = None
+    ) -> None:
+        """Deliver ``message`` to ``queue`` at ``at`` (at once when it is due within a minute).
 
-        Setting a timer that exists already changes nothing: the first one stands.
+        ``queue``: the fan-out queue when not given. Setting a timer that exists already changes
+        nothing: the first one stands.
 
         Raises
         ------
@@ -78,10 +81,11 @@ class Timers:
             When the function was deployed without a timer target or role.
         """
         if at - self._clock() < SOON:
-            queue_messages([message])
+            queue_messages([message], None if queue is None else queue.url)
             return
         settings = get_settings()
-        if not settings.timer_target_arn or not settings.timer_role_arn:
+        target_arn = settings.timer_target_arn if queue is None else queue.arn
+        if not target_arn or not settings.timer_role_arn:
             raise RuntimeError("TIMER_TARGET_ARN and TIMER_ROLE_ARN must be set to set a timer")
         moment = at.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat()
         try:
@@ -93,7 +97,7 @@ class Timers:
                 FlexibleTimeWindow={"Mode": "OFF"},
                 ActionAfterCompletion="DELETE",
                 Target={
-                    "Arn": settings.timer_target_arn,
+                    "Arn": target_arn,
                     "RoleArn": settings.timer_role_arn,
                     "Input": message.model_dump_json(),
                     "RetryPolicy": {"MaximumEventAgeInSeconds": RETRY_WINDOW_SECONDS},

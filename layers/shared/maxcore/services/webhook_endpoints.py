@@ -4,6 +4,12 @@ The signing secret is generated here and stored in SSM Parameter Store as a Secu
 tenant's own path (``/max/<stage>/tenants/<tenant>/webhooks/<endpoint>``), as the tenants' provider
 credentials are (:mod:`maxcore.dal.secrets`): never in the table, whose stream, backups and exports
 would carry it, and never in an answer but the one that creates (or rotates) it.
+
+A rotation writes the new secret under a name of its own (``<endpoint>.<ulid>``) and switches the
+endpoint item to it with a conditional write; the secret it replaced keeps signing, next to the new
+one, for :data:`~maxcore.rules.outbound_events.SECRET_OVERLAP` (the item says until when: the
+deliveries stop reading it then), and is deleted from SSM by the next rotation, by
+``expire_previous_now``, or with the endpoint.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ from datetime import datetime
 from maxcore.clock import utcnow
 from maxcore.dal.secrets import SecretRepository
 from maxcore.dal.webhook_endpoints import WebhookEndpointRepository
-from maxcore.errors import InvalidInputError
+from maxcore.errors import ConflictError, InvalidInputError
 from maxcore.ids import new_id
 from maxcore.models.outbound_event import (
     CreateWebhookEndpointRequest,
     EventType,
+    RotateSecretRequest,
     UpdateWebhookEndpointRequest,
     WebhookEndpoint,
     WebhookEndpointCreated,
@@ -28,12 +35,14 @@ from maxcore.models.outbound_event import (
 )
 from maxcore.rules.outbound_events import (
     SECRET_BYTES,
+    SECRET_OVERLAP,
     Address,
     Target,
     UnsafeUrlError,
     check_addresses,
     new_secret,
     parse_target,
+    previous_secret_signs,
 )
 from maxcore.services.tenants import tenant_settings
 from maxcore.settings import get_settings
@@ -71,9 +80,18 @@ def checked_target(url: str, resolve: Resolver = resolve_host) -> tuple[Target, 
         raise InvalidInputError(str(exc), exc.details) from exc
 
 
-def endpoint_secret(tenant_id: str, endpoint_id: str) -> str | None:
-    """The endpoint's signing secret, or ``None`` when it has none (deleted meanwhile)."""
-    return SecretRepository(tenant_id).get(SECRET_PROVIDER, endpoint_id)
+def signing_secrets(tenant_id: str, endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """The secrets a delivery is signed with at ``now``: the endpoint's, then the one its last rotation
+    replaced while their overlap lasts; none when its secret is gone (the endpoint deleted meanwhile)."""
+    secrets = SecretRepository(tenant_id)
+    current = secrets.get(SECRET_PROVIDER, endpoint.secret_credential)
+    if current is None:
+        return []
+    previous = endpoint.previous_secret_credential
+    if previous is None or not previous_secret_signs(endpoint.previous_secret_expires_at, now):
+        return [current]
+    replaced = secrets.get(SECRET_PROVIDER, previous)
+    return [current] if replaced is None else [current, replaced]
 
 
 def shown_to_tenant(endpoint: WebhookEndpoint, locale: str) -> WebhookEndpoint:
@@ -105,17 +123,18 @@ class WebhookEndpointService:
     def create(self, request: CreateWebhookEndpointRequest) -> WebhookEndpointCreated:
         """Check the URL now, then store a new secret and the endpoint; a 422 writes nothing."""
         checked_target(request.url, self._resolve)
-        now = self._clock()
+        now, endpoint_id = self._clock(), new_id()
         endpoint = WebhookEndpoint(
-            id=new_id(),
+            id=endpoint_id,
             url=request.url,
             event_types=_unique(request.event_types),
             description=request.description,
             created_at=now,
             updated_at=now,
+            secret_credential=endpoint_id,  # its first secret is named by its id
         )
         # The secret first: an endpoint never exists without one (a secret left by a crash is unused).
-        secret = self._new_secret(endpoint.id)
+        secret = self._new_secret(endpoint.secret_credential)
         self.repository.create(endpoint)
         return WebhookEndpointCreated(**endpoint.model_dump(), secret=secret)
 
@@ -147,20 +166,41 @@ class WebhookEndpointService:
         return shown_to_tenant(self.repository.change(changed), self._locale())
 
     def delete(self, endpoint_id: str) -> None:
-        """Delete the endpoint, then its secret: its pending deliveries are dropped by the worker."""
-        self.repository.delete(endpoint_id)
-        self.secrets.delete(SECRET_PROVIDER, endpoint_id)
-
-    def rotate_secret(self, endpoint_id: str) -> WebhookEndpointCreated:
-        """Replace the endpoint's secret; the new one is shown once, the old one stops signing."""
+        """Delete the endpoint, then its secrets: its pending deliveries are dropped by the worker."""
         endpoint = self.repository.get(endpoint_id)
-        secret = self._new_secret(endpoint_id)
-        return WebhookEndpointCreated(**shown_to_tenant(endpoint, self._locale()).model_dump(), secret=secret)
+        self.repository.delete(endpoint_id)
+        self._forget_secrets(endpoint.secret_credential, endpoint.previous_secret_credential)
 
-    def _new_secret(self, endpoint_id: str) -> str:
+    def rotate_secret(self, endpoint_id: str, request: RotateSecretRequest) -> WebhookEndpointCreated:
+        """Replace the endpoint's secret; the new one is shown once, the replaced one still signs for
+        :data:`SECRET_OVERLAP` (or stops at once with ``expire_previous_now``)."""
+        endpoint = self.repository.get(endpoint_id)
+        now = self._clock()
+        credential = f"{endpoint_id}.{new_id()}"
+        secret = self._new_secret(credential)
+        overlap_until = None if request.expire_previous_now else now + SECRET_OVERLAP
+        try:
+            rotated = self.repository.rotate_secret(
+                endpoint_id, endpoint.secret_credential, credential, overlap_until, now
+            )
+        except ConflictError:
+            self._forget_secrets(credential)
+            raise
+        # No delivery reads these any more: the secret the last overlap kept, and the replaced one
+        # when it expires now.
+        replaced = endpoint.secret_credential if overlap_until is None else None
+        self._forget_secrets(endpoint.previous_secret_credential, replaced)
+        return WebhookEndpointCreated(**shown_to_tenant(rotated, self._locale()).model_dump(), secret=secret)
+
+    def _new_secret(self, credential: str) -> str:
         secret = new_secret(os.urandom(SECRET_BYTES))
-        self.secrets.put(SECRET_PROVIDER, endpoint_id, secret)
+        self.secrets.put(SECRET_PROVIDER, credential, secret)
         return secret
+
+    def _forget_secrets(self, *credentials: str | None) -> None:
+        for credential in credentials:
+            if credential is not None:
+                self.secrets.delete(SECRET_PROVIDER, credential)
 
     def _locale(self) -> str:
         return tenant_settings(self.tenant_id).locale.value
