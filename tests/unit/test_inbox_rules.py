@@ -234,16 +234,19 @@ def test_the_counts_see_an_ended_snooze_as_open() -> None:
 
 # --- Search -------------------------------------------------------------------------------------
 def test_the_search_text_keeps_the_last_three_messages_folded() -> None:
-    text = ""
+    text = None
     for preview in ("Premier", "Deuxième\nligne", "Troisième", "Quatrième ÉTÉ"):
         text = with_recent_text(text, preview)
+    assert text is not None
     assert text.splitlines() == ["quatrieme ete", "troisieme", "deuxieme ligne"]
+    assert with_recent_text(None, "   ") is None
     assert search_words("  Hélène  DURAND ") == ("helene", "durand")
     assert search_words(None) == ()
 
 
 def test_an_inbound_message_joins_the_search_text() -> None:
     after = apply_activity(summary(), inbound("Un soin à Lyon ?"), NOW)
+    assert after.recent_text is not None
     assert after.recent_text.splitlines()[0] == "un soin a lyon ?"
 
 

@@ -406,7 +406,9 @@ def stored_summary(lead: Lead, summary: LeadSummary) -> dict[str, Any]:
     reads on GSI2 (it projects the summary, not the lead's own search text), and without the
     preferred channel, the alert repository's own attribute."""
     stored = summary.model_dump(mode="json", exclude={"preferred_channel"})
-    stored["contact_text"] = _search_text(lead)
+    contact_text = _search_text(lead)
+    if contact_text:  # DynamoDB Local refuses an empty string in a map
+        stored["contact_text"] = contact_text
     return stored
 
 

@@ -147,7 +147,7 @@ class LeadSummary(LazyModel):
     # The team inbox: status, owner and why (GSI2 projects the summary, so the inbox filters read it),
     # and the folded previews of the last messages, newest first, one a line, that its search reads.
     conversation: ConversationState = Field(default_factory=ConversationState)
-    recent_text: str = ""
+    recent_text: str | None = None
 
 
 class Lead(LazyModel):

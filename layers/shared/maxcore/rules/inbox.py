@@ -59,10 +59,11 @@ RECENT_MESSAGES = 3
 """How many of the last messages' previews the inbox search reads."""
 
 
-def with_recent_text(recent_text: str, preview: str) -> str:
-    """The search text of the last messages with ``preview`` added as the newest (folded, one a line)."""
-    lines = [" ".join(fold(preview).split()), *recent_text.splitlines()]
-    return "\n".join(lines[:RECENT_MESSAGES])
+def with_recent_text(recent_text: str | None, preview: str) -> str | None:
+    """The search text of the last messages with ``preview`` added as the newest (folded, one a line);
+    None rather than empty (DynamoDB Local refuses an empty string in a map)."""
+    lines = [line for line in [" ".join(fold(preview).split()), *(recent_text or "").splitlines()] if line]
+    return "\n".join(lines[:RECENT_MESSAGES]) or None
 
 
 def search_words(query: str | None) -> tuple[str, ...]:
@@ -155,7 +156,7 @@ def joined(summary: LeadSummary) -> LeadSummary | None:
     return summary.model_copy(
         update={
             "conversation": summary.conversation.model_copy(update={"counted": True}),
-            "recent_text": summary.recent_text or with_recent_text("", last.preview or ""),
+            "recent_text": summary.recent_text or with_recent_text(None, last.preview or ""),
         }
     )
 
