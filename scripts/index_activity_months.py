@@ -20,8 +20,6 @@ The table and the endpoint come from the environment (``TABLE_NAME``, ``DYNAMODB
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,16 +28,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: the scripts package is importable from the root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from scripts.operator_cli import add_tenant_choice, per_tenant
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python scripts/index_activity_months.py",
-        description="Put the activities recorded before on GSI1 by month, for the interactions export.",
-    )
-    add_tenant_choice(parser)
-    return parser
+from scripts.operator_cli import report_per_tenant
 
 
 def index_tenant(tenant_id: str) -> dict[str, Any]:
@@ -57,11 +46,12 @@ def index_tenant(tenant_id: str) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Print ``{"tenants": [{"tenant", "leads", "activities_indexed"}]}``."""
-    reports = per_tenant(_parser().parse_args(argv), index_tenant)
-    if reports is None:
-        return 2
-    print(json.dumps({"tenants": reports}, indent=2))
-    return 0
+    return report_per_tenant(
+        "python scripts/index_activity_months.py",
+        "Put the activities recorded before on GSI1 by month, for the interactions export.",
+        index_tenant,
+        argv,
+    )
 
 
 if __name__ == "__main__":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,17 @@ def per_tenant(
 
         tenants = sorted(TenantDirectory().tenant_ids()) if args.all_tenants else args.tenant
         return [report(tenant) for tenant in tenants]
+
+
+def report_per_tenant(
+    prog: str, description: str, report: Callable[[str], dict[str, Any]], argv: Sequence[str] | None
+) -> int:
+    """A one-off script's run: parse ``--tenant``/``--all-tenants``, print ``{"tenants": [report of
+    each]}`` as JSON; 0, or 2 on bad usage (the table not configured)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    add_tenant_choice(parser)
+    reports = per_tenant(parser.parse_args(argv), report)
+    if reports is None:
+        return 2
+    print(json.dumps({"tenants": reports}, indent=2))
+    return 0

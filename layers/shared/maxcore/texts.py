@@ -1333,6 +1333,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
     },
     # --- Team inbox ---------------------------------------------------------------------------------------
+    "inbox.reason.inbound": {
+        "fr": "nouveau message sur {channel}, intention : {intent}",
+        "en": "new message on {channel}, intent: {intent}",
+    },
+    "inbox.reason.inbound_plain": {"fr": "nouveau message sur {channel}", "en": "new message on {channel}"},
+    "inbox.reason.reopened": {
+        "fr": "rouverte par un nouveau message sur {channel}",
+        "en": "reopened by a new message on {channel}",
+    },
+    "inbox.reason.assigned": {"fr": "attribuée à {owner} par {by}", "en": "assigned to {owner} by {by}"},
+    "inbox.reason.unassigned": {
+        "fr": "remise dans la file de l'équipe par {by}",
+        "en": "put back in the team's queue by {by}",
+    },
+    "inbox.reason.status_open": {"fr": "rouverte par {by}", "en": "reopened by {by}"},
+    "inbox.reason.status_snoozed": {"fr": "mise en attente par {by}", "en": "snoozed by {by}"},
+    "inbox.reason.status_closed": {"fr": "fermée par {by}", "en": "closed by {by}"},
+    "inbox.reason.other": {"fr": "placée ici par l'équipe", "en": "placed here by the team"},
     # --- Inbox replies across channels --------------------------------------------------------------------
     "inbox_reply.transition.named": {
         "fr": "Bonjour {name}, je poursuis notre échange {origin} {via}.",

@@ -35,6 +35,7 @@ from maxcore.rules.keywords import PRODUCT_COMMANDS, Keyword, answer_key, keywor
 from maxcore.services.activities import ActivityService
 from maxcore.services.consent import ConsentService
 from maxcore.services.email_threads import find_answered
+from maxcore.services.inbox import InboxService, inbound_reason
 from maxcore.services.queueing import enqueue_lead_evaluation
 from maxcore.services.telegram_commands import TelegramCommandService
 from maxcore.texts import render
@@ -107,7 +108,7 @@ class InboundService:
             },
         )
         try:
-            ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
+            recorded, _ = ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:
@@ -118,6 +119,8 @@ class InboundService:
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
+        if keyword is None and command is None:
+            InboxService(self.tenant_id, self._clock).route(lead_id, inbound_reason(recorded))
         outcome = "recorded"
         if keyword is not None:
             outcome = f"recorded: {keyword.value}"
