@@ -559,6 +559,11 @@ DOMAIN_MESSAGES: dict[str, str] = {
     # --- Team inbox ---------------------------------------------------------------------------------------
     # --- Inbox replies across channels --------------------------------------------------------------------
     # --- Suggested and automatic replies ------------------------------------------------------------------
+    "the lead has sent no message to answer yet": "le lead n'a encore envoyé aucun message auquel répondre",
+    "the model gave no usable reply; try again shortly": (
+        "le modèle n'a proposé aucune réponse utilisable ; réessayez dans un instant"
+    ),
+    "M.A.X. never answers {intent} messages by itself": "M.A.X. ne répond jamais seul aux messages {intent}",
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------
     # --- Provider webhooks (answered in English, translated for completeness) -------------------------

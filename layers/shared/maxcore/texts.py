@@ -1335,6 +1335,57 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Team inbox ---------------------------------------------------------------------------------------
     # --- Inbox replies across channels --------------------------------------------------------------------
     # --- Suggested and automatic replies ------------------------------------------------------------------
+    "ledger.suggested_reply": {"fr": "Réponse suggérée par l'IA", "en": "Reply suggested by the AI"},
+    "ledger.suggested_reply.about": {
+        "fr": "Réponse suggérée par l'IA au message {message_id} du lead {lead_id}",
+        "en": "Reply suggested by the AI to message {message_id} of lead {lead_id}",
+    },
+    "ledger.auto_reply": {
+        "fr": "Réponse automatique écrite par l'IA",
+        "en": "Automatic answer written by the AI",
+    },
+    "ledger.auto_reply.about": {
+        "fr": "Réponse automatique écrite par l'IA au message {message_id} du lead {lead_id}",
+        "en": "Automatic answer written by the AI to message {message_id} of lead {lead_id}",
+    },
+    # the line that ends every answer M.A.X. sends by itself
+    "auto_reply.signature": {
+        "fr": "— Réponse automatique de M.A.X., l'assistant de {company}",
+        "en": "— Automatic answer from M.A.X., {company}'s assistant",
+    },
+    # what became of an inbound message: answered by M.A.X., or why a person of the team answers
+    "auto_reply.answered": {
+        "fr": "M.A.X. a répondu seul, à partir de votre FAQ.",
+        "en": "M.A.X. answered by itself, from your FAQ.",
+    },
+    "auto_reply.intent_not_enabled": {
+        "fr": "M.A.X. ne répond pas seul à ce type de message ({intent}) : à vous de répondre.",
+        "en": "M.A.X. does not answer this kind of message by itself ({intent}): over to you.",
+    },
+    "auto_reply.not_auto_mode": {
+        "fr": "M.A.X. ne répond seul qu'en mode automatique : à vous de répondre.",
+        "en": "M.A.X. only answers by itself in automatic mode: over to you.",
+    },
+    "auto_reply.no_faq": {
+        "fr": "Votre FAQ est vide : M.A.X. n'a rien sur quoi s'appuyer, à vous de répondre.",
+        "en": "Your FAQ is empty: M.A.X. has nothing to answer from, over to you.",
+    },
+    "auto_reply.faq_not_covered": {
+        "fr": "Votre FAQ ne répond pas à ce message : à vous de répondre.",
+        "en": "Your FAQ does not answer this message: over to you.",
+    },
+    "auto_reply.no_tokens": {
+        "fr": "Plus assez de tokens pour une réponse automatique : à vous de répondre.",
+        "en": "Not enough tokens left for an automatic answer: over to you.",
+    },
+    "auto_reply.model_failed": {
+        "fr": "M.A.X. n'a pas pu écrire de réponse (modèle indisponible) : à vous de répondre.",
+        "en": "M.A.X. could not write an answer (the model was unavailable): over to you.",
+    },
+    "auto_reply.send_refused": {
+        "fr": "La réponse de M.A.X. n'a pas pu partir sur ce canal : à vous de répondre.",
+        "en": "M.A.X.'s answer could not go out on this channel: over to you.",
+    },
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------
 }
