@@ -7,13 +7,16 @@ OpenAI-compatible server, the SMS go to the fake Twilio through the real SDK.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.budget import BudgetRepository
+from maxcore.models.replies import AutoReplySettings, AutoReplyState, Verdict
 from maxcore.models.tenant import Locale, Mode, UpdateTenantRequest
 from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
@@ -27,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 ASSISTANT = "functions/assistant/"
 SUGGESTION_COST = 2
+NOW = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -468,3 +472,73 @@ def test_another_tenants_lead_has_no_decisions_to_show(tenant: str, other_tenant
     response = member(other_tenant_id).get(f"/conversations/{lead_id}/auto-replies")
 
     assert response.status == 404, response.body
+
+
+# --- access patterns ------------------------------------------------------------------------------
+LEAD_A, LEAD_B = "01KBQ3Z8Y7X6W5V4T3S2R1Q0PA", "01KBQ3Z8Y7X6W5V4T3S2R1Q0PB"
+MESSAGES = ["01KBQ40000000000000000000A", "01KBQ40000000000000000000B", "01KBQ40000000000000000000C"]
+
+
+def test_ap84_the_settings_are_replaced_whole_and_read_back(tenant_id: str) -> None:
+    repository = AutoReplyRepository(tenant_id)
+    assert repository.settings() is None
+
+    repository.save_settings(AutoReplySettings.model_validate({"intents": ["question"], "faq": FAQ}), NOW)
+    repository.save_settings(
+        AutoReplySettings.model_validate({"intents": ["interested"], "faq": FAQ[:1]}), NOW
+    )
+
+    saved = repository.settings()
+    assert saved is not None
+    assert ([i.value for i in saved.intents], len(saved.faq), saved.updated_at) == (["interested"], 1, NOW)
+    assert saved.faq[0].answer == FAQ[0]["answer"]
+
+
+def test_ap85_a_message_is_claimed_by_one_worker_and_settled_once(tenant_id: str) -> None:
+    repository = AutoReplyRepository(tenant_id)
+    lease = ("token-1", NOW + timedelta(minutes=15))
+    # Given a message claimed by a first worker
+    assert repository.claim(LEAD_A, MESSAGES[0], None, lease, NOW)
+    # Then a second one, with what it read or not, cannot take it while the lease lives
+    assert not repository.claim(LEAD_A, MESSAGES[0], None, ("token-2", lease[1]), NOW)
+    taken = repository.decision(LEAD_A, MESSAGES[0])
+    assert taken is not None
+    assert not repository.claim(LEAD_A, MESSAGES[0], taken, ("token-2", lease[1]), NOW)
+    # And only the claim's holder notes its send and settles it
+    assert not repository.note_sending(LEAD_A, MESSAGES[0], "token-2")
+    assert repository.note_sending(LEAD_A, MESSAGES[0], "token-1")
+    verdict = Verdict(answered=False, code="faq_not_covered")
+    assert not repository.settle(LEAD_A, MESSAGES[0], "token-2", verdict, None, NOW)
+    assert repository.settle(LEAD_A, MESSAGES[0], "token-1", verdict, None, NOW)
+    # And a decided message is never claimed again, even after its lease
+    decided = repository.decision(LEAD_A, MESSAGES[0])
+    assert decided is not None
+    assert (decided.state, decided.code) == (AutoReplyState.DONE, "faq_not_covered")
+    assert not repository.claim(LEAD_A, MESSAGES[0], decided, ("token-3", lease[1]), NOW + timedelta(hours=1))
+
+
+def test_ap85_a_lease_run_out_lets_another_worker_take_the_message(tenant_id: str) -> None:
+    repository = AutoReplyRepository(tenant_id)
+    assert repository.claim(LEAD_A, MESSAGES[0], None, ("token-1", NOW + timedelta(minutes=15)), NOW)
+    assert repository.note_sending(LEAD_A, MESSAGES[0], "token-1")
+    later = NOW + timedelta(minutes=16)
+
+    taken = repository.decision(LEAD_A, MESSAGES[0])
+    assert taken is not None
+    assert repository.claim(LEAD_A, MESSAGES[0], taken, ("token-2", later + timedelta(minutes=15)), later)
+
+    again = repository.decision(LEAD_A, MESSAGES[0])
+    assert again is not None
+    assert (again.state, again.claim_token) == (AutoReplyState.SENDING, "token-2")
+
+
+def test_ap86_a_leads_decisions_come_newest_first_and_no_other_leads(
+    tenant_id: str, other_tenant_id: str
+) -> None:
+    repository = AutoReplyRepository(tenant_id)
+    for lead_id, message_id in ((LEAD_A, MESSAGES[0]), (LEAD_B, MESSAGES[1]), (LEAD_A, MESSAGES[2])):
+        assert repository.claim(lead_id, message_id, None, ("token", NOW + timedelta(minutes=15)), NOW)
+
+    assert [d.message_id for d in repository.for_lead(LEAD_A, 20)] == [MESSAGES[2], MESSAGES[0]]
+    assert [d.message_id for d in repository.for_lead(LEAD_A, 1)] == [MESSAGES[2]]
+    assert AutoReplyRepository(other_tenant_id).for_lead(LEAD_A, 20) == []

@@ -10,7 +10,7 @@ from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
-from maxcore.services.auto_replies import AutoReplyService
+from maxcore.services.auto_reply_sender import AutoReplySender
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import (
     run_automations,
@@ -45,7 +45,7 @@ def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
     # A reply steers the lead's sequences now (stops or pauses them), not only when a step comes due.
     steered = Sequencer(message.tenant_id).apply_reply(message.lead_id)
     # Then M.A.X. answers what the tenant lets it answer, and leaves the rest to a person.
-    answers = AutoReplyService(message.tenant_id).answer_waiting(message.lead_id)
+    answers = AutoReplySender(message.tenant_id).answer_waiting(message.lead_id)
     return {
         "lead_id": message.lead_id,
         "opened": report.opened,
