@@ -20,6 +20,19 @@ from maxcore.api import (
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.channel import ChannelList, ChannelResponse, OutboxPage, UpdateChannelRequest
 from maxcore.models.common import Channel, Ulid
+from maxcore.models.inbox import (
+    ConversationQuery,
+    ConversationStatus,
+    CreateNoteRequest,
+    InboxCounts,
+    InboxSettings,
+    Note,
+    NotePage,
+    TeamConversation,
+    UpdateConversationRequest,
+    UpdateInboxSettingsRequest,
+)
+from maxcore.models.intent import Intent
 from maxcore.models.message import (
     IdempotencyKey,
     InboxPage,
@@ -221,12 +234,33 @@ def outbox(
 )
 def conversations(
     channel: Annotated[Channel | None, Query()] = None,
+    status: Annotated[ConversationStatus | None, Query(description="A snooze that ended is open.")] = None,
+    unread: Annotated[bool, Query(description="Only conversations with something unread.")] = False,
+    mine: Annotated[bool, Query(description="Only the caller's (open, snoozed or closed).")] = False,
+    unassigned: Annotated[bool, Query(description="Only those without an owner.")] = False,
+    intent: Annotated[Intent | None, Query(description="The intent of the lead's last reply.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Words all found in the lead's name, company, e-mail, phone or Telegram id, or "
+            "in the previews of its last 3 messages (accents and case ignored).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 30,
     cursor: PositionCursorQuery = None,
 ) -> InboxPage:
-    """One row per lead with the last message across channels and the unread count, newest first;
-    `channel` keeps the conversations that used that channel."""
-    items, next_cursor = InboxService(principal(app).tenant_id).conversations(channel, limit, cursor)
+    """One row per lead with the last message across channels, the unread count and the team's state
+    (status, owner, why), newest first; the filters narrow it (`mine` and `unassigned` exclude each
+    other)."""
+    caller = principal(app)
+    query = ConversationQuery(
+        status=status, unread=unread, mine=mine, unassigned=unassigned, intent=intent, q=q
+    )
+    items, next_cursor = InboxService(caller.tenant_id).conversations(
+        channel, limit, cursor, query, caller.subject
+    )
     return InboxPage(items=items, next_cursor=next_cursor)
 
 
@@ -259,6 +293,103 @@ def lead_messages(
 def mark_read(lead_id: Annotated[Ulid, Path()]) -> ReadReceipt:
     """Every message of the lead read as of now: its unread count goes to 0."""
     return InboxService(principal(app).tenant_id).mark_read(lead_id)
+
+
+@app.get(
+    "/conversations/counts",
+    operation_id="countConversations",
+    responses=responses(200, "How many conversations are in each state."),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Conversations counted by state",
+)
+def conversation_counts() -> InboxCounts:
+    """Open, snoozed and closed conversations, those with something unread, those without an owner,
+    and the caller's: read from counters kept with every change, never by reading the conversations.
+    A snooze whose time has passed counts as open."""
+    caller = principal(app)
+    return InboxService(caller.tenant_id).counts(caller.subject)
+
+
+@app.patch(
+    "/conversations/<lead_id>",
+    operation_id="updateConversation",
+    responses=responses(200, "The conversation's new state.", 404, 409),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Change a conversation's status or owner",
+)
+def update_conversation(
+    lead_id: Annotated[Ulid, Path()], body: Annotated[UpdateConversationRequest, Body()]
+) -> TeamConversation:
+    """Open, snooze (until a time in the future) or close a conversation; assign it to a user (`me`
+    for the caller) or unassign it. With `version`, the change holds only if the conversation did not
+    change since (409 otherwise); a change racing another is a 409 either way."""
+    caller = principal(app)
+    return InboxService(caller.tenant_id).change(lead_id, body, caller.subject)
+
+
+@app.post(
+    "/conversations/<lead_id>/notes",
+    operation_id="addConversationNote",
+    status_code=201,
+    responses=responses(201, "The note, kept for the team.", 404),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Add an internal note to a conversation",
+)
+def add_note(lead_id: Annotated[Ulid, Path()], body: Annotated[CreateNoteRequest, Body()]) -> Response[Note]:
+    """A note the team reads beside the thread; it is never sent to the lead."""
+    caller = principal(app)
+    note = InboxService(caller.tenant_id).add_note(lead_id, body.text, caller.subject)
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=note)
+
+
+@app.get(
+    "/conversations/<lead_id>/notes",
+    operation_id="listConversationNotes",
+    responses=responses(200, "A page of the conversation's notes.", 404),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="A conversation's internal notes",
+)
+def list_notes(
+    lead_id: Annotated[Ulid, Path()],
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: CursorQuery = None,
+) -> NotePage:
+    """The notes on the conversation, oldest first, with their author and time."""
+    items, next_cursor = InboxService(principal(app).tenant_id).notes(lead_id, limit, cursor)
+    return NotePage(items=items, next_cursor=next_cursor)
+
+
+@app.get(
+    "/inbox/settings",
+    operation_id="getInboxSettings",
+    responses=responses(200, "The assignment rule."),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="How conversations are assigned",
+)
+def get_inbox_settings() -> InboxSettings:
+    """`none` (the team's shared queue), `round_robin` over `users`, or `fixed` (one user)."""
+    return InboxService(principal(app).tenant_id).settings()
+
+
+@app.put(
+    "/inbox/settings",
+    operation_id="updateInboxSettings",
+    responses=responses(200, "The new assignment rule."),
+    security=JWT_SECURITY,
+    tags=["inbox"],
+    summary="Set how conversations are assigned (admin)",
+)
+def put_inbox_settings(body: Annotated[UpdateInboxSettingsRequest, Body()]) -> InboxSettings:
+    """An inbound message in a conversation without an owner goes to the user the rule picks, with
+    the reason; round robin takes `users` in turn, atomically however many messages come at once."""
+    caller = principal(app)
+    caller.require_admin()
+    return InboxService(caller.tenant_id).save_settings(body, caller.subject)
 
 
 lambda_handler = make_handler(app)

@@ -245,7 +245,23 @@ def answering(tenant: str, twilio_for_sends: FakeTwilio) -> str:
     TenantService(tenant).update(UpdateTenantRequest(mode=Mode.AUTO, confirm_auto_mode=True), actor="admin-1")
     saved = set_auto_replies(admin(tenant), {"intents": ["question"], "faq": FAQ})
     assert saved.status == 200, saved.body
+    rule = {"assignment": "fixed", "users": ["rep-1"]}
+    assigned = inbox(tenant).request("PUT", "/inbox/settings", json_body=rule)
+    assert assigned.status == 200, assigned.body
     return tenant
+
+
+def inbox(tenant_id: str) -> ApiClient:
+    return ApiClient("functions/messaging/", tenant_id, role="admin", sub="admin-1")
+
+
+def conversation(tenant_id: str, lead_id: str) -> dict[str, Any]:
+    """The team's state of the lead's conversation (its row of the inbox): its owner and why."""
+    response = inbox(tenant_id).get("/conversations")
+    assert response.status == 200, response.body
+    (row,) = [row for row in response.body["items"] if row["lead_id"] == lead_id]
+    state: dict[str, Any] = row["conversation"]
+    return state
 
 
 def set_auto_replies(client: ApiClient, body: dict[str, Any]) -> ApiResponse:
@@ -301,8 +317,10 @@ def test_a_question_is_answered_once_across_a_redelivered_webhook_and_job(
     # And the decision says so, and the answer cost its tokens once
     (decided,) = decisions(answering, lead_id)
     assert (decided["answered"], decided["code"], decided["reply_id"]) == (True, "answered", answer["id"])
-    assert decided["reason"] == "M.A.X. a répondu seul, à partir de votre FAQ."
+    assert decided["reason"] == "M.A.X. a répondu seul, à partir de la FAQ"
     assert balance(answering) == before - AUTO_COST
+    # And nobody of the team was given the conversation
+    assert conversation(answering, lead_id)["owner"] is None
 
 
 def test_the_answer_is_grounded_in_the_faq_and_the_system_prompt_holds_no_lead_text(
@@ -335,13 +353,14 @@ def test_an_intent_not_enabled_is_left_to_a_person_with_the_reason(
     )
     (job,) = run_queued(fanout_queue)
 
-    # Then nothing was written nor sent, and a person answers, told why in French
+    # Then nothing was written nor sent, and the tenant's rule gave the conversation to a person, saying
+    # why in French
     assert (llm.requests, twilio_for_sends.sent) == ([], [])
+    why = "M.A.X. ne répond pas seul à ce type de message (demande de rendez-vous)"
+    state = conversation(answering, job["lead_id"])
+    assert (state["owner"], state["reason_code"], state["reason"]) == ("rep-1", "intent_not_enabled", why)
     (decided,) = decisions(answering, job["lead_id"])
-    assert (decided["answered"], decided["code"]) == (False, "intent_not_enabled")
-    assert decided["reason"] == (
-        "M.A.X. ne répond pas seul à ce type de message (demande de rendez-vous) : à vous de répondre."
-    )
+    assert (decided["answered"], decided["code"], decided["reason"]) == (False, "intent_not_enabled", why)
 
 
 def test_a_question_the_faq_does_not_cover_is_left_to_a_person_and_refunded(
@@ -360,7 +379,8 @@ def test_a_question_the_faq_does_not_cover_is_left_to_a_person_and_refunded(
     assert balance(answering) == before
     (decided,) = decisions(answering, job["lead_id"])
     assert decided["code"] == "faq_not_covered"
-    assert decided["reason"] == "Votre FAQ ne répond pas à ce message : à vous de répondre."
+    assert decided["reason"] == "la FAQ ne répond pas à ce message"
+    assert conversation(answering, job["lead_id"])["reason_code"] == "faq_not_covered"
 
 
 def test_a_model_failure_is_left_to_a_person_and_refunded(
@@ -379,6 +399,7 @@ def test_a_model_failure_is_left_to_a_person_and_refunded(
     assert balance(answering) == before
     (decided,) = decisions(answering, job["lead_id"])
     assert decided["code"] == "model_failed"
+    assert conversation(answering, job["lead_id"])["owner"] == "rep-1"
     assert [e["kind"] for e in ledger(answering)[:2]] == ["refund", "reserve"]
 
 
@@ -396,7 +417,8 @@ def test_assisted_mode_never_sends(
     assert (llm.requests, twilio_for_sends.sent) == ([], [])
     (decided,) = decisions(answering, job["lead_id"])
     assert decided["code"] == "not_auto_mode"
-    assert decided["reason"] == "M.A.X. ne répond seul qu'en mode automatique : à vous de répondre."
+    state = conversation(answering, job["lead_id"])
+    assert (state["owner"], state["reason"]) == ("rep-1", "M.A.X. ne répond seul qu'en mode automatique")
 
 
 def test_two_questions_in_a_row_are_answered_once_each(
@@ -419,7 +441,7 @@ def test_two_questions_in_a_row_are_answered_once_each(
     assert [d["answered"] for d in decisions(answering, jobs[0]["lead_id"])] == [True, True]
 
 
-def test_a_tenant_without_settings_is_left_alone(
+def test_a_tenant_without_automatic_answers_routes_in_the_webhook_as_before(
     tenant: str, llm: FakeChatCompletions, fanout_queue: str
 ) -> None:
     # Given a tenant that never set its automatic answers
@@ -429,9 +451,10 @@ def test_a_tenant_without_settings_is_left_alone(
     assert webhook(inbound(tenant, "Quels sont vos tarifs ?", "SM" + "b9" * 16))["statusCode"] == 200
     (job,) = run_queued(fanout_queue)
 
-    # Then nothing is decided for it
+    # Then M.A.X. decided nothing, and the webhook gave the conversation its reason
     assert decisions(tenant, job["lead_id"]) == []
     assert llm.requests == []
+    assert conversation(tenant, job["lead_id"])["reason_code"] == "inbound"
 
 
 @pytest.mark.parametrize(

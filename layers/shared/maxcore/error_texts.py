@@ -557,6 +557,22 @@ DOMAIN_MESSAGES: dict[str, str] = {
     "webhook endpoint {endpoint_id} not found": "point de réception {endpoint_id} introuvable",
     "delivery {event_id} not found": "envoi {event_id} introuvable",
     # --- Team inbox ---------------------------------------------------------------------------------------
+    "nothing to change: give a status, an owner or unassign": (
+        "rien à changer : indiquez un statut, un responsable ou unassign"
+    ),
+    "give an owner or unassign, not both": "indiquez un responsable ou unassign, pas les deux",
+    "a snooze needs snoozed_until": "une mise en attente demande snoozed_until",
+    "snoozed_until goes with status snoozed only": "snoozed_until ne va qu'avec le statut snoozed",
+    "snoozed_until must be a time with its offset, in the future, at most a year ahead": (
+        "snoozed_until doit être une heure avec son décalage, dans le futur, à un an au plus"
+    ),
+    "the conversation changed since it was read; read it again": (
+        "la conversation a changé depuis sa lecture ; relisez-la"
+    ),
+    "mine and unassigned exclude each other": "mine et unassigned s'excluent",
+    "round_robin needs at least one user, fixed exactly one, none no user": (
+        "round_robin demande au moins un utilisateur, fixed exactement un, none aucun"
+    ),
     # --- Inbox replies across channels --------------------------------------------------------------------
     # --- Suggested and automatic replies ------------------------------------------------------------------
     "the lead has sent no message to answer yet": "le lead n'a encore envoyé aucun message auquel répondre",

@@ -1333,6 +1333,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         ),
     },
     # --- Team inbox ---------------------------------------------------------------------------------------
+    "inbox.reason.inbound": {
+        "fr": "nouveau message sur {channel}, intention : {intent}",
+        "en": "new message on {channel}, intent: {intent}",
+    },
+    "inbox.reason.inbound_plain": {"fr": "nouveau message sur {channel}", "en": "new message on {channel}"},
+    "inbox.reason.reopened": {
+        "fr": "rouverte par un nouveau message sur {channel}",
+        "en": "reopened by a new message on {channel}",
+    },
+    "inbox.reason.assigned": {"fr": "attribuée à {owner} par {by}", "en": "assigned to {owner} by {by}"},
+    "inbox.reason.unassigned": {
+        "fr": "remise dans la file de l'équipe par {by}",
+        "en": "put back in the team's queue by {by}",
+    },
+    "inbox.reason.status_open": {"fr": "rouverte par {by}", "en": "reopened by {by}"},
+    "inbox.reason.status_snoozed": {"fr": "mise en attente par {by}", "en": "snoozed by {by}"},
+    "inbox.reason.status_closed": {"fr": "fermée par {by}", "en": "closed by {by}"},
+    "inbox.reason.other": {"fr": "placée ici par l'équipe", "en": "placed here by the team"},
     # --- Inbox replies across channels --------------------------------------------------------------------
     # --- Suggested and automatic replies ------------------------------------------------------------------
     "ledger.suggested_reply": {"fr": "Réponse suggérée par l'IA", "en": "Reply suggested by the AI"},
@@ -1353,38 +1371,39 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "— Réponse automatique de M.A.X., l'assistant de {company}",
         "en": "— Automatic answer from M.A.X., {company}'s assistant",
     },
-    # what became of an inbound message: answered by M.A.X., or why a person of the team answers
+    # an inbound message M.A.X. answered (the others read their routing reason, below)
     "auto_reply.answered": {
-        "fr": "M.A.X. a répondu seul, à partir de votre FAQ.",
-        "en": "M.A.X. answered by itself, from your FAQ.",
+        "fr": "M.A.X. a répondu seul, à partir de la FAQ",
+        "en": "M.A.X. answered by itself, from the FAQ",
     },
-    "auto_reply.intent_not_enabled": {
-        "fr": "M.A.X. ne répond pas seul à ce type de message ({intent}) : à vous de répondre.",
-        "en": "M.A.X. does not answer this kind of message by itself ({intent}): over to you.",
+    # why M.A.X. left an inbound message to a person: the conversation's routing reason (rules/inbox.py)
+    "inbox.reason.intent_not_enabled": {
+        "fr": "M.A.X. ne répond pas seul à ce type de message ({intent})",
+        "en": "M.A.X. does not answer this kind of message by itself ({intent})",
     },
-    "auto_reply.not_auto_mode": {
-        "fr": "M.A.X. ne répond seul qu'en mode automatique : à vous de répondre.",
-        "en": "M.A.X. only answers by itself in automatic mode: over to you.",
+    "inbox.reason.not_auto_mode": {
+        "fr": "M.A.X. ne répond seul qu'en mode automatique",
+        "en": "M.A.X. only answers by itself in automatic mode",
     },
-    "auto_reply.no_faq": {
-        "fr": "Votre FAQ est vide : M.A.X. n'a rien sur quoi s'appuyer, à vous de répondre.",
-        "en": "Your FAQ is empty: M.A.X. has nothing to answer from, over to you.",
+    "inbox.reason.no_faq": {
+        "fr": "la FAQ est vide : M.A.X. n'a rien sur quoi s'appuyer",
+        "en": "the FAQ is empty: M.A.X. has nothing to answer from",
     },
-    "auto_reply.faq_not_covered": {
-        "fr": "Votre FAQ ne répond pas à ce message : à vous de répondre.",
-        "en": "Your FAQ does not answer this message: over to you.",
+    "inbox.reason.faq_not_covered": {
+        "fr": "la FAQ ne répond pas à ce message",
+        "en": "the FAQ does not answer this message",
     },
-    "auto_reply.no_tokens": {
-        "fr": "Plus assez de tokens pour une réponse automatique : à vous de répondre.",
-        "en": "Not enough tokens left for an automatic answer: over to you.",
+    "inbox.reason.no_tokens": {
+        "fr": "plus assez de tokens pour une réponse automatique",
+        "en": "not enough tokens left for an automatic answer",
     },
-    "auto_reply.model_failed": {
-        "fr": "M.A.X. n'a pas pu écrire de réponse (modèle indisponible) : à vous de répondre.",
-        "en": "M.A.X. could not write an answer (the model was unavailable): over to you.",
+    "inbox.reason.model_failed": {
+        "fr": "M.A.X. n'a pas pu écrire de réponse (modèle indisponible)",
+        "en": "M.A.X. could not write an answer (the model was unavailable)",
     },
-    "auto_reply.send_refused": {
-        "fr": "La réponse de M.A.X. n'a pas pu partir sur ce canal : à vous de répondre.",
-        "en": "M.A.X.'s answer could not go out on this channel: over to you.",
+    "inbox.reason.send_refused": {
+        "fr": "la réponse de M.A.X. n'a pas pu partir sur ce canal",
+        "en": "M.A.X.'s answer could not go out on this channel",
     },
     # --- Telegram commands --------------------------------------------------------------------------------
     # --- Outbound events follow-up ------------------------------------------------------------------------

@@ -16,12 +16,15 @@ from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, from_index, plain
 from maxcore.dal.conditions import condition_failed
+from maxcore.dal.inbox import add_inbox_counts
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
+from maxcore.dal.leads import stored_summary
 from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.models.activity import Activity, Direction
 from maxcore.models.common import Channel
 from maxcore.models.lead import ConsentState, Lead, LeadSummary
+from maxcore.rules.inbox import counter_delta
 from maxcore.rules.reporting import NOTHING, Counts
 
 
@@ -71,9 +74,7 @@ class ActivityRepository(TenantRepository):
         item = activity_item(self.tenant_id, activity)
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         lead_item.version = lead.version
-        actions: list[Action] = [
-            LeadItem.summary.set(summary.model_dump(mode="json", exclude={"preferred_channel"}))
-        ]
+        actions: list[Action] = [LeadItem.summary.set(stored_summary(lead, summary))]
         if summary.last_message is not None:
             actions += [
                 LeadItem.GSI2PK.set(keys.inbox_gsi2pk(self.tenant_id)),
@@ -102,6 +103,7 @@ class ActivityRepository(TenantRepository):
                     tx.save(ref, condition=MessageRefItem.PK.does_not_exist())
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
                 add_to_transaction(tx, self.tenant_id, counts)
+                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, summary))
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             # Puts come before updates in the request: [activity, ref?, lead]. The activity itself
@@ -226,9 +228,7 @@ class ActivityRepository(TenantRepository):
             activity_actions.append(ActivityItem.error_message.set(update.error_message[:500]))
         lead_item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         lead_item.version = lead.version
-        lead_actions: list[Action] = [
-            LeadItem.summary.set(summary.model_dump(mode="json", exclude={"preferred_channel"}))
-        ]
+        lead_actions: list[Action] = [LeadItem.summary.set(stored_summary(lead, summary))]
         if consent is not None:
             lead_actions.append(LeadItem.consent.set(_consent_map(consent)))
         try:

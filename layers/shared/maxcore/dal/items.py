@@ -694,6 +694,33 @@ class SurveyCounterItem(BaseItem, discriminator="SurveyCounter"):
     total = NumberAttribute(default=0)
 
 
+# --- Team inbox -----------------------------------------------------------------------------------
+class InboxSettingsItem(BaseItem, discriminator="InboxSettings"):
+    """A tenant's assignment rule and its round robin's turn (``TENANT#t#TEAMINBOX`` / ``SETTINGS``)."""
+
+    assignment = UnicodeAttribute(null=True)
+    users = ListAttribute[str](default=list)
+    turn = NumberAttribute(default=0)
+    updated_by = UnicodeAttribute(null=True)
+    updated_at = IsoDateTimeAttribute(null=True)
+
+
+class InboxCounterItem(BaseItem, discriminator="InboxCounter"):
+    """How many conversations are in one state (``TENANT#t#TEAMINBOX`` / ``COUNT#<name>``), kept by ADDs."""
+
+    n = NumberAttribute(default=0)
+
+
+class NoteItem(BaseItem, discriminator="Note"):
+    """An internal note on a conversation (``TENANT#t#LEAD#id#NOTE`` / ``NOTE#<ulid>``)."""
+
+    note_id = UnicodeAttribute()
+    lead_id = UnicodeAttribute()
+    author = UnicodeAttribute()
+    text = UnicodeAttribute()
+    created_at = IsoDateTimeAttribute()
+
+
 # --- Outbound events ------------------------------------------------------------------------------
 class WebhookEndpointItem(BaseItem, discriminator="WebhookEndpoint"):
     """An endpoint events are posted to (``TENANT#t#WEBHOOK`` / ``ENDPOINT#id``); its secret is in SSM."""

@@ -119,6 +119,30 @@ def inbox_gsi2sk(last_message_at_iso: str, lead_id: str) -> str:
     return f"{last_message_at_iso}#{lead_id}"
 
 
+def team_inbox_pk(tenant_id: str) -> str:
+    """Partition of a tenant's team inbox: its assignment rule and its counters."""
+    return f"{_tenant(tenant_id)}#TEAMINBOX"
+
+
+INBOX_SETTINGS_SK = "SETTINGS"
+INBOX_COUNTER_SK_PREFIX = "COUNT#"
+
+
+def inbox_counter_sk(name: str) -> str:
+    """Sort key of one inbox counter (``open``, ``snoozed#<end>``, ``owner#<user>``...)."""
+    return f"{INBOX_COUNTER_SK_PREFIX}{name}"
+
+
+def inbox_notes_pk(tenant_id: str, lead_id: str) -> str:
+    """Partition of the internal notes on one lead's conversation."""
+    return f"{_tenant(tenant_id)}#LEAD#{lead_id}#NOTE"
+
+
+def inbox_note_sk(note_id: str) -> str:
+    """Sort key of a note: its ULID, so notes read in the order they were written."""
+    return f"NOTE#{note_id}"
+
+
 # --- messaging ----------------------------------------------------------------------------------
 def message_ref_pk(tenant_id: str) -> str:
     """Partition of the references from provider message ids to activities."""

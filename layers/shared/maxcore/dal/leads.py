@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import reduce
 from itertools import islice
+from operator import and_
 from typing import Any
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
@@ -16,17 +19,33 @@ from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, batch_get, decode_cursor, encode_cursor, from_index, plain
 from maxcore.dal.conditions import condition_failed
+from maxcore.dal.inbox import add_inbox_counts
 from maxcore.dal.items import ContactItem, LeadItem
 from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, NotFoundError
 from maxcore.models.common import Channel
+from maxcore.models.inbox import ConversationStatus
 from maxcore.models.lead import Lead, LeadStatus, LeadSummary
 from maxcore.rules.bulk import LeadFacts
 from maxcore.rules.contact import fold, search_text
+from maxcore.rules.inbox import counter_delta
 from maxcore.rules.reporting import NOTHING, Counts
 
 CONTACT_FIELDS: dict[str, str] = {"phone": "PHONE", "email": "EMAIL", "telegram_chat_id": "TELEGRAM"}
 """Lead fields that identify a lead within its tenant, and their guard kind."""
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    """What ``GET /conversations`` can narrow the inbox by, besides the channel."""
+
+    now: datetime
+    status: ConversationStatus | None = None
+    unread: bool = False
+    owner: str | None = None
+    unassigned: bool = False
+    intent: str | None = None
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,21 +169,21 @@ class LeadRepository(TenantRepository):
             yield LeadFacts(item.lead_id, item.status, frozenset(item.tags or ()), item.search_text or "")
 
     def conversations(
-        self, channel: Channel | None, limit: int, before: str | None
+        self,
+        channel: Channel | None,
+        limit: int,
+        before: str | None,
+        filters: ConversationFilter | None = None,
     ) -> tuple[list[Lead], str | None]:
-        """AP22: leads with messages, by last message newest first (GSI2), optionally on one channel.
+        """AP22, AP81: leads with messages, by last message newest first (GSI2), optionally filtered.
 
         ``before`` is the position (``<last message time>#<lead id>``) the previous page ended on.
-        The channel filter keeps leads that wrote or were written to on that channel (GSI2 projects
-        the summary it reads); pages are read until ``limit`` leads are found, then one
-        BatchGetItem reads them.
+        The channel filter keeps leads that wrote or were written to on that channel; ``filters``
+        narrow by the team's state, unread, last intent and search words. GSI2 projects the summary
+        these read, so they are filter expressions on the Query: pages are read until ``limit``
+        leads are found, then one BatchGetItem reads them.
         """
-        condition: Condition | None = None
-        if channel is not None:
-            inbound = Path(["summary", "last_inbound_by_channel", channel.value])
-            outbound = Path(["summary", "last_outbound_by_channel", channel.value])
-            last_channel = Path(["summary", "last_message", "channel"])
-            condition = inbound.exists() | outbound.exists() | (last_channel == channel.value)
+        condition = _all_of(_channel_condition(channel), _conversation_condition(filters))
         range_condition = None if before is None else LeadItem.GSI2SK < before  # noqa: SIM300
         query = LeadItem.gsi2.query(
             keys.inbox_gsi2pk(self.tenant_id),
@@ -178,13 +197,18 @@ class LeadRepository(TenantRepository):
         return leads, found[limit - 1].GSI2SK if len(found) > limit else None
 
     def set_summary(self, lead: Lead, summary: LeadSummary) -> Lead:
-        """AP23: write a new summary of ``lead`` if the lead did not change since it was read."""
+        """AP23, AP81: write a new summary of ``lead`` if the lead did not change since it was read.
+
+        What the change moves in the inbox counters (AP79) is added in the same transaction.
+        """
         item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         item.version = lead.version
-        stored = summary.model_dump(mode="json", exclude={"preferred_channel"})
         try:
-            item.update(actions=[LeadItem.summary.set(stored)], condition=LeadItem.PK.exists())
-        except UpdateError as exc:
+            with self._transaction() as tx:
+                stored = stored_summary(lead, summary)
+                tx.update(item, actions=[LeadItem.summary.set(stored)], condition=LeadItem.PK.exists())
+                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, summary))
+        except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
@@ -226,6 +250,7 @@ class LeadRepository(TenantRepository):
                 for field, value in removed.items():
                     tx.delete(self._guard(field, value, after.id), condition=ContactItem.lead_id == after.id)
                 add_to_transaction(tx, self.tenant_id, counts)
+                add_inbox_counts(tx, self.tenant_id, counter_delta(before.summary, after.summary))
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise
@@ -241,6 +266,7 @@ class LeadRepository(TenantRepository):
                 tx.delete(item, condition=LeadItem.PK.exists())
                 for field, value in _contacts(lead).items():
                     tx.delete(self._guard(field, value, lead.id), condition=ContactItem.lead_id == lead.id)
+                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, None))
         except (TransactWriteError, DeleteError) as exc:
             raise ConflictError(
                 "the lead changed while it was being deleted; read it again and retry", {"lead_id": lead.id}
@@ -305,6 +331,65 @@ def _contacts(lead: Lead) -> dict[str, str]:
     return {f: v for f in CONTACT_FIELDS if (v := getattr(lead, f))}
 
 
+def _all_of(*conditions: Condition | None) -> Condition | None:
+    kept = [c for c in conditions if c is not None]
+    return None if not kept else reduce(and_, kept)
+
+
+def _summary(*path: str) -> Path:
+    return Path(["summary", *path])
+
+
+def _channel_condition(channel: Channel | None) -> Condition | None:
+    """Leads that wrote or were written to on ``channel``."""
+    if channel is None:
+        return None
+    used: Condition = (
+        _summary("last_inbound_by_channel", channel.value).exists()
+        | _summary("last_outbound_by_channel", channel.value).exists()
+        | (_summary("last_message", "channel") == channel.value)
+    )
+    return used
+
+
+def _conversation_condition(filters: ConversationFilter | None) -> Condition | None:
+    """The filter expression of the inbox's filters on the summary GSI2 projects."""
+    if filters is None:
+        return None
+    owner = _summary("conversation", "owner")
+    return _all_of(
+        None if filters.status is None else _status_condition(filters.status, filters.now),
+        (_summary("unread") > 0) if filters.unread else None,
+        None if filters.owner is None else owner == filters.owner,
+        (owner.does_not_exist() | owner.is_type("NULL")) if filters.unassigned else None,
+        None if filters.intent is None else _summary("last_intent") == filters.intent,
+        *(
+            _summary("contact_text").contains(word) | _summary("recent_text").contains(word)
+            for word in filters.words
+        ),
+    )
+
+
+def to_json_time(value: datetime) -> str:
+    """``value`` to the second, as pydantic writes a UTC time in JSON (``2026-11-16T08:00:00Z``)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _status_condition(status: ConversationStatus, now: datetime) -> Condition:
+    """A status as read at ``now``: a snooze whose time has passed is open."""
+    stored, until = _summary("conversation", "status"), _summary("conversation", "snoozed_until")
+    # Snooze ends are stored in whole seconds, as JSON writes them: text order is time order.
+    ended: Condition = (stored == ConversationStatus.SNOOZED.value) & (until <= to_json_time(now))
+    if status is ConversationStatus.OPEN:
+        still_open: Condition = stored.does_not_exist() | (stored == status.value) | ended
+        return still_open
+    if status is ConversationStatus.SNOOZED:
+        waiting: Condition = (stored == status.value) & (until > to_json_time(now))
+        return waiting
+    closed: Condition = stored == status.value
+    return closed
+
+
 def _filter_condition(filters: LeadFilter) -> Condition | None:
     condition: Condition | None = None
     if filters.tag:
@@ -316,10 +401,24 @@ def _filter_condition(filters: LeadFilter) -> Condition | None:
     return condition
 
 
+def stored_summary(lead: Lead, summary: LeadSummary) -> dict[str, Any]:
+    """``summary`` as the lead item keeps it: with the lead's contact words, which the inbox search
+    reads on GSI2 (it projects the summary, not the lead's own search text), and without the
+    preferred channel, the alert repository's own attribute."""
+    stored = summary.model_dump(mode="json", exclude={"preferred_channel"})
+    stored["contact_text"] = _search_text(lead)
+    return stored
+
+
+def _search_text(lead: Lead) -> str:
+    return search_text(
+        lead.first_name, lead.last_name, lead.company, lead.email, lead.phone, lead.telegram_chat_id
+    )
+
+
 def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
-    data = lead.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at"})
-    # The preferred channel is the alert repository's own attribute, not part of the stored summary.
-    data["summary"].pop("preferred_channel", None)
+    data = lead.model_dump(mode="json", exclude={"id", "version", "created_at", "updated_at", "summary"})
+    data["summary"] = stored_summary(lead, lead.summary)
     last_message = lead.summary.last_message
     return LeadItem(
         keys.lead_pk(tenant_id),
@@ -329,9 +428,7 @@ def _to_item(tenant_id: str, lead: Lead) -> LeadItem:
         GSI2PK=None if last_message is None else keys.inbox_gsi2pk(tenant_id),
         GSI2SK=None if last_message is None else keys.inbox_gsi2sk(to_iso(last_message.at), lead.id),
         lead_id=lead.id,
-        search_text=search_text(
-            lead.first_name, lead.last_name, lead.company, lead.email, lead.phone, lead.telegram_chat_id
-        ),
+        search_text=_search_text(lead),
         created_at=lead.created_at,
         updated_at=lead.updated_at,
         alerts={},

@@ -28,6 +28,7 @@ from maxcore.models.common import (
     partial_change,
 )
 from maxcore.models.contact import ContactFormatError, normalize_email
+from maxcore.models.inbox import ConversationState
 from maxcore.models.intent import ReplyKind
 from maxcore.models.tenant import Timezone
 
@@ -143,6 +144,10 @@ class LeadSummary(LazyModel):
     # The lead's latest answer to a satisfaction survey (1-5) and when it was given.
     last_survey_score: int | None = None
     last_survey_score_at: datetime | None = None
+    # The team inbox: status, owner and why (GSI2 projects the summary, so the inbox filters read it),
+    # and the folded previews of the last messages, newest first, one a line, that its search reads.
+    conversation: ConversationState = Field(default_factory=ConversationState)
+    recent_text: str = ""
 
 
 class Lead(LazyModel):

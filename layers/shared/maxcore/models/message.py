@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from maxcore.models.activity import ActivityResponse
 from maxcore.models.common import Channel, LazyModel, Line, StrictModel, Text, Ulid, exactly_one_of
+from maxcore.models.inbox import TeamConversation
 from maxcore.models.template import VariableName, VariableValue
 
 
@@ -82,6 +83,9 @@ class InboxConversation(LazyModel):
         description="Channels the lead withdrew consent on (STOP, /stop, an unsubscribe reply...). A "
         "keyword or a bot command is no conversation message (not unread, not the preview): this badge "
         "shows the opt-out in the list, and the thread keeps the message marked `metadata.keyword`."
+    )
+    conversation: TeamConversation = Field(
+        description="The team's state: status (a snooze whose time passed reads `open`), owner, why."
     )
 
 

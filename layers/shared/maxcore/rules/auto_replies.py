@@ -100,6 +100,13 @@ def waiting(recent: Sequence[Activity], now: datetime, within: timedelta) -> lis
     return found[::-1]
 
 
+def decided_by_max(activity: Activity, enabled: Collection[str]) -> bool:
+    """Whether the worker decides who answers ``activity`` (M.A.X., or a person with why), rather than
+    the webhook giving it to a person at once: the tenant enabled automatic answers for some intent,
+    and it is a person's words (whatever their intent: one not enabled is routed with that reason)."""
+    return bool(enabled) and _conversation(activity)
+
+
 def _conversation(activity: Activity) -> bool:
     metadata = activity.metadata
     return (

@@ -8,6 +8,7 @@ from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, D
 from maxcore.models.common import Channel
 from maxcore.models.intent import ReplyKind
 from maxcore.models.lead import LastMessage, LeadSummary
+from maxcore.rules.inbox import after_message, with_recent_text
 from maxcore.rules.keywords import is_instruction
 from maxcore.rules.replies import ReplyEffect
 
@@ -143,6 +144,10 @@ def _apply_to_inbox(summary: LeadSummary, activity: Activity) -> None:
         )
     if activity.direction is Direction.IN and (summary.read_at is None or at > summary.read_at):
         summary.unread += 1
+    inbound = activity.channel.value if activity.direction is Direction.IN else None
+    summary.conversation = after_message(summary.conversation, inbound, at)
+    if activity.preview:
+        summary.recent_text = with_recent_text(summary.recent_text, activity.preview[:PREVIEW_LENGTH])
 
 
 def _apply_score(summary: LeadSummary, activity: Activity) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime
 from maxcore.clock import utcnow
 from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.leads import LeadRepository
+from maxcore.models.inbox import RoutingReason
 from maxcore.models.replies import (
     AutoReplyOutcome,
     AutoReplyOutcomeList,
@@ -24,6 +25,7 @@ from maxcore.models.replies import (
 )
 from maxcore.models.tenant import Tenant
 from maxcore.observability import logger
+from maxcore.rules.inbox import reason_text
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
@@ -31,12 +33,12 @@ DECISIONS_SHOWN = 20
 """The decisions on a lead's latest messages the API shows."""
 
 
-def reason_text(code: str, params: dict[str, str], locale: str) -> str:
-    """Why a message was answered by M.A.X. or left to a person, in ``locale``."""
-    values = dict(params)
-    if "intent" in values:
-        values["intent"] = render(f"intent.{values['intent']}", locale)
-    return render(f"auto_reply.{code}", locale, **values)
+def decision_text(answered: bool, code: str, params: dict[str, str], locale: str) -> str:
+    """What became of a message, in ``locale``: answered by M.A.X., or why a person answers it (the
+    conversation's routing reason)."""
+    if answered:
+        return render("auto_reply.answered", locale)
+    return reason_text(RoutingReason(code=code, params=params), locale) or ""
 
 
 class AutoReplyService:
@@ -79,7 +81,9 @@ class AutoReplyService:
                     message_id=decision.message_id,
                     answered=bool(decision.answered),
                     code=decision.code or "",
-                    reason=reason_text(decision.code or "", decision.params, locale),
+                    reason=decision_text(
+                        bool(decision.answered), decision.code or "", decision.params, locale
+                    ),
                     reply_id=decision.reply_id,
                     decided_at=decision.settled_at or decision.created_at,
                 )

@@ -36,6 +36,7 @@ from maxcore.errors import InsufficientTokensError, ServiceUnavailableError, Ups
 from maxcore.models.activity import Activity
 from maxcore.models.budget import Reservation, TokenAction
 from maxcore.models.common import Channel
+from maxcore.models.inbox import RoutingReason
 from maxcore.models.intent import Intent
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest
@@ -51,6 +52,7 @@ from maxcore.rules.send_window import Window
 from maxcore.services.auto_replies import AutoReplyService
 from maxcore.services.budget import BudgetService
 from maxcore.services.exactly_once import Claim, ExactlyOnce, Message, SendResult
+from maxcore.services.inbox import InboxService
 from maxcore.services.messaging import MessagingService
 from maxcore.services.replies import THREAD_MAX, reply_messages
 from maxcore.texts import render
@@ -95,7 +97,10 @@ class AutoReplySender(AutoReplyService):
     def _take(
         self, message: Activity, recent: Sequence[Activity], settings: AutoReplySettings, now: datetime
     ) -> Verdict | None:
-        """Claim ``message`` and decide it; ``None`` when another delivery or worker has it."""
+        """Claim ``message`` and decide it; ``None`` when another delivery or worker has it.
+
+        A message M.A.X. does not answer goes to a person by the tenant's assignment rule, with why.
+        """
         previous = self.repository.decision(message.lead_id, message.id)
         claim = Claim.new(now)
         if not self.repository.claim(
@@ -106,7 +111,17 @@ class AutoReplySender(AutoReplyService):
         if previous is not None and previous.state is AutoReplyState.SENDING:
             # A worker died mid-send: settled on the message the thread holds, never sent twice.
             self._sending().resume(job, may_send_again=False)
-            return job.verdict
+            verdict = job.verdict
+        else:
+            verdict = self._answer(job, recent, settings)
+        if not verdict.answered:
+            reason = RoutingReason(code=verdict.code, params=verdict.params)
+            InboxService(self.tenant_id, self._clock).route(message.lead_id, reason)
+        return verdict
+
+    def _answer(self, job: AutoReplySend, recent: Sequence[Activity], settings: AutoReplySettings) -> Verdict:
+        """Write the answer and send it, or say why not; the verdict is written down either way."""
+        message = job.answering
         budget = BudgetService(self.tenant_id, self._clock)
         verdict = rules.decide(
             message.intent,
