@@ -421,6 +421,63 @@ def test_assisted_mode_never_sends(
     assert (state["owner"], state["reason"]) == ("rep-1", "M.A.X. ne répond seul qu'en mode automatique")
 
 
+def test_an_answer_the_channel_refuses_is_left_to_a_person_and_refunded(
+    answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given a lead who opted out of SMS, then asks a question by SMS
+    llm.default = reply("Le soin visage est à 65 €.")
+    assert webhook(inbound(answering, "STOP", "SM" + "d1" * 16))["statusCode"] == 200
+    run_queued(fanout_queue)
+    before = balance(answering)
+
+    # When the question is decided
+    assert webhook(inbound(answering, "Quels sont vos tarifs ?", "SM" + "d2" * 16))["statusCode"] == 200
+    (job,) = run_queued(fanout_queue)
+
+    # Then no SMS went to an opted-out number, the tokens came back, and a person answers
+    assert twilio_for_sends.sent == []
+    assert balance(answering) == before
+    (decided,) = decisions(answering, job["lead_id"])
+    assert (decided["answered"], decided["code"]) == (False, "send_refused")
+    state = conversation(answering, job["lead_id"])
+    assert (state["owner"], state["reason_code"]) == ("rep-1", "send_refused")
+
+
+def test_a_balance_that_cannot_pay_an_answer_leaves_it_to_a_person_unwritten(
+    answering: str, llm: FakeChatCompletions, fanout_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given an automatic answer priced above the balance
+    monkeypatch.setenv("TOKEN_PRICES", json.dumps({"auto_reply": 10_000}))
+    reset_settings()
+
+    # When a question comes
+    assert webhook(inbound(answering, "Quels sont vos tarifs ?", "SM" + "d3" * 16))["statusCode"] == 200
+    (job,) = run_queued(fanout_queue)
+
+    # Then the model was not called, and a person answers, told why
+    assert llm.requests == []
+    state = conversation(answering, job["lead_id"])
+    assert (state["reason_code"], state["reason"]) == (
+        "no_tokens",
+        "plus assez de tokens pour une réponse automatique",
+    )
+
+
+def test_an_english_tenant_signs_its_automatic_answers_in_english(
+    answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
+) -> None:
+    TenantService(answering).update(UpdateTenantRequest(locale=Locale.EN), actor="admin-1")
+    llm.default = reply("A facial is 65 euros.")
+
+    assert webhook(inbound(answering, "How much is a facial?", "SM" + "d4" * 16))["statusCode"] == 200
+    run_queued(fanout_queue)
+
+    (sms,) = twilio_for_sends.sent
+    assert (
+        sms["body"] == "A facial is 65 euros.\n\n— Automatic answer from M.A.X., Atelier Lumière's assistant"
+    )
+
+
 def test_two_questions_in_a_row_are_answered_once_each(
     answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
 ) -> None:
