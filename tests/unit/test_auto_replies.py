@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import product
 from typing import Any
 
@@ -12,21 +12,11 @@ import pytest
 from maxcore.ai.prompts import reply_data, reply_system_prompt
 from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.intent import Intent
-from maxcore.models.lead import Lead, LeadStatus
 from maxcore.models.replies import AutoReplySettings
 from maxcore.models.tenant import BusinessProfile, Mode
 from maxcore.rules.auto_replies import decide, sent, waiting, written
+from tests.unit.test_step_prompt import AT, LEAD
 
-AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-LEAD = Lead(
-    id="01KBQ3Z8Y7X6W5V4T3S2R1Q0P9",
-    first_name="Sophie",
-    last_name="Durand",
-    company="Durand Conseil",
-    status=LeadStatus.CONTACTED,
-    created_at=AT,
-    updated_at=AT,
-)
 PROFILE = BusinessProfile(offer="Soins du visage", tone="chaleureux, vouvoiement")
 FAQ = [("Quels sont vos tarifs ?", "Le soin visage est à 65 €.")]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cached_property
 
 from maxcore.clock import utcnow
 from maxcore.dal.auto_replies import AutoReplyRepository
@@ -48,14 +49,11 @@ class AutoReplyService:
         self.tenant_id = tenant_id
         self.repository = AutoReplyRepository(tenant_id)
         self._clock = clock
-        self._tenant: Tenant | None = None
 
-    @property
+    @cached_property
     def tenant(self) -> Tenant:
-        """The tenant's settings, read once."""
-        if self._tenant is None:
-            self._tenant = tenant_settings(self.tenant_id)
-        return self._tenant
+        """The tenant's settings (mode, locale, name...), read when first needed."""
+        return tenant_settings(self.tenant_id)
 
     # --- settings ---------------------------------------------------------------------------------
     def settings(self) -> AutoReplySettingsResponse:

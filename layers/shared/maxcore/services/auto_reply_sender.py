@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -198,14 +199,11 @@ class AutoReplySend:
     now: datetime
     reply: WrittenReply | None = None
     verdict: Verdict = field(default_factory=lambda: Verdict(answered=False, code="send_refused"))
-    _lead: Lead | None = None
 
-    @property
+    @cached_property
     def lead(self) -> Lead:
-        """The lead answered, read consistently once."""
-        if self._lead is None:
-            self._lead = LeadRepository(self.service.tenant_id).get(self.answering.lead_id)
-        return self._lead
+        """The lead who wrote, read (consistently) when the answer is first written or sent."""
+        return LeadRepository(self.service.tenant_id).get(self.answering.lead_id)
 
     @property
     def key(self) -> str:
