@@ -35,7 +35,7 @@ from devserver.server import HOST, DevServer, merged_openapi, running_dev_server
 from devserver.template import load_template
 from devserver.token import sign_dev_token
 from maxcore.settings import reset_settings
-from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions
+from tests.support.fake_llm import FakeChatCompletions, answer, fake_chat_completions, tool_call
 
 pytestmark = pytest.mark.contract
 
@@ -89,12 +89,21 @@ def token() -> str:
     return sign_dev_token(DEMO_TENANT_ID, role="admin", sub="schemathesis")
 
 
+def _words_or_a_reply(request: dict[str, Any]) -> dict[str, Any]:
+    tools = {tool["function"]["name"] for tool in request.get("tools") or []}
+    if "write_reply" in tools:
+        written = {"answerable": True, "body": "Bien sûr, avec plaisir.", "subject": "Votre demande"}
+        return tool_call("write_reply", written)
+    return answer("Bien sûr, je m'en occupe.")
+
+
 @pytest.fixture(scope="module")
 def llm() -> Iterator[FakeChatCompletions]:
-    """A chat-completions fake that always answers in words, so the assistant's routes run end to end."""
+    """A chat-completions fake that answers in words, or writes a reply when asked to (its tool offered),
+    so the assistant's and the suggested replies' routes run end to end."""
     saved = {name: os.environ.get(name) for name in ("ASSISTANT_API_KEY", "ASSISTANT_BASE_URL")}
     with fake_chat_completions() as fake:
-        fake.default = answer("Bien sûr, je m'en occupe.")
+        fake.default = _words_or_a_reply
         os.environ.update({"ASSISTANT_API_KEY": "sk-contract", "ASSISTANT_BASE_URL": fake.url})
         reset_settings()
         yield fake

@@ -36,6 +36,8 @@ def test_budget_report_of_a_new_tenant(admin: ApiClient) -> None:
         "lead_analysis": {"cost": 2, "category": "analysis"},
         "assistant_chat": {"cost": 3, "category": "assistant"},
         "scheduled_ai_message": {"cost": 2, "category": "messaging"},
+        "suggested_reply": {"cost": 2, "category": "messaging"},
+        "auto_reply": {"cost": 3, "category": "messaging"},
     }
     assert "No tokens spent" in report["recommendation"]
     assert len(report["weekly_usage"]) == 8

@@ -33,6 +33,8 @@ def test_the_seed_prices_are_the_defaults(monkeypatch: pytest.MonkeyPatch) -> No
         "lead_analysis": 2,
         "assistant_chat": 3,
         "scheduled_ai_message": 2,
+        "suggested_reply": 2,
+        "auto_reply": 3,
     }
 
 

@@ -581,6 +581,11 @@ DOMAIN_MESSAGES: dict[str, str] = {
     ),
     "required while the lead has sent no message": "obligatoire tant que le lead n'a envoyé aucun message",
     # --- Suggested and automatic replies ------------------------------------------------------------------
+    "the lead has sent no message to answer yet": "le lead n'a encore envoyé aucun message auquel répondre",
+    "the model gave no usable reply; try again shortly": (
+        "le modèle n'a proposé aucune réponse utilisable ; réessayez dans un instant"
+    ),
+    "M.A.X. never answers {intent} messages by itself": "M.A.X. ne répond jamais seul aux messages {intent}",
     # --- Telegram commands --------------------------------------------------------------------------------
     "a command name is 1 to 32 lowercase letters, digits or underscores, without the slash": (
         "un nom de commande fait de 1 à 32 caractères : lettres minuscules, chiffres ou _, sans la "

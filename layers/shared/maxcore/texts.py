@@ -1368,6 +1368,58 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # The subject of a reply by e-mail written without a template or a subject of its own.
     "inbox_reply.subject": {"fr": "Suite à notre échange", "en": "Following up on our conversation"},
     # --- Suggested and automatic replies ------------------------------------------------------------------
+    "ledger.suggested_reply": {"fr": "Réponse suggérée par l'IA", "en": "Reply suggested by the AI"},
+    "ledger.suggested_reply.about": {
+        "fr": "Réponse suggérée par l'IA au message {message_id} du lead {lead_id}",
+        "en": "Reply suggested by the AI to message {message_id} of lead {lead_id}",
+    },
+    "ledger.auto_reply": {
+        "fr": "Réponse automatique écrite par l'IA",
+        "en": "Automatic answer written by the AI",
+    },
+    "ledger.auto_reply.about": {
+        "fr": "Réponse automatique écrite par l'IA au message {message_id} du lead {lead_id}",
+        "en": "Automatic answer written by the AI to message {message_id} of lead {lead_id}",
+    },
+    # the line that ends every answer M.A.X. sends by itself
+    "auto_reply.signature": {
+        "fr": "— Réponse automatique de M.A.X., l'assistant de {company}",
+        "en": "— Automatic answer from M.A.X., {company}'s assistant",
+    },
+    # an inbound message M.A.X. answered (the others read their routing reason, below)
+    "auto_reply.answered": {
+        "fr": "M.A.X. a répondu seul, à partir de la FAQ",
+        "en": "M.A.X. answered by itself, from the FAQ",
+    },
+    # why M.A.X. left an inbound message to a person: the conversation's routing reason (rules/inbox.py)
+    "inbox.reason.intent_not_enabled": {
+        "fr": "M.A.X. ne répond pas seul à ce type de message ({intent})",
+        "en": "M.A.X. does not answer this kind of message by itself ({intent})",
+    },
+    "inbox.reason.not_auto_mode": {
+        "fr": "M.A.X. ne répond seul qu'en mode automatique",
+        "en": "M.A.X. only answers by itself in automatic mode",
+    },
+    "inbox.reason.no_faq": {
+        "fr": "la FAQ est vide : M.A.X. n'a rien sur quoi s'appuyer",
+        "en": "the FAQ is empty: M.A.X. has nothing to answer from",
+    },
+    "inbox.reason.faq_not_covered": {
+        "fr": "la FAQ ne répond pas à ce message",
+        "en": "the FAQ does not answer this message",
+    },
+    "inbox.reason.no_tokens": {
+        "fr": "plus assez de tokens pour une réponse automatique",
+        "en": "not enough tokens left for an automatic answer",
+    },
+    "inbox.reason.model_failed": {
+        "fr": "M.A.X. n'a pas pu écrire de réponse (modèle indisponible)",
+        "en": "M.A.X. could not write an answer (the model was unavailable)",
+    },
+    "inbox.reason.send_refused": {
+        "fr": "la réponse de M.A.X. n'a pas pu partir sur ce canal",
+        "en": "M.A.X.'s answer could not go out on this channel",
+    },
     # --- Telegram commands --------------------------------------------------------------------------------
     "telegram.command.help": {
         "fr": (

@@ -777,3 +777,28 @@ class TelegramAnswerItem(BaseItem, discriminator="TelegramAnswer"):
     code = UnicodeAttribute(null=True)
     activity_id = UnicodeAttribute(null=True)
     created_at = IsoDateTimeAttribute()
+
+
+# --- Suggested and automatic replies ------------------------------------------------------------
+class AutoReplySettingsItem(BaseItem, discriminator="AutoReplySettings"):
+    """What M.A.X. answers by itself and from what (``TENANT#t`` / ``AUTOREPLIES``)."""
+
+    intents = ListAttribute[str](default=list)
+    faq = ListAttribute[Any](default=list)
+    updated_at = IsoDateTimeAttribute()
+
+
+class AutoReplyItem(BaseItem, discriminator="AutoReply"):
+    """What became of one inbound message (``TENANT#t#AUTOREPLY`` / ``<lead>#<message>``), TTL'd."""
+
+    lead_id = UnicodeAttribute()
+    message_id = UnicodeAttribute()
+    state = UnicodeAttribute()
+    claim_token = UnicodeAttribute(null=True)
+    lease_until = IsoDateTimeAttribute(null=True)
+    answered = BooleanAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    params = MapAttribute[str, Any](null=True)
+    reply_id = UnicodeAttribute(null=True)
+    created_at = IsoDateTimeAttribute()
+    settled_at = IsoDateTimeAttribute(null=True)

@@ -672,3 +672,18 @@ TELEGRAM_MENU_SK = "COMMANDS"
 def telegram_answer_sk(update_key: str) -> str:
     """Sort key of the answer to one inbound command (the message's provider id: chat and message)."""
     return f"ANSWER#{update_key}"
+
+
+# --- suggested and automatic replies --------------------------------------------------------------
+AUTO_REPLY_SETTINGS_SK = "AUTOREPLIES"
+"""Sort key of a tenant's automatic answer settings, in the tenant's partition."""
+
+
+def auto_reply_pk(tenant_id: str) -> str:
+    """Partition of what M.A.X. decided for each inbound message (answered or routed to a person)."""
+    return f"{_tenant(tenant_id)}#AUTOREPLY"
+
+
+def auto_reply_sk(lead_id: str, message_id: str) -> str:
+    """Sort key of the decision on one inbound message of a lead (ULIDs: a lead's oldest first)."""
+    return f"{lead_id}#{message_id}"

@@ -43,6 +43,10 @@ class TokenAction(StrEnum):
     """One turn of the assistant."""
     SCHEDULED_AI_MESSAGE = "scheduled_ai_message"
     """A prospection message on another channel written by the model."""
+    SUGGESTED_REPLY = "suggested_reply"
+    """A reply to a lead's message proposed by the model for a rep to edit and send."""
+    AUTO_REPLY = "auto_reply"
+    """An answer the model wrote from the tenant's FAQ and M.A.X. sent on its own (auto mode)."""
 
 
 class ActionPrice(LazyModel):
@@ -61,6 +65,9 @@ DEFAULT_PRICES: dict[TokenAction, ActionPrice] = {
     # Ours: one assistant turn, one AI-written prospection message on another channel than WhatsApp.
     TokenAction.ASSISTANT_CHAT: ActionPrice(cost=3, category=SpendCategory.ASSISTANT),
     TokenAction.SCHEDULED_AI_MESSAGE: ActionPrice(cost=2, category=SpendCategory.MESSAGING),
+    # A reply proposed to a rep; an answer written and sent alone costs more, like a follow-up.
+    TokenAction.SUGGESTED_REPLY: ActionPrice(cost=2, category=SpendCategory.MESSAGING),
+    TokenAction.AUTO_REPLY: ActionPrice(cost=3, category=SpendCategory.MESSAGING),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, DuplicateMessageError
 from maxcore.ids import new_id
@@ -30,6 +31,7 @@ from maxcore.models.lead import ConsentState, Lead
 from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.observability import logger, metrics
+from maxcore.rules.auto_replies import decided_by_max
 from maxcore.rules.channels import ADDRESS_FIELD
 from maxcore.rules.keywords import PRODUCT_COMMANDS, Keyword, answer_key, keyword_of, telegram_command
 from maxcore.services.activities import ActivityService
@@ -119,7 +121,7 @@ class InboundService:
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        if keyword is None and command is None:
+        if keyword is None and command is None and not self._decided_by_max(recorded):
             InboxService(self.tenant_id, self._clock).route(lead_id, inbound_reason(recorded))
         outcome = "recorded"
         if keyword is not None:
@@ -151,6 +153,12 @@ class InboundService:
         if consent is not None and not consent.granted:
             return False, None
         return TelegramCommandService(self.tenant_id, self._clock).answer(message, lead_id, command, tenant)
+
+    def _decided_by_max(self, recorded: Activity) -> bool:
+        """Whether the lead's evaluation job decides who answers: M.A.X., or a person it routes the
+        conversation to with why (AP84: the tenant's automatic answers, one GetItem)."""
+        settings = AutoReplyRepository(self.tenant_id).settings()
+        return settings is not None and decided_by_max(recorded, {i.value for i in settings.intents})
 
     def _keyword_consent(
         self, message: InboundMessage, granted: bool, now: datetime, tenant: Tenant

@@ -10,6 +10,7 @@ from maxcore.errors import NotFoundError
 from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.observability import count_for_job, logger
 from maxcore.services.alerts import AlertService
+from maxcore.services.auto_reply_sender import AutoReplySender
 from maxcore.services.budget import BudgetService
 from maxcore.services.continuations import (
     run_automations,
@@ -43,11 +44,14 @@ def _evaluate_lead(message: TenantJobMessage, *_: object) -> dict[str, Any]:
         return {"lead_id": message.lead_id, "lead_deleted": True}
     # A reply steers the lead's sequences now (stops or pauses them), not only when a step comes due.
     steered = Sequencer(message.tenant_id).apply_reply(message.lead_id)
+    # Then M.A.X. answers what the tenant lets it answer, and leaves the rest to a person.
+    answers = AutoReplySender(message.tenant_id).answer_waiting(message.lead_id)
     return {
         "lead_id": message.lead_id,
         "opened": report.opened,
         "resolved": report.resolved,
         "sequences_steered": steered,
+        **answers,
     }
 
 
