@@ -108,6 +108,29 @@ def _wrote(tenant_id: str, lead_id: str, channel: str, ago: timedelta, text: str
     assert response.status == 201, response.body
 
 
+def _approved_whatsapp_template(tenant_id: str, fakes: Fakes) -> str:
+    """An active WhatsApp template whose Content Meta approved; the fake Twilio holds no open window."""
+    fakes.twilio.whatsapp_sessions = set()
+    fakes.twilio.contents[CONTENT_SID] = ("approved", None)
+    templates = ApiClient(TEMPLATES, tenant_id, role="admin", sub="boss-1")
+    created = templates.post(
+        "/templates",
+        {
+            "name": "Relance WhatsApp",
+            "channel": "whatsapp",
+            "category": "follow_up",
+            "body": "Bonjour {{firstName}}, toujours partante pour votre soin ?",
+        },
+    )
+    assert created.status == 201, created.body
+    template_id = str(created.body["id"])
+    assert templates.post(f"/templates/{template_id}/activate").status == 200
+    approved = {"content_sid": CONTENT_SID, "state": "approved"}
+    registered = templates.request("PUT", f"/templates/{template_id}/whatsapp", json_body=approved)
+    assert registered.status == 200, registered.body
+    return template_id
+
+
 def _reply(api: ApiClient, lead_id: str, key: str | None = None, **body: Any) -> ApiResponse:
     headers = {} if key is None else {"idempotency-key": key}
     return api.post(f"/conversations/{lead_id}/replies", body, headers=headers)
@@ -179,26 +202,9 @@ def test_outside_whatsapps_window_free_text_is_refused_naming_the_approved_templ
     member: ApiClient, tenant: str, fakes: Fakes
 ) -> None:
     # Given a lead whose last message came on WhatsApp 25 hours ago, and an approved WhatsApp template
-    fakes.twilio.whatsapp_sessions = set()
-    fakes.twilio.contents[CONTENT_SID] = ("approved", None)
     lead_id = _lead(tenant)
     _wrote(tenant, lead_id, "whatsapp", timedelta(hours=25))
-    templates = ApiClient(TEMPLATES, tenant, role="admin", sub="boss-1")
-    created = templates.post(
-        "/templates",
-        {
-            "name": "Relance WhatsApp",
-            "channel": "whatsapp",
-            "category": "follow_up",
-            "body": "Bonjour {{firstName}}, toujours partante pour votre soin ?",
-        },
-    )
-    assert created.status == 201, created.body
-    template_id = created.body["id"]
-    assert templates.post(f"/templates/{template_id}/activate").status == 200
-    approved = {"content_sid": CONTENT_SID, "state": "approved"}
-    registered = templates.request("PUT", f"/templates/{template_id}/whatsapp", json_body=approved)
-    assert registered.status == 200, registered.body
+    template_id = _approved_whatsapp_template(tenant, fakes)
 
     # When a member replies with free text, Then WhatsApp's rule refuses it and names the template
     error = _refused(_reply(member, lead_id, body="Bonjour Sophie"), "whatsapp_window_closed")
@@ -319,6 +325,38 @@ def test_a_switch_from_email_to_sms_sends_the_transition_then_the_reply_once_eac
     ]
     assert [m["metadata"]["switched_from"] for m in thread] == ["email", "email"]
     assert thread[0]["metadata"]["transition"] is True
+
+
+def test_a_switch_to_whatsapp_outside_its_window_sends_the_approved_template_alone_once(
+    member: ApiClient, tenant: str, fakes: Fakes
+) -> None:
+    # Given a lead who wrote by e-mail two hours ago and on WhatsApp two days ago, and an approved template
+    lead_id = _lead(tenant)
+    _wrote(tenant, lead_id, "whatsapp", timedelta(days=2))
+    _wrote(tenant, lead_id, "email", timedelta(hours=2), "Toujours d'accord pour jeudi.")
+    template_id = _approved_whatsapp_template(tenant, fakes)
+
+    # When a member switches to WhatsApp with free text, Then WhatsApp's rule refuses it, naming the template
+    error = _refused(_reply(member, lead_id, channel="whatsapp", body="Bonjour"), "whatsapp_window_closed")
+    assert error["details"]["approved_templates"] == [{"id": template_id, "name": "Relance WhatsApp"}]
+    assert fakes.requests == 0
+
+    # When the member switches with the approved template, and the request comes again with its key
+    body = {"channel": "whatsapp", "template_id": template_id}
+    answer = _replied(member, lead_id, "relance-0001", **body)
+    again = _replied(member, lead_id, "relance-0001", **body)
+
+    # Then one WhatsApp message went, the template's Content, without a transition
+    (sent,) = fakes.twilio.sent
+    assert (sent["to"], sent["content_sid"]) == (f"whatsapp:{PHONE}", CONTENT_SID)
+    assert json.loads(sent["content_variables"]) == {"1": "Sophie"}
+    assert again == answer
+    assert (answer["switched_from"], answer["transition"]) == ("email", None)
+    # And the thread shows the one reply, the switch named on it
+    (reply,) = _outbound(member, lead_id)
+    assert reply["id"] == answer["reply"]["activity"]["id"]
+    assert reply["metadata"]["switched_from"] == "email"
+    assert "transition" not in reply["metadata"]
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,7 @@ from maxcore.models.inbox_reply import InboxReply, ReplyRequest
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
 from maxcore.models.template import TemplateStatus, WhatsAppApproval
-from maxcore.rules.channel_switch import conversation_channel, transition
+from maxcore.rules.channel_switch import conversation_channel, transition, transition_goes
 from maxcore.services.idempotency import run_once
 from maxcore.services.messaging import SEND_KEY_EXPIRY_SECONDS, MessagingService
 from maxcore.services.templates import TemplateService
@@ -95,6 +95,11 @@ class InboxReplyService:
         switched: dict[str, object] = {"switched_from": origin.value}
         if target is Channel.EMAIL:
             sent = self._sent(messaging, reply, sent_by, key, switched, opening=opening)
+            return InboxReply(reply=sent, switched_from=origin)
+        if not transition_goes(target, lead.summary, self._clock()):
+            # Outside WhatsApp's window only an approved template may go: it goes alone, and the
+            # send path refuses free text, naming the approved templates.
+            sent = self._sent(messaging, reply, sent_by, key, switched)
             return InboxReply(reply=sent, switched_from=origin)
         before = SendMessageRequest(lead_id=lead.id, channel=ChannelChoice(target.value), body=opening)
         self._checked(messaging, before)
