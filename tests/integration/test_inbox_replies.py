@@ -8,14 +8,19 @@ credentials go to SSM on the moto server. The lead's inbound messages are logged
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from devserver.events import LocalContext, sqs_event
+from devserver.functions import load_handler
 from maxcore.dal.tenants import TenantProfileRepository
+from maxcore.models.jobs import Job, TenantJobMessage
 from maxcore.models.tenant import Locale, Tenant
+from maxcore.models.webhook import InboundEmailNotice
 from tests.integration.conftest import (
     TWILIO_ACCOUNT_SID,
     TWILIO_AUTH_TOKEN,
@@ -35,6 +40,7 @@ ALERTS = "functions/alerts/"
 SMS_SENDER = "+33757000011"
 WHATSAPP_SENDER = "+33757000012"
 EMAIL_SENDER = "contact@bellepeau.fr"
+INBOX = "bonjour@inbound.bellepeau.fr"
 PHONE = "+33612345677"
 EMAIL = "sophie@example.fr"
 CONTENT_SID = "HX" + "00112233445566778899aabbccddeeff"
@@ -108,6 +114,47 @@ def _wrote(tenant_id: str, lead_id: str, channel: str, ago: timedelta, text: str
     assert response.status == 201, response.body
 
 
+def _approved_whatsapp_template(tenant_id: str, fakes: Fakes) -> str:
+    """An active WhatsApp template whose Content Meta approved; the fake Twilio holds no open window."""
+    fakes.twilio.whatsapp_sessions = set()
+    fakes.twilio.contents[CONTENT_SID] = ("approved", None)
+    templates = ApiClient(TEMPLATES, tenant_id, role="admin", sub="boss-1")
+    created = templates.post(
+        "/templates",
+        {
+            "name": "Relance WhatsApp",
+            "channel": "whatsapp",
+            "category": "follow_up",
+            "body": "Bonjour {{firstName}}, toujours partante pour votre soin ?",
+        },
+    )
+    assert created.status == 201, created.body
+    template_id = str(created.body["id"])
+    assert templates.post(f"/templates/{template_id}/activate").status == 200
+    approved = {"content_sid": CONTENT_SID, "state": "approved"}
+    registered = templates.request("PUT", f"/templates/{template_id}/whatsapp", json_body=approved)
+    assert registered.status == 200, registered.body
+    return template_id
+
+
+def _emailed(
+    tenant_id: str, fakes: Fakes, subject: str, ago: timedelta, headers: dict[str, str] | None = None
+) -> str:
+    """The lead's e-mail, ``ago`` before now, read by the worker as Resend's webhook queues it; its
+    Message-ID as the fake Resend gives it (between angle brackets)."""
+    email_id = str(uuid.uuid4())
+    fakes.resend.receive(email_id, f"Sophie <{EMAIL}>", INBOX, subject, text="Merci !", headers=headers)
+    now = datetime.now(UTC)
+    notice = InboundEmailNotice(
+        email_id=email_id, sender=EMAIL, recipient=INBOX, subject=subject, received_at=now - ago
+    )
+    job = TenantJobMessage(job=Job.READ_EMAIL, tenant_id=tenant_id, scheduled_at=now, email=notice)
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    result = worker(sqs_event([("m-read-email", job.model_dump_json())]), LocalContext())
+    assert result["batchItemFailures"] == []
+    return str(fakes.resend.received[email_id]["message_id"])
+
+
 def _reply(api: ApiClient, lead_id: str, key: str | None = None, **body: Any) -> ApiResponse:
     headers = {} if key is None else {"idempotency-key": key}
     return api.post(f"/conversations/{lead_id}/replies", body, headers=headers)
@@ -179,26 +226,9 @@ def test_outside_whatsapps_window_free_text_is_refused_naming_the_approved_templ
     member: ApiClient, tenant: str, fakes: Fakes
 ) -> None:
     # Given a lead whose last message came on WhatsApp 25 hours ago, and an approved WhatsApp template
-    fakes.twilio.whatsapp_sessions = set()
-    fakes.twilio.contents[CONTENT_SID] = ("approved", None)
     lead_id = _lead(tenant)
     _wrote(tenant, lead_id, "whatsapp", timedelta(hours=25))
-    templates = ApiClient(TEMPLATES, tenant, role="admin", sub="boss-1")
-    created = templates.post(
-        "/templates",
-        {
-            "name": "Relance WhatsApp",
-            "channel": "whatsapp",
-            "category": "follow_up",
-            "body": "Bonjour {{firstName}}, toujours partante pour votre soin ?",
-        },
-    )
-    assert created.status == 201, created.body
-    template_id = created.body["id"]
-    assert templates.post(f"/templates/{template_id}/activate").status == 200
-    approved = {"content_sid": CONTENT_SID, "state": "approved"}
-    registered = templates.request("PUT", f"/templates/{template_id}/whatsapp", json_body=approved)
-    assert registered.status == 200, registered.body
+    template_id = _approved_whatsapp_template(tenant, fakes)
 
     # When a member replies with free text, Then WhatsApp's rule refuses it and names the template
     error = _refused(_reply(member, lead_id, body="Bonjour Sophie"), "whatsapp_window_closed")
@@ -319,6 +349,81 @@ def test_a_switch_from_email_to_sms_sends_the_transition_then_the_reply_once_eac
     ]
     assert [m["metadata"]["switched_from"] for m in thread] == ["email", "email"]
     assert thread[0]["metadata"]["transition"] is True
+
+
+def test_a_switch_to_whatsapp_outside_its_window_sends_the_approved_template_alone_once(
+    member: ApiClient, tenant: str, fakes: Fakes
+) -> None:
+    # Given an approved template, and a lead who wrote by e-mail two hours ago, on WhatsApp two days ago
+    template_id = _approved_whatsapp_template(tenant, fakes)
+    lead_id = _lead(tenant)
+    _wrote(tenant, lead_id, "whatsapp", timedelta(days=2))
+    _wrote(tenant, lead_id, "email", timedelta(hours=2), "Toujours d'accord pour jeudi.")
+
+    # When a member switches to WhatsApp with free text, Then WhatsApp's rule refuses it, naming the template
+    error = _refused(_reply(member, lead_id, channel="whatsapp", body="Bonjour"), "whatsapp_window_closed")
+    assert error["details"]["approved_templates"] == [{"id": template_id, "name": "Relance WhatsApp"}]
+    assert fakes.requests == 0
+
+    # When the member switches with the approved template, and the request comes again with its key
+    body = {"channel": "whatsapp", "template_id": template_id}
+    answer = _replied(member, lead_id, "relance-0001", **body)
+    again = _replied(member, lead_id, "relance-0001", **body)
+
+    # Then one WhatsApp message went, the template's Content, without a transition
+    (sent,) = fakes.twilio.sent
+    assert (sent["to"], sent["content_sid"]) == (f"whatsapp:{PHONE}", CONTENT_SID)
+    assert json.loads(sent["content_variables"]) == {"1": "Sophie"}
+    assert again == answer
+    assert (answer["switched_from"], answer["transition"]) == ("email", None)
+    # And the thread shows the one reply, the switch named on it
+    (reply,) = _outbound(member, lead_id)
+    assert reply["id"] == answer["reply"]["activity"]["id"]
+    assert reply["metadata"]["switched_from"] == "email"
+    assert "transition" not in reply["metadata"]
+
+
+# --- an e-mail answering an e-mail -----------------------------------------------------------------------
+def test_ap95_a_reply_by_email_threads_under_the_leads_last_email(
+    member: ApiClient, tenant: str, fakes: Fakes, fanout_queue: str
+) -> None:
+    # Given a lead who wrote twice by e-mail, the last one answering an earlier thread
+    lead_id = _lead(tenant)
+    _emailed(tenant, fakes, "Une question", timedelta(days=3))
+    earlier = "<premier@mail.example.fr> <second@mail.example.fr>"
+    last = _emailed(tenant, fakes, "RE: Re: Votre devis", timedelta(hours=2), {"references": earlier})
+
+    # When a member replies with a text, then with a subject of their own
+    _replied(member, lead_id, body="Bonne nouvelle : le devis tient toujours.")
+    _replied(member, lead_id, body="Voici la version corrigée.", subject="Devis corrigé")
+
+    # Then both e-mails answer the last one: In-Reply-To names it, References the thread then it
+    first, second = fakes.resend.sent
+    for sent in (first, second):
+        assert sent["headers"]["In-Reply-To"] == last
+        assert sent["headers"]["References"] == f"{earlier} {last}"
+    # And each is an e-mail of its own
+    assert len({first["headers"]["Message-ID"], second["headers"]["Message-ID"], last}) == 3
+    # And the text takes the lead's subject, "Re:" once; the member's own subject is kept
+    assert (first["subject"], second["subject"]) == ("Re: Votre devis", "Devis corrigé")
+
+
+def test_a_switch_to_email_starts_a_thread_of_its_own(
+    member: ApiClient, tenant: str, fakes: Fakes, fanout_queue: str
+) -> None:
+    # Given a lead who wrote by e-mail yesterday, then on WhatsApp an hour ago
+    lead_id = _lead(tenant)
+    _emailed(tenant, fakes, "Une question", timedelta(days=1))
+    _wrote(tenant, lead_id, "whatsapp", timedelta(hours=1))
+
+    # When a member replies by e-mail: a switch from the WhatsApp conversation
+    answer = _replied(member, lead_id, channel="email", body="Voici le devis.")
+
+    # Then the e-mail answers no e-mail: no In-Reply-To nor References, the default subject
+    (sent,) = fakes.resend.sent
+    assert answer["switched_from"] == "whatsapp"
+    assert not {"In-Reply-To", "References"} & set(sent["headers"])
+    assert sent["subject"] == "Suite à notre échange"
 
 
 @pytest.mark.parametrize(

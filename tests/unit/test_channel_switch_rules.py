@@ -9,7 +9,7 @@ import pytest
 
 from maxcore.models.common import Channel
 from maxcore.models.lead import LeadSummary
-from maxcore.rules.channel_switch import conversation_channel, opened, transition
+from maxcore.rules.channel_switch import conversation_channel, opened, transition, transition_goes
 
 MORNING = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
 
@@ -112,3 +112,33 @@ def test_in_a_whole_html_document_the_transition_opens_the_body() -> None:
         '<html><head><title>Devis</title></head><BODY style="margin:0">'
         f"<p>{OPENING}</p><p>Voici.</p></BODY></html>"
     )
+
+
+# --- whether the transition goes -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("whatsapp_wrote", "goes"),
+    [
+        (timedelta(hours=23, minutes=59), True),
+        (timedelta(hours=24), False),
+        (timedelta(days=3), False),
+        (None, False),
+    ],
+)
+def test_a_switch_to_whatsapp_opens_with_its_transition_only_inside_the_24_hour_window(
+    whatsapp_wrote: timedelta | None, goes: bool
+) -> None:
+    # Given a lead who wrote by e-mail an hour ago and on WhatsApp some time before, or never
+    wrote = {"email": MORNING - timedelta(hours=1)}
+    if whatsapp_wrote is not None:
+        wrote["whatsapp"] = MORNING - whatsapp_wrote
+    summary = LeadSummary(last_inbound_by_channel=wrote)
+    # Then the free-text transition goes on WhatsApp only while the window is open
+    assert transition_goes(Channel.WHATSAPP, summary, MORNING) is goes
+
+
+@pytest.mark.parametrize("target", [Channel.SMS, Channel.TELEGRAM, Channel.EMAIL])
+def test_a_switch_to_another_channel_always_opens_with_its_transition(target: Channel) -> None:
+    # Given a lead who only ever wrote on WhatsApp, days ago
+    summary = LeadSummary(last_inbound_by_channel={"whatsapp": MORNING - timedelta(days=3)})
+    # Then the transition goes: only WhatsApp limits free text
+    assert transition_goes(target, summary, MORNING) is True

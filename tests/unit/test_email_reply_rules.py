@@ -181,6 +181,7 @@ def test_an_email_is_read_whole() -> None:
     # Given an out-of-office answer from Outlook: plain text, threading headers, an attachment
     headers = {
         "Auto-Submitted": "auto-replied",
+        "Message-Id": "<AM0PR01MB.absence@outlook.example.fr>",
         "in-reply-to": "<0102018f.step1@max.example.com>",
         "References": "<0102018f.first@max.example.com> <0102018f.step1@max.example.com>",
     }
@@ -202,6 +203,7 @@ def test_an_email_is_read_whole() -> None:
     assert reading.automatic == "auto-submitted: auto-replied"
     assert reading.in_reply_to == "0102018f.step1@max.example.com"
     assert reading.references == ("0102018f.first@max.example.com", "0102018f.step1@max.example.com")
+    assert reading.message_id == "AM0PR01MB.absence@outlook.example.fr"
     assert reading.attachments == [
         AttachmentInfo(filename="planning.pdf", content_type="application/pdf", size=48213),
         AttachmentInfo(filename=None, content_type="text/calendar", size=None),
@@ -213,6 +215,7 @@ def test_the_html_part_is_read_when_there_is_no_plain_one() -> None:
 
     assert reading.text == "Banco, on y va !"  # no-break spaces become plain ones
     assert (reading.automatic, reading.in_reply_to, reading.references) == (None, None, ())
+    assert reading.message_id is None
 
 
 def test_attachments_are_listed_up_to_a_bound() -> None:

@@ -13,6 +13,7 @@ from maxcore.rules.email_threads import (
     current_thread,
     lead_named,
     message_id,
+    received_thread,
     reply_subject,
 )
 
@@ -82,6 +83,24 @@ def test_a_reply_names_in_reply_to_first_then_references_newest_first_each_once(
 )
 def test_a_follow_up_subject_is_re_once(subject: str, expected: str) -> None:
     assert reply_subject(subject) == expected
+
+
+# --- the thread of an e-mail received ----------------------------------------------------------------
+def test_a_reply_to_a_received_email_continues_its_references_then_names_it() -> None:
+    # Given the lead's e-mail, itself an answer in a thread of two, under a French "RE :" subject
+    thread = received_thread("RE : Votre devis", "c3@mail.example.fr", ["a1@max.example.com", "b2@x.fr"])
+
+    # Then the reply's References are the thread's then the e-mail's; In-Reply-To is the e-mail's
+    assert thread.message_ids == ("a1@max.example.com", "b2@x.fr", "c3@mail.example.fr")
+    assert thread.message_ids[-1] == "c3@mail.example.fr"
+    # And its subject says "Re:" once, as mail clients write it in every language
+    assert thread.reply_subject == "Re: Votre devis"
+    assert thread.sender is None
+
+
+def test_a_received_email_without_a_subject_is_a_thread_without_one() -> None:
+    thread = received_thread(None, "c3@mail.example.fr", [])
+    assert (thread.subject, thread.message_ids) == ("", ("c3@mail.example.fr",))
 
 
 # --- the thread of a sequence --------------------------------------------------------------------

@@ -294,10 +294,23 @@ class ActivityRepository(TenantRepository):
         """AP9b: the lead's latest message sent on ``channel`` between ``since`` and ``until`` (the
         message a reply answers). One Query of the lead's history over that period, newest first,
         filtered on the direction and the channel; read until the first one is found."""
+        return self._latest_on(lead_id, Direction.OUT, channel, since, until)
+
+    def latest_received_on(
+        self, lead_id: str, channel: Channel, since: datetime, until: datetime
+    ) -> Activity | None:
+        """AP95: the lead's latest message received on ``channel`` between ``since`` and ``until``
+        (the e-mail a reply from the inbox threads under, at the time the lead's summary says it
+        came). One Query, as the latest sent one's, filtered on inbound messages."""
+        return self._latest_on(lead_id, Direction.IN, channel, since, until)
+
+    def _latest_on(
+        self, lead_id: str, direction: Direction, channel: Channel, since: datetime, until: datetime
+    ) -> Activity | None:
         items = ActivityItem.query(
             keys.lead_activity_pk(self.tenant_id, lead_id),
             ActivityItem.SK.between(f"{_ACT}{to_iso(since)}", f"{_ACT}{to_iso(until)}#~"),
-            filter_condition=(ActivityItem.direction == Direction.OUT.value)
+            filter_condition=(ActivityItem.direction == direction.value)
             & (ActivityItem.channel == channel.value),
             scan_index_forward=False,
         )

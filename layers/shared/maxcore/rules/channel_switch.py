@@ -8,10 +8,12 @@ one thread: the lead first reads a short transition naming where the conversatio
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from html import escape
 
 from maxcore.models.common import Channel
 from maxcore.models.lead import LeadSummary
+from maxcore.rules.whatsapp import whatsapp_window_open
 from maxcore.texts import render
 
 _CHANNELS = frozenset(channel.value for channel in Channel)
@@ -53,6 +55,17 @@ def transition(first_name: str | None, origin: Channel, target: Channel, locale:
     if name:
         return render("inbox_reply.transition.named", locale, name=name, **values)
     return render("inbox_reply.transition", locale, **values)
+
+
+def transition_goes(target: Channel, summary: LeadSummary, now: datetime) -> bool:
+    """Whether a switch to ``target`` may open with its transition now.
+
+    The transition is free text. On WhatsApp, outside the 24-hour window since the lead last wrote
+    there, only an approved template may go: the reply then goes alone, without the transition.
+    """
+    if target is not Channel.WHATSAPP:
+        return True
+    return whatsapp_window_open(summary.last_inbound_by_channel.get(Channel.WHATSAPP.value), now)
 
 
 def opened(body: str, html: str | None, opening: str) -> tuple[str, str | None]:

@@ -291,6 +291,8 @@ class EmailReading:
     attachments: list[AttachmentInfo]
     in_reply_to: str | None
     references: tuple[str, ...]
+    message_id: str | None = None
+    """The e-mail's own Message-ID (bare): what a reply to it names in ``In-Reply-To``."""
 
 
 def read_email(
@@ -317,14 +319,16 @@ def read_email(
     -------
     EmailReading
         The new text (:func:`new_text`), why a machine sent it (:func:`automatic_reason`), the
-        attachments (at most :data:`ATTACHMENTS_MAX`), and the thread's Message-IDs.
+        attachments (at most :data:`ATTACHMENTS_MAX`), the thread's Message-IDs and its own.
     """
     body = text if text and text.strip() else html_to_text(html or "")
     in_reply_to = message_ids(header(headers, "In-Reply-To"))
+    own = message_ids(header(headers, "Message-ID"))
     return EmailReading(
         text=new_text(body),
         automatic=automatic_reason(headers, sender),
         attachments=attachments_of(attachments)[:ATTACHMENTS_MAX],
         in_reply_to=in_reply_to[0] if in_reply_to else None,
         references=message_ids(header(headers, "References")),
+        message_id=own[0] if own else None,
     )

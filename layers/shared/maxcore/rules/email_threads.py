@@ -87,6 +87,12 @@ class Thread:
         return reply_subject(self.subject)
 
 
+def received_thread(subject: str | None, message_id: str, references: Sequence[str]) -> Thread:
+    """The thread a reply to an e-mail we received continues: that e-mail's ``References``, then
+    its own Message-ID (RFC 5322 3.6.4), under its subject."""
+    return Thread(subject or "", (*references, message_id))
+
+
 def thread_for_step(step: ScenarioStep, sent: Iterable[SentStep], scenario: Scenario) -> Thread | None:
     """The thread ``step`` of ``scenario`` continues given the steps ``sent``: ``None`` for a step
     that is not a same-thread e-mail, or when it starts the thread."""

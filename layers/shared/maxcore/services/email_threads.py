@@ -14,8 +14,9 @@ from maxcore.dal.leads import LeadRepository
 from maxcore.errors import NotFoundError
 from maxcore.models.activity import Activity
 from maxcore.models.common import Channel
+from maxcore.models.lead import Lead
 from maxcore.models.webhook import InboundMessage
-from maxcore.rules.email_threads import answered_ids, lead_named
+from maxcore.rules.email_threads import Thread, answered_ids, lead_named, received_thread
 
 RECENT_ACTIVITIES = 50
 """The lead's latest activities searched for the e-mail a reply names (one Query)."""
@@ -65,3 +66,24 @@ def _exists(leads: LeadRepository, lead_id: str) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+def last_received_thread(tenant_id: str, lead: Lead) -> Thread | None:
+    """The thread of the lead's last e-mail to us, which a reply by e-mail continues (AP95).
+
+    ``None`` when the lead never wrote by e-mail, or when that e-mail's Message-ID is unknown (an
+    e-mail logged by hand, or read before Message-IDs were kept): the reply starts a thread.
+    """
+    at = lead.summary.last_inbound_by_channel.get(Channel.EMAIL.value)
+    if at is None:
+        return None
+    received = ActivityRepository(tenant_id).latest_received_on(lead.id, Channel.EMAIL, at, at)
+    if received is None or not isinstance(received.metadata.get("message_id"), str):
+        return None
+    subject = received.metadata.get("subject")
+    references = received.metadata.get("references")
+    return received_thread(
+        subject if isinstance(subject, str) else None,
+        str(received.metadata["message_id"]),
+        [i for i in references if isinstance(i, str)] if isinstance(references, list) else [],
+    )

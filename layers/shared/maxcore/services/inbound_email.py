@@ -10,7 +10,8 @@ The event is never lost. A fetch that may succeed later (network, 5xx, 429) rais
 delivers the job again; on its last delivery, on a permanent error (Resend does not know the e-mail)
 or without a Resend API key, the e-mail is recorded with its subject as its text,
 ``metadata["text_source"] = "subject_fallback"`` (``"body"`` otherwise), and a warning is logged.
-Recording twice records once: the e-mail's id is unique per tenant.
+Recording twice records once: the e-mail's id is unique per tenant. The e-mail's own Message-ID and
+the latest ids of its ``References`` are kept in ``metadata``: a reply from the inbox threads under it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from maxcore.services.tenants import tenant_settings
 
 BODY = "body"
 SUBJECT_FALLBACK = "subject_fallback"
+REFERENCES_KEPT = 20
+"""The latest ids of an inbound e-mail's ``References`` kept on its activity (a reply repeats them)."""
 
 
 class InboundEmailService(InboundService):
@@ -71,6 +74,10 @@ class InboundEmailService(InboundService):
             references=reading.references,
         )
         metadata: dict[str, Any] = {"text_source": BODY, "subject": notice.subject}
+        if reading.message_id:
+            # What a reply from the inbox threads under (In-Reply-To, References).
+            metadata["message_id"] = reading.message_id
+            metadata["references"] = list(reading.references[-REFERENCES_KEPT:])
         if reading.attachments:
             metadata["attachments"] = [asdict(a) for a in reading.attachments]
         return message, metadata

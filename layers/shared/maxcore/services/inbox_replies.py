@@ -23,7 +23,9 @@ from maxcore.models.inbox_reply import InboxReply, ReplyRequest
 from maxcore.models.lead import Lead
 from maxcore.models.message import ChannelChoice, SendMessageRequest, SentMessage
 from maxcore.models.template import TemplateStatus, WhatsAppApproval
-from maxcore.rules.channel_switch import conversation_channel, transition
+from maxcore.rules.channel_switch import conversation_channel, transition, transition_goes
+from maxcore.rules.email_threads import Thread
+from maxcore.services.email_threads import last_received_thread
 from maxcore.services.idempotency import run_once
 from maxcore.services.messaging import SEND_KEY_EXPIRY_SECONDS, MessagingService
 from maxcore.services.templates import TemplateService
@@ -88,13 +90,20 @@ class InboxReplyService:
         messaging = MessagingService(
             self.tenant_id, self._clock, timezone=tenant.timezone, locale=tenant.locale.value
         )
-        reply = _message(lead, request, target, tenant.locale.value)
+        # An e-mail answering an e-mail threads under the lead's last one (none on a switch).
+        thread = last_received_thread(self.tenant_id, lead) if origin is target is Channel.EMAIL else None
+        reply = _message(lead, request, target, tenant.locale.value, thread)
         if origin is None or origin is target:
-            return InboxReply(reply=self._sent(messaging, reply, sent_by, key, {}))
+            return InboxReply(reply=self._sent(messaging, reply, sent_by, key, {}, thread=thread))
         opening = transition(lead.first_name, origin, target, tenant.locale.value)
         switched: dict[str, object] = {"switched_from": origin.value}
         if target is Channel.EMAIL:
             sent = self._sent(messaging, reply, sent_by, key, switched, opening=opening)
+            return InboxReply(reply=sent, switched_from=origin)
+        if not transition_goes(target, lead.summary, self._clock()):
+            # Outside WhatsApp's window only an approved template may go: it goes alone, and the
+            # send path refuses free text, naming the approved templates.
+            sent = self._sent(messaging, reply, sent_by, key, switched)
             return InboxReply(reply=sent, switched_from=origin)
         before = SendMessageRequest(lead_id=lead.id, channel=ChannelChoice(target.value), body=opening)
         self._checked(messaging, before)
@@ -112,11 +121,14 @@ class InboxReplyService:
         key: str | None,
         metadata: dict[str, object],
         opening: str | None = None,
+        thread: Thread | None = None,
     ) -> SentMessage:
         """One message through ``POST /messages``'s send path, under a key no client key can take."""
         own_key = None if key is None else f"reply/{key}"
         try:
-            return messaging.send(request, sent_by, own_key, metadata=metadata, opening=opening)
+            return messaging.send(
+                request, sent_by, own_key, metadata=metadata, opening=opening, thread=thread
+            )
         except ChannelUnavailableError as exc:
             raise self._explained(exc) from exc
 
@@ -147,11 +159,17 @@ class InboxReplyService:
         ]
 
 
-def _message(lead: Lead, request: ReplyRequest, channel: Channel, locale: str) -> SendMessageRequest:
-    """The reply as ``POST /messages`` takes it; a text by e-mail without a subject gets the default one."""
+def _message(
+    lead: Lead, request: ReplyRequest, channel: Channel, locale: str, thread: Thread | None
+) -> SendMessageRequest:
+    """The reply as ``POST /messages`` takes it. A text by e-mail without a subject answers the
+    thread's (``Re: <subject>``), else gets the default one."""
     subject = request.subject
     if channel is Channel.EMAIL and request.template_id is None and subject is None:
-        subject = render("inbox_reply.subject", locale)
+        if thread is not None and thread.subject.strip():
+            subject = thread.reply_subject
+        else:
+            subject = render("inbox_reply.subject", locale)
     return SendMessageRequest(
         lead_id=lead.id,
         channel=ChannelChoice(channel.value),

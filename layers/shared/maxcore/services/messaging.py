@@ -97,11 +97,13 @@ class MessagingService:
         *,
         metadata: dict[str, object] | None = None,
         opening: str | None = None,
+        thread: Thread | None = None,
     ) -> SentMessage:
         """Send one message; with ``idempotency_key``, a repeat answers the first send's result.
 
         ``metadata``: what the activity carries besides the send's own (a reply's channel switch).
         ``opening``: a paragraph the message opens with, before its text (a reply's transition).
+        ``thread``: the e-mails an e-mail answers (In-Reply-To, References), a reply's from the inbox.
 
         Raises
         ------
@@ -119,13 +121,15 @@ class MessagingService:
             502: the provider kept failing (nothing was sent, nothing recorded).
         """
         if idempotency_key is None:
-            return self._send(request, sent_by, new_id(), metadata=metadata, opening=opening)
+            return self._send(request, sent_by, new_id(), metadata=metadata, opening=opening, thread=thread)
         key = idempotency_key
 
         def first_send() -> dict[str, object]:
             # A client may use its key again some day for another message: the e-mail's Message-ID is
             # drawn afresh (a repeat of this request gets the first answer, it is never sent again).
-            sent = self._send(request, sent_by, key, metadata=metadata, message_key=new_id(), opening=opening)
+            sent = self._send(
+                request, sent_by, key, metadata=metadata, message_key=new_id(), opening=opening, thread=thread
+            )
             return sent.model_dump(mode="json")
 
         answer = run_once(
