@@ -18,7 +18,11 @@ from maxcore.dal.inbox import InboxRepository
 from maxcore.dal.items import InboxCounterItem, LeadItem
 from maxcore.dal.leads import ConversationFilter, LeadRepository
 from maxcore.errors import ConflictError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.inbox import Assignment, ConversationStatus, InboxSettings, RoutingReason
+from maxcore.models.lead import Lead
+from maxcore.services.activities import ActivityService
 from maxcore.services.inbox import InboxService
 from scripts.count_inbox_conversations import main as count_inbox_conversations
 from tests.integration.test_webhooks import inbound, webhook, webhook_tenant
@@ -91,6 +95,54 @@ def test_inbound_messages_are_routed_in_turn_with_their_reason_and_a_redelivery_
     )
     # And the round robin's turn moved once per conversation, not per delivery
     assert InboxRepository(tenant).take_turn() == 3
+
+
+def test_a_redelivery_routes_a_message_whose_first_delivery_died_before_routing(tenant: str) -> None:
+    # Given a round robin, and an SMS the first delivery recorded on its lead before dying
+    round_robin(tenant, ALICE, BOB)
+    phone, sid = "+33611000009", "SM" + "d4" * 16
+    lead = LeadRepository(tenant).create(
+        Lead(id=new_id(), phone=phone, source="inbound", created_at=NOW, updated_at=NOW)
+    )
+    first = Activity(
+        id=new_id(),
+        lead_id=lead.id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview="Bonjour, quels sont vos tarifs ?",
+        provider_message_id=sid,
+        occurred_at=NOW,
+        metadata={"keyword": None, "command": None, "sender": phone},
+    )
+    ActivityService(tenant).record(first, evaluate=False)
+    assert LeadRepository(tenant).get(lead.id).summary.conversation.routed_inbound_at is None
+
+    # When Twilio delivers the message again, twice
+    sms(tenant, "Bonjour, quels sont vos tarifs ?", "d4", phone)
+    sms(tenant, "Bonjour, quels sont vos tarifs ?", "d4", phone)
+
+    # Then the conversation went to Alice once, for that message, with its reason
+    routed = LeadRepository(tenant).get(lead.id).summary
+    assert routed.conversation.owner == ALICE
+    assert routed.conversation.routed_inbound_at == routed.last_inbound_at
+    assert routed.conversation.reason is not None
+    assert routed.conversation.reason.code == "inbound"
+    assert InboxRepository(tenant).take_turn() == 2
+
+
+def test_a_redelivered_keyword_is_not_routed(tenant: str) -> None:
+    # Given a lead's STOP, recorded and not routed
+    round_robin(tenant, ALICE)
+    sms(tenant, "STOP", "e5", "+33611000010")
+
+    # When Twilio delivers it again
+    sms(tenant, "STOP", "e5", "+33611000010")
+
+    # Then nobody owns the conversation: a keyword is no conversation
+    lead = LeadRepository(tenant).get(lead_of(tenant, "+33611000010"))
+    assert lead.summary.conversation.owner is None
+    assert lead.summary.conversation.routed_inbound_at is None
 
 
 def test_route_keeps_an_owner_and_routes_the_same_message_once(tenant: str) -> None:
