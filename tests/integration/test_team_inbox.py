@@ -469,6 +469,30 @@ def test_a_change_decided_on_an_old_version_is_a_409(tenant: str) -> None:
     assert counts(tenant, ALICE)["closed"] == 0
 
 
+def test_the_lead_api_shows_none_of_the_inboxs_internals_which_still_filter_and_search(tenant: str) -> None:
+    # Given a lead who wrote, routed to Alice, its search words and routing kept in its summary
+    round_robin(tenant, ALICE)
+    sms(tenant, "Avez-vous des créneaux samedi ?", "t1", "+33611000019")
+    lead_id = lead_of(tenant, "+33611000019")
+    stored = LeadRepository(tenant).get(lead_id).summary
+    assert stored.recent_text is not None
+    assert stored.conversation.routed_inbound_at is not None
+
+    # When the lead is read through the lead API, alone and in the list
+    leads = ApiClient("functions/leads/", tenant)
+    one = leads.get(f"/leads/{lead_id}")
+    listed = leads.get("/leads")
+    assert (one.status, listed.status) == (200, 200)
+
+    # Then neither shows the search words nor the conversation's state and bookkeeping
+    for summary in (one.body["summary"], listed.body["items"][0]["summary"]):
+        assert summary["last_inbound_at"] is not None
+        assert not {"recent_text", "conversation", "counted", "routed_inbound_at"} & set(summary)
+    # And the inbox still filters and searches on them
+    assert ids(rows(tenant, ALICE, q="creneaux samedi", mine="true")) == [lead_id]
+    assert rows(tenant, ALICE, unassigned="true") == []
+
+
 def test_conversations_stored_before_the_counters_join_them_once(tenant: str) -> None:
     # Given a named lead whose conversation was stored before the team inbox: no state, no search words
     sms(tenant, "Bonjour, avez-vous des disponibilités samedi ?", "s9", "+33611000018")
