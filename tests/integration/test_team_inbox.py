@@ -294,6 +294,33 @@ def test_ap79_counts_follow_every_transition(tenant: str) -> None:
     assert counts(tenant, BOB) == figures(1, 0, 0, 1, 1, 0)
 
 
+def test_ap79_a_snooze_counter_back_at_zero_is_deleted_and_one_still_counting_is_kept(tenant: str) -> None:
+    # Given two conversations snoozed until the same time, and a third until another
+    phones = ("+33611000020", "+33611000021", "+33611000022")
+    for sid, phone in zip(("u1", "u2", "u3"), phones, strict=True):
+        sms(tenant, "Bonjour", sid, phone)
+    first, second, third = (lead_of(tenant, phone) for phone in phones)
+    for lead_id, until in ((first, "2026-11-16T09:00:00Z"), (second, "2026-11-16T09:00:00Z")):
+        change(tenant, lead_id, ALICE, status="snoozed", snoozed_until=until)
+    change(tenant, third, ALICE, status="snoozed", snoozed_until="2026-11-16T10:00:00Z")
+    nine, ten = "snoozed#2026-11-16T09:00:00+00:00", "snoozed#2026-11-16T10:00:00+00:00"
+    assert {InboxRepository(tenant).counters()[name] for name in (nine, ten)} == {2, 1}
+
+    # When the first is reopened by a rep, and the third by its lead's message
+    change(tenant, first, ALICE, status="open")
+    sms(tenant, "Vous êtes là ?", "u4", phones[2])
+
+    # Then the 09:00 counter still counts the second; the 10:00 one, back at 0, is gone
+    counters = InboxRepository(tenant).counters()
+    assert counters[nine] == 1
+    assert ten not in counters
+    assert counts(tenant, ALICE) == figures(2, 1, 0, 3, 3, 0)
+
+    # And a conversation snoozed to that time again counts from 1
+    change(tenant, third, ALICE, status="snoozed", snoozed_until="2026-11-16T10:00:00Z")
+    assert InboxRepository(tenant).counters()[ten] == 1
+
+
 def test_ap80_notes_are_kept_in_order_and_never_sent(tenant: str, other_tenant_id: str) -> None:
     # Given a conversation
     sms(tenant, "Bonjour", "g7", "+33611000007")
