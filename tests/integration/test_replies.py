@@ -363,6 +363,31 @@ def test_an_intent_not_enabled_is_left_to_a_person_with_the_reason(
     assert (decided["answered"], decided["code"], decided["reason"]) == (False, "intent_not_enabled", why)
 
 
+def test_a_message_too_old_to_answer_is_left_to_a_person_with_the_reason(
+    answering: str,
+    llm: FakeChatCompletions,
+    twilio_for_sends: FakeTwilio,
+    fanout_queue: str,
+    time_machine: Any,
+) -> None:
+    # Given a question the webhook recorded and left to the lead's job
+    assert webhook(inbound(answering, "Quels sont vos tarifs ?", "SM" + "b9" * 16))["statusCode"] == 200
+    bodies = drain(fanout_queue)
+
+    # When the job runs more than a day later, twice
+    time_machine.move_to(NOW + timedelta(hours=25))
+    worker = load_handler("functions/scheduler/", "worker.lambda_handler")
+    for delivery in ("m-1", "m-2"):
+        assert worker(sqs_event([(delivery, bodies[0])]), LocalContext()) == {"batchItemFailures": []}
+
+    # Then nothing was written nor sent, and the tenant's rule gave the conversation to a person with why
+    assert (llm.requests, twilio_for_sends.sent) == ([], [])
+    lead_id = json.loads(bodies[0])["lead_id"]
+    state = conversation(answering, lead_id)
+    why = "message reçu trop tard pour une réponse automatique"
+    assert (state["owner"], state["reason_code"], state["reason"]) == ("rep-1", "too_late", why)
+
+
 def test_a_question_the_faq_does_not_cover_is_left_to_a_person_and_refunded(
     answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
 ) -> None:

@@ -18,7 +18,11 @@ from maxcore.dal.inbox import InboxRepository
 from maxcore.dal.items import InboxCounterItem, LeadItem
 from maxcore.dal.leads import ConversationFilter, LeadRepository
 from maxcore.errors import ConflictError
+from maxcore.ids import new_id
+from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, Direction
 from maxcore.models.inbox import Assignment, ConversationStatus, InboxSettings, RoutingReason
+from maxcore.models.lead import Lead
+from maxcore.services.activities import ActivityService
 from maxcore.services.inbox import InboxService
 from scripts.count_inbox_conversations import main as count_inbox_conversations
 from tests.integration.test_webhooks import inbound, webhook, webhook_tenant
@@ -91,6 +95,54 @@ def test_inbound_messages_are_routed_in_turn_with_their_reason_and_a_redelivery_
     )
     # And the round robin's turn moved once per conversation, not per delivery
     assert InboxRepository(tenant).take_turn() == 3
+
+
+def test_a_redelivery_routes_a_message_whose_first_delivery_died_before_routing(tenant: str) -> None:
+    # Given a round robin, and an SMS the first delivery recorded on its lead before dying
+    round_robin(tenant, ALICE, BOB)
+    phone, sid = "+33611000009", "SM" + "d4" * 16
+    lead = LeadRepository(tenant).create(
+        Lead(id=new_id(), phone=phone, source="inbound", created_at=NOW, updated_at=NOW)
+    )
+    first = Activity(
+        id=new_id(),
+        lead_id=lead.id,
+        channel=ActivityChannel.SMS,
+        direction=Direction.IN,
+        status=ActivityStatus.DELIVERED,
+        preview="Bonjour, quels sont vos tarifs ?",
+        provider_message_id=sid,
+        occurred_at=NOW,
+        metadata={"keyword": None, "command": None, "sender": phone},
+    )
+    ActivityService(tenant).record(first, evaluate=False)
+    assert LeadRepository(tenant).get(lead.id).summary.conversation.routed_inbound_at is None
+
+    # When Twilio delivers the message again, twice
+    sms(tenant, "Bonjour, quels sont vos tarifs ?", "d4", phone)
+    sms(tenant, "Bonjour, quels sont vos tarifs ?", "d4", phone)
+
+    # Then the conversation went to Alice once, for that message, with its reason
+    routed = LeadRepository(tenant).get(lead.id).summary
+    assert routed.conversation.owner == ALICE
+    assert routed.conversation.routed_inbound_at == routed.last_inbound_at
+    assert routed.conversation.reason is not None
+    assert routed.conversation.reason.code == "inbound"
+    assert InboxRepository(tenant).take_turn() == 2
+
+
+def test_a_redelivered_keyword_is_not_routed(tenant: str) -> None:
+    # Given a lead's STOP, recorded and not routed
+    round_robin(tenant, ALICE)
+    sms(tenant, "STOP", "e5", "+33611000010")
+
+    # When Twilio delivers it again
+    sms(tenant, "STOP", "e5", "+33611000010")
+
+    # Then nobody owns the conversation: a keyword is no conversation
+    lead = LeadRepository(tenant).get(lead_of(tenant, "+33611000010"))
+    assert lead.summary.conversation.owner is None
+    assert lead.summary.conversation.routed_inbound_at is None
 
 
 def test_route_keeps_an_owner_and_routes_the_same_message_once(tenant: str) -> None:
@@ -240,6 +292,33 @@ def test_ap79_counts_follow_every_transition(tenant: str) -> None:
     change(tenant, second, BOB, unassign=True)
     assert ApiClient("functions/leads/", tenant).request("DELETE", f"/leads/{first}").status == 204
     assert counts(tenant, BOB) == figures(1, 0, 0, 1, 1, 0)
+
+
+def test_ap79_a_snooze_counter_back_at_zero_is_deleted_and_one_still_counting_is_kept(tenant: str) -> None:
+    # Given two conversations snoozed until the same time, and a third until another
+    phones = ("+33611000020", "+33611000021", "+33611000022")
+    for sid, phone in zip(("u1", "u2", "u3"), phones, strict=True):
+        sms(tenant, "Bonjour", sid, phone)
+    first, second, third = (lead_of(tenant, phone) for phone in phones)
+    for lead_id, until in ((first, "2026-11-16T09:00:00Z"), (second, "2026-11-16T09:00:00Z")):
+        change(tenant, lead_id, ALICE, status="snoozed", snoozed_until=until)
+    change(tenant, third, ALICE, status="snoozed", snoozed_until="2026-11-16T10:00:00Z")
+    nine, ten = "snoozed#2026-11-16T09:00:00+00:00", "snoozed#2026-11-16T10:00:00+00:00"
+    assert {InboxRepository(tenant).counters()[name] for name in (nine, ten)} == {2, 1}
+
+    # When the first is reopened by a rep, and the third by its lead's message
+    change(tenant, first, ALICE, status="open")
+    sms(tenant, "Vous êtes là ?", "u4", phones[2])
+
+    # Then the 09:00 counter still counts the second; the 10:00 one, back at 0, is gone
+    counters = InboxRepository(tenant).counters()
+    assert counters[nine] == 1
+    assert ten not in counters
+    assert counts(tenant, ALICE) == figures(2, 1, 0, 3, 3, 0)
+
+    # And a conversation snoozed to that time again counts from 1
+    change(tenant, third, ALICE, status="snoozed", snoozed_until="2026-11-16T10:00:00Z")
+    assert InboxRepository(tenant).counters()[ten] == 1
 
 
 def test_ap80_notes_are_kept_in_order_and_never_sent(tenant: str, other_tenant_id: str) -> None:
@@ -415,6 +494,30 @@ def test_a_change_decided_on_an_old_version_is_a_409(tenant: str) -> None:
     row = rows(tenant, ALICE)[0]["conversation"]
     assert (row["status"], row["owner"]) == ("open", ALICE)
     assert counts(tenant, ALICE)["closed"] == 0
+
+
+def test_the_lead_api_shows_none_of_the_inboxs_internals_which_still_filter_and_search(tenant: str) -> None:
+    # Given a lead who wrote, routed to Alice, its search words and routing kept in its summary
+    round_robin(tenant, ALICE)
+    sms(tenant, "Avez-vous des créneaux samedi ?", "t1", "+33611000019")
+    lead_id = lead_of(tenant, "+33611000019")
+    stored = LeadRepository(tenant).get(lead_id).summary
+    assert stored.recent_text is not None
+    assert stored.conversation.routed_inbound_at is not None
+
+    # When the lead is read through the lead API, alone and in the list
+    leads = ApiClient("functions/leads/", tenant)
+    one = leads.get(f"/leads/{lead_id}")
+    listed = leads.get("/leads")
+    assert (one.status, listed.status) == (200, 200)
+
+    # Then neither shows the search words nor the conversation's state and bookkeeping
+    for summary in (one.body["summary"], listed.body["items"][0]["summary"]):
+        assert summary["last_inbound_at"] is not None
+        assert not {"recent_text", "conversation", "counted", "routed_inbound_at"} & set(summary)
+    # And the inbox still filters and searches on them
+    assert ids(rows(tenant, ALICE, q="creneaux samedi", mine="true")) == [lead_id]
+    assert rows(tenant, ALICE, unassigned="true") == []
 
 
 def test_conversations_stored_before_the_counters_join_them_once(tenant: str) -> None:

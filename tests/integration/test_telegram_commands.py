@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,10 +17,12 @@ import pytest
 from devserver.events import LocalContext
 from devserver.functions import load_handler
 from maxcore.dal.telegram_commands import TelegramCommandRepository
+from maxcore.dal.templates import TemplateRepository
 from maxcore.models.tenant import Locale, UpdateTenantRequest
 from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
 from tests.support.api import ApiClient
+from tests.support.dynamodb_requests import RequestCounter
 from tests.support.fake_providers import FakeTelegram, running_fake_telegram, telegram_error
 from tests.support.webhook_samples import telegram_event, telegram_update
 
@@ -394,6 +396,63 @@ def test_a_bot_has_at_most_100_commands(tenant_id: str, bot: FakeTelegram) -> No
     assert "au plus 100 commandes" in refused.body["error"]["message"]
     assert changed.status == 200
     assert len(commands(api)) == 100
+
+
+def test_the_help_the_list_and_the_menu_read_every_template_in_one_batch(
+    tenant_id: str, bot: FakeTelegram, counter: RequestCounter
+) -> None:
+    # Given two commands, and a lead who already wrote
+    api = admin(tenant_id)
+    for number in range(2):
+        assert set_command(api, f"c{number}", template(tenant_id, f"Réponse {number}.")).status == 200
+    deliver(tenant_id, said(930401, "Bonjour"))
+
+    def requests(action: Callable[[], object]) -> list[str]:
+        counter.operations.clear()
+        action()
+        return list(counter.operations)
+
+    # When the help, the admin's list and a change (which publishes the menu) run with 2 commands
+    few = [
+        requests(lambda: deliver(tenant_id, said(930402, "/inconnue"))),
+        requests(lambda: commands(api)),
+        requests(lambda: set_command(api, "c0", template(tenant_id, "Autre réponse.")).status),
+    ]
+    # And again with 12 commands, each with a template of its own
+    for number in range(2, 12):
+        assert set_command(api, f"c{number}", template(tenant_id, f"Réponse {number}.")).status == 200
+    many = [
+        requests(lambda: deliver(tenant_id, said(930403, "/inconnue"))),
+        requests(lambda: commands(api)),
+        requests(lambda: set_command(api, "c0", template(tenant_id, "Encore une.")).status),
+    ]
+
+    # Then each sends the same requests whatever the number of commands, its templates in one batch
+    assert many == few
+    assert [operations.count("BatchGetItem") for operations in many] == [1, 1, 1]
+
+
+def test_ap13_template_heads_are_read_by_id_in_one_batch(
+    tenant_id: str, other_tenant_id: str, bot: FakeTelegram, counter: RequestCounter
+) -> None:
+    # Given two templates of the tenant, and one of another tenant
+    first, second = template(tenant_id, "Premier."), template(tenant_id, "Second.", active=False)
+    provision_tenant(other_tenant_id, "Autre")
+    theirs = (
+        admin(other_tenant_id)
+        .post("/templates", {"channel": "telegram", "name": "Autre", "body": "Autre."})
+        .body["id"]
+    )
+
+    # When their heads are read by id, with a repeat and an unknown id
+    counter.operations.clear()
+    heads = TemplateRepository(tenant_id).heads([first, second, first, theirs, "01KBQ3Z8Y7X6W5V4T3S2R00000"])
+
+    # Then the tenant's two come back in one request; the other tenant's and the unknown are absent
+    assert counter.operations == ["BatchGetItem"]
+    assert sorted(heads) == sorted([first, second])
+    assert (heads[first].status.value, heads[second].status.value) == ("active", "draft")
+    assert TemplateRepository(tenant_id).heads([]) == {}
 
 
 def test_a_member_reads_the_commands_but_cannot_change_them(tenant_id: str, bot: FakeTelegram) -> None:

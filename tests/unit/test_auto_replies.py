@@ -14,7 +14,7 @@ from maxcore.models.activity import Activity, ActivityChannel, ActivityStatus, D
 from maxcore.models.intent import Intent
 from maxcore.models.replies import AutoReplySettings
 from maxcore.models.tenant import BusinessProfile, Mode
-from maxcore.rules.auto_replies import decide, sent, waiting, written
+from maxcore.rules.auto_replies import decide, sent, too_late, waiting, written
 from tests.unit.test_step_prompt import AT, LEAD
 
 PROFILE = BusinessProfile(offer="Soins du visage", tone="chaleureux, vouvoiement")
@@ -128,6 +128,31 @@ def test_keywords_opt_outs_machines_and_old_messages_do_not_wait() -> None:
     ]
 
     assert waiting(recent, AT, timedelta(hours=24)) == []
+
+
+def test_a_message_nobody_answered_for_too_long_is_too_late_and_the_newest_is_named() -> None:
+    # Given two questions after our message, both older than a day
+    recent = [
+        _message(60 * 25, Direction.IN),
+        _message(60 * 26, Direction.IN),
+        _message(60 * 27, Direction.OUT),
+    ]
+
+    # Then the newest is too late for an automatic answer, and none waits for one
+    late = too_late(recent, AT, timedelta(hours=24))
+    assert late is not None
+    assert late.id == recent[0].id
+    assert waiting(recent, AT, timedelta(hours=24)) == []
+
+
+def test_nothing_is_too_late_when_a_recent_message_waits_or_we_wrote_last() -> None:
+    a_day = timedelta(hours=24)
+    # A recent question after an old one: the recent one is decided, with the conversation
+    assert too_late([_message(1, Direction.IN), _message(60 * 25, Direction.IN)], AT, a_day) is None
+    # Our message came after the old one, or the old one is a keyword: nothing waits
+    assert too_late([_message(60 * 24, Direction.OUT), _message(60 * 25, Direction.IN)], AT, a_day) is None
+    assert too_late([_message(60 * 25, Direction.IN, "STOP", keyword="opt_out")], AT, a_day) is None
+    assert too_late([], AT, a_day) is None
 
 
 # --- what the model reads -----------------------------------------------------------------------------

@@ -168,3 +168,14 @@ def test_the_document_has_no_optional_field_left_in_the_anyof_form(document: dic
 
     walk(document)
     assert leftovers == []
+
+
+def test_the_leads_summary_shows_none_of_the_inboxs_internals(document: dict[str, Any]) -> None:
+    # Given the schema of a lead as GET /leads and GET /leads/{id} return it
+    schemas = document["components"]["schemas"]
+    summary_ref = schemas["LeadResponse"]["properties"]["summary"]["$ref"]
+    summary = schemas[summary_ref.rsplit("/", 1)[-1]]
+
+    # Then its summary has the rules' facts, without the inbox's search words nor its state
+    assert "last_inbound_at" in summary["properties"]
+    assert not {"recent_text", "conversation", "counted", "routed_inbound_at"} & set(summary["properties"])

@@ -1351,6 +1351,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "inbox.reason.status_snoozed": {"fr": "mise en attente par {by}", "en": "snoozed by {by}"},
     "inbox.reason.status_closed": {"fr": "fermée par {by}", "en": "closed by {by}"},
     "inbox.reason.other": {"fr": "placée ici par l'équipe", "en": "placed here by the team"},
+    "inbox.reason.too_late": {
+        "fr": "message reçu trop tard pour une réponse automatique",
+        "en": "message received too late for an automatic answer",
+    },
     # --- Inbox replies across channels --------------------------------------------------------------------
     "inbox_reply.transition.named": {
         "fr": "Bonjour {name}, je poursuis notre échange {origin} {via}.",

@@ -16,7 +16,7 @@ from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, from_index, plain
 from maxcore.dal.conditions import condition_failed
-from maxcore.dal.inbox import add_inbox_counts
+from maxcore.dal.inbox import add_inbox_counts, drop_emptied_snoozes
 from maxcore.dal.items import ActivityItem, LeadItem, MessageRefItem
 from maxcore.dal.leads import stored_summary
 from maxcore.dal.stats import add_to_transaction
@@ -82,6 +82,7 @@ class ActivityRepository(TenantRepository):
             ]
         if consent is not None:
             actions.append(LeadItem.consent.set(_consent_map(consent)))
+        delta = counter_delta(lead.summary, summary)
         ref = None
         if activity.provider_message_id:
             ref = MessageRefItem(
@@ -103,7 +104,7 @@ class ActivityRepository(TenantRepository):
                     tx.save(ref, condition=MessageRefItem.PK.does_not_exist())
                 tx.update(lead_item, actions=actions, condition=LeadItem.PK.exists())
                 add_to_transaction(tx, self.tenant_id, counts)
-                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, summary))
+                add_inbox_counts(tx, self.tenant_id, delta)
         except TransactWriteError as exc:
             codes = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
             # Puts come before updates in the request: [activity, ref?, lead]. The activity itself
@@ -118,6 +119,7 @@ class ActivityRepository(TenantRepository):
             if not condition_failed(exc):
                 raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+        drop_emptied_snoozes(self.tenant_id, delta)
 
     def find_by_provider_id(self, provider_message_id: str) -> MessageRef | None:
         """AP10: the activity of a provider message (status callbacks), with one strong GetItem."""

@@ -9,13 +9,15 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DeleteError, DoesNotExist
 from pynamodb.transactions import TransactWrite
 
 from maxcore.dal import keys
 from maxcore.dal.base import TenantRepository
+from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import InboxCounterItem, InboxSettingsItem, NoteItem
 from maxcore.models.inbox import Assignment, InboxSettings, Note
+from maxcore.rules.inbox import lowered_snoozes
 
 _ENTITY = UnicodeAttribute(attr_name="entity")
 """The discriminator, named by the updates that create an item (pynamodb sets it on puts only)."""
@@ -32,6 +34,22 @@ def add_inbox_counts(tx: TransactWrite, tenant_id: str, delta: Mapping[str, int]
             InboxCounterItem(pk, keys.inbox_counter_sk(name)),
             actions=[InboxCounterItem.n.add(value), _ENTITY.set("InboxCounter")],
         )
+
+
+def drop_emptied_snoozes(tenant_id: str, delta: Mapping[str, int]) -> None:
+    """AP79: once the caller's transaction holds, delete each snooze counter it lowered that is now 0.
+
+    One DeleteItem each, on condition that the counter is still 0: a conversation snoozed to the same
+    time meanwhile keeps it (the delete fails), and one snoozed after the delete starts it again from
+    0 (``ADD`` on a missing item). The counts' Query then reads only the snoozes that still count.
+    """
+    pk = keys.team_inbox_pk(tenant_id)
+    for name in lowered_snoozes(delta):
+        try:
+            InboxCounterItem(pk, keys.inbox_counter_sk(name)).delete(condition=InboxCounterItem.n == 0)
+        except DeleteError as exc:
+            if not condition_failed(exc):
+                raise
 
 
 class InboxRepository(TenantRepository):

@@ -19,7 +19,7 @@ from maxcore.dal import keys
 from maxcore.dal.attributes import to_iso
 from maxcore.dal.base import TenantRepository, batch_get, decode_cursor, encode_cursor, from_index, plain
 from maxcore.dal.conditions import condition_failed
-from maxcore.dal.inbox import add_inbox_counts
+from maxcore.dal.inbox import add_inbox_counts, drop_emptied_snoozes
 from maxcore.dal.items import ContactItem, LeadItem
 from maxcore.dal.stats import add_to_transaction
 from maxcore.errors import ConflictError, NotFoundError
@@ -203,15 +203,17 @@ class LeadRepository(TenantRepository):
         """
         item = LeadItem(keys.lead_pk(self.tenant_id), keys.lead_sk(lead.id))
         item.version = lead.version
+        delta = counter_delta(lead.summary, summary)
         try:
             with self._transaction() as tx:
                 stored = stored_summary(lead, summary)
                 tx.update(item, actions=[LeadItem.summary.set(stored)], condition=LeadItem.PK.exists())
-                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, summary))
+                add_inbox_counts(tx, self.tenant_id, delta)
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise
             raise ConflictError("the lead changed meanwhile; retry", {"lead_id": lead.id}) from exc
+        drop_emptied_snoozes(self.tenant_id, delta)
         return lead.model_copy(update={"summary": summary, "version": lead.version + 1})
 
     # --- writes -------------------------------------------------------------------------------
@@ -242,6 +244,7 @@ class LeadRepository(TenantRepository):
         added = {f: v for f, v in new.items() if old.get(f) != v}
         removed = {f: v for f, v in old.items() if new.get(f) != v}
         actions = _update_actions(item)
+        delta = counter_delta(before.summary, after.summary)
         try:
             with self._transaction() as tx:
                 tx.update(item, actions=actions, condition=LeadItem.PK.exists())
@@ -250,27 +253,30 @@ class LeadRepository(TenantRepository):
                 for field, value in removed.items():
                     tx.delete(self._guard(field, value, after.id), condition=ContactItem.lead_id == after.id)
                 add_to_transaction(tx, self.tenant_id, counts)
-                add_inbox_counts(tx, self.tenant_id, counter_delta(before.summary, after.summary))
+                add_inbox_counts(tx, self.tenant_id, delta)
         except TransactWriteError as exc:
             if not condition_failed(exc):
                 raise
             self._raise_duplicate(added, exc, lead_id=after.id)
+        drop_emptied_snoozes(self.tenant_id, delta)
         return after.model_copy(update={"version": before.version + 1})
 
     def delete(self, lead: Lead) -> None:
         """AP1: delete a lead and its contact guards together."""
         item = _to_item(self.tenant_id, lead)
         item.version = lead.version
+        delta = counter_delta(lead.summary, None)
         try:
             with self._transaction() as tx:
                 tx.delete(item, condition=LeadItem.PK.exists())
                 for field, value in _contacts(lead).items():
                     tx.delete(self._guard(field, value, lead.id), condition=ContactItem.lead_id == lead.id)
-                add_inbox_counts(tx, self.tenant_id, counter_delta(lead.summary, None))
+                add_inbox_counts(tx, self.tenant_id, delta)
         except (TransactWriteError, DeleteError) as exc:
             raise ConflictError(
                 "the lead changed while it was being deleted; read it again and retry", {"lead_id": lead.id}
             ) from exc
+        drop_emptied_snoozes(self.tenant_id, delta)
 
     # --- helpers ------------------------------------------------------------------------------
     def _guard(self, field: str, value: str, lead_id: str) -> ContactItem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -11,7 +11,7 @@ from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWri
 from pynamodb.expressions.condition import Condition
 
 from maxcore.dal import keys
-from maxcore.dal.base import TenantRepository, decode_cursor, encode_cursor
+from maxcore.dal.base import TenantRepository, batch_get, decode_cursor, encode_cursor
 from maxcore.dal.conditions import condition_failed
 from maxcore.dal.items import TemplateItem, TemplateLibraryItem, TemplateVersionItem
 from maxcore.errors import ConflictError, NotFoundError
@@ -62,6 +62,28 @@ class TemplateRepository(TenantRepository):
         except DoesNotExist as exc:
             raise NotFoundError(f"template {template_id} not found", {"template_id": template_id}) from exc
         return _to_template(item)
+
+    def heads(self, template_ids: Iterable[str]) -> dict[str, Template]:
+        """AP13: template heads by id, 100 to a BatchGetItem (strongly consistent, like :meth:`get`).
+
+        Parameters
+        ----------
+        template_ids
+            The ids wanted; repeats are read once.
+
+        Returns
+        -------
+        dict[str, Template]
+            The heads found, by id: a deleted template, or another tenant's id, is simply absent.
+
+        Raises
+        ------
+        ServiceUnavailableError
+            When DynamoDB keeps leaving keys unprocessed (:func:`maxcore.dal.base.batch_get`).
+        """
+        pk = keys.template_pk(self.tenant_id)
+        found = batch_get(TemplateItem, [(pk, keys.template_sk(i)) for i in template_ids], consistent=True)
+        return {item.template_id: _to_template(item) for item in found.values()}
 
     def list_templates(
         self, filters: TemplateFilter, limit: int, cursor: str | None

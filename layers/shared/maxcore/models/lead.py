@@ -110,12 +110,9 @@ class LastMessage(LazyModel):
     at: datetime
 
 
-class LeadSummary(LazyModel):
-    """What the alert and recommendation rules read, kept on the lead item.
-
-    Updated in the same transaction as the activity that changes it, so a daily sweep reads lead
-    items only and never one activity query per lead.
-    """
+class LeadSummaryResponse(LazyModel):
+    """What the API shows of a lead's summary: all of :class:`LeadSummary` but the team inbox's
+    internals (its routing bookkeeping and search words), which the inbox's own routes show."""
 
     last_contact_at: datetime | None = None
     last_inbound_at: datetime | None = None
@@ -144,6 +141,15 @@ class LeadSummary(LazyModel):
     # The lead's latest answer to a satisfaction survey (1-5) and when it was given.
     last_survey_score: int | None = None
     last_survey_score_at: datetime | None = None
+
+
+class LeadSummary(LeadSummaryResponse):
+    """What the alert and recommendation rules read, kept on the lead item.
+
+    Updated in the same transaction as the activity that changes it, so a daily sweep reads lead
+    items only and never one activity query per lead.
+    """
+
     # The team inbox: status, owner and why (GSI2 projects the summary, so the inbox filters read it),
     # and the folded previews of the last messages, newest first, one a line, that its search reads.
     conversation: ConversationState = Field(default_factory=ConversationState)
@@ -298,15 +304,16 @@ class LeadResponse(LazyModel):
     notes: str | None
     custom_fields: dict[str, str] = Field(description="The tenant's own fields, name to value.")
     consent: dict[Channel, ConsentState]
-    summary: LeadSummary
+    summary: LeadSummaryResponse
     created_at: datetime
     updated_at: datetime
     version: int
 
     @classmethod
     def from_lead(cls, lead: Lead) -> LeadResponse:
-        """Build the API view of ``lead``."""
-        return cls(name=lead.display_name, **lead.model_dump())
+        """Build the API view of ``lead`` (the summary without the inbox's internals)."""
+        internals = set(LeadSummary.model_fields) - set(LeadSummaryResponse.model_fields)
+        return cls(name=lead.display_name, **lead.model_dump(exclude={"summary": internals}))
 
 
 class LeadPage(LazyModel):

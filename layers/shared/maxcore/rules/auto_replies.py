@@ -91,11 +91,26 @@ def waiting(recent: Sequence[Activity], now: datetime, within: timedelta) -> lis
     ``recent`` is the thread newest first. Only a person's words count (no keyword, bot command,
     opt-out, absence notice or machine's message), received within ``within`` of ``now``.
     """
+    return [activity for activity in _unanswered(recent) if activity.occurred_at >= now - within]
+
+
+def too_late(recent: Sequence[Activity], now: datetime, within: timedelta) -> Activity | None:
+    """The newest of the lead's unanswered messages when it is older than ``within``: too late to be
+    answered automatically (a late delivery, a job run late), so a person answers it. ``None`` when
+    nothing waits, or something recent does (that one is decided, and the conversation with it)."""
+    found = _unanswered(recent)
+    if not found or found[-1].occurred_at >= now - within:
+        return None
+    return found[-1]
+
+
+def _unanswered(recent: Sequence[Activity]) -> list[Activity]:
+    """A person's words after our latest message, oldest first (``recent`` is newest first)."""
     found: list[Activity] = []
     for activity in recent:
         if activity.direction is not Direction.IN:
             break
-        if activity.occurred_at >= now - within and _conversation(activity):
+        if _conversation(activity):
             found.append(activity)
     return found[::-1]
 

@@ -187,6 +187,12 @@ def counter_delta(before: LeadSummary | None, after: LeadSummary | None) -> dict
     return {**dict.fromkeys(new - old, 1), **dict.fromkeys(old - new, -1)}
 
 
+def lowered_snoozes(delta: Mapping[str, int]) -> list[str]:
+    """The snooze counters a change lowered: each names a time, so once at 0 it is worth deleting
+    (the status, unread, owner-less and users' counters are few, and come back up)."""
+    return sorted(name for name, value in delta.items() if value < 0 and name.startswith(SNOOZED_PREFIX))
+
+
 def tally(counters: Mapping[str, int], subject: str, now: datetime) -> InboxCounts:
     """The counts read from the counters at ``now``: an ended snooze counts as open."""
     figures = {OPEN: 0, "snoozed": 0, CLOSED: 0, UNREAD: 0, UNASSIGNED: 0, "mine": 0}

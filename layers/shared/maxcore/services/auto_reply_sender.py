@@ -60,6 +60,8 @@ from maxcore.texts import render
 
 ANSWER_WITHIN = timedelta(hours=24)
 """A message older than this is left to the team, never answered late (and WhatsApp's window is 24 h)."""
+TOO_LATE = "too_late"
+"""Why a message older than :data:`ANSWER_WITHIN` goes to a person (``inbox.reason.too_late``)."""
 
 
 class AutoReplySender(AutoReplyService):
@@ -90,9 +92,14 @@ class AutoReplySender(AutoReplyService):
             for message in rules.waiting(recent, now, ANSWER_WITHIN)
         ]
         decided = [verdict for verdict in outcomes if verdict is not None]
+        late = rules.too_late(recent, now, ANSWER_WITHIN)
+        if late is not None:
+            # The webhook left it to this job: never answered late, so a person has it, with why.
+            InboxService(self.tenant_id, self._clock).route(lead_id, RoutingReason(code=TOO_LATE, params={}))
         return {
             "auto_answered": sum(1 for v in decided if v.answered),
             "left_to_a_person": sum(1 for v in decided if not v.answered),
+            **({} if late is None else {"too_late": late.id}),
         }
 
     def _take(

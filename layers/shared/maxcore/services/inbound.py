@@ -13,6 +13,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from maxcore.clock import utcnow
+from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import ConflictError, DuplicateMessageError
@@ -114,15 +115,15 @@ class InboundService:
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:
-            # Recorded by an earlier delivery; its follow-up may not have been queued, nor a command
-            # answered (the answer's claim sends it at most once).
+            # Recorded by an earlier delivery; its follow-up may not have been queued, its conversation
+            # not routed, nor a command answered (routing and the answer's claim each act at most once).
             self._enqueue(self.tenant_id, lead_id, now)
+            self._route_recorded(message.provider_message_id)
             self._tenant_command(message, lead_id, keyword, command, tenant)
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        if keyword is None and command is None and not self._decided_by_max(recorded):
-            InboxService(self.tenant_id, self._clock).route(lead_id, inbound_reason(recorded))
+        self._route(recorded)
         outcome = "recorded"
         if keyword is not None:
             outcome = f"recorded: {keyword.value}"
@@ -153,6 +154,26 @@ class InboundService:
         if consent is not None and not consent.granted:
             return False, None
         return TelegramCommandService(self.tenant_id, self._clock).answer(message, lead_id, command, tenant)
+
+    def _route(self, recorded: Activity) -> None:
+        """Give the conversation to a person when a person's words wait for one now.
+
+        Not for a keyword nor a command (the activity says which it was when recorded, whatever the
+        lead's consent reads since), nor for a message the evaluation job decides on.
+        """
+        metadata = recorded.metadata
+        if metadata.get("keyword") or metadata.get("command") or self._decided_by_max(recorded):
+            return
+        InboxService(self.tenant_id, self._clock).route(recorded.lead_id, inbound_reason(recorded))
+
+    def _route_recorded(self, provider_message_id: str) -> None:
+        """Route a message an earlier delivery recorded, read as stored (AP10: two strong GetItems);
+        routing is idempotent per inbound message, so a delivery that did route changes nothing."""
+        activities = ActivityRepository(self.tenant_id)
+        ref = activities.find_by_provider_id(provider_message_id)
+        recorded = None if ref is None else activities.get(ref)
+        if recorded is not None:
+            self._route(recorded)
 
     def _decided_by_max(self, recorded: Activity) -> bool:
         """Whether the lead's evaluation job decides who answers: M.A.X., or a person it routes the

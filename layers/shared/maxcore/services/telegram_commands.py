@@ -54,8 +54,9 @@ class TelegramCommandService:
         """Every command by name, each usable or broken (and why, in the tenant's language)."""
         commands = sorted(self.repository.menu().commands.values(), key=lambda c: c.name)
         locale = tenant_settings(self.tenant_id).locale.value
+        templates = self._templates.heads(c.template_id for c in commands)
         return TelegramCommandList(
-            items=[self._response(c, self._template(c.template_id), locale) for c in commands],
+            items=[self._response(c, templates.get(c.template_id), locale) for c in commands],
             limit=MAX_COMMANDS,
         )
 
@@ -155,11 +156,12 @@ class TelegramCommandService:
         return True, render("telegram.command.help", tenant.locale.value, company=tenant.name, commands=lines)
 
     def _usable(self, menu: CommandMenu) -> dict[str, TelegramCommand]:
-        """The commands whose template can answer now."""
+        """The commands whose template can answer now (their templates read in one BatchGetItem)."""
+        templates = self._templates.heads(c.template_id for c in menu.commands.values())
         return {
             name: command
             for name, command in menu.commands.items()
-            if template_problem(self._template(command.template_id)) is None
+            if template_problem(templates.get(command.template_id)) is None
         }
 
 
