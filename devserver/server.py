@@ -1139,7 +1139,12 @@ class DevServer:
 
     def _poll_until_closed(self) -> None:
         assert self._poll_every is not None
-        while not self._stopping.wait(self._poll_every):
+        # time.sleep, not Event.wait: a condition's timed wait never returns under libfaketime (the
+        # suites' run with the clock moved ahead), where a sleep still does.
+        while not self._stopping.is_set():
+            time.sleep(self._poll_every)
+            if self._stopping.is_set():
+                return
             try:
                 self.poll_events()
             except Exception:  # a failed round is shown, and the next one goes on
