@@ -304,7 +304,7 @@ def test_a_question_is_answered_once_across_a_redelivered_webhook_and_job(
     # Then one SMS left, ending with the line that says it is an automatic answer
     (sms,) = twilio_for_sends.sent
     assert sms["to"] == LEAD_PHONE
-    signature = "— Réponse automatique de M.A.X., l'assistant de Atelier Lumière"
+    signature = "— Réponse automatique envoyée par M.A.X. pour Atelier Lumière"
     assert sms["body"] == f"Bonjour ! Le soin visage est à 65 €.\n\n{signature}"
     assert len(llm.requests) == 1
     # And the thread shows the answer as written by M.A.X.
@@ -498,9 +498,7 @@ def test_an_english_tenant_signs_its_automatic_answers_in_english(
     run_queued(fanout_queue)
 
     (sms,) = twilio_for_sends.sent
-    assert (
-        sms["body"] == "A facial is 65 euros.\n\n— Automatic answer from M.A.X., Atelier Lumière's assistant"
-    )
+    assert sms["body"] == "A facial is 65 euros.\n\n— Automatic answer sent by M.A.X. for Atelier Lumière"
 
 
 def test_two_questions_in_a_row_are_answered_once_each(

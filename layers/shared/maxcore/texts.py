@@ -1387,8 +1387,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # the line that ends every answer M.A.X. sends by itself
     "auto_reply.signature": {
-        "fr": "— Réponse automatique de M.A.X., l'assistant de {company}",
-        "en": "— Automatic answer from M.A.X., {company}'s assistant",
+        "fr": "— Réponse automatique envoyée par M.A.X. pour {company}",
+        "en": "— Automatic answer sent by M.A.X. for {company}",
     },
     # an inbound message M.A.X. answered (the others read their routing reason, below)
     "auto_reply.answered": {
