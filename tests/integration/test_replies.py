@@ -14,10 +14,13 @@ import pytest
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.clock import utcnow
 from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.budget import BudgetRepository
+from maxcore.models.budget import TokenAction
 from maxcore.models.replies import AutoReplySettings, AutoReplyState, Verdict
 from maxcore.models.tenant import Locale, Mode, UpdateTenantRequest
+from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
 from tests.integration.conftest import drain, sms_through_twilio
@@ -519,6 +522,32 @@ def test_two_questions_in_a_row_are_answered_once_each(
         "Nous sommes à Lyon 2e.",
     ]
     assert [d["answered"] for d in decisions(answering, jobs[0]["lead_id"])] == [True, True]
+
+
+def test_an_answer_whose_worker_died_mid_send_spends_its_tokens_once_when_resumed(
+    answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given a question whose first worker reserved the answer's tokens, noted its send and died
+    llm.default = reply("Le soin visage est à 65 €.")
+    before = BudgetRepository(answering).get()
+    assert webhook(inbound(answering, "Quels sont vos tarifs ?", "SM" + "e1" * 16))["statusCode"] == 200
+    lead_id = inbox(answering).get("/conversations").body["items"][0]["lead_id"]
+    (question,) = thread(answering, lead_id)
+    repository = AutoReplyRepository(answering)
+    now = utcnow()
+    assert repository.claim(lead_id, question["id"], None, ("dead-worker", now - timedelta(minutes=1)), now)
+    about = {"lead_id": lead_id, "message_id": question["id"]}
+    assert BudgetService(answering).hold(TokenAction.AUTO_REPLY, question["id"], mode=Mode.AUTO, about=about)
+    assert repository.note_sending(lead_id, question["id"], "dead-worker")
+
+    # When the queue hands the job to another worker after the lease ran out
+    run_queued(fanout_queue)
+
+    # Then nothing is sent again, and the tokens the dead worker set aside are spent, not held forever
+    assert twilio_for_sends.sent == []
+    after = BudgetRepository(answering).get()
+    assert (after.reserved, after.spent) == (before.reserved, before.spent + AUTO_COST)
+    assert after.balance == before.balance - AUTO_COST
 
 
 def test_a_tenant_without_automatic_answers_routes_in_the_webhook_as_before(
