@@ -95,11 +95,11 @@ def test_a_suggested_reply_answers_the_latest_message_and_is_charged_once(
     assert "French" in system["content"]
     assert "sms" in system["content"]
     assert "quels sont vos tarifs" in user["content"]
-    # And the ledger names the lead and the message
+    # And the ledger keeps the lead's and the message's ids, and reads as the lead's name, not as ids
     (commit, reserve) = ledger(tenant)[:2]
     assert (commit["kind"], reserve["kind"]) == ("commit", "reserve")
-    assert commit["about"] == {"lead_id": lead_id, "message_id": body["based_on"]}
-    assert commit["reason"].startswith("Réponse suggérée par l'IA au message")
+    assert commit["about"] == {"lead_id": lead_id, "message_id": body["based_on"], "lead": LEAD_PHONE}
+    assert commit["reason"] == f"Réponse suggérée par l'IA pour le lead {LEAD_PHONE}"
 
 
 def test_a_failed_suggestion_is_refunded_and_the_ledger_shows_both(
@@ -322,6 +322,7 @@ def test_a_question_is_answered_once_across_a_redelivered_webhook_and_job(
     assert (decided["answered"], decided["code"], decided["reply_id"]) == (True, "answered", answer["id"])
     assert decided["reason"] == "M.A.X. a répondu seul, à partir de la FAQ"
     assert balance(answering) == before - AUTO_COST
+    assert ledger(answering)[0]["reason"] == f"Réponse automatique écrite par l'IA pour le lead {LEAD_PHONE}"
     # And nobody of the team was given the conversation
     assert conversation(answering, lead_id)["owner"] is None
 

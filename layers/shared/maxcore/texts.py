@@ -1374,16 +1374,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Suggested and automatic replies ------------------------------------------------------------------
     "ledger.suggested_reply": {"fr": "Réponse suggérée par l'IA", "en": "Reply suggested by the AI"},
     "ledger.suggested_reply.about": {
-        "fr": "Réponse suggérée par l'IA au message {message_id} du lead {lead_id}",
-        "en": "Reply suggested by the AI to message {message_id} of lead {lead_id}",
+        "fr": "Réponse suggérée par l'IA pour le lead {lead}",
+        "en": "Reply suggested by the AI for the lead {lead}",
     },
     "ledger.auto_reply": {
         "fr": "Réponse automatique écrite par l'IA",
         "en": "Automatic answer written by the AI",
     },
     "ledger.auto_reply.about": {
-        "fr": "Réponse automatique écrite par l'IA au message {message_id} du lead {lead_id}",
-        "en": "Automatic answer written by the AI to message {message_id} of lead {lead_id}",
+        "fr": "Réponse automatique écrite par l'IA pour le lead {lead}",
+        "en": "Automatic answer written by the AI for the lead {lead}",
     },
     # the line that ends every answer M.A.X. sends by itself
     "auto_reply.signature": {

@@ -153,7 +153,7 @@ class AutoReplySender(AutoReplyService):
                 TokenAction.AUTO_REPLY,
                 message.id,
                 mode=self.tenant.mode,
-                about={"lead_id": message.lead_id, "message_id": message.id},
+                about={"lead_id": message.lead_id, "message_id": message.id, "lead": job.lead.display_name},
             )
         except InsufficientTokensError:
             return self._leave(job, Verdict(answered=False, code="no_tokens"))
