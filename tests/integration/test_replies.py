@@ -470,6 +470,8 @@ def test_an_answer_the_channel_refuses_is_left_to_a_person_and_refunded(
     assert (decided["answered"], decided["code"]) == (False, "send_refused")
     state = conversation(answering, job["lead_id"])
     assert (state["owner"], state["reason_code"]) == ("rep-1", "send_refused")
+    why = "la réponse de M.A.X. n'a pas pu partir : le lead s'est désinscrit du canal SMS."
+    assert state["reason"] == why
 
 
 def test_a_balance_that_cannot_pay_an_answer_leaves_it_to_a_person_unwritten(

@@ -1424,6 +1424,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "la réponse de M.A.X. n'a pas pu partir sur ce canal",
         "en": "M.A.X.'s answer could not go out on this channel",
     },
+    # the same, saying why (the refusal's automation.detail text)
+    "inbox.reason.send_refused.detail": {
+        "fr": "la réponse de M.A.X. n'a pas pu partir : {detail}",
+        "en": "M.A.X.'s answer could not go out: {detail}",
+    },
     # --- Telegram commands --------------------------------------------------------------------------------
     "telegram.command.help": {
         "fr": (

@@ -274,7 +274,7 @@ class AutoReplySend:
 
     def settle(self, result: SendResult) -> Outcome | None:
         """AP85: answered when the message left, else left to a person with the refusal."""
-        verdict = rules.sent(result.left, result.code)
+        verdict = rules.sent(result.left, result.code, self.channel.value)
         reply_id = None if result.recorded is None else result.recorded.activity_id
         outcome = Outcome.SKIPPED if result.outcome is Outcome.DEFERRED else result.outcome
         return outcome if self.settle_verdict(verdict, reply_id) else None
