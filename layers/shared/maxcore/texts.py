@@ -1432,7 +1432,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Telegram commands --------------------------------------------------------------------------------
     "telegram.command.help": {
         "fr": (
-            "Je ne connais pas cette commande. Voici ce que {company} vous propose :\n{commands}\n"
+            "Je ne connais pas cette commande. Voici les commandes proposées par {company} :\n{commands}\n"
             "Ou écrivez-nous simplement ici : une personne de l'équipe vous répond."
         ),
         "en": (
