@@ -208,9 +208,12 @@ def test_a_help_longer_than_a_telegram_message_keeps_the_first_commands_and_says
     assert len(text) <= 4096
     lines = text.split("\n")
     assert lines[0].startswith("Je ne connais pas cette commande.")
-    assert lines[1:-2] == [f"/soin{n:02d} - {'d' * 256}" for n in range(len(lines) - 3)]
-    assert (len(lines) - 3, lines[-2]) == (15, "…")
+    line = [f"/soin{n:02d} - {'d' * 256}" for n in range(16)]
+    kept = len(lines) - 3
+    assert (lines[1 : kept + 1], lines[-2]) == (line[:kept], "…")
     assert lines[-1].startswith("Ou écrivez-nous simplement ici")
+    # And as many as fit: one more line would not
+    assert len(text) + len(line[kept]) + 1 > 4096
 
 
 def test_the_help_is_in_english_for_an_english_tenant_and_a_deleted_template_breaks_its_command(

@@ -115,5 +115,5 @@ def test_a_help_too_long_for_one_message_keeps_whole_lines_and_says_more_exist()
     kept = lines.split("\n")
     assert kept[-1] == MORE
     assert kept[:-1] == [f"/cmd{n:03d} - {'d' * 250}" for n in range(len(kept) - 1)]
-    assert len(kept) - 1 == (4000 - len(MORE)) // 260
+    assert len(kept) - 1 == (4000 - len(MORE)) // (260 + 1)  # each line and its newline
     assert menu_lines(commands[:2], 4000) == menu_lines(commands[:2])
