@@ -579,6 +579,7 @@ def test_a_tenant_without_automatic_answers_routes_in_the_webhook_as_before(
         {"intents": [], "faq": [{"question": f"Question {n} ?", "answer": "Oui."} for n in range(31)]},
         {"intents": ["question"]},
         {"intents": ["question"], "faq": [], "mode": "auto"},
+        {"intents": [], "faq": [FAQ[0], {"question": " quels sont  VOS tarifs ? ", "answer": "Gratuit."}]},
     ],
 )
 def test_bad_settings_are_a_422_that_changes_nothing(tenant: str, body: dict[str, Any]) -> None:
@@ -591,6 +592,19 @@ def test_bad_settings_are_a_422_that_changes_nothing(tenant: str, body: dict[str
     # Then they are refused and the saved ones stand
     assert response.status == 422, response.body
     assert member(tenant).get("/inbox/auto-replies").body["intents"] == ["question"]
+
+
+def test_a_question_asked_twice_in_the_faq_is_named_in_french(tenant: str) -> None:
+    twice = {"intents": [], "faq": [FAQ[0], {"question": "Quels sont vos tarifs ?", "answer": "Gratuit."}]}
+
+    response = set_auto_replies(admin(tenant), twice)
+
+    assert response.status == 422, response.body
+    (detail,) = response.body["error"]["details"]
+    assert detail["message"] == (
+        "la FAQ pose deux fois la question « Quels sont vos tarifs ? » : "
+        "gardez une seule réponse par question"
+    )
 
 
 def test_only_an_admin_sets_the_automatic_answers(tenant: str) -> None:
