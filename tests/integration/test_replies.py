@@ -14,10 +14,13 @@ import pytest
 
 from devserver.events import LocalContext, sqs_event
 from devserver.functions import load_handler
+from maxcore.clock import utcnow
 from maxcore.dal.auto_replies import AutoReplyRepository
 from maxcore.dal.budget import BudgetRepository
+from maxcore.models.budget import TokenAction
 from maxcore.models.replies import AutoReplySettings, AutoReplyState, Verdict
 from maxcore.models.tenant import Locale, Mode, UpdateTenantRequest
+from maxcore.services.budget import BudgetService
 from maxcore.services.tenants import TenantService, provision_tenant
 from maxcore.settings import reset_settings
 from tests.integration.conftest import drain, sms_through_twilio
@@ -92,11 +95,11 @@ def test_a_suggested_reply_answers_the_latest_message_and_is_charged_once(
     assert "French" in system["content"]
     assert "sms" in system["content"]
     assert "quels sont vos tarifs" in user["content"]
-    # And the ledger names the lead and the message
+    # And the ledger keeps the lead's and the message's ids, and reads as the lead's name, not as ids
     (commit, reserve) = ledger(tenant)[:2]
     assert (commit["kind"], reserve["kind"]) == ("commit", "reserve")
-    assert commit["about"] == {"lead_id": lead_id, "message_id": body["based_on"]}
-    assert commit["reason"].startswith("Réponse suggérée par l'IA au message")
+    assert commit["about"] == {"lead_id": lead_id, "message_id": body["based_on"], "lead": LEAD_PHONE}
+    assert commit["reason"] == f"Réponse suggérée par l'IA pour le lead {LEAD_PHONE}"
 
 
 def test_a_failed_suggestion_is_refunded_and_the_ledger_shows_both(
@@ -319,6 +322,7 @@ def test_a_question_is_answered_once_across_a_redelivered_webhook_and_job(
     assert (decided["answered"], decided["code"], decided["reply_id"]) == (True, "answered", answer["id"])
     assert decided["reason"] == "M.A.X. a répondu seul, à partir de la FAQ"
     assert balance(answering) == before - AUTO_COST
+    assert ledger(answering)[0]["reason"] == f"Réponse automatique écrite par l'IA pour le lead {LEAD_PHONE}"
     # And nobody of the team was given the conversation
     assert conversation(answering, lead_id)["owner"] is None
 
@@ -466,6 +470,8 @@ def test_an_answer_the_channel_refuses_is_left_to_a_person_and_refunded(
     assert (decided["answered"], decided["code"]) == (False, "send_refused")
     state = conversation(answering, job["lead_id"])
     assert (state["owner"], state["reason_code"]) == ("rep-1", "send_refused")
+    why = "la réponse de M.A.X. n'a pas pu partir : le lead s'est désinscrit du canal SMS."
+    assert state["reason"] == why
 
 
 def test_a_balance_that_cannot_pay_an_answer_leaves_it_to_a_person_unwritten(
@@ -521,6 +527,32 @@ def test_two_questions_in_a_row_are_answered_once_each(
     assert [d["answered"] for d in decisions(answering, jobs[0]["lead_id"])] == [True, True]
 
 
+def test_an_answer_whose_worker_died_mid_send_spends_its_tokens_once_when_resumed(
+    answering: str, llm: FakeChatCompletions, twilio_for_sends: FakeTwilio, fanout_queue: str
+) -> None:
+    # Given a question whose first worker reserved the answer's tokens, noted its send and died
+    llm.default = reply("Le soin visage est à 65 €.")
+    before = BudgetRepository(answering).get()
+    assert webhook(inbound(answering, "Quels sont vos tarifs ?", "SM" + "e1" * 16))["statusCode"] == 200
+    lead_id = inbox(answering).get("/conversations").body["items"][0]["lead_id"]
+    (question,) = thread(answering, lead_id)
+    repository = AutoReplyRepository(answering)
+    now = utcnow()
+    assert repository.claim(lead_id, question["id"], None, ("dead-worker", now - timedelta(minutes=1)), now)
+    about = {"lead_id": lead_id, "message_id": question["id"]}
+    assert BudgetService(answering).hold(TokenAction.AUTO_REPLY, question["id"], mode=Mode.AUTO, about=about)
+    assert repository.note_sending(lead_id, question["id"], "dead-worker")
+
+    # When the queue hands the job to another worker after the lease ran out
+    run_queued(fanout_queue)
+
+    # Then nothing is sent again, and the tokens the dead worker set aside are spent, not held forever
+    assert twilio_for_sends.sent == []
+    after = BudgetRepository(answering).get()
+    assert (after.reserved, after.spent) == (before.reserved, before.spent + AUTO_COST)
+    assert after.balance == before.balance - AUTO_COST
+
+
 def test_a_tenant_without_automatic_answers_routes_in_the_webhook_as_before(
     tenant: str, llm: FakeChatCompletions, fanout_queue: str
 ) -> None:
@@ -547,6 +579,7 @@ def test_a_tenant_without_automatic_answers_routes_in_the_webhook_as_before(
         {"intents": [], "faq": [{"question": f"Question {n} ?", "answer": "Oui."} for n in range(31)]},
         {"intents": ["question"]},
         {"intents": ["question"], "faq": [], "mode": "auto"},
+        {"intents": [], "faq": [FAQ[0], {"question": " quels sont  VOS tarifs ? ", "answer": "Gratuit."}]},
     ],
 )
 def test_bad_settings_are_a_422_that_changes_nothing(tenant: str, body: dict[str, Any]) -> None:
@@ -559,6 +592,19 @@ def test_bad_settings_are_a_422_that_changes_nothing(tenant: str, body: dict[str
     # Then they are refused and the saved ones stand
     assert response.status == 422, response.body
     assert member(tenant).get("/inbox/auto-replies").body["intents"] == ["question"]
+
+
+def test_a_question_asked_twice_in_the_faq_is_named_in_french(tenant: str) -> None:
+    twice = {"intents": [], "faq": [FAQ[0], {"question": "Quels sont vos tarifs ?", "answer": "Gratuit."}]}
+
+    response = set_auto_replies(admin(tenant), twice)
+
+    assert response.status == 422, response.body
+    (detail,) = response.body["error"]["details"]
+    assert detail["message"] == (
+        "la FAQ pose deux fois la question « Quels sont vos tarifs ? » : "
+        "gardez une seule réponse par question"
+    )
 
 
 def test_only_an_admin_sets_the_automatic_answers(tenant: str) -> None:

@@ -461,10 +461,14 @@ def test_bad_inputs_change_nothing_and_another_tenant_gets_404(tenant: str, othe
         client.get("/conversations", query={"status": "archived"}),
         inbox(tenant, role="member").request("PUT", "/inbox/settings", json_body={"assignment": "none"}),
         inbox(tenant, role="admin").request("PUT", "/inbox/settings", json_body={"assignment": "fixed"}),
+        client.patch(f"/conversations/{lead_id}", {"owner": "alice\u0000admin"}),
+        inbox(tenant, role="admin").request(
+            "PUT", "/inbox/settings", json_body={"assignment": "fixed", "users": ["bob\nalice"]}
+        ),
     ]
 
     # Then each is a clear 4xx in French, and nothing changed
-    assert [r.status for r in refused] == [422, 422, 422, 422, 422, 422, 422, 422, 422, 403, 422]
+    assert [r.status for r in refused] == [422, 422, 422, 422, 422, 422, 422, 422, 422, 403, 422, 422, 422]
     past = refused[1].body["error"]["message"]
     assert past == "snoozed_until doit être une heure avec son décalage, dans le futur, à un an au plus"
     assert LeadRepository(tenant).get(lead_id).version == before.version

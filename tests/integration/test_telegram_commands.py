@@ -179,7 +179,7 @@ def test_an_unknown_command_answers_the_help_listing_the_commands_that_work(
     # Then both get the help, in French, listing the working commands only; nothing was sent
     assert unknown["method"] == "sendMessage"
     assert unknown["text"] == (
-        "Je ne connais pas cette commande. Voici ce que Atelier Lumière vous propose :\n"
+        "Je ne connais pas cette commande. Voici les commandes proposées par Atelier Lumière :\n"
         "/rdv - Prendre rendez-vous\n/tarifs - Nos tarifs\n"
         "Ou écrivez-nous simplement ici : une personne de l'équipe vous répond."
     )
@@ -189,6 +189,31 @@ def test_an_unknown_command_answers_the_help_listing_the_commands_that_work(
     by_name = {c["name"]: c for c in commands(api)}
     assert (by_name["promo"]["usable"], by_name["tarifs"]["usable"]) == (False, True)
     assert by_name["promo"]["problem"].startswith("Son modèle n'est plus actif")
+
+
+def test_a_help_longer_than_a_telegram_message_keeps_the_first_commands_and_says_more_exist(
+    tenant_id: str, bot: FakeTelegram
+) -> None:
+    # Given 16 commands whose descriptions are as long as the menu allows (over 4,096 characters in all)
+    api = admin(tenant_id)
+    template_id = template(tenant_id, "Nos tarifs.")
+    for n in range(16):
+        assert set_command(api, f"soin{n:02d}", template_id, "d" * 256).status == 200
+
+    # When a lead sends a command the tenant does not have
+    answer = deliver(tenant_id, said(930301, "/livraison"))
+
+    # Then the help fits in one Telegram message: its sentences, whole lines in order, then "…"
+    text = answer["text"]
+    assert len(text) <= 4096
+    lines = text.split("\n")
+    assert lines[0].startswith("Je ne connais pas cette commande.")
+    line = [f"/soin{n:02d} - {'d' * 256}" for n in range(16)]
+    kept = len(lines) - 3
+    assert (lines[1 : kept + 1], lines[-2]) == (line[:kept], "…")
+    assert lines[-1].startswith("Ou écrivez-nous simplement ici")
+    # And as many as fit: one more line would not
+    assert len(text) + len(line[kept]) + 1 > 4096
 
 
 def test_the_help_is_in_english_for_an_english_tenant_and_a_deleted_template_breaks_its_command(

@@ -259,3 +259,16 @@ def test_a_conversation_from_before_joins_once_with_its_last_preview() -> None:
     assert counter_delta(before, after) == {"open": 1, "unassigned": 1}
     assert joined(after) is None
     assert joined(LeadSummary()) is None
+
+
+def test_a_refused_automatic_answer_says_why_in_the_tenants_language() -> None:
+    refused = RoutingReason(code="send_refused", params={"refusal": "opted_out", "channel": "sms"})
+    assert (
+        reason_text(refused, "fr")
+        == "la réponse de M.A.X. n'a pas pu partir : le lead s'est désinscrit du canal SMS."
+    )
+    assert reason_text(refused, "en") == "M.A.X.'s answer could not go out: the lead opted out of SMS."
+    # A refusal the catalogue does not know, or stored without its channel, reads as before
+    for params in ({"refusal": "unknown"}, {"refusal": "opted_out"}):
+        stored = RoutingReason(code="send_refused", params=params)
+        assert reason_text(stored, "fr") == "la réponse de M.A.X. n'a pas pu partir sur ce canal"

@@ -10,6 +10,7 @@ from maxcore.models.common import Channel
 from maxcore.models.template import Template, TemplateContent, TemplateStatus
 from maxcore.rules.keywords import OPT_OUT_WORDS, keyword_of, telegram_command
 from maxcore.rules.telegram_commands import (
+    MORE,
     RESERVED_COMMANDS,
     menu_lines,
     name_problem,
@@ -103,3 +104,16 @@ def test_the_help_lists_the_commands_by_name_one_a_line() -> None:
     lines = menu_lines([("tarifs", "Nos tarifs"), ("rdv", "Prendre rendez-vous")])
 
     assert lines == "/rdv - Prendre rendez-vous\n/tarifs - Nos tarifs"
+
+
+def test_a_help_too_long_for_one_message_keeps_whole_lines_and_says_more_exist() -> None:
+    commands = [(f"cmd{n:03d}", "d" * 250) for n in range(100)]
+
+    lines = menu_lines(commands, 4000)
+
+    assert len(lines) <= 4000
+    kept = lines.split("\n")
+    assert kept[-1] == MORE
+    assert kept[:-1] == [f"/cmd{n:03d} - {'d' * 250}" for n in range(len(kept) - 1)]
+    assert len(kept) - 1 == (4000 - len(MORE)) // (260 + 1)  # each line and its newline
+    assert menu_lines(commands[:2], 4000) == menu_lines(commands[:2])

@@ -586,6 +586,9 @@ DOMAIN_MESSAGES: dict[str, str] = {
         "le modèle n'a proposé aucune réponse utilisable ; réessayez dans un instant"
     ),
     "M.A.X. never answers {intent} messages by itself": "M.A.X. ne répond jamais seul aux messages {intent}",
+    "the FAQ asks {question} twice: keep one answer per question": (
+        "la FAQ pose deux fois la question « {question} » : gardez une seule réponse par question"
+    ),
     # --- Telegram commands --------------------------------------------------------------------------------
     "a command name is 1 to 32 lowercase letters, digits or underscores, without the slash": (
         "un nom de commande fait de 1 à 32 caractères : lettres minuscules, chiffres ou _, sans la "

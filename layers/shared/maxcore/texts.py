@@ -1374,16 +1374,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # --- Suggested and automatic replies ------------------------------------------------------------------
     "ledger.suggested_reply": {"fr": "Réponse suggérée par l'IA", "en": "Reply suggested by the AI"},
     "ledger.suggested_reply.about": {
-        "fr": "Réponse suggérée par l'IA au message {message_id} du lead {lead_id}",
-        "en": "Reply suggested by the AI to message {message_id} of lead {lead_id}",
+        "fr": "Réponse suggérée par l'IA pour le lead {lead}",
+        "en": "Reply suggested by the AI for the lead {lead}",
     },
     "ledger.auto_reply": {
         "fr": "Réponse automatique écrite par l'IA",
         "en": "Automatic answer written by the AI",
     },
     "ledger.auto_reply.about": {
-        "fr": "Réponse automatique écrite par l'IA au message {message_id} du lead {lead_id}",
-        "en": "Automatic answer written by the AI to message {message_id} of lead {lead_id}",
+        "fr": "Réponse automatique écrite par l'IA pour le lead {lead}",
+        "en": "Automatic answer written by the AI for the lead {lead}",
     },
     # the line that ends every answer M.A.X. sends by itself
     "auto_reply.signature": {
@@ -1424,10 +1424,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "fr": "la réponse de M.A.X. n'a pas pu partir sur ce canal",
         "en": "M.A.X.'s answer could not go out on this channel",
     },
+    # the same, saying why (the refusal's automation.detail text)
+    "inbox.reason.send_refused.detail": {
+        "fr": "la réponse de M.A.X. n'a pas pu partir : {detail}",
+        "en": "M.A.X.'s answer could not go out: {detail}",
+    },
     # --- Telegram commands --------------------------------------------------------------------------------
     "telegram.command.help": {
         "fr": (
-            "Je ne connais pas cette commande. Voici ce que {company} vous propose :\n{commands}\n"
+            "Je ne connais pas cette commande. Voici les commandes proposées par {company} :\n{commands}\n"
             "Ou écrivez-nous simplement ici : une personne de l'équipe vous répond."
         ),
         "en": (

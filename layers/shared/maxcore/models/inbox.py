@@ -14,8 +14,12 @@ from maxcore.models.intent import Intent
 NOTE_MAX = 2000
 """Longest internal note, in characters."""
 
-UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-"""A user of the tenant, as its JWT names it (``sub``): there is no member directory to check it against."""
+UserId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$"),
+]
+"""A user of the tenant, as its JWT names it (``sub``): there is no member directory to check it against,
+but no ``sub`` holds a control character (a NUL, a newline), which the reasons would show to the team."""
 
 
 class ConversationStatus(StrEnum):

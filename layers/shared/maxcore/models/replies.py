@@ -58,6 +58,18 @@ class AutoReplySettings(StrictModel):
             raise ValueError(f"M.A.X. never answers {never[0]} messages by itself")
         return list(dict.fromkeys(intents))
 
+    @field_validator("faq")
+    @classmethod
+    def _one_answer_per_question(cls, faq: list[FaqEntry]) -> list[FaqEntry]:
+        # Two answers to one question would leave the model to pick one: the tenant says which.
+        seen: set[str] = set()
+        for entry in faq:
+            question = " ".join(entry.question.casefold().split())
+            if question in seen:
+                raise ValueError(f"the FAQ asks {entry.question} twice: keep one answer per question")
+            seen.add(question)
+        return faq
+
 
 class AutoReplySettingsResponse(AutoReplySettings):
     """The tenant's automatic answers, and when they were last changed."""

@@ -78,11 +78,13 @@ def written(answerable: bool | None) -> Verdict:
     return Verdict(answered=True, code=ANSWER)
 
 
-def sent(left: bool, refusal: str | None) -> Verdict:
-    """What the send came to: answered when the message left, else left to a person with the refusal."""
+def sent(left: bool, refusal: str | None, channel: str | None = None) -> Verdict:
+    """What the send came to: answered when the message left, else left to a person with the refusal
+    (and the ``channel`` it was refused on, which the reason names)."""
     if left:
         return Verdict(answered=True, code=ANSWERED)
-    return Verdict(answered=False, code="send_refused", params={"refusal": refusal or "unknown"})
+    params = {"refusal": refusal or "unknown", **({} if channel is None else {"channel": channel})}
+    return Verdict(answered=False, code="send_refused", params=params)
 
 
 def waiting(recent: Sequence[Activity], now: datetime, within: timedelta) -> list[Activity]:

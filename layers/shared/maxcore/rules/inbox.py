@@ -220,9 +220,24 @@ def reason_text(reason: RoutingReason | None, locale: str) -> str | None:
     if intent is not None and f"intent.{intent}" in CATALOGUE:
         values["intent"] = render(f"intent.{intent}", locale)
     key = f"inbox.reason.{reason.code}"
+    detail = _refusal_detail(reason.params.get("refusal"), values, locale)
+    if detail is not None and f"{key}.detail" in CATALOGUE:
+        return render(f"{key}.detail", locale, detail=detail)
     if key in CATALOGUE:
         try:
             return render(key, locale, **values)
         except KeyError:
             pass
     return render("inbox.reason.other", locale)
+
+
+def _refusal_detail(refusal: str | None, values: Mapping[str, str], locale: str) -> str | None:
+    """Why a send was refused (a code of ``automation.detail``), or None when the catalogue does not
+    know it or lacks its values (a reason stored before the channel was kept with it)."""
+    key = f"automation.detail.{refusal}"
+    if refusal is None or key not in CATALOGUE:
+        return None
+    try:
+        return render(key, locale, **values)
+    except KeyError:
+        return None

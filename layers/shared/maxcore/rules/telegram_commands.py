@@ -22,6 +22,7 @@ __all__ = [
     "COMMAND_NAME_PATTERN",
     "DESCRIPTION_MAX",
     "MAX_COMMANDS",
+    "MORE",
     "RESERVED_COMMANDS",
     "menu_lines",
     "name_problem",
@@ -88,6 +89,25 @@ def template_problem(template: Template | None) -> str | None:
     return None
 
 
-def menu_lines(commands: Iterable[tuple[str, str]]) -> str:
-    """The commands as a lead reads them in a help answer: one ``/name - description`` a line, by name."""
-    return "\n".join(f"/{name} - {description}" for name, description in sorted(commands))
+MORE = "…"
+"""The last line of a help too long for one message: some commands were left out."""
+
+
+def menu_lines(commands: Iterable[tuple[str, str]], room: int | None = None) -> str:
+    """The commands as a lead reads them in a help answer: one ``/name - description`` a line, by name.
+
+    With ``room``, at most that many characters (a Telegram message holds 4,096, and 100 commands
+    with their descriptions can exceed it): whole lines in order, then :data:`MORE` for the rest.
+    """
+    lines = [f"/{name} - {description}" for name, description in sorted(commands)]
+    text = "\n".join(lines)
+    if room is None or len(text) <= room:
+        return text
+    kept: list[str] = []
+    used = len(MORE)
+    for line in lines:
+        used += len(line) + 1
+        if used > room:
+            break
+        kept.append(line)
+    return "\n".join([*kept, MORE])

@@ -35,7 +35,7 @@ from maxcore.dal.activities import ActivityRepository
 from maxcore.dal.leads import LeadRepository
 from maxcore.errors import InsufficientTokensError, ServiceUnavailableError, UpstreamError
 from maxcore.models.activity import Activity
-from maxcore.models.budget import Reservation, TokenAction
+from maxcore.models.budget import Reservation, ReservationState, TokenAction
 from maxcore.models.common import Channel
 from maxcore.models.inbox import RoutingReason
 from maxcore.models.intent import Intent
@@ -120,12 +120,20 @@ class AutoReplySender(AutoReplyService):
             # A worker died mid-send: settled on the message the thread holds, never sent twice.
             self._sending().resume(job, may_send_again=False)
             verdict = job.verdict
+            self._settle_left_over(message, verdict)
         else:
             verdict = self._answer(job, recent, settings)
         if not verdict.answered:
             reason = RoutingReason(code=verdict.code, params=verdict.params)
             InboxService(self.tenant_id, self._clock).route(message.lead_id, reason)
         return verdict
+
+    def _settle_left_over(self, message: Activity, verdict: Verdict) -> None:
+        """The tokens the dead worker reserved for its answer: spent if it may have left, else refunded."""
+        budget = BudgetService(self.tenant_id, self._clock)
+        held = budget.held(TokenAction.AUTO_REPLY, message.id)
+        if held is not None and held.state is ReservationState.RESERVED:
+            _settle_tokens(budget, held, left=verdict.answered, outcome=verdict.code)
 
     def _answer(self, job: AutoReplySend, recent: Sequence[Activity], settings: AutoReplySettings) -> Verdict:
         """Write the answer and send it, or say why not; the verdict is written down either way."""
@@ -145,7 +153,7 @@ class AutoReplySender(AutoReplyService):
                 TokenAction.AUTO_REPLY,
                 message.id,
                 mode=self.tenant.mode,
-                about={"lead_id": message.lead_id, "message_id": message.id},
+                about={"lead_id": message.lead_id, "message_id": message.id, "lead": job.lead.display_name},
             )
         except InsufficientTokensError:
             return self._leave(job, Verdict(answered=False, code="no_tokens"))
@@ -266,7 +274,7 @@ class AutoReplySend:
 
     def settle(self, result: SendResult) -> Outcome | None:
         """AP85: answered when the message left, else left to a person with the refusal."""
-        verdict = rules.sent(result.left, result.code)
+        verdict = rules.sent(result.left, result.code, self.channel.value)
         reply_id = None if result.recorded is None else result.recorded.activity_id
         outcome = Outcome.SKIPPED if result.outcome is Outcome.DEFERRED else result.outcome
         return outcome if self.settle_verdict(verdict, reply_id) else None

@@ -101,7 +101,7 @@ class SuggestedReplyService:
         model = llm.chat_model()
         messages = reply_messages(tenant, lead, recent, answering)
         channel = answering.channel.value
-        about = {"lead_id": lead_id, "message_id": answering.id}
+        about = {"lead_id": lead_id, "message_id": answering.id, "lead": lead.display_name}
         budget = BudgetService(self.tenant_id, self._clock)
         with budget.spend(TokenAction.SUGGESTED_REPLY, mode=tenant.mode, about=about) as reservation:
             written = usable(write_reply(model, messages, channel))

@@ -33,6 +33,7 @@ from maxcore.models.tenant import Tenant
 from maxcore.models.webhook import InboundMessage
 from maxcore.observability import logger
 from maxcore.rules.telegram_commands import MAX_COMMANDS, menu_lines, name_problem, template_problem
+from maxcore.rules.templates import HARD_LIMITS
 from maxcore.services.tenants import tenant_settings
 from maxcore.texts import render
 
@@ -152,8 +153,12 @@ class TelegramCommandService:
         usable = self._usable(menu)
         if not usable:
             return False, None
-        lines = menu_lines((c.name, c.description) for c in usable.values())
-        return True, render("telegram.command.help", tenant.locale.value, company=tenant.name, commands=lines)
+        locale = tenant.locale.value
+        # The help is one Telegram message: the commands get the room its sentences leave.
+        frame = render("telegram.command.help", locale, company=tenant.name, commands="")
+        room = HARD_LIMITS[Channel.TELEGRAM] - len(frame)
+        lines = menu_lines(((c.name, c.description) for c in usable.values()), room)
+        return True, render("telegram.command.help", locale, company=tenant.name, commands=lines)
 
     def _usable(self, menu: CommandMenu) -> dict[str, TelegramCommand]:
         """The commands whose template can answer now (their templates read in one BatchGetItem)."""
