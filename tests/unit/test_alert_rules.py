@@ -381,7 +381,7 @@ def test_stale_supersedes_no_reply_and_no_followup() -> None:
     assert [d.type for d in drafts] == [AlertType.STALE_LEAD_30D]
     assert drafts[0].severity is Severity.LOW
     assert drafts[0].message == (
-        "Ça fait 32 jours sans nouvelles de Sophie Martin... Dernier essai avant d'archiver ?"
+        "Ça fait 32 jours que Sophie Martin ne donne plus de nouvelles... Dernier essai avant d'archiver ?"
     )
     assert [c.action for c in drafts[0].ctas] == ["draftMessage", "archiveLead", "resolveAlert"]
     assert reason_resolved(AlertType.NO_REPLY_3D, lead, NOW, DEFAULTS, TZ, locale="en") == (

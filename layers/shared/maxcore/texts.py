@@ -164,7 +164,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "alert.HotLead24h.action": {"fr": "Répondre maintenant", "en": "Reply now"},
     "alert.HotLead24h.action_channel": {"fr": "Répondre maintenant {via}", "en": "Reply now {via}"},
     "alert.StaleLead30d.message": {
-        "fr": "Ça fait {days} sans nouvelles de {name}... Dernier essai avant d'archiver ?",
+        "fr": "Ça fait {days} que {name} ne donne plus de nouvelles... Dernier essai avant d'archiver ?",
         "en": "It's been {days} without a word from {name}... One last try before archiving?",
     },
     "alert.StaleLead30d.action": {
@@ -604,7 +604,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "unsubscribe.page.title": {"fr": "Désinscription", "en": "Unsubscribe"},
     "unsubscribe.page.ask": {
-        "fr": "Vous ne recevrez plus d'e-mails de {company} à l'adresse {address}.",
+        "fr": "{company} ne vous enverra plus d'e-mails à l'adresse {address}.",
         "en": "You will no longer receive e-mails from {company} at {address}.",
     },
     "unsubscribe.page.confirm": {"fr": "Confirmer la désinscription", "en": "Confirm unsubscribing"},
