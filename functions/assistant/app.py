@@ -7,7 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from maxcore.api import JWT_SECURITY, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, admin, create_app, make_handler, principal, responses
 from maxcore.models.assistant import ChatRequest, ChatResponse, ConversationResponse
 from maxcore.models.common import Ulid
 from maxcore.models.replies import (
@@ -98,8 +98,7 @@ def set_auto_replies(body: Annotated[AutoReplySettings, Body()]) -> AutoReplySet
     """Admin: replace the intents M.A.X. answers by itself and its FAQ (at most 30 questions). M.A.X.
     answers only in the tenant's auto mode, only from the FAQ and the business profile; every other
     inbound message is left to a person, with the reason (`GET /conversations/{lead_id}/auto-replies`)."""
-    caller = principal(app)
-    caller.require_admin()
+    caller = admin(app)
     return AutoReplyService(caller.tenant_id).save(body)
 
 

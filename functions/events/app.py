@@ -6,7 +6,15 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from maxcore.api import JWT_SECURITY, CursorQuery, LimitQuery, create_app, make_handler, principal, responses
+from maxcore.api import (
+    JWT_SECURITY,
+    CursorQuery,
+    LimitQuery,
+    admin,
+    create_app,
+    make_handler,
+    responses,
+)
 from maxcore.models.common import Ulid
 from maxcore.models.outbound_event import (
     CreateWebhookEndpointRequest,
@@ -25,12 +33,6 @@ app = create_app("M.A.X. outbound events")
 TAGS = ["outbound events"]
 
 
-def _admin_tenant() -> str:
-    caller = principal(app)
-    caller.require_admin()
-    return caller.tenant_id
-
-
 @app.post(
     "/webhook-endpoints",
     operation_id="createWebhookEndpoint",
@@ -42,7 +44,7 @@ def _admin_tenant() -> str:
 )
 def create_endpoint(body: Annotated[CreateWebhookEndpointRequest, Body()]) -> WebhookEndpointCreated:
     """An https URL whose host resolves to public addresses only, and the events it wants."""
-    return WebhookEndpointService(_admin_tenant()).create(body)
+    return WebhookEndpointService(admin(app).tenant_id).create(body)
 
 
 @app.get(
@@ -55,7 +57,7 @@ def create_endpoint(body: Annotated[CreateWebhookEndpointRequest, Body()]) -> We
 )
 def list_endpoints() -> WebhookEndpointPage:
     """Every endpoint, with whether it is enabled and why not."""
-    return WebhookEndpointService(_admin_tenant()).page()
+    return WebhookEndpointService(admin(app).tenant_id).page()
 
 
 @app.get(
@@ -68,7 +70,7 @@ def list_endpoints() -> WebhookEndpointPage:
 )
 def get_endpoint(endpoint_id: Annotated[Ulid, Path()]) -> WebhookEndpoint:
     """Its URL, events, state and since when it fails, if it does."""
-    return WebhookEndpointService(_admin_tenant()).get(endpoint_id)
+    return WebhookEndpointService(admin(app).tenant_id).get(endpoint_id)
 
 
 @app.patch(
@@ -83,7 +85,7 @@ def update_endpoint(
     endpoint_id: Annotated[Ulid, Path()], body: Annotated[UpdateWebhookEndpointRequest, Body()]
 ) -> WebhookEndpoint:
     """URL (checked again), events, description, or `enabled` (enabling forgets its failures)."""
-    return WebhookEndpointService(_admin_tenant()).change(endpoint_id, body)
+    return WebhookEndpointService(admin(app).tenant_id).change(endpoint_id, body)
 
 
 @app.delete(
@@ -97,7 +99,7 @@ def update_endpoint(
 )
 def delete_endpoint(endpoint_id: Annotated[Ulid, Path()]) -> None:
     """Its deliveries not yet made are dropped."""
-    WebhookEndpointService(_admin_tenant()).delete(endpoint_id)
+    WebhookEndpointService(admin(app).tenant_id).delete(endpoint_id)
 
 
 @app.post(
@@ -115,7 +117,7 @@ def rotate_secret(
     (`webhook-signature: v1,<new> v1,<replaced>`), so a consumer moves to the new one without losing an
     event; `{"expire_previous_now": true}` (a leaked secret) stops the replaced one at once."""
     request = body or RotateSecretRequest()
-    return WebhookEndpointService(_admin_tenant()).rotate_secret(endpoint_id, request)
+    return WebhookEndpointService(admin(app).tenant_id).rotate_secret(endpoint_id, request)
 
 
 @app.get(
@@ -130,7 +132,7 @@ def list_deliveries(
     endpoint_id: Annotated[Ulid, Path()], limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> DeliveryPage:
     """Each event sent or to send, its state, attempts (status code, duration, error) and next try."""
-    return EventDelivery(_admin_tenant()).page(endpoint_id, limit, cursor)
+    return EventDelivery(admin(app).tenant_id).page(endpoint_id, limit, cursor)
 
 
 @app.post(
@@ -144,7 +146,7 @@ def list_deliveries(
 )
 def replay_delivery(endpoint_id: Annotated[Ulid, Path()], delivery_id: Annotated[Ulid, Path()]) -> Delivery:
     """Whatever its state; the consumer recognises the event by its unchanged `webhook-id`."""
-    return EventDelivery(_admin_tenant()).replay(endpoint_id, delivery_id)
+    return EventDelivery(admin(app).tenant_id).replay(endpoint_id, delivery_id)
 
 
 lambda_handler = make_handler(app)

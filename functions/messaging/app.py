@@ -12,6 +12,7 @@ from maxcore.api import (
     JWT_SECURITY,
     CursorQuery,
     PositionCursorQuery,
+    admin,
     create_app,
     make_handler,
     principal,
@@ -419,8 +420,7 @@ def get_inbox_settings() -> InboxSettings:
 def put_inbox_settings(body: Annotated[UpdateInboxSettingsRequest, Body()]) -> InboxSettings:
     """An inbound message in a conversation without an owner goes to the user the rule picks, with
     the reason; round robin takes `users` in turn, atomically however many messages come at once."""
-    caller = principal(app)
-    caller.require_admin()
+    caller = admin(app)
     return InboxService(caller.tenant_id).save_settings(body, caller.subject)
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from maxcore.api import JWT_SECURITY, CursorQuery, Principal, create_app, make_handler, principal, responses
+from maxcore.api import JWT_SECURITY, CursorQuery, admin, create_app, make_handler, principal, responses
 from maxcore.models.common import Channel, Ulid
 from maxcore.models.telegram_command import (
     SetTelegramCommandRequest,
@@ -40,13 +40,6 @@ app = create_app("M.A.X. templates")
 def _service() -> TemplateService:
     caller = principal(app)
     return TemplateService(caller.tenant_id, actor=caller.subject)
-
-
-def _admin() -> Principal:
-    """The caller, who must be an admin (403 otherwise)."""
-    caller = principal(app)
-    caller.require_admin()
-    return caller
 
 
 @app.get(
@@ -201,7 +194,7 @@ def set_whatsapp_content(
     placeholders' values as Content variables (``1``, ``2``... in order of appearance). Admins only;
     a template of another channel is a 422.
     """
-    _admin()
+    admin(app)
     return to_response(_service().set_whatsapp(template_id, body))
 
 
@@ -220,7 +213,7 @@ def refresh_whatsapp_approval(template_id: Annotated[Ulid, Path()]) -> TemplateR
     ``twilio_credentials_missing`` without the account's Twilio credentials; 502 when Twilio does
     not answer (nothing is written).
     """
-    _admin()
+    admin(app)
     return to_response(_service().refresh_whatsapp(template_id))
 
 
@@ -301,7 +294,7 @@ def set_telegram_command(
 ) -> TelegramCommandResponse:
     """A name Telegram accepts (1-32 lowercase letters, digits, underscores; not /start, /stop, /help
     nor an opt-out word) answered with an active Telegram template; at most 100 commands."""
-    caller = _admin()
+    caller = admin(app)
     return TelegramCommandService(caller.tenant_id).set(command, body, caller.subject)
 
 
@@ -316,7 +309,7 @@ def set_telegram_command(
 )
 def delete_telegram_command(command: CommandName) -> None:
     """The command goes; its template stays."""
-    TelegramCommandService(_admin().tenant_id).delete(command)
+    TelegramCommandService(admin(app).tenant_id).delete(command)
 
 
 lambda_handler = make_handler(app)

@@ -264,6 +264,13 @@ def principal(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Principal:
     return Principal(tenant_id=tenant_id, role=role, subject=str(claims.get("sub", "")))
 
 
+def admin(app: APIGatewayHttpResolver | APIGatewayHttpRouter) -> Principal:
+    """The caller of the current request, who must be an admin of the tenant (403 otherwise)."""
+    caller = principal(app)
+    caller.require_admin()
+    return caller
+
+
 def _check_body(
     event: dict[str, Any], json_only: bool = True, limits: Mapping[str, int] | None = None
 ) -> None:
