@@ -111,7 +111,7 @@ class InboundService:
             },
         )
         try:
-            recorded, _ = ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
+            recorded, lead = ActivityService(self.tenant_id, self._clock, tenant.timezone).record(
                 activity, consent_updates=consent, evaluate=False
             )
         except DuplicateMessageError:
@@ -123,7 +123,7 @@ class InboundService:
             return "duplicate", None
         self._enqueue(self.tenant_id, lead_id, now)
         metrics.add_metric(name="MessageReceived", unit=MetricUnit.Count, value=1)
-        self._route(recorded)
+        self._route(recorded, lead)
         outcome = "recorded"
         if keyword is not None:
             outcome = f"recorded: {keyword.value}"
@@ -155,16 +155,18 @@ class InboundService:
             return False, None
         return TelegramCommandService(self.tenant_id, self._clock).answer(message, lead_id, command, tenant)
 
-    def _route(self, recorded: Activity) -> None:
+    def _route(self, recorded: Activity, lead: Lead | None = None) -> None:
         """Give the conversation to a person when a person's words wait for one now.
 
         Not for a keyword nor a command (the activity says which it was when recorded, whatever the
-        lead's consent reads since), nor for a message the evaluation job decides on.
+        lead's consent reads since), nor for a message the evaluation job decides on. ``lead``: the
+        lead as the recording wrote it, so routing does not read it again.
         """
         metadata = recorded.metadata
         if metadata.get("keyword") or metadata.get("command") or self._decided_by_max(recorded):
             return
-        InboxService(self.tenant_id, self._clock).route(recorded.lead_id, inbound_reason(recorded))
+        inbox = InboxService(self.tenant_id, self._clock)
+        inbox.route(recorded.lead_id, inbound_reason(recorded), lead=lead)
 
     def _route_recorded(self, provider_message_id: str) -> None:
         """Route a message an earlier delivery recorded, read as stored (AP10: two strong GetItems);

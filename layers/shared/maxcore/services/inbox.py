@@ -114,7 +114,7 @@ class InboxService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # --- the team's work ------------------------------------------------------------------------
-    def route(self, lead_id: str, reason: RoutingReason) -> ConversationState:
+    def route(self, lead_id: str, reason: RoutingReason, lead: Lead | None = None) -> ConversationState:
         """Give the lead's latest inbound message an owner by the tenant's assignment rule.
 
         Parameters
@@ -124,6 +124,9 @@ class InboxService:
         reason
             Why it goes to a person (``inbox.reason.<code>`` of the catalogue, and its values),
             shown with the conversation in the tenant's language.
+        lead
+            The lead as its caller just wrote it (the recording of the message), to route without
+            reading it again; a lead changed since is read again when the write finds it stale.
 
         Returns
         -------
@@ -136,7 +139,8 @@ class InboxService:
         NotFoundError
             The lead is not the tenant's.
         """
-        lead = self.leads.get(lead_id)
+        if lead is None or lead.id != lead_id:
+            lead = self.leads.get(lead_id)
         if not needs_routing(lead.summary):
             return lead.summary.conversation
         owner = self._pick_owner()
